@@ -1,0 +1,70 @@
+//! What every resolver can reach: the shared state and this request's caller.
+
+use async_graphql::Context;
+use async_graphql::dataloader::DataLoader;
+use thidua_domain::access::{Action, Actor};
+use thidua_persistence::Database;
+
+use crate::auth::TokenKeys;
+use crate::error::{forbidden, unauthenticated};
+use crate::loaders::Store;
+
+/// Process-wide state, put into the schema once.
+#[derive(Clone)]
+pub struct ApiState {
+    pub db: Database,
+    pub tokens: TokenKeys,
+}
+
+/// The caller of one request, as the HTTP layer established it.
+#[derive(Debug, Clone)]
+pub enum Caller {
+    Anonymous,
+    /// A token was sent but did not verify: protected fields answer UNAUTHENTICATED.
+    InvalidToken,
+    User(Actor),
+}
+
+/// Per-request data: caller and request id (also set on the response header and in logs).
+#[derive(Debug, Clone)]
+pub struct RequestCtx {
+    pub caller: Caller,
+    pub request_id: String,
+}
+
+pub fn state<'a>(ctx: &Context<'a>) -> &'a ApiState {
+    ctx.data_unchecked::<ApiState>()
+}
+
+pub fn loader<'a>(ctx: &Context<'a>) -> &'a DataLoader<Store> {
+    ctx.data_unchecked::<DataLoader<Store>>()
+}
+
+pub fn request<'a>(ctx: &Context<'a>) -> &'a RequestCtx {
+    ctx.data_unchecked::<RequestCtx>()
+}
+
+/// The signed-in caller, or UNAUTHENTICATED.
+pub fn actor<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Actor> {
+    match &request(ctx).caller {
+        Caller::User(a) => Ok(a),
+        Caller::Anonymous | Caller::InvalidToken => Err(unauthenticated()),
+    }
+}
+
+/// A signed-in caller allowed to read protected data.
+pub fn reader<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Actor> {
+    let a = actor(ctx)?;
+    if a.may_read() {
+        Ok(a)
+    } else {
+        Err(forbidden())
+    }
+}
+
+/// Checks `action` on the unit at `unit_path` through the single authorisation point.
+pub fn authorize(ctx: &Context<'_>, action: Action, unit_path: &str) -> async_graphql::Result<()> {
+    actor(ctx)?
+        .authorize(action, unit_path)
+        .map_err(|_| forbidden())
+}

@@ -1,0 +1,43 @@
+//! Opaque connection cursors carrying a keyset position (sort value and id).
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use thidua_persistence::page::{KeyCursor, PageRequest};
+use uuid::Uuid;
+
+use crate::error::bad_input;
+
+/// Page size when `first` is not given, and the most a client may ask for.
+pub const DEFAULT_PAGE: u64 = 20;
+pub const MAX_PAGE: u64 = 100;
+
+pub fn encode(c: &KeyCursor) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}\n{}", c.id, c.value))
+}
+
+pub fn decode(raw: &str) -> async_graphql::Result<KeyCursor> {
+    let bad = || bad_input("`after` is not a cursor this API returned");
+    if raw.len() > 4096 {
+        return Err(bad());
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
+    let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    let (id, value) = text.split_once('\n').ok_or_else(bad)?;
+    Ok(KeyCursor {
+        value: value.to_owned(),
+        id: Uuid::parse_str(id).map_err(|_| bad())?,
+    })
+}
+
+pub fn page_request(
+    first: Option<i32>,
+    after: Option<String>,
+) -> async_graphql::Result<PageRequest> {
+    let first = match first {
+        None => DEFAULT_PAGE,
+        Some(n) if n < 0 => return Err(bad_input("`first` must not be negative")),
+        Some(n) => u64::try_from(n).unwrap_or(0).min(MAX_PAGE),
+    };
+    let after = after.as_deref().map(decode).transpose()?;
+    Ok(PageRequest { first, after })
+}

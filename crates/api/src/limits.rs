@@ -1,0 +1,144 @@
+//! Request limits beyond async-graphql's own depth and complexity checks: how many
+//! tokens a document may have (checked before parsing, so a huge document costs little)
+//! and how many aliases (the usual amplification trick).
+
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, Selection, SelectionSet,
+};
+
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub depth: usize,
+    pub complexity: usize,
+    pub aliases: usize,
+    pub tokens: usize,
+    pub introspection: bool,
+}
+
+impl Default for Limits {
+    /// graphql-armor's published defaults, except depth: our deepest useful query
+    /// (me → campaigns → edges → node → criteria → campaign → launchingUnit) needs 10.
+    fn default() -> Self {
+        Self {
+            depth: 10,
+            complexity: 5000,
+            aliases: 15,
+            tokens: 1000,
+            introspection: true,
+        }
+    }
+}
+
+/// Counts lexical tokens, stopping once past `limit`.
+pub fn count_tokens(query: &str, limit: usize) -> usize {
+    let b = query.as_bytes();
+    let (mut i, mut n) = (0usize, 0usize);
+    while i < b.len() && n <= limit {
+        let c = b[i];
+        match c {
+            b' ' | b'\t' | b'\n' | b'\r' | b',' => i += 1,
+            0xEF if b[i..].starts_with(&[0xEF, 0xBB, 0xBF]) => i += 3,
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' => {
+                n += 1;
+                if b[i..].starts_with(b"\"\"\"") {
+                    i += 3;
+                    while i < b.len() && !b[i..].starts_with(b"\"\"\"") {
+                        i += if b[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 3;
+                } else {
+                    i += 1;
+                    while i < b.len() && b[i] != b'"' && b[i] != b'\n' {
+                        i += if b[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i += 1;
+                }
+            }
+            b'.' if b[i..].starts_with(b"...") => {
+                n += 1;
+                i += 3;
+            }
+            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'-' => {
+                n += 1;
+                while i < b.len()
+                    && (b[i].is_ascii_alphanumeric() || matches!(b[i], b'_' | b'.' | b'+' | b'-'))
+                {
+                    i += 1;
+                }
+            }
+            _ => {
+                n += 1;
+                i += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Counts aliased fields across all operations and fragments of a document.
+pub fn count_aliases(doc: &ExecutableDocument) -> usize {
+    fn walk(set: &SelectionSet) -> usize {
+        set.items
+            .iter()
+            .map(|s| match &s.node {
+                Selection::Field(f) => {
+                    usize::from(f.node.alias.is_some()) + walk(&f.node.selection_set.node)
+                }
+                Selection::FragmentSpread(_) => 0,
+                Selection::InlineFragment(fr) => walk(&fr.node.selection_set.node),
+            })
+            .sum()
+    }
+    let ops = match &doc.operations {
+        DocumentOperations::Single(op) => walk(&op.node.selection_set.node),
+        DocumentOperations::Multiple(map) => map
+            .values()
+            .map(|op| walk(&op.node.selection_set.node))
+            .sum(),
+    };
+    ops + doc
+        .fragments
+        .values()
+        .map(|f| walk(&f.node.selection_set.node))
+        .sum::<usize>()
+}
+
+/// True when the document's selected operation (or any, if ambiguous) is a mutation.
+pub fn has_mutation(doc: &ExecutableDocument, operation_name: Option<&str>) -> bool {
+    use async_graphql::parser::types::OperationType;
+    match &doc.operations {
+        DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
+        DocumentOperations::Multiple(map) => map
+            .iter()
+            .filter(|(name, _)| operation_name.is_none_or(|n| n == name.as_str()))
+            .any(|(_, op)| op.node.ty == OperationType::Mutation),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_counted_like_a_lexer_would() {
+        assert_eq!(count_tokens("{ a b }", 100), 4);
+        assert_eq!(
+            count_tokens("query Q($x: Int = 3) { f(x: $x) @skip(if: false) }", 100),
+            24
+        );
+        assert_eq!(count_tokens("{ a(s: \"x y z\") # comment\n }", 100), 7);
+        assert!(count_tokens(&"{ a ".repeat(5000), 1000) > 1000);
+    }
+
+    #[test]
+    fn aliases_are_counted_in_nested_selections() {
+        let doc =
+            async_graphql::parser::parse_query("{ a: f { b: g h } ... on Q { c: f } }").unwrap();
+        assert_eq!(count_aliases(&doc), 3);
+    }
+}

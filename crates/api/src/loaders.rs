@@ -1,0 +1,144 @@
+//! DataLoaders: every relation field loads through here, so a list of N items costs one
+//! statement per relation, not N.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use thidua_persistence::entities::{
+    campaign, criterion, field, milestone, org_unit, participation, programme as programme_e,
+    target, target_value, user,
+};
+use thidua_persistence::{
+    Database, StoreError, campaigns, fields, milestones, org_units, participations, programme,
+    users,
+};
+use uuid::Uuid;
+
+/// The loader behind every key type below; one per request.
+pub struct Store {
+    pub db: Database,
+}
+
+pub type LoadError = Arc<StoreError>;
+
+macro_rules! by_id {
+    ($key:ident, $model:ty, $fetch:path) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $key(pub Uuid);
+
+        impl Loader<$key> for Store {
+            type Value = $model;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+                let rows = $fetch(&self.db.conn, &ids).await.map_err(Arc::new)?;
+                Ok(rows.into_iter().map(|r| ($key(r.id), r)).collect())
+            }
+        }
+    };
+}
+
+macro_rules! grouped {
+    ($key:ident, $model:ty, $fetch:path, |$r:ident| $owner:expr) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $key(pub Uuid);
+
+        impl Loader<$key> for Store {
+            type Value = Vec<$model>;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
+                let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+                let rows = $fetch(&self.db.conn, &ids).await.map_err(Arc::new)?;
+                let mut out: HashMap<$key, Self::Value> =
+                    keys.iter().map(|k| (*k, Vec::new())).collect();
+                for $r in rows {
+                    if let Some(owner) = $owner {
+                        out.entry($key(owner)).or_default().push($r);
+                    }
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+
+by_id!(UnitId, org_unit::Model, org_units::by_ids);
+by_id!(CampaignId, campaign::Model, campaigns::by_ids);
+by_id!(CriterionId, criterion::Model, campaigns::criteria_by_ids);
+by_id!(MilestoneId, milestone::Model, milestones::by_ids);
+by_id!(
+    ParticipationId,
+    participation::Model,
+    participations::by_ids
+);
+by_id!(FieldId, field::Model, fields::by_ids);
+by_id!(ProgrammeId, programme_e::Model, programme::by_ids);
+by_id!(TargetId, target::Model, programme::targets_by_ids);
+by_id!(UserId, user::Model, users::by_ids);
+
+grouped!(ChildrenOf, org_unit::Model, org_units::children_of, |r| r
+    .parent_id);
+grouped!(
+    CriteriaOf,
+    criterion::Model,
+    campaigns::criteria_by_campaign_ids,
+    |r| Some(r.campaign_id)
+);
+grouped!(
+    CampaignMilestones,
+    milestone::Model,
+    milestones::by_campaign_ids,
+    |r| r.campaign_id
+);
+grouped!(
+    ProgrammeMilestones,
+    milestone::Model,
+    milestones::by_programme_ids,
+    |r| r.programme_id
+);
+grouped!(
+    ParticipationsOf,
+    participation::Model,
+    participations::by_campaign_ids,
+    |r| Some(r.campaign_id)
+);
+grouped!(
+    TargetsOf,
+    target::Model,
+    programme::targets_by_programme_ids,
+    |r| Some(r.programme_id)
+);
+grouped!(
+    ValuesOf,
+    target_value::Model,
+    programme::values_by_target_ids,
+    |r| Some(r.target_id)
+);
+
+/// Fields of campaigns (through the campaign_fields link table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FieldsOf(pub Uuid);
+
+impl Loader<FieldsOf> for Store {
+    type Value = Vec<field::Model>;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[FieldsOf]) -> Result<HashMap<FieldsOf, Self::Value>, Self::Error> {
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = campaigns::fields_by_campaign_ids(&self.db.conn, &ids)
+            .await
+            .map_err(Arc::new)?;
+        let mut out: HashMap<FieldsOf, Self::Value> =
+            keys.iter().map(|k| (*k, Vec::new())).collect();
+        for (campaign_id, f) in rows {
+            out.entry(FieldsOf(campaign_id)).or_default().push(f);
+        }
+        for v in out.values_mut() {
+            v.sort_by_key(|f| f.sort_order);
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,102 @@
+//! Root mutation, merged from one object per area. Every mutation runs in one
+//! transaction that also writes its audit row; a failure rolls both back.
+
+mod account;
+mod campaign;
+mod org_unit;
+mod programme;
+
+use async_graphql::{Context, ID, MergedObject};
+use sea_orm::{DatabaseTransaction, TransactionTrait};
+use thidua_domain::{FieldError, UserErrorCode};
+use thidua_persistence::StoreError;
+use uuid::Uuid;
+
+use crate::context::state;
+use crate::error::{Failure, UserError, internal};
+use crate::ids;
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    account::AccountMutation,
+    org_unit::OrgUnitMutation,
+    campaign::CampaignMutation,
+    programme::ProgrammeMutation,
+);
+
+/// Declares a mutation payload: the changed object (null on failure) and user errors.
+macro_rules! payload {
+    ($name:ident, $field:ident: $ty:ty) => {
+        #[derive(async_graphql::SimpleObject)]
+        pub struct $name {
+            pub $field: Option<$ty>,
+            /// Problems with the input the user can fix; empty on success.
+            pub user_errors: Vec<crate::error::UserError>,
+        }
+
+        impl $name {
+            pub fn from_result(
+                r: Result<$ty, crate::error::Failure>,
+            ) -> async_graphql::Result<Self> {
+                match r {
+                    Ok(v) => Ok(Self {
+                        $field: Some(v),
+                        user_errors: vec![],
+                    }),
+                    Err(crate::error::Failure::User(errs)) => Ok(Self {
+                        $field: None,
+                        user_errors: errs,
+                    }),
+                    Err(crate::error::Failure::Request(e)) => Err(e),
+                }
+            }
+        }
+    };
+}
+pub(crate) use payload;
+
+pub async fn begin(ctx: &Context<'_>) -> Result<DatabaseTransaction, Failure> {
+    state(ctx)
+        .db
+        .conn
+        .begin()
+        .await
+        .map_err(|e| Failure::Request(internal(&e)))
+}
+
+/// Commits on success, rolls back on failure (so nothing, audit included, is kept).
+pub async fn finish<T>(txn: DatabaseTransaction, res: Result<T, StoreError>) -> Result<T, Failure> {
+    match res {
+        Ok(v) => {
+            txn.commit()
+                .await
+                .map_err(|e| Failure::Request(internal(&e)))?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = txn.rollback().await;
+            Err(e.into())
+        }
+    }
+}
+
+/// Decodes a global ID from an input field; a malformed one is a user error on that field.
+pub fn input_id(type_name: &str, id: &ID, field: &str) -> Result<Uuid, Failure> {
+    ids::decode(type_name, id).map_err(|_| {
+        Failure::User(vec![UserError::from(FieldError::new(
+            field,
+            UserErrorCode::InvalidFormat,
+            format!("not a valid {type_name} id"),
+        ))])
+    })
+}
+
+/// Collects the errors of several independent parses into one list of user errors.
+pub fn all_ok(results: Vec<Option<FieldError>>) -> Result<(), Failure> {
+    let errs: Vec<FieldError> = results.into_iter().flatten().collect();
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(errs.into())
+    }
+}

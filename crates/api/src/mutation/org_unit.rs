@@ -1,0 +1,138 @@
+//! Org-unit tree changes (administrators of the subtree).
+
+use async_graphql::{Context, ID, InputObject, Object};
+use thidua_domain::text::{Code, Title};
+use thidua_persistence::org_units::{self, NewUnit};
+
+use super::{all_ok, begin, finish, input_id, payload};
+use crate::context::actor;
+use crate::types::enums::OrgUnitKind;
+use crate::types::org_unit::OrgUnit;
+
+#[derive(Default)]
+pub struct OrgUnitMutation;
+
+#[derive(InputObject)]
+pub struct CreateOrgUnitInput {
+    pub code: String,
+    pub name: String,
+    pub kind: OrgUnitKind,
+    /// Omit only for a new root (whole-province administrators).
+    pub parent_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateOrgUnitInput {
+    pub id: ID,
+    pub name: Option<String>,
+    pub kind: Option<OrgUnitKind>,
+}
+
+#[derive(InputObject)]
+pub struct MoveOrgUnitInput {
+    pub id: ID,
+    pub parent_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct DeactivateOrgUnitInput {
+    pub id: ID,
+}
+
+payload!(OrgUnitPayload, org_unit: OrgUnit);
+
+#[Object]
+impl OrgUnitMutation {
+    async fn create_org_unit(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateOrgUnitInput,
+    ) -> async_graphql::Result<OrgUnitPayload> {
+        let a = actor(ctx)?;
+        let res = async {
+            let code = Code::parse(&input.code).map_err(|e| e.under("code"));
+            let name = Title::parse(&input.name).map_err(|e| e.under("name"));
+            let parent_id = input
+                .parent_id
+                .as_ref()
+                .map(|p| input_id("OrgUnit", p, "parentId"))
+                .transpose()?;
+            all_ok(vec![code.clone().err(), name.clone().err()])?;
+            let (Ok(code), Ok(name)) = (code, name) else {
+                return Err(crate::error::Failure::User(vec![]));
+            };
+            let txn = begin(ctx).await?;
+            let r = org_units::create(
+                &txn,
+                a,
+                NewUnit {
+                    code,
+                    name,
+                    kind: input.kind.into(),
+                    parent_id,
+                },
+            )
+            .await;
+            finish(txn, r).await.map(OrgUnit)
+        }
+        .await;
+        OrgUnitPayload::from_result(res)
+    }
+
+    async fn update_org_unit(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateOrgUnitInput,
+    ) -> async_graphql::Result<OrgUnitPayload> {
+        let a = actor(ctx)?;
+        let res = async {
+            let id = input_id("OrgUnit", &input.id, "id")?;
+            let name = input
+                .name
+                .as_deref()
+                .map(Title::parse)
+                .transpose()
+                .map_err(|e| e.under("name"))?;
+            let txn = begin(ctx).await?;
+            let r = org_units::update(&txn, a, id, name, input.kind.map(Into::into)).await;
+            finish(txn, r).await.map(OrgUnit)
+        }
+        .await;
+        OrgUnitPayload::from_result(res)
+    }
+
+    /// Moves a unit with its whole subtree under another parent (e.g. after a merger).
+    async fn move_org_unit(
+        &self,
+        ctx: &Context<'_>,
+        input: MoveOrgUnitInput,
+    ) -> async_graphql::Result<OrgUnitPayload> {
+        let a = actor(ctx)?;
+        let res = async {
+            let id = input_id("OrgUnit", &input.id, "id")?;
+            let parent = input_id("OrgUnit", &input.parent_id, "parentId")?;
+            let txn = begin(ctx).await?;
+            let r = org_units::move_to(&txn, a, id, parent).await;
+            finish(txn, r).await.map(OrgUnit)
+        }
+        .await;
+        OrgUnitPayload::from_result(res)
+    }
+
+    /// Deactivates a unit and its subtree; units with history are never deleted.
+    async fn deactivate_org_unit(
+        &self,
+        ctx: &Context<'_>,
+        input: DeactivateOrgUnitInput,
+    ) -> async_graphql::Result<OrgUnitPayload> {
+        let a = actor(ctx)?;
+        let res = async {
+            let id = input_id("OrgUnit", &input.id, "id")?;
+            let txn = begin(ctx).await?;
+            let r = org_units::deactivate(&txn, a, id).await;
+            finish(txn, r).await.map(OrgUnit)
+        }
+        .await;
+        OrgUnitPayload::from_result(res)
+    }
+}

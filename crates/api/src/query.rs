@@ -1,0 +1,338 @@
+//! Root query.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use chrono::NaiveDate;
+use thidua_domain::access::Action;
+use thidua_persistence::audit::{self, AuditFilter};
+use thidua_persistence::campaigns::{self, CampaignFilter as StoreCampaignFilter, CampaignOrder};
+use thidua_persistence::org_units::{self, UnitFilter};
+use thidua_persistence::{fields, programme, seed};
+
+use crate::context::{actor, authorize, reader, state};
+use crate::cursor;
+use crate::error::{forbidden, query_error};
+use crate::ids;
+use crate::loaders::{UnitId, UserId};
+use crate::types::audit::{AuditEntryConnection, audit_connection};
+use crate::types::campaign::{Campaign, CampaignConnection, campaign_connection};
+use crate::types::enums::{CampaignStatus, OrgUnitKind};
+use crate::types::field::Field;
+use crate::types::load_one;
+use crate::types::node::{self, Node};
+use crate::types::org_unit::{OrgUnit, OrgUnitConnection, unit_connection};
+use crate::types::programme::{Programme, Target};
+use crate::types::user::Me;
+
+pub struct Query;
+
+#[derive(InputObject, Default)]
+pub struct CampaignFilter {
+    /// Any of these statuses.
+    pub status: Option<Vec<CampaignStatus>>,
+    /// Campaigns tagged with this field.
+    pub field_id: Option<ID>,
+    /// Campaigns launched by this unit or any unit below it.
+    pub unit_subtree: Option<ID>,
+    /// Launched or closed campaigns whose dates include this day.
+    pub active_on: Option<NaiveDate>,
+    /// Words to find in the code, title or summary; accents are ignored ("thi dua" finds "thi đua").
+    pub search: Option<String>,
+    pub programme_id: Option<ID>,
+}
+
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum CampaignOrderField {
+    StartDate,
+    EndDate,
+    CreatedAt,
+    Title,
+    Code,
+}
+
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum SortDirection {
+    Asc,
+    Desc,
+}
+
+#[derive(InputObject)]
+pub struct CampaignOrderBy {
+    pub field: CampaignOrderField,
+    #[graphql(default_with = "SortDirection::Asc")]
+    pub direction: SortDirection,
+}
+
+#[derive(InputObject, Default)]
+pub struct OrgUnitFilter {
+    /// This unit and everything below it.
+    pub subtree_of: Option<ID>,
+    pub kind: Option<OrgUnitKind>,
+    #[graphql(default = false)]
+    pub include_inactive: bool,
+}
+
+#[derive(InputObject, Default)]
+pub struct AuditLogFilter {
+    /// Entity kind, e.g. "Campaign".
+    pub entity: Option<String>,
+    /// Global ID of the changed entity.
+    pub entity_id: Option<ID>,
+    pub actor_id: Option<ID>,
+    pub request_id: Option<String>,
+}
+
+async fn unit_path(ctx: &Context<'_>, id: &ID, field: &str) -> async_graphql::Result<String> {
+    let uuid = ids::decode("OrgUnit", id)
+        .map_err(|_| crate::error::bad_input(format!("`{field}` is not a valid OrgUnit id")))?;
+    Ok(load_one(ctx, UnitId(uuid))
+        .await?
+        .map(|u| u.path)
+        .unwrap_or_else(|| "/nonexistent/".into()))
+}
+
+#[Object]
+impl Query {
+    /// Any object by its global ID.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+        node::resolve(ctx, &id).await
+    }
+
+    /// The signed-in caller.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
+        let a = actor(ctx)?;
+        let user_id = a.user_id.ok_or_else(forbidden)?;
+        let user = load_one(ctx, UserId(user_id))
+            .await?
+            .ok_or_else(crate::error::unauthenticated)?;
+        Ok(Me {
+            user,
+            grants: a.grants.clone(),
+        })
+    }
+
+    /// All programmes (public).
+    async fn programmes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Programme>> {
+        Ok(programme::all(&state(ctx).db.conn)
+            .await
+            .map_err(query_error)?
+            .into_iter()
+            .map(Programme)
+            .collect())
+    }
+
+    /// A programme by code; without a code, the province's 2021–2030 programme (public).
+    async fn programme(
+        &self,
+        ctx: &Context<'_>,
+        code: Option<String>,
+    ) -> async_graphql::Result<Option<Programme>> {
+        let code = code.unwrap_or_else(|| seed::PROGRAMME_CODE.to_owned());
+        Ok(programme::by_code(&state(ctx).db.conn, &code)
+            .await
+            .map_err(query_error)?
+            .map(Programme))
+    }
+
+    /// Targets of the province's programme, optionally of one horizon (public).
+    async fn targets(
+        &self,
+        ctx: &Context<'_>,
+        horizon: Option<String>,
+    ) -> async_graphql::Result<Vec<Target>> {
+        let db = &state(ctx).db.conn;
+        let Some(p) = programme::by_code(db, seed::PROGRAMME_CODE)
+            .await
+            .map_err(query_error)?
+        else {
+            return Ok(vec![]);
+        };
+        let rows = programme::targets_by_programme_ids(db, &[p.id])
+            .await
+            .map_err(query_error)?;
+        Ok(rows
+            .into_iter()
+            .filter(|t| horizon.as_deref().is_none_or(|h| t.horizon == h))
+            .map(Target)
+            .collect())
+    }
+
+    /// The field (lĩnh vực) catalogue (public).
+    async fn fields(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Field>> {
+        Ok(fields::all(&state(ctx).db.conn)
+            .await
+            .map_err(query_error)?
+            .into_iter()
+            .map(Field)
+            .collect())
+    }
+
+    /// A unit by global ID or by code.
+    async fn org_unit(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        code: Option<String>,
+    ) -> async_graphql::Result<Option<OrgUnit>> {
+        reader(ctx)?;
+        match (id, code) {
+            (Some(id), _) => Ok(load_one(ctx, UnitId(ids::decode("OrgUnit", &id)?))
+                .await?
+                .map(OrgUnit)),
+            (None, Some(code)) => Ok(org_units::by_code(&state(ctx).db.conn, &code)
+                .await
+                .map_err(query_error)?
+                .map(OrgUnit)),
+            (None, None) => Err(crate::error::bad_input("give `id` or `code`")),
+        }
+    }
+
+    /// Units, parents before children.
+    async fn org_units(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OrgUnitFilter>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<OrgUnitConnection> {
+        reader(ctx)?;
+        let f = filter.unwrap_or_default();
+        let page = cursor::page_request(first, after)?;
+        let subtree_path = match &f.subtree_of {
+            Some(id) => Some(unit_path(ctx, id, "subtreeOf").await?),
+            None => None,
+        };
+        let uf = UnitFilter {
+            subtree_path,
+            kind: f.kind.map(Into::into),
+            include_inactive: f.include_inactive,
+        };
+        Ok(unit_connection(
+            org_units::list(&state(ctx).db.conn, &uf, &page)
+                .await
+                .map_err(query_error)?,
+        ))
+    }
+
+    /// A campaign by global ID or code.
+    async fn campaign(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        code: Option<String>,
+    ) -> async_graphql::Result<Option<Campaign>> {
+        reader(ctx)?;
+        match (id, code) {
+            (Some(id), _) => Ok(load_one(
+                ctx,
+                crate::loaders::CampaignId(ids::decode("Campaign", &id)?),
+            )
+            .await?
+            .map(Campaign)),
+            (None, Some(code)) => Ok(campaigns::by_code(&state(ctx).db.conn, &code)
+                .await
+                .map_err(query_error)?
+                .map(Campaign)),
+            (None, None) => Err(crate::error::bad_input("give `id` or `code`")),
+        }
+    }
+
+    /// Campaigns, filtered and ordered, as a keyset-paginated connection.
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<CampaignFilter>,
+        #[graphql(desc = "Default: by start date, then id.")] order_by: Option<CampaignOrderBy>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<CampaignConnection> {
+        reader(ctx)?;
+        let f = filter.unwrap_or_default();
+        let page = cursor::page_request(first, after)?;
+        if f.search.as_deref().is_some_and(|s| s.len() > 200) {
+            return Err(crate::error::bad_input(
+                "`search` is at most 200 characters",
+            ));
+        }
+        let subtree_path = match &f.unit_subtree {
+            Some(id) => Some(unit_path(ctx, id, "unitSubtree").await?),
+            None => None,
+        };
+        let sf = StoreCampaignFilter {
+            statuses: f
+                .status
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            field_id: f
+                .field_id
+                .as_ref()
+                .map(|id| ids::decode("Field", id))
+                .transpose()?,
+            subtree_path,
+            active_on: f.active_on,
+            search: f.search,
+            programme_id: f
+                .programme_id
+                .as_ref()
+                .map(|id| ids::decode("Programme", id))
+                .transpose()?,
+        };
+        let (order, desc) = match order_by {
+            None => (CampaignOrder::StartDate, false),
+            Some(o) => (
+                match o.field {
+                    CampaignOrderField::StartDate => CampaignOrder::StartDate,
+                    CampaignOrderField::EndDate => CampaignOrder::EndDate,
+                    CampaignOrderField::CreatedAt => CampaignOrder::CreatedAt,
+                    CampaignOrderField::Title => CampaignOrder::Title,
+                    CampaignOrderField::Code => CampaignOrder::Code,
+                },
+                o.direction == SortDirection::Desc,
+            ),
+        };
+        let rows = campaigns::list(&state(ctx).db.conn, &sf, order, desc, &page)
+            .await
+            .map_err(query_error)?;
+        Ok(campaign_connection(rows, order))
+    }
+
+    /// The audit trail, newest first (administrators of the whole province only).
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AuditLogFilter>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<AuditEntryConnection> {
+        actor(ctx)?;
+        let db = &state(ctx).db.conn;
+        let roots = org_units::roots(db).await.map_err(query_error)?;
+        for r in &roots {
+            authorize(ctx, Action::ReadAudit, &r.path)?;
+        }
+        let f = filter.unwrap_or_default();
+        let entity_id = match &f.entity_id {
+            Some(id) => Some(
+                ids::decode_any(id.as_str())
+                    .ok_or_else(|| crate::error::bad_input("`entityId` is not a valid id"))?
+                    .1,
+            ),
+            None => None,
+        };
+        let af = AuditFilter {
+            entity: f.entity,
+            entity_id,
+            actor_user_id: f
+                .actor_id
+                .as_ref()
+                .map(|id| ids::decode("User", id))
+                .transpose()?,
+            request_id: f.request_id,
+        };
+        let page = cursor::page_request(first, after)?;
+        Ok(audit_connection(
+            audit::list(db, &af, &page).await.map_err(query_error)?,
+        ))
+    }
+}

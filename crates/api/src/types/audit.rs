@@ -1,0 +1,79 @@
+//! Audit trail entries.
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, ID, Object};
+use chrono::{DateTime, Utc};
+use thidua_persistence::entities::audit_entry::Model;
+use thidua_persistence::page::{KeyCursor, Page};
+
+use super::load_one;
+use super::user::User;
+use crate::cursor;
+use crate::ids;
+use crate::loaders::UserId;
+
+#[derive(Clone)]
+pub struct AuditEntry(pub Model);
+
+pub type AuditEntryConnection = Connection<String, AuditEntry>;
+
+pub fn audit_connection(page: Page<Model>) -> AuditEntryConnection {
+    let mut conn = Connection::new(false, page.has_next);
+    conn.edges.extend(page.items.into_iter().map(|m| {
+        let c = cursor::encode(&KeyCursor {
+            value: String::new(),
+            id: m.id,
+        });
+        Edge::new(c, AuditEntry(m))
+    }));
+    conn
+}
+
+/// One successful change: who, when, what, and in which request.
+#[Object]
+impl AuditEntry {
+    async fn id(&self) -> ID {
+        ids::encode("AuditEntry", self.0.id)
+    }
+
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+
+    /// The user who acted; null for the system (seeding, command line).
+    async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        match self.0.actor_user_id {
+            Some(u) => Ok(load_one(ctx, UserId(u)).await?.map(User)),
+            None => Ok(None),
+        }
+    }
+
+    /// The actor's name at the time.
+    async fn actor_label(&self) -> &str {
+        &self.0.actor_label
+    }
+
+    /// The kind of thing changed: Campaign, Criterion, Milestone, OrgUnit, Participation, Target, User, RoleGrant.
+    async fn entity(&self) -> &str {
+        &self.0.entity
+    }
+
+    /// Global ID of the thing changed.
+    async fn entity_id(&self) -> ID {
+        ids::encode(&self.0.entity, self.0.entity_id)
+    }
+
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+
+    /// A compact JSON summary of the change (before/after where it helps).
+    async fn summary(&self) -> &str {
+        &self.0.summary
+    }
+
+    /// The request id, as returned in the `x-request-id` response header and logged.
+    async fn request_id(&self) -> &str {
+        &self.0.request_id
+    }
+}

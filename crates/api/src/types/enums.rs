@@ -1,0 +1,110 @@
+//! GraphQL mirrors of the domain's closed sets. Names match the stored strings.
+
+use thidua_domain::{access, campaign, criterion, milestone, org_unit, participation, target};
+
+macro_rules! mirror {
+    ($(#[$m:meta])* $name:ident = $domain:path { $($variant:ident),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($variant),+ }
+
+        impl From<$name> for $domain {
+            fn from(v: $name) -> Self {
+                match v { $($name::$variant => <$domain>::$variant),+ }
+            }
+        }
+
+        impl From<$domain> for $name {
+            fn from(v: $domain) -> Self {
+                match v { $(<$domain>::$variant => $name::$variant),+ }
+            }
+        }
+
+        impl $name {
+            /// Reads a stored value; unknown strings fall back to the first variant,
+            /// which cannot happen with rows written by this service.
+            pub fn from_stored(raw: &str) -> Self {
+                <$domain>::parse(raw).map(Self::from).unwrap_or(mirror!(@first $($name::$variant),+))
+            }
+        }
+    };
+    (@first $first:expr $(, $rest:expr)*) => { $first };
+}
+
+mirror!(
+    /// Draft → Launched → Closed, or Cancelled.
+    CampaignStatus = campaign::CampaignStatus { Draft, Launched, Closed, Cancelled }
+);
+mirror!(
+    /// Regular (thường xuyên) or thematic / time-boxed (chuyên đề, theo đợt).
+    CampaignKind = campaign::CampaignKind { Regular, Thematic }
+);
+mirror!(
+    Measure = criterion::Measure {
+        Number,
+        Percent,
+        Count,
+        YesNo
+    }
+);
+mirror!(
+    Direction = criterion::Direction {
+        HigherIsBetter,
+        LowerIsBetter
+    }
+);
+mirror!(
+    MilestoneKind = milestone::MilestoneKind {
+        Launch,
+        ReportingDeadline,
+        InterimReview,
+        FinalReview,
+        Custom
+    }
+);
+mirror!(
+    /// Derived from the due date and completion: due soon means within 14 days.
+    MilestoneStatus = milestone::MilestoneStatus { Upcoming, DueSoon, Overdue, Done }
+);
+mirror!(
+    OrgUnitKind = org_unit::OrgUnitKind {
+        Province,
+        Department,
+        Ward,
+        Commune,
+        SpecialZone,
+        Agency,
+        Enterprise,
+        School,
+        Village,
+        ResidentialGroup,
+        Other
+    }
+);
+mirror!(
+    ParticipationStatus = participation::ParticipationStatus {
+        Registered,
+        Withdrawn
+    }
+);
+mirror!(
+    Role = access::Role {
+        Admin,
+        Council,
+        Manager,
+        Reporter,
+        Viewer
+    }
+);
+mirror!(
+    /// Against a linear path from the baseline to the goal at the deadline.
+    TargetStatus = target::TargetStatus { Achieved, OnTrack, AtRisk, OffTrack, NoData }
+);
+mirror!(TargetSource = target::TargetSource { Computed, Manual });
+mirror!(
+    Comparator = target::Comparator {
+        AtLeast,
+        AtMost,
+        Range
+    }
+);

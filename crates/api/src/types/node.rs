@@ -1,0 +1,68 @@
+//! The Relay `Node` interface: any object by its global ID.
+
+use async_graphql::{Context, ID, Interface};
+
+use super::campaign::{Campaign, Criterion};
+use super::field::Field;
+use super::load_one;
+use super::milestone::Milestone;
+use super::org_unit::OrgUnit;
+use super::participation::Participation;
+use super::programme::{Programme, Target};
+use crate::context::reader;
+use crate::error::bad_input;
+use crate::ids;
+use crate::loaders::{
+    CampaignId, CriterionId, FieldId, MilestoneId, ParticipationId, ProgrammeId, TargetId, UnitId,
+};
+
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    OrgUnit(OrgUnit),
+    Campaign(Campaign),
+    Criterion(Criterion),
+    Milestone(Milestone),
+    Participation(Participation),
+    Programme(Programme),
+    Target(Target),
+    Field(Field),
+}
+
+/// Resolves a global ID. Programmes, targets and fields are public; the rest need a
+/// signed-in reader.
+pub async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Node>> {
+    let (ty, uuid) =
+        ids::decode_any(id.as_str()).ok_or_else(|| bad_input("not a valid global id"))?;
+    let public = matches!(ty.as_str(), "Programme" | "Target" | "Field");
+    if !public {
+        reader(ctx)?;
+    }
+    Ok(match ty.as_str() {
+        "OrgUnit" => load_one(ctx, UnitId(uuid))
+            .await?
+            .map(|m| Node::OrgUnit(OrgUnit(m))),
+        "Campaign" => load_one(ctx, CampaignId(uuid))
+            .await?
+            .map(|m| Node::Campaign(Campaign(m))),
+        "Criterion" => load_one(ctx, CriterionId(uuid))
+            .await?
+            .map(|m| Node::Criterion(Criterion(m))),
+        "Milestone" => load_one(ctx, MilestoneId(uuid))
+            .await?
+            .map(|m| Node::Milestone(Milestone(m))),
+        "Participation" => load_one(ctx, ParticipationId(uuid))
+            .await?
+            .map(|m| Node::Participation(Participation(m))),
+        "Programme" => load_one(ctx, ProgrammeId(uuid))
+            .await?
+            .map(|m| Node::Programme(Programme(m))),
+        "Target" => load_one(ctx, TargetId(uuid))
+            .await?
+            .map(|m| Node::Target(Target(m))),
+        "Field" => load_one(ctx, FieldId(uuid))
+            .await?
+            .map(|m| Node::Field(Field(m))),
+        _ => None,
+    })
+}

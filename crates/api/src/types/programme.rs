@@ -1,0 +1,242 @@
+//! The programme (đề án) and its targets.
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use thidua_domain::target::TargetSpec;
+use thidua_persistence::entities::{programme, target, target_value};
+
+use super::enums::{Comparator, TargetSource, TargetStatus};
+use super::milestone::Milestone;
+use super::org_unit::OrgUnit;
+use super::user::User;
+use super::{load_many, load_one, measured};
+use crate::context::state;
+use crate::error::query_error;
+use crate::ids;
+use crate::loaders::{ProgrammeId, ProgrammeMilestones, TargetsOf, UnitId, UserId, ValuesOf};
+
+#[derive(Clone)]
+pub struct Programme(pub programme::Model);
+
+/// A programme (đề án) with its targets and review milestones; campaigns may run under it.
+#[Object]
+impl Programme {
+    pub async fn id(&self) -> ID {
+        ids::encode("Programme", self.0.id)
+    }
+
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    async fn summary(&self) -> Option<&str> {
+        self.0.summary.as_deref()
+    }
+
+    async fn start_date(&self) -> NaiveDate {
+        self.0.start_date
+    }
+
+    async fn end_date(&self) -> NaiveDate {
+        self.0.end_date
+    }
+
+    async fn owner_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgUnit>> {
+        Ok(load_one(ctx, UnitId(self.0.owner_unit_id))
+            .await?
+            .map(OrgUnit))
+    }
+
+    /// Targets, optionally only those of one horizon (e.g. "2022–2025" or "2026–2030").
+    async fn targets(
+        &self,
+        ctx: &Context<'_>,
+        horizon: Option<String>,
+    ) -> async_graphql::Result<Vec<Target>> {
+        let rows = load_many(ctx, TargetsOf(self.0.id)).await?;
+        Ok(rows
+            .into_iter()
+            .filter(|t| horizon.as_deref().is_none_or(|h| t.horizon == h))
+            .map(Target)
+            .collect())
+    }
+
+    async fn milestones(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Milestone>> {
+        Ok(load_many(ctx, ProgrammeMilestones(self.0.id))
+            .await?
+            .into_iter()
+            .map(Milestone)
+            .collect())
+    }
+}
+
+#[derive(Clone)]
+pub struct Target(pub target::Model);
+
+/// Where a target stands today.
+#[derive(SimpleObject)]
+pub struct TargetProgress {
+    /// The current value; null when it cannot be known yet (see `note`).
+    pub value: Option<Decimal>,
+    /// The date the value describes.
+    pub as_of: Option<NaiveDate>,
+    /// value ÷ goal (1 = goal reached); for a range goal, against its lower bound.
+    pub share_of_target: Option<Decimal>,
+    /// For a range goal (e.g. 7–10): value ÷ the upper, stretch bound.
+    pub share_of_stretch: Option<Decimal>,
+    /// Where a straight line from the baseline to the goal at the deadline says the value should be today.
+    pub expected_value: Decimal,
+    pub status: TargetStatus,
+    /// Where the value comes from, or why there is none.
+    pub note: String,
+}
+
+/// A programme target (chỉ tiêu) with its goal, baseline and progress.
+#[Object]
+impl Target {
+    pub async fn id(&self) -> ID {
+        ids::encode("Target", self.0.id)
+    }
+
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    /// The exact definition of the value, in English.
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+
+    async fn horizon(&self) -> &str {
+        &self.0.horizon
+    }
+
+    async fn period_start(&self) -> NaiveDate {
+        self.0.period_start
+    }
+
+    async fn deadline(&self) -> NaiveDate {
+        self.0.deadline
+    }
+
+    async fn comparator(&self) -> Comparator {
+        Comparator::from_stored(&self.0.comparator)
+    }
+
+    /// The goal (for a range, its lower bound, which achieves the target).
+    async fn target_value(&self) -> Decimal {
+        measured(self.0.target_value)
+    }
+
+    /// The upper bound of a range goal (the stretch).
+    async fn target_max(&self) -> Option<Decimal> {
+        self.0.target_max.map(measured)
+    }
+
+    async fn unit_label(&self) -> &str {
+        &self.0.unit_label
+    }
+
+    async fn baseline(&self) -> Decimal {
+        measured(self.0.baseline)
+    }
+
+    async fn baseline_date(&self) -> NaiveDate {
+        self.0.baseline_date
+    }
+
+    /// COMPUTED from the data at read time, or MANUAL (entered by an administrator with a source).
+    async fn source(&self) -> TargetSource {
+        TargetSource::from_stored(&self.0.source)
+    }
+
+    async fn programme(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Programme>> {
+        Ok(load_one(ctx, ProgrammeId(self.0.programme_id))
+            .await?
+            .map(Programme))
+    }
+
+    async fn progress(&self, ctx: &Context<'_>) -> async_graphql::Result<TargetProgress> {
+        let today = Utc::now().date_naive();
+        let values = load_many(ctx, ValuesOf(self.0.id)).await?;
+        let current = thidua_persistence::programme::current_value(
+            &state(ctx).db.conn,
+            &self.0,
+            values.first(),
+            today,
+        )
+        .await
+        .map_err(query_error)?;
+        let t = &self.0;
+        let spec = TargetSpec {
+            comparator: Comparator::from_stored(&t.comparator).into(),
+            target_value: measured(t.target_value),
+            baseline: measured(t.baseline),
+            baseline_date: t.baseline_date,
+            deadline: t.deadline,
+        };
+        let value = current.value.map(measured);
+        let p = spec.progress(value, today);
+        let share_of_stretch = match (value, t.target_max) {
+            (Some(v), Some(max)) if !max.is_zero() => Some((v / max).round_dp(4)),
+            _ => None,
+        };
+        Ok(TargetProgress {
+            value,
+            as_of: current.as_of,
+            share_of_target: p.share_of_target.map(|d| d.normalize()),
+            share_of_stretch: share_of_stretch.map(|d| d.normalize()),
+            expected_value: p.expected_value.normalize(),
+            status: p.status.into(),
+            note: current.note,
+        })
+    }
+
+    /// Values entered for a manual target, newest first.
+    async fn entries(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TargetEntry>> {
+        Ok(load_many(ctx, ValuesOf(self.0.id))
+            .await?
+            .into_iter()
+            .map(TargetEntry)
+            .collect())
+    }
+}
+
+#[derive(Clone)]
+pub struct TargetEntry(pub target_value::Model);
+
+/// A value an administrator entered for a manual target, with its source.
+#[Object]
+impl TargetEntry {
+    async fn value(&self) -> Decimal {
+        measured(self.0.value)
+    }
+
+    async fn as_of(&self) -> NaiveDate {
+        self.0.as_of
+    }
+
+    async fn source_note(&self) -> &str {
+        &self.0.source_note
+    }
+
+    async fn entered_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn entered_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        match self.0.entered_by {
+            Some(u) => Ok(load_one(ctx, UserId(u)).await?.map(User)),
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Users and their role grants.
+
+use async_graphql::{Context, ID, Object, SimpleObject};
+use thidua_domain::access::Grant;
+use thidua_persistence::entities::user::Model;
+
+use super::enums::Role;
+use crate::ids;
+
+#[derive(Clone)]
+pub struct User(pub Model);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        ids::encode("User", self.0.id)
+    }
+
+    async fn username(&self) -> &str {
+        &self.0.username
+    }
+
+    async fn display_name(&self) -> &str {
+        &self.0.display_name
+    }
+}
+
+/// The signed-in caller and what they may do.
+pub struct Me {
+    pub user: Model,
+    pub grants: Vec<Grant>,
+}
+
+/// A role held on the subtree of a unit.
+#[derive(SimpleObject, Clone)]
+pub struct RoleGrant {
+    pub role: Role,
+    /// The unit at the top of the subtree the role covers.
+    pub unit: super::org_unit::OrgUnit,
+}
+
+#[Object]
+impl Me {
+    async fn user(&self) -> User {
+        User(self.user.clone())
+    }
+
+    async fn grants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RoleGrant>> {
+        let ids: Vec<_> = self
+            .grants
+            .iter()
+            .filter_map(|g| thidua_domain::org_unit::unit_id_of(&g.unit_path))
+            .collect();
+        let units = crate::context::loader(ctx)
+            .load_many(ids.iter().copied().map(crate::loaders::UnitId))
+            .await
+            .map_err(|e| crate::error::internal(&e))?;
+        Ok(self
+            .grants
+            .iter()
+            .zip(ids)
+            .filter_map(|(g, id)| {
+                units.get(&crate::loaders::UnitId(id)).map(|u| RoleGrant {
+                    role: g.role.into(),
+                    unit: super::org_unit::OrgUnit(u.clone()),
+                })
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,145 @@
+//! The one authorisation rule: may this caller do this action on this unit?
+//!
+//! A caller holds grants (role on an org-unit subtree). An action is allowed when some
+//! grant's role permits the action and the unit the action touches lies in that grant's
+//! subtree. Resolvers never decide this themselves; they name the action and the unit.
+
+use crate::org_unit::is_within;
+
+string_enum!(
+    Role {
+        Admin => "ADMIN",
+        Council => "COUNCIL",
+        Manager => "MANAGER",
+        Reporter => "REPORTER",
+        Viewer => "VIEWER",
+    }
+);
+
+/// Everything the API protects, named by what it does rather than by resolver.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Read non-public data (campaigns, units, participations).
+    Read,
+    /// Create, update, move or deactivate org units; the unit is the one touched (or the new parent).
+    ManageOrgUnit,
+    /// Create, edit, launch, close or cancel a campaign; the unit is the launching unit.
+    ManageCampaign,
+    /// Register or withdraw a unit's participation; the unit is the participating unit.
+    ManageParticipation,
+    /// Programme-level work: its milestones and manual target values; the unit is the programme's owner.
+    ManageProgramme,
+    /// Create users and grant roles; the unit is the one the role is granted on.
+    ManageUsers,
+    /// Read the audit trail; the unit is the root of the tree.
+    ReadAudit,
+}
+
+impl Role {
+    pub fn permits(self, action: Action) -> bool {
+        use Action::*;
+        match self {
+            Role::Admin => true,
+            Role::Manager => matches!(action, Read | ManageCampaign | ManageParticipation),
+            Role::Council | Role::Reporter | Role::Viewer => matches!(action, Read),
+        }
+    }
+}
+
+/// A role held on a subtree, identified by the subtree root's materialised path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub role: Role,
+    pub unit_path: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("not allowed")]
+pub struct Denied;
+
+/// Decides `action` on the unit at `unit_path` for a caller holding `grants`.
+pub fn decide(grants: &[Grant], action: Action, unit_path: &str) -> Result<(), Denied> {
+    let allowed = grants
+        .iter()
+        .any(|g| g.role.permits(action) && is_within(unit_path, &g.unit_path));
+    if allowed { Ok(()) } else { Err(Denied) }
+}
+
+/// Reads are allowed to anyone holding any grant at all: emulation results are public
+/// inside the province's administration.
+pub fn may_read(grants: &[Grant]) -> bool {
+    grants.iter().any(|g| g.role.permits(Action::Read))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ROOT: &str = "/r/";
+    const A: &str = "/r/a/";
+    const B: &str = "/r/b/";
+
+    fn g(role: Role, path: &str) -> Vec<Grant> {
+        vec![Grant {
+            role,
+            unit_path: path.into(),
+        }]
+    }
+
+    #[test]
+    fn manager_acts_in_own_subtree_only() {
+        assert!(decide(&g(Role::Manager, A), Action::ManageCampaign, "/r/a/x/").is_ok());
+        assert!(decide(&g(Role::Manager, A), Action::ManageCampaign, B).is_err());
+        assert!(decide(&g(Role::Manager, ROOT), Action::ManageCampaign, B).is_ok());
+        assert!(decide(&g(Role::Manager, A), Action::ManageCampaign, ROOT).is_err());
+    }
+
+    #[test]
+    fn readers_cannot_write() {
+        for role in [Role::Viewer, Role::Reporter, Role::Council] {
+            assert!(decide(&g(role, ROOT), Action::ManageCampaign, A).is_err());
+            assert!(decide(&g(role, ROOT), Action::Read, A).is_ok());
+        }
+    }
+
+    #[test]
+    fn only_admins_manage_units_users_programme_and_audit() {
+        for action in [
+            Action::ManageOrgUnit,
+            Action::ManageUsers,
+            Action::ManageProgramme,
+            Action::ReadAudit,
+        ] {
+            assert!(decide(&g(Role::Admin, ROOT), action, A).is_ok());
+            assert!(decide(&g(Role::Manager, ROOT), action, A).is_err());
+        }
+    }
+
+    #[test]
+    fn no_grants_means_no_access() {
+        assert!(decide(&[], Action::Read, A).is_err());
+        assert!(!may_read(&[]));
+    }
+}
+
+/// Who is acting, with what rights, in which request: everything a write needs to be
+/// authorised and audited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Option<uuid::Uuid>,
+    /// Username or API client name, kept in the audit trail even if the user is renamed.
+    pub label: String,
+    pub grants: Vec<Grant>,
+    pub request_id: String,
+}
+
+impl Actor {
+    /// The single authorisation point every protected read and write goes through.
+    pub fn authorize(&self, action: Action, unit_path: &str) -> Result<(), Denied> {
+        decide(&self.grants, action, unit_path)
+    }
+
+    pub fn may_read(&self) -> bool {
+        may_read(&self.grants)
+    }
+}

@@ -1,0 +1,113 @@
+//! Error vocabulary shared by every layer: what a client can switch on.
+
+use std::fmt;
+
+/// Codes for errors that are not the user's to fix in a form field; they travel in
+/// GraphQL `errors[].extensions.code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    BadUserInput,
+    QueryTooComplex,
+    RateLimited,
+    Internal,
+}
+
+impl ErrorCode {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound => "NOT_FOUND",
+            Self::Conflict => "CONFLICT",
+            Self::BadUserInput => "BAD_USER_INPUT",
+            Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            Self::RateLimited => "RATE_LIMITED",
+            Self::Internal => "INTERNAL",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Stable codes for errors a user can fix; returned in a mutation's `userErrors`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UserErrorCode {
+    Required,
+    TooLong,
+    InvalidFormat,
+    OutOfRange,
+    NotPositive,
+    EndBeforeStart,
+    Duplicate,
+    NotDraft,
+    NotLaunched,
+    NoConcreteCriterion,
+    InvalidTransition,
+    AlreadyRegistered,
+    NotRegistered,
+    AlreadyCompleted,
+    InvalidParent,
+    Inactive,
+    UnknownReference,
+}
+
+impl UserErrorCode {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Required => "REQUIRED",
+            Self::TooLong => "TOO_LONG",
+            Self::InvalidFormat => "INVALID_FORMAT",
+            Self::OutOfRange => "OUT_OF_RANGE",
+            Self::NotPositive => "NOT_POSITIVE",
+            Self::EndBeforeStart => "END_BEFORE_START",
+            Self::Duplicate => "DUPLICATE",
+            Self::NotDraft => "NOT_DRAFT",
+            Self::NotLaunched => "NOT_LAUNCHED",
+            Self::NoConcreteCriterion => "NO_CONCRETE_CRITERION",
+            Self::InvalidTransition => "INVALID_TRANSITION",
+            Self::AlreadyRegistered => "ALREADY_REGISTERED",
+            Self::NotRegistered => "NOT_REGISTERED",
+            Self::AlreadyCompleted => "ALREADY_COMPLETED",
+            Self::InvalidParent => "INVALID_PARENT",
+            Self::Inactive => "INACTIVE",
+            Self::UnknownReference => "UNKNOWN_REFERENCE",
+        }
+    }
+}
+
+/// A user-fixable error tied to an input field (`field` is the GraphQL input path).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    pub field: String,
+    pub code: UserErrorCode,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: UserErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// Re-roots the error under a parent input field, e.g. `title` → `criteria.0.title`.
+    pub fn under(mut self, prefix: &str) -> Self {
+        self.field = if self.field.is_empty() {
+            prefix.to_owned()
+        } else {
+            format!("{prefix}.{}", self.field)
+        };
+        self
+    }
+}

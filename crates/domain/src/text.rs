@@ -1,0 +1,186 @@
+//! Human text: titles, names, codes, and the folding that makes "thi dua" find "thi đua".
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+use crate::error::{FieldError, UserErrorCode};
+
+/// Normalises to NFC and trims; Vietnamese typed on different keyboards arrives in
+/// different normal forms and must compare equal.
+pub fn nfc_trim(raw: &str) -> String {
+    raw.trim().nfc().collect()
+}
+
+/// Lowercase, diacritic-free form for accent-insensitive search.
+pub fn fold_for_search(raw: &str) -> String {
+    raw.nfd()
+        .filter(|c| !is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' | 'Đ' => 'd',
+            other => other,
+        })
+        .flat_map(char::to_lowercase)
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Required, bounded, single-paragraph-or-more human text (titles, names).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Title(String);
+
+impl Title {
+    pub const MAX_CHARS: usize = 300;
+
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        parse_bounded(raw, Self::MAX_CHARS).map(Self)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// Optional longer text (summaries, pledges, notes); empty becomes `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LongText(String);
+
+impl LongText {
+    pub const MAX_CHARS: usize = 10_000;
+
+    pub fn parse_optional(raw: Option<&str>) -> Result<Option<Self>, FieldError> {
+        match raw.map(nfc_trim) {
+            None => Ok(None),
+            Some(s) if s.is_empty() => Ok(None),
+            Some(s) if s.chars().count() > Self::MAX_CHARS => Err(too_long(Self::MAX_CHARS)),
+            Some(s) => Ok(Some(Self(s))),
+        }
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+fn parse_bounded(raw: &str, max: usize) -> Result<String, FieldError> {
+    // Check the raw length first so a megabyte of input is refused before normalising it.
+    if raw.len() > max * 4 + 64 {
+        return Err(too_long(max));
+    }
+    let s = nfc_trim(raw);
+    if s.is_empty() {
+        return Err(FieldError::new(
+            "",
+            UserErrorCode::Required,
+            "must not be empty",
+        ));
+    }
+    if s.chars().count() > max {
+        return Err(too_long(max));
+    }
+    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(FieldError::new(
+            "",
+            UserErrorCode::InvalidFormat,
+            "must not contain control characters",
+        ));
+    }
+    Ok(s)
+}
+
+fn too_long(max: usize) -> FieldError {
+    FieldError::new(
+        "",
+        UserErrorCode::TooLong,
+        format!("must be at most {max} characters"),
+    )
+}
+
+/// Machine code of a campaign, unit or field: `A-Z`, `0-9`, `-`, `_`, `.`; 2–40 chars,
+/// stored upper-case so codes compare case-insensitively.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Code(String);
+
+impl Code {
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let s = raw.trim().to_uppercase();
+        let ok_len = (2..=40).contains(&s.len());
+        let ok_chars = s
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
+        if s.is_empty() {
+            return Err(FieldError::new(
+                "",
+                UserErrorCode::Required,
+                "must not be empty",
+            ));
+        }
+        if !ok_len || !ok_chars {
+            return Err(FieldError::new(
+                "",
+                UserErrorCode::InvalidFormat,
+                "2–40 characters: letters A–Z, digits, '-', '_' or '.'",
+            ));
+        }
+        Ok(Self(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_makes_unaccented_query_match_vietnamese() {
+        assert_eq!(fold_for_search("Thi Đua Yêu Nước"), "thi dua yeu nuoc");
+        assert!(fold_for_search("Phong trào thi đua").contains(&fold_for_search("thi dua")));
+    }
+
+    #[test]
+    fn nfd_input_is_stored_as_nfc() {
+        let nfd: String = "Quảng Ninh".nfd().collect();
+        let t = Title::parse(&nfd).unwrap();
+        assert_eq!(t.as_str(), "Quảng Ninh");
+    }
+
+    #[test]
+    fn empty_and_huge_titles_are_refused_with_codes() {
+        assert_eq!(
+            Title::parse("   ").unwrap_err().code,
+            UserErrorCode::Required
+        );
+        let huge = "a".repeat(1_000_000);
+        assert_eq!(
+            Title::parse(&huge).unwrap_err().code,
+            UserErrorCode::TooLong
+        );
+        assert_eq!(
+            Title::parse(&"ă".repeat(301)).unwrap_err().code,
+            UserErrorCode::TooLong
+        );
+        assert!(Title::parse(&"ă".repeat(300)).is_ok());
+    }
+
+    #[test]
+    fn codes_are_upper_cased_and_restricted() {
+        assert_eq!(Code::parse(" ktx-2025 ").unwrap().as_str(), "KTX-2025");
+        assert_eq!(
+            Code::parse("a b").unwrap_err().code,
+            UserErrorCode::InvalidFormat
+        );
+        assert_eq!(Code::parse("").unwrap_err().code, UserErrorCode::Required);
+    }
+}

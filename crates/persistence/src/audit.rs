@@ -1,0 +1,77 @@
+//! The audit trail: one row per successful mutation, written in the mutation's own
+//! transaction so that a failed mutation leaves none.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde_json::Value;
+use thidua_domain::access::Actor;
+use uuid::Uuid;
+
+use crate::entities::audit_entry;
+use crate::error::StoreError;
+use crate::page::{Page, PageRequest};
+
+pub async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    entity: &str,
+    entity_id: Uuid,
+    action: &str,
+    summary: Value,
+) -> Result<(), StoreError> {
+    audit_entry::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        at: Set(Utc::now()),
+        actor_user_id: Set(actor.user_id),
+        actor_label: Set(actor.label.chars().take(200).collect()),
+        entity: Set(entity.to_owned()),
+        entity_id: Set(entity_id),
+        action: Set(action.to_owned()),
+        summary: Set(summary.to_string()),
+        request_id: Set(actor.request_id.chars().take(64).collect()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub entity: Option<String>,
+    pub entity_id: Option<Uuid>,
+    pub actor_user_id: Option<Uuid>,
+    pub request_id: Option<String>,
+}
+
+/// Newest first; ids are UUID v7, so id order is time order.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &AuditFilter,
+    page: &PageRequest,
+) -> Result<Page<audit_entry::Model>, StoreError> {
+    let mut q = audit_entry::Entity::find();
+    if let Some(e) = &filter.entity {
+        q = q.filter(audit_entry::Column::Entity.eq(e.clone()));
+    }
+    if let Some(id) = filter.entity_id {
+        q = q.filter(audit_entry::Column::EntityId.eq(id));
+    }
+    if let Some(id) = filter.actor_user_id {
+        q = q.filter(audit_entry::Column::ActorUserId.eq(id));
+    }
+    if let Some(r) = &filter.request_id {
+        q = q.filter(audit_entry::Column::RequestId.eq(r.clone()));
+    }
+    if let Some(after) = &page.after {
+        q = q.filter(audit_entry::Column::Id.lt(after.id));
+    }
+    let rows = q
+        .order_by_desc(audit_entry::Column::Id)
+        .limit(page.first + 1)
+        .all(db)
+        .await?;
+    Ok(Page::from_overfetch(rows, page.first))
+}

@@ -1,0 +1,740 @@
+//! Campaigns and their criteria: queries for the API, and the lifecycle commands.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, Value,
+};
+use serde_json::json;
+use thidua_domain::access::{Action, Actor};
+use thidua_domain::campaign::{self as rules, CampaignKind, CampaignStatus, DateRange};
+use thidua_domain::criterion::{CriterionSpec, Direction, Measure, NewCriterion};
+use thidua_domain::text::{Code, LongText, Title, fold_for_search};
+use thidua_domain::{FieldError, UserErrorCode};
+use uuid::Uuid;
+
+use crate::audit;
+use crate::entities::{campaign, campaign_field, criterion, field, org_unit, programme};
+use crate::error::{StoreError, is_unique_violation};
+use crate::org_units;
+use crate::page::{KeyCursor, Page, PageRequest, subtree_pattern};
+
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<campaign::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(campaign::Entity::find()
+        .filter(campaign::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?)
+}
+
+pub async fn by_code(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<campaign::Model>, StoreError> {
+    Ok(campaign::Entity::find()
+        .filter(campaign::Column::Code.eq(code.trim().to_uppercase()))
+        .one(db)
+        .await?)
+}
+
+async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<campaign::Model, StoreError> {
+    campaign::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("campaign"))
+}
+
+pub async fn criteria_by_campaign_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<criterion::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(criterion::Entity::find()
+        .filter(criterion::Column::CampaignId.is_in(ids.to_vec()))
+        .order_by_asc(criterion::Column::SortOrder)
+        .order_by_asc(criterion::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn criteria_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<criterion::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(criterion::Entity::find()
+        .filter(criterion::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?)
+}
+
+/// (campaign id, field) pairs for many campaigns in one statement.
+pub async fn fields_by_campaign_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<(Uuid, field::Model)>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let links = campaign_field::Entity::find()
+        .filter(campaign_field::Column::CampaignId.is_in(ids.to_vec()))
+        .all(db)
+        .await?;
+    let field_ids: Vec<Uuid> = links.iter().map(|l| l.field_id).collect();
+    let fields = crate::fields::by_ids(db, &field_ids).await?;
+    Ok(links
+        .into_iter()
+        .filter_map(|l| {
+            fields
+                .iter()
+                .find(|f| f.id == l.field_id)
+                .map(|f| (l.campaign_id, f.clone()))
+        })
+        .collect())
+}
+
+/// Sort keys a campaign list can be ordered by; each is unique together with the id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CampaignOrder {
+    StartDate,
+    EndDate,
+    CreatedAt,
+    Title,
+    Code,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct CampaignFilter {
+    pub statuses: Vec<CampaignStatus>,
+    pub field_id: Option<Uuid>,
+    /// Campaigns launched by a unit in this subtree (materialised path).
+    pub subtree_path: Option<String>,
+    /// Running on this day: start ≤ day ≤ end, and launched or closed.
+    pub active_on: Option<NaiveDate>,
+    /// Accent-insensitive text search over code, title and summary.
+    pub search: Option<String>,
+    pub programme_id: Option<Uuid>,
+}
+
+fn order_column(o: CampaignOrder) -> campaign::Column {
+    match o {
+        CampaignOrder::StartDate => campaign::Column::StartDate,
+        CampaignOrder::EndDate => campaign::Column::EndDate,
+        CampaignOrder::CreatedAt => campaign::Column::CreatedAt,
+        CampaignOrder::Title => campaign::Column::Title,
+        CampaignOrder::Code => campaign::Column::Code,
+    }
+}
+
+/// The text form of a row's sort key, as carried in a cursor.
+pub fn cursor_for(row: &campaign::Model, o: CampaignOrder) -> KeyCursor {
+    let value = match o {
+        CampaignOrder::StartDate => row.start_date.to_string(),
+        CampaignOrder::EndDate => row.end_date.to_string(),
+        CampaignOrder::CreatedAt => row.created_at.to_rfc3339(),
+        CampaignOrder::Title => row.title.clone(),
+        CampaignOrder::Code => row.code.clone(),
+    };
+    KeyCursor { value, id: row.id }
+}
+
+fn cursor_value(o: CampaignOrder, raw: &str) -> Result<Value, StoreError> {
+    let bad = || {
+        StoreError::Invalid(FieldError::new(
+            "after",
+            UserErrorCode::InvalidFormat,
+            "this cursor is not valid",
+        ))
+    };
+    Ok(match o {
+        CampaignOrder::StartDate | CampaignOrder::EndDate => {
+            Value::from(raw.parse::<NaiveDate>().map_err(|_| bad())?)
+        }
+        CampaignOrder::CreatedAt => Value::from(
+            chrono::DateTime::parse_from_rfc3339(raw)
+                .map_err(|_| bad())?
+                .with_timezone(&Utc),
+        ),
+        CampaignOrder::Title | CampaignOrder::Code => Value::from(raw.to_owned()),
+    })
+}
+
+fn filter_condition(f: &CampaignFilter) -> Condition {
+    let mut c = Condition::all();
+    if !f.statuses.is_empty() {
+        c = c.add(campaign::Column::Status.is_in(f.statuses.iter().map(|s| s.as_str())));
+    }
+    if let Some(fid) = f.field_id {
+        c = c.add(
+            campaign::Column::Id.in_subquery(
+                Query::select()
+                    .column(campaign_field::Column::CampaignId)
+                    .from(campaign_field::Entity)
+                    .and_where(campaign_field::Column::FieldId.eq(fid))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(path) = &f.subtree_path {
+        c = c.add(
+            campaign::Column::LaunchingUnitId.in_subquery(
+                Query::select()
+                    .column(org_unit::Column::Id)
+                    .from(org_unit::Entity)
+                    .and_where(org_unit::Column::Path.like(subtree_pattern(path)))
+                    .to_owned(),
+            ),
+        );
+    }
+    if let Some(day) = f.active_on {
+        c = c
+            .add(campaign::Column::StartDate.lte(day))
+            .add(campaign::Column::EndDate.gte(day))
+            .add(campaign::Column::Status.is_in([
+                CampaignStatus::Launched.as_str(),
+                CampaignStatus::Closed.as_str(),
+            ]));
+    }
+    if let Some(s) = &f.search {
+        let needle = fold_for_search(s).replace(['%', '_', '\\'], " ");
+        for word in needle.split_whitespace() {
+            c = c.add(campaign::Column::SearchText.like(format!("%{word}%")));
+        }
+    }
+    if let Some(pid) = f.programme_id {
+        c = c.add(campaign::Column::ProgrammeId.eq(pid));
+    }
+    c
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    f: &CampaignFilter,
+    order: CampaignOrder,
+    descending: bool,
+    page: &PageRequest,
+) -> Result<Page<campaign::Model>, StoreError> {
+    let col = order_column(order);
+    let mut q = campaign::Entity::find().filter(filter_condition(f));
+    if let Some(after) = &page.after {
+        let v = cursor_value(order, &after.value)?;
+        let keyset = if descending {
+            Condition::any().add(Expr::col(col).lt(v.clone())).add(
+                Condition::all()
+                    .add(Expr::col(col).eq(v))
+                    .add(campaign::Column::Id.lt(after.id)),
+            )
+        } else {
+            Condition::any().add(Expr::col(col).gt(v.clone())).add(
+                Condition::all()
+                    .add(Expr::col(col).eq(v))
+                    .add(campaign::Column::Id.gt(after.id)),
+            )
+        };
+        q = q.filter(keyset);
+    }
+    q = if descending {
+        q.order_by_desc(col).order_by_desc(campaign::Column::Id)
+    } else {
+        q.order_by_asc(col).order_by_asc(campaign::Column::Id)
+    };
+    let rows = q.limit(page.first + 1).all(db).await?;
+    Ok(Page::from_overfetch(rows, page.first))
+}
+
+pub async fn count(db: &impl ConnectionTrait, f: &CampaignFilter) -> Result<u64, StoreError> {
+    use sea_orm::PaginatorTrait;
+    Ok(campaign::Entity::find()
+        .filter(filter_condition(f))
+        .count(db)
+        .await?)
+}
+
+pub struct NewCampaign {
+    pub code: Code,
+    pub title: Title,
+    pub summary: Option<LongText>,
+    pub kind: CampaignKind,
+    pub programme_id: Option<Uuid>,
+    pub launching_unit_id: Uuid,
+    pub dates: DateRange,
+    pub field_ids: Vec<Uuid>,
+    pub criteria: Vec<NewCriterion>,
+}
+
+fn search_text(code: &str, title: &str, summary: Option<&str>) -> String {
+    fold_for_search(&format!("{code} {title} {}", summary.unwrap_or("")))
+}
+
+async fn check_fields(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<(), StoreError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let found = field::Entity::find()
+        .filter(field::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?;
+    let mut unique = ids.to_vec();
+    unique.sort();
+    unique.dedup();
+    if found.len() != unique.len() {
+        return Err(FieldError::new(
+            "fieldIds",
+            UserErrorCode::UnknownReference,
+            "one or more fields do not exist",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+async fn replace_fields(
+    db: &impl ConnectionTrait,
+    campaign_id: Uuid,
+    ids: &[Uuid],
+) -> Result<(), StoreError> {
+    campaign_field::Entity::delete_many()
+        .filter(campaign_field::Column::CampaignId.eq(campaign_id))
+        .exec(db)
+        .await?;
+    let mut unique = ids.to_vec();
+    unique.sort();
+    unique.dedup();
+    if unique.is_empty() {
+        return Ok(());
+    }
+    campaign_field::Entity::insert_many(unique.into_iter().map(|field_id| {
+        campaign_field::ActiveModel {
+            campaign_id: Set(campaign_id),
+            field_id: Set(field_id),
+        }
+    }))
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+fn criterion_row(campaign_id: Uuid, c: &NewCriterion, sort_order: i32) -> criterion::ActiveModel {
+    criterion::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        campaign_id: Set(campaign_id),
+        title: Set(c.title.as_str().to_owned()),
+        measure: Set(c.measure.as_str().to_owned()),
+        direction: Set(c.direction.as_str().to_owned()),
+        unit_label: Set(c.unit_label.clone()),
+        target_value: Set(c.target_value),
+        weight: Set(c.weight.value()),
+        sort_order: Set(sort_order),
+        created_at: Set(Utc::now()),
+    }
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    input: NewCampaign,
+) -> Result<campaign::Model, StoreError> {
+    let unit = org_units::by_id(db, input.launching_unit_id)
+        .await
+        .map_err(|_| {
+            FieldError::new(
+                "launchingUnitId",
+                UserErrorCode::UnknownReference,
+                "no unit has this id",
+            )
+        })?;
+    actor.authorize(Action::ManageCampaign, &unit.path)?;
+    if !unit.is_active {
+        return Err(FieldError::new(
+            "launchingUnitId",
+            UserErrorCode::Inactive,
+            "the unit is deactivated",
+        )
+        .into());
+    }
+    if let Some(pid) = input.programme_id {
+        programme::Entity::find_by_id(pid)
+            .one(db)
+            .await?
+            .ok_or_else(|| {
+                FieldError::new(
+                    "programmeId",
+                    UserErrorCode::UnknownReference,
+                    "no programme has this id",
+                )
+            })?;
+    }
+    check_fields(db, &input.field_ids).await?;
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    let summary = input.summary.map(LongText::into_inner);
+    let saved = campaign::ActiveModel {
+        id: Set(id),
+        search_text: Set(search_text(
+            input.code.as_str(),
+            input.title.as_str(),
+            summary.as_deref(),
+        )),
+        code: Set(input.code.into_inner()),
+        title: Set(input.title.into_inner()),
+        summary: Set(summary),
+        kind: Set(input.kind.as_str().to_owned()),
+        status: Set(CampaignStatus::Draft.as_str().to_owned()),
+        programme_id: Set(input.programme_id),
+        launching_unit_id: Set(unit.id),
+        start_date: Set(input.dates.start()),
+        end_date: Set(input.dates.end()),
+        version: Set(1),
+        created_by: Set(actor.user_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+        launched_at: Set(None),
+        closed_at: Set(None),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Invalid(FieldError::new(
+                "code",
+                UserErrorCode::Duplicate,
+                "another campaign already uses this code",
+            ))
+        } else {
+            e.into()
+        }
+    })?;
+    replace_fields(db, id, &input.field_ids).await?;
+    if !input.criteria.is_empty() {
+        let rows = input
+            .criteria
+            .iter()
+            .zip(0..)
+            .map(|(c, i)| criterion_row(id, c, i))
+            .collect::<Vec<_>>();
+        criterion::Entity::insert_many(rows).exec(db).await?;
+    }
+    audit::record(
+        db,
+        actor,
+        "Campaign",
+        id,
+        "create",
+        json!({"code": saved.code, "title": saved.title}),
+    )
+    .await?;
+    Ok(saved)
+}
+
+/// Loads a campaign for change and checks the caller may manage it.
+async fn load_for_change(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<campaign::Model, StoreError> {
+    let c = get(db, id).await?;
+    let unit = org_units::by_id(db, c.launching_unit_id).await?;
+    actor.authorize(Action::ManageCampaign, &unit.path)?;
+    Ok(c)
+}
+
+fn status_of(c: &campaign::Model) -> CampaignStatus {
+    CampaignStatus::parse(&c.status).unwrap_or(CampaignStatus::Cancelled)
+}
+
+fn stale() -> StoreError {
+    StoreError::Conflict("the campaign was changed by someone else; reload it and try again".into())
+}
+
+/// Bumps the version, failing with CONFLICT when `expected` is stale. Every change to a
+/// campaign or its criteria goes through here, so concurrent editors cannot overwrite each other.
+async fn bump_version(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    expected: i32,
+    extra: Vec<(campaign::Column, sea_orm::sea_query::SimpleExpr)>,
+) -> Result<(), StoreError> {
+    let mut upd = campaign::Entity::update_many()
+        .col_expr(
+            campaign::Column::Version,
+            Expr::col(campaign::Column::Version).add(1),
+        )
+        .col_expr(campaign::Column::UpdatedAt, Expr::val(Utc::now()).into());
+    for (c, e) in extra {
+        upd = upd.col_expr(c, e);
+    }
+    let res = upd
+        .filter(campaign::Column::Id.eq(id))
+        .filter(campaign::Column::Version.eq(expected))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        Err(stale())
+    } else {
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct CampaignPatch {
+    pub title: Option<Title>,
+    pub summary: Option<Option<LongText>>,
+    pub kind: Option<CampaignKind>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub field_ids: Option<Vec<Uuid>>,
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    version: i32,
+    patch: CampaignPatch,
+) -> Result<campaign::Model, StoreError> {
+    let c = load_for_change(db, actor, id).await?;
+    rules::ensure_editable(status_of(&c))?;
+    if !rules::check_version(Some(version), c.version) {
+        return Err(stale());
+    }
+    let dates = DateRange::parse(
+        patch.start_date.unwrap_or(c.start_date),
+        patch.end_date.unwrap_or(c.end_date),
+    )?;
+    let title = patch.title.map_or(c.title.clone(), Title::into_inner);
+    let summary = match patch.summary {
+        Some(s) => s.map(LongText::into_inner),
+        None => c.summary.clone(),
+    };
+    let kind = patch.kind.map_or(c.kind.clone(), |k| k.as_str().to_owned());
+    if let Some(ids) = &patch.field_ids {
+        check_fields(db, ids).await?;
+    }
+    bump_version(
+        db,
+        id,
+        version,
+        vec![
+            (
+                campaign::Column::SearchText,
+                Expr::val(search_text(&c.code, &title, summary.as_deref())).into(),
+            ),
+            (campaign::Column::Title, Expr::val(title.clone()).into()),
+            (campaign::Column::Summary, Expr::val(summary.clone()).into()),
+            (campaign::Column::Kind, Expr::val(kind.clone()).into()),
+            (campaign::Column::StartDate, Expr::val(dates.start()).into()),
+            (campaign::Column::EndDate, Expr::val(dates.end()).into()),
+        ],
+    )
+    .await?;
+    if let Some(ids) = &patch.field_ids {
+        replace_fields(db, id, ids).await?;
+    }
+    audit::record(
+        db,
+        actor,
+        "Campaign",
+        id,
+        "update",
+        json!({
+            "before": {"title": c.title, "kind": c.kind, "startDate": c.start_date, "endDate": c.end_date},
+            "after": {"title": title, "kind": kind, "startDate": dates.start(), "endDate": dates.end()},
+        }),
+    )
+    .await?;
+    get(db, id).await
+}
+
+pub async fn add_criterion(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    campaign_id: Uuid,
+    version: Option<i32>,
+    input: NewCriterion,
+) -> Result<criterion::Model, StoreError> {
+    let c = load_for_change(db, actor, campaign_id).await?;
+    rules::ensure_editable(status_of(&c))?;
+    bump_version(db, campaign_id, version.unwrap_or(c.version), vec![]).await?;
+    let existing = criteria_by_campaign_ids(db, &[campaign_id]).await?;
+    if existing.len() >= 100 {
+        return Err(FieldError::new(
+            "campaignId",
+            UserErrorCode::OutOfRange,
+            "a campaign has at most 100 criteria",
+        )
+        .into());
+    }
+    let next = existing
+        .iter()
+        .map(|r| r.sort_order)
+        .max()
+        .map_or(0, |m| m + 1);
+    let saved = criterion_row(campaign_id, &input, next).insert(db).await?;
+    audit::record(
+        db,
+        actor,
+        "Criterion",
+        saved.id,
+        "create",
+        json!({"campaign": campaign_id, "title": saved.title}),
+    )
+    .await?;
+    Ok(saved)
+}
+
+async fn load_criterion_for_change(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(campaign::Model, criterion::Model), StoreError> {
+    let cr = criterion::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("criterion"))?;
+    let c = load_for_change(db, actor, cr.campaign_id).await?;
+    rules::ensure_editable(status_of(&c))?;
+    Ok((c, cr))
+}
+
+pub async fn update_criterion(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    version: Option<i32>,
+    input: NewCriterion,
+) -> Result<criterion::Model, StoreError> {
+    let (c, cr) = load_criterion_for_change(db, actor, id).await?;
+    bump_version(db, c.id, version.unwrap_or(c.version), vec![]).await?;
+    let before = json!({"title": cr.title, "targetValue": cr.target_value, "weight": cr.weight, "unitLabel": cr.unit_label});
+    let mut row = criterion_row(c.id, &input, cr.sort_order);
+    row.id = Set(cr.id);
+    row.created_at = Set(cr.created_at);
+    let saved = row.update(db).await?;
+    audit::record(
+        db,
+        actor,
+        "Criterion",
+        id,
+        "update",
+        json!({"before": before, "after": {"title": saved.title, "targetValue": saved.target_value, "weight": saved.weight, "unitLabel": saved.unit_label}}),
+    )
+    .await?;
+    Ok(saved)
+}
+
+pub async fn remove_criterion(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    version: Option<i32>,
+) -> Result<campaign::Model, StoreError> {
+    let (c, cr) = load_criterion_for_change(db, actor, id).await?;
+    bump_version(db, c.id, version.unwrap_or(c.version), vec![]).await?;
+    criterion::Entity::delete_by_id(cr.id).exec(db).await?;
+    audit::record(
+        db,
+        actor,
+        "Criterion",
+        id,
+        "delete",
+        json!({"campaign": c.id, "title": cr.title}),
+    )
+    .await?;
+    get(db, c.id).await
+}
+
+fn spec_of(r: &criterion::Model) -> CriterionSpec {
+    CriterionSpec {
+        measure: Measure::parse(&r.measure).unwrap_or(Measure::Number),
+        direction: Direction::parse(&r.direction).unwrap_or(Direction::HigherIsBetter),
+        target_value: r.target_value,
+        unit_label: r.unit_label.clone(),
+        weight: r.weight,
+    }
+}
+
+pub async fn launch(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    version: Option<i32>,
+) -> Result<campaign::Model, StoreError> {
+    let c = load_for_change(db, actor, id).await?;
+    let specs: Vec<CriterionSpec> = criteria_by_campaign_ids(db, &[id])
+        .await?
+        .iter()
+        .map(spec_of)
+        .collect();
+    rules::check_launch(status_of(&c), (c.start_date, c.end_date), &specs)?;
+    bump_version(
+        db,
+        id,
+        version.unwrap_or(c.version),
+        vec![
+            (
+                campaign::Column::Status,
+                Expr::val(CampaignStatus::Launched.as_str()).into(),
+            ),
+            (campaign::Column::LaunchedAt, Expr::val(Utc::now()).into()),
+        ],
+    )
+    .await?;
+    audit::record(
+        db,
+        actor,
+        "Campaign",
+        id,
+        "launch",
+        json!({"code": c.code, "criteria": specs.len()}),
+    )
+    .await?;
+    get(db, id).await
+}
+
+pub async fn transition(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    version: Option<i32>,
+    to: CampaignStatus,
+    reason: Option<String>,
+) -> Result<campaign::Model, StoreError> {
+    let c = load_for_change(db, actor, id).await?;
+    let from = status_of(&c);
+    rules::check_transition(from, to)?;
+    bump_version(
+        db,
+        id,
+        version.unwrap_or(c.version),
+        vec![
+            (campaign::Column::Status, Expr::val(to.as_str()).into()),
+            (campaign::Column::ClosedAt, Expr::val(Utc::now()).into()),
+        ],
+    )
+    .await?;
+    let action = if to == CampaignStatus::Closed {
+        "close"
+    } else {
+        "cancel"
+    };
+    audit::record(
+        db,
+        actor,
+        "Campaign",
+        id,
+        action,
+        json!({"from": from.as_str(), "to": to.as_str(), "reason": reason}),
+    )
+    .await?;
+    get(db, id).await
+}

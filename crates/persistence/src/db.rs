@@ -1,0 +1,88 @@
+//! Connecting to SQLite or PostgreSQL, migrating, and the statement counter.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::SqliteJournalMode;
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr};
+use thidua_migrations::{Migrator, MigratorTrait};
+
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub url: String,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+/// The connection pool plus a running count of SQL statements (for metrics and for
+/// the test that proves per-request statement counts are bounded).
+#[derive(Clone, Debug)]
+pub struct Database {
+    pub conn: DatabaseConnection,
+    statements: Arc<AtomicU64>,
+}
+
+impl Database {
+    pub async fn connect(opts: &DbOptions) -> Result<Self, DbErr> {
+        let mut co = ConnectOptions::new(opts.url.clone());
+        co.max_connections(opts.max_connections)
+            .min_connections(1)
+            .acquire_timeout(opts.acquire_timeout)
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true)
+                    .create_if_missing(true)
+            });
+        let mut conn = sea_orm::Database::connect(co).await?;
+        let statements = Arc::new(AtomicU64::new(0));
+        let counter = statements.clone();
+        conn.set_metric_callback(move |_info| {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        Ok(Self { conn, statements })
+    }
+
+    pub fn backend(&self) -> DatabaseBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// SQL statements run through this pool since it was opened.
+    pub fn statements_run(&self) -> u64 {
+        self.statements.load(Ordering::Relaxed)
+    }
+
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        Migrator::up(&self.conn, None).await
+    }
+
+    /// Ready = reachable and no migration pending.
+    pub async fn is_ready(&self) -> bool {
+        if self.conn.execute_unprepared("SELECT 1").await.is_err() {
+            return false;
+        }
+        matches!(Migrator::get_pending_migrations(&self.conn).await, Ok(p) if p.is_empty())
+    }
+
+    /// (connections in use, idle connections) of the pool.
+    pub fn pool_usage(&self) -> (u32, u32) {
+        match self.backend() {
+            DatabaseBackend::Postgres => {
+                let p = self.conn.get_postgres_connection_pool();
+                let idle = u32::try_from(p.num_idle()).unwrap_or(u32::MAX);
+                (p.size().saturating_sub(idle), idle)
+            }
+            _ => {
+                let p = self.conn.get_sqlite_connection_pool();
+                let idle = u32::try_from(p.num_idle()).unwrap_or(u32::MAX);
+                (p.size().saturating_sub(idle), idle)
+            }
+        }
+    }
+
+    pub async fn close(self) {
+        let _ = self.conn.close().await;
+    }
+}

@@ -1,0 +1,23 @@
+//! Row of `audit_log`.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "audit_log")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub at: DateTimeUtc,
+    pub actor_user_id: Option<Uuid>,
+    pub actor_label: String,
+    pub entity: String,
+    pub entity_id: Uuid,
+    pub action: String,
+    pub summary: String,
+    pub request_id: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,34 @@
+//! Row of `targets`.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "targets")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub programme_id: Uuid,
+    pub code: String,
+    pub title: String,
+    pub description: String,
+    pub horizon: String,
+    pub period_start: Date,
+    pub deadline: Date,
+    pub comparator: String,
+    #[sea_orm(column_type = "Decimal(Some((20, 4)))")]
+    pub target_value: Decimal,
+    #[sea_orm(column_type = "Decimal(Some((20, 4)))")]
+    pub target_max: Option<Decimal>,
+    pub unit_label: String,
+    #[sea_orm(column_type = "Decimal(Some((20, 4)))")]
+    pub baseline: Decimal,
+    pub baseline_date: Date,
+    pub source: String,
+    pub computation: Option<String>,
+    pub sort_order: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,21 @@
+//! Storage: sea-orm entities and the queries and commands over them, for SQLite and
+//! PostgreSQL alike. Rules come from `thidua-domain`; this crate only loads, checks
+//! through the domain, and writes.
+
+pub mod audit;
+pub mod campaigns;
+pub mod db;
+pub mod entities;
+pub mod error;
+pub mod fields;
+pub mod milestones;
+pub mod org_units;
+pub mod page;
+pub mod participations;
+pub mod programme;
+pub mod raw;
+pub mod seed;
+pub mod users;
+
+pub use db::{Database, DbOptions};
+pub use error::StoreError;

@@ -1,0 +1,183 @@
+//! Milestones of campaigns and of programmes.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
+};
+use serde_json::json;
+use thidua_domain::access::{Action, Actor};
+use thidua_domain::campaign::CampaignStatus;
+use thidua_domain::milestone::MilestoneKind;
+use thidua_domain::text::{LongText, Title};
+use thidua_domain::{FieldError, UserErrorCode};
+use uuid::Uuid;
+
+use crate::audit;
+use crate::entities::{campaign, milestone, programme};
+use crate::error::StoreError;
+use crate::org_units;
+
+pub async fn by_campaign_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<milestone::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(milestone::Entity::find()
+        .filter(milestone::Column::CampaignId.is_in(ids.to_vec()))
+        .order_by_asc(milestone::Column::DueDate)
+        .order_by_asc(milestone::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn by_programme_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<milestone::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(milestone::Entity::find()
+        .filter(milestone::Column::ProgrammeId.is_in(ids.to_vec()))
+        .order_by_asc(milestone::Column::DueDate)
+        .order_by_asc(milestone::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<milestone::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(milestone::Entity::find()
+        .filter(milestone::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?)
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Owner {
+    Campaign(Uuid),
+    Programme(Uuid),
+}
+
+/// Checks the caller may manage milestones of `owner`; returns the owner's id pair.
+async fn authorize_owner(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    owner: Owner,
+    adding: bool,
+) -> Result<(), StoreError> {
+    match owner {
+        Owner::Campaign(id) => {
+            let c = campaign::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or(StoreError::NotFound("campaign"))?;
+            let unit = org_units::by_id(db, c.launching_unit_id).await?;
+            actor.authorize(Action::ManageCampaign, &unit.path)?;
+            let status = CampaignStatus::parse(&c.status);
+            if adding
+                && !matches!(
+                    status,
+                    Some(CampaignStatus::Draft | CampaignStatus::Launched)
+                )
+            {
+                return Err(FieldError::new(
+                    "campaignId",
+                    UserErrorCode::InvalidTransition,
+                    "milestones can be added only to a draft or launched campaign",
+                )
+                .into());
+            }
+        }
+        Owner::Programme(id) => {
+            let p = programme::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .ok_or(StoreError::NotFound("programme"))?;
+            let unit = org_units::by_id(db, p.owner_unit_id).await?;
+            actor.authorize(Action::ManageProgramme, &unit.path)?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn add(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    owner: Owner,
+    kind: MilestoneKind,
+    title: Title,
+    due_date: NaiveDate,
+) -> Result<milestone::Model, StoreError> {
+    authorize_owner(db, actor, owner, true).await?;
+    let (campaign_id, programme_id) = match owner {
+        Owner::Campaign(id) => (Some(id), None),
+        Owner::Programme(id) => (None, Some(id)),
+    };
+    let id = Uuid::now_v7();
+    let saved = milestone::ActiveModel {
+        id: Set(id),
+        campaign_id: Set(campaign_id),
+        programme_id: Set(programme_id),
+        kind: Set(kind.as_str().to_owned()),
+        title: Set(title.into_inner()),
+        due_date: Set(due_date),
+        completed_at: Set(None),
+        completed_by: Set(None),
+        note: Set(None),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    audit::record(db, actor, "Milestone", id, "create", json!({"title": saved.title, "dueDate": saved.due_date, "campaign": campaign_id, "programme": programme_id})).await?;
+    Ok(saved)
+}
+
+pub async fn complete(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    note: Option<LongText>,
+) -> Result<milestone::Model, StoreError> {
+    let m = milestone::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("milestone"))?;
+    let owner = match (m.campaign_id, m.programme_id) {
+        (Some(c), _) => Owner::Campaign(c),
+        (None, Some(p)) => Owner::Programme(p),
+        (None, None) => return Err(StoreError::NotFound("milestone")),
+    };
+    authorize_owner(db, actor, owner, false).await?;
+    if m.completed_at.is_some() {
+        return Err(FieldError::new(
+            "id",
+            UserErrorCode::AlreadyCompleted,
+            "this milestone is already done",
+        )
+        .into());
+    }
+    let mut am = m.into_active_model();
+    am.completed_at = Set(Some(Utc::now()));
+    am.completed_by = Set(actor.user_id);
+    am.note = Set(note.map(LongText::into_inner));
+    let saved = am.update(db).await?;
+    audit::record(
+        db,
+        actor,
+        "Milestone",
+        id,
+        "complete",
+        json!({"title": saved.title}),
+    )
+    .await?;
+    Ok(saved)
+}

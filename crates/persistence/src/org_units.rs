@@ -1,0 +1,310 @@
+//! Org-unit tree: lookups by id, children, subtrees, and the commands that reshape it.
+
+use chrono::Utc;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde_json::json;
+use thidua_domain::access::{Action, Actor};
+use thidua_domain::org_unit::{OrgUnitKind, check_move, child_path};
+use thidua_domain::text::{Code, Title};
+use thidua_domain::{FieldError, UserErrorCode};
+use uuid::Uuid;
+
+use crate::audit;
+use crate::entities::org_unit::{self, Column, Entity, Model};
+use crate::error::{StoreError, is_unique_violation};
+use crate::page::{Page, PageRequest, subtree_pattern};
+
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(Entity::find()
+        .filter(Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?)
+}
+
+pub async fn by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<Model, StoreError> {
+    Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("org unit"))
+}
+
+pub async fn by_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<Model>, StoreError> {
+    Ok(Entity::find()
+        .filter(Column::Code.eq(code.to_uppercase()))
+        .one(db)
+        .await?)
+}
+
+/// Active children of many parents at once (for the `children` DataLoader).
+pub async fn children_of(
+    db: &impl ConnectionTrait,
+    parent_ids: &[Uuid],
+) -> Result<Vec<Model>, StoreError> {
+    if parent_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(Entity::find()
+        .filter(Column::ParentId.is_in(parent_ids.to_vec()))
+        .filter(Column::IsActive.eq(true))
+        .order_by_asc(Column::Name)
+        .all(db)
+        .await?)
+}
+
+pub async fn roots(db: &impl ConnectionTrait) -> Result<Vec<Model>, StoreError> {
+    Ok(Entity::find()
+        .filter(Column::ParentId.is_null())
+        .order_by_asc(Column::Name)
+        .all(db)
+        .await?)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UnitFilter {
+    /// Materialised path of the subtree root to list (inclusive).
+    pub subtree_path: Option<String>,
+    pub kind: Option<OrgUnitKind>,
+    pub include_inactive: bool,
+}
+
+/// Units ordered by path (parents before children), keyset on the path.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    f: &UnitFilter,
+    page: &PageRequest,
+) -> Result<Page<Model>, StoreError> {
+    let mut q = Entity::find();
+    if let Some(p) = &f.subtree_path {
+        q = q.filter(Column::Path.like(subtree_pattern(p)));
+    }
+    if let Some(k) = f.kind {
+        q = q.filter(Column::Kind.eq(k.as_str()));
+    }
+    if !f.include_inactive {
+        q = q.filter(Column::IsActive.eq(true));
+    }
+    if let Some(after) = &page.after {
+        q = q.filter(Column::Path.gt(after.value.clone()));
+    }
+    let rows = q
+        .order_by_asc(Column::Path)
+        .limit(page.first + 1)
+        .all(db)
+        .await?;
+    Ok(Page::from_overfetch(rows, page.first))
+}
+
+pub struct NewUnit {
+    pub code: Code,
+    pub name: Title,
+    pub kind: OrgUnitKind,
+    pub parent_id: Option<Uuid>,
+}
+
+/// Creates a unit; under a parent it needs `ManageOrgUnit` on the parent, a new root
+/// needs it on every existing root (only a province-wide admin may add one).
+pub async fn create(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    input: NewUnit,
+) -> Result<Model, StoreError> {
+    let parent = match input.parent_id {
+        Some(pid) => {
+            let p = Entity::find_by_id(pid).one(db).await?.ok_or_else(|| {
+                FieldError::new(
+                    "parentId",
+                    UserErrorCode::UnknownReference,
+                    "no unit has this id",
+                )
+            })?;
+            actor.authorize(Action::ManageOrgUnit, &p.path)?;
+            if !p.is_active {
+                return Err(FieldError::new(
+                    "parentId",
+                    UserErrorCode::Inactive,
+                    "the parent unit is deactivated",
+                )
+                .into());
+            }
+            Some(p)
+        }
+        None => {
+            for r in roots(db).await? {
+                actor.authorize(Action::ManageOrgUnit, &r.path)?;
+            }
+            None
+        }
+    };
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    let model = org_unit::ActiveModel {
+        id: Set(id),
+        code: Set(input.code.into_inner()),
+        name: Set(input.name.into_inner()),
+        kind: Set(input.kind.as_str().to_owned()),
+        parent_id: Set(parent.as_ref().map(|p| p.id)),
+        path: Set(child_path(parent.as_ref().map(|p| p.path.as_str()), id)),
+        depth: Set(parent.as_ref().map_or(0, |p| p.depth + 1)),
+        is_active: Set(true),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let saved = model.insert(db).await.map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Invalid(FieldError::new(
+                "code",
+                UserErrorCode::Duplicate,
+                "another unit already uses this code",
+            ))
+        } else {
+            e.into()
+        }
+    })?;
+    audit::record(
+        db,
+        actor,
+        "OrgUnit",
+        id,
+        "create",
+        json!({"code": saved.code, "name": saved.name, "kind": saved.kind}),
+    )
+    .await?;
+    Ok(saved)
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    name: Option<Title>,
+    kind: Option<OrgUnitKind>,
+) -> Result<Model, StoreError> {
+    let unit = by_id(db, id).await?;
+    actor.authorize(Action::ManageOrgUnit, &unit.path)?;
+    let before = json!({"name": unit.name, "kind": unit.kind});
+    let mut am = unit.into_active_model();
+    if let Some(n) = name {
+        am.name = Set(n.into_inner());
+    }
+    if let Some(k) = kind {
+        am.kind = Set(k.as_str().to_owned());
+    }
+    am.updated_at = Set(Utc::now());
+    let saved = am.update(db).await?;
+    audit::record(
+        db,
+        actor,
+        "OrgUnit",
+        id,
+        "update",
+        json!({"before": before, "after": {"name": saved.name, "kind": saved.kind}}),
+    )
+    .await?;
+    Ok(saved)
+}
+
+/// Moves a unit (and its whole subtree) under a new parent, rewriting descendants' paths
+/// in one statement.
+pub async fn move_to(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    new_parent_id: Uuid,
+) -> Result<Model, StoreError> {
+    let unit = by_id(db, id).await?;
+    let parent = Entity::find_by_id(new_parent_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            FieldError::new(
+                "parentId",
+                UserErrorCode::UnknownReference,
+                "no unit has this id",
+            )
+        })?;
+    actor.authorize(Action::ManageOrgUnit, &unit.path)?;
+    actor.authorize(Action::ManageOrgUnit, &parent.path)?;
+    check_move(&unit.path, &parent.path)?;
+    if !parent.is_active {
+        return Err(FieldError::new(
+            "parentId",
+            UserErrorCode::Inactive,
+            "the new parent unit is deactivated",
+        )
+        .into());
+    }
+    let old_path = unit.path.clone();
+    let new_path = child_path(Some(&parent.path), unit.id);
+    let depth_delta = parent.depth + 1 - unit.depth;
+    let old_len = i32::try_from(old_path.chars().count()).unwrap_or(i32::MAX);
+    Entity::update_many()
+        .col_expr(
+            Column::Path,
+            Expr::cust_with_values(
+                "$1 || substr(path, $2)",
+                [sea_orm::Value::from(new_path.clone()), (old_len + 1).into()],
+            ),
+        )
+        .col_expr(Column::Depth, Expr::col(Column::Depth).add(depth_delta))
+        .filter(Column::Path.like(subtree_pattern(&old_path)))
+        .exec(db)
+        .await?;
+    Entity::update_many()
+        .col_expr(Column::ParentId, Expr::val(parent.id).into())
+        .col_expr(Column::UpdatedAt, Expr::val(Utc::now()).into())
+        .filter(Column::Id.eq(unit.id))
+        .exec(db)
+        .await?;
+    audit::record(
+        db,
+        actor,
+        "OrgUnit",
+        id,
+        "move",
+        json!({"from": unit.parent_id, "to": parent.id}),
+    )
+    .await?;
+    by_id(db, id).await
+}
+
+/// Units with history are never deleted: they are deactivated, with their subtree.
+pub async fn deactivate(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<Model, StoreError> {
+    let unit = by_id(db, id).await?;
+    actor.authorize(Action::ManageOrgUnit, &unit.path)?;
+    if unit.parent_id.is_none() {
+        return Err(FieldError::new(
+            "id",
+            UserErrorCode::InvalidTransition,
+            "the root unit cannot be deactivated",
+        )
+        .into());
+    }
+    Entity::update_many()
+        .col_expr(Column::IsActive, Expr::val(false).into())
+        .col_expr(Column::UpdatedAt, Expr::val(Utc::now()).into())
+        .filter(Condition::all().add(Column::Path.like(subtree_pattern(&unit.path))))
+        .exec(db)
+        .await?;
+    audit::record(
+        db,
+        actor,
+        "OrgUnit",
+        id,
+        "deactivate",
+        json!({"code": unit.code}),
+    )
+    .await?;
+    by_id(db, id).await
+}

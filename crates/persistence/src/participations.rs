@@ -1,0 +1,177 @@
+//! Participation: units registering for (and withdrawing from) launched campaigns.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, Set,
+};
+use serde_json::json;
+use thidua_domain::access::{Action, Actor};
+use thidua_domain::campaign::CampaignStatus;
+use thidua_domain::participation::{ParticipationStatus, check_register, check_withdraw};
+use thidua_domain::text::LongText;
+use thidua_domain::{FieldError, UserErrorCode};
+use uuid::Uuid;
+
+use crate::audit;
+use crate::entities::{campaign, participation};
+use crate::error::StoreError;
+use crate::org_units;
+
+pub async fn by_campaign_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<participation::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(participation::Entity::find()
+        .filter(participation::Column::CampaignId.is_in(ids.to_vec()))
+        .order_by_asc(participation::Column::RegisteredAt)
+        .all(db)
+        .await?)
+}
+
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<participation::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(participation::Entity::find()
+        .filter(participation::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?)
+}
+
+async fn load(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    campaign_id: Uuid,
+    unit_id: Uuid,
+) -> Result<(CampaignStatus, Option<participation::Model>), StoreError> {
+    let c = campaign::Entity::find_by_id(campaign_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            FieldError::new(
+                "campaignId",
+                UserErrorCode::UnknownReference,
+                "no campaign has this id",
+            )
+        })?;
+    let unit = org_units::by_id(db, unit_id).await.map_err(|_| {
+        FieldError::new(
+            "unitId",
+            UserErrorCode::UnknownReference,
+            "no unit has this id",
+        )
+    })?;
+    actor.authorize(Action::ManageParticipation, &unit.path)?;
+    if !unit.is_active {
+        return Err(
+            FieldError::new("unitId", UserErrorCode::Inactive, "the unit is deactivated").into(),
+        );
+    }
+    let existing = participation::Entity::find()
+        .filter(participation::Column::CampaignId.eq(campaign_id))
+        .filter(participation::Column::UnitId.eq(unit_id))
+        .one(db)
+        .await?;
+    Ok((
+        CampaignStatus::parse(&c.status).unwrap_or(CampaignStatus::Cancelled),
+        existing,
+    ))
+}
+
+fn status_of(p: &Option<participation::Model>) -> Option<ParticipationStatus> {
+    p.as_ref()
+        .and_then(|p| ParticipationStatus::parse(&p.status))
+}
+
+pub async fn register(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    campaign_id: Uuid,
+    unit_id: Uuid,
+    pledge: Option<LongText>,
+) -> Result<participation::Model, StoreError> {
+    let (campaign_status, existing) = load(db, actor, campaign_id, unit_id).await?;
+    check_register(campaign_status, status_of(&existing))?;
+    let now = Utc::now();
+    let pledge = pledge.map(LongText::into_inner);
+    let saved = match existing {
+        Some(p) => {
+            let mut am = p.into_active_model();
+            am.status = Set(ParticipationStatus::Registered.as_str().to_owned());
+            am.pledge = Set(pledge);
+            am.registered_at = Set(now);
+            am.withdrawn_at = Set(None);
+            am.updated_at = Set(now);
+            am.update(db).await?
+        }
+        None => participation::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            campaign_id: Set(campaign_id),
+            unit_id: Set(unit_id),
+            pledge: Set(pledge),
+            status: Set(ParticipationStatus::Registered.as_str().to_owned()),
+            registered_at: Set(now),
+            withdrawn_at: Set(None),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await
+        .map_err(|e| {
+            if crate::error::is_unique_violation(&e) {
+                StoreError::Invalid(FieldError::new(
+                    "unitId",
+                    UserErrorCode::AlreadyRegistered,
+                    "this unit is already registered for the campaign",
+                ))
+            } else {
+                e.into()
+            }
+        })?,
+    };
+    audit::record(
+        db,
+        actor,
+        "Participation",
+        saved.id,
+        "register",
+        json!({"campaign": campaign_id, "unit": unit_id}),
+    )
+    .await?;
+    Ok(saved)
+}
+
+pub async fn withdraw(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    campaign_id: Uuid,
+    unit_id: Uuid,
+) -> Result<participation::Model, StoreError> {
+    let (campaign_status, existing) = load(db, actor, campaign_id, unit_id).await?;
+    check_withdraw(campaign_status, status_of(&existing))?;
+    let Some(p) = existing else {
+        return Err(StoreError::NotFound("participation"));
+    };
+    let now = Utc::now();
+    let mut am = p.into_active_model();
+    am.status = Set(ParticipationStatus::Withdrawn.as_str().to_owned());
+    am.withdrawn_at = Set(Some(now));
+    am.updated_at = Set(now);
+    let saved = am.update(db).await?;
+    audit::record(
+        db,
+        actor,
+        "Participation",
+        saved.id,
+        "withdraw",
+        json!({"campaign": campaign_id, "unit": unit_id}),
+    )
+    .await?;
+    Ok(saved)
+}

@@ -1,0 +1,282 @@
+//! The programme (đề án), its targets, manual target values, and the targets computed
+//! from the data.
+
+use chrono::{NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, Set, Value,
+};
+use serde_json::json;
+use thidua_domain::access::{Action, Actor};
+use thidua_domain::campaign::CampaignStatus;
+use thidua_domain::target::TargetSource;
+use thidua_domain::text::nfc_trim;
+use thidua_domain::{FieldError, UserErrorCode};
+use uuid::Uuid;
+
+use crate::audit;
+use crate::entities::{programme, target, target_value};
+use crate::error::StoreError;
+use crate::org_units;
+use crate::raw;
+
+/// How a computed target gets its value; stored in `targets.computation`.
+pub mod computation {
+    /// Target 1: share of the programme's launched/closed campaigns whose criteria are all concrete.
+    pub const CONCRETE_CRITERIA_SHARE: &str = "CONCRETE_CRITERIA_SHARE";
+    /// Target 2: share of units that built, nurtured and replicated an exemplary model.
+    pub const EXEMPLAR_UNIT_SHARE: &str = "EXEMPLAR_UNIT_SHARE";
+    /// Target 3: exemplary models honoured at central level.
+    pub const CENTRAL_HONOURED_EXEMPLARS: &str = "CENTRAL_HONOURED_EXEMPLARS";
+}
+
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<programme::Model>, StoreError> {
+    Ok(programme::Entity::find()
+        .order_by_asc(programme::Column::StartDate)
+        .all(db)
+        .await?)
+}
+
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<programme::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(programme::Entity::find()
+        .filter(programme::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?)
+}
+
+pub async fn by_code(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<programme::Model>, StoreError> {
+    Ok(programme::Entity::find()
+        .filter(programme::Column::Code.eq(code.trim().to_uppercase()))
+        .one(db)
+        .await?)
+}
+
+pub async fn targets_by_programme_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<target::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(target::Entity::find()
+        .filter(target::Column::ProgrammeId.is_in(ids.to_vec()))
+        .order_by_asc(target::Column::SortOrder)
+        .all(db)
+        .await?)
+}
+
+pub async fn targets_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<target::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(target::Entity::find()
+        .filter(target::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?)
+}
+
+/// Entered values of many targets, newest first within each target.
+pub async fn values_by_target_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<target_value::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(target_value::Entity::find()
+        .filter(target_value::Column::TargetId.is_in(ids.to_vec()))
+        .order_by_desc(target_value::Column::AsOf)
+        .order_by_desc(target_value::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The value of a target right now, or why there is none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurrentValue {
+    pub value: Option<Decimal>,
+    pub as_of: Option<NaiveDate>,
+    /// Where the number comes from, or why it is missing: shown to the reader.
+    pub note: String,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct ShareRow {
+    total: i64,
+    concrete: Option<i64>,
+}
+
+/// Target 1, computed in SQL: of the programme's launched or closed campaigns running in
+/// the target's period, the percentage whose every criterion is concrete.
+pub async fn concrete_criteria_share(
+    db: &impl ConnectionTrait,
+    programme_id: Uuid,
+    period_start: NaiveDate,
+    deadline: NaiveDate,
+) -> Result<(i64, i64), StoreError> {
+    let sql = "SELECT COUNT(*) AS total, \
+        SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM criteria cr WHERE cr.campaign_id = c.id \
+            AND (cr.target_value IS NULL OR cr.unit_label IS NULL OR TRIM(cr.unit_label) = '' OR cr.weight <= 0)) \
+            THEN 1 ELSE 0 END) AS concrete \
+        FROM campaigns c \
+        WHERE c.programme_id = ? AND c.status IN (?, ?) AND c.start_date <= ? AND c.end_date >= ?";
+    let values: Vec<Value> = vec![
+        programme_id.into(),
+        CampaignStatus::Launched.as_str().into(),
+        CampaignStatus::Closed.as_str().into(),
+        deadline.into(),
+        period_start.into(),
+    ];
+    let row = ShareRow::find_by_statement(raw::stmt(db.get_database_backend(), sql, values))
+        .one(db)
+        .await?;
+    Ok(row.map_or((0, 0), |r| (r.total, r.concrete.unwrap_or(0))))
+}
+
+/// Current value of each target: computed ones from the data, manual ones from the
+/// latest entered value.
+pub async fn current_value(
+    db: &impl ConnectionTrait,
+    t: &target::Model,
+    latest_manual: Option<&target_value::Model>,
+    today: NaiveDate,
+) -> Result<CurrentValue, StoreError> {
+    if TargetSource::parse(&t.source) == Some(TargetSource::Manual) {
+        return Ok(match latest_manual {
+            Some(v) => CurrentValue {
+                value: Some(v.value),
+                as_of: Some(v.as_of),
+                note: v.source_note.clone(),
+            },
+            None => CurrentValue {
+                value: None,
+                as_of: None,
+                note: "No value has been entered yet; an administrator enters it with its source."
+                    .into(),
+            },
+        });
+    }
+    match t.computation.as_deref() {
+        Some(computation::CONCRETE_CRITERIA_SHARE) => {
+            let (total, concrete) = concrete_criteria_share(db, t.programme_id, t.period_start, t.deadline).await?;
+            if total == 0 {
+                return Ok(CurrentValue {
+                    value: None,
+                    as_of: Some(today),
+                    note: "No campaign of the programme has been launched in this period yet.".into(),
+                });
+            }
+            let value = (Decimal::from(concrete) * Decimal::ONE_HUNDRED / Decimal::from(total)).round_dp(2);
+            Ok(CurrentValue {
+                value: Some(value),
+                as_of: Some(today),
+                note: format!("{concrete} of {total} launched or closed campaigns have only concrete criteria."),
+            })
+        }
+        Some(computation::EXEMPLAR_UNIT_SHARE) | Some(computation::CENTRAL_HONOURED_EXEMPLARS) => Ok(CurrentValue {
+            value: None,
+            as_of: None,
+            note: "Not computed yet: this target is computed from exemplary models and commendations, which this \
+                   service does not record yet."
+                .into(),
+        }),
+        _ => Ok(CurrentValue { value: None, as_of: None, note: "No computation is defined for this target.".into() }),
+    }
+}
+
+pub async fn record_value(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    target_id: Uuid,
+    value: Decimal,
+    as_of: NaiveDate,
+    source_note: &str,
+) -> Result<target_value::Model, StoreError> {
+    let t = target::Entity::find_by_id(target_id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("target"))?;
+    let p = programme::Entity::find_by_id(t.programme_id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("programme"))?;
+    let owner = org_units::by_id(db, p.owner_unit_id).await?;
+    actor.authorize(Action::ManageProgramme, &owner.path)?;
+    if TargetSource::parse(&t.source) != Some(TargetSource::Manual) {
+        return Err(FieldError::new(
+            "targetId",
+            UserErrorCode::InvalidTransition,
+            "this target is computed from the data; its value cannot be typed in",
+        )
+        .into());
+    }
+    let note = nfc_trim(source_note);
+    if note.is_empty() {
+        return Err(FieldError::new(
+            "sourceNote",
+            UserErrorCode::Required,
+            "say where the value comes from",
+        )
+        .into());
+    }
+    if note.chars().count() > 2000 {
+        return Err(FieldError::new(
+            "sourceNote",
+            UserErrorCode::TooLong,
+            "at most 2000 characters",
+        )
+        .into());
+    }
+    if value < Decimal::ZERO || value > Decimal::from(1_000_000_000) {
+        return Err(FieldError::new(
+            "value",
+            UserErrorCode::OutOfRange,
+            "the value is out of range",
+        )
+        .into());
+    }
+    let today = Utc::now().date_naive();
+    if as_of > today {
+        return Err(FieldError::new(
+            "asOf",
+            UserErrorCode::OutOfRange,
+            "the date cannot be in the future",
+        )
+        .into());
+    }
+    let id = Uuid::now_v7();
+    let saved = target_value::ActiveModel {
+        id: Set(id),
+        target_id: Set(target_id),
+        value: Set(value),
+        as_of: Set(as_of),
+        source_note: Set(note),
+        entered_by: Set(actor.user_id),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        actor,
+        "Target",
+        target_id,
+        "record_value",
+        json!({"value": value, "asOf": as_of}),
+    )
+    .await?;
+    Ok(saved)
+}

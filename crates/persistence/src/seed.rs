@@ -1,0 +1,326 @@
+//! The programme as the seed document describes it, loaded idempotently on every start
+//! (and by `thidua seed`); `demo` adds a clearly marked demo data set.
+
+use chrono::{NaiveDate, Utc};
+use rust_decimal::Decimal;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use thidua_domain::access::{Actor, Grant, Role};
+use thidua_domain::org_unit::{OrgUnitKind, child_path};
+use thidua_domain::target::{Comparator, TargetSource};
+use uuid::Uuid;
+
+use crate::entities::{field, milestone, org_unit, programme, target};
+use crate::error::StoreError;
+use crate::programme::computation;
+use crate::users::{self, NewUser};
+
+pub const ROOT_UNIT_CODE: &str = "QN";
+pub const PROGRAMME_CODE: &str = "QN-TDYN-2021-2030";
+pub const PROGRAMME_TITLE: &str = "Đổi mới phong trào thi đua yêu nước trên địa bàn tỉnh Quảng Ninh giai đoạn 2021–2025, định hướng đến năm 2030";
+
+mod demo;
+pub use demo::{DEMO_PASSWORD, seed_demo};
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+/// (code, name, breakthrough?) — the breakthrough areas are those the programme names.
+const FIELDS: &[(&str, &str, bool)] = &[
+    ("VAN-HOA", "Văn hóa", true),
+    ("XA-HOI", "Xã hội", true),
+    ("CON-NGUOI", "Con người", true),
+    ("GIAO-DUC", "Giáo dục và đào tạo", true),
+    ("MOI-TRUONG", "Bảo vệ môi trường sinh thái", true),
+    ("KINH-TE-XANH", "Kinh tế xanh, tăng trưởng xanh", true),
+    (
+        "DTTS-NTM",
+        "Vùng đồng bào dân tộc thiểu số thoát nghèo bền vững, xây dựng nông thôn mới nâng cao, kiểu mẫu",
+        true,
+    ),
+    ("KY-CUONG", "Xã hội kỷ cương, trật tự", true),
+    ("KINH-TE", "Phát triển kinh tế - xã hội", false),
+    ("QP-AN", "Quốc phòng, an ninh", false),
+    ("XD-DANG", "Xây dựng Đảng và hệ thống chính trị", false),
+    ("Y-TE", "Y tế", false),
+    ("SXKD", "Sản xuất, kinh doanh", false),
+    ("CCHC-CDS", "Cải cách hành chính, chuyển đổi số", false),
+];
+
+struct TargetSeed {
+    code: &'static str,
+    title: &'static str,
+    description: &'static str,
+    horizon: &'static str,
+    period: (NaiveDate, NaiveDate),
+    comparator: Comparator,
+    value: i64,
+    max: Option<i64>,
+    unit: &'static str,
+    source: TargetSource,
+    computation: Option<&'static str>,
+}
+
+fn targets() -> Vec<TargetSeed> {
+    let p2025 = (date(2022, 1, 1), date(2025, 12, 31));
+    vec![
+        TargetSeed {
+            code: "NQ-DH-XV",
+            title: "Thực hiện thắng lợi các mục tiêu kinh tế - xã hội, quốc phòng, an ninh theo Nghị quyết Đại hội Đảng bộ tỉnh lần thứ XV",
+            description: "Share of the socio-economic, defence and security targets of the 15th Provincial Party Congress resolution that are met. Not derivable from this service's data: an administrator enters it from the province's official review, with its source.",
+            horizon: "2022–2025",
+            period: p2025,
+            comparator: Comparator::AtLeast,
+            value: 100,
+            max: None,
+            unit: "%",
+            source: TargetSource::Manual,
+            computation: None,
+        },
+        TargetSeed {
+            code: "T1-TIEU-CHI",
+            title: "100% phong trào thi đua có tiêu chí cụ thể, thiết thực, phù hợp với từng lĩnh vực",
+            description: "Percentage of the programme's launched or closed campaigns running in the period whose every criterion is concrete (a target value, a unit label and a positive weight). Computed live.",
+            horizon: "2022–2025",
+            period: p2025,
+            comparator: Comparator::AtLeast,
+            value: 100,
+            max: None,
+            unit: "%",
+            source: TargetSource::Computed,
+            computation: Some(computation::CONCRETE_CRITERIA_SHARE),
+        },
+        TargetSeed {
+            code: "T2-DIEN-HINH",
+            title: "100% cơ quan, địa phương, đơn vị xây dựng, bồi dưỡng, nhân rộng điển hình tiên tiến",
+            description: "Percentage of agencies, localities and units that build, nurture and replicate an advanced exemplary model. Computed from exemplary models once they are recorded.",
+            horizon: "2022–2025",
+            period: p2025,
+            comparator: Comparator::AtLeast,
+            value: 100,
+            max: None,
+            unit: "%",
+            source: TargetSource::Computed,
+            computation: Some(computation::EXEMPLAR_UNIT_SHARE),
+        },
+        TargetSeed {
+            code: "T3-TRUNG-UONG",
+            title: "Có từ 7–10 mô hình, điển hình tiên tiến được Trung ương tuyên dương, khen thưởng",
+            description: "Number of distinct exemplary models honoured with a central-level commendation decided in 2026–2030; achieved at 7, stretch goal 10. Computed from commendations once they are recorded.",
+            horizon: "2026–2030",
+            period: (date(2026, 1, 1), date(2030, 12, 31)),
+            comparator: Comparator::Range,
+            value: 7,
+            max: Some(10),
+            unit: "điển hình",
+            source: TargetSource::Computed,
+            computation: Some(computation::CENTRAL_HONOURED_EXEMPLARS),
+        },
+    ]
+}
+
+/// What the first start created that an operator must see once.
+#[derive(Debug, Default)]
+pub struct SeedReport {
+    /// The generated one-time password of the first admin (None when taken from the
+    /// environment or when users already existed).
+    pub generated_admin_password: Option<String>,
+    pub admin_created: bool,
+}
+
+/// Loads the programme, root unit, fields, targets and milestones if missing, and creates
+/// the first admin on an empty database. Safe to run any number of times.
+pub async fn seed_core(
+    db: &impl ConnectionTrait,
+    admin_password: Option<&str>,
+) -> Result<SeedReport, StoreError> {
+    let now = Utc::now();
+    let root = match org_unit::Entity::find()
+        .filter(org_unit::Column::Code.eq(ROOT_UNIT_CODE))
+        .one(db)
+        .await?
+    {
+        Some(r) => r,
+        None => {
+            let id = Uuid::now_v7();
+            org_unit::ActiveModel {
+                id: Set(id),
+                code: Set(ROOT_UNIT_CODE.into()),
+                name: Set("Tỉnh Quảng Ninh".into()),
+                kind: Set(OrgUnitKind::Province.as_str().into()),
+                parent_id: Set(None),
+                path: Set(child_path(None, id)),
+                depth: Set(0),
+                is_active: Set(true),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?
+        }
+    };
+
+    for (i, (code, name, breakthrough)) in (0..).zip(FIELDS) {
+        if field::Entity::find()
+            .filter(field::Column::Code.eq(*code))
+            .one(db)
+            .await?
+            .is_none()
+        {
+            field::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                code: Set((*code).into()),
+                name: Set((*name).into()),
+                is_breakthrough: Set(*breakthrough),
+                sort_order: Set(i),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+
+    let prog = match programme::Entity::find().filter(programme::Column::Code.eq(PROGRAMME_CODE)).one(db).await? {
+        Some(p) => p,
+        None => {
+            programme::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                code: Set(PROGRAMME_CODE.into()),
+                title: Set(PROGRAMME_TITLE.into()),
+                summary: Set(Some(
+                    "Đề án của Tỉnh ủy Quảng Ninh (thảo luận ngày 18/10/2022): đổi mới nội dung, hình thức phong trào thi đua; \
+                     tiêu chí thi đua rõ ràng, cụ thể; xây dựng, bồi dưỡng, nhân rộng điển hình tiên tiến; tăng khen thưởng trực tiếp \
+                     cho người lao động; phong trào \"Kỷ luật và Đồng tâm\". Tầm nhìn 2030: đổi mới toàn diện phong trào thi đua, \
+                     xây dựng Quảng Ninh thành tỉnh kiểu mẫu giàu đẹp, văn minh, hiện đại."
+                        .into(),
+                )),
+                owner_unit_id: Set(root.id),
+                start_date: Set(date(2021, 1, 1)),
+                end_date: Set(date(2030, 12, 31)),
+                created_at: Set(now),
+            }
+            .insert(db)
+            .await?
+        }
+    };
+
+    for (i, t) in (0..).zip(targets()) {
+        let exists = target::Entity::find()
+            .filter(target::Column::ProgrammeId.eq(prog.id))
+            .filter(target::Column::Code.eq(t.code))
+            .one(db)
+            .await?;
+        if exists.is_some() {
+            continue;
+        }
+        target::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            programme_id: Set(prog.id),
+            code: Set(t.code.into()),
+            title: Set(t.title.into()),
+            description: Set(t.description.into()),
+            horizon: Set(t.horizon.into()),
+            period_start: Set(t.period.0),
+            deadline: Set(t.period.1),
+            comparator: Set(t.comparator.as_str().into()),
+            target_value: Set(Decimal::from(t.value)),
+            target_max: Set(t.max.map(Decimal::from)),
+            unit_label: Set(t.unit.into()),
+            baseline: Set(Decimal::ZERO),
+            baseline_date: Set(t.period.0),
+            source: Set(t.source.as_str().into()),
+            computation: Set(t.computation.map(str::to_owned)),
+            sort_order: Set(i),
+        }
+        .insert(db)
+        .await?;
+    }
+
+    let milestones = [
+        (
+            "INTERIM_REVIEW",
+            "Sơ kết giai đoạn 2021–2025 thực hiện Đề án",
+            date(2025, 12, 31),
+        ),
+        (
+            "FINAL_REVIEW",
+            "Tổng kết Đề án giai đoạn 2021–2030",
+            date(2030, 12, 31),
+        ),
+    ];
+    for (kind, title, due) in milestones {
+        let exists = milestone::Entity::find()
+            .filter(milestone::Column::ProgrammeId.eq(prog.id))
+            .filter(milestone::Column::Kind.eq(kind))
+            .one(db)
+            .await?;
+        if exists.is_none() {
+            milestone::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                campaign_id: Set(None),
+                programme_id: Set(Some(prog.id)),
+                kind: Set(kind.into()),
+                title: Set(title.into()),
+                due_date: Set(due),
+                completed_at: Set(None),
+                completed_by: Set(None),
+                note: Set(None),
+                created_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+
+    let mut report = SeedReport::default();
+    if users::count(db).await? == 0 {
+        let (password, generated) = match admin_password {
+            Some(p) => (p.to_owned(), false),
+            None => (one_time_password(), true),
+        };
+        let actor = system_actor(&root.path);
+        let admin = users::create(
+            db,
+            &actor,
+            NewUser {
+                username: "admin".into(),
+                display_name: "Quản trị hệ thống".into(),
+                password: password.clone(),
+            },
+            true,
+        )
+        .await?;
+        users::grant(db, &actor, admin.id, Role::Admin, root.id, true).await?;
+        report.admin_created = true;
+        if generated {
+            report.generated_admin_password = Some(password);
+        }
+    }
+    Ok(report)
+}
+
+/// The actor seeding and CLI commands act as: the whole tree, recorded as "system".
+pub fn system_actor(root_path: &str) -> Actor {
+    Actor {
+        user_id: None,
+        label: "system".into(),
+        grants: vec![Grant {
+            role: Role::Admin,
+            unit_path: root_path.to_owned(),
+        }],
+        request_id: "cli".into(),
+    }
+}
+
+/// 20 characters from a random UUID v4 (122 random bits), readable and typeable.
+fn one_time_password() -> String {
+    let simple = Uuid::new_v4().simple().to_string();
+    simple
+        .chars()
+        .take(20)
+        .collect::<Vec<_>>()
+        .chunks(5)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}

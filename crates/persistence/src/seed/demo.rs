@@ -1,0 +1,639 @@
+//! Demo data set (`seed_demo`): a small slice of the province so a fresh install can be
+//! explored and shown without real records: units shaped like Quảng Ninh after the 2025
+//! reorganisation, one user per role and five campaigns covering every lifecycle state.
+//!
+//! Everything is marked: unit and campaign codes start with `DEMO-`, names and titles
+//! end with " (demo)". It goes through the ordinary commands, so the domain rules are
+//! checked and audit rows written just as for real data. Run after `seed_core`.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use sea_orm::ConnectionTrait;
+use thidua_domain::access::{Actor, Grant, Role};
+use thidua_domain::campaign::{CampaignKind, CampaignStatus, DateRange};
+use thidua_domain::criterion::{Direction, Measure, NewCriterion};
+use thidua_domain::milestone::MilestoneKind;
+use thidua_domain::org_unit::OrgUnitKind;
+use thidua_domain::text::{Code, LongText, Title};
+use uuid::Uuid;
+
+use crate::campaigns::{self, NewCampaign};
+use crate::error::StoreError;
+use crate::org_units::{self, NewUnit};
+use crate::users::{self, NewUser};
+use crate::{fields, milestones, participations, programme};
+
+pub const DEMO_PASSWORD: &str = "demo-thidua-2025";
+
+/// The unit whose presence means the demo set is already loaded.
+const MARKER_UNIT: &str = "DEMO-SNV";
+
+type Ymd = (i32, u32, u32);
+
+/// (parent code, code, name, kind); parents come before their children.
+const UNITS: &[(&str, &str, &str, OrgUnitKind)] = &[
+    ("QN", "DEMO-SNV", "Sở Nội vụ", OrgUnitKind::Department),
+    (
+        "QN",
+        "DEMO-SGDDT",
+        "Sở Giáo dục và Đào tạo",
+        OrgUnitKind::Department,
+    ),
+    ("QN", "DEMO-SYT", "Sở Y tế", OrgUnitKind::Department),
+    ("QN", "DEMO-P-HA-LONG", "Phường Hạ Long", OrgUnitKind::Ward),
+    (
+        "QN",
+        "DEMO-P-BAI-CHAY",
+        "Phường Bãi Cháy",
+        OrgUnitKind::Ward,
+    ),
+    (
+        "QN",
+        "DEMO-P-HONG-GAI",
+        "Phường Hồng Gai",
+        OrgUnitKind::Ward,
+    ),
+    (
+        "QN",
+        "DEMO-P-MONG-CAI-1",
+        "Phường Móng Cái 1",
+        OrgUnitKind::Ward,
+    ),
+    (
+        "QN",
+        "DEMO-X-QUANG-TAN",
+        "Xã Quảng Tân",
+        OrgUnitKind::Commune,
+    ),
+    ("QN", "DEMO-X-BA-CHE", "Xã Ba Chẽ", OrgUnitKind::Commune),
+    (
+        "QN",
+        "DEMO-DK-VAN-DON",
+        "Đặc khu Vân Đồn",
+        OrgUnitKind::SpecialZone,
+    ),
+    (
+        "QN",
+        "DEMO-DK-CO-TO",
+        "Đặc khu Cô Tô",
+        OrgUnitKind::SpecialZone,
+    ),
+    (
+        "DEMO-P-HA-LONG",
+        "DEMO-TDP-HL-5",
+        "Tổ dân phố 5, phường Hạ Long",
+        OrgUnitKind::ResidentialGroup,
+    ),
+    (
+        "DEMO-X-QUANG-TAN",
+        "DEMO-THON-QT-1",
+        "Thôn 1, xã Quảng Tân",
+        OrgUnitKind::Village,
+    ),
+    (
+        "DEMO-X-BA-CHE",
+        "DEMO-THON-BC-3",
+        "Thôn 3, xã Ba Chẽ",
+        OrgUnitKind::Village,
+    ),
+    (
+        "DEMO-SGDDT",
+        "DEMO-THPT-HON-GAI",
+        "Trường THPT Hòn Gai",
+        OrgUnitKind::School,
+    ),
+];
+
+/// (username, display name, role, unit code): one user per role.
+const USERS: &[(&str, &str, Role, &str)] = &[
+    ("demo.admin", "Quản trị viên", Role::Admin, "QN"),
+    (
+        "demo.council",
+        "Thành viên Hội đồng Thi đua – Khen thưởng tỉnh",
+        Role::Council,
+        "QN",
+    ),
+    (
+        "demo.manager",
+        "Cán bộ phụ trách thi đua phường Hạ Long",
+        Role::Manager,
+        "DEMO-P-HA-LONG",
+    ),
+    (
+        "demo.reporter",
+        "Cán bộ báo cáo phường Hạ Long",
+        Role::Reporter,
+        "DEMO-P-HA-LONG",
+    ),
+    ("demo.viewer", "Người xem", Role::Viewer, "QN"),
+];
+
+const UP: Direction = Direction::HigherIsBetter;
+const DOWN: Direction = Direction::LowerIsBetter;
+
+/// (title, measure, direction, unit label, target, weight)
+type Crit = (&'static str, Measure, Direction, &'static str, i64, i64);
+/// (kind, title, due date, completion note: `Some` = done)
+type Ms = (MilestoneKind, &'static str, Ymd, Option<&'static str>);
+
+/// Where a demo campaign ends up.
+enum Outcome {
+    Draft,
+    Launched,
+    Closed,
+    Cancelled(&'static str),
+}
+
+struct DemoCampaign {
+    code: &'static str,
+    title: &'static str,
+    summary: &'static str,
+    kind: CampaignKind,
+    unit: &'static str,
+    dates: (Ymd, Ymd),
+    fields: &'static [&'static str],
+    criteria: &'static [Crit],
+    milestones: &'static [Ms],
+    /// (unit code, pledge): registered once the campaign is launched.
+    pledges: &'static [(&'static str, &'static str)],
+    outcome: Outcome,
+}
+
+const CAMPAIGNS: &[DemoCampaign] = &[
+    DemoCampaign {
+        code: "DEMO-KLDT-2023",
+        title: "Phong trào thi đua “Kỷ luật và Đồng tâm” giai đoạn 2023–2025",
+        summary: "Phong trào thi đua đặc thù của tỉnh: siết chặt kỷ luật, kỷ cương hành chính, đồng tâm thực hiện thắng lợi các nhiệm vụ chính trị.",
+        kind: CampaignKind::Regular,
+        unit: "QN",
+        dates: ((2023, 1, 1), (2025, 12, 31)),
+        fields: &["KY-CUONG", "CCHC-CDS", "VAN-HOA"],
+        criteria: &[
+            (
+                "Tỷ lệ hồ sơ thủ tục hành chính giải quyết đúng hạn",
+                Measure::Percent,
+                UP,
+                "%",
+                98,
+                3,
+            ),
+            (
+                "Chỉ số hài lòng của người dân đối với sự phục vụ của cơ quan hành chính",
+                Measure::Percent,
+                UP,
+                "%",
+                90,
+                2,
+            ),
+            (
+                "Số vụ vi phạm kỷ luật, kỷ cương hành chính",
+                Measure::Count,
+                DOWN,
+                "vụ",
+                0,
+                2,
+            ),
+        ],
+        milestones: &[
+            (
+                MilestoneKind::ReportingDeadline,
+                "Báo cáo kết quả thi đua năm 2024",
+                (2024, 11, 30),
+                Some("Đã nhận báo cáo của 4/4 đơn vị đăng ký thi đua."),
+            ),
+            (
+                MilestoneKind::InterimReview,
+                "Sơ kết 2 năm thực hiện phong trào",
+                (2024, 12, 20),
+                None,
+            ),
+            (
+                MilestoneKind::FinalReview,
+                "Tổng kết phong trào giai đoạn 2023–2025",
+                (2026, 1, 15),
+                None,
+            ),
+        ],
+        pledges: &[
+            (
+                "DEMO-SNV",
+                "Giải quyết 100% hồ sơ thủ tục hành chính đúng hạn; không có cán bộ, công chức vi phạm kỷ luật, kỷ cương hành chính.",
+            ),
+            (
+                "DEMO-P-HA-LONG",
+                "98% hồ sơ giải quyết đúng và trước hạn; chỉ số hài lòng của người dân trên 90%; xây dựng 5 tổ dân phố văn minh, kỷ cương.",
+            ),
+            (
+                "DEMO-P-BAI-CHAY",
+                "Giữ gìn trật tự, văn minh đô thị du lịch; không để phát sinh điểm nóng về an ninh, trật tự.",
+            ),
+            (
+                "DEMO-DK-VAN-DON",
+                "100% thủ tục hành chính đủ điều kiện được cung cấp dịch vụ công trực tuyến toàn trình.",
+            ),
+        ],
+        outcome: Outcome::Launched,
+    },
+    DemoCampaign {
+        code: "DEMO-NTM-2024",
+        title: "Thi đua xây dựng nông thôn mới nâng cao, nông thôn mới kiểu mẫu giai đoạn 2024–2027",
+        summary: "Vùng đồng bào dân tộc thiểu số thoát nghèo bền vững, làm giàu, xây dựng xã nông thôn mới nâng cao và thôn nông thôn mới kiểu mẫu.",
+        kind: CampaignKind::Thematic,
+        unit: "QN",
+        dates: ((2024, 3, 1), (2027, 12, 31)),
+        fields: &["DTTS-NTM", "SXKD"],
+        criteria: &[
+            (
+                "Tỷ lệ hộ nghèo (chuẩn nghèo đa chiều)",
+                Measure::Percent,
+                DOWN,
+                "%",
+                1,
+                3,
+            ),
+            (
+                "Thu nhập bình quân đầu người khu vực nông thôn",
+                Measure::Number,
+                UP,
+                "triệu đồng/người/năm",
+                90,
+                3,
+            ),
+            (
+                "Số thôn đạt chuẩn nông thôn mới kiểu mẫu",
+                Measure::Count,
+                UP,
+                "thôn",
+                5,
+                2,
+            ),
+            (
+                "Số sản phẩm OCOP đạt từ 3 sao trở lên",
+                Measure::Count,
+                UP,
+                "sản phẩm",
+                3,
+                1,
+            ),
+        ],
+        milestones: &[
+            (
+                MilestoneKind::InterimReview,
+                "Sơ kết 2 năm thực hiện",
+                (2025, 12, 20),
+                Some("Đã tổ chức hội nghị sơ kết; 2 thôn được công nhận đạt chuẩn kiểu mẫu."),
+            ),
+            (
+                MilestoneKind::ReportingDeadline,
+                "Báo cáo kết quả năm 2026",
+                (2026, 12, 5),
+                None,
+            ),
+            (
+                MilestoneKind::FinalReview,
+                "Tổng kết phong trào giai đoạn 2024–2027",
+                (2027, 12, 20),
+                None,
+            ),
+        ],
+        pledges: &[
+            (
+                "DEMO-X-QUANG-TAN",
+                "Đạt chuẩn xã nông thôn mới nâng cao năm 2026; thêm 2 thôn nông thôn mới kiểu mẫu; tỷ lệ hộ nghèo dưới 1%.",
+            ),
+            (
+                "DEMO-X-BA-CHE",
+                "Phát triển 2 sản phẩm OCOP 3 sao từ quế và trà hoa vàng; thu nhập bình quân đầu người tăng 10%/năm.",
+            ),
+            (
+                "DEMO-THON-QT-1",
+                "Đạt chuẩn thôn nông thôn mới kiểu mẫu năm 2026.",
+            ),
+        ],
+        outcome: Outcome::Launched,
+    },
+    DemoCampaign {
+        code: "DEMO-CDS-GD-2027",
+        title: "Thi đua đẩy mạnh chuyển đổi số trong trường học, học kỳ II năm học 2026–2027",
+        summary: "Ứng dụng công nghệ thông tin trong dạy, học và quản lý: sổ điểm, học bạ điện tử, bài giảng điện tử.",
+        kind: CampaignKind::Thematic,
+        unit: "DEMO-SGDDT",
+        dates: ((2027, 1, 15), (2027, 5, 31)),
+        fields: &["GIAO-DUC", "CCHC-CDS"],
+        criteria: &[
+            (
+                "Tỷ lệ trường sử dụng sổ điểm, học bạ điện tử",
+                Measure::Percent,
+                UP,
+                "%",
+                100,
+                2,
+            ),
+            (
+                "Tỷ lệ giáo viên sử dụng bài giảng điện tử",
+                Measure::Percent,
+                UP,
+                "%",
+                90,
+                2,
+            ),
+            (
+                "Số bài giảng e-learning được thẩm định, chia sẻ",
+                Measure::Count,
+                UP,
+                "bài giảng",
+                200,
+                1,
+            ),
+        ],
+        milestones: &[
+            (
+                MilestoneKind::ReportingDeadline,
+                "Báo cáo giữa học kỳ II",
+                (2027, 3, 15),
+                None,
+            ),
+            (
+                MilestoneKind::InterimReview,
+                "Sơ kết giữa kỳ",
+                (2027, 3, 31),
+                None,
+            ),
+            (
+                MilestoneKind::FinalReview,
+                "Tổng kết năm học 2026–2027",
+                (2027, 6, 10),
+                None,
+            ),
+        ],
+        pledges: &[],
+        outcome: Outcome::Draft,
+    },
+    DemoCampaign {
+        code: "DEMO-YT-2024",
+        title: "Thi đua nâng cao chất lượng khám, chữa bệnh, hướng tới sự hài lòng của người bệnh năm 2024",
+        summary: "Đổi mới phong cách, thái độ phục vụ; ứng dụng bệnh án điện tử; bảo đảm an toàn người bệnh.",
+        kind: CampaignKind::Thematic,
+        unit: "DEMO-SYT",
+        dates: ((2024, 1, 1), (2024, 12, 31)),
+        fields: &["Y-TE", "CCHC-CDS"],
+        criteria: &[
+            (
+                "Tỷ lệ người bệnh hài lòng với dịch vụ y tế",
+                Measure::Percent,
+                UP,
+                "%",
+                95,
+                3,
+            ),
+            (
+                "Tỷ lệ người dân có hồ sơ sức khỏe điện tử",
+                Measure::Percent,
+                UP,
+                "%",
+                90,
+                2,
+            ),
+            (
+                "Số sự cố y khoa nghiêm trọng",
+                Measure::Count,
+                DOWN,
+                "sự cố",
+                0,
+                1,
+            ),
+        ],
+        milestones: &[
+            (
+                MilestoneKind::ReportingDeadline,
+                "Báo cáo kết quả 6 tháng đầu năm",
+                (2024, 6, 15),
+                Some("Đã tổng hợp báo cáo 6 tháng."),
+            ),
+            (
+                MilestoneKind::InterimReview,
+                "Sơ kết 6 tháng",
+                (2024, 7, 10),
+                Some("Đã tổ chức sơ kết."),
+            ),
+            (
+                MilestoneKind::FinalReview,
+                "Tổng kết phong trào năm 2024",
+                (2024, 12, 25),
+                Some("Đã tổng kết, đề nghị khen thưởng 2 tập thể, 5 cá nhân."),
+            ),
+        ],
+        pledges: &[
+            (
+                "DEMO-SYT",
+                "100% bệnh viện triển khai bệnh án điện tử; tỷ lệ người bệnh hài lòng trên 95%.",
+            ),
+            (
+                "DEMO-DK-CO-TO",
+                "Bảo đảm khám, chữa bệnh cho người dân và du khách trên đảo; không để xảy ra sự cố y khoa nghiêm trọng.",
+            ),
+        ],
+        outcome: Outcome::Closed,
+    },
+    DemoCampaign {
+        code: "DEMO-CCHC-HUYEN-2025",
+        title: "Thi đua đẩy mạnh cải cách hành chính cấp huyện năm 2025",
+        summary: "Nâng cao chất lượng giải quyết thủ tục hành chính tại bộ phận một cửa cấp huyện.",
+        kind: CampaignKind::Thematic,
+        unit: "DEMO-SNV",
+        dates: ((2025, 1, 1), (2025, 12, 31)),
+        fields: &["CCHC-CDS"],
+        criteria: &[(
+            "Tỷ lệ thủ tục hành chính cấp huyện cung cấp trực tuyến toàn trình",
+            Measure::Percent,
+            UP,
+            "%",
+            100,
+            1,
+        )],
+        milestones: &[
+            (
+                MilestoneKind::ReportingDeadline,
+                "Báo cáo kết quả 6 tháng",
+                (2025, 6, 15),
+                None,
+            ),
+            (
+                MilestoneKind::InterimReview,
+                "Sơ kết 6 tháng",
+                (2025, 7, 15),
+                None,
+            ),
+            (
+                MilestoneKind::FinalReview,
+                "Tổng kết năm 2025",
+                (2025, 12, 20),
+                None,
+            ),
+        ],
+        pledges: &[],
+        outcome: Outcome::Cancelled(
+            "Từ ngày 01/7/2025 chính quyền địa phương tổ chức theo mô hình hai cấp, không còn cấp huyện; \
+             nội dung thi đua được lồng ghép vào phong trào “Kỷ luật và Đồng tâm”.",
+        ),
+    },
+];
+
+fn date((y, m, d): Ymd) -> Result<NaiveDate, StoreError> {
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| StoreError::Conflict("bad demo date".into()))
+}
+
+/// A title marked as demo data.
+fn demo_title(text: &str) -> Result<Title, StoreError> {
+    Ok(Title::parse(&format!("{text} (demo)"))?)
+}
+
+fn lookup(ids: &HashMap<&str, Uuid>, code: &str, what: &'static str) -> Result<Uuid, StoreError> {
+    ids.get(code).copied().ok_or(StoreError::NotFound(what))
+}
+
+/// Loads the demo set unless it is already there. Expects `seed_core` to have run.
+pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), StoreError> {
+    if org_units::by_code(db, MARKER_UNIT).await?.is_some() {
+        return Ok(());
+    }
+    let root = org_units::by_code(db, super::ROOT_UNIT_CODE)
+        .await?
+        .ok_or(StoreError::NotFound("root unit"))?;
+    let prog = programme::by_code(db, super::PROGRAMME_CODE)
+        .await?
+        .ok_or(StoreError::NotFound("programme"))?;
+    let actor = super::system_actor(&root.path);
+
+    let field_rows = fields::all(db).await?;
+    let field_ids: HashMap<&str, Uuid> =
+        field_rows.iter().map(|f| (f.code.as_str(), f.id)).collect();
+
+    let mut unit_ids: HashMap<&str, Uuid> = HashMap::from([(super::ROOT_UNIT_CODE, root.id)]);
+    for &(parent, code, name, kind) in UNITS {
+        let parent_id = lookup(&unit_ids, parent, "demo parent unit")?;
+        let unit = NewUnit {
+            code: Code::parse(code)?,
+            name: demo_title(name)?,
+            kind,
+            parent_id: Some(parent_id),
+        };
+        let saved = org_units::create(db, &actor, unit).await?;
+        unit_ids.insert(code, saved.id);
+    }
+
+    let mut admin = None;
+    for &(username, display_name, role, unit) in USERS {
+        let new = NewUser {
+            username: username.into(),
+            display_name: demo_title(display_name)?.into_inner(),
+            password: DEMO_PASSWORD.into(),
+        };
+        let user = users::create(db, &actor, new, true).await?;
+        users::grant(
+            db,
+            &actor,
+            user.id,
+            role,
+            lookup(&unit_ids, unit, "demo unit")?,
+            true,
+        )
+        .await?;
+        if role == Role::Admin {
+            admin = Some(user);
+        }
+    }
+    // Campaigns record their creator (a real user), so they are made by demo.admin.
+    let admin = admin.ok_or(StoreError::NotFound("demo admin"))?;
+    let actor = Actor {
+        user_id: Some(admin.id),
+        label: admin.username.clone(),
+        grants: vec![Grant {
+            role: Role::Admin,
+            unit_path: root.path.clone(),
+        }],
+        request_id: "seed-demo".into(),
+    };
+
+    for c in CAMPAIGNS {
+        let criteria = c
+            .criteria
+            .iter()
+            .map(|&(title, measure, direction, label, target, weight)| {
+                NewCriterion::parse(
+                    title,
+                    measure,
+                    direction,
+                    Some(label),
+                    Some(Decimal::from(target)),
+                    Decimal::from(weight),
+                )
+                .map_err(|errs| {
+                    errs.into_iter().next().map_or_else(
+                        || StoreError::Conflict("bad demo criterion".into()),
+                        StoreError::Invalid,
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let field_ids = c
+            .fields
+            .iter()
+            .map(|f| lookup(&field_ids, f, "field"))
+            .collect::<Result<Vec<_>, _>>()?;
+        let new = NewCampaign {
+            code: Code::parse(c.code)?,
+            title: demo_title(c.title)?,
+            summary: LongText::parse_optional(Some(c.summary))?,
+            kind: c.kind,
+            programme_id: Some(prog.id),
+            launching_unit_id: lookup(&unit_ids, c.unit, "demo unit")?,
+            dates: DateRange::parse(date(c.dates.0)?, date(c.dates.1)?)?,
+            field_ids,
+            criteria,
+        };
+        let campaign = campaigns::create(db, &actor, new).await?;
+
+        let mut done = Vec::new();
+        for &(kind, title, due, note) in c.milestones {
+            let owner = milestones::Owner::Campaign(campaign.id);
+            let m =
+                milestones::add(db, &actor, owner, kind, demo_title(title)?, date(due)?).await?;
+            if let Some(note) = note {
+                done.push((m.id, note));
+            }
+        }
+
+        if matches!(c.outcome, Outcome::Draft) {
+            continue;
+        }
+        campaigns::launch(db, &actor, campaign.id, None).await?;
+        for &(unit, pledge) in c.pledges {
+            let unit_id = lookup(&unit_ids, unit, "demo unit")?;
+            participations::register(
+                db,
+                &actor,
+                campaign.id,
+                unit_id,
+                LongText::parse_optional(Some(pledge))?,
+            )
+            .await?;
+        }
+        for (id, note) in done {
+            milestones::complete(db, &actor, id, LongText::parse_optional(Some(note))?).await?;
+        }
+        let end = match c.outcome {
+            Outcome::Draft | Outcome::Launched => None,
+            Outcome::Closed => Some((CampaignStatus::Closed, None)),
+            Outcome::Cancelled(reason) => {
+                Some((CampaignStatus::Cancelled, Some(reason.to_owned())))
+            }
+        };
+        if let Some((to, reason)) = end {
+            campaigns::transition(db, &actor, campaign.id, None, to, reason).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,332 @@
+//! Users, their password hashes (argon2id) and their role grants.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use chrono::Utc;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, Set,
+};
+use serde_json::json;
+use thidua_domain::access::{Action, Actor, Grant, Role};
+use thidua_domain::{FieldError, UserErrorCode};
+use uuid::Uuid;
+
+use crate::audit;
+use crate::entities::{role_grant, user};
+use crate::error::{StoreError, is_unique_violation};
+use crate::org_units;
+
+/// Minimum password length; longer passphrases are welcome (up to 200 chars).
+pub const MIN_PASSWORD_CHARS: usize = 10;
+
+pub fn check_password_policy(password: &str) -> Result<(), FieldError> {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD_CHARS {
+        return Err(FieldError::new(
+            "password",
+            UserErrorCode::OutOfRange,
+            format!("a password needs at least {MIN_PASSWORD_CHARS} characters"),
+        ));
+    }
+    if n > 200 {
+        return Err(FieldError::new(
+            "password",
+            UserErrorCode::TooLong,
+            "a password has at most 200 characters",
+        ));
+    }
+    Ok(())
+}
+
+pub fn hash_password(password: &str) -> Result<String, StoreError> {
+    let salt_bytes = *Uuid::new_v4().as_bytes();
+    let salt =
+        SaltString::encode_b64(&salt_bytes).map_err(|_| StoreError::Conflict("salt".into()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| StoreError::Conflict("password hashing failed".into()))
+}
+
+fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A valid hash of a random secret, verified against when the user does not exist so
+/// that "unknown user" and "wrong password" take the same time.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password(&Uuid::new_v4().to_string()).unwrap_or_default());
+
+/// Checks a username and password. `None` for an unknown, inactive or wrong one alike.
+pub async fn authenticate(
+    db: &impl ConnectionTrait,
+    username: &str,
+    password: &str,
+) -> Result<Option<user::Model>, StoreError> {
+    let found = user::Entity::find()
+        .filter(user::Column::Username.eq(username.trim().to_lowercase()))
+        .one(db)
+        .await?;
+    let (found, ok) = match found {
+        Some(u) => {
+            let ok = verify_password(&password, &u.password_hash) && u.is_active;
+            (Some(u), ok)
+        }
+        None => {
+            let _ = verify_password(&password, &DUMMY_HASH);
+            (None, false)
+        }
+    };
+    Ok(if ok { found } else { None })
+}
+
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<user::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?)
+}
+
+pub async fn by_username(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<user::Model>, StoreError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Username.eq(username.trim().to_lowercase()))
+        .one(db)
+        .await?)
+}
+
+pub async fn count(db: &impl ConnectionTrait) -> Result<u64, StoreError> {
+    Ok(user::Entity::find().count(db).await?)
+}
+
+#[derive(Debug, FromQueryResult)]
+struct GrantRow {
+    role: String,
+    path: String,
+}
+
+/// The active grants of an active user, each with the materialised path of its unit:
+/// one statement per request.
+pub async fn grants_of(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<Grant>, StoreError> {
+    let (rg, ou, us) = (Alias::new("rg"), Alias::new("ou"), Alias::new("us"));
+    let stmt = Query::select()
+        .expr_as(
+            Expr::col((rg.clone(), Alias::new("role"))),
+            Alias::new("role"),
+        )
+        .expr_as(
+            Expr::col((ou.clone(), Alias::new("path"))),
+            Alias::new("path"),
+        )
+        .from_as(Alias::new("role_grants"), rg.clone())
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("org_units"),
+            ou.clone(),
+            Expr::col((ou.clone(), Alias::new("id"))).equals((rg.clone(), Alias::new("unit_id"))),
+        )
+        .join_as(
+            JoinType::InnerJoin,
+            Alias::new("users"),
+            us.clone(),
+            Expr::col((us.clone(), Alias::new("id"))).equals((rg.clone(), Alias::new("user_id"))),
+        )
+        .and_where(Expr::col((rg, Alias::new("user_id"))).eq(user_id))
+        .and_where(Expr::col((ou, Alias::new("is_active"))).eq(true))
+        .and_where(Expr::col((us, Alias::new("is_active"))).eq(true))
+        .to_owned();
+    let rows = GrantRow::find_by_statement(db.get_database_backend().build(&stmt))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Role::parse(&r.role).map(|role| Grant {
+                role,
+                unit_path: r.path,
+            })
+        })
+        .collect())
+}
+
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+}
+
+pub fn parse_username(raw: &str) -> Result<String, FieldError> {
+    let u = raw.trim().to_lowercase();
+    let ok = (3..=80).contains(&u.len())
+        && u.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(u)
+    } else {
+        Err(FieldError::new(
+            "username",
+            UserErrorCode::InvalidFormat,
+            "3–80 characters: a–z, 0–9, '.', '_' or '-'",
+        ))
+    }
+}
+
+/// Creates a user. Without an actor (the CLI and first start) no permission is checked:
+/// whoever runs the binary owns the database.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    new: NewUser,
+    by_system: bool,
+) -> Result<user::Model, StoreError> {
+    if !by_system {
+        // Creating a bare user grants nothing; any admin anywhere may do it.
+        if !actor.grants.iter().any(|g| g.role == Role::Admin) {
+            return Err(StoreError::Forbidden);
+        }
+    }
+    let username = parse_username(&new.username)?;
+    check_password_policy(&new.password)?;
+    let display_name =
+        thidua_domain::text::Title::parse(&new.display_name).map_err(|e| e.under("displayName"))?;
+    let hash = hash_password(&new.password)?;
+    let id = Uuid::now_v7();
+    let saved = user::ActiveModel {
+        id: Set(id),
+        username: Set(username),
+        display_name: Set(display_name.into_inner()),
+        password_hash: Set(hash),
+        is_active: Set(true),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Invalid(FieldError::new(
+                "username",
+                UserErrorCode::Duplicate,
+                "this username is taken",
+            ))
+        } else {
+            e.into()
+        }
+    })?;
+    audit::record(
+        db,
+        actor,
+        "User",
+        id,
+        "create",
+        json!({"username": saved.username}),
+    )
+    .await?;
+    Ok(saved)
+}
+
+pub async fn set_password(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    user_id: Uuid,
+    password: &str,
+) -> Result<(), StoreError> {
+    check_password_policy(password)?;
+    let hash = hash_password(password)?;
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::val(hash).into())
+        .filter(user::Column::Id.eq(user_id))
+        .exec(db)
+        .await?;
+    audit::record(db, actor, "User", user_id, "set_password", json!({})).await?;
+    Ok(())
+}
+
+/// Grants `role` on the subtree of `unit_id`; needs `ManageUsers` on that unit unless by the system.
+pub async fn grant(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    user_id: Uuid,
+    role: Role,
+    unit_id: Uuid,
+    by_system: bool,
+) -> Result<role_grant::Model, StoreError> {
+    let unit = org_units::by_id(db, unit_id).await.map_err(|_| {
+        FieldError::new(
+            "unitId",
+            UserErrorCode::UnknownReference,
+            "no unit has this id",
+        )
+    })?;
+    if !by_system {
+        actor.authorize(Action::ManageUsers, &unit.path)?;
+    }
+    user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            FieldError::new(
+                "userId",
+                UserErrorCode::UnknownReference,
+                "no user has this id",
+            )
+        })?;
+    let existing = role_grant::Entity::find()
+        .filter(role_grant::Column::UserId.eq(user_id))
+        .filter(role_grant::Column::Role.eq(role.as_str()))
+        .filter(role_grant::Column::UnitId.eq(unit_id))
+        .one(db)
+        .await?;
+    if let Some(g) = existing {
+        return Ok(g);
+    }
+    let id = Uuid::now_v7();
+    let saved = role_grant::ActiveModel {
+        id: Set(id),
+        user_id: Set(user_id),
+        role: Set(role.as_str().to_owned()),
+        unit_id: Set(unit_id),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        actor,
+        "RoleGrant",
+        id,
+        "grant",
+        json!({"user": user_id, "role": role.as_str(), "unit": unit.code}),
+    )
+    .await?;
+    Ok(saved)
+}
+
+/// Grants of many users at once (for the `grants` DataLoader), with unit ids.
+pub async fn grants_by_user_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<role_grant::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(role_grant::Entity::find()
+        .filter(role_grant::Column::UserId.is_in(ids.to_vec()))
+        .all(db)
+        .await?)
+}

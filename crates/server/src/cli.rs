@@ -1,0 +1,102 @@
+//! The non-serving subcommands: migrate, seed, schema, user.
+
+use anyhow::{Context as _, bail};
+use sea_orm::TransactionTrait;
+use thidua_domain::access::Role;
+use thidua_persistence::{org_units, seed, users};
+
+use crate::config::{RoleArg, Settings, UserCommand};
+use crate::startup::{connect, prepare_database};
+
+pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let db = connect(settings).await?;
+    db.migrate().await.context("migrating")?;
+    println!("migrations applied");
+    Ok(())
+}
+
+pub async fn seed(settings: &Settings, demo: bool) -> anyhow::Result<()> {
+    let db = connect(settings).await?;
+    prepare_database(&db, settings).await?;
+    if demo {
+        let txn = db.conn.begin().await?;
+        seed::seed_demo(&txn).await.context("loading demo data")?;
+        txn.commit().await?;
+        println!(
+            "demo data loaded (codes start with DEMO-; demo users share the password {})",
+            seed::DEMO_PASSWORD
+        );
+    } else {
+        println!("seed data loaded");
+    }
+    Ok(())
+}
+
+pub fn schema() {
+    print!("{}", thidua_api::sdl());
+}
+
+fn role(r: RoleArg) -> Role {
+    match r {
+        RoleArg::Admin => Role::Admin,
+        RoleArg::Council => Role::Council,
+        RoleArg::Manager => Role::Manager,
+        RoleArg::Reporter => Role::Reporter,
+        RoleArg::Viewer => Role::Viewer,
+    }
+}
+
+pub async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
+    let db = connect(settings).await?;
+    prepare_database(&db, settings).await?;
+    let root = org_units::by_code(&db.conn, seed::ROOT_UNIT_CODE)
+        .await?
+        .context("the root unit is missing")?;
+    let actor = seed::system_actor(&root.path);
+    match cmd {
+        UserCommand::Create {
+            username,
+            display_name,
+            password,
+        } => {
+            let (password, generated) = match password {
+                Some(p) => (p, false),
+                None => (uuid::Uuid::new_v4().simple().to_string(), true),
+            };
+            let txn = db.conn.begin().await?;
+            let new = users::NewUser {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                password: password.clone(),
+            };
+            let u = match users::create(&txn, &actor, new, true).await {
+                Ok(u) => u,
+                Err(e) => bail!("{e}"),
+            };
+            txn.commit().await?;
+            println!("created user {}", u.username);
+            if generated {
+                println!("password (shown once): {password}");
+            }
+        }
+        UserCommand::Grant {
+            username,
+            role: r,
+            unit,
+        } => {
+            let u = users::by_username(&db.conn, &username)
+                .await?
+                .with_context(|| format!("no user {username}"))?;
+            let unit = org_units::by_code(&db.conn, &unit)
+                .await?
+                .with_context(|| format!("no unit with code {unit}"))?;
+            let txn = db.conn.begin().await?;
+            if let Err(e) = users::grant(&txn, &actor, u.id, role(r), unit.id, true).await {
+                bail!("{e}");
+            }
+            txn.commit().await?;
+            println!("granted {} to {} on {}", role(r), u.username, unit.code);
+        }
+    }
+    Ok(())
+}

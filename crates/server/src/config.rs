@@ -1,0 +1,306 @@
+//! Settings, from flags or environment variables (flags win). Read once at start;
+//! nothing reads the environment afterwards.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "thidua",
+    version,
+    about = "GraphQL backend of the Quảng Ninh emulation programme"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the HTTP server (the default): migrates and seeds the database first.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the programme, targets, fields and root unit (idempotent); `--demo` adds demo data.
+    Seed {
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Print the GraphQL SDL.
+    Schema,
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user. The password comes from THIDUA_NEW_USER_PASSWORD, or is generated and printed.
+    Create {
+        username: String,
+        #[arg(long)]
+        display_name: Option<String>,
+        #[arg(long, env = "THIDUA_NEW_USER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Grant a role on a unit's subtree: `thidua user grant alice MANAGER --unit QN`.
+    Grant {
+        username: String,
+        #[arg(value_enum)]
+        role: RoleArg,
+        /// Code of the unit at the top of the subtree.
+        #[arg(long)]
+        unit: String,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+#[value(rename_all = "UPPER")]
+pub enum RoleArg {
+    Admin,
+    Council,
+    Manager,
+    Reporter,
+    Viewer,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct Settings {
+    /// SQLite file (created if missing) or PostgreSQL URL.
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        default_value = "sqlite://./data/thidua.db?mode=rwc"
+    )]
+    pub database_url: String,
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_DB_MAX_CONNECTIONS",
+        default_value_t = 10
+    )]
+    pub db_max_connections: u32,
+    #[arg(long, global = true, env = "THIDUA_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// 0 picks a free port (the log says which).
+    #[arg(long, global = true, env = "THIDUA_PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// HTTP worker threads; 0 = one per CPU core.
+    #[arg(long, global = true, env = "THIDUA_WORKERS", default_value_t = 0)]
+    pub workers: usize,
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_ENV",
+        value_enum,
+        default_value = "development"
+    )]
+    pub env: Environment,
+    /// HS256 secret for access tokens, at least 32 bytes; required in production.
+    #[arg(long, global = true, env = "THIDUA_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_JWT_ISSUER",
+        default_value = "thidua"
+    )]
+    pub jwt_issuer: String,
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_JWT_AUDIENCE",
+        default_value = "thidua-api"
+    )]
+    pub jwt_audience: String,
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_TOKEN_TTL_MINUTES",
+        default_value_t = 30
+    )]
+    pub token_ttl_minutes: u64,
+    /// Password of the first admin on an empty database; generated and printed once if unset.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_ADMIN_PASSWORD",
+        hide_env_values = true
+    )]
+    pub admin_password: Option<String>,
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub log_format: LogFormat,
+    /// tracing filter, e.g. `info` or `thidua=debug,sqlx=warn`.
+    #[arg(long, global = true, env = "THIDUA_LOG", default_value = "info")]
+    pub log: String,
+    /// Largest request body accepted, in bytes (Apollo Router's default: 2 MB).
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_MAX_BODY_BYTES",
+        default_value_t = 2_000_000
+    )]
+    pub max_body_bytes: usize,
+    /// Most operations in one batched request; 0 refuses batches.
+    #[arg(long, global = true, env = "THIDUA_MAX_BATCH", default_value_t = 10)]
+    pub max_batch: usize,
+    #[arg(long, global = true, env = "THIDUA_LIMIT_DEPTH", default_value_t = 10)]
+    pub limit_depth: usize,
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_LIMIT_COMPLEXITY",
+        default_value_t = 5000
+    )]
+    pub limit_complexity: usize,
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_LIMIT_ALIASES",
+        default_value_t = 15
+    )]
+    pub limit_aliases: usize,
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_LIMIT_TOKENS",
+        default_value_t = 1000
+    )]
+    pub limit_tokens: usize,
+    #[arg(long, global = true, env = "THIDUA_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub introspection: bool,
+    #[arg(long, global = true, env = "THIDUA_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub graphiql: bool,
+    /// How long a DataLoader waits to gather keys before querying, in microseconds.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_DATALOADER_DELAY_US",
+        default_value_t = 0
+    )]
+    pub dataloader_delay_us: u64,
+    /// Seconds in-flight requests get to finish on SIGTERM / Ctrl-C.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_SHUTDOWN_TIMEOUT_SECS",
+        default_value_t = 30
+    )]
+    pub shutdown_timeout_secs: u64,
+}
+
+/// The smallest secret HS256 should be used with.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("THIDUA_JWT_SECRET must be set in production")]
+    MissingSecret,
+    #[error("THIDUA_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")]
+    WeakSecret,
+}
+
+impl Settings {
+    /// Parses settings from the environment only (used by tests and embedders).
+    pub fn from_env() -> Self {
+        Cli::parse_from(["thidua"]).settings
+    }
+
+    /// The JWT secret: required and strong in production; in development a random
+    /// per-process secret is used when none is given (tokens then die with the process).
+    pub fn jwt_secret_bytes(&self) -> Result<(Vec<u8>, bool), ConfigError> {
+        match (&self.jwt_secret, self.env) {
+            (Some(s), _) if s.len() >= MIN_SECRET_BYTES => Ok((s.as_bytes().to_vec(), false)),
+            (Some(_), _) => Err(ConfigError::WeakSecret),
+            (None, Environment::Production) => Err(ConfigError::MissingSecret),
+            (None, Environment::Development) => {
+                let mut v = uuid::Uuid::new_v4().as_bytes().to_vec();
+                v.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+                Ok((v, true))
+            }
+        }
+    }
+
+    pub fn token_ttl(&self) -> Duration {
+        Duration::from_secs(self.token_ttl_minutes.clamp(1, 24 * 60) * 60)
+    }
+
+    pub fn limits(&self) -> thidua_api::Limits {
+        thidua_api::Limits {
+            depth: self.limit_depth,
+            complexity: self.limit_complexity,
+            aliases: self.limit_aliases,
+            tokens: self.limit_tokens,
+            introspection: self.introspection,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(env: Environment, secret: Option<&str>) -> Settings {
+        let mut s = Cli::parse_from(["thidua"]).settings;
+        s.env = env;
+        s.jwt_secret = secret.map(str::to_owned);
+        s
+    }
+
+    #[test]
+    fn production_refuses_missing_or_short_secrets() {
+        assert_eq!(
+            settings(Environment::Production, None).jwt_secret_bytes(),
+            Err(ConfigError::MissingSecret)
+        );
+        assert_eq!(
+            settings(Environment::Production, Some("short")).jwt_secret_bytes(),
+            Err(ConfigError::WeakSecret)
+        );
+        assert!(
+            settings(Environment::Production, Some(&"x".repeat(32)))
+                .jwt_secret_bytes()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn development_generates_a_secret_when_none_is_given() {
+        let (bytes, generated) = settings(Environment::Development, None)
+            .jwt_secret_bytes()
+            .unwrap();
+        assert!(generated);
+        assert!(bytes.len() >= MIN_SECRET_BYTES);
+    }
+
+    #[test]
+    fn flags_work_before_and_after_the_subcommand() {
+        let cli = Cli::parse_from(["thidua", "--port", "9000", "serve"]);
+        assert_eq!(cli.settings.port, 9000);
+        let cli = Cli::parse_from(["thidua", "seed", "--demo", "--port", "9001"]);
+        assert_eq!(cli.settings.port, 9001);
+        assert!(matches!(cli.command, Some(Command::Seed { demo: true })));
+    }
+}

@@ -1,0 +1,31 @@
+use clap::Parser;
+use thidua_server::config::{Cli, Command};
+use thidua_server::startup::Application;
+use thidua_server::{cli, telemetry};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let Cli { command, settings } = Cli::parse();
+    match command {
+        Some(Command::Schema) => {
+            cli::schema();
+            return Ok(());
+        }
+        None | Some(Command::Serve) => {}
+        _ => {}
+    }
+    telemetry::init(&settings.log, settings.log_format, std::io::stderr);
+    match command {
+        None | Some(Command::Serve) => {
+            Application::build(settings)
+                .await?
+                .run_until_stopped()
+                .await?
+        }
+        Some(Command::Migrate) => cli::migrate(&settings).await?,
+        Some(Command::Seed { demo }) => cli::seed(&settings, demo).await?,
+        Some(Command::User(cmd)) => cli::user(&settings, cmd).await?,
+        Some(Command::Schema) => cli::schema(),
+    }
+    Ok(())
+}

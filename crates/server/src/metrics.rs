@@ -1,0 +1,113 @@
+//! Prometheus metrics: requests and latency by operation, GraphQL errors by code, and
+//! the database pool.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+use thidua_persistence::Database;
+
+/// Operation names come from clients; past this many distinct names new ones are
+/// counted as "other" so a hostile client cannot blow up the label set.
+const MAX_OPERATION_NAMES: usize = 500;
+
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    errors: IntCounterVec,
+    pool: IntGaugeVec,
+    seen: Mutex<HashSet<String>>,
+}
+
+impl Metrics {
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new();
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "thidua_graphql_requests_total",
+                "GraphQL operations executed, by operation name",
+            ),
+            &["operation"],
+        )?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "thidua_graphql_request_duration_seconds",
+                "GraphQL operation latency, by operation name",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
+            &["operation"],
+        )?;
+        let errors = IntCounterVec::new(
+            Opts::new(
+                "thidua_graphql_errors_total",
+                "GraphQL errors returned, by extensions.code",
+            ),
+            &["code"],
+        )?;
+        let pool = IntGaugeVec::new(
+            Opts::new(
+                "thidua_db_pool_connections",
+                "Database pool connections, by state",
+            ),
+            &["state"],
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(errors.clone()))?;
+        registry.register(Box::new(pool.clone()))?;
+        Ok(Self {
+            registry,
+            requests,
+            latency,
+            errors,
+            pool,
+            seen: Mutex::new(HashSet::new()),
+        })
+    }
+
+    fn label(&self, operation: Option<&str>) -> String {
+        let Some(name) = operation.filter(|n| !n.is_empty()) else {
+            return "anonymous".into();
+        };
+        let valid = name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return "invalid".into();
+        }
+        let Ok(mut seen) = self.seen.lock() else {
+            return "other".into();
+        };
+        if seen.contains(name) || seen.len() < MAX_OPERATION_NAMES {
+            seen.insert(name.to_owned());
+            name.to_owned()
+        } else {
+            "other".into()
+        }
+    }
+
+    pub fn observe(&self, operation: Option<&str>, seconds: f64, error_codes: &[String]) {
+        let op = self.label(operation);
+        self.requests.with_label_values(&[op.as_str()]).inc();
+        self.latency
+            .with_label_values(&[op.as_str()])
+            .observe(seconds);
+        for code in error_codes {
+            self.errors.with_label_values(&[code.as_str()]).inc();
+        }
+    }
+
+    pub fn render(&self, db: &Database) -> String {
+        let (in_use, idle) = db.pool_usage();
+        self.pool
+            .with_label_values(&["in_use"])
+            .set(i64::from(in_use));
+        self.pool.with_label_values(&["idle"]).set(i64::from(idle));
+        let mut buf = Vec::new();
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
+        String::from_utf8(buf).unwrap_or_default()
+    }
+}

@@ -1,0 +1,324 @@
+//! `/graphql`: GraphQL over HTTP (GET for queries, POST for everything), GraphiQL for
+//! browsers, and the request limits that must hold before anything executes.
+
+use std::time::Instant;
+
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::http::{GraphiQLSource, MultipartOptions};
+use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError};
+use thidua_api::loaders::Store;
+use thidua_api::{Caller, RequestCtx, limits};
+use thidua_domain::ErrorCode;
+use thidua_domain::access::Actor;
+use thidua_persistence::users;
+
+use crate::startup::{AppState, RequestId};
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+fn accepts(headers: &HeaderMap, mime: &str) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains(mime))
+}
+
+fn error_body(code: &str, message: &str) -> serde_json::Value {
+    serde_json::json!({"errors": [{"message": message, "extensions": {"code": code}}]})
+}
+
+fn json_response(status: StatusCode, gql_mime: bool, body: &serde_json::Value) -> HttpResponse {
+    let ct = if gql_mime {
+        GRAPHQL_RESPONSE
+    } else {
+        "application/json"
+    };
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, format!("{ct}; charset=utf-8")))
+        .body(body.to_string())
+}
+
+/// Content types a plain HTML form (or `fetch` without preflight) can send cross-site.
+fn is_simple_content_type(ct: &str) -> bool {
+    let ct = ct.to_ascii_lowercase();
+    ct.starts_with("multipart/form-data")
+        || ct.starts_with("application/x-www-form-urlencoded")
+        || ct.starts_with("text/plain")
+}
+
+/// A header a plain cross-site form cannot set, proving the request passed a CORS preflight.
+fn has_preflight_header(headers: &HeaderMap) -> bool {
+    headers.contains_key("apollo-require-preflight")
+        || headers.contains_key("x-apollo-operation-name")
+}
+
+fn with_code(mut e: ServerError, code: &str) -> ServerError {
+    e.extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code);
+    e
+}
+
+fn refused(code: ErrorCode, message: &str) -> Response {
+    Response::from_errors(vec![with_code(
+        ServerError::new(message, None),
+        code.as_str(),
+    )])
+}
+
+/// Errors raised by async-graphql itself (parse, validation, limits) carry no code: give them one.
+fn add_missing_codes(resp: &mut Response) {
+    for e in &mut resp.errors {
+        let has = e
+            .extensions
+            .as_ref()
+            .is_some_and(|x| x.get("code").is_some());
+        if has {
+            continue;
+        }
+        let m = e.message.to_ascii_lowercase();
+        let code = if m.contains("too deep")
+            || m.contains("too complex")
+            || m.contains("recursion depth")
+            || m.contains("too many directives")
+        {
+            ErrorCode::QueryTooComplex.as_str()
+        } else {
+            "GRAPHQL_VALIDATION_FAILED"
+        };
+        e.extensions
+            .get_or_insert_with(Default::default)
+            .set("code", code);
+    }
+}
+
+fn error_codes(resp: &Response) -> Vec<String> {
+    resp.errors
+        .iter()
+        .filter_map(|e| {
+            e.extensions
+                .as_ref()?
+                .get("code")
+                .map(|v| v.to_string().trim_matches('"').to_owned())
+        })
+        .collect()
+}
+
+async fn caller(
+    req: &HttpRequest,
+    app: &AppState,
+    request_id: &str,
+) -> Result<Caller, HttpResponse> {
+    let Some(h) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(Caller::Anonymous);
+    };
+    let Some(token) = h.to_str().ok().and_then(|s| s.strip_prefix("Bearer ")) else {
+        return Ok(Caller::InvalidToken);
+    };
+    let Ok(subject) = app.api.tokens.verify(token.trim()) else {
+        return Ok(Caller::InvalidToken);
+    };
+    match users::grants_of(&app.db.conn, subject.user_id).await {
+        Ok(grants) => Ok(Caller::User(Actor {
+            user_id: Some(subject.user_id),
+            label: subject.username,
+            grants,
+            request_id: request_id.to_owned(),
+        })),
+        Err(e) => {
+            tracing::error!(error = %e, "loading grants failed");
+            Err(json_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                false,
+                &error_body("INTERNAL", "the database is unavailable"),
+            ))
+        }
+    }
+}
+
+enum Prepared {
+    Ready(Box<Request>),
+    Refused(Response),
+    MutationOverGet,
+}
+
+/// Checks one operation against the limits before it may execute.
+fn prepare(app: &AppState, mut r: Request, is_get: bool) -> Prepared {
+    let limits = &app.limits;
+    if limits::count_tokens(&r.query, limits.tokens) > limits.tokens {
+        return Prepared::Refused(refused(
+            ErrorCode::QueryTooComplex,
+            &format!("the document has more than {} tokens", limits.tokens),
+        ));
+    }
+    let op_name = r.operation_name.clone();
+    let doc = match r.parsed_query() {
+        Ok(d) => d,
+        Err(e) => {
+            return Prepared::Refused(Response::from_errors(vec![with_code(
+                e,
+                "GRAPHQL_PARSE_FAILED",
+            )]));
+        }
+    };
+    if is_get && limits::has_mutation(doc, op_name.as_deref()) {
+        return Prepared::MutationOverGet;
+    }
+    if limits::count_aliases(doc) > limits.aliases {
+        return Prepared::Refused(refused(
+            ErrorCode::QueryTooComplex,
+            &format!("the document uses more than {} aliases", limits.aliases),
+        ));
+    }
+    Prepared::Ready(Box::new(r))
+}
+
+pub async fn graphql(req: HttpRequest, body: web::Bytes, app: web::Data<AppState>) -> HttpResponse {
+    let started = Instant::now();
+    let gql_mime = accepts(req.headers(), GRAPHQL_RESPONSE);
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let is_get = req.method() == Method::GET;
+
+    if is_get && req.query_string().is_empty() {
+        if app.graphiql && accepts(req.headers(), "text/html") {
+            let page = GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("thidua GraphiQL")
+                .finish();
+            return HttpResponse::Ok()
+                .content_type("text/html; charset=utf-8")
+                .body(page);
+        }
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            gql_mime,
+            &error_body("BAD_USER_INPUT", "send a query"),
+        );
+    }
+
+    let batch = if is_get {
+        async_graphql::http::parse_query_string(req.query_string()).map(BatchRequest::Single)
+    } else {
+        let ct = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if ct.as_deref().is_none_or(is_simple_content_type) && !has_preflight_header(req.headers())
+        {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                gql_mime,
+                &error_body(
+                    "BAD_USER_INPUT",
+                    "refused as a possible cross-site request forgery: send Content-Type: application/json, or add an `Apollo-Require-Preflight: true` header",
+                ),
+            );
+        }
+        async_graphql::http::receive_batch_body(ct, body.as_ref(), MultipartOptions::default())
+            .await
+    };
+    let batch = match batch {
+        Ok(b) => b,
+        Err(e) => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                gql_mime,
+                &error_body("BAD_USER_INPUT", &format!("malformed GraphQL request: {e}")),
+            );
+        }
+    };
+    let requests = match batch {
+        BatchRequest::Single(r) => vec![r],
+        BatchRequest::Batch(v) if v.is_empty() || v.len() > app.max_batch => {
+            let msg = format!("a batch holds 1 to {} operations", app.max_batch);
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                gql_mime,
+                &error_body("BAD_USER_INPUT", &msg),
+            );
+        }
+        BatchRequest::Batch(v) => v,
+    };
+    let was_batch = requests.len() > 1
+        || matches!(req.headers().get(header::CONTENT_TYPE), Some(_))
+            && body.first() == Some(&b'[');
+
+    let caller = match caller(&req, &app, &request_id).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+
+    let mut responses = Vec::with_capacity(requests.len());
+    let mut all_refused_before_execution = true;
+    for r in requests {
+        let op_name = r.operation_name.clone();
+        let op_started = Instant::now();
+        let mut resp = match prepare(&app, r, is_get) {
+            Prepared::MutationOverGet => {
+                return json_response(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    gql_mime,
+                    &error_body(
+                        "BAD_USER_INPUT",
+                        "mutations are not allowed over GET; use POST",
+                    ),
+                );
+            }
+            Prepared::Refused(resp) => resp,
+            Prepared::Ready(r) => {
+                let loader = DataLoader::new(Store { db: app.db.clone() }, tokio::spawn)
+                    .delay(app.dataloader_delay);
+                let ctx = RequestCtx {
+                    caller: caller.clone(),
+                    request_id: request_id.clone(),
+                };
+                let resp = app.schema.execute(r.data(ctx).data(loader)).await;
+                if !(resp.data == async_graphql::Value::Null
+                    && resp.errors.iter().all(|e| e.path.is_empty()))
+                {
+                    all_refused_before_execution = false;
+                }
+                resp
+            }
+        };
+        add_missing_codes(&mut resp);
+        let codes = error_codes(&resp);
+        app.metrics.observe(
+            op_name.as_deref(),
+            op_started.elapsed().as_secs_f64(),
+            &codes,
+        );
+        tracing::info!(
+            operation = op_name.as_deref().unwrap_or("anonymous"),
+            elapsed_ms = op_started.elapsed().as_millis() as u64,
+            errors = ?codes,
+            "graphql"
+        );
+        responses.push(resp);
+    }
+
+    let status = if gql_mime && !was_batch && all_refused_before_execution {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = if was_batch {
+        serde_json::to_value(BatchResponse::Batch(responses))
+    } else {
+        serde_json::to_value(responses.into_iter().next().unwrap_or_default())
+    };
+    let body = body.unwrap_or_else(|_| error_body("INTERNAL", "the response could not be encoded"));
+    tracing::debug!(
+        total_ms = started.elapsed().as_millis() as u64,
+        "request done"
+    );
+    json_response(status, gql_mime, &body)
+}

@@ -1,0 +1,4 @@
+//! HTTP routes.
+
+pub mod graphql;
+pub mod health;

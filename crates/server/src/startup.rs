@@ -1,0 +1,206 @@
+//! Building the application: database, schema, HTTP server. `Application::build` binds
+//! the listener first so tests can ask for port 0 and learn the real port.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{App, HttpMessage, HttpServer, web};
+use anyhow::Context as _;
+use sea_orm::TransactionTrait;
+use thidua_api::auth::TokenKeys;
+use thidua_api::{ApiState, AppSchema, Limits, build_schema};
+use thidua_persistence::{Database, DbOptions, seed};
+use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::config::Settings;
+use crate::metrics::Metrics;
+use crate::routes;
+
+/// The request id of the current request (from `x-request-id` if the client sent a
+/// sane one, else a new UUID v7); echoed in the response header and in every log line.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+pub struct AppState {
+    pub db: Database,
+    pub schema: AppSchema,
+    pub api: ApiState,
+    pub metrics: Metrics,
+    pub limits: Limits,
+    pub max_batch: usize,
+    pub graphiql: bool,
+    pub dataloader_delay: Duration,
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    db: Database,
+}
+
+/// Makes sure the directory of an SQLite file exists.
+fn prepare_sqlite_path(url: &str) -> anyhow::Result<()> {
+    let Some(rest) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    else {
+        return Ok(());
+    };
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return Ok(());
+    }
+    if let Some(dir) = std::path::Path::new(path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+pub async fn connect(settings: &Settings) -> anyhow::Result<Database> {
+    prepare_sqlite_path(&settings.database_url)?;
+    let db = Database::connect(&DbOptions {
+        url: settings.database_url.clone(),
+        max_connections: settings.db_max_connections.max(1),
+        acquire_timeout: Duration::from_secs(10),
+    })
+    .await
+    .context("connecting to the database")?;
+    Ok(db)
+}
+
+/// Migrates and seeds (idempotent). Seeding runs in one transaction so replicas starting
+/// together cannot half-seed.
+pub async fn prepare_database(db: &Database, settings: &Settings) -> anyhow::Result<()> {
+    db.migrate().await.context("migrating the database")?;
+    let txn = db.conn.begin().await?;
+    let report = seed::seed_core(&txn, settings.admin_password.as_deref())
+        .await
+        .context("seeding")?;
+    txn.commit().await?;
+    if let Some(pw) = report.generated_admin_password {
+        tracing::warn!(
+            username = "admin",
+            one_time_password = %pw,
+            "created the first administrator; this password is shown once: sign in and keep it safe"
+        );
+    } else if report.admin_created {
+        tracing::info!(
+            username = "admin",
+            "created the first administrator with THIDUA_ADMIN_PASSWORD"
+        );
+    }
+    Ok(())
+}
+
+fn sane_request_id(raw: &str) -> bool {
+    (1..=64).contains(&raw.len())
+        && raw
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let (secret, generated) = settings.jwt_secret_bytes()?;
+        if generated {
+            tracing::warn!(
+                "THIDUA_JWT_SECRET is not set: using a random secret; tokens end with this process"
+            );
+        }
+        let db = connect(&settings).await?;
+        prepare_database(&db, &settings).await?;
+
+        let tokens = TokenKeys::new(
+            &secret,
+            &settings.jwt_issuer,
+            &settings.jwt_audience,
+            settings.token_ttl(),
+        );
+        let api = ApiState {
+            db: db.clone(),
+            tokens,
+        };
+        let limits = settings.limits();
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            schema: build_schema(Some(api.clone()), &limits),
+            api,
+            metrics: Metrics::new().context("registering metrics")?,
+            limits,
+            max_batch: settings.max_batch.max(1),
+            graphiql: settings.graphiql,
+            dataloader_delay: Duration::from_micros(settings.dataloader_delay_us),
+        });
+        let state = Arc::new(state);
+
+        let listener = TcpListener::bind((settings.host.as_str(), settings.port))
+            .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
+        let port = listener.local_addr()?.port();
+        let max_body = settings.max_body_bytes;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(web::Data::clone(&state))
+                .app_data(web::PayloadConfig::new(max_body))
+                .wrap_fn(|req, srv| {
+                    let rid = req
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .filter(|s| sane_request_id(s))
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| Uuid::now_v7().to_string());
+                    req.extensions_mut().insert(RequestId(rid.clone()));
+                    let span = tracing::info_span!("request", request_id = %rid, method = %req.method(), path = %req.path());
+                    let fut = srv.call(req);
+                    async move {
+                        let mut res = fut.instrument(span).await?;
+                        if let Ok(v) = HeaderValue::from_str(&rid) {
+                            res.headers_mut().insert(HeaderName::from_static("x-request-id"), v);
+                        }
+                        Ok(res)
+                    }
+                })
+                .route("/graphql", web::post().to(routes::graphql::graphql))
+                .route("/graphql", web::get().to(routes::graphql::graphql))
+                .route("/healthz", web::get().to(routes::health::healthz))
+                .route("/readyz", web::get().to(routes::health::readyz))
+                .route("/metrics", web::get().to(routes::health::metrics))
+        })
+        .shutdown_timeout(settings.shutdown_timeout_secs);
+        if settings.workers > 0 {
+            server = server.workers(settings.workers);
+        }
+        let server = server.listen(listener)?.run();
+        tracing::info!(
+            "listening on http://{}:{}/graphql (GraphiQL {})",
+            settings.host,
+            port,
+            if settings.graphiql { "on" } else { "off" }
+        );
+        Ok(Self { port, server, db })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn db(&self) -> Database {
+        self.db.clone()
+    }
+
+    /// Runs until SIGTERM or Ctrl-C; in-flight requests get the shutdown timeout to finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+}
