@@ -1,1 +1,369 @@
+//! Test harness: a real server on a free port over a fresh database (SQLite always,
+//! PostgreSQL when `THIDUA_TEST_POSTGRES_URL` is set), talked to over real HTTP.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use sea_orm::{ConnectionTrait, Database as SeaDatabase};
+use serde_json::{Value, json};
+use thidua_persistence::Database;
+use thidua_server::config::Settings;
+use thidua_server::startup::Application;
+
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+pub const PASSWORD: &str = "password-for-tests";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs a test body once per available backend: `both!(name)` makes `name::sqlite` and
+/// `name::postgres` (the latter passes trivially, saying so, when PostgreSQL is not configured).
+#[macro_export]
+macro_rules! both {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::Backend::Sqlite).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if $crate::postgres_url().is_none() {
+                        eprintln!("THIDUA_TEST_POSTGRES_URL not set: skipping the PostgreSQL run");
+                        return;
+                    }
+                    super::$name($crate::Backend::Postgres).await;
+                }
+            }
+        )+
+    };
+}
+
+pub fn postgres_url() -> Option<String> {
+    std::env::var("THIDUA_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+}
+
+/// What to remove when the test ends (also on panic).
+enum Scratch {
+    Dir(PathBuf),
+    PgDatabase { admin_url: String, name: String },
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: Database,
+    pub backend: Backend,
+    handle: actix_web::dev::ServerHandle,
+    scratch: Option<Scratch>,
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
+    match query {
+        Some(q) => format!("{prefix}/{name}?{q}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+pub fn test_settings(database_url: String) -> Settings {
+    let mut s = Settings::from_env();
+    s.database_url = database_url;
+    s.port = 0;
+    s.host = "127.0.0.1".into();
+    s.workers = 2;
+    s.db_max_connections = 5;
+    s.jwt_secret = Some(JWT_SECRET.into());
+    s.admin_password = Some(ADMIN_PASSWORD.into());
+    s.shutdown_timeout_secs = 1;
+    s
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        thidua_server::telemetry::init(
+            "info",
+            thidua_server::config::LogFormat::Text,
+            std::io::stderr,
+        );
+    }
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let (url, scratch) = match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("thidua-test-{id}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let url = format!("sqlite://{}?mode=rwc", dir.join("thidua.db").display());
+            (url, Scratch::Dir(dir))
+        }
+        Backend::Postgres => {
+            let admin_url = postgres_url().expect("THIDUA_TEST_POSTGRES_URL");
+            let name = format!("thidua_test_{id}");
+            let admin = SeaDatabase::connect(&admin_url)
+                .await
+                .expect("connect to PostgreSQL");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .unwrap();
+            admin.close().await.ok();
+            (
+                replace_db_name(&admin_url, &name),
+                Scratch::PgDatabase { admin_url, name },
+            )
+        }
+    };
+    let mut settings = test_settings(url);
+    tweak(&mut settings);
+    let app = Application::build(settings).await.expect("build app");
+    let port = app.port();
+    let db = app.db();
+    let server_handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        client: reqwest::Client::new(),
+        db,
+        backend,
+        handle: server_handle,
+        scratch: Some(scratch),
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let handle = self.handle.clone();
+        tokio::spawn(async move { handle.stop(false).await });
+        match self.scratch.take() {
+            Some(Scratch::Dir(dir)) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Some(Scratch::PgDatabase { admin_url, name }) => {
+                // Drop runs inside the test's runtime; use a thread with its own runtime.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    rt.block_on(async move {
+                        if let Ok(admin) = SeaDatabase::connect(&admin_url).await {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                                ))
+                                .await;
+                            let _ = admin.close().await;
+                        }
+                    });
+                })
+                .join();
+            }
+            None => {}
+        }
+    }
+}
+
+/// A GraphQL answer: the JSON body plus the HTTP status and request id.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub request_id: Option<String>,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+
+    /// The `extensions.code` of the first error, if any.
+    pub fn error_code(&self) -> Option<&str> {
+        self.body["errors"][0]["extensions"]["code"].as_str()
+    }
+
+    /// The codes of a payload's `userErrors` at `path` (e.g. "createCampaign").
+    pub fn user_error_codes(&self, path: &str) -> Vec<String> {
+        self.body["data"][path]["userErrors"]
+            .as_array()
+            .map(|v| {
+                v.iter()
+                    .filter_map(|e| e["code"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn user_error_fields(&self, path: &str) -> Vec<String> {
+        self.body["data"][path]["userErrors"]
+            .as_array()
+            .map(|v| {
+                v.iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Answer {
+        let mut req = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({"query": query, "variables": variables}));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let request_id = resp
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        Answer {
+            status,
+            request_id,
+            body,
+        }
+    }
+
+    /// Runs a query and panics (with the body) if it returned errors.
+    pub async fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let a = self.gql(token, query, variables).await;
+        assert!(a.body["errors"].is_null(), "unexpected errors: {}", a.body);
+        a.body["data"].clone()
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let d = self
+            .ok(
+                None,
+                "mutation($i: LoginInput!) { login(input: $i) { accessToken } }",
+                json!({"i": {"username": username, "password": password}}),
+            )
+            .await;
+        d["login"]["accessToken"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn admin(&self) -> String {
+        self.login("admin", ADMIN_PASSWORD).await
+    }
+
+    pub async fn root_unit(&self, token: &str) -> String {
+        let d = self
+            .ok(Some(token), "{ orgUnit(code: \"QN\") { id } }", json!({}))
+            .await;
+        d["orgUnit"]["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn programme_id(&self) -> String {
+        let d = self.ok(None, "{ programme { id } }", json!({})).await;
+        d["programme"]["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn create_unit(&self, token: &str, code: &str, parent: &str) -> String {
+        let d = self
+            .ok(
+                Some(token),
+                "mutation($i: CreateOrgUnitInput!) { createOrgUnit(input: $i) { orgUnit { id } userErrors { code field } } }",
+                json!({"i": {"code": code, "name": format!("Đơn vị {code}"), "kind": "WARD", "parentId": parent}}),
+            )
+            .await;
+        d["createOrgUnit"]["orgUnit"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("createOrgUnit: {d}"))
+            .to_owned()
+    }
+
+    /// Creates a user holding `role` on `unit` and returns their access token.
+    pub async fn user_with_role(
+        &self,
+        admin: &str,
+        username: &str,
+        role: &str,
+        unit: &str,
+    ) -> String {
+        let d = self
+            .ok(
+                Some(admin),
+                "mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } userErrors { code } } }",
+                json!({"i": {"username": username, "displayName": username, "password": PASSWORD}}),
+            )
+            .await;
+        let uid = d["createUser"]["user"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("createUser: {d}"))
+            .to_owned();
+        self.ok(
+            Some(admin),
+            "mutation($i: GrantRoleInput!) { grantRole(input: $i) { user { id } userErrors { code } } }",
+            json!({"i": {"userId": uid, "role": role, "unitId": unit}}),
+        )
+        .await;
+        self.login(username, PASSWORD).await
+    }
+
+    /// Creates a draft campaign launched by `unit`; `criteria` is a JSON array of CriterionInput.
+    pub async fn create_campaign(
+        &self,
+        token: &str,
+        code: &str,
+        unit: &str,
+        criteria: Value,
+    ) -> Answer {
+        let programme = self.programme_id().await;
+        self.gql(
+            Some(token),
+            CREATE_CAMPAIGN,
+            json!({"i": {
+                "code": code, "title": format!("Phong trào thi đua {code}"), "kind": "THEMATIC",
+                "programmeId": programme, "launchingUnitId": unit,
+                "startDate": "2025-01-01", "endDate": "2025-12-31", "criteria": criteria,
+            }}),
+        )
+        .await
+    }
+
+    pub async fn launch(&self, token: &str, id: &str) -> Answer {
+        self.gql(
+            Some(token),
+            "mutation($i: CampaignTransitionInput!) { launchCampaign(input: $i) { campaign { id status version } userErrors { field code message } } }",
+            json!({"i": {"id": id}}),
+        )
+        .await
+    }
+}
+
+pub const CREATE_CAMPAIGN: &str = "mutation($i: CreateCampaignInput!) { createCampaign(input: $i) { campaign { id code status version criteria { id isConcrete } } userErrors { field code message } } }";
+
+/// A concrete criterion (measurable target, unit label, positive weight).
+pub fn concrete(title: &str) -> Value {
+    json!({"title": title, "measure": "PERCENT", "unitLabel": "%", "targetValue": "95", "weight": "1"})
+}
+
+/// A criterion without a target value: not concrete.
+pub fn vague(title: &str) -> Value {
+    json!({"title": title, "measure": "NUMBER", "weight": "1"})
+}

@@ -1,0 +1,15 @@
+//! End-to-end tests: real HTTP against the real server, on SQLite and PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod audit;
+mod auth;
+mod campaigns;
+mod http;
+mod org_units;
+mod pagination;
+mod permissions;
+mod schema;
+mod statements;
+mod targets;
+mod validation;
