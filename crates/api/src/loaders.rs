@@ -142,3 +142,25 @@ impl Loader<FieldsOf> for Store {
         Ok(out)
     }
 }
+
+/// Times the loader task yields before collecting keys. async-graphql resolves list items
+/// through `FuturesUnordered`, which yields to the scheduler every 32 items; without these
+/// yields a zero-delay loader would fire after the first 32 keys and split the batch.
+/// Yielding costs microseconds where a timer delay costs a millisecond per nesting level.
+const GATHER_YIELDS: usize = 64;
+
+/// A per-request DataLoader over the store; `delay` adds a timer wait on top of the yields.
+pub fn request_loader(
+    db: Database,
+    delay: std::time::Duration,
+) -> async_graphql::dataloader::DataLoader<Store> {
+    async_graphql::dataloader::DataLoader::new(Store { db }, |fut| {
+        tokio::spawn(async move {
+            for _ in 0..GATHER_YIELDS {
+                tokio::task::yield_now().await;
+            }
+            fut.await;
+        })
+    })
+    .delay(delay)
+}

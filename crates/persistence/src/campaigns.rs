@@ -1,7 +1,7 @@
 //! Campaigns and their criteria: queries for the API, and the lifecycle commands.
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, Value,
@@ -206,9 +206,15 @@ fn filter_condition(f: &CampaignFilter) -> Condition {
             ]));
     }
     if let Some(s) = &f.search {
-        let needle = fold_for_search(s).replace(['%', '_', '\\'], " ");
-        for word in needle.split_whitespace() {
-            c = c.add(campaign::Column::SearchText.like(format!("%{word}%")));
+        for word in fold_for_search(s).split_whitespace() {
+            let escaped = word
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            c = c.add(
+                campaign::Column::SearchText
+                    .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+            );
         }
     }
     if let Some(pid) = f.programme_id {

@@ -1,7 +1,7 @@
 //! Org-unit tree: lookups by id, children, subtrees, and the commands that reshape it.
 
 use chrono::Utc;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{BinOper, Expr, ExprTrait, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -248,9 +248,11 @@ pub async fn move_to(
     Entity::update_many()
         .col_expr(
             Column::Path,
-            Expr::cust_with_values(
-                "$1 || substr(path, $2)",
-                [sea_orm::Value::from(new_path.clone()), (old_len + 1).into()],
+            Expr::val(new_path.clone()).binary(
+                BinOper::Custom("||"),
+                Func::cust("substr")
+                    .arg(Expr::col(Column::Path))
+                    .arg(old_len + 1),
             ),
         )
         .col_expr(Column::Depth, Expr::col(Column::Depth).add(depth_delta))

@@ -231,7 +231,7 @@ impl Settings {
     /// The JWT secret: required and strong in production; in development a random
     /// per-process secret is used when none is given (tokens then die with the process).
     pub fn jwt_secret_bytes(&self) -> Result<(Vec<u8>, bool), ConfigError> {
-        match (&self.jwt_secret, self.env) {
+        match (self.jwt_secret.as_ref().filter(|s| !s.is_empty()), self.env) {
             (Some(s), _) if s.len() >= MIN_SECRET_BYTES => Ok((s.as_bytes().to_vec(), false)),
             (Some(_), _) => Err(ConfigError::WeakSecret),
             (None, Environment::Production) => Err(ConfigError::MissingSecret),

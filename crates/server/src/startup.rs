@@ -80,9 +80,12 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Database> {
 pub async fn prepare_database(db: &Database, settings: &Settings) -> anyhow::Result<()> {
     db.migrate().await.context("migrating the database")?;
     let txn = db.conn.begin().await?;
-    let report = seed::seed_core(&txn, settings.admin_password.as_deref())
-        .await
-        .context("seeding")?;
+    let report = seed::seed_core(
+        &txn,
+        settings.admin_password.as_deref().filter(|p| !p.is_empty()),
+    )
+    .await
+    .context("seeding")?;
     txn.commit().await?;
     if let Some(pw) = report.generated_admin_password {
         tracing::warn!(
@@ -134,7 +137,7 @@ impl Application {
             api,
             metrics: Metrics::new().context("registering metrics")?,
             limits,
-            max_batch: settings.max_batch.max(1),
+            max_batch: settings.max_batch,
             graphiql: settings.graphiql,
             dataloader_delay: Duration::from_micros(settings.dataloader_delay_us),
         });

@@ -1,1 +1,117 @@
-//! (being written)
+//! The org-unit tree: children, ancestors, subtrees, moves and deactivation.
+
+use serde_json::{Value, json};
+use thidua_tests::{Backend, TestApp, both, spawn_app};
+
+both!(tree_queries_follow_moves_and_deactivation);
+
+fn codes(v: &Value) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn unit(app: &TestApp, token: &str, id: &str) -> Value {
+    let d = app
+        .ok(
+            Some(token),
+            "query($id: ID!) { node(id: $id) { ... on OrgUnit { code isActive depth parent { code } children { code } ancestors { code } \
+             subtree(first: 50) { edges { node { code } } } } } }",
+            json!({"id": id}),
+        )
+        .await;
+    d["node"].clone()
+}
+
+fn subtree(u: &Value) -> Vec<String> {
+    u["subtree"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn tree_queries_follow_moves_and_deactivation(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let a = app.create_unit(&admin, "T-A", &root).await;
+    let b = app.create_unit(&admin, "T-B", &root).await;
+    let a1 = app.create_unit(&admin, "T-A1", &a).await;
+    let a1x = app.create_unit(&admin, "T-A1X", &a1).await;
+
+    let r = unit(&app, &admin, &root).await;
+    assert_eq!(codes_sorted(&r["children"]), vec!["T-A", "T-B"]);
+    let x = unit(&app, &admin, &a1x).await;
+    assert_eq!(codes(&x["ancestors"]), vec!["QN", "T-A", "T-A1"]);
+    assert_eq!(x["depth"], 3);
+    assert_eq!(
+        subtree(&unit(&app, &admin, &a).await),
+        vec!["T-A", "T-A1", "T-A1X"]
+    );
+
+    // Move A1 (with its child) under B: paths of the whole subtree follow.
+    let moved = app
+        .ok(
+            Some(&admin),
+            "mutation($i: MoveOrgUnitInput!) { moveOrgUnit(input: $i) { orgUnit { code parent { code } } userErrors { code } } }",
+            json!({"i": {"id": a1, "parentId": b}}),
+        )
+        .await;
+    assert_eq!(moved["moveOrgUnit"]["orgUnit"]["parent"]["code"], "T-B");
+    let x = unit(&app, &admin, &a1x).await;
+    assert_eq!(codes(&x["ancestors"]), vec!["QN", "T-B", "T-A1"]);
+    assert_eq!(x["depth"], 3);
+    assert_eq!(subtree(&unit(&app, &admin, &a).await), vec!["T-A"]);
+    assert_eq!(
+        subtree(&unit(&app, &admin, &b).await),
+        vec!["T-B", "T-A1", "T-A1X"]
+    );
+
+    // Deactivate B: it and its subtree stay readable but inactive, and drop out of lists.
+    let d = app
+        .ok(
+            Some(&admin),
+            "mutation($i: DeactivateOrgUnitInput!) { deactivateOrgUnit(input: $i) { orgUnit { isActive } userErrors { code } } }",
+            json!({"i": {"id": b}}),
+        )
+        .await;
+    assert_eq!(d["deactivateOrgUnit"]["orgUnit"]["isActive"], false);
+    assert_eq!(unit(&app, &admin, &a1x).await["isActive"], false);
+    assert_eq!(
+        codes_sorted(&unit(&app, &admin, &root).await["children"]),
+        vec!["T-A"]
+    );
+    let listed = app
+        .ok(Some(&admin), "query($f: OrgUnitFilter) { orgUnits(filter: $f, first: 50) { edges { node { code } } } }", json!({"f": {"subtreeOf": b}}))
+        .await;
+    assert!(listed["orgUnits"]["edges"].as_array().unwrap().is_empty());
+    let all = app
+        .ok(
+            Some(&admin),
+            "query($f: OrgUnitFilter) { orgUnits(filter: $f, first: 50) { edges { node { code } } } }",
+            json!({"f": {"subtreeOf": b, "includeInactive": true}}),
+        )
+        .await;
+    assert_eq!(all["orgUnits"]["edges"].as_array().unwrap().len(), 3);
+
+    // A deactivated unit cannot launch new campaigns.
+    let c = app
+        .create_campaign(&admin, "ON-INACTIVE", &b, json!([]))
+        .await;
+    assert_eq!(c.user_error_codes("createCampaign"), vec!["INACTIVE"]);
+}
+
+fn codes_sorted(v: &Value) -> Vec<String> {
+    let mut c: Vec<String> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["code"].as_str().unwrap().to_owned())
+        .collect();
+    c.sort();
+    c
+}

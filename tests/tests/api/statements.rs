@@ -1,1 +1,69 @@
-//! (being written)
+//! The number of SQL statements a request runs is bounded by its depth, not by how many
+//! rows it returns: every relation goes through a DataLoader.
+
+use serde_json::json;
+use thidua_tests::{Backend, TestApp, both, concrete, spawn_app};
+
+both!(listing_campaigns_costs_the_same_statements_for_5_and_50);
+
+const LIST: &str = "query($n: Int) { campaigns(first: $n) { edges { node { id title \
+    criteria { title isConcrete } milestones { title status } launchingUnit { name } } } \
+    pageInfo { hasNextPage } } }";
+
+async fn statements_for(app: &TestApp, token: &str, n: i64) -> (u64, usize) {
+    let before = app.db.statements_run();
+    let d = app.ok(Some(token), LIST, json!({"n": n})).await;
+    let after = app.db.statements_run();
+    let edges = d["campaigns"]["edges"].as_array().unwrap();
+    for e in edges {
+        assert_eq!(e["node"]["criteria"].as_array().unwrap().len(), 2);
+        assert_eq!(e["node"]["milestones"].as_array().unwrap().len(), 1);
+        assert!(e["node"]["launchingUnit"]["name"].is_string());
+    }
+    (after - before, edges.len())
+}
+
+async fn listing_campaigns_costs_the_same_statements_for_5_and_50(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let units = [
+        app.create_unit(&admin, "STMT-A", &root).await,
+        app.create_unit(&admin, "STMT-B", &root).await,
+        root.clone(),
+    ];
+    for i in 0..50 {
+        let unit = &units[i % units.len()];
+        let a = app
+            .create_campaign(
+                &admin,
+                &format!("STMT-{i:03}"),
+                unit,
+                json!([concrete("Tiêu chí 1"), concrete("Tiêu chí 2")]),
+            )
+            .await;
+        let id = a.data()["createCampaign"]["campaign"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.ok(
+            Some(&admin),
+            "mutation($i: AddMilestoneInput!) { addMilestone(input: $i) { milestone { id } } }",
+            json!({"i": {"campaignId": id, "kind": "REPORTING_DEADLINE", "title": "Báo cáo quý", "dueDate": "2025-03-31"}}),
+        )
+        .await;
+    }
+
+    let (five, n5) = statements_for(&app, &admin, 5).await;
+    let (fifty, n50) = statements_for(&app, &admin, 50).await;
+    assert_eq!((n5, n50), (5, 50));
+    let (all, n_all) = statements_for(&app, &admin, 100).await;
+    assert_eq!(n_all, 50);
+    assert_eq!(all, five, "a full page of 100 ran {all} statements");
+    // caller's grants + campaign page + criteria + milestones + units
+    assert_eq!(
+        five, fifty,
+        "statements grew with the page size: {five} for 5, {fifty} for 50"
+    );
+    assert!(fifty <= 5, "expected at most 5 statements, saw {fifty}");
+}

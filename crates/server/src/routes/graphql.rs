@@ -6,10 +6,8 @@ use std::time::Instant;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use async_graphql::dataloader::DataLoader;
 use async_graphql::http::{GraphiQLSource, MultipartOptions};
 use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError};
-use thidua_api::loaders::Store;
 use thidua_api::{Caller, RequestCtx, limits};
 use thidua_domain::ErrorCode;
 use thidua_domain::access::Actor;
@@ -235,10 +233,15 @@ pub async fn graphql(req: HttpRequest, body: web::Bytes, app: web::Data<AppState
             );
         }
     };
+    let was_batch = matches!(batch, BatchRequest::Batch(_));
     let requests = match batch {
         BatchRequest::Single(r) => vec![r],
-        BatchRequest::Batch(v) if v.is_empty() || v.len() > app.max_batch => {
-            let msg = format!("a batch holds 1 to {} operations", app.max_batch);
+        BatchRequest::Batch(v) if app.max_batch == 0 || v.is_empty() || v.len() > app.max_batch => {
+            let msg = if app.max_batch == 0 {
+                "batched requests are disabled on this server".to_owned()
+            } else {
+                format!("a batch holds 1 to {} operations", app.max_batch)
+            };
             return json_response(
                 StatusCode::BAD_REQUEST,
                 gql_mime,
@@ -247,9 +250,6 @@ pub async fn graphql(req: HttpRequest, body: web::Bytes, app: web::Data<AppState
         }
         BatchRequest::Batch(v) => v,
     };
-    let was_batch = requests.len() > 1
-        || matches!(req.headers().get(header::CONTENT_TYPE), Some(_))
-            && body.first() == Some(&b'[');
 
     let caller = match caller(&req, &app, &request_id).await {
         Ok(c) => c,
@@ -274,8 +274,8 @@ pub async fn graphql(req: HttpRequest, body: web::Bytes, app: web::Data<AppState
             }
             Prepared::Refused(resp) => resp,
             Prepared::Ready(r) => {
-                let loader = DataLoader::new(Store { db: app.db.clone() }, tokio::spawn)
-                    .delay(app.dataloader_delay);
+                let loader =
+                    thidua_api::loaders::request_loader(app.db.clone(), app.dataloader_delay);
                 let ctx = RequestCtx {
                     caller: caller.clone(),
                     request_id: request_id.clone(),
