@@ -41,3 +41,15 @@ pub fn page_request(
     let after = after.as_deref().map(decode).transpose()?;
     Ok(PageRequest { first, after })
 }
+
+/// Complexity of a connection field: its page size times the cost of one item, so a
+/// client cannot fetch 100 × 100 nested rows under the complexity limit.
+pub fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let n = first.map_or(DEFAULT_PAGE, |f| {
+        u64::try_from(f).unwrap_or(0).min(MAX_PAGE)
+    });
+    usize::try_from(n)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(child_complexity)
+        .saturating_add(1)
+}

@@ -120,6 +120,38 @@ pub fn has_mutation(doc: &ExecutableDocument, operation_name: Option<&str>) -> b
     }
 }
 
+/// True when a root selection asks for `__schema` or `__type` (used to refuse
+/// introspection with an explicit error when it is switched off).
+pub fn selects_introspection(doc: &ExecutableDocument) -> bool {
+    fn root(set: &SelectionSet, doc: &ExecutableDocument) -> bool {
+        set.items.iter().any(|s| match &s.node {
+            Selection::Field(f) => matches!(f.node.name.node.as_str(), "__schema" | "__type"),
+            Selection::InlineFragment(fr) => root(&fr.node.selection_set.node, doc),
+            Selection::FragmentSpread(sp) => doc
+                .fragments
+                .get(&sp.node.fragment_name.node)
+                .is_some_and(|f| root(&f.node.selection_set.node, doc)),
+        })
+    }
+    match &doc.operations {
+        DocumentOperations::Single(op) => root(&op.node.selection_set.node, doc),
+        DocumentOperations::Multiple(map) => map
+            .values()
+            .any(|op| root(&op.node.selection_set.node, doc)),
+    }
+}
+
+/// The name of the document's only operation, when it has one (for metrics and logs
+/// when the client did not send `operationName`).
+pub fn sole_operation_name(doc: &ExecutableDocument) -> Option<String> {
+    match &doc.operations {
+        DocumentOperations::Multiple(map) if map.len() == 1 => {
+            map.keys().next().map(|k| k.to_string())
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,10 +161,21 @@ mod tests {
         assert_eq!(count_tokens("{ a b }", 100), 4);
         assert_eq!(
             count_tokens("query Q($x: Int = 3) { f(x: $x) @skip(if: false) }", 100),
-            24
+            26
         );
-        assert_eq!(count_tokens("{ a(s: \"x y z\") # comment\n }", 100), 7);
+        assert_eq!(count_tokens("{ a(s: \"x y z\") # comment\n }", 100), 8);
         assert!(count_tokens(&"{ a ".repeat(5000), 1000) > 1000);
+    }
+
+    #[test]
+    fn introspection_is_found_at_the_root_and_through_fragments() {
+        let yes = async_graphql::parser::parse_query(
+            "query { ...F } fragment F on Query { __schema { types { name } } }",
+        )
+        .unwrap();
+        assert!(selects_introspection(&yes));
+        let no = async_graphql::parser::parse_query("{ fields { name __typename } }").unwrap();
+        assert!(!selects_introspection(&no));
     }
 
     #[test]

@@ -187,6 +187,7 @@ impl Query {
     }
 
     /// Units, parents before children.
+    #[graphql(complexity = "crate::cursor::page_cost(first, child_complexity)")]
     async fn org_units(
         &self,
         ctx: &Context<'_>,
@@ -237,6 +238,7 @@ impl Query {
     }
 
     /// Campaigns, filtered and ordered, as a keyset-paginated connection.
+    #[graphql(complexity = "crate::cursor::page_cost(first, child_complexity)")]
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
@@ -298,6 +300,7 @@ impl Query {
     }
 
     /// The audit trail, newest first (administrators of the whole province only).
+    #[graphql(complexity = "crate::cursor::page_cost(first, child_complexity)")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

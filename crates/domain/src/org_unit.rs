@@ -60,6 +60,13 @@ pub fn check_move(unit_path: &str, new_parent_path: &str) -> Result<(), FieldErr
     Ok(())
 }
 
+/// The id of the unit a path belongs to (its last segment).
+pub fn unit_id_of(path: &str) -> Option<Uuid> {
+    path.split('/')
+        .rfind(|s| !s.is_empty())
+        .and_then(|s| Uuid::parse_str(s).ok())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,12 +98,4 @@ mod tests {
         );
         assert!(check_move(&pb, &pa).is_ok());
     }
-}
-
-/// The id of the unit a path belongs to (its last segment).
-pub fn unit_id_of(path: &str) -> Option<Uuid> {
-    path.split('/')
-        .filter(|s| !s.is_empty())
-        .next_back()
-        .and_then(|s| Uuid::parse_str(s).ok())
 }

@@ -475,7 +475,7 @@ async fn bump_version(
             campaign::Column::Version,
             Expr::col(campaign::Column::Version).add(1),
         )
-        .col_expr(campaign::Column::UpdatedAt, Expr::val(Utc::now()).into());
+        .col_expr(campaign::Column::UpdatedAt, Expr::val(Utc::now()));
     for (c, e) in extra {
         upd = upd.col_expr(c, e);
     }
@@ -533,13 +533,13 @@ pub async fn update(
         vec![
             (
                 campaign::Column::SearchText,
-                Expr::val(search_text(&c.code, &title, summary.as_deref())).into(),
+                Expr::val(search_text(&c.code, &title, summary.as_deref())),
             ),
-            (campaign::Column::Title, Expr::val(title.clone()).into()),
-            (campaign::Column::Summary, Expr::val(summary.clone()).into()),
-            (campaign::Column::Kind, Expr::val(kind.clone()).into()),
-            (campaign::Column::StartDate, Expr::val(dates.start()).into()),
-            (campaign::Column::EndDate, Expr::val(dates.end()).into()),
+            (campaign::Column::Title, Expr::val(title.clone())),
+            (campaign::Column::Summary, Expr::val(summary.clone())),
+            (campaign::Column::Kind, Expr::val(kind.clone())),
+            (campaign::Column::StartDate, Expr::val(dates.start())),
+            (campaign::Column::EndDate, Expr::val(dates.end())),
         ],
     )
     .await?;
@@ -689,9 +689,9 @@ pub async fn launch(
         vec![
             (
                 campaign::Column::Status,
-                Expr::val(CampaignStatus::Launched.as_str()).into(),
+                Expr::val(CampaignStatus::Launched.as_str()),
             ),
-            (campaign::Column::LaunchedAt, Expr::val(Utc::now()).into()),
+            (campaign::Column::LaunchedAt, Expr::val(Utc::now())),
         ],
     )
     .await?;
@@ -723,8 +723,8 @@ pub async fn transition(
         id,
         version.unwrap_or(c.version),
         vec![
-            (campaign::Column::Status, Expr::val(to.as_str()).into()),
-            (campaign::Column::ClosedAt, Expr::val(Utc::now()).into()),
+            (campaign::Column::Status, Expr::val(to.as_str())),
+            (campaign::Column::ClosedAt, Expr::val(Utc::now())),
         ],
     )
     .await?;

@@ -260,8 +260,8 @@ pub async fn move_to(
         .exec(db)
         .await?;
     Entity::update_many()
-        .col_expr(Column::ParentId, Expr::val(parent.id).into())
-        .col_expr(Column::UpdatedAt, Expr::val(Utc::now()).into())
+        .col_expr(Column::ParentId, Expr::val(parent.id))
+        .col_expr(Column::UpdatedAt, Expr::val(Utc::now()))
         .filter(Column::Id.eq(unit.id))
         .exec(db)
         .await?;
@@ -294,8 +294,8 @@ pub async fn deactivate(
         .into());
     }
     Entity::update_many()
-        .col_expr(Column::IsActive, Expr::val(false).into())
-        .col_expr(Column::UpdatedAt, Expr::val(Utc::now()).into())
+        .col_expr(Column::IsActive, Expr::val(false))
+        .col_expr(Column::UpdatedAt, Expr::val(Utc::now()))
         .filter(Condition::all().add(Column::Path.like(subtree_pattern(&unit.path))))
         .exec(db)
         .await?;

@@ -3,7 +3,7 @@
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::Utc;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
     QueryFilter, Set,
@@ -17,6 +17,7 @@ use crate::audit;
 use crate::entities::{role_grant, user};
 use crate::error::{StoreError, is_unique_violation};
 use crate::org_units;
+use crate::raw;
 
 /// Minimum password length; longer passphrases are welcome (up to 200 chars).
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -77,11 +78,11 @@ pub async fn authenticate(
         .await?;
     let (found, ok) = match found {
         Some(u) => {
-            let ok = verify_password(&password, &u.password_hash) && u.is_active;
+            let ok = verify_password(password, &u.password_hash) && u.is_active;
             (Some(u), ok)
         }
         None => {
-            let _ = verify_password(&password, &DUMMY_HASH);
+            let _ = verify_password(password, &DUMMY_HASH);
             (None, false)
         }
     };
@@ -117,52 +118,37 @@ pub async fn count(db: &impl ConnectionTrait) -> Result<u64, StoreError> {
 
 #[derive(Debug, FromQueryResult)]
 struct GrantRow {
-    role: String,
-    path: String,
+    role: Option<String>,
+    path: Option<String>,
 }
 
-/// The active grants of an active user, each with the materialised path of its unit:
-/// one statement per request.
-pub async fn grants_of(db: &impl ConnectionTrait, user_id: Uuid) -> Result<Vec<Grant>, StoreError> {
-    let (rg, ou, us) = (Alias::new("rg"), Alias::new("ou"), Alias::new("us"));
-    let stmt = Query::select()
-        .expr_as(
-            Expr::col((rg.clone(), Alias::new("role"))),
-            Alias::new("role"),
-        )
-        .expr_as(
-            Expr::col((ou.clone(), Alias::new("path"))),
-            Alias::new("path"),
-        )
-        .from_as(Alias::new("role_grants"), rg.clone())
-        .join_as(
-            JoinType::InnerJoin,
-            Alias::new("org_units"),
-            ou.clone(),
-            Expr::col((ou.clone(), Alias::new("id"))).equals((rg.clone(), Alias::new("unit_id"))),
-        )
-        .join_as(
-            JoinType::InnerJoin,
-            Alias::new("users"),
-            us.clone(),
-            Expr::col((us.clone(), Alias::new("id"))).equals((rg.clone(), Alias::new("user_id"))),
-        )
-        .and_where(Expr::col((rg, Alias::new("user_id"))).eq(user_id))
-        .and_where(Expr::col((ou, Alias::new("is_active"))).eq(true))
-        .and_where(Expr::col((us, Alias::new("is_active"))).eq(true))
-        .to_owned();
-    let rows = GrantRow::find_by_statement(db.get_database_backend().build(&stmt))
+/// The grants of an active user on active units, each with the unit's materialised path;
+/// `None` when the user does not exist or is deactivated. One statement per request.
+pub async fn grants_of(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> Result<Option<Vec<Grant>>, StoreError> {
+    let sql = "SELECT rg.role AS role, ou.path AS path FROM users us \
+        LEFT JOIN role_grants rg ON rg.user_id = us.id \
+        LEFT JOIN org_units ou ON ou.id = rg.unit_id AND ou.is_active = ? \
+        WHERE us.id = ? AND us.is_active = ?";
+    let values = vec![true.into(), user_id.into(), true.into()];
+    let rows = GrantRow::find_by_statement(raw::stmt(db.get_database_backend(), sql, values))
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| {
-            Role::parse(&r.role).map(|role| Grant {
-                role,
-                unit_path: r.path,
-            })
-        })
-        .collect())
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(
+        rows.into_iter()
+            .filter_map(
+                |r| match (r.role.as_deref().and_then(Role::parse), r.path) {
+                    (Some(role), Some(unit_path)) => Some(Grant { role, unit_path }),
+                    _ => None,
+                },
+            )
+            .collect(),
+    ))
 }
 
 pub struct NewUser {
@@ -249,7 +235,7 @@ pub async fn set_password(
     check_password_policy(password)?;
     let hash = hash_password(password)?;
     user::Entity::update_many()
-        .col_expr(user::Column::PasswordHash, Expr::val(hash).into())
+        .col_expr(user::Column::PasswordHash, Expr::val(hash))
         .filter(user::Column::Id.eq(user_id))
         .exec(db)
         .await?;

@@ -13,11 +13,9 @@ both!(
 async fn create(
     app: &TestApp,
     token: &str,
-    code: &str,
-    title: &str,
+    (code, title): (&str, &str),
     unit: &str,
-    start: &str,
-    end: &str,
+    (start, end): (&str, &str),
     fields: Value,
 ) -> String {
     let a = app
@@ -73,11 +71,9 @@ async fn cursor_pagination_visits_250_campaigns_exactly_once_in_order(backend: B
         create(
             &app,
             &admin,
-            &format!("PG-{i:03}"),
-            &format!("Phong trào {i:03}"),
+            (&format!("PG-{i:03}"), &format!("Phong trào {i:03}")),
             &root,
-            &start,
-            "2025-12-31",
+            (&start, "2025-12-31"),
             json!([]),
         )
         .await;
@@ -152,33 +148,27 @@ async fn filters_find_campaigns_by_text_status_field_unit_and_date(backend: Back
     let a = create(
         &app,
         &admin,
-        "F-A",
-        "Phong trào thi đua Kỷ luật và Đồng tâm",
+        ("F-A", "Phong trào thi đua Kỷ luật và Đồng tâm"),
         &root,
-        "2025-01-01",
-        "2025-06-30",
+        ("2025-01-01", "2025-06-30"),
         json!([culture]),
     )
     .await;
     create(
         &app,
         &admin,
-        "F-B",
-        "Xây dựng nông thôn mới kiểu mẫu",
+        ("F-B", "Xây dựng nông thôn mới kiểu mẫu"),
         &ward,
-        "2025-03-01",
-        "2025-12-31",
+        ("2025-03-01", "2025-12-31"),
         json!([]),
     )
     .await;
     create(
         &app,
         &admin,
-        "F-C",
-        "Chuyển đổi số",
+        ("F-C", "Chuyển đổi số"),
         &ward,
-        "2025-07-01",
-        "2025-12-31",
+        ("2025-07-01", "2025-12-31"),
         json!([]),
     )
     .await;

@@ -101,6 +101,7 @@ impl OrgUnit {
     }
 
     /// This unit and everything below it, parents before children.
+    #[graphql(complexity = "crate::cursor::page_cost(first, child_complexity)")]
     async fn subtree(
         &self,
         ctx: &Context<'_>,

@@ -120,7 +120,8 @@ async fn caller(
         return Ok(Caller::InvalidToken);
     };
     match users::grants_of(&app.db.conn, subject.user_id).await {
-        Ok(grants) => Ok(Caller::User(Actor {
+        Ok(None) => Ok(Caller::InvalidToken),
+        Ok(Some(grants)) => Ok(Caller::User(Actor {
             user_id: Some(subject.user_id),
             label: subject.username,
             grants,
@@ -139,7 +140,7 @@ async fn caller(
 
 enum Prepared {
     Ready(Box<Request>),
-    Refused(Response),
+    Refused(Box<Response>),
     MutationOverGet,
 }
 
@@ -147,29 +148,37 @@ enum Prepared {
 fn prepare(app: &AppState, mut r: Request, is_get: bool) -> Prepared {
     let limits = &app.limits;
     if limits::count_tokens(&r.query, limits.tokens) > limits.tokens {
-        return Prepared::Refused(refused(
+        return Prepared::Refused(Box::new(refused(
             ErrorCode::QueryTooComplex,
             &format!("the document has more than {} tokens", limits.tokens),
-        ));
+        )));
     }
     let op_name = r.operation_name.clone();
     let doc = match r.parsed_query() {
         Ok(d) => d,
         Err(e) => {
-            return Prepared::Refused(Response::from_errors(vec![with_code(
-                e,
-                "GRAPHQL_PARSE_FAILED",
-            )]));
+            let errors = vec![with_code(e, "GRAPHQL_PARSE_FAILED")];
+            return Prepared::Refused(Box::new(Response::from_errors(errors)));
         }
     };
     if is_get && limits::has_mutation(doc, op_name.as_deref()) {
         return Prepared::MutationOverGet;
     }
+    if !limits.introspection && limits::selects_introspection(doc) {
+        return Prepared::Refused(Box::new(Response::from_errors(vec![with_code(
+            ServerError::new("introspection is disabled on this server", None),
+            "GRAPHQL_VALIDATION_FAILED",
+        )])));
+    }
     if limits::count_aliases(doc) > limits.aliases {
-        return Prepared::Refused(refused(
+        return Prepared::Refused(Box::new(refused(
             ErrorCode::QueryTooComplex,
             &format!("the document uses more than {} aliases", limits.aliases),
-        ));
+        )));
+    }
+    let sole = limits::sole_operation_name(doc);
+    if r.operation_name.is_none() {
+        r.operation_name = sole;
     }
     Prepared::Ready(Box::new(r))
 }
@@ -251,6 +260,18 @@ pub async fn graphql(req: HttpRequest, body: web::Bytes, app: web::Data<AppState
         BatchRequest::Batch(v) => v,
     };
 
+    // `[]` deserialises as one request with an empty query: both are malformed requests.
+    if requests.iter().any(|r| r.query.trim().is_empty()) {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            gql_mime,
+            &error_body(
+                "BAD_USER_INPUT",
+                "send a query (an empty batch or query is not a request)",
+            ),
+        );
+    }
+
     let caller = match caller(&req, &app, &request_id).await {
         Ok(c) => c,
         Err(resp) => return resp,
@@ -259,7 +280,7 @@ pub async fn graphql(req: HttpRequest, body: web::Bytes, app: web::Data<AppState
     let mut responses = Vec::with_capacity(requests.len());
     let mut all_refused_before_execution = true;
     for r in requests {
-        let op_name = r.operation_name.clone();
+        let mut op_name = r.operation_name.clone();
         let op_started = Instant::now();
         let mut resp = match prepare(&app, r, is_get) {
             Prepared::MutationOverGet => {
@@ -272,8 +293,9 @@ pub async fn graphql(req: HttpRequest, body: web::Bytes, app: web::Data<AppState
                     ),
                 );
             }
-            Prepared::Refused(resp) => resp,
+            Prepared::Refused(resp) => *resp,
             Prepared::Ready(r) => {
+                op_name.clone_from(&r.operation_name);
                 let loader =
                     thidua_api::loaders::request_loader(app.db.clone(), app.dataloader_delay);
                 let ctx = RequestCtx {
