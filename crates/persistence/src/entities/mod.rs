@@ -1,14 +1,20 @@
 //! sea-orm entities, one per table.
 
+pub mod attachment;
 pub mod audit_entry;
 pub mod campaign;
 pub mod campaign_field;
+pub mod change_entry;
 pub mod criterion;
 pub mod field;
 pub mod milestone;
 pub mod org_unit;
 pub mod participation;
+pub mod persisted_query;
 pub mod programme;
+pub mod progress_report;
+pub mod report_revision;
+pub mod report_value;
 pub mod role_grant;
 pub mod target;
 pub mod target_value;
