@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod campaigns;
+pub mod changes;
 pub mod db;
 pub mod entities;
 pub mod error;
@@ -12,8 +13,10 @@ pub mod milestones;
 pub mod org_units;
 pub mod page;
 pub mod participations;
+pub mod persisted_queries;
 pub mod programme;
 pub mod raw;
+pub mod reports;
 pub mod seed;
 pub mod users;
 

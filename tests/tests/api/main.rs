@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod apq;
 mod audit;
 mod auth;
 mod campaigns;
@@ -9,7 +10,9 @@ mod http;
 mod org_units;
 mod pagination;
 mod permissions;
+mod reports;
 mod schema;
 mod statements;
+mod sync;
 mod targets;
 mod validation;
