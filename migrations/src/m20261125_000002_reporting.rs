@@ -21,7 +21,8 @@ fn fk(from_table: &str, from_col: &str, to_table: &str) -> ForeignKeyCreateState
 
 fn index(table: &str, cols: &[&str], unique: bool) -> IndexCreateStatement {
     let mut stmt = Index::create();
-    stmt.name(format!("ix_{table}_{}", cols.join("_"))).table(a(table));
+    stmt.name(format!("ix_{table}_{}", cols.join("_")))
+        .table(a(table));
     for c in cols {
         stmt.col(a(c));
     }
@@ -64,11 +65,24 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("progress_reports", &["campaign_id", "period_start"], false)).await?;
-        m.create_index(index("progress_reports", &["unit_id", "campaign_id"], false)).await?;
-        m.create_index(index("progress_reports", &["submitted_by"], false)).await?;
-        m.create_index(index("progress_reports", &["reviewed_by"], false)).await?;
-        m.create_index(index("progress_reports", &["status"], false)).await?;
+        m.create_index(index(
+            "progress_reports",
+            &["campaign_id", "period_start"],
+            false,
+        ))
+        .await?;
+        m.create_index(index(
+            "progress_reports",
+            &["unit_id", "campaign_id"],
+            false,
+        ))
+        .await?;
+        m.create_index(index("progress_reports", &["submitted_by"], false))
+            .await?;
+        m.create_index(index("progress_reports", &["reviewed_by"], false))
+            .await?;
+        m.create_index(index("progress_reports", &["status"], false))
+            .await?;
 
         // The values of the current revision, one per criterion (aggregated in SQL later).
         m.create_table(
@@ -83,7 +97,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("report_values", &["criterion_id"], false)).await?;
+        m.create_index(index("report_values", &["criterion_id"], false))
+            .await?;
 
         // Every revision as submitted, kept when a report is returned and resubmitted.
         m.create_table(
@@ -103,8 +118,10 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("report_revisions", &["report_id", "revision"], true)).await?;
-        m.create_index(index("report_revisions", &["submitted_by"], false)).await?;
+        m.create_index(index("report_revisions", &["report_id", "revision"], true))
+            .await?;
+        m.create_index(index("report_revisions", &["submitted_by"], false))
+            .await?;
 
         // Evidence files, stored content-addressed (sha256) outside the database.
         m.create_table(
@@ -123,9 +140,12 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("attachments", &["report_id", "sha256"], true)).await?;
-        m.create_index(index("attachments", &["sha256"], false)).await?;
-        m.create_index(index("attachments", &["uploaded_by"], false)).await?;
+        m.create_index(index("attachments", &["report_id", "sha256"], true))
+            .await?;
+        m.create_index(index("attachments", &["sha256"], false))
+            .await?;
+        m.create_index(index("attachments", &["uploaded_by"], false))
+            .await?;
 
         // The change feed behind `changes(since:)`. `txid` is the writing transaction's id on
         // PostgreSQL (0 on SQLite, whose writers are serialised): a reader only returns rows
@@ -144,8 +164,10 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(index("change_log", &["txid", "seq"], false)).await?;
-        m.create_index(index("change_log", &["user_id"], false)).await?;
+        m.create_index(index("change_log", &["txid", "seq"], false))
+            .await?;
+        m.create_index(index("change_log", &["user_id"], false))
+            .await?;
 
         // Automatic persisted queries and trusted documents, shared by every replica.
         m.create_table(
@@ -162,7 +184,14 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for t in ["persisted_queries", "change_log", "attachments", "report_revisions", "report_values", "progress_reports"] {
+        for t in [
+            "persisted_queries",
+            "change_log",
+            "attachments",
+            "report_revisions",
+            "report_values",
+            "progress_reports",
+        ] {
             m.drop_table(Table::drop().table(a(t)).to_owned()).await?;
         }
         Ok(())

@@ -63,6 +63,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: Database,
     pub backend: Backend,
+    /// The database this server uses (what `spawn_app_sharing` points another server at).
+    pub database_url: String,
     handle: actix_web::dev::ServerHandle,
     scratch: Option<Scratch>,
 }
@@ -129,7 +131,17 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
             )
         }
     };
-    let mut settings = test_settings(url);
+    start(backend, url, Some(scratch), tweak).await
+}
+
+/// Starts a server on `url` (already created); `scratch` is what its drop removes.
+async fn start(
+    backend: Backend,
+    url: String,
+    scratch: Option<Scratch>,
+    tweak: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let mut settings = test_settings(url.clone());
     tweak(&mut settings);
     let app = Application::build(settings).await.expect("build app");
     let port = app.port();
@@ -141,9 +153,20 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
         client: reqwest::Client::new(),
         db,
         backend,
+        database_url: url,
         handle: server_handle,
-        scratch: Some(scratch),
+        scratch,
     }
+}
+
+/// Another server (another replica) on the same database as `app`. It does not own the
+/// database: dropping it stops only its server; `app` still cleans up. Drop it first.
+pub async fn spawn_app_sharing(app: &TestApp) -> TestApp {
+    spawn_app_sharing_with(app, |_| {}).await
+}
+
+pub async fn spawn_app_sharing_with(app: &TestApp, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    start(app.backend, app.database_url.clone(), None, tweak).await
 }
 
 impl Drop for TestApp {

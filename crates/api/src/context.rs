@@ -14,6 +14,7 @@ use crate::loaders::Store;
 pub struct ApiState {
     pub db: Database,
     pub tokens: TokenKeys,
+    pub limits: crate::Limits,
 }
 
 /// The caller of one request, as the HTTP layer established it.

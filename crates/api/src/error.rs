@@ -68,6 +68,9 @@ impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Invalid(f) => Failure::User(vec![f.into()]),
+            StoreError::InvalidMany(fs) => {
+                Failure::User(fs.into_iter().map(UserError::from).collect())
+            }
             StoreError::NotFound(what) => Failure::Request(not_found(what)),
             StoreError::Forbidden => Failure::Request(forbidden()),
             StoreError::Conflict(msg) => Failure::Request(coded(ErrorCode::Conflict, msg)),

@@ -10,6 +10,7 @@ pub mod limits;
 pub mod loaders;
 pub mod mutation;
 pub mod query;
+pub mod scalars;
 pub mod types;
 
 use async_graphql::{EmptySubscription, Schema};

@@ -13,6 +13,8 @@ pub struct Limits {
     pub aliases: usize,
     pub tokens: usize,
     pub introspection: bool,
+    /// Most reports in one `submitReports` call.
+    pub report_batch: usize,
 }
 
 impl Default for Limits {
@@ -25,6 +27,7 @@ impl Default for Limits {
             aliases: 15,
             tokens: 1000,
             introspection: true,
+            report_batch: 100,
         }
     }
 }

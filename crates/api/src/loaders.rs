@@ -7,11 +7,11 @@ use std::sync::Arc;
 use async_graphql::dataloader::Loader;
 use thidua_persistence::entities::{
     campaign, criterion, field, milestone, org_unit, participation, programme as programme_e,
-    target, target_value, user,
+    progress_report, report_revision, report_value, target, target_value, user,
 };
 use thidua_persistence::{
     Database, StoreError, campaigns, fields, milestones, org_units, participations, programme,
-    users,
+    reports, users,
 };
 use uuid::Uuid;
 
@@ -163,4 +163,60 @@ pub fn request_loader(
         })
     })
     .delay(delay)
+}
+
+by_id!(ReportId, progress_report::Model, reports::by_ids);
+grouped!(
+    ValuesOfReport,
+    report_value::Model,
+    reports::values_by_report_ids,
+    |r| Some(r.report_id)
+);
+grouped!(
+    RevisionsOf,
+    report_revision::Model,
+    reports::revisions_by_report_ids,
+    |r| Some(r.report_id)
+);
+
+/// The latest report a user submitted for a campaign (home screen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct LastReport {
+    pub user_id: Uuid,
+    pub campaign_id: Uuid,
+}
+
+impl Loader<LastReport> for Store {
+    type Value = progress_report::Model;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[LastReport],
+    ) -> Result<HashMap<LastReport, Self::Value>, Self::Error> {
+        let mut out = HashMap::new();
+        let mut users: Vec<Uuid> = keys.iter().map(|k| k.user_id).collect();
+        users.sort();
+        users.dedup();
+        for user_id in users {
+            let campaigns: Vec<Uuid> = keys
+                .iter()
+                .filter(|k| k.user_id == user_id)
+                .map(|k| k.campaign_id)
+                .collect();
+            let rows = reports::latest_by_user(&self.db.conn, user_id, &campaigns)
+                .await
+                .map_err(Arc::new)?;
+            out.extend(rows.into_iter().map(|r| {
+                (
+                    LastReport {
+                        user_id,
+                        campaign_id: r.campaign_id,
+                    },
+                    r,
+                )
+            }));
+        }
+        Ok(out)
+    }
 }

@@ -21,9 +21,28 @@ use crate::types::load_one;
 use crate::types::node::{self, Node};
 use crate::types::org_unit::{OrgUnit, OrgUnitConnection, unit_connection};
 use crate::types::programme::{Programme, Target};
+use crate::types::report::ProgressReport;
+use crate::types::sync::{Change, ChangeFeed, decode_token, encode_token};
 use crate::types::user::Me;
 
 pub struct Query;
+
+/// A report if the caller may read it: their own, or one of a unit under any of their grants.
+pub async fn readable_report(
+    ctx: &Context<'_>,
+    id: uuid::Uuid,
+) -> async_graphql::Result<Option<ProgressReport>> {
+    let a = reader(ctx)?;
+    let Some(r) = load_one(ctx, crate::loaders::ReportId(id)).await? else {
+        return Ok(None);
+    };
+    let unit = load_one(ctx, UnitId(r.unit_id)).await?;
+    let readable = a.may_read_report(
+        unit.map(|u| u.path).as_deref().unwrap_or("/"),
+        r.submitted_by,
+    );
+    Ok(readable.then_some(ProgressReport(r)))
+}
 
 #[derive(InputObject, Default)]
 pub struct CampaignFilter {
@@ -70,6 +89,16 @@ pub struct OrgUnitFilter {
     #[graphql(default = false)]
     pub include_inactive: bool,
 }
+
+#[derive(InputObject, Default)]
+pub struct ReportFilter {
+    pub campaign_id: Option<ID>,
+    /// Reports of this unit or any unit below it.
+    pub unit_subtree: Option<ID>,
+    pub status: Option<crate::types::enums::ReportStatus>,
+}
+
+pub type ReportConnection = async_graphql::connection::Connection<String, ProgressReport>;
 
 #[derive(InputObject, Default)]
 pub struct AuditLogFilter {
@@ -297,6 +326,107 @@ impl Query {
             .await
             .map_err(query_error)?;
         Ok(campaign_connection(rows, order))
+    }
+
+    /// A progress report, if the caller may read it (their own, or of a unit under one of
+    /// their grants).
+    async fn report(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<ProgressReport>> {
+        readable_report(ctx, ids::decode("ProgressReport", &id)?).await
+    }
+
+    /// Progress reports the caller may read, newest first.
+    #[graphql(complexity = "crate::cursor::page_cost(first, child_complexity)")]
+    async fn reports(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ReportFilter>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<ReportConnection> {
+        let a = reader(ctx)?;
+        let f = filter.unwrap_or_default();
+        let page = cursor::page_request(first, after)?;
+        let subtree_path = match &f.unit_subtree {
+            Some(id) => Some(unit_path(ctx, id, "unitSubtree").await?),
+            None => None,
+        };
+        let rf = thidua_persistence::reports::ReportFilter {
+            campaign_id: f
+                .campaign_id
+                .as_ref()
+                .map(|id| ids::decode("Campaign", id))
+                .transpose()?,
+            subtree_path,
+            status: f.status.map(Into::into),
+            readable_paths: a.grants.iter().map(|g| g.unit_path.clone()).collect(),
+            reader_id: a.user_id,
+        };
+        let rows = thidua_persistence::reports::list(&state(ctx).db.conn, &rf, &page)
+            .await
+            .map_err(query_error)?;
+        let mut conn = ReportConnection::new(false, rows.has_next);
+        conn.edges.extend(rows.items.into_iter().map(|m| {
+            let c = cursor::encode(&thidua_persistence::page::KeyCursor {
+                value: String::new(),
+                id: m.id,
+            });
+            async_graphql::connection::Edge::new(c, ProgressReport(m))
+        }));
+        Ok(conn)
+    }
+
+    /// Everything the caller's app must know that changed since `since` (omit it on a
+    /// fresh install): launched campaigns with their criteria and milestones, the
+    /// participations of units under the caller's grants, and the caller's own reports,
+    /// with tombstones for what was cancelled, withdrawn or removed. Page with
+    /// `nextToken` while `hasMore`; a change written while you page is never skipped.
+    async fn changes(
+        &self,
+        ctx: &Context<'_>,
+        since: Option<String>,
+        #[graphql(desc = "Changes per page, at most 500 (default 200).")] first: Option<i32>,
+    ) -> async_graphql::Result<ChangeFeed> {
+        let a = reader(ctx)?;
+        let since = since
+            .as_deref()
+            .map(decode_token)
+            .transpose()?
+            .unwrap_or_default();
+        let limit = match first {
+            None => 200,
+            Some(n) if n < 1 => return Err(crate::error::bad_input("`first` must be at least 1")),
+            Some(n) => u64::try_from(n).unwrap_or(200).min(500),
+        };
+        let audience = thidua_persistence::changes::Audience {
+            unit_paths: a.grants.iter().map(|g| g.unit_path.clone()).collect(),
+            user_id: a.user_id.unwrap_or_default(),
+        };
+        let (rows, next, more) =
+            thidua_persistence::changes::read(&state(ctx).db.conn, since, limit, &audience)
+                .await
+                .map_err(query_error)?;
+        // Within a page only the latest change of each object matters.
+        let mut latest: Vec<_> = Vec::with_capacity(rows.len());
+        for r in rows.into_iter().rev() {
+            if !latest
+                .iter()
+                .any(|l: &thidua_persistence::entities::change_entry::Model| {
+                    l.entity == r.entity && l.entity_id == r.entity_id
+                })
+            {
+                latest.push(r);
+            }
+        }
+        latest.reverse();
+        Ok(ChangeFeed {
+            changes: latest.into_iter().map(Change).collect(),
+            next_token: encode_token(next),
+            has_more: more,
+        })
     }
 
     /// The audit trail, newest first (administrators of the whole province only).

@@ -33,6 +33,10 @@ pub enum Action {
     ManageUsers,
     /// Read the audit trail; the unit is the root of the tree.
     ReadAudit,
+    /// Submit or resubmit a progress report; the unit is the reporting unit.
+    SubmitReport,
+    /// Approve or return a progress report; the unit is the reporting unit.
+    ReviewReport,
 }
 
 impl Role {
@@ -40,8 +44,12 @@ impl Role {
         use Action::*;
         match self {
             Role::Admin => true,
-            Role::Manager => matches!(action, Read | ManageCampaign | ManageParticipation),
-            Role::Council | Role::Reporter | Role::Viewer => matches!(action, Read),
+            Role::Manager => matches!(
+                action,
+                Read | ManageCampaign | ManageParticipation | SubmitReport | ReviewReport
+            ),
+            Role::Reporter => matches!(action, Read | SubmitReport),
+            Role::Council | Role::Viewer => matches!(action, Read),
         }
     }
 }
@@ -116,6 +124,15 @@ mod tests {
     }
 
     #[test]
+    fn reporters_submit_but_only_managers_review() {
+        assert!(decide(&g(Role::Reporter, A), Action::SubmitReport, "/r/a/x/").is_ok());
+        assert!(decide(&g(Role::Reporter, A), Action::SubmitReport, B).is_err());
+        assert!(decide(&g(Role::Reporter, A), Action::ReviewReport, A).is_err());
+        assert!(decide(&g(Role::Manager, ROOT), Action::ReviewReport, A).is_ok());
+        assert!(decide(&g(Role::Viewer, ROOT), Action::SubmitReport, A).is_err());
+    }
+
+    #[test]
     fn no_grants_means_no_access() {
         assert!(decide(&[], Action::Read, A).is_err());
         assert!(!may_read(&[]));
@@ -141,5 +158,12 @@ impl Actor {
 
     pub fn may_read(&self) -> bool {
         may_read(&self.grants)
+    }
+
+    /// A report (and its evidence) is readable by whoever submitted it and by anyone
+    /// holding a role on its unit's subtree.
+    pub fn may_read_report(&self, unit_path: &str, submitted_by: Option<uuid::Uuid>) -> bool {
+        let own = submitted_by.is_some() && submitted_by == self.user_id;
+        own || decide(&self.grants, Action::Read, unit_path).is_ok()
     }
 }

@@ -57,6 +57,23 @@ pub enum UserErrorCode {
     InvalidParent,
     Inactive,
     UnknownReference,
+    // Progress reports.
+    NotANumber,
+    PercentOutOfRange,
+    InvalidCount,
+    NotYesNo,
+    UnknownCriterion,
+    DuplicateCriterion,
+    MissingCriterion,
+    InvalidPeriod,
+    PeriodOutsideCampaign,
+    CampaignNotLaunched,
+    NotParticipating,
+    InvalidLocation,
+    Conflict,
+    Locked,
+    Forbidden,
+    TooMany,
 }
 
 impl UserErrorCode {
@@ -79,6 +96,22 @@ impl UserErrorCode {
             Self::InvalidParent => "INVALID_PARENT",
             Self::Inactive => "INACTIVE",
             Self::UnknownReference => "UNKNOWN_REFERENCE",
+            Self::NotANumber => "NOT_A_NUMBER",
+            Self::PercentOutOfRange => "PERCENT_OUT_OF_RANGE",
+            Self::InvalidCount => "INVALID_COUNT",
+            Self::NotYesNo => "NOT_YES_NO",
+            Self::UnknownCriterion => "UNKNOWN_CRITERION",
+            Self::DuplicateCriterion => "DUPLICATE_CRITERION",
+            Self::MissingCriterion => "MISSING_CRITERION",
+            Self::InvalidPeriod => "INVALID_PERIOD",
+            Self::PeriodOutsideCampaign => "PERIOD_OUTSIDE_CAMPAIGN",
+            Self::CampaignNotLaunched => "CAMPAIGN_NOT_LAUNCHED",
+            Self::NotParticipating => "NOT_PARTICIPATING",
+            Self::InvalidLocation => "INVALID_LOCATION",
+            Self::Conflict => "CONFLICT",
+            Self::Locked => "LOCKED",
+            Self::Forbidden => "FORBIDDEN",
+            Self::TooMany => "TOO_MANY",
         }
     }
 }

@@ -38,6 +38,7 @@ pub mod error;
 pub mod milestone;
 pub mod org_unit;
 pub mod participation;
+pub mod report;
 pub mod target;
 pub mod text;
 

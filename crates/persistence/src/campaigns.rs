@@ -14,11 +14,11 @@ use thidua_domain::text::{Code, LongText, Title, fold_for_search};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
-use crate::audit;
 use crate::entities::{campaign, campaign_field, criterion, field, org_unit, programme};
 use crate::error::{StoreError, is_unique_violation};
 use crate::org_units;
 use crate::page::{KeyCursor, Page, PageRequest, subtree_pattern};
+use crate::{audit, changes};
 
 pub async fn by_ids(
     db: &impl ConnectionTrait,
@@ -695,6 +695,38 @@ pub async fn launch(
         ],
     )
     .await?;
+    // From now on phones must see the campaign with its frozen criteria and milestones.
+    changes::record(
+        db,
+        changes::entity::CAMPAIGN,
+        id,
+        changes::op::UPSERT,
+        None,
+        None,
+    )
+    .await?;
+    for cr in criteria_by_campaign_ids(db, &[id]).await? {
+        changes::record(
+            db,
+            changes::entity::CRITERION,
+            cr.id,
+            changes::op::UPSERT,
+            None,
+            None,
+        )
+        .await?;
+    }
+    for m in crate::milestones::by_campaign_ids(db, &[id]).await? {
+        changes::record(
+            db,
+            changes::entity::MILESTONE,
+            m.id,
+            changes::op::UPSERT,
+            None,
+            None,
+        )
+        .await?;
+    }
     audit::record(
         db,
         actor,
@@ -728,6 +760,14 @@ pub async fn transition(
         ],
     )
     .await?;
+    if from == CampaignStatus::Launched {
+        let op = if to == CampaignStatus::Cancelled {
+            changes::op::TOMBSTONE
+        } else {
+            changes::op::UPSERT
+        };
+        changes::record(db, changes::entity::CAMPAIGN, id, op, None, None).await?;
+    }
     let action = if to == CampaignStatus::Closed {
         "close"
     } else {
@@ -743,4 +783,38 @@ pub async fn transition(
     )
     .await?;
     get(db, id).await
+}
+
+/// Launched campaigns that a unit under any of `paths` is registered for: what a
+/// reporter's home screen shows.
+pub async fn open_for_units(
+    db: &impl ConnectionTrait,
+    paths: &[String],
+) -> Result<Vec<campaign::Model>, StoreError> {
+    use crate::entities::participation;
+    if paths.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut under = Condition::any();
+    for p in paths {
+        under = under.add(org_unit::Column::Path.like(subtree_pattern(p)));
+    }
+    let units = Query::select()
+        .column(org_unit::Column::Id)
+        .from(org_unit::Entity)
+        .cond_where(under)
+        .to_owned();
+    let registered = Query::select()
+        .column(participation::Column::CampaignId)
+        .from(participation::Entity)
+        .and_where(participation::Column::Status.eq("REGISTERED"))
+        .and_where(participation::Column::UnitId.in_subquery(units))
+        .to_owned();
+    Ok(campaign::Entity::find()
+        .filter(campaign::Column::Status.eq(CampaignStatus::Launched.as_str()))
+        .filter(campaign::Column::Id.in_subquery(registered))
+        .order_by_asc(campaign::Column::EndDate)
+        .order_by_asc(campaign::Column::Id)
+        .all(db)
+        .await?)
 }

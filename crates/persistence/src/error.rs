@@ -9,6 +9,9 @@ pub enum StoreError {
     /// The user can fix this; it becomes a `userErrors` entry.
     #[error(transparent)]
     Invalid(#[from] FieldError),
+    /// Several fixable problems at once.
+    #[error("{} problems with the input", .0.len())]
+    InvalidMany(Vec<FieldError>),
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("not allowed")]

@@ -13,10 +13,10 @@ use thidua_domain::text::{LongText, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
-use crate::audit;
 use crate::entities::{campaign, milestone, programme};
 use crate::error::StoreError;
 use crate::org_units;
+use crate::{audit, changes};
 
 pub async fn by_campaign_ids(
     db: &impl ConnectionTrait,
@@ -137,6 +137,7 @@ pub async fn add(
     }
     .insert(db)
     .await?;
+    record_change(db, &saved).await?;
     audit::record(db, actor, "Milestone", id, "create", json!({"title": saved.title, "dueDate": saved.due_date, "campaign": campaign_id, "programme": programme_id})).await?;
     Ok(saved)
 }
@@ -170,6 +171,7 @@ pub async fn complete(
     am.completed_by = Set(actor.user_id);
     am.note = Set(note.map(LongText::into_inner));
     let saved = am.update(db).await?;
+    record_change(db, &saved).await?;
     audit::record(
         db,
         actor,
@@ -180,4 +182,30 @@ pub async fn complete(
     )
     .await?;
     Ok(saved)
+}
+
+/// Milestones of running (or finished) campaigns are part of what phones sync; drafts are not.
+async fn record_change(db: &impl ConnectionTrait, m: &milestone::Model) -> Result<(), StoreError> {
+    let Some(cid) = m.campaign_id else {
+        return Ok(());
+    };
+    let status = campaign::Entity::find_by_id(cid)
+        .one(db)
+        .await?
+        .and_then(|c| CampaignStatus::parse(&c.status));
+    if matches!(
+        status,
+        Some(CampaignStatus::Launched | CampaignStatus::Closed)
+    ) {
+        changes::record(
+            db,
+            changes::entity::MILESTONE,
+            m.id,
+            changes::op::UPSERT,
+            None,
+            None,
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -13,10 +13,10 @@ use thidua_domain::text::LongText;
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
-use crate::audit;
 use crate::entities::{campaign, participation};
 use crate::error::StoreError;
 use crate::org_units;
+use crate::{audit, changes};
 
 pub async fn by_campaign_ids(
     db: &impl ConnectionTrait,
@@ -50,7 +50,7 @@ async fn load(
     actor: &Actor,
     campaign_id: Uuid,
     unit_id: Uuid,
-) -> Result<(CampaignStatus, Option<participation::Model>), StoreError> {
+) -> Result<(CampaignStatus, Option<participation::Model>, String), StoreError> {
     let c = campaign::Entity::find_by_id(campaign_id)
         .one(db)
         .await?
@@ -82,6 +82,7 @@ async fn load(
     Ok((
         CampaignStatus::parse(&c.status).unwrap_or(CampaignStatus::Cancelled),
         existing,
+        unit.path,
     ))
 }
 
@@ -97,7 +98,7 @@ pub async fn register(
     unit_id: Uuid,
     pledge: Option<LongText>,
 ) -> Result<participation::Model, StoreError> {
-    let (campaign_status, existing) = load(db, actor, campaign_id, unit_id).await?;
+    let (campaign_status, existing, unit_path) = load(db, actor, campaign_id, unit_id).await?;
     check_register(campaign_status, status_of(&existing))?;
     let now = Utc::now();
     let pledge = pledge.map(LongText::into_inner);
@@ -135,6 +136,15 @@ pub async fn register(
             }
         })?,
     };
+    changes::record(
+        db,
+        changes::entity::PARTICIPATION,
+        saved.id,
+        changes::op::UPSERT,
+        Some(&unit_path),
+        None,
+    )
+    .await?;
     audit::record(
         db,
         actor,
@@ -153,7 +163,7 @@ pub async fn withdraw(
     campaign_id: Uuid,
     unit_id: Uuid,
 ) -> Result<participation::Model, StoreError> {
-    let (campaign_status, existing) = load(db, actor, campaign_id, unit_id).await?;
+    let (campaign_status, existing, unit_path) = load(db, actor, campaign_id, unit_id).await?;
     check_withdraw(campaign_status, status_of(&existing))?;
     let Some(p) = existing else {
         return Err(StoreError::NotFound("participation"));
@@ -164,6 +174,15 @@ pub async fn withdraw(
     am.withdrawn_at = Set(Some(now));
     am.updated_at = Set(now);
     let saved = am.update(db).await?;
+    changes::record(
+        db,
+        changes::entity::PARTICIPATION,
+        saved.id,
+        changes::op::TOMBSTONE,
+        Some(&unit_path),
+        None,
+    )
+    .await?;
     audit::record(
         db,
         actor,

@@ -1,11 +1,11 @@
-//! The non-serving subcommands: migrate, seed, schema, user.
+//! The non-serving subcommands: migrate, seed, schema, user, documents.
 
 use anyhow::{Context as _, bail};
 use sea_orm::TransactionTrait;
 use thidua_domain::access::Role;
 use thidua_persistence::{org_units, seed, users};
 
-use crate::config::{RoleArg, Settings, UserCommand};
+use crate::config::{DocumentsCommand, RoleArg, Settings, UserCommand};
 use crate::startup::{connect, prepare_database};
 
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
@@ -97,6 +97,31 @@ pub async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
             txn.commit().await?;
             println!("granted {} to {} on {}", role(r), u.username, unit.code);
         }
+    }
+    Ok(())
+}
+
+/// `thidua documents register FILE...`: stores each file's text as a trusted document
+/// (under the sha256 of its exact bytes) and prints `<sha256>  <file>`, as `sha256sum` does.
+pub async fn documents(settings: &Settings, cmd: DocumentsCommand) -> anyhow::Result<()> {
+    let DocumentsCommand::Register { files } = cmd;
+    // Read and check every file before touching the database: all or nothing on bad input.
+    let mut docs = Vec::with_capacity(files.len());
+    for f in files {
+        let text =
+            std::fs::read_to_string(&f).with_context(|| format!("reading {}", f.display()))?;
+        if let Err(e) = async_graphql::parser::parse_query(&text) {
+            bail!("{} is not a GraphQL document: {e}", f.display());
+        }
+        docs.push((f, text));
+    }
+    let db = connect(settings).await?;
+    db.migrate().await.context("migrating")?;
+    for (f, text) in docs {
+        let hash = crate::apq::register_trusted_document(&db.conn, &text)
+            .await
+            .with_context(|| format!("registering {}", f.display()))?;
+        println!("{hash}  {}", f.display());
     }
     Ok(())
 }

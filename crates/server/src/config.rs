@@ -34,6 +34,19 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage trusted documents (the operations strict mode lets run).
+    #[command(subcommand)]
+    Documents(DocumentsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum DocumentsCommand {
+    /// Register GraphQL documents as trusted: each file is one document, stored under the
+    /// sha256 of its exact bytes. Prints `<sha256>  <file>` for each.
+    Register {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -189,10 +202,22 @@ pub struct Settings {
         default_value_t = 1000
     )]
     pub limit_tokens: usize,
+    /// Most reports in one `submitReports` call.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_REPORT_BATCH",
+        default_value_t = 100
+    )]
+    pub report_batch: usize,
     #[arg(long, global = true, env = "THIDUA_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,
     #[arg(long, global = true, env = "THIDUA_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
     pub graphiql: bool,
+    /// Strict mode: run only trusted documents (registered with `thidua documents
+    /// register`), sent by hash or as their exact text; refuse APQ registration.
+    #[arg(long, global = true, env = "THIDUA_TRUSTED_DOCUMENTS_ONLY")]
+    pub trusted_documents_only: bool,
     /// How long a DataLoader waits to gather keys before querying, in microseconds.
     #[arg(
         long,
@@ -254,6 +279,7 @@ impl Settings {
             aliases: self.limit_aliases,
             tokens: self.limit_tokens,
             introspection: self.introspection,
+            report_batch: self.report_batch.max(1),
         }
     }
 }
@@ -302,5 +328,21 @@ mod tests {
         let cli = Cli::parse_from(["thidua", "seed", "--demo", "--port", "9001"]);
         assert_eq!(cli.settings.port, 9001);
         assert!(matches!(cli.command, Some(Command::Seed { demo: true })));
+    }
+
+    #[test]
+    fn strict_mode_is_off_by_default_and_a_plain_flag() {
+        assert!(!Cli::parse_from(["thidua"]).settings.trusted_documents_only);
+        let cli = Cli::parse_from(["thidua", "--trusted-documents-only", "serve"]);
+        assert!(cli.settings.trusted_documents_only);
+        assert!(matches!(cli.command, Some(Command::Serve)));
+        let cli = Cli::parse_from(["thidua", "documents", "register", "a.graphql", "b.graphql"]);
+        match cli.command {
+            Some(Command::Documents(DocumentsCommand::Register { files })) => {
+                assert_eq!(files.len(), 2);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(Cli::try_parse_from(["thidua", "documents", "register"]).is_err());
     }
 }

@@ -25,6 +25,7 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Migrate) => cli::migrate(&settings).await?,
         Some(Command::Seed { demo }) => cli::seed(&settings, demo).await?,
         Some(Command::User(cmd)) => cli::user(&settings, cmd).await?,
+        Some(Command::Documents(cmd)) => cli::documents(&settings, cmd).await?,
         Some(Command::Schema) => cli::schema(),
     }
     Ok(())

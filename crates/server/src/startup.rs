@@ -16,6 +16,7 @@ use thidua_persistence::{Database, DbOptions, seed};
 use tracing::Instrument;
 use uuid::Uuid;
 
+use crate::apq::PersistedQueries;
 use crate::config::Settings;
 use crate::metrics::Metrics;
 use crate::routes;
@@ -34,6 +35,8 @@ pub struct AppState {
     pub max_batch: usize,
     pub graphiql: bool,
     pub dataloader_delay: Duration,
+    /// Automatic persisted queries and trusted documents (strict mode).
+    pub persisted: PersistedQueries,
 }
 
 pub struct Application {
@@ -126,11 +129,12 @@ impl Application {
             &settings.jwt_audience,
             settings.token_ttl(),
         );
+        let limits = settings.limits();
         let api = ApiState {
             db: db.clone(),
             tokens,
+            limits,
         };
-        let limits = settings.limits();
         let state = web::Data::new(AppState {
             db: db.clone(),
             schema: build_schema(Some(api.clone()), &limits),
@@ -140,6 +144,7 @@ impl Application {
             max_batch: settings.max_batch,
             graphiql: settings.graphiql,
             dataloader_delay: Duration::from_micros(settings.dataloader_delay_us),
+            persisted: PersistedQueries::new(settings.trusted_documents_only),
         });
         let state = Arc::new(state);
 
@@ -182,10 +187,15 @@ impl Application {
         }
         let server = server.listen(listener)?.run();
         tracing::info!(
-            "listening on http://{}:{}/graphql (GraphiQL {})",
+            "listening on http://{}:{}/graphql (GraphiQL {}{})",
             settings.host,
             port,
-            if settings.graphiql { "on" } else { "off" }
+            if settings.graphiql { "on" } else { "off" },
+            if settings.trusted_documents_only {
+                "; trusted documents only"
+            } else {
+                ""
+            }
         );
         Ok(Self { port, server, db })
     }

@@ -10,7 +10,7 @@ mod http;
 mod org_units;
 mod pagination;
 mod permissions;
-mod reports;
+pub mod reports;
 mod schema;
 mod statements;
 mod sync;

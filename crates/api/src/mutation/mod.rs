@@ -5,9 +5,10 @@ mod account;
 mod campaign;
 mod org_unit;
 mod programme;
+mod report;
 
 use async_graphql::{Context, ID, MergedObject};
-use sea_orm::{DatabaseTransaction, TransactionTrait};
+use sea_orm::{DatabaseTransaction, TransactionTrait as _};
 use thidua_domain::{FieldError, UserErrorCode};
 use thidua_persistence::StoreError;
 use uuid::Uuid;
@@ -22,6 +23,7 @@ pub struct Mutation(
     org_unit::OrgUnitMutation,
     campaign::CampaignMutation,
     programme::ProgrammeMutation,
+    report::ReportMutation,
 );
 
 /// Declares a mutation payload: the changed object (null on failure) and user errors.

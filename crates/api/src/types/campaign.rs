@@ -142,6 +142,30 @@ impl Campaign {
             .collect())
     }
 
+    /// The first milestone not yet done, by due date.
+    async fn next_milestone(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Milestone>> {
+        let all = load_many(ctx, CampaignMilestones(self.0.id)).await?;
+        Ok(all
+            .into_iter()
+            .find(|m| m.completed_at.is_none())
+            .map(Milestone))
+    }
+
+    /// The latest report the signed-in caller submitted for this campaign.
+    async fn my_last_report(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::report::ProgressReport>> {
+        let Some(user_id) = crate::context::actor(ctx)?.user_id else {
+            return Ok(None);
+        };
+        let key = crate::loaders::LastReport {
+            user_id,
+            campaign_id: self.0.id,
+        };
+        Ok(load_one(ctx, key).await?.map(super::report::ProgressReport))
+    }
+
     async fn participations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Participation>> {
         Ok(load_many(ctx, ParticipationsOf(self.0.id))
             .await?

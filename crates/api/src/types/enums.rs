@@ -108,3 +108,14 @@ mirror!(
         Range
     }
 );
+mirror!(
+    /// SUBMITTED → APPROVED (locked), or RETURNED with a reason → resubmitted.
+    ReportStatus = thidua_domain::report::ReportStatus { Submitted, Approved, Returned }
+);
+mirror!(
+    PeriodKind = thidua_domain::report::PeriodKind {
+        Month,
+        Quarter,
+        Custom
+    }
+);

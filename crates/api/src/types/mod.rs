@@ -9,6 +9,8 @@ pub mod node;
 pub mod org_unit;
 pub mod participation;
 pub mod programme;
+pub mod report;
+pub mod sync;
 pub mod user;
 
 use async_graphql::Context;

@@ -9,6 +9,7 @@ use super::milestone::Milestone;
 use super::org_unit::OrgUnit;
 use super::participation::Participation;
 use super::programme::{Programme, Target};
+use super::report::ProgressReport;
 use crate::context::reader;
 use crate::error::bad_input;
 use crate::ids;
@@ -27,6 +28,7 @@ pub enum Node {
     Programme(Programme),
     Target(Target),
     Field(Field),
+    ProgressReport(ProgressReport),
 }
 
 /// Resolves a global ID. Programmes, targets and fields are public; the rest need a

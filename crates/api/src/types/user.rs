@@ -45,6 +45,45 @@ impl Me {
         User(self.user.clone())
     }
 
+    /// The units at the top of the caller's grants (deduplicated).
+    async fn units(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::org_unit::OrgUnit>> {
+        let mut ids: Vec<_> = self
+            .grants
+            .iter()
+            .filter_map(|g| thidua_domain::org_unit::unit_id_of(&g.unit_path))
+            .collect();
+        ids.sort();
+        ids.dedup();
+        let units = crate::context::loader(ctx)
+            .load_many(ids.iter().copied().map(crate::loaders::UnitId))
+            .await
+            .map_err(|e| crate::error::internal(&e))?;
+        Ok(ids
+            .into_iter()
+            .filter_map(|id| units.get(&crate::loaders::UnitId(id)).cloned())
+            .map(super::org_unit::OrgUnit)
+            .collect())
+    }
+
+    /// Launched campaigns a unit under the caller's grants is registered for: the
+    /// reporter's home screen, with `criteria`, `nextMilestone` and `myLastReport` on each.
+    async fn open_campaigns(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::campaign::Campaign>> {
+        let paths: Vec<String> = self.grants.iter().map(|g| g.unit_path.clone()).collect();
+        let rows = thidua_persistence::campaigns::open_for_units(
+            &crate::context::state(ctx).db.conn,
+            &paths,
+        )
+        .await
+        .map_err(crate::error::query_error)?;
+        Ok(rows.into_iter().map(super::campaign::Campaign).collect())
+    }
+
     async fn grants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RoleGrant>> {
         let ids: Vec<_> = self
             .grants

@@ -13,6 +13,7 @@ use thidua_domain::ErrorCode;
 use thidua_domain::access::Actor;
 use thidua_persistence::users;
 
+use crate::apq::{self, ApqError, Resolved};
 use crate::startup::{AppState, RequestId};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -261,7 +262,11 @@ pub async fn graphql(req: HttpRequest, body: web::Bytes, app: web::Data<AppState
     };
 
     // `[]` deserialises as one request with an empty query: both are malformed requests.
-    if requests.iter().any(|r| r.query.trim().is_empty()) {
+    // A persisted query's hash stands in for its text.
+    if requests
+        .iter()
+        .any(|r| r.query.trim().is_empty() && !apq::has_persisted_query(r))
+    {
         return json_response(
             StatusCode::BAD_REQUEST,
             gql_mime,
@@ -282,7 +287,25 @@ pub async fn graphql(req: HttpRequest, body: web::Bytes, app: web::Data<AppState
     for r in requests {
         let mut op_name = r.operation_name.clone();
         let op_started = Instant::now();
-        let mut resp = match prepare(&app, r, is_get) {
+        // Persisted queries resolve first, so every limit applies to the text that runs.
+        let (prepared, register) = match app.persisted.resolve(&app.db.conn, r).await {
+            Ok(Resolved::Run(r)) => (prepare(&app, *r, is_get), None),
+            Ok(Resolved::Register { request, hash }) => {
+                let text = request.query.clone();
+                (prepare(&app, *request, is_get), Some((hash, text)))
+            }
+            Err(e) => {
+                if let ApqError::Db(err) = &e {
+                    tracing::error!(error = %err, "looking up a persisted query failed");
+                }
+                let err = with_code(ServerError::new(e.to_string(), None), e.code());
+                (
+                    Prepared::Refused(Box::new(Response::from_errors(vec![err]))),
+                    None,
+                )
+            }
+        };
+        let mut resp = match prepared {
             Prepared::MutationOverGet => {
                 return json_response(
                     StatusCode::METHOD_NOT_ALLOWED,
@@ -303,10 +326,17 @@ pub async fn graphql(req: HttpRequest, body: web::Bytes, app: web::Data<AppState
                     request_id: request_id.clone(),
                 };
                 let resp = app.schema.execute(r.data(ctx).data(loader)).await;
-                if !(resp.data == async_graphql::Value::Null
-                    && resp.errors.iter().all(|e| e.path.is_empty()))
-                {
+                let executed = !(resp.data == async_graphql::Value::Null
+                    && resp.errors.iter().all(|e| e.path.is_empty()));
+                if executed {
                     all_refused_before_execution = false;
+                }
+                // An APQ registration is kept once its text passed the limits and validated.
+                if executed
+                    && let Some((hash, text)) = register
+                    && let Err(e) = app.persisted.store(&app.db.conn, &hash, &text).await
+                {
+                    tracing::warn!(error = %e, "storing a persisted query failed");
                 }
                 resp
             }

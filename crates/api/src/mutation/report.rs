@@ -1,0 +1,309 @@
+//! Progress reports: batched, idempotent submission from phones, and review.
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
+use chrono::NaiveDate;
+use thidua_domain::report::{Location, Period, PeriodKind as DomainPeriodKind, RawValue};
+use thidua_domain::text::LongText;
+use thidua_domain::{FieldError, UserErrorCode};
+use thidua_persistence::reports::{self, NewReport, Outcome};
+use uuid::Uuid;
+
+use super::{begin, finish, input_id, payload};
+use crate::context::{actor, state};
+use crate::error::{Failure, UserError};
+use crate::ids;
+use crate::scalars::Measurement;
+use crate::types::enums::PeriodKind;
+use crate::types::report::ProgressReport;
+
+#[derive(Default)]
+pub struct ReportMutation;
+
+#[derive(InputObject)]
+pub struct PeriodInput {
+    pub kind: PeriodKind,
+    /// YYYY-MM-DD. A month runs from its first to its last day; a quarter likewise.
+    pub start: String,
+    pub end: String,
+}
+
+#[derive(InputObject)]
+pub struct ReportValueInput {
+    /// Global ID of the criterion.
+    pub criterion_id: String,
+    /// A number (JSON number or decimal string), checked against the criterion's measure.
+    pub value: Measurement,
+}
+
+#[derive(InputObject)]
+pub struct LocationInput {
+    pub latitude: Measurement,
+    pub longitude: Measurement,
+}
+
+#[derive(InputObject)]
+pub struct ReportInput {
+    /// A UUID minted by the app when the report is first saved; resending the same report
+    /// with the same id never creates a second one.
+    pub id: String,
+    pub campaign_id: String,
+    pub unit_id: String,
+    pub period: PeriodInput,
+    /// One value per criterion of the campaign.
+    pub values: Vec<ReportValueInput>,
+    pub narrative: Option<String>,
+    pub location: Option<LocationInput>,
+    /// The report's `version` as last synced; needed to edit a report awaiting review or
+    /// to resubmit a returned one.
+    pub version: Option<i32>,
+}
+
+#[derive(InputObject)]
+pub struct SubmitReportsInput {
+    pub reports: Vec<ReportInput>,
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitStatus {
+    /// Stored (new, edited or resubmitted).
+    Accepted,
+    /// Already stored with this exact content: nothing changed.
+    Duplicate,
+    /// Not stored; see `userErrors`.
+    Rejected,
+}
+
+/// The answer for one report of the batch, in the order sent.
+#[derive(SimpleObject)]
+pub struct SubmitReportResult {
+    /// The id as sent.
+    pub id: String,
+    pub status: SubmitStatus,
+    pub report: Option<ProgressReport>,
+    /// Field paths are relative to the report, e.g. `values.2.value`.
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct SubmitReportsPayload {
+    pub results: Vec<SubmitReportResult>,
+    /// Problems with the batch as a whole (e.g. too many reports).
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+pub struct ApproveReportInput {
+    pub id: ID,
+}
+
+#[derive(InputObject)]
+pub struct ReturnReportInput {
+    pub id: ID,
+    /// Shown to the reporter, who fixes the report and resubmits it.
+    pub reason: String,
+}
+
+payload!(ReportPayload, report: ProgressReport);
+
+fn err(field: &str, code: UserErrorCode, msg: &str) -> FieldError {
+    FieldError::new(field, code, msg)
+}
+
+fn date(raw: &str, field: &str) -> Result<NaiveDate, FieldError> {
+    raw.trim()
+        .parse::<NaiveDate>()
+        .map_err(|_| err(field, UserErrorCode::InvalidFormat, "a date is YYYY-MM-DD"))
+}
+
+/// Turns one input item into a checked submission, or the reasons it cannot be one.
+fn parse_report(r: &ReportInput) -> Result<NewReport, Vec<FieldError>> {
+    let mut errors = vec![];
+    let id = Uuid::parse_str(r.id.trim()).map_err(|_| {
+        errors.push(err(
+            "id",
+            UserErrorCode::InvalidFormat,
+            "the report id is a UUID",
+        ))
+    });
+    let campaign_id = ids::decode_any(&r.campaign_id)
+        .filter(|(t, _)| t == "Campaign")
+        .map(|(_, id)| id)
+        .ok_or_else(|| {
+            errors.push(err(
+                "campaignId",
+                UserErrorCode::InvalidFormat,
+                "not a Campaign id",
+            ))
+        });
+    let unit_id = ids::decode_any(&r.unit_id)
+        .filter(|(t, _)| t == "OrgUnit")
+        .map(|(_, id)| id)
+        .ok_or_else(|| {
+            errors.push(err(
+                "unitId",
+                UserErrorCode::InvalidFormat,
+                "not an OrgUnit id",
+            ))
+        });
+    let period = match (
+        date(&r.period.start, "period.start"),
+        date(&r.period.end, "period.end"),
+    ) {
+        (Ok(s), Ok(e)) => Period::parse(DomainPeriodKind::from(r.period.kind), s, e)
+            .map_err(|e| errors.push(e))
+            .ok(),
+        (s, e) => {
+            errors.extend([s.err(), e.err()].into_iter().flatten());
+            None
+        }
+    };
+    let narrative = LongText::parse_optional(r.narrative.as_deref())
+        .map_err(|e| errors.push(e.under("narrative")))
+        .ok();
+    let location = r
+        .location
+        .as_ref()
+        .map(|l| Location::parse(&l.latitude.0, &l.longitude.0))
+        .transpose()
+        .map_err(|e| errors.push(e))
+        .ok();
+    if r.values.len() > 200 {
+        errors.push(err("values", UserErrorCode::TooMany, "at most 200 values"));
+    }
+    let values = r
+        .values
+        .iter()
+        .take(200)
+        .map(|v| RawValue {
+            criterion_id: ids::decode_any(&v.criterion_id)
+                .filter(|(t, _)| t == "Criterion")
+                .map(|(_, id)| id),
+            value: v.value.0.clone(),
+        })
+        .collect();
+    match (id, campaign_id, unit_id, period, narrative, location) {
+        (Ok(id), Ok(campaign_id), Ok(unit_id), Some(period), Some(narrative), Some(location))
+            if errors.is_empty() =>
+        {
+            Ok(NewReport {
+                id,
+                campaign_id,
+                unit_id,
+                period,
+                narrative: narrative.map(LongText::into_inner),
+                location,
+                values,
+                version: r.version,
+            })
+        }
+        _ => Err(errors),
+    }
+}
+
+fn rejected(id: &str, errors: Vec<UserError>) -> SubmitReportResult {
+    SubmitReportResult {
+        id: id.to_owned(),
+        status: SubmitStatus::Rejected,
+        report: None,
+        user_errors: errors,
+    }
+}
+
+#[Object]
+impl ReportMutation {
+    /// Submits a batch of reports (up to the server's batch size, default 100). Each is
+    /// judged and stored on its own: ACCEPTED, DUPLICATE (same id and content: nothing
+    /// changes) or REJECTED with user errors; one bad report never sinks the others.
+    /// Sending the same id with different content edits a report still awaiting review,
+    /// or resubmits a returned one, when `version` is current; otherwise CONFLICT.
+    /// Approved reports are locked (LOCKED).
+    async fn submit_reports(
+        &self,
+        ctx: &Context<'_>,
+        input: SubmitReportsInput,
+    ) -> async_graphql::Result<SubmitReportsPayload> {
+        let a = actor(ctx)?;
+        let st = state(ctx);
+        let max = st.limits.report_batch;
+        if input.reports.len() > max {
+            return Ok(SubmitReportsPayload {
+                results: vec![],
+                user_errors: vec![UserError::from(err(
+                    "reports",
+                    UserErrorCode::TooMany,
+                    &format!("send at most {max} reports per batch"),
+                ))],
+            });
+        }
+        let mut results = Vec::with_capacity(input.reports.len());
+        for r in &input.reports {
+            let parsed = match parse_report(r) {
+                Ok(p) => p,
+                Err(errs) => {
+                    results.push(rejected(
+                        &r.id,
+                        errs.into_iter().map(UserError::from).collect(),
+                    ));
+                    continue;
+                }
+            };
+            let res = match reports::submit(&st.db, a, &parsed).await {
+                Ok((outcome, model)) => SubmitReportResult {
+                    id: r.id.clone(),
+                    status: if outcome == Outcome::Duplicate {
+                        SubmitStatus::Duplicate
+                    } else {
+                        SubmitStatus::Accepted
+                    },
+                    report: Some(ProgressReport(model)),
+                    user_errors: vec![],
+                },
+                Err(e) => match Failure::from(e) {
+                    Failure::User(errs) => rejected(&r.id, errs),
+                    Failure::Request(e) => return Err(e),
+                },
+            };
+            results.push(res);
+        }
+        Ok(SubmitReportsPayload {
+            results,
+            user_errors: vec![],
+        })
+    }
+
+    /// Approves a report awaiting review; it is locked from then on (managers of the unit or above).
+    async fn approve_report(
+        &self,
+        ctx: &Context<'_>,
+        input: ApproveReportInput,
+    ) -> async_graphql::Result<ReportPayload> {
+        let a = actor(ctx)?;
+        let res = async {
+            let id = input_id("ProgressReport", &input.id, "id")?;
+            let txn = begin(ctx).await?;
+            let r = reports::review(&txn, a, id, true, None).await;
+            finish(txn, r).await.map(ProgressReport)
+        }
+        .await;
+        ReportPayload::from_result(res)
+    }
+
+    /// Returns a report to its reporter with a reason; they fix it and resubmit (a new revision).
+    async fn return_report(
+        &self,
+        ctx: &Context<'_>,
+        input: ReturnReportInput,
+    ) -> async_graphql::Result<ReportPayload> {
+        let a = actor(ctx)?;
+        let res = async {
+            let id = input_id("ProgressReport", &input.id, "id")?;
+            let reason =
+                LongText::parse_optional(Some(&input.reason)).map_err(|e| e.under("reason"))?;
+            let txn = begin(ctx).await?;
+            let r = reports::review(&txn, a, id, false, reason.map(LongText::into_inner)).await;
+            finish(txn, r).await.map(ProgressReport)
+        }
+        .await;
+        ReportPayload::from_result(res)
+    }
+}

@@ -1,0 +1,127 @@
+//! The change feed for offline apps: `changes(since:)`.
+
+use async_graphql::{Context, Enum, ID, Object, SimpleObject};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use thidua_persistence::changes::{Position, entity};
+use thidua_persistence::entities::change_entry;
+
+use super::campaign::{Campaign, Criterion};
+use super::load_one;
+use super::milestone::Milestone;
+use super::participation::Participation;
+use super::report::ProgressReport;
+use crate::error::bad_input;
+use crate::ids;
+use crate::loaders::{CampaignId, CriterionId, MilestoneId, ParticipationId, ReportId};
+
+pub fn encode_token(p: Position) -> String {
+    URL_SAFE_NO_PAD.encode(format!("s1:{}:{}", p.txid, p.seq))
+}
+
+pub fn decode_token(raw: &str) -> async_graphql::Result<Position> {
+    let bad = || bad_input("`since` is not a sync token this API returned");
+    if raw.len() > 200 {
+        return Err(bad());
+    }
+    let text =
+        String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
+    let mut parts = text.split(':');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some("s1"), Some(t), Some(s), None) => Ok(Position {
+            txid: t.parse().map_err(|_| bad())?,
+            seq: s.parse().map_err(|_| bad())?,
+        }),
+        _ => Err(bad()),
+    }
+}
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeOp {
+    /// Store or replace the object.
+    Upsert,
+    /// Cancelled, withdrawn or removed: drop it (the object, when it still exists, says why).
+    Tombstone,
+}
+
+/// A page of changes and the token to continue from.
+#[derive(SimpleObject)]
+pub struct ChangeFeed {
+    pub changes: Vec<Change>,
+    /// Pass as `since` next time; store it only after applying `changes`.
+    pub next_token: String,
+    /// Another page is ready now: call again with `nextToken`.
+    pub has_more: bool,
+}
+
+pub struct Change(pub change_entry::Model);
+
+/// One changed object, in its current state.
+#[Object]
+impl Change {
+    /// Campaign, Criterion, Milestone, Participation or ProgressReport.
+    async fn entity(&self) -> &str {
+        &self.0.entity
+    }
+
+    /// Global ID of the changed object.
+    async fn id(&self) -> ID {
+        ids::encode(&self.0.entity, self.0.entity_id)
+    }
+
+    async fn op(&self) -> ChangeOp {
+        if self.0.op == thidua_persistence::changes::op::TOMBSTONE {
+            ChangeOp::Tombstone
+        } else {
+            ChangeOp::Upsert
+        }
+    }
+
+    async fn campaign(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Campaign>> {
+        if self.0.entity != entity::CAMPAIGN {
+            return Ok(None);
+        }
+        Ok(load_one(ctx, CampaignId(self.0.entity_id))
+            .await?
+            .map(Campaign))
+    }
+
+    async fn criterion(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Criterion>> {
+        if self.0.entity != entity::CRITERION {
+            return Ok(None);
+        }
+        Ok(load_one(ctx, CriterionId(self.0.entity_id))
+            .await?
+            .map(Criterion))
+    }
+
+    async fn milestone(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Milestone>> {
+        if self.0.entity != entity::MILESTONE {
+            return Ok(None);
+        }
+        Ok(load_one(ctx, MilestoneId(self.0.entity_id))
+            .await?
+            .map(Milestone))
+    }
+
+    async fn participation(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Participation>> {
+        if self.0.entity != entity::PARTICIPATION {
+            return Ok(None);
+        }
+        Ok(load_one(ctx, ParticipationId(self.0.entity_id))
+            .await?
+            .map(Participation))
+    }
+
+    async fn report(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ProgressReport>> {
+        if self.0.entity != entity::REPORT {
+            return Ok(None);
+        }
+        Ok(load_one(ctx, ReportId(self.0.entity_id))
+            .await?
+            .map(ProgressReport))
+    }
+}

@@ -1,0 +1,970 @@
+//! Process-level tests of the `thidua` binary: its subcommands, exit codes and messages,
+//! its logs, and serving over real HTTP until SIGTERM. Each test works on its own
+//! scratch directory (SQLite) or its own PostgreSQL database, and every process it
+//! starts is killed when the test ends, even on failure.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_thidua");
+const JWT_SECRET: &str = "cli-test-secret-cli-test-secret-0123456789";
+const ADMIN_PASSWORD: &str = "admin-password-for-cli-tests";
+const ALICE_PASSWORD: &str = "alice-password-for-cli-tests";
+/// `seed::DEMO_PASSWORD`, as the README and `thidua seed --demo` announce it.
+const DEMO_PASSWORD: &str = "demo-thidua-2025";
+
+/// How long a one-shot command (seed, user, migrate, schema) may take on a busy machine.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The five demo campaigns and the lifecycle state each one is left in.
+const DEMO_CAMPAIGNS: &[(&str, &str)] = &[
+    ("DEMO-CCHC-HUYEN-2025", "CANCELLED"),
+    ("DEMO-CDS-GD-2027", "DRAFT"),
+    ("DEMO-KLDT-2023", "LAUNCHED"),
+    ("DEMO-NTM-2024", "LAUNCHED"),
+    ("DEMO-YT-2024", "CLOSED"),
+];
+
+// ---------------------------------------------------------------------------------------
+// Processes
+// ---------------------------------------------------------------------------------------
+
+/// A `thidua` command with nothing inherited from the host's settings: every
+/// `THIDUA_*` variable and `DATABASE_URL` is removed, and so are the variables that
+/// change how errors and colours are printed.
+fn clean_command(cwd: &Path) -> Command {
+    let mut cmd = Command::new(BIN);
+    for (key, _) in std::env::vars_os() {
+        let Some(key) = key.to_str() else { continue };
+        if key.starts_with("THIDUA_")
+            || matches!(
+                key,
+                "DATABASE_URL" | "RUST_BACKTRACE" | "RUST_LIB_BACKTRACE" | "NO_COLOR"
+            )
+        {
+            cmd.env_remove(key);
+        }
+    }
+    // Relative paths (such as the default `./data/thidua.db`) land in the scratch dir.
+    cmd.current_dir(cwd).stdin(Stdio::null());
+    cmd
+}
+
+/// Kills the child when dropped, unless it has already exited.
+struct ChildGuard(Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+        }
+        let _ = self.0.wait();
+    }
+}
+
+fn drain<R: Read + Send + 'static>(mut r: R) -> JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = r.read_to_end(&mut buf);
+        String::from_utf8_lossy(&buf).into_owned()
+    })
+}
+
+#[derive(Debug)]
+struct Outcome {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+    elapsed: Duration,
+}
+
+impl Outcome {
+    #[track_caller]
+    fn assert_success(&self, what: &str) -> &Self {
+        assert!(
+            self.status.success(),
+            "`{what}` failed with {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.status,
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+
+    /// A failure with a non-zero exit code (not a crash by signal) and no panic.
+    #[track_caller]
+    fn assert_failure(&self, what: &str) -> &Self {
+        assert!(
+            !self.status.success() && self.status.code().is_some_and(|c| c != 0),
+            "`{what}` should fail with a non-zero exit code, got {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.status,
+            self.stdout,
+            self.stderr
+        );
+        assert!(
+            !self.stderr.contains("panicked"),
+            "`{what}` panicked instead of failing cleanly:\n{}",
+            self.stderr
+        );
+        self
+    }
+
+    #[track_caller]
+    fn assert_stderr_mentions(&self, what: &str, needles: &[&str]) -> &Self {
+        for needle in needles {
+            assert!(
+                self.stderr.contains(needle),
+                "stderr of `{what}` should mention {needle:?}:\n{}",
+                self.stderr
+            );
+        }
+        self
+    }
+}
+
+/// Runs a command to completion, capturing its output; kills it and fails the test if it
+/// takes longer than `timeout`.
+fn run_with_timeout(mut cmd: Command, timeout: Duration) -> Outcome {
+    let started = Instant::now();
+    let mut child = ChildGuard(
+        cmd.stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn thidua"),
+    );
+    let stdout = drain(child.0.stdout.take().expect("stdout"));
+    let stderr = drain(child.0.stderr.take().expect("stderr"));
+    let status = loop {
+        if let Some(status) = child.0.try_wait().expect("try_wait") {
+            break status;
+        }
+        if started.elapsed() > timeout {
+            let _ = child.0.kill();
+            let _ = child.0.wait();
+            panic!(
+                "{cmd:?} did not finish within {timeout:?}\n--- stderr\n{}",
+                stderr.join().unwrap_or_default()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    };
+    let elapsed = started.elapsed();
+    Outcome {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+        elapsed,
+    }
+}
+
+fn run(cmd: Command) -> Outcome {
+    run_with_timeout(cmd, COMMAND_TIMEOUT)
+}
+
+/// A port nobody listens on right now (the listener is dropped at once).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("bind 127.0.0.1:0")
+        .port()
+}
+
+/// A `thidua serve` process. Its stderr (the log) is collected line by line; dropping the
+/// guard kills the process if it still runs and, when the test is failing, prints the log.
+struct Server {
+    child: Child,
+    port: u16,
+    logs: Arc<Mutex<Vec<String>>>,
+    reader: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    fn start(mut cmd: Command) -> Self {
+        let port = free_port();
+        cmd.args(["serve", "--port", &port.to_string()])
+            .env("THIDUA_WORKERS", "1")
+            .env("THIDUA_DB_MAX_CONNECTIONS", "4")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn thidua serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&logs);
+        let reader = std::thread::spawn(move || {
+            let mut r = BufReader::new(stderr);
+            let mut line = Vec::new();
+            loop {
+                line.clear();
+                match r.read_until(b'\n', &mut line) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        let text = String::from_utf8_lossy(&line)
+                            .trim_end_matches(['\r', '\n'])
+                            .to_owned();
+                        sink.lock().unwrap().push(text);
+                    }
+                }
+            }
+        });
+        Self {
+            child,
+            port,
+            logs,
+            reader: Some(reader),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn logs(&self) -> Vec<String> {
+        self.logs.lock().unwrap().clone()
+    }
+
+    fn log_text(&self) -> String {
+        self.logs().join("\n")
+    }
+
+    /// Polls `/readyz` until it answers 200; fails if the process exits or time runs out.
+    async fn wait_ready(&mut self, client: &reqwest::Client) {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                self.join_reader();
+                panic!(
+                    "thidua serve exited early with {status}\n--- log\n{}",
+                    self.log_text()
+                );
+            }
+            let answer = client
+                .get(self.url("/readyz"))
+                .timeout(Duration::from_secs(2))
+                .send()
+                .await;
+            if let Ok(resp) = answer
+                && resp.status() == reqwest::StatusCode::OK
+            {
+                return;
+            }
+            assert!(
+                started.elapsed() < READY_TIMEOUT,
+                "/readyz did not answer 200 within {READY_TIMEOUT:?}\n--- log\n{}",
+                self.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits (a little) for a log line matching `pred`: the log is read on another thread.
+    async fn wait_for_log(&self, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        loop {
+            if let Some(line) = self.logs().into_iter().find(|l| pred(l)) {
+                return line;
+            }
+            assert!(
+                started.elapsed() < timeout,
+                "no matching log line within {timeout:?}\n--- log\n{}",
+                self.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Sends SIGTERM and waits for the process to exit; fails if it takes longer than
+    /// `SHUTDOWN_TIMEOUT`. Returns the exit status once the whole log has been read.
+    fn terminate(&mut self) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM {pid} failed");
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                break status;
+            }
+            assert!(
+                started.elapsed() < SHUTDOWN_TIMEOUT,
+                "thidua serve did not exit within {SHUTDOWN_TIMEOUT:?} of SIGTERM\n--- log\n{}",
+                self.log_text()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        self.join_reader();
+        status
+    }
+
+    fn join_reader(&mut self) {
+        if let Some(reader) = self.reader.take() {
+            let _ = reader.join();
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+        self.join_reader();
+        if std::thread::panicking() {
+            eprintln!("--- log of thidua serve on port {}", self.port);
+            for line in self.logs() {
+                eprintln!("{line}");
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Scratch space
+// ---------------------------------------------------------------------------------------
+
+/// A fresh temporary directory holding an SQLite database; removed when dropped.
+struct Scratch {
+    dir: PathBuf,
+}
+
+impl Scratch {
+    fn new() -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("thidua-cli-test-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("create scratch dir");
+        Self { dir }
+    }
+
+    fn database_url(&self) -> String {
+        format!("sqlite://{}?mode=rwc", self.dir.join("thidua.db").display())
+    }
+
+    /// `thidua` on this scratch database, with nothing else set.
+    fn command(&self) -> Command {
+        let mut cmd = clean_command(&self.dir);
+        cmd.env("DATABASE_URL", self.database_url());
+        cmd
+    }
+
+    /// `thidua` on this database with a known first-admin password and JWT secret.
+    fn configured(&self) -> Command {
+        let mut cmd = self.command();
+        cmd.env("THIDUA_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .env("THIDUA_JWT_SECRET", JWT_SECRET);
+        cmd
+    }
+
+    fn thidua(&self, args: &[&str]) -> Outcome {
+        let mut cmd = self.configured();
+        cmd.args(args);
+        run(cmd)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// GraphQL over HTTP
+// ---------------------------------------------------------------------------------------
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("reqwest client")
+}
+
+/// Posts one operation; fails unless the answer is HTTP 200 with a JSON body.
+async fn graphql(
+    client: &reqwest::Client,
+    server: &Server,
+    query: &str,
+    token: Option<&str>,
+    request_id: Option<&str>,
+) -> (reqwest::header::HeaderMap, Value) {
+    let mut req = client
+        .post(server.url("/graphql"))
+        .json(&json!({ "query": query }));
+    if let Some(token) = token {
+        req = req.bearer_auth(token);
+    }
+    if let Some(id) = request_id {
+        req = req.header("x-request-id", id);
+    }
+    let resp = req.send().await.expect("POST /graphql");
+    assert_eq!(resp.status(), reqwest::StatusCode::OK, "POST /graphql");
+    let headers = resp.headers().clone();
+    let body: Value = resp.json().await.expect("JSON body");
+    (headers, body)
+}
+
+/// Signs in and returns the access token; fails on any error.
+async fn login(
+    client: &reqwest::Client,
+    server: &Server,
+    username: &str,
+    password: &str,
+) -> String {
+    let query = format!(
+        "mutation {{ login(input: {{username: {}, password: {}}}) {{ accessToken }} }}",
+        json!(username),
+        json!(password)
+    );
+    let (_, body) = graphql(client, server, &query, None, None).await;
+    assert!(
+        body.get("errors").is_none(),
+        "login as {username} failed: {body}"
+    );
+    body["data"]["login"]["accessToken"]
+        .as_str()
+        .filter(|t| !t.is_empty())
+        .unwrap_or_else(|| panic!("no access token for {username}: {body}"))
+        .to_owned()
+}
+
+/// The demo campaigns (code → status) a caller sees when searching for "demo".
+async fn demo_campaigns(
+    client: &reqwest::Client,
+    server: &Server,
+    token: &str,
+) -> BTreeMap<String, String> {
+    let (_, body) = graphql(
+        client,
+        server,
+        r#"{ campaigns(first: 50, filter: {search: "demo"}) { edges { node { code status } } } }"#,
+        Some(token),
+        None,
+    )
+    .await;
+    assert!(body.get("errors").is_none(), "campaigns failed: {body}");
+    let edges = body["data"]["campaigns"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no campaign edges: {body}"));
+    let mut found = BTreeMap::new();
+    for edge in edges {
+        let code = edge["node"]["code"].as_str().expect("code").to_owned();
+        let status = edge["node"]["status"].as_str().expect("status").to_owned();
+        assert!(
+            found.insert(code.clone(), status).is_none(),
+            "campaign {code} listed twice: {body}"
+        );
+    }
+    found
+}
+
+fn expected_demo_campaigns() -> BTreeMap<String, String> {
+    DEMO_CAMPAIGNS
+        .iter()
+        .map(|(c, s)| ((*c).to_owned(), (*s).to_owned()))
+        .collect()
+}
+
+/// Removes ANSI colour sequences (`ESC [ … letter`) from a text log line.
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// True when `value` holds `key: needle` at any depth.
+fn has_field(value: &Value, key: &str, needle: &str) -> bool {
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| (k == key && v.as_str() == Some(needle)) || has_field(v, key, needle)),
+        Value::Array(items) => items.iter().any(|v| has_field(v, key, needle)),
+        _ => false,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------------------
+
+/// `thidua schema` prints exactly the committed contract `schema/schema.graphql`.
+#[test]
+fn schema_prints_the_committed_sdl() {
+    let committed_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../schema/schema.graphql");
+    let committed = std::fs::read_to_string(committed_path).expect("read schema/schema.graphql");
+    let scratch = Scratch::new();
+    let mut cmd = clean_command(&scratch.dir);
+    cmd.arg("schema");
+    let out = run(cmd);
+    out.assert_success("thidua schema");
+    if out.stdout != committed {
+        let first_difference = out
+            .stdout
+            .lines()
+            .zip(committed.lines())
+            .position(|(a, b)| a != b)
+            .map_or_else(
+                || "one is a prefix of the other".to_owned(),
+                |i| {
+                    format!(
+                        "first difference at line {}:\n  printed:   {:?}\n  committed: {:?}",
+                        i + 1,
+                        out.stdout.lines().nth(i).unwrap_or_default(),
+                        committed.lines().nth(i).unwrap_or_default()
+                    )
+                },
+            );
+        panic!(
+            "`thidua schema` differs from schema/schema.graphql ({} vs {} bytes); {first_difference}\n\
+             regenerate it with `cargo run -p thidua-server -- schema > schema/schema.graphql`",
+            out.stdout.len(),
+            committed.len()
+        );
+    }
+    // `schema` touches no database.
+    assert!(
+        !scratch.dir.join("data").exists(),
+        "`thidua schema` created a database"
+    );
+}
+
+/// `thidua seed --demo` loads the demo set once: a second run succeeds and adds nothing.
+#[tokio::test]
+async fn seed_demo_is_idempotent() {
+    let scratch = Scratch::new();
+    for run in 1..=2 {
+        let out = scratch.thidua(&["seed", "--demo"]);
+        out.assert_success(&format!("thidua seed --demo (run {run})"));
+        assert!(
+            out.stdout.contains("demo data loaded") && out.stdout.contains(DEMO_PASSWORD),
+            "run {run}: stdout should announce the demo data and its password:\n{}",
+            out.stdout
+        );
+    }
+
+    let client = client();
+    let mut server = Server::start(scratch.configured());
+    server.wait_ready(&client).await;
+    let token = login(&client, &server, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(
+        demo_campaigns(&client, &server, &token).await,
+        expected_demo_campaigns(),
+        "after two demo seeds there are still exactly the five demo campaigns"
+    );
+    let (_, body) = graphql(
+        &client,
+        &server,
+        "{ orgUnits(first: 100) { edges { node { code } } } }",
+        Some(&token),
+        None,
+    )
+    .await;
+    let units = body["data"]["orgUnits"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("orgUnits failed: {body}"));
+    let demo_units = units
+        .iter()
+        .filter(|e| {
+            e["node"]["code"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("DEMO-"))
+        })
+        .count();
+    assert_eq!(demo_units, 15, "demo units after two seeds: {body}");
+    // The demo users were created once, with the announced password.
+    login(&client, &server, "demo.viewer", DEMO_PASSWORD).await;
+    assert!(server.terminate().success());
+}
+
+/// `thidua user create` / `user grant` work, and refuse bad input with a clear message
+/// and a non-zero exit code.
+#[test]
+fn user_create_and_grant() {
+    let scratch = Scratch::new();
+
+    let out = scratch.thidua(&["user", "create", "alice", "--password", ALICE_PASSWORD]);
+    out.assert_success("user create alice");
+    assert!(
+        out.stdout.contains("created user alice"),
+        "stdout: {}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains(ALICE_PASSWORD) && !out.stderr.contains(ALICE_PASSWORD),
+        "a password given on the command line is not echoed back"
+    );
+
+    let out = scratch.thidua(&["user", "grant", "alice", "VIEWER", "--unit", "QN"]);
+    out.assert_success("user grant alice VIEWER --unit QN");
+    assert!(
+        out.stdout.contains("granted VIEWER to alice on QN"),
+        "stdout: {}",
+        out.stdout
+    );
+
+    scratch
+        .thidua(&["user", "grant", "alice", "VIEWER", "--unit", "NO-SUCH-UNIT"])
+        .assert_failure("user grant on an unknown unit")
+        .assert_stderr_mentions("user grant on an unknown unit", &["unit", "NO-SUCH-UNIT"]);
+
+    scratch
+        .thidua(&["user", "grant", "nobody", "VIEWER", "--unit", "QN"])
+        .assert_failure("user grant to an unknown user")
+        .assert_stderr_mentions("user grant to an unknown user", &["user", "nobody"]);
+
+    scratch
+        .thidua(&["user", "create", "bob", "--password", "short-pw"])
+        .assert_failure("user create with a short password")
+        .assert_stderr_mentions("user create with a short password", &["password", "10"]);
+    // Nothing was created by the refused command.
+    scratch
+        .thidua(&["user", "grant", "bob", "VIEWER", "--unit", "QN"])
+        .assert_failure("user grant to the refused bob")
+        .assert_stderr_mentions("user grant to the refused bob", &["bob"]);
+
+    scratch
+        .thidua(&["user", "create", "alice", "--password", ALICE_PASSWORD])
+        .assert_failure("user create alice again")
+        .assert_stderr_mentions("user create alice again", &["username"]);
+
+    // The password may also come from THIDUA_NEW_USER_PASSWORD.
+    let mut cmd = scratch.configured();
+    cmd.env("THIDUA_NEW_USER_PASSWORD", "carol-password-from-env")
+        .args(["user", "create", "carol"]);
+    let out = run(cmd);
+    out.assert_success("user create carol (password from the environment)");
+    assert!(
+        !out.stdout.contains("password"),
+        "no generated password is printed when one is given: {}",
+        out.stdout
+    );
+}
+
+/// `thidua serve` answers GraphQL with the demo data to a user made on the command line,
+/// then stops gracefully (exit code 0) on SIGTERM.
+#[tokio::test]
+async fn serve_answers_and_shuts_down_gracefully_on_sigterm() {
+    let scratch = Scratch::new();
+    scratch
+        .thidua(&["seed", "--demo"])
+        .assert_success("seed --demo");
+    scratch
+        .thidua(&["user", "create", "alice", "--password", ALICE_PASSWORD])
+        .assert_success("user create alice");
+    scratch
+        .thidua(&["user", "grant", "alice", "VIEWER", "--unit", "QN"])
+        .assert_success("user grant alice VIEWER --unit QN");
+
+    let client = client();
+    let mut server = Server::start(scratch.configured());
+    server.wait_ready(&client).await;
+
+    let health = client
+        .get(server.url("/healthz"))
+        .send()
+        .await
+        .expect("GET /healthz");
+    assert_eq!(health.status(), reqwest::StatusCode::OK);
+
+    let token = login(&client, &server, "alice", ALICE_PASSWORD).await;
+    let campaigns = demo_campaigns(&client, &server, &token).await;
+    assert_eq!(campaigns, expected_demo_campaigns());
+    let statuses: std::collections::BTreeSet<_> = campaigns.values().collect();
+    assert!(
+        statuses.len() >= 4,
+        "the demo campaigns cover the lifecycle: {campaigns:?}"
+    );
+
+    // The client keeps its keep-alive connection open while the server is asked to stop.
+    let status = server.terminate();
+    assert!(
+        status.success(),
+        "SIGTERM should end thidua serve gracefully with exit code 0, got {status}\n--- log\n{}",
+        server.log_text()
+    );
+    drop(client);
+}
+
+/// With `THIDUA_LOG_FORMAT=json` every log line is a JSON object, and a request's log
+/// lines carry the client's `x-request-id` (which the response echoes).
+#[tokio::test]
+async fn json_logs_carry_the_request_id() {
+    let scratch = Scratch::new();
+    let mut cmd = scratch.configured();
+    cmd.env("THIDUA_LOG_FORMAT", "json");
+    let client = client();
+    let mut server = Server::start(cmd);
+    server.wait_ready(&client).await;
+
+    let (headers, body) = graphql(
+        &client,
+        &server,
+        "{ programmes { code } }",
+        None,
+        Some("cli-test-123"),
+    )
+    .await;
+    assert!(body.get("errors").is_none(), "programmes failed: {body}");
+    assert_eq!(
+        headers.get("x-request-id").and_then(|v| v.to_str().ok()),
+        Some("cli-test-123"),
+        "the response echoes the request id"
+    );
+    server
+        .wait_for_log(Duration::from_secs(10), |l| l.contains("cli-test-123"))
+        .await;
+
+    assert!(server.terminate().success());
+    let lines: Vec<String> = server
+        .logs()
+        .into_iter()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert!(lines.len() >= 3, "expected a few log lines: {lines:#?}");
+    let mut parsed = Vec::new();
+    for line in &lines {
+        match serde_json::from_str::<Value>(line) {
+            Ok(v @ Value::Object(_)) => parsed.push(v),
+            _ => panic!("a log line is not a JSON object: {line:?}\n--- log\n{lines:#?}"),
+        }
+    }
+    assert!(
+        parsed
+            .iter()
+            .any(|v| has_field(v, "request_id", "cli-test-123")),
+        "no log line has request_id = cli-test-123:\n{lines:#?}"
+    );
+}
+
+/// In production `thidua serve` refuses to start without a JWT secret of at least 32
+/// bytes, and says which setting is wrong; with a strong one it starts.
+#[tokio::test]
+async fn production_requires_a_strong_jwt_secret() {
+    let scratch = Scratch::new();
+    let production = || {
+        let mut cmd = scratch.command();
+        cmd.env("THIDUA_ENV", "production")
+            .env("THIDUA_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .args(["serve", "--port", &free_port().to_string()]);
+        cmd
+    };
+
+    let out = run_with_timeout(production(), Duration::from_secs(30));
+    out.assert_failure("serve in production without a secret")
+        .assert_stderr_mentions(
+            "serve in production without a secret",
+            &["THIDUA_JWT_SECRET"],
+        );
+    assert!(
+        out.elapsed < Duration::from_secs(10),
+        "the refusal should be quick, took {:?}",
+        out.elapsed
+    );
+
+    let mut weak = production();
+    weak.env("THIDUA_JWT_SECRET", "0123456789");
+    let out = run_with_timeout(weak, Duration::from_secs(30));
+    out.assert_failure("serve in production with a 10-byte secret")
+        .assert_stderr_mentions(
+            "serve in production with a 10-byte secret",
+            &["THIDUA_JWT_SECRET"],
+        );
+    assert!(
+        !out.stderr.contains("0123456789"),
+        "the secret itself is not printed: {}",
+        out.stderr
+    );
+
+    // The control: a 32+ byte secret is accepted.
+    let mut cmd = scratch.command();
+    cmd.env("THIDUA_ENV", "production")
+        .env("THIDUA_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("THIDUA_JWT_SECRET", JWT_SECRET);
+    let client = client();
+    let mut server = Server::start(cmd);
+    server.wait_ready(&client).await;
+    assert!(server.terminate().success());
+}
+
+/// Without `THIDUA_ADMIN_PASSWORD` the first start logs the admin's one-time password
+/// once; it works for `login`; a second start on the same database does not log it again.
+#[tokio::test]
+async fn first_start_logs_the_one_time_admin_password_once() {
+    let scratch = Scratch::new();
+    let start = || {
+        let mut cmd = scratch.command();
+        cmd.env("THIDUA_JWT_SECRET", JWT_SECRET);
+        Server::start(cmd)
+    };
+    let client = client();
+
+    let mut first = start();
+    first.wait_ready(&client).await;
+    let line = first
+        .wait_for_log(Duration::from_secs(10), |l| l.contains("one_time_password"))
+        .await;
+    let plain = strip_ansi(&line);
+    let password: String = plain
+        .split_once("one_time_password=")
+        .unwrap_or_else(|| panic!("no `one_time_password=` in {plain:?}"))
+        .1
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    assert!(
+        password.len() >= 10,
+        "implausible one-time password {password:?} in {plain:?}"
+    );
+    login(&client, &first, "admin", &password).await;
+    assert!(first.terminate().success());
+    let mentions = first
+        .logs()
+        .iter()
+        .filter(|l| l.contains("one_time_password"))
+        .count();
+    assert_eq!(
+        mentions,
+        1,
+        "the one-time password is logged exactly once:\n{}",
+        first.log_text()
+    );
+
+    let mut second = start();
+    second.wait_ready(&client).await;
+    // Still the same administrator with the same password.
+    login(&client, &second, "admin", &password).await;
+    assert!(second.terminate().success());
+    let log = second.log_text();
+    assert!(
+        !log.contains("one_time_password") && !log.contains(&password),
+        "a second start must not log a one-time password:\n{log}"
+    );
+}
+
+/// On PostgreSQL, `thidua seed --demo` and `thidua migrate` work on a fresh database.
+#[tokio::test]
+async fn postgres_seed_and_migrate() {
+    let Some(admin_url) = std::env::var("THIDUA_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|s| !s.is_empty())
+    else {
+        eprintln!("THIDUA_TEST_POSTGRES_URL not set: skipping the PostgreSQL CLI test");
+        return;
+    };
+    use sea_orm::{ConnectionTrait, Database};
+
+    let name = format!("thidua_cli_{}", uuid::Uuid::new_v4().simple());
+    let admin = Database::connect(&admin_url)
+        .await
+        .expect("connect to PostgreSQL");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("CREATE DATABASE");
+    admin.close().await.ok();
+    let _guard = PgDatabase {
+        admin_url: admin_url.clone(),
+        name: name.clone(),
+    };
+    let url = replace_db_name(&admin_url, &name);
+    let scratch = Scratch::new();
+    let thidua = |args: &[&str]| {
+        let mut cmd = clean_command(&scratch.dir);
+        cmd.env("DATABASE_URL", &url)
+            .env("THIDUA_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .args(args);
+        run(cmd)
+    };
+
+    for run in 1..=2 {
+        let out = thidua(&["seed", "--demo"]);
+        out.assert_success(&format!("thidua seed --demo on PostgreSQL (run {run})"));
+        assert!(out.stdout.contains("demo data loaded"), "{}", out.stdout);
+    }
+    let out = thidua(&["migrate"]);
+    out.assert_success("thidua migrate on PostgreSQL");
+    assert!(out.stdout.contains("migrations applied"), "{}", out.stdout);
+
+    let db = Database::connect(&url)
+        .await
+        .expect("connect to the new database");
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM campaigns WHERE code LIKE 'DEMO-%'",
+        ))
+        .await
+        .expect("count demo campaigns")
+        .expect("a row");
+    let n: i64 = row.try_get("", "n").expect("n");
+    db.close().await.ok();
+    assert_eq!(n, 5, "demo campaigns on PostgreSQL after two seeds");
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
+    match query {
+        Some(q) => format!("{prefix}/{name}?{q}"),
+        None => format!("{prefix}/{name}"),
+    }
+}
+
+/// Drops the test's PostgreSQL database (`WITH (FORCE)`) when the test ends, also on failure.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop may run inside the test's runtime: use a thread with its own.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                use sea_orm::ConnectionTrait;
+                if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
+                    let _ = admin
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
