@@ -75,3 +75,39 @@ pub async fn list(
         .await?;
     Ok(Page::from_overfetch(rows, page.first))
 }
+
+/// One audit row to write in bulk with [`record_many`].
+pub struct Entry {
+    pub entity: &'static str,
+    pub entity_id: Uuid,
+    pub action: &'static str,
+    pub summary: Value,
+}
+
+/// Writes many audit rows in one statement (batched report submission).
+pub async fn record_many(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    entries: Vec<Entry>,
+) -> Result<(), StoreError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    let label: String = actor.label.chars().take(200).collect();
+    let request_id: String = actor.request_id.chars().take(64).collect();
+    audit_entry::Entity::insert_many(entries.into_iter().map(|e| audit_entry::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        at: Set(now),
+        actor_user_id: Set(actor.user_id),
+        actor_label: Set(label.clone()),
+        entity: Set(e.entity.to_owned()),
+        entity_id: Set(e.entity_id),
+        action: Set(e.action.to_owned()),
+        summary: Set(e.summary.to_string()),
+        request_id: Set(request_id.clone()),
+    }))
+    .exec(db)
+    .await?;
+    Ok(())
+}

@@ -178,3 +178,39 @@ pub async fn read(
     };
     Ok((rows, next, more))
 }
+
+/// One change to append with [`record_many`].
+pub struct NewChange<'a> {
+    pub entity: &'a str,
+    pub entity_id: Uuid,
+    pub op: &'a str,
+    pub unit_path: Option<&'a str>,
+    pub user_id: Option<Uuid>,
+}
+
+/// Appends many changes in one statement (batched report submission).
+pub async fn record_many(
+    db: &impl ConnectionTrait,
+    rows: &[NewChange<'_>],
+) -> Result<(), StoreError> {
+    let backend = db.get_database_backend();
+    let now = Utc::now();
+    for chunk in rows.chunks(500) {
+        let tuple = format!("({}, ?, ?, ?, ?, ?, ?)", txid_expr(backend));
+        let sql = format!(
+            "INSERT INTO change_log (txid, entity, entity_id, op, unit_path, user_id, at) VALUES {}",
+            vec![tuple.as_str(); chunk.len()].join(", ")
+        );
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 6);
+        for r in chunk {
+            values.push(r.entity.into());
+            values.push(r.entity_id.into());
+            values.push(r.op.into());
+            values.push(r.unit_path.map(str::to_owned).into());
+            values.push(r.user_id.into());
+            values.push(now.into());
+        }
+        db.execute_raw(raw::stmt(backend, &sql, values)).await?;
+    }
+    Ok(())
+}

@@ -1,12 +1,13 @@
-//! Progress reports: idempotent submission, review, and the queries behind them.
+//! Progress reports: idempotent submission (one at a time or in bulk), review, and the
+//! queries behind them.
 
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
@@ -20,7 +21,7 @@ use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
 use crate::entities::{
-    campaign, criterion, participation, progress_report, report_revision, report_value,
+    campaign, criterion, org_unit, participation, progress_report, report_revision, report_value,
 };
 use crate::error::{StoreError, is_unique_violation};
 use crate::page::{Page, PageRequest, subtree_pattern};
@@ -46,6 +47,8 @@ pub enum Outcome {
     Duplicate,
 }
 
+pub type Submitted = Result<(Outcome, progress_report::Model), StoreError>;
+
 fn invalid(field: &str, code: UserErrorCode, msg: &str) -> StoreError {
     StoreError::Invalid(FieldError::new(field, code, msg))
 }
@@ -55,26 +58,195 @@ fn is_busy(e: &DbErr) -> bool {
     m.contains("database is locked") || m.contains("(code: 5)") || m.contains("could not serialize")
 }
 
-/// Submits one report in its own transaction, so that one bad item never sinks the others.
-/// A concurrent submission of the same id loses the race on the primary key and is then
-/// judged again against the stored report (usually a DUPLICATE).
-pub async fn submit(
-    db: &Database,
-    actor: &Actor,
-    input: &NewReport,
-) -> Result<(Outcome, progress_report::Model), StoreError> {
-    let mut attempt = 0;
+/// Everything needed to judge a set of submissions, loaded in a fixed number of statements.
+#[derive(Default)]
+struct Known {
+    units: HashMap<Uuid, org_unit::Model>,
+    campaigns: HashMap<Uuid, campaign::Model>,
+    criteria: HashMap<Uuid, Vec<(Uuid, Measure)>>,
+    registered: HashSet<(Uuid, Uuid)>,
+    existing: HashMap<Uuid, progress_report::Model>,
+}
+
+async fn preload(db: &impl ConnectionTrait, items: &[&NewReport]) -> Result<Known, StoreError> {
+    let ids = |f: fn(&NewReport) -> Uuid| {
+        let mut v: Vec<Uuid> = items.iter().map(|r| f(r)).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let (unit_ids, campaign_ids, report_ids) =
+        (ids(|r| r.unit_id), ids(|r| r.campaign_id), ids(|r| r.id));
+    let mut known = Known::default();
+    known.units = org_units::by_ids(db, &unit_ids)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    known.campaigns = campaign::Entity::find()
+        .filter(campaign::Column::Id.is_in(campaign_ids.clone()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let criteria = criterion::Entity::find()
+        .filter(criterion::Column::CampaignId.is_in(campaign_ids.clone()))
+        .order_by_asc(criterion::Column::SortOrder)
+        .order_by_asc(criterion::Column::Id)
+        .all(db)
+        .await?;
+    for cr in criteria {
+        let measure = Measure::parse(&cr.measure).unwrap_or(Measure::Number);
+        known
+            .criteria
+            .entry(cr.campaign_id)
+            .or_default()
+            .push((cr.id, measure));
+    }
+    known.registered = participation::Entity::find()
+        .filter(participation::Column::CampaignId.is_in(campaign_ids))
+        .filter(participation::Column::UnitId.is_in(unit_ids))
+        .filter(participation::Column::Status.eq(ParticipationStatus::Registered.as_str()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.campaign_id, p.unit_id))
+        .collect();
+    known.existing = progress_report::Entity::find()
+        .filter(progress_report::Column::Id.is_in(report_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    Ok(known)
+}
+
+/// A submission that passed every check and must be written.
+struct Accepted<'a> {
+    input: &'a NewReport,
+    decision: Submission,
+    content: ReportContent,
+    unit: org_unit::Model,
+    campaign_code: String,
+    existing: Option<progress_report::Model>,
+}
+
+enum Verdict<'a> {
+    Duplicate(progress_report::Model),
+    Write(Box<Accepted<'a>>),
+}
+
+/// Applies every rule to one submission against what is known; no database access.
+fn judge<'a>(known: &Known, actor: &Actor, r: &'a NewReport) -> Result<Verdict<'a>, StoreError> {
+    let unit = known.units.get(&r.unit_id).ok_or_else(|| {
+        invalid(
+            "unitId",
+            UserErrorCode::UnknownReference,
+            "no unit has this id",
+        )
+    })?;
+    if actor.authorize(Action::SubmitReport, &unit.path).is_err() {
+        return Err(invalid(
+            "unitId",
+            UserErrorCode::Forbidden,
+            "you may not report for this unit",
+        ));
+    }
+    let c = known.campaigns.get(&r.campaign_id).ok_or_else(|| {
+        invalid(
+            "campaignId",
+            UserErrorCode::UnknownReference,
+            "no campaign has this id",
+        )
+    })?;
+    let existing = known.existing.get(&r.id);
+    let launched = CampaignStatus::parse(&c.status) == Some(CampaignStatus::Launched);
+    if !launched && existing.is_none() {
+        return Err(invalid(
+            "campaignId",
+            UserErrorCode::CampaignNotLaunched,
+            "reports are taken only for a launched campaign",
+        ));
+    }
+    r.period.check_within(c.start_date, c.end_date)?;
+    if !known.registered.contains(&(c.id, unit.id)) {
+        return Err(invalid(
+            "unitId",
+            UserErrorCode::NotParticipating,
+            "the unit is not registered for this campaign",
+        ));
+    }
+    let criteria = known.criteria.get(&c.id).map_or(&[][..], Vec::as_slice);
+    let values = rules::check_values(criteria, &r.values).map_err(StoreError::InvalidMany)?;
+    let content = ReportContent {
+        campaign_id: c.id,
+        unit_id: unit.id,
+        period: r.period,
+        narrative: r.narrative.clone(),
+        location: r.location,
+        values,
+    };
+    let stored = existing.map(|e| Stored {
+        campaign_id: e.campaign_id,
+        unit_id: e.unit_id,
+        status: ReportStatus::parse(&e.status).unwrap_or(ReportStatus::Approved),
+        version: e.version,
+        content_hash: e.content_hash.clone(),
+    });
+    let decision = rules::decide(stored.as_ref(), &content, r.version)?;
+    if decision == Submission::Duplicate {
+        if let Some(e) = existing {
+            return Ok(Verdict::Duplicate(e.clone()));
+        }
+    }
+    if !launched {
+        return Err(invalid(
+            "campaignId",
+            UserErrorCode::CampaignNotLaunched,
+            "the campaign is no longer taking reports",
+        ));
+    }
+    Ok(Verdict::Write(Box::new(Accepted {
+        input: r,
+        decision,
+        content,
+        unit: unit.clone(),
+        campaign_code: c.code.clone(),
+        existing: existing.cloned(),
+    })))
+}
+
+/// Submits one report in its own transaction. A concurrent submission of the same id
+/// loses the race on the primary key and is then judged again (usually a DUPLICATE).
+pub async fn submit(db: &Database, actor: &Actor, input: &NewReport) -> Submitted {
+    let mut attempt: u32 = 0;
     loop {
         attempt += 1;
         let txn = db.begin_write().await?;
-        match submit_in(&txn, actor, input).await {
+        let res = async {
+            let known = preload(&txn, &[input]).await?;
+            match judge(&known, actor, input)? {
+                Verdict::Duplicate(m) => Ok((Outcome::Duplicate, m)),
+                Verdict::Write(a) => {
+                    let mut saved = write(&txn, actor, vec![*a]).await?;
+                    saved
+                        .pop()
+                        .map(|m| (Outcome::Accepted, m))
+                        .ok_or(StoreError::NotFound("report"))
+                }
+            }
+        }
+        .await;
+        match res {
             Ok(out) => {
                 txn.commit().await?;
                 return Ok(out);
             }
             Err(StoreError::Db(e)) if attempt < 5 && (is_unique_violation(&e) || is_busy(&e)) => {
                 let _ = txn.rollback().await;
-                tokio_sleep(attempt).await;
+                tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 5)).await;
             }
             Err(e) => {
                 let _ = txn.rollback().await;
@@ -84,261 +256,274 @@ pub async fn submit(
     }
 }
 
-async fn tokio_sleep(attempt: u32) {
-    tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 5)).await;
+/// Submits a batch. New reports are judged together and written in one transaction with
+/// one multi-row statement per table; edits, resubmissions, repeated ids and any write the
+/// database refuses (a concurrent submission of the same id) fall back to [`submit`], one
+/// transaction each, so one item never sinks the others. Results keep the input order.
+pub async fn submit_batch(db: &Database, actor: &Actor, items: &[NewReport]) -> Vec<Submitted> {
+    let mut results: Vec<Option<Submitted>> = items.iter().map(|_| None).collect();
+    let refs: Vec<&NewReport> = items.iter().collect();
+    let known = match preload(&db.conn, &refs).await {
+        Ok(k) => k,
+        Err(e) => {
+            tracing::warn!(error = %e, "bulk preload failed; submitting one by one");
+            Known::default()
+        }
+    };
+    let mut seen = HashSet::new();
+    let mut bulk: Vec<(usize, Accepted<'_>)> = vec![];
+    let mut one_by_one = vec![];
+    for (i, r) in items.iter().enumerate() {
+        if !seen.insert(r.id) || known.units.is_empty() {
+            one_by_one.push(i);
+            continue;
+        }
+        match judge(&known, actor, r) {
+            Ok(Verdict::Duplicate(m)) => results[i] = Some(Ok((Outcome::Duplicate, m))),
+            Ok(Verdict::Write(a)) if a.decision == Submission::Create => bulk.push((i, *a)),
+            Ok(Verdict::Write(_)) => one_by_one.push(i),
+            Err(StoreError::Db(_)) => one_by_one.push(i),
+            Err(e) => results[i] = Some(Err(e)),
+        }
+    }
+    if !bulk.is_empty() {
+        let positions: Vec<usize> = bulk.iter().map(|(i, _)| *i).collect();
+        let written = async {
+            let txn = db.begin_write().await?;
+            match write(&txn, actor, bulk.into_iter().map(|(_, a)| a).collect()).await {
+                Ok(saved) => {
+                    txn.commit().await?;
+                    Ok(saved)
+                }
+                Err(e) => {
+                    let _ = txn.rollback().await;
+                    Err(e)
+                }
+            }
+        }
+        .await;
+        match written {
+            Ok(saved) => {
+                for (i, m) in positions.into_iter().zip(saved) {
+                    results[i] = Some(Ok((Outcome::Accepted, m)));
+                }
+            }
+            Err(_) => one_by_one.extend(positions),
+        }
+    }
+    one_by_one.sort_unstable();
+    for i in one_by_one {
+        if let Some(r) = items.get(i) {
+            results[i] = Some(submit(db, actor, r).await);
+        }
+    }
+    results
+        .into_iter()
+        .map(|r| r.unwrap_or(Err(StoreError::NotFound("report"))))
+        .collect()
 }
 
-async fn submit_in(
-    db: &impl ConnectionTrait,
+fn revision_row(
+    a: &Accepted<'_>,
+    id: Uuid,
+    revision: i32,
     actor: &Actor,
-    r: &NewReport,
-) -> Result<(Outcome, progress_report::Model), StoreError> {
-    let unit = org_units::by_ids(db, &[r.unit_id])
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| {
-            invalid(
-                "unitId",
-                UserErrorCode::UnknownReference,
-                "no unit has this id",
-            )
-        })?;
-    if actor.authorize(Action::SubmitReport, &unit.path).is_err() {
-        return Err(invalid(
-            "unitId",
-            UserErrorCode::Forbidden,
-            "you may not report for this unit",
-        ));
-    }
-    let c = campaign::Entity::find_by_id(r.campaign_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| {
-            invalid(
-                "campaignId",
-                UserErrorCode::UnknownReference,
-                "no campaign has this id",
-            )
-        })?;
-    let existing = progress_report::Entity::find_by_id(r.id).one(db).await?;
-    if CampaignStatus::parse(&c.status) != Some(CampaignStatus::Launched) && existing.is_none() {
-        return Err(invalid(
-            "campaignId",
-            UserErrorCode::CampaignNotLaunched,
-            "reports are taken only for a launched campaign",
-        ));
-    }
-    r.period.check_within(c.start_date, c.end_date)?;
-    let registered = participation::Entity::find()
-        .filter(participation::Column::CampaignId.eq(c.id))
-        .filter(participation::Column::UnitId.eq(unit.id))
-        .filter(participation::Column::Status.eq(ParticipationStatus::Registered.as_str()))
-        .one(db)
-        .await?;
-    if registered.is_none() {
-        return Err(invalid(
-            "unitId",
-            UserErrorCode::NotParticipating,
-            "the unit is not registered for this campaign",
-        ));
-    }
-    let criteria: Vec<(Uuid, Measure)> = criterion::Entity::find()
-        .filter(criterion::Column::CampaignId.eq(c.id))
-        .order_by_asc(criterion::Column::SortOrder)
-        .order_by_asc(criterion::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|cr| {
-            (
-                cr.id,
-                Measure::parse(&cr.measure).unwrap_or(Measure::Number),
-            )
-        })
-        .collect();
-    let values = rules::check_values(&criteria, &r.values).map_err(StoreError::InvalidMany)?;
-    let content = ReportContent {
-        campaign_id: c.id,
-        unit_id: unit.id,
-        period: r.period,
-        narrative: r.narrative.clone(),
-        location: r.location,
-        values,
-    };
-    let stored = existing.as_ref().map(|e| Stored {
-        campaign_id: e.campaign_id,
-        unit_id: e.unit_id,
-        status: ReportStatus::parse(&e.status).unwrap_or(ReportStatus::Approved),
-        version: e.version,
-        content_hash: e.content_hash.clone(),
-    });
-    let decision = rules::decide(stored.as_ref(), &content, r.version)?;
-    if decision != Submission::Duplicate
-        && CampaignStatus::parse(&c.status) != Some(CampaignStatus::Launched)
-    {
-        return Err(invalid(
-            "campaignId",
-            UserErrorCode::CampaignNotLaunched,
-            "the campaign is no longer taking reports",
-        ));
-    }
-    let hash = content.hash();
-    let now = Utc::now();
-    let saved = match (decision, existing) {
-        (Submission::Duplicate, Some(e)) => return Ok((Outcome::Duplicate, e)),
-        (Submission::Create, _) | (Submission::Duplicate, None) => {
-            progress_report::ActiveModel {
-                id: Set(r.id),
-                campaign_id: Set(c.id),
-                unit_id: Set(unit.id),
-                period_kind: Set(r.period.kind.as_str().to_owned()),
-                period_start: Set(r.period.start),
-                period_end: Set(r.period.end),
-                narrative: Set(r.narrative.clone()),
-                latitude: Set(r.location.map(|l| l.latitude)),
-                longitude: Set(r.location.map(|l| l.longitude)),
-                status: Set(ReportStatus::Submitted.as_str().to_owned()),
-                revision: Set(1),
-                version: Set(1),
-                content_hash: Set(hash.clone()),
-                submitted_by: Set(actor.user_id),
-                submitted_at: Set(now),
-                reviewed_by: Set(None),
-                reviewed_at: Set(None),
-                return_reason: Set(None),
-                updated_at: Set(now),
-            }
-            .insert(db)
-            .await?
-        }
-        (Submission::Update | Submission::Resubmit, Some(e)) => {
-            let revision = if decision == Submission::Resubmit {
-                e.revision + 1
-            } else {
-                e.revision
-            };
-            let res = progress_report::Entity::update_many()
-                .col_expr(
-                    progress_report::Column::PeriodKind,
-                    Expr::val(r.period.kind.as_str()),
-                )
-                .col_expr(
-                    progress_report::Column::PeriodStart,
-                    Expr::val(r.period.start),
-                )
-                .col_expr(progress_report::Column::PeriodEnd, Expr::val(r.period.end))
-                .col_expr(
-                    progress_report::Column::Narrative,
-                    Expr::val(r.narrative.clone()),
-                )
-                .col_expr(
-                    progress_report::Column::Latitude,
-                    Expr::val(r.location.map(|l| l.latitude)),
-                )
-                .col_expr(
-                    progress_report::Column::Longitude,
-                    Expr::val(r.location.map(|l| l.longitude)),
-                )
-                .col_expr(
-                    progress_report::Column::Status,
-                    Expr::val(ReportStatus::Submitted.as_str()),
-                )
-                .col_expr(progress_report::Column::Revision, Expr::val(revision))
-                .col_expr(progress_report::Column::Version, Expr::val(e.version + 1))
-                .col_expr(
-                    progress_report::Column::ContentHash,
-                    Expr::val(hash.clone()),
-                )
-                .col_expr(
-                    progress_report::Column::SubmittedBy,
-                    Expr::val(actor.user_id),
-                )
-                .col_expr(progress_report::Column::SubmittedAt, Expr::val(now))
-                .col_expr(progress_report::Column::UpdatedAt, Expr::val(now))
-                .filter(progress_report::Column::Id.eq(e.id))
-                .filter(progress_report::Column::Version.eq(e.version))
-                .exec(db)
-                .await?;
-            if res.rows_affected == 0 {
-                return Err(invalid(
-                    "version",
-                    UserErrorCode::Conflict,
-                    "the report changed meanwhile; sync and try again",
-                ));
-            }
-            report_value::Entity::delete_many()
-                .filter(report_value::Column::ReportId.eq(e.id))
-                .exec(db)
-                .await?;
-            if decision == Submission::Update {
-                report_revision::Entity::delete_many()
-                    .filter(report_revision::Column::ReportId.eq(e.id))
-                    .filter(report_revision::Column::Revision.eq(e.revision))
-                    .exec(db)
-                    .await?;
-            }
-            progress_report::Entity::find_by_id(e.id)
-                .one(db)
-                .await?
-                .ok_or(StoreError::NotFound("report"))?
-        }
-        (Submission::Update | Submission::Resubmit, None) => {
-            return Err(StoreError::NotFound("report"));
-        }
-    };
-    report_value::Entity::insert_many(content.values.iter().map(|(criterion_id, value)| {
-        report_value::ActiveModel {
-            report_id: Set(saved.id),
-            criterion_id: Set(*criterion_id),
-            value: Set(*value),
-        }
-    }))
-    .exec(db)
-    .await?;
+    now: chrono::DateTime<Utc>,
+) -> report_revision::ActiveModel {
+    let r = a.input;
     let snapshot = json!({
         "period": {"kind": r.period.kind.as_str(), "start": r.period.start, "end": r.period.end},
         "narrative": r.narrative,
         "location": r.location.map(|l| json!({"latitude": l.latitude, "longitude": l.longitude})),
-        "values": content.values.iter().map(|(c, v)| json!({"criterionId": c, "value": v.normalize().to_string()})).collect::<Vec<_>>(),
+        "values": a.content.values.iter().map(|(c, v)| json!({"criterionId": c, "value": v.normalize().to_string()})).collect::<Vec<_>>(),
     });
     report_revision::ActiveModel {
         id: Set(Uuid::now_v7()),
-        report_id: Set(saved.id),
-        revision: Set(saved.revision),
-        content_hash: Set(hash),
+        report_id: Set(id),
+        revision: Set(revision),
+        content_hash: Set(a.content.hash()),
         content: Set(snapshot.to_string()),
         outcome: Set(ReportStatus::Submitted.as_str().to_owned()),
         return_reason: Set(None),
         submitted_by: Set(actor.user_id),
         submitted_at: Set(now),
     }
-    .insert(db)
-    .await?;
-    let action = match decision {
-        Submission::Resubmit => "resubmit",
-        Submission::Update => "update",
-        _ => "submit",
-    };
-    changes::record(
-        db,
-        changes::entity::REPORT,
-        saved.id,
-        changes::op::UPSERT,
-        Some(&unit.path),
-        saved.submitted_by,
-    )
-    .await?;
-    audit::record(
-        db,
-        actor,
-        "ProgressReport",
-        saved.id,
-        action,
-        json!({"campaign": c.code, "unit": unit.code, "revision": saved.revision}),
-    )
-    .await?;
-    Ok((Outcome::Accepted, saved))
+}
+
+/// Writes accepted submissions: new reports with multi-row inserts, edits and
+/// resubmissions one by one (guarded by their version). Returns the stored rows in order.
+async fn write(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    accepted: Vec<Accepted<'_>>,
+) -> Result<Vec<progress_report::Model>, StoreError> {
+    let now = Utc::now();
+    let mut saved = Vec::with_capacity(accepted.len());
+    let mut new_rows = vec![];
+    for a in &accepted {
+        let r = a.input;
+        match (&a.existing, a.decision) {
+            (None, _) | (_, Submission::Create) => {
+                let m = progress_report::Model {
+                    id: r.id,
+                    campaign_id: a.content.campaign_id,
+                    unit_id: a.content.unit_id,
+                    period_kind: r.period.kind.as_str().to_owned(),
+                    period_start: r.period.start,
+                    period_end: r.period.end,
+                    narrative: r.narrative.clone(),
+                    latitude: r.location.map(|l| l.latitude),
+                    longitude: r.location.map(|l| l.longitude),
+                    status: ReportStatus::Submitted.as_str().to_owned(),
+                    revision: 1,
+                    version: 1,
+                    content_hash: a.content.hash(),
+                    submitted_by: actor.user_id,
+                    submitted_at: now,
+                    reviewed_by: None,
+                    reviewed_at: None,
+                    return_reason: None,
+                    updated_at: now,
+                };
+                new_rows.push(progress_report::ActiveModel::from(m.clone()));
+                saved.push(m);
+            }
+            (Some(e), decision) => {
+                let revision = if decision == Submission::Resubmit {
+                    e.revision + 1
+                } else {
+                    e.revision
+                };
+                let res = progress_report::Entity::update_many()
+                    .col_expr(
+                        progress_report::Column::PeriodKind,
+                        Expr::val(r.period.kind.as_str()),
+                    )
+                    .col_expr(
+                        progress_report::Column::PeriodStart,
+                        Expr::val(r.period.start),
+                    )
+                    .col_expr(progress_report::Column::PeriodEnd, Expr::val(r.period.end))
+                    .col_expr(
+                        progress_report::Column::Narrative,
+                        Expr::val(r.narrative.clone()),
+                    )
+                    .col_expr(
+                        progress_report::Column::Latitude,
+                        Expr::val(r.location.map(|l| l.latitude)),
+                    )
+                    .col_expr(
+                        progress_report::Column::Longitude,
+                        Expr::val(r.location.map(|l| l.longitude)),
+                    )
+                    .col_expr(
+                        progress_report::Column::Status,
+                        Expr::val(ReportStatus::Submitted.as_str()),
+                    )
+                    .col_expr(progress_report::Column::Revision, Expr::val(revision))
+                    .col_expr(progress_report::Column::Version, Expr::val(e.version + 1))
+                    .col_expr(
+                        progress_report::Column::ContentHash,
+                        Expr::val(a.content.hash()),
+                    )
+                    .col_expr(
+                        progress_report::Column::SubmittedBy,
+                        Expr::val(actor.user_id),
+                    )
+                    .col_expr(progress_report::Column::SubmittedAt, Expr::val(now))
+                    .col_expr(progress_report::Column::UpdatedAt, Expr::val(now))
+                    .filter(progress_report::Column::Id.eq(e.id))
+                    .filter(progress_report::Column::Version.eq(e.version))
+                    .exec(db)
+                    .await?;
+                if res.rows_affected == 0 {
+                    return Err(invalid(
+                        "version",
+                        UserErrorCode::Conflict,
+                        "the report changed meanwhile; sync and try again",
+                    ));
+                }
+                report_value::Entity::delete_many()
+                    .filter(report_value::Column::ReportId.eq(e.id))
+                    .exec(db)
+                    .await?;
+                if decision == Submission::Update {
+                    report_revision::Entity::delete_many()
+                        .filter(report_revision::Column::ReportId.eq(e.id))
+                        .filter(report_revision::Column::Revision.eq(e.revision))
+                        .exec(db)
+                        .await?;
+                }
+                let m = progress_report::Entity::find_by_id(e.id)
+                    .one(db)
+                    .await?
+                    .ok_or(StoreError::NotFound("report"))?;
+                saved.push(m);
+            }
+        }
+    }
+    if !new_rows.is_empty() {
+        progress_report::Entity::insert_many(new_rows)
+            .exec(db)
+            .await?;
+    }
+    let values: Vec<report_value::ActiveModel> = accepted
+        .iter()
+        .zip(&saved)
+        .flat_map(|(a, m)| {
+            a.content
+                .values
+                .iter()
+                .map(|(criterion_id, value)| report_value::ActiveModel {
+                    report_id: Set(m.id),
+                    criterion_id: Set(*criterion_id),
+                    value: Set(*value),
+                })
+        })
+        .collect();
+    for chunk in values.chunks(1000) {
+        report_value::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await?;
+    }
+    let revisions: Vec<_> = accepted
+        .iter()
+        .zip(&saved)
+        .map(|(a, m)| revision_row(a, m.id, m.revision, actor, now))
+        .collect();
+    for chunk in revisions.chunks(500) {
+        report_revision::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await?;
+    }
+    let feed: Vec<changes::NewChange<'_>> = accepted
+        .iter()
+        .zip(&saved)
+        .map(|(a, m)| changes::NewChange {
+            entity: changes::entity::REPORT,
+            entity_id: m.id,
+            op: changes::op::UPSERT,
+            unit_path: Some(&a.unit.path),
+            user_id: m.submitted_by,
+        })
+        .collect();
+    changes::record_many(db, &feed).await?;
+    let entries = accepted
+        .iter()
+        .zip(&saved)
+        .map(|(a, m)| audit::Entry {
+            entity: "ProgressReport",
+            entity_id: m.id,
+            action: match a.decision {
+                Submission::Resubmit => "resubmit",
+                Submission::Update => "update",
+                _ => "submit",
+            },
+            summary: json!({"campaign": a.campaign_code, "unit": a.unit.code, "revision": m.revision}),
+        })
+        .collect::<Vec<_>>();
+    audit::record_many(db, actor, entries).await?;
+    Ok(saved)
 }
 
 /// Approves (locking it) or returns (with a reason) a report awaiting review.

@@ -10,7 +10,8 @@ both!(
     one_bad_report_does_not_sink_the_batch,
     each_bad_value_kind_has_its_own_code,
     reporters_submit_only_for_their_units_and_cannot_review,
-    review_cycle_keeps_revisions_and_locks_approved_reports
+    review_cycle_keeps_revisions_and_locks_approved_reports,
+    a_batch_of_new_reports_costs_a_fixed_number_of_statements
 );
 
 pub const SUBMIT: &str = "mutation($i: SubmitReportsInput!) { submitReports(input: $i) { \
@@ -479,4 +480,29 @@ async fn review_cycle_keeps_revisions_and_locks_approved_reports(backend: Backen
         .ok(Some(&f.manager), "mutation($i: ApproveReportInput!) { approveReport(input: $i) { report { status } userErrors { code } } }", json!({"i": {"id": gid1}}))
         .await;
     assert_eq!(twice["approveReport"]["userErrors"][0]["code"], "LOCKED");
+}
+
+async fn a_batch_of_new_reports_costs_a_fixed_number_of_statements(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let f = field(&app).await;
+    let mut costs = vec![];
+    for (size, first_month) in [(5u32, 1u32), (12, 6)] {
+        // Distinct periods per report: custom ranges of one day each.
+        let batch: Vec<Value> = (0..size)
+            .map(|d| {
+                let mut r = f.report(Uuid::now_v7(), &f.ward_a, first_month);
+                let day = format!("2025-{first_month:02}-{:02}", d + 1);
+                r["period"] = json!({"kind": "CUSTOM", "start": day, "end": day});
+                r
+            })
+            .collect();
+        let before = app.db.statements_run();
+        let p = submit(&app, &f.reporter, batch).await;
+        costs.push(app.db.statements_run() - before);
+        assert!(statuses(&p).iter().all(|s| s == "ACCEPTED"), "{p}");
+    }
+    assert_eq!(
+        costs[0], costs[1],
+        "statements grew with the batch: {costs:?}"
+    );
 }

@@ -235,32 +235,34 @@ impl ReportMutation {
                 ))],
             });
         }
+        // Parse every item first; the valid ones are judged and stored together.
+        let parsed: Vec<Result<NewReport, Vec<FieldError>>> =
+            input.reports.iter().map(parse_report).collect();
+        let valid: Vec<NewReport> = parsed
+            .iter()
+            .filter_map(|p| p.as_ref().ok().cloned())
+            .collect();
+        let mut stored = reports::submit_batch(&st.db, a, &valid).await.into_iter();
         let mut results = Vec::with_capacity(input.reports.len());
-        for r in &input.reports {
-            let parsed = match parse_report(r) {
-                Ok(p) => p,
-                Err(errs) => {
-                    results.push(rejected(
-                        &r.id,
-                        errs.into_iter().map(UserError::from).collect(),
-                    ));
-                    continue;
-                }
-            };
-            let res = match reports::submit(&st.db, a, &parsed).await {
-                Ok((outcome, model)) => SubmitReportResult {
-                    id: r.id.clone(),
-                    status: if outcome == Outcome::Duplicate {
-                        SubmitStatus::Duplicate
-                    } else {
-                        SubmitStatus::Accepted
+        for (r, p) in input.reports.iter().zip(parsed) {
+            let res = match p {
+                Err(errs) => rejected(&r.id, errs.into_iter().map(UserError::from).collect()),
+                Ok(_) => match stored.next() {
+                    Some(Ok((outcome, model))) => SubmitReportResult {
+                        id: r.id.clone(),
+                        status: if outcome == Outcome::Duplicate {
+                            SubmitStatus::Duplicate
+                        } else {
+                            SubmitStatus::Accepted
+                        },
+                        report: Some(ProgressReport(model)),
+                        user_errors: vec![],
                     },
-                    report: Some(ProgressReport(model)),
-                    user_errors: vec![],
-                },
-                Err(e) => match Failure::from(e) {
-                    Failure::User(errs) => rejected(&r.id, errs),
-                    Failure::Request(e) => return Err(e),
+                    Some(Err(e)) => match Failure::from(e) {
+                        Failure::User(errs) => rejected(&r.id, errs),
+                        Failure::Request(e) => return Err(e),
+                    },
+                    None => return Err(crate::error::internal(&"batch results out of step")),
                 },
             };
             results.push(res);
