@@ -74,6 +74,9 @@ pub enum UserErrorCode {
     Locked,
     Forbidden,
     TooMany,
+    // Exemplary models.
+    StageSkipped,
+    SelfReplication,
 }
 
 impl UserErrorCode {
@@ -112,6 +115,8 @@ impl UserErrorCode {
             Self::Locked => "LOCKED",
             Self::Forbidden => "FORBIDDEN",
             Self::TooMany => "TOO_MANY",
+            Self::StageSkipped => "STAGE_SKIPPED",
+            Self::SelfReplication => "SELF_REPLICATION",
         }
     }
 }

@@ -35,10 +35,12 @@ pub mod access;
 pub mod campaign;
 pub mod criterion;
 pub mod error;
+pub mod exemplar;
 pub mod milestone;
 pub mod org_unit;
 pub mod participation;
 pub mod report;
+pub mod scoring;
 pub mod target;
 pub mod text;
 

@@ -1,0 +1,193 @@
+//! Unit scoring (bình xét) for a campaign: each criterion is scored against its target,
+//! direction-aware and capped, then weighted; the unit's score is the weighted sum on a
+//! 0–100 scale. Ranking breaks ties by unit code, so the order never flickers.
+
+use rust_decimal::Decimal;
+
+use crate::criterion::{Direction, Measure};
+
+/// A criterion as scoring sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoredCriterion {
+    pub measure: Measure,
+    pub direction: Direction,
+    pub target: Decimal,
+    pub weight: Decimal,
+}
+
+/// How one criterion contributed to a unit's score: what a council member reads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CriterionScore {
+    pub actual: Option<Decimal>,
+    /// Achievement against the target, 0–1 after the cap (None without a value).
+    pub achievement: Decimal,
+    /// achievement × weight ÷ total weight × 100: the criterion's share of the 0–100 score.
+    pub points: Decimal,
+}
+
+/// Achievement of `actual` against `c.target`, capped to 0–1.
+///
+/// - higher is better: actual ÷ target (a target of 0 is met by any value ≥ 0);
+/// - lower is better: 1 when actual ≤ target, else target ÷ actual (0 when the target is 0);
+/// - yes/no: 1 for yes, 0 for no, whatever the direction.
+pub fn achievement(c: &ScoredCriterion, actual: Decimal) -> Decimal {
+    let raw = if c.measure == Measure::YesNo {
+        if actual == Decimal::ONE {
+            Decimal::ONE
+        } else {
+            Decimal::ZERO
+        }
+    } else {
+        match c.direction {
+            Direction::HigherIsBetter if c.target <= Decimal::ZERO => {
+                if actual >= c.target {
+                    Decimal::ONE
+                } else {
+                    Decimal::ZERO
+                }
+            }
+            Direction::HigherIsBetter => actual / c.target,
+            Direction::LowerIsBetter if actual <= c.target => Decimal::ONE,
+            Direction::LowerIsBetter if c.target <= Decimal::ZERO || actual <= Decimal::ZERO => {
+                Decimal::ZERO
+            }
+            Direction::LowerIsBetter => c.target / actual,
+        }
+    };
+    raw.clamp(Decimal::ZERO, Decimal::ONE)
+}
+
+/// Scores one unit: per-criterion breakdown and the total on a 0–100 scale. A missing
+/// value scores 0 for its criterion.
+pub fn score(
+    criteria: &[ScoredCriterion],
+    actuals: &[Option<Decimal>],
+) -> (Decimal, Vec<CriterionScore>) {
+    let total_weight: Decimal = criteria.iter().map(|c| c.weight).sum();
+    if total_weight <= Decimal::ZERO {
+        return (Decimal::ZERO, vec![]);
+    }
+    let parts: Vec<CriterionScore> = criteria
+        .iter()
+        .zip(actuals.iter().chain(std::iter::repeat(&None)))
+        .map(|(c, a)| {
+            let ach = a.map_or(Decimal::ZERO, |v| achievement(c, v));
+            CriterionScore {
+                actual: *a,
+                achievement: ach.round_dp(4),
+                points: (ach * c.weight * Decimal::ONE_HUNDRED / total_weight).round_dp(4),
+            }
+        })
+        .collect();
+    let total = parts.iter().map(|p| p.points).sum::<Decimal>().round_dp(2);
+    (total, parts)
+}
+
+/// Ranks (score, unit code) pairs: higher score first, then unit code; equal scores share
+/// a rank ("1, 2, 2, 4").
+pub fn rank<T>(mut rows: Vec<(Decimal, String, T)>) -> Vec<(u32, Decimal, String, T)> {
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let mut out = Vec::with_capacity(rows.len());
+    let mut prev: Option<Decimal> = None;
+    let mut rank = 0u32;
+    for (i, (s, code, t)) in rows.into_iter().enumerate() {
+        if prev != Some(s) {
+            rank = u32::try_from(i).unwrap_or(u32::MAX).saturating_add(1);
+            prev = Some(s);
+        }
+        out.push((rank, s, code, t));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    /// The hand-worked example: three criteria, one lower-is-better.
+    ///
+    /// | criterion | measure | direction | target | weight |
+    /// | households with cultural title | % | higher | 90 | 2 |
+    /// | new models | count | higher | 4 | 1 |
+    /// | poverty rate | % | lower | 2 | 1 |
+    ///
+    /// Unit A: 90 %, 2 models, 1 % poor → 1, 0.5, 1 → (2 + 0.5 + 1) / 4 = 87.5
+    /// Unit B: 99 %, 6 models, 4 % poor → 1 (capped), 1 (capped), 0.5 → (2 + 1 + 0.5) / 4 = 87.5
+    /// Unit C: 45 %, 4 models, 2 % poor → 0.5, 1, 1 → (1 + 1 + 1) / 4 = 75
+    /// Order: A and B tie at 87.5 (code breaks the tie: A before B, both rank 1), C ranks 3.
+    fn criteria() -> Vec<ScoredCriterion> {
+        vec![
+            ScoredCriterion {
+                measure: Measure::Percent,
+                direction: Direction::HigherIsBetter,
+                target: d("90"),
+                weight: d("2"),
+            },
+            ScoredCriterion {
+                measure: Measure::Count,
+                direction: Direction::HigherIsBetter,
+                target: d("4"),
+                weight: d("1"),
+            },
+            ScoredCriterion {
+                measure: Measure::Percent,
+                direction: Direction::LowerIsBetter,
+                target: d("2"),
+                weight: d("1"),
+            },
+        ]
+    }
+
+    #[test]
+    fn hand_worked_example_gives_the_expected_scores_and_order() {
+        let c = criteria();
+        let (a, a_parts) = score(&c, &[Some(d("90")), Some(d("2")), Some(d("1"))]);
+        let (b, _) = score(&c, &[Some(d("99")), Some(d("6")), Some(d("4"))]);
+        let (cc, _) = score(&c, &[Some(d("45")), Some(d("4")), Some(d("2"))]);
+        assert_eq!((a, b, cc), (d("87.5"), d("87.5"), d("75")));
+        assert_eq!(
+            a_parts.iter().map(|p| p.points).collect::<Vec<_>>(),
+            vec![d("50"), d("12.5"), d("25")]
+        );
+        let ranked = rank(vec![
+            (cc, "C".into(), ()),
+            (b, "B".into(), ()),
+            (a, "A".into(), ()),
+        ]);
+        let order: Vec<(u32, &str)> = ranked.iter().map(|r| (r.0, r.2.as_str())).collect();
+        assert_eq!(order, vec![(1, "A"), (1, "B"), (3, "C")]);
+    }
+
+    #[test]
+    fn missing_values_score_zero_and_yes_no_is_all_or_nothing() {
+        let c = criteria();
+        let (s, parts) = score(&c, &[None, Some(d("4")), Some(d("2"))]);
+        assert_eq!(s, d("50"));
+        assert_eq!(parts[0].achievement, Decimal::ZERO);
+        let yn = ScoredCriterion {
+            measure: Measure::YesNo,
+            direction: Direction::HigherIsBetter,
+            target: d("1"),
+            weight: d("1"),
+        };
+        assert_eq!(achievement(&yn, d("1")), Decimal::ONE);
+        assert_eq!(achievement(&yn, d("0")), Decimal::ZERO);
+    }
+
+    #[test]
+    fn lower_is_better_with_a_zero_target() {
+        let c = ScoredCriterion {
+            measure: Measure::Number,
+            direction: Direction::LowerIsBetter,
+            target: d("0"),
+            weight: d("1"),
+        };
+        assert_eq!(achievement(&c, d("0")), Decimal::ONE);
+        assert_eq!(achievement(&c, d("3")), Decimal::ZERO);
+    }
+}
