@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_core;
 mod m20261125_000002_reporting;
+mod m20261125_000003_exemplars;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_core::Migration),
             Box::new(m20261125_000002_reporting::Migration),
+            Box::new(m20261125_000003_exemplars::Migration),
         ]
     }
 }

@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use thidua_persistence::entities::{
-    campaign, criterion, field, milestone, org_unit, participation, programme as programme_e,
-    progress_report, report_revision, report_value, target, target_value, user,
+    campaign, criterion, exemplar, exemplar_stage_event, field, milestone, org_unit, participation,
+    programme as programme_e, progress_report, replication, report_revision, report_value, target,
+    target_value, user,
 };
 use thidua_persistence::{
-    Database, StoreError, campaigns, fields, milestones, org_units, participations, programme,
-    reports, users,
+    Database, StoreError, campaigns, exemplars, fields, milestones, org_units, participations,
+    programme, reports, users,
 };
 use uuid::Uuid;
 
@@ -220,3 +221,17 @@ impl Loader<LastReport> for Store {
         Ok(out)
     }
 }
+
+by_id!(ExemplarId, exemplar::Model, exemplars::by_ids);
+grouped!(
+    StageEventsOf,
+    exemplar_stage_event::Model,
+    exemplars::events_by_exemplar_ids,
+    |r| Some(r.exemplar_id)
+);
+grouped!(
+    ReplicationsOf,
+    replication::Model,
+    exemplars::replications_by_exemplar_ids,
+    |r| Some(r.exemplar_id)
+);

@@ -15,7 +15,8 @@ use crate::ids;
 use crate::loaders::{UnitId, UserId};
 use crate::types::audit::{AuditEntryConnection, audit_connection};
 use crate::types::campaign::{Campaign, CampaignConnection, campaign_connection};
-use crate::types::enums::{CampaignStatus, OrgUnitKind};
+use crate::types::enums::{CampaignStatus, ExemplarStage, OrgUnitKind};
+use crate::types::exemplar::{ExemplarConnection, StageCount, exemplar_connection};
 use crate::types::field::Field;
 use crate::types::load_one;
 use crate::types::node::{self, Node};
@@ -99,6 +100,33 @@ pub struct ReportFilter {
 }
 
 pub type ReportConnection = async_graphql::connection::Connection<String, ProgressReport>;
+
+#[derive(InputObject, Default)]
+pub struct ExemplarFilter {
+    /// Models whose home unit is this unit or below it.
+    pub unit_subtree: Option<ID>,
+    pub field_id: Option<ID>,
+    pub stage: Option<ExemplarStage>,
+}
+
+async fn exemplar_filter(
+    ctx: &Context<'_>,
+    f: ExemplarFilter,
+) -> async_graphql::Result<thidua_persistence::exemplars::ExemplarFilter> {
+    let subtree_path = match &f.unit_subtree {
+        Some(id) => Some(unit_path(ctx, id, "unitSubtree").await?),
+        None => None,
+    };
+    Ok(thidua_persistence::exemplars::ExemplarFilter {
+        subtree_path,
+        field_id: f
+            .field_id
+            .as_ref()
+            .map(|id| ids::decode("Field", id))
+            .transpose()?,
+        stage: f.stage.map(Into::into),
+    })
+}
 
 #[derive(InputObject, Default)]
 pub struct AuditLogFilter {
@@ -427,6 +455,47 @@ impl Query {
             next_token: encode_token(next),
             has_more: more,
         })
+    }
+
+    /// Exemplary models, newest first.
+    #[graphql(complexity = "crate::cursor::page_cost(first, child_complexity)")]
+    async fn exemplars(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ExemplarFilter>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<ExemplarConnection> {
+        reader(ctx)?;
+        let f = exemplar_filter(ctx, filter.unwrap_or_default()).await?;
+        let page = cursor::page_request(first, after)?;
+        let rows = thidua_persistence::exemplars::list(&state(ctx).db.conn, &f, &page)
+            .await
+            .map_err(query_error)?;
+        Ok(exemplar_connection(rows))
+    }
+
+    /// How many models are at each stage, for the same filters (the stage filter is ignored).
+    async fn exemplar_stage_counts(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ExemplarFilter>,
+    ) -> async_graphql::Result<Vec<StageCount>> {
+        reader(ctx)?;
+        let f = exemplar_filter(ctx, filter.unwrap_or_default()).await?;
+        let rows = thidua_persistence::exemplars::counts_by_stage(&state(ctx).db.conn, &f)
+            .await
+            .map_err(query_error)?;
+        Ok(ExemplarStage::ALL_STAGES
+            .iter()
+            .map(|s| StageCount {
+                stage: *s,
+                count: rows
+                    .iter()
+                    .find(|r| ExemplarStage::from_stored(&r.stage) == *s)
+                    .map_or(0, |r| r.count),
+            })
+            .collect())
     }
 
     /// The audit trail, newest first (administrators of the whole province only).

@@ -37,6 +37,9 @@ pub enum Action {
     SubmitReport,
     /// Approve or return a progress report; the unit is the reporting unit.
     ReviewReport,
+    /// Record, advance or replicate an exemplary model; the unit is its home unit (or,
+    /// for a replication, the unit taking it up).
+    ManageExemplar,
 }
 
 impl Role {
@@ -46,7 +49,11 @@ impl Role {
             Role::Admin => true,
             Role::Manager => matches!(
                 action,
-                Read | ManageCampaign | ManageParticipation | SubmitReport | ReviewReport
+                Read | ManageCampaign
+                    | ManageParticipation
+                    | SubmitReport
+                    | ReviewReport
+                    | ManageExemplar
             ),
             Role::Reporter => matches!(action, Read | SubmitReport),
             Role::Council | Role::Viewer => matches!(action, Read),

@@ -8,6 +8,7 @@ pub mod changes;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod exemplars;
 pub mod fields;
 pub mod milestones;
 pub mod org_units;

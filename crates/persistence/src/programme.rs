@@ -186,11 +186,29 @@ pub async fn current_value(
                 note: format!("{concrete} of {total} launched or closed campaigns have only concrete criteria."),
             })
         }
-        Some(computation::EXEMPLAR_UNIT_SHARE) | Some(computation::CENTRAL_HONOURED_EXEMPLARS) => Ok(CurrentValue {
+        Some(computation::EXEMPLAR_UNIT_SHARE) => {
+            let (qualified, total) = crate::exemplars::unit_share(db).await?;
+            if total == 0 {
+                return Ok(CurrentValue {
+                    value: None,
+                    as_of: Some(today),
+                    note: "There are no active units directly under the province yet.".into(),
+                });
+            }
+            let value = (Decimal::from(qualified) * Decimal::ONE_HUNDRED / Decimal::from(total)).round_dp(2);
+            Ok(CurrentValue {
+                value: Some(value),
+                as_of: Some(today),
+                note: format!(
+                    "{qualified} of {total} units directly under the province have a model nurtured or beyond and a replication."
+                ),
+            })
+        }
+        Some(computation::CENTRAL_HONOURED_EXEMPLARS) => Ok(CurrentValue {
             value: None,
             as_of: None,
-            note: "Not computed yet: this target is computed from exemplary models and commendations, which this \
-                   service does not record yet."
+            note: "Not computed yet: this target is computed from commendations, which this service does not \
+                   record yet."
                 .into(),
         }),
         _ => Ok(CurrentValue { value: None, as_of: None, note: "No computation is defined for this target.".into() }),

@@ -93,7 +93,7 @@ fn targets() -> Vec<TargetSeed> {
         TargetSeed {
             code: "T2-DIEN-HINH",
             title: "100% cơ quan, địa phương, đơn vị xây dựng, bồi dưỡng, nhân rộng điển hình tiên tiến",
-            description: "Percentage of agencies, localities and units that build, nurture and replicate an advanced exemplary model. Computed from exemplary models once they are recorded.",
+            description: "Percentage of the active units directly under the province (departments, wards, communes, special zones) that have, in their subtree, at least one exemplary model at stage NURTURED or beyond and at least one replication of one of their models in another unit. Computed live.",
             horizon: "2022–2025",
             period: p2025,
             comparator: Comparator::AtLeast,

@@ -6,6 +6,7 @@ mod apq;
 mod audit;
 mod auth;
 mod campaigns;
+mod exemplars;
 mod http;
 mod org_units;
 mod pagination;

@@ -3,6 +3,7 @@
 
 mod account;
 mod campaign;
+mod exemplar;
 mod org_unit;
 mod programme;
 mod report;
@@ -22,6 +23,7 @@ pub struct Mutation(
     account::AccountMutation,
     org_unit::OrgUnitMutation,
     campaign::CampaignMutation,
+    exemplar::ExemplarMutation,
     programme::ProgrammeMutation,
     report::ReportMutation,
 );

@@ -119,3 +119,22 @@ mirror!(
         Custom
     }
 );
+mirror!(
+    /// IDENTIFIED → NURTURED → RECOGNISED → REPLICATED, one step at a time.
+    ExemplarStage = thidua_domain::exemplar::ExemplarStage { Identified, Nurtured, Recognised, Replicated }
+);
+mirror!(
+    ExemplarKind = thidua_domain::exemplar::ExemplarKind {
+        Collective,
+        Individual
+    }
+);
+
+impl ExemplarStage {
+    pub const ALL_STAGES: [ExemplarStage; 4] = [
+        ExemplarStage::Identified,
+        ExemplarStage::Nurtured,
+        ExemplarStage::Recognised,
+        ExemplarStage::Replicated,
+    ];
+}

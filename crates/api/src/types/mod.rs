@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod campaign;
 pub mod enums;
+pub mod exemplar;
 pub mod field;
 pub mod milestone;
 pub mod node;

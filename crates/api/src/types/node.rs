@@ -29,6 +29,7 @@ pub enum Node {
     Target(Target),
     Field(Field),
     ProgressReport(ProgressReport),
+    Exemplar(super::exemplar::Exemplar),
 }
 
 /// Resolves a global ID. Programmes, targets and fields are public; the rest need a

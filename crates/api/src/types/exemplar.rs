@@ -1,0 +1,164 @@
+//! Exemplary models (điển hình tiên tiến).
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use thidua_persistence::entities::{exemplar, exemplar_stage_event, replication};
+use thidua_persistence::page::{KeyCursor, Page};
+
+use super::campaign::Campaign;
+use super::enums::{ExemplarKind, ExemplarStage};
+use super::field::Field;
+use super::org_unit::OrgUnit;
+use super::user::User;
+use super::{load_many, load_one};
+use crate::cursor;
+use crate::ids;
+use crate::loaders::{CampaignId, FieldId, ReplicationsOf, StageEventsOf, UnitId, UserId};
+
+#[derive(Clone)]
+pub struct Exemplar(pub exemplar::Model);
+
+pub type ExemplarConnection = Connection<String, Exemplar>;
+
+pub fn exemplar_connection(page: Page<exemplar::Model>) -> ExemplarConnection {
+    let mut conn = Connection::new(false, page.has_next);
+    conn.edges.extend(page.items.into_iter().map(|m| {
+        let c = cursor::encode(&KeyCursor {
+            value: String::new(),
+            id: m.id,
+        });
+        Edge::new(c, Exemplar(m))
+    }));
+    conn
+}
+
+/// How many models are at each stage.
+#[derive(SimpleObject)]
+pub struct StageCount {
+    pub stage: ExemplarStage,
+    pub count: i64,
+}
+
+/// An advanced exemplary model, collective or individual, built, nurtured, recognised and
+/// replicated in other units.
+#[Object]
+impl Exemplar {
+    pub async fn id(&self) -> ID {
+        ids::encode("Exemplar", self.0.id)
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn kind(&self) -> ExemplarKind {
+        ExemplarKind::from_stored(&self.0.kind)
+    }
+
+    async fn stage(&self) -> ExemplarStage {
+        ExemplarStage::from_stored(&self.0.stage)
+    }
+
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+
+    /// For an individual: a direct (front-line) worker (người lao động trực tiếp).
+    async fn is_direct_worker(&self) -> bool {
+        self.0.is_direct_worker
+    }
+
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    async fn home_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgUnit>> {
+        Ok(load_one(ctx, UnitId(self.0.home_unit_id))
+            .await?
+            .map(OrgUnit))
+    }
+
+    async fn field(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Field>> {
+        match self.0.field_id {
+            Some(f) => Ok(load_one(ctx, FieldId(f)).await?.map(Field)),
+            None => Ok(None),
+        }
+    }
+
+    async fn campaign(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Campaign>> {
+        match self.0.campaign_id {
+            Some(c) => Ok(load_one(ctx, CampaignId(c)).await?.map(Campaign)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every stage step, oldest first, with its date, who recorded it and (going back) why.
+    async fn stage_history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StageEvent>> {
+        Ok(load_many(ctx, StageEventsOf(self.0.id))
+            .await?
+            .into_iter()
+            .map(StageEvent)
+            .collect())
+    }
+
+    /// Units that took the model up.
+    async fn replications(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Replication>> {
+        Ok(load_many(ctx, ReplicationsOf(self.0.id))
+            .await?
+            .into_iter()
+            .map(Replication)
+            .collect())
+    }
+}
+
+pub struct StageEvent(pub exemplar_stage_event::Model);
+
+#[Object]
+impl StageEvent {
+    async fn from_stage(&self) -> Option<ExemplarStage> {
+        self.0.from_stage.as_deref().map(ExemplarStage::from_stored)
+    }
+
+    async fn to_stage(&self) -> ExemplarStage {
+        ExemplarStage::from_stored(&self.0.to_stage)
+    }
+
+    async fn on_date(&self) -> NaiveDate {
+        self.0.on_date
+    }
+
+    async fn reason(&self) -> Option<&str> {
+        self.0.reason.as_deref()
+    }
+
+    async fn by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        match self.0.by_user {
+            Some(u) => Ok(load_one(ctx, UserId(u)).await?.map(User)),
+            None => Ok(None),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Replication(pub replication::Model);
+
+/// The model taken up in another unit.
+#[Object]
+impl Replication {
+    async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgUnit>> {
+        Ok(load_one(ctx, UnitId(self.0.unit_id)).await?.map(OrgUnit))
+    }
+
+    async fn on_date(&self) -> NaiveDate {
+        self.0.on_date
+    }
+
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+}

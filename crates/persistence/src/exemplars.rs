@@ -1,0 +1,366 @@
+//! Exemplary models: recording, stage changes, replications, and the counts behind target 2.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, Func, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    QueryFilter, QueryOrder, QuerySelect, Set, Value,
+};
+use serde_json::json;
+use thidua_domain::access::{Action, Actor};
+use thidua_domain::exemplar::{self as rules, ExemplarKind, ExemplarStage};
+use thidua_domain::text::{LongText, Title};
+use thidua_domain::{FieldError, UserErrorCode};
+use uuid::Uuid;
+
+use crate::entities::{exemplar, exemplar_stage_event, org_unit, replication};
+use crate::error::{StoreError, is_unique_violation};
+use crate::page::{Page, PageRequest, subtree_pattern};
+use crate::{audit, org_units, raw};
+
+pub struct NewExemplar {
+    pub name: Title,
+    pub kind: ExemplarKind,
+    pub home_unit_id: Uuid,
+    pub field_id: Option<Uuid>,
+    pub campaign_id: Option<Uuid>,
+    pub description: Option<LongText>,
+    pub is_direct_worker: bool,
+    pub identified_on: NaiveDate,
+}
+
+fn unknown(field: &str, what: &str) -> StoreError {
+    StoreError::Invalid(FieldError::new(
+        field,
+        UserErrorCode::UnknownReference,
+        format!("no {what} has this id"),
+    ))
+}
+
+async fn stage_event(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    exemplar_id: Uuid,
+    from: Option<ExemplarStage>,
+    to: ExemplarStage,
+    on: NaiveDate,
+    reason: Option<String>,
+) -> Result<(), StoreError> {
+    exemplar_stage_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        exemplar_id: Set(exemplar_id),
+        from_stage: Set(from.map(|s| s.as_str().to_owned())),
+        to_stage: Set(to.as_str().to_owned()),
+        on_date: Set(on),
+        reason: Set(reason),
+        by_user: Set(actor.user_id),
+        at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    input: NewExemplar,
+) -> Result<exemplar::Model, StoreError> {
+    let unit = org_units::by_id(db, input.home_unit_id)
+        .await
+        .map_err(|_| unknown("homeUnitId", "unit"))?;
+    actor.authorize(Action::ManageExemplar, &unit.path)?;
+    if let Some(f) = input.field_id {
+        crate::fields::by_ids(db, &[f])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| unknown("fieldId", "field"))?;
+    }
+    if let Some(c) = input.campaign_id {
+        crate::campaigns::by_ids(db, &[c])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| unknown("campaignId", "campaign"))?;
+    }
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let saved = exemplar::ActiveModel {
+        id: Set(id),
+        name: Set(input.name.into_inner()),
+        kind: Set(input.kind.as_str().to_owned()),
+        home_unit_id: Set(unit.id),
+        field_id: Set(input.field_id),
+        campaign_id: Set(input.campaign_id),
+        description: Set(input.description.map(LongText::into_inner)),
+        is_direct_worker: Set(input.kind == ExemplarKind::Individual && input.is_direct_worker),
+        stage: Set(ExemplarStage::Identified.as_str().to_owned()),
+        version: Set(1),
+        created_by: Set(actor.user_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    stage_event(
+        db,
+        actor,
+        id,
+        None,
+        ExemplarStage::Identified,
+        input.identified_on,
+        None,
+    )
+    .await?;
+    audit::record(
+        db,
+        actor,
+        "Exemplar",
+        id,
+        "create",
+        json!({"name": saved.name, "unit": unit.code}),
+    )
+    .await?;
+    Ok(saved)
+}
+
+pub async fn change_stage(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    to: ExemplarStage,
+    on: NaiveDate,
+    reason: Option<String>,
+) -> Result<exemplar::Model, StoreError> {
+    let e = exemplar::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("exemplar"))?;
+    let unit = org_units::by_id(db, e.home_unit_id).await?;
+    actor.authorize(Action::ManageExemplar, &unit.path)?;
+    let from = ExemplarStage::parse(&e.stage).unwrap_or(ExemplarStage::Identified);
+    rules::check_stage_change(from, to, reason.as_deref())?;
+    let res = exemplar::Entity::update_many()
+        .col_expr(exemplar::Column::Stage, Expr::val(to.as_str()))
+        .col_expr(exemplar::Column::Version, Expr::val(e.version + 1))
+        .col_expr(exemplar::Column::UpdatedAt, Expr::val(Utc::now()))
+        .filter(exemplar::Column::Id.eq(id))
+        .filter(exemplar::Column::Version.eq(e.version))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(StoreError::Conflict(
+            "the model changed meanwhile; reload it".into(),
+        ));
+    }
+    stage_event(db, actor, id, Some(from), to, on, reason.clone()).await?;
+    audit::record(
+        db,
+        actor,
+        "Exemplar",
+        id,
+        "stage",
+        json!({"from": from.as_str(), "to": to.as_str(), "reason": reason}),
+    )
+    .await?;
+    exemplar::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("exemplar"))
+}
+
+pub async fn replicate(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    unit_id: Uuid,
+    on: NaiveDate,
+    note: Option<String>,
+) -> Result<replication::Model, StoreError> {
+    let e = exemplar::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("exemplar"))?;
+    let target = org_units::by_id(db, unit_id)
+        .await
+        .map_err(|_| unknown("unitId", "unit"))?;
+    actor.authorize(Action::ManageExemplar, &target.path)?;
+    rules::check_replication(e.home_unit_id, target.id)?;
+    let saved = replication::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        exemplar_id: Set(id),
+        unit_id: Set(target.id),
+        on_date: Set(on),
+        note: Set(note),
+        created_by: Set(actor.user_id),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map_err(|err| {
+        if is_unique_violation(&err) {
+            StoreError::Invalid(FieldError::new(
+                "unitId",
+                UserErrorCode::Duplicate,
+                "this unit already replicates the model",
+            ))
+        } else {
+            err.into()
+        }
+    })?;
+    audit::record(
+        db,
+        actor,
+        "Exemplar",
+        id,
+        "replicate",
+        json!({"unit": target.code}),
+    )
+    .await?;
+    Ok(saved)
+}
+
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<exemplar::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(exemplar::Entity::find()
+        .filter(exemplar::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?)
+}
+
+pub async fn events_by_exemplar_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<exemplar_stage_event::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(exemplar_stage_event::Entity::find()
+        .filter(exemplar_stage_event::Column::ExemplarId.is_in(ids.to_vec()))
+        .order_by_asc(exemplar_stage_event::Column::At)
+        .order_by_asc(exemplar_stage_event::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn replications_by_exemplar_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<replication::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(replication::Entity::find()
+        .filter(replication::Column::ExemplarId.is_in(ids.to_vec()))
+        .order_by_asc(replication::Column::OnDate)
+        .all(db)
+        .await?)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ExemplarFilter {
+    /// Models whose home unit lies in this subtree.
+    pub subtree_path: Option<String>,
+    pub field_id: Option<Uuid>,
+    pub stage: Option<ExemplarStage>,
+}
+
+fn condition(f: &ExemplarFilter, with_stage: bool) -> Condition {
+    let mut c = Condition::all();
+    if let Some(p) = &f.subtree_path {
+        let units = Query::select()
+            .column(org_unit::Column::Id)
+            .from(org_unit::Entity)
+            .and_where(org_unit::Column::Path.like(subtree_pattern(p)))
+            .to_owned();
+        c = c.add(exemplar::Column::HomeUnitId.in_subquery(units));
+    }
+    if let Some(fid) = f.field_id {
+        c = c.add(exemplar::Column::FieldId.eq(fid));
+    }
+    if let (true, Some(s)) = (with_stage, f.stage) {
+        c = c.add(exemplar::Column::Stage.eq(s.as_str()));
+    }
+    c
+}
+
+/// Newest first (ids are UUID v7).
+pub async fn list(
+    db: &impl ConnectionTrait,
+    f: &ExemplarFilter,
+    page: &PageRequest,
+) -> Result<Page<exemplar::Model>, StoreError> {
+    let mut q = exemplar::Entity::find().filter(condition(f, true));
+    if let Some(after) = &page.after {
+        q = q.filter(exemplar::Column::Id.lt(after.id));
+    }
+    let rows = q
+        .order_by_desc(exemplar::Column::Id)
+        .limit(page.first + 1)
+        .all(db)
+        .await?;
+    Ok(Page::from_overfetch(rows, page.first))
+}
+
+#[derive(Debug, FromQueryResult)]
+pub struct StageCount {
+    pub stage: String,
+    pub count: i64,
+}
+
+/// Models per stage for the filter (ignoring its stage), counted in SQL.
+pub async fn counts_by_stage(
+    db: &impl ConnectionTrait,
+    f: &ExemplarFilter,
+) -> Result<Vec<StageCount>, StoreError> {
+    let stmt = Query::select()
+        .column(exemplar::Column::Stage)
+        .expr_as(
+            Func::count(Expr::col(exemplar::Column::Id)),
+            sea_orm::sea_query::Alias::new("count"),
+        )
+        .from(exemplar::Entity)
+        .cond_where(condition(f, false))
+        .group_by_col(exemplar::Column::Stage)
+        .to_owned();
+    Ok(
+        StageCount::find_by_statement(db.get_database_backend().build(&stmt))
+            .all(db)
+            .await?,
+    )
+}
+
+#[derive(Debug, FromQueryResult)]
+struct ShareRow {
+    total: i64,
+    qualified: Option<i64>,
+}
+
+/// Target 2, computed in SQL: of the active units directly under the province, how many
+/// have (in their subtree) at least one model nurtured or beyond, and at least one of
+/// their models replicated in another unit. Returns (qualified, total).
+pub async fn unit_share(db: &impl ConnectionTrait) -> Result<(i64, i64), StoreError> {
+    let sql = "SELECT COUNT(*) AS total, SUM(CASE WHEN \
+          EXISTS (SELECT 1 FROM exemplars e JOIN org_units h ON h.id = e.home_unit_id \
+                  WHERE h.path LIKE u.path || '%' AND e.stage IN (?, ?, ?)) \
+          AND EXISTS (SELECT 1 FROM replications r JOIN exemplars e2 ON e2.id = r.exemplar_id \
+                  JOIN org_units h2 ON h2.id = e2.home_unit_id WHERE h2.path LIKE u.path || '%') \
+        THEN 1 ELSE 0 END) AS qualified \
+        FROM org_units u WHERE u.depth = 1 AND u.is_active = ?";
+    let values: Vec<Value> = vec![
+        ExemplarStage::Nurtured.as_str().into(),
+        ExemplarStage::Recognised.as_str().into(),
+        ExemplarStage::Replicated.as_str().into(),
+        true.into(),
+    ];
+    let row = ShareRow::find_by_statement(raw::stmt(db.get_database_backend(), sql, values))
+        .one(db)
+        .await?;
+    Ok(row.map_or((0, 0), |r| (r.qualified.unwrap_or(0), r.total)))
+}
