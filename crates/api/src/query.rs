@@ -18,6 +18,7 @@ use crate::types::campaign::{Campaign, CampaignConnection, campaign_connection};
 use crate::types::enums::{CampaignStatus, ExemplarStage, OrgUnitKind};
 use crate::types::exemplar::{ExemplarConnection, StageCount, exemplar_connection};
 use crate::types::field::Field;
+use crate::types::leaderboard::LeaderboardEntry;
 use crate::types::load_one;
 use crate::types::node::{self, Node};
 use crate::types::org_unit::{OrgUnit, OrgUnitConnection, unit_connection};
@@ -455,6 +456,88 @@ impl Query {
             next_token: encode_token(next),
             has_more: more,
         })
+    }
+
+    /// Ranks the units registered for a campaign by their latest approved report whose
+    /// period lies in [periodStart, periodEnd]: each criterion is scored against its target
+    /// (direction-aware, capped at 100 %), weighted, and summed to 0–100; ties share a rank.
+    async fn leaderboard(
+        &self,
+        ctx: &Context<'_>,
+        campaign_id: ID,
+        period_start: NaiveDate,
+        period_end: NaiveDate,
+    ) -> async_graphql::Result<Vec<LeaderboardEntry>> {
+        use thidua_domain::scoring::{ScoredCriterion, rank, score};
+        reader(ctx)?;
+        let cid = ids::decode("Campaign", &campaign_id)?;
+        if period_end < period_start {
+            return Err(crate::error::bad_input("the period ends before it starts"));
+        }
+        let db = &state(ctx).db.conn;
+        let criteria = crate::types::load_many(ctx, crate::loaders::CriteriaOf(cid)).await?;
+        let scored: Vec<ScoredCriterion> = criteria
+            .iter()
+            .map(|c| {
+                let spec = crate::types::campaign::spec(c);
+                ScoredCriterion {
+                    measure: spec.measure,
+                    direction: spec.direction,
+                    target: c.target_value.unwrap_or_default(),
+                    weight: c.weight,
+                }
+            })
+            .collect();
+        let values = thidua_persistence::leaderboard::latest_approved_values(
+            db,
+            cid,
+            period_start,
+            period_end,
+        )
+        .await
+        .map_err(query_error)?;
+        let by_key: std::collections::HashMap<(uuid::Uuid, uuid::Uuid), rust_decimal::Decimal> =
+            values
+                .into_iter()
+                .map(|v| ((v.unit_id, v.criterion_id), v.value))
+                .collect();
+        let units = thidua_persistence::leaderboard::registered_units(db, cid)
+            .await
+            .map_err(query_error)?;
+        let unit_rows = crate::context::loader(ctx)
+            .load_many(units.iter().copied().map(UnitId))
+            .await
+            .map_err(|e| crate::error::internal(&e))?;
+        let rows = units
+            .iter()
+            .filter_map(|u| unit_rows.get(&UnitId(*u)).cloned())
+            .map(|unit| {
+                let actuals: Vec<Option<rust_decimal::Decimal>> = criteria
+                    .iter()
+                    .map(|c| by_key.get(&(unit.id, c.id)).map(|v| v.round_dp(4)))
+                    .collect();
+                let (total, parts) = score(&scored, &actuals);
+                (total, unit.code.clone(), (unit, parts))
+            })
+            .collect();
+        Ok(rank(rows)
+            .into_iter()
+            .map(|(rank, score, _, (unit, parts))| LeaderboardEntry {
+                rank,
+                score,
+                unit,
+                breakdown: criteria
+                    .iter()
+                    .zip(parts)
+                    .map(|(c, p)| crate::types::leaderboard::CriterionScore {
+                        criterion: crate::types::campaign::Criterion(c.clone()),
+                        actual: p.actual.map(|a| a.normalize()),
+                        achievement: p.achievement.normalize(),
+                        points: p.points.normalize(),
+                    })
+                    .collect(),
+            })
+            .collect())
     }
 
     /// Exemplary models, newest first.

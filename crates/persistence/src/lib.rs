@@ -10,6 +10,7 @@ pub mod entities;
 pub mod error;
 pub mod exemplars;
 pub mod fields;
+pub mod leaderboard;
 pub mod milestones;
 pub mod org_units;
 pub mod page;

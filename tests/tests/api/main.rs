@@ -8,6 +8,7 @@ mod auth;
 mod campaigns;
 mod exemplars;
 mod http;
+mod leaderboard;
 mod org_units;
 mod pagination;
 mod permissions;

@@ -5,6 +5,7 @@ pub mod campaign;
 pub mod enums;
 pub mod exemplar;
 pub mod field;
+pub mod leaderboard;
 pub mod milestone;
 pub mod node;
 pub mod org_unit;
