@@ -54,8 +54,14 @@ pub fn postgres_url() -> Option<String> {
 
 /// What to remove when the test ends (also on panic).
 enum Scratch {
+    /// SQLite: the directory holds the database file and the data directory.
     Dir(PathBuf),
-    PgDatabase { admin_url: String, name: String },
+    PgDatabase {
+        admin_url: String,
+        name: String,
+        /// The data directory (evidence files).
+        data_dir: PathBuf,
+    },
 }
 
 pub struct TestApp {
@@ -65,6 +71,9 @@ pub struct TestApp {
     pub backend: Backend,
     /// The database this server uses (what `spawn_app_sharing` points another server at).
     pub database_url: String,
+    /// The server's data directory (`THIDUA_DATA_DIR`): evidence files go under
+    /// `evidence/`. Shared with servers made by `spawn_app_sharing`.
+    pub data_dir: PathBuf,
     handle: actix_web::dev::ServerHandle,
     scratch: Option<Scratch>,
 }
@@ -81,9 +90,13 @@ fn replace_db_name(url: &str, name: &str) -> String {
     }
 }
 
+/// Settings for a test server on `database_url`, with a fresh data directory under the
+/// system temp directory (created on first use; `spawn_app` points it at a directory
+/// it removes afterwards).
 pub fn test_settings(database_url: String) -> Settings {
     let mut s = Settings::from_env();
     s.database_url = database_url;
+    s.data_dir = fresh_temp_dir("thidua-test-data");
     s.port = 0;
     s.host = "127.0.0.1".into();
     s.workers = 2;
@@ -92,6 +105,10 @@ pub fn test_settings(database_url: String) -> Settings {
     s.admin_password = Some(ADMIN_PASSWORD.into());
     s.shutdown_timeout_secs = 1;
     s
+}
+
+fn fresh_temp_dir(prefix: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::new_v4().simple()))
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
@@ -107,12 +124,12 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
         );
     }
     let id = uuid::Uuid::new_v4().simple().to_string();
-    let (url, scratch) = match backend {
+    let (url, data_dir, scratch) = match backend {
         Backend::Sqlite => {
             let dir = std::env::temp_dir().join(format!("thidua-test-{id}"));
             std::fs::create_dir_all(&dir).unwrap();
             let url = format!("sqlite://{}?mode=rwc", dir.join("thidua.db").display());
-            (url, Scratch::Dir(dir))
+            (url, dir.clone(), Scratch::Dir(dir))
         }
         Backend::Postgres => {
             let admin_url = postgres_url().expect("THIDUA_TEST_POSTGRES_URL");
@@ -125,24 +142,35 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
                 .await
                 .unwrap();
             admin.close().await.ok();
+            let data_dir = std::env::temp_dir().join(format!("thidua-test-data-{id}"));
+            std::fs::create_dir_all(&data_dir).unwrap();
             (
                 replace_db_name(&admin_url, &name),
-                Scratch::PgDatabase { admin_url, name },
+                data_dir.clone(),
+                Scratch::PgDatabase {
+                    admin_url,
+                    name,
+                    data_dir,
+                },
             )
         }
     };
-    start(backend, url, Some(scratch), tweak).await
+    start(backend, url, data_dir, Some(scratch), tweak).await
 }
 
-/// Starts a server on `url` (already created); `scratch` is what its drop removes.
+/// Starts a server on `url` (already created) keeping its files in `data_dir`; `scratch`
+/// is what its drop removes.
 async fn start(
     backend: Backend,
     url: String,
+    data_dir: PathBuf,
     scratch: Option<Scratch>,
     tweak: impl FnOnce(&mut Settings),
 ) -> TestApp {
     let mut settings = test_settings(url.clone());
+    settings.data_dir = data_dir;
     tweak(&mut settings);
+    let data_dir = settings.data_dir.clone();
     let app = Application::build(settings).await.expect("build app");
     let port = app.port();
     let db = app.db();
@@ -154,19 +182,27 @@ async fn start(
         db,
         backend,
         database_url: url,
+        data_dir,
         handle: server_handle,
         scratch,
     }
 }
 
-/// Another server (another replica) on the same database as `app`. It does not own the
-/// database: dropping it stops only its server; `app` still cleans up. Drop it first.
+/// Another server (another replica) on the same database and data directory as `app`.
+/// It owns neither: dropping it stops only its server; `app` still cleans up. Drop it first.
 pub async fn spawn_app_sharing(app: &TestApp) -> TestApp {
     spawn_app_sharing_with(app, |_| {}).await
 }
 
 pub async fn spawn_app_sharing_with(app: &TestApp, tweak: impl FnOnce(&mut Settings)) -> TestApp {
-    start(app.backend, app.database_url.clone(), None, tweak).await
+    start(
+        app.backend,
+        app.database_url.clone(),
+        app.data_dir.clone(),
+        None,
+        tweak,
+    )
+    .await
 }
 
 impl Drop for TestApp {
@@ -177,7 +213,12 @@ impl Drop for TestApp {
             Some(Scratch::Dir(dir)) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
-            Some(Scratch::PgDatabase { admin_url, name }) => {
+            Some(Scratch::PgDatabase {
+                admin_url,
+                name,
+                data_dir,
+            }) => {
+                let _ = std::fs::remove_dir_all(data_dir);
                 // Drop runs inside the test's runtime; use a thread with its own runtime.
                 let _ = std::thread::spawn(move || {
                     let rt = tokio::runtime::Builder::new_current_thread()

@@ -4,6 +4,7 @@ use async_graphql::Context;
 use async_graphql::dataloader::DataLoader;
 use thidua_domain::access::{Action, Actor};
 use thidua_persistence::Database;
+use thidua_persistence::blobs::BlobStore;
 
 use crate::auth::TokenKeys;
 use crate::error::{forbidden, unauthenticated};
@@ -15,6 +16,10 @@ pub struct ApiState {
     pub db: Database,
     pub tokens: TokenKeys,
     pub limits: crate::Limits,
+    /// Where evidence files are kept (content-addressed by sha256).
+    pub blobs: std::sync::Arc<dyn BlobStore>,
+    /// Largest evidence file accepted, in bytes.
+    pub max_upload_bytes: usize,
 }
 
 /// The caller of one request, as the HTTP layer established it.

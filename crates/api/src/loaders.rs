@@ -179,6 +179,12 @@ grouped!(
     reports::revisions_by_report_ids,
     |r| Some(r.report_id)
 );
+grouped!(
+    AttachmentsOf,
+    thidua_persistence::entities::attachment::Model,
+    thidua_persistence::evidence::by_report_ids,
+    |r| Some(r.report_id)
+);
 
 /// The latest report a user submitted for a campaign (home screen).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -234,4 +240,11 @@ grouped!(
     replication::Model,
     exemplars::replications_by_exemplar_ids,
     |r| Some(r.exemplar_id)
+);
+
+grouped!(
+    MembersOf,
+    thidua_persistence::entities::cluster_member::Model,
+    thidua_persistence::clusters::members_of,
+    |r| Some(r.cluster_id)
 );

@@ -439,17 +439,12 @@ impl Query {
                 .await
                 .map_err(query_error)?;
         // Within a page only the latest change of each object matters.
-        let mut latest: Vec<_> = Vec::with_capacity(rows.len());
-        for r in rows.into_iter().rev() {
-            if !latest
-                .iter()
-                .any(|l: &thidua_persistence::entities::change_entry::Model| {
-                    l.entity == r.entity && l.entity_id == r.entity_id
-                })
-            {
-                latest.push(r);
-            }
-        }
+        let mut seen = std::collections::HashSet::new();
+        let mut latest: Vec<_> = rows
+            .into_iter()
+            .rev()
+            .filter(|r| seen.insert((r.entity.clone(), r.entity_id)))
+            .collect();
         latest.reverse();
         Ok(ChangeFeed {
             changes: latest.into_iter().map(Change).collect(),
@@ -467,6 +462,7 @@ impl Query {
         campaign_id: ID,
         period_start: NaiveDate,
         period_end: NaiveDate,
+        #[graphql(desc = "Only the units of this cluster or bloc.")] cluster_id: Option<ID>,
     ) -> async_graphql::Result<Vec<LeaderboardEntry>> {
         use thidua_domain::scoring::{ScoredCriterion, rank, score};
         reader(ctx)?;
@@ -501,9 +497,17 @@ impl Query {
                 .into_iter()
                 .map(|v| ((v.unit_id, v.criterion_id), v.value))
                 .collect();
-        let units = thidua_persistence::leaderboard::registered_units(db, cid)
+        let mut units = thidua_persistence::leaderboard::registered_units(db, cid)
             .await
             .map_err(query_error)?;
+        if let Some(cl) = &cluster_id {
+            let members = crate::types::load_many(
+                ctx,
+                crate::loaders::MembersOf(ids::decode("Cluster", cl)?),
+            )
+            .await?;
+            units.retain(|u| members.iter().any(|m| m.unit_id == *u));
+        }
         let unit_rows = crate::context::loader(ctx)
             .load_many(units.iter().copied().map(UnitId))
             .await
@@ -537,6 +541,21 @@ impl Query {
                     })
                     .collect(),
             })
+            .collect())
+    }
+
+    /// Emulation clusters and blocs.
+    async fn clusters(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<crate::types::cluster::Cluster>> {
+        reader(ctx)?;
+        let rows = thidua_persistence::clusters::all(&state(ctx).db.conn)
+            .await
+            .map_err(query_error)?;
+        Ok(rows
+            .into_iter()
+            .map(crate::types::cluster::Cluster)
             .collect())
     }
 

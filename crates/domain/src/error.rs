@@ -77,6 +77,9 @@ pub enum UserErrorCode {
     // Exemplary models.
     StageSkipped,
     SelfReplication,
+    // Evidence files.
+    UnsupportedFileType,
+    FileTooLarge,
 }
 
 impl UserErrorCode {
@@ -117,6 +120,8 @@ impl UserErrorCode {
             Self::TooMany => "TOO_MANY",
             Self::StageSkipped => "STAGE_SKIPPED",
             Self::SelfReplication => "SELF_REPLICATION",
+            Self::UnsupportedFileType => "UNSUPPORTED_FILE_TYPE",
+            Self::FileTooLarge => "FILE_TOO_LARGE",
         }
     }
 }

@@ -35,6 +35,7 @@ pub mod access;
 pub mod campaign;
 pub mod criterion;
 pub mod error;
+pub mod evidence;
 pub mod exemplar;
 pub mod milestone;
 pub mod org_unit;

@@ -25,6 +25,14 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// Cụm thi đua groups units by place; khối thi đua by sector.
+    ClusterKind {
+        Cluster => "CLUSTER",
+        Bloc => "BLOC",
+    }
+);
+
 /// Path of a unit given its parent's path.
 pub fn child_path(parent_path: Option<&str>, id: Uuid) -> String {
     match parent_path {

@@ -39,6 +39,14 @@ impl Database {
                     .foreign_keys(true)
                     .create_if_missing(true)
             });
+        if opts.url.starts_with("sqlite") {
+            // Opening a connection sets `journal_mode=WAL`, which fails at once with "database
+            // is locked" if another connection is writing. So SQLite gets a fixed pool, opened
+            // before any request arrives and never recycled.
+            co.min_connections(opts.max_connections)
+                .idle_timeout(None)
+                .max_lifetime(None);
+        }
         let mut conn = sea_orm::Database::connect(co).await?;
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();
@@ -89,15 +97,34 @@ impl Database {
     /// IMMEDIATE`), so concurrent writers wait for each other (busy timeout) instead of
     /// failing when a read turns into a write; PostgreSQL ignores the mode.
     pub async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
-        self.conn
-            .begin_with_options(TransactionOptions {
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                ..TransactionOptions::default()
-            })
-            .await
+        let started = std::time::Instant::now();
+        let mut attempt: u64 = 0;
+        loop {
+            let res = self
+                .conn
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..TransactionOptions::default()
+                })
+                .await;
+            match res {
+                // SQLite can refuse `BEGIN IMMEDIATE` with "database is locked" at once while
+                // another writer holds the lock; taking the lock again shortly is safe.
+                Err(e) if is_locked(&e) && started.elapsed() < Duration::from_secs(10) => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(2 + (attempt * 3).min(50))).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     pub async fn close(self) {
         let _ = self.conn.close().await;
     }
+}
+
+fn is_locked(e: &DbErr) -> bool {
+    let m = e.to_string();
+    m.contains("database is locked") || m.contains("(code: 5)")
 }

@@ -3,11 +3,14 @@
 //! through the domain, and writes.
 
 pub mod audit;
+pub mod blobs;
 pub mod campaigns;
 pub mod changes;
+pub mod clusters;
 pub mod db;
 pub mod entities;
 pub mod error;
+pub mod evidence;
 pub mod exemplars;
 pub mod fields;
 pub mod leaderboard;

@@ -87,6 +87,10 @@ impl Server {
             .env("THIDUA_JWT_SECRET", JWT_SECRET)
             .env("THIDUA_LOG", "warn")
             .env("THIDUA_SHUTDOWN_TIMEOUT_SECS", "2");
+        // The one setting passed through: to compare DataLoader batching delays.
+        if let Ok(delay) = std::env::var("THIDUA_DATALOADER_DELAY_US") {
+            cmd.env("THIDUA_DATALOADER_DELAY_US", delay);
+        }
         let spawned = Instant::now();
         let mut server = Self {
             child: cmd.spawn().expect("spawning the thidua binary"),

@@ -176,6 +176,18 @@ pub struct Settings {
         default_value_t = 2_000_000
     )]
     pub max_body_bytes: usize,
+    /// Largest evidence file accepted, in bytes (default 10 MiB). A multipart request may
+    /// be this much larger than `max_body_bytes`.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_MAX_UPLOAD_BYTES",
+        default_value_t = 10_485_760
+    )]
+    pub max_upload_bytes: usize,
+    /// Directory of the files the server keeps; evidence goes under `evidence/`.
+    #[arg(long, global = true, env = "THIDUA_DATA_DIR", default_value = "./data")]
+    pub data_dir: std::path::PathBuf,
     /// Most operations in one batched request; 0 refuses batches.
     #[arg(long, global = true, env = "THIDUA_MAX_BATCH", default_value_t = 10)]
     pub max_batch: usize,
@@ -272,6 +284,17 @@ impl Settings {
         Duration::from_secs(self.token_ttl_minutes.clamp(1, 24 * 60) * 60)
     }
 
+    /// The largest multipart request: one file at the upload limit plus as much as a JSON
+    /// request may carry (the `operations` and `map` parts and the multipart framing).
+    pub fn multipart_body_bytes(&self) -> usize {
+        self.max_upload_bytes.saturating_add(self.max_body_bytes)
+    }
+
+    /// Where evidence files are kept: `<data_dir>/evidence`.
+    pub fn evidence_dir(&self) -> std::path::PathBuf {
+        self.data_dir.join("evidence")
+    }
+
     pub fn limits(&self) -> thidua_api::Limits {
         thidua_api::Limits {
             depth: self.limit_depth,
@@ -328,6 +351,31 @@ mod tests {
         let cli = Cli::parse_from(["thidua", "seed", "--demo", "--port", "9001"]);
         assert_eq!(cli.settings.port, 9001);
         assert!(matches!(cli.command, Some(Command::Seed { demo: true })));
+    }
+
+    #[test]
+    fn upload_limit_and_data_dir_have_defaults_and_flags() {
+        let s = Cli::parse_from(["thidua"]).settings;
+        assert_eq!(s.max_upload_bytes, 10 * 1024 * 1024);
+        assert_eq!(s.data_dir, std::path::PathBuf::from("./data"));
+        assert_eq!(
+            s.evidence_dir(),
+            std::path::PathBuf::from("./data").join("evidence")
+        );
+        assert_eq!(s.multipart_body_bytes(), 10_485_760 + 2_000_000);
+        let s = Cli::parse_from([
+            "thidua",
+            "--max-upload-bytes",
+            "1000",
+            "--data-dir",
+            "/srv/thidua",
+        ])
+        .settings;
+        assert_eq!(s.max_upload_bytes, 1000);
+        assert_eq!(
+            s.evidence_dir(),
+            std::path::PathBuf::from("/srv/thidua/evidence")
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use anyhow::Context as _;
 use sea_orm::TransactionTrait;
 use thidua_api::auth::TokenKeys;
 use thidua_api::{ApiState, AppSchema, Limits, build_schema};
+use thidua_persistence::blobs::{BlobStore, DiskStore};
 use thidua_persistence::{Database, DbOptions, seed};
 use tracing::Instrument;
 use uuid::Uuid;
@@ -35,6 +36,12 @@ pub struct AppState {
     pub max_batch: usize,
     pub graphiql: bool,
     pub dataloader_delay: Duration,
+    /// Largest JSON (non-multipart) request body.
+    pub max_body_bytes: usize,
+    /// Largest evidence file.
+    pub max_upload_bytes: usize,
+    /// Largest multipart request body: a file at the limit plus room for the rest.
+    pub multipart_body_bytes: usize,
     /// Automatic persisted queries and trusted documents (strict mode).
     pub persisted: PersistedQueries,
 }
@@ -130,10 +137,13 @@ impl Application {
             settings.token_ttl(),
         );
         let limits = settings.limits();
+        let blobs: Arc<dyn BlobStore> = Arc::new(DiskStore::new(settings.evidence_dir()));
         let api = ApiState {
             db: db.clone(),
             tokens,
             limits,
+            blobs,
+            max_upload_bytes: settings.max_upload_bytes,
         };
         let state = web::Data::new(AppState {
             db: db.clone(),
@@ -144,6 +154,9 @@ impl Application {
             max_batch: settings.max_batch,
             graphiql: settings.graphiql,
             dataloader_delay: Duration::from_micros(settings.dataloader_delay_us),
+            max_body_bytes: settings.max_body_bytes,
+            max_upload_bytes: settings.max_upload_bytes,
+            multipart_body_bytes: settings.multipart_body_bytes(),
             persisted: PersistedQueries::new(settings.trusted_documents_only),
         });
         let state = Arc::new(state);
@@ -177,6 +190,10 @@ impl Application {
                 })
                 .route("/graphql", web::post().to(routes::graphql::graphql))
                 .route("/graphql", web::get().to(routes::graphql::graphql))
+                .route(
+                    "/evidence/{attachment_id}",
+                    web::get().to(routes::evidence::download),
+                )
                 .route("/healthz", web::get().to(routes::health::healthz))
                 .route("/readyz", web::get().to(routes::health::readyz))
                 .route("/metrics", web::get().to(routes::health::metrics))

@@ -113,6 +113,37 @@ async fn leaderboard_matches_the_hand_worked_example(backend: Backend) {
     assert_eq!(rows[1]["breakdown"][2]["achievement"], "0.5");
     assert_eq!(rows[1]["breakdown"][0]["actual"], "99");
 
+    // Scoped to a cluster of B and C: B ranks first.
+    let cl = app
+        .ok(Some(&admin), "mutation { createCluster(input: {code: \"CUM-1\", name: \"Cụm thi đua số 1\", kind: CLUSTER}) { cluster { id } userErrors { code } } }", json!({}))
+        .await;
+    let cl = cl["createCluster"]["cluster"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let set = app
+        .ok(
+            Some(&admin),
+            "mutation($i: SetClusterMembersInput!) { setClusterMembers(input: $i) { cluster { members { code } } userErrors { code } } }",
+            json!({"i": {"id": cl, "unitIds": [units[1], units[2]]}}),
+        )
+        .await;
+    assert_eq!(
+        set["setClusterMembers"]["cluster"]["members"],
+        json!([{"code": "LB-B"}, {"code": "LB-C"}])
+    );
+    let scoped = app
+        .ok(
+            Some(&admin),
+            "query($c: ID!, $k: ID) { leaderboard(campaignId: $c, periodStart: \"2025-01-01\", periodEnd: \"2025-03-31\", clusterId: $k) { rank unit { code } } }",
+            json!({"c": campaign, "k": cl}),
+        )
+        .await;
+    assert_eq!(
+        scoped["leaderboard"],
+        json!([{"rank": 1, "unit": {"code": "LB-B"}}, {"rank": 2, "unit": {"code": "LB-C"}}])
+    );
+
     // A period without approved reports ranks everyone at 0, by code.
     let empty = app
         .ok(Some(&admin), "query($c: ID!) { leaderboard(campaignId: $c, periodStart: \"2025-06-01\", periodEnd: \"2025-06-30\") { rank score unit { code } } }", json!({"c": campaign}))

@@ -3,13 +3,15 @@
 
 mod account;
 mod campaign;
+mod cluster;
+mod evidence;
 mod exemplar;
 mod org_unit;
 mod programme;
 mod report;
 
 use async_graphql::{Context, ID, MergedObject};
-use sea_orm::{DatabaseTransaction, TransactionTrait as _};
+use sea_orm::DatabaseTransaction;
 use thidua_domain::{FieldError, UserErrorCode};
 use thidua_persistence::StoreError;
 use uuid::Uuid;
@@ -23,6 +25,8 @@ pub struct Mutation(
     account::AccountMutation,
     org_unit::OrgUnitMutation,
     campaign::CampaignMutation,
+    cluster::ClusterMutation,
+    evidence::EvidenceMutation,
     exemplar::ExemplarMutation,
     programme::ProgrammeMutation,
     report::ReportMutation,
@@ -62,8 +66,7 @@ pub(crate) use payload;
 pub async fn begin(ctx: &Context<'_>) -> Result<DatabaseTransaction, Failure> {
     state(ctx)
         .db
-        .conn
-        .begin()
+        .begin_write()
         .await
         .map_err(|e| Failure::Request(internal(&e)))
 }

@@ -138,3 +138,7 @@ impl ExemplarStage {
         ExemplarStage::Replicated,
     ];
 }
+mirror!(
+    /// CLUSTER (cụm thi đua, by place) or BLOC (khối thi đua, by sector).
+    ClusterKind = thidua_domain::org_unit::ClusterKind { Cluster, Bloc }
+);

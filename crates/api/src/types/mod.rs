@@ -1,7 +1,9 @@
 //! GraphQL object types, one module per domain concept.
 
+pub mod attachment;
 pub mod audit;
 pub mod campaign;
+pub mod cluster;
 pub mod enums;
 pub mod exemplar;
 pub mod field;

@@ -5,13 +5,16 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use thidua_persistence::entities::{progress_report, report_revision, report_value};
 
+use super::attachment::Attachment;
 use super::campaign::{Campaign, Criterion};
 use super::enums::{PeriodKind, ReportStatus};
 use super::org_unit::OrgUnit;
 use super::user::User;
 use super::{load_many, load_one, measured};
 use crate::ids;
-use crate::loaders::{CampaignId, CriterionId, RevisionsOf, UnitId, UserId, ValuesOfReport};
+use crate::loaders::{
+    AttachmentsOf, CampaignId, CriterionId, RevisionsOf, UnitId, UserId, ValuesOfReport,
+};
 
 #[derive(Clone)]
 pub struct ProgressReport(pub progress_report::Model);
@@ -129,6 +132,15 @@ impl ProgressReport {
             .await?
             .into_iter()
             .map(ReportRevision)
+            .collect())
+    }
+
+    /// Evidence files (photos, PDF documents), oldest first; see `attachEvidence`.
+    async fn attachments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Attachment>> {
+        Ok(load_many(ctx, AttachmentsOf(self.0.id))
+            .await?
+            .into_iter()
+            .map(Attachment)
             .collect())
     }
 }

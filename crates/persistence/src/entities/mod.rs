@@ -5,6 +5,8 @@ pub mod audit_entry;
 pub mod campaign;
 pub mod campaign_field;
 pub mod change_entry;
+pub mod cluster;
+pub mod cluster_member;
 pub mod criterion;
 pub mod exemplar;
 pub mod exemplar_stage_event;

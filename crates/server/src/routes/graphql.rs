@@ -7,12 +7,14 @@ use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use async_graphql::http::{GraphiQLSource, MultipartOptions};
-use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError};
-use thidua_api::{Caller, RequestCtx, limits};
-use thidua_domain::ErrorCode;
-use thidua_domain::access::Actor;
-use thidua_persistence::users;
+use async_graphql::{
+    BatchRequest, BatchResponse, ParseRequestError, Request, Response, ServerError,
+};
+use futures_util::FutureExt as _;
+use thidua_api::{RequestCtx, limits};
+use thidua_domain::{ErrorCode, UserErrorCode};
 
+use super::{caller, error_body};
 use crate::apq::{self, ApqError, Resolved};
 use crate::startup::{AppState, RequestId};
 
@@ -25,10 +27,6 @@ fn accepts(headers: &HeaderMap, mime: &str) -> bool {
         .is_some_and(|a| a.contains(mime))
 }
 
-fn error_body(code: &str, message: &str) -> serde_json::Value {
-    serde_json::json!({"errors": [{"message": message, "extensions": {"code": code}}]})
-}
-
 fn json_response(status: StatusCode, gql_mime: bool, body: &serde_json::Value) -> HttpResponse {
     let ct = if gql_mime {
         GRAPHQL_RESPONSE
@@ -38,6 +36,74 @@ fn json_response(status: StatusCode, gql_mime: bool, body: &serde_json::Value) -
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, format!("{ct}; charset=utf-8")))
         .body(body.to_string())
+}
+
+/// Most files one multipart request may carry (each within the upload limit; the body
+/// limit bounds them together).
+const MAX_FILES_PER_REQUEST: usize = 10;
+
+/// How async-graphql marks a variable filled from a multipart file part.
+const UPLOAD_MARKER: &str = "#__graphql_file__:";
+
+fn is_multipart(ct: Option<&str>) -> bool {
+    ct.is_some_and(|ct| {
+        ct.trim_start()
+            .to_ascii_lowercase()
+            .starts_with("multipart/")
+    })
+}
+
+/// Reads the body, refusing (413) one over `limit` bytes, from `Content-Length` before
+/// reading anything when the client sends it.
+async fn read_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+    gql_mime: bool,
+    too_large: &serde_json::Value,
+) -> Result<web::Bytes, HttpResponse> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
+        return Err(json_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            gql_mime,
+            too_large,
+        ));
+    }
+    match payload.to_bytes_limited(limit).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(e)) => Err(json_response(
+            StatusCode::BAD_REQUEST,
+            gql_mime,
+            &error_body(
+                "BAD_USER_INPUT",
+                &format!("the request body could not be read: {e}"),
+            ),
+        )),
+        Err(_) => Err(json_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            gql_mime,
+            too_large,
+        )),
+    }
+}
+
+/// True when every upload marker in `v` names one of the request's `uploads` files.
+/// async-graphql panics on a marker that does not, so a client must not be able to send one.
+fn upload_markers_ok(v: &async_graphql::Value, uploads: usize) -> bool {
+    use async_graphql::Value;
+    match v {
+        Value::String(s) => s
+            .strip_prefix(UPLOAD_MARKER)
+            .is_none_or(|n| n.parse::<usize>().is_ok_and(|i| i < uploads)),
+        Value::List(items) => items.iter().all(|i| upload_markers_ok(i, uploads)),
+        Value::Object(fields) => fields.values().all(|i| upload_markers_ok(i, uploads)),
+        _ => true,
+    }
 }
 
 /// Content types a plain HTML form (or `fetch` without preflight) can send cross-site.
@@ -106,39 +172,6 @@ fn error_codes(resp: &Response) -> Vec<String> {
         .collect()
 }
 
-async fn caller(
-    req: &HttpRequest,
-    app: &AppState,
-    request_id: &str,
-) -> Result<Caller, HttpResponse> {
-    let Some(h) = req.headers().get(header::AUTHORIZATION) else {
-        return Ok(Caller::Anonymous);
-    };
-    let Some(token) = h.to_str().ok().and_then(|s| s.strip_prefix("Bearer ")) else {
-        return Ok(Caller::InvalidToken);
-    };
-    let Ok(subject) = app.api.tokens.verify(token.trim()) else {
-        return Ok(Caller::InvalidToken);
-    };
-    match users::grants_of(&app.db.conn, subject.user_id).await {
-        Ok(None) => Ok(Caller::InvalidToken),
-        Ok(Some(grants)) => Ok(Caller::User(Actor {
-            user_id: Some(subject.user_id),
-            label: subject.username,
-            grants,
-            request_id: request_id.to_owned(),
-        })),
-        Err(e) => {
-            tracing::error!(error = %e, "loading grants failed");
-            Err(json_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                false,
-                &error_body("INTERNAL", "the database is unavailable"),
-            ))
-        }
-    }
-}
-
 enum Prepared {
     Ready(Box<Request>),
     Refused(Box<Response>),
@@ -148,6 +181,15 @@ enum Prepared {
 /// Checks one operation against the limits before it may execute.
 fn prepare(app: &AppState, mut r: Request, is_get: bool) -> Prepared {
     let limits = &app.limits;
+    let uploads = r.uploads.len();
+    if r.query.contains(UPLOAD_MARKER)
+        || !r.variables.values().all(|v| upload_markers_ok(v, uploads))
+    {
+        return Prepared::Refused(Box::new(refused(
+            ErrorCode::BadUserInput,
+            "an Upload value is a file part of a multipart request (its variable set to null and named in `map`)",
+        )));
+    }
     if limits::count_tokens(&r.query, limits.tokens) > limits.tokens {
         return Prepared::Refused(Box::new(refused(
             ErrorCode::QueryTooComplex,
@@ -184,7 +226,11 @@ fn prepare(app: &AppState, mut r: Request, is_get: bool) -> Prepared {
     Prepared::Ready(Box::new(r))
 }
 
-pub async fn graphql(req: HttpRequest, body: web::Bytes, app: web::Data<AppState>) -> HttpResponse {
+pub async fn graphql(
+    req: HttpRequest,
+    payload: web::Payload,
+    app: web::Data<AppState>,
+) -> HttpResponse {
     let started = Instant::now();
     let gql_mime = accepts(req.headers(), GRAPHQL_RESPONSE);
     let request_id = req
@@ -230,8 +276,48 @@ pub async fn graphql(req: HttpRequest, body: web::Bytes, app: web::Data<AppState
                 ),
             );
         }
-        async_graphql::http::receive_batch_body(ct, body.as_ref(), MultipartOptions::default())
+        // Only a multipart request may carry a file: it alone gets the larger limit.
+        let file_too_large = error_body(
+            UserErrorCode::FileTooLarge.as_str(),
+            &format!(
+                "a file may be at most {} bytes (and a request at most {} bytes)",
+                app.max_upload_bytes, app.multipart_body_bytes
+            ),
+        );
+        let body = if is_multipart(ct.as_deref()) {
+            read_body(
+                &req,
+                payload,
+                app.multipart_body_bytes,
+                gql_mime,
+                &file_too_large,
+            )
             .await
+        } else {
+            let too_large = error_body(
+                "BAD_USER_INPUT",
+                &format!(
+                    "the request body is larger than {} bytes",
+                    app.max_body_bytes
+                ),
+            );
+            read_body(&req, payload, app.max_body_bytes, gql_mime, &too_large).await
+        };
+        let body = match body {
+            Ok(b) => b,
+            Err(resp) => return resp,
+        };
+        // `max_num_files` only feeds async-graphql's whole-stream limit (file size ×
+        // count); the count itself is checked below.
+        let opts = MultipartOptions::default()
+            .max_file_size(app.max_upload_bytes)
+            .max_num_files(MAX_FILES_PER_REQUEST);
+        match async_graphql::http::receive_batch_body(ct, body.as_ref(), opts).await {
+            Err(ParseRequestError::PayloadTooLarge) => {
+                return json_response(StatusCode::PAYLOAD_TOO_LARGE, gql_mime, &file_too_large);
+            }
+            other => other,
+        }
     };
     let batch = match batch {
         Ok(b) => b,
@@ -243,6 +329,20 @@ pub async fn graphql(req: HttpRequest, body: web::Bytes, app: web::Data<AppState
             );
         }
     };
+    let files = match &batch {
+        BatchRequest::Single(r) => r.uploads.len(),
+        BatchRequest::Batch(v) => v.iter().map(|r| r.uploads.len()).sum(),
+    };
+    if files > MAX_FILES_PER_REQUEST {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            gql_mime,
+            &error_body(
+                "BAD_USER_INPUT",
+                &format!("a request may carry at most {MAX_FILES_PER_REQUEST} files"),
+            ),
+        );
+    }
     let was_batch = matches!(batch, BatchRequest::Batch(_));
     let requests = match batch {
         BatchRequest::Single(r) => vec![r],
@@ -325,7 +425,16 @@ pub async fn graphql(req: HttpRequest, body: web::Bytes, app: web::Data<AppState
                     caller: caller.clone(),
                     request_id: request_id.clone(),
                 };
-                let resp = app.schema.execute(r.data(ctx).data(loader)).await;
+                // A panic inside execution (async-graphql has a few on hostile input)
+                // answers INTERNAL instead of taking the worker down.
+                let resp =
+                    std::panic::AssertUnwindSafe(app.schema.execute(r.data(ctx).data(loader)))
+                        .catch_unwind()
+                        .await
+                        .unwrap_or_else(|_| {
+                            tracing::error!("a GraphQL execution panicked");
+                            refused(ErrorCode::Internal, "internal error; it has been logged")
+                        });
                 let executed = !(resp.data == async_graphql::Value::Null
                     && resp.errors.iter().all(|e| e.path.is_empty()));
                 if executed {

@@ -1,4 +1,63 @@
-//! HTTP routes.
+//! HTTP routes, and what more than one of them needs: who is calling, and small JSON
+//! error bodies.
 
+pub mod evidence;
 pub mod graphql;
 pub mod health;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use thidua_api::Caller;
+use thidua_domain::access::Actor;
+use thidua_persistence::users;
+
+use crate::startup::AppState;
+
+/// `{"errors": [{"message": …, "extensions": {"code": …}}]}`, the shape of GraphQL errors.
+pub fn error_body(code: &str, message: &str) -> serde_json::Value {
+    serde_json::json!({"errors": [{"message": message, "extensions": {"code": code}}]})
+}
+
+/// An `application/json` error answer with [`error_body`].
+pub fn json_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "application/json; charset=utf-8"))
+        .body(error_body(code, message).to_string())
+}
+
+/// The caller, from `Authorization: Bearer <token>`: anonymous without the header, an
+/// invalid token when it does not verify or its user is gone, else the user with their
+/// grants as they are now. Fails (503) only when the grants cannot be loaded.
+pub async fn caller(
+    req: &HttpRequest,
+    app: &AppState,
+    request_id: &str,
+) -> Result<Caller, HttpResponse> {
+    let Some(h) = req.headers().get(header::AUTHORIZATION) else {
+        return Ok(Caller::Anonymous);
+    };
+    let Some(token) = h.to_str().ok().and_then(|s| s.strip_prefix("Bearer ")) else {
+        return Ok(Caller::InvalidToken);
+    };
+    let Ok(subject) = app.api.tokens.verify(token.trim()) else {
+        return Ok(Caller::InvalidToken);
+    };
+    match users::grants_of(&app.db.conn, subject.user_id).await {
+        Ok(None) => Ok(Caller::InvalidToken),
+        Ok(Some(grants)) => Ok(Caller::User(Actor {
+            user_id: Some(subject.user_id),
+            label: subject.username,
+            grants,
+            request_id: request_id.to_owned(),
+        })),
+        Err(e) => {
+            tracing::error!(error = %e, "loading grants failed");
+            Err(json_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "INTERNAL",
+                "the database is unavailable",
+            ))
+        }
+    }
+}

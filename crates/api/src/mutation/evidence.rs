@@ -1,0 +1,110 @@
+//! Evidence for progress reports: photos and PDF documents uploaded with the GraphQL
+//! multipart request spec.
+
+use std::io::Read as _;
+
+use async_graphql::{Context, ID, InputObject, Object, Upload};
+use thidua_domain::evidence::{self as rules, EvidenceType};
+use thidua_domain::{FieldError, UserErrorCode};
+use thidua_persistence::evidence::{self, NewAttachment};
+
+use super::{finish, input_id, payload};
+use crate::context::{actor, state};
+use crate::error::{Failure, bad_input, internal};
+use crate::types::attachment::Attachment;
+
+#[derive(Default)]
+pub struct EvidenceMutation;
+
+#[derive(InputObject)]
+pub struct AttachEvidenceInput {
+    /// The report the file is evidence for.
+    pub report_id: ID,
+    /// The file, as a part of a `multipart/form-data` request (GraphQL multipart request
+    /// spec). A JPEG, PNG or WebP image or a PDF document, judged by its content.
+    pub file: Upload,
+}
+
+payload!(AttachmentPayload, attachment: Attachment);
+
+/// Reads the upload, refusing (without keeping anything) one over `cap` bytes or of a
+/// type other than the accepted ones.
+fn read_checked(
+    ctx: &Context<'_>,
+    file: &Upload,
+    cap: usize,
+) -> Result<(Vec<u8>, EvidenceType, String), Failure> {
+    let upload = file
+        .value(ctx)
+        .map_err(|_| Failure::Request(bad_input("the file part of the request is missing")))?;
+    let name = upload.filename.clone();
+    let limit = u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1);
+    let mut bytes = Vec::new();
+    upload
+        .into_read()
+        .take(limit)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Failure::Request(internal(&e)))?;
+    if bytes.len() > cap {
+        return Err(FieldError::new(
+            "file",
+            UserErrorCode::FileTooLarge,
+            format!("a file may be at most {cap} bytes"),
+        )
+        .into());
+    }
+    let kind = rules::sniff(&bytes).ok_or_else(|| {
+        FieldError::new(
+            "file",
+            UserErrorCode::UnsupportedFileType,
+            "only JPEG, PNG or WebP images and PDF documents are accepted",
+        )
+    })?;
+    Ok((bytes, kind, name))
+}
+
+#[Object]
+impl EvidenceMutation {
+    /// Attaches a photo (JPEG, PNG, WebP) or a PDF document to a report, as a
+    /// `multipart/form-data` request with an `Apollo-Require-Preflight: true` header.
+    /// The type is judged by the file's bytes: anything else is UNSUPPORTED_FILE_TYPE.
+    /// Files over the server's limit (default 10 MiB) are refused before they reach
+    /// this mutation (HTTP 413, FILE_TOO_LARGE). The report's submitter, and whoever may
+    /// submit reports for its unit, may attach; approved reports are locked (LOCKED).
+    /// Sending the same file again for the same report returns the attachment already there.
+    async fn attach_evidence(
+        &self,
+        ctx: &Context<'_>,
+        input: AttachEvidenceInput,
+    ) -> async_graphql::Result<AttachmentPayload> {
+        let a = actor(ctx)?;
+        let st = state(ctx);
+        let res = async {
+            let report_id = input_id("ProgressReport", &input.report_id, "reportId")?;
+            let (bytes, kind, name) = read_checked(ctx, &input.file, st.max_upload_bytes)?;
+            // Hashing megabytes is CPU work: keep it off the async workers.
+            let (bytes, sha256) = tokio::task::spawn_blocking(move || {
+                let sha = rules::sha256_hex(&bytes);
+                (bytes, sha)
+            })
+            .await
+            .map_err(|e| Failure::Request(internal(&e)))?;
+            let new = NewAttachment {
+                report_id,
+                sha256,
+                size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+                content_type: kind.mime().to_owned(),
+                file_name: rules::sanitize_file_name(&name, kind),
+            };
+            let txn = st
+                .db
+                .begin_write()
+                .await
+                .map_err(|e| Failure::Request(internal(&e)))?;
+            let r = evidence::attach(&txn, a, st.blobs.as_ref(), new, bytes).await;
+            finish(txn, r).await.map(|(_, m)| Attachment(m))
+        }
+        .await;
+        AttachmentPayload::from_result(res)
+    }
+}

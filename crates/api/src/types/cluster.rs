@@ -1,0 +1,55 @@
+//! Emulation clusters and blocs.
+
+use async_graphql::{Context, ID, Object};
+use thidua_persistence::entities::cluster;
+
+use super::enums::ClusterKind;
+use super::load_many;
+use super::org_unit::OrgUnit;
+use crate::context::loader;
+use crate::error::internal;
+use crate::ids;
+use crate::loaders::{MembersOf, UnitId};
+
+#[derive(Clone)]
+pub struct Cluster(pub cluster::Model);
+
+/// A cụm (by place) or khối (by sector) thi đua: units that compete with each other; a
+/// leaderboard can be scoped to one.
+#[Object]
+impl Cluster {
+    async fn id(&self) -> ID {
+        ids::encode("Cluster", self.0.id)
+    }
+
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn kind(&self) -> ClusterKind {
+        ClusterKind::from_stored(&self.0.kind)
+    }
+
+    async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrgUnit>> {
+        let ids: Vec<UnitId> = load_many(ctx, MembersOf(self.0.id))
+            .await?
+            .into_iter()
+            .map(|m| UnitId(m.unit_id))
+            .collect();
+        let units = loader(ctx)
+            .load_many(ids.iter().copied())
+            .await
+            .map_err(|e| internal(&e))?;
+        let mut out: Vec<OrgUnit> = ids
+            .iter()
+            .filter_map(|k| units.get(k).cloned())
+            .map(OrgUnit)
+            .collect();
+        out.sort_by(|a, b| a.0.code.cmp(&b.0.code));
+        Ok(out)
+    }
+}

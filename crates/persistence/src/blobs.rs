@@ -1,0 +1,169 @@
+//! Content-addressed storage of evidence files: bytes kept under their sha256, so the same
+//! file is stored once however often it is sent. [`BlobStore`] is the seam an object
+//! store can later replace [`DiskStore`] behind.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use async_trait::async_trait;
+use thidua_domain::evidence::is_sha256_hex;
+
+/// Where evidence bytes live, keyed by the lower-case hex sha256 of their content.
+#[async_trait]
+pub trait BlobStore: Send + Sync + std::fmt::Debug {
+    /// Stores `bytes` under `sha256` (which the caller computed from them). Idempotent:
+    /// a blob already present is left as it is.
+    async fn put(&self, sha256: &str, bytes: Vec<u8>) -> io::Result<()>;
+    /// The bytes under `sha256`, or `None` if there are none.
+    async fn get(&self, sha256: &str) -> io::Result<Option<Vec<u8>>>;
+    async fn exists(&self, sha256: &str) -> io::Result<bool>;
+}
+
+/// Blobs as files: `<root>/<first two hex digits>/<sha256>`. A blob is written to a
+/// temporary file in its final directory and then renamed into place, so a reader never
+/// sees a partial file and a crash leaves at most a stray `.tmp-*` file.
+#[derive(Debug, Clone)]
+pub struct DiskStore {
+    root: PathBuf,
+}
+
+impl DiskStore {
+    /// A store under `root` (created, with its subdirectories, on the first write).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The file of a blob; refuses anything that is not a sha256, so a key can never
+    /// name a path outside the store.
+    pub fn path_of(&self, sha256: &str) -> io::Result<PathBuf> {
+        if !is_sha256_hex(sha256) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "a blob key is a lower-case hex sha256",
+            ));
+        }
+        Ok(self.root.join(&sha256[..2]).join(sha256))
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| io::Error::other(format!("blob task failed: {e}")))?
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write as _;
+    if path.is_file() {
+        return Ok(());
+    }
+    let dir = path
+        .parent()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "a blob path has a parent"))?;
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(".tmp-{}", uuid::Uuid::new_v4().simple()));
+    let written = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        // Concurrent writers of the same blob write the same bytes: whichever rename
+        // lands last replaces an identical file.
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written?;
+    // Make the rename itself durable (best effort: not every platform can sync a directory).
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl BlobStore for DiskStore {
+    async fn put(&self, sha256: &str, bytes: Vec<u8>) -> io::Result<()> {
+        let path = self.path_of(sha256)?;
+        blocking(move || write_atomically(&path, &bytes)).await
+    }
+
+    async fn get(&self, sha256: &str) -> io::Result<Option<Vec<u8>>> {
+        let path = self.path_of(sha256)?;
+        blocking(move || match std::fs::read(&path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        })
+        .await
+    }
+
+    async fn exists(&self, sha256: &str) -> io::Result<bool> {
+        let path = self.path_of(sha256)?;
+        blocking(move || Ok(path.is_file())).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use thidua_domain::evidence::sha256_hex;
+
+    fn temp_store() -> DiskStore {
+        let dir = std::env::temp_dir().join(format!("thidua-blobs-{}", uuid::Uuid::new_v4()));
+        DiskStore::new(dir)
+    }
+
+    fn files_under(dir: &Path) -> Vec<PathBuf> {
+        let mut out = vec![];
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    out.extend(files_under(&p));
+                } else {
+                    out.push(p);
+                }
+            }
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn stores_once_under_the_hash_and_reads_back() {
+        let store = temp_store();
+        let bytes = b"\xFF\xD8\xFF\xE0 a tiny jpeg".to_vec();
+        let sha = sha256_hex(&bytes);
+        assert!(!store.exists(&sha).await.unwrap());
+        assert_eq!(store.get(&sha).await.unwrap(), None);
+        store.put(&sha, bytes.clone()).await.unwrap();
+        store.put(&sha, bytes.clone()).await.unwrap();
+        assert!(store.exists(&sha).await.unwrap());
+        assert_eq!(store.get(&sha).await.unwrap(), Some(bytes));
+        let files = files_under(store.root());
+        assert_eq!(files, vec![store.root().join(&sha[..2]).join(&sha)]);
+        std::fs::remove_dir_all(store.root()).unwrap();
+    }
+
+    #[tokio::test]
+    async fn refuses_keys_that_are_not_hashes() {
+        let store = temp_store();
+        for key in ["../../etc/passwd", "", "ab", &"A".repeat(64)] {
+            assert!(store.put(key, vec![1]).await.is_err(), "{key}");
+            assert!(store.get(key).await.is_err(), "{key}");
+        }
+        assert!(files_under(store.root()).is_empty());
+    }
+}

@@ -1,0 +1,131 @@
+//! Emulation clusters (cụm, by place) and blocs (khối, by sector).
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use serde_json::json;
+use thidua_domain::access::{Action, Actor};
+use thidua_domain::text::{Code, Title};
+use thidua_domain::{FieldError, UserErrorCode};
+use uuid::Uuid;
+
+use crate::entities::{cluster, cluster_member};
+use crate::error::{StoreError, is_unique_violation};
+use crate::{audit, org_units};
+
+/// Clusters group units across the tree, so they are managed by administrators of every root.
+async fn authorize(db: &impl ConnectionTrait, actor: &Actor) -> Result<(), StoreError> {
+    for r in org_units::roots(db).await? {
+        actor.authorize(Action::ManageOrgUnit, &r.path)?;
+    }
+    Ok(())
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    code: Code,
+    name: Title,
+    kind: &str,
+) -> Result<cluster::Model, StoreError> {
+    authorize(db, actor).await?;
+    let id = Uuid::now_v7();
+    let saved = cluster::ActiveModel {
+        id: Set(id),
+        code: Set(code.into_inner()),
+        name: Set(name.into_inner()),
+        kind: Set(kind.to_owned()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Invalid(FieldError::new(
+                "code",
+                UserErrorCode::Duplicate,
+                "another cluster uses this code",
+            ))
+        } else {
+            e.into()
+        }
+    })?;
+    audit::record(
+        db,
+        actor,
+        "Cluster",
+        id,
+        "create",
+        json!({"code": saved.code}),
+    )
+    .await?;
+    Ok(saved)
+}
+
+/// Replaces the members of a cluster.
+pub async fn set_members(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    unit_ids: &[Uuid],
+) -> Result<cluster::Model, StoreError> {
+    authorize(db, actor).await?;
+    let c = cluster::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("cluster"))?;
+    let mut ids = unit_ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    if org_units::by_ids(db, &ids).await?.len() != ids.len() {
+        return Err(FieldError::new(
+            "unitIds",
+            UserErrorCode::UnknownReference,
+            "one or more units do not exist",
+        )
+        .into());
+    }
+    cluster_member::Entity::delete_many()
+        .filter(cluster_member::Column::ClusterId.eq(id))
+        .exec(db)
+        .await?;
+    if !ids.is_empty() {
+        cluster_member::Entity::insert_many(ids.iter().map(|u| cluster_member::ActiveModel {
+            cluster_id: Set(id),
+            unit_id: Set(*u),
+        }))
+        .exec(db)
+        .await?;
+    }
+    audit::record(
+        db,
+        actor,
+        "Cluster",
+        id,
+        "set_members",
+        json!({"members": ids.len()}),
+    )
+    .await?;
+    Ok(c)
+}
+
+pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<cluster::Model>, StoreError> {
+    Ok(cluster::Entity::find()
+        .order_by_asc(cluster::Column::Code)
+        .all(db)
+        .await?)
+}
+
+pub async fn members_of(
+    db: &impl ConnectionTrait,
+    cluster_ids: &[Uuid],
+) -> Result<Vec<cluster_member::Model>, StoreError> {
+    if cluster_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(cluster_member::Entity::find()
+        .filter(cluster_member::Column::ClusterId.is_in(cluster_ids.to_vec()))
+        .all(db)
+        .await?)
+}

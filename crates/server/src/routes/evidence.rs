@@ -1,0 +1,99 @@
+//! `GET /evidence/{attachment_id}`: an evidence file, to whoever may read its report.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use thidua_api::Caller;
+use thidua_domain::evidence::{content_disposition, sniff};
+use thidua_persistence::evidence;
+use uuid::Uuid;
+
+use super::{caller, json_error};
+use crate::startup::{AppState, RequestId};
+
+fn not_found() -> HttpResponse {
+    json_error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such evidence file")
+}
+
+fn internal() -> HttpResponse {
+    json_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL",
+        "internal error; it has been logged",
+    )
+}
+
+/// Answers the file's bytes with its sniffed type, as a download (`Content-Disposition:
+/// attachment`), never to be sniffed or cached by the browser. No or a bad token: 401;
+/// a caller who may not read the report: 403; an unknown id: 404.
+pub async fn download(
+    req: HttpRequest,
+    id: web::Path<String>,
+    app: web::Data<AppState>,
+) -> HttpResponse {
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let actor = match caller(&req, &app, &request_id).await {
+        Ok(Caller::User(a)) => a,
+        Ok(Caller::Anonymous | Caller::InvalidToken) => {
+            let mut resp = json_error(
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHENTICATED",
+                "sign in first: send a valid access token as `Authorization: Bearer …`",
+            );
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+            return resp;
+        }
+        Err(resp) => return resp,
+    };
+    let Ok(id) = Uuid::parse_str(id.trim()) else {
+        return not_found();
+    };
+    let found = match evidence::for_download(&app.db.conn, id).await {
+        Ok(Some(f)) => f,
+        Ok(None) => return not_found(),
+        Err(e) => {
+            tracing::error!(error = %e, "loading an attachment failed");
+            return internal();
+        }
+    };
+    if !actor.may_read_report(&found.unit_path, found.submitted_by) {
+        return json_error(
+            StatusCode::FORBIDDEN,
+            "FORBIDDEN",
+            "your roles do not allow reading this report's evidence",
+        );
+    }
+    let a = found.attachment;
+    let bytes = match app.api.blobs.get(&a.sha256).await {
+        Ok(Some(b)) => b,
+        Ok(None) => {
+            tracing::error!(attachment = %a.id, sha256 = %a.sha256, "an evidence file is missing from the store");
+            return not_found();
+        }
+        Err(e) => {
+            tracing::error!(error = %e, attachment = %a.id, "reading an evidence file failed");
+            return internal();
+        }
+    };
+    let content_type = sniff(&bytes).map_or("application/octet-stream", |k| k.mime());
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            content_disposition(&a.file_name),
+        ))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "private, max-age=0"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; sandbox",
+        ))
+        .body(bytes)
+}

@@ -1,0 +1,582 @@
+//! Evidence files for progress reports: multipart uploads (GraphQL multipart request spec),
+//! type judged by content, size cap, who may attach and download, stored once.
+
+use std::path::{Path, PathBuf};
+
+use reqwest::header::{CONTENT_TYPE, HeaderMap};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+use thidua_persistence::entities::{attachment, audit_entry};
+use thidua_tests::{Answer, Backend, TestApp, both, spawn_app, spawn_app_with};
+use uuid::Uuid;
+
+use crate::reports::{Field, field, submit};
+
+both!(
+    a_file_over_the_cap_is_refused_and_nothing_is_stored,
+    the_cap_is_configurable_and_a_file_at_the_cap_is_accepted,
+    an_executable_named_jpg_is_refused,
+    only_those_who_may_report_for_the_unit_may_attach,
+    the_same_file_sent_twice_is_stored_once,
+    downloads_are_for_readers_of_the_report,
+    a_multipart_upload_without_the_preflight_header_is_refused,
+    an_approved_report_is_locked,
+    file_names_are_kept_safe_and_typed_by_content,
+    upload_markers_outside_multipart_are_refused
+);
+
+const ATTACH: &str = "mutation($i: AttachEvidenceInput!) { attachEvidence(input: $i) { \
+    attachment { id fileName contentType sizeBytes sha256 createdAt downloadUrl } \
+    userErrors { field code message } } }";
+
+/// A tiny JPEG as far as any sniffer can tell (SOI, APP0/JFIF header, EOI).
+fn tiny_jpeg() -> Vec<u8> {
+    let mut b = vec![
+        0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, b'J', b'F', b'I', b'F', 0x00, 0x01, 0x01, 0x00, 0x00,
+        0x01, 0x00, 0x01, 0x00, 0x00,
+    ];
+    b.extend_from_slice(b"bang chung thi dua");
+    b.extend_from_slice(&[0xFF, 0xD9]);
+    b
+}
+
+fn tiny_png() -> Vec<u8> {
+    let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    b.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 1, 8, 6, 0, 0, 0]);
+    b
+}
+
+/// A `multipart/form-data` body following the GraphQL multipart request spec: the
+/// `operations` part, the `map` part naming `variables.i.file`, and the file as part "0".
+fn multipart(
+    report_id: &str,
+    file_name: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> (String, Vec<u8>) {
+    let boundary = format!("----thidua-{}", Uuid::new_v4().simple());
+    let operations = json!({
+        "query": ATTACH,
+        "variables": {"i": {"reportId": report_id, "file": null}},
+    });
+    let map = json!({"0": ["variables.i.file"]});
+    let mut body = Vec::with_capacity(bytes.len() + 1024);
+    let part = |body: &mut Vec<u8>, headers: &str, content: &[u8]| {
+        body.extend_from_slice(format!("--{boundary}\r\n{headers}\r\n\r\n").as_bytes());
+        body.extend_from_slice(content);
+        body.extend_from_slice(b"\r\n");
+    };
+    part(
+        &mut body,
+        "Content-Disposition: form-data; name=\"operations\"\r\nContent-Type: application/json",
+        operations.to_string().as_bytes(),
+    );
+    part(
+        &mut body,
+        "Content-Disposition: form-data; name=\"map\"\r\nContent-Type: application/json",
+        map.to_string().as_bytes(),
+    );
+    part(
+        &mut body,
+        &format!(
+            "Content-Disposition: form-data; name=\"0\"; filename=\"{file_name}\"\r\nContent-Type: {content_type}"
+        ),
+        bytes,
+    );
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (boundary, body)
+}
+
+struct Upload<'a> {
+    token: Option<&'a str>,
+    report: &'a str,
+    file_name: &'a str,
+    content_type: &'a str,
+    bytes: &'a [u8],
+    preflight: bool,
+}
+
+impl<'a> Upload<'a> {
+    fn new(token: &'a str, report: &'a str, bytes: &'a [u8]) -> Self {
+        Self {
+            token: Some(token),
+            report,
+            file_name: "anh-hien-truong.jpg",
+            content_type: "image/jpeg",
+            bytes,
+            preflight: true,
+        }
+    }
+
+    async fn send(&self, app: &TestApp) -> Answer {
+        let (boundary, body) =
+            multipart(self.report, self.file_name, self.content_type, self.bytes);
+        let mut req = app
+            .client
+            .post(app.url("/graphql"))
+            .header(
+                CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body);
+        if self.preflight {
+            req = req.header("Apollo-Require-Preflight", "true");
+        }
+        if let Some(t) = self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.expect("upload request");
+        let status = resp.status().as_u16();
+        let request_id = resp
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        Answer {
+            status,
+            request_id,
+            body,
+        }
+    }
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// Every file the server keeps as evidence (temporary files included).
+fn evidence_files(app: &TestApp) -> Vec<PathBuf> {
+    files_under(&app.data_dir.join("evidence"))
+}
+
+async fn attachment_rows(app: &TestApp) -> u64 {
+    attachment::Entity::find()
+        .count(&app.db.conn)
+        .await
+        .unwrap()
+}
+
+/// The field fixture and one report of ward A by its reporter; returns the report's id.
+async fn field_with_report(app: &TestApp) -> (Field, String) {
+    let f = field(app).await;
+    let p = submit(
+        app,
+        &f.reporter,
+        vec![f.report(Uuid::now_v7(), &f.ward_a, 1)],
+    )
+    .await;
+    let id = p["results"][0]["report"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("submit: {p}"))
+        .to_owned();
+    (f, id)
+}
+
+fn attached(a: &Answer) -> &Value {
+    &a.body["data"]["attachEvidence"]["attachment"]
+}
+
+async fn a_file_over_the_cap_is_refused_and_nothing_is_stored(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (f, report) = field_with_report(&app).await;
+    let mut big = tiny_jpeg();
+    big.resize(10 * 1024 * 1024 + 1, 0xAB);
+    let a = Upload::new(&f.reporter, &report, &big).send(&app).await;
+    assert_eq!(a.status, 413, "{}", a.body);
+    assert_eq!(a.error_code(), Some("FILE_TOO_LARGE"), "{}", a.body);
+    let message = a.body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("10485760"), "{message}");
+    assert!(
+        evidence_files(&app).is_empty(),
+        "{:?}",
+        evidence_files(&app)
+    );
+    assert_eq!(attachment_rows(&app).await, 0);
+
+    // The server is fine afterwards, and a small file still goes through.
+    let ok = Upload::new(&f.reporter, &report, &tiny_jpeg())
+        .send(&app)
+        .await;
+    assert!(attached(&ok).is_object(), "{}", ok.body);
+}
+
+async fn the_cap_is_configurable_and_a_file_at_the_cap_is_accepted(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.max_upload_bytes = 4096).await;
+    let (f, report) = field_with_report(&app).await;
+    let mut at_cap = tiny_jpeg();
+    at_cap.resize(4096, 0x11);
+    let a = Upload::new(&f.reporter, &report, &at_cap).send(&app).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(attached(&a)["sizeBytes"], 4096, "{}", a.body);
+
+    let mut over = tiny_jpeg();
+    over.resize(4097, 0x22);
+    let a = Upload::new(&f.reporter, &report, &over).send(&app).await;
+    assert_eq!(a.status, 413, "{}", a.body);
+    assert_eq!(a.error_code(), Some("FILE_TOO_LARGE"), "{}", a.body);
+    assert_eq!(evidence_files(&app).len(), 1);
+    assert_eq!(attachment_rows(&app).await, 1);
+
+    // JSON requests keep the general body limit, whatever the upload limit is.
+    let app = spawn_app_with(backend, |s| s.max_body_bytes = 2_000).await;
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({"query": "{ fields { name } }", "variables": {"pad": "x".repeat(3_000)}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 413);
+}
+
+async fn an_executable_named_jpg_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (f, report) = field_with_report(&app).await;
+    let mut elf = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0\x3e\0".to_vec();
+    elf.resize(4096, 0);
+    let mut u = Upload::new(&f.reporter, &report, &elf);
+    u.file_name = "anh.jpg";
+    u.content_type = "image/jpeg";
+    let a = u.send(&app).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(attached(&a).is_null(), "{}", a.body);
+    assert_eq!(
+        a.user_error_codes("attachEvidence"),
+        vec!["UNSUPPORTED_FILE_TYPE"],
+        "{}",
+        a.body
+    );
+    assert_eq!(a.user_error_fields("attachEvidence"), vec!["file"]);
+
+    // Nor does a script or an SVG pass as an image, whatever it claims.
+    for (name, ct, bytes) in [
+        (
+            "x.png",
+            "image/png",
+            &b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>"[..],
+        ),
+        ("x.pdf", "application/pdf", b"#!/bin/sh\nrm -rf /\n"),
+        ("x.webp", "image/webp", b"RIFF\x24\0\0\0WAVEfmt "),
+    ] {
+        let mut u = Upload::new(&f.reporter, &report, bytes);
+        u.file_name = name;
+        u.content_type = ct;
+        let a = u.send(&app).await;
+        assert_eq!(
+            a.user_error_codes("attachEvidence"),
+            vec!["UNSUPPORTED_FILE_TYPE"],
+            "{name}: {}",
+            a.body
+        );
+    }
+    assert!(evidence_files(&app).is_empty());
+    assert_eq!(attachment_rows(&app).await, 0);
+}
+
+async fn only_those_who_may_report_for_the_unit_may_attach(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (f, report) = field_with_report(&app).await;
+    let reporter_b = app
+        .user_with_role(&f.admin, "bao.cao.b", "REPORTER", &f.ward_b)
+        .await;
+    let viewer = app
+        .user_with_role(&f.admin, "xem.tinh", "VIEWER", &f.ward_a)
+        .await;
+    let jpeg = tiny_jpeg();
+
+    for token in [&reporter_b, &viewer] {
+        let a = Upload::new(token, &report, &jpeg).send(&app).await;
+        assert!(attached(&a).is_null(), "{}", a.body);
+        let forbidden = a.error_code() == Some("FORBIDDEN")
+            || a.user_error_codes("attachEvidence") == vec!["FORBIDDEN"];
+        assert!(forbidden, "{}", a.body);
+    }
+
+    let mut anonymous = Upload::new("", &report, &jpeg);
+    anonymous.token = None;
+    let a = anonymous.send(&app).await;
+    assert_eq!(a.error_code(), Some("UNAUTHENTICATED"), "{}", a.body);
+
+    let unknown = thidua_api::ids::encode("ProgressReport", Uuid::now_v7());
+    let a = Upload::new(&f.reporter, &unknown, &jpeg).send(&app).await;
+    assert_eq!(a.error_code(), Some("NOT_FOUND"), "{}", a.body);
+
+    let a = Upload::new(&f.reporter, "not-an-id", &jpeg)
+        .send(&app)
+        .await;
+    assert_eq!(a.user_error_codes("attachEvidence"), vec!["INVALID_FORMAT"]);
+
+    assert!(
+        evidence_files(&app).is_empty(),
+        "{:?}",
+        evidence_files(&app)
+    );
+    assert_eq!(attachment_rows(&app).await, 0);
+
+    // A manager of the province may attach to the ward's report.
+    let a = Upload::new(&f.manager, &report, &jpeg).send(&app).await;
+    assert!(attached(&a).is_object(), "{}", a.body);
+}
+
+async fn the_same_file_sent_twice_is_stored_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (f, report) = field_with_report(&app).await;
+    let jpeg = tiny_jpeg();
+    let first = Upload::new(&f.reporter, &report, &jpeg).send(&app).await;
+    let a = attached(&first).clone();
+    assert!(a.is_object(), "{}", first.body);
+    assert_eq!(a["contentType"], "image/jpeg");
+    assert_eq!(a["fileName"], "anh-hien-truong.jpg");
+    assert_eq!(a["sizeBytes"], jpeg.len());
+    let sha = thidua_domain::evidence::sha256_hex(&jpeg);
+    assert_eq!(a["sha256"], sha.as_str());
+    let uuid = a["downloadUrl"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("/evidence/")
+        .unwrap()
+        .to_owned();
+    assert!(Uuid::parse_str(&uuid).is_ok(), "{a}");
+
+    let second = Upload::new(&f.reporter, &report, &jpeg).send(&app).await;
+    assert_eq!(attached(&second)["id"], a["id"], "{}", second.body);
+    assert!(second.user_error_codes("attachEvidence").is_empty());
+
+    // Concurrent resends change nothing either.
+    let sends = (0..4).map(|_| async { Upload::new(&f.reporter, &report, &jpeg).send(&app).await });
+    for r in futures_util::future::join_all(sends).await {
+        assert_eq!(attached(&r)["id"], a["id"], "{}", r.body);
+    }
+
+    assert_eq!(attachment_rows(&app).await, 1);
+    let blob = app.data_dir.join("evidence").join(&sha[..2]).join(&sha);
+    assert_eq!(evidence_files(&app), vec![blob.clone()]);
+    assert_eq!(std::fs::read(&blob).unwrap(), jpeg);
+    let audits = audit_entry::Entity::find()
+        .filter(audit_entry::Column::Action.eq("attach_evidence"))
+        .count(&app.db.conn)
+        .await
+        .unwrap();
+    assert_eq!(audits, 1);
+
+    // The report lists it; another file is a second attachment.
+    let png = tiny_png();
+    let mut u = Upload::new(&f.reporter, &report, &png);
+    u.file_name = "so-do.png";
+    u.content_type = "application/octet-stream";
+    let other = u.send(&app).await;
+    assert_eq!(
+        attached(&other)["contentType"],
+        "image/png",
+        "{}",
+        other.body
+    );
+    let d = app
+        .ok(
+            Some(&f.reporter),
+            "query($c: ID) { reports(filter: {campaignId: $c}, first: 10) { edges { node { id \
+             attachments { id fileName contentType sizeBytes sha256 downloadUrl } } } } }",
+            json!({"c": f.campaign}),
+        )
+        .await;
+    let node = &d["reports"]["edges"][0]["node"];
+    assert_eq!(node["id"], report.as_str());
+    let list = node["attachments"].as_array().unwrap();
+    assert_eq!(list.len(), 2, "{node}");
+    assert_eq!(list[0]["id"], a["id"]);
+    assert_eq!(list[1]["fileName"], "so-do.png");
+    assert_eq!(evidence_files(&app).len(), 2);
+}
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
+    h.get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_else(|| panic!("no {name} header"))
+}
+
+async fn downloads_are_for_readers_of_the_report(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (f, report) = field_with_report(&app).await;
+    let jpeg = tiny_jpeg();
+    let mut u = Upload::new(&f.reporter, &report, &jpeg);
+    u.file_name = "Ảnh hội nghị đợt 1.jpg";
+    let a = u.send(&app).await;
+    let url = attached(&a)["downloadUrl"].as_str().unwrap().to_owned();
+
+    let get = |token: Option<&str>, url: &str| {
+        let mut req = app.client.get(app.url(url));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+
+    let mut bodies = vec![];
+    for token in [&f.reporter, &f.manager] {
+        let resp = get(Some(token), &url).await.unwrap();
+        assert_eq!(resp.status().as_u16(), 200);
+        let h = resp.headers().clone();
+        assert_eq!(header(&h, "content-type"), "image/jpeg");
+        assert_eq!(header(&h, "x-content-type-options"), "nosniff");
+        assert_eq!(header(&h, "cache-control"), "private, max-age=0");
+        assert_eq!(
+            header(&h, "content-disposition"),
+            "attachment; filename=\"Anh hoi nghi dot 1.jpg\"; \
+             filename*=UTF-8''%E1%BA%A2nh%20h%E1%BB%99i%20ngh%E1%BB%8B%20%C4%91%E1%BB%A3t%201.jpg"
+        );
+        bodies.push(resp.bytes().await.unwrap().to_vec());
+    }
+    assert_eq!(bodies[0], jpeg);
+    assert_eq!(bodies[0], bodies[1]);
+
+    let reporter_b = app
+        .user_with_role(&f.admin, "bao.cao.b", "REPORTER", &f.ward_b)
+        .await;
+    let cases = [
+        (Some(reporter_b.as_str()), url.clone(), 403, "FORBIDDEN"),
+        (None, url.clone(), 401, "UNAUTHENTICATED"),
+        (Some("not-a-token"), url.clone(), 401, "UNAUTHENTICATED"),
+        (
+            Some(f.reporter.as_str()),
+            format!("/evidence/{}", Uuid::now_v7()),
+            404,
+            "NOT_FOUND",
+        ),
+        (
+            Some(f.reporter.as_str()),
+            "/evidence/..%2F..%2Fetc".into(),
+            404,
+            "NOT_FOUND",
+        ),
+    ];
+    for (token, url, status, code) in cases {
+        let resp = get(token, &url).await.unwrap();
+        assert_eq!(resp.status().as_u16(), status, "{url} with {token:?}");
+        assert!(
+            header(resp.headers(), "content-type").starts_with("application/json"),
+            "{url}"
+        );
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], code, "{body}");
+    }
+}
+
+async fn a_multipart_upload_without_the_preflight_header_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (f, report) = field_with_report(&app).await;
+    let jpeg = tiny_jpeg();
+    let mut u = Upload::new(&f.reporter, &report, &jpeg);
+    u.preflight = false;
+    let a = u.send(&app).await;
+    assert_eq!(a.status, 400, "{}", a.body);
+    assert_eq!(a.error_code(), Some("BAD_USER_INPUT"), "{}", a.body);
+    assert!(evidence_files(&app).is_empty());
+    assert_eq!(attachment_rows(&app).await, 0);
+}
+
+async fn an_approved_report_is_locked(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (f, report) = field_with_report(&app).await;
+    let d = app
+        .ok(
+            Some(&f.manager),
+            "mutation($i: ApproveReportInput!) { approveReport(input: $i) { report { status } userErrors { code } } }",
+            json!({"i": {"id": report}}),
+        )
+        .await;
+    assert_eq!(d["approveReport"]["report"]["status"], "APPROVED", "{d}");
+    for token in [&f.reporter, &f.manager] {
+        let a = Upload::new(token, &report, &tiny_jpeg()).send(&app).await;
+        assert_eq!(
+            a.user_error_codes("attachEvidence"),
+            vec!["LOCKED"],
+            "{}",
+            a.body
+        );
+    }
+    assert!(evidence_files(&app).is_empty());
+    assert_eq!(attachment_rows(&app).await, 0);
+}
+
+async fn file_names_are_kept_safe_and_typed_by_content(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (f, report) = field_with_report(&app).await;
+    let png = tiny_png();
+    let mut u = Upload::new(&f.reporter, &report, &png);
+    u.file_name = "../../etc/bao-cao.exe";
+    u.content_type = "application/x-msdownload";
+    let a = u.send(&app).await;
+    assert_eq!(attached(&a)["fileName"], "bao-cao.exe.png", "{}", a.body);
+    assert_eq!(attached(&a)["contentType"], "image/png");
+
+    let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+    let long = format!("{}.pdf", "Biên bản ".repeat(40));
+    let mut u = Upload::new(&f.reporter, &report, &pdf);
+    u.file_name = &long;
+    u.content_type = "image/jpeg";
+    let a = u.send(&app).await;
+    let name = attached(&a)["fileName"].as_str().unwrap().to_owned();
+    assert_eq!(name.chars().count(), 255, "{name}");
+    assert!(name.starts_with("Biên bản Biên bản"), "{name}");
+    assert!(name.ends_with(".pdf"), "{name}");
+    assert_eq!(attached(&a)["contentType"], "application/pdf");
+
+    let resp = app
+        .client
+        .get(app.url(attached(&a)["downloadUrl"].as_str().unwrap()))
+        .bearer_auth(&f.manager)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(header(resp.headers(), "content-type"), "application/pdf");
+    assert_eq!(resp.bytes().await.unwrap().to_vec(), pdf);
+}
+
+async fn upload_markers_outside_multipart_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (f, report) = field_with_report(&app).await;
+    for marker in [
+        "#__graphql_file__:0",
+        "#__graphql_file__:x",
+        "#__graphql_file__:99",
+    ] {
+        let a = app
+            .gql(
+                Some(&f.reporter),
+                ATTACH,
+                json!({"i": {"reportId": report, "file": marker}}),
+            )
+            .await;
+        assert_eq!(
+            a.error_code(),
+            Some("BAD_USER_INPUT"),
+            "{marker}: {}",
+            a.body
+        );
+    }
+    let inline = format!(
+        "mutation {{ attachEvidence(input: {{reportId: \"{report}\", file: \"#__graphql_file__:x\"}}) {{ userErrors {{ code }} }} }}"
+    );
+    let a = app.gql(Some(&f.reporter), &inline, json!({})).await;
+    assert_eq!(a.error_code(), Some("BAD_USER_INPUT"), "{}", a.body);
+    // The same written with an escape gets past the text check; the server answers
+    // INTERNAL (or a validation error) and stays up.
+    let escaped = inline.replace("#__graphql_file__", "\\u0023__graphql_file__");
+    let a = app.gql(Some(&f.reporter), &escaped, json!({})).await;
+    assert!(a.error_code().is_some(), "{}", a.body);
+    let again = app.gql(None, "{ fields { name } }", json!({})).await;
+    assert_eq!(again.status, 200);
+    assert!(evidence_files(&app).is_empty());
+}
