@@ -77,12 +77,14 @@ async fn preload(db: &impl ConnectionTrait, items: &[&NewReport]) -> Result<Know
     };
     let (unit_ids, campaign_ids, report_ids) =
         (ids(|r| r.unit_id), ids(|r| r.campaign_id), ids(|r| r.id));
-    let mut known = Known::default();
-    known.units = org_units::by_ids(db, &unit_ids)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let mut known = Known {
+        units: org_units::by_ids(db, &unit_ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u))
+            .collect(),
+        ..Known::default()
+    };
     known.campaigns = campaign::Entity::find()
         .filter(campaign::Column::Id.is_in(campaign_ids.clone()))
         .all(db)
@@ -134,7 +136,7 @@ struct Accepted<'a> {
 }
 
 enum Verdict<'a> {
-    Duplicate(progress_report::Model),
+    Duplicate(Box<progress_report::Model>),
     Write(Box<Accepted<'a>>),
 }
 
@@ -196,10 +198,10 @@ fn judge<'a>(known: &Known, actor: &Actor, r: &'a NewReport) -> Result<Verdict<'
         content_hash: e.content_hash.clone(),
     });
     let decision = rules::decide(stored.as_ref(), &content, r.version)?;
-    if decision == Submission::Duplicate {
-        if let Some(e) = existing {
-            return Ok(Verdict::Duplicate(e.clone()));
-        }
+    if decision == Submission::Duplicate
+        && let Some(e) = existing
+    {
+        return Ok(Verdict::Duplicate(Box::new(e.clone())));
     }
     if !launched {
         return Err(invalid(
@@ -228,7 +230,7 @@ pub async fn submit(db: &Database, actor: &Actor, input: &NewReport) -> Submitte
         let res = async {
             let known = preload(&txn, &[input]).await?;
             match judge(&known, actor, input)? {
-                Verdict::Duplicate(m) => Ok((Outcome::Duplicate, m)),
+                Verdict::Duplicate(m) => Ok((Outcome::Duplicate, *m)),
                 Verdict::Write(a) => {
                     let mut saved = write(&txn, actor, vec![*a]).await?;
                     saved
@@ -279,7 +281,7 @@ pub async fn submit_batch(db: &Database, actor: &Actor, items: &[NewReport]) -> 
             continue;
         }
         match judge(&known, actor, r) {
-            Ok(Verdict::Duplicate(m)) => results[i] = Some(Ok((Outcome::Duplicate, m))),
+            Ok(Verdict::Duplicate(m)) => results[i] = Some(Ok((Outcome::Duplicate, *m))),
             Ok(Verdict::Write(a)) if a.decision == Submission::Create => bulk.push((i, *a)),
             Ok(Verdict::Write(_)) => one_by_one.push(i),
             Err(StoreError::Db(_)) => one_by_one.push(i),
