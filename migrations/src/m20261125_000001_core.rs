@@ -4,12 +4,10 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::helpers::{a, fk, index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn a(name: &str) -> Alias {
-    Alias::new(name)
-}
 
 /// Measured values: 20 digits, 4 after the point.
 fn measured(name: &str) -> ColumnDef {
@@ -18,27 +16,6 @@ fn measured(name: &str) -> ColumnDef {
 
 fn measured_null(name: &str) -> ColumnDef {
     decimal_len_null(a(name), 20, 4)
-}
-
-fn fk(from_table: &str, from_col: &str, to_table: &str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(format!("fk_{from_table}_{from_col}"))
-        .from(a(from_table), a(from_col))
-        .to(a(to_table), a("id"))
-        .to_owned()
-}
-
-fn index(table: &str, cols: &[&str], unique: bool) -> IndexCreateStatement {
-    let mut stmt = Index::create();
-    stmt.name(format!("ix_{table}_{}", cols.join("_")))
-        .table(a(table));
-    for c in cols {
-        stmt.col(a(c));
-    }
-    if unique {
-        stmt.unique();
-    }
-    stmt.to_owned()
 }
 
 #[async_trait::async_trait]
