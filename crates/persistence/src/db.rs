@@ -28,25 +28,30 @@ pub struct Database {
 
 impl Database {
     pub async fn connect(opts: &DbOptions) -> Result<Self, DbErr> {
+        if opts.url.starts_with("sqlite") {
+            // WAL lets readers run beside the writer. Switching to it needs an exclusive lock
+            // that the busy timeout cannot wait for, so it is done once, on a lone connection,
+            // before the pool opens (the mode is stored in the file).
+            let mut once = ConnectOptions::new(opts.url.clone());
+            once.max_connections(1)
+                .min_connections(1)
+                .sqlx_logging(false)
+                .map_sqlx_sqlite_opts(|o| {
+                    o.journal_mode(SqliteJournalMode::Wal)
+                        .create_if_missing(true)
+                });
+            sea_orm::Database::connect(once).await?.close().await?;
+        }
         let mut co = ConnectOptions::new(opts.url.clone());
         co.max_connections(opts.max_connections)
             .min_connections(1)
             .acquire_timeout(opts.acquire_timeout)
             .sqlx_logging(false)
             .map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(SqliteJournalMode::Wal)
-                    .busy_timeout(Duration::from_secs(10))
+                o.busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
                     .create_if_missing(true)
             });
-        if opts.url.starts_with("sqlite") {
-            // Opening a connection sets `journal_mode=WAL`, which fails at once with "database
-            // is locked" if another connection is writing. So SQLite gets a fixed pool, opened
-            // before any request arrives and never recycled.
-            co.min_connections(opts.max_connections)
-                .idle_timeout(None)
-                .max_lifetime(None);
-        }
         let mut conn = sea_orm::Database::connect(co).await?;
         let statements = Arc::new(AtomicU64::new(0));
         let counter = statements.clone();

@@ -371,6 +371,20 @@ async fn the_same_file_sent_twice_is_stored_once(backend: Backend) {
         .unwrap();
     assert_eq!(audits, 1);
 
+    // The same file on another report is another attachment, but still one file on disk.
+    let p = submit(
+        &app,
+        &f.reporter,
+        vec![f.report(Uuid::now_v7(), &f.ward_a, 2)],
+    )
+    .await;
+    let report_2 = p["results"][0]["report"]["id"].as_str().unwrap().to_owned();
+    let on_2 = Upload::new(&f.reporter, &report_2, &jpeg).send(&app).await;
+    assert!(attached(&on_2).is_object(), "{}", on_2.body);
+    assert_ne!(attached(&on_2)["id"], a["id"]);
+    assert_eq!(attachment_rows(&app).await, 2);
+    assert_eq!(evidence_files(&app), vec![blob.clone()]);
+
     // The report lists it; another file is a second attachment.
     let png = tiny_png();
     let mut u = Upload::new(&f.reporter, &report, &png);
@@ -391,12 +405,21 @@ async fn the_same_file_sent_twice_is_stored_once(backend: Backend) {
             json!({"c": f.campaign}),
         )
         .await;
-    let node = &d["reports"]["edges"][0]["node"];
-    assert_eq!(node["id"], report.as_str());
-    let list = node["attachments"].as_array().unwrap();
-    assert_eq!(list.len(), 2, "{node}");
+    let edges = d["reports"]["edges"].as_array().unwrap();
+    let attachments_of = |id: &str| {
+        edges
+            .iter()
+            .find(|e| e["node"]["id"] == id)
+            .map(|e| e["node"]["attachments"].as_array().unwrap().clone())
+            .unwrap_or_else(|| panic!("report {id} not listed: {d}"))
+    };
+    let list = attachments_of(&report);
+    assert_eq!(list.len(), 2, "{list:?}");
     assert_eq!(list[0]["id"], a["id"]);
     assert_eq!(list[1]["fileName"], "so-do.png");
+    let list = attachments_of(&report_2);
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(list[0]["sha256"], sha.as_str());
     assert_eq!(evidence_files(&app).len(), 2);
 }
 
