@@ -252,6 +252,22 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// Reads status, request id and JSON body (Null when the body is not JSON).
+    pub async fn read(resp: reqwest::Response) -> Self {
+        let status = resp.status().as_u16();
+        let request_id = resp
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        Answer {
+            status,
+            request_id,
+            body,
+        }
+    }
+
     pub fn data(&self) -> &Value {
         &self.body["data"]
     }
@@ -298,19 +314,7 @@ impl TestApp {
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
-        let resp = req.send().await.expect("request");
-        let status = resp.status().as_u16();
-        let request_id = resp
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body: Value = resp.json().await.unwrap_or(Value::Null);
-        Answer {
-            status,
-            request_id,
-            body,
-        }
+        Answer::read(req.send().await.expect("request")).await
     }
 
     /// Runs a query and panics (with the body) if it returned errors.

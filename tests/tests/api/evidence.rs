@@ -125,19 +125,7 @@ impl<'a> Upload<'a> {
         if let Some(t) = self.token {
             req = req.bearer_auth(t);
         }
-        let resp = req.send().await.expect("upload request");
-        let status = resp.status().as_u16();
-        let request_id = resp
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body: Value = resp.json().await.unwrap_or(Value::Null);
-        Answer {
-            status,
-            request_id,
-            body,
-        }
+        Answer::read(req.send().await.expect("upload request")).await
     }
 }
 

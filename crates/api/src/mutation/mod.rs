@@ -97,13 +97,3 @@ pub fn input_id(type_name: &str, id: &ID, field: &str) -> Result<Uuid, Failure> 
         ))])
     })
 }
-
-/// Collects the errors of several independent parses into one list of user errors.
-pub fn all_ok(results: Vec<Option<FieldError>>) -> Result<(), Failure> {
-    let errs: Vec<FieldError> = results.into_iter().flatten().collect();
-    if errs.is_empty() {
-        Ok(())
-    } else {
-        Err(errs.into())
-    }
-}

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 use thidua_domain::text::{Code, Title};
 use thidua_persistence::org_units::{self, NewUnit};
 
-use super::{all_ok, begin, finish, input_id, payload};
+use super::{begin, finish, input_id, payload};
 use crate::context::actor;
 use crate::types::enums::OrgUnitKind;
 use crate::types::org_unit::OrgUnit;
@@ -57,9 +57,15 @@ impl OrgUnitMutation {
                 .as_ref()
                 .map(|p| input_id("OrgUnit", p, "parentId"))
                 .transpose()?;
-            all_ok(vec![code.clone().err(), name.clone().err()])?;
-            let (Ok(code), Ok(name)) = (code, name) else {
-                return Err(crate::error::Failure::User(vec![]));
+            let (code, name) = match (code, name) {
+                (Ok(c), Ok(n)) => (c, n),
+                (c, n) => {
+                    return Err(vec![c.err(), n.err()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .into());
+                }
             };
             let txn = begin(ctx).await?;
             let r = org_units::create(
