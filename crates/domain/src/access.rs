@@ -40,6 +40,16 @@ pub enum Action {
     /// Record, advance or replicate an exemplary model; the unit is its home unit (or,
     /// for a replication, the unit taking it up).
     ManageExemplar,
+    /// Nominate someone or something for a commendation; the unit is the recipient's unit
+    /// (and the nominating unit).
+    Nominate,
+    /// Hold council sessions and record their secret-ballot tallies; the unit is the
+    /// nominating unit of the commendation (or the root, for a session).
+    CouncilVote,
+    /// Confer a commendation with its decision, or correct a conferred one; admins only.
+    Confer,
+    /// Edit the award catalogue; admins only.
+    ManageAwards,
 }
 
 impl Role {
@@ -54,9 +64,11 @@ impl Role {
                     | SubmitReport
                     | ReviewReport
                     | ManageExemplar
+                    | Nominate
             ),
             Role::Reporter => matches!(action, Read | SubmitReport),
-            Role::Council | Role::Viewer => matches!(action, Read),
+            Role::Council => matches!(action, Read | CouncilVote),
+            Role::Viewer => matches!(action, Read),
         }
     }
 }
@@ -137,6 +149,18 @@ mod tests {
         assert!(decide(&g(Role::Reporter, A), Action::ReviewReport, A).is_err());
         assert!(decide(&g(Role::Manager, ROOT), Action::ReviewReport, A).is_ok());
         assert!(decide(&g(Role::Viewer, ROOT), Action::SubmitReport, A).is_err());
+    }
+
+    #[test]
+    fn managers_nominate_councils_vote_admins_confer() {
+        assert!(decide(&g(Role::Manager, A), Action::Nominate, "/r/a/x/").is_ok());
+        assert!(decide(&g(Role::Manager, A), Action::Nominate, B).is_err());
+        assert!(decide(&g(Role::Reporter, ROOT), Action::Nominate, A).is_err());
+        assert!(decide(&g(Role::Manager, ROOT), Action::CouncilVote, A).is_err());
+        assert!(decide(&g(Role::Council, ROOT), Action::CouncilVote, A).is_ok());
+        assert!(decide(&g(Role::Council, ROOT), Action::Confer, A).is_err());
+        assert!(decide(&g(Role::Admin, ROOT), Action::Confer, A).is_ok());
+        assert!(decide(&g(Role::Manager, ROOT), Action::ManageAwards, A).is_err());
     }
 
     #[test]

@@ -80,6 +80,13 @@ pub enum UserErrorCode {
     // Evidence files.
     UnsupportedFileType,
     FileTooLarge,
+    // Commendations.
+    CampaignRequired,
+    RecipientKindMismatch,
+    DuplicateDecisionNumber,
+    TallyMismatch,
+    TallyExceedsMembers,
+    AwardNotInEffect,
 }
 
 impl UserErrorCode {
@@ -122,6 +129,12 @@ impl UserErrorCode {
             Self::SelfReplication => "SELF_REPLICATION",
             Self::UnsupportedFileType => "UNSUPPORTED_FILE_TYPE",
             Self::FileTooLarge => "FILE_TOO_LARGE",
+            Self::CampaignRequired => "CAMPAIGN_REQUIRED",
+            Self::RecipientKindMismatch => "RECIPIENT_KIND_MISMATCH",
+            Self::DuplicateDecisionNumber => "DUPLICATE_DECISION_NUMBER",
+            Self::TallyMismatch => "TALLY_MISMATCH",
+            Self::TallyExceedsMembers => "TALLY_EXCEEDS_MEMBERS",
+            Self::AwardNotInEffect => "AWARD_NOT_IN_EFFECT",
         }
     }
 }

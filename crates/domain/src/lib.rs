@@ -32,7 +32,9 @@ macro_rules! string_enum {
 }
 
 pub mod access;
+pub mod award;
 pub mod campaign;
+pub mod commendation;
 pub mod criterion;
 pub mod error;
 pub mod evidence;

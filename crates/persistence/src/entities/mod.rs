@@ -2,11 +2,16 @@
 
 pub mod attachment;
 pub mod audit_entry;
+pub mod award_type;
 pub mod campaign;
 pub mod campaign_field;
 pub mod change_entry;
 pub mod cluster;
 pub mod cluster_member;
+pub mod commendation;
+pub mod commendation_correction;
+pub mod council_member;
+pub mod council_session;
 pub mod criterion;
 pub mod exemplar;
 pub mod exemplar_stage_event;
@@ -22,5 +27,6 @@ pub mod report_revision;
 pub mod report_value;
 pub mod role_grant;
 pub mod target;
+pub mod target_snapshot;
 pub mod target_value;
 pub mod user;

@@ -1,0 +1,320 @@
+//! Commendations (khen thưởng): nomination, council review by secret ballot, decision and
+//! conferral, following the shape of the Law on Emulation and Commendation 2022.
+
+use rust_decimal::Decimal;
+
+use crate::award::{RecipientKind, Threshold};
+use crate::error::{FieldError, UserErrorCode as C};
+use crate::text::nfc_trim;
+
+string_enum!(
+    /// Loại hình khen thưởng (Law 06/2022, art. 8).
+    CommendationKind {
+        /// Công trạng: for achievements.
+        Merit => "CONG_TRANG",
+        /// Đột xuất: for an unexpected feat.
+        Exceptional => "DOT_XUAT",
+        /// Phong trào thi đua: at the end of an emulation campaign; must name the campaign.
+        Campaign => "PHONG_TRAO_THI_DUA",
+        /// Quá trình cống hiến: for a career of service.
+        Dedication => "QUA_TRINH_CONG_HIEN",
+        /// Niên hạn: for years of service.
+        Seniority => "NIEN_HAN",
+        /// Đối ngoại: for foreigners and foreign organisations.
+        Foreign => "DOI_NGOAI",
+    }
+);
+
+string_enum!(
+    CommendationStatus {
+        Nominated => "NOMINATED",
+        UnderReview => "UNDER_REVIEW",
+        Approved => "APPROVED",
+        Rejected => "REJECTED",
+        Conferred => "CONFERRED",
+    }
+);
+
+string_enum!(
+    /// What a commendation is given to.
+    RecipientType {
+        /// An org unit (a collective).
+        Unit => "UNIT",
+        /// An exemplary model; collective or individual as the model is.
+        Exemplar => "EXEMPLAR",
+        /// A named person with position and unit.
+        Person => "PERSON",
+    }
+);
+
+/// A campaign commendation must say which campaign it closes.
+pub fn check_campaign(kind: CommendationKind, has_campaign: bool) -> Result<(), FieldError> {
+    if kind == CommendationKind::Campaign && !has_campaign {
+        return Err(FieldError::new(
+            "campaignId",
+            C::CampaignRequired,
+            "a PHONG_TRAO_THI_DUA commendation names the campaign it rewards",
+        ));
+    }
+    Ok(())
+}
+
+/// The award type must be meant for this kind of recipient.
+pub fn check_recipient_kind(award: RecipientKind, actual: RecipientKind) -> Result<(), FieldError> {
+    if !award.accepts(actual) {
+        return Err(FieldError::new(
+            "recipient",
+            C::RecipientKindMismatch,
+            format!(
+                "this award goes to {} recipients, not {}",
+                award.as_str().to_lowercase(),
+                actual.as_str().to_lowercase()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The only moves a commendation makes; everything else is INVALID_TRANSITION.
+pub fn check_transition(
+    from: CommendationStatus,
+    to: CommendationStatus,
+) -> Result<(), FieldError> {
+    use CommendationStatus::*;
+    let ok = matches!(
+        (from, to),
+        (Nominated, UnderReview)
+            | (Nominated, Rejected)
+            | (UnderReview, Approved)
+            | (UnderReview, Rejected)
+            | (Approved, Conferred)
+    );
+    if ok {
+        return Ok(());
+    }
+    let code = if from == Conferred {
+        C::Locked
+    } else {
+        C::InvalidTransition
+    };
+    Err(FieldError::new(
+        "id",
+        code,
+        format!(
+            "a {} commendation cannot become {}",
+            from.as_str().to_lowercase(),
+            to.as_str().to_lowercase()
+        ),
+    ))
+}
+
+/// A secret ballot's result: counts only, never who voted how. Members present vote in
+/// the room; absent members may vote in writing; everyone else did not vote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tally {
+    pub members: u32,
+    pub present: u32,
+    pub in_writing: u32,
+    pub yes: u32,
+    pub no: u32,
+    pub abstain: u32,
+}
+
+/// Raw counts as they arrive from a form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawTally {
+    pub present: i32,
+    pub in_writing: i32,
+    pub yes: i32,
+    pub no: i32,
+    pub abstain: i32,
+}
+
+impl Tally {
+    /// Checks the counts add up for a council of `members`; every error names its field.
+    pub fn parse(members: u32, raw: RawTally) -> Result<Self, Vec<FieldError>> {
+        let mut errors = vec![];
+        let mut count = |field: &str, v: i32| match u32::try_from(v) {
+            Ok(n) => n,
+            Err(_) => {
+                errors.push(FieldError::new(
+                    field,
+                    C::OutOfRange,
+                    "a count cannot be negative",
+                ));
+                0
+            }
+        };
+        let t = Tally {
+            members,
+            present: count("present", raw.present),
+            in_writing: count("inWriting", raw.in_writing),
+            yes: count("yes", raw.yes),
+            no: count("no", raw.no),
+            abstain: count("abstain", raw.abstain),
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let voters = u64::from(t.present) + u64::from(t.in_writing);
+        if voters > u64::from(members) {
+            errors.push(FieldError::new(
+                "present",
+                C::TallyExceedsMembers,
+                format!(
+                    "{voters} members voted (present and in writing) but the council has {members}"
+                ),
+            ));
+        }
+        let ballots = u64::from(t.yes) + u64::from(t.no) + u64::from(t.abstain);
+        if ballots != voters {
+            errors.push(FieldError::new(
+                "yes",
+                C::TallyMismatch,
+                format!("yes + no + abstain is {ballots}, but {voters} members voted"),
+            ));
+        }
+        if errors.is_empty() {
+            Ok(t)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Yes votes as a share of all members, in percent.
+    pub fn yes_share(&self) -> Decimal {
+        if self.members == 0 {
+            return Decimal::ZERO;
+        }
+        (Decimal::from(self.yes) * Decimal::ONE_HUNDRED / Decimal::from(self.members)).round_dp(2)
+    }
+
+    /// The threshold is a share of **all** members, not of ballots cast, so absences count
+    /// against approval: 8 yes of 10 members is 80 %, short of 90 % however many were absent.
+    pub fn passes(&self, threshold: Threshold) -> bool {
+        Decimal::from(self.yes) * Decimal::ONE_HUNDRED
+            >= threshold.percent() * Decimal::from(self.members)
+    }
+
+    /// Why the ballot decided as it did, in words a council secretary can file.
+    pub fn explain(&self, threshold: Threshold) -> String {
+        format!(
+            "{} of {} members voted yes ({}%); the threshold is {}% of all members",
+            self.yes,
+            self.members,
+            self.yes_share().normalize(),
+            threshold.percent().normalize()
+        )
+    }
+}
+
+/// Decision numbers ("125/QĐ-UBND") and authorities are compared case-, space- and
+/// normal-form-insensitively, so "125/qđ-ubnd " is the same number.
+pub fn decision_key(raw: &str) -> String {
+    nfc_trim(raw)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// The identity a person's award history is kept under: their name (normalised) in their
+/// unit. People are not accounts here, so this is the best key the data gives.
+pub fn person_key(name: &str, unit_id: uuid::Uuid) -> String {
+    format!("{}|{unit_id}", decision_key(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(present: i32, in_writing: i32, yes: i32, no: i32, abstain: i32) -> RawTally {
+        RawTally {
+            present,
+            in_writing,
+            yes,
+            no,
+            abstain,
+        }
+    }
+
+    fn ninety() -> Threshold {
+        Threshold::parse(Decimal::from(90)).unwrap()
+    }
+
+    #[test]
+    fn threshold_is_a_share_of_all_members_not_of_votes_cast() {
+        // 10 members, 2 absent and silent, all 8 present vote yes: 80 % < 90 %.
+        let t = Tally::parse(10, raw(8, 0, 8, 0, 0)).unwrap();
+        assert!(!t.passes(ninety()));
+        assert_eq!(
+            t.explain(ninety()),
+            "8 of 10 members voted yes (80%); the threshold is 90% of all members"
+        );
+        // The two absentees vote yes in writing: 100 %.
+        let t = Tally::parse(10, raw(8, 2, 10, 0, 0)).unwrap();
+        assert!(t.passes(ninety()));
+        // Exactly on the threshold passes.
+        let t = Tally::parse(10, raw(10, 0, 9, 1, 0)).unwrap();
+        assert!(t.passes(ninety()));
+    }
+
+    #[test]
+    fn tallies_must_add_up() {
+        let e = Tally::parse(10, raw(9, 2, 11, 0, 0)).unwrap_err();
+        assert_eq!(e[0].code, C::TallyExceedsMembers);
+        let e = Tally::parse(10, raw(8, 0, 7, 0, 0)).unwrap_err();
+        assert_eq!(e[0].code, C::TallyMismatch);
+        let e = Tally::parse(10, raw(-1, 0, 0, 0, 0)).unwrap_err();
+        assert_eq!((e[0].code, e[0].field.as_str()), (C::OutOfRange, "present"));
+    }
+
+    #[test]
+    fn the_workflow_only_moves_forward_and_conferred_is_locked() {
+        use CommendationStatus::*;
+        assert!(check_transition(Nominated, UnderReview).is_ok());
+        assert!(check_transition(UnderReview, Approved).is_ok());
+        assert!(check_transition(Approved, Conferred).is_ok());
+        assert_eq!(
+            check_transition(Nominated, Conferred).unwrap_err().code,
+            C::InvalidTransition
+        );
+        assert_eq!(
+            check_transition(Rejected, UnderReview).unwrap_err().code,
+            C::InvalidTransition
+        );
+        assert_eq!(
+            check_transition(Conferred, Rejected).unwrap_err().code,
+            C::Locked
+        );
+    }
+
+    #[test]
+    fn a_campaign_commendation_names_its_campaign() {
+        assert_eq!(
+            check_campaign(CommendationKind::Campaign, false)
+                .unwrap_err()
+                .code,
+            C::CampaignRequired
+        );
+        assert!(check_campaign(CommendationKind::Campaign, true).is_ok());
+        assert!(check_campaign(CommendationKind::Merit, false).is_ok());
+    }
+
+    #[test]
+    fn recipient_kind_must_match_the_award() {
+        assert_eq!(
+            check_recipient_kind(RecipientKind::Individual, RecipientKind::Collective)
+                .unwrap_err()
+                .code,
+            C::RecipientKindMismatch
+        );
+        assert!(check_recipient_kind(RecipientKind::Both, RecipientKind::Collective).is_ok());
+    }
+
+    #[test]
+    fn decision_numbers_compare_loosely() {
+        assert_eq!(decision_key(" 125/QĐ-UBND "), decision_key("125/qđ-ubnd"));
+        assert_eq!(decision_key("Chủ tịch  UBND tỉnh"), "chủ tịch ubnd tỉnh");
+    }
+}

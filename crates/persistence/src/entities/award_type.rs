@@ -1,0 +1,32 @@
+//! Row of `award_types`: one form or title of the catalogue.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "award_types")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub category: String,
+    pub level: String,
+    pub recipient_kind: String,
+    #[sea_orm(column_type = "Decimal(Some((5, 2)))")]
+    pub approval_threshold: Decimal,
+    pub conferring_authority: String,
+    pub legal_basis: String,
+    pub effective_from: Date,
+    pub effective_to: Option<Date>,
+    pub prerequisite_award_type_id: Option<Uuid>,
+    pub prerequisite_years: Option<i32>,
+    pub sort_order: i32,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

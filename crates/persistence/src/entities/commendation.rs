@@ -1,0 +1,49 @@
+//! Row of `commendations`.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "commendations")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub award_type_id: Uuid,
+    pub kind: String,
+    pub status: String,
+    pub recipient_type: String,
+    pub unit_id: Uuid,
+    pub exemplar_id: Option<Uuid>,
+    pub person_name: Option<String>,
+    pub person_position: Option<String>,
+    pub person_key: Option<String>,
+    pub is_individual: bool,
+    pub is_direct_worker: bool,
+    pub nominating_unit_id: Uuid,
+    pub campaign_id: Option<Uuid>,
+    pub award_year: i32,
+    pub citation: Option<String>,
+    pub session_id: Option<Uuid>,
+    pub votes_present: Option<i32>,
+    pub votes_in_writing: Option<i32>,
+    pub votes_yes: Option<i32>,
+    pub votes_no: Option<i32>,
+    pub votes_abstain: Option<i32>,
+    pub decision_note: Option<String>,
+    pub decision_number: Option<String>,
+    pub decision_key: Option<String>,
+    pub decision_date: Option<Date>,
+    pub decision_year: Option<i32>,
+    pub issuing_authority: Option<String>,
+    pub authority_key: Option<String>,
+    pub conferred_by: Option<Uuid>,
+    pub conferred_at: Option<DateTimeUtc>,
+    pub version: i32,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
