@@ -104,6 +104,8 @@ pub fn test_settings(database_url: String) -> Settings {
     s.jwt_secret = Some(JWT_SECRET.into());
     s.admin_password = Some(ADMIN_PASSWORD.into());
     s.shutdown_timeout_secs = 1;
+    // Tests take snapshots themselves, when they mean to.
+    s.snapshot_interval_secs = 0;
     s
 }
 

@@ -248,3 +248,68 @@ grouped!(
     thidua_persistence::clusters::members_of,
     |r| Some(r.cluster_id)
 );
+
+by_id!(
+    AwardTypeId,
+    thidua_persistence::entities::award_type::Model,
+    thidua_persistence::awards::by_ids
+);
+by_id!(
+    CommendationId,
+    thidua_persistence::entities::commendation::Model,
+    thidua_persistence::commendations::by_ids
+);
+by_id!(
+    SessionId,
+    thidua_persistence::entities::council_session::Model,
+    thidua_persistence::council::by_ids
+);
+grouped!(
+    SessionMembers,
+    thidua_persistence::entities::council_member::Model,
+    thidua_persistence::council::members_by_session_ids,
+    |r| Some(r.session_id)
+);
+grouped!(
+    CorrectionsOf,
+    thidua_persistence::entities::commendation_correction::Model,
+    thidua_persistence::commendations::corrections_by_commendation_ids,
+    |r| Some(r.commendation_id)
+);
+grouped!(
+    CommendationsOfExemplar,
+    thidua_persistence::entities::commendation::Model,
+    thidua_persistence::commendations::by_exemplar_ids,
+    |r| r.exemplar_id
+);
+grouped!(
+    SnapshotsOf,
+    thidua_persistence::entities::target_snapshot::Model,
+    thidua_persistence::snapshots::by_target_ids,
+    |r| Some(r.target_id)
+);
+
+/// Whether a nomination's recipient holds the titles its award needs first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PrerequisiteOf(pub Uuid);
+
+impl Loader<PrerequisiteOf> for Store {
+    type Value = thidua_persistence::commendations::PrerequisiteStatus;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[PrerequisiteOf],
+    ) -> Result<HashMap<PrerequisiteOf, Self::Value>, Self::Error> {
+        use thidua_persistence::commendations as c;
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = c::by_ids(&self.db.conn, &ids).await.map_err(Arc::new)?;
+        let statuses = c::prerequisite_statuses(&self.db.conn, &rows)
+            .await
+            .map_err(Arc::new)?;
+        Ok(statuses
+            .into_iter()
+            .map(|(id, s)| (PrerequisiteOf(id), s))
+            .collect())
+    }
+}

@@ -8,20 +8,21 @@ use crate::error::{FieldError, UserErrorCode as C};
 use crate::text::nfc_trim;
 
 string_enum!(
-    /// Loại hình khen thưởng (Law 06/2022, art. 8).
+    /// Loại hình khen thưởng (Law 06/2022, art. 8); variants keep the law's names, which
+    /// clients and the catalogue use as they are.
     CommendationKind {
         /// Công trạng: for achievements.
-        Merit => "CONG_TRANG",
+        CongTrang => "CONG_TRANG",
         /// Đột xuất: for an unexpected feat.
-        Exceptional => "DOT_XUAT",
+        DotXuat => "DOT_XUAT",
         /// Phong trào thi đua: at the end of an emulation campaign; must name the campaign.
-        Campaign => "PHONG_TRAO_THI_DUA",
+        PhongTraoThiDua => "PHONG_TRAO_THI_DUA",
         /// Quá trình cống hiến: for a career of service.
-        Dedication => "QUA_TRINH_CONG_HIEN",
+        QuaTrinhCongHien => "QUA_TRINH_CONG_HIEN",
         /// Niên hạn: for years of service.
-        Seniority => "NIEN_HAN",
+        NienHan => "NIEN_HAN",
         /// Đối ngoại: for foreigners and foreign organisations.
-        Foreign => "DOI_NGOAI",
+        DoiNgoai => "DOI_NGOAI",
     }
 );
 
@@ -49,7 +50,7 @@ string_enum!(
 
 /// A campaign commendation must say which campaign it closes.
 pub fn check_campaign(kind: CommendationKind, has_campaign: bool) -> Result<(), FieldError> {
-    if kind == CommendationKind::Campaign && !has_campaign {
+    if kind == CommendationKind::PhongTraoThiDua && !has_campaign {
         return Err(FieldError::new(
             "campaignId",
             C::CampaignRequired,
@@ -292,13 +293,13 @@ mod tests {
     #[test]
     fn a_campaign_commendation_names_its_campaign() {
         assert_eq!(
-            check_campaign(CommendationKind::Campaign, false)
+            check_campaign(CommendationKind::PhongTraoThiDua, false)
                 .unwrap_err()
                 .code,
             C::CampaignRequired
         );
-        assert!(check_campaign(CommendationKind::Campaign, true).is_ok());
-        assert!(check_campaign(CommendationKind::Merit, false).is_ok());
+        assert!(check_campaign(CommendationKind::PhongTraoThiDua, true).is_ok());
+        assert!(check_campaign(CommendationKind::CongTrang, false).is_ok());
     }
 
     #[test]

@@ -3,10 +3,13 @@
 //! through the domain, and writes.
 
 pub mod audit;
+pub mod awards;
 pub mod blobs;
 pub mod campaigns;
 pub mod changes;
 pub mod clusters;
+pub mod commendations;
+pub mod council;
 pub mod db;
 pub mod entities;
 pub mod error;
@@ -23,6 +26,7 @@ pub mod programme;
 pub mod raw;
 pub mod reports;
 pub mod seed;
+pub mod snapshots;
 pub mod users;
 
 pub use db::{Database, DbOptions};

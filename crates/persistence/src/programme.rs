@@ -171,19 +171,24 @@ pub async fn current_value(
     }
     match t.computation.as_deref() {
         Some(computation::CONCRETE_CRITERIA_SHARE) => {
-            let (total, concrete) = concrete_criteria_share(db, t.programme_id, t.period_start, t.deadline).await?;
+            let (total, concrete) =
+                concrete_criteria_share(db, t.programme_id, t.period_start, t.deadline).await?;
             if total == 0 {
                 return Ok(CurrentValue {
                     value: None,
                     as_of: Some(today),
-                    note: "No campaign of the programme has been launched in this period yet.".into(),
+                    note: "No campaign of the programme has been launched in this period yet."
+                        .into(),
                 });
             }
-            let value = (Decimal::from(concrete) * Decimal::ONE_HUNDRED / Decimal::from(total)).round_dp(2);
+            let value =
+                (Decimal::from(concrete) * Decimal::ONE_HUNDRED / Decimal::from(total)).round_dp(2);
             Ok(CurrentValue {
                 value: Some(value),
                 as_of: Some(today),
-                note: format!("{concrete} of {total} launched or closed campaigns have only concrete criteria."),
+                note: format!(
+                    "{concrete} of {total} launched or closed campaigns have only concrete criteria."
+                ),
             })
         }
         Some(computation::EXEMPLAR_UNIT_SHARE) => {
@@ -195,7 +200,8 @@ pub async fn current_value(
                     note: "There are no active units directly under the province yet.".into(),
                 });
             }
-            let value = (Decimal::from(qualified) * Decimal::ONE_HUNDRED / Decimal::from(total)).round_dp(2);
+            let value = (Decimal::from(qualified) * Decimal::ONE_HUNDRED / Decimal::from(total))
+                .round_dp(2);
             Ok(CurrentValue {
                 value: Some(value),
                 as_of: Some(today),
@@ -204,14 +210,24 @@ pub async fn current_value(
                 ),
             })
         }
-        Some(computation::CENTRAL_HONOURED_EXEMPLARS) => Ok(CurrentValue {
+        Some(computation::CENTRAL_HONOURED_EXEMPLARS) => {
+            let n =
+                crate::commendations::central_honoured_exemplars(db, t.period_start, t.deadline)
+                    .await?;
+            Ok(CurrentValue {
+                value: Some(Decimal::from(n)),
+                as_of: Some(today),
+                note: format!(
+                    "{n} distinct exemplary models hold a conferred central-level commendation decided from {} to {}.",
+                    t.period_start, t.deadline
+                ),
+            })
+        }
+        _ => Ok(CurrentValue {
             value: None,
             as_of: None,
-            note: "Not computed yet: this target is computed from commendations, which this service does not \
-                   record yet."
-                .into(),
+            note: "No computation is defined for this target.".into(),
         }),
-        _ => Ok(CurrentValue { value: None, as_of: None, note: "No computation is defined for this target.".into() }),
     }
 }
 

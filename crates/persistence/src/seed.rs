@@ -47,6 +47,9 @@ const FIELDS: &[(&str, &str, bool)] = &[
     ("CCHC-CDS", "Cải cách hành chính, chuyển đổi số", false),
 ];
 
+/// Target 3's exact definition, as the API states it.
+const TARGET_3_DESCRIPTION: &str = "Number of distinct exemplary models with at least one CONFERRED commendation of an award type at CENTRAL level whose decision date falls from 2026-01-01 to 2030-12-31 (the target's period). A model commended several times counts once; decisions dated outside the period do not count. Achieved at 7; 10 is the stretch goal.";
+
 struct TargetSeed {
     code: &'static str,
     title: &'static str,
@@ -106,7 +109,7 @@ fn targets() -> Vec<TargetSeed> {
         TargetSeed {
             code: "T3-TRUNG-UONG",
             title: "Có từ 7–10 mô hình, điển hình tiên tiến được Trung ương tuyên dương, khen thưởng",
-            description: "Number of distinct exemplary models honoured with a central-level commendation decided in 2026–2030; achieved at 7, stretch goal 10. Computed from commendations once they are recorded.",
+            description: TARGET_3_DESCRIPTION,
             horizon: "2026–2030",
             period: (date(2026, 1, 1), date(2030, 12, 31)),
             comparator: Comparator::Range,
@@ -210,7 +213,13 @@ pub async fn seed_core(
             .filter(target::Column::Code.eq(t.code))
             .one(db)
             .await?;
-        if exists.is_some() {
+        if let Some(existing) = exists {
+            // Definitions are the seed's to state; keep them current on older databases.
+            if existing.description != t.description {
+                let mut m: target::ActiveModel = existing.into();
+                m.description = Set(t.description.into());
+                m.update(db).await?;
+            }
             continue;
         }
         target::ActiveModel {
@@ -271,6 +280,8 @@ pub async fn seed_core(
             .await?;
         }
     }
+
+    crate::awards::seed_catalogue(db).await?;
 
     let mut report = SeedReport::default();
     if users::count(db).await? == 0 {

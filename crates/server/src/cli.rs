@@ -15,6 +15,14 @@ pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+pub async fn snapshot(settings: &Settings) -> anyhow::Result<()> {
+    let db = connect(settings).await?;
+    prepare_database(&db, settings).await?;
+    let n = crate::startup::take_snapshots(&db).await?;
+    println!("{n} target snapshots taken");
+    Ok(())
+}
+
 pub async fn seed(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     let db = connect(settings).await?;
     prepare_database(&db, settings).await?;

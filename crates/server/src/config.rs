@@ -31,6 +31,8 @@ pub enum Command {
     },
     /// Print the GraphQL SDL.
     Schema,
+    /// Store today's value of every target (replacing today's snapshot) and exit.
+    Snapshot,
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -246,6 +248,15 @@ pub struct Settings {
         default_value_t = 30
     )]
     pub shutdown_timeout_secs: u64,
+    /// Seconds between snapshots of every target's value (the history a dashboard draws);
+    /// the first is taken at start. 0 turns the schedule off (`thidua snapshot` still works).
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_SNAPSHOT_INTERVAL_SECS",
+        default_value_t = 3600
+    )]
+    pub snapshot_interval_secs: u64,
 }
 
 /// The smallest secret HS256 should be used with.

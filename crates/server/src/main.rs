@@ -27,6 +27,7 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::User(cmd)) => cli::user(&settings, cmd).await?,
         Some(Command::Documents(cmd)) => cli::documents(&settings, cmd).await?,
         Some(Command::Schema) => cli::schema(),
+        Some(Command::Snapshot) => cli::snapshot(&settings).await?,
     }
     Ok(())
 }

@@ -112,6 +112,37 @@ pub async fn prepare_database(db: &Database, settings: &Settings) -> anyhow::Res
     Ok(())
 }
 
+/// Stores today's value of every target; one write transaction.
+pub async fn take_snapshots(db: &Database) -> anyhow::Result<usize> {
+    let txn = db.begin_write().await?;
+    let n = thidua_persistence::snapshots::take_today(&txn)
+        .await
+        .context("taking target snapshots")?;
+    txn.commit().await?;
+    Ok(n)
+}
+
+/// Keeps the target history current while the server runs; a failed round is logged and
+/// retried at the next tick.
+fn schedule_snapshots(db: Database, every: Duration) {
+    if every.is_zero() {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match take_snapshots(&db).await {
+                Ok(n) => tracing::debug!(targets = n, "target snapshots taken"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "target snapshots failed; retrying at the next tick")
+                }
+            }
+        }
+    });
+}
+
 fn sane_request_id(raw: &str) -> bool {
     (1..=64).contains(&raw.len())
         && raw
@@ -203,6 +234,10 @@ impl Application {
             server = server.workers(settings.workers);
         }
         let server = server.listen(listener)?.run();
+        schedule_snapshots(
+            db.clone(),
+            Duration::from_secs(settings.snapshot_interval_secs),
+        );
         tracing::info!(
             "listening on http://{}:{}/graphql (GraphiQL {}{})",
             settings.host,

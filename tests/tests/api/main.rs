@@ -6,6 +6,7 @@ mod apq;
 mod audit;
 mod auth;
 mod campaigns;
+mod commendations;
 mod evidence;
 mod exemplars;
 mod http;

@@ -119,14 +119,11 @@ async fn target_1_follows_launched_campaigns_and_their_criteria(backend: Backend
 
 async fn uncomputable_targets_show_no_value_and_say_why(backend: Backend) {
     let app = spawn_app(backend).await;
-    // Target 3 needs commendations (not recorded yet); target 2 needs units to measure.
-    for (code, why) in [
-        (
-            "T2-DIEN-HINH",
-            "no active units directly under the province",
-        ),
-        ("T3-TRUNG-UONG", "Not computed yet"),
-    ] {
+    // Target 2 needs units to measure; target 3 is a count, so an empty database reads 0.
+    for (code, why) in [(
+        "T2-DIEN-HINH",
+        "no active units directly under the province",
+    )] {
         let t = target(&app, code).await;
         assert_eq!(t["source"], "COMPUTED");
         assert_eq!(
@@ -141,6 +138,13 @@ async fn uncomputable_targets_show_no_value_and_say_why(backend: Backend) {
     assert_eq!(
         (t3["targetValue"].as_str(), t3["targetMax"].as_str()),
         (Some("7"), Some("10"))
+    );
+    assert_eq!(t3["progress"]["value"], "0", "{t3}");
+    assert!(
+        t3["progress"]["note"]
+            .as_str()
+            .unwrap()
+            .starts_with("0 distinct exemplary models")
     );
     let manual = target(&app, "NQ-DH-XV").await;
     assert_eq!(manual["source"], "MANUAL");

@@ -4,6 +4,7 @@
 mod account;
 mod campaign;
 mod cluster;
+mod commendation;
 mod evidence;
 mod exemplar;
 mod org_unit;
@@ -26,6 +27,7 @@ pub struct Mutation(
     org_unit::OrgUnitMutation,
     campaign::CampaignMutation,
     cluster::ClusterMutation,
+    commendation::CommendationMutation,
     evidence::EvidenceMutation,
     exemplar::ExemplarMutation,
     programme::ProgrammeMutation,

@@ -142,3 +142,58 @@ mirror!(
     /// CLUSTER (cụm thi đua, by place) or BLOC (khối thi đua, by sector).
     ClusterKind = thidua_domain::org_unit::ClusterKind { Cluster, Bloc }
 );
+mirror!(
+    /// Emulation title, state honorary title, order, medal, certificate of merit, certificate, provincial title.
+    AwardCategory = thidua_domain::award::AwardCategory {
+        EmulationTitle,
+        StateHonoraryTitle,
+        Order,
+        Medal,
+        CertificateOfMerit,
+        Certificate,
+        ProvincialTitle
+    }
+);
+mirror!(
+    /// The level of the authority that confers the award; target 3 counts CENTRAL.
+    AwardLevel = thidua_domain::award::AwardLevel { Grassroots, District, Provincial, Ministerial, Central }
+);
+mirror!(
+    RecipientKind = thidua_domain::award::RecipientKind {
+        Individual,
+        Collective,
+        Both
+    }
+);
+mirror!(
+    /// The kinds of commendation the 2022 law names (art. 8): công trạng (achievement),
+    /// đột xuất (exceptional feat), phong trào thi đua (campaign), quá trình cống hiến
+    /// (career), niên hạn (seniority), đối ngoại (foreign). PHONG_TRAO_THI_DUA
+    /// must name its campaign.
+    CommendationKind = thidua_domain::commendation::CommendationKind {
+        CongTrang,
+        DotXuat,
+        PhongTraoThiDua,
+        QuaTrinhCongHien,
+        NienHan,
+        DoiNgoai
+    }
+);
+mirror!(
+    /// NOMINATED → UNDER_REVIEW → APPROVED or REJECTED (by the ballot, or rejected with a
+    /// reason) → CONFERRED (locked; only recorded Admin corrections change it).
+    CommendationStatus = thidua_domain::commendation::CommendationStatus {
+        Nominated,
+        UnderReview,
+        Approved,
+        Rejected,
+        Conferred
+    }
+);
+mirror!(
+    RecipientType = thidua_domain::commendation::RecipientType {
+        Unit,
+        Exemplar,
+        Person
+    }
+);

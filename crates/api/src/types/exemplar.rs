@@ -106,6 +106,20 @@ impl Exemplar {
             .collect())
     }
 
+    /// Commendations of the model, or linked to it, newest first.
+    async fn commendations(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::commendation::Commendation>> {
+        Ok(
+            load_many(ctx, crate::loaders::CommendationsOfExemplar(self.0.id))
+                .await?
+                .into_iter()
+                .map(super::commendation::Commendation)
+                .collect(),
+        )
+    }
+
     /// Units that took the model up.
     async fn replications(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Replication>> {
         Ok(load_many(ctx, ReplicationsOf(self.0.id))

@@ -4,6 +4,7 @@ pub mod attachment;
 pub mod audit;
 pub mod campaign;
 pub mod cluster;
+pub mod commendation;
 pub mod enums;
 pub mod exemplar;
 pub mod field;

@@ -17,6 +17,8 @@ use crate::loaders::{
     CampaignId, CriterionId, FieldId, MilestoneId, ParticipationId, ProgrammeId, TargetId, UnitId,
 };
 
+// A Node lives for one resolver call; boxing the large rows would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Interface)]
 #[graphql(field(name = "id", ty = "ID"))]
 pub enum Node {
@@ -30,6 +32,9 @@ pub enum Node {
     Field(Field),
     ProgressReport(ProgressReport),
     Exemplar(super::exemplar::Exemplar),
+    AwardType(super::commendation::AwardType),
+    CouncilSession(super::commendation::CouncilSession),
+    Commendation(super::commendation::Commendation),
 }
 
 /// Resolves a global ID. Programmes, targets and fields are public; the rest need a
@@ -66,6 +71,18 @@ pub async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option
         "Field" => load_one(ctx, FieldId(uuid))
             .await?
             .map(|m| Node::Field(Field(m))),
+        "Exemplar" => load_one(ctx, crate::loaders::ExemplarId(uuid))
+            .await?
+            .map(|m| Node::Exemplar(super::exemplar::Exemplar(m))),
+        "AwardType" => load_one(ctx, crate::loaders::AwardTypeId(uuid))
+            .await?
+            .map(|m| Node::AwardType(super::commendation::AwardType(m))),
+        "CouncilSession" => load_one(ctx, crate::loaders::SessionId(uuid))
+            .await?
+            .map(|m| Node::CouncilSession(super::commendation::CouncilSession(m))),
+        "Commendation" => load_one(ctx, crate::loaders::CommendationId(uuid))
+            .await?
+            .map(|m| Node::Commendation(super::commendation::Commendation(m))),
         _ => None,
     })
 }

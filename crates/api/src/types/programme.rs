@@ -201,6 +201,26 @@ impl Target {
         })
     }
 
+    /// The value as it stood day by day (daily snapshots), oldest first, optionally
+    /// between two dates: the line a dashboard draws.
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> async_graphql::Result<Vec<TargetSnapshot>> {
+        Ok(load_many(ctx, crate::loaders::SnapshotsOf(self.0.id))
+            .await?
+            .into_iter()
+            .filter(|s| from.is_none_or(|f| s.taken_on >= f) && to.is_none_or(|t| s.taken_on <= t))
+            .map(|s| TargetSnapshot {
+                on: s.taken_on,
+                value: s.value.map(measured),
+                note: s.note,
+            })
+            .collect())
+    }
+
     /// Values entered for a manual target, newest first.
     async fn entries(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TargetEntry>> {
         Ok(load_many(ctx, ValuesOf(self.0.id))
@@ -209,6 +229,15 @@ impl Target {
             .map(TargetEntry)
             .collect())
     }
+}
+
+/// A target's value on a day.
+#[derive(SimpleObject)]
+pub struct TargetSnapshot {
+    pub on: NaiveDate,
+    /// Null when the value could not be known that day.
+    pub value: Option<Decimal>,
+    pub note: String,
 }
 
 #[derive(Clone)]

@@ -1,0 +1,418 @@
+//! The award catalogue, council sessions and commendations (khen thưởng).
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use thidua_persistence::entities::{
+    award_type, commendation, commendation_correction, council_member, council_session,
+};
+use thidua_persistence::page::{KeyCursor, Page};
+
+use super::campaign::Campaign;
+use super::enums::{
+    AwardCategory, AwardLevel, CommendationKind, CommendationStatus, RecipientKind, RecipientType,
+};
+use super::exemplar::Exemplar;
+use super::org_unit::OrgUnit;
+use super::user::User;
+use super::{load_many, load_one};
+use crate::cursor;
+use crate::ids;
+use crate::loaders::{
+    AwardTypeId, CampaignId, CorrectionsOf, ExemplarId, PrerequisiteOf, SessionId, SessionMembers,
+    UnitId, UserId,
+};
+
+#[derive(Clone)]
+pub struct AwardType(pub award_type::Model);
+
+/// A form or title of the catalogue under the Law on Emulation and Commendation 2022. Rows
+/// are data: a new decree changes rows, not code.
+#[Object]
+impl AwardType {
+    pub async fn id(&self) -> ID {
+        ids::encode("AwardType", self.0.id)
+    }
+
+    async fn code(&self) -> &str {
+        &self.0.code
+    }
+
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn category(&self) -> AwardCategory {
+        AwardCategory::from_stored(&self.0.category)
+    }
+
+    async fn level(&self) -> AwardLevel {
+        AwardLevel::from_stored(&self.0.level)
+    }
+
+    /// Who the award can go to; a nomination for another kind of recipient is refused
+    /// with RECIPIENT_KIND_MISMATCH.
+    async fn recipient_kind(&self) -> RecipientKind {
+        RecipientKind::from_stored(&self.0.recipient_kind)
+    }
+
+    /// Yes votes needed, as a percentage of **all** council members (not of votes cast).
+    async fn approval_threshold(&self) -> Decimal {
+        self.0.approval_threshold.normalize()
+    }
+
+    async fn conferring_authority(&self) -> &str {
+        &self.0.conferring_authority
+    }
+
+    async fn legal_basis(&self) -> &str {
+        &self.0.legal_basis
+    }
+
+    async fn effective_from(&self) -> NaiveDate {
+        self.0.effective_from
+    }
+
+    /// Null while in force.
+    async fn effective_to(&self) -> Option<NaiveDate> {
+        self.0.effective_to
+    }
+
+    /// The title a recipient must already hold, in `prerequisiteYears` consecutive years.
+    async fn prerequisite(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<AwardType>> {
+        match self.0.prerequisite_award_type_id {
+            Some(p) => Ok(load_one(ctx, AwardTypeId(p)).await?.map(AwardType)),
+            None => Ok(None),
+        }
+    }
+
+    async fn prerequisite_years(&self) -> Option<i32> {
+        self.0.prerequisite_years
+    }
+
+    /// Optimistic-lock version for `updateAwardType`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+}
+
+#[derive(Clone)]
+pub struct CouncilSession(pub council_session::Model);
+
+pub type CouncilSessionConnection = Connection<String, CouncilSession>;
+
+pub fn session_connection(page: Page<council_session::Model>) -> CouncilSessionConnection {
+    let mut conn = Connection::new(false, page.has_next);
+    conn.edges.extend(page.items.into_iter().map(|m| {
+        let c = cursor::encode(&KeyCursor {
+            value: String::new(),
+            id: m.id,
+        });
+        Edge::new(c, CouncilSession(m))
+    }));
+    conn
+}
+
+/// A sitting of the Emulation and Commendation Council with its members.
+#[Object]
+impl CouncilSession {
+    pub async fn id(&self) -> ID {
+        ids::encode("CouncilSession", self.0.id)
+    }
+
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+
+    async fn held_on(&self) -> NaiveDate {
+        self.0.held_on
+    }
+
+    /// All members: the base every approval threshold is a share of.
+    async fn member_count(&self) -> i32 {
+        self.0.member_count
+    }
+
+    async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CouncilMember>> {
+        Ok(load_many(ctx, SessionMembers(self.0.id))
+            .await?
+            .into_iter()
+            .map(CouncilMember)
+            .collect())
+    }
+}
+
+#[derive(Clone)]
+pub struct CouncilMember(pub council_member::Model);
+
+#[Object]
+impl CouncilMember {
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn position(&self) -> Option<&str> {
+        self.0.position.as_deref()
+    }
+}
+
+#[derive(Clone)]
+pub struct Commendation(pub commendation::Model);
+
+pub type CommendationConnection = Connection<String, Commendation>;
+
+pub fn commendation_connection(page: Page<commendation::Model>) -> CommendationConnection {
+    let mut conn = Connection::new(false, page.has_next);
+    conn.edges.extend(page.items.into_iter().map(|m| {
+        let c = cursor::encode(&KeyCursor {
+            value: String::new(),
+            id: m.id,
+        });
+        Edge::new(c, Commendation(m))
+    }));
+    conn
+}
+
+/// A secret ballot's counts: never who voted how.
+#[derive(SimpleObject)]
+pub struct Ballot {
+    pub members: i32,
+    pub present: i32,
+    /// Absent members who voted in writing.
+    pub in_writing: i32,
+    pub yes: i32,
+    pub no: i32,
+    pub abstain: i32,
+    /// Yes votes as a percentage of all members.
+    pub yes_share: Decimal,
+}
+
+/// Whether the recipient's recorded history holds the titles the award needs first.
+#[derive(SimpleObject)]
+pub struct PrerequisiteCheck {
+    pub required: Option<AwardType>,
+    pub consecutive_years: i32,
+    pub met: bool,
+    /// The longest run of consecutive years found, up to the nomination's award year.
+    pub longest_run: i32,
+    /// The years the recipient holds the required title (conferred), up to the award year.
+    pub years: Vec<i32>,
+}
+
+/// An Admin's recorded change to a conferred commendation.
+#[derive(Clone)]
+pub struct CommendationCorrection(pub commendation_correction::Model);
+
+#[Object]
+impl CommendationCorrection {
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+
+    /// `{ field: { from, to } }` for each corrected field.
+    async fn changes(&self) -> async_graphql::Json<serde_json::Value> {
+        async_graphql::Json(serde_json::from_str(&self.0.changes).unwrap_or_default())
+    }
+
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+
+    async fn by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        match self.0.by_user {
+            Some(u) => Ok(load_one(ctx, UserId(u)).await?.map(User)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// A commendation (khen thưởng) from nomination to conferral.
+#[Object]
+impl Commendation {
+    pub async fn id(&self) -> ID {
+        ids::encode("Commendation", self.0.id)
+    }
+
+    async fn award_type(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<AwardType>> {
+        Ok(load_one(ctx, AwardTypeId(self.0.award_type_id))
+            .await?
+            .map(AwardType))
+    }
+
+    async fn kind(&self) -> CommendationKind {
+        CommendationKind::from_stored(&self.0.kind)
+    }
+
+    async fn status(&self) -> CommendationStatus {
+        CommendationStatus::from_stored(&self.0.status)
+    }
+
+    async fn recipient_type(&self) -> RecipientType {
+        RecipientType::from_stored(&self.0.recipient_type)
+    }
+
+    /// The unit the honour belongs to: the recipient unit, the model's home unit, or the
+    /// person's unit.
+    async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgUnit>> {
+        Ok(load_one(ctx, UnitId(self.0.unit_id)).await?.map(OrgUnit))
+    }
+
+    /// The exemplary model honoured, or linked to the honour.
+    async fn exemplar(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Exemplar>> {
+        match self.0.exemplar_id {
+            Some(e) => Ok(load_one(ctx, ExemplarId(e)).await?.map(Exemplar)),
+            None => Ok(None),
+        }
+    }
+
+    async fn person_name(&self) -> Option<&str> {
+        self.0.person_name.as_deref()
+    }
+
+    async fn person_position(&self) -> Option<&str> {
+        self.0.person_position.as_deref()
+    }
+
+    /// The recipient is a person (or an individual model).
+    async fn is_individual(&self) -> bool {
+        self.0.is_individual
+    }
+
+    /// An individual who works directly in production or service (người lao động trực tiếp).
+    async fn is_direct_worker(&self) -> bool {
+        self.0.is_direct_worker
+    }
+
+    async fn nominating_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgUnit>> {
+        Ok(load_one(ctx, UnitId(self.0.nominating_unit_id))
+            .await?
+            .map(OrgUnit))
+    }
+
+    async fn campaign(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Campaign>> {
+        match self.0.campaign_id {
+            Some(c) => Ok(load_one(ctx, CampaignId(c)).await?.map(Campaign)),
+            None => Ok(None),
+        }
+    }
+
+    /// The year the achievement is for; consecutive-year prerequisites count these.
+    async fn award_year(&self) -> i32 {
+        self.0.award_year
+    }
+
+    async fn citation(&self) -> Option<&str> {
+        self.0.citation.as_deref()
+    }
+
+    async fn session(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<CouncilSession>> {
+        match self.0.session_id {
+            Some(s) => Ok(load_one(ctx, SessionId(s)).await?.map(CouncilSession)),
+            None => Ok(None),
+        }
+    }
+
+    /// The council's tallies once the ballot is recorded.
+    async fn ballot(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Ballot>> {
+        let c = &self.0;
+        let (Some(present), Some(in_writing), Some(yes), Some(no), Some(abstain), Some(s)) = (
+            c.votes_present,
+            c.votes_in_writing,
+            c.votes_yes,
+            c.votes_no,
+            c.votes_abstain,
+            c.session_id,
+        ) else {
+            return Ok(None);
+        };
+        let members = load_one(ctx, SessionId(s))
+            .await?
+            .map_or(0, |s| s.member_count);
+        let yes_share = if members > 0 {
+            (Decimal::from(yes) * Decimal::ONE_HUNDRED / Decimal::from(members))
+                .round_dp(2)
+                .normalize()
+        } else {
+            Decimal::ZERO
+        };
+        Ok(Some(Ballot {
+            members,
+            present,
+            in_writing,
+            yes,
+            no,
+            abstain,
+            yes_share,
+        }))
+    }
+
+    /// Why it was approved or rejected: the ballot against the threshold, or the reason given.
+    async fn decision_note(&self) -> Option<&str> {
+        self.0.decision_note.as_deref()
+    }
+
+    /// Null when the award needs no earlier title.
+    async fn prerequisite(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<PrerequisiteCheck>> {
+        let Some(s) = load_one(ctx, PrerequisiteOf(self.0.id)).await? else {
+            return Ok(None);
+        };
+        let required = load_one(ctx, AwardTypeId(s.required_award_type_id))
+            .await?
+            .map(AwardType);
+        let to_i32 = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+        Ok(Some(PrerequisiteCheck {
+            required,
+            consecutive_years: to_i32(s.consecutive_years),
+            met: s.check.met,
+            longest_run: to_i32(s.check.longest_run),
+            years: s.check.years,
+        }))
+    }
+
+    async fn decision_number(&self) -> Option<&str> {
+        self.0.decision_number.as_deref()
+    }
+
+    async fn decision_date(&self) -> Option<NaiveDate> {
+        self.0.decision_date
+    }
+
+    async fn issuing_authority(&self) -> Option<&str> {
+        self.0.issuing_authority.as_deref()
+    }
+
+    async fn conferred_at(&self) -> Option<DateTime<Utc>> {
+        self.0.conferred_at
+    }
+
+    async fn conferred_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        match self.0.conferred_by {
+            Some(u) => Ok(load_one(ctx, UserId(u)).await?.map(User)),
+            None => Ok(None),
+        }
+    }
+
+    /// Recorded corrections of the conferred record, oldest first.
+    async fn corrections(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<CommendationCorrection>> {
+        Ok(load_many(ctx, CorrectionsOf(self.0.id))
+            .await?
+            .into_iter()
+            .map(CommendationCorrection)
+            .collect())
+    }
+
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}

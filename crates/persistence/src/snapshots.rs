@@ -1,0 +1,59 @@
+//! Daily snapshots of every target's value, so a dashboard can draw its line over time.
+//! Taking one twice on a day replaces that day's value.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use uuid::Uuid;
+
+use crate::entities::{target, target_snapshot};
+use crate::error::StoreError;
+use crate::programme;
+
+/// Computes every target as of `today` and stores the values; returns how many were taken.
+pub async fn take(db: &impl ConnectionTrait, today: NaiveDate) -> Result<usize, StoreError> {
+    let targets = target::Entity::find().all(db).await?;
+    let ids: Vec<Uuid> = targets.iter().map(|t| t.id).collect();
+    let values = programme::values_by_target_ids(db, &ids).await?;
+    for t in &targets {
+        let latest = values.iter().find(|v| v.target_id == t.id);
+        let current = programme::current_value(db, t, latest, today).await?;
+        target_snapshot::Entity::delete_many()
+            .filter(target_snapshot::Column::TargetId.eq(t.id))
+            .filter(target_snapshot::Column::TakenOn.eq(today))
+            .exec(db)
+            .await?;
+        target_snapshot::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            target_id: Set(t.id),
+            taken_on: Set(today),
+            value: Set(current.value),
+            note: Set(current.note),
+            taken_at: Set(Utc::now()),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(targets.len())
+}
+
+/// Snapshots of many targets, oldest first.
+pub async fn by_target_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<target_snapshot::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(target_snapshot::Entity::find()
+        .filter(target_snapshot::Column::TargetId.is_in(ids.to_vec()))
+        .order_by_asc(target_snapshot::Column::TakenOn)
+        .all(db)
+        .await?)
+}
+
+/// [`take`] for today's date (UTC).
+pub async fn take_today(db: &impl ConnectionTrait) -> Result<usize, StoreError> {
+    take(db, Utc::now().date_naive()).await
+}

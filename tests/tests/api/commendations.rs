@@ -1,0 +1,925 @@
+//! Commendations: the catalogue, council ballots over all members, the workflow and its
+//! locks, prerequisites from recorded history, target 3 and the direct-worker indicator.
+
+use serde_json::{Value, json};
+use thidua_tests::{Answer, Backend, TestApp, both, spawn_app};
+
+both!(
+    whole_path_moves_target_3_once_per_model,
+    ballot_threshold_is_a_share_of_all_members,
+    commendation_permissions_and_stable_codes,
+    conferred_records_change_only_by_recorded_correction,
+    prerequisites_catalogue_and_direct_worker_share,
+    listing_commendations_costs_the_same_statements_for_3_and_30
+);
+
+const NOMINATE: &str = "mutation($i: NominateInput!) { nominateCommendation(input: $i) { commendation { id status isIndividual isDirectWorker prerequisite { met years longestRun consecutiveYears required { code } } } userErrors { field code message } } }";
+const REVIEW: &str = "mutation($i: SubmitForReviewInput!) { submitCommendationForReview(input: $i) { commendation { id status } userErrors { field code } } }";
+const BALLOT: &str = "mutation($i: RecordBallotInput!) { recordCouncilBallot(input: $i) { commendation { id status decisionNote ballot { members present inWriting yes no abstain yesShare } } userErrors { field code message } } }";
+const CONFER: &str = "mutation($i: ConferInput!) { conferCommendation(input: $i) { commendation { id status decisionNumber decisionDate issuingAuthority } userErrors { field code message } } }";
+const REJECT: &str = "mutation($i: RejectCommendationInput!) { rejectCommendation(input: $i) { commendation { id status decisionNote } userErrors { field code } } }";
+const CORRECT: &str = "mutation($i: CorrectCommendationInput!) { correctCommendation(input: $i) { commendation { id decisionNumber corrections { reason changes by { username } } } userErrors { field code message } } }";
+const SESSION: &str = "mutation($i: CreateCouncilSessionInput!) { createCouncilSession(input: $i) { session { id memberCount members { name } } userErrors { field code } } }";
+const MODEL: &str = "mutation($i: CreateExemplarInput!) { createExemplar(input: $i) { exemplar { id } userErrors { code } } }";
+
+async fn award(app: &TestApp, token: &str, code: &str) -> String {
+    let d = app
+        .ok(Some(token), "{ awardTypes { id code } }", json!({}))
+        .await;
+    d["awardTypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["code"] == code)
+        .unwrap_or_else(|| panic!("no award {code}: {d}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn session(app: &TestApp, token: &str, members: usize) -> String {
+    let people: Vec<Value> = (1..=members)
+        .map(|i| json!({"name": format!("Ủy viên {i}"), "position": "Ủy viên Hội đồng"}))
+        .collect();
+    let d = app
+        .ok(
+            Some(token),
+            SESSION,
+            json!({"i": {"title": "Phiên họp Hội đồng TĐKT tỉnh", "heldOn": "2026-11-20", "members": people}}),
+        )
+        .await;
+    assert_eq!(
+        d["createCouncilSession"]["session"]["memberCount"],
+        i64::try_from(members).unwrap(),
+        "{d}"
+    );
+    d["createCouncilSession"]["session"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn id_of(d: &Value, field: &str) -> String {
+    d[field]["commendation"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{field}: {d}"))
+        .to_owned()
+}
+
+async fn nominate(app: &TestApp, token: &str, input: Value) -> Value {
+    app.ok(Some(token), NOMINATE, json!({"i": input})).await["nominateCommendation"].clone()
+}
+
+async fn model(app: &TestApp, token: &str, name: &str, kind: &str, unit: &str) -> String {
+    let d = app
+        .ok(
+            Some(token),
+            MODEL,
+            json!({"i": {"name": name, "kind": kind, "homeUnitId": unit, "identifiedOn": "2024-01-10", "isDirectWorker": true}}),
+        )
+        .await;
+    d["createExemplar"]["exemplar"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{d}"))
+        .to_owned()
+}
+
+/// Review, a unanimous ballot of `members` members, and conferral.
+async fn approve_and_confer(
+    app: &TestApp,
+    admin: &str,
+    id: &str,
+    sess: &str,
+    members: i64,
+    number: &str,
+    date: &str,
+) -> Value {
+    let r = app
+        .ok(
+            Some(admin),
+            REVIEW,
+            json!({"i": {"id": id, "sessionId": sess}}),
+        )
+        .await;
+    assert_eq!(
+        r["submitCommendationForReview"]["commendation"]["status"], "UNDER_REVIEW",
+        "{r}"
+    );
+    let b = app
+        .ok(
+            Some(admin),
+            BALLOT,
+            json!({"i": {"id": id, "present": members, "inWriting": 0, "yes": members, "no": 0, "abstain": 0}}),
+        )
+        .await;
+    assert_eq!(
+        b["recordCouncilBallot"]["commendation"]["status"], "APPROVED",
+        "{b}"
+    );
+    app.ok(
+        Some(admin),
+        CONFER,
+        json!({"i": {"id": id, "decisionNumber": number, "decisionDate": date}}),
+    )
+    .await["conferCommendation"]
+        .clone()
+}
+
+async fn target(app: &TestApp, code: &str) -> Value {
+    let d = app
+        .ok(
+            None,
+            "{ targets { code progress { value status shareOfTarget shareOfStretch note } history { on value } } }",
+            json!({}),
+        )
+        .await;
+    d["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == code)
+        .unwrap()
+        .clone()
+}
+
+async fn whole_path_moves_target_3_once_per_model(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let a = app.create_unit(&admin, "KT-A", &root).await;
+    let b = app.create_unit(&admin, "KT-B", &root).await;
+    let t3 = target(&app, "T3-TRUNG-UONG").await;
+    assert_eq!(t3["progress"]["value"], "0", "{t3}");
+
+    // The model is identified, nurtured and replicated.
+    let m = model(&app, &admin, "Mô hình Dân vận khéo", "COLLECTIVE", &a).await;
+    app.ok(
+        Some(&admin),
+        "mutation($i: ChangeExemplarStageInput!) { changeExemplarStage(input: $i) { exemplar { stage } } }",
+        json!({"i": {"id": m, "stage": "NURTURED", "onDate": "2024-05-01"}}),
+    )
+    .await;
+    app.ok(
+        Some(&admin),
+        "mutation($i: ReplicateExemplarInput!) { replicateExemplar(input: $i) { exemplar { id } } }",
+        json!({"i": {"id": m, "unitId": b, "onDate": "2024-09-01"}}),
+    )
+    .await;
+
+    let sess = session(&app, &admin, 10).await;
+    let central = award(&app, &admin, "BANG-KHEN-TTG").await;
+    let nominated = nominate(
+        &app,
+        &admin,
+        json!({"awardTypeId": central, "kind": "CONG_TRANG", "recipient": {"exemplarId": m},
+               "nominatingUnitId": a, "awardYear": 2026, "citation": "Thành tích xuất sắc"}),
+    )
+    .await;
+    assert_eq!(
+        nominated["commendation"]["status"], "NOMINATED",
+        "{nominated}"
+    );
+    let c1 = nominated["commendation"]["id"].as_str().unwrap().to_owned();
+    // Nominated, not conferred: the target does not move.
+    assert_eq!(
+        target(&app, "T3-TRUNG-UONG").await["progress"]["value"],
+        "0"
+    );
+
+    let conferred =
+        approve_and_confer(&app, &admin, &c1, &sess, 10, "1234/QĐ-TTg", "2027-03-15").await;
+    assert_eq!(
+        conferred["commendation"]["status"], "CONFERRED",
+        "{conferred}"
+    );
+    assert_eq!(
+        conferred["commendation"]["issuingAuthority"],
+        "Thủ tướng Chính phủ"
+    );
+    let t3 = target(&app, "T3-TRUNG-UONG").await;
+    assert_eq!(t3["progress"]["value"], "1", "{t3}");
+    assert!(
+        t3["progress"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("1 distinct")
+    );
+
+    // The same model honoured again at central level still counts once.
+    let order = award(&app, &admin, "HUAN-CHUONG-LD-3").await;
+    let again = nominate(
+        &app,
+        &admin,
+        json!({"awardTypeId": order, "kind": "CONG_TRANG", "recipient": {"exemplarId": m},
+               "nominatingUnitId": a, "awardYear": 2026}),
+    )
+    .await;
+    let c2 = again["commendation"]["id"].as_str().unwrap().to_owned();
+    approve_and_confer(&app, &admin, &c2, &sess, 10, "99/QĐ-CTN", "2028-05-01").await;
+    assert_eq!(
+        target(&app, "T3-TRUNG-UONG").await["progress"]["value"],
+        "1"
+    );
+
+    // Another model: a central decision dated 2025 does not count, nor does a provincial one.
+    let m2 = model(&app, &admin, "Mô hình Chi hội phụ nữ", "COLLECTIVE", &b).await;
+    let early = nominate(
+        &app,
+        &admin,
+        json!({"awardTypeId": central, "kind": "CONG_TRANG", "recipient": {"exemplarId": m2},
+               "nominatingUnitId": b, "awardYear": 2025}),
+    )
+    .await;
+    let c3 = early["commendation"]["id"].as_str().unwrap().to_owned();
+    approve_and_confer(&app, &admin, &c3, &sess, 10, "2000/QĐ-TTg", "2025-12-20").await;
+    let provincial = award(&app, &admin, "BANG-KHEN-UBND-TINH").await;
+    let prov = nominate(
+        &app,
+        &admin,
+        json!({"awardTypeId": provincial, "kind": "CONG_TRANG", "recipient": {"exemplarId": m2},
+               "nominatingUnitId": b, "awardYear": 2026}),
+    )
+    .await;
+    let c4 = prov["commendation"]["id"].as_str().unwrap().to_owned();
+    approve_and_confer(&app, &admin, &c4, &sess, 10, "15/QĐ-UBND", "2027-01-10").await;
+    let t3 = target(&app, "T3-TRUNG-UONG").await;
+    assert_eq!(t3["progress"]["value"], "1", "{t3}");
+    assert_eq!(t3["progress"]["shareOfStretch"], "0.1");
+
+    // The model lists both its commendations.
+    let listed = app
+        .ok(
+            Some(&admin),
+            "query($id: ID!) { node(id: $id) { ... on Exemplar { commendations { awardType { code level } status } } } }",
+            json!({"id": m}),
+        )
+        .await;
+    assert_eq!(
+        listed["node"]["commendations"].as_array().unwrap().len(),
+        2,
+        "{listed}"
+    );
+
+    // A snapshot puts today's value on the history line.
+    let snap = app
+        .ok(
+            Some(&admin),
+            "mutation { takeTargetSnapshots { taken takenOn } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(snap["takeTargetSnapshots"]["taken"], 4, "{snap}");
+    let history = &target(&app, "T3-TRUNG-UONG").await["history"];
+    assert_eq!(history.as_array().unwrap().len(), 1, "{history}");
+    assert_eq!(history[0]["value"], "1");
+    assert_eq!(history[0]["on"], snap["takeTargetSnapshots"]["takenOn"]);
+}
+
+async fn ballot_threshold_is_a_share_of_all_members(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let a = app.create_unit(&admin, "KT-A", &root).await;
+    let council = app
+        .user_with_role(&admin, "hoi.dong", "COUNCIL", &root)
+        .await;
+    let sess = session(&app, &council, 10).await;
+    let provincial_csdt = award(&app, &admin, "CSTD-TINH").await;
+    let person =
+        |name: &str| json!({"person": {"name": name, "position": "Công nhân", "unitId": a}});
+    let n = nominate(
+        &app,
+        &admin,
+        json!({"awardTypeId": provincial_csdt, "kind": "CONG_TRANG", "recipient": person("Nguyễn Văn A"),
+               "nominatingUnitId": a, "awardYear": 2026, "isDirectWorker": true}),
+    )
+    .await;
+    let id = n["commendation"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(n["commendation"]["isDirectWorker"], true);
+    app.ok(
+        Some(&council),
+        REVIEW,
+        json!({"i": {"id": id, "sessionId": sess}}),
+    )
+    .await;
+
+    // 8 yes of 10 members, 2 absent without a written vote: 80 % fails a 90 % threshold.
+    let b = app
+        .ok(
+            Some(&council),
+            BALLOT,
+            json!({"i": {"id": id, "present": 8, "inWriting": 0, "yes": 8, "no": 0, "abstain": 0}}),
+        )
+        .await;
+    let c = &b["recordCouncilBallot"]["commendation"];
+    assert_eq!(c["status"], "REJECTED", "{b}");
+    assert_eq!(
+        c["ballot"],
+        json!({"members": 10, "present": 8, "inWriting": 0, "yes": 8, "no": 0, "abstain": 0, "yesShare": "80"})
+    );
+    assert!(
+        c["decisionNote"]
+            .as_str()
+            .unwrap()
+            .contains("8 of 10 members voted yes (80%); the threshold is 90% of all members"),
+        "{c}"
+    );
+
+    // With the two absentees voting yes in writing, 10 of 10 passes.
+    let n2 = nominate(
+        &app,
+        &admin,
+        json!({"awardTypeId": provincial_csdt, "kind": "CONG_TRANG", "recipient": person("Trần Thị B"),
+               "nominatingUnitId": a, "awardYear": 2026}),
+    )
+    .await;
+    let id2 = n2["commendation"]["id"].as_str().unwrap().to_owned();
+    app.ok(
+        Some(&council),
+        REVIEW,
+        json!({"i": {"id": id2, "sessionId": sess}}),
+    )
+    .await;
+    let passed = app
+        .ok(
+            Some(&council),
+            BALLOT,
+            json!({"i": {"id": id2, "present": 8, "inWriting": 2, "yes": 9, "no": 1, "abstain": 0}}),
+        )
+        .await;
+    assert_eq!(
+        passed["recordCouncilBallot"]["commendation"]["status"], "APPROVED",
+        "{passed}"
+    );
+    // A decided nomination takes no second ballot.
+    let twice = app
+        .ok(
+            Some(&council),
+            BALLOT,
+            json!({"i": {"id": id2, "present": 10, "inWriting": 0, "yes": 10, "no": 0, "abstain": 0}}),
+        )
+        .await;
+    assert_eq!(
+        twice["recordCouncilBallot"]["userErrors"][0]["code"],
+        "INVALID_TRANSITION"
+    );
+}
+
+fn user_codes(a: &Answer, field: &str) -> Vec<String> {
+    a.user_error_codes(field)
+}
+
+async fn commendation_permissions_and_stable_codes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let a = app.create_unit(&admin, "KT-A", &root).await;
+    let b = app.create_unit(&admin, "KT-B", &root).await;
+    let manager_a = app.user_with_role(&admin, "quan.ly.a", "MANAGER", &a).await;
+    let manager_root = app
+        .user_with_role(&admin, "quan.ly", "MANAGER", &root)
+        .await;
+    let reporter = app.user_with_role(&admin, "bao.cao", "REPORTER", &a).await;
+    let council = app
+        .user_with_role(&admin, "hoi.dong", "COUNCIL", &root)
+        .await;
+    let sess = session(&app, &admin, 5).await;
+    let collective = award(&app, &admin, "TT-LAO-DONG-XUAT-SAC").await;
+    let individual = award(&app, &admin, "CSTD-CO-SO").await;
+    let unit_nomination = |award: &str, unit: &str| {
+        json!({"i": {"awardTypeId": award, "kind": "CONG_TRANG", "recipient": {"unitId": unit},
+                     "nominatingUnitId": unit, "awardYear": 2026}})
+    };
+
+    // A Reporter nominating → FORBIDDEN; a Manager outside their subtree → FORBIDDEN.
+    let r = app
+        .gql(Some(&reporter), NOMINATE, unit_nomination(&collective, &a))
+        .await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"));
+    let r = app
+        .gql(Some(&manager_a), NOMINATE, unit_nomination(&collective, &b))
+        .await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"));
+    let r = app
+        .gql(Some(&council), NOMINATE, unit_nomination(&collective, &a))
+        .await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"));
+
+    // Recipient kind mismatch, a campaign commendation without its campaign, bad ids.
+    let r = app
+        .gql(Some(&manager_a), NOMINATE, unit_nomination(&individual, &a))
+        .await;
+    assert_eq!(
+        user_codes(&r, "nominateCommendation"),
+        ["RECIPIENT_KIND_MISMATCH"]
+    );
+    let r = app
+        .gql(
+            Some(&manager_a),
+            NOMINATE,
+            json!({"i": {"awardTypeId": collective, "kind": "PHONG_TRAO_THI_DUA", "recipient": {"unitId": a},
+                         "nominatingUnitId": a, "awardYear": 2026}}),
+        )
+        .await;
+    assert_eq!(
+        user_codes(&r, "nominateCommendation"),
+        ["CAMPAIGN_REQUIRED"]
+    );
+    let r = app
+        .gql(
+            Some(&manager_a),
+            NOMINATE,
+            json!({"i": {"awardTypeId": "nope", "kind": "CONG_TRANG", "recipient": {"unitId": a},
+                         "nominatingUnitId": a, "awardYear": 2026}}),
+        )
+        .await;
+    assert_eq!(user_codes(&r, "nominateCommendation"), ["INVALID_FORMAT"]);
+    let r = app
+        .gql(
+            Some(&manager_a),
+            NOMINATE,
+            json!({"i": {"awardTypeId": collective, "kind": "CONG_TRANG", "recipient": {"unitId": a, "person": {"name": "X", "unitId": a}},
+                         "nominatingUnitId": a, "awardYear": 2026}}),
+        )
+        .await;
+    assert_eq!(user_error_field(&r), "recipient");
+    let r = app
+        .gql(
+            Some(&manager_a),
+            NOMINATE,
+            json!({"i": {"awardTypeId": collective, "kind": "CONG_TRANG", "recipient": {"unitId": a},
+                         "nominatingUnitId": a, "awardYear": 1990}}),
+        )
+        .await;
+    assert_eq!(user_codes(&r, "nominateCommendation"), ["OUT_OF_RANGE"]);
+
+    let ok = app
+        .ok(Some(&manager_a), NOMINATE, unit_nomination(&collective, &a))
+        .await;
+    let id = id_of(&ok, "nominateCommendation");
+
+    // Only the council puts it before a session and votes: a Manager voting → FORBIDDEN.
+    let r = app
+        .gql(
+            Some(&manager_root),
+            REVIEW,
+            json!({"i": {"id": id, "sessionId": sess}}),
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"));
+    app.ok(
+        Some(&council),
+        REVIEW,
+        json!({"i": {"id": id, "sessionId": sess}}),
+    )
+    .await;
+    let vote =
+        json!({"i": {"id": id, "present": 5, "inWriting": 0, "yes": 5, "no": 0, "abstain": 0}});
+    let r = app.gql(Some(&manager_root), BALLOT, vote.clone()).await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"));
+
+    // Tallies must add up and fit the council.
+    let r = app
+        .gql(
+            Some(&council),
+            BALLOT,
+            json!({"i": {"id": id, "present": 5, "inWriting": 0, "yes": 3, "no": 0, "abstain": 0}}),
+        )
+        .await;
+    assert_eq!(user_codes(&r, "recordCouncilBallot"), ["TALLY_MISMATCH"]);
+    let r = app
+        .gql(
+            Some(&council),
+            BALLOT,
+            json!({"i": {"id": id, "present": 5, "inWriting": 1, "yes": 6, "no": 0, "abstain": 0}}),
+        )
+        .await;
+    assert_eq!(
+        user_codes(&r, "recordCouncilBallot"),
+        ["TALLY_EXCEEDS_MEMBERS"]
+    );
+    let r = app
+        .gql(
+            Some(&council),
+            BALLOT,
+            json!({"i": {"id": id, "present": -1, "inWriting": 0, "yes": 0, "no": 0, "abstain": 0}}),
+        )
+        .await;
+    assert_eq!(user_codes(&r, "recordCouncilBallot"), ["OUT_OF_RANGE"]);
+    app.ok(Some(&council), BALLOT, vote).await;
+
+    // Only Admins confer: the council conferring → FORBIDDEN.
+    let confer =
+        json!({"i": {"id": id, "decisionNumber": "12/QĐ-UBND", "decisionDate": "2026-11-01"}});
+    let r = app.gql(Some(&council), CONFER, confer.clone()).await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"));
+    app.ok(Some(&admin), CONFER, confer).await;
+
+    // A decision number is unique per authority, compared loosely.
+    let other = app
+        .ok(Some(&manager_a), NOMINATE, unit_nomination(&collective, &a))
+        .await;
+    let id2 = id_of(&other, "nominateCommendation");
+    app.ok(
+        Some(&admin),
+        REVIEW,
+        json!({"i": {"id": id2, "sessionId": sess}}),
+    )
+    .await;
+    app.ok(
+        Some(&admin),
+        BALLOT,
+        json!({"i": {"id": id2, "present": 5, "inWriting": 0, "yes": 5, "no": 0, "abstain": 0}}),
+    )
+    .await;
+    let dup = app
+        .gql(
+            Some(&admin),
+            CONFER,
+            json!({"i": {"id": id2, "decisionNumber": " 12/qđ-ubnd ", "decisionDate": "2026-11-02"}}),
+        )
+        .await;
+    assert_eq!(
+        user_codes(&dup, "conferCommendation"),
+        ["DUPLICATE_DECISION_NUMBER"]
+    );
+    // The same number from another authority is a different decision.
+    let elsewhere = app
+        .ok(
+            Some(&admin),
+            CONFER,
+            json!({"i": {"id": id2, "decisionNumber": "12/QĐ-UBND", "decisionDate": "2026-11-02", "issuingAuthority": "Chủ tịch UBND phường Hạ Long"}}),
+        )
+        .await;
+    assert_eq!(
+        elsewhere["conferCommendation"]["commendation"]["status"], "CONFERRED",
+        "{elsewhere}"
+    );
+
+    // Conferring a nomination that was never approved is refused.
+    let fresh = app
+        .ok(Some(&manager_a), NOMINATE, unit_nomination(&collective, &a))
+        .await;
+    let id3 = id_of(&fresh, "nominateCommendation");
+    let r = app
+        .gql(
+            Some(&admin),
+            CONFER,
+            json!({"i": {"id": id3, "decisionNumber": "77/QĐ-UBND", "decisionDate": "2026-11-02"}}),
+        )
+        .await;
+    assert_eq!(user_codes(&r, "conferCommendation"), ["INVALID_TRANSITION"]);
+    let r = app
+        .ok(
+            Some(&council),
+            REJECT,
+            json!({"i": {"id": id3, "reason": "  "}}),
+        )
+        .await;
+    assert_eq!(r["rejectCommendation"]["userErrors"][0]["code"], "REQUIRED");
+    let r = app
+        .ok(
+            Some(&council),
+            REJECT,
+            json!({"i": {"id": id3, "reason": "Hồ sơ chưa đầy đủ"}}),
+        )
+        .await;
+    assert_eq!(
+        r["rejectCommendation"]["commendation"]["status"],
+        "REJECTED"
+    );
+    assert_eq!(
+        r["rejectCommendation"]["commendation"]["decisionNote"],
+        "Hồ sơ chưa đầy đủ"
+    );
+}
+
+fn user_error_field(a: &Answer) -> String {
+    a.user_error_fields("nominateCommendation")
+        .first()
+        .cloned()
+        .unwrap_or_default()
+}
+
+async fn conferred_records_change_only_by_recorded_correction(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let a = app.create_unit(&admin, "KT-A", &root).await;
+    let council = app
+        .user_with_role(&admin, "hoi.dong", "COUNCIL", &root)
+        .await;
+    let sess = session(&app, &admin, 3).await;
+    let giay_khen = award(&app, &admin, "GIAY-KHEN").await;
+    let n = nominate(
+        &app,
+        &admin,
+        json!({"awardTypeId": giay_khen, "kind": "DOT_XUAT", "recipient": {"person": {"name": "Lê Văn C", "unitId": a}},
+               "nominatingUnitId": a, "awardYear": 2026}),
+    )
+    .await;
+    let id = n["commendation"]["id"].as_str().unwrap().to_owned();
+    approve_and_confer(&app, &admin, &id, &sess, 3, "5/QĐ-UBND", "2026-10-01").await;
+
+    // Locked: the workflow cannot move it any more.
+    let r = app
+        .gql(
+            Some(&council),
+            REJECT,
+            json!({"i": {"id": id, "reason": "Thu hồi"}}),
+        )
+        .await;
+    assert_eq!(user_codes(&r, "rejectCommendation"), ["LOCKED"]);
+    // Only an Admin corrects, with a reason.
+    let fix =
+        json!({"i": {"id": id, "reason": "Sai số quyết định", "decisionNumber": "6/QĐ-UBND"}});
+    let r = app.gql(Some(&council), CORRECT, fix.clone()).await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"));
+    let r = app
+        .gql(
+            Some(&admin),
+            CORRECT,
+            json!({"i": {"id": id, "reason": " ", "decisionNumber": "6/QĐ-UBND"}}),
+        )
+        .await;
+    assert_eq!(user_codes(&r, "correctCommendation"), ["REQUIRED"]);
+    let r = app
+        .gql(
+            Some(&admin),
+            CORRECT,
+            json!({"i": {"id": id, "reason": "Không đổi gì", "decisionNumber": "5/QĐ-UBND"}}),
+        )
+        .await;
+    assert_eq!(user_codes(&r, "correctCommendation"), ["REQUIRED"]);
+    let d = app.ok(Some(&admin), CORRECT, fix).await;
+    let c = &d["correctCommendation"]["commendation"];
+    assert_eq!(c["decisionNumber"], "6/QĐ-UBND", "{d}");
+    assert_eq!(
+        c["corrections"],
+        json!([{"reason": "Sai số quyết định", "changes": {"decisionNumber": {"from": "5/QĐ-UBND", "to": "6/QĐ-UBND"}}, "by": {"username": "admin"}}])
+    );
+    // The correction is in the audit trail too.
+    let audit = app
+        .ok(
+            Some(&admin),
+            "query($e: ID) { auditLog(filter: {entity: \"Commendation\", entityId: $e}) { edges { node { action } } } }",
+            json!({"e": id}),
+        )
+        .await;
+    let actions: Vec<&str> = audit["auditLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions[0], "correct", "{audit}");
+    assert!(actions.contains(&"confer") && actions.contains(&"nominate"));
+}
+
+async fn prerequisites_catalogue_and_direct_worker_share(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let a = app.create_unit(&admin, "KT-A", &root).await;
+    let manager = app
+        .user_with_role(&admin, "quan.ly", "MANAGER", &root)
+        .await;
+    let sess = session(&app, &admin, 5).await;
+
+    // The seeded catalogue carries the national title's prerequisite as data.
+    let cat = app
+        .ok(
+            Some(&admin),
+            "{ awardTypes(level: CENTRAL) { code level recipientKind approvalThreshold prerequisiteYears prerequisite { code } legalBasis } }",
+            json!({}),
+        )
+        .await;
+    let national = cat["awardTypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == "CSTD-TOAN-QUOC")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            &national["approvalThreshold"],
+            &national["prerequisiteYears"],
+            &national["prerequisite"]["code"]
+        ),
+        (&json!("90"), &json!(2), &json!("CSTD-TINH"))
+    );
+
+    let provincial = award(&app, &admin, "CSTD-TINH").await;
+    let national_id = award(&app, &admin, "CSTD-TOAN-QUOC").await;
+    let person = json!({"person": {"name": "Phạm Thị D", "position": "Thợ lò", "unitId": a}});
+    let mut numbers = 0;
+    for year in [2023, 2025] {
+        let n = nominate(
+            &app,
+            &admin,
+            json!({"awardTypeId": provincial, "kind": "CONG_TRANG", "recipient": person,
+                   "nominatingUnitId": a, "awardYear": year, "isDirectWorker": true}),
+        )
+        .await;
+        numbers += 1;
+        approve_and_confer(
+            &app,
+            &admin,
+            n["commendation"]["id"].as_str().unwrap(),
+            &sess,
+            5,
+            &format!("{numbers}/QĐ-UBND"),
+            "2026-02-01",
+        )
+        .await;
+    }
+    // 2023 and 2025 are not consecutive: the nomination shows the gap.
+    let n = nominate(
+        &app,
+        &admin,
+        json!({"awardTypeId": national_id, "kind": "CONG_TRANG", "recipient": person,
+               "nominatingUnitId": a, "awardYear": 2026}),
+    )
+    .await;
+    assert_eq!(
+        n["commendation"]["prerequisite"],
+        json!({"met": false, "years": [2023, 2025], "longestRun": 1, "consecutiveYears": 2, "required": {"code": "CSTD-TINH"}}),
+        "{n}"
+    );
+    // The name typed with other spacing and normal form is the same person.
+    let n2024 = nominate(
+        &app,
+        &admin,
+        json!({"awardTypeId": provincial, "kind": "CONG_TRANG", "recipient": {"person": {"name": "  Phạm Thị D ", "unitId": a}},
+               "nominatingUnitId": a, "awardYear": 2024}),
+    )
+    .await;
+    approve_and_confer(
+        &app,
+        &admin,
+        n2024["commendation"]["id"].as_str().unwrap(),
+        &sess,
+        5,
+        "9/QĐ-UBND",
+        "2026-03-01",
+    )
+    .await;
+    let again = app
+        .ok(
+            Some(&admin),
+            "query($id: ID!) { node(id: $id) { ... on Commendation { prerequisite { met years longestRun } } } }",
+            json!({"id": n["commendation"]["id"]}),
+        )
+        .await;
+    assert_eq!(
+        again["node"]["prerequisite"],
+        json!({"met": true, "years": [2023, 2024, 2025], "longestRun": 3})
+    );
+
+    // Editing the catalogue: admins only, checked, with optimistic locking.
+    let fields = json!({"code": "BANG-KHEN-BO", "name": "Bằng khen của Bộ trưởng", "category": "CERTIFICATE_OF_MERIT",
+        "level": "MINISTERIAL", "recipientKind": "BOTH", "approvalThreshold": "75", "conferringAuthority": "Bộ trưởng",
+        "legalBasis": "Nghị định 98/2023/NĐ-CP", "effectiveFrom": "2024-01-01"});
+    const CREATE_AWARD: &str = "mutation($i: AwardTypeFields!) { createAwardType(input: $i) { awardType { id version approvalThreshold } userErrors { field code } } }";
+    let r = app
+        .gql(Some(&manager), CREATE_AWARD, json!({"i": fields}))
+        .await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"));
+    let mut bad = fields.clone();
+    bad["approvalThreshold"] = json!("0");
+    bad["code"] = json!("x");
+    let r = app.gql(Some(&admin), CREATE_AWARD, json!({"i": bad})).await;
+    assert_eq!(
+        r.user_error_fields("createAwardType"),
+        ["code", "approvalThreshold"]
+    );
+    let created = app
+        .ok(Some(&admin), CREATE_AWARD, json!({"i": fields}))
+        .await;
+    let new_id = created["createAwardType"]["awardType"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .gql(Some(&admin), CREATE_AWARD, json!({"i": fields}))
+        .await;
+    assert_eq!(user_codes(&r, "createAwardType"), ["DUPLICATE"]);
+    const UPDATE_AWARD: &str = "mutation($i: UpdateAwardTypeInput!) { updateAwardType(input: $i) { awardType { version approvalThreshold effectiveTo } userErrors { field code } } }";
+    let mut retired = fields.clone();
+    retired["approvalThreshold"] = json!("80");
+    retired["effectiveTo"] = json!("2025-12-31");
+    let u = app
+        .ok(
+            Some(&admin),
+            UPDATE_AWARD,
+            json!({"i": {"id": new_id, "version": 1, "fields": retired}}),
+        )
+        .await;
+    assert_eq!(
+        u["updateAwardType"]["awardType"],
+        json!({"version": 2, "approvalThreshold": "80", "effectiveTo": "2025-12-31"})
+    );
+    let stale = app
+        .gql(
+            Some(&admin),
+            UPDATE_AWARD,
+            json!({"i": {"id": new_id, "version": 1, "fields": retired}}),
+        )
+        .await;
+    assert_eq!(stale.error_code(), Some("CONFLICT"));
+    // An award no longer in effect takes no new nominations.
+    let r = app
+        .gql(
+            Some(&admin),
+            NOMINATE,
+            json!({"i": {"awardTypeId": new_id, "kind": "CONG_TRANG", "recipient": {"unitId": a}, "nominatingUnitId": a, "awardYear": 2026}}),
+        )
+        .await;
+    assert_eq!(
+        user_codes(&r, "nominateCommendation"),
+        ["AWARD_NOT_IN_EFFECT"]
+    );
+
+    // Direct workers' share of individual commendations, per year of decision: the three
+    // 2026 decisions above went to one direct worker (flagged twice of three), nothing in 2027.
+    let share = app
+        .ok(
+            Some(&admin),
+            "{ directWorkerShare(fromYear: 2026, toYear: 2027) { year individualCommendations directWorkers share } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        share["directWorkerShare"],
+        json!([
+            {"year": 2026, "individualCommendations": 3, "directWorkers": 2, "share": "66.67"},
+            {"year": 2027, "individualCommendations": 0, "directWorkers": 0, "share": null}
+        ])
+    );
+    let r = app
+        .gql(
+            Some(&admin),
+            "{ directWorkerShare(fromYear: 2027, toYear: 2026) { year } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("BAD_USER_INPUT"));
+}
+
+const LIST: &str = "query($n: Int) { commendations(first: $n) { edges { node { id status \
+    awardType { code prerequisite { code } } unit { code } nominatingUnit { code } exemplar { name } \
+    session { memberCount } ballot { yesShare } prerequisite { met } corrections { reason } } } } }";
+
+async fn listing_commendations_costs_the_same_statements_for_3_and_30(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let a = app.create_unit(&admin, "KT-A", &root).await;
+    let sess = session(&app, &admin, 3).await;
+    let national = award(&app, &admin, "CSTD-TOAN-QUOC").await;
+    let m = model(&app, &admin, "Cá nhân điển hình", "INDIVIDUAL", &a).await;
+    for i in 0..30 {
+        let n = nominate(
+            &app,
+            &admin,
+            json!({"awardTypeId": national, "kind": "CONG_TRANG", "recipient": {"person": {"name": format!("Người {i}"), "unitId": a}},
+                   "exemplarId": m, "nominatingUnitId": a, "awardYear": 2026}),
+        )
+        .await;
+        let id = n["commendation"]["id"].as_str().unwrap().to_owned();
+        if i % 2 == 0 {
+            app.ok(
+                Some(&admin),
+                REVIEW,
+                json!({"i": {"id": id, "sessionId": sess}}),
+            )
+            .await;
+            app.ok(
+                Some(&admin),
+                BALLOT,
+                json!({"i": {"id": id, "present": 3, "inWriting": 0, "yes": 3, "no": 0, "abstain": 0}}),
+            )
+            .await;
+        }
+    }
+    let mut counts = vec![];
+    for n in [3usize, 30] {
+        let before = app.db.statements_run();
+        let d = app.ok(Some(&admin), LIST, json!({"n": n})).await;
+        counts.push(app.db.statements_run() - before);
+        let edges = d["commendations"]["edges"].as_array().unwrap();
+        assert_eq!(edges.len(), n);
+        assert!(
+            edges
+                .iter()
+                .all(|e| e["node"]["prerequisite"]["met"] == false)
+        );
+        assert!(
+            edges
+                .iter()
+                .all(|e| e["node"]["exemplar"]["name"] == "Cá nhân điển hình")
+        );
+    }
+    assert_eq!(counts[0], counts[1], "statements for 3 and 30: {counts:?}");
+}
