@@ -7,6 +7,7 @@ mod m20261125_000001_core;
 mod m20261125_000002_reporting;
 mod m20261125_000003_exemplars;
 mod m20261125_000004_clusters;
+mod m20261125_000006_leaderboard_index;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_reporting::Migration),
             Box::new(m20261125_000003_exemplars::Migration),
             Box::new(m20261125_000004_clusters::Migration),
+            Box::new(m20261125_000006_leaderboard_index::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@ mod campaigns;
 mod evidence;
 mod exemplars;
 mod http;
-mod leaderboard;
+pub mod leaderboard;
 mod org_units;
 mod pagination;
 mod permissions;
