@@ -8,6 +8,7 @@ mod m20261125_000002_reporting;
 mod m20261125_000003_exemplars;
 mod m20261125_000004_clusters;
 mod m20261125_000005_commendations;
+mod m20261125_000006_leaderboard_index;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_exemplars::Migration),
             Box::new(m20261125_000004_clusters::Migration),
             Box::new(m20261125_000005_commendations::Migration),
+            Box::new(m20261125_000006_leaderboard_index::Migration),
         ]
     }
 }

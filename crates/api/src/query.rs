@@ -485,88 +485,84 @@ impl Query {
     /// Ranks the units registered for a campaign by their latest approved report whose
     /// period lies in [periodStart, periodEnd]: each criterion is scored against its target
     /// (direction-aware, capped at 100 %), weighted, and summed to 0–100; ties share a rank.
+    /// The database scores and ranks every unit; only the first `first` are returned.
     async fn leaderboard(
         &self,
         ctx: &Context<'_>,
         campaign_id: ID,
+        #[graphql(desc = "First day of the period: reports starting earlier do not count.")]
         period_start: NaiveDate,
+        #[graphql(desc = "Last day of the period: reports ending later do not count.")]
         period_end: NaiveDate,
-        #[graphql(desc = "Only the units of this cluster or bloc.")] cluster_id: Option<ID>,
+        #[graphql(desc = "Only the units of this cluster or bloc (ranked among themselves).")]
+        cluster_id: Option<ID>,
+        #[graphql(
+            desc = "How many units to return, best first: 1 to 1000 (default 100). Ranks are \
+                    counted over every unit, so the last entry may share its rank with units \
+                    left out."
+        )]
+        first: Option<i32>,
     ) -> async_graphql::Result<Vec<LeaderboardEntry>> {
-        use thidua_domain::scoring::{ScoredCriterion, rank, score};
+        use thidua_persistence::leaderboard::{self, Board};
         reader(ctx)?;
         let cid = ids::decode("Campaign", &campaign_id)?;
         if period_end < period_start {
             return Err(crate::error::bad_input("the period ends before it starts"));
         }
-        let db = &state(ctx).db.conn;
-        let criteria = crate::types::load_many(ctx, crate::loaders::CriteriaOf(cid)).await?;
-        let scored: Vec<ScoredCriterion> = criteria
-            .iter()
-            .map(|c| {
-                let spec = crate::types::campaign::spec(c);
-                ScoredCriterion {
-                    measure: spec.measure,
-                    direction: spec.direction,
-                    target: c.target_value.unwrap_or_default(),
-                    weight: c.weight,
+        let limit = match first {
+            None => 100,
+            Some(n) => match u64::try_from(n) {
+                Ok(n) if (1..=1000).contains(&n) => n,
+                _ => {
+                    return Err(crate::error::bad_input(
+                        "`first` must be between 1 and 1000",
+                    ));
                 }
-            })
-            .collect();
-        let values = thidua_persistence::leaderboard::latest_approved_values(
-            db,
-            cid,
-            period_start,
-            period_end,
-        )
-        .await
-        .map_err(query_error)?;
-        let by_key: std::collections::HashMap<(uuid::Uuid, uuid::Uuid), rust_decimal::Decimal> =
-            values
-                .into_iter()
-                .map(|v| ((v.unit_id, v.criterion_id), v.value))
-                .collect();
-        let mut units = thidua_persistence::leaderboard::registered_units(db, cid)
+            },
+        };
+        let board = Board {
+            campaign_id: cid,
+            start: period_start,
+            end: period_end,
+            cluster_id: cluster_id
+                .as_ref()
+                .map(|c| ids::decode("Cluster", c))
+                .transpose()?,
+        };
+        let db = &state(ctx).db.conn;
+        let standings = leaderboard::standings(db, &board, limit)
             .await
             .map_err(query_error)?;
-        if let Some(cl) = &cluster_id {
-            let members = crate::types::load_many(
-                ctx,
-                crate::loaders::MembersOf(ids::decode("Cluster", cl)?),
-            )
-            .await?;
-            units.retain(|u| members.iter().any(|m| m.unit_id == *u));
+        // The per-criterion scores cost a second statement: run it only when asked for.
+        let mut cells = std::collections::HashMap::new();
+        let mut criteria = Vec::new();
+        if ctx.look_ahead().field("breakdown").exists() {
+            criteria = crate::types::load_many(ctx, crate::loaders::CriteriaOf(cid)).await?;
+            let units: Vec<uuid::Uuid> = standings.iter().map(|s| s.unit_id).collect();
+            cells = leaderboard::breakdown(db, &board, &units)
+                .await
+                .map_err(query_error)?
+                .into_iter()
+                .map(|c| ((c.unit_id, c.criterion_id), c))
+                .collect();
         }
-        let unit_rows = crate::context::loader(ctx)
-            .load_many(units.iter().copied().map(UnitId))
-            .await
-            .map_err(|e| crate::error::internal(&e))?;
-        let rows = units
-            .iter()
-            .filter_map(|u| unit_rows.get(&UnitId(*u)).cloned())
-            .map(|unit| {
-                let actuals: Vec<Option<rust_decimal::Decimal>> = criteria
-                    .iter()
-                    .map(|c| by_key.get(&(unit.id, c.id)).map(|v| v.round_dp(4)))
-                    .collect();
-                let (total, parts) = score(&scored, &actuals);
-                (total, unit.code.clone(), (unit, parts))
-            })
-            .collect();
-        Ok(rank(rows)
+        Ok(standings
             .into_iter()
-            .map(|(rank, score, _, (unit, parts))| LeaderboardEntry {
-                rank,
-                score,
-                unit,
+            .map(|s| LeaderboardEntry {
+                rank: s.rank,
+                score: s.score,
+                unit_id: s.unit_id,
+                // In the campaign's criterion order.
                 breakdown: criteria
                     .iter()
-                    .zip(parts)
-                    .map(|(c, p)| crate::types::leaderboard::CriterionScore {
-                        criterion: crate::types::campaign::Criterion(c.clone()),
-                        actual: p.actual.map(|a| a.normalize()),
-                        achievement: p.achievement.normalize(),
-                        points: p.points.normalize(),
+                    .filter_map(|c| {
+                        let cell = cells.remove(&(s.unit_id, c.id))?;
+                        Some(crate::types::leaderboard::CriterionScore {
+                            criterion: crate::types::campaign::Criterion(c.clone()),
+                            actual: cell.actual.map(crate::types::measured),
+                            achievement: cell.achievement.normalize(),
+                            points: cell.points.normalize(),
+                        })
                     })
                     .collect(),
             })

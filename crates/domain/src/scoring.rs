@@ -1,8 +1,11 @@
 //! Unit scoring (bình xét) for a campaign: each criterion is scored against its target,
 //! direction-aware and capped, then weighted; the unit's score is the weighted sum on a
 //! 0–100 scale. Ranking breaks ties by unit code, so the order never flickers.
+//!
+//! Achievements and points are kept to 4 decimals and the total to 2, rounding halves away
+//! from zero: the rule SQL's `ROUND` follows, so the database computes the same figures.
 
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::criterion::{Direction, Measure};
 
@@ -74,13 +77,18 @@ pub fn score(
             let ach = a.map_or(Decimal::ZERO, |v| achievement(c, v));
             CriterionScore {
                 actual: *a,
-                achievement: ach.round_dp(4),
-                points: (ach * c.weight * Decimal::ONE_HUNDRED / total_weight).round_dp(4),
+                achievement: half_up(ach, 4),
+                points: half_up(ach * c.weight * Decimal::ONE_HUNDRED / total_weight, 4),
             }
         })
         .collect();
-    let total = parts.iter().map(|p| p.points).sum::<Decimal>().round_dp(2);
+    let total = half_up(parts.iter().map(|p| p.points).sum::<Decimal>(), 2);
     (total, parts)
+}
+
+/// Rounds to `dp` decimals, halves away from zero (not to even): as SQL's `ROUND` does.
+pub fn half_up(d: Decimal, dp: u32) -> Decimal {
+    d.round_dp_with_strategy(dp, RoundingStrategy::MidpointAwayFromZero)
 }
 
 /// Ranks (score, unit code) pairs: higher score first, then unit code; equal scores share
@@ -177,6 +185,26 @@ mod tests {
         };
         assert_eq!(achievement(&yn, d("1")), Decimal::ONE);
         assert_eq!(achievement(&yn, d("0")), Decimal::ZERO);
+    }
+
+    /// 1 ÷ 32 = 0.03125 and 100 ÷ 128 = 0.78125: halves round up, as in SQL, not to even.
+    #[test]
+    fn halves_round_away_from_zero() {
+        let one = ScoredCriterion {
+            measure: Measure::Number,
+            direction: Direction::HigherIsBetter,
+            target: d("32"),
+            weight: d("1"),
+        };
+        let c = vec![one; 128];
+        let (total, parts) = score(&c, &[Some(d("1"))]);
+        assert_eq!(parts[0].achievement, d("0.0313"));
+        // 0.03125 × 1 × 100 ÷ 128 = 0.0244140625
+        assert_eq!(parts[0].points, d("0.0244"));
+        assert_eq!(total, d("0.02"));
+        let (_, parts) = score(&c, &[Some(d("32"))]);
+        assert_eq!(parts[0].points, d("0.7813"));
+        assert_eq!(half_up(d("87.345"), 2), d("87.35"));
     }
 
     #[test]

@@ -1,9 +1,17 @@
-//! The values a campaign leaderboard scores: for each registered unit, its latest approved
-//! report inside the period, one value per criterion.
+//! Campaign leaderboards computed by the database: for each registered unit, its latest
+//! approved report inside the period is scored per criterion, the points are summed and
+//! the units ranked, all in SQL. The arithmetic mirrors `thidua_domain::scoring`, which
+//! stays the specification (the end-to-end tests compare the two).
+//!
+//! Figures leave the database as integers scaled by 10⁴ (achievement, points) and 10²
+//! (score): SQLite computes in floating point, so each figure is rounded before it is
+//! summed and the sum and the tie test run on exact integers. Equal scores (87.5 and 87.5)
+//! are then equal on both backends.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Value};
+use thidua_domain::criterion::{Direction, Measure};
 use thidua_domain::participation::ParticipationStatus;
 use thidua_domain::report::ReportStatus;
 use uuid::Uuid;
@@ -11,61 +19,204 @@ use uuid::Uuid;
 use crate::error::StoreError;
 use crate::raw;
 
-#[derive(Debug, Clone, FromQueryResult)]
-pub struct UnitValue {
-    pub unit_id: Uuid,
-    pub criterion_id: Uuid,
-    pub value: Decimal,
+/// Which leaderboard: a campaign, a period, and optionally one cluster's members.
+#[derive(Debug, Clone, Copy)]
+pub struct Board {
+    pub campaign_id: Uuid,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub cluster_id: Option<Uuid>,
 }
 
-/// Values of the latest approved report (by period end, then id) of each unit whose
-/// period lies inside [start, end]. One statement; the database picks the latest.
-pub async fn latest_approved_values(
-    db: &impl ConnectionTrait,
-    campaign_id: Uuid,
-    start: NaiveDate,
-    end: NaiveDate,
-) -> Result<Vec<UnitValue>, StoreError> {
-    let sql = "SELECT r.unit_id AS unit_id, v.criterion_id AS criterion_id, v.value AS value \
-        FROM progress_reports r JOIN report_values v ON v.report_id = r.id \
-        WHERE r.campaign_id = ? AND r.status = ? AND r.period_start >= ? AND r.period_end <= ? \
-        AND NOT EXISTS (SELECT 1 FROM progress_reports r2 WHERE r2.campaign_id = r.campaign_id \
-            AND r2.unit_id = r.unit_id AND r2.status = ? AND r2.period_start >= ? AND r2.period_end <= ? \
-            AND (r2.period_end > r.period_end OR (r2.period_end = r.period_end AND r2.id > r.id)))";
-    let approved = ReportStatus::Approved.as_str();
-    let values: Vec<Value> = vec![
-        campaign_id.into(),
-        approved.into(),
-        start.into(),
-        end.into(),
-        approved.into(),
-        start.into(),
-        end.into(),
-    ];
-    Ok(
-        UnitValue::find_by_statement(raw::stmt(db.get_database_backend(), sql, values))
-            .all(db)
-            .await?,
+/// One unit's place: equal scores share a rank.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Standing {
+    pub unit_id: Uuid,
+    pub rank: u32,
+    /// 0–100, two decimals.
+    pub score: Decimal,
+}
+
+/// How one criterion scored for one unit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub unit_id: Uuid,
+    pub criterion_id: Uuid,
+    /// From the latest approved report in the period; None when not reported.
+    pub actual: Option<Decimal>,
+    /// 0–1, four decimals.
+    pub achievement: Decimal,
+    /// Share of the 0–100 score, four decimals.
+    pub points: Decimal,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct StandingRow {
+    unit_id: Uuid,
+    score_e2: i64,
+    standing: i64,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct CellRow {
+    unit_id: Uuid,
+    criterion_id: Uuid,
+    actual: Option<Decimal>,
+    achievement_e4: i64,
+    points_e4: i64,
+}
+
+/// Common table expressions ending in `points`: one row per value of the units selected by
+/// `unit_filter` (appended to the participation query), with the achievement and the points,
+/// both ×10⁴ and rounded half away from zero. A criterion without a value has no row: it
+/// scores 0.
+///
+/// - `latest` picks each unit's latest approved report in the period (by period end, then
+///   id): one index probe per unit (`ix_progress_reports_latest`).
+/// - `achieved` applies `scoring::achievement`, cap included: yes/no is all or nothing;
+///   higher is better is met at or over the target, else 0 for a target or value ≤ 0, else
+///   actual ÷ target; lower is better is met at or under the target, else 0 for a target or
+///   value ≤ 0, else target ÷ actual. `* 1.0` keeps SQLite from dividing integers as integers.
+/// - `points` weighs it: achievement × weight × 100 ÷ total weight.
+fn cte(unit_filter: &str) -> String {
+    format!(
+        "WITH units AS ( \
+            SELECT p.unit_id FROM participations p \
+            WHERE p.campaign_id = ? AND p.status = ?{unit_filter}), \
+        crit AS ( \
+            SELECT c.id, c.measure, c.direction, COALESCE(c.target_value, 0) AS target, c.weight, \
+                SUM(c.weight) OVER () AS total_weight \
+            FROM criteria c WHERE c.campaign_id = ?), \
+        latest AS ( \
+            SELECT u.unit_id, ( \
+                SELECT r.id FROM progress_reports r \
+                WHERE r.campaign_id = ? AND r.unit_id = u.unit_id AND r.status = ? \
+                    AND r.period_start >= ? AND r.period_end <= ? \
+                ORDER BY r.period_end DESC, r.id DESC LIMIT 1) AS report_id \
+            FROM units u), \
+        achieved AS ( \
+            SELECT l.unit_id, c.id AS criterion_id, c.weight, c.total_weight, v.value AS actual, \
+                CASE \
+                    WHEN c.measure = ? THEN CASE WHEN v.value = 1 THEN 1 ELSE 0 END \
+                    WHEN c.direction <> ? THEN CASE \
+                        WHEN v.value >= c.target THEN 1 \
+                        WHEN c.target <= 0 OR v.value <= 0 THEN 0 \
+                        ELSE v.value * 1.0 / c.target END \
+                    WHEN v.value <= c.target THEN 1 \
+                    WHEN c.target <= 0 OR v.value <= 0 THEN 0 \
+                    ELSE c.target * 1.0 / v.value \
+                END AS achievement \
+            FROM latest l \
+            JOIN report_values v ON v.report_id = l.report_id \
+            JOIN crit c ON c.id = v.criterion_id), \
+        points AS ( \
+            SELECT unit_id, criterion_id, actual, \
+                CAST(ROUND(achievement * 10000) AS BIGINT) AS achievement_e4, \
+                COALESCE(CAST(ROUND(achievement * weight * 1000000.0 / NULLIF(total_weight, 0)) \
+                    AS BIGINT), 0) AS points_e4 \
+            FROM achieved) "
     )
 }
 
-#[derive(Debug, Clone, FromQueryResult)]
-struct UnitRow {
-    unit_id: Uuid,
-}
-
-/// Units registered for the campaign: everyone on the leaderboard, reported or not.
-pub async fn registered_units(
-    db: &impl ConnectionTrait,
-    campaign_id: Uuid,
-) -> Result<Vec<Uuid>, StoreError> {
-    let sql = "SELECT unit_id FROM participations WHERE campaign_id = ? AND status = ?";
-    let values: Vec<Value> = vec![
-        campaign_id.into(),
+/// The values `cte` binds, in order; `filter` holds those of its unit filter.
+fn cte_values(board: &Board, filter: Vec<Value>) -> Vec<Value> {
+    let mut values: Vec<Value> = vec![
+        board.campaign_id.into(),
         ParticipationStatus::Registered.as_str().into(),
     ];
-    let rows = UnitRow::find_by_statement(raw::stmt(db.get_database_backend(), sql, values))
+    values.extend(filter);
+    values.extend([
+        board.campaign_id.into(),
+        board.campaign_id.into(),
+        ReportStatus::Approved.as_str().into(),
+        board.start.into(),
+        board.end.into(),
+        Measure::YesNo.as_str().into(),
+        Direction::LowerIsBetter.as_str().into(),
+    ]);
+    values
+}
+
+/// The first `limit` units of the leaderboard, best first (ties by unit code), ranked
+/// among all the board's units. One statement.
+pub async fn standings(
+    db: &impl ConnectionTrait,
+    board: &Board,
+    limit: u64,
+) -> Result<Vec<Standing>, StoreError> {
+    let backend = db.get_database_backend();
+    let (filter, filter_values) = match board.cluster_id {
+        Some(cl) => (
+            " AND p.unit_id IN (SELECT m.unit_id FROM cluster_members m WHERE m.cluster_id = ?)",
+            vec![Value::from(cl)],
+        ),
+        None => ("", vec![]),
+    };
+    // Ties go by unit code compared byte by byte, as Rust compares strings, whatever the
+    // database's locale.
+    let collate = match backend {
+        DatabaseBackend::Postgres => " COLLATE \"C\"",
+        _ => "",
+    };
+    let sql = format!(
+        "{}, totals AS ( \
+            SELECT unit_id, (CAST(SUM(points_e4) AS BIGINT) + 50) / 100 AS score_e2 \
+            FROM points GROUP BY unit_id), \
+        board AS ( \
+            SELECT u.unit_id, o.code, COALESCE(t.score_e2, 0) AS score_e2 \
+            FROM units u JOIN org_units o ON o.id = u.unit_id \
+            LEFT JOIN totals t ON t.unit_id = u.unit_id) \
+        SELECT unit_id, score_e2, RANK() OVER (ORDER BY score_e2 DESC) AS standing \
+        FROM board ORDER BY score_e2 DESC, code{collate}, unit_id LIMIT ?",
+        cte(filter)
+    );
+    let mut values = cte_values(board, filter_values);
+    values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+    let rows = StandingRow::find_by_statement(raw::stmt(backend, &sql, values))
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(|r| r.unit_id).collect())
+    Ok(rows
+        .into_iter()
+        .map(|r| Standing {
+            unit_id: r.unit_id,
+            rank: u32::try_from(r.standing).unwrap_or(u32::MAX),
+            score: Decimal::new(r.score_e2, 2),
+        })
+        .collect())
+}
+
+/// The per-criterion scores of `units` (those of a page of `standings`). One statement.
+pub async fn breakdown(
+    db: &impl ConnectionTrait,
+    board: &Board,
+    units: &[Uuid],
+) -> Result<Vec<Cell>, StoreError> {
+    if units.is_empty() {
+        return Ok(vec![]);
+    }
+    let backend = db.get_database_backend();
+    let marks = vec!["?"; units.len()].join(", ");
+    // Every criterion of every unit, reported or not.
+    let sql = format!(
+        "{}SELECT u.unit_id, c.id AS criterion_id, p.actual, \
+            COALESCE(p.achievement_e4, 0) AS achievement_e4, COALESCE(p.points_e4, 0) AS points_e4 \
+        FROM units u CROSS JOIN crit c \
+        LEFT JOIN points p ON p.unit_id = u.unit_id AND p.criterion_id = c.id",
+        cte(&format!(" AND p.unit_id IN ({marks})"))
+    );
+    let values = cte_values(board, units.iter().map(|u| Value::from(*u)).collect());
+    let rows = CellRow::find_by_statement(raw::stmt(backend, &sql, values))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Cell {
+            unit_id: r.unit_id,
+            criterion_id: r.criterion_id,
+            // SQLite hands decimals back through a float: back to the stored 4 decimals.
+            actual: r.actual.map(|a| a.round_dp(4)),
+            achievement: Decimal::new(r.achievement_e4, 4),
+            points: Decimal::new(r.points_e4, 4),
+        })
+        .collect())
 }

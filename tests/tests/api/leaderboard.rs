@@ -1,14 +1,27 @@
-//! Campaign leaderboards: the hand-worked example from the scoring rules, end to end.
+//! Campaign leaderboards, scored and ranked by the database: the hand-worked example from
+//! the scoring rules, and agreement with `thidua_domain::scoring` (the specification) on
+//! every kind of criterion, end to end.
 
+use std::str::FromStr;
+
+use base64::Engine;
+use rust_decimal::Decimal;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
+use thidua_domain::criterion::{Direction, Measure};
+use thidua_domain::scoring::{ScoredCriterion, rank, score};
 use thidua_tests::{Backend, TestApp, both, spawn_app};
 use uuid::Uuid;
 
 use crate::reports::submit;
 
-both!(leaderboard_matches_the_hand_worked_example);
+both!(
+    leaderboard_matches_the_hand_worked_example,
+    leaderboard_agrees_with_the_scoring_rules,
+    first_limits_the_page_and_rejects_bad_sizes
+);
 
-async fn approve(app: &TestApp, token: &str, id: &str) {
+pub async fn approve(app: &TestApp, token: &str, id: &str) {
     app.ok(
         Some(token),
         "mutation($i: ApproveReportInput!) { approveReport(input: $i) { report { status } } }",
@@ -17,12 +30,18 @@ async fn approve(app: &TestApp, token: &str, id: &str) {
     .await;
 }
 
-fn report(campaign: &str, unit: &str, criteria: &[String], month: u32, values: [&str; 3]) -> Value {
+pub fn report(
+    campaign: &str,
+    unit: &str,
+    criteria: &[String],
+    month: u32,
+    values: &[&str],
+) -> Value {
     let end = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][(month - 1) as usize];
     json!({
         "id": Uuid::now_v7().to_string(), "campaignId": campaign, "unitId": unit,
         "period": {"kind": "MONTH", "start": format!("2025-{month:02}-01"), "end": format!("2025-{month:02}-{end}")},
-        "values": criteria.iter().zip(values).map(|(c, v)| json!({"criterionId": c, "value": v})).collect::<Vec<_>>()
+        "values": criteria.iter().zip(values.iter()).map(|(c, v)| json!({"criterionId": c, "value": v})).collect::<Vec<_>>()
     })
 }
 
@@ -63,12 +82,12 @@ async fn leaderboard_matches_the_hand_worked_example(backend: Backend) {
     }
     let batch = vec![
         // A: an early weak report, replaced by a later approved one.
-        report(&campaign, &units[0], &criteria, 1, ["10", "0", "9"]),
-        report(&campaign, &units[0], &criteria, 2, ["90", "2", "1"]),
-        report(&campaign, &units[1], &criteria, 2, ["99", "6", "4"]),
-        report(&campaign, &units[2], &criteria, 2, ["45", "4", "2"]),
+        report(&campaign, &units[0], &criteria, 1, &["10", "0", "9"]),
+        report(&campaign, &units[0], &criteria, 2, &["90", "2", "1"]),
+        report(&campaign, &units[1], &criteria, 2, &["99", "6", "4"]),
+        report(&campaign, &units[2], &criteria, 2, &["45", "4", "2"]),
         // C's later report awaits review: it must not count.
-        report(&campaign, &units[2], &criteria, 3, ["100", "9", "0"]),
+        report(&campaign, &units[2], &criteria, 3, &["100", "9", "0"]),
     ];
     let p = submit(&app, &admin, batch).await;
     let ids: Vec<String> = p["results"]
@@ -152,4 +171,284 @@ async fn leaderboard_matches_the_hand_worked_example(backend: Backend) {
         empty["leaderboard"][2],
         json!({"rank": 1, "score": "0", "unit": {"code": "LB-C"}})
     );
+}
+
+/// A launched campaign `code` with `criteria` (JSON CriterionInput array) and one registered
+/// unit per code: (campaign id, criterion ids, unit ids).
+pub async fn board(
+    app: &TestApp,
+    admin: &str,
+    code: &str,
+    criteria: Value,
+    unit_codes: &[String],
+) -> (String, Vec<String>, Vec<String>) {
+    let root = app.root_unit(admin).await;
+    let mut units = vec![];
+    for c in unit_codes {
+        units.push(app.create_unit(admin, c, &root).await);
+    }
+    let c = app.create_campaign(admin, code, &root, criteria).await;
+    let campaign = c.data()["createCampaign"]["campaign"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("createCampaign: {:?}", c.body))
+        .to_owned();
+    let ids: Vec<String> = c.data()["createCampaign"]["campaign"]["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    let launched = app.launch(admin, &campaign).await;
+    assert_eq!(
+        launched.data()["launchCampaign"]["campaign"]["status"],
+        "LAUNCHED",
+        "{:?}",
+        launched.body
+    );
+    for u in &units {
+        app.ok(Some(admin), "mutation($i: ParticipationInput!) { registerParticipation(input: $i) { participation { id } } }", json!({"i": {"campaignId": campaign, "unitId": u}}))
+            .await;
+    }
+    (campaign, ids, units)
+}
+
+/// Submits `reports` and approves those at the positions in `approved`.
+pub async fn submit_and_approve(
+    app: &TestApp,
+    admin: &str,
+    reports: Vec<Value>,
+    approved: &[usize],
+) {
+    let p = submit(app, admin, reports).await;
+    let results = p["results"].as_array().unwrap();
+    for &i in approved {
+        let id = results[i]["report"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("report {i} not accepted: {p}"));
+        approve(app, admin, id).await;
+    }
+}
+
+/// The UUID inside a global ID.
+fn uuid_of(global: &str) -> Uuid {
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(global)
+        .unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    Uuid::parse_str(text.split_once(':').unwrap().1).unwrap()
+}
+
+fn d(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+/// The API's form of a decimal: no trailing zeros.
+fn shown(v: Decimal) -> Value {
+    json!(v.normalize().to_string())
+}
+
+const PERIOD: &str = "periodStart: \"2025-01-01\", periodEnd: \"2025-06-30\"";
+
+/// Seven criteria covering every rule (higher and lower is better, zero targets on both
+/// sides, yes/no, weights and a target that divide into repeating decimals, an achievement
+/// of exactly 0.03125 that rounds half up), six units covering
+/// every case (all met, a tie, breaches and a negative value, no approved report in the
+/// period, one value missing): the API gives, for every unit and criterion, exactly what
+/// `thidua_domain::scoring::score` and `rank` give for the same numbers.
+async fn leaderboard_agrees_with_the_scoring_rules(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    // (measure, direction, target, weight)
+    let spec = [
+        ("PERCENT", "HIGHER_IS_BETTER", "80", "3"),
+        ("COUNT", "HIGHER_IS_BETTER", "0", "1"),
+        ("YES_NO", "HIGHER_IS_BETTER", "1", "2"),
+        ("NUMBER", "LOWER_IS_BETTER", "1.5", "1.5"),
+        ("NUMBER", "LOWER_IS_BETTER", "0", "1"),
+        ("NUMBER", "HIGHER_IS_BETTER", "7", "0.7"),
+        ("NUMBER", "HIGHER_IS_BETTER", "32", "0.9"),
+    ];
+    let inputs: Vec<Value> = spec
+        .iter()
+        .enumerate()
+        .map(|(i, (m, dir, t, w))| json!({"title": format!("Tiêu chí {i}"), "measure": m, "direction": dir, "unitLabel": "đv", "targetValue": t, "weight": w}))
+        .collect();
+    let codes: Vec<String> = (1..=6).map(|i| format!("LBX-{i}")).collect();
+    let (campaign, criteria, units) = board(&app, &admin, "LBX", json!(inputs), &codes).await;
+    let values: [[&str; 7]; 6] = [
+        ["80", "0", "1", "1.5", "0", "7", "32"],
+        ["60", "3", "0", "2", "0.5", "3", "1"],
+        ["100", "5", "1", "6", "0", "-2", "0.5"],
+        ["10", "1", "0", "9", "4", "1", "1"],
+        ["40", "2", "1", "3", "0", "5", "1"],
+        ["60", "3", "0", "2", "0.5", "3", "1"],
+    ];
+    let rep =
+        |unit: usize, month: u32, v: &[&str]| report(&campaign, &units[unit], &criteria, month, v);
+    let batch = vec![
+        // LBX-1: an early weak report, replaced by a later one.
+        rep(0, 1, &["1", "0", "0", "9", "9", "0", "0"]),
+        rep(0, 3, &values[0]),
+        rep(1, 2, &values[1]),
+        rep(2, 4, &values[2]),
+        // LBX-4: approved, but after the period; the one inside awaits review.
+        rep(3, 7, &values[3]),
+        rep(3, 5, &values[3]),
+        rep(4, 6, &values[4]),
+        rep(5, 6, &values[5]),
+    ];
+    let unit_report = batch[6]["id"].as_str().unwrap().to_owned();
+    submit_and_approve(&app, &admin, batch, &[0, 1, 2, 3, 4, 6, 7]).await;
+    // LBX-5 lacks its first value (as if imported without it): it scores 0 there.
+    let gone = thidua_persistence::raw::stmt(
+        app.db.conn.get_database_backend(),
+        "DELETE FROM report_values WHERE report_id = ? AND criterion_id = ?",
+        vec![
+            Uuid::parse_str(&unit_report).unwrap().into(),
+            uuid_of(&criteria[0]).into(),
+        ],
+    );
+    assert_eq!(
+        app.db.conn.execute_raw(gone).await.unwrap().rows_affected(),
+        1
+    );
+
+    // What the specification says.
+    let scored: Vec<ScoredCriterion> = spec
+        .iter()
+        .map(|(m, dir, t, w)| ScoredCriterion {
+            measure: Measure::parse(m).unwrap(),
+            direction: Direction::parse(dir).unwrap(),
+            target: d(t),
+            weight: d(w),
+        })
+        .collect();
+    let actuals: Vec<Vec<Option<Decimal>>> = values
+        .iter()
+        .enumerate()
+        .map(|(u, row)| match u {
+            3 => vec![None; 7],
+            4 => std::iter::once(None)
+                .chain(row[1..].iter().map(|v| Some(d(v))))
+                .collect(),
+            _ => row.iter().map(|v| Some(d(v))).collect(),
+        })
+        .collect();
+    let expected = rank(
+        actuals
+            .iter()
+            .zip(&codes)
+            .map(|(a, code)| {
+                let (total, parts) = score(&scored, a);
+                (total, code.clone(), parts)
+            })
+            .collect(),
+    );
+    let expected: Vec<Value> = expected
+        .into_iter()
+        .map(|(place, total, code, parts)| {
+            json!({
+                "rank": place, "score": shown(total), "unit": {"code": code},
+                "breakdown": parts.iter().enumerate().map(|(i, p)| json!({
+                    "criterion": {"title": format!("Tiêu chí {i}")},
+                    "actual": p.actual.map(shown),
+                    "achievement": shown(p.achievement),
+                    "points": shown(p.points),
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+
+    let got = app
+        .ok(
+            Some(&admin),
+            &format!("query($c: ID!) {{ leaderboard(campaignId: $c, {PERIOD}) {{ \
+             rank score unit {{ code }} breakdown {{ criterion {{ title }} actual achievement points }} }} }}"),
+            json!({"c": campaign}),
+        )
+        .await;
+    assert_eq!(got["leaderboard"], json!(expected));
+    // The cases this test is about are all there.
+    let rows = got["leaderboard"].as_array().unwrap();
+    let by_code = |c: &str| rows.iter().find(|r| r["unit"]["code"] == c).unwrap();
+    assert_eq!(by_code("LBX-1")["score"], "100");
+    assert_eq!(by_code("LBX-2")["rank"], by_code("LBX-6")["rank"]);
+    assert_eq!(by_code("LBX-3")["breakdown"][5]["achievement"], "0");
+    assert_eq!(by_code("LBX-4")["score"], "0");
+    assert_eq!(by_code("LBX-4")["breakdown"][0]["actual"], Value::Null);
+    assert_eq!(by_code("LBX-5")["breakdown"][0]["actual"], Value::Null);
+    // 1 ÷ 32 = 0.03125: halves round up, as SQL's ROUND does on both backends.
+    assert_eq!(by_code("LBX-2")["breakdown"][6]["achievement"], "0.0313");
+}
+
+async fn first_limits_the_page_and_rejects_bad_sizes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let codes: Vec<String> = (1..=4).map(|i| format!("LBF-{i}")).collect();
+    let (campaign, criteria, units) = board(
+        &app,
+        &admin,
+        "LBF",
+        json!([{"title": "Tỷ lệ", "measure": "PERCENT", "unitLabel": "%", "targetValue": "100", "weight": "1"}]),
+        &codes,
+    )
+    .await;
+    // Scores 50, 80, 80, 20: ranks 1, 1, 3, 4 (LBF-2 and LBF-3 tie).
+    let batch = ["50", "80", "80", "20"]
+        .iter()
+        .zip(&units)
+        .map(|(v, u)| report(&campaign, u, &criteria, 2, &[v]))
+        .collect();
+    submit_and_approve(&app, &admin, batch, &[0, 1, 2, 3]).await;
+    let page = |first: Value| {
+        let app = &app;
+        let admin = &admin;
+        let campaign = &campaign;
+        async move {
+            app.gql(
+                Some(admin),
+                &format!("query($c: ID!, $n: Int) {{ leaderboard(campaignId: $c, {PERIOD}, first: $n) {{ rank score unit {{ code }} }} }}"),
+                json!({"c": campaign, "n": first}),
+            )
+            .await
+        }
+    };
+    let top = page(json!(2)).await;
+    assert_eq!(
+        top.data()["leaderboard"],
+        json!([
+            {"rank": 1, "score": "80", "unit": {"code": "LBF-2"}},
+            {"rank": 1, "score": "80", "unit": {"code": "LBF-3"}}
+        ])
+    );
+    // Ranks count every unit, not just the page.
+    let three = page(json!(3)).await;
+    assert_eq!(three.data()["leaderboard"][2]["rank"], 3);
+    assert_eq!(
+        page(Value::Null).await.data()["leaderboard"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    assert_eq!(
+        page(json!(1000)).await.data()["leaderboard"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    for bad in [0, -1, 1001] {
+        let a = page(json!(bad)).await;
+        assert_eq!(
+            a.error_code(),
+            Some("BAD_USER_INPUT"),
+            "first: {bad}: {:?}",
+            a.body
+        );
+        assert_eq!(
+            a.body["errors"][0]["message"], "`first` must be between 1 and 1000",
+            "first: {bad}"
+        );
+    }
 }

@@ -10,7 +10,7 @@ mod commendations;
 mod evidence;
 mod exemplars;
 mod http;
-mod leaderboard;
+pub mod leaderboard;
 mod org_units;
 mod pagination;
 mod permissions;

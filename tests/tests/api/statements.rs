@@ -4,7 +4,12 @@
 use serde_json::json;
 use thidua_tests::{Backend, TestApp, both, concrete, spawn_app};
 
-both!(listing_campaigns_costs_the_same_statements_for_5_and_50);
+use crate::leaderboard::{board, report, submit_and_approve};
+
+both!(
+    listing_campaigns_costs_the_same_statements_for_5_and_50,
+    a_leaderboard_costs_the_same_statements_for_3_and_12_units
+);
 
 const LIST: &str = "query($n: Int) { campaigns(first: $n) { edges { node { id title \
     criteria { title isConcrete } milestones { title status } launchingUnit { name } } } \
@@ -66,4 +71,61 @@ async fn listing_campaigns_costs_the_same_statements_for_5_and_50(backend: Backe
         "statements grew with the page size: {five} for 5, {fifty} for 50"
     );
     assert!(fifty <= 5, "expected at most 5 statements, saw {fifty}");
+}
+
+const LEADERBOARD: &str = "query($c: ID!) { leaderboard(campaignId: $c, periodStart: \"2025-01-01\", \
+    periodEnd: \"2025-12-31\") { rank score unit { code name } \
+    breakdown { criterion { title } actual achievement points } } }";
+
+/// A campaign with two criteria and `n` registered units, each with an approved report.
+async fn scored_campaign(app: &TestApp, admin: &str, code: &str, n: usize) -> String {
+    let codes: Vec<String> = (1..=n).map(|i| format!("{code}-{i:02}")).collect();
+    let (campaign, criteria, units) = board(
+        app,
+        admin,
+        code,
+        json!([concrete("Tiêu chí 1"), concrete("Tiêu chí 2")]),
+        &codes,
+    )
+    .await;
+    let reports = units
+        .iter()
+        .enumerate()
+        .map(|(i, u)| report(&campaign, u, &criteria, 3, &[&format!("{}", 50 + i), "95"]))
+        .collect();
+    submit_and_approve(app, admin, reports, &(0..n).collect::<Vec<_>>()).await;
+    campaign
+}
+
+async fn a_leaderboard_costs_the_same_statements_for_3_and_12_units(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let small = scored_campaign(&app, &admin, "STMT-LB-S", 3).await;
+    let large = scored_campaign(&app, &admin, "STMT-LB-L", 12).await;
+    let mut counts = vec![];
+    for (campaign, n) in [(&small, 3), (&large, 12)] {
+        let before = app.db.statements_run();
+        let d = app
+            .ok(Some(&admin), LEADERBOARD, json!({"c": campaign}))
+            .await;
+        counts.push(app.db.statements_run() - before);
+        let rows = d["leaderboard"].as_array().unwrap();
+        assert_eq!(rows.len(), n);
+        for r in rows {
+            assert!(r["unit"]["name"].is_string());
+            assert_eq!(r["breakdown"].as_array().unwrap().len(), 2);
+            assert_eq!(r["breakdown"][1]["actual"], "95");
+        }
+    }
+    assert_eq!(
+        counts[0], counts[1],
+        "statements grew with the units: {} for 3, {} for 12",
+        counts[0], counts[1]
+    );
+    // caller's grants + ranked totals + criteria + breakdown + units
+    assert!(
+        counts[1] <= 5,
+        "expected at most 5 statements, saw {}",
+        counts[1]
+    );
 }

@@ -2,16 +2,20 @@
 
 use async_graphql::{Context, Object, SimpleObject};
 use rust_decimal::Decimal;
-use thidua_persistence::entities::org_unit;
+use uuid::Uuid;
 
 use super::campaign::Criterion;
+use super::load_one;
 use super::org_unit::OrgUnit;
+use crate::error::not_found;
+use crate::loaders::UnitId;
 
 /// One unit's place, score and why.
 pub struct LeaderboardEntry {
     pub rank: u32,
     pub score: Decimal,
-    pub unit: org_unit::Model,
+    pub unit_id: Uuid,
+    /// Empty unless the query selected it.
     pub breakdown: Vec<CriterionScore>,
 }
 
@@ -39,8 +43,11 @@ impl LeaderboardEntry {
         self.score.normalize()
     }
 
-    async fn unit(&self) -> OrgUnit {
-        OrgUnit(self.unit.clone())
+    async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<OrgUnit> {
+        load_one(ctx, UnitId(self.unit_id))
+            .await?
+            .map(OrgUnit)
+            .ok_or_else(|| not_found("unit"))
     }
 
     async fn breakdown(&self, _ctx: &Context<'_>) -> &[CriterionScore] {
