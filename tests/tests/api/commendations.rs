@@ -10,7 +10,7 @@ both!(
     commendation_permissions_and_stable_codes,
     conferred_records_change_only_by_recorded_correction,
     prerequisites_catalogue_and_direct_worker_share,
-    listing_commendations_costs_the_same_statements_for_3_and_30
+    listing_commendations_runs_a_bounded_number_of_statements
 );
 
 const NOMINATE: &str = "mutation($i: NominateInput!) { nominateCommendation(input: $i) { commendation { id status isIndividual isDirectWorker prerequisite { met years longestRun consecutiveYears required { code } } } userErrors { field code message } } }";
@@ -871,7 +871,7 @@ const LIST: &str = "query($n: Int) { commendations(first: $n) { edges { node { i
     awardType { code prerequisite { code } } unit { code } nominatingUnit { code } exemplar { name } \
     session { memberCount } ballot { yesShare } prerequisite { met } corrections { reason } } } } }";
 
-async fn listing_commendations_costs_the_same_statements_for_3_and_30(backend: Backend) {
+async fn listing_commendations_runs_a_bounded_number_of_statements(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.admin().await;
     let root = app.root_unit(&admin).await;
@@ -921,5 +921,13 @@ async fn listing_commendations_costs_the_same_statements_for_3_and_30(backend: B
                 .all(|e| e["node"]["exemplar"]["name"] == "Cá nhân điển hình")
         );
     }
-    assert_eq!(counts[0], counts[1], "statements for 3 and 30: {counts:?}");
+    // One statement per loader and level: the list, grants, award types (three depths),
+    // units, models, sessions (two depths), the prerequisite check (three) and corrections.
+    // Keys of one type at different depths may or may not share a batch depending on
+    // timing, so the bound is what is fixed, not the exact count; it does not grow with N.
+    const BOUND: u64 = 14;
+    assert!(
+        counts.iter().all(|c| *c <= BOUND),
+        "statements for 3 and 30: {counts:?}, bound {BOUND}"
+    );
 }
