@@ -174,6 +174,34 @@ pub async fn nominate(
         }
         exemplar_id = Some(link);
     }
+    let key = person
+        .as_ref()
+        .map(|(name, _)| person_key(name.as_str(), unit_id.id));
+    // One achievement, one honour: a retried or repeated nomination for the same award,
+    // recipient and year is refused while an earlier one is alive (not rejected).
+    let twin = commendation::Entity::find()
+        .filter(commendation::Column::AwardTypeId.eq(at.id))
+        .filter(commendation::Column::AwardYear.eq(n.award_year))
+        .filter(commendation::Column::Status.ne(CommendationStatus::Rejected.as_str()))
+        .filter(identity(&RecipientKey {
+            recipient_type: recipient_type.as_str(),
+            unit_id: unit_id.id,
+            exemplar_id,
+            person_key: key.as_deref(),
+        }))
+        .one(db)
+        .await?;
+    if let Some(t) = twin {
+        return Err(FieldError::new(
+            "recipient",
+            UserErrorCode::Duplicate,
+            format!(
+                "this recipient is already nominated for this award for {} (status {})",
+                n.award_year, t.status
+            ),
+        )
+        .into());
+    }
     let individual = kind == RecipientKind::Individual;
     let now = Utc::now();
     let id = Uuid::now_v7();
@@ -884,7 +912,7 @@ pub async fn prerequisite_statuses(
     let pre_types: Vec<Uuid> = needs.iter().map(|n| n.1).collect();
     let mut who = Condition::any();
     for (c, _, _) in &needs {
-        who = who.add(identity(c));
+        who = who.add(identity(&RecipientKey::from(*c)));
     }
     let history = commendation::Entity::find()
         .filter(commendation::Column::AwardTypeId.is_in(pre_types))
@@ -897,7 +925,10 @@ pub async fn prerequisite_statuses(
         .map(|(c, pre_type, pre)| {
             let years: Vec<i32> = history
                 .iter()
-                .filter(|h| h.award_type_id == pre_type && same_recipient(h, c))
+                .filter(|h| {
+                    h.award_type_id == pre_type
+                        && RecipientKey::from(*h).same_as(&RecipientKey::from(c))
+                })
                 .map(|h| h.award_year)
                 .collect();
             (
@@ -913,28 +944,43 @@ pub async fn prerequisite_statuses(
 }
 
 /// The key a recipient's history is kept under: the unit, the model, or the person.
-fn identity(c: &commendation::Model) -> Condition {
-    let t = commendation::Column::RecipientType.eq(c.recipient_type.clone());
-    match RecipientType::parse(&c.recipient_type) {
-        Some(RecipientType::Exemplar) => Condition::all()
-            .add(t)
-            .add(commendation::Column::ExemplarId.eq(c.exemplar_id)),
-        Some(RecipientType::Person) => Condition::all()
-            .add(t)
-            .add(commendation::Column::PersonKey.eq(c.person_key.clone())),
-        _ => Condition::all()
-            .add(t)
-            .add(commendation::Column::UnitId.eq(c.unit_id)),
+struct RecipientKey<'a> {
+    recipient_type: &'a str,
+    unit_id: Uuid,
+    exemplar_id: Option<Uuid>,
+    person_key: Option<&'a str>,
+}
+
+impl<'a> From<&'a commendation::Model> for RecipientKey<'a> {
+    fn from(c: &'a commendation::Model) -> Self {
+        Self {
+            recipient_type: &c.recipient_type,
+            unit_id: c.unit_id,
+            exemplar_id: c.exemplar_id,
+            person_key: c.person_key.as_deref(),
+        }
     }
 }
 
-fn same_recipient(a: &commendation::Model, b: &commendation::Model) -> bool {
-    a.recipient_type == b.recipient_type
-        && match RecipientType::parse(&a.recipient_type) {
-            Some(RecipientType::Exemplar) => a.exemplar_id == b.exemplar_id,
-            Some(RecipientType::Person) => a.person_key == b.person_key,
-            _ => a.unit_id == b.unit_id,
-        }
+impl RecipientKey<'_> {
+    fn same_as(&self, other: &RecipientKey<'_>) -> bool {
+        self.recipient_type == other.recipient_type
+            && match RecipientType::parse(self.recipient_type) {
+                Some(RecipientType::Exemplar) => self.exemplar_id == other.exemplar_id,
+                Some(RecipientType::Person) => self.person_key == other.person_key,
+                _ => self.unit_id == other.unit_id,
+            }
+    }
+}
+
+fn identity(k: &RecipientKey<'_>) -> Condition {
+    let t = commendation::Column::RecipientType.eq(k.recipient_type);
+    let c = Condition::all().add(t);
+    match RecipientType::parse(k.recipient_type) {
+        Some(RecipientType::Exemplar) => c.add(commendation::Column::ExemplarId.eq(k.exemplar_id)),
+        Some(RecipientType::Person) => c.add(commendation::Column::PersonKey.eq(k.person_key)),
+        _ => c.add(commendation::Column::UnitId.eq(k.unit_id)),
+    }
 }
 
 #[derive(Debug, FromQueryResult)]

@@ -386,10 +386,11 @@ async fn commendation_permissions_and_stable_codes(backend: Backend) {
     let sess = session(&app, &admin, 5).await;
     let collective = award(&app, &admin, "TT-LAO-DONG-XUAT-SAC").await;
     let individual = award(&app, &admin, "CSTD-CO-SO").await;
-    let unit_nomination = |award: &str, unit: &str| {
+    let nomination_for = |award: &str, unit: &str, year: i32| {
         json!({"i": {"awardTypeId": award, "kind": "CONG_TRANG", "recipient": {"unitId": unit},
-                     "nominatingUnitId": unit, "awardYear": 2026}})
+                     "nominatingUnitId": unit, "awardYear": year}})
     };
+    let unit_nomination = |award: &str, unit: &str| nomination_for(award, unit, 2026);
 
     // A Reporter nominating → FORBIDDEN; a Manager outside their subtree → FORBIDDEN.
     let r = app
@@ -457,6 +458,11 @@ async fn commendation_permissions_and_stable_codes(backend: Backend) {
         .ok(Some(&manager_a), NOMINATE, unit_nomination(&collective, &a))
         .await;
     let id = id_of(&ok, "nominateCommendation");
+    // The same award for the same recipient and year again (a retry, say) is refused.
+    let r = app
+        .gql(Some(&manager_a), NOMINATE, unit_nomination(&collective, &a))
+        .await;
+    assert_eq!(user_codes(&r, "nominateCommendation"), ["DUPLICATE"]);
 
     // Only the council puts it before a session and votes: a Manager voting → FORBIDDEN.
     let r = app
@@ -517,7 +523,11 @@ async fn commendation_permissions_and_stable_codes(backend: Backend) {
 
     // A decision number is unique per authority, compared loosely.
     let other = app
-        .ok(Some(&manager_a), NOMINATE, unit_nomination(&collective, &a))
+        .ok(
+            Some(&manager_a),
+            NOMINATE,
+            nomination_for(&collective, &a, 2025),
+        )
         .await;
     let id2 = id_of(&other, "nominateCommendation");
     app.ok(
@@ -558,7 +568,11 @@ async fn commendation_permissions_and_stable_codes(backend: Backend) {
 
     // Conferring a nomination that was never approved is refused.
     let fresh = app
-        .ok(Some(&manager_a), NOMINATE, unit_nomination(&collective, &a))
+        .ok(
+            Some(&manager_a),
+            NOMINATE,
+            nomination_for(&collective, &a, 2024),
+        )
         .await;
     let id3 = id_of(&fresh, "nominateCommendation");
     let r = app
@@ -591,6 +605,18 @@ async fn commendation_permissions_and_stable_codes(backend: Backend) {
     assert_eq!(
         r["rejectCommendation"]["commendation"]["decisionNote"],
         "Hồ sơ chưa đầy đủ"
+    );
+    // Once rejected, the same nomination may be put forward again with a better dossier.
+    let again = app
+        .ok(
+            Some(&manager_a),
+            NOMINATE,
+            nomination_for(&collective, &a, 2024),
+        )
+        .await;
+    assert_eq!(
+        again["nominateCommendation"]["commendation"]["status"],
+        "NOMINATED"
     );
 }
 
