@@ -95,7 +95,9 @@ impl MigrationTrait for Migration {
                 .col(uuid_null(a("exemplar_id")))
                 .col(string_len_null(a("person_name"), 300))
                 .col(string_len_null(a("person_position"), 300))
-                .col(string_len_null(a("person_key"), 400))
+                // Who the honour is for, as one comparable key: UNIT:<id>, EXEMPLAR:<id> or
+                // PERSON:<normalised name>|<unit id>. Award history is kept under it.
+                .col(string_len(a("recipient_key"), 450))
                 .col(boolean(a("is_individual")))
                 .col(boolean(a("is_direct_worker")))
                 .col(uuid(a("nominating_unit_id")))
@@ -157,7 +159,7 @@ impl MigrationTrait for Migration {
             &["award_type_id", "status"][..],
             &["unit_id"],
             &["exemplar_id"],
-            &["person_key"],
+            &["recipient_key", "award_type_id"],
             &["nominating_unit_id"],
             &["campaign_id"],
             &["session_id"],
@@ -166,6 +168,15 @@ impl MigrationTrait for Migration {
         ] {
             m.create_index(index("commendations", cols, false)).await?;
         }
+
+        // One live nomination per award, recipient and year; a rejected one may be renewed.
+        m.get_connection()
+            .execute_unprepared(
+                "CREATE UNIQUE INDEX ix_commendations_live_nomination \
+                 ON commendations (award_type_id, award_year, recipient_key) \
+                 WHERE status <> 'REJECTED'",
+            )
+            .await?;
 
         // A conferred record changes only through a recorded correction.
         m.create_table(

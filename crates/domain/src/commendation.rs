@@ -219,10 +219,22 @@ pub fn decision_key(raw: &str) -> String {
         .to_lowercase()
 }
 
-/// The identity a person's award history is kept under: their name (normalised) in their
-/// unit. People are not accounts here, so this is the best key the data gives.
-pub fn person_key(name: &str, unit_id: uuid::Uuid) -> String {
-    format!("{}|{unit_id}", decision_key(name))
+/// The identity a recipient's award history is kept under. A person is their name
+/// (normalised) in their unit: people are not accounts here, so this is the best key the
+/// data gives.
+pub fn recipient_key(
+    kind: RecipientType,
+    unit_id: uuid::Uuid,
+    exemplar_id: Option<uuid::Uuid>,
+    person_name: Option<&str>,
+) -> String {
+    match (kind, exemplar_id, person_name) {
+        (RecipientType::Exemplar, Some(e), _) => format!("EXEMPLAR:{e}"),
+        (RecipientType::Person, _, Some(name)) => {
+            format!("PERSON:{}|{unit_id}", decision_key(name))
+        }
+        _ => format!("UNIT:{unit_id}"),
+    }
 }
 
 #[cfg(test)]
@@ -311,6 +323,18 @@ mod tests {
             C::RecipientKindMismatch
         );
         assert!(check_recipient_kind(RecipientKind::Both, RecipientKind::Collective).is_ok());
+    }
+
+    #[test]
+    fn a_person_is_the_same_recipient_whatever_the_spacing_or_case() {
+        let u = uuid::Uuid::now_v7();
+        let key = |name| recipient_key(RecipientType::Person, u, None, Some(name));
+        assert_eq!(key(" Phạm  Thị D"), key("phạm thị d"));
+        assert_ne!(key("Phạm Thị D"), key("Phạm Thị E"));
+        assert_eq!(
+            recipient_key(RecipientType::Unit, u, None, None),
+            format!("UNIT:{u}")
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ use thidua_domain::award::{
 };
 use thidua_domain::commendation::{
     self as rules, CommendationKind, CommendationStatus, RawTally, RecipientType, Tally,
-    decision_key, person_key,
+    decision_key, recipient_key,
 };
 use thidua_domain::exemplar::ExemplarKind;
 use thidua_domain::text::{LongText, Title};
@@ -174,21 +174,19 @@ pub async fn nominate(
         }
         exemplar_id = Some(link);
     }
-    let key = person
-        .as_ref()
-        .map(|(name, _)| person_key(name.as_str(), unit_id.id));
+    let key = recipient_key(
+        recipient_type,
+        unit_id.id,
+        exemplar_id,
+        person.as_ref().map(|(name, _)| name.as_str()),
+    );
     // One achievement, one honour: a retried or repeated nomination for the same award,
     // recipient and year is refused while an earlier one is alive (not rejected).
     let twin = commendation::Entity::find()
         .filter(commendation::Column::AwardTypeId.eq(at.id))
         .filter(commendation::Column::AwardYear.eq(n.award_year))
         .filter(commendation::Column::Status.ne(CommendationStatus::Rejected.as_str()))
-        .filter(identity(&RecipientKey {
-            recipient_type: recipient_type.as_str(),
-            unit_id: unit_id.id,
-            exemplar_id,
-            person_key: key.as_deref(),
-        }))
+        .filter(commendation::Column::RecipientKey.eq(key.as_str()))
         .one(db)
         .await?;
     if let Some(t) = twin {
@@ -213,9 +211,7 @@ pub async fn nominate(
         recipient_type: Set(recipient_type.as_str().into()),
         unit_id: Set(unit_id.id),
         exemplar_id: Set(exemplar_id),
-        person_key: Set(person
-            .as_ref()
-            .map(|(name, _)| person_key(name.as_str(), unit_id.id))),
+        recipient_key: Set(key),
         person_name: Set(person.as_ref().map(|(name, _)| name.as_str().to_owned())),
         person_position: Set(person.and_then(|(_, p)| p.map(Title::into_inner))),
         is_individual: Set(individual),
@@ -245,7 +241,15 @@ pub async fn nominate(
         updated_at: Set(now),
     }
     .insert(db)
-    .await?;
+    .await
+    .map_err(|e| {
+        // Two identical nominations racing: the partial unique index keeps one.
+        if is_unique_violation(&e) {
+            duplicate_nomination()
+        } else {
+            e.into()
+        }
+    })?;
     audit::record(
         db,
         actor,
@@ -297,7 +301,7 @@ async fn save(
         .await
         .map_err(|e| {
             if is_unique_violation(&e) {
-                duplicate_decision()
+                duplicate_of(&e)
             } else {
                 e.into()
             }
@@ -312,6 +316,24 @@ async fn save(
         .into_iter()
         .next()
         .ok_or(StoreError::NotFound("commendation"))
+}
+
+/// Names the rule a unique violation broke: a live nomination twin, or a decision number.
+fn duplicate_of(e: &sea_orm::DbErr) -> StoreError {
+    if e.to_string().contains("recipient_key") || e.to_string().contains("live_nomination") {
+        duplicate_nomination()
+    } else {
+        duplicate_decision()
+    }
+}
+
+fn duplicate_nomination() -> StoreError {
+    FieldError::new(
+        "recipient",
+        UserErrorCode::Duplicate,
+        "this recipient is already nominated for this award for this year",
+    )
+    .into()
 }
 
 fn duplicate_decision() -> StoreError {
@@ -715,8 +737,8 @@ pub async fn correct(
                 Some(name.as_str().to_owned()).into(),
             ));
             changes.push((
-                commendation::Column::PersonKey,
-                Some(person_key(name.as_str(), c.unit_id)).into(),
+                commendation::Column::RecipientKey,
+                recipient_key(RecipientType::Person, c.unit_id, None, Some(name.as_str())).into(),
             ));
         }
     }
@@ -910,14 +932,11 @@ pub async fn prerequisite_statuses(
         return Ok(HashMap::new());
     }
     let pre_types: Vec<Uuid> = needs.iter().map(|n| n.1).collect();
-    let mut who = Condition::any();
-    for (c, _, _) in &needs {
-        who = who.add(identity(&RecipientKey::from(*c)));
-    }
+    let who: Vec<&str> = needs.iter().map(|n| n.0.recipient_key.as_str()).collect();
     let history = commendation::Entity::find()
+        .filter(commendation::Column::RecipientKey.is_in(who))
         .filter(commendation::Column::AwardTypeId.is_in(pre_types))
         .filter(commendation::Column::Status.eq(CommendationStatus::Conferred.as_str()))
-        .filter(who)
         .all(db)
         .await?;
     Ok(needs
@@ -925,10 +944,7 @@ pub async fn prerequisite_statuses(
         .map(|(c, pre_type, pre)| {
             let years: Vec<i32> = history
                 .iter()
-                .filter(|h| {
-                    h.award_type_id == pre_type
-                        && RecipientKey::from(*h).same_as(&RecipientKey::from(c))
-                })
+                .filter(|h| h.award_type_id == pre_type && h.recipient_key == c.recipient_key)
                 .map(|h| h.award_year)
                 .collect();
             (
@@ -941,46 +957,6 @@ pub async fn prerequisite_statuses(
             )
         })
         .collect())
-}
-
-/// The key a recipient's history is kept under: the unit, the model, or the person.
-struct RecipientKey<'a> {
-    recipient_type: &'a str,
-    unit_id: Uuid,
-    exemplar_id: Option<Uuid>,
-    person_key: Option<&'a str>,
-}
-
-impl<'a> From<&'a commendation::Model> for RecipientKey<'a> {
-    fn from(c: &'a commendation::Model) -> Self {
-        Self {
-            recipient_type: &c.recipient_type,
-            unit_id: c.unit_id,
-            exemplar_id: c.exemplar_id,
-            person_key: c.person_key.as_deref(),
-        }
-    }
-}
-
-impl RecipientKey<'_> {
-    fn same_as(&self, other: &RecipientKey<'_>) -> bool {
-        self.recipient_type == other.recipient_type
-            && match RecipientType::parse(self.recipient_type) {
-                Some(RecipientType::Exemplar) => self.exemplar_id == other.exemplar_id,
-                Some(RecipientType::Person) => self.person_key == other.person_key,
-                _ => self.unit_id == other.unit_id,
-            }
-    }
-}
-
-fn identity(k: &RecipientKey<'_>) -> Condition {
-    let t = commendation::Column::RecipientType.eq(k.recipient_type);
-    let c = Condition::all().add(t);
-    match RecipientType::parse(k.recipient_type) {
-        Some(RecipientType::Exemplar) => c.add(commendation::Column::ExemplarId.eq(k.exemplar_id)),
-        Some(RecipientType::Person) => c.add(commendation::Column::PersonKey.eq(k.person_key)),
-        _ => c.add(commendation::Column::UnitId.eq(k.unit_id)),
-    }
 }
 
 #[derive(Debug, FromQueryResult)]

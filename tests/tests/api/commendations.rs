@@ -10,7 +10,8 @@ both!(
     commendation_permissions_and_stable_codes,
     conferred_records_change_only_by_recorded_correction,
     prerequisites_catalogue_and_direct_worker_share,
-    listing_commendations_runs_a_bounded_number_of_statements
+    listing_commendations_runs_a_bounded_number_of_statements,
+    identical_nominations_sent_at_once_store_one
 );
 
 const NOMINATE: &str = "mutation($i: NominateInput!) { nominateCommendation(input: $i) { commendation { id status isIndividual isDirectWorker prerequisite { met years longestRun consecutiveYears required { code } } } userErrors { field code message } } }";
@@ -955,5 +956,44 @@ async fn listing_commendations_runs_a_bounded_number_of_statements(backend: Back
     assert!(
         counts.iter().all(|c| *c <= BOUND),
         "statements for 3 and 30: {counts:?}, bound {BOUND}"
+    );
+}
+
+async fn identical_nominations_sent_at_once_store_one(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let a = app.create_unit(&admin, "KT-A", &root).await;
+    let giay_khen = award(&app, &admin, "GIAY-KHEN").await;
+    let input = json!({"i": {"awardTypeId": giay_khen, "kind": "DOT_XUAT",
+        "recipient": {"person": {"name": "Vũ Văn E", "unitId": a}}, "nominatingUnitId": a, "awardYear": 2026}});
+    let answers = futures_util::future::join_all(
+        (0..6).map(|_| app.gql(Some(&admin), NOMINATE, input.clone())),
+    )
+    .await;
+    let mut stored = 0;
+    for r in &answers {
+        assert_eq!(
+            r.error_code(),
+            None,
+            "no request-level error: {:?}",
+            r.data()
+        );
+        match r.data()["nominateCommendation"]["commendation"]["id"].as_str() {
+            Some(_) => stored += 1,
+            None => assert_eq!(user_codes(r, "nominateCommendation"), ["DUPLICATE"]),
+        }
+    }
+    assert_eq!(stored, 1);
+    let listed = app
+        .ok(
+            Some(&admin),
+            "{ commendations { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        listed["commendations"]["edges"].as_array().unwrap().len(),
+        1
     );
 }

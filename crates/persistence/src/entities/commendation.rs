@@ -15,7 +15,7 @@ pub struct Model {
     pub exemplar_id: Option<Uuid>,
     pub person_name: Option<String>,
     pub person_position: Option<String>,
-    pub person_key: Option<String>,
+    pub recipient_key: String,
     pub is_individual: bool,
     pub is_direct_worker: bool,
     pub nominating_unit_id: Uuid,
