@@ -313,3 +313,9 @@ impl Loader<PrerequisiteOf> for Store {
             .collect())
     }
 }
+
+by_id!(
+    AttachmentId,
+    thidua_persistence::entities::attachment::Model,
+    thidua_persistence::evidence::by_ids
+);

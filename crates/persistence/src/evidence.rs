@@ -174,6 +174,19 @@ pub async fn by_report_ids(
         .await?)
 }
 
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<attachment::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(attachment::Entity::find()
+        .filter(attachment::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?)
+}
+
 /// What a download needs: the attachment, and its report's unit path and submitter
 /// (for [`Actor::may_read_report`]).
 #[derive(Debug, Clone)]

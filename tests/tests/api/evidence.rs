@@ -482,6 +482,16 @@ async fn downloads_are_for_readers_of_the_report(backend: Backend) {
         let body: Value = resp.json().await.unwrap();
         assert_eq!(body["errors"][0]["extensions"]["code"], code, "{body}");
     }
+
+    // `node` resolves the attachment and its report for their readers only.
+    const NODE: &str = "query($a: ID!, $r: ID!) { a: node(id: $a) { ... on Attachment { fileName } } \
+        r: node(id: $r) { ... on ProgressReport { id } } }";
+    let ids = json!({"a": attached(&a)["id"], "r": report});
+    let mine = app.ok(Some(&f.reporter), NODE, ids.clone()).await;
+    assert_eq!(mine["a"]["fileName"], "Ảnh hội nghị đợt 1.jpg", "{mine}");
+    assert_eq!(mine["r"]["id"], report.as_str());
+    let theirs = app.ok(Some(&reporter_b), NODE, ids).await;
+    assert_eq!(theirs, json!({"a": null, "r": null}));
 }
 
 async fn a_multipart_upload_without_the_preflight_header_is_refused(backend: Backend) {

@@ -13,7 +13,7 @@ pub struct Attachment(pub attachment::Model);
 /// progress report. Download it from `downloadUrl` with the same bearer token.
 #[Object]
 impl Attachment {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Attachment", self.0.id)
     }
 

@@ -35,6 +35,7 @@ pub enum Node {
     AwardType(super::commendation::AwardType),
     CouncilSession(super::commendation::CouncilSession),
     Commendation(super::commendation::Commendation),
+    Attachment(super::attachment::Attachment),
 }
 
 /// Resolves a global ID. Programmes, targets and fields are public; the rest need a
@@ -71,6 +72,16 @@ pub async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option
         "Field" => load_one(ctx, FieldId(uuid))
             .await?
             .map(|m| Node::Field(Field(m))),
+        // Reports and their evidence only for those who may read the report.
+        "ProgressReport" => crate::query::readable_report(ctx, uuid)
+            .await?
+            .map(Node::ProgressReport),
+        "Attachment" => match load_one(ctx, crate::loaders::AttachmentId(uuid)).await? {
+            Some(a) => crate::query::readable_report(ctx, a.report_id)
+                .await?
+                .map(|_| Node::Attachment(super::attachment::Attachment(a))),
+            None => None,
+        },
         "Exemplar" => load_one(ctx, crate::loaders::ExemplarId(uuid))
             .await?
             .map(|m| Node::Exemplar(super::exemplar::Exemplar(m))),
