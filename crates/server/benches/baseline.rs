@@ -22,20 +22,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command};
+mod support;
+
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
+use support::{Api, BIN, PgDatabase, Server, ServerOptions, TempDir, percentile_ms};
 use tokio::runtime::Runtime;
 
-const BIN: &str = env!("CARGO_BIN_EXE_thidua");
-const ADMIN_PASSWORD: &str = "admin-password-for-the-bench";
-const JWT_SECRET: &str = "bench-secret-bench-secret-bench-secret-0123";
 const RUNS: usize = 5;
 const CAMPAIGNS: usize = 50;
 const CONNECTIONS: [usize; 2] = [8, 32];
@@ -45,187 +40,6 @@ const LIST: &str = "query($n: Int) { campaigns(first: $n) { edges { node { id ti
     criteria { title isConcrete } milestones { title status } launchingUnit { name } } } \
     pageInfo { hasNextPage } } }";
 
-/// A temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        let dir = std::env::temp_dir().join(format!("thidua-bench-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn sqlite_url(&self) -> String {
-        format!("sqlite://{}?mode=rwc", self.0.join("thidua.db").display())
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A running `thidua` process; SIGTERM (then SIGKILL after 10 s) on drop.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    /// Spawns the server and waits for `/readyz`; returns it with the spawn-to-ready time.
-    fn start(database_url: &str) -> (Self, Duration) {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .unwrap()
-            .port();
-        let mut cmd = Command::new(BIN);
-        cmd.args(["serve", "--port", &port.to_string()])
-            .env_clear() // nothing from the caller's THIDUA_* leaks in: workers etc. at defaults
-            .env("DATABASE_URL", database_url)
-            .env("THIDUA_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("THIDUA_JWT_SECRET", JWT_SECRET)
-            .env("THIDUA_LOG", "warn")
-            .env("THIDUA_SHUTDOWN_TIMEOUT_SECS", "2");
-        // The one setting passed through: to compare DataLoader batching delays.
-        if let Ok(delay) = std::env::var("THIDUA_DATALOADER_DELAY_US") {
-            cmd.env("THIDUA_DATALOADER_DELAY_US", delay);
-        }
-        let spawned = Instant::now();
-        let mut server = Self {
-            child: cmd.spawn().expect("spawning the thidua binary"),
-            port,
-        };
-        while !server.ready() {
-            if let Some(status) = server.child.try_wait().unwrap() {
-                panic!("the server exited before it was ready: {status}");
-            }
-            assert!(
-                spawned.elapsed() < Duration::from_secs(60),
-                "not ready in 60 s"
-            );
-            sleep(Duration::from_millis(2));
-        }
-        (server, spawned.elapsed())
-    }
-
-    /// One raw HTTP/1.1 `GET /readyz`; true on `200`.
-    fn ready(&self) -> bool {
-        let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) else {
-            return false;
-        };
-        let request = "GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-        let mut answer = Vec::new();
-        stream.write_all(request.as_bytes()).is_ok()
-            && stream.read_to_end(&mut answer).is_ok()
-            && answer.starts_with(b"HTTP/1.1 200")
-    }
-
-    fn base(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// VmRSS from /proc/<pid>/status, in MiB.
-    fn rss_mib(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        let kib: f64 = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmRSS in /proc/<pid>/status");
-        kib / 1024.0
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            sleep(Duration::from_millis(10));
-        }
-        eprintln!("server {pid} ignored SIGTERM for 10 s: killing it");
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A scratch PostgreSQL database, dropped `WITH (FORCE)` on drop.
-struct PgDatabase {
-    admin_url: String,
-    name: String,
-    rt: tokio::runtime::Handle,
-}
-
-impl PgDatabase {
-    fn create(rt: &Runtime, admin_url: &str) -> Self {
-        let name = format!("thidua_bench_{}", uuid::Uuid::new_v4().simple());
-        rt.block_on(pg_execute(
-            admin_url,
-            &format!("CREATE DATABASE \"{name}\""),
-        ))
-        .expect("creating the PostgreSQL bench database (the role needs CREATEDB)");
-        let rt = rt.handle().clone();
-        let admin_url = admin_url.to_owned();
-        Self {
-            admin_url,
-            name,
-            rt,
-        }
-    }
-
-    /// The admin URL with its database name replaced by ours.
-    fn url(&self) -> String {
-        let (base, query) = match self.admin_url.split_once('?') {
-            Some((b, q)) => (b, format!("?{q}")),
-            None => (self.admin_url.as_str(), String::new()),
-        };
-        let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
-        format!("{prefix}/{}{query}", self.name)
-    }
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let sql = format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name);
-        if let Err(e) = self.rt.block_on(pg_execute(&self.admin_url, &sql)) {
-            eprintln!("could not drop database {}: {e}", self.name);
-        }
-    }
-}
-
-async fn pg_execute(url: &str, sql: &str) -> Result<(), sea_orm::DbErr> {
-    let db = sea_orm::Database::connect(url).await?;
-    let result = db.execute_unprepared(sql).await;
-    let _ = db.close().await;
-    result.map(|_| ())
-}
-
-/// A GraphQL client for the set-up; panics on `errors`.
-struct Api {
-    client: reqwest::Client,
-    url: String,
-    token: Option<String>,
-}
-
-impl Api {
-    async fn run(&self, query: &str, variables: Value) -> Value {
-        let body = json!({"query": query, "variables": variables});
-        let mut req = self.client.post(&self.url).json(&body);
-        if let Some(t) = &self.token {
-            req = req.bearer_auth(t);
-        }
-        let answer: Value = req.send().await.unwrap().json().await.unwrap();
-        assert!(answer.get("errors").is_none(), "GraphQL errors: {answer}");
-        answer["data"].clone()
-    }
-}
-
-const LOGIN: &str = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
 const CREATE_UNIT: &str =
     "mutation($i: CreateOrgUnitInput!) { createOrgUnit(input: $i) { orgUnit { id } } }";
 const CREATE_CAMPAIGN: &str = "mutation($i: CreateCampaignInput!) { createCampaign(input: $i) \
@@ -233,17 +47,18 @@ const CREATE_CAMPAIGN: &str = "mutation($i: CreateCampaignInput!) { createCampai
 const ADD_MILESTONE: &str =
     "mutation($i: AddMilestoneInput!) { addMilestone(input: $i) { milestone { id } } }";
 
+/// The start options of every run: defaults, except that `THIDUA_DATALOADER_DELAY_US`
+/// passes through, to compare DataLoader batching delays.
+fn options() -> ServerOptions {
+    ServerOptions {
+        pass_dataloader_delay: true,
+        ..ServerOptions::default()
+    }
+}
+
 /// Logs in as admin and creates the 50 campaigns (over 3 launching units); returns the token.
 async fn populate(base: &str) -> String {
-    let url = format!("{base}/graphql");
-    let mut api = Api {
-        client: reqwest::Client::new(),
-        url,
-        token: None,
-    };
-    let login = json!({"i": {"username": "admin", "password": ADMIN_PASSWORD}});
-    let token = api.run(LOGIN, login).await["login"]["accessToken"].clone();
-    api.token = Some(token.as_str().unwrap().to_owned());
+    let api = Api::admin(format!("{base}/graphql")).await;
     let root =
         api.run("{ orgUnit(code: \"QN\") { id } }", json!({})).await["orgUnit"]["id"].clone();
     let programme = api.run("{ programme { id } }", json!({})).await["programme"]["id"].clone();
@@ -269,7 +84,7 @@ async fn populate(base: &str) -> String {
         let i = json!({"campaignId": id, "kind": "REPORTING_DEADLINE", "title": "Báo cáo quý", "dueDate": "2025-03-31"});
         api.run(ADD_MILESTONE, json!({"i": i})).await;
     }
-    api.token.unwrap_or_default()
+    api.token
 }
 
 /// Checks a list response: a `200` without `errors`, holding the 50 campaigns.
@@ -326,7 +141,7 @@ async fn load(base: &str, token: &str, connections: usize) -> String {
         end = end.max(last);
     }
     all.sort();
-    let ms = |q: f64| all[((all.len() - 1) as f64 * q).round() as usize].as_secs_f64() * 1e3;
+    let ms = |q: f64| percentile_ms(&all, q);
     let rps = all.len() as f64 / (end - from).as_secs_f64();
     let (p50, p95, p99) = (ms(0.50), ms(0.95), ms(0.99));
     format!(
@@ -339,7 +154,7 @@ async fn load(base: &str, token: &str, connections: usize) -> String {
 /// Returns the memory rows and the load rows of the report.
 fn run_backend(rt: &Runtime, name: &str, database_url: &str) -> (Vec<String>, Vec<String>) {
     eprintln!("[{name}] fresh start, 2 s idle, then {CAMPAIGNS} campaigns through the API…");
-    let (server, _) = Server::start(database_url);
+    let (server, _) = Server::start(database_url, &options());
     sleep(Duration::from_secs(2));
     let idle = server.rss_mib();
     let token = rt.block_on(populate(&server.base()));
@@ -363,7 +178,7 @@ fn run_backend(rt: &Runtime, name: &str, database_url: &str) -> (Vec<String>, Ve
 
 /// Spawn-to-ready time of one start on the SQLite database in `dir`, server stopped after.
 fn start_sqlite(dir: &TempDir) -> Duration {
-    Server::start(&dir.sqlite_url()).1
+    Server::start(&dir.sqlite_url(), &options()).1
 }
 
 /// min / median / max in ms.
@@ -379,7 +194,7 @@ fn summary(mut times: Vec<Duration>) -> String {
 }
 
 fn main() {
-    let rt = Runtime::new().unwrap();
+    let rt = Runtime::new().expect("a tokio runtime");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     eprintln!("thidua baseline: {BIN}");
 
@@ -390,9 +205,7 @@ fn main() {
     let warm: Vec<_> = (0..RUNS).map(|_| start_sqlite(&existing)).collect();
 
     let (mut memory, mut loads) = run_backend(&rt, "SQLite", &TempDir::new().sqlite_url());
-    let pg_url = ["THIDUA_BENCH_POSTGRES_URL", "THIDUA_TEST_POSTGRES_URL"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
+    let pg_url = support::pg_url();
     if let Some(url) = &pg_url {
         let db = PgDatabase::create(&rt, url);
         let (m, l) = run_backend(&rt, "PostgreSQL", &db.url());

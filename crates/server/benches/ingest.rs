@@ -20,21 +20,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::HashSet;
-use std::net::TcpListener;
-use std::panic::AssertUnwindSafe;
-use std::process::{Child, Command};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
+use support::{Api, BIN, PgDatabase, Server, ServerOptions, TempDir, percentile_ms, text};
 use tokio::runtime::Runtime;
 
-const BIN: &str = env!("CARGO_BIN_EXE_thidua");
-const ADMIN_PASSWORD: &str = "admin-password-for-the-bench";
-const JWT_SECRET: &str = "bench-secret-bench-secret-bench-secret-0123";
 const UNITS: usize = 50;
 const CRITERIA: usize = 10;
 const BATCH: usize = 50;
@@ -46,74 +40,6 @@ const SUBMIT: &str = "mutation($i: SubmitReportsInput!) { submitReports(input: $
     results { id status userErrors { field code message } report { id version } } \
     userErrors { field code message } } }";
 
-/// A running `thidua` process; SIGTERM on drop (it gets 5 s to finish in-flight requests).
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    async fn start(database_url: &str, max_connections: u32) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        drop(listener);
-        let child = Command::new(BIN)
-            .args(["serve", "--port", &port.to_string()])
-            .env_clear()
-            .env("DATABASE_URL", database_url)
-            .env("THIDUA_DB_MAX_CONNECTIONS", max_connections.to_string())
-            .env("THIDUA_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("THIDUA_JWT_SECRET", JWT_SECRET)
-            .env("THIDUA_LOG", "warn")
-            .env("THIDUA_SHUTDOWN_TIMEOUT_SECS", "5")
-            .spawn()
-            .expect("spawning the thidua binary");
-        let url = format!("http://127.0.0.1:{port}/graphql");
-        let mut server = Self { child, url };
-        let (ready, started) = (format!("http://127.0.0.1:{port}/readyz"), Instant::now());
-        let up = |r: reqwest::Result<reqwest::Response>| r.is_ok_and(|r| r.status() == 200);
-        while !up(reqwest::get(&ready).await) {
-            if let Some(status) = server.child.try_wait().unwrap() {
-                panic!("the server exited before it was ready: {status}");
-            }
-            assert!(started.elapsed().as_secs() < 60, "not ready in 60 s");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        server
-    }
-
-    /// User + system CPU time of the server process so far (fields 14 and 15 of
-    /// /proc/<pid>/stat, in ticks of 10 ms).
-    fn cpu(&self) -> Duration {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
-        let fields = stat.rsplit_once(')').unwrap().1.split_whitespace();
-        let ticks = fields.skip(11).take(2).map(|f| f.parse::<u64>().unwrap());
-        Duration::from_millis(ticks.sum::<u64>() * 10)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
-        let _ = self.child.wait();
-    }
-}
-
-/// Runs `query` on a fresh connection; returns the first `columns` integers of its first row.
-async fn sql(url: &str, query: &str, columns: usize) -> Result<Vec<i64>, sea_orm::DbErr> {
-    let db = sea_orm::Database::connect(url).await?;
-    let result = if columns == 0 {
-        db.execute_unprepared(query).await.map(|_| vec![])
-    } else {
-        let stmt = Statement::from_string(db.get_database_backend(), query);
-        let row = db.query_one_raw(stmt).await?.expect("a row");
-        (0..columns).map(|i| row.try_get_by_index(i)).collect()
-    };
-    let _ = db.close().await;
-    result
-}
-
 /// What the set-up made: the admin token, the campaign, the units and the criteria.
 struct Field {
     url: String,
@@ -121,21 +47,6 @@ struct Field {
     campaign: String,
     units: Vec<String>,
     criteria: Vec<String>,
-}
-
-/// One GraphQL call; panics on `errors`.
-async fn call(client: &reqwest::Client, url: &str, token: &str, query: &str, vars: Value) -> Value {
-    let body = json!({"query": query, "variables": vars});
-    let resp = client.post(url).bearer_auth(token).json(&body).send().await;
-    let answer: Value = resp.unwrap().json().await.unwrap();
-    assert!(answer.get("errors").is_none(), "GraphQL errors: {answer}");
-    answer["data"].clone()
-}
-
-/// The string at JSON pointer `at` in `d`; panics with `d` when there is none.
-fn text(d: &Value, at: &str) -> String {
-    let s = d.pointer(at).and_then(Value::as_str);
-    s.unwrap_or_else(|| panic!("no {at} in {d}")).to_owned()
 }
 
 /// The measures of the criteria, cycled: (measure, unit label, target, a valid value).
@@ -147,17 +58,14 @@ const MEASURES: [(&str, &str, &str, &str); 4] = [
 ];
 
 async fn set_up(url: String) -> Field {
-    let client = reqwest::Client::new();
-    let login = json!({"i": {"username": "admin", "password": ADMIN_PASSWORD}});
-    let q = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
-    let d = call(&client, &url, "", q, login).await;
-    let token = text(&d, "/login/accessToken");
-    let run = |q: &'static str, i: Value| call(&client, &url, &token, q, json!({"i": i}));
-    let d = run(
-        "{ orgUnit(code: \"QN\") { id } programme { id } }",
-        Value::Null,
-    )
-    .await;
+    let api = Api::admin(url.clone()).await;
+    let run = |q: &'static str, i: Value| api.run(q, json!({"i": i}));
+    let d = api
+        .run(
+            "{ orgUnit(code: \"QN\") { id } programme { id } }",
+            Value::Null,
+        )
+        .await;
     let (root, programme) = (text(&d, "/orgUnit/id"), text(&d, "/programme/id"));
     let mut units = vec![];
     for n in 0..UNITS {
@@ -191,7 +99,7 @@ async fn set_up(url: String) -> Field {
     }
     Field {
         url,
-        token,
+        token: api.token,
         campaign,
         units,
         criteria,
@@ -234,41 +142,27 @@ async fn send(
     clients: usize,
     expect: &'static str,
 ) -> Run {
-    let (next, bodies) = (Arc::new(AtomicUsize::new(0)), Arc::new(bodies.to_vec()));
+    let check = move |status: reqwest::StatusCode, answer: &Value| {
+        let items = answer["data"]["submitReports"]["results"].as_array();
+        let ok = status == 200
+            && answer.get("errors").is_none()
+            && items.is_some_and(|r| r.len() == BATCH && r.iter().all(|r| r["status"] == expect));
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("a batch was not all {expect} ({status}): {answer}"))
+        }
+    };
     let (cpu, started) = (server.cpu(), Instant::now());
-    let tasks = (0..clients).map(|_| {
-        let (next, bodies, url, token) =
-            (next.clone(), bodies.clone(), f.url.clone(), f.token.clone());
-        tokio::spawn(async move {
-            let client = reqwest::Client::new();
-            let mut latencies = vec![];
-            while let Some(body) = bodies.get(next.fetch_add(1, Ordering::Relaxed)) {
-                let t = Instant::now();
-                let req = client
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .header("content-type", "application/json");
-                let resp = req.body(body.clone()).send().await.unwrap();
-                let status = resp.status();
-                let answer: Value = resp.json().await.unwrap();
-                latencies.push(t.elapsed());
-                let items = answer["data"]["submitReports"]["results"].as_array();
-                let ok = status == 200
-                    && answer.get("errors").is_none()
-                    && items.is_some_and(|r| {
-                        r.len() == BATCH && r.iter().all(|r| r["status"] == expect)
-                    });
-                assert!(ok, "a batch was not all {expect} ({status}): {answer}");
-            }
-            latencies
-        })
-    });
-    let mut latencies: Vec<Duration> = futures_util::future::join_all(tasks)
-        .await
-        .into_iter()
-        .flat_map(|t| t.expect("a client failed (see its panic above)"))
-        .collect();
+    let samples = support::drive(&f.url, &f.token, bodies, clients, check).await;
     let (wall, server_cpu) = (started.elapsed(), server.cpu() - cpu);
+    let mut latencies = vec![];
+    for s in samples {
+        if let Some(e) = s.error {
+            panic!("{e}");
+        }
+        latencies.push(s.latency);
+    }
     latencies.sort();
     Run(latencies, wall, server_cpu)
 }
@@ -276,7 +170,7 @@ async fn send(
 /// A table row: reports, wall time, reports/s, batches/s, latency percentiles, server CPU.
 fn row(backend: &str, clients: usize, Run(latencies, wall, cpu): &Run) -> String {
     let (n, secs) = (latencies.len(), wall.as_secs_f64());
-    let ms = |q: f64| latencies[((n - 1) as f64 * q).round() as usize].as_secs_f64() * 1e3;
+    let ms = |q: f64| percentile_ms(latencies, q);
     let (p50, p95, p99) = (ms(0.5), ms(0.95), ms(0.99));
     let cpu = 100.0 * cpu.as_secs_f64() / secs;
     let (reports, rps, bps) = (n * BATCH, (n * BATCH) as f64 / secs, n as f64 / secs);
@@ -288,8 +182,13 @@ fn row(backend: &str, clients: usize, Run(latencies, wall, cpu): &Run) -> String
 /// Set-up, the runs, the resend, then the counts; returns the table rows and the counts line.
 fn run_backend(rt: &Runtime, name: &str, url: &str, max_connections: u32) -> (Vec<String>, String) {
     eprintln!("[{name}] starting the server and setting up {UNITS} units and the campaign…");
-    let server = rt.block_on(Server::start(url, max_connections));
-    let f = rt.block_on(set_up(server.url.clone()));
+    let options = ServerOptions {
+        max_connections: Some(max_connections),
+        shutdown_secs: 5,
+        ..ServerOptions::default()
+    };
+    let (server, _) = Server::start(url, &options);
+    let f = rt.block_on(set_up(server.graphql_url()));
     let (mut rows, mut sent, mut accepted, mut first) = (vec![], HashSet::new(), 0, vec![]);
     for (k, clients) in CLIENTS.into_iter().enumerate() {
         let mut bodies = vec![];
@@ -317,9 +216,14 @@ fn run_backend(rt: &Runtime, name: &str, url: &str, max_connections: u32) -> (Ve
     rows.push(row(&format!("{name}, resent"), CLIENTS[0], &run));
     drop(server);
     let counts = "SELECT COUNT(*), COUNT(DISTINCT id) FROM progress_reports";
-    let reports = rt.block_on(sql(url, counts, 2)).unwrap();
-    let values = rt.block_on(sql(url, "SELECT COUNT(*) FROM report_values", 1));
-    let values = values.unwrap()[0] as usize;
+    let reports = rt.block_on(support::sql_ints(url, counts, 2));
+    let reports = reports.expect("counting the reports");
+    let values = rt.block_on(support::sql_ints(
+        url,
+        "SELECT COUNT(*) FROM report_values",
+        1,
+    ));
+    let values = values.expect("counting the values")[0] as usize;
     let (count, distinct, ids) = (reports[0] as usize, reports[1] as usize, sent.len());
     assert_eq!(
         (count, distinct, accepted),
@@ -337,39 +241,18 @@ fn run_backend(rt: &Runtime, name: &str, url: &str, max_connections: u32) -> (Ve
 }
 
 fn main() {
-    let rt = Runtime::new().unwrap();
+    let rt = Runtime::new().expect("a tokio runtime");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     eprintln!("thidua ingest: {BIN}");
-    let dir = std::env::temp_dir().join(format!("thidua-bench-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let sqlite = format!("sqlite://{}?mode=rwc", dir.join("thidua.db").display());
-    let (mut rows, sqlite_counts) = run_backend(&rt, "SQLite", &sqlite, 10);
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = TempDir::new();
+    let (mut rows, sqlite_counts) = run_backend(&rt, "SQLite", &dir.sqlite_url(), 10);
+    drop(dir);
     let mut counts = vec![sqlite_counts];
-    let pg_url = ["THIDUA_BENCH_POSTGRES_URL", "THIDUA_TEST_POSTGRES_URL"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()));
+    let pg_url = support::pg_url();
     if let Some(admin) = &pg_url {
         // A scratch database, dropped WITH (FORCE) even when the run panics.
-        let name = format!("thidua_bench_{}", uuid::Uuid::new_v4().simple());
-        let create = format!("CREATE DATABASE \"{name}\"");
-        rt.block_on(sql(admin, &create, 0))
-            .expect("creating the bench database (needs CREATEDB)");
-        let (base, query) = admin.split_once('?').unwrap_or((admin, ""));
-        let query = if query.is_empty() {
-            String::new()
-        } else {
-            format!("?{query}")
-        };
-        let url = format!("{}/{name}{query}", base.rsplit_once('/').unwrap().0);
-        let run = std::panic::catch_unwind(AssertUnwindSafe(|| {
-            run_backend(&rt, "PostgreSQL", &url, 20)
-        }));
-        let drop = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-        if let Err(e) = rt.block_on(sql(admin, &drop, 0)) {
-            eprintln!("could not drop database {name}: {e}");
-        }
-        let (r, c) = run.unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let db = PgDatabase::create(&rt, admin);
+        let (r, c) = run_backend(&rt, "PostgreSQL", &db.url(), 20);
         rows.extend(r);
         counts.push(c);
     }
