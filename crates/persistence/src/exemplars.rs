@@ -346,11 +346,15 @@ struct ShareRow {
 /// have (in their subtree) at least one model nurtured or beyond, and at least one of
 /// their models replicated in another unit. Returns (qualified, total).
 pub async fn unit_share(db: &impl ConnectionTrait) -> Result<(i64, i64), StoreError> {
+    // Written unit-first (units in the subtree, then "has such a model") so the planner walks
+    // the subtree with the units' index whatever the stage mix; model-first forms scanned
+    // every model once per top-level unit on some data (114 ms against 3–10 ms measured).
     let sql = "SELECT COUNT(*) AS total, SUM(CASE WHEN \
-          EXISTS (SELECT 1 FROM exemplars e JOIN org_units h ON h.id = e.home_unit_id \
-                  WHERE h.path LIKE u.path || '%' AND e.stage IN (?, ?, ?)) \
-          AND EXISTS (SELECT 1 FROM replications r JOIN exemplars e2 ON e2.id = r.exemplar_id \
-                  JOIN org_units h2 ON h2.id = e2.home_unit_id WHERE h2.path LIKE u.path || '%') \
+          EXISTS (SELECT 1 FROM org_units h WHERE h.path LIKE u.path || '%' \
+                  AND h.id IN (SELECT e.home_unit_id FROM exemplars e WHERE e.stage IN (?, ?, ?))) \
+          AND EXISTS (SELECT 1 FROM org_units h2 WHERE h2.path LIKE u.path || '%' \
+                  AND h2.id IN (SELECT e2.home_unit_id FROM replications r \
+                                JOIN exemplars e2 ON e2.id = r.exemplar_id)) \
         THEN 1 ELSE 0 END) AS qualified \
         FROM org_units u WHERE u.depth = 1 AND u.is_active = ?";
     let values: Vec<Value> = vec![
