@@ -1,11 +1,12 @@
 //! Prometheus metrics: requests and latency by operation, GraphQL errors by code, and
-//! the database pool.
+//! the database pool and the SQL statements run.
 
 use std::collections::HashSet;
 use std::sync::Mutex;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 use thidua_persistence::Database;
 
@@ -19,6 +20,7 @@ pub struct Metrics {
     latency: HistogramVec,
     errors: IntCounterVec,
     pool: IntGaugeVec,
+    statements: IntCounter,
     seen: Mutex<HashSet<String>>,
 }
 
@@ -59,13 +61,19 @@ impl Metrics {
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
         registry.register(Box::new(errors.clone()))?;
+        let statements = IntCounter::new(
+            "thidua_db_statements_total",
+            "SQL statements this process has run (divide by requests for statements per request)",
+        )?;
         registry.register(Box::new(pool.clone()))?;
+        registry.register(Box::new(statements.clone()))?;
         Ok(Self {
             registry,
             requests,
             latency,
             errors,
             pool,
+            statements,
             seen: Mutex::new(HashSet::new()),
         })
     }
@@ -106,6 +114,11 @@ impl Metrics {
             .with_label_values(&["in_use"])
             .set(i64::from(in_use));
         self.pool.with_label_values(&["idle"]).set(i64::from(idle));
+        let run = db.statements_run();
+        let counted = self.statements.get();
+        if run > counted {
+            self.statements.inc_by(run - counted);
+        }
         let mut buf = Vec::new();
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
         String::from_utf8(buf).unwrap_or_default()

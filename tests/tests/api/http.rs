@@ -142,6 +142,18 @@ async fn metrics_count_requests_errors_and_pool_connections(backend: Backend) {
             && after_query.contains("thidua_db_pool_connections{state=\"in_use\"}"),
         "{after_query}"
     );
+    let statements = |text: &str| -> u64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix("thidua_db_statements_total "))
+            .and_then(|n| n.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    assert!(statements(&after_query) > 0, "{after_query}");
+    assert_eq!(
+        statements(&after_query),
+        app.db.statements_run(),
+        "the exported count is the database's own"
+    );
     assert!(
         !after_query.contains("thidua_graphql_errors_total{"),
         "a successful query counted an error:\n{after_query}"
