@@ -220,7 +220,17 @@ impl Query {
             .map(Programme))
     }
 
-    /// Targets of the province's programme, optionally of one horizon (public).
+    /// Targets of the province's programme, optionally of one horizon (public). Each
+    /// target's `description` states its exact definition. The computed ones:
+    ///
+    /// - T1-TIEU-CHI: percentage of the programme's launched or closed campaigns in the period
+    ///   whose every criterion is concrete (target value, unit, positive weight).
+    /// - T2-DIEN-HINH: percentage of the active units directly under the province that have,
+    ///   in their subtree, at least one exemplary model at stage NURTURED or beyond and at
+    ///   least one replication of one of their models in another unit.
+    /// - T3-TRUNG-UONG: number of distinct exemplary models with at least one CONFERRED
+    ///   commendation of a CENTRAL-level award type whose decision date falls in 2026–2030;
+    ///   achieved at 7, stretch goal 10.
     async fn targets(
         &self,
         ctx: &Context<'_>,
