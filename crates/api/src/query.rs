@@ -23,7 +23,7 @@ use crate::types::enums::{AwardCategory, AwardLevel, CommendationStatus};
 use crate::types::enums::{CampaignStatus, ExemplarStage, OrgUnitKind};
 use crate::types::exemplar::{ExemplarConnection, StageCount, exemplar_connection};
 use crate::types::field::Field;
-use crate::types::leaderboard::LeaderboardEntry;
+use crate::types::leaderboard::{Cell, LeaderboardEntry};
 use crate::types::load_one;
 use crate::types::node::{self, Node};
 use crate::types::org_unit::{OrgUnit, OrgUnitConnection, unit_connection};
@@ -546,7 +546,11 @@ impl Query {
         // The per-criterion scores cost a second statement: run it only when asked for.
         let mut cells = std::collections::HashMap::new();
         let mut criteria = Vec::new();
-        if ctx.look_ahead().field("breakdown").exists() {
+        let look = ctx.look_ahead();
+        let wanted = ["breakdown", "points", "achievements", "actuals"]
+            .iter()
+            .any(|f| look.field(f).exists());
+        if wanted {
             criteria = crate::types::load_many(ctx, crate::loaders::CriteriaOf(cid)).await?;
             let units: Vec<uuid::Uuid> = standings.iter().map(|s| s.unit_id).collect();
             cells = leaderboard::breakdown(db, &board, &units)
@@ -556,25 +560,31 @@ impl Query {
                 .map(|c| ((c.unit_id, c.criterion_id), c))
                 .collect();
         }
+        let criteria = std::sync::Arc::new(criteria);
         Ok(standings
             .into_iter()
             .map(|s| LeaderboardEntry {
                 rank: s.rank,
                 score: s.score,
                 unit_id: s.unit_id,
-                // In the campaign's criterion order.
-                breakdown: criteria
+                // In the campaign's criterion order; the breakdown holds every criterion of
+                // every unit asked for (0 where nothing was reported).
+                cells: criteria
                     .iter()
-                    .filter_map(|c| {
-                        let cell = cells.remove(&(s.unit_id, c.id))?;
-                        Some(crate::types::leaderboard::CriterionScore {
-                            criterion: crate::types::campaign::Criterion(c.clone()),
+                    .map(|c| match cells.remove(&(s.unit_id, c.id)) {
+                        Some(cell) => Cell {
                             actual: cell.actual.map(crate::types::measured),
                             achievement: cell.achievement.normalize(),
                             points: cell.points.normalize(),
-                        })
+                        },
+                        None => Cell {
+                            actual: None,
+                            achievement: rust_decimal::Decimal::ZERO,
+                            points: rust_decimal::Decimal::ZERO,
+                        },
                     })
                     .collect(),
+                criteria: criteria.clone(),
             })
             .collect())
     }

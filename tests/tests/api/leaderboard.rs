@@ -132,6 +132,32 @@ async fn leaderboard_matches_the_hand_worked_example(backend: Backend) {
     assert_eq!(rows[1]["breakdown"][2]["achievement"], "0.5");
     assert_eq!(rows[1]["breakdown"][0]["actual"], "99");
 
+    // The compact lists carry the same figures, in the order of the campaign's criteria.
+    let compact = app
+        .ok(
+            Some(&admin),
+            "query($c: ID!) { leaderboard(campaignId: $c, periodStart: \"2025-01-01\", periodEnd: \"2025-03-31\") { \
+             unit { code } points achievements actuals } }",
+            json!({"c": campaign}),
+        )
+        .await;
+    assert_eq!(
+        compact["leaderboard"][0],
+        json!({"unit": {"code": "LB-A"}, "points": ["50", "12.5", "25"], "achievements": ["1", "0.5", "1"], "actuals": ["90", "2", "1"]})
+    );
+    for (row, explained) in compact["leaderboard"].as_array().unwrap().iter().zip(rows) {
+        let points: Vec<&Value> = explained["breakdown"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| &b["points"])
+            .collect();
+        assert_eq!(
+            row["points"].as_array().unwrap().iter().collect::<Vec<_>>(),
+            points
+        );
+    }
+
     // Scoped to a cluster of B and C: B ranks first.
     let cl = app
         .ok(Some(&admin), "mutation { createCluster(input: {code: \"CUM-1\", name: \"Cụm thi đua số 1\", kind: CLUSTER}) { cluster { id } userErrors { code } } }", json!({}))

@@ -1,7 +1,10 @@
 //! Campaign leaderboards (bình xét): scores per unit, explained per criterion.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Object, SimpleObject};
 use rust_decimal::Decimal;
+use thidua_persistence::entities::criterion;
 use uuid::Uuid;
 
 use super::campaign::Criterion;
@@ -15,8 +18,18 @@ pub struct LeaderboardEntry {
     pub rank: u32,
     pub score: Decimal,
     pub unit_id: Uuid,
-    /// Empty unless the query selected it.
-    pub breakdown: Vec<CriterionScore>,
+    /// The campaign's criteria, shared by every entry; empty unless a breakdown was selected.
+    pub criteria: Arc<Vec<criterion::Model>>,
+    /// One per criterion, in the criteria's order.
+    pub cells: Vec<Cell>,
+}
+
+/// A criterion's figures for one unit, before they become GraphQL objects.
+#[derive(Clone, Copy)]
+pub struct Cell {
+    pub actual: Option<Decimal>,
+    pub achievement: Decimal,
+    pub points: Decimal,
 }
 
 /// A criterion's contribution to a unit's score.
@@ -50,7 +63,34 @@ impl LeaderboardEntry {
             .ok_or_else(|| not_found("unit"))
     }
 
-    async fn breakdown(&self, _ctx: &Context<'_>) -> &[CriterionScore] {
-        &self.breakdown
+    /// Why the unit has its score: one entry per criterion, in the campaign's order.
+    async fn breakdown(&self) -> Vec<CriterionScore> {
+        self.criteria
+            .iter()
+            .zip(&self.cells)
+            .map(|(c, cell)| CriterionScore {
+                criterion: Criterion(c.clone()),
+                actual: cell.actual,
+                achievement: cell.achievement,
+                points: cell.points,
+            })
+            .collect()
+    }
+
+    /// The breakdown's points as a plain list, in the order of `Campaign.criteria`: the
+    /// compact form for a dashboard drawing the whole table (10,000 cells for 500 units ×
+    /// 20 criteria resolve several times faster than as objects).
+    async fn points(&self) -> Vec<Decimal> {
+        self.cells.iter().map(|c| c.points).collect()
+    }
+
+    /// Achievements (0–1) in the order of `Campaign.criteria`.
+    async fn achievements(&self) -> Vec<Decimal> {
+        self.cells.iter().map(|c| c.achievement).collect()
+    }
+
+    /// Reported values in the order of `Campaign.criteria` (null: not reported).
+    async fn actuals(&self) -> Vec<Option<Decimal>> {
+        self.cells.iter().map(|c| c.actual).collect()
     }
 }
