@@ -252,7 +252,7 @@ SELECT gen_random_uuid(),
         ELSE CASE WHEN c.individual AND c.j % 2 = 0 THEN 'BENCH-LDTT' ELSE 'BENCH-GK' END END)::uuid,
     CASE WHEN c.j % 10 = 8 THEN 'PHONG_TRAO_THI_DUA' WHEN c.j % 10 = 7 THEN 'DOT_XUAT' ELSE 'CONG_TRANG' END,
     CASE WHEN c.conferred THEN 'CONFERRED'
-        ELSE (ARRAY['NOMINATED', 'UNDER_REVIEW', 'APPROVED', 'REJECTED', 'NOMINATED'])[c.j % 50 + 1] END,
+        ELSE (ARRAY['NOMINATED', 'UNDER_REVIEW', 'APPROVED', 'REJECTED', 'NOMINATED'])[c.j % 5 + 1] END,
     c.recipient, c.unit_id, c.exemplar_id,
     CASE WHEN c.recipient = 'PERSON' THEN 'Nguyễn Văn Người ' || c.j END,
     CASE WHEN c.recipient = 'PERSON' THEN (ARRAY['Công nhân', 'Chuyên viên', 'Giáo viên', 'Trưởng thôn'])[c.j % 4 + 1] END,
