@@ -364,7 +364,10 @@ fn check_lists(status: reqwest::StatusCode, answer: &Value) -> Result<(), String
     if status == 200 && answer.get("errors").is_none() && ok {
         Ok(())
     } else {
-        Err(format!("bad leaderboard answer ({status}): {}", cut(answer)))
+        Err(format!(
+            "bad leaderboard answer ({status}): {}",
+            cut(answer)
+        ))
     }
 }
 
