@@ -2,9 +2,8 @@
 //! Taking one twice on a day replaces that day's value.
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use crate::entities::{target, target_snapshot};
@@ -19,20 +18,28 @@ pub async fn take(db: &impl ConnectionTrait, today: NaiveDate) -> Result<usize, 
     for t in &targets {
         let latest = values.iter().find(|v| v.target_id == t.id);
         let current = programme::current_value(db, t, latest, today).await?;
-        target_snapshot::Entity::delete_many()
-            .filter(target_snapshot::Column::TargetId.eq(t.id))
-            .filter(target_snapshot::Column::TakenOn.eq(today))
-            .exec(db)
-            .await?;
-        target_snapshot::ActiveModel {
+        // An upsert, so two processes snapshotting the same day cannot collide.
+        target_snapshot::Entity::insert(target_snapshot::ActiveModel {
             id: Set(Uuid::now_v7()),
             target_id: Set(t.id),
             taken_on: Set(today),
             value: Set(current.value),
             note: Set(current.note),
             taken_at: Set(Utc::now()),
-        }
-        .insert(db)
+        })
+        .on_conflict(
+            OnConflict::columns([
+                target_snapshot::Column::TargetId,
+                target_snapshot::Column::TakenOn,
+            ])
+            .update_columns([
+                target_snapshot::Column::Value,
+                target_snapshot::Column::Note,
+                target_snapshot::Column::TakenAt,
+            ])
+            .to_owned(),
+        )
+        .exec(db)
         .await?;
     }
     Ok(targets.len())

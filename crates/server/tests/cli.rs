@@ -598,6 +598,49 @@ async fn seed_demo_is_idempotent() {
     assert!(server.terminate().success());
 }
 
+/// `thidua snapshot` records today's value of every target, replacing a same-day snapshot;
+/// the server takes one at start too, so the history has one point per target per day.
+#[tokio::test]
+async fn snapshots_keep_one_point_per_target_per_day() {
+    let scratch = Scratch::new();
+    for run in 1..=2 {
+        let out = scratch.thidua(&["snapshot"]);
+        out.assert_success(&format!("thidua snapshot (run {run})"));
+        assert!(
+            out.stdout.contains("4 target snapshots taken"),
+            "run {run}:\n{}",
+            out.stdout
+        );
+    }
+    let client = client();
+    let mut server = Server::start(scratch.configured());
+    server.wait_ready(&client).await;
+    // The start-up snapshot replaces today's point in one transaction, so a read sees one
+    // point per target whether it ran yet or not.
+    let (_, body) = graphql(
+        &client,
+        &server,
+        "{ targets { code history { on value } } }",
+        None,
+        None,
+    )
+    .await;
+    let targets = body["data"]["targets"]
+        .as_array()
+        .unwrap_or_else(|| panic!("targets failed: {body}"));
+    assert_eq!(targets.len(), 4);
+    for t in targets {
+        let history = t["history"].as_array().expect("history");
+        assert_eq!(history.len(), 1, "one point per day: {t}");
+    }
+    let t3 = targets
+        .iter()
+        .find(|t| t["code"] == "T3-TRUNG-UONG")
+        .expect("target 3");
+    assert_eq!(t3["history"][0]["value"], "0", "{t3}");
+    assert!(server.terminate().success());
+}
+
 /// `thidua user create` / `user grant` work, and refuse bad input with a clear message
 /// and a non-zero exit code.
 #[test]
