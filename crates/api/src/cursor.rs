@@ -42,6 +42,23 @@ pub fn page_request(
     Ok(PageRequest { first, after })
 }
 
+/// Leaderboard pages: 100 entries unless `first` says otherwise, at most 1000.
+pub const LEADERBOARD_DEFAULT: u64 = 100;
+pub const LEADERBOARD_MAX: u64 = 1000;
+
+/// Complexity of a leaderboard: entries times the cost of one, like [`page_cost`] but with
+/// the leaderboard's own page sizes (a whole table of units is a normal request; a whole
+/// table explained cell by cell as objects is not).
+pub fn leaderboard_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let n = first.map_or(LEADERBOARD_DEFAULT, |f| {
+        u64::try_from(f).unwrap_or(0).min(LEADERBOARD_MAX)
+    });
+    usize::try_from(n)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(child_complexity)
+        .saturating_add(1)
+}
+
 /// Complexity of a connection field: its page size times the cost of one item, so a
 /// client cannot fetch 100 × 100 nested rows under the complexity limit.
 pub fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {

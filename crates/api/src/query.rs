@@ -496,6 +496,9 @@ impl Query {
     /// period lies in [periodStart, periodEnd]: each criterion is scored against its target
     /// (direction-aware, capped at 100 %), weighted, and summed to 0–100; ties share a rank.
     /// The database scores and ranks every unit; only the first `first` are returned.
+    /// Complexity counts every entry, so a whole table explained cell by cell as objects
+    /// is refused (QUERY_TOO_COMPLEX): page it, or use the compact `points` lists.
+    #[graphql(complexity = "crate::cursor::leaderboard_cost(first, child_complexity)")]
     async fn leaderboard(
         &self,
         ctx: &Context<'_>,
@@ -520,9 +523,9 @@ impl Query {
             return Err(crate::error::bad_input("the period ends before it starts"));
         }
         let limit = match first {
-            None => 100,
+            None => cursor::LEADERBOARD_DEFAULT,
             Some(n) => match u64::try_from(n) {
-                Ok(n) if (1..=1000).contains(&n) => n,
+                Ok(n) if (1..=cursor::LEADERBOARD_MAX).contains(&n) => n,
                 _ => {
                     return Err(crate::error::bad_input(
                         "`first` must be between 1 and 1000",

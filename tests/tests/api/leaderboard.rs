@@ -477,4 +477,41 @@ async fn first_limits_the_page_and_rejects_bad_sizes(backend: Backend) {
             "first: {bad}"
         );
     }
+    // Complexity counts every entry: a thousand rows explained as objects is refused before
+    // it runs; the same rows with the compact lists are not.
+    let explained = |n: i64, fields: &'static str| {
+        let (app, admin, campaign) = (&app, &admin, &campaign);
+        async move {
+            app.gql(
+                Some(admin),
+                &format!("query($c: ID!, $n: Int) {{ leaderboard(campaignId: $c, {PERIOD}, first: $n) {{ rank score unit {{ code name }} {fields} }} }}"),
+                json!({"c": campaign, "n": n}),
+            )
+            .await
+        }
+    };
+    let heavy = explained(
+        1000,
+        "breakdown { actual achievement points criterion { title } }",
+    )
+    .await;
+    assert_eq!(
+        heavy.error_code(),
+        Some("QUERY_TOO_COMPLEX"),
+        "{:?}",
+        heavy.body
+    );
+    let lists = explained(500, "points achievements actuals").await;
+    assert_eq!(lists.error_code(), None, "{:?}", lists.body);
+    let page_explained = explained(
+        100,
+        "breakdown { actual achievement points criterion { title } }",
+    )
+    .await;
+    assert_eq!(
+        page_explained.error_code(),
+        None,
+        "{:?}",
+        page_explained.body
+    );
 }
