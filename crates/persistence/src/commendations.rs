@@ -169,9 +169,15 @@ pub async fn nominate(
             )
             .into());
         }
-        if exemplars::by_ids(db, &[link]).await?.is_empty() {
-            return Err(unknown("exemplarId", "exemplary model"));
-        }
+        let model = exemplars::by_ids(db, &[link])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| unknown("exemplarId", "exemplary model"))?;
+        // A link counts the honour for the model (target 3), so it is the nominator's to make
+        // only for models of their own subtree.
+        let home = org_units::by_id(db, model.home_unit_id).await?;
+        actor.authorize(Action::Nominate, &home.path)?;
         exemplar_id = Some(link);
     }
     let key = recipient_key(

@@ -402,6 +402,18 @@ async fn commendation_permissions_and_stable_codes(backend: Backend) {
         .gql(Some(&manager_a), NOMINATE, unit_nomination(&collective, &b))
         .await;
     assert_eq!(r.error_code(), Some("FORBIDDEN"));
+    // Linking the honour to another subtree's model (which would count it for target 3).
+    let model_b = model(&app, &admin, "Mô hình của B", "INDIVIDUAL", &b).await;
+    let r = app
+        .gql(
+            Some(&manager_a),
+            NOMINATE,
+            json!({"i": {"awardTypeId": individual, "kind": "CONG_TRANG",
+                         "recipient": {"person": {"name": "Đỗ Văn F", "unitId": a}},
+                         "exemplarId": model_b, "nominatingUnitId": a, "awardYear": 2026}}),
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"));
     let r = app
         .gql(Some(&council), NOMINATE, unit_nomination(&collective, &a))
         .await;
