@@ -85,6 +85,21 @@ async fn model(app: &TestApp, token: &str, name: &str, kind: &str, unit: &str) -
         .to_owned()
 }
 
+/// A ballot's input: present, in writing, yes, no, abstain.
+fn tally(id: &str, [present, in_writing, yes, no, abstain]: [i64; 5]) -> Value {
+    json!({"i": {"id": id, "present": present, "inWriting": in_writing, "yes": yes, "no": no, "abstain": abstain}})
+}
+
+/// Puts a nomination before the session, as `token`.
+async fn review(app: &TestApp, token: &str, id: &str, session: &str) -> Value {
+    app.ok(
+        Some(token),
+        REVIEW,
+        json!({"i": {"id": id, "sessionId": session}}),
+    )
+    .await
+}
+
 /// Review, a unanimous ballot of `members` members, and conferral.
 async fn approve_and_confer(
     app: &TestApp,
@@ -107,11 +122,7 @@ async fn approve_and_confer(
         "{r}"
     );
     let b = app
-        .ok(
-            Some(admin),
-            BALLOT,
-            json!({"i": {"id": id, "present": members, "inWriting": 0, "yes": members, "no": 0, "abstain": 0}}),
-        )
+        .ok(Some(admin), BALLOT, tally(&id, [members, 0, members, 0, 0]))
         .await;
     assert_eq!(
         b["recordCouncilBallot"]["commendation"]["status"], "APPROVED",
@@ -297,20 +308,11 @@ async fn ballot_threshold_is_a_share_of_all_members(backend: Backend) {
     .await;
     let id = n["commendation"]["id"].as_str().unwrap().to_owned();
     assert_eq!(n["commendation"]["isDirectWorker"], true);
-    app.ok(
-        Some(&council),
-        REVIEW,
-        json!({"i": {"id": id, "sessionId": sess}}),
-    )
-    .await;
+    review(&app, &council, &id, &sess).await;
 
     // 8 yes of 10 members, 2 absent without a written vote: 80 % fails a 90 % threshold.
     let b = app
-        .ok(
-            Some(&council),
-            BALLOT,
-            json!({"i": {"id": id, "present": 8, "inWriting": 0, "yes": 8, "no": 0, "abstain": 0}}),
-        )
+        .ok(Some(&council), BALLOT, tally(&id, [8, 0, 8, 0, 0]))
         .await;
     let c = &b["recordCouncilBallot"]["commendation"];
     assert_eq!(c["status"], "REJECTED", "{b}");
@@ -335,18 +337,9 @@ async fn ballot_threshold_is_a_share_of_all_members(backend: Backend) {
     )
     .await;
     let id2 = n2["commendation"]["id"].as_str().unwrap().to_owned();
-    app.ok(
-        Some(&council),
-        REVIEW,
-        json!({"i": {"id": id2, "sessionId": sess}}),
-    )
-    .await;
+    review(&app, &council, &id2, &sess).await;
     let passed = app
-        .ok(
-            Some(&council),
-            BALLOT,
-            json!({"i": {"id": id2, "present": 8, "inWriting": 2, "yes": 9, "no": 1, "abstain": 0}}),
-        )
+        .ok(Some(&council), BALLOT, tally(&id2, [8, 2, 9, 1, 0]))
         .await;
     assert_eq!(
         passed["recordCouncilBallot"]["commendation"]["status"], "APPROVED",
@@ -354,11 +347,7 @@ async fn ballot_threshold_is_a_share_of_all_members(backend: Backend) {
     );
     // A decided nomination takes no second ballot.
     let twice = app
-        .ok(
-            Some(&council),
-            BALLOT,
-            json!({"i": {"id": id2, "present": 10, "inWriting": 0, "yes": 10, "no": 0, "abstain": 0}}),
-        )
+        .ok(Some(&council), BALLOT, tally(&id2, [10, 0, 10, 0, 0]))
         .await;
     assert_eq!(
         twice["recordCouncilBallot"]["userErrors"][0]["code"],
@@ -486,43 +475,25 @@ async fn commendation_permissions_and_stable_codes(backend: Backend) {
         )
         .await;
     assert_eq!(r.error_code(), Some("FORBIDDEN"));
-    app.ok(
-        Some(&council),
-        REVIEW,
-        json!({"i": {"id": id, "sessionId": sess}}),
-    )
-    .await;
-    let vote =
-        json!({"i": {"id": id, "present": 5, "inWriting": 0, "yes": 5, "no": 0, "abstain": 0}});
+    review(&app, &council, &id, &sess).await;
+    let vote = tally(&id, [5, 0, 5, 0, 0]);
     let r = app.gql(Some(&manager_root), BALLOT, vote.clone()).await;
     assert_eq!(r.error_code(), Some("FORBIDDEN"));
 
     // Tallies must add up and fit the council.
     let r = app
-        .gql(
-            Some(&council),
-            BALLOT,
-            json!({"i": {"id": id, "present": 5, "inWriting": 0, "yes": 3, "no": 0, "abstain": 0}}),
-        )
+        .gql(Some(&council), BALLOT, tally(&id, [5, 0, 3, 0, 0]))
         .await;
     assert_eq!(user_codes(&r, "recordCouncilBallot"), ["TALLY_MISMATCH"]);
     let r = app
-        .gql(
-            Some(&council),
-            BALLOT,
-            json!({"i": {"id": id, "present": 5, "inWriting": 1, "yes": 6, "no": 0, "abstain": 0}}),
-        )
+        .gql(Some(&council), BALLOT, tally(&id, [5, 1, 6, 0, 0]))
         .await;
     assert_eq!(
         user_codes(&r, "recordCouncilBallot"),
         ["TALLY_EXCEEDS_MEMBERS"]
     );
     let r = app
-        .gql(
-            Some(&council),
-            BALLOT,
-            json!({"i": {"id": id, "present": -1, "inWriting": 0, "yes": 0, "no": 0, "abstain": 0}}),
-        )
+        .gql(Some(&council), BALLOT, tally(&id, [-1, 0, 0, 0, 0]))
         .await;
     assert_eq!(user_codes(&r, "recordCouncilBallot"), ["OUT_OF_RANGE"]);
     app.ok(Some(&council), BALLOT, vote).await;
@@ -543,18 +514,9 @@ async fn commendation_permissions_and_stable_codes(backend: Backend) {
         )
         .await;
     let id2 = id_of(&other, "nominateCommendation");
-    app.ok(
-        Some(&admin),
-        REVIEW,
-        json!({"i": {"id": id2, "sessionId": sess}}),
-    )
-    .await;
-    app.ok(
-        Some(&admin),
-        BALLOT,
-        json!({"i": {"id": id2, "present": 5, "inWriting": 0, "yes": 5, "no": 0, "abstain": 0}}),
-    )
-    .await;
+    review(&app, &admin, &id2, &sess).await;
+    app.ok(Some(&admin), BALLOT, tally(&id2, [5, 0, 5, 0, 0]))
+        .await;
     let dup = app
         .gql(
             Some(&admin),
@@ -928,18 +890,9 @@ async fn listing_commendations_runs_a_bounded_number_of_statements(backend: Back
         .await;
         let id = n["commendation"]["id"].as_str().unwrap().to_owned();
         if i % 2 == 0 {
-            app.ok(
-                Some(&admin),
-                REVIEW,
-                json!({"i": {"id": id, "sessionId": sess}}),
-            )
-            .await;
-            app.ok(
-                Some(&admin),
-                BALLOT,
-                json!({"i": {"id": id, "present": 3, "inWriting": 0, "yes": 3, "no": 0, "abstain": 0}}),
-            )
-            .await;
+            review(&app, &admin, &id, &sess).await;
+            app.ok(Some(&admin), BALLOT, tally(&id, [3, 0, 3, 0, 0]))
+                .await;
         }
     }
     let mut counts = vec![];
