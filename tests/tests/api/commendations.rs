@@ -122,7 +122,7 @@ async fn approve_and_confer(
         "{r}"
     );
     let b = app
-        .ok(Some(admin), BALLOT, tally(&id, [members, 0, members, 0, 0]))
+        .ok(Some(admin), BALLOT, tally(id, [members, 0, members, 0, 0]))
         .await;
     assert_eq!(
         b["recordCouncilBallot"]["commendation"]["status"], "APPROVED",
