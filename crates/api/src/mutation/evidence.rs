@@ -28,8 +28,9 @@ pub struct AttachEvidenceInput {
 payload!(AttachmentPayload, attachment: Attachment);
 
 /// Reads the upload, refusing (without keeping anything) one over `cap` bytes or of a
-/// type other than the accepted ones.
-fn read_checked(
+/// type other than the accepted ones. The part is already in a temporary file; reading it
+/// runs on the blocking pool so a 10 MiB file does not stall other requests' tasks.
+async fn read_checked(
     ctx: &Context<'_>,
     file: &Upload,
     cap: usize,
@@ -39,12 +40,17 @@ fn read_checked(
         .map_err(|_| Failure::Request(bad_input("the file part of the request is missing")))?;
     let name = upload.filename.clone();
     let limit = u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1);
-    let mut bytes = Vec::new();
-    upload
-        .into_read()
-        .take(limit)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Failure::Request(internal(&e)))?;
+    let bytes = tokio::task::spawn_blocking(move || {
+        let mut bytes = Vec::new();
+        upload
+            .into_read()
+            .take(limit)
+            .read_to_end(&mut bytes)
+            .map(|_| bytes)
+    })
+    .await
+    .map_err(|e| Failure::Request(internal(&e)))?
+    .map_err(|e| Failure::Request(internal(&e)))?;
     if bytes.len() > cap {
         return Err(FieldError::new(
             "file",
@@ -81,7 +87,7 @@ impl EvidenceMutation {
         let st = state(ctx);
         let res = async {
             let report_id = input_id("ProgressReport", &input.report_id, "reportId")?;
-            let (bytes, kind, name) = read_checked(ctx, &input.file, st.max_upload_bytes)?;
+            let (bytes, kind, name) = read_checked(ctx, &input.file, st.max_upload_bytes).await?;
             // Hashing megabytes is CPU work: keep it off the async workers.
             let (bytes, sha256) = tokio::task::spawn_blocking(move || {
                 let sha = rules::sha256_hex(&bytes);
