@@ -33,6 +33,8 @@ string_enum!(
         Approved => "APPROVED",
         Rejected => "REJECTED",
         Conferred => "CONFERRED",
+        /// Thu hồi: withdrawn after conferral (fraud, wrongful appraisal); no longer counts.
+        Revoked => "REVOKED",
     }
 );
 
@@ -89,11 +91,12 @@ pub fn check_transition(
             | (UnderReview, Approved)
             | (UnderReview, Rejected)
             | (Approved, Conferred)
+            | (Conferred, Revoked)
     );
     if ok {
         return Ok(());
     }
-    let code = if from == Conferred {
+    let code = if matches!(from, Conferred | Revoked) {
         C::Locked
     } else {
         C::InvalidTransition
@@ -298,6 +301,11 @@ mod tests {
         );
         assert_eq!(
             check_transition(Conferred, Rejected).unwrap_err().code,
+            C::Locked
+        );
+        assert!(check_transition(Conferred, Revoked).is_ok());
+        assert_eq!(
+            check_transition(Revoked, Conferred).unwrap_err().code,
             C::Locked
         );
     }

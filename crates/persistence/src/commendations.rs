@@ -629,6 +629,57 @@ pub async fn confer(
     Ok(saved)
 }
 
+/// Withdraws a conferred honour (thu hồi) with its reason, kept as a correction of the
+/// status; from then on it counts for no target, indicator or prerequisite.
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    reason: &str,
+) -> Result<commendation::Model, StoreError> {
+    let reason = LongText::parse_optional(Some(reason))
+        .map_err(|e| StoreError::Invalid(e.under("reason")))?
+        .ok_or_else(|| {
+            FieldError::new(
+                "reason",
+                UserErrorCode::Required,
+                "say why the honour is revoked",
+            )
+        })?;
+    let (c, from) = for_change(db, actor, id, Action::Confer, CommendationStatus::Revoked).await?;
+    let saved = save(
+        db,
+        &c,
+        vec![(
+            commendation::Column::Status,
+            CommendationStatus::Revoked.as_str().into(),
+        )],
+    )
+    .await?;
+    let changes =
+        json!({"status": {"from": from.as_str(), "to": CommendationStatus::Revoked.as_str()}});
+    commendation_correction::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        commendation_id: Set(id),
+        reason: Set(reason.as_str().to_owned()),
+        changes: Set(changes.to_string()),
+        by_user: Set(actor.user_id),
+        at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        actor,
+        "Commendation",
+        id,
+        "revoke",
+        json!({"reason": reason.as_str()}),
+    )
+    .await?;
+    Ok(saved)
+}
+
 /// What an Admin may correct on a conferred record; `None` leaves a field as it is.
 #[derive(Default)]
 pub struct Correction {

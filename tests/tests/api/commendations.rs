@@ -258,6 +258,57 @@ async fn whole_path_moves_target_3_once_per_model(backend: Backend) {
     assert_eq!(t3["progress"]["value"], "1", "{t3}");
     assert_eq!(t3["progress"]["shareOfStretch"], "0.1");
 
+    // Revoking one of the model's two central honours leaves it counted; revoking both does not.
+    const REVOKE: &str = "mutation($i: RevokeCommendationInput!) { revokeCommendation(input: $i) { commendation { status corrections { reason changes } } userErrors { field code } } }";
+    let r = app
+        .gql(Some(&admin), REVOKE, json!({"i": {"id": c1, "reason": ""}}))
+        .await;
+    assert_eq!(user_codes(&r, "revokeCommendation"), ["REQUIRED"]);
+    let council = app
+        .user_with_role(&admin, "hoi.dong", "COUNCIL", &root)
+        .await;
+    let r = app
+        .gql(
+            Some(&council),
+            REVOKE,
+            json!({"i": {"id": c1, "reason": "Hồ sơ không trung thực"}}),
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"));
+    let revoked = app
+        .ok(
+            Some(&admin),
+            REVOKE,
+            json!({"i": {"id": c1, "reason": "Hồ sơ không trung thực"}}),
+        )
+        .await;
+    assert_eq!(
+        revoked["revokeCommendation"]["commendation"],
+        json!({"status": "REVOKED", "corrections": [{"reason": "Hồ sơ không trung thực", "changes": {"status": {"from": "CONFERRED", "to": "REVOKED"}}}]})
+    );
+    assert_eq!(
+        target(&app, "T3-TRUNG-UONG").await["progress"]["value"],
+        "1"
+    );
+    app.ok(
+        Some(&admin),
+        REVOKE,
+        json!({"i": {"id": c2, "reason": "Thu hồi theo quyết định"}}),
+    )
+    .await;
+    assert_eq!(
+        target(&app, "T3-TRUNG-UONG").await["progress"]["value"],
+        "0"
+    );
+    let again = app
+        .gql(
+            Some(&admin),
+            REVOKE,
+            json!({"i": {"id": c2, "reason": "Lần nữa"}}),
+        )
+        .await;
+    assert_eq!(user_codes(&again, "revokeCommendation"), ["LOCKED"]);
+
     // The model lists both its commendations.
     let listed = app
         .ok(
@@ -283,7 +334,7 @@ async fn whole_path_moves_target_3_once_per_model(backend: Backend) {
     assert_eq!(snap["takeTargetSnapshots"]["taken"], 4, "{snap}");
     let history = &target(&app, "T3-TRUNG-UONG").await["history"];
     assert_eq!(history.as_array().unwrap().len(), 1, "{history}");
-    assert_eq!(history[0]["value"], "1");
+    assert_eq!(history[0]["value"], "0");
     assert_eq!(history[0]["on"], snap["takeTargetSnapshots"]["takenOn"]);
 }
 

@@ -125,6 +125,13 @@ pub struct RejectCommendationInput {
 }
 
 #[derive(InputObject)]
+pub struct RevokeCommendationInput {
+    pub id: ID,
+    /// Why the honour is withdrawn (e.g. the dossier was falsified).
+    pub reason: String,
+}
+
+#[derive(InputObject)]
 pub struct ConferInput {
     pub id: ID,
     /// Unique per issuing authority (DUPLICATE_DECISION_NUMBER otherwise).
@@ -515,6 +522,24 @@ impl CommendationMutation {
             };
             let txn = begin(ctx).await?;
             let r = commendations::correct(&txn, a, id, &input.reason, fix).await;
+            finish(txn, r).await.map(Commendation)
+        }
+        .await;
+        CommendationPayload::from_result(res)
+    }
+
+    /// Revokes a conferred honour (thu hồi) with its reason (administrators). It stays on
+    /// record, with the reason in `corrections`, but counts for nothing any more.
+    async fn revoke_commendation(
+        &self,
+        ctx: &Context<'_>,
+        input: RevokeCommendationInput,
+    ) -> async_graphql::Result<CommendationPayload> {
+        let a = actor(ctx)?;
+        let res = async {
+            let id = input_id("Commendation", &input.id, "id")?;
+            let txn = begin(ctx).await?;
+            let r = commendations::revoke(&txn, a, id, &input.reason).await;
             finish(txn, r).await.map(Commendation)
         }
         .await;

@@ -181,13 +181,15 @@ mirror!(
 );
 mirror!(
     /// NOMINATED → UNDER_REVIEW → APPROVED or REJECTED (by the ballot, or rejected with a
-    /// reason) → CONFERRED (locked; only recorded Admin corrections change it).
+    /// reason) → CONFERRED (locked; only recorded Admin corrections change it) → REVOKED
+    /// (thu hồi, by an Admin with a reason; it no longer counts anywhere).
     CommendationStatus = thidua_domain::commendation::CommendationStatus {
         Nominated,
         UnderReview,
         Approved,
         Rejected,
-        Conferred
+        Conferred,
+        Revoked
     }
 );
 mirror!(
