@@ -11,7 +11,8 @@ both!(
     conferred_records_change_only_by_recorded_correction,
     prerequisites_catalogue_and_direct_worker_share,
     listing_commendations_runs_a_bounded_number_of_statements,
-    identical_nominations_sent_at_once_store_one
+    identical_nominations_sent_at_once_store_one,
+    sessions_catalogue_decisions_and_snapshots_check_their_input
 );
 
 const NOMINATE: &str = "mutation($i: NominateInput!) { nominateCommendation(input: $i) { commendation { id status isIndividual isDirectWorker prerequisite { met years longestRun consecutiveYears required { code } } } userErrors { field code message } } }";
@@ -1012,4 +1013,157 @@ async fn identical_nominations_sent_at_once_store_one(backend: Backend) {
         listed["commendations"]["edges"].as_array().unwrap().len(),
         1
     );
+}
+
+async fn sessions_catalogue_decisions_and_snapshots_check_their_input(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let a = app.create_unit(&admin, "KT-A", &root).await;
+    let manager = app
+        .user_with_role(&admin, "quan.ly", "MANAGER", &root)
+        .await;
+
+    // Council sessions: the council's (or an admin's), with every member named.
+    let r = app
+        .gql(
+            Some(&manager),
+            SESSION,
+            json!({"i": {"title": "Phiên họp", "heldOn": "2026-11-20", "members": [{"name": "A"}]}}),
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"));
+    let r = app
+        .gql(
+            Some(&admin),
+            SESSION,
+            json!({"i": {"title": "Phiên họp", "heldOn": "2026-11-20", "members": []}}),
+        )
+        .await;
+    assert_eq!(r.user_error_fields("createCouncilSession"), ["members"]);
+    let r = app
+        .gql(
+            Some(&admin),
+            SESSION,
+            json!({"i": {"title": " ", "heldOn": "2026-11-20", "members": [{"name": "A"}, {"name": "  "}]}}),
+        )
+        .await;
+    assert_eq!(
+        r.user_error_fields("createCouncilSession"),
+        ["title", "members.1.name"],
+        "every problem at once"
+    );
+    let r = app
+        .gql(
+            Some(&admin),
+            SESSION,
+            json!({"i": {"title": "Phiên họp", "heldOn": "2026-11-20", "members": [{"name": "A"}, {"name": "  "}]}}),
+        )
+        .await;
+    assert_eq!(
+        r.user_error_fields("createCouncilSession"),
+        ["members.1.name"]
+    );
+
+    // The catalogue: prerequisites come as a pair, never the award itself; admins edit.
+    const CREATE_AWARD: &str = "mutation($i: AwardTypeFields!) { createAwardType(input: $i) { awardType { id version } userErrors { field code } } }";
+    const UPDATE_AWARD: &str = "mutation($i: UpdateAwardTypeInput!) { updateAwardType(input: $i) { awardType { version } userErrors { field code } } }";
+    let fields = json!({"code": "GK-THU", "name": "Giấy khen thử", "category": "CERTIFICATE",
+        "level": "GRASSROOTS", "recipientKind": "BOTH", "approvalThreshold": "51", "conferringAuthority": "Giám đốc",
+        "legalBasis": "Nghị định 98/2023/NĐ-CP", "effectiveFrom": "2024-01-01"});
+    let mut half = fields.clone();
+    half["prerequisiteYears"] = json!(2);
+    let r = app
+        .gql(Some(&admin), CREATE_AWARD, json!({"i": half}))
+        .await;
+    assert_eq!(
+        r.user_error_fields("createAwardType"),
+        ["prerequisiteAwardTypeId"]
+    );
+    let mut backwards = fields.clone();
+    backwards["effectiveTo"] = json!("2023-12-31");
+    let r = app
+        .gql(Some(&admin), CREATE_AWARD, json!({"i": backwards}))
+        .await;
+    assert_eq!(user_codes(&r, "createAwardType"), ["END_BEFORE_START"]);
+    let created = app
+        .ok(Some(&admin), CREATE_AWARD, json!({"i": fields}))
+        .await;
+    let id = created["createAwardType"]["awardType"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut own = fields.clone();
+    own["prerequisiteAwardTypeId"] = json!(id);
+    own["prerequisiteYears"] = json!(1);
+    let r = app
+        .gql(
+            Some(&admin),
+            UPDATE_AWARD,
+            json!({"i": {"id": id, "version": 1, "fields": own}}),
+        )
+        .await;
+    assert_eq!(
+        r.user_error_fields("updateAwardType"),
+        ["prerequisiteAwardTypeId"]
+    );
+    let r = app
+        .gql(
+            Some(&manager),
+            UPDATE_AWARD,
+            json!({"i": {"id": id, "version": 1, "fields": fields}}),
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"));
+
+    // Decisions: a session that does not exist, a decision date out of range.
+    let sess = session(&app, &admin, 3).await;
+    let n = nominate(
+        &app,
+        &admin,
+        json!({"awardTypeId": id, "kind": "CONG_TRANG", "recipient": {"unitId": a}, "nominatingUnitId": a, "awardYear": 2026}),
+    )
+    .await;
+    let cid = n["commendation"]["id"].as_str().unwrap().to_owned();
+    let r = app
+        .gql(
+            Some(&admin),
+            REVIEW,
+            json!({"i": {"id": cid, "sessionId": a}}),
+        )
+        .await;
+    assert_eq!(
+        user_codes(&r, "submitCommendationForReview"),
+        ["INVALID_FORMAT"],
+        "a unit id is not a session id"
+    );
+    review(&app, &admin, &cid, &sess).await;
+    app.ok(Some(&admin), BALLOT, tally(&cid, [3, 0, 3, 0, 0]))
+        .await;
+    let r = app
+        .gql(
+            Some(&admin),
+            CONFER,
+            json!({"i": {"id": cid, "decisionNumber": "1/QĐ", "decisionDate": "1990-01-01"}}),
+        )
+        .await;
+    assert_eq!(user_codes(&r, "conferCommendation"), ["OUT_OF_RANGE"]);
+
+    // Snapshots are the programme administrators' to take; ranges are bounded.
+    let r = app
+        .gql(
+            Some(&manager),
+            "mutation { takeTargetSnapshots { taken } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"));
+    let r = app
+        .gql(
+            Some(&admin),
+            "{ directWorkerShare(fromYear: 1900, toYear: 2026) { year } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("BAD_USER_INPUT"));
 }

@@ -319,9 +319,9 @@ impl CommendationMutation {
     ) -> async_graphql::Result<CouncilSessionPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let t = title(&input.title, "title")?;
+            let t = title(&input.title, "title");
             let mut members = Vec::with_capacity(input.members.len().min(council::MAX_MEMBERS + 1));
-            let mut errors = vec![];
+            let mut errors: Vec<FieldError> = t.as_ref().err().cloned().into_iter().collect();
             for (i, m) in input
                 .members
                 .iter()
@@ -337,9 +337,10 @@ impl CommendationMutation {
                     (n, p) => errors.extend([n.err(), p.err()].into_iter().flatten()),
                 }
             }
-            if !errors.is_empty() {
-                return Err(errors.into());
-            }
+            let t = match t {
+                Ok(t) if errors.is_empty() => t,
+                _ => return Err(errors.into()),
+            };
             let txn = begin(ctx).await?;
             let r = council::create_session(&txn, a, t, input.held_on, members).await;
             finish(txn, r).await.map(CouncilSession)
