@@ -8,21 +8,20 @@ use crate::error::{FieldError, UserErrorCode as C};
 use crate::text::nfc_trim;
 
 string_enum!(
-    /// Loại hình khen thưởng (Law 06/2022, art. 8); variants keep the law's names, which
-    /// clients and the catalogue use as they are.
+    /// Loại hình khen thưởng (Law 06/2022, art. 8), stored and shown under the law's names.
     CommendationKind {
         /// Công trạng: for achievements.
-        CongTrang => "CONG_TRANG",
+        Merit => "CONG_TRANG",
         /// Đột xuất: for an unexpected feat.
-        DotXuat => "DOT_XUAT",
+        AdHoc => "DOT_XUAT",
         /// Phong trào thi đua: at the end of an emulation campaign; must name the campaign.
-        PhongTraoThiDua => "PHONG_TRAO_THI_DUA",
+        Campaign => "PHONG_TRAO_THI_DUA",
         /// Quá trình cống hiến: for a career of service.
-        QuaTrinhCongHien => "QUA_TRINH_CONG_HIEN",
+        LifetimeService => "QUA_TRINH_CONG_HIEN",
         /// Niên hạn: for years of service.
-        NienHan => "NIEN_HAN",
+        LengthOfService => "NIEN_HAN",
         /// Đối ngoại: for foreigners and foreign organisations.
-        DoiNgoai => "DOI_NGOAI",
+        ForeignRelations => "DOI_NGOAI",
     }
 );
 
@@ -52,7 +51,7 @@ string_enum!(
 
 /// A campaign commendation must say which campaign it closes.
 pub fn check_campaign(kind: CommendationKind, has_campaign: bool) -> Result<(), FieldError> {
-    if kind == CommendationKind::PhongTraoThiDua && !has_campaign {
+    if kind == CommendationKind::Campaign && !has_campaign {
         return Err(FieldError::new(
             "campaignId",
             C::CampaignRequired,
@@ -313,13 +312,13 @@ mod tests {
     #[test]
     fn a_campaign_commendation_names_its_campaign() {
         assert_eq!(
-            check_campaign(CommendationKind::PhongTraoThiDua, false)
+            check_campaign(CommendationKind::Campaign, false)
                 .unwrap_err()
                 .code,
             C::CampaignRequired
         );
-        assert!(check_campaign(CommendationKind::PhongTraoThiDua, true).is_ok());
-        assert!(check_campaign(CommendationKind::CongTrang, false).is_ok());
+        assert!(check_campaign(CommendationKind::Campaign, true).is_ok());
+        assert!(check_campaign(CommendationKind::Merit, false).is_ok());
     }
 
     #[test]

@@ -165,20 +165,54 @@ mirror!(
         Both
     }
 );
-mirror!(
-    /// The kinds of commendation the 2022 law names (art. 8): công trạng (achievement),
-    /// đột xuất (exceptional feat), phong trào thi đua (campaign), quá trình cống hiến
-    /// (career), niên hạn (seniority), đối ngoại (foreign). PHONG_TRAO_THI_DUA
-    /// must name its campaign.
-    CommendationKind = thidua_domain::commendation::CommendationKind {
-        CongTrang,
-        DotXuat,
-        PhongTraoThiDua,
-        QuaTrinhCongHien,
-        NienHan,
-        DoiNgoai
+/// The kinds of commendation the 2022 law names (art. 8), under the law's names: công
+/// trạng (merit), đột xuất (ad hoc), phong trào thi đua (a campaign; must name it), quá
+/// trình cống hiến (lifetime service), niên hạn (length of service), đối ngoại (foreign
+/// relations).
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommendationKind {
+    #[graphql(name = "CONG_TRANG")]
+    Merit,
+    #[graphql(name = "DOT_XUAT")]
+    AdHoc,
+    #[graphql(name = "PHONG_TRAO_THI_DUA")]
+    Campaign,
+    #[graphql(name = "QUA_TRINH_CONG_HIEN")]
+    LifetimeService,
+    #[graphql(name = "NIEN_HAN")]
+    LengthOfService,
+    #[graphql(name = "DOI_NGOAI")]
+    ForeignRelations,
+}
+
+impl From<CommendationKind> for thidua_domain::commendation::CommendationKind {
+    fn from(v: CommendationKind) -> Self {
+        use thidua_domain::commendation::CommendationKind as D;
+        match v {
+            CommendationKind::Merit => D::Merit,
+            CommendationKind::AdHoc => D::AdHoc,
+            CommendationKind::Campaign => D::Campaign,
+            CommendationKind::LifetimeService => D::LifetimeService,
+            CommendationKind::LengthOfService => D::LengthOfService,
+            CommendationKind::ForeignRelations => D::ForeignRelations,
+        }
     }
-);
+}
+
+impl CommendationKind {
+    /// Reads a stored value (always one this service wrote).
+    pub fn from_stored(raw: &str) -> Self {
+        use thidua_domain::commendation::CommendationKind as D;
+        match D::parse(raw) {
+            Some(D::AdHoc) => Self::AdHoc,
+            Some(D::Campaign) => Self::Campaign,
+            Some(D::LifetimeService) => Self::LifetimeService,
+            Some(D::LengthOfService) => Self::LengthOfService,
+            Some(D::ForeignRelations) => Self::ForeignRelations,
+            Some(D::Merit) | None => Self::Merit,
+        }
+    }
+}
 mirror!(
     /// NOMINATED → UNDER_REVIEW → APPROVED or REJECTED (by the ballot, or rejected with a
     /// reason) → CONFERRED (locked; only recorded Admin corrections change it) → REVOKED
