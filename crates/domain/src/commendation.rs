@@ -211,6 +211,55 @@ impl Tally {
     }
 }
 
+/// A decision's number as issued ("125/QĐ-UBND"): required, at most 100 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionNumber(String);
+
+impl DecisionNumber {
+    pub const MAX_CHARS: usize = 100;
+
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let s = nfc_trim(raw);
+        if s.is_empty() {
+            return Err(FieldError::new(
+                "",
+                C::Required,
+                "give the decision's number",
+            ));
+        }
+        if s.chars().count() > Self::MAX_CHARS {
+            return Err(FieldError::new(
+                "",
+                C::TooLong,
+                format!("at most {} characters", Self::MAX_CHARS),
+            ));
+        }
+        Ok(Self(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The form uniqueness is judged on.
+    pub fn key(&self) -> String {
+        decision_key(&self.0)
+    }
+}
+
+/// Decisions are dated from 2000 to 2100: anything else is a typing slip.
+pub fn check_decision_date(date: chrono::NaiveDate) -> Result<(), FieldError> {
+    use chrono::Datelike as _;
+    if !(2000..=2100).contains(&date.year()) {
+        return Err(FieldError::new(
+            "decisionDate",
+            C::OutOfRange,
+            "a date from 2000 to 2100",
+        ));
+    }
+    Ok(())
+}
+
 /// Decision numbers ("125/QĐ-UBND") and authorities are compared case-, space- and
 /// normal-form-insensitively, so "125/qđ-ubnd " is the same number.
 pub fn decision_key(raw: &str) -> String {
@@ -342,6 +391,21 @@ mod tests {
             recipient_key(RecipientType::Unit, u, None, None),
             format!("UNIT:{u}")
         );
+    }
+
+    #[test]
+    fn decision_numbers_are_required_and_bounded() {
+        assert_eq!(DecisionNumber::parse("  ").unwrap_err().code, C::Required);
+        assert_eq!(
+            DecisionNumber::parse(&"9".repeat(101)).unwrap_err().code,
+            C::TooLong
+        );
+        assert_eq!(
+            DecisionNumber::parse(" 12/QĐ-UBND ").map(|d| d.key()),
+            Ok("12/qđ-ubnd".to_owned())
+        );
+        let d = |y| chrono::NaiveDate::from_ymd_opt(y, 1, 1).unwrap();
+        assert!(check_decision_date(d(1999)).is_err() && check_decision_date(d(2027)).is_ok());
     }
 
     #[test]

@@ -15,8 +15,8 @@ use thidua_domain::award::{
     AwardLevel, Prerequisite, PrerequisiteCheck, RecipientKind, Threshold, is_effective_on,
 };
 use thidua_domain::commendation::{
-    self as rules, CommendationKind, CommendationStatus, RawTally, RecipientType, Tally,
-    decision_key, recipient_key,
+    self as rules, CommendationKind, CommendationStatus, DecisionNumber, RawTally, RecipientType,
+    Tally, check_decision_date, decision_key, recipient_key,
 };
 use thidua_domain::exemplar::ExemplarKind;
 use thidua_domain::text::{LongText, Title};
@@ -527,32 +527,10 @@ pub async fn reject(
 }
 
 pub struct Decision {
-    pub number: Title,
+    pub number: DecisionNumber,
     pub date: NaiveDate,
     /// Defaults to the award type's conferring authority.
     pub authority: Option<Title>,
-}
-
-const MAX_DECISION_NUMBER: usize = 100;
-
-fn check_decision(d: &Decision) -> Result<(), StoreError> {
-    if d.number.as_str().chars().count() > MAX_DECISION_NUMBER {
-        return Err(FieldError::new(
-            "decisionNumber",
-            UserErrorCode::TooLong,
-            "at most 100 characters",
-        )
-        .into());
-    }
-    if !(2000..=2100).contains(&d.date.year()) {
-        return Err(FieldError::new(
-            "decisionDate",
-            UserErrorCode::OutOfRange,
-            "a date from 2000 to 2100",
-        )
-        .into());
-    }
-    Ok(())
 }
 
 async fn decision_taken(
@@ -577,7 +555,7 @@ pub async fn confer(
     id: Uuid,
     d: Decision,
 ) -> Result<commendation::Model, StoreError> {
-    check_decision(&d)?;
+    check_decision_date(d.date)?;
     let (c, _) = for_change(db, actor, id, Action::Confer, CommendationStatus::Conferred).await?;
     let at = award(db, c.award_type_id)
         .await?
@@ -585,7 +563,7 @@ pub async fn confer(
     let authority = d
         .authority
         .map_or(at.conferring_authority.clone(), Title::into_inner);
-    let (akey, nkey) = (decision_key(&authority), decision_key(d.number.as_str()));
+    let (akey, nkey) = (decision_key(&authority), d.number.key());
     if decision_taken(db, &akey, &nkey, c.id).await? {
         return Err(duplicate_decision());
     }
@@ -683,7 +661,7 @@ pub async fn revoke(
 /// What an Admin may correct on a conferred record; `None` leaves a field as it is.
 #[derive(Default)]
 pub struct Correction {
-    pub decision_number: Option<Title>,
+    pub decision_number: Option<DecisionNumber>,
     pub decision_date: Option<NaiveDate>,
     pub issuing_authority: Option<Title>,
     pub person_name: Option<Title>,
@@ -736,7 +714,7 @@ pub async fn correct(
     };
     let number = fix
         .decision_number
-        .map(Title::into_inner)
+        .map(|n| n.as_str().to_owned())
         .or(c.decision_number.clone());
     let authority = fix
         .issuing_authority
@@ -744,12 +722,7 @@ pub async fn correct(
         .or(c.issuing_authority.clone());
     let date = fix.decision_date.or(c.decision_date);
     if let Some(d) = date {
-        check_decision(&Decision {
-            number: Title::parse(number.as_deref().unwrap_or("-"))
-                .map_err(|e| StoreError::Invalid(e.under("decisionNumber")))?,
-            date: d,
-            authority: None,
-        })?;
+        check_decision_date(d)?;
     }
     if note("decisionNumber", json!(c.decision_number), json!(number)) {
         changes.push((commendation::Column::DecisionNumber, number.clone().into()));

@@ -1148,6 +1148,14 @@ async fn sessions_catalogue_decisions_and_snapshots_check_their_input(backend: B
         )
         .await;
     assert_eq!(user_codes(&r, "conferCommendation"), ["OUT_OF_RANGE"]);
+    let r = app
+        .gql(
+            Some(&admin),
+            CONFER,
+            json!({"i": {"id": cid, "decisionNumber": "9".repeat(101), "decisionDate": "2026-01-01"}}),
+        )
+        .await;
+    assert_eq!(user_codes(&r, "conferCommendation"), ["TOO_LONG"]);
 
     // Snapshots are the programme administrators' to take; ranges are bounded.
     let r = app

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use thidua_domain::FieldError;
 use thidua_domain::award::{Prerequisite, Threshold};
-use thidua_domain::commendation::RawTally;
+use thidua_domain::commendation::{DecisionNumber, RawTally};
 use thidua_domain::text::{Code, LongText, Title};
 use thidua_persistence::awards::{self, AwardTypeInput};
 use thidua_persistence::commendations::{self, Correction, Decision, Nomination, Recipient};
@@ -473,7 +473,8 @@ impl CommendationMutation {
         let a = actor(ctx)?;
         let res = async {
             let id = input_id("Commendation", &input.id, "id")?;
-            let number = title(&input.decision_number, "decisionNumber")?;
+            let number = DecisionNumber::parse(&input.decision_number)
+                .map_err(|e| e.under("decisionNumber"))?;
             let authority = optional_title(input.issuing_authority.as_deref(), "issuingAuthority")?;
             let txn = begin(ctx).await?;
             let r = commendations::confer(
@@ -503,10 +504,13 @@ impl CommendationMutation {
         let res = async {
             let id = input_id("Commendation", &input.id, "id")?;
             let fix = Correction {
-                decision_number: optional_title(
-                    input.decision_number.as_deref(),
-                    "decisionNumber",
-                )?,
+                decision_number: input
+                    .decision_number
+                    .as_deref()
+                    .filter(|n| !n.trim().is_empty())
+                    .map(DecisionNumber::parse)
+                    .transpose()
+                    .map_err(|e| e.under("decisionNumber"))?,
                 decision_date: input.decision_date,
                 issuing_authority: optional_title(
                     input.issuing_authority.as_deref(),
