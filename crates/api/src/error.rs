@@ -79,6 +79,21 @@ impl From<StoreError> for Failure {
     }
 }
 
+impl Failure {
+    /// For mutations without a payload: user errors become BAD_USER_INPUT.
+    pub fn into_error(self) -> async_graphql::Error {
+        match self {
+            Failure::Request(e) => e,
+            Failure::User(errs) => bad_input(
+                errs.into_iter()
+                    .map(|e| e.message)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        }
+    }
+}
+
 impl From<async_graphql::Error> for Failure {
     fn from(e: async_graphql::Error) -> Self {
         Failure::Request(e)
@@ -99,13 +114,5 @@ impl From<Vec<FieldError>> for Failure {
 
 /// Store errors in queries: user errors become BAD_USER_INPUT.
 pub fn query_error(e: StoreError) -> async_graphql::Error {
-    match Failure::from(e) {
-        Failure::Request(e) => e,
-        Failure::User(errs) => bad_input(
-            errs.into_iter()
-                .map(|e| e.message)
-                .collect::<Vec<_>>()
-                .join("; "),
-        ),
-    }
+    Failure::from(e).into_error()
 }

@@ -290,8 +290,8 @@ grouped!(
 );
 
 /// Whether a nomination's recipient holds the titles its award needs first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PrerequisiteOf(pub Uuid);
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PrerequisiteOf(pub thidua_persistence::commendations::Nominee);
 
 impl Loader<PrerequisiteOf> for Store {
     type Value = thidua_persistence::commendations::PrerequisiteStatus;
@@ -301,15 +301,14 @@ impl Loader<PrerequisiteOf> for Store {
         &self,
         keys: &[PrerequisiteOf],
     ) -> Result<HashMap<PrerequisiteOf, Self::Value>, Self::Error> {
-        use thidua_persistence::commendations as c;
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-        let rows = c::by_ids(&self.db.conn, &ids).await.map_err(Arc::new)?;
-        let statuses = c::prerequisite_statuses(&self.db.conn, &rows)
-            .await
-            .map_err(Arc::new)?;
-        Ok(statuses
-            .into_iter()
-            .map(|(id, s)| (PrerequisiteOf(id), s))
+        let nominees: Vec<_> = keys.iter().map(|k| k.0.clone()).collect();
+        let mut statuses =
+            thidua_persistence::commendations::prerequisite_statuses(&self.db.conn, &nominees)
+                .await
+                .map_err(Arc::new)?;
+        Ok(keys
+            .iter()
+            .filter_map(|k| Some((k.clone(), statuses.remove(&k.0.id)?)))
             .collect())
     }
 }

@@ -748,12 +748,8 @@ impl Query {
                     year,
                     individual_commendations: individual,
                     direct_workers: direct,
-                    share: (individual > 0).then(|| {
-                        (rust_decimal::Decimal::from(direct) * rust_decimal::Decimal::ONE_HUNDRED
-                            / rust_decimal::Decimal::from(individual))
-                        .round_dp(2)
-                        .normalize()
-                    }),
+                    share: thidua_domain::target::percent(direct, individual)
+                        .map(|p| p.normalize()),
                 }
             })
             .collect())

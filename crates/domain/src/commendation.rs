@@ -186,10 +186,7 @@ impl Tally {
 
     /// Yes votes as a share of all members, in percent.
     pub fn yes_share(&self) -> Decimal {
-        if self.members == 0 {
-            return Decimal::ZERO;
-        }
-        (Decimal::from(self.yes) * Decimal::ONE_HUNDRED / Decimal::from(self.members)).round_dp(2)
+        crate::target::percent(i64::from(self.yes), i64::from(self.members)).unwrap_or_default()
     }
 
     /// The threshold is a share of **all** members, not of ballots cast, so absences count

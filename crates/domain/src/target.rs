@@ -32,6 +32,13 @@ string_enum!(
     }
 );
 
+/// `part` of `whole` in percent, to 2 decimals; None for an empty whole (no share to speak
+/// of, not 0 %). Every share the service reports (targets, ballots, indicators) is this.
+pub fn percent(part: i64, whole: i64) -> Option<Decimal> {
+    (whole != 0)
+        .then(|| (Decimal::from(part) * Decimal::ONE_HUNDRED / Decimal::from(whole)).round_dp(2))
+}
+
 /// A shortfall against the expected path up to this share of the whole distance is
 /// "at risk"; beyond it, "off track".
 pub const AT_RISK_TOLERANCE: Decimal = Decimal::from_parts(10, 0, 0, false, 2);
@@ -120,6 +127,13 @@ impl TargetSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn percent_rounds_to_two_places_and_has_no_value_for_nothing() {
+        assert_eq!(percent(2, 3), Some(Decimal::new(6667, 2)));
+        assert_eq!(percent(8, 10), Some(Decimal::from(80)));
+        assert_eq!(percent(0, 0), None);
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

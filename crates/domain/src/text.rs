@@ -62,6 +62,13 @@ impl LongText {
         }
     }
 
+    /// Like [`parse_optional`](Self::parse_optional), but empty is REQUIRED with `why` as
+    /// the message (a reason for a refusal, a correction, a withdrawal).
+    pub fn parse_required(raw: &str, why: &str) -> Result<Self, FieldError> {
+        Self::parse_optional(Some(raw))?
+            .ok_or_else(|| FieldError::new("", UserErrorCode::Required, why))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -146,6 +153,18 @@ impl Code {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_required_text_is_refused_when_blank() {
+        assert_eq!(
+            LongText::parse_required("  ", "say why").unwrap_err().code,
+            UserErrorCode::Required
+        );
+        assert_eq!(
+            LongText::parse_required(" Lý do ", "say why").map(LongText::into_inner),
+            Ok("Lý do".to_owned())
+        );
+    }
 
     #[test]
     fn folding_makes_unaccented_query_match_vietnamese() {

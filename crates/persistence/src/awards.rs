@@ -36,16 +36,6 @@ pub struct AwardTypeInput {
     pub prerequisite: Option<(Uuid, Prerequisite)>,
 }
 
-/// The province's root: catalogue and council work is province-wide.
-pub async fn province_path(db: &impl ConnectionTrait) -> Result<String, StoreError> {
-    Ok(org_units::roots(db)
-        .await?
-        .into_iter()
-        .next()
-        .map(|r| r.path)
-        .unwrap_or_else(|| "/".into()))
-}
-
 async fn check(
     db: &impl ConnectionTrait,
     input: &AwardTypeInput,
@@ -91,28 +81,17 @@ pub async fn create(
     actor: &Actor,
     input: AwardTypeInput,
 ) -> Result<award_type::Model, StoreError> {
-    actor.authorize(Action::ManageAwards, &province_path(db).await?)?;
+    org_units::authorize_everywhere(db, actor, Action::ManageAwards).await?;
     check(db, &input, None).await?;
     let now = Utc::now();
     let id = Uuid::now_v7();
     let saved = award_type::ActiveModel {
         id: Set(id),
-        code: Set(input.code.as_str().to_owned()),
-        name: Set(input.name.as_str().to_owned()),
-        category: Set(input.category.as_str().into()),
-        level: Set(input.level.as_str().into()),
-        recipient_kind: Set(input.recipient_kind.as_str().into()),
-        approval_threshold: Set(input.threshold.percent()),
-        conferring_authority: Set(input.conferring_authority.as_str().to_owned()),
-        legal_basis: Set(input.legal_basis.as_str().to_owned()),
-        effective_from: Set(input.effective_from),
-        effective_to: Set(input.effective_to),
-        prerequisite_award_type_id: Set(input.prerequisite.map(|p| p.0)),
-        prerequisite_years: Set(input.prerequisite.map(|p| years(p.1))),
         sort_order: Set(1000),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
+        ..edited_fields(&input)
     }
     .insert(db)
     .await
@@ -129,6 +108,25 @@ pub async fn create(
     Ok(saved)
 }
 
+/// The columns an administrator edits, shared by create and update.
+fn edited_fields(input: &AwardTypeInput) -> award_type::ActiveModel {
+    award_type::ActiveModel {
+        code: Set(input.code.as_str().to_owned()),
+        name: Set(input.name.as_str().to_owned()),
+        category: Set(input.category.as_str().into()),
+        level: Set(input.level.as_str().into()),
+        recipient_kind: Set(input.recipient_kind.as_str().into()),
+        approval_threshold: Set(input.threshold.percent()),
+        conferring_authority: Set(input.conferring_authority.as_str().to_owned()),
+        legal_basis: Set(input.legal_basis.as_str().to_owned()),
+        effective_from: Set(input.effective_from),
+        effective_to: Set(input.effective_to),
+        prerequisite_award_type_id: Set(input.prerequisite.map(|p| p.0)),
+        prerequisite_years: Set(input.prerequisite.map(|p| years(p.1))),
+        ..Default::default()
+    }
+}
+
 fn years(p: Prerequisite) -> i32 {
     i32::try_from(p.consecutive_years).unwrap_or(i32::MAX)
 }
@@ -141,7 +139,7 @@ pub async fn update(
     version: i32,
     input: AwardTypeInput,
 ) -> Result<award_type::Model, StoreError> {
-    actor.authorize(Action::ManageAwards, &province_path(db).await?)?;
+    org_units::authorize_everywhere(db, actor, Action::ManageAwards).await?;
     let before = by_ids(db, &[id])
         .await?
         .into_iter()
@@ -149,45 +147,7 @@ pub async fn update(
         .ok_or(StoreError::NotFound("award type"))?;
     check(db, &input, Some(id)).await?;
     let res = award_type::Entity::update_many()
-        .col_expr(award_type::Column::Code, Expr::val(input.code.as_str()))
-        .col_expr(award_type::Column::Name, Expr::val(input.name.as_str()))
-        .col_expr(
-            award_type::Column::Category,
-            Expr::val(input.category.as_str()),
-        )
-        .col_expr(award_type::Column::Level, Expr::val(input.level.as_str()))
-        .col_expr(
-            award_type::Column::RecipientKind,
-            Expr::val(input.recipient_kind.as_str()),
-        )
-        .col_expr(
-            award_type::Column::ApprovalThreshold,
-            Expr::val(input.threshold.percent()),
-        )
-        .col_expr(
-            award_type::Column::ConferringAuthority,
-            Expr::val(input.conferring_authority.as_str()),
-        )
-        .col_expr(
-            award_type::Column::LegalBasis,
-            Expr::val(input.legal_basis.as_str()),
-        )
-        .col_expr(
-            award_type::Column::EffectiveFrom,
-            Expr::val(input.effective_from),
-        )
-        .col_expr(
-            award_type::Column::EffectiveTo,
-            Expr::val(input.effective_to),
-        )
-        .col_expr(
-            award_type::Column::PrerequisiteAwardTypeId,
-            Expr::val(input.prerequisite.map(|p| p.0)),
-        )
-        .col_expr(
-            award_type::Column::PrerequisiteYears,
-            Expr::val(input.prerequisite.map(|p| years(p.1))),
-        )
+        .set(edited_fields(&input))
         .col_expr(award_type::Column::Version, Expr::val(version + 1))
         .col_expr(award_type::Column::UpdatedAt, Expr::val(Utc::now()))
         .filter(award_type::Column::Id.eq(id))

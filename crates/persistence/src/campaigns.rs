@@ -187,13 +187,7 @@ fn filter_condition(f: &CampaignFilter) -> Condition {
     }
     if let Some(path) = &f.subtree_path {
         c = c.add(
-            campaign::Column::LaunchingUnitId.in_subquery(
-                Query::select()
-                    .column(org_unit::Column::Id)
-                    .from(org_unit::Entity)
-                    .and_where(org_unit::Column::Path.like(subtree_pattern(path)))
-                    .to_owned(),
-            ),
+            campaign::Column::LaunchingUnitId.in_subquery(crate::org_units::ids_in_subtree(path)),
         );
     }
     if let Some(day) = f.active_on {

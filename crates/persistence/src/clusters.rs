@@ -16,10 +16,7 @@ use crate::{audit, org_units};
 
 /// Clusters group units across the tree, so they are managed by administrators of every root.
 async fn authorize(db: &impl ConnectionTrait, actor: &Actor) -> Result<(), StoreError> {
-    for r in org_units::roots(db).await? {
-        actor.authorize(Action::ManageOrgUnit, &r.path)?;
-    }
-    Ok(())
+    org_units::authorize_everywhere(db, actor, Action::ManageOrgUnit).await
 }
 
 pub async fn create(

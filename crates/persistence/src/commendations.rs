@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
     QueryFilter, QueryOrder, QuerySelect, Set, Value,
@@ -23,9 +23,9 @@ use thidua_domain::text::{LongText, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
-use crate::entities::{award_type, commendation, commendation_correction, org_unit};
+use crate::entities::{award_type, commendation, commendation_correction};
 use crate::error::{StoreError, is_unique_violation};
-use crate::page::{Page, PageRequest, subtree_pattern};
+use crate::page::{Page, PageRequest};
 use crate::{audit, awards, campaigns, council, exemplars, org_units, raw};
 
 pub enum Recipient {
@@ -486,11 +486,8 @@ pub async fn reject(
     id: Uuid,
     reason: &str,
 ) -> Result<commendation::Model, StoreError> {
-    let reason = LongText::parse_optional(Some(reason))
-        .map_err(|e| StoreError::Invalid(e.under("reason")))?
-        .ok_or_else(|| {
-            FieldError::new("reason", UserErrorCode::Required, "say why it is rejected")
-        })?;
+    let reason = LongText::parse_required(reason, "say why it is rejected")
+        .map_err(|e| e.under("reason"))?;
     let (c, _) = for_change(
         db,
         actor,
@@ -615,15 +612,8 @@ pub async fn revoke(
     id: Uuid,
     reason: &str,
 ) -> Result<commendation::Model, StoreError> {
-    let reason = LongText::parse_optional(Some(reason))
-        .map_err(|e| StoreError::Invalid(e.under("reason")))?
-        .ok_or_else(|| {
-            FieldError::new(
-                "reason",
-                UserErrorCode::Required,
-                "say why the honour is revoked",
-            )
-        })?;
+    let reason = LongText::parse_required(reason, "say why the honour is revoked")
+        .map_err(|e| e.under("reason"))?;
     let (c, from) = for_change(db, actor, id, Action::Confer, CommendationStatus::Revoked).await?;
     let saved = save(
         db,
@@ -636,6 +626,20 @@ pub async fn revoke(
     .await?;
     let changes =
         json!({"status": {"from": from.as_str(), "to": CommendationStatus::Revoked.as_str()}});
+    record_correction(db, actor, id, "revoke", &reason, changes).await?;
+    Ok(saved)
+}
+
+/// Keeps a change to a conferred record (its fields' before and after, and why) beside the
+/// record and in the audit trail.
+async fn record_correction(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    action: &str,
+    reason: &LongText,
+    changes: serde_json::Value,
+) -> Result<(), StoreError> {
     commendation_correction::ActiveModel {
         id: Set(Uuid::now_v7()),
         commendation_id: Set(id),
@@ -651,11 +655,10 @@ pub async fn revoke(
         actor,
         "Commendation",
         id,
-        "revoke",
-        json!({"reason": reason.as_str()}),
+        action,
+        json!({"reason": reason.as_str(), "changes": changes}),
     )
-    .await?;
-    Ok(saved)
+    .await
 }
 
 /// What an Admin may correct on a conferred record; `None` leaves a field as it is.
@@ -678,15 +681,8 @@ pub async fn correct(
     reason: &str,
     fix: Correction,
 ) -> Result<commendation::Model, StoreError> {
-    let reason = LongText::parse_optional(Some(reason))
-        .map_err(|e| StoreError::Invalid(e.under("reason")))?
-        .ok_or_else(|| {
-            FieldError::new(
-                "reason",
-                UserErrorCode::Required,
-                "say why the record is corrected",
-            )
-        })?;
+    let reason = LongText::parse_required(reason, "say why the record is corrected")
+        .map_err(|e| e.under("reason"))?;
     let c = by_ids(db, &[id])
         .await?
         .into_iter()
@@ -810,24 +806,13 @@ pub async fn correct(
         return Err(duplicate_decision());
     }
     let saved = save(db, &c, changes).await?;
-    let diff = serde_json::Value::Object(diff);
-    commendation_correction::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        commendation_id: Set(id),
-        reason: Set(reason.as_str().to_owned()),
-        changes: Set(diff.to_string()),
-        by_user: Set(actor.user_id),
-        at: Set(Utc::now()),
-    }
-    .insert(db)
-    .await?;
-    audit::record(
+    record_correction(
         db,
         actor,
-        "Commendation",
         id,
         "correct",
-        json!({"reason": reason.as_str(), "changes": diff}),
+        &reason,
+        serde_json::Value::Object(diff),
     )
     .await?;
     Ok(saved)
@@ -897,11 +882,7 @@ pub async fn list(
         c = c.add(commendation::Column::Status.eq(s.as_str()));
     }
     if let Some(p) = &f.subtree_path {
-        let units = Query::select()
-            .column(org_unit::Column::Id)
-            .from(org_unit::Entity)
-            .and_where(org_unit::Column::Path.like(subtree_pattern(p)))
-            .to_owned();
+        let units = org_units::ids_in_subtree(p);
         c = c.add(commendation::Column::UnitId.in_subquery(units));
     }
     if let Some(a) = f.award_type_id {
@@ -936,11 +917,32 @@ pub struct PrerequisiteStatus {
     pub check: PrerequisiteCheck,
 }
 
+/// What a prerequisite check needs of a commendation, so a caller holding the row does
+/// not load it again.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Nominee {
+    pub id: Uuid,
+    pub award_type_id: Uuid,
+    pub award_year: i32,
+    pub recipient_key: String,
+}
+
+impl From<&commendation::Model> for Nominee {
+    fn from(c: &commendation::Model) -> Self {
+        Self {
+            id: c.id,
+            award_type_id: c.award_type_id,
+            award_year: c.award_year,
+            recipient_key: c.recipient_key.clone(),
+        }
+    }
+}
+
 /// For each commendation whose award needs an earlier title, checks the recipient's
 /// conferred history. Three statements whatever the number of commendations.
 pub async fn prerequisite_statuses(
     db: &impl ConnectionTrait,
-    items: &[commendation::Model],
+    items: &[Nominee],
 ) -> Result<HashMap<Uuid, PrerequisiteStatus>, StoreError> {
     let mut type_ids: Vec<Uuid> = items.iter().map(|c| c.award_type_id).collect();
     type_ids.sort_unstable();
@@ -950,7 +952,7 @@ pub async fn prerequisite_statuses(
         .into_iter()
         .map(|t| (t.id, t))
         .collect();
-    let needs: Vec<(&commendation::Model, Uuid, Prerequisite)> = items
+    let needs: Vec<(&Nominee, Uuid, Prerequisite)> = items
         .iter()
         .filter_map(|c| {
             let t = types.get(&c.award_type_id)?;

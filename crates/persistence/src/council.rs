@@ -13,7 +13,6 @@ use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
 use crate::audit;
-use crate::awards::province_path;
 use crate::entities::{council_member, council_session};
 use crate::error::StoreError;
 use crate::page::{Page, PageRequest};
@@ -32,7 +31,7 @@ pub async fn create_session(
     held_on: NaiveDate,
     members: Vec<NewMember>,
 ) -> Result<council_session::Model, StoreError> {
-    actor.authorize(Action::CouncilVote, &province_path(db).await?)?;
+    crate::org_units::authorize_everywhere(db, actor, Action::CouncilVote).await?;
     if members.is_empty() {
         return Err(
             FieldError::new("members", UserErrorCode::Required, "a council has members").into(),

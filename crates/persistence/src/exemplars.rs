@@ -13,9 +13,9 @@ use thidua_domain::text::{LongText, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
-use crate::entities::{exemplar, exemplar_stage_event, org_unit, replication};
+use crate::entities::{exemplar, exemplar_stage_event, replication};
 use crate::error::{StoreError, is_unique_violation};
-use crate::page::{Page, PageRequest, subtree_pattern};
+use crate::page::{Page, PageRequest};
 use crate::{audit, org_units, raw};
 
 pub struct NewExemplar {
@@ -274,11 +274,7 @@ pub struct ExemplarFilter {
 fn condition(f: &ExemplarFilter, with_stage: bool) -> Condition {
     let mut c = Condition::all();
     if let Some(p) = &f.subtree_path {
-        let units = Query::select()
-            .column(org_unit::Column::Id)
-            .from(org_unit::Entity)
-            .and_where(org_unit::Column::Path.like(subtree_pattern(p)))
-            .to_owned();
+        let units = org_units::ids_in_subtree(p);
         c = c.add(exemplar::Column::HomeUnitId.in_subquery(units));
     }
     if let Some(fid) = f.field_id {

@@ -58,6 +58,29 @@ pub async fn children_of(
         .await?)
 }
 
+/// `SELECT id FROM org_units WHERE path LIKE '<path>%'`: the units of a subtree, for
+/// `IN (…)` filters on anything that belongs to a unit.
+pub fn ids_in_subtree(path: &str) -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(Column::Id)
+        .from(Entity)
+        .and_where(Column::Path.like(subtree_pattern(path)))
+        .to_owned()
+}
+
+/// Province-wide work (clusters, the award catalogue, council sessions, snapshots) needs
+/// `action` on every root of the tree.
+pub async fn authorize_everywhere(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    action: Action,
+) -> Result<(), StoreError> {
+    for r in roots(db).await? {
+        actor.authorize(action, &r.path)?;
+    }
+    Ok(())
+}
+
 pub async fn roots(db: &impl ConnectionTrait) -> Result<Vec<Model>, StoreError> {
     Ok(Entity::find()
         .filter(Column::ParentId.is_null())

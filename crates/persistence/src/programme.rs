@@ -10,7 +10,7 @@ use sea_orm::{
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::campaign::CampaignStatus;
-use thidua_domain::target::TargetSource;
+use thidua_domain::target::{TargetSource, percent};
 use thidua_domain::text::nfc_trim;
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -181,10 +181,8 @@ pub async fn current_value(
                         .into(),
                 });
             }
-            let value =
-                (Decimal::from(concrete) * Decimal::ONE_HUNDRED / Decimal::from(total)).round_dp(2);
             Ok(CurrentValue {
-                value: Some(value),
+                value: percent(concrete, total),
                 as_of: Some(today),
                 note: format!(
                     "{concrete} of {total} launched or closed campaigns have only concrete criteria."
@@ -200,10 +198,8 @@ pub async fn current_value(
                     note: "There are no active units directly under the province yet.".into(),
                 });
             }
-            let value = (Decimal::from(qualified) * Decimal::ONE_HUNDRED / Decimal::from(total))
-                .round_dp(2);
             Ok(CurrentValue {
-                value: Some(value),
+                value: percent(qualified, total),
                 as_of: Some(today),
                 note: format!(
                     "{qualified} of {total} units directly under the province have a model nurtured or beyond and a replication."

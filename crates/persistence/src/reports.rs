@@ -24,7 +24,7 @@ use crate::entities::{
     campaign, criterion, org_unit, participation, progress_report, report_revision, report_value,
 };
 use crate::error::{StoreError, is_unique_violation};
-use crate::page::{Page, PageRequest, subtree_pattern};
+use crate::page::{Page, PageRequest};
 use crate::{Database, audit, changes, org_units};
 
 /// One report as a client sends it.
@@ -687,7 +687,6 @@ pub async fn list(
     page: &PageRequest,
 ) -> Result<Page<progress_report::Model>, StoreError> {
     use sea_orm::Condition;
-    use sea_orm::sea_query::Query;
     let mut q = progress_report::Entity::find();
     if let Some(c) = f.campaign_id {
         q = q.filter(progress_report::Column::CampaignId.eq(c));
@@ -695,13 +694,7 @@ pub async fn list(
     if let Some(s) = f.status {
         q = q.filter(progress_report::Column::Status.eq(s.as_str()));
     }
-    let unit_ids_under = |path: &str| {
-        Query::select()
-            .column(crate::entities::org_unit::Column::Id)
-            .from(crate::entities::org_unit::Entity)
-            .and_where(crate::entities::org_unit::Column::Path.like(subtree_pattern(path)))
-            .to_owned()
-    };
+    let unit_ids_under = crate::org_units::ids_in_subtree;
     if let Some(p) = &f.subtree_path {
         q = q.filter(progress_report::Column::UnitId.in_subquery(unit_ids_under(p)));
     }

@@ -4,6 +4,7 @@
 use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use thidua_domain::access::{Action, Actor};
 use uuid::Uuid;
 
 use crate::entities::{target, target_snapshot};
@@ -58,6 +59,26 @@ pub async fn by_target_ids(
         .order_by_asc(target_snapshot::Column::TakenOn)
         .all(db)
         .await?)
+}
+
+/// [`take`] on a caller's request: programme administrators of the whole province, audited.
+pub async fn take_for(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    today: NaiveDate,
+) -> Result<usize, StoreError> {
+    crate::org_units::authorize_everywhere(db, actor, Action::ManageProgramme).await?;
+    let n = take(db, today).await?;
+    crate::audit::record(
+        db,
+        actor,
+        "TargetSnapshot",
+        Uuid::nil(),
+        "take",
+        serde_json::json!({"on": today, "targets": n}),
+    )
+    .await?;
+    Ok(n)
 }
 
 /// [`take`] for today's date (UTC).

@@ -13,7 +13,7 @@ use thidua_persistence::commendations::{self, Correction, Decision, Nomination, 
 use thidua_persistence::council::{self, NewMember};
 
 use super::{begin, finish, input_id, payload};
-use crate::context::{actor, state};
+use crate::context::actor;
 use crate::error::Failure;
 use crate::types::commendation::{AwardType, Commendation, CouncilSession};
 use crate::types::enums::{AwardCategory, AwardLevel, CommendationKind, RecipientKind};
@@ -557,24 +557,11 @@ impl CommendationMutation {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<SnapshotPayload> {
-        let db = &state(ctx).db;
-        let root = awards::province_path(&db.conn)
-            .await
-            .map_err(crate::error::query_error)?;
-        crate::context::authorize(ctx, thidua_domain::access::Action::ManageProgramme, &root)?;
+        let a = actor(ctx)?;
         let today = chrono::Utc::now().date_naive();
-        let txn = db
-            .begin_write()
-            .await
-            .map_err(|e| crate::error::internal(&e))?;
-        let n = match thidua_persistence::snapshots::take(&txn, today).await {
-            Ok(n) => n,
-            Err(e) => {
-                let _ = txn.rollback().await;
-                return Err(crate::error::query_error(e));
-            }
-        };
-        txn.commit().await.map_err(|e| crate::error::internal(&e))?;
+        let txn = begin(ctx).await.map_err(Failure::into_error)?;
+        let r = thidua_persistence::snapshots::take_for(&txn, a, today).await;
+        let n = finish(txn, r).await.map_err(Failure::into_error)?;
         Ok(SnapshotPayload {
             taken: i32::try_from(n).unwrap_or(i32::MAX),
             taken_on: today,

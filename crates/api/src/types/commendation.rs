@@ -329,13 +329,9 @@ impl Commendation {
         let members = load_one(ctx, SessionId(s))
             .await?
             .map_or(0, |s| s.member_count);
-        let yes_share = if members > 0 {
-            (Decimal::from(yes) * Decimal::ONE_HUNDRED / Decimal::from(members))
-                .round_dp(2)
-                .normalize()
-        } else {
-            Decimal::ZERO
-        };
+        let yes_share = thidua_domain::target::percent(yes.into(), members.into())
+            .unwrap_or_default()
+            .normalize();
         Ok(Some(Ballot {
             members,
             present,
@@ -357,7 +353,7 @@ impl Commendation {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<PrerequisiteCheck>> {
-        let Some(s) = load_one(ctx, PrerequisiteOf(self.0.id)).await? else {
+        let Some(s) = load_one(ctx, PrerequisiteOf((&self.0).into())).await? else {
             return Ok(None);
         };
         let required = load_one(ctx, AwardTypeId(s.required_award_type_id))
