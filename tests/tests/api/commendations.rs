@@ -12,7 +12,8 @@ both!(
     prerequisites_catalogue_and_direct_worker_share,
     listing_commendations_runs_a_bounded_number_of_statements,
     identical_nominations_sent_at_once_store_one,
-    sessions_catalogue_decisions_and_snapshots_check_their_input
+    sessions_catalogue_decisions_and_snapshots_check_their_input,
+    unknown_references_and_mismatched_links_have_their_codes
 );
 
 const NOMINATE: &str = "mutation($i: NominateInput!) { nominateCommendation(input: $i) { commendation { id status isIndividual isDirectWorker prerequisite { met years longestRun consecutiveYears required { code } } } userErrors { field code message } } }";
@@ -1174,4 +1175,85 @@ async fn sessions_catalogue_decisions_and_snapshots_check_their_input(backend: B
         )
         .await;
     assert_eq!(r.error_code(), Some("BAD_USER_INPUT"));
+}
+
+async fn unknown_references_and_mismatched_links_have_their_codes(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let a = app.create_unit(&admin, "KT-A", &root).await;
+    let giay_khen = award(&app, &admin, "GIAY-KHEN").await;
+    let nowhere = |ty: &str| thidua_api::ids::encode(ty, uuid::Uuid::now_v7()).to_string();
+
+    // Ids of the right kind that name nothing.
+    let base = json!({"awardTypeId": giay_khen, "kind": "CONG_TRANG", "recipient": {"unitId": a},
+                      "nominatingUnitId": a, "awardYear": 2026});
+    let mut no_award = base.clone();
+    no_award["awardTypeId"] = json!(nowhere("AwardType"));
+    let mut no_campaign = base.clone();
+    no_campaign["kind"] = json!("PHONG_TRAO_THI_DUA");
+    no_campaign["campaignId"] = json!(nowhere("Campaign"));
+    for (input, field) in [(no_award, "awardTypeId"), (no_campaign, "campaignId")] {
+        let r = app.gql(Some(&admin), NOMINATE, json!({"i": input})).await;
+        assert_eq!(
+            user_codes(&r, "nominateCommendation"),
+            ["UNKNOWN_REFERENCE"]
+        );
+        assert_eq!(r.user_error_fields("nominateCommendation"), [field]);
+    }
+    let r = app
+        .gql(
+            Some(&admin),
+            "mutation($i: UpdateAwardTypeInput!) { updateAwardType(input: $i) { userErrors { code } } }",
+            json!({"i": {"id": nowhere("AwardType"), "version": 1, "fields": {"code": "X-1", "name": "X",
+                "category": "CERTIFICATE", "level": "GRASSROOTS", "recipientKind": "BOTH", "approvalThreshold": "51",
+                "conferringAuthority": "X", "legalBasis": "X", "effectiveFrom": "2024-01-01"}}}),
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("NOT_FOUND"));
+
+    // A model as recipient cannot also link another model.
+    let m1 = model(&app, &admin, "Mô hình 1", "INDIVIDUAL", &a).await;
+    let m2 = model(&app, &admin, "Mô hình 2", "INDIVIDUAL", &a).await;
+    let mut both = base.clone();
+    both["recipient"] = json!({"exemplarId": m1});
+    both["exemplarId"] = json!(m2);
+    let r = app.gql(Some(&admin), NOMINATE, json!({"i": both})).await;
+    assert_eq!(r.user_error_fields("nominateCommendation"), ["exemplarId"]);
+
+    // A ballot needs the council to have taken the nomination up first.
+    let n = nominate(&app, &admin, base.clone()).await;
+    let id = n["commendation"]["id"].as_str().unwrap().to_owned();
+    let r = app
+        .gql(Some(&admin), BALLOT, tally(&id, [1, 0, 1, 0, 0]))
+        .await;
+    assert_eq!(
+        user_codes(&r, "recordCouncilBallot"),
+        ["INVALID_TRANSITION"]
+    );
+
+    // A person's name is corrected only on a person's honour.
+    let sess = session(&app, &admin, 1).await;
+    approve_and_confer(&app, &admin, &id, &sess, 1, "3/QĐ", "2026-06-01").await;
+    let r = app
+        .gql(
+            Some(&admin),
+            CORRECT,
+            json!({"i": {"id": id, "reason": "Sửa tên", "personName": "Nguyễn Văn G"}}),
+        )
+        .await;
+    assert_eq!(user_codes(&r, "correctCommendation"), ["INVALID_FORMAT"]);
+
+    // A council is not a crowd.
+    let crowd: Vec<Value> = (0..201)
+        .map(|i| json!({"name": format!("Ủy viên {i}")}))
+        .collect();
+    let r = app
+        .gql(
+            Some(&admin),
+            SESSION,
+            json!({"i": {"title": "Phiên họp", "heldOn": "2026-11-20", "members": crowd}}),
+        )
+        .await;
+    assert_eq!(user_codes(&r, "createCouncilSession"), ["TOO_MANY"]);
 }
