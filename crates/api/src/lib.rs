@@ -6,6 +6,7 @@ pub mod context;
 pub mod cursor;
 pub mod error;
 pub mod ids;
+pub mod introspection;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
@@ -22,12 +23,28 @@ pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>
 
 /// Builds the schema with its limits; `state` is absent only when printing the SDL.
 pub fn build_schema(state: Option<ApiState>, limits: &Limits) -> AppSchema {
+    builder(state, limits).limit_depth(limits.depth).finish()
+}
+
+/// The schema instance that runs documents made only of introspection (see
+/// [`introspection`]): deep enough for graphql-js's standard introspection query, with
+/// nested lists bounded instead.
+pub fn build_introspection_schema(state: Option<ApiState>, limits: &Limits) -> AppSchema {
+    builder(state, limits)
+        .limit_depth(limits.depth.max(introspection::DEPTH))
+        .extension(introspection::IntrospectionBounds)
+        .finish()
+}
+
+fn builder(
+    state: Option<ApiState>,
+    limits: &Limits,
+) -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
     let mut b = Schema::build(
         query::Query,
         mutation::Mutation::default(),
         EmptySubscription,
     )
-    .limit_depth(limits.depth)
     .limit_complexity(limits.complexity)
     .limit_recursive_depth(64)
     .limit_directives(10);
@@ -37,10 +54,12 @@ pub fn build_schema(state: Option<ApiState>, limits: &Limits) -> AppSchema {
     if let Some(s) = state {
         b = b.data(s);
     }
-    b.finish()
+    b
 }
 
-/// The SDL clients code against; `schema/schema.graphql` must equal it.
+/// The SDL clients code against; `schema/schema.graphql` must equal it. It keeps each
+/// scalar's `@specifiedBy` URL, as live introspection reports it.
 pub fn sdl() -> String {
-    build_schema(None, &Limits::default()).sdl()
+    build_schema(None, &Limits::default())
+        .sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }

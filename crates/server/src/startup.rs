@@ -11,7 +11,7 @@ use actix_web::{App, HttpMessage, HttpServer, web};
 use anyhow::Context as _;
 use sea_orm::TransactionTrait;
 use thidua_api::auth::TokenKeys;
-use thidua_api::{ApiState, AppSchema, Limits, build_schema};
+use thidua_api::{ApiState, AppSchema, Limits, build_introspection_schema, build_schema};
 use thidua_persistence::blobs::{BlobStore, DiskStore};
 use thidua_persistence::{Database, DbOptions, seed};
 use tracing::Instrument;
@@ -30,6 +30,8 @@ pub struct RequestId(pub String);
 pub struct AppState {
     pub db: Database,
     pub schema: AppSchema,
+    /// Runs documents made only of introspection (deeper, with nested lists bounded).
+    pub introspection_schema: AppSchema,
     pub api: ApiState,
     pub metrics: Metrics,
     pub limits: Limits,
@@ -179,6 +181,7 @@ impl Application {
         let state = web::Data::new(AppState {
             db: db.clone(),
             schema: build_schema(Some(api.clone()), &limits),
+            introspection_schema: build_introspection_schema(Some(api.clone()), &limits),
             api,
             metrics: Metrics::new().context("registering metrics")?,
             limits,
@@ -221,6 +224,10 @@ impl Application {
                 })
                 .route("/graphql", web::post().to(routes::graphql::graphql))
                 .route("/graphql", web::get().to(routes::graphql::graphql))
+                .route(
+                    "/graphiql/{version}/{name}",
+                    web::get().to(routes::graphiql::asset),
+                )
                 .route(
                     "/evidence/{attachment_id}",
                     web::get().to(routes::evidence::download),

@@ -6,7 +6,7 @@ use std::time::Instant;
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use async_graphql::http::{GraphiQLSource, MultipartOptions};
+use async_graphql::http::MultipartOptions;
 use async_graphql::{
     BatchRequest, BatchResponse, ParseRequestError, Request, Response, ServerError,
 };
@@ -242,13 +242,7 @@ pub async fn graphql(
 
     if is_get && req.query_string().is_empty() {
         if app.graphiql && accepts(req.headers(), "text/html") {
-            let page = GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("thidua GraphiQL")
-                .finish();
-            return HttpResponse::Ok()
-                .content_type("text/html; charset=utf-8")
-                .body(page);
+            return super::graphiql::page();
         }
         return json_response(
             StatusCode::BAD_REQUEST,
@@ -417,8 +411,9 @@ pub async fn graphql(
                 );
             }
             Prepared::Refused(resp) => *resp,
-            Prepared::Ready(r) => {
+            Prepared::Ready(mut r) => {
                 op_name.clone_from(&r.operation_name);
+                let gql_schema = super::introspection::schema_for(&app, &mut r);
                 let loader =
                     thidua_api::loaders::request_loader(app.db.clone(), app.dataloader_delay);
                 let ctx = RequestCtx {
@@ -428,7 +423,7 @@ pub async fn graphql(
                 // A panic inside execution (async-graphql has a few on hostile input)
                 // answers INTERNAL instead of taking the worker down.
                 let resp =
-                    std::panic::AssertUnwindSafe(app.schema.execute(r.data(ctx).data(loader)))
+                    std::panic::AssertUnwindSafe(gql_schema.execute(r.data(ctx).data(loader)))
                         .catch_unwind()
                         .await
                         .unwrap_or_else(|_| {

@@ -2,8 +2,10 @@
 //! error bodies.
 
 pub mod evidence;
+pub mod graphiql;
 pub mod graphql;
 pub mod health;
+pub mod introspection;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
