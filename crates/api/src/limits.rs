@@ -124,23 +124,35 @@ pub fn has_mutation(doc: &ExecutableDocument, operation_name: Option<&str>) -> b
 }
 
 /// True when a root selection asks for `__schema` or `__type` (used to refuse
-/// introspection with an explicit error when it is switched off).
+/// introspection with an explicit error when it is switched off). Runs before
+/// validation, so each fragment is entered once: a fragment cycle must not recurse.
 pub fn selects_introspection(doc: &ExecutableDocument) -> bool {
-    fn root(set: &SelectionSet, doc: &ExecutableDocument) -> bool {
+    fn root<'a>(
+        set: &'a SelectionSet,
+        doc: &'a ExecutableDocument,
+        seen: &mut Vec<&'a str>,
+    ) -> bool {
         set.items.iter().any(|s| match &s.node {
             Selection::Field(f) => matches!(f.node.name.node.as_str(), "__schema" | "__type"),
-            Selection::InlineFragment(fr) => root(&fr.node.selection_set.node, doc),
-            Selection::FragmentSpread(sp) => doc
-                .fragments
-                .get(&sp.node.fragment_name.node)
-                .is_some_and(|f| root(&f.node.selection_set.node, doc)),
+            Selection::InlineFragment(fr) => root(&fr.node.selection_set.node, doc, seen),
+            Selection::FragmentSpread(sp) => {
+                let name = sp.node.fragment_name.node.as_str();
+                if seen.contains(&name) {
+                    return false;
+                }
+                seen.push(name);
+                doc.fragments
+                    .get(&sp.node.fragment_name.node)
+                    .is_some_and(|f| root(&f.node.selection_set.node, doc, seen))
+            }
         })
     }
+    let mut seen = Vec::new();
     match &doc.operations {
-        DocumentOperations::Single(op) => root(&op.node.selection_set.node, doc),
+        DocumentOperations::Single(op) => root(&op.node.selection_set.node, doc, &mut seen),
         DocumentOperations::Multiple(map) => map
             .values()
-            .any(|op| root(&op.node.selection_set.node, doc)),
+            .any(|op| root(&op.node.selection_set.node, doc, &mut seen)),
     }
 }
 
@@ -179,6 +191,21 @@ mod tests {
         assert!(selects_introspection(&yes));
         let no = async_graphql::parser::parse_query("{ fields { name __typename } }").unwrap();
         assert!(!selects_introspection(&no));
+    }
+
+    #[test]
+    fn fragment_cycles_end_the_introspection_search() {
+        // Before, this recursed until the stack overflowed and the process aborted.
+        let doc = async_graphql::parser::parse_query(
+            "query { ...F } fragment F on Query { ...G } fragment G on Query { ...F }",
+        )
+        .unwrap();
+        assert!(!selects_introspection(&doc));
+        let doc = async_graphql::parser::parse_query(
+            "query { ...F } fragment F on Query { ...F __type(name: \"X\") { name } }",
+        )
+        .unwrap();
+        assert!(selects_introspection(&doc));
     }
 
     #[test]

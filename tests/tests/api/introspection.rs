@@ -10,6 +10,7 @@ both!(
     deep_or_multiplying_introspection_is_still_refused,
     introspection_mixed_with_data_keeps_the_data_limits,
     standard_introspection_query_is_refused_when_introspection_is_off,
+    fragment_cycles_are_refused_without_taking_the_server_down,
 );
 
 /// `getIntrospectionQuery()` of graphql-js 16.15.0, verbatim, with its option variants.
@@ -219,5 +220,33 @@ async fn exported_sdl_carries_the_specified_by_urls_introspection_reports() {
     assert_eq!(in_sdl, live);
     for name in ["DateTime", "Upload"] {
         assert!(live.iter().any(|(n, _)| n == name), "{name}: {live:?}");
+    }
+}
+
+/// A fragment cycle used to recurse until the stack overflowed (aborting the process)
+/// in the introspection check that runs before validation when introspection is off.
+async fn fragment_cycles_are_refused_without_taking_the_server_down(backend: Backend) {
+    let cycle = "query { ...F } fragment F on Query { ...G } fragment G on Query { ...F }";
+    let off = spawn_app_with(backend, |s| s.introspection = false).await;
+    let on = spawn_app(backend).await;
+    for app in [&off, &on] {
+        for q in [
+            cycle,
+            "query { ...F } fragment F on Query { ...F __schema { queryType { name } } }",
+        ] {
+            let a = app.gql(None, q, json!({})).await;
+            assert_eq!(a.status, 200, "{q}: {}", a.body);
+            assert!(
+                matches!(
+                    a.error_code(),
+                    Some("GRAPHQL_VALIDATION_FAILED" | "QUERY_TOO_COMPLEX")
+                ),
+                "{q}: {}",
+                a.body
+            );
+            assert!(a.data().is_null(), "{}", a.body);
+        }
+        let a = app.gql(None, "{ fields { name } }", json!({})).await;
+        assert!(a.body["errors"].is_null(), "{}", a.body);
     }
 }
