@@ -1,6 +1,7 @@
 //! GraphiQL works without internet access: the page references only files this server
 //! serves (no CDN), each with its content type and long caching, under a strict
-//! Content-Security-Policy; the headers editor is on so a user can send a token.
+//! Content-Security-Policy; the headers editor is on so a user can send a token; and,
+//! when Chromium is installed, the page renders in a browser that cannot reach the internet.
 
 use reqwest::header::ACCEPT;
 use thidua_tests::{Backend, TestApp, both, spawn_app, spawn_app_with};
@@ -161,4 +162,83 @@ async fn graphiql_assets_are_gone_when_graphiql_is_off(backend: Backend) {
         .unwrap();
     let s = off.client.get(url.clone()).send().await.unwrap().status();
     assert_eq!(s.as_u16(), 404, "{url}");
+}
+
+/// The first of Debian's `chromium` (or another Chromium build) found on `PATH`.
+fn chromium() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .flat_map(|dir| {
+            ["chromium", "chromium-browser", "google-chrome"].map(|name| dir.join(name))
+        })
+        .find(|p| p.is_file())
+}
+
+/// Loads the page in headless Chromium, which may fetch nothing but this server: the
+/// editor renders (not "Loading…"), the headers editor is there, and GraphiQL's own
+/// introspection query ran without an error. Skipped, saying so, without Chromium.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphiql_renders_in_headless_chromium() {
+    let Some(browser) = chromium() else {
+        eprintln!(
+            "chromium is not installed (apt-get install chromium): skipping the browser check"
+        );
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite).await;
+    let url = app.url("/graphql");
+    let profile =
+        std::env::temp_dir().join(format!("thidua-chromium-{}", uuid::Uuid::new_v4().simple()));
+    let out = tokio::task::spawn_blocking({
+        let profile = profile.clone();
+        move || {
+            std::process::Command::new(browser)
+                .args([
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--no-first-run",
+                    // Any request that leaves this machine fails, as on an offline intranet.
+                    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                    "--virtual-time-budget=15000",
+                    &format!("--user-data-dir={}", profile.display()),
+                    "--dump-dom",
+                    &url,
+                ])
+                .output()
+                .unwrap()
+        }
+    })
+    .await
+    .unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
+    let dom = String::from_utf8_lossy(&out.stdout);
+    let head: String = dom.chars().take(2000).collect();
+    assert!(
+        dom.contains("graphiql-container"),
+        "not rendered: {head}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dom.contains("CodeMirror"), "no editor: {head}");
+    assert!(dom.contains(">Headers<"), "no headers editor: {head}");
+    assert!(!dom.contains("Loading…"), "{head}");
+
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("thidua_graphql_requests_total{operation=\"IntrospectionQuery\"}"),
+        "GraphiQL sent no introspection query: {metrics}"
+    );
+    assert!(
+        !metrics.contains("thidua_graphql_errors_total{"),
+        "{metrics}"
+    );
 }
