@@ -4,7 +4,8 @@
 //! a chain of `ofType` costs nothing, while lists inside lists (`types { fields { type {
 //! fields … } } }`) multiply the answer. So a document whose operations select only
 //! `__schema`, `__type` and `__typename` at the root runs on a second schema instance
-//! with an introspection-sized depth, and at most [`LIST_NESTING`] list fields nested.
+//! with an introspection-sized depth, at most [`LIST_NESTING`] list fields nested, and
+//! `__schema` selected once.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -139,18 +140,65 @@ pub fn list_nesting(doc: &ExecutableDocument) -> usize {
     }
 }
 
-/// Installed on the introspection schema only: it refuses any document that is not
-/// introspection alone (the server never routes one there; this keeps it so) or that
-/// nests lists deeper than [`LIST_NESTING`].
-pub struct IntrospectionBounds;
-
-impl ExtensionFactory for IntrospectionBounds {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(IntrospectionBoundsExtension)
+/// How many times the document's operations select `__schema` (aliases and repeated
+/// fragment spreads each count; a fragment cycle counts as unbounded). Each one answers
+/// the whole schema, so more than one only multiplies the answer.
+pub fn schema_selections(doc: &ExecutableDocument) -> usize {
+    /// Per fragment: `None` while it is being walked (a cycle), else its count.
+    type Memo<'a> = HashMap<&'a str, Option<usize>>;
+    fn root<'a>(set: &'a SelectionSet, doc: &'a ExecutableDocument, memo: &mut Memo<'a>) -> usize {
+        set.items.iter().fold(0usize, |n, s| {
+            n.saturating_add(match &s.node {
+                Selection::Field(f) => usize::from(f.node.name.node.as_str() == "__schema"),
+                Selection::InlineFragment(fr) => root(&fr.node.selection_set.node, doc, memo),
+                Selection::FragmentSpread(sp) => {
+                    let name = sp.node.fragment_name.node.as_str();
+                    match memo.get(name) {
+                        Some(Some(n)) => *n,
+                        Some(None) => usize::MAX,
+                        None => {
+                            let Some(f) = doc.fragments.get(&sp.node.fragment_name.node) else {
+                                return n;
+                            };
+                            memo.insert(name, None);
+                            let k = root(&f.node.selection_set.node, doc, memo);
+                            memo.insert(name, Some(k));
+                            k
+                        }
+                    }
+                }
+            })
+        })
+    }
+    let mut memo = Memo::new();
+    match &doc.operations {
+        DocumentOperations::Single(op) => root(&op.node.selection_set.node, doc, &mut memo),
+        DocumentOperations::Multiple(map) => map.values().fold(0usize, |n, op| {
+            n.saturating_add(root(&op.node.selection_set.node, doc, &mut memo))
+        }),
     }
 }
 
-struct IntrospectionBoundsExtension;
+/// The bounds as a schema extension. On the introspection schema (`introspection_only`)
+/// it refuses any document that is not introspection alone (the server never routes one
+/// there; this keeps it so), that selects `__schema` more than once, or that nests lists
+/// deeper than [`LIST_NESTING`]. On the data schema it refuses a second `__schema` only:
+/// there `fields`, `types` … may be data fields, and the data depth limit holds anyway.
+pub struct IntrospectionBounds {
+    pub introspection_only: bool,
+}
+
+impl ExtensionFactory for IntrospectionBounds {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(IntrospectionBoundsExtension {
+            introspection_only: self.introspection_only,
+        })
+    }
+}
+
+struct IntrospectionBoundsExtension {
+    introspection_only: bool,
+}
 
 fn too_complex(message: &str) -> ServerError {
     let mut e = ServerError::new(message, None);
@@ -170,12 +218,15 @@ impl Extension for IntrospectionBoundsExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
-        if !is_introspection_only(&doc) {
+        if self.introspection_only && !is_introspection_only(&doc) {
             return Err(too_complex(
                 "this document mixes introspection with data fields",
             ));
         }
-        if list_nesting(&doc) > LIST_NESTING {
+        if schema_selections(&doc) > 1 {
+            return Err(too_complex("a document may select `__schema` once"));
+        }
+        if self.introspection_only && list_nesting(&doc) > LIST_NESTING {
             return Err(too_complex(&format!(
                 "an introspection query may nest at most {LIST_NESTING} lists (types, fields, args, …)"
             )));
@@ -236,6 +287,30 @@ mod tests {
     }
 
     #[test]
+    fn schema_selections_count_aliases_and_fragment_spreads() {
+        let count = |q: &str| schema_selections(&parse_query(q).unwrap());
+        assert_eq!(
+            count(include_str!(
+                "../../../tests/fixtures/introspection/graphql-js-16.15.0.graphql"
+            )),
+            1
+        );
+        assert_eq!(
+            count("{ a: __schema { queryType { name } } b: __schema { queryType { name } } }"),
+            2
+        );
+        assert_eq!(
+            count("{ ...F ...F } fragment F on Query { __schema { queryType { name } } }"),
+            2
+        );
+        assert_eq!(
+            count("query A { ...F } fragment F on Query { ...F }"),
+            usize::MAX
+        );
+        assert_eq!(count("{ __type(name: \"Query\") { name } }"), 0);
+    }
+
+    #[test]
     fn shared_fragments_are_walked_once() {
         // 60 fragments each spreading the next twice: 2^60 paths if walked naively.
         let mut q = String::from("{ __schema { ...F0 } }");
@@ -248,6 +323,7 @@ mod tests {
         q.push_str(" fragment F60 on __Schema { types { name } }");
         let doc = parse_query(&q).unwrap();
         assert_eq!(list_nesting(&doc), 1);
+        assert_eq!(schema_selections(&doc), 1);
         assert!(is_introspection_only(&doc));
     }
 }

@@ -23,7 +23,12 @@ pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>
 
 /// Builds the schema with its limits; `state` is absent only when printing the SDL.
 pub fn build_schema(state: Option<ApiState>, limits: &Limits) -> AppSchema {
-    builder(state, limits).limit_depth(limits.depth).finish()
+    builder(state, limits)
+        .limit_depth(limits.depth)
+        .extension(introspection::IntrospectionBounds {
+            introspection_only: false,
+        })
+        .finish()
 }
 
 /// The schema instance that runs documents made only of introspection (see
@@ -32,7 +37,9 @@ pub fn build_schema(state: Option<ApiState>, limits: &Limits) -> AppSchema {
 pub fn build_introspection_schema(state: Option<ApiState>, limits: &Limits) -> AppSchema {
     builder(state, limits)
         .limit_depth(limits.depth.max(introspection::DEPTH))
-        .extension(introspection::IntrospectionBounds)
+        .extension(introspection::IntrospectionBounds {
+            introspection_only: true,
+        })
         .finish()
 }
 

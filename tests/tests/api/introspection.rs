@@ -109,11 +109,14 @@ async fn deep_or_multiplying_introspection_is_still_refused(backend: Backend) {
         assert!(a.data().is_null(), "{}", a.body);
     }
     // Lists inside lists multiply the answer: four nested lists are refused, also when
-    // hidden in fragments.
+    // hidden in fragments; so is a second `__schema`.
     for q in [
         "{ __schema { types { fields { type { fields { args { name } } } } } } }",
         "{ __schema { types { ...T } } } fragment T on __Type { possibleTypes { interfaces { fields { name } } } }",
         "{ __type(name: \"Query\") { fields { type { ofType { fields { args { type { fields { name } } } } } } } } }",
+        // Each `__schema` answers the whole schema: asking twice only multiplies the work.
+        "{ a: __schema { types { name } } b: __schema { types { name } } }",
+        "{ ...S ...S } fragment S on Query { __schema { types { name } } }",
     ] {
         let a = app.gql(None, q, json!({})).await;
         assert_eq!(
@@ -135,6 +138,23 @@ async fn introspection_mixed_with_data_keeps_the_data_limits(backend: Backend) {
     );
     let a = app.gql(None, &q, json!({})).await;
     assert_eq!(a.error_code(), Some("QUERY_TOO_COMPLEX"), "{}", a.body);
+    // A second `__schema` is refused beside data fields too.
+    let a = app
+        .gql(
+            None,
+            "{ fields { name } a: __schema { types { name } } b: __schema { types { name } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(a.error_code(), Some("QUERY_TOO_COMPLEX"), "{}", a.body);
+    let a = app
+        .gql(
+            None,
+            "{ fields { name } __schema { queryType { name } } }",
+            json!({}),
+        )
+        .await;
+    assert!(a.body["errors"].is_null(), "{}", a.body);
     // A second operation with data in the same document keeps it on the data schema too.
     let q = format!(
         "query A {{ fields {{ name }} }} query B {}",
