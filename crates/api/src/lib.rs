@@ -12,6 +12,7 @@ pub mod mutation;
 pub mod query;
 pub mod scalars;
 pub mod types;
+pub mod uploads;
 
 use async_graphql::{EmptySubscription, Schema};
 

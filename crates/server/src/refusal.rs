@@ -1,0 +1,115 @@
+//! Answers given before GraphQL runs (CSRF, malformed or oversized bodies, empty batches,
+//! too many files, wrong method, missing or invalid tokens, uploads beyond the bound).
+//! Every one goes through [`refuse`], so each is logged with its request id and counted
+//! in `thidua_http_refusals_total{status, code}`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+
+use crate::metrics::Metrics;
+use crate::routes::error_body;
+use crate::startup::RequestId;
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// The `WWW-Authenticate` challenge of a 401 (RFC 6750 §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Challenge {
+    /// No credentials were sent: the bare challenge, no error code.
+    NoToken,
+    /// A bearer token was sent and did not verify (bad, expired, or its user is gone).
+    InvalidToken,
+    /// `Authorization` carried something other than a bearer token.
+    InvalidRequest,
+}
+
+impl Challenge {
+    fn header(self) -> &'static str {
+        match self {
+            Self::NoToken => "Bearer",
+            Self::InvalidToken => "Bearer error=\"invalid_token\"",
+            Self::InvalidRequest => "Bearer error=\"invalid_request\"",
+        }
+    }
+
+    fn message(self) -> &'static str {
+        match self {
+            Self::NoToken => {
+                "sign in first: send a valid access token as `Authorization: Bearer …`"
+            }
+            Self::InvalidToken => "the access token is invalid or expired: sign in again",
+            Self::InvalidRequest => "send the access token as `Authorization: Bearer <token>`",
+        }
+    }
+}
+
+/// A GraphQL-shaped error answer (`{"errors": [...]}`) with `status`, logged and counted.
+/// The body is `application/graphql-response+json` when the client accepts it.
+pub fn refuse(
+    req: &HttpRequest,
+    metrics: &Metrics,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+) -> HttpResponse {
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    if status.is_server_error() {
+        tracing::warn!(%request_id, status = status.as_u16(), code, reason = message, "refused before execution");
+    } else {
+        tracing::info!(%request_id, status = status.as_u16(), code, reason = message, "refused before execution");
+    }
+    metrics.refused(status.as_u16(), code);
+    let gql_mime = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains(GRAPHQL_RESPONSE));
+    let ct = if gql_mime {
+        GRAPHQL_RESPONSE
+    } else {
+        "application/json"
+    };
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, format!("{ct}; charset=utf-8")))
+        .body(error_body(code, message).to_string())
+}
+
+/// 401 UNAUTHENTICATED with the `WWW-Authenticate` challenge, logged and counted.
+pub fn unauthenticated(req: &HttpRequest, metrics: &Metrics, challenge: Challenge) -> HttpResponse {
+    let mut resp = refuse(
+        req,
+        metrics,
+        StatusCode::UNAUTHORIZED,
+        "UNAUTHENTICATED",
+        challenge.message(),
+    );
+    resp.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge.header()),
+    );
+    resp
+}
+
+/// 503 RATE_LIMITED with `Retry-After`: the server is at a capacity bound, try shortly.
+pub fn busy(
+    req: &HttpRequest,
+    metrics: &Metrics,
+    message: &str,
+    retry_after_secs: u32,
+) -> HttpResponse {
+    let mut resp = refuse(
+        req,
+        metrics,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "RATE_LIMITED",
+        message,
+    );
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    resp
+}
