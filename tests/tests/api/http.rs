@@ -29,6 +29,7 @@ both!(
     multipart_request_with_preflight_header_runs,
     graphiql_is_served_to_browsers_and_can_be_turned_off,
     refusals_before_graphql_are_counted_by_status_and_code,
+    the_healthcheck_command_asks_readyz,
     introspection_can_be_turned_off,
 );
 
@@ -906,4 +907,22 @@ async fn refusals_before_graphql_are_counted_by_status_and_code(backend: Backend
             .collect()
     };
     assert_eq!(operations(&before), operations(&after), "{after}");
+}
+
+/// What `thidua healthcheck` runs (the container health check): 200 from /readyz is healthy.
+async fn the_healthcheck_command_asks_readyz(backend: Backend) {
+    use thidua_server::healthcheck::{default_url, probe};
+    let app = spawn_app(backend).await;
+    let port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let url = default_url(port);
+    assert!(url.ends_with("/readyz"), "{url}");
+    let status = tokio::task::spawn_blocking(move || probe(&url, Duration::from_secs(3)))
+        .await
+        .unwrap();
+    assert_eq!(status.unwrap(), 200);
+    let missing = app.url("/nope");
+    let status = tokio::task::spawn_blocking(move || probe(&missing, Duration::from_secs(3)))
+        .await
+        .unwrap();
+    assert_eq!(status.unwrap(), 404);
 }
