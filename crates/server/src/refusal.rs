@@ -6,6 +6,7 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use thidua_domain::ErrorCode;
 
 use crate::metrics::Metrics;
 use crate::routes::error_body;
@@ -85,7 +86,7 @@ pub fn unauthenticated(req: &HttpRequest, metrics: &Metrics, challenge: Challeng
         req,
         metrics,
         StatusCode::UNAUTHORIZED,
-        "UNAUTHENTICATED",
+        ErrorCode::Unauthenticated.as_str(),
         challenge.message(),
     );
     resp.headers_mut().insert(
@@ -106,7 +107,7 @@ pub fn busy(
         req,
         metrics,
         StatusCode::SERVICE_UNAVAILABLE,
-        "RATE_LIMITED",
+        ErrorCode::RateLimited.as_str(),
         message,
     );
     resp.headers_mut()
