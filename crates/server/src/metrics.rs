@@ -126,6 +126,14 @@ impl Metrics {
             .inc();
     }
 
+    /// The count of refusals with `status` and `code` so far.
+    #[cfg(test)]
+    pub fn refusals(&self, status: u16, code: &str) -> u64 {
+        self.refusals
+            .with_label_values(&[status.to_string().as_str(), code])
+            .get()
+    }
+
     pub fn render(&self, db: &Database) -> String {
         let (in_use, idle) = db.pool_usage();
         self.pool

@@ -114,3 +114,55 @@ pub fn busy(
         .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
     resp
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    /// A log sink the test can read back.
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_refusal_is_logged_with_its_request_id_and_counted() {
+        let sink = Sink::default();
+        let writer = sink.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let metrics = Metrics::new().unwrap();
+        let req = TestRequest::default().to_http_request();
+        req.extensions_mut()
+            .insert(RequestId("req-refused-42".into()));
+        let resp = tracing::subscriber::with_default(subscriber, || {
+            unauthenticated(&req, &metrics, Challenge::InvalidToken)
+        });
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            resp.headers().get(header::WWW_AUTHENTICATE).unwrap(),
+            "Bearer error=\"invalid_token\""
+        );
+        let log = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        assert!(log.contains("refused before execution"), "{log}");
+        assert!(log.contains("req-refused-42"), "{log}");
+        assert!(log.contains("UNAUTHENTICATED"), "{log}");
+        assert_eq!(metrics.refusals(401, "UNAUTHENTICATED"), 1);
+        assert_eq!(metrics.refusals(400, "BAD_USER_INPUT"), 0);
+    }
+}
