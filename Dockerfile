@@ -30,8 +30,8 @@ USER thidua
 WORKDIR /var/lib/thidua
 ENV THIDUA_HOST=0.0.0.0
 EXPOSE 8080
-# No curl in the slim image: bash's /dev/tcp asks /healthz directly.
+# No curl in the slim image: `thidua healthcheck` asks /readyz on THIDUA_PORT and exits 0 on 200.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/${THIDUA_PORT:-8080} && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
+    CMD ["thidua", "healthcheck"]
 ENTRYPOINT ["thidua"]
 CMD ["serve"]

@@ -1,5 +1,7 @@
-//! Access tokens: short-lived HS256 JWTs with issuer, audience and expiry checked and the
-//! algorithm pinned (a token claiming `alg: none` or RS256 is refused).
+//! Access tokens: short-lived HS256 JWTs with issuer, audience, expiry and not-before
+//! checked and the algorithm pinned (a token claiming `alg: none` or RS256 is refused).
+//! A token must also look like one this server issues: issued in the past and living no
+//! longer than the configured TTL, so a leaked secret cannot mint week-long tokens.
 
 use std::time::Duration;
 
@@ -25,7 +27,12 @@ struct Claims {
     aud: String,
     iat: i64,
     exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    nbf: Option<i64>,
 }
+
+/// Clock skew tolerated between replicas (and for `exp`, `nbf`, `iat`), in seconds.
+const LEEWAY_SECS: i64 = 5;
 
 /// Who a valid token names.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +79,7 @@ impl TokenKeys {
             aud: self.audience.clone(),
             iat: now.timestamp(),
             exp: exp.timestamp(),
+            nbf: Some(now.timestamp()),
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|_| TokenError::Issue)?;
@@ -79,6 +87,11 @@ impl TokenKeys {
     }
 
     pub fn verify(&self, token: &str) -> Result<TokenSubject, TokenError> {
+        self.verify_at(token, Utc::now())
+    }
+
+    /// [`Self::verify`] with `now` for the `iat` checks (`exp` and `nbf` use the clock).
+    fn verify_at(&self, token: &str, now: DateTime<Utc>) -> Result<TokenSubject, TokenError> {
         if token.len() > 4096 {
             return Err(TokenError::Invalid);
         }
@@ -86,8 +99,16 @@ impl TokenKeys {
         v.set_issuer(&[&self.issuer]);
         v.set_audience(&[&self.audience]);
         v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        v.leeway = 5;
+        v.validate_nbf = true;
+        v.leeway = LEEWAY_SECS.unsigned_abs();
         let data = decode::<Claims>(token, &self.decoding, &v).map_err(|_| TokenError::Invalid)?;
+        let ttl = i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX);
+        let c = &data.claims;
+        let issued_in_future = c.iat > now.timestamp().saturating_add(LEEWAY_SECS);
+        let lives_too_long = c.exp.saturating_sub(c.iat) > ttl.saturating_add(LEEWAY_SECS);
+        if issued_in_future || lives_too_long {
+            return Err(TokenError::Invalid);
+        }
         let user_id = Uuid::parse_str(&data.claims.sub).map_err(|_| TokenError::Invalid)?;
         Ok(TokenSubject {
             user_id,
@@ -119,6 +140,80 @@ mod tests {
             .issue(id, "a", Utc::now() - chrono::Duration::hours(2))
             .unwrap();
         assert_eq!(k.verify(&old), Err(TokenError::Invalid));
+    }
+
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    /// A token with the right secret, issuer and audience and the given time claims.
+    fn signed(iat: i64, exp: i64, nbf: Option<i64>) -> String {
+        let claims = Claims {
+            sub: Uuid::now_v7().to_string(),
+            name: "a".into(),
+            iss: "thidua".into(),
+            aud: "thidua-api".into(),
+            iat,
+            exp,
+            nbf,
+        };
+        encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(SECRET),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn issued_tokens_carry_nbf_and_pass_every_time_check() {
+        let k = keys();
+        let now = Utc::now().timestamp();
+        assert!(k.verify(&signed(now, now + 900, Some(now))).is_ok());
+        // Within the leeway on each check.
+        assert!(k.verify(&signed(now + 3, now + 903, Some(now + 3))).is_ok());
+        assert!(k.verify(&signed(now - 10, now + 895, None)).is_ok());
+    }
+
+    #[test]
+    fn a_token_not_yet_valid_is_refused() {
+        let now = Utc::now().timestamp();
+        let t = signed(now, now + 600, Some(now + 120));
+        assert_eq!(keys().verify(&t), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn a_token_issued_in_the_future_is_refused() {
+        let now = Utc::now().timestamp();
+        let t = signed(now + 60, now + 600, None);
+        assert_eq!(keys().verify(&t), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn a_token_living_longer_than_the_ttl_is_refused() {
+        let now = Utc::now().timestamp();
+        // TTL 900 s: a week-long token, and one a minute too long, are refused.
+        let week = signed(now, now + 7 * 24 * 3600, None);
+        assert_eq!(keys().verify(&week), Err(TokenError::Invalid));
+        let t = signed(now - 60, now + 900, None);
+        assert_eq!(keys().verify(&t), Err(TokenError::Invalid));
+        // Backdating iat does not help: the lifetime counts from iat.
+        let backdated = signed(now - 3600, now + 900, None);
+        assert_eq!(keys().verify(&backdated), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn a_token_without_iat_is_refused() {
+        let now = Utc::now().timestamp();
+        let claims = serde_json::json!({
+            "sub": Uuid::now_v7().to_string(), "name": "a", "iss": "thidua",
+            "aud": "thidua-api", "exp": now + 600,
+        });
+        let t = encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(SECRET),
+        )
+        .unwrap();
+        assert_eq!(keys().verify(&t), Err(TokenError::Invalid));
     }
 
     #[test]

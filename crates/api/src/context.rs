@@ -27,6 +27,7 @@ pub struct ApiState {
 pub enum Caller {
     Anonymous,
     /// A token was sent but did not verify: protected fields answer UNAUTHENTICATED.
+    /// (The HTTP server refuses such requests with 401 before GraphQL runs.)
     InvalidToken,
     User(Actor),
 }

@@ -13,6 +13,7 @@ pub mod mutation;
 pub mod query;
 pub mod scalars;
 pub mod types;
+pub mod uploads;
 
 use async_graphql::{EmptySubscription, Schema};
 

@@ -17,6 +17,30 @@ pub trait BlobStore: Send + Sync + std::fmt::Debug {
     /// The bytes under `sha256`, or `None` if there are none.
     async fn get(&self, sha256: &str) -> io::Result<Option<Vec<u8>>>;
     async fn exists(&self, sha256: &str) -> io::Result<bool>;
+    /// Stores the file at `path` (whose content hashes to `sha256`), moving it into the
+    /// store where that is cheaper than copying: the file may be gone afterwards.
+    /// This default reads it into memory; [`DiskStore`] renames it.
+    async fn put_file(&self, sha256: &str, path: &Path) -> io::Result<()> {
+        let path = path.to_path_buf();
+        let bytes = blocking(move || std::fs::read(path)).await?;
+        self.put(sha256, bytes).await
+    }
+}
+
+/// What a blob is stored from: bytes in memory, or a staged file the store may move.
+#[derive(Debug)]
+pub enum BlobContent {
+    Bytes(Vec<u8>),
+    File(PathBuf),
+}
+
+impl BlobContent {
+    pub async fn store(self, blobs: &dyn BlobStore, sha256: &str) -> io::Result<()> {
+        match self {
+            Self::Bytes(b) => blobs.put(sha256, b).await,
+            Self::File(p) => blobs.put_file(sha256, &p).await,
+        }
+    }
 }
 
 /// Blobs as files: `<root>/<first two hex digits>/<sha256>`. A blob is written to a
@@ -91,8 +115,47 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Moves the file `src` to `path` (a rename on one file system, else a copy through a
+/// temporary file), durably; leaves an existing blob as it is.
+fn move_atomically(src: &Path, path: &Path) -> io::Result<()> {
+    if path.is_file() {
+        return Ok(());
+    }
+    let dir = path
+        .parent()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "a blob path has a parent"))?;
+    std::fs::create_dir_all(dir)?;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(src)?
+        .sync_all()?;
+    if std::fs::rename(src, path).is_err() {
+        // Another file system: copy next to the blob, then rename within the store.
+        let tmp = dir.join(format!(".tmp-{}", uuid::Uuid::new_v4().simple()));
+        let copied = (|| {
+            std::fs::copy(src, &tmp)?;
+            std::fs::File::open(&tmp)?.sync_all()?;
+            std::fs::rename(&tmp, path)
+        })();
+        if copied.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        copied?;
+    }
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl BlobStore for DiskStore {
+    async fn put_file(&self, sha256: &str, src: &Path) -> io::Result<()> {
+        let path = self.path_of(sha256)?;
+        let src = src.to_path_buf();
+        blocking(move || move_atomically(&src, &path)).await
+    }
+
     async fn put(&self, sha256: &str, bytes: Vec<u8>) -> io::Result<()> {
         let path = self.path_of(sha256)?;
         blocking(move || write_atomically(&path, &bytes)).await
@@ -155,6 +218,32 @@ mod tests {
         let files = files_under(store.root());
         assert_eq!(files, vec![store.root().join(&sha[..2]).join(&sha)]);
         std::fs::remove_dir_all(store.root()).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_file_is_moved_into_the_store_once() {
+        let store = temp_store();
+        let staging = store.root().with_extension("staging");
+        std::fs::create_dir_all(&staging).unwrap();
+        let bytes = b"%PDF-1.7 staged".to_vec();
+        let sha = sha256_hex(&bytes);
+        let src = staging.join("upload-1");
+        std::fs::write(&src, &bytes).unwrap();
+        store.put_file(&sha, &src).await.unwrap();
+        assert!(!src.exists(), "the staged file was moved");
+        assert_eq!(store.get(&sha).await.unwrap(), Some(bytes.clone()));
+        // Again, with the blob present: the store keeps its copy.
+        std::fs::write(&src, &bytes).unwrap();
+        BlobContent::File(src.clone())
+            .store(&store, &sha)
+            .await
+            .unwrap();
+        assert_eq!(
+            files_under(store.root()),
+            vec![store.root().join(&sha[..2]).join(&sha)]
+        );
+        std::fs::remove_dir_all(store.root()).unwrap();
+        std::fs::remove_dir_all(&staging).unwrap();
     }
 
     #[tokio::test]

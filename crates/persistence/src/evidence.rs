@@ -9,7 +9,7 @@ use thidua_domain::report::ReportStatus;
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
-use crate::blobs::BlobStore;
+use crate::blobs::{BlobContent, BlobStore};
 use crate::entities::{attachment, progress_report};
 use crate::error::StoreError;
 use crate::{audit, changes, org_units};
@@ -86,14 +86,14 @@ pub async fn attach(
     actor: &Actor,
     blobs: &dyn BlobStore,
     new: NewAttachment,
-    bytes: Vec<u8>,
+    content: BlobContent,
 ) -> Result<(Outcome, attachment::Model), StoreError> {
     let (report, unit_path) = check(db, actor, new.report_id).await?;
     if let Some(a) = existing(db, report.id, &new.sha256).await? {
         // Repairs a blob lost from the store since.
         if !blobs.exists(&a.sha256).await.map_err(|e| blob_error(&e))? {
-            blobs
-                .put(&a.sha256, bytes)
+            content
+                .store(blobs, &a.sha256)
                 .await
                 .map_err(|e| blob_error(&e))?;
         }
@@ -102,8 +102,8 @@ pub async fn attach(
     // Bytes first: a row never points at a missing blob. If the transaction fails after
     // this, the blob stays unreferenced (harmless: content-addressed, and reused if the
     // file is sent again).
-    blobs
-        .put(&new.sha256, bytes)
+    content
+        .store(blobs, &new.sha256)
         .await
         .map_err(|e| blob_error(&e))?;
     let id = Uuid::now_v7();

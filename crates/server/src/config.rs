@@ -39,6 +39,15 @@ pub enum Command {
     /// Manage trusted documents (the operations strict mode lets run).
     #[command(subcommand)]
     Documents(DocumentsCommand),
+    /// Ask a running server's `/readyz`: exit 0 when it answers 200, else 1 (the
+    /// container health check; the image has no curl).
+    Healthcheck {
+        /// Default: http://127.0.0.1:<port>/readyz.
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long, default_value_t = 3)]
+        timeout_secs: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -257,6 +266,15 @@ pub struct Settings {
         default_value_t = 3600
     )]
     pub snapshot_interval_secs: u64,
+    /// Most multipart uploads streamed at once (per process); one more is answered 503
+    /// RATE_LIMITED with `Retry-After` before its body is read. At least 1.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_MAX_CONCURRENT_UPLOADS",
+        default_value_t = 4
+    )]
+    pub max_concurrent_uploads: usize,
 }
 
 /// The smallest secret HS256 should be used with.
@@ -299,6 +317,12 @@ impl Settings {
     /// request may carry (the `operations` and `map` parts and the multipart framing).
     pub fn multipart_body_bytes(&self) -> usize {
         self.max_upload_bytes.saturating_add(self.max_body_bytes)
+    }
+
+    /// Where multipart file parts are staged while they stream in: `<data_dir>/incoming`,
+    /// beside the evidence store so storing a file is a rename.
+    pub fn upload_staging_dir(&self) -> std::path::PathBuf {
+        self.data_dir.join("incoming")
     }
 
     /// Where evidence files are kept: `<data_dir>/evidence`.
@@ -374,6 +398,11 @@ mod tests {
             std::path::PathBuf::from("./data").join("evidence")
         );
         assert_eq!(s.multipart_body_bytes(), 10_485_760 + 2_000_000);
+        assert_eq!(s.max_concurrent_uploads, 4);
+        assert_eq!(
+            s.upload_staging_dir(),
+            std::path::PathBuf::from("./data").join("incoming")
+        );
         let s = Cli::parse_from([
             "thidua",
             "--max-upload-bytes",
@@ -387,6 +416,23 @@ mod tests {
             s.evidence_dir(),
             std::path::PathBuf::from("/srv/thidua/evidence")
         );
+    }
+
+    #[test]
+    fn healthcheck_takes_an_optional_url() {
+        let cli = Cli::parse_from(["thidua", "healthcheck"]);
+        assert!(matches!(
+            cli.command,
+            Some(Command::Healthcheck {
+                url: None,
+                timeout_secs: 3
+            })
+        ));
+        let cli = Cli::parse_from(["thidua", "healthcheck", "--url", "http://db:1/readyz"]);
+        assert!(matches!(
+            cli.command,
+            Some(Command::Healthcheck { url: Some(u), .. }) if u == "http://db:1/readyz"
+        ));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 pub mod apq;
 pub mod cli;
 pub mod config;
+pub mod healthcheck;
 pub mod metrics;
+pub mod refusal;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

@@ -1,7 +1,7 @@
 use clap::Parser;
 use thidua_server::config::{Cli, Command};
 use thidua_server::startup::Application;
-use thidua_server::{cli, telemetry};
+use thidua_server::{cli, healthcheck, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -10,6 +10,14 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Schema) => {
             cli::schema();
             return Ok(());
+        }
+        Some(Command::Healthcheck { url, timeout_secs }) => {
+            let url = url.unwrap_or_else(|| healthcheck::default_url(settings.port));
+            let timeout = std::time::Duration::from_secs(timeout_secs.clamp(1, 60));
+            return match healthcheck::probe(&url, timeout)? {
+                200 => Ok(()),
+                status => anyhow::bail!("{url} answered {status}"),
+            };
         }
         None | Some(Command::Serve) => {}
         _ => {}
@@ -27,6 +35,7 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::User(cmd)) => cli::user(&settings, cmd).await?,
         Some(Command::Documents(cmd)) => cli::documents(&settings, cmd).await?,
         Some(Command::Schema) => cli::schema(),
+        Some(Command::Healthcheck { .. }) => {}
         Some(Command::Snapshot) => cli::snapshot(&settings).await?,
     }
     Ok(())

@@ -22,6 +22,7 @@ pub struct Metrics {
     pool: IntGaugeVec,
     statements: IntCounter,
     seen: Mutex<HashSet<String>>,
+    refusals: IntCounterVec,
 }
 
 impl Metrics {
@@ -67,6 +68,14 @@ impl Metrics {
         )?;
         registry.register(Box::new(pool.clone()))?;
         registry.register(Box::new(statements.clone()))?;
+        let refusals = IntCounterVec::new(
+            Opts::new(
+                "thidua_http_refusals_total",
+                "Requests answered before GraphQL ran (CSRF, malformed, too large, 401, busy …), by HTTP status and error code",
+            ),
+            &["status", "code"],
+        )?;
+        registry.register(Box::new(refusals.clone()))?;
         Ok(Self {
             registry,
             requests,
@@ -75,6 +84,7 @@ impl Metrics {
             pool,
             statements,
             seen: Mutex::new(HashSet::new()),
+            refusals,
         })
     }
 
@@ -106,6 +116,22 @@ impl Metrics {
         for code in error_codes {
             self.errors.with_label_values(&[code.as_str()]).inc();
         }
+    }
+
+    /// Counts one request refused before GraphQL ran. `code` is one of the server's own
+    /// error codes (never client input), so the label set stays small.
+    pub fn refused(&self, status: u16, code: &str) {
+        self.refusals
+            .with_label_values(&[status.to_string().as_str(), code])
+            .inc();
+    }
+
+    /// The count of refusals with `status` and `code` so far.
+    #[cfg(test)]
+    pub fn refusals(&self, status: u16, code: &str) -> u64 {
+        self.refusals
+            .with_label_values(&[status.to_string().as_str(), code])
+            .get()
     }
 
     pub fn render(&self, db: &Database) -> String {

@@ -46,6 +46,10 @@ pub struct AppState {
     pub multipart_body_bytes: usize,
     /// Automatic persisted queries and trusted documents (strict mode).
     pub persisted: PersistedQueries,
+    /// One permit per multipart upload being received (`max_concurrent_uploads`).
+    pub upload_slots: Arc<tokio::sync::Semaphore>,
+    /// Where file parts are staged while they stream in (beside the evidence store).
+    pub upload_staging_dir: std::path::PathBuf,
 }
 
 pub struct Application {
@@ -169,6 +173,15 @@ impl Application {
             &settings.jwt_audience,
             settings.token_ttl(),
         );
+        let staging = settings.upload_staging_dir();
+        let swept = routes::multipart::prepare_staging_dir(&staging)
+            .with_context(|| format!("preparing {}", staging.display()))?;
+        if swept > 0 {
+            tracing::info!(
+                files = swept,
+                "removed uploads left over from an earlier run"
+            );
+        }
         let limits = settings.limits();
         let blobs: Arc<dyn BlobStore> = Arc::new(DiskStore::new(settings.evidence_dir()));
         let api = ApiState {
@@ -192,6 +205,10 @@ impl Application {
             max_upload_bytes: settings.max_upload_bytes,
             multipart_body_bytes: settings.multipart_body_bytes(),
             persisted: PersistedQueries::new(settings.trusted_documents_only),
+            upload_slots: Arc::new(tokio::sync::Semaphore::new(
+                settings.max_concurrent_uploads.max(1),
+            )),
+            upload_staging_dir: staging,
         });
         let state = Arc::new(state);
 

@@ -9,9 +9,10 @@ use thidua_tests::{ADMIN_PASSWORD, Backend, JWT_SECRET, PASSWORD, TestApp, both,
 both!(
     wrong_password_and_unknown_user_get_the_same_unauthenticated_error,
     a_hand_signed_token_with_the_right_secret_and_claims_is_accepted,
-    forged_expired_or_malformed_tokens_are_unauthenticated,
+    forged_expired_or_malformed_tokens_are_refused_with_401,
     no_token_on_a_protected_field_is_unauthenticated,
-    public_queries_work_without_a_token_and_with_an_invalid_one,
+    public_queries_work_without_a_token_but_not_with_an_invalid_one,
+    an_invalid_token_is_refused_on_get_batches_and_evidence,
     me_returns_the_callers_username_and_grants,
 );
 
@@ -20,6 +21,16 @@ const LOGIN: &str = "mutation($i: LoginInput!) { login(input: $i) { accessToken 
 
 /// Posts `query` with the raw `Authorization` header value `auth` (none when `None`).
 async fn post_with_auth(app: &TestApp, auth: Option<&str>, query: &str) -> (u16, Value) {
+    let (status, _, body) = post_with_auth_headers(app, auth, query).await;
+    (status, body)
+}
+
+/// [`post_with_auth`], also returning the `WWW-Authenticate` header ("" when absent).
+async fn post_with_auth_headers(
+    app: &TestApp,
+    auth: Option<&str>,
+    query: &str,
+) -> (u16, String, Value) {
     let mut req = app
         .client
         .post(app.url("/graphql"))
@@ -28,10 +39,33 @@ async fn post_with_auth(app: &TestApp, auth: Option<&str>, query: &str) -> (u16,
         req = req.header("Authorization", v);
     }
     let resp = req.send().await.expect("request");
-    let status = resp.status().as_u16();
-    let body: Value = resp.json().await.expect("a JSON body");
-    (status, body)
+    read_401_parts(resp).await
 }
+
+async fn read_401_parts(resp: reqwest::Response) -> (u16, String, Value) {
+    let status = resp.status().as_u16();
+    let challenge = resp
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body: Value = resp.json().await.expect("a JSON body");
+    (status, challenge, body)
+}
+
+/// Asserts an HTTP 401 UNAUTHENTICATED answer with the RFC 6750 challenge `challenge`.
+fn assert_refused_401(case: &str, (status, header, body): &(u16, String, Value), challenge: &str) {
+    assert_eq!(*status, 401, "{case}: {body}");
+    assert_eq!(header, challenge, "{case}: {body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{case}: {body}"
+    );
+    assert!(body["data"].is_null(), "{case}: {body}");
+}
+
+const INVALID_TOKEN: &str = "Bearer error=\"invalid_token\"";
 
 /// The UUID of the user a token belongs to, read from `me` (ids are base64url("User:<uuid>")).
 async fn user_uuid(app: &TestApp, token: &str) -> String {
@@ -160,7 +194,7 @@ async fn a_hand_signed_token_with_the_right_secret_and_claims_is_accepted(backen
     assert_eq!(me["me"]["user"]["username"], "admin");
 }
 
-async fn forged_expired_or_malformed_tokens_are_unauthenticated(backend: Backend) {
+async fn forged_expired_or_malformed_tokens_are_refused_with_401(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.admin().await;
     let sub = user_uuid(&app, &admin).await;
@@ -175,6 +209,16 @@ async fn forged_expired_or_malformed_tokens_are_unauthenticated(backend: Backend
     wrong_iss["iss"] = json!("someone-else");
     let mut no_exp = good_claims(&sub);
     no_exp.as_object_mut().unwrap().remove("exp");
+    let mut not_yet = good_claims(&sub);
+    not_yet["nbf"] = json!(now + 120);
+    let mut issued_later = good_claims(&sub);
+    issued_later["iat"] = json!(now + 120);
+    issued_later["exp"] = json!(now + 600);
+    // The test server's TTL is 30 minutes: a token living a week was not issued by it.
+    let mut long_lived = good_claims(&sub);
+    long_lived["exp"] = json!(now + 7 * 24 * 3600);
+    let mut no_iat = good_claims(&sub);
+    no_iat.as_object_mut().unwrap().remove("iat");
 
     let alg_none = format!(
         "{}.{}.",
@@ -219,13 +263,42 @@ async fn forged_expired_or_malformed_tokens_are_unauthenticated(backend: Backend
             "no exp claim",
             format!("Bearer {}", sign(Algorithm::HS256, &no_exp, JWT_SECRET)),
         ),
+        (
+            "nbf in the future",
+            format!("Bearer {}", sign(Algorithm::HS256, &not_yet, JWT_SECRET)),
+        ),
+        (
+            "iat in the future",
+            format!(
+                "Bearer {}",
+                sign(Algorithm::HS256, &issued_later, JWT_SECRET)
+            ),
+        ),
+        (
+            "lifetime far beyond the TTL",
+            format!("Bearer {}", sign(Algorithm::HS256, &long_lived, JWT_SECRET)),
+        ),
+        (
+            "no iat claim",
+            format!("Bearer {}", sign(Algorithm::HS256, &no_iat, JWT_SECRET)),
+        ),
         ("garbage", "Bearer this-is-not-a-jwt".to_owned()),
-        ("Basic credentials", format!("Basic {basic}")),
-        ("bare token without scheme", admin.clone()),
     ];
-    for (case, header) in &cases {
-        let (status, body) = post_with_auth(&app, Some(header), PROTECTED).await;
-        assert_unauthenticated(case, status, &body);
+    // Protected or public, the answer is 401 with the challenge (RFC 6750), not a
+    // field error: the app must notice it has to sign in again.
+    for query in [PROTECTED, "{ programme { title } }"] {
+        for (case, header) in &cases {
+            let answer = post_with_auth_headers(&app, Some(header), query).await;
+            assert_refused_401(case, &answer, INVALID_TOKEN);
+        }
+        // Something other than a bearer token is a malformed request.
+        for (case, header) in [
+            ("Basic credentials", format!("Basic {basic}")),
+            ("bare token without scheme", admin.clone()),
+        ] {
+            let answer = post_with_auth_headers(&app, Some(&header), query).await;
+            assert_refused_401(case, &answer, "Bearer error=\"invalid_request\"");
+        }
     }
 
     // The server still answers the real token on the same instance.
@@ -252,7 +325,7 @@ async fn no_token_on_a_protected_field_is_unauthenticated(backend: Backend) {
     assert!(a.data()["orgUnit"].is_null(), "{}", a.body);
 }
 
-async fn public_queries_work_without_a_token_and_with_an_invalid_one(backend: Backend) {
+async fn public_queries_work_without_a_token_but_not_with_an_invalid_one(backend: Backend) {
     let app = spawn_app(backend).await;
     let public = "{ programme { title } fields { name } }";
 
@@ -272,16 +345,13 @@ async fn public_queries_work_without_a_token_and_with_an_invalid_one(backend: Ba
         "{anonymous}"
     );
 
-    let (status, with_bad_token) =
-        post_with_auth(&app, Some("Bearer this-is-not-a-jwt"), public).await;
-    assert_eq!(status, 200, "{with_bad_token}");
-    assert!(with_bad_token["errors"].is_null(), "{with_bad_token}");
-    assert_eq!(with_bad_token["data"], anonymous["data"]);
+    let answer = post_with_auth_headers(&app, Some("Bearer this-is-not-a-jwt"), public).await;
+    assert_refused_401("public fields, bad token", &answer, INVALID_TOKEN);
 
-    // Mixed: the public field answers, the protected (nullable) one is refused on its own.
+    // No token: the public field answers, the protected (nullable) one is refused on its own.
     let (status, mixed) = post_with_auth(
         &app,
-        Some("Bearer this-is-not-a-jwt"),
+        None,
         "{ programme { title } orgUnit(code: \"QN\") { id } }",
     )
     .await;
@@ -296,6 +366,53 @@ async fn public_queries_work_without_a_token_and_with_an_invalid_one(backend: Ba
         "{mixed}"
     );
     assert_eq!(mixed["errors"][0]["path"], json!(["orgUnit"]), "{mixed}");
+}
+
+async fn an_invalid_token_is_refused_on_get_batches_and_evidence(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let sub = user_uuid(&app, &admin).await;
+    let mut expired = good_claims(&sub);
+    expired["iat"] = json!(now() - 7200);
+    expired["exp"] = json!(now() - 3600);
+    let expired = format!("Bearer {}", sign(Algorithm::HS256, &expired, JWT_SECRET));
+
+    let get = app
+        .client
+        .get(app.url("/graphql?query=%7B%20programme%20%7B%20title%20%7D%20%7D"))
+        .header("Authorization", &expired)
+        .send()
+        .await
+        .unwrap();
+    assert_refused_401("GET", &read_401_parts(get).await, INVALID_TOKEN);
+
+    let batch = app
+        .client
+        .post(app.url("/graphql"))
+        .header("Authorization", &expired)
+        .json(&json!([{"query": "{ programme { title } }"}, {"query": "{ fields { name } }"}]))
+        .send()
+        .await
+        .unwrap();
+    assert_refused_401("batch", &read_401_parts(batch).await, INVALID_TOKEN);
+
+    let evidence = format!("/evidence/{}", uuid::Uuid::now_v7());
+    let resp = app
+        .client
+        .get(app.url(&evidence))
+        .header("Authorization", &expired)
+        .send()
+        .await
+        .unwrap();
+    assert_refused_401("evidence", &read_401_parts(resp).await, INVALID_TOKEN);
+    // Without a token, the bare challenge (no error code: nothing was wrong with a token).
+    let resp = app.client.get(app.url(&evidence)).send().await.unwrap();
+    assert_refused_401("evidence, no token", &read_401_parts(resp).await, "Bearer");
+
+    // The same requests with the real token go through.
+    let (status, body) = post_with_auth(&app, Some(&format!("Bearer {admin}")), PROTECTED).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["errors"].is_null(), "{body}");
 }
 
 /// `(role, unit code)` pairs of a `me { grants }` answer, sorted.

@@ -22,7 +22,10 @@ both!(
     a_multipart_upload_without_the_preflight_header_is_refused,
     an_approved_report_is_locked,
     file_names_are_kept_safe_and_typed_by_content,
-    upload_markers_outside_multipart_are_refused
+    upload_markers_outside_multipart_are_refused,
+    an_upload_without_a_valid_token_is_refused_before_its_body_is_read,
+    uploads_beyond_the_bound_are_answered_at_once_without_reading_them,
+    a_large_upload_streams_to_disk_and_is_stored_under_its_sha256
 );
 
 const ATTACH: &str = "mutation($i: AttachEvidenceInput!) { attachEvidence(input: $i) { \
@@ -149,6 +152,23 @@ fn evidence_files(app: &TestApp) -> Vec<PathBuf> {
     files_under(&app.data_dir.join("evidence"))
 }
 
+/// Files still staged (uploads being received, or leaked).
+fn staged_files(app: &TestApp) -> Vec<PathBuf> {
+    files_under(&app.data_dir.join("incoming"))
+}
+
+/// Waits (up to 5 s) for the staging directory to empty: a request the client broke
+/// off ends on the server a moment later.
+async fn assert_nothing_staged(app: &TestApp) {
+    for _ in 0..50 {
+        if staged_files(app).is_empty() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("staged files left behind: {:?}", staged_files(app));
+}
+
 async fn attachment_rows(app: &TestApp) -> u64 {
     attachment::Entity::find()
         .count(&app.db.conn)
@@ -192,6 +212,7 @@ async fn a_file_over_the_cap_is_refused_and_nothing_is_stored(backend: Backend) 
         evidence_files(&app)
     );
     assert_eq!(attachment_rows(&app).await, 0);
+    assert_nothing_staged(&app).await;
 
     // The server is fine afterwards, and a small file still goes through.
     let ok = Upload::new(&f.reporter, &report, &tiny_jpeg())
@@ -600,4 +621,214 @@ async fn upload_markers_outside_multipart_are_refused(backend: Backend) {
     let again = app.gql(None, "{ fields { name } }", json!({})).await;
     assert_eq!(again.status, 200);
     assert!(evidence_files(&app).is_empty());
+}
+
+/// What a raw HTTP/1.1 exchange answered: status, headers (lower-case names), body.
+struct RawAnswer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl RawAnswer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Opens a connection and sends the head of a 9 MiB multipart upload and only its first
+/// `sent` bytes, as a slow (or hostile) client would; the rest never comes.
+fn begin_upload(app: &TestApp, token: Option<&str>, sent: usize) -> std::net::TcpStream {
+    use std::io::Write as _;
+    let addr = app.address.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    let declared = 9 * 1024 * 1024;
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: multipart/form-data; boundary=xyz\r\n\
+         Apollo-Require-Preflight: true\r\n{auth}Content-Length: {declared}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let ops = "--xyz\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{\"query\": \"{ fields { name } }\"}\r\n";
+    let mut body = ops.as_bytes().to_vec();
+    body.resize(sent.max(body.len()), b'a');
+    stream.write_all(&body).unwrap();
+    stream
+}
+
+/// Reads one answer within `timeout`; `None` if none came (the server is still reading).
+fn read_answer(
+    stream: &mut std::net::TcpStream,
+    timeout: std::time::Duration,
+) -> Option<RawAnswer> {
+    use std::io::Read as _;
+    stream.set_read_timeout(Some(timeout)).unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buf[..head_end]).to_string();
+    let mut lines = head.lines();
+    let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let len: usize = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = buf[head_end + 4..].to_vec();
+    while body.len() < len {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => body.extend_from_slice(&chunk[..n]),
+        }
+    }
+    Some(RawAnswer {
+        status,
+        headers,
+        body: String::from_utf8_lossy(&body).to_string(),
+    })
+}
+
+async fn raw_upload(
+    app: &TestApp,
+    token: Option<String>,
+    sent: usize,
+    timeout: std::time::Duration,
+) -> (Option<RawAnswer>, std::net::TcpStream) {
+    let stream = begin_upload(app, token.as_deref(), sent);
+    tokio::task::spawn_blocking(move || {
+        let mut stream = stream;
+        let a = read_answer(&mut stream, timeout);
+        (a, stream)
+    })
+    .await
+    .unwrap()
+}
+
+async fn an_upload_without_a_valid_token_is_refused_before_its_body_is_read(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let wait = std::time::Duration::from_secs(5);
+    // The client sends 16 KiB of a declared 9 MiB and stops: the answer comes anyway.
+    let (a, _conn) = raw_upload(&app, None, 16 * 1024, wait).await;
+    let a = a.expect("no answer before the body was complete: the server waited for it");
+    assert_eq!(a.status, 401, "{}", a.body);
+    assert_eq!(a.header("www-authenticate"), Some("Bearer"));
+    assert!(a.body.contains("UNAUTHENTICATED"), "{}", a.body);
+
+    let (a, _conn) = raw_upload(&app, Some("not-a-token".into()), 16 * 1024, wait).await;
+    let a = a.expect("no answer before the body was complete");
+    assert_eq!(a.status, 401, "{}", a.body);
+    assert_eq!(
+        a.header("www-authenticate"),
+        Some("Bearer error=\"invalid_token\"")
+    );
+    assert!(a.body.contains("UNAUTHENTICATED"), "{}", a.body);
+    assert_nothing_staged(&app).await;
+
+    // A whole anonymous upload, small enough to be sent at once, is refused too.
+    let jpeg = tiny_jpeg();
+    let mut u = Upload::new("", "00000000-0000-0000-0000-000000000000", &jpeg);
+    u.token = None;
+    let a = u.send(&app).await;
+    assert_eq!(a.status, 401, "{}", a.body);
+    assert_eq!(a.error_code(), Some("UNAUTHENTICATED"), "{}", a.body);
+    assert!(evidence_files(&app).is_empty());
+}
+
+async fn uploads_beyond_the_bound_are_answered_at_once_without_reading_them(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.max_concurrent_uploads = 1).await;
+    let (f, report) = field_with_report(&app).await;
+    // A slow upload takes the only slot: it never finishes its body.
+    let slow = begin_upload(&app, Some(&f.reporter), 32 * 1024);
+    // The next one is answered at once, before its body (also incomplete) is read.
+    let mut refused = None;
+    for _ in 0..20 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let (a, _conn) = raw_upload(
+            &app,
+            Some(f.reporter.clone()),
+            16 * 1024,
+            std::time::Duration::from_secs(2),
+        )
+        .await;
+        if let Some(a) = a.filter(|a| a.status == 503) {
+            refused = Some(a);
+            break;
+        }
+    }
+    let a = refused.expect("an upload beyond the bound was not refused");
+    assert_eq!(a.header("retry-after"), Some("1"), "{:?}", a.headers);
+    assert!(a.body.contains("RATE_LIMITED"), "{}", a.body);
+    let again = Upload::new(&f.reporter, &report, &tiny_jpeg())
+        .send(&app)
+        .await;
+    assert_eq!(again.status, 503, "{}", again.body);
+    assert_eq!(again.error_code(), Some("RATE_LIMITED"), "{}", again.body);
+
+    // The slow client gives up: its slot is freed, its partial file removed, and an
+    // upload goes through again.
+    drop(slow);
+    let mut stored = None;
+    for _ in 0..50 {
+        let a = Upload::new(&f.reporter, &report, &tiny_jpeg())
+            .send(&app)
+            .await;
+        if a.status == 200 {
+            stored = Some(a);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let a = stored.expect("the slot was never freed");
+    assert!(attached(&a).is_object(), "{}", a.body);
+    assert_nothing_staged(&app).await;
+    assert_eq!(attachment_rows(&app).await, 1);
+}
+
+async fn a_large_upload_streams_to_disk_and_is_stored_under_its_sha256(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (f, report) = field_with_report(&app).await;
+    let mut big = tiny_jpeg();
+    big.extend((0..9 * 1024 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8));
+    let sha = thidua_domain::evidence::sha256_hex(&big);
+    let a = Upload::new(&f.reporter, &report, &big).send(&app).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(attached(&a)["sha256"], sha.as_str(), "{}", a.body);
+    assert_eq!(attached(&a)["sizeBytes"], big.len(), "{}", a.body);
+    let blob = app.data_dir.join("evidence").join(&sha[..2]).join(&sha);
+    assert_eq!(
+        std::fs::read(&blob).unwrap(),
+        big,
+        "the stored bytes differ"
+    );
+    assert_eq!(evidence_files(&app), vec![blob]);
+    assert_nothing_staged(&app).await;
+
+    // A refused type is staged, then removed when the request ends.
+    let mut elf = b"\x7fELF\x02\x01\x01\0".to_vec();
+    elf.resize(300_000, 7);
+    let a = Upload::new(&f.reporter, &report, &elf).send(&app).await;
+    assert_eq!(
+        a.user_error_codes("attachEvidence"),
+        vec!["UNSUPPORTED_FILE_TYPE"],
+        "{}",
+        a.body
+    );
+    assert_nothing_staged(&app).await;
+    assert_eq!(evidence_files(&app).len(), 1);
+    assert_eq!(attachment_rows(&app).await, 1);
 }

@@ -28,6 +28,8 @@ both!(
     simple_content_types_without_preflight_header_are_refused_as_csrf,
     multipart_request_with_preflight_header_runs,
     graphiql_is_served_to_browsers_and_can_be_turned_off,
+    refusals_before_graphql_are_counted_by_status_and_code,
+    the_healthcheck_command_asks_readyz,
     introspection_can_be_turned_off,
 );
 
@@ -707,6 +709,8 @@ fn multipart(boundary: &str, operations: &str) -> Vec<u8> {
 
 async fn multipart_request_with_preflight_header_runs(backend: Backend) {
     let app = spawn_app(backend).await;
+    // Multipart requests may carry files: only signed-in callers may send them.
+    let admin = app.admin().await;
     let boundary = "thidua-multipart-boundary-42";
     let ops = json!({"query": "query($c: String) { programme(code: $c) { code } fields { name } }", "variables": {"c": null}})
         .to_string();
@@ -718,6 +722,7 @@ async fn multipart_request_with_preflight_header_runs(backend: Backend) {
             format!("multipart/form-data; boundary={boundary}"),
         )
         .header("Apollo-Require-Preflight", "true")
+        .bearer_auth(&admin)
         .body(multipart(boundary, &ops))
         .send()
         .await
@@ -798,4 +803,126 @@ async fn introspection_can_be_turned_off(backend: Backend) {
     // Ordinary queries still work.
     let ok = off.gql(None, "{ fields { name } }", json!({})).await;
     assert!(ok.body["errors"].is_null(), "{}", ok.body);
+}
+
+/// The value of `thidua_http_refusals_total{code, status}` (0 when absent).
+fn refusals(metrics: &str, status: u16, code: &str) -> u64 {
+    metrics
+        .lines()
+        .filter(|l| l.starts_with("thidua_http_refusals_total{"))
+        .filter(|l| l.contains(&format!("code=\"{code}\"")))
+        .filter(|l| l.contains(&format!("status=\"{status}\"")))
+        .find_map(|l| l.rsplit(' ').next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+async fn refusals_before_graphql_are_counted_by_status_and_code(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.max_body_bytes = 1_000).await;
+    let admin = app.admin().await;
+    let before = metrics_text(&app).await;
+    assert_eq!(refusals(&before, 400, "BAD_USER_INPUT"), 0, "{before}");
+    let c = &app.client;
+    let post = || c.post(app.url("/graphql"));
+    let status = |r: reqwest::Response| r.status().as_u16();
+
+    let csrf = post()
+        .header(CONTENT_TYPE, "text/plain")
+        .body("{\"query\": \"{ fields { name } }\"}");
+    assert_eq!(status(csrf.send().await.unwrap()), 400, "CSRF");
+    let malformed = post()
+        .header(CONTENT_TYPE, "application/json")
+        .body("{\"query\": ");
+    assert_eq!(status(malformed.send().await.unwrap()), 400, "malformed");
+    let empty = post().json(&json!([]));
+    assert_eq!(status(empty.send().await.unwrap()), 400, "empty batch");
+    let too_large = post()
+        .json(&json!({"query": "{ fields { name } }", "variables": {"pad": "x".repeat(5_000)}}));
+    assert_eq!(status(too_large.send().await.unwrap()), 413, "413");
+    let mutation_over_get = c
+        .get(app.url("/graphql"))
+        .query(&[("query", create_unit_mutation("GET-1", "x"))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(mutation_over_get), 405, "GET mutation");
+    let bad_token = post()
+        .bearer_auth("not-a-token")
+        .json(&json!({"query": "{ fields { name } }"}));
+    assert_eq!(status(bad_token.send().await.unwrap()), 401, "bad token");
+    let boundary = "refusals-boundary";
+    let ops = json!({"query": "{ fields { name } }"}).to_string();
+    let anonymous_multipart = post()
+        .header(
+            CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header("Apollo-Require-Preflight", "true")
+        .body(multipart(boundary, &ops));
+    assert_eq!(
+        status(anonymous_multipart.send().await.unwrap()),
+        401,
+        "anonymous multipart"
+    );
+    // Eleven file parts, each named in the map: one more than a request may carry.
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{ops}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{}\r\n",
+        json!(
+            (0..11)
+                .map(|i| (i.to_string(), json!([format!("variables.f{i}")])))
+                .collect::<serde_json::Map<_, _>>()
+        )
+    );
+    for i in 0..11 {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{i}\"; filename=\"f{i}.jpg\"\r\n\r\nx\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    let too_many_files = post()
+        .header(
+            CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .header("Apollo-Require-Preflight", "true")
+        .bearer_auth(&admin)
+        .body(body);
+    assert_eq!(
+        status(too_many_files.send().await.unwrap()),
+        400,
+        "too many files"
+    );
+
+    let after = metrics_text(&app).await;
+    // CSRF, malformed JSON, empty batch, too many files.
+    assert_eq!(refusals(&after, 400, "BAD_USER_INPUT"), 4, "{after}");
+    assert_eq!(refusals(&after, 413, "BAD_USER_INPUT"), 1, "{after}");
+    assert_eq!(refusals(&after, 405, "BAD_USER_INPUT"), 1, "{after}");
+    assert_eq!(refusals(&after, 401, "UNAUTHENTICATED"), 2, "{after}");
+    // None of them reached GraphQL.
+    let operations = |m: &str| -> Vec<String> {
+        m.lines()
+            .filter(|l| l.starts_with("thidua_graphql_requests_total{"))
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(operations(&before), operations(&after), "{after}");
+}
+
+/// What `thidua healthcheck` runs (the container health check): 200 from /readyz is healthy.
+async fn the_healthcheck_command_asks_readyz(backend: Backend) {
+    use thidua_server::healthcheck::{default_url, probe};
+    let app = spawn_app(backend).await;
+    let port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    let url = default_url(port);
+    assert!(url.ends_with("/readyz"), "{url}");
+    let status = tokio::task::spawn_blocking(move || probe(&url, Duration::from_secs(3)))
+        .await
+        .unwrap();
+    assert_eq!(status.unwrap(), 200);
+    let missing = app.url("/nope");
+    let status = tokio::task::spawn_blocking(move || probe(&missing, Duration::from_secs(3)))
+        .await
+        .unwrap();
+    assert_eq!(status.unwrap(), 404);
 }

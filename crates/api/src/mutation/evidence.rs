@@ -2,16 +2,19 @@
 //! multipart request spec.
 
 use std::io::Read as _;
+use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object, Upload};
 use thidua_domain::evidence::{self as rules, EvidenceType};
 use thidua_domain::{FieldError, UserErrorCode};
+use thidua_persistence::blobs::BlobContent;
 use thidua_persistence::evidence::{self, NewAttachment};
 
 use super::{finish, input_id, payload};
 use crate::context::{actor, state};
 use crate::error::{Failure, bad_input, internal};
 use crate::types::attachment::Attachment;
+use crate::uploads::{StagedFile, StagedUploads};
 
 #[derive(Default)]
 pub struct EvidenceMutation;
@@ -27,31 +30,22 @@ pub struct AttachEvidenceInput {
 
 payload!(AttachmentPayload, attachment: Attachment);
 
-/// Reads the upload, refusing (without keeping anything) one over `cap` bytes or of a
-/// type other than the accepted ones. The part is already in a temporary file; reading it
-/// runs on the blocking pool so a 10 MiB file does not stall other requests' tasks.
-async fn read_checked(
+/// The staged upload, refusing (without keeping anything) one over `cap` bytes or of a
+/// type other than the accepted ones. The HTTP layer streamed the part to a file and
+/// hashed it; only its first bytes are read here, to judge the type.
+async fn staged_checked(
     ctx: &Context<'_>,
     file: &Upload,
     cap: usize,
-) -> Result<(Vec<u8>, EvidenceType, String), Failure> {
-    let upload = file
-        .value(ctx)
-        .map_err(|_| Failure::Request(bad_input("the file part of the request is missing")))?;
-    let name = upload.filename.clone();
-    let limit = u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1);
-    let bytes = tokio::task::spawn_blocking(move || {
-        let mut bytes = Vec::new();
-        upload
-            .into_read()
-            .take(limit)
-            .read_to_end(&mut bytes)
-            .map(|_| bytes)
-    })
-    .await
-    .map_err(|e| Failure::Request(internal(&e)))?
-    .map_err(|e| Failure::Request(internal(&e)))?;
-    if bytes.len() > cap {
+) -> Result<(Arc<StagedFile>, EvidenceType, String), Failure> {
+    let missing = || Failure::Request(bad_input("the file part of the request is missing"));
+    let upload = file.value(ctx).map_err(|_| missing())?;
+    let staged = ctx
+        .data_opt::<StagedUploads>()
+        .and_then(|s| s.0.get(file.0))
+        .cloned()
+        .ok_or_else(missing)?;
+    if staged.size > u64::try_from(cap).unwrap_or(u64::MAX) {
         return Err(FieldError::new(
             "file",
             UserErrorCode::FileTooLarge,
@@ -59,15 +53,29 @@ async fn read_checked(
         )
         .into());
     }
-    let kind = rules::sniff(&bytes).ok_or_else(|| {
+    let path = staged.path.clone();
+    let head = tokio::task::spawn_blocking(move || {
+        let mut head = Vec::with_capacity(SNIFF_BYTES);
+        std::fs::File::open(path)?
+            .take(SNIFF_BYTES as u64)
+            .read_to_end(&mut head)
+            .map(|_| head)
+    })
+    .await
+    .map_err(|e| Failure::Request(internal(&e)))?
+    .map_err(|e| Failure::Request(internal(&e)))?;
+    let kind = rules::sniff(&head).ok_or_else(|| {
         FieldError::new(
             "file",
             UserErrorCode::UnsupportedFileType,
             "only JPEG, PNG or WebP images and PDF documents are accepted",
         )
     })?;
-    Ok((bytes, kind, name))
+    Ok((staged, kind, upload.filename))
 }
+
+/// Enough of a file's start for [`rules::sniff`].
+const SNIFF_BYTES: usize = 64;
 
 #[Object]
 impl EvidenceMutation {
@@ -87,18 +95,12 @@ impl EvidenceMutation {
         let st = state(ctx);
         let res = async {
             let report_id = input_id("ProgressReport", &input.report_id, "reportId")?;
-            let (bytes, kind, name) = read_checked(ctx, &input.file, st.max_upload_bytes).await?;
-            // Hashing megabytes is CPU work: keep it off the async workers.
-            let (bytes, sha256) = tokio::task::spawn_blocking(move || {
-                let sha = rules::sha256_hex(&bytes);
-                (bytes, sha)
-            })
-            .await
-            .map_err(|e| Failure::Request(internal(&e)))?;
+            let (staged, kind, name) =
+                staged_checked(ctx, &input.file, st.max_upload_bytes).await?;
             let new = NewAttachment {
                 report_id,
-                sha256,
-                size_bytes: i64::try_from(bytes.len()).unwrap_or(i64::MAX),
+                sha256: staged.sha256.clone(),
+                size_bytes: i64::try_from(staged.size).unwrap_or(i64::MAX),
                 content_type: kind.mime().to_owned(),
                 file_name: rules::sanitize_file_name(&name, kind),
             };
@@ -107,7 +109,8 @@ impl EvidenceMutation {
                 .begin_write()
                 .await
                 .map_err(|e| Failure::Request(internal(&e)))?;
-            let r = evidence::attach(&txn, a, st.blobs.as_ref(), new, bytes).await;
+            let content = BlobContent::File(staged.path.clone());
+            let r = evidence::attach(&txn, a, st.blobs.as_ref(), new, content).await;
             finish(txn, r).await.map(|(_, m)| Attachment(m))
         }
         .await;

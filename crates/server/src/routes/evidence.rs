@@ -9,6 +9,7 @@ use thidua_persistence::evidence;
 use uuid::Uuid;
 
 use super::{caller, json_error};
+use crate::refusal::{Challenge, unauthenticated};
 use crate::startup::{AppState, RequestId};
 
 fn not_found() -> HttpResponse {
@@ -24,8 +25,9 @@ fn internal() -> HttpResponse {
 }
 
 /// Answers the file's bytes with its sniffed type, as a download (`Content-Disposition:
-/// attachment`), never to be sniffed or cached by the browser. No or a bad token: 401;
-/// a caller who may not read the report: 403; an unknown id: 404.
+/// attachment`), never to be sniffed or cached by the browser. No or a bad token: 401
+/// (with the RFC 6750 challenge); a caller who may not read the report: 403; an unknown
+/// id: 404.
 pub async fn download(
     req: HttpRequest,
     id: web::Path<String>,
@@ -38,17 +40,11 @@ pub async fn download(
         .unwrap_or_default();
     let actor = match caller(&req, &app, &request_id).await {
         Ok(Caller::User(a)) => a,
-        Ok(Caller::Anonymous | Caller::InvalidToken) => {
-            let mut resp = json_error(
-                StatusCode::UNAUTHORIZED,
-                "UNAUTHENTICATED",
-                "sign in first: send a valid access token as `Authorization: Bearer …`",
-            );
-            resp.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
-            );
-            return resp;
+        Ok(Caller::Anonymous) => {
+            return unauthenticated(&req, &app.metrics, Challenge::NoToken);
+        }
+        Ok(Caller::InvalidToken) => {
+            return unauthenticated(&req, &app.metrics, Challenge::InvalidToken);
         }
         Err(resp) => return resp,
     };

@@ -7,15 +7,15 @@ use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use async_graphql::http::MultipartOptions;
-use async_graphql::{
-    BatchRequest, BatchResponse, ParseRequestError, Request, Response, ServerError,
-};
+use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError};
 use futures_util::FutureExt as _;
 use thidua_api::{RequestCtx, limits};
-use thidua_domain::{ErrorCode, UserErrorCode};
+use thidua_domain::ErrorCode;
 
-use super::{caller, error_body};
+use super::{caller, error_body, multipart};
 use crate::apq::{self, ApqError, Resolved};
+use crate::metrics::Metrics;
+use crate::refusal::refuse;
 use crate::startup::{AppState, RequestId};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -40,7 +40,7 @@ fn json_response(status: StatusCode, gql_mime: bool, body: &serde_json::Value) -
 
 /// Most files one multipart request may carry (each within the upload limit; the body
 /// limit bounds them together).
-const MAX_FILES_PER_REQUEST: usize = 10;
+pub(crate) const MAX_FILES_PER_REQUEST: usize = 10;
 
 /// How async-graphql marks a variable filled from a multipart file part.
 const UPLOAD_MARKER: &str = "#__graphql_file__:";
@@ -53,42 +53,41 @@ fn is_multipart(ct: Option<&str>) -> bool {
     })
 }
 
-/// Reads the body, refusing (413) one over `limit` bytes, from `Content-Length` before
-/// reading anything when the client sends it.
+/// Reads a (non-multipart) body, refusing (413) one over `limit` bytes, from
+/// `Content-Length` before reading anything when the client sends it.
 async fn read_body(
     req: &HttpRequest,
     payload: web::Payload,
     limit: usize,
-    gql_mime: bool,
-    too_large: &serde_json::Value,
+    metrics: &Metrics,
 ) -> Result<web::Bytes, HttpResponse> {
+    let too_large = || {
+        refuse(
+            req,
+            metrics,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "BAD_USER_INPUT",
+            &format!("the request body is larger than {limit} bytes"),
+        )
+    };
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
-        return Err(json_response(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            gql_mime,
-            too_large,
-        ));
+        return Err(too_large());
     }
     match payload.to_bytes_limited(limit).await {
         Ok(Ok(body)) => Ok(body),
-        Ok(Err(e)) => Err(json_response(
+        Ok(Err(e)) => Err(refuse(
+            req,
+            metrics,
             StatusCode::BAD_REQUEST,
-            gql_mime,
-            &error_body(
-                "BAD_USER_INPUT",
-                &format!("the request body could not be read: {e}"),
-            ),
+            "BAD_USER_INPUT",
+            &format!("the request body could not be read: {e}"),
         )),
-        Err(_) => Err(json_response(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            gql_mime,
-            too_large,
-        )),
+        Err(_) => Err(too_large()),
     }
 }
 
@@ -244,13 +243,23 @@ pub async fn graphql(
         if app.graphiql && accepts(req.headers(), "text/html") {
             return super::graphiql::page();
         }
-        return json_response(
+        return refuse(
+            &req,
+            &app.metrics,
             StatusCode::BAD_REQUEST,
-            gql_mime,
-            &error_body("BAD_USER_INPUT", "send a query"),
+            "BAD_USER_INPUT",
+            "send a query",
         );
     }
 
+    // Who is calling is settled before the body is read: a bad token is refused (401)
+    // outright, and only a signed-in caller may send files.
+    let caller = match caller(&req, &app, &request_id).await {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    // Held until the answer is sent, when the request carries files.
+    let mut _upload_slot = None;
     let batch = if is_get {
         async_graphql::http::parse_query_string(req.query_string()).map(BatchRequest::Single)
     } else {
@@ -261,65 +270,41 @@ pub async fn graphql(
             .map(str::to_owned);
         if ct.as_deref().is_none_or(is_simple_content_type) && !has_preflight_header(req.headers())
         {
-            return json_response(
+            return refuse(
+                &req,
+                &app.metrics,
                 StatusCode::BAD_REQUEST,
-                gql_mime,
-                &error_body(
-                    "BAD_USER_INPUT",
-                    "refused as a possible cross-site request forgery: send Content-Type: application/json, or add an `Apollo-Require-Preflight: true` header",
-                ),
+                "BAD_USER_INPUT",
+                "refused as a possible cross-site request forgery: send Content-Type: application/json, or add an `Apollo-Require-Preflight: true` header",
             );
         }
-        // Only a multipart request may carry a file: it alone gets the larger limit.
-        let file_too_large = error_body(
-            UserErrorCode::FileTooLarge.as_str(),
-            &format!(
-                "a file may be at most {} bytes (and a request at most {} bytes)",
-                app.max_upload_bytes, app.multipart_body_bytes
-            ),
-        );
-        let body = if is_multipart(ct.as_deref()) {
-            read_body(
-                &req,
-                payload,
-                app.multipart_body_bytes,
-                gql_mime,
-                &file_too_large,
-            )
-            .await
-        } else {
-            let too_large = error_body(
-                "BAD_USER_INPUT",
-                &format!(
-                    "the request body is larger than {} bytes",
-                    app.max_body_bytes
-                ),
-            );
-            read_body(&req, payload, app.max_body_bytes, gql_mime, &too_large).await
-        };
-        let body = match body {
-            Ok(b) => b,
-            Err(resp) => return resp,
-        };
-        // `max_num_files` only feeds async-graphql's whole-stream limit (file size ×
-        // count); the count itself is checked below.
-        let opts = MultipartOptions::default()
-            .max_file_size(app.max_upload_bytes)
-            .max_num_files(MAX_FILES_PER_REQUEST);
-        match async_graphql::http::receive_batch_body(ct, body.as_ref(), opts).await {
-            Err(ParseRequestError::PayloadTooLarge) => {
-                return json_response(StatusCode::PAYLOAD_TOO_LARGE, gql_mime, &file_too_large);
+        // Only a multipart request may carry files: they stream to disk (multipart.rs).
+        if let Some(ct) = ct.as_deref().filter(|ct| is_multipart(Some(ct))) {
+            match multipart::receive(&req, payload, &app, &caller, ct).await {
+                Ok((batch, slot)) => {
+                    _upload_slot = Some(slot);
+                    Ok(batch)
+                }
+                Err(resp) => return resp,
             }
-            other => other,
+        } else {
+            let body = match read_body(&req, payload, app.max_body_bytes, &app.metrics).await {
+                Ok(b) => b,
+                Err(resp) => return resp,
+            };
+            async_graphql::http::receive_batch_body(ct, body.as_ref(), MultipartOptions::default())
+                .await
         }
     };
     let batch = match batch {
         Ok(b) => b,
         Err(e) => {
-            return json_response(
+            return refuse(
+                &req,
+                &app.metrics,
                 StatusCode::BAD_REQUEST,
-                gql_mime,
-                &error_body("BAD_USER_INPUT", &format!("malformed GraphQL request: {e}")),
+                "BAD_USER_INPUT",
+                &format!("malformed GraphQL request: {e}"),
             );
         }
     };
@@ -328,13 +313,12 @@ pub async fn graphql(
         BatchRequest::Batch(v) => v.iter().map(|r| r.uploads.len()).sum(),
     };
     if files > MAX_FILES_PER_REQUEST {
-        return json_response(
+        return refuse(
+            &req,
+            &app.metrics,
             StatusCode::BAD_REQUEST,
-            gql_mime,
-            &error_body(
-                "BAD_USER_INPUT",
-                &format!("a request may carry at most {MAX_FILES_PER_REQUEST} files"),
-            ),
+            "BAD_USER_INPUT",
+            &format!("a request may carry at most {MAX_FILES_PER_REQUEST} files"),
         );
     }
     let was_batch = matches!(batch, BatchRequest::Batch(_));
@@ -346,10 +330,12 @@ pub async fn graphql(
             } else {
                 format!("a batch holds 1 to {} operations", app.max_batch)
             };
-            return json_response(
+            return refuse(
+                &req,
+                &app.metrics,
                 StatusCode::BAD_REQUEST,
-                gql_mime,
-                &error_body("BAD_USER_INPUT", &msg),
+                "BAD_USER_INPUT",
+                &msg,
             );
         }
         BatchRequest::Batch(v) => v,
@@ -361,20 +347,14 @@ pub async fn graphql(
         .iter()
         .any(|r| r.query.trim().is_empty() && !apq::has_persisted_query(r))
     {
-        return json_response(
+        return refuse(
+            &req,
+            &app.metrics,
             StatusCode::BAD_REQUEST,
-            gql_mime,
-            &error_body(
-                "BAD_USER_INPUT",
-                "send a query (an empty batch or query is not a request)",
-            ),
+            "BAD_USER_INPUT",
+            "send a query (an empty batch or query is not a request)",
         );
     }
-
-    let caller = match caller(&req, &app, &request_id).await {
-        Ok(c) => c,
-        Err(resp) => return resp,
-    };
 
     let mut responses = Vec::with_capacity(requests.len());
     let mut all_refused_before_execution = true;
@@ -401,13 +381,12 @@ pub async fn graphql(
         };
         let mut resp = match prepared {
             Prepared::MutationOverGet => {
-                return json_response(
+                return refuse(
+                    &req,
+                    &app.metrics,
                     StatusCode::METHOD_NOT_ALLOWED,
-                    gql_mime,
-                    &error_body(
-                        "BAD_USER_INPUT",
-                        "mutations are not allowed over GET; use POST",
-                    ),
+                    "BAD_USER_INPUT",
+                    "mutations are not allowed over GET; use POST",
                 );
             }
             Prepared::Refused(resp) => *resp,

@@ -6,6 +6,7 @@ pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod introspection;
+pub mod multipart;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
@@ -14,6 +15,7 @@ use thidua_api::Caller;
 use thidua_domain::access::Actor;
 use thidua_persistence::users;
 
+use crate::refusal::{Challenge, refuse, unauthenticated};
 use crate::startup::AppState;
 
 /// `{"errors": [{"message": …, "extensions": {"code": …}}]}`, the shape of GraphQL errors.
@@ -28,9 +30,11 @@ pub fn json_error(status: StatusCode, code: &str, message: &str) -> HttpResponse
         .body(error_body(code, message).to_string())
 }
 
-/// The caller, from `Authorization: Bearer <token>`: anonymous without the header, an
-/// invalid token when it does not verify or its user is gone, else the user with their
-/// grants as they are now. Fails (503) only when the grants cannot be loaded.
+/// The caller, from `Authorization: Bearer <token>`: anonymous without the header, else
+/// the user with their grants as they are now. A token that does not verify, or whose
+/// user is gone, is refused outright (401 with `WWW-Authenticate: Bearer
+/// error="invalid_token"`, RFC 6750) even where public fields would answer, so an app
+/// learns at once that it must sign in again. 503 when the grants cannot be loaded.
 pub async fn caller(
     req: &HttpRequest,
     app: &AppState,
@@ -40,13 +44,17 @@ pub async fn caller(
         return Ok(Caller::Anonymous);
     };
     let Some(token) = h.to_str().ok().and_then(|s| s.strip_prefix("Bearer ")) else {
-        return Ok(Caller::InvalidToken);
+        return Err(unauthenticated(
+            req,
+            &app.metrics,
+            Challenge::InvalidRequest,
+        ));
     };
     let Ok(subject) = app.api.tokens.verify(token.trim()) else {
-        return Ok(Caller::InvalidToken);
+        return Err(unauthenticated(req, &app.metrics, Challenge::InvalidToken));
     };
     match users::grants_of(&app.db.conn, subject.user_id).await {
-        Ok(None) => Ok(Caller::InvalidToken),
+        Ok(None) => Err(unauthenticated(req, &app.metrics, Challenge::InvalidToken)),
         Ok(Some(grants)) => Ok(Caller::User(Actor {
             user_id: Some(subject.user_id),
             label: subject.username,
@@ -55,7 +63,9 @@ pub async fn caller(
         })),
         Err(e) => {
             tracing::error!(error = %e, "loading grants failed");
-            Err(json_error(
+            Err(refuse(
+                req,
+                &app.metrics,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "INTERNAL",
                 "the database is unavailable",

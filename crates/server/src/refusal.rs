@@ -1,0 +1,168 @@
+//! Answers given before GraphQL runs (CSRF, malformed or oversized bodies, empty batches,
+//! too many files, wrong method, missing or invalid tokens, uploads beyond the bound).
+//! Every one goes through [`refuse`], so each is logged with its request id and counted
+//! in `thidua_http_refusals_total{status, code}`.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use thidua_domain::ErrorCode;
+
+use crate::metrics::Metrics;
+use crate::routes::error_body;
+use crate::startup::RequestId;
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// The `WWW-Authenticate` challenge of a 401 (RFC 6750 §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Challenge {
+    /// No credentials were sent: the bare challenge, no error code.
+    NoToken,
+    /// A bearer token was sent and did not verify (bad, expired, or its user is gone).
+    InvalidToken,
+    /// `Authorization` carried something other than a bearer token.
+    InvalidRequest,
+}
+
+impl Challenge {
+    fn header(self) -> &'static str {
+        match self {
+            Self::NoToken => "Bearer",
+            Self::InvalidToken => "Bearer error=\"invalid_token\"",
+            Self::InvalidRequest => "Bearer error=\"invalid_request\"",
+        }
+    }
+
+    fn message(self) -> &'static str {
+        match self {
+            Self::NoToken => {
+                "sign in first: send a valid access token as `Authorization: Bearer …`"
+            }
+            Self::InvalidToken => "the access token is invalid or expired: sign in again",
+            Self::InvalidRequest => "send the access token as `Authorization: Bearer <token>`",
+        }
+    }
+}
+
+/// A GraphQL-shaped error answer (`{"errors": [...]}`) with `status`, logged and counted.
+/// The body is `application/graphql-response+json` when the client accepts it.
+pub fn refuse(
+    req: &HttpRequest,
+    metrics: &Metrics,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+) -> HttpResponse {
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    if status.is_server_error() {
+        tracing::warn!(%request_id, status = status.as_u16(), code, reason = message, "refused before execution");
+    } else {
+        tracing::info!(%request_id, status = status.as_u16(), code, reason = message, "refused before execution");
+    }
+    metrics.refused(status.as_u16(), code);
+    let gql_mime = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains(GRAPHQL_RESPONSE));
+    let ct = if gql_mime {
+        GRAPHQL_RESPONSE
+    } else {
+        "application/json"
+    };
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, format!("{ct}; charset=utf-8")))
+        .body(error_body(code, message).to_string())
+}
+
+/// 401 UNAUTHENTICATED with the `WWW-Authenticate` challenge, logged and counted.
+pub fn unauthenticated(req: &HttpRequest, metrics: &Metrics, challenge: Challenge) -> HttpResponse {
+    let mut resp = refuse(
+        req,
+        metrics,
+        StatusCode::UNAUTHORIZED,
+        ErrorCode::Unauthenticated.as_str(),
+        challenge.message(),
+    );
+    resp.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(challenge.header()),
+    );
+    resp
+}
+
+/// 503 RATE_LIMITED with `Retry-After`: the server is at a capacity bound, try shortly.
+pub fn busy(
+    req: &HttpRequest,
+    metrics: &Metrics,
+    message: &str,
+    retry_after_secs: u32,
+) -> HttpResponse {
+    let mut resp = refuse(
+        req,
+        metrics,
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::RateLimited.as_str(),
+        message,
+    );
+    resp.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    /// A log sink the test can read back.
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_refusal_is_logged_with_its_request_id_and_counted() {
+        let sink = Sink::default();
+        let writer = sink.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let metrics = Metrics::new().unwrap();
+        let req = TestRequest::default().to_http_request();
+        req.extensions_mut()
+            .insert(RequestId("req-refused-42".into()));
+        let resp = tracing::subscriber::with_default(subscriber, || {
+            unauthenticated(&req, &metrics, Challenge::InvalidToken)
+        });
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            resp.headers().get(header::WWW_AUTHENTICATE).unwrap(),
+            "Bearer error=\"invalid_token\""
+        );
+        let log = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        assert!(log.contains("refused before execution"), "{log}");
+        assert!(log.contains("req-refused-42"), "{log}");
+        assert!(log.contains("UNAUTHENTICATED"), "{log}");
+        assert_eq!(metrics.refusals(401, "UNAUTHENTICATED"), 1);
+        assert_eq!(metrics.refusals(400, "BAD_USER_INPUT"), 0);
+    }
+}
