@@ -1,6 +1,7 @@
 //! The GraphQL API: types, queries, mutations, DataLoaders and limits. HTTP wiring lives
 //! in `thidua-server`.
 
+pub mod args;
 pub mod auth;
 pub mod context;
 pub mod cursor;
@@ -22,10 +23,12 @@ pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>
 
 /// Builds the schema with its limits; `state` is absent only when printing the SDL.
 pub fn build_schema(state: Option<ApiState>, limits: &Limits) -> AppSchema {
-    let mut b = Schema::build(
+    // Inputs use strict parsers under the built-in scalars' names (see `scalars`).
+    let mut b = Schema::build_with_ignore_name_conflicts(
         query::Query,
         mutation::Mutation::default(),
         EmptySubscription,
+        ["NaiveDate", "Decimal"],
     )
     .limit_depth(limits.depth)
     .limit_complexity(limits.complexity)

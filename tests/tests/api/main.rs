@@ -9,6 +9,7 @@ mod campaigns;
 mod commendations;
 mod evidence;
 mod exemplars;
+mod hostile_input;
 mod http;
 pub mod leaderboard;
 mod org_units;
