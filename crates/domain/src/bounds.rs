@@ -86,8 +86,9 @@ impl PageSize {
         };
         match u64::try_from(n) {
             Ok(n) if (min..=max).contains(&n) => Ok(Self(n)),
+            // The message names the argument; query arguments have no input path.
             _ => Err(FieldError::new(
-                "first",
+                "",
                 C::OutOfRange,
                 format!("`first` must be between {min} and {max}"),
             )),
