@@ -486,3 +486,56 @@ async fn a_value_resent_as_returned_is_a_duplicate_not_a_conflict(backend: Backe
     assert_eq!(res["status"], "DUPLICATE", "{}", again.body);
     assert_eq!(res["report"]["version"], 1, "{}", again.body);
 }
+
+/// The last line of defence: whatever a missed check lets through, PostgreSQL's refusal of
+/// an input value (by SQLSTATE) is a user error, not a database failure (INTERNAL).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_invalid_input_sqlstates_become_user_errors() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement};
+    use thidua_domain::UserErrorCode;
+    use thidua_persistence::StoreError;
+    if thidua_tests::postgres_url().is_none() {
+        eprintln!("THIDUA_TEST_POSTGRES_URL not set: skipping");
+        return;
+    }
+    let app = spawn_app(Backend::Postgres).await;
+    let run = |sql: &str, v: sea_orm::Value| {
+        let st = Statement::from_sql_and_values(DbBackend::Postgres, sql, [v]);
+        let conn = app.db.conn.clone();
+        async move { conn.query_one_raw(st).await.map(|_| ()) }
+    };
+    let cases = [
+        (
+            "SELECT $1::text",
+            "a\0b".into(),
+            UserErrorCode::InvalidFormat,
+        ),
+        (
+            "SELECT $1::numeric(20,4)",
+            rust_decimal::Decimal::from(10_i64.pow(16)).into(),
+            UserErrorCode::OutOfRange,
+        ),
+        (
+            "SELECT $1::text::int",
+            "abc".into(),
+            UserErrorCode::InvalidFormat,
+        ),
+        (
+            "SELECT $1::text::date",
+            "2025-02-30".into(),
+            UserErrorCode::OutOfRange,
+        ),
+    ];
+    for (sql, v, code) in cases {
+        let err = run(sql, v).await.expect_err(sql);
+        match StoreError::from(err) {
+            StoreError::Invalid(f) => assert_eq!(f.code, code, "{sql}"),
+            other => panic!("{sql}: {other:?}"),
+        }
+    }
+    // Anything else is still a database failure.
+    let err = run("SELECT 1 / $1::int", 0.into())
+        .await
+        .expect_err("division");
+    assert!(matches!(StoreError::from(err), StoreError::Db(_)));
+}
