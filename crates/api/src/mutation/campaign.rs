@@ -232,8 +232,9 @@ impl CampaignMutation {
                 end_date: input.end_date.map(Into::into),
                 field_ids,
             };
+            let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = campaigns::update(&txn, a, id, version(input.version)?, patch).await;
+            let r = campaigns::update(&txn, a, id, checked_version, patch).await;
             finish(txn, r).await.map(Campaign)
         }
         .await;
@@ -256,8 +257,9 @@ impl CampaignMutation {
                         .collect::<Vec<_>>(),
                 )
             })?;
+            let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = campaigns::add_criterion(&txn, a, id, version(input.version)?, c).await;
+            let r = campaigns::add_criterion(&txn, a, id, checked_version, c).await;
             finish(txn, r).await.map(Criterion)
         }
         .await;
@@ -280,8 +282,9 @@ impl CampaignMutation {
                         .collect::<Vec<_>>(),
                 )
             })?;
+            let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = campaigns::update_criterion(&txn, a, id, version(input.version)?, c).await;
+            let r = campaigns::update_criterion(&txn, a, id, checked_version, c).await;
             finish(txn, r).await.map(Criterion)
         }
         .await;
@@ -297,8 +300,9 @@ impl CampaignMutation {
         let a = actor(ctx)?;
         let res = async {
             let id = input_id("Criterion", &input.id, "id")?;
+            let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = campaigns::remove_criterion(&txn, a, id, version(input.version)?).await;
+            let r = campaigns::remove_criterion(&txn, a, id, checked_version).await;
             finish(txn, r).await.map(Campaign)
         }
         .await;
@@ -315,8 +319,9 @@ impl CampaignMutation {
         let a = actor(ctx)?;
         let res = async {
             let id = input_id("Campaign", &input.id, "id")?;
+            let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = campaigns::launch(&txn, a, id, version(input.version)?).await;
+            let r = campaigns::launch(&txn, a, id, checked_version).await;
             finish(txn, r).await.map(Campaign)
         }
         .await;
@@ -390,12 +395,13 @@ async fn transition(
         let id = input_id("Campaign", &input.id, "id")?;
         let reason =
             LongText::parse_optional(input.reason.as_deref()).map_err(|e| e.under("reason"))?;
+        let checked_version = version(input.version)?;
         let txn = begin(ctx).await?;
         let r = campaigns::transition(
             &txn,
             a,
             id,
-            version(input.version)?,
+            checked_version,
             to,
             reason.map(LongText::into_inner),
         )

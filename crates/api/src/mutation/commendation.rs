@@ -301,8 +301,9 @@ impl CommendationMutation {
                 ),
                 other => other,
             })?;
+            let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = awards::update(&txn, a, id, version(input.version)?, fields).await;
+            let r = awards::update(&txn, a, id, checked_version, fields).await;
             finish(txn, r).await.map(AwardType)
         }
         .await;

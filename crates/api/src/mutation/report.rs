@@ -361,3 +361,17 @@ impl ReportMutation {
         ReportPayload::from_result(res)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_item_the_database_failed_on_is_rejected_with_try_again() {
+        let e = retry_later(&crate::error::internal(&"connection reset"));
+        assert_eq!(e.code, "TRY_AGAIN");
+        assert!(!e.message.contains("connection reset"));
+        let e = retry_later(&crate::error::not_found("report"));
+        assert_eq!(e.code, "NOT_FOUND");
+    }
+}
