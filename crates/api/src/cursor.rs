@@ -22,6 +22,10 @@ pub fn decode(raw: &str) -> async_graphql::Result<KeyCursor> {
     }
     let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
     let text = String::from_utf8(bytes).map_err(|_| bad())?;
+    // The sort value goes to SQL: nothing a database cannot compare.
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(bad());
+    }
     let (id, value) = text.split_once('\n').ok_or_else(bad)?;
     Ok(KeyCursor {
         value: value.to_owned(),
@@ -33,11 +37,9 @@ pub fn page_request(
     first: Option<i32>,
     after: Option<String>,
 ) -> async_graphql::Result<PageRequest> {
-    let first = match first {
-        None => DEFAULT_PAGE,
-        Some(n) if n < 0 => return Err(bad_input("`first` must not be negative")),
-        Some(n) => u64::try_from(n).unwrap_or(0).min(MAX_PAGE),
-    };
+    let first = thidua_domain::bounds::PageSize::parse(first, 0, DEFAULT_PAGE, MAX_PAGE)
+        .map_err(crate::args::field_error)?
+        .get();
     let after = after.as_deref().map(decode).transpose()?;
     Ok(PageRequest { first, after })
 }

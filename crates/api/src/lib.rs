@@ -1,6 +1,7 @@
 //! The GraphQL API: types, queries, mutations, DataLoaders and limits. HTTP wiring lives
 //! in `thidua-server`.
 
+pub mod args;
 pub mod auth;
 pub mod context;
 pub mod cursor;
@@ -48,10 +49,12 @@ fn builder(
     state: Option<ApiState>,
     limits: &Limits,
 ) -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
-    let mut b = Schema::build(
+    // Inputs use strict parsers under the built-in scalars' names (see `scalars`).
+    let mut b = Schema::build_with_ignore_name_conflicts(
         query::Query,
         mutation::Mutation::default(),
         EmptySubscription,
+        ["NaiveDate", "Decimal"],
     )
     .limit_complexity(limits.complexity)
     .limit_recursive_depth(64)

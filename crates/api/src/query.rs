@@ -1,7 +1,6 @@
 //! Root query.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::NaiveDate;
 use thidua_domain::access::Action;
 use thidua_persistence::audit::{self, AuditFilter};
 use thidua_persistence::campaigns::{self, CampaignFilter as StoreCampaignFilter, CampaignOrder};
@@ -60,7 +59,7 @@ pub struct CampaignFilter {
     /// Campaigns launched by this unit or any unit below it.
     pub unit_subtree: Option<ID>,
     /// Launched or closed campaigns whose dates include this day.
-    pub active_on: Option<NaiveDate>,
+    pub active_on: Option<crate::scalars::Date>,
     /// Words to find in the code, title or summary; accents are ignored ("thi dua" finds "thi đua").
     pub search: Option<String>,
     pub programme_id: Option<ID>,
@@ -213,7 +212,8 @@ impl Query {
         ctx: &Context<'_>,
         code: Option<String>,
     ) -> async_graphql::Result<Option<Programme>> {
-        let code = code.unwrap_or_else(|| seed::PROGRAMME_CODE.to_owned());
+        let code = crate::args::optional_text(code, "code", 100)?
+            .unwrap_or_else(|| seed::PROGRAMME_CODE.to_owned());
         Ok(programme::by_code(&state(ctx).db.conn, &code)
             .await
             .map_err(query_error)?
@@ -236,6 +236,7 @@ impl Query {
         ctx: &Context<'_>,
         horizon: Option<String>,
     ) -> async_graphql::Result<Vec<Target>> {
+        let horizon = crate::args::optional_text(horizon, "horizon", 100)?;
         let db = &state(ctx).db.conn;
         let Some(p) = programme::by_code(db, seed::PROGRAMME_CODE)
             .await
@@ -275,10 +276,13 @@ impl Query {
             (Some(id), _) => Ok(load_one(ctx, UnitId(ids::decode("OrgUnit", &id)?))
                 .await?
                 .map(OrgUnit)),
-            (None, Some(code)) => Ok(org_units::by_code(&state(ctx).db.conn, &code)
-                .await
-                .map_err(query_error)?
-                .map(OrgUnit)),
+            (None, Some(code)) => Ok(org_units::by_code(
+                &state(ctx).db.conn,
+                &crate::args::text(&code, "code", 100)?,
+            )
+            .await
+            .map_err(query_error)?
+            .map(OrgUnit)),
             (None, None) => Err(crate::error::bad_input("give `id` or `code`")),
         }
     }
@@ -326,10 +330,13 @@ impl Query {
             )
             .await?
             .map(Campaign)),
-            (None, Some(code)) => Ok(campaigns::by_code(&state(ctx).db.conn, &code)
-                .await
-                .map_err(query_error)?
-                .map(Campaign)),
+            (None, Some(code)) => Ok(campaigns::by_code(
+                &state(ctx).db.conn,
+                &crate::args::text(&code, "code", 100)?,
+            )
+            .await
+            .map_err(query_error)?
+            .map(Campaign)),
             (None, None) => Err(crate::error::bad_input("give `id` or `code`")),
         }
     }
@@ -369,8 +376,8 @@ impl Query {
                 .map(|id| ids::decode("Field", id))
                 .transpose()?,
             subtree_path,
-            active_on: f.active_on,
-            search: f.search,
+            active_on: f.active_on.map(Into::into),
+            search: crate::args::optional_text(f.search, "filter.search", 200)?,
             programme_id: f
                 .programme_id
                 .as_ref()
@@ -464,11 +471,9 @@ impl Query {
             .map(decode_token)
             .transpose()?
             .unwrap_or_default();
-        let limit = match first {
-            None => 200,
-            Some(n) if n < 1 => return Err(crate::error::bad_input("`first` must be at least 1")),
-            Some(n) => u64::try_from(n).unwrap_or(200).min(500),
-        };
+        let limit = thidua_domain::bounds::PageSize::parse(first, 1, 200, 500)
+            .map_err(crate::args::field_error)?
+            .get();
         let audience = thidua_persistence::changes::Audience {
             unit_paths: a.grants.iter().map(|g| g.unit_path.clone()).collect(),
             user_id: a.user_id.unwrap_or_default(),
@@ -504,9 +509,9 @@ impl Query {
         ctx: &Context<'_>,
         campaign_id: ID,
         #[graphql(desc = "First day of the period: reports starting earlier do not count.")]
-        period_start: NaiveDate,
+        period_start: crate::scalars::Date,
         #[graphql(desc = "Last day of the period: reports ending later do not count.")]
-        period_end: NaiveDate,
+        period_end: crate::scalars::Date,
         #[graphql(desc = "Only the units of this cluster or bloc (ranked among themselves).")]
         cluster_id: Option<ID>,
         #[graphql(
@@ -522,21 +527,18 @@ impl Query {
         if period_end < period_start {
             return Err(crate::error::bad_input("the period ends before it starts"));
         }
-        let limit = match first {
-            None => cursor::LEADERBOARD_DEFAULT,
-            Some(n) => match u64::try_from(n) {
-                Ok(n) if (1..=cursor::LEADERBOARD_MAX).contains(&n) => n,
-                _ => {
-                    return Err(crate::error::bad_input(
-                        "`first` must be between 1 and 1000",
-                    ));
-                }
-            },
-        };
+        let limit = thidua_domain::bounds::PageSize::parse(
+            first,
+            1,
+            cursor::LEADERBOARD_DEFAULT,
+            cursor::LEADERBOARD_MAX,
+        )
+        .map_err(crate::args::field_error)?
+        .get();
         let board = Board {
             campaign_id: cid,
-            start: period_start,
-            end: period_end,
+            start: period_start.0,
+            end: period_end.0,
             cluster_id: cluster_id
                 .as_ref()
                 .map(|c| ids::decode("Cluster", c))
@@ -654,13 +656,15 @@ impl Query {
         ctx: &Context<'_>,
         category: Option<AwardCategory>,
         level: Option<AwardLevel>,
-        #[graphql(desc = "Only awards in effect on this day.")] in_effect_on: Option<NaiveDate>,
+        #[graphql(desc = "Only awards in effect on this day.")] in_effect_on: Option<
+            crate::scalars::Date,
+        >,
     ) -> async_graphql::Result<Vec<AwardType>> {
         reader(ctx)?;
         let f = thidua_persistence::awards::AwardFilter {
             category: category.map(Into::into),
             level: level.map(Into::into),
-            in_effect_on,
+            in_effect_on: in_effect_on.map(Into::into),
         };
         let rows = thidua_persistence::awards::list(&state(ctx).db.conn, &f)
             .await
@@ -707,7 +711,11 @@ impl Query {
             award_type_id: decode("AwardType", &f.award_type_id)?,
             exemplar_id: decode("Exemplar", &f.exemplar_id)?,
             session_id: decode("CouncilSession", &f.session_id)?,
-            decision_year: f.decision_year,
+            decision_year: f
+                .decision_year
+                .map(|y| thidua_domain::bounds::Year::parse(y).map(|y| y.get()))
+                .transpose()
+                .map_err(|e| crate::args::field_error(e.under("filter.decisionYear")))?,
         };
         let page = cursor::page_request(first, after)?;
         let rows = thidua_persistence::commendations::list(&state(ctx).db.conn, &store, &page)
@@ -726,19 +734,17 @@ impl Query {
         to_year: i32,
     ) -> async_graphql::Result<Vec<DirectWorkerYear>> {
         reader(ctx)?;
-        if to_year < from_year || to_year - from_year > 50 {
-            return Err(crate::error::bad_input(
-                "give a range of at most 50 years, fromYear no later than toYear",
-            ));
-        }
+        let range = thidua_domain::bounds::YearRange::parse(from_year, to_year)
+            .map_err(crate::args::field_error)?;
         let rows = thidua_persistence::commendations::direct_worker_share(
             &state(ctx).db.conn,
-            from_year,
-            to_year,
+            range.from().get(),
+            range.to().get(),
         )
         .await
         .map_err(query_error)?;
-        Ok((from_year..=to_year)
+        Ok(range
+            .years()
             .map(|year| {
                 let (individual, direct) = rows
                     .iter()
@@ -780,14 +786,14 @@ impl Query {
             None => None,
         };
         let af = AuditFilter {
-            entity: f.entity,
+            entity: crate::args::optional_text(f.entity, "filter.entity", 100)?,
             entity_id,
             actor_user_id: f
                 .actor_id
                 .as_ref()
                 .map(|id| ids::decode("User", id))
                 .transpose()?,
-            request_id: f.request_id,
+            request_id: crate::args::optional_text(f.request_id, "filter.requestId", 200)?,
         };
         let page = cursor::page_request(first, after)?;
         Ok(audit_connection(

@@ -69,6 +69,14 @@ impl Threshold {
                 "a threshold is a percentage above 0 and at most 100",
             ));
         }
+        // Stored as numeric(5,2): more decimals would be rounded silently.
+        if raw.normalize().scale() > 2 {
+            return Err(FieldError::new(
+                "",
+                C::OutOfRange,
+                "a threshold has at most 2 decimals",
+            ));
+        }
         Ok(Self(raw.normalize()))
     }
 

@@ -216,7 +216,14 @@ impl DecisionNumber {
     pub const MAX_CHARS: usize = 100;
 
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let s = nfc_trim(raw);
+        if raw.len() > Self::MAX_CHARS * 4 + 64 {
+            return Err(FieldError::new(
+                "",
+                C::TooLong,
+                format!("at most {} characters", Self::MAX_CHARS),
+            ));
+        }
+        let s = crate::text::clean(raw)?;
         if s.is_empty() {
             return Err(FieldError::new(
                 "",

@@ -106,7 +106,11 @@ pub fn check_value(measure: Measure, v: Decimal) -> Result<(), FieldError> {
 
 /// Unit label such as "%", "hộ", "km"; at most 40 characters.
 pub fn parse_unit_label(raw: Option<&str>) -> Result<Option<String>, FieldError> {
-    match raw.map(crate::text::nfc_trim) {
+    let cleaned = raw
+        .map(crate::text::clean)
+        .transpose()
+        .map_err(|e| e.under("unitLabel"))?;
+    match cleaned {
         None => Ok(None),
         Some(s) if s.is_empty() => Ok(None),
         Some(s) if s.chars().count() > 40 => Err(FieldError::new(

@@ -87,6 +87,9 @@ pub enum UserErrorCode {
     TallyMismatch,
     TallyExceedsMembers,
     AwardNotInEffect,
+    /// Not stored for a reason that is not the input's (the database failed on this item
+    /// alone): send the same item again later.
+    TryAgain,
 }
 
 impl UserErrorCode {
@@ -135,6 +138,7 @@ impl UserErrorCode {
             Self::TallyMismatch => "TALLY_MISMATCH",
             Self::TallyExceedsMembers => "TALLY_EXCEEDS_MEMBERS",
             Self::AwardNotInEffect => "AWARD_NOT_IN_EFFECT",
+            Self::TryAgain => "TRY_AGAIN",
         }
     }
 }

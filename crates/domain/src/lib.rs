@@ -33,6 +33,7 @@ macro_rules! string_enum {
 
 pub mod access;
 pub mod award;
+pub mod bounds;
 pub mod campaign;
 pub mod commendation;
 pub mod criterion;
@@ -40,6 +41,7 @@ pub mod error;
 pub mod evidence;
 pub mod exemplar;
 pub mod milestone;
+pub mod number;
 pub mod org_unit;
 pub mod participation;
 pub mod report;

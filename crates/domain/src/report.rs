@@ -2,7 +2,6 @@
 //! and the submit / review state machine that makes offline retries safe.
 
 use std::collections::HashSet;
-use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -101,16 +100,20 @@ pub struct Location {
 }
 
 impl Location {
+    /// Coordinates are plain decimal text (see [`crate::number`]); they are rounded to 7
+    /// decimals (about 1 cm) before anything is stored or hashed, so what is acknowledged
+    /// is what is kept, and GPS readings with 15 decimals still fit.
     pub fn parse(latitude: &str, longitude: &str) -> Result<Self, FieldError> {
         let bad = |f: &str| {
             FieldError::new(
                 f,
                 C::InvalidLocation,
-                "latitude is −90…90 and longitude −180…180",
+                "latitude is −90…90 and longitude −180…180, as plain decimal text",
             )
         };
-        let lat = Decimal::from_str(latitude.trim()).map_err(|_| bad("location.latitude"))?;
-        let lon = Decimal::from_str(longitude.trim()).map_err(|_| bad("location.longitude"))?;
+        let coord = |raw: &str| crate::number::parse_decimal_within(raw, 3, 20);
+        let lat = coord(latitude).map_err(|_| bad("location.latitude"))?;
+        let lon = coord(longitude).map_err(|_| bad("location.longitude"))?;
         if lat.abs() > Decimal::from(90) {
             return Err(bad("location.latitude"));
         }
@@ -132,15 +135,10 @@ pub struct RawValue {
     pub value: String,
 }
 
-/// Parses a reported number. Text such as "NaN", "Infinity" or "1e400" is refused.
-pub fn parse_number(raw: &str) -> Option<Decimal> {
-    let t = raw.trim();
-    if t.is_empty() || t.len() > 40 {
-        return None;
-    }
-    Decimal::from_str(t)
-        .ok()
-        .or_else(|| Decimal::from_scientific(t).ok())
+/// Parses a reported number: plain decimal text only (see [`crate::number`]), so "1_000",
+/// "1e3", "NaN" or "12.34567" are refused instead of being read or rounded.
+pub fn parse_number(raw: &str) -> Result<Decimal, crate::number::NumberError> {
+    crate::number::parse_decimal(raw)
 }
 
 /// Checks one value against its criterion's measure, with a code per kind of mistake.
@@ -195,15 +193,19 @@ pub fn check_values(
             continue;
         }
         match parse_number(&v.value) {
-            None => errors.push(FieldError::new(
+            // NOT_A_NUMBER is this field's code for malformed text since the first release.
+            Err(crate::number::NumberError::Format) => errors.push(FieldError::new(
                 field("value"),
                 C::NotANumber,
                 format!(
-                    "{:?} is not a number",
+                    "{:?} is not a number: send plain decimal text such as 12 or 12.5",
                     v.value.chars().take(40).collect::<String>()
                 ),
             )),
-            Some(d) => match check_measured(*measure, d) {
+            Err(e @ crate::number::NumberError::Range) => {
+                errors.push(FieldError::new(field("value"), e.code(), e.message()))
+            }
+            Ok(d) => match check_measured(*measure, d) {
                 Ok(()) => out.push((id, d)),
                 Err((code, msg)) => errors.push(FieldError::new(field("value"), code, msg)),
             },
@@ -368,6 +370,7 @@ pub fn check_review(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::str::FromStr;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

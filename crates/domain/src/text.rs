@@ -11,6 +11,33 @@ pub fn nfc_trim(raw: &str) -> String {
     raw.trim().nfc().collect()
 }
 
+/// Normalises like [`nfc_trim`] and refuses what no column can hold faithfully: NUL and
+/// every other control character except tab and newline. A carriage return is taken as a
+/// line break (CRLF and lone CR become LF), so text typed on any platform is stored, hashed
+/// and returned the same way.
+pub fn clean(raw: &str) -> Result<String, FieldError> {
+    let s = nfc_trim(raw);
+    let s = if s.contains('\r') {
+        s.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        s
+    };
+    check_no_controls(&s)?;
+    Ok(s)
+}
+
+/// Refuses NUL and control characters other than tab and newline (INVALID_FORMAT).
+pub fn check_no_controls(s: &str) -> Result<(), FieldError> {
+    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(FieldError::new(
+            "",
+            UserErrorCode::InvalidFormat,
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
 /// Lowercase, diacritic-free form for accent-insensitive search.
 pub fn fold_for_search(raw: &str) -> String {
     raw.nfd()
@@ -54,7 +81,10 @@ impl LongText {
     pub const MAX_CHARS: usize = 10_000;
 
     pub fn parse_optional(raw: Option<&str>) -> Result<Option<Self>, FieldError> {
-        match raw.map(nfc_trim) {
+        if raw.is_some_and(|r| r.len() > Self::MAX_CHARS * 4 + 64) {
+            return Err(too_long(Self::MAX_CHARS));
+        }
+        match raw.map(clean).transpose()? {
             None => Ok(None),
             Some(s) if s.is_empty() => Ok(None),
             Some(s) if s.chars().count() > Self::MAX_CHARS => Err(too_long(Self::MAX_CHARS)),
@@ -83,7 +113,7 @@ fn parse_bounded(raw: &str, max: usize) -> Result<String, FieldError> {
     if raw.len() > max * 4 + 64 {
         return Err(too_long(max));
     }
-    let s = nfc_trim(raw);
+    let s = clean(raw)?;
     if s.is_empty() {
         return Err(FieldError::new(
             "",
@@ -93,13 +123,6 @@ fn parse_bounded(raw: &str, max: usize) -> Result<String, FieldError> {
     }
     if s.chars().count() > max {
         return Err(too_long(max));
-    }
-    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-        return Err(FieldError::new(
-            "",
-            UserErrorCode::InvalidFormat,
-            "must not contain control characters",
-        ));
     }
     Ok(s)
 }
@@ -195,6 +218,35 @@ mod tests {
             UserErrorCode::TooLong
         );
         assert!(Title::parse(&"ă".repeat(300)).is_ok());
+    }
+
+    #[test]
+    fn nul_and_control_characters_are_refused_in_every_text() {
+        for bad in ["a\0b", "a\u{1}b", "a\u{7f}b", "a\u{85}b", "a\u{1b}[31m"] {
+            assert_eq!(
+                Title::parse(bad).unwrap_err().code,
+                UserErrorCode::InvalidFormat,
+                "{bad:?}"
+            );
+            assert_eq!(
+                LongText::parse_optional(Some(bad)).unwrap_err().code,
+                UserErrorCode::InvalidFormat,
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            LongText::parse_optional(Some("a\tb\nc"))
+                .unwrap()
+                .unwrap()
+                .as_str(),
+            "a\tb\nc"
+        );
+    }
+
+    #[test]
+    fn carriage_returns_become_newlines() {
+        assert_eq!(clean("a\r\nb\rc").unwrap(), "a\nb\nc");
+        assert_eq!(Title::parse("x\r\ny").unwrap().as_str(), "x\ny");
     }
 
     #[test]

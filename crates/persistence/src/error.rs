@@ -20,7 +20,17 @@ pub enum StoreError {
     #[error("{0}")]
     Conflict(String),
     #[error("database error: {0}")]
-    Db(#[from] DbErr),
+    Db(DbErr),
+}
+
+impl From<DbErr> for StoreError {
+    /// Values the database refuses as invalid input (by SQLSTATE) are the user's to fix.
+    fn from(e: DbErr) -> Self {
+        match crate::sqlstate::invalid_input(&e) {
+            Some(f) => Self::Invalid(f),
+            None => Self::Db(e),
+        }
+    }
 }
 
 impl From<Denied> for StoreError {

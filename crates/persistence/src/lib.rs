@@ -27,6 +27,7 @@ pub mod raw;
 pub mod reports;
 pub mod seed;
 pub mod snapshots;
+pub mod sqlstate;
 pub mod users;
 
 pub use db::{Database, DbOptions};

@@ -11,7 +11,6 @@ use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::campaign::CampaignStatus;
 use thidua_domain::target::{TargetSource, percent};
-use thidua_domain::text::nfc_trim;
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
@@ -253,7 +252,7 @@ pub async fn record_value(
         )
         .into());
     }
-    let note = nfc_trim(source_note);
+    let note = thidua_domain::text::clean(source_note).map_err(|e| e.under("sourceNote"))?;
     if note.is_empty() {
         return Err(FieldError::new(
             "sourceNote",

@@ -10,6 +10,7 @@ mod commendations;
 mod evidence;
 mod exemplars;
 mod graphiql;
+mod hostile_input;
 mod http;
 mod introspection;
 pub mod leaderboard;

@@ -1,8 +1,6 @@
 //! Campaign lifecycle, criteria and participation.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use thidua_domain::FieldError;
 use thidua_domain::campaign::{CampaignStatus, DateRange};
 use thidua_domain::criterion::NewCriterion;
@@ -10,7 +8,7 @@ use thidua_domain::text::{Code, LongText, Title};
 use thidua_persistence::campaigns::{self, CampaignPatch, NewCampaign};
 use thidua_persistence::participations;
 
-use super::{begin, finish, input_id, payload};
+use super::{begin, finish, input_id, payload, version};
 use crate::context::actor;
 use crate::error::Failure;
 use crate::types::campaign::{Campaign, Criterion};
@@ -29,9 +27,9 @@ pub struct CriterionInput {
     /// E.g. "%", "hộ", "km". Needed for the criterion to be concrete.
     pub unit_label: Option<String>,
     /// The value to reach. Needed for the criterion to be concrete; checked against the measure.
-    pub target_value: Option<Decimal>,
+    pub target_value: Option<crate::scalars::Dec>,
     /// Relative weight, greater than 0 and at most 1000.
-    pub weight: Decimal,
+    pub weight: crate::scalars::Dec,
 }
 
 fn parse_criterion(c: &CriterionInput) -> Result<NewCriterion, Vec<FieldError>> {
@@ -40,8 +38,8 @@ fn parse_criterion(c: &CriterionInput) -> Result<NewCriterion, Vec<FieldError>> 
         c.measure.into(),
         c.direction.into(),
         c.unit_label.as_deref(),
-        c.target_value,
-        c.weight,
+        c.target_value.map(Into::into),
+        c.weight.0,
     )
 }
 
@@ -54,8 +52,8 @@ pub struct CreateCampaignInput {
     /// The programme the campaign serves; target 1 counts the programme's campaigns.
     pub programme_id: Option<ID>,
     pub launching_unit_id: ID,
-    pub start_date: NaiveDate,
-    pub end_date: NaiveDate,
+    pub start_date: crate::scalars::Date,
+    pub end_date: crate::scalars::Date,
     #[graphql(default)]
     pub field_ids: Vec<ID>,
     #[graphql(default)]
@@ -70,8 +68,8 @@ pub struct UpdateCampaignInput {
     pub title: Option<String>,
     pub summary: Option<String>,
     pub kind: Option<CampaignKind>,
-    pub start_date: Option<NaiveDate>,
-    pub end_date: Option<NaiveDate>,
+    pub start_date: Option<crate::scalars::Date>,
+    pub end_date: Option<crate::scalars::Date>,
     /// Replaces the campaign's fields.
     pub field_ids: Option<Vec<ID>>,
 }
@@ -144,7 +142,7 @@ impl CampaignMutation {
             let summary = LongText::parse_optional(input.summary.as_deref())
                 .map_err(|e| errs.push(e.under("summary")))
                 .ok();
-            let dates = DateRange::parse(input.start_date, input.end_date)
+            let dates = DateRange::parse(input.start_date.0, input.end_date.0)
                 .map_err(|e| errs.push(e))
                 .ok();
             if input.criteria.len() > 100 {
@@ -230,12 +228,13 @@ impl CampaignMutation {
                 title,
                 summary,
                 kind: input.kind.map(Into::into),
-                start_date: input.start_date,
-                end_date: input.end_date,
+                start_date: input.start_date.map(Into::into),
+                end_date: input.end_date.map(Into::into),
                 field_ids,
             };
+            let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = campaigns::update(&txn, a, id, input.version, patch).await;
+            let r = campaigns::update(&txn, a, id, checked_version, patch).await;
             finish(txn, r).await.map(Campaign)
         }
         .await;
@@ -258,8 +257,9 @@ impl CampaignMutation {
                         .collect::<Vec<_>>(),
                 )
             })?;
+            let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = campaigns::add_criterion(&txn, a, id, input.version, c).await;
+            let r = campaigns::add_criterion(&txn, a, id, checked_version, c).await;
             finish(txn, r).await.map(Criterion)
         }
         .await;
@@ -282,8 +282,9 @@ impl CampaignMutation {
                         .collect::<Vec<_>>(),
                 )
             })?;
+            let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = campaigns::update_criterion(&txn, a, id, input.version, c).await;
+            let r = campaigns::update_criterion(&txn, a, id, checked_version, c).await;
             finish(txn, r).await.map(Criterion)
         }
         .await;
@@ -299,8 +300,9 @@ impl CampaignMutation {
         let a = actor(ctx)?;
         let res = async {
             let id = input_id("Criterion", &input.id, "id")?;
+            let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = campaigns::remove_criterion(&txn, a, id, input.version).await;
+            let r = campaigns::remove_criterion(&txn, a, id, checked_version).await;
             finish(txn, r).await.map(Campaign)
         }
         .await;
@@ -317,8 +319,9 @@ impl CampaignMutation {
         let a = actor(ctx)?;
         let res = async {
             let id = input_id("Campaign", &input.id, "id")?;
+            let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = campaigns::launch(&txn, a, id, input.version).await;
+            let r = campaigns::launch(&txn, a, id, checked_version).await;
             finish(txn, r).await.map(Campaign)
         }
         .await;
@@ -392,12 +395,13 @@ async fn transition(
         let id = input_id("Campaign", &input.id, "id")?;
         let reason =
             LongText::parse_optional(input.reason.as_deref()).map_err(|e| e.under("reason"))?;
+        let checked_version = version(input.version)?;
         let txn = begin(ctx).await?;
         let r = campaigns::transition(
             &txn,
             a,
             id,
-            input.version,
+            checked_version,
             to,
             reason.map(LongText::into_inner),
         )

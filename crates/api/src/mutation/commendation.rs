@@ -2,8 +2,6 @@
 //! nominate → review → ballot (or reject) → confer → correct.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use thidua_domain::FieldError;
 use thidua_domain::award::{Prerequisite, Threshold};
 use thidua_domain::commendation::{DecisionNumber, RawTally};
@@ -12,7 +10,7 @@ use thidua_persistence::awards::{self, AwardTypeInput};
 use thidua_persistence::commendations::{self, Correction, Decision, Nomination, Recipient};
 use thidua_persistence::council::{self, NewMember};
 
-use super::{begin, finish, input_id, payload};
+use super::{begin, finish, input_id, payload, version};
 use crate::context::actor;
 use crate::error::Failure;
 use crate::types::commendation::{AwardType, Commendation, CouncilSession};
@@ -30,11 +28,11 @@ pub struct AwardTypeFields {
     pub level: AwardLevel,
     pub recipient_kind: RecipientKind,
     /// Yes votes needed as a percentage of all council members, above 0 and at most 100.
-    pub approval_threshold: Decimal,
+    pub approval_threshold: crate::scalars::Dec,
     pub conferring_authority: String,
     pub legal_basis: String,
-    pub effective_from: NaiveDate,
-    pub effective_to: Option<NaiveDate>,
+    pub effective_from: crate::scalars::Date,
+    pub effective_to: Option<crate::scalars::Date>,
     /// A title the recipient must already hold…
     pub prerequisite_award_type_id: Option<ID>,
     /// …in this many consecutive years (1–10); required with `prerequisiteAwardTypeId`.
@@ -58,7 +56,7 @@ pub struct CouncilMemberInput {
 #[derive(InputObject)]
 pub struct CreateCouncilSessionInput {
     pub title: String,
-    pub held_on: NaiveDate,
+    pub held_on: crate::scalars::Date,
     /// Every member of the council, present or not: thresholds are shares of all of them.
     pub members: Vec<CouncilMemberInput>,
 }
@@ -136,7 +134,7 @@ pub struct ConferInput {
     pub id: ID,
     /// Unique per issuing authority (DUPLICATE_DECISION_NUMBER otherwise).
     pub decision_number: String,
-    pub decision_date: NaiveDate,
+    pub decision_date: crate::scalars::Date,
     /// Defaults to the award type's conferring authority.
     pub issuing_authority: Option<String>,
 }
@@ -148,7 +146,7 @@ pub struct CorrectCommendationInput {
     /// Why the conferred record is changed; kept with the correction.
     pub reason: String,
     pub decision_number: Option<String>,
-    pub decision_date: Option<NaiveDate>,
+    pub decision_date: Option<crate::scalars::Date>,
     pub issuing_authority: Option<String>,
     pub person_name: Option<String>,
     pub person_position: Option<String>,
@@ -164,7 +162,7 @@ payload!(CommendationPayload, commendation: Commendation);
 pub struct SnapshotPayload {
     /// How many targets were snapshotted.
     pub taken: i32,
-    pub taken_on: NaiveDate,
+    pub taken_on: chrono::NaiveDate,
 }
 
 fn title(raw: &str, field: &str) -> Result<Title, FieldError> {
@@ -182,7 +180,7 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
     let code = Code::parse(&f.code).map_err(|e| e.under("code"));
     let name = title(&f.name, "name");
     let threshold =
-        Threshold::parse(f.approval_threshold).map_err(|e| e.under("approvalThreshold"));
+        Threshold::parse(f.approval_threshold.0).map_err(|e| e.under("approvalThreshold"));
     let authority = title(&f.conferring_authority, "conferringAuthority");
     let basis = title(&f.legal_basis, "legalBasis");
     let prerequisite = match (&f.prerequisite_award_type_id, f.prerequisite_years) {
@@ -215,8 +213,8 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
                 threshold,
                 conferring_authority: authority,
                 legal_basis: basis,
-                effective_from: f.effective_from,
-                effective_to: f.effective_to,
+                effective_from: f.effective_from.0,
+                effective_to: f.effective_to.map(Into::into),
                 prerequisite,
             })
         }
@@ -303,8 +301,9 @@ impl CommendationMutation {
                 ),
                 other => other,
             })?;
+            let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = awards::update(&txn, a, id, input.version, fields).await;
+            let r = awards::update(&txn, a, id, checked_version, fields).await;
             finish(txn, r).await.map(AwardType)
         }
         .await;
@@ -342,7 +341,7 @@ impl CommendationMutation {
                 _ => return Err(errors.into()),
             };
             let txn = begin(ctx).await?;
-            let r = council::create_session(&txn, a, t, input.held_on, members).await;
+            let r = council::create_session(&txn, a, t, input.held_on.0, members).await;
             finish(txn, r).await.map(CouncilSession)
         }
         .await;
@@ -483,7 +482,7 @@ impl CommendationMutation {
                 id,
                 Decision {
                     number,
-                    date: input.decision_date,
+                    date: input.decision_date.0,
                     authority,
                 },
             )
@@ -511,7 +510,7 @@ impl CommendationMutation {
                     .map(DecisionNumber::parse)
                     .transpose()
                     .map_err(|e| e.under("decisionNumber"))?,
-                decision_date: input.decision_date,
+                decision_date: input.decision_date.map(Into::into),
                 issuing_authority: optional_title(
                     input.issuing_authority.as_deref(),
                     "issuingAuthority",

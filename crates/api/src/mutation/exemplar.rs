@@ -1,7 +1,6 @@
 //! Exemplary models: record, advance (or step back) and replicate.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::NaiveDate;
 use thidua_domain::text::{LongText, Title};
 use thidua_persistence::exemplars::{self, NewExemplar};
 
@@ -25,7 +24,7 @@ pub struct CreateExemplarInput {
     #[graphql(default)]
     pub is_direct_worker: bool,
     /// When the model was identified.
-    pub identified_on: NaiveDate,
+    pub identified_on: crate::scalars::Date,
 }
 
 #[derive(InputObject)]
@@ -33,7 +32,7 @@ pub struct ChangeExemplarStageInput {
     pub id: ID,
     /// The next stage, or an earlier one with a `reason`.
     pub stage: ExemplarStage,
-    pub on_date: NaiveDate,
+    pub on_date: crate::scalars::Date,
     pub reason: Option<String>,
 }
 
@@ -42,7 +41,7 @@ pub struct ReplicateExemplarInput {
     pub id: ID,
     /// The unit taking the model up (not its home unit).
     pub unit_id: ID,
-    pub on_date: NaiveDate,
+    pub on_date: crate::scalars::Date,
     pub note: Option<String>,
 }
 
@@ -84,7 +83,7 @@ impl ExemplarMutation {
                     campaign_id: campaign,
                     description,
                     is_direct_worker: input.is_direct_worker,
-                    identified_on: input.identified_on,
+                    identified_on: input.identified_on.0,
                 },
             )
             .await;
@@ -111,7 +110,7 @@ impl ExemplarMutation {
                 a,
                 id,
                 input.stage.into(),
-                input.on_date,
+                input.on_date.0,
                 reason.map(LongText::into_inner),
             )
             .await;
@@ -140,7 +139,7 @@ impl ExemplarMutation {
                     a,
                     id,
                     unit,
-                    input.on_date,
+                    input.on_date.0,
                     note.map(LongText::into_inner),
                 )
                 .await?;

@@ -99,3 +99,25 @@ pub fn input_id(type_name: &str, id: &ID, field: &str) -> Result<Uuid, Failure> 
         ))])
     })
 }
+
+/// A record version as sent (`version` inputs): 1 or more, else OUT_OF_RANGE.
+pub(crate) trait CheckVersion: Sized {
+    fn check(self) -> Result<Self, thidua_domain::FieldError>;
+}
+
+impl CheckVersion for i32 {
+    fn check(self) -> Result<Self, thidua_domain::FieldError> {
+        thidua_domain::bounds::Version::parse(self).map(thidua_domain::bounds::Version::get)
+    }
+}
+
+impl CheckVersion for Option<i32> {
+    fn check(self) -> Result<Self, thidua_domain::FieldError> {
+        thidua_domain::bounds::Version::parse_optional(self)
+    }
+}
+
+/// Checks a `version` input; see [`CheckVersion`].
+pub(crate) fn version<V: CheckVersion>(v: V) -> Result<V, thidua_domain::FieldError> {
+    v.check()
+}

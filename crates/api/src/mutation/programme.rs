@@ -1,8 +1,6 @@
 //! Milestones (of campaigns and programmes) and manual target values.
 
 use async_graphql::{Context, ID, InputObject, Object};
-use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use thidua_domain::text::{LongText, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use thidua_persistence::milestones::{self, Owner};
@@ -25,7 +23,7 @@ pub struct AddMilestoneInput {
     pub programme_id: Option<ID>,
     pub kind: MilestoneKind,
     pub title: String,
-    pub due_date: NaiveDate,
+    pub due_date: crate::scalars::Date,
 }
 
 #[derive(InputObject)]
@@ -37,9 +35,9 @@ pub struct CompleteMilestoneInput {
 #[derive(InputObject)]
 pub struct RecordTargetValueInput {
     pub target_id: ID,
-    pub value: Decimal,
+    pub value: crate::scalars::Dec,
     /// The date the value describes; not in the future.
-    pub as_of: NaiveDate,
+    pub as_of: crate::scalars::Date,
     /// Where the value comes from (report, decision, survey…). Required.
     pub source_note: String,
 }
@@ -69,7 +67,8 @@ impl ProgrammeMutation {
             };
             let title = Title::parse(&input.title).map_err(|e| e.under("title"))?;
             let txn = begin(ctx).await?;
-            let r = milestones::add(&txn, a, owner, input.kind.into(), title, input.due_date).await;
+            let r =
+                milestones::add(&txn, a, owner, input.kind.into(), title, input.due_date.0).await;
             finish(txn, r).await.map(Milestone)
         }
         .await;
@@ -105,8 +104,15 @@ impl ProgrammeMutation {
             let id = input_id("Target", &input.target_id, "targetId")?;
             let txn = begin(ctx).await?;
             let r = async {
-                programme::record_value(&txn, a, id, input.value, input.as_of, &input.source_note)
-                    .await?;
+                programme::record_value(
+                    &txn,
+                    a,
+                    id,
+                    input.value.0,
+                    input.as_of.0,
+                    &input.source_note,
+                )
+                .await?;
                 programme::targets_by_ids(&txn, &[id]).await
             }
             .await;

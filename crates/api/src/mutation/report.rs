@@ -110,9 +110,13 @@ fn err(field: &str, code: UserErrorCode, msg: &str) -> FieldError {
 }
 
 fn date(raw: &str, field: &str) -> Result<NaiveDate, FieldError> {
-    raw.trim()
-        .parse::<NaiveDate>()
-        .map_err(|_| err(field, UserErrorCode::InvalidFormat, "a date is YYYY-MM-DD"))
+    thidua_domain::number::parse_date(raw).ok_or_else(|| {
+        err(
+            field,
+            UserErrorCode::InvalidFormat,
+            "a date is exactly YYYY-MM-DD, a real day",
+        )
+    })
 }
 
 /// Turns one input item into a checked submission, or the reasons it cannot be one.
@@ -167,6 +171,9 @@ fn parse_report(r: &ReportInput) -> Result<NewReport, Vec<FieldError>> {
         .transpose()
         .map_err(|e| errors.push(e))
         .ok();
+    let version = thidua_domain::bounds::Version::parse_optional(r.version)
+        .map_err(|e| errors.push(e))
+        .ok();
     if r.values.len() > 200 {
         errors.push(err("values", UserErrorCode::TooMany, "at most 200 values"));
     }
@@ -181,22 +188,59 @@ fn parse_report(r: &ReportInput) -> Result<NewReport, Vec<FieldError>> {
             value: v.value.0.clone(),
         })
         .collect();
-    match (id, campaign_id, unit_id, period, narrative, location) {
-        (Ok(id), Ok(campaign_id), Ok(unit_id), Some(period), Some(narrative), Some(location))
-            if errors.is_empty() =>
-        {
-            Ok(NewReport {
-                id,
-                campaign_id,
-                unit_id,
-                period,
-                narrative: narrative.map(LongText::into_inner),
-                location,
-                values,
-                version: r.version,
-            })
-        }
+    match (
+        id,
+        campaign_id,
+        unit_id,
+        period,
+        narrative,
+        location,
+        version,
+    ) {
+        (
+            Ok(id),
+            Ok(campaign_id),
+            Ok(unit_id),
+            Some(period),
+            Some(narrative),
+            Some(location),
+            Some(version),
+        ) if errors.is_empty() => Ok(NewReport {
+            id,
+            campaign_id,
+            unit_id,
+            period,
+            narrative: narrative.map(LongText::into_inner),
+            location,
+            values,
+            version,
+        }),
         _ => Err(errors),
+    }
+}
+
+/// The user error for an item that failed for a reason other than its content; the code
+/// says whether the app may simply send it again (`TRY_AGAIN`) or must not.
+fn retry_later(e: &async_graphql::Error) -> UserError {
+    let code = e
+        .extensions
+        .as_ref()
+        .and_then(|x| x.get("code"))
+        .and_then(|v| match v {
+            async_graphql::Value::String(s) => Some(s.clone()),
+            _ => None,
+        });
+    match code.as_deref() {
+        Some(c) if c != thidua_domain::ErrorCode::Internal.as_str() => UserError {
+            field: None,
+            code: c.to_owned(),
+            message: e.message.clone(),
+        },
+        _ => UserError {
+            field: None,
+            code: UserErrorCode::TryAgain.as_str().to_owned(),
+            message: "this report could not be stored just now; send it again later".to_owned(),
+        },
     }
 }
 
@@ -260,9 +304,17 @@ impl ReportMutation {
                     },
                     Some(Err(e)) => match Failure::from(e) {
                         Failure::User(errs) => rejected(&r.id, errs),
-                        Failure::Request(e) => return Err(e),
+                        // A failure of this item alone (the database refused it, the
+                        // record is gone): its neighbours are still acknowledged, and the
+                        // app may retry this one.
+                        Failure::Request(e) => rejected(&r.id, vec![retry_later(&e)]),
                     },
-                    None => return Err(crate::error::internal(&"batch results out of step")),
+                    None => rejected(
+                        &r.id,
+                        vec![retry_later(&crate::error::internal(
+                            &"batch results out of step",
+                        ))],
+                    ),
                 },
             };
             results.push(res);
@@ -307,5 +359,19 @@ impl ReportMutation {
         }
         .await;
         ReportPayload::from_result(res)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_item_the_database_failed_on_is_rejected_with_try_again() {
+        let e = retry_later(&crate::error::internal(&"connection reset"));
+        assert_eq!(e.code, "TRY_AGAIN");
+        assert!(!e.message.contains("connection reset"));
+        let e = retry_later(&crate::error::not_found("report"));
+        assert_eq!(e.code, "NOT_FOUND");
     }
 }

@@ -58,6 +58,7 @@ impl Programme {
         ctx: &Context<'_>,
         horizon: Option<String>,
     ) -> async_graphql::Result<Vec<Target>> {
+        let horizon = crate::args::optional_text(horizon, "horizon", 100)?;
         let rows = load_many(ctx, TargetsOf(self.0.id)).await?;
         Ok(rows
             .into_iter()
@@ -206,13 +207,15 @@ impl Target {
     async fn history(
         &self,
         ctx: &Context<'_>,
-        from: Option<NaiveDate>,
-        to: Option<NaiveDate>,
+        from: Option<crate::scalars::Date>,
+        to: Option<crate::scalars::Date>,
     ) -> async_graphql::Result<Vec<TargetSnapshot>> {
         Ok(load_many(ctx, crate::loaders::SnapshotsOf(self.0.id))
             .await?
             .into_iter()
-            .filter(|s| from.is_none_or(|f| s.taken_on >= f) && to.is_none_or(|t| s.taken_on <= t))
+            .filter(|s| {
+                from.is_none_or(|f| s.taken_on >= f.0) && to.is_none_or(|t| s.taken_on <= t.0)
+            })
             .map(|s| TargetSnapshot {
                 on: s.taken_on,
                 value: s.value.map(measured),
