@@ -87,6 +87,8 @@ pub enum UserErrorCode {
     TallyMismatch,
     TallyExceedsMembers,
     AwardNotInEffect,
+    // Org units.
+    SecondRoot,
 }
 
 impl UserErrorCode {
@@ -135,6 +137,7 @@ impl UserErrorCode {
             Self::TallyMismatch => "TALLY_MISMATCH",
             Self::TallyExceedsMembers => "TALLY_EXCEEDS_MEMBERS",
             Self::AwardNotInEffect => "AWARD_NOT_IN_EFFECT",
+            Self::SecondRoot => "SECOND_ROOT",
         }
     }
 }
