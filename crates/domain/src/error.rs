@@ -90,6 +90,8 @@ pub enum UserErrorCode {
     /// Not stored for a reason that is not the input's (the database failed on this item
     /// alone): send the same item again later.
     TryAgain,
+    // Org units.
+    SecondRoot,
 }
 
 impl UserErrorCode {
@@ -139,6 +141,7 @@ impl UserErrorCode {
             Self::TallyExceedsMembers => "TALLY_EXCEEDS_MEMBERS",
             Self::AwardNotInEffect => "AWARD_NOT_IN_EFFECT",
             Self::TryAgain => "TRY_AGAIN",
+            Self::SecondRoot => "SECOND_ROOT",
         }
     }
 }

@@ -68,6 +68,21 @@ pub fn check_move(unit_path: &str, new_parent_path: &str) -> Result<(), FieldErr
     Ok(())
 }
 
+/// The province is one tree: province-wide rights (audit log, award catalogue, grants on
+/// the root) are held on its root, so a second root would be a unit no one could act on
+/// and would lock every administrator out of province-wide work. Only an empty tree
+/// may get a root (the seed makes it).
+pub fn check_new_root(existing_roots: usize) -> Result<(), FieldError> {
+    if existing_roots > 0 {
+        return Err(FieldError::new(
+            "parentId",
+            UserErrorCode::SecondRoot,
+            "the province has one root unit; give the new unit a parent",
+        ));
+    }
+    Ok(())
+}
+
 /// The id of the unit a path belongs to (its last segment).
 pub fn unit_id_of(path: &str) -> Option<Uuid> {
     path.split('/')
@@ -105,5 +120,15 @@ mod tests {
             UserErrorCode::InvalidParent
         );
         assert!(check_move(&pb, &pa).is_ok());
+    }
+
+    #[test]
+    fn only_an_empty_tree_gets_a_root() {
+        assert!(check_new_root(0).is_ok());
+        let e = check_new_root(1).unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_str()),
+            (UserErrorCode::SecondRoot, "parentId")
+        );
     }
 }

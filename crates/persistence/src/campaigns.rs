@@ -436,13 +436,29 @@ pub async fn create(
     Ok(saved)
 }
 
-/// Loads a campaign for change and checks the caller may manage it.
+/// Reads a campaign and locks its row until the transaction ends (`SELECT … FOR UPDATE`
+/// on PostgreSQL; SQLite write transactions hold the database lock already). Every
+/// change to a campaign or to what hangs off it (criteria, milestones) takes this lock
+/// first, so a writer always sees the status the campaign will commit with: a milestone
+/// added while a launch runs waits for it, sees LAUNCHED and writes its feed row.
+pub(crate) async fn lock(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<campaign::Model, StoreError> {
+    campaign::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("campaign"))
+}
+
+/// Loads and locks a campaign for change and checks the caller may manage it.
 async fn load_for_change(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: Uuid,
 ) -> Result<campaign::Model, StoreError> {
-    let c = get(db, id).await?;
+    let c = lock(db, id).await?;
     let unit = org_units::by_id(db, c.launching_unit_id).await?;
     actor.authorize(Action::ManageCampaign, &unit.path)?;
     Ok(c)

@@ -67,7 +67,7 @@ pub enum Owner {
     Programme(Uuid),
 }
 
-/// Checks the caller may manage milestones of `owner`; returns the owner's id pair.
+/// Checks the caller may manage milestones of `owner` (locking a campaign owner's row).
 async fn authorize_owner(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -76,10 +76,8 @@ async fn authorize_owner(
 ) -> Result<(), StoreError> {
     match owner {
         Owner::Campaign(id) => {
-            let c = campaign::Entity::find_by_id(id)
-                .one(db)
-                .await?
-                .ok_or(StoreError::NotFound("campaign"))?;
+            // Locked, so a concurrent launch or close cannot change the status under us.
+            let c = crate::campaigns::lock(db, id).await?;
             let unit = org_units::by_id(db, c.launching_unit_id).await?;
             actor.authorize(Action::ManageCampaign, &unit.path)?;
             let status = CampaignStatus::parse(&c.status);

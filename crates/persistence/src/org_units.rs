@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
-use thidua_domain::org_unit::{OrgUnitKind, check_move, child_path};
+use thidua_domain::org_unit::{OrgUnitKind, check_move, check_new_root, child_path};
 use thidua_domain::text::{Code, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -131,8 +131,8 @@ pub struct NewUnit {
     pub parent_id: Option<Uuid>,
 }
 
-/// Creates a unit; under a parent it needs `ManageOrgUnit` on the parent, a new root
-/// needs it on every existing root (only a province-wide admin may add one).
+/// Creates a unit; under a parent it needs `ManageOrgUnit` on the parent. A unit without a
+/// parent is refused once the tree has its root (`SECOND_ROOT`).
 pub async fn create(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -159,9 +159,11 @@ pub async fn create(
             Some(p)
         }
         None => {
-            for r in roots(db).await? {
+            let roots = roots(db).await?;
+            for r in &roots {
                 actor.authorize(Action::ManageOrgUnit, &r.path)?;
             }
+            check_new_root(roots.len())?;
             None
         }
     };

@@ -5,7 +5,7 @@ use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use thidua_domain::access::{Actor, Grant, Role};
-use thidua_domain::org_unit::{OrgUnitKind, child_path};
+use thidua_domain::org_unit::{OrgUnitKind, check_new_root, child_path};
 use thidua_domain::target::{Comparator, TargetSource};
 use uuid::Uuid;
 
@@ -145,6 +145,8 @@ pub async fn seed_core(
     {
         Some(r) => r,
         None => {
+            // Never a second root beside one that lost its code somehow: refuse instead.
+            check_new_root(crate::org_units::roots(db).await?.len())?;
             let id = Uuid::now_v7();
             org_unit::ActiveModel {
                 id: Set(id),

@@ -6,26 +6,23 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_thidua");
-const JWT_SECRET: &str = "cli-test-secret-cli-test-secret-0123456789";
-const ADMIN_PASSWORD: &str = "admin-password-for-cli-tests";
+mod common;
+
+use common::*;
+
 const ALICE_PASSWORD: &str = "alice-password-for-cli-tests";
 /// `seed::DEMO_PASSWORD`, as the README and `thidua seed --demo` announce it.
 const DEMO_PASSWORD: &str = "demo-thidua-2025";
 
 /// How long a one-shot command (seed, user, migrate, schema) may take on a busy machine.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
-const READY_TIMEOUT: Duration = Duration::from_secs(30);
-const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The five demo campaigns and the lifecycle state each one is left in.
 const DEMO_CAMPAIGNS: &[(&str, &str)] = &[
@@ -39,27 +36,6 @@ const DEMO_CAMPAIGNS: &[(&str, &str)] = &[
 // ---------------------------------------------------------------------------------------
 // Processes
 // ---------------------------------------------------------------------------------------
-
-/// A `thidua` command with nothing inherited from the host's settings: every
-/// `THIDUA_*` variable and `DATABASE_URL` is removed, and so are the variables that
-/// change how errors and colours are printed.
-fn clean_command(cwd: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
-    for (key, _) in std::env::vars_os() {
-        let Some(key) = key.to_str() else { continue };
-        if key.starts_with("THIDUA_")
-            || matches!(
-                key,
-                "DATABASE_URL" | "RUST_BACKTRACE" | "RUST_LIB_BACKTRACE" | "NO_COLOR"
-            )
-        {
-            cmd.env_remove(key);
-        }
-    }
-    // Relative paths (such as the default `./data/thidua.db`) land in the scratch dir.
-    cmd.current_dir(cwd).stdin(Stdio::null());
-    cmd
-}
 
 /// Kills the child when dropped, unless it has already exited.
 struct ChildGuard(Child);
@@ -172,271 +148,12 @@ fn run(cmd: Command) -> Outcome {
     run_with_timeout(cmd, COMMAND_TIMEOUT)
 }
 
-/// A port nobody listens on right now (the listener is dropped at once).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind 127.0.0.1:0")
-        .port()
-}
-
-/// A `thidua serve` process. Its stderr (the log) is collected line by line; dropping the
-/// guard kills the process if it still runs and, when the test is failing, prints the log.
-struct Server {
-    child: Child,
-    port: u16,
-    logs: Arc<Mutex<Vec<String>>>,
-    reader: Option<JoinHandle<()>>,
-}
-
-impl Server {
-    fn start(mut cmd: Command) -> Self {
-        let port = free_port();
-        cmd.args(["serve", "--port", &port.to_string()])
-            .env("THIDUA_WORKERS", "1")
-            .env("THIDUA_DB_MAX_CONNECTIONS", "4")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("spawn thidua serve");
-        let stderr = child.stderr.take().expect("stderr");
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&logs);
-        let reader = std::thread::spawn(move || {
-            let mut r = BufReader::new(stderr);
-            let mut line = Vec::new();
-            loop {
-                line.clear();
-                match r.read_until(b'\n', &mut line) {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {
-                        let text = String::from_utf8_lossy(&line)
-                            .trim_end_matches(['\r', '\n'])
-                            .to_owned();
-                        sink.lock().unwrap().push(text);
-                    }
-                }
-            }
-        });
-        Self {
-            child,
-            port,
-            logs,
-            reader: Some(reader),
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn logs(&self) -> Vec<String> {
-        self.logs.lock().unwrap().clone()
-    }
-
-    fn log_text(&self) -> String {
-        self.logs().join("\n")
-    }
-
-    /// Polls `/readyz` until it answers 200; fails if the process exits or time runs out.
-    async fn wait_ready(&mut self, client: &reqwest::Client) {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                self.join_reader();
-                panic!(
-                    "thidua serve exited early with {status}\n--- log\n{}",
-                    self.log_text()
-                );
-            }
-            let answer = client
-                .get(self.url("/readyz"))
-                .timeout(Duration::from_secs(2))
-                .send()
-                .await;
-            if let Ok(resp) = answer
-                && resp.status() == reqwest::StatusCode::OK
-            {
-                return;
-            }
-            assert!(
-                started.elapsed() < READY_TIMEOUT,
-                "/readyz did not answer 200 within {READY_TIMEOUT:?}\n--- log\n{}",
-                self.log_text()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    /// Waits (a little) for a log line matching `pred`: the log is read on another thread.
-    async fn wait_for_log(&self, timeout: Duration, pred: impl Fn(&str) -> bool) -> String {
-        let started = Instant::now();
-        loop {
-            if let Some(line) = self.logs().into_iter().find(|l| pred(l)) {
-                return line;
-            }
-            assert!(
-                started.elapsed() < timeout,
-                "no matching log line within {timeout:?}\n--- log\n{}",
-                self.log_text()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Sends SIGTERM and waits for the process to exit; fails if it takes longer than
-    /// `SHUTDOWN_TIMEOUT`. Returns the exit status once the whole log has been read.
-    fn terminate(&mut self) -> ExitStatus {
-        let pid = self.child.id().to_string();
-        let sent = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("run kill");
-        assert!(sent.success(), "kill -TERM {pid} failed");
-        let started = Instant::now();
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                break status;
-            }
-            assert!(
-                started.elapsed() < SHUTDOWN_TIMEOUT,
-                "thidua serve did not exit within {SHUTDOWN_TIMEOUT:?} of SIGTERM\n--- log\n{}",
-                self.log_text()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        self.join_reader();
-        status
-    }
-
-    fn join_reader(&mut self) {
-        if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
-        self.join_reader();
-        if std::thread::panicking() {
-            eprintln!("--- log of thidua serve on port {}", self.port);
-            for line in self.logs() {
-                eprintln!("{line}");
-            }
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// Scratch space
-// ---------------------------------------------------------------------------------------
-
-/// A fresh temporary directory holding an SQLite database; removed when dropped.
-struct Scratch {
-    dir: PathBuf,
-}
-
 impl Scratch {
-    fn new() -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("thidua-cli-test-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).expect("create scratch dir");
-        Self { dir }
-    }
-
-    fn database_url(&self) -> String {
-        format!("sqlite://{}?mode=rwc", self.dir.join("thidua.db").display())
-    }
-
-    /// `thidua` on this scratch database, with nothing else set.
-    fn command(&self) -> Command {
-        let mut cmd = clean_command(&self.dir);
-        cmd.env("DATABASE_URL", self.database_url());
-        cmd
-    }
-
-    /// `thidua` on this database with a known first-admin password and JWT secret.
-    fn configured(&self) -> Command {
-        let mut cmd = self.command();
-        cmd.env("THIDUA_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("THIDUA_JWT_SECRET", JWT_SECRET);
-        cmd
-    }
-
     fn thidua(&self, args: &[&str]) -> Outcome {
         let mut cmd = self.configured();
         cmd.args(args);
         run(cmd)
     }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// GraphQL over HTTP
-// ---------------------------------------------------------------------------------------
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("reqwest client")
-}
-
-/// Posts one operation; fails unless the answer is HTTP 200 with a JSON body.
-async fn graphql(
-    client: &reqwest::Client,
-    server: &Server,
-    query: &str,
-    token: Option<&str>,
-    request_id: Option<&str>,
-) -> (reqwest::header::HeaderMap, Value) {
-    let mut req = client
-        .post(server.url("/graphql"))
-        .json(&json!({ "query": query }));
-    if let Some(token) = token {
-        req = req.bearer_auth(token);
-    }
-    if let Some(id) = request_id {
-        req = req.header("x-request-id", id);
-    }
-    let resp = req.send().await.expect("POST /graphql");
-    assert_eq!(resp.status(), reqwest::StatusCode::OK, "POST /graphql");
-    let headers = resp.headers().clone();
-    let body: Value = resp.json().await.expect("JSON body");
-    (headers, body)
-}
-
-/// Signs in and returns the access token; fails on any error.
-async fn login(
-    client: &reqwest::Client,
-    server: &Server,
-    username: &str,
-    password: &str,
-) -> String {
-    let query = format!(
-        "mutation {{ login(input: {{username: {}, password: {}}}) {{ accessToken }} }}",
-        json!(username),
-        json!(password)
-    );
-    let (_, body) = graphql(client, server, &query, None, None).await;
-    assert!(
-        body.get("errors").is_none(),
-        "login as {username} failed: {body}"
-    );
-    body["data"]["login"]["accessToken"]
-        .as_str()
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| panic!("no access token for {username}: {body}"))
-        .to_owned()
 }
 
 /// The demo campaigns (code → status) a caller sees when searching for "demo".
@@ -964,50 +681,4 @@ async fn postgres_seed_and_migrate() {
     let n: i64 = row.try_get("", "n").expect("n");
     db.close().await.ok();
     assert_eq!(n, 5, "demo campaigns on PostgreSQL after two seeds");
-}
-
-fn replace_db_name(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
-    match query {
-        Some(q) => format!("{prefix}/{name}?{q}"),
-        None => format!("{prefix}/{name}"),
-    }
-}
-
-/// Drops the test's PostgreSQL database (`WITH (FORCE)`) when the test ends, also on failure.
-struct PgDatabase {
-    admin_url: String,
-    name: String,
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let admin_url = self.admin_url.clone();
-        let name = self.name.clone();
-        // Drop may run inside the test's runtime: use a thread with its own.
-        let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async move {
-                use sea_orm::ConnectionTrait;
-                if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
-                    let _ = admin
-                        .execute_unprepared(&format!(
-                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                        ))
-                        .await;
-                    let _ = admin.close().await;
-                }
-            });
-        })
-        .join();
-    }
 }

@@ -3,7 +3,10 @@
 use serde_json::{Value, json};
 use thidua_tests::{Backend, TestApp, both, spawn_app};
 
-both!(tree_queries_follow_moves_and_deactivation);
+both!(
+    tree_queries_follow_moves_and_deactivation,
+    the_province_keeps_one_root
+);
 
 fn codes(v: &Value) -> Vec<String> {
     v.as_array()
@@ -114,4 +117,49 @@ fn codes_sorted(v: &Value) -> Vec<String> {
         .collect();
     c.sort();
     c
+}
+
+/// A unit without a parent would be a second root: province-wide rights are held on the
+/// root, so it would lock every administrator out of the audit log, the award catalogue
+/// and grants on it. It is refused with `SECOND_ROOT`, and the province stays usable.
+async fn the_province_keeps_one_root(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let create = "mutation($i: CreateOrgUnitInput!) { createOrgUnit(input: $i) { orgUnit { id } userErrors { field code } } }";
+    let unit = json!({"i": {"code": "QN-2", "name": "Tỉnh thứ hai", "kind": "PROVINCE"}});
+
+    let refused = app.gql(Some(&admin), create, unit.clone()).await;
+    assert!(refused.body["errors"].is_null(), "{}", refused.body);
+    assert_eq!(refused.user_error_codes("createOrgUnit"), ["SECOND_ROOT"]);
+    assert_eq!(refused.user_error_fields("createOrgUnit"), ["parentId"]);
+    assert!(refused.data()["createOrgUnit"]["orgUnit"].is_null());
+    let explicit_null = json!({"i": {"code": "QN-2", "name": "Tỉnh thứ hai", "kind": "PROVINCE", "parentId": null}});
+    let refused = app.gql(Some(&admin), create, explicit_null).await;
+    assert_eq!(refused.user_error_codes("createOrgUnit"), ["SECOND_ROOT"]);
+    let d = app
+        .ok(
+            Some(&admin),
+            "{ orgUnit(code: \"QN-2\") { id } }",
+            json!({}),
+        )
+        .await;
+    assert!(d["orgUnit"].is_null(), "no unit was stored: {d}");
+
+    // Someone without province-wide rights is refused before the rule is even reached.
+    let manager = app
+        .user_with_role(&admin, "quan.ly", "MANAGER", &root)
+        .await;
+    let r = app.gql(Some(&manager), create, unit).await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"), "{}", r.body);
+
+    // Province-wide work still works for the administrator.
+    app.ok(
+        Some(&admin),
+        "{ auditLog(first: 1) { edges { node { id } } } }",
+        json!({}),
+    )
+    .await;
+    let child = app.create_unit(&admin, "QN-CON", &root).await;
+    assert!(!child.is_empty());
 }

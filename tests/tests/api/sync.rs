@@ -13,7 +13,8 @@ use crate::reports::{field, submit};
 both!(
     a_phone_catches_up_on_every_kind_of_change_with_tombstones,
     changes_written_between_pages_are_not_lost,
-    the_home_screen_loads_in_one_round_trip
+    the_home_screen_loads_in_one_round_trip,
+    milestones_added_during_a_launch_reach_the_feed
 );
 
 const CHANGES: &str = "query($s: String, $n: Int) { changes(since: $s, first: $n) { nextToken hasMore \
@@ -258,11 +259,24 @@ async fn changes_written_between_pages_are_not_lost(backend: Backend) {
 /// already synced past the later one.
 async fn out_of_order_commits_still_reach_the_client(app: &TestApp, f: &crate::reports::Field) {
     use thidua_persistence::{milestones, org_units, seed};
-    let (_, mut token) = sync(app, &f.reporter, None, 500).await;
+    // B writes to another launched campaign: writes to one campaign serialise on its row.
     let root = org_units::by_code(&app.db.conn, "QN")
         .await
         .unwrap()
         .unwrap();
+    let root_id = thidua_api::ids::encode("OrgUnit", root.id).to_string();
+    let other = app
+        .create_campaign(&f.admin, "RPT-FAST", &root_id, json!([concrete("c")]))
+        .await;
+    let other = other.data()["createCampaign"]["campaign"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.launch(&f.admin, &other).await.data()["launchCampaign"]["campaign"]["status"],
+        "LAUNCHED"
+    );
+    let (_, mut token) = sync(app, &f.reporter, None, 500).await;
     let actor = seed::system_actor(&root.path);
     let campaign = thidua_api::ids::decode_any(&f.campaign).unwrap().1;
 
@@ -282,7 +296,7 @@ async fn out_of_order_commits_still_reach_the_client(app: &TestApp, f: &crate::r
     .unwrap();
     // …while B is written and committed through the API, and the client syncs past it.
     let add = "mutation($i: AddMilestoneInput!) { addMilestone(input: $i) { milestone { id } } }";
-    app.ok(Some(&f.admin), add, json!({"i": {"campaignId": f.campaign, "kind": "CUSTOM", "title": "Ghi nhanh", "dueDate": "2025-11-30"}})).await;
+    app.ok(Some(&f.admin), add, json!({"i": {"campaignId": other, "kind": "CUSTOM", "title": "Ghi nhanh", "dueDate": "2025-11-30"}})).await;
     let (early, next) = sync(app, &f.reporter, Some(token), 500).await;
     token = next;
     assert!(
@@ -341,5 +355,102 @@ async fn the_home_screen_loads_in_one_round_trip(backend: Backend) {
     assert!(
         statements <= 8,
         "the home screen took {statements} statements"
+    );
+}
+
+/// `addMilestone` and `launchCampaign` racing on the same campaign: whichever commits
+/// first, every milestone of a launched campaign must reach a fresh sync. (Before the two
+/// serialised on the campaign row, a milestone added while a launch was listing the
+/// campaign's milestones got no feed row and no phone ever received it.)
+async fn milestones_added_during_a_launch_reach_the_feed(backend: Backend) {
+    use futures_util::future::join_all;
+
+    const CAMPAIGNS: usize = 6;
+    const PER_CAMPAIGN: usize = 15;
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let mut ids = vec![];
+    for i in 0..CAMPAIGNS {
+        let a = app
+            .create_campaign(&admin, &format!("RACE-{i}"), &root, json!([concrete("c")]))
+            .await;
+        ids.push(
+            a.data()["createCampaign"]["campaign"]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let add = "mutation($i: AddMilestoneInput!) { addMilestone(input: $i) { milestone { id } userErrors { code } } }";
+    // Per campaign: the launch goes out among its milestone writes, all at once.
+    let mut adds = vec![];
+    let mut launches = vec![];
+    for (c, id) in ids.iter().enumerate() {
+        for m in 0..PER_CAMPAIGN {
+            let (app, admin, id) = (&app, &admin, id.clone());
+            adds.push(async move {
+                app.gql(
+                    Some(admin),
+                    add,
+                    json!({"i": {"campaignId": id, "kind": "CUSTOM",
+                    "title": format!("Mốc {c}-{m}"), "dueDate": "2025-06-01"}}),
+                )
+                .await
+            });
+        }
+        launches.push(app.launch(&admin, id));
+    }
+    let (added, launched) = tokio::join!(join_all(adds), join_all(launches));
+    for a in added.iter().chain(&launched) {
+        assert!(a.body["errors"].is_null(), "unexpected errors: {}", a.body);
+    }
+    for l in &launched {
+        assert_eq!(
+            l.data()["launchCampaign"]["campaign"]["status"],
+            "LAUNCHED",
+            "{}",
+            l.body
+        );
+    }
+
+    // Every milestone that exists on those (now launched) campaigns.
+    let mut stored = HashSet::new();
+    for id in &ids {
+        let d = app
+            .ok(Some(&admin), "query($id: ID!) { node(id: $id) { ... on Campaign { status milestones { id } } } }", json!({"id": id}))
+            .await;
+        assert_eq!(d["node"]["status"], "LAUNCHED");
+        for m in d["node"]["milestones"].as_array().unwrap() {
+            stored.insert(m["id"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(
+        stored.len(),
+        CAMPAIGNS * PER_CAMPAIGN,
+        "every addMilestone succeeded"
+    );
+
+    // A fresh sync must deliver each of them (PostgreSQL may briefly hold rows back while
+    // an older transaction of the cluster is open, so retry for a while before judging).
+    let started = Instant::now();
+    let missing = loop {
+        let (seen, _) = sync(&app, &admin, None, 200).await;
+        let fed: HashSet<String> = seen
+            .iter()
+            .filter(|c| c["entity"] == "Milestone")
+            .filter_map(|c| c["id"].as_str().map(str::to_owned))
+            .collect();
+        let missing: Vec<&String> = stored.difference(&fed).collect();
+        if missing.is_empty() || started.elapsed() > Duration::from_secs(60) {
+            break missing.len();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        missing,
+        0,
+        "{missing} of {} milestones of launched campaigns never reach the change feed",
+        stored.len()
     );
 }

@@ -17,7 +17,8 @@ pub struct CreateOrgUnitInput {
     pub code: String,
     pub name: String,
     pub kind: OrgUnitKind,
-    /// Omit only for a new root (whole-province administrators).
+    /// Required in practice: the province is one tree under its seeded root, so a unit
+    /// without a parent is refused with `SECOND_ROOT`.
     pub parent_id: Option<ID>,
 }
 
