@@ -5,6 +5,7 @@ pub mod auth;
 pub mod context;
 pub mod cursor;
 pub mod error;
+pub mod guard;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
@@ -22,6 +23,14 @@ pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>
 
 /// Builds the schema with its limits; `state` is absent only when printing the SDL.
 pub fn build_schema(state: Option<ApiState>, limits: &Limits) -> AppSchema {
+    schema_builder(state, limits).finish()
+}
+
+/// The schema builder behind [`build_schema`], for the server to add its extensions.
+pub fn schema_builder(
+    state: Option<ApiState>,
+    limits: &Limits,
+) -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
     let mut b = Schema::build(
         query::Query,
         mutation::Mutation::default(),
@@ -37,7 +46,7 @@ pub fn build_schema(state: Option<ApiState>, limits: &Limits) -> AppSchema {
     if let Some(s) = state {
         b = b.data(s);
     }
-    b.finish()
+    b
 }
 
 /// The SDL clients code against; `schema/schema.graphql` must equal it.

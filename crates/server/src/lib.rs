@@ -3,7 +3,10 @@
 pub mod apq;
 pub mod cli;
 pub mod config;
+pub mod deadline;
 pub mod metrics;
+pub mod outage;
+pub mod ratelimit;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;

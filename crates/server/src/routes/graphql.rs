@@ -16,6 +16,7 @@ use thidua_domain::{ErrorCode, UserErrorCode};
 
 use super::{caller, error_body};
 use crate::apq::{self, ApqError, Resolved};
+use crate::ratelimit;
 use crate::startup::{AppState, RequestId};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -381,6 +382,16 @@ pub async fn graphql(
         Ok(c) => c,
         Err(resp) => return resp,
     };
+    if ratelimit::logins_in(&requests, app.limits.tokens) > 1 {
+        let body = error_body(
+            ErrorCode::TooManyLogins.as_str(),
+            ratelimit::TOO_MANY_LOGINS,
+        );
+        return json_response(StatusCode::BAD_REQUEST, gql_mime, &body);
+    }
+    let rate = ratelimit::RequestLimits::new(&app.rate_limits, &req, &caller);
+    let deadline = Instant::now() + app.request_timeout;
+    let mut logins = 0usize;
 
     let mut responses = Vec::with_capacity(requests.len());
     let mut all_refused_before_execution = true;
@@ -405,6 +416,19 @@ pub async fn graphql(
                 )
             }
         };
+        // A persisted query's text is known only now: the one-login rule holds here too.
+        let prepared = match prepared {
+            Prepared::Ready(mut r) => {
+                logins += r.parsed_query().map_or(0, ratelimit::count_logins);
+                if logins > 1 {
+                    let resp = refused(ErrorCode::TooManyLogins, ratelimit::TOO_MANY_LOGINS);
+                    Prepared::Refused(Box::new(resp))
+                } else {
+                    Prepared::Ready(r)
+                }
+            }
+            other => other,
+        };
         let mut resp = match prepared {
             Prepared::MutationOverGet => {
                 return json_response(
@@ -427,14 +451,17 @@ pub async fn graphql(
                 };
                 // A panic inside execution (async-graphql has a few on hostile input)
                 // answers INTERNAL instead of taking the worker down.
-                let resp =
-                    std::panic::AssertUnwindSafe(app.schema.execute(r.data(ctx).data(loader)))
+                let run = app.schema.execute(rate.attach(r.data(ctx).data(loader)));
+                let resp = crate::deadline::run_until(deadline, async {
+                    std::panic::AssertUnwindSafe(run)
                         .catch_unwind()
                         .await
                         .unwrap_or_else(|_| {
                             tracing::error!("a GraphQL execution panicked");
                             refused(ErrorCode::Internal, "internal error; it has been logged")
-                        });
+                        })
+                })
+                .await;
                 let executed = !(resp.data == async_graphql::Value::Null
                     && resp.errors.iter().all(|e| e.path.is_empty()));
                 if executed {
@@ -471,6 +498,7 @@ pub async fn graphql(
     } else {
         StatusCode::OK
     };
+    let status = crate::outage::status_for(&responses, was_batch, &rate.notes).unwrap_or(status);
     let body = if was_batch {
         serde_json::to_value(BatchResponse::Batch(responses))
     } else {
@@ -481,5 +509,7 @@ pub async fn graphql(
         total_ms = started.elapsed().as_millis() as u64,
         "request done"
     );
-    json_response(status, gql_mime, &body)
+    let mut http = json_response(status, gql_mime, &body);
+    ratelimit::add_headers(&mut http, &rate.notes);
+    http
 }

@@ -53,11 +53,16 @@ pub async fn caller(
         })),
         Err(e) => {
             tracing::error!(error = %e, "loading grants failed");
-            Err(json_error(
+            let mut resp = json_error(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "INTERNAL",
-                "the database is unavailable",
-            ))
+                thidua_domain::ErrorCode::ServiceUnavailable.as_str(),
+                "the database is unavailable; try again shortly",
+            );
+            resp.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(thidua_api::error::UNAVAILABLE_RETRY_SECS),
+            );
+            Err(resp)
         }
     }
 }
