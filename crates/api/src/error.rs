@@ -6,6 +6,7 @@
 use async_graphql::{ErrorExtensions, SimpleObject};
 use thidua_domain::{ErrorCode, FieldError};
 use thidua_persistence::StoreError;
+use thidua_persistence::error::DbFailure;
 
 /// A problem with the input that the user can fix; `field` is the input path
 /// (e.g. `criteria.0.weight`), `code` is stable for clients to switch on.
@@ -58,6 +59,70 @@ pub fn internal(cause: &dyn std::fmt::Display) -> async_graphql::Error {
     coded(ErrorCode::Internal, "internal error; it has been logged")
 }
 
+/// The seconds a client is asked to wait when the database is unavailable.
+pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
+
+/// A database failure: SERVICE_UNAVAILABLE when it cannot be reached (the HTTP layer
+/// answers 503 with `Retry-After`), TIMEOUT when a statement ran too long, else INTERNAL.
+pub fn db_error(e: &sea_orm::DbErr) -> async_graphql::Error {
+    match thidua_persistence::error::classify(e) {
+        DbFailure::Unavailable => unavailable(e),
+        DbFailure::TimedOut => {
+            tracing::warn!(error = %e, "a database statement timed out");
+            timed_out()
+        }
+        DbFailure::Other => internal(e),
+    }
+}
+
+/// [`db_error`] for a storage error that may be something else than a database error.
+pub fn store_error(e: &StoreError) -> async_graphql::Error {
+    match e {
+        StoreError::Db(db) => db_error(db),
+        StoreError::Busy => busy(),
+        other => internal(other),
+    }
+}
+
+pub fn unavailable(cause: &dyn std::fmt::Display) -> async_graphql::Error {
+    tracing::warn!(error = %cause, "the database is unavailable");
+    coded(
+        ErrorCode::ServiceUnavailable,
+        "the database is unavailable; try again shortly",
+    )
+    .extend_with(|_, e| e.set("retryAfter", UNAVAILABLE_RETRY_SECS))
+}
+
+pub fn timed_out() -> async_graphql::Error {
+    coded(
+        ErrorCode::Timeout,
+        "the request took too long and was stopped",
+    )
+}
+
+/// Every password-hashing slot stayed busy: the client should retry in a second.
+pub fn busy() -> async_graphql::Error {
+    rate_limited(
+        "too many sign-ins at once; try again shortly",
+        std::time::Duration::from_secs(1),
+    )
+}
+
+/// RATE_LIMITED with `retryAfter` (whole seconds, at least 1) and `resetAt` (RFC 3339).
+pub fn rate_limited(message: &str, retry_after: std::time::Duration) -> async_graphql::Error {
+    let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+    let secs = secs.max(1);
+    let reset_at = chrono::Utc::now()
+        + chrono::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 1000));
+    coded(ErrorCode::RateLimited, message).extend_with(move |_, e| {
+        e.set("retryAfter", secs);
+        e.set(
+            "resetAt",
+            reset_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        );
+    })
+}
+
 /// Either user errors (to put in the payload) or a request-level error.
 pub enum Failure {
     User(Vec<UserError>),
@@ -74,7 +139,8 @@ impl From<StoreError> for Failure {
             StoreError::NotFound(what) => Failure::Request(not_found(what)),
             StoreError::Forbidden => Failure::Request(forbidden()),
             StoreError::Conflict(msg) => Failure::Request(coded(ErrorCode::Conflict, msg)),
-            StoreError::Db(db) => Failure::Request(internal(&db)),
+            StoreError::Db(db) => Failure::Request(db_error(&db)),
+            StoreError::Busy => Failure::Request(busy()),
         }
     }
 }

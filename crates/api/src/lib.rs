@@ -6,6 +6,7 @@ pub mod auth;
 pub mod context;
 pub mod cursor;
 pub mod error;
+pub mod guard;
 pub mod ids;
 pub mod introspection;
 pub mod limits;
@@ -25,24 +26,38 @@ pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>
 
 /// Builds the schema with its limits; `state` is absent only when printing the SDL.
 pub fn build_schema(state: Option<ApiState>, limits: &Limits) -> AppSchema {
-    builder(state, limits)
-        .limit_depth(limits.depth)
-        .extension(introspection::IntrospectionBounds {
-            introspection_only: false,
-        })
-        .finish()
+    schema_builder(state, limits).finish()
 }
 
 /// The schema instance that runs documents made only of introspection (see
 /// [`introspection`]): deep enough for graphql-js's standard introspection query, with
 /// nested lists bounded instead.
 pub fn build_introspection_schema(state: Option<ApiState>, limits: &Limits) -> AppSchema {
+    introspection_schema_builder(state, limits).finish()
+}
+
+/// The builder behind [`build_schema`], for the server to add its extensions.
+pub fn schema_builder(
+    state: Option<ApiState>,
+    limits: &Limits,
+) -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
+    builder(state, limits)
+        .limit_depth(limits.depth)
+        .extension(introspection::IntrospectionBounds {
+            introspection_only: false,
+        })
+}
+
+/// The builder behind [`build_introspection_schema`], for the server to add its extensions.
+pub fn introspection_schema_builder(
+    state: Option<ApiState>,
+    limits: &Limits,
+) -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
     builder(state, limits)
         .limit_depth(limits.depth.max(introspection::DEPTH))
         .extension(introspection::IntrospectionBounds {
             introspection_only: true,
         })
-        .finish()
 }
 
 fn builder(

@@ -14,6 +14,12 @@ pub enum ErrorCode {
     QueryTooComplex,
     RateLimited,
     Internal,
+    /// The request ran past its deadline (or a database statement past its timeout).
+    Timeout,
+    /// The database cannot be reached; retry after the `Retry-After` delay (HTTP 503).
+    ServiceUnavailable,
+    /// More than one `login` in a request (document or batch).
+    TooManyLogins,
 }
 
 impl ErrorCode {
@@ -27,6 +33,9 @@ impl ErrorCode {
             Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
             Self::RateLimited => "RATE_LIMITED",
             Self::Internal => "INTERNAL",
+            Self::Timeout => "TIMEOUT",
+            Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
+            Self::TooManyLogins => "TOO_MANY_LOGINS",
         }
     }
 }

@@ -16,6 +16,10 @@ pub struct DbOptions {
     pub url: String,
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    /// PostgreSQL `statement_timeout` on every pooled connection (`None`: the server's).
+    pub statement_timeout: Option<Duration>,
+    /// PostgreSQL `idle_in_transaction_session_timeout` on every pooled connection.
+    pub idle_in_transaction_timeout: Option<Duration>,
 }
 
 /// The connection pool plus a running count of SQL statements (for metrics and for
@@ -43,10 +47,22 @@ impl Database {
             sea_orm::Database::connect(once).await?.close().await?;
         }
         let mut co = ConnectOptions::new(opts.url.clone());
+        let pg_settings: Vec<(&'static str, String)> = [
+            ("statement_timeout", opts.statement_timeout),
+            (
+                "idle_in_transaction_session_timeout",
+                opts.idle_in_transaction_timeout,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|d| (k, format!("{}ms", d.as_millis().max(1)))))
+        .collect();
         co.max_connections(opts.max_connections)
             .min_connections(1)
             .acquire_timeout(opts.acquire_timeout)
+            .connect_timeout(opts.acquire_timeout)
             .sqlx_logging(false)
+            .map_sqlx_postgres_opts(move |o| o.options(pg_settings.clone()))
             .map_sqlx_sqlite_opts(|o| {
                 o.busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)

@@ -21,6 +21,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("database error: {0}")]
     Db(DbErr),
+    /// Every password-hashing slot stayed taken for the whole wait: try again shortly.
+    #[error("too many sign-ins at once")]
+    Busy,
 }
 
 impl From<DbErr> for StoreError {
@@ -45,4 +48,52 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
         err.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
+}
+
+/// What a database failure means for the client: the database cannot be reached (retry
+/// later), a statement ran past its timeout, or anything else (a bug to log).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbFailure {
+    Unavailable,
+    TimedOut,
+    Other,
+}
+
+/// Classifies a database error: no connection could be had, the connection broke, or
+/// the server is shutting down → `Unavailable`; `statement_timeout` fired → `TimedOut`.
+pub fn classify(err: &DbErr) -> DbFailure {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{DbErr as E, RuntimeErr};
+    let sqlx = match err {
+        E::ConnectionAcquire(_) => return DbFailure::Unavailable,
+        E::Conn(RuntimeErr::SqlxError(e))
+        | E::Exec(RuntimeErr::SqlxError(e))
+        | E::Query(RuntimeErr::SqlxError(e)) => e,
+        E::Conn(_) => return DbFailure::Unavailable,
+        _ => return DbFailure::Other,
+    };
+    match sqlx.as_ref() {
+        Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::WorkerCrashed
+        | Sqlx::Protocol(_) => DbFailure::Unavailable,
+        Sqlx::Database(db) => match db.code().as_deref() {
+            // query_canceled: statement_timeout (or a cancel request).
+            Some("57014") => DbFailure::TimedOut,
+            // admin_shutdown, crash_shutdown, cannot_connect_now, connection exceptions.
+            Some(c) if c.starts_with("57P") || c.starts_with("08") => DbFailure::Unavailable,
+            _ => DbFailure::Other,
+        },
+        _ => DbFailure::Other,
+    }
+}
+
+/// The classification of a storage error (`Other` for everything but database errors).
+pub fn classify_store(err: &StoreError) -> DbFailure {
+    match err {
+        StoreError::Db(e) => classify(e),
+        _ => DbFailure::Other,
+    }
 }

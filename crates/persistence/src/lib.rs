@@ -21,6 +21,7 @@ pub mod milestones;
 pub mod org_units;
 pub mod page;
 pub mod participations;
+pub mod passwords;
 pub mod persisted_queries;
 pub mod programme;
 pub mod raw;

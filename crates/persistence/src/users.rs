@@ -17,6 +17,7 @@ use crate::audit;
 use crate::entities::{role_grant, user};
 use crate::error::{StoreError, is_unique_violation};
 use crate::org_units;
+use crate::passwords::PasswordPool;
 use crate::raw;
 
 /// Minimum password length; longer passphrases are welcome (up to 200 chars).
@@ -67,6 +68,7 @@ static DUMMY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| hash_password(&Uuid::new_v4().to_string()).unwrap_or_default());
 
 /// Checks a username and password. `None` for an unknown, inactive or wrong one alike.
+/// Argon2 runs on the blocking pool behind [`PasswordPool`]; `Busy` when no slot frees up.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
     username: &str,
@@ -76,17 +78,23 @@ pub async fn authenticate(
         .filter(user::Column::Username.eq(username.trim().to_lowercase()))
         .one(db)
         .await?;
-    let (found, ok) = match found {
-        Some(u) => {
-            let ok = verify_password(password, &u.password_hash) && u.is_active;
-            (Some(u), ok)
-        }
-        None => {
-            let _ = verify_password(password, &DUMMY_HASH);
-            (None, false)
-        }
+    let hash = match &found {
+        Some(u) => u.password_hash.clone(),
+        None => DUMMY_HASH.clone(),
     };
-    Ok(if ok { found } else { None })
+    let password = password.to_owned();
+    let verified = PasswordPool::global()
+        .run(move || verify_password(&password, &hash))
+        .await?;
+    Ok(found.filter(|u| verified && u.is_active))
+}
+
+/// [`hash_password`] on the blocking pool, behind the same slots as sign-ins.
+pub async fn hash_password_off_thread(password: &str) -> Result<String, StoreError> {
+    let password = password.to_owned();
+    PasswordPool::global()
+        .run(move || hash_password(&password))
+        .await?
 }
 
 pub async fn by_ids(
@@ -191,7 +199,7 @@ pub async fn create(
     check_password_policy(&new.password)?;
     let display_name =
         thidua_domain::text::Title::parse(&new.display_name).map_err(|e| e.under("displayName"))?;
-    let hash = hash_password(&new.password)?;
+    let hash = hash_password_off_thread(&new.password).await?;
     let id = Uuid::now_v7();
     let saved = user::ActiveModel {
         id: Set(id),
@@ -233,7 +241,7 @@ pub async fn set_password(
     password: &str,
 ) -> Result<(), StoreError> {
     check_password_policy(password)?;
-    let hash = hash_password(password)?;
+    let hash = hash_password_off_thread(password).await?;
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::val(hash))
         .filter(user::Column::Id.eq(user_id))

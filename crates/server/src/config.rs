@@ -275,6 +275,126 @@ pub struct Settings {
         default_value_t = 4
     )]
     pub max_concurrent_uploads: usize,
+    /// Most password hashes (sign-ins) computed at once; 0 = half the CPU cores (at least 1).
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_PASSWORD_CONCURRENCY",
+        default_value_t = 0
+    )]
+    pub password_concurrency: usize,
+    /// How long a sign-in waits for a hashing slot before answering RATE_LIMITED, in ms.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_PASSWORD_WAIT_MS",
+        default_value_t = 1000
+    )]
+    pub password_wait_ms: u64,
+    /// Failed sign-ins for one username before each further failure locks it out.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_LOGIN_FAILURES_PER_USER",
+        default_value_t = 5
+    )]
+    pub login_failures_per_user: u64,
+    /// Failed sign-ins from one client address before each further failure locks it out.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_LOGIN_FAILURES_PER_ADDRESS",
+        default_value_t = 50
+    )]
+    pub login_failures_per_address: u64,
+    /// The first lockout, in seconds; it doubles with every further failure.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_LOGIN_LOCKOUT_SECS",
+        default_value_t = 1
+    )]
+    pub login_lockout_secs: u64,
+    /// The longest lockout, in seconds; also how long failures are remembered.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_LOGIN_LOCKOUT_MAX_SECS",
+        default_value_t = 900
+    )]
+    pub login_lockout_max_secs: u64,
+    /// Query cost points a signed-in user may spend per window; 0 = unlimited.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_BUDGET_USER_POINTS",
+        default_value_t = 100_000
+    )]
+    pub budget_user_points: u64,
+    /// Query cost points one client address may spend per window without a valid token;
+    /// 0 = unlimited.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_BUDGET_ANONYMOUS_POINTS",
+        default_value_t = 50_000
+    )]
+    pub budget_anonymous_points: u64,
+    /// The budgets' window, in seconds.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_BUDGET_WINDOW_SECS",
+        default_value_t = 3600
+    )]
+    pub budget_window_secs: u64,
+    /// Take the client address from the last `X-Forwarded-For` entry (behind a proxy you
+    /// run) instead of the TCP peer.
+    #[arg(long, global = true, env = "THIDUA_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_forwarded_for: bool,
+    /// Redis shared by every replica for budgets and sign-in throttling; unset = in-process.
+    #[arg(long, global = true, env = "THIDUA_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key this server writes.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_REDIS_PREFIX",
+        default_value = "thidua:"
+    )]
+    pub redis_prefix: String,
+    /// Deadline of one HTTP request's GraphQL execution, in ms; past it: TIMEOUT.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_REQUEST_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub request_timeout_ms: u64,
+    /// PostgreSQL `statement_timeout` of the server's connections, in ms; default: the
+    /// request deadline; 0 = none.
+    #[arg(long, global = true, env = "THIDUA_PG_STATEMENT_TIMEOUT_MS")]
+    pub pg_statement_timeout_ms: Option<u64>,
+    /// PostgreSQL `idle_in_transaction_session_timeout`, in ms; default: twice the request
+    /// deadline; 0 = none.
+    #[arg(long, global = true, env = "THIDUA_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS")]
+    pub pg_idle_in_transaction_timeout_ms: Option<u64>,
+    /// How long a request waits for a database connection, in ms.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_DB_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 3000
+    )]
+    pub db_acquire_timeout_ms: u64,
+    /// `/readyz` answers 503 when the database has not answered within this, in ms.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_READYZ_TIMEOUT_MS",
+        default_value_t = 800
+    )]
+    pub readyz_timeout_ms: u64,
 }
 
 /// The smallest secret HS256 should be used with.
@@ -328,6 +448,28 @@ impl Settings {
     /// Where evidence files are kept: `<data_dir>/evidence`.
     pub fn evidence_dir(&self) -> std::path::PathBuf {
         self.data_dir.join("evidence")
+    }
+
+    /// The per-request execution deadline (at least 1 ms).
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms.max(1))
+    }
+
+    /// PostgreSQL `statement_timeout`: the setting, else the request deadline; 0 = none.
+    pub fn pg_statement_timeout(&self) -> Option<Duration> {
+        let ms = self
+            .pg_statement_timeout_ms
+            .unwrap_or(self.request_timeout_ms.max(1));
+        (ms > 0).then(|| Duration::from_millis(ms))
+    }
+
+    /// PostgreSQL `idle_in_transaction_session_timeout`: the setting, else twice the
+    /// request deadline; 0 = none.
+    pub fn pg_idle_in_transaction_timeout(&self) -> Option<Duration> {
+        let ms = self
+            .pg_idle_in_transaction_timeout_ms
+            .unwrap_or(self.request_timeout_ms.max(1).saturating_mul(2));
+        (ms > 0).then(|| Duration::from_millis(ms))
     }
 
     pub fn limits(&self) -> thidua_api::Limits {

@@ -11,7 +11,7 @@ use actix_web::{App, HttpMessage, HttpServer, web};
 use anyhow::Context as _;
 use sea_orm::TransactionTrait;
 use thidua_api::auth::TokenKeys;
-use thidua_api::{ApiState, AppSchema, Limits, build_introspection_schema, build_schema};
+use thidua_api::{ApiState, AppSchema, Limits};
 use thidua_persistence::blobs::{BlobStore, DiskStore};
 use thidua_persistence::{Database, DbOptions, seed};
 use tracing::Instrument;
@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::apq::PersistedQueries;
 use crate::config::Settings;
 use crate::metrics::Metrics;
+use crate::ratelimit::{BudgetExtension, RateLimits};
 use crate::routes;
 
 /// The request id of the current request (from `x-request-id` if the client sent a
@@ -50,6 +51,11 @@ pub struct AppState {
     pub upload_slots: Arc<tokio::sync::Semaphore>,
     /// Where file parts are staged while they stream in (beside the evidence store).
     pub upload_staging_dir: std::path::PathBuf,
+    /// Budgets and sign-in throttling (in-process, or shared through Redis).
+    pub rate_limits: Arc<RateLimits>,
+    /// Deadline of one request's execution.
+    pub request_timeout: Duration,
+    pub readyz_timeout: Duration,
 }
 
 pub struct Application {
@@ -79,12 +85,34 @@ fn prepare_sqlite_path(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Connects for a command-line task: no statement timeouts (migrations may run long).
 pub async fn connect(settings: &Settings) -> anyhow::Result<Database> {
+    connect_with(settings, None, None).await
+}
+
+/// Connects for serving: PostgreSQL statement and idle-in-transaction timeouts tied to
+/// the request deadline, so nothing the server started outlives it for long.
+pub async fn connect_serving(settings: &Settings) -> anyhow::Result<Database> {
+    connect_with(
+        settings,
+        settings.pg_statement_timeout(),
+        settings.pg_idle_in_transaction_timeout(),
+    )
+    .await
+}
+
+async fn connect_with(
+    settings: &Settings,
+    statement_timeout: Option<Duration>,
+    idle_in_transaction_timeout: Option<Duration>,
+) -> anyhow::Result<Database> {
     prepare_sqlite_path(&settings.database_url)?;
     let db = Database::connect(&DbOptions {
         url: settings.database_url.clone(),
         max_connections: settings.db_max_connections.max(1),
-        acquire_timeout: Duration::from_secs(10),
+        acquire_timeout: Duration::from_millis(settings.db_acquire_timeout_ms.max(1)),
+        statement_timeout,
+        idle_in_transaction_timeout,
     })
     .await
     .context("connecting to the database")?;
@@ -164,8 +192,17 @@ impl Application {
                 "THIDUA_JWT_SECRET is not set: using a random secret; tokens end with this process"
             );
         }
-        let db = connect(&settings).await?;
+        let db = connect_serving(&settings).await?;
         prepare_database(&db, &settings).await?;
+        thidua_persistence::passwords::PasswordPool::new(
+            match settings.password_concurrency {
+                0 => thidua_persistence::passwords::default_concurrency(),
+                n => n,
+            },
+            Duration::from_millis(settings.password_wait_ms),
+        )
+        .install();
+        let rate_limits = Arc::new(RateLimits::new(&settings).await?);
 
         let tokens = TokenKeys::new(
             &secret,
@@ -193,8 +230,15 @@ impl Application {
         };
         let state = web::Data::new(AppState {
             db: db.clone(),
-            schema: build_schema(Some(api.clone()), &limits),
-            introspection_schema: build_introspection_schema(Some(api.clone()), &limits),
+            schema: thidua_api::schema_builder(Some(api.clone()), &limits)
+                .extension(BudgetExtension)
+                .finish(),
+            introspection_schema: thidua_api::introspection_schema_builder(
+                Some(api.clone()),
+                &limits,
+            )
+            .extension(BudgetExtension)
+            .finish(),
             api,
             metrics: Metrics::new().context("registering metrics")?,
             limits,
@@ -209,6 +253,9 @@ impl Application {
                 settings.max_concurrent_uploads.max(1),
             )),
             upload_staging_dir: staging,
+            rate_limits,
+            request_timeout: settings.request_timeout(),
+            readyz_timeout: Duration::from_millis(settings.readyz_timeout_ms.max(1)),
         });
         let state = Arc::new(state);
 

@@ -6,7 +6,12 @@ use thidua_persistence::users::{self, NewUser};
 
 use super::{begin, finish, input_id, payload};
 use crate::context::{actor, state};
-use crate::error::{Failure, coded, internal};
+use std::sync::Arc;
+
+use thidua_persistence::StoreError;
+
+use crate::error::{Failure, bad_input, coded, internal, rate_limited, store_error};
+use crate::guard::{ClientAddr, LoginGuard, RateNotes};
 use crate::types::enums::Role;
 use crate::types::user::User;
 
@@ -56,13 +61,45 @@ impl AccountMutation {
         input: LoginInput,
     ) -> async_graphql::Result<LoginPayload> {
         let st = state(ctx);
+        if input.username.chars().any(char::is_control) {
+            return Err(bad_input(
+                "a username holds no NUL or other control characters",
+            ));
+        }
         if input.username.len() > 200 || input.password.len() > 1000 {
             return Err(invalid_login());
         }
-        let user = users::authenticate(&st.db.conn, &input.username, &input.password)
-            .await
-            .map_err(|e| internal(&e))?
-            .ok_or_else(invalid_login)?;
+        let username = input.username.trim().to_lowercase();
+        let guard = ctx.data_opt::<LoginGuard>();
+        let addr = ctx.data_opt::<ClientAddr>().map(|a| a.0);
+        let throttle = guard.zip(addr);
+        if let Some((g, addr)) = throttle
+            && let Err(wait) = g.0.check(&username, addr).await
+        {
+            if let Some(notes) = ctx.data_opt::<Arc<RateNotes>>() {
+                notes.retry_after(wait);
+            }
+            return Err(rate_limited(
+                "too many failed sign-ins for this user or from this address; wait before trying again",
+                wait,
+            ));
+        }
+        let found = users::authenticate(&st.db.conn, &input.username, &input.password).await;
+        if matches!(found, Err(StoreError::Busy))
+            && let Some(notes) = ctx.data_opt::<Arc<RateNotes>>()
+        {
+            notes.retry_after(std::time::Duration::from_secs(1));
+        }
+        let user = found.map_err(|e| store_error(&e))?;
+        let Some(user) = user else {
+            if let Some((g, addr)) = throttle {
+                g.0.failed(&username, addr).await;
+            }
+            return Err(invalid_login());
+        };
+        if let Some((g, _)) = throttle {
+            g.0.succeeded(&username).await;
+        }
         let (token, exp) = st
             .tokens
             .issue(user.id, &user.username, Utc::now())

@@ -18,7 +18,7 @@ use thidua_persistence::StoreError;
 use uuid::Uuid;
 
 use crate::context::state;
-use crate::error::{Failure, UserError, internal};
+use crate::error::{Failure, UserError, db_error};
 use crate::ids;
 
 #[derive(MergedObject, Default)]
@@ -70,7 +70,7 @@ pub async fn begin(ctx: &Context<'_>) -> Result<DatabaseTransaction, Failure> {
         .db
         .begin_write()
         .await
-        .map_err(|e| Failure::Request(internal(&e)))
+        .map_err(|e| Failure::Request(db_error(&e)))
 }
 
 /// Commits on success, rolls back on failure (so nothing, audit included, is kept).
@@ -79,7 +79,7 @@ pub async fn finish<T>(txn: DatabaseTransaction, res: Result<T, StoreError>) -> 
         Ok(v) => {
             txn.commit()
                 .await
-                .map_err(|e| Failure::Request(internal(&e)))?;
+                .map_err(|e| Failure::Request(db_error(&e)))?;
             Ok(v)
         }
         Err(e) => {

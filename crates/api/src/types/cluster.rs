@@ -7,7 +7,7 @@ use super::enums::ClusterKind;
 use super::load_many;
 use super::org_unit::OrgUnit;
 use crate::context::loader;
-use crate::error::internal;
+use crate::error::store_error;
 use crate::ids;
 use crate::loaders::{MembersOf, UnitId};
 
@@ -43,7 +43,7 @@ impl Cluster {
         let units = loader(ctx)
             .load_many(ids.iter().copied())
             .await
-            .map_err(|e| internal(&e))?;
+            .map_err(|e| store_error(&e))?;
         let mut out: Vec<OrgUnit> = ids
             .iter()
             .filter_map(|k| units.get(k).cloned())

@@ -22,7 +22,7 @@ use async_graphql::Context;
 use async_graphql::dataloader::Loader;
 
 use crate::context::loader;
-use crate::error::internal;
+use crate::error::store_error;
 use crate::loaders::Store;
 
 /// Loads one value through the request's DataLoader, mapping storage failures to INTERNAL.
@@ -34,7 +34,7 @@ where
     K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
     Store: Loader<K, Error = crate::loaders::LoadError>,
 {
-    loader(ctx).load_one(key).await.map_err(|e| internal(&e))
+    loader(ctx).load_one(key).await.map_err(|e| store_error(&e))
 }
 
 /// Loads a grouped relation (a list) through the DataLoader; missing means empty.

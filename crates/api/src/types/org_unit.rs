@@ -10,7 +10,7 @@ use super::enums::OrgUnitKind;
 use super::{load_many, load_one};
 use crate::context::{loader, state};
 use crate::cursor;
-use crate::error::{internal, query_error};
+use crate::error::{query_error, store_error};
 use crate::ids;
 use crate::loaders::{ChildrenOf, UnitId};
 
@@ -93,7 +93,7 @@ impl OrgUnit {
         let found = loader(ctx)
             .load_many(ids.iter().copied().map(UnitId))
             .await
-            .map_err(|e| internal(&e))?;
+            .map_err(|e| store_error(&e))?;
         Ok(ids
             .into_iter()
             .filter_map(|id| found.get(&UnitId(id)).cloned().map(OrgUnit))

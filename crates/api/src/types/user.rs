@@ -60,7 +60,7 @@ impl Me {
         let units = crate::context::loader(ctx)
             .load_many(ids.iter().copied().map(crate::loaders::UnitId))
             .await
-            .map_err(|e| crate::error::internal(&e))?;
+            .map_err(|e| crate::error::store_error(&e))?;
         Ok(ids
             .into_iter()
             .filter_map(|id| units.get(&crate::loaders::UnitId(id)).cloned())
@@ -93,7 +93,7 @@ impl Me {
         let units = crate::context::loader(ctx)
             .load_many(ids.iter().copied().map(crate::loaders::UnitId))
             .await
-            .map_err(|e| crate::error::internal(&e))?;
+            .map_err(|e| crate::error::store_error(&e))?;
         Ok(self
             .grants
             .iter()

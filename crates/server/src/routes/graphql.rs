@@ -15,6 +15,7 @@ use thidua_domain::ErrorCode;
 use super::{caller, error_body, multipart};
 use crate::apq::{self, ApqError, Resolved};
 use crate::metrics::Metrics;
+use crate::ratelimit;
 use crate::refusal::refuse;
 use crate::startup::{AppState, RequestId};
 
@@ -356,6 +357,19 @@ pub async fn graphql(
         );
     }
 
+    if ratelimit::logins_in(&requests, app.limits.tokens) > 1 {
+        return refuse(
+            &req,
+            &app.metrics,
+            StatusCode::BAD_REQUEST,
+            ErrorCode::TooManyLogins.as_str(),
+            ratelimit::TOO_MANY_LOGINS,
+        );
+    }
+    let rate = ratelimit::RequestLimits::new(&app.rate_limits, &req, &caller);
+    let deadline = Instant::now() + app.request_timeout;
+    let mut logins = 0usize;
+
     let mut responses = Vec::with_capacity(requests.len());
     let mut all_refused_before_execution = true;
     for r in requests {
@@ -379,6 +393,19 @@ pub async fn graphql(
                 )
             }
         };
+        // A persisted query's text is known only now: the one-login rule holds here too.
+        let prepared = match prepared {
+            Prepared::Ready(mut r) => {
+                logins += r.parsed_query().map_or(0, ratelimit::count_logins);
+                if logins > 1 {
+                    let resp = refused(ErrorCode::TooManyLogins, ratelimit::TOO_MANY_LOGINS);
+                    Prepared::Refused(Box::new(resp))
+                } else {
+                    Prepared::Ready(r)
+                }
+            }
+            other => other,
+        };
         let mut resp = match prepared {
             Prepared::MutationOverGet => {
                 return refuse(
@@ -401,14 +428,17 @@ pub async fn graphql(
                 };
                 // A panic inside execution (async-graphql has a few on hostile input)
                 // answers INTERNAL instead of taking the worker down.
-                let resp =
-                    std::panic::AssertUnwindSafe(gql_schema.execute(r.data(ctx).data(loader)))
+                let run = gql_schema.execute(rate.attach(r.data(ctx).data(loader)));
+                let resp = crate::deadline::run_until(deadline, async {
+                    std::panic::AssertUnwindSafe(run)
                         .catch_unwind()
                         .await
                         .unwrap_or_else(|_| {
                             tracing::error!("a GraphQL execution panicked");
                             refused(ErrorCode::Internal, "internal error; it has been logged")
-                        });
+                        })
+                })
+                .await;
                 let executed = !(resp.data == async_graphql::Value::Null
                     && resp.errors.iter().all(|e| e.path.is_empty()));
                 if executed {
@@ -445,6 +475,7 @@ pub async fn graphql(
     } else {
         StatusCode::OK
     };
+    let status = crate::outage::status_for(&responses, was_batch, &rate.notes).unwrap_or(status);
     let body = if was_batch {
         serde_json::to_value(BatchResponse::Batch(responses))
     } else {
@@ -455,5 +486,7 @@ pub async fn graphql(
         total_ms = started.elapsed().as_millis() as u64,
         "request done"
     );
-    json_response(status, gql_mime, &body)
+    let mut http = json_response(status, gql_mime, &body);
+    ratelimit::add_headers(&mut http, &rate.notes);
+    http
 }

@@ -11,7 +11,9 @@ pub async fn healthz() -> HttpResponse {
 
 /// The database answers and no migration is pending.
 pub async fn readyz(app: web::Data<AppState>) -> HttpResponse {
-    if app.db.is_ready().await {
+    // Its own short bound: a probe must hear "not ready" quickly, not wait for the pool.
+    let ready = tokio::time::timeout(app.readyz_timeout, app.db.is_ready()).await;
+    if ready.unwrap_or(false) {
         HttpResponse::Ok().content_type("text/plain").body("ready")
     } else {
         HttpResponse::ServiceUnavailable()

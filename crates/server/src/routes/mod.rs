@@ -63,13 +63,18 @@ pub async fn caller(
         })),
         Err(e) => {
             tracing::error!(error = %e, "loading grants failed");
-            Err(refuse(
+            let mut resp = refuse(
                 req,
                 &app.metrics,
                 StatusCode::SERVICE_UNAVAILABLE,
-                "INTERNAL",
-                "the database is unavailable",
-            ))
+                thidua_domain::ErrorCode::ServiceUnavailable.as_str(),
+                "the database is unavailable; try again shortly",
+            );
+            resp.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(thidua_api::error::UNAVAILABLE_RETRY_SECS),
+            );
+            Err(resp)
         }
     }
 }

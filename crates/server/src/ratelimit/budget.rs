@@ -1,0 +1,94 @@
+//! The time-window budget, charged once an operation has validated: its cost is the
+//! complexity async-graphql computed (at least 1 point). Over budget, the operation is
+//! refused with RATE_LIMITED, the reset time and the wait in `extensions`.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
+use async_graphql::{ServerError, ValidationResult};
+use thidua_api::guard::{BudgetNote, RateNotes};
+use thidua_domain::ErrorCode;
+
+use super::RateLimits;
+
+/// Whose budget a request spends (request data; absent: no budget).
+#[derive(Clone)]
+pub struct BudgetCtx {
+    pub limits: Arc<RateLimits>,
+    /// `budget:user:<id>` or `budget:addr:<ip>`.
+    pub key: String,
+    pub points: u64,
+}
+
+/// Registers the budget check on the schema.
+pub struct BudgetExtension;
+
+impl ExtensionFactory for BudgetExtension {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(BudgetCheck)
+    }
+}
+
+struct BudgetCheck;
+
+fn ceil_secs(d: Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
+#[async_trait::async_trait]
+impl Extension for BudgetCheck {
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let res = next.run(ctx).await?;
+        let Some(b) = ctx.data_opt::<BudgetCtx>() else {
+            return Ok(res);
+        };
+        let cost = u64::try_from(res.complexity).unwrap_or(u64::MAX).max(1);
+        let count = b.limits.store.incr(&b.key, cost, b.limits.window).await;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let reset_epoch = ceil_secs(now + count.resets_in);
+        let remaining = b.points.saturating_sub(count.value);
+        let notes = ctx.data_opt::<Arc<RateNotes>>();
+        if let Some(n) = notes {
+            n.set_budget(BudgetNote {
+                limit: b.points,
+                remaining,
+                reset_epoch,
+            });
+        }
+        if count.value <= b.points {
+            return Ok(res);
+        }
+        if let Some(n) = notes {
+            n.retry_after(count.resets_in);
+        }
+        let reset_at = chrono::DateTime::<chrono::Utc>::from_timestamp(
+            i64::try_from(reset_epoch).unwrap_or(i64::MAX),
+            0,
+        )
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default();
+        let mut e = ServerError::new(
+            format!(
+                "the query budget of {} points per {} s is spent; it resets at {reset_at}",
+                b.points,
+                b.limits.window.as_secs()
+            ),
+            None,
+        );
+        let x = e.extensions.get_or_insert_with(Default::default);
+        x.set("code", ErrorCode::RateLimited.as_str());
+        x.set("cost", cost);
+        x.set("limit", b.points);
+        x.set("remaining", remaining);
+        x.set("resetAt", reset_at);
+        x.set("retryAfter", ceil_secs(count.resets_in).max(1));
+        Err(vec![e])
+    }
+}

@@ -1,0 +1,160 @@
+//! Deadlines and database outages: a request past its deadline answers TIMEOUT; while
+//! PostgreSQL is unreachable every operation answers 503 SERVICE_UNAVAILABLE with
+//! `Retry-After`, `/readyz` answers 503 promptly, and service resumes by itself.
+
+use std::time::Duration;
+
+use sea_orm::{ConnectionTrait, Database as SeaDatabase, TransactionTrait};
+use serde_json::{Value, json};
+use thidua_tests::{
+    ADMIN_PASSWORD, Backend, CutProxy, TestApp, both, host_port, postgres_url, spawn_app_with,
+    via_port,
+};
+
+both!(a_request_past_its_deadline_answers_timeout);
+
+const LOGIN: &str = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
+
+async fn post(app: &TestApp, token: Option<&str>, body: &Value) -> (u16, Option<String>, Value) {
+    let mut req = app
+        .client
+        .post(app.url("/graphql"))
+        .timeout(Duration::from_secs(60))
+        .json(body);
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let retry = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    (status, retry, body)
+}
+
+fn code(body: &Value) -> Option<&str> {
+    body["errors"][0]["extensions"]["code"].as_str()
+}
+
+async fn login_body() -> Value {
+    json!({"query": LOGIN, "variables": {"i": {"username": "admin", "password": ADMIN_PASSWORD}}})
+}
+
+async fn a_request_past_its_deadline_answers_timeout(backend: Backend) {
+    // A sign-in (a database read and an argon2 hash) cannot finish within 1 ms.
+    let app = spawn_app_with(backend, |s| {
+        s.request_timeout_ms = 1;
+        s.pg_statement_timeout_ms = Some(0);
+        s.pg_idle_in_transaction_timeout_ms = Some(0);
+    })
+    .await;
+    let (status, _, body) = post(&app, None, &login_body().await).await;
+    assert_eq!(code(&body), Some("TIMEOUT"), "{body}");
+    assert_eq!(status, 200, "{body}");
+}
+
+/// Holds an exclusive lock on `users` from another connection until dropped (rolled back).
+async fn lock_users(app: &TestApp) -> sea_orm::DatabaseTransaction {
+    let conn = SeaDatabase::connect(&app.database_url).await.unwrap();
+    let txn = conn.begin().await.unwrap();
+    txn.execute_unprepared("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    txn
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_statement_timeout_and_the_deadline_stop_a_blocked_statement() {
+    if postgres_url().is_none() {
+        eprintln!("THIDUA_TEST_POSTGRES_URL not set: skipping the PostgreSQL run");
+        return;
+    }
+    // statement_timeout fires first.
+    let app = spawn_app_with(Backend::Postgres, |s| {
+        s.pg_statement_timeout_ms = Some(300);
+        s.request_timeout_ms = 20_000;
+    })
+    .await;
+    let lock = lock_users(&app).await;
+    let (_, _, body) = post(&app, None, &login_body().await).await;
+    assert_eq!(code(&body), Some("TIMEOUT"), "{body}");
+    lock.rollback().await.unwrap();
+    drop(app);
+
+    // No statement timeout: the request deadline stops it.
+    let app = spawn_app_with(Backend::Postgres, |s| {
+        s.pg_statement_timeout_ms = Some(0);
+        s.request_timeout_ms = 300;
+    })
+    .await;
+    let lock = lock_users(&app).await;
+    let (_, _, body) = post(&app, None, &login_body().await).await;
+    assert_eq!(code(&body), Some("TIMEOUT"), "{body}");
+    lock.rollback().await.unwrap();
+}
+
+async fn readyz(app: &TestApp) -> u16 {
+    app.client
+        .get(app.url("/readyz"))
+        .timeout(Duration::from_secs(30))
+        .send()
+        .await
+        .expect("readyz answers")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_outage_answers_503_for_every_operation_and_recovers() {
+    let Some(pg) = postgres_url() else {
+        eprintln!("THIDUA_TEST_POSTGRES_URL not set: skipping the PostgreSQL run");
+        return;
+    };
+    let proxy = CutProxy::start(host_port(&pg)).await;
+    let port = proxy.port;
+    let app = spawn_app_with(Backend::Postgres, move |s| {
+        s.database_url = via_port(&s.database_url, port);
+        s.db_acquire_timeout_ms = 1000;
+    })
+    .await;
+    let token = app.admin().await;
+    assert_eq!(readyz(&app).await, 200);
+
+    proxy.cut();
+    assert_eq!(readyz(&app).await, 503);
+    let me = json!({"query": "{ me { user { username } } }"});
+    let anonymous = json!({"query": "{ programme { id } }"});
+    let answers = [
+        ("login", post(&app, None, &login_body().await).await),
+        ("signed-in query", post(&app, Some(&token), &me).await),
+        ("anonymous query", post(&app, None, &anonymous).await),
+    ];
+    for (what, (status, retry, body)) in &answers {
+        assert_eq!(*status, 503, "{what}: {body}");
+        assert_eq!(code(body), Some("SERVICE_UNAVAILABLE"), "{what}: {body}");
+        assert!(retry.is_some(), "{what}: no Retry-After");
+    }
+
+    proxy.restore();
+    let mut ready = false;
+    for _ in 0..50 {
+        if readyz(&app).await == 200 {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(ready, "/readyz did not recover");
+    let (status, _, body) = post(&app, None, &login_body().await).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["data"]["login"]["accessToken"].is_string(), "{body}");
+    let (status, _, body) = post(&app, Some(&token), &me).await;
+    assert_eq!(
+        (status, &body["data"]["me"]["user"]["username"]),
+        (200, &json!("admin")),
+        "{body}"
+    );
+}
