@@ -3,6 +3,10 @@
 //! prints how long `/readyz`, a sign-in and an anonymous query take to answer, with their
 //! status, then how long service takes to come back once the proxy is restored.
 //!
+//! `THIDUA_BENCH_OUTAGE=hang` makes the outage a database that accepts connections and
+//! never answers (the slow case: every wait runs into its timeout) instead of one that
+//! drops them at once.
+//!
 //! ```sh
 //! THIDUA_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres \
 //!     cargo bench -p thidua-server --bench outage
@@ -41,8 +45,15 @@ impl Proxy {
         let streams: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
         let (o, s) = (open.clone(), streams.clone());
         spawn(move || {
+            // With `hang`, connections made while cut are accepted and never answered
+            // (a frozen database or a network partition); otherwise they are dropped.
+            let hang = std::env::var("THIDUA_BENCH_OUTAGE").is_ok_and(|m| m == "hang");
+            let mut held = Vec::new();
             for inbound in listener.incoming().flatten() {
                 if !o.load(Ordering::SeqCst) {
+                    if hang {
+                        held.push(inbound);
+                    }
                     continue;
                 }
                 let Ok(outbound) = TcpStream::connect(&target) else {
