@@ -12,6 +12,7 @@ use thidua_tests::{
 };
 
 both!(a_request_past_its_deadline_answers_timeout);
+both!(a_timed_out_operation_is_not_a_refused_request);
 
 const LOGIN: &str = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
 
@@ -52,6 +53,29 @@ async fn a_request_past_its_deadline_answers_timeout(backend: Backend) {
     })
     .await;
     let (status, _, body) = post(&app, None, &login_body().await).await;
+    assert_eq!(code(&body), Some("TIMEOUT"), "{body}");
+    assert_eq!(status, 200, "{body}");
+}
+
+/// With `application/graphql-response+json`, a timed-out operation did start: 200, not the
+/// 400 of a request refused before execution.
+async fn a_timed_out_operation_is_not_a_refused_request(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.request_timeout_ms = 1;
+        s.pg_statement_timeout_ms = Some(0);
+        s.pg_idle_in_transaction_timeout_ms = Some(0);
+    })
+    .await;
+    let resp = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("Accept", "application/graphql-response+json")
+        .json(&login_body().await)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let body: Value = resp.json().await.unwrap();
     assert_eq!(code(&body), Some("TIMEOUT"), "{body}");
     assert_eq!(status, 200, "{body}");
 }

@@ -439,8 +439,12 @@ pub async fn graphql(
                         })
                 })
                 .await;
+                // A deadline stops an operation that passed validation and began to run.
                 let executed = !(resp.data == async_graphql::Value::Null
-                    && resp.errors.iter().all(|e| e.path.is_empty()));
+                    && resp.errors.iter().all(|e| e.path.is_empty()))
+                    || error_codes(&resp)
+                        .iter()
+                        .any(|c| c == ErrorCode::Timeout.as_str());
                 if executed {
                     all_refused_before_execution = false;
                 }
