@@ -71,7 +71,16 @@ impl ApqError {
             Self::HashMismatch => "PERSISTED_QUERY_HASH_MISMATCH",
             Self::NotTrusted => "PERSISTED_QUERY_NOT_TRUSTED",
             Self::Malformed(_) => "BAD_USER_INPUT",
-            Self::Db(_) => "INTERNAL",
+            // An outage reads as one everywhere: 503 SERVICE_UNAVAILABLE, not INTERNAL.
+            Self::Db(e) => match thidua_persistence::error::classify(e) {
+                thidua_persistence::error::DbFailure::Unavailable => {
+                    thidua_domain::ErrorCode::ServiceUnavailable.as_str()
+                }
+                thidua_persistence::error::DbFailure::TimedOut => {
+                    thidua_domain::ErrorCode::Timeout.as_str()
+                }
+                thidua_persistence::error::DbFailure::Other => "INTERNAL",
+            },
         }
     }
 }

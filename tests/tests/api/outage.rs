@@ -151,10 +151,14 @@ async fn a_database_outage_answers_503_for_every_operation_and_recovers() {
     assert_eq!(readyz(&app).await, 503);
     let me = json!({"query": "{ me { user { username } } }"});
     let anonymous = json!({"query": "{ programme { id } }"});
+    let persisted =
+        json!({"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "ab".repeat(32)}}});
     let answers = [
         ("login", post(&app, None, &login_body().await).await),
         ("signed-in query", post(&app, Some(&token), &me).await),
         ("anonymous query", post(&app, None, &anonymous).await),
+        // An automatic persisted query looks its hash up in the database first.
+        ("persisted query", post(&app, None, &persisted).await),
     ];
     for (what, (status, retry, body)) in &answers {
         assert_eq!(*status, 503, "{what}: {body}");
