@@ -20,12 +20,19 @@ pub fn text(raw: &str, name: &str, max: usize) -> async_graphql::Result<String> 
     if raw.len() > max.saturating_mul(4) || raw.chars().count() > max {
         return Err(bad_input(format!("`{name}` is at most {max} characters")));
     }
+    no_control_characters(raw, name)?;
+    Ok(raw.to_owned())
+}
+
+/// Refuses NUL and every other control character (PostgreSQL cannot store NUL, and no
+/// lookup key or search holds the others).
+pub fn no_control_characters(raw: &str, name: &str) -> async_graphql::Result<()> {
     if raw.chars().any(char::is_control) {
         return Err(bad_input(format!(
             "`{name}` must not contain control characters"
         )));
     }
-    Ok(raw.to_owned())
+    Ok(())
 }
 
 /// Like [`text`], for an optional argument.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use thidua_persistence::StoreError;
 
-use crate::error::{Failure, bad_input, coded, internal, rate_limited, store_error};
+use crate::error::{Failure, coded, internal, rate_limited, store_error};
 use crate::guard::{ClientAddr, LoginGuard, RateNotes};
 use crate::types::enums::Role;
 use crate::types::user::User;
@@ -61,11 +61,7 @@ impl AccountMutation {
         input: LoginInput,
     ) -> async_graphql::Result<LoginPayload> {
         let st = state(ctx);
-        if input.username.chars().any(char::is_control) {
-            return Err(bad_input(
-                "a username holds no NUL or other control characters",
-            ));
-        }
+        crate::args::no_control_characters(&input.username, "username")?;
         if input.username.len() > 200 || input.password.len() > 1000 {
             return Err(invalid_login());
         }
