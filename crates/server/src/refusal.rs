@@ -5,7 +5,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use thidua_domain::ErrorCode;
 
 use crate::metrics::Metrics;
@@ -54,11 +54,7 @@ pub fn refuse(
     code: &str,
     message: &str,
 ) -> HttpResponse {
-    let request_id = req
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
+    let request_id = RequestId::of(req);
     if status.is_server_error() {
         tracing::warn!(%request_id, status = status.as_u16(), code, reason = message, "refused before execution");
     } else {
@@ -120,6 +116,7 @@ mod tests {
     use std::io::Write;
     use std::sync::{Arc, Mutex};
 
+    use actix_web::HttpMessage;
     use actix_web::test::TestRequest;
 
     use super::*;

@@ -28,6 +28,16 @@ use crate::routes;
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
 
+impl RequestId {
+    /// The id the middleware gave `req` (empty outside it, e.g. in a unit test).
+    pub fn of(req: &actix_web::HttpRequest) -> String {
+        req.extensions()
+            .get::<Self>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default()
+    }
+}
+
 pub struct AppState {
     pub db: Database,
     pub schema: AppSchema,

@@ -2,7 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use thidua_api::Caller;
 use thidua_domain::evidence::{content_disposition, sniff};
 use thidua_persistence::evidence;
@@ -33,11 +33,7 @@ pub async fn download(
     id: web::Path<String>,
     app: web::Data<AppState>,
 ) -> HttpResponse {
-    let request_id = req
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
+    let request_id = RequestId::of(&req);
     let actor = match caller(&req, &app, &request_id).await {
         Ok(Caller::User(a)) => a,
         Ok(Caller::Anonymous) => {

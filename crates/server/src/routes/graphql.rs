@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::{Method, StatusCode};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::http::MultipartOptions;
 use async_graphql::{BatchRequest, BatchResponse, Request, Response, ServerError};
 use futures_util::FutureExt as _;
@@ -233,11 +233,7 @@ pub async fn graphql(
 ) -> HttpResponse {
     let started = Instant::now();
     let gql_mime = accepts(req.headers(), GRAPHQL_RESPONSE);
-    let request_id = req
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
+    let request_id = RequestId::of(&req);
     let is_get = req.method() == Method::GET;
 
     if is_get && req.query_string().is_empty() {
