@@ -162,12 +162,13 @@ impl RequestLimits {
 
 /// `login` fields in the texts of a batch (texts too long to be run are skipped: the
 /// token limit refuses them later).
-pub fn logins_in(requests: &[async_graphql::Request], token_limit: usize) -> usize {
+/// Parses through [`async_graphql::Request::parsed_query`], which keeps the document, so
+/// the limits and execution that follow do not parse it again.
+pub fn logins_in(requests: &mut [async_graphql::Request], token_limit: usize) -> usize {
     requests
-        .iter()
+        .iter_mut()
         .filter(|r| thidua_api::limits::count_tokens(&r.query, token_limit) <= token_limit)
-        .filter_map(|r| async_graphql::parser::parse_query(&r.query).ok())
-        .map(|d| count_logins(&d))
+        .filter_map(|r| r.parsed_query().ok().map(count_logins))
         .fold(0usize, usize::saturating_add)
 }
 

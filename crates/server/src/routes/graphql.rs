@@ -319,7 +319,7 @@ pub async fn graphql(
         );
     }
     let was_batch = matches!(batch, BatchRequest::Batch(_));
-    let requests = match batch {
+    let mut requests = match batch {
         BatchRequest::Single(r) => vec![r],
         BatchRequest::Batch(v) if app.max_batch == 0 || v.is_empty() || v.len() > app.max_batch => {
             let msg = if app.max_batch == 0 {
@@ -353,7 +353,7 @@ pub async fn graphql(
         );
     }
 
-    if ratelimit::logins_in(&requests, app.limits.tokens) > 1 {
+    if ratelimit::logins_in(&mut requests, app.limits.tokens) > 1 {
         return refuse(
             &req,
             &app.metrics,
