@@ -84,35 +84,14 @@ async fn blocking<T: Send + 'static>(
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     use std::io::Write as _;
-    if path.is_file() {
-        return Ok(());
-    }
-    let dir = path
-        .parent()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "a blob path has a parent"))?;
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".tmp-{}", uuid::Uuid::new_v4().simple()));
-    let written = (|| {
+    publish(path, |tmp| {
         let mut f = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
-            .open(&tmp)?;
+            .open(tmp)?;
         f.write_all(bytes)?;
-        f.sync_all()?;
-        drop(f);
-        // Concurrent writers of the same blob write the same bytes: whichever rename
-        // lands last replaces an identical file.
-        std::fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written?;
-    // Make the rename itself durable (best effort: not every platform can sync a directory).
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+        f.sync_all()
+    })
 }
 
 /// Moves the file `src` to `path` (a rename on one file system, else a copy through a
@@ -121,30 +100,52 @@ fn move_atomically(src: &Path, path: &Path) -> io::Result<()> {
     if path.is_file() {
         return Ok(());
     }
-    let dir = path
-        .parent()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "a blob path has a parent"))?;
-    std::fs::create_dir_all(dir)?;
     std::fs::OpenOptions::new()
         .write(true)
         .open(src)?
         .sync_all()?;
-    if std::fs::rename(src, path).is_err() {
-        // Another file system: copy next to the blob, then rename within the store.
-        let tmp = dir.join(format!(".tmp-{}", uuid::Uuid::new_v4().simple()));
-        let copied = (|| {
-            std::fs::copy(src, &tmp)?;
-            std::fs::File::open(&tmp)?.sync_all()?;
-            std::fs::rename(&tmp, path)
-        })();
-        if copied.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        copied?;
+    let dir = blob_dir(path)?;
+    if std::fs::rename(src, path).is_ok() {
+        sync_dir(dir);
+        return Ok(());
     }
+    // Another file system: copy next to the blob, then rename within the store.
+    publish(path, |tmp| {
+        std::fs::copy(src, tmp)?;
+        std::fs::File::open(tmp)?.sync_all()
+    })
+}
+
+fn blob_dir(path: &Path) -> io::Result<&Path> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "a blob path has a parent"))?;
+    std::fs::create_dir_all(dir)?;
+    Ok(dir)
+}
+
+/// Makes a rename durable (best effort: not every platform can sync a directory).
+fn sync_dir(dir: &Path) {
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
+}
+
+/// Puts a blob at `path` unless one is there: `fill` writes a temporary file beside it,
+/// which is then renamed into place (never left behind on failure). Concurrent writers of
+/// one blob write the same bytes, so whichever rename lands last replaces an identical file.
+fn publish(path: &Path, fill: impl FnOnce(&Path) -> io::Result<()>) -> io::Result<()> {
+    if path.is_file() {
+        return Ok(());
+    }
+    let dir = blob_dir(path)?;
+    let tmp = dir.join(format!(".tmp-{}", uuid::Uuid::new_v4().simple()));
+    let done = fill(&tmp).and_then(|()| std::fs::rename(&tmp, path));
+    if done.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    done?;
+    sync_dir(dir);
     Ok(())
 }
 
