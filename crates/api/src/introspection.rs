@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{
-    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+    DocumentOperations, ExecutableDocument, FragmentSpread, OperationType, Selection, SelectionSet,
 };
 use async_graphql::{ServerError, ServerResult, Variables};
 use thidua_domain::ErrorCode;
@@ -95,11 +95,36 @@ pub fn is_introspection_only(doc: &ExecutableDocument) -> bool {
         })
 }
 
+/// Per fragment: `None` while it is being walked (a cycle), else what the walk gave.
+type Memo<'a> = HashMap<&'a str, Option<usize>>;
+
+/// What `walk` gives for the fragment `sp` spreads, walked once per document: a cycle
+/// counts as unbounded, an unknown fragment as nothing.
+fn spread<'a>(
+    sp: &'a FragmentSpread,
+    doc: &'a ExecutableDocument,
+    memo: &mut Memo<'a>,
+    walk: fn(&'a SelectionSet, &'a ExecutableDocument, &mut Memo<'a>) -> usize,
+) -> usize {
+    let name = sp.fragment_name.node.as_str();
+    match memo.get(name) {
+        Some(Some(n)) => *n,
+        Some(None) => usize::MAX,
+        None => {
+            let Some(f) = doc.fragments.get(&sp.fragment_name.node) else {
+                return 0;
+            };
+            memo.insert(name, None);
+            let n = walk(&f.node.selection_set.node, doc, memo);
+            memo.insert(name, Some(n));
+            n
+        }
+    }
+}
+
 /// The most list-valued introspection fields nested on one path of the document
 /// (fragments expanded; a fragment cycle counts as unbounded).
 pub fn list_nesting(doc: &ExecutableDocument) -> usize {
-    /// Per fragment: `None` while it is being walked (a cycle), else its nesting.
-    type Memo<'a> = HashMap<&'a str, Option<usize>>;
     fn walk<'a>(set: &'a SelectionSet, doc: &'a ExecutableDocument, memo: &mut Memo<'a>) -> usize {
         set.items
             .iter()
@@ -109,22 +134,7 @@ pub fn list_nesting(doc: &ExecutableDocument) -> usize {
                     here.saturating_add(walk(&f.node.selection_set.node, doc, memo))
                 }
                 Selection::InlineFragment(fr) => walk(&fr.node.selection_set.node, doc, memo),
-                Selection::FragmentSpread(sp) => {
-                    let name = sp.node.fragment_name.node.as_str();
-                    match memo.get(name) {
-                        Some(Some(n)) => *n,
-                        Some(None) => usize::MAX,
-                        None => {
-                            let Some(f) = doc.fragments.get(&sp.node.fragment_name.node) else {
-                                return 0;
-                            };
-                            memo.insert(name, None);
-                            let n = walk(&f.node.selection_set.node, doc, memo);
-                            memo.insert(name, Some(n));
-                            n
-                        }
-                    }
-                }
+                Selection::FragmentSpread(sp) => spread(&sp.node, doc, memo, walk),
             })
             .max()
             .unwrap_or(0)
@@ -144,29 +154,12 @@ pub fn list_nesting(doc: &ExecutableDocument) -> usize {
 /// fragment spreads each count; a fragment cycle counts as unbounded). Each one answers
 /// the whole schema, so more than one only multiplies the answer.
 pub fn schema_selections(doc: &ExecutableDocument) -> usize {
-    /// Per fragment: `None` while it is being walked (a cycle), else its count.
-    type Memo<'a> = HashMap<&'a str, Option<usize>>;
     fn root<'a>(set: &'a SelectionSet, doc: &'a ExecutableDocument, memo: &mut Memo<'a>) -> usize {
         set.items.iter().fold(0usize, |n, s| {
             n.saturating_add(match &s.node {
                 Selection::Field(f) => usize::from(f.node.name.node.as_str() == "__schema"),
                 Selection::InlineFragment(fr) => root(&fr.node.selection_set.node, doc, memo),
-                Selection::FragmentSpread(sp) => {
-                    let name = sp.node.fragment_name.node.as_str();
-                    match memo.get(name) {
-                        Some(Some(n)) => *n,
-                        Some(None) => usize::MAX,
-                        None => {
-                            let Some(f) = doc.fragments.get(&sp.node.fragment_name.node) else {
-                                return n;
-                            };
-                            memo.insert(name, None);
-                            let k = root(&f.node.selection_set.node, doc, memo);
-                            memo.insert(name, Some(k));
-                            k
-                        }
-                    }
-                }
+                Selection::FragmentSpread(sp) => spread(&sp.node, doc, memo, root),
             })
         })
     }
