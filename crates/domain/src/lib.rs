@@ -40,6 +40,7 @@ pub mod criterion;
 pub mod error;
 pub mod evidence;
 pub mod exemplar;
+pub mod id;
 pub mod milestone;
 pub mod number;
 pub mod org_unit;
