@@ -95,17 +95,17 @@ fn replace_db_name(url: &str, name: &str) -> String {
 /// it removes afterwards).
 pub fn test_settings(database_url: String) -> Settings {
     let mut s = Settings::from_env();
-    s.database_url = database_url;
-    s.data_dir = fresh_temp_dir("thidua-test-data");
-    s.port = 0;
-    s.host = "127.0.0.1".into();
-    s.workers = 2;
-    s.db_max_connections = 5;
-    s.jwt_secret = Some(JWT_SECRET.into());
-    s.admin_password = Some(ADMIN_PASSWORD.into());
-    s.shutdown_timeout_secs = 1;
+    s.database.url = database_url.into();
+    s.storage.data_dir = fresh_temp_dir("thidua-test-data");
+    s.http.port = 0;
+    s.http.host = "127.0.0.1".into();
+    s.http.workers = 2;
+    s.database.max_connections = 5;
+    s.auth.jwt_secret = Some(JWT_SECRET.into());
+    s.auth.admin_password = Some(ADMIN_PASSWORD.into());
+    s.http.shutdown_timeout_secs = 1;
     // Tests take snapshots themselves, when they mean to.
-    s.snapshot_interval_secs = 0;
+    s.jobs.snapshot_interval_secs = 0;
     s
 }
 
@@ -120,7 +120,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         thidua_server::telemetry::init(
-            "info",
+            &thidua_server::config::LogFilter::default(),
             thidua_server::config::LogFormat::Text,
             std::io::stderr,
         );
@@ -170,9 +170,9 @@ async fn start(
     tweak: impl FnOnce(&mut Settings),
 ) -> TestApp {
     let mut settings = test_settings(url.clone());
-    settings.data_dir = data_dir;
+    settings.storage.data_dir = data_dir;
     tweak(&mut settings);
-    let data_dir = settings.data_dir.clone();
+    let data_dir = settings.storage.data_dir.clone();
     let app = Application::build(settings).await.expect("build app");
     let port = app.port();
     let db = app.db();

@@ -2,6 +2,7 @@
 
 use anyhow::{Context as _, bail};
 use sea_orm::TransactionTrait;
+use secrecy::{ExposeSecret as _, SecretString};
 use thidua_domain::access::Role;
 use thidua_persistence::{org_units, seed, users};
 
@@ -69,13 +70,16 @@ pub async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
         } => {
             let (password, generated) = match password {
                 Some(p) => (p, false),
-                None => (uuid::Uuid::new_v4().simple().to_string(), true),
+                None => (
+                    SecretString::from(uuid::Uuid::new_v4().simple().to_string()),
+                    true,
+                ),
             };
             let txn = db.conn.begin().await?;
             let new = users::NewUser {
                 display_name: display_name.unwrap_or_else(|| username.clone()),
                 username,
-                password: password.clone(),
+                password: password.expose_secret().to_owned(),
             };
             let u = match users::create(&txn, &actor, new, true).await {
                 Ok(u) => u,
@@ -84,7 +88,7 @@ pub async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
             txn.commit().await?;
             println!("created user {}", u.username);
             if generated {
-                println!("password (shown once): {password}");
+                println!("password (shown once): {}", password.expose_secret());
             }
         }
         UserCommand::Grant {

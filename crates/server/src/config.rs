@@ -1,9 +1,17 @@
 //! Settings, from flags or environment variables (flags win). Read once at start;
-//! nothing reads the environment afterwards.
+//! nothing reads the environment afterwards. Secrets are held in types whose `Debug`
+//! shows no secret; they are exposed only where they are used.
+
+mod log_filter;
+mod secret_url;
 
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::{ExposeSecret, SecretString};
+
+pub use log_filter::{InvalidLogFilter, LogFilter};
+pub use secret_url::SecretUrl;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -68,7 +76,7 @@ pub enum UserCommand {
         #[arg(long)]
         display_name: Option<String>,
         #[arg(long, env = "THIDUA_NEW_USER_PASSWORD", hide_env_values = true)]
-        password: Option<String>,
+        password: Option<SecretString>,
     },
     /// Grant a role on a unit's subtree: `thidua user grant alice MANAGER --unit QN`.
     Grant {
@@ -103,31 +111,13 @@ pub enum LogFormat {
     Json,
 }
 
+/// Every setting, one struct per concern (as crates.io's `config` does), so each part of
+/// the server is handed the group it consumes. The flags and variables stay flat: a field
+/// named shorter inside its group keeps its flat `id`, `long` and `value_name`, so flags,
+/// variables and `--help` stay as the README documents them (and a global `url` cannot
+/// collide with `healthcheck --url`).
 #[derive(Args, Debug, Clone)]
 pub struct Settings {
-    /// SQLite file (created if missing) or PostgreSQL URL.
-    #[arg(
-        long,
-        global = true,
-        env = "DATABASE_URL",
-        default_value = "sqlite://./data/thidua.db?mode=rwc"
-    )]
-    pub database_url: String,
-    #[arg(
-        long,
-        global = true,
-        env = "THIDUA_DB_MAX_CONNECTIONS",
-        default_value_t = 10
-    )]
-    pub db_max_connections: u32,
-    #[arg(long, global = true, env = "THIDUA_HOST", default_value = "127.0.0.1")]
-    pub host: String,
-    /// 0 picks a free port (the log says which).
-    #[arg(long, global = true, env = "THIDUA_PORT", default_value_t = 8080)]
-    pub port: u16,
-    /// HTTP worker threads; 0 = one per CPU core.
-    #[arg(long, global = true, env = "THIDUA_WORKERS", default_value_t = 0)]
-    pub workers: usize,
     #[arg(
         long,
         global = true,
@@ -136,9 +126,123 @@ pub struct Settings {
         default_value = "development"
     )]
     pub env: Environment,
+    #[command(flatten)]
+    pub http: HttpSettings,
+    #[command(flatten)]
+    pub database: DatabaseSettings,
+    #[command(flatten)]
+    pub auth: AuthSettings,
+    #[command(flatten)]
+    pub graphql: GraphqlSettings,
+    #[command(flatten)]
+    pub rate_limits: RateLimitSettings,
+    #[command(flatten)]
+    pub storage: StorageSettings,
+    #[command(flatten)]
+    pub jobs: JobSettings,
+    #[command(flatten)]
+    pub log: LogSettings,
+}
+
+/// The listener, its workers and what one HTTP request may be and take.
+#[derive(Args, Debug, Clone)]
+pub struct HttpSettings {
+    #[arg(long, global = true, env = "THIDUA_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+    /// 0 picks a free port (the log says which).
+    #[arg(long, global = true, env = "THIDUA_PORT", default_value_t = 8080)]
+    pub port: u16,
+    /// HTTP worker threads; 0 = one per CPU core.
+    #[arg(long, global = true, env = "THIDUA_WORKERS", default_value_t = 0)]
+    pub workers: usize,
+    /// Largest request body accepted, in bytes (Apollo Router's default: 2 MB).
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_MAX_BODY_BYTES",
+        default_value_t = 2_000_000
+    )]
+    pub max_body_bytes: usize,
+    /// Most operations in one batched request; 0 refuses batches.
+    #[arg(long, global = true, env = "THIDUA_MAX_BATCH", default_value_t = 10)]
+    pub max_batch: usize,
+    #[arg(long, global = true, env = "THIDUA_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
+    pub graphiql: bool,
+    /// Deadline of one HTTP request's GraphQL execution, in ms; past it: TIMEOUT.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_REQUEST_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub request_timeout_ms: u64,
+    /// `/readyz` answers 503 when the database has not answered within this, in ms.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_READYZ_TIMEOUT_MS",
+        default_value_t = 800
+    )]
+    pub readyz_timeout_ms: u64,
+    /// Seconds in-flight requests get to finish on SIGTERM / Ctrl-C.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_SHUTDOWN_TIMEOUT_SECS",
+        default_value_t = 30
+    )]
+    pub shutdown_timeout_secs: u64,
+}
+
+/// Where the database is and how the pool talks to it.
+#[derive(Args, Debug, Clone)]
+pub struct DatabaseSettings {
+    /// SQLite file (created if missing) or PostgreSQL URL.
+    #[arg(
+        id = "database_url",
+        value_name = "DATABASE_URL",
+        long = "database-url",
+        global = true,
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        default_value = "sqlite://./data/thidua.db?mode=rwc"
+    )]
+    pub url: SecretUrl,
+    #[arg(
+        id = "db_max_connections",
+        value_name = "DB_MAX_CONNECTIONS",
+        long = "db-max-connections",
+        global = true,
+        env = "THIDUA_DB_MAX_CONNECTIONS",
+        default_value_t = 10
+    )]
+    pub max_connections: u32,
+    /// How long a request waits for a database connection, in ms.
+    #[arg(
+        id = "db_acquire_timeout_ms",
+        value_name = "DB_ACQUIRE_TIMEOUT_MS",
+        long = "db-acquire-timeout-ms",
+        global = true,
+        env = "THIDUA_DB_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 3000
+    )]
+    pub acquire_timeout_ms: u64,
+    /// PostgreSQL `statement_timeout` of the server's connections, in ms; default: the
+    /// request deadline; 0 = none.
+    #[arg(long, global = true, env = "THIDUA_PG_STATEMENT_TIMEOUT_MS")]
+    pub pg_statement_timeout_ms: Option<u64>,
+    /// PostgreSQL `idle_in_transaction_session_timeout`, in ms; default: twice the request
+    /// deadline; 0 = none.
+    #[arg(long, global = true, env = "THIDUA_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS")]
+    pub pg_idle_in_transaction_timeout_ms: Option<u64>,
+}
+
+/// Access tokens, the first administrator and the cost of checking passwords.
+#[derive(Args, Debug, Clone)]
+pub struct AuthSettings {
     /// HS256 secret for access tokens, at least 32 bytes; required in production.
     #[arg(long, global = true, env = "THIDUA_JWT_SECRET", hide_env_values = true)]
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<SecretString>,
     #[arg(
         long,
         global = true,
@@ -167,114 +271,7 @@ pub struct Settings {
         env = "THIDUA_ADMIN_PASSWORD",
         hide_env_values = true
     )]
-    pub admin_password: Option<String>,
-    #[arg(
-        long,
-        global = true,
-        env = "THIDUA_LOG_FORMAT",
-        value_enum,
-        default_value = "text"
-    )]
-    pub log_format: LogFormat,
-    /// tracing filter, e.g. `info` or `thidua=debug,sqlx=warn`.
-    #[arg(long, global = true, env = "THIDUA_LOG", default_value = "info")]
-    pub log: String,
-    /// Largest request body accepted, in bytes (Apollo Router's default: 2 MB).
-    #[arg(
-        long,
-        global = true,
-        env = "THIDUA_MAX_BODY_BYTES",
-        default_value_t = 2_000_000
-    )]
-    pub max_body_bytes: usize,
-    /// Largest evidence file accepted, in bytes (default 10 MiB). A multipart request may
-    /// be this much larger than `max_body_bytes`.
-    #[arg(
-        long,
-        global = true,
-        env = "THIDUA_MAX_UPLOAD_BYTES",
-        default_value_t = 10_485_760
-    )]
-    pub max_upload_bytes: usize,
-    /// Directory of the files the server keeps; evidence goes under `evidence/`.
-    #[arg(long, global = true, env = "THIDUA_DATA_DIR", default_value = "./data")]
-    pub data_dir: std::path::PathBuf,
-    /// Most operations in one batched request; 0 refuses batches.
-    #[arg(long, global = true, env = "THIDUA_MAX_BATCH", default_value_t = 10)]
-    pub max_batch: usize,
-    #[arg(long, global = true, env = "THIDUA_LIMIT_DEPTH", default_value_t = 10)]
-    pub limit_depth: usize,
-    #[arg(
-        long,
-        global = true,
-        env = "THIDUA_LIMIT_COMPLEXITY",
-        default_value_t = 5000
-    )]
-    pub limit_complexity: usize,
-    #[arg(
-        long,
-        global = true,
-        env = "THIDUA_LIMIT_ALIASES",
-        default_value_t = 15
-    )]
-    pub limit_aliases: usize,
-    #[arg(
-        long,
-        global = true,
-        env = "THIDUA_LIMIT_TOKENS",
-        default_value_t = 1000
-    )]
-    pub limit_tokens: usize,
-    /// Most reports in one `submitReports` call.
-    #[arg(
-        long,
-        global = true,
-        env = "THIDUA_REPORT_BATCH",
-        default_value_t = 100
-    )]
-    pub report_batch: usize,
-    #[arg(long, global = true, env = "THIDUA_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
-    pub introspection: bool,
-    #[arg(long, global = true, env = "THIDUA_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
-    pub graphiql: bool,
-    /// Strict mode: run only trusted documents (registered with `thidua documents
-    /// register`), sent by hash or as their exact text; refuse APQ registration.
-    #[arg(long, global = true, env = "THIDUA_TRUSTED_DOCUMENTS_ONLY")]
-    pub trusted_documents_only: bool,
-    /// How long a DataLoader waits to gather keys before querying, in microseconds.
-    #[arg(
-        long,
-        global = true,
-        env = "THIDUA_DATALOADER_DELAY_US",
-        default_value_t = 0
-    )]
-    pub dataloader_delay_us: u64,
-    /// Seconds in-flight requests get to finish on SIGTERM / Ctrl-C.
-    #[arg(
-        long,
-        global = true,
-        env = "THIDUA_SHUTDOWN_TIMEOUT_SECS",
-        default_value_t = 30
-    )]
-    pub shutdown_timeout_secs: u64,
-    /// Seconds between snapshots of every target's value (the history a dashboard draws);
-    /// the first is taken at start. 0 turns the schedule off (`thidua snapshot` still works).
-    #[arg(
-        long,
-        global = true,
-        env = "THIDUA_SNAPSHOT_INTERVAL_SECS",
-        default_value_t = 3600
-    )]
-    pub snapshot_interval_secs: u64,
-    /// Most multipart uploads streamed at once (per process); one more is answered 503
-    /// RATE_LIMITED with `Retry-After` before its body is read. At least 1.
-    #[arg(
-        long,
-        global = true,
-        env = "THIDUA_MAX_CONCURRENT_UPLOADS",
-        default_value_t = 4
-    )]
-    pub max_concurrent_uploads: usize,
+    pub admin_password: Option<SecretString>,
     /// Most password hashes (sign-ins) computed at once; 0 = half the CPU cores (at least 1).
     #[arg(
         long,
@@ -291,6 +288,74 @@ pub struct Settings {
         default_value_t = 1000
     )]
     pub password_wait_ms: u64,
+}
+
+/// What a GraphQL document may ask for, and how it is executed.
+#[derive(Args, Debug, Clone)]
+pub struct GraphqlSettings {
+    #[arg(
+        id = "limit_depth",
+        value_name = "LIMIT_DEPTH",
+        long = "limit-depth",
+        global = true,
+        env = "THIDUA_LIMIT_DEPTH",
+        default_value_t = 10
+    )]
+    pub depth: usize,
+    #[arg(
+        id = "limit_complexity",
+        value_name = "LIMIT_COMPLEXITY",
+        long = "limit-complexity",
+        global = true,
+        env = "THIDUA_LIMIT_COMPLEXITY",
+        default_value_t = 5000
+    )]
+    pub complexity: usize,
+    #[arg(
+        id = "limit_aliases",
+        value_name = "LIMIT_ALIASES",
+        long = "limit-aliases",
+        global = true,
+        env = "THIDUA_LIMIT_ALIASES",
+        default_value_t = 15
+    )]
+    pub aliases: usize,
+    #[arg(
+        id = "limit_tokens",
+        value_name = "LIMIT_TOKENS",
+        long = "limit-tokens",
+        global = true,
+        env = "THIDUA_LIMIT_TOKENS",
+        default_value_t = 1000
+    )]
+    pub tokens: usize,
+    #[arg(long, global = true, env = "THIDUA_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub introspection: bool,
+    /// Most reports in one `submitReports` call.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_REPORT_BATCH",
+        default_value_t = 100
+    )]
+    pub report_batch: usize,
+    /// Strict mode: run only trusted documents (registered with `thidua documents
+    /// register`), sent by hash or as their exact text; refuse APQ registration.
+    #[arg(long, global = true, env = "THIDUA_TRUSTED_DOCUMENTS_ONLY")]
+    pub trusted_documents_only: bool,
+    /// How long a DataLoader waits to gather keys before querying, in microseconds.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_DATALOADER_DELAY_US",
+        default_value_t = 0
+    )]
+    pub dataloader_delay_us: u64,
+}
+
+/// Budgets of query cost and the throttling of failed sign-ins, and where they count.
+#[derive(Args, Debug, Clone)]
+pub struct RateLimitSettings {
     /// Failed sign-ins for one username before each further failure locks it out.
     #[arg(
         long,
@@ -354,7 +419,7 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     /// Redis shared by every replica for budgets and sign-in throttling; unset = in-process.
     #[arg(long, global = true, env = "THIDUA_REDIS_URL", hide_env_values = true)]
-    pub redis_url: Option<String>,
+    pub redis_url: Option<SecretUrl>,
     /// Prefix of every Redis key this server writes.
     #[arg(
         long,
@@ -363,38 +428,71 @@ pub struct Settings {
         default_value = "thidua:"
     )]
     pub redis_prefix: String,
-    /// Deadline of one HTTP request's GraphQL execution, in ms; past it: TIMEOUT.
+}
+
+/// The files the server keeps (evidence) and how they arrive.
+#[derive(Args, Debug, Clone)]
+pub struct StorageSettings {
+    /// Directory of the files the server keeps; evidence goes under `evidence/`.
+    #[arg(long, global = true, env = "THIDUA_DATA_DIR", default_value = "./data")]
+    pub data_dir: std::path::PathBuf,
+    /// Largest evidence file accepted, in bytes (default 10 MiB). A multipart request may
+    /// be this much larger than `max_body_bytes`.
     #[arg(
         long,
         global = true,
-        env = "THIDUA_REQUEST_TIMEOUT_MS",
-        default_value_t = 10_000
+        env = "THIDUA_MAX_UPLOAD_BYTES",
+        default_value_t = 10_485_760
     )]
-    pub request_timeout_ms: u64,
-    /// PostgreSQL `statement_timeout` of the server's connections, in ms; default: the
-    /// request deadline; 0 = none.
-    #[arg(long, global = true, env = "THIDUA_PG_STATEMENT_TIMEOUT_MS")]
-    pub pg_statement_timeout_ms: Option<u64>,
-    /// PostgreSQL `idle_in_transaction_session_timeout`, in ms; default: twice the request
-    /// deadline; 0 = none.
-    #[arg(long, global = true, env = "THIDUA_PG_IDLE_IN_TRANSACTION_TIMEOUT_MS")]
-    pub pg_idle_in_transaction_timeout_ms: Option<u64>,
-    /// How long a request waits for a database connection, in ms.
+    pub max_upload_bytes: usize,
+    /// Most multipart uploads streamed at once (per process); one more is answered 503
+    /// RATE_LIMITED with `Retry-After` before its body is read. At least 1.
     #[arg(
         long,
         global = true,
-        env = "THIDUA_DB_ACQUIRE_TIMEOUT_MS",
-        default_value_t = 3000
+        env = "THIDUA_MAX_CONCURRENT_UPLOADS",
+        default_value_t = 4
     )]
-    pub db_acquire_timeout_ms: u64,
-    /// `/readyz` answers 503 when the database has not answered within this, in ms.
+    pub max_concurrent_uploads: usize,
+}
+
+/// Work the server does on its own schedule.
+#[derive(Args, Debug, Clone)]
+pub struct JobSettings {
+    /// Seconds between snapshots of every target's value (the history a dashboard draws);
+    /// the first is taken at start. 0 turns the schedule off (`thidua snapshot` still works).
     #[arg(
         long,
         global = true,
-        env = "THIDUA_READYZ_TIMEOUT_MS",
-        default_value_t = 800
+        env = "THIDUA_SNAPSHOT_INTERVAL_SECS",
+        default_value_t = 3600
     )]
-    pub readyz_timeout_ms: u64,
+    pub snapshot_interval_secs: u64,
+}
+
+/// What the log shows and how it is written.
+#[derive(Args, Debug, Clone)]
+pub struct LogSettings {
+    #[arg(
+        id = "log_format",
+        value_name = "LOG_FORMAT",
+        long = "log-format",
+        global = true,
+        env = "THIDUA_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    pub format: LogFormat,
+    /// tracing filter, e.g. `info` or `thidua=debug,sqlx=warn`; a malformed one stops the start.
+    #[arg(
+        id = "log",
+        value_name = "LOG",
+        long = "log",
+        global = true,
+        env = "THIDUA_LOG",
+        default_value_t
+    )]
+    pub filter: LogFilter,
 }
 
 /// The smallest secret HS256 should be used with.
@@ -417,7 +515,13 @@ impl Settings {
     /// The JWT secret: required and strong in production; in development a random
     /// per-process secret is used when none is given (tokens then die with the process).
     pub fn jwt_secret_bytes(&self) -> Result<(Vec<u8>, bool), ConfigError> {
-        match (self.jwt_secret.as_ref().filter(|s| !s.is_empty()), self.env) {
+        let given = self
+            .auth
+            .jwt_secret
+            .as_ref()
+            .map(ExposeSecret::expose_secret)
+            .filter(|s| !s.is_empty());
+        match (given, self.env) {
             (Some(s), _) if s.len() >= MIN_SECRET_BYTES => Ok((s.as_bytes().to_vec(), false)),
             (Some(_), _) => Err(ConfigError::WeakSecret),
             (None, Environment::Production) => Err(ConfigError::MissingSecret),
@@ -429,16 +533,61 @@ impl Settings {
         }
     }
 
-    pub fn token_ttl(&self) -> Duration {
-        Duration::from_secs(self.token_ttl_minutes.clamp(1, 24 * 60) * 60)
-    }
-
     /// The largest multipart request: one file at the upload limit plus as much as a JSON
     /// request may carry (the `operations` and `map` parts and the multipart framing).
     pub fn multipart_body_bytes(&self) -> usize {
-        self.max_upload_bytes.saturating_add(self.max_body_bytes)
+        self.storage
+            .max_upload_bytes
+            .saturating_add(self.http.max_body_bytes)
     }
 
+    /// PostgreSQL `statement_timeout`: the setting, else the request deadline; 0 = none.
+    pub fn pg_statement_timeout(&self) -> Option<Duration> {
+        let ms = self
+            .database
+            .pg_statement_timeout_ms
+            .unwrap_or(self.http.request_timeout_ms.max(1));
+        (ms > 0).then(|| Duration::from_millis(ms))
+    }
+
+    /// PostgreSQL `idle_in_transaction_session_timeout`: the setting, else twice the
+    /// request deadline; 0 = none.
+    pub fn pg_idle_in_transaction_timeout(&self) -> Option<Duration> {
+        let ms = self
+            .database
+            .pg_idle_in_transaction_timeout_ms
+            .unwrap_or(self.http.request_timeout_ms.max(1).saturating_mul(2));
+        (ms > 0).then(|| Duration::from_millis(ms))
+    }
+}
+
+impl HttpSettings {
+    /// The per-request execution deadline (at least 1 ms).
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms.max(1))
+    }
+}
+
+impl AuthSettings {
+    pub fn token_ttl(&self) -> Duration {
+        Duration::from_secs(self.token_ttl_minutes.clamp(1, 24 * 60) * 60)
+    }
+}
+
+impl GraphqlSettings {
+    pub fn limits(&self) -> thidua_api::Limits {
+        thidua_api::Limits {
+            depth: self.depth,
+            complexity: self.complexity,
+            aliases: self.aliases,
+            tokens: self.tokens,
+            introspection: self.introspection,
+            report_batch: self.report_batch.max(1),
+        }
+    }
+}
+
+impl StorageSettings {
     /// Where multipart file parts are staged while they stream in: `<data_dir>/incoming`,
     /// beside the evidence store so storing a file is a rename.
     pub fn upload_staging_dir(&self) -> std::path::PathBuf {
@@ -449,39 +598,6 @@ impl Settings {
     pub fn evidence_dir(&self) -> std::path::PathBuf {
         self.data_dir.join("evidence")
     }
-
-    /// The per-request execution deadline (at least 1 ms).
-    pub fn request_timeout(&self) -> Duration {
-        Duration::from_millis(self.request_timeout_ms.max(1))
-    }
-
-    /// PostgreSQL `statement_timeout`: the setting, else the request deadline; 0 = none.
-    pub fn pg_statement_timeout(&self) -> Option<Duration> {
-        let ms = self
-            .pg_statement_timeout_ms
-            .unwrap_or(self.request_timeout_ms.max(1));
-        (ms > 0).then(|| Duration::from_millis(ms))
-    }
-
-    /// PostgreSQL `idle_in_transaction_session_timeout`: the setting, else twice the
-    /// request deadline; 0 = none.
-    pub fn pg_idle_in_transaction_timeout(&self) -> Option<Duration> {
-        let ms = self
-            .pg_idle_in_transaction_timeout_ms
-            .unwrap_or(self.request_timeout_ms.max(1).saturating_mul(2));
-        (ms > 0).then(|| Duration::from_millis(ms))
-    }
-
-    pub fn limits(&self) -> thidua_api::Limits {
-        thidua_api::Limits {
-            depth: self.limit_depth,
-            complexity: self.limit_complexity,
-            aliases: self.limit_aliases,
-            tokens: self.limit_tokens,
-            introspection: self.introspection,
-            report_batch: self.report_batch.max(1),
-        }
-    }
 }
 
 #[cfg(test)]
@@ -491,7 +607,7 @@ mod tests {
     fn settings(env: Environment, secret: Option<&str>) -> Settings {
         let mut s = Cli::parse_from(["thidua"]).settings;
         s.env = env;
-        s.jwt_secret = secret.map(str::to_owned);
+        s.auth.jwt_secret = secret.map(SecretString::from);
         s
     }
 
@@ -524,25 +640,25 @@ mod tests {
     #[test]
     fn flags_work_before_and_after_the_subcommand() {
         let cli = Cli::parse_from(["thidua", "--port", "9000", "serve"]);
-        assert_eq!(cli.settings.port, 9000);
+        assert_eq!(cli.settings.http.port, 9000);
         let cli = Cli::parse_from(["thidua", "seed", "--demo", "--port", "9001"]);
-        assert_eq!(cli.settings.port, 9001);
+        assert_eq!(cli.settings.http.port, 9001);
         assert!(matches!(cli.command, Some(Command::Seed { demo: true })));
     }
 
     #[test]
     fn upload_limit_and_data_dir_have_defaults_and_flags() {
         let s = Cli::parse_from(["thidua"]).settings;
-        assert_eq!(s.max_upload_bytes, 10 * 1024 * 1024);
-        assert_eq!(s.data_dir, std::path::PathBuf::from("./data"));
+        assert_eq!(s.storage.max_upload_bytes, 10 * 1024 * 1024);
+        assert_eq!(s.storage.data_dir, std::path::PathBuf::from("./data"));
         assert_eq!(
-            s.evidence_dir(),
+            s.storage.evidence_dir(),
             std::path::PathBuf::from("./data").join("evidence")
         );
         assert_eq!(s.multipart_body_bytes(), 10_485_760 + 2_000_000);
-        assert_eq!(s.max_concurrent_uploads, 4);
+        assert_eq!(s.storage.max_concurrent_uploads, 4);
         assert_eq!(
-            s.upload_staging_dir(),
+            s.storage.upload_staging_dir(),
             std::path::PathBuf::from("./data").join("incoming")
         );
         let s = Cli::parse_from([
@@ -553,9 +669,9 @@ mod tests {
             "/srv/thidua",
         ])
         .settings;
-        assert_eq!(s.max_upload_bytes, 1000);
+        assert_eq!(s.storage.max_upload_bytes, 1000);
         assert_eq!(
-            s.evidence_dir(),
+            s.storage.evidence_dir(),
             std::path::PathBuf::from("/srv/thidua/evidence")
         );
     }
@@ -579,9 +695,14 @@ mod tests {
 
     #[test]
     fn strict_mode_is_off_by_default_and_a_plain_flag() {
-        assert!(!Cli::parse_from(["thidua"]).settings.trusted_documents_only);
+        assert!(
+            !Cli::parse_from(["thidua"])
+                .settings
+                .graphql
+                .trusted_documents_only
+        );
         let cli = Cli::parse_from(["thidua", "--trusted-documents-only", "serve"]);
-        assert!(cli.settings.trusted_documents_only);
+        assert!(cli.settings.graphql.trusted_documents_only);
         assert!(matches!(cli.command, Some(Command::Serve)));
         let cli = Cli::parse_from(["thidua", "documents", "register", "a.graphql", "b.graphql"]);
         match cli.command {
@@ -591,5 +712,146 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(Cli::try_parse_from(["thidua", "documents", "register"]).is_err());
+    }
+
+    const JWT_SECRET: &str = "jwt-secret-that-must-not-be-printed-0123";
+    const ADMIN_PASSWORD: &str = "admin-password-not-to-print";
+    const USER_PASSWORD: &str = "user-password-not-to-print";
+    const DATABASE_PASSWORD: &str = "database-password-not-to-print";
+    const REDIS_PASSWORD: &str = "redis-password-not-to-print";
+
+    /// `thidua <every secret flag> user create alice --password …`.
+    fn cli_with_every_secret() -> Cli {
+        let database_url = format!("postgres://thidua:{DATABASE_PASSWORD}@db.example:5432/thidua");
+        let redis_url = format!("redis://:{REDIS_PASSWORD}@cache.example:6379/0");
+        Cli::parse_from([
+            "thidua",
+            "--jwt-secret",
+            JWT_SECRET,
+            "--admin-password",
+            ADMIN_PASSWORD,
+            "--database-url",
+            &database_url,
+            "--redis-url",
+            &redis_url,
+            "user",
+            "create",
+            "alice",
+            "--password",
+            USER_PASSWORD,
+        ])
+    }
+
+    #[track_caller]
+    fn assert_shows_no_secret(shown: &str) {
+        for secret in [
+            JWT_SECRET,
+            ADMIN_PASSWORD,
+            USER_PASSWORD,
+            DATABASE_PASSWORD,
+            REDIS_PASSWORD,
+        ] {
+            assert!(!shown.contains(secret), "{secret} is shown in:\n{shown}");
+        }
+    }
+
+    #[test]
+    fn debug_of_the_settings_and_the_command_line_shows_no_secret() {
+        let cli = cli_with_every_secret();
+        let Some(Command::User(user @ UserCommand::Create { .. })) = &cli.command else {
+            panic!("{:?}", cli.command);
+        };
+        for shown in [
+            format!("{:?}", cli.settings),
+            format!("{:#?}", cli.settings),
+            format!("{cli:?}"),
+            format!("{cli:#?}"),
+            format!("{user:?}"),
+            format!("{}", cli.settings.database.url),
+        ] {
+            assert_shows_no_secret(&shown);
+        }
+        // Still useful: where the server connects is shown.
+        let shown = format!("{:?}", cli.settings);
+        assert!(shown.contains("db.example:5432/thidua"), "{shown}");
+        assert!(shown.contains("cache.example:6379/0"), "{shown}");
+    }
+
+    #[test]
+    fn secrets_reach_the_places_that_use_them() {
+        let cli = cli_with_every_secret();
+        let s = &cli.settings;
+        assert_eq!(
+            s.jwt_secret_bytes(),
+            Ok((JWT_SECRET.as_bytes().to_vec(), false))
+        );
+        assert_eq!(
+            s.auth
+                .admin_password
+                .as_ref()
+                .map(ExposeSecret::expose_secret),
+            Some(ADMIN_PASSWORD)
+        );
+        assert!(
+            s.database
+                .url
+                .expose_secret()
+                .contains(&format!(":{DATABASE_PASSWORD}@"))
+        );
+        match &cli.command {
+            Some(Command::User(UserCommand::Create {
+                password: Some(p), ..
+            })) => assert_eq!(p.expose_secret(), USER_PASSWORD),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_malformed_log_filter_is_refused_when_the_settings_are_read() {
+        let err = Cli::try_parse_from(["thidua", "--log", "garbage[", "serve"])
+            .expect_err("garbage[ is no filter");
+        let msg = err.to_string();
+        assert!(msg.contains("garbage["), "{msg}");
+        assert!(msg.contains("THIDUA_LOG"), "{msg}");
+        let cli = Cli::parse_from(["thidua", "--log", "thidua=debug,sqlx=warn"]);
+        assert_eq!(
+            cli.settings.log.filter.to_string(),
+            "thidua=debug,sqlx=warn"
+        );
+        assert_eq!(
+            Cli::parse_from(["thidua"]).settings.log.filter.to_string(),
+            "info"
+        );
+    }
+
+    /// Grouping the settings must not rename a flag or a variable: every `--flag` /
+    /// variable pair of the README's configuration table is on the command line, and the
+    /// command line has no other.
+    #[test]
+    fn flags_and_variables_are_the_ones_the_readme_documents() {
+        use clap::CommandFactory as _;
+        let documented: std::collections::BTreeSet<(String, String)> =
+            include_str!("../../../README.md")
+                .lines()
+                .filter_map(|line| {
+                    let mut cells = line.strip_prefix("| `--")?.split('`');
+                    let flag = cells.next()?;
+                    let env = cells.nth(1)?;
+                    Some((format!("--{flag}"), env.to_owned()))
+                })
+                .collect();
+        let cmd = Cli::command();
+        let actual: std::collections::BTreeSet<(String, String)> = cmd
+            .get_arguments()
+            .filter_map(|a| {
+                Some((
+                    format!("--{}", a.get_long()?),
+                    a.get_env()?.to_str()?.to_owned(),
+                ))
+            })
+            .collect();
+        assert!(documented.len() > 40, "{documented:?}");
+        assert_eq!(actual, documented);
+        cmd.debug_assert();
     }
 }

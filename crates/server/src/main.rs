@@ -12,7 +12,7 @@ async fn main() -> anyhow::Result<()> {
             return Ok(());
         }
         Some(Command::Healthcheck { url, timeout_secs }) => {
-            let url = url.unwrap_or_else(|| healthcheck::default_url(settings.port));
+            let url = url.unwrap_or_else(|| healthcheck::default_url(settings.http.port));
             let timeout = std::time::Duration::from_secs(timeout_secs.clamp(1, 60));
             return match healthcheck::probe(&url, timeout)? {
                 200 => Ok(()),
@@ -22,7 +22,7 @@ async fn main() -> anyhow::Result<()> {
         None | Some(Command::Serve) => {}
         _ => {}
     }
-    telemetry::init(&settings.log, settings.log_format, std::io::stderr);
+    telemetry::init(&settings.log.filter, settings.log.format, std::io::stderr);
     match command {
         None | Some(Command::Serve) => {
             Application::build(settings)

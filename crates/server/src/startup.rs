@@ -10,6 +10,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{App, HttpMessage, HttpServer, web};
 use anyhow::Context as _;
 use sea_orm::TransactionTrait;
+use secrecy::ExposeSecret as _;
 use thidua_api::auth::TokenKeys;
 use thidua_api::{ApiState, AppSchema, Limits};
 use thidua_persistence::blobs::{BlobStore, DiskStore};
@@ -116,11 +117,11 @@ async fn connect_with(
     statement_timeout: Option<Duration>,
     idle_in_transaction_timeout: Option<Duration>,
 ) -> anyhow::Result<Database> {
-    prepare_sqlite_path(&settings.database_url)?;
+    prepare_sqlite_path(settings.database.url.expose_secret())?;
     let db = Database::connect(&DbOptions {
-        url: settings.database_url.clone(),
-        max_connections: settings.db_max_connections.max(1),
-        acquire_timeout: Duration::from_millis(settings.db_acquire_timeout_ms.max(1)),
+        url: settings.database.url.expose_secret().to_owned(),
+        max_connections: settings.database.max_connections.max(1),
+        acquire_timeout: Duration::from_millis(settings.database.acquire_timeout_ms.max(1)),
         statement_timeout,
         idle_in_transaction_timeout,
     })
@@ -136,7 +137,12 @@ pub async fn prepare_database(db: &Database, settings: &Settings) -> anyhow::Res
     let txn = db.conn.begin().await?;
     let report = seed::seed_core(
         &txn,
-        settings.admin_password.as_deref().filter(|p| !p.is_empty()),
+        settings
+            .auth
+            .admin_password
+            .as_ref()
+            .map(|p| p.expose_secret())
+            .filter(|p| !p.is_empty()),
     )
     .await
     .context("seeding")?;
@@ -205,22 +211,22 @@ impl Application {
         let db = connect_serving(&settings).await?;
         prepare_database(&db, &settings).await?;
         thidua_persistence::passwords::PasswordPool::new(
-            match settings.password_concurrency {
+            match settings.auth.password_concurrency {
                 0 => thidua_persistence::passwords::default_concurrency(),
                 n => n,
             },
-            Duration::from_millis(settings.password_wait_ms),
+            Duration::from_millis(settings.auth.password_wait_ms),
         )
         .install();
-        let rate_limits = Arc::new(RateLimits::new(&settings).await?);
+        let rate_limits = Arc::new(RateLimits::new(&settings.rate_limits).await?);
 
         let tokens = TokenKeys::new(
             &secret,
-            &settings.jwt_issuer,
-            &settings.jwt_audience,
-            settings.token_ttl(),
+            &settings.auth.jwt_issuer,
+            &settings.auth.jwt_audience,
+            settings.auth.token_ttl(),
         );
-        let staging = settings.upload_staging_dir();
+        let staging = settings.storage.upload_staging_dir();
         let swept = routes::multipart::prepare_staging_dir(&staging)
             .with_context(|| format!("preparing {}", staging.display()))?;
         if swept > 0 {
@@ -229,14 +235,14 @@ impl Application {
                 "removed uploads left over from an earlier run"
             );
         }
-        let limits = settings.limits();
-        let blobs: Arc<dyn BlobStore> = Arc::new(DiskStore::new(settings.evidence_dir()));
+        let limits = settings.graphql.limits();
+        let blobs: Arc<dyn BlobStore> = Arc::new(DiskStore::new(settings.storage.evidence_dir()));
         let api = ApiState {
             db: db.clone(),
             tokens,
             limits,
             blobs,
-            max_upload_bytes: settings.max_upload_bytes,
+            max_upload_bytes: settings.storage.max_upload_bytes,
         };
         let state = web::Data::new(AppState {
             db: db.clone(),
@@ -252,27 +258,27 @@ impl Application {
             api,
             metrics: Metrics::new().context("registering metrics")?,
             limits,
-            max_batch: settings.max_batch,
-            graphiql: settings.graphiql,
-            dataloader_delay: Duration::from_micros(settings.dataloader_delay_us),
-            max_body_bytes: settings.max_body_bytes,
-            max_upload_bytes: settings.max_upload_bytes,
+            max_batch: settings.http.max_batch,
+            graphiql: settings.http.graphiql,
+            dataloader_delay: Duration::from_micros(settings.graphql.dataloader_delay_us),
+            max_body_bytes: settings.http.max_body_bytes,
+            max_upload_bytes: settings.storage.max_upload_bytes,
             multipart_body_bytes: settings.multipart_body_bytes(),
-            persisted: PersistedQueries::new(settings.trusted_documents_only),
+            persisted: PersistedQueries::new(settings.graphql.trusted_documents_only),
             upload_slots: Arc::new(tokio::sync::Semaphore::new(
-                settings.max_concurrent_uploads.max(1),
+                settings.storage.max_concurrent_uploads.max(1),
             )),
             upload_staging_dir: staging,
             rate_limits,
-            request_timeout: settings.request_timeout(),
-            readyz_timeout: Duration::from_millis(settings.readyz_timeout_ms.max(1)),
+            request_timeout: settings.http.request_timeout(),
+            readyz_timeout: Duration::from_millis(settings.http.readyz_timeout_ms.max(1)),
         });
         let state = Arc::new(state);
 
-        let listener = TcpListener::bind((settings.host.as_str(), settings.port))
-            .with_context(|| format!("binding {}:{}", settings.host, settings.port))?;
+        let listener = TcpListener::bind((settings.http.host.as_str(), settings.http.port))
+            .with_context(|| format!("binding {}:{}", settings.http.host, settings.http.port))?;
         let port = listener.local_addr()?.port();
-        let max_body = settings.max_body_bytes;
+        let max_body = settings.http.max_body_bytes;
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(web::Data::clone(&state))
@@ -310,21 +316,21 @@ impl Application {
                 .route("/readyz", web::get().to(routes::health::readyz))
                 .route("/metrics", web::get().to(routes::health::metrics))
         })
-        .shutdown_timeout(settings.shutdown_timeout_secs);
-        if settings.workers > 0 {
-            server = server.workers(settings.workers);
+        .shutdown_timeout(settings.http.shutdown_timeout_secs);
+        if settings.http.workers > 0 {
+            server = server.workers(settings.http.workers);
         }
         let server = server.listen(listener)?.run();
         schedule_snapshots(
             db.clone(),
-            Duration::from_secs(settings.snapshot_interval_secs),
+            Duration::from_secs(settings.jobs.snapshot_interval_secs),
         );
         tracing::info!(
             "listening on http://{}:{}/graphql (GraphiQL {}{})",
-            settings.host,
+            settings.http.host,
             port,
-            if settings.graphiql { "on" } else { "off" },
-            if settings.trusted_documents_only {
+            if settings.http.graphiql { "on" } else { "off" },
+            if settings.graphql.trusted_documents_only {
                 "; trusted documents only"
             } else {
                 ""

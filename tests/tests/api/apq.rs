@@ -200,7 +200,7 @@ async fn a_hash_mismatch_is_refused_and_nothing_is_stored(backend: Backend) {
 }
 
 async fn only_documents_that_pass_the_limits_and_validate_are_stored(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.limit_aliases = 2).await;
+    let app = spawn_app_with(backend, |s| s.graphql.aliases = 2).await;
 
     let invalid = "{ fields { nope } }";
     let (_, body) = post(
@@ -342,7 +342,7 @@ async fn concurrent_registrations_of_one_hash_all_succeed(backend: Backend) {
 }
 
 fn strict(s: &mut thidua_server::config::Settings) {
-    s.trusted_documents_only = true;
+    s.graphql.trusted_documents_only = true;
 }
 
 async fn strict_mode_refuses_untrusted_text_and_apq_registration(backend: Backend) {

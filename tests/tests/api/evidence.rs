@@ -222,7 +222,7 @@ async fn a_file_over_the_cap_is_refused_and_nothing_is_stored(backend: Backend) 
 }
 
 async fn the_cap_is_configurable_and_a_file_at_the_cap_is_accepted(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.max_upload_bytes = 4096).await;
+    let app = spawn_app_with(backend, |s| s.storage.max_upload_bytes = 4096).await;
     let (f, report) = field_with_report(&app).await;
     let mut at_cap = tiny_jpeg();
     at_cap.resize(4096, 0x11);
@@ -239,7 +239,7 @@ async fn the_cap_is_configurable_and_a_file_at_the_cap_is_accepted(backend: Back
     assert_eq!(attachment_rows(&app).await, 1);
 
     // JSON requests keep the general body limit, whatever the upload limit is.
-    let app = spawn_app_with(backend, |s| s.max_body_bytes = 2_000).await;
+    let app = spawn_app_with(backend, |s| s.http.max_body_bytes = 2_000).await;
     let resp = app
         .client
         .post(app.url("/graphql"))
@@ -750,7 +750,7 @@ async fn an_upload_without_a_valid_token_is_refused_before_its_body_is_read(back
 }
 
 async fn uploads_beyond_the_bound_are_answered_at_once_without_reading_them(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.max_concurrent_uploads = 1).await;
+    let app = spawn_app_with(backend, |s| s.storage.max_concurrent_uploads = 1).await;
     let (f, report) = field_with_report(&app).await;
     // A slow upload takes the only slot: it never finishes its body.
     let slow = begin_upload(&app, Some(&f.reporter), 32 * 1024);

@@ -155,7 +155,7 @@ async fn graphiql_assets_are_gone_when_graphiql_is_off(backend: Backend) {
     let html = get_page(&on).await.text().await.unwrap();
     let script = attribute_values(&html, "src").remove(0);
 
-    let off = spawn_app_with(backend, |s| s.graphiql = false).await;
+    let off = spawn_app_with(backend, |s| s.http.graphiql = false).await;
     let url = reqwest::Url::parse(&off.url("/graphql"))
         .unwrap()
         .join(&script)

@@ -181,7 +181,7 @@ async fn metrics_count_requests_errors_and_pool_connections(backend: Backend) {
 }
 
 async fn every_response_carries_a_request_id(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.max_body_bytes = 1_000).await;
+    let app = spawn_app_with(backend, |s| s.http.max_body_bytes = 1_000).await;
     let c = &app.client;
     let responses = vec![
         ("/healthz", c.get(app.url("/healthz")).send().await.unwrap()),
@@ -432,7 +432,7 @@ async fn query_deeper_than_the_limit_is_refused_quickly(backend: Backend) {
 }
 
 async fn depth_limit_is_configurable(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.limit_depth = 3).await;
+    let app = spawn_app_with(backend, |s| s.graphql.depth = 3).await;
     let ok = app
         .gql(None, "{ programme { targets { code } } }", json!({}))
         .await;
@@ -599,7 +599,7 @@ async fn oversized_batches_are_refused_with_400(backend: Backend) {
     assert!(!unit_exists(&app, &admin, "BATCH-1").await);
 
     // The batch size is configurable.
-    let small = spawn_app_with(backend, |s| s.max_batch = 2).await;
+    let small = spawn_app_with(backend, |s| s.http.max_batch = 2).await;
     let three: Vec<Value> = (0..3)
         .map(|_| json!({"query": "{ fields { name } }"}))
         .collect();
@@ -618,7 +618,7 @@ async fn empty_batch_is_refused_with_400(backend: Backend) {
 }
 
 async fn body_over_the_size_limit_is_413(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.max_body_bytes = 2_000).await;
+    let app = spawn_app_with(backend, |s| s.http.max_body_bytes = 2_000).await;
     let small = app.gql(None, "{ fields { name } }", json!({})).await;
     assert_eq!(small.status, 200);
     assert!(small.body["errors"].is_null(), "{}", small.body);
@@ -753,7 +753,7 @@ async fn graphiql_is_served_to_browsers_and_can_be_turned_off(backend: Backend) 
     assert_eq!(resp.status().as_u16(), 400);
     assert!(!content_type(&resp).starts_with("text/html"));
 
-    let off = spawn_app_with(backend, |s| s.graphiql = false).await;
+    let off = spawn_app_with(backend, |s| s.http.graphiql = false).await;
     let resp = off
         .client
         .get(off.url("/graphql"))
@@ -781,7 +781,7 @@ async fn introspection_can_be_turned_off(backend: Backend) {
             .is_some_and(|t| !t.is_empty())
     );
 
-    let off = spawn_app_with(backend, |s| s.introspection = false).await;
+    let off = spawn_app_with(backend, |s| s.graphql.introspection = false).await;
     for q in [query, "{ __type(name: \"Campaign\") { fields { name } } }"] {
         let a = off.gql(None, q, json!({})).await;
         assert_eq!(a.status, 200);
@@ -817,7 +817,7 @@ fn refusals(metrics: &str, status: u16, code: &str) -> u64 {
 }
 
 async fn refusals_before_graphql_are_counted_by_status_and_code(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.max_body_bytes = 1_000).await;
+    let app = spawn_app_with(backend, |s| s.http.max_body_bytes = 1_000).await;
     let admin = app.admin().await;
     let before = metrics_text(&app).await;
     assert_eq!(refusals(&before, 400, "BAD_USER_INPUT"), 0, "{before}");

@@ -173,7 +173,7 @@ async fn introspection_mixed_with_data_keeps_the_data_limits(backend: Backend) {
         "{body}"
     );
     // A configured depth below 10 still lets the standard query through.
-    let low = spawn_app_with(backend, |s| s.limit_depth = 3).await;
+    let low = spawn_app_with(backend, |s| s.graphql.depth = 3).await;
     let a = low.gql(None, STANDARD[1].1, json!({})).await;
     assert!(a.body["errors"].is_null(), "{:.300}", a.body);
     let a = low
@@ -187,7 +187,7 @@ async fn introspection_mixed_with_data_keeps_the_data_limits(backend: Backend) {
 }
 
 async fn standard_introspection_query_is_refused_when_introspection_is_off(backend: Backend) {
-    let off = spawn_app_with(backend, |s| s.introspection = false).await;
+    let off = spawn_app_with(backend, |s| s.graphql.introspection = false).await;
     for (variant, query) in STANDARD {
         let a = off.gql(None, query, json!({})).await;
         assert!(a.data().is_null(), "{variant}: {}", a.body);
@@ -247,7 +247,7 @@ async fn exported_sdl_carries_the_specified_by_urls_introspection_reports() {
 /// in the introspection check that runs before validation when introspection is off.
 async fn fragment_cycles_are_refused_without_taking_the_server_down(backend: Backend) {
     let cycle = "query { ...F } fragment F on Query { ...G } fragment G on Query { ...F }";
-    let off = spawn_app_with(backend, |s| s.introspection = false).await;
+    let off = spawn_app_with(backend, |s| s.graphql.introspection = false).await;
     let on = spawn_app(backend).await;
     for app in [&off, &on] {
         for q in [

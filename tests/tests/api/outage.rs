@@ -47,9 +47,9 @@ async fn login_body() -> Value {
 async fn a_request_past_its_deadline_answers_timeout(backend: Backend) {
     // A sign-in (a database read and an argon2 hash) cannot finish within 1 ms.
     let app = spawn_app_with(backend, |s| {
-        s.request_timeout_ms = 1;
-        s.pg_statement_timeout_ms = Some(0);
-        s.pg_idle_in_transaction_timeout_ms = Some(0);
+        s.http.request_timeout_ms = 1;
+        s.database.pg_statement_timeout_ms = Some(0);
+        s.database.pg_idle_in_transaction_timeout_ms = Some(0);
     })
     .await;
     let (status, _, body) = post(&app, None, &login_body().await).await;
@@ -61,9 +61,9 @@ async fn a_request_past_its_deadline_answers_timeout(backend: Backend) {
 /// 400 of a request refused before execution.
 async fn a_timed_out_operation_is_not_a_refused_request(backend: Backend) {
     let app = spawn_app_with(backend, |s| {
-        s.request_timeout_ms = 1;
-        s.pg_statement_timeout_ms = Some(0);
-        s.pg_idle_in_transaction_timeout_ms = Some(0);
+        s.http.request_timeout_ms = 1;
+        s.database.pg_statement_timeout_ms = Some(0);
+        s.database.pg_idle_in_transaction_timeout_ms = Some(0);
     })
     .await;
     let resp = app
@@ -98,8 +98,8 @@ async fn postgres_statement_timeout_and_the_deadline_stop_a_blocked_statement() 
     }
     // statement_timeout fires first.
     let app = spawn_app_with(Backend::Postgres, |s| {
-        s.pg_statement_timeout_ms = Some(300);
-        s.request_timeout_ms = 20_000;
+        s.database.pg_statement_timeout_ms = Some(300);
+        s.http.request_timeout_ms = 20_000;
     })
     .await;
     let lock = lock_users(&app).await;
@@ -110,8 +110,8 @@ async fn postgres_statement_timeout_and_the_deadline_stop_a_blocked_statement() 
 
     // No statement timeout: the request deadline stops it.
     let app = spawn_app_with(Backend::Postgres, |s| {
-        s.pg_statement_timeout_ms = Some(0);
-        s.request_timeout_ms = 300;
+        s.database.pg_statement_timeout_ms = Some(0);
+        s.http.request_timeout_ms = 300;
     })
     .await;
     let lock = lock_users(&app).await;
@@ -140,8 +140,8 @@ async fn a_database_outage_answers_503_for_every_operation_and_recovers() {
     let proxy = CutProxy::start(host_port(&pg)).await;
     let port = proxy.port;
     let app = spawn_app_with(Backend::Postgres, move |s| {
-        s.database_url = via_port(&s.database_url, port);
-        s.db_acquire_timeout_ms = 1000;
+        s.database.url = via_port(s.database.url.expose_secret(), port).into();
+        s.database.acquire_timeout_ms = 1000;
     })
     .await;
     let token = app.admin().await;

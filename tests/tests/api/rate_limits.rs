@@ -120,8 +120,8 @@ fn locked_out(status: u16, headers: &reqwest::header::HeaderMap, body: &Value) {
 
 async fn failed_logins_lock_the_username_out(backend: Backend) {
     let app = spawn_app_with(backend, |s| {
-        s.login_failures_per_user = 3;
-        s.login_lockout_secs = 60;
+        s.rate_limits.login_failures_per_user = 3;
+        s.rate_limits.login_lockout_secs = 60;
     })
     .await;
     for _ in 0..3 {
@@ -142,8 +142,8 @@ async fn failed_logins_lock_the_username_out(backend: Backend) {
 
 async fn a_successful_login_clears_the_usernames_failures(backend: Backend) {
     let app = spawn_app_with(backend, |s| {
-        s.login_failures_per_user = 3;
-        s.login_lockout_secs = 60;
+        s.rate_limits.login_failures_per_user = 3;
+        s.rate_limits.login_lockout_secs = 60;
     })
     .await;
     for _ in 0..3 {
@@ -159,8 +159,8 @@ async fn a_successful_login_clears_the_usernames_failures(backend: Backend) {
 
 async fn failed_logins_from_one_address_lock_the_address_out(backend: Backend) {
     let app = spawn_app_with(backend, |s| {
-        s.login_failures_per_address = 3;
-        s.login_lockout_secs = 60;
+        s.rate_limits.login_failures_per_address = 3;
+        s.rate_limits.login_lockout_secs = 60;
     })
     .await;
     for name in ["nobody-1", "nobody-2", "nobody-3"] {
@@ -193,8 +193,8 @@ async fn spend_until_refused(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_spent_budget_answers_rate_limited_with_its_reset_time() {
     let app = spawn_app_with(Backend::Sqlite, |s| {
-        s.budget_anonymous_points = 12;
-        s.budget_user_points = 1000;
+        s.rate_limits.budget_anonymous_points = 12;
+        s.rate_limits.budget_user_points = 1000;
     })
     .await;
     // Signed in first: the user spends their own budget, not the address's.
@@ -244,11 +244,11 @@ async fn two_replicas_share_budgets_and_lockouts_through_redis() {
     };
     let prefix = format!("thidua-test-{}:", uuid::Uuid::new_v4().simple());
     let tweak = |s: &mut thidua_server::config::Settings| {
-        s.redis_url = Some(redis.clone());
-        s.redis_prefix = prefix.clone();
-        s.budget_anonymous_points = 12;
-        s.login_failures_per_user = 2;
-        s.login_lockout_secs = 60;
+        s.rate_limits.redis_url = Some(redis.as_str().into());
+        s.rate_limits.redis_prefix = prefix.clone();
+        s.rate_limits.budget_anonymous_points = 12;
+        s.rate_limits.login_failures_per_user = 2;
+        s.rate_limits.login_lockout_secs = 60;
     };
     let a = spawn_app_with(Backend::Sqlite, tweak).await;
     let b = spawn_app_sharing_with(&a, tweak).await;

@@ -22,7 +22,7 @@ pub use client::client_addr;
 pub use logins::count_logins;
 pub use store::Store;
 
-use crate::config::Settings;
+use crate::config::RateLimitSettings;
 
 /// Budgets and sign-in throttling with their settings.
 pub struct RateLimits {
@@ -39,8 +39,13 @@ pub struct RateLimits {
 
 impl RateLimits {
     /// In-process counters, or Redis ones when `redis_url` is set.
-    pub async fn new(settings: &Settings) -> anyhow::Result<Self> {
-        let store = match settings.redis_url.as_deref().filter(|u| !u.is_empty()) {
+    pub async fn new(settings: &RateLimitSettings) -> anyhow::Result<Self> {
+        let store = match settings
+            .redis_url
+            .as_ref()
+            .map(|u| u.expose_secret())
+            .filter(|u| !u.is_empty())
+        {
             Some(url) => Store::redis(url, &settings.redis_prefix).await?,
             None => Store::in_process(),
         };
@@ -201,7 +206,9 @@ mod tests {
 
     async fn limits() -> RateLimits {
         let s = crate::config::Cli::parse_from(["thidua"]).settings;
-        RateLimits::new(&s).await.expect("in-process limits")
+        RateLimits::new(&s.rate_limits)
+            .await
+            .expect("in-process limits")
     }
 
     #[tokio::test]
