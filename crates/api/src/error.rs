@@ -75,12 +75,25 @@ pub fn db_error(e: &sea_orm::DbErr) -> async_graphql::Error {
     }
 }
 
-/// [`db_error`] for a storage error that may be something else than a database error.
+/// The one mapping of a storage error to a request-level error: only what the user can fix
+/// or must be told (bad input, not found, forbidden, conflict) keeps its code; a database
+/// failure goes through [`db_error`]; anything internal is logged and answers INTERNAL.
+/// [`Failure`] keeps fixable input errors in the payload and defers the rest to this.
 pub fn store_error(e: &StoreError) -> async_graphql::Error {
     match e {
+        StoreError::Invalid(f) => bad_input(f.message.clone()),
+        StoreError::InvalidMany(fs) => bad_input(
+            fs.iter()
+                .map(|f| f.message.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        StoreError::NotFound(what) => not_found(what),
+        StoreError::Forbidden => forbidden(),
+        StoreError::Conflict(msg) => coded(ErrorCode::Conflict, msg.clone()),
         StoreError::Db(db) => db_error(db),
         StoreError::Busy => busy(),
-        other => internal(other),
+        StoreError::Internal(_) => internal(e),
     }
 }
 
@@ -136,11 +149,7 @@ impl From<StoreError> for Failure {
             StoreError::InvalidMany(fs) => {
                 Failure::User(fs.into_iter().map(UserError::from).collect())
             }
-            StoreError::NotFound(what) => Failure::Request(not_found(what)),
-            StoreError::Forbidden => Failure::Request(forbidden()),
-            StoreError::Conflict(msg) => Failure::Request(coded(ErrorCode::Conflict, msg)),
-            StoreError::Db(db) => Failure::Request(db_error(&db)),
-            StoreError::Busy => Failure::Request(busy()),
+            other => Failure::Request(store_error(&other)),
         }
     }
 }

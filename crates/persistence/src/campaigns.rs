@@ -345,8 +345,8 @@ pub async fn create(
     input: NewCampaign,
 ) -> Result<campaign::Model, StoreError> {
     let unit = org_units::by_id(db, input.launching_unit_id)
-        .await
-        .map_err(|_| {
+        .await?
+        .ok_or_else(|| {
             FieldError::new(
                 "launchingUnitId",
                 UserErrorCode::UnknownReference,
@@ -459,7 +459,7 @@ async fn load_for_change(
     id: Uuid,
 ) -> Result<campaign::Model, StoreError> {
     let c = lock(db, id).await?;
-    let unit = org_units::by_id(db, c.launching_unit_id).await?;
+    let unit = org_units::referenced(db, c.launching_unit_id).await?;
     actor.authorize(Action::ManageCampaign, &unit.path)?;
     Ok(c)
 }

@@ -23,8 +23,9 @@ use thidua_domain::text::{LongText, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
+use crate::db_error::{unique, unique_violation};
 use crate::entities::{award_type, commendation, commendation_correction};
-use crate::error::{StoreError, is_unique_violation};
+use crate::error::StoreError;
 use crate::page::{Page, PageRequest};
 use crate::{audit, awards, campaigns, council, exemplars, org_units, raw};
 
@@ -74,8 +75,8 @@ pub async fn nominate(
     n: Nomination,
 ) -> Result<commendation::Model, StoreError> {
     let nominating = org_units::by_id(db, n.nominating_unit_id)
-        .await
-        .map_err(|_| unknown("nominatingUnitId", "unit"))?;
+        .await?
+        .ok_or_else(|| unknown("nominatingUnitId", "unit"))?;
     actor.authorize(Action::Nominate, &nominating.path)?;
     let at = award(db, n.award_type_id)
         .await?
@@ -101,8 +102,8 @@ pub async fn nominate(
     {
         Recipient::Unit(u) => {
             let unit = org_units::by_id(db, u)
-                .await
-                .map_err(|_| unknown("recipient.unitId", "unit"))?;
+                .await?
+                .ok_or_else(|| unknown("recipient.unitId", "unit"))?;
             (
                 RecipientType::Unit,
                 unit,
@@ -118,7 +119,7 @@ pub async fn nominate(
                 .into_iter()
                 .next()
                 .ok_or_else(|| unknown("recipient.exemplarId", "exemplary model"))?;
-            let unit = org_units::by_id(db, model.home_unit_id).await?;
+            let unit = org_units::referenced(db, model.home_unit_id).await?;
             let kind = match ExemplarKind::parse(&model.kind) {
                 Some(ExemplarKind::Individual) => RecipientKind::Individual,
                 _ => RecipientKind::Collective,
@@ -138,8 +139,8 @@ pub async fn nominate(
             unit_id,
         } => {
             let unit = org_units::by_id(db, unit_id)
-                .await
-                .map_err(|_| unknown("recipient.unitId", "unit"))?;
+                .await?
+                .ok_or_else(|| unknown("recipient.unitId", "unit"))?;
             (
                 RecipientType::Person,
                 unit,
@@ -176,7 +177,7 @@ pub async fn nominate(
             .ok_or_else(|| unknown("exemplarId", "exemplary model"))?;
         // A link counts the honour for the model (target 3), so it is the nominator's to make
         // only for models of their own subtree.
-        let home = org_units::by_id(db, model.home_unit_id).await?;
+        let home = org_units::referenced(db, model.home_unit_id).await?;
         actor.authorize(Action::Nominate, &home.path)?;
         exemplar_id = Some(link);
     }
@@ -248,14 +249,8 @@ pub async fn nominate(
     }
     .insert(db)
     .await
-    .map_err(|e| {
-        // Two identical nominations racing: the partial unique index keeps one.
-        if is_unique_violation(&e) {
-            duplicate_nomination()
-        } else {
-            e.into()
-        }
-    })?;
+    // Two identical nominations racing: the partial unique index keeps one.
+    .map_err(duplicate_of)?;
     audit::record(
         db,
         actor,
@@ -281,7 +276,7 @@ async fn for_change(
         .into_iter()
         .next()
         .ok_or(StoreError::NotFound("commendation"))?;
-    let unit = org_units::by_id(db, c.unit_id).await?;
+    let unit = org_units::referenced(db, c.unit_id).await?;
     actor.authorize(action, &unit.path)?;
     let from = CommendationStatus::parse(&c.status).unwrap_or(CommendationStatus::Nominated);
     rules::check_transition(from, to)?;
@@ -305,13 +300,7 @@ async fn save(
         .filter(commendation::Column::Version.eq(c.version))
         .exec(db)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                duplicate_of(&e)
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(duplicate_of)?;
     if res.rows_affected == 0 {
         return Err(StoreError::Conflict(
             "the commendation changed meanwhile; reload it".into(),
@@ -324,12 +313,13 @@ async fn save(
         .ok_or(StoreError::NotFound("commendation"))
 }
 
-/// Names the rule a unique violation broke: a live nomination twin, or a decision number.
-fn duplicate_of(e: &sea_orm::DbErr) -> StoreError {
-    if e.to_string().contains("recipient_key") || e.to_string().contains("live_nomination") {
-        duplicate_nomination()
-    } else {
-        duplicate_decision()
+/// Names the rule a unique violation broke, by the violated index: a live nomination
+/// twin or a decision number. Any other failure is not the user's to fix.
+fn duplicate_of(e: sea_orm::DbErr) -> StoreError {
+    match unique_violation(&e) {
+        Some(v) if v.is(unique::LIVE_NOMINATION) => duplicate_nomination(),
+        Some(v) if v.is(unique::DECISION_NUMBER) => duplicate_decision(),
+        _ => e.into(),
     }
 }
 
@@ -421,7 +411,7 @@ pub async fn record_ballot(
         .await?
         .ok_or(StoreError::NotFound("award type"))?;
     let threshold = Threshold::parse(at.approval_threshold).map_err(|_| {
-        StoreError::Conflict(format!(
+        StoreError::Internal(format!(
             "the award type {} has no valid threshold; fix the catalogue",
             at.code
         ))
@@ -688,7 +678,7 @@ pub async fn correct(
         .into_iter()
         .next()
         .ok_or(StoreError::NotFound("commendation"))?;
-    let unit = org_units::by_id(db, c.unit_id).await?;
+    let unit = org_units::referenced(db, c.unit_id).await?;
     actor.authorize(Action::Confer, &unit.path)?;
     if CommendationStatus::parse(&c.status) != Some(CommendationStatus::Conferred) {
         return Err(FieldError::new(

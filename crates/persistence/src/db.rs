@@ -11,6 +11,8 @@ use sea_orm::{
 };
 use thidua_migrations::{Migrator, MigratorTrait};
 
+use crate::db_error::is_busy;
+
 #[derive(Debug, Clone)]
 pub struct DbOptions {
     pub url: String,
@@ -129,9 +131,9 @@ impl Database {
                 })
                 .await;
             match res {
-                // SQLite can refuse `BEGIN IMMEDIATE` with "database is locked" at once while
+                // SQLite can refuse `BEGIN IMMEDIATE` with SQLITE_BUSY at once while
                 // another writer holds the lock; taking the lock again shortly is safe.
-                Err(e) if is_locked(&e) && started.elapsed() < Duration::from_secs(10) => {
+                Err(e) if is_busy(&e) && started.elapsed() < Duration::from_secs(10) => {
                     attempt += 1;
                     tokio::time::sleep(Duration::from_millis(2 + (attempt * 3).min(50))).await;
                 }
@@ -143,9 +145,4 @@ impl Database {
     pub async fn close(self) {
         let _ = self.conn.close().await;
     }
-}
-
-fn is_locked(e: &DbErr) -> bool {
-    let m = e.to_string();
-    m.contains("database is locked") || m.contains("(code: 5)")
 }

@@ -4,6 +4,8 @@ use sea_orm::DbErr;
 use thidua_domain::FieldError;
 use thidua_domain::access::Denied;
 
+pub use crate::db_error::{DbFailure, classify, is_unique_violation};
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The user can fix this; it becomes a `userErrors` entry.
@@ -17,10 +19,16 @@ pub enum StoreError {
     #[error("not allowed")]
     Forbidden,
     /// Someone else changed the record first, or a uniqueness rule was hit concurrently.
+    /// Only ever a race the client can resolve by reloading, never a fault of ours.
     #[error("{0}")]
     Conflict(String),
+    /// The database failed; how the client hears of it depends on [`classify`].
     #[error("database error: {0}")]
     Db(DbErr),
+    /// Something of ours failed outside the database (a password hash could not be made,
+    /// stored data breaks a rule it was written under): a bug to log, never the user's.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// Every password-hashing slot stayed taken for the whole wait: try again shortly.
     #[error("too many sign-ins at once")]
     Busy,
@@ -29,7 +37,7 @@ pub enum StoreError {
 impl From<DbErr> for StoreError {
     /// Values the database refuses as invalid input (by SQLSTATE) are the user's to fix.
     fn from(e: DbErr) -> Self {
-        match crate::sqlstate::invalid_input(&e) {
+        match crate::db_error::invalid_input(&e) {
             Some(f) => Self::Invalid(f),
             None => Self::Db(e),
         }
@@ -39,54 +47,6 @@ impl From<DbErr> for StoreError {
 impl From<Denied> for StoreError {
     fn from(_: Denied) -> Self {
         Self::Forbidden
-    }
-}
-
-/// True when the database refused a row because a unique index already holds its key.
-pub fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(
-        err.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
-}
-
-/// What a database failure means for the client: the database cannot be reached (retry
-/// later), a statement ran past its timeout, or anything else (a bug to log).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DbFailure {
-    Unavailable,
-    TimedOut,
-    Other,
-}
-
-/// Classifies a database error: no connection could be had, the connection broke, or
-/// the server is shutting down → `Unavailable`; `statement_timeout` fired → `TimedOut`.
-pub fn classify(err: &DbErr) -> DbFailure {
-    use sea_orm::sqlx::Error as Sqlx;
-    use sea_orm::{DbErr as E, RuntimeErr};
-    let sqlx = match err {
-        E::ConnectionAcquire(_) => return DbFailure::Unavailable,
-        E::Conn(RuntimeErr::SqlxError(e))
-        | E::Exec(RuntimeErr::SqlxError(e))
-        | E::Query(RuntimeErr::SqlxError(e)) => e,
-        E::Conn(_) => return DbFailure::Unavailable,
-        _ => return DbFailure::Other,
-    };
-    match sqlx.as_ref() {
-        Sqlx::Io(_)
-        | Sqlx::Tls(_)
-        | Sqlx::PoolTimedOut
-        | Sqlx::PoolClosed
-        | Sqlx::WorkerCrashed
-        | Sqlx::Protocol(_) => DbFailure::Unavailable,
-        Sqlx::Database(db) => match db.code().as_deref() {
-            // query_canceled: statement_timeout (or a cancel request).
-            Some("57014") => DbFailure::TimedOut,
-            // admin_shutdown, crash_shutdown, cannot_connect_now, connection exceptions.
-            Some(c) if c.starts_with("57P") || c.starts_with("08") => DbFailure::Unavailable,
-            _ => DbFailure::Other,
-        },
-        _ => DbFailure::Other,
     }
 }
 

@@ -45,7 +45,7 @@ pub async fn check(
         .one(db)
         .await?
         .ok_or(StoreError::NotFound("report"))?;
-    let unit = org_units::by_id(db, r.unit_id).await?;
+    let unit = org_units::referenced(db, r.unit_id).await?;
     let own = r.submitted_by.is_some() && r.submitted_by == actor.user_id;
     if !own {
         actor.authorize(Action::SubmitReport, &unit.path)?;
@@ -209,7 +209,7 @@ pub async fn for_download(
     else {
         return Ok(None);
     };
-    let unit = org_units::by_id(db, r.unit_id).await?;
+    let unit = org_units::referenced(db, r.unit_id).await?;
     Ok(Some(Downloadable {
         attachment: a,
         unit_path: unit.path,

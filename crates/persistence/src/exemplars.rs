@@ -67,8 +67,8 @@ pub async fn create(
     input: NewExemplar,
 ) -> Result<exemplar::Model, StoreError> {
     let unit = org_units::by_id(db, input.home_unit_id)
-        .await
-        .map_err(|_| unknown("homeUnitId", "unit"))?;
+        .await?
+        .ok_or_else(|| unknown("homeUnitId", "unit"))?;
     actor.authorize(Action::ManageExemplar, &unit.path)?;
     if let Some(f) = input.field_id {
         crate::fields::by_ids(db, &[f])
@@ -137,7 +137,7 @@ pub async fn change_stage(
         .one(db)
         .await?
         .ok_or(StoreError::NotFound("exemplar"))?;
-    let unit = org_units::by_id(db, e.home_unit_id).await?;
+    let unit = org_units::referenced(db, e.home_unit_id).await?;
     actor.authorize(Action::ManageExemplar, &unit.path)?;
     let from = ExemplarStage::parse(&e.stage).unwrap_or(ExemplarStage::Identified);
     rules::check_stage_change(from, to, reason.as_deref())?;
@@ -183,8 +183,8 @@ pub async fn replicate(
         .await?
         .ok_or(StoreError::NotFound("exemplar"))?;
     let target = org_units::by_id(db, unit_id)
-        .await
-        .map_err(|_| unknown("unitId", "unit"))?;
+        .await?
+        .ok_or_else(|| unknown("unitId", "unit"))?;
     actor.authorize(Action::ManageExemplar, &target.path)?;
     rules::check_replication(e.home_unit_id, target.id)?;
     let saved = replication::ActiveModel {

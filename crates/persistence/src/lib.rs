@@ -11,6 +11,7 @@ pub mod clusters;
 pub mod commendations;
 pub mod council;
 pub mod db;
+pub mod db_error;
 pub mod entities;
 pub mod error;
 pub mod evidence;
@@ -28,7 +29,6 @@ pub mod raw;
 pub mod reports;
 pub mod seed;
 pub mod snapshots;
-pub mod sqlstate;
 pub mod users;
 
 pub use db::{Database, DbOptions};

@@ -78,7 +78,7 @@ async fn authorize_owner(
         Owner::Campaign(id) => {
             // Locked, so a concurrent launch or close cannot change the status under us.
             let c = crate::campaigns::lock(db, id).await?;
-            let unit = org_units::by_id(db, c.launching_unit_id).await?;
+            let unit = org_units::referenced(db, c.launching_unit_id).await?;
             actor.authorize(Action::ManageCampaign, &unit.path)?;
             let status = CampaignStatus::parse(&c.status);
             if adding
@@ -100,7 +100,7 @@ async fn authorize_owner(
                 .one(db)
                 .await?
                 .ok_or(StoreError::NotFound("programme"))?;
-            let unit = org_units::by_id(db, p.owner_unit_id).await?;
+            let unit = org_units::referenced(db, p.owner_unit_id).await?;
             actor.authorize(Action::ManageProgramme, &unit.path)?;
         }
     }

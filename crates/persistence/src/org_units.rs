@@ -28,11 +28,16 @@ pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Model
         .await?)
 }
 
-pub async fn by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<Model, StoreError> {
-    Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(StoreError::NotFound("org unit"))
+/// The unit with this id, `None` if there is none: only the caller knows whether a missing
+/// unit is the user's mistake (an id they sent) or ours (an id a stored row refers to).
+pub async fn by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Model>, StoreError> {
+    Ok(Entity::find_by_id(id).one(db).await?)
+}
+
+/// The unit an operation is about or a stored row refers to: NOT_FOUND (a request-level
+/// error, not a field error) if there is none.
+pub async fn referenced(db: &impl ConnectionTrait, id: Uuid) -> Result<Model, StoreError> {
+    by_id(db, id).await?.ok_or(StoreError::NotFound("org unit"))
 }
 
 pub async fn by_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<Model>, StoreError> {
@@ -212,7 +217,7 @@ pub async fn update(
     name: Option<Title>,
     kind: Option<OrgUnitKind>,
 ) -> Result<Model, StoreError> {
-    let unit = by_id(db, id).await?;
+    let unit = referenced(db, id).await?;
     actor.authorize(Action::ManageOrgUnit, &unit.path)?;
     let before = json!({"name": unit.name, "kind": unit.kind});
     let mut am = unit.into_active_model();
@@ -244,7 +249,7 @@ pub async fn move_to(
     id: Uuid,
     new_parent_id: Uuid,
 ) -> Result<Model, StoreError> {
-    let unit = by_id(db, id).await?;
+    let unit = referenced(db, id).await?;
     let parent = Entity::find_by_id(new_parent_id)
         .one(db)
         .await?
@@ -299,7 +304,7 @@ pub async fn move_to(
         json!({"from": unit.parent_id, "to": parent.id}),
     )
     .await?;
-    by_id(db, id).await
+    referenced(db, id).await
 }
 
 /// Units with history are never deleted: they are deactivated, with their subtree.
@@ -308,7 +313,7 @@ pub async fn deactivate(
     actor: &Actor,
     id: Uuid,
 ) -> Result<Model, StoreError> {
-    let unit = by_id(db, id).await?;
+    let unit = referenced(db, id).await?;
     actor.authorize(Action::ManageOrgUnit, &unit.path)?;
     if unit.parent_id.is_none() {
         return Err(FieldError::new(
@@ -333,5 +338,5 @@ pub async fn deactivate(
         json!({"code": unit.code}),
     )
     .await?;
-    by_id(db, id).await
+    referenced(db, id).await
 }

@@ -61,7 +61,7 @@ async fn load(
                 "no campaign has this id",
             )
         })?;
-    let unit = org_units::by_id(db, unit_id).await.map_err(|_| {
+    let unit = org_units::by_id(db, unit_id).await?.ok_or_else(|| {
         FieldError::new(
             "unitId",
             UserErrorCode::UnknownReference,

@@ -242,7 +242,7 @@ pub async fn record_value(
         .one(db)
         .await?
         .ok_or(StoreError::NotFound("programme"))?;
-    let owner = org_units::by_id(db, p.owner_unit_id).await?;
+    let owner = org_units::referenced(db, p.owner_unit_id).await?;
     actor.authorize(Action::ManageProgramme, &owner.path)?;
     if TargetSource::parse(&t.source) != Some(TargetSource::Manual) {
         return Err(FieldError::new(

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
@@ -51,11 +51,6 @@ pub type Submitted = Result<(Outcome, progress_report::Model), StoreError>;
 
 fn invalid(field: &str, code: UserErrorCode, msg: &str) -> StoreError {
     StoreError::Invalid(FieldError::new(field, code, msg))
-}
-
-fn is_busy(e: &DbErr) -> bool {
-    let m = e.to_string();
-    m.contains("database is locked") || m.contains("(code: 5)") || m.contains("could not serialize")
 }
 
 /// Everything needed to judge a set of submissions, loaded in a fixed number of statements.
@@ -246,7 +241,9 @@ pub async fn submit(db: &Database, actor: &Actor, input: &NewReport) -> Submitte
                 txn.commit().await?;
                 return Ok(out);
             }
-            Err(StoreError::Db(e)) if attempt < 5 && (is_unique_violation(&e) || is_busy(&e)) => {
+            Err(StoreError::Db(e))
+                if attempt < 5 && (is_unique_violation(&e) || crate::db_error::is_busy(&e)) =>
+            {
                 let _ = txn.rollback().await;
                 tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 5)).await;
             }
@@ -540,7 +537,7 @@ pub async fn review(
         .one(db)
         .await?
         .ok_or(StoreError::NotFound("report"))?;
-    let unit = org_units::by_id(db, r.unit_id).await?;
+    let unit = org_units::referenced(db, r.unit_id).await?;
     actor.authorize(Action::ReviewReport, &unit.path)?;
     let status = ReportStatus::parse(&r.status).unwrap_or(ReportStatus::Approved);
     rules::check_review(status, approve, reason.as_deref())?;

@@ -44,12 +44,12 @@ pub fn check_password_policy(password: &str) -> Result<(), FieldError> {
 
 pub fn hash_password(password: &str) -> Result<String, StoreError> {
     let salt_bytes = *Uuid::new_v4().as_bytes();
-    let salt =
-        SaltString::encode_b64(&salt_bytes).map_err(|_| StoreError::Conflict("salt".into()))?;
+    let salt = SaltString::encode_b64(&salt_bytes)
+        .map_err(|e| StoreError::Internal(format!("salt: {e}")))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|_| StoreError::Conflict("password hashing failed".into()))
+        .map_err(|e| StoreError::Internal(format!("password hashing failed: {e}")))
 }
 
 fn verify_password(password: &str, hash: &str) -> bool {
@@ -260,7 +260,7 @@ pub async fn grant(
     unit_id: Uuid,
     by_system: bool,
 ) -> Result<role_grant::Model, StoreError> {
-    let unit = org_units::by_id(db, unit_id).await.map_err(|_| {
+    let unit = org_units::by_id(db, unit_id).await?.ok_or_else(|| {
         FieldError::new(
             "unitId",
             UserErrorCode::UnknownReference,

@@ -13,6 +13,7 @@ use thidua_tests::{
 
 both!(a_request_past_its_deadline_answers_timeout);
 both!(a_timed_out_operation_is_not_a_refused_request);
+both!(a_failing_lookup_of_a_sent_id_is_not_an_unknown_reference);
 
 const LOGIN: &str = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
 
@@ -185,4 +186,64 @@ async fn a_database_outage_answers_503_for_every_operation_and_recovers() {
         (200, &json!("admin")),
         "{body}"
     );
+}
+
+const REGISTER: &str = "mutation($i: ParticipationInput!) { registerParticipation(input: $i) { participation { id } userErrors { field code } } }";
+const GRANT: &str = "mutation($i: GrantRoleInput!) { grantRole(input: $i) { user { id } userErrors { field code } } }";
+
+/// Only a unit that is not there is the user's mistake (UNKNOWN_REFERENCE on the field);
+/// when the database fails while looking the unit up, the answer is INTERNAL, not a claim
+/// that the id names nothing. The failure is made real by renaming a column the lookup
+/// reads (and the sign-in's grant query does not) under the running server.
+async fn a_failing_lookup_of_a_sent_id_is_not_an_unknown_reference(backend: Backend) {
+    let app = thidua_tests::spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let campaign = app
+        .create_campaign(
+            &admin,
+            "PT-LOOKUP",
+            &root,
+            json!([thidua_tests::concrete("A")]),
+        )
+        .await;
+    let campaign = campaign.data()["createCampaign"]["campaign"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("createCampaign: {}", campaign.body))
+        .to_owned();
+    let me = app
+        .ok(Some(&admin), "{ me { user { id } } }", json!({}))
+        .await;
+    let user = me["me"]["user"]["id"].as_str().unwrap().to_owned();
+    let register = |unit: &str| json!({"i": {"campaignId": campaign, "unitId": unit}});
+    let grant = |unit: &str| json!({"i": {"userId": user, "role": "VIEWER", "unitId": unit}});
+
+    let nowhere = thidua_api::ids::encode("OrgUnit", uuid::Uuid::now_v7()).to_string();
+    for (query, vars, path) in [
+        (REGISTER, register(&nowhere), "registerParticipation"),
+        (GRANT, grant(&nowhere), "grantRole"),
+    ] {
+        let r = app.gql(Some(&admin), query, vars).await;
+        assert_eq!(
+            r.user_error_codes(path),
+            ["UNKNOWN_REFERENCE"],
+            "{}",
+            r.body
+        );
+        assert_eq!(r.user_error_fields(path), ["unitId"], "{}", r.body);
+    }
+
+    app.db
+        .conn
+        .execute_unprepared("ALTER TABLE org_units RENAME COLUMN name TO name_gone")
+        .await
+        .unwrap();
+    for (query, vars, path) in [
+        (REGISTER, register(&root), "registerParticipation"),
+        (GRANT, grant(&root), "grantRole"),
+    ] {
+        let r = app.gql(Some(&admin), query, vars).await;
+        assert_eq!(r.error_code(), Some("INTERNAL"), "{path}: {}", r.body);
+        assert!(r.user_error_codes(path).is_empty(), "{path}: {}", r.body);
+    }
 }

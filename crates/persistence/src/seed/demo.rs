@@ -482,7 +482,7 @@ const CAMPAIGNS: &[DemoCampaign] = &[
 ];
 
 fn date((y, m, d): Ymd) -> Result<NaiveDate, StoreError> {
-    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| StoreError::Conflict("bad demo date".into()))
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| StoreError::Internal("bad demo date".into()))
 }
 
 /// A title marked as demo data.
@@ -572,7 +572,7 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), StoreError> {
                 )
                 .map_err(|errs| {
                     errs.into_iter().next().map_or_else(
-                        || StoreError::Conflict("bad demo criterion".into()),
+                        || StoreError::Internal("bad demo criterion".into()),
                         StoreError::Invalid,
                     )
                 })
