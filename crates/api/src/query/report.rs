@@ -83,14 +83,10 @@ impl ReportQuery {
         let rows = thidua_persistence::reports::list(&state(ctx).db.conn, &rf, &page)
             .await
             .map_err(query_error)?;
-        let mut conn = ReportConnection::new(false, rows.has_next);
-        conn.edges.extend(rows.items.into_iter().map(|m| {
-            let c = cursor::encode(&thidua_persistence::page::KeyCursor {
-                value: String::new(),
-                id: m.id,
-            });
-            async_graphql::connection::Edge::new(c, ProgressReport(m))
-        }));
-        Ok(conn)
+        Ok(cursor::connection(
+            rows,
+            |m| cursor::id_only(m.id),
+            ProgressReport,
+        ))
     }
 }
