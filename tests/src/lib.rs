@@ -11,6 +11,8 @@ use thidua_persistence::Database;
 use thidua_server::config::Settings;
 use thidua_server::startup::Application;
 
+pub mod commendations;
+
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 pub const PASSWORD: &str = "password-for-tests";

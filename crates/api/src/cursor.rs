@@ -1,8 +1,10 @@
 //! Opaque connection cursors carrying a keyset position (sort value and id).
 
+use async_graphql::OutputType;
+use async_graphql::connection::{Connection, Edge};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use thidua_persistence::page::{KeyCursor, PageRequest};
+use thidua_persistence::page::{KeyCursor, Page, PageRequest};
 use uuid::Uuid;
 
 use crate::error::bad_input;
@@ -31,6 +33,30 @@ pub fn decode(raw: &str) -> async_graphql::Result<KeyCursor> {
         value: value.to_owned(),
         id: Uuid::parse_str(id).map_err(|_| bad())?,
     })
+}
+
+/// A page of rows as a Relay connection: each row becomes `node(row)`, its cursor the keyset
+/// position `key` gives, so the next page starts right after it.
+pub fn connection<M, N: OutputType>(
+    page: Page<M>,
+    key: impl Fn(&M) -> KeyCursor,
+    node: impl Fn(M) -> N,
+) -> Connection<String, N> {
+    let mut conn = Connection::new(false, page.has_next);
+    conn.edges.extend(
+        page.items
+            .into_iter()
+            .map(|m| Edge::new(encode(&key(&m)), node(m))),
+    );
+    conn
+}
+
+/// The keyset position of a listing ordered by id alone (ids are time-ordered UUIDv7).
+pub fn id_only(id: Uuid) -> KeyCursor {
+    KeyCursor {
+        value: String::new(),
+        id,
+    }
 }
 
 pub fn page_request(

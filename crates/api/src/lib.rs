@@ -66,7 +66,7 @@ fn builder(
 ) -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
     // Inputs use strict parsers under the built-in scalars' names (see `scalars`).
     let mut b = Schema::build_with_ignore_name_conflicts(
-        query::Query,
+        query::Query::default(),
         mutation::Mutation::default(),
         EmptySubscription,
         ["NaiveDate", "Decimal"],

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::entities::award_type;
 use crate::error::{StoreError, is_unique_violation};
+use crate::finder;
 use crate::{audit, org_units};
 
 /// A catalogue row as an administrator enters it, already parsed.
@@ -183,13 +184,7 @@ pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<award_type::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(award_type::Entity::find()
-        .filter(award_type::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?)
+    finder::by_ids(db, award_type::Column::Id, ids, &[]).await
 }
 
 #[derive(Debug, Clone, Default)]

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::entities::{campaign, campaign_field, criterion, field, org_unit, programme};
 use crate::error::{StoreError, is_unique_violation};
+use crate::finder::{self, asc};
 use crate::org_units;
 use crate::page::{KeyCursor, Page, PageRequest, subtree_pattern};
 use crate::{audit, changes};
@@ -24,13 +25,7 @@ pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<campaign::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(campaign::Entity::find()
-        .filter(campaign::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?)
+    finder::by_ids(db, campaign::Column::Id, ids, &[]).await
 }
 
 pub async fn by_code(
@@ -54,28 +49,15 @@ pub async fn criteria_by_campaign_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<criterion::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(criterion::Entity::find()
-        .filter(criterion::Column::CampaignId.is_in(ids.to_vec()))
-        .order_by_asc(criterion::Column::SortOrder)
-        .order_by_asc(criterion::Column::Id)
-        .all(db)
-        .await?)
+    use criterion::Column as C;
+    finder::by_ids(db, C::CampaignId, ids, &[asc(C::SortOrder), asc(C::Id)]).await
 }
 
 pub async fn criteria_by_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<criterion::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(criterion::Entity::find()
-        .filter(criterion::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?)
+    finder::by_ids(db, criterion::Column::Id, ids, &[]).await
 }
 
 /// (campaign id, field) pairs for many campaigns in one statement.

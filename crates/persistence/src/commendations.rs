@@ -26,6 +26,7 @@ use uuid::Uuid;
 use crate::db_error::{unique, unique_violation};
 use crate::entities::{award_type, commendation, commendation_correction};
 use crate::error::StoreError;
+use crate::finder::{self, asc, desc};
 use crate::page::{Page, PageRequest};
 use crate::{audit, awards, campaigns, council, exemplars, org_units, raw};
 
@@ -812,27 +813,15 @@ pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<commendation::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(commendation::Entity::find()
-        .filter(commendation::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?)
+    finder::by_ids(db, commendation::Column::Id, ids, &[]).await
 }
 
 pub async fn corrections_by_commendation_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<commendation_correction::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(commendation_correction::Entity::find()
-        .filter(commendation_correction::Column::CommendationId.is_in(ids.to_vec()))
-        .order_by_asc(commendation_correction::Column::At)
-        .all(db)
-        .await?)
+    use commendation_correction::Column as C;
+    finder::by_ids(db, C::CommendationId, ids, &[asc(C::At)]).await
 }
 
 /// Commendations linked to these models (as recipient or link), newest first.
@@ -840,14 +829,8 @@ pub async fn by_exemplar_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<commendation::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(commendation::Entity::find()
-        .filter(commendation::Column::ExemplarId.is_in(ids.to_vec()))
-        .order_by_desc(commendation::Column::Id)
-        .all(db)
-        .await?)
+    use commendation::Column as C;
+    finder::by_ids(db, C::ExemplarId, ids, &[desc(C::Id)]).await
 }
 
 #[derive(Debug, Clone, Default)]

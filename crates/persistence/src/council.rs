@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::audit;
 use crate::entities::{council_member, council_session};
 use crate::error::StoreError;
+use crate::finder::{self, asc};
 use crate::page::{Page, PageRequest};
 
 pub struct NewMember {
@@ -84,27 +85,15 @@ pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<council_session::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(council_session::Entity::find()
-        .filter(council_session::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?)
+    finder::by_ids(db, council_session::Column::Id, ids, &[]).await
 }
 
 pub async fn members_by_session_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<council_member::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(council_member::Entity::find()
-        .filter(council_member::Column::SessionId.is_in(ids.to_vec()))
-        .order_by_asc(council_member::Column::SortOrder)
-        .all(db)
-        .await?)
+    use council_member::Column as C;
+    finder::by_ids(db, C::SessionId, ids, &[asc(C::SortOrder)]).await
 }
 
 /// Newest first (ids are UUID v7).

@@ -2,7 +2,7 @@
 //! report, and what a download needs to decide access.
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::report::ReportStatus;
@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::blobs::{BlobContent, BlobStore};
 use crate::entities::{attachment, progress_report};
 use crate::error::StoreError;
+use crate::finder::{self, asc};
 use crate::{audit, changes, org_units};
 
 /// A checked evidence file: its type sniffed from its bytes, its name sanitised and its
@@ -163,28 +164,15 @@ pub async fn by_report_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<attachment::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(attachment::Entity::find()
-        .filter(attachment::Column::ReportId.is_in(ids.to_vec()))
-        .order_by_asc(attachment::Column::CreatedAt)
-        .order_by_asc(attachment::Column::Id)
-        .all(db)
-        .await?)
+    use attachment::Column as C;
+    finder::by_ids(db, C::ReportId, ids, &[asc(C::CreatedAt), asc(C::Id)]).await
 }
 
 pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<attachment::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(attachment::Entity::find()
-        .filter(attachment::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?)
+    finder::by_ids(db, attachment::Column::Id, ids, &[]).await
 }
 
 /// What a download needs: the attachment, and its report's unit path and submitter

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::entities::{exemplar, exemplar_stage_event, replication};
 use crate::error::{StoreError, is_unique_violation};
+use crate::finder::{self, asc};
 use crate::page::{Page, PageRequest};
 use crate::{audit, org_units, raw};
 
@@ -225,42 +226,23 @@ pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<exemplar::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(exemplar::Entity::find()
-        .filter(exemplar::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?)
+    finder::by_ids(db, exemplar::Column::Id, ids, &[]).await
 }
 
 pub async fn events_by_exemplar_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<exemplar_stage_event::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(exemplar_stage_event::Entity::find()
-        .filter(exemplar_stage_event::Column::ExemplarId.is_in(ids.to_vec()))
-        .order_by_asc(exemplar_stage_event::Column::At)
-        .order_by_asc(exemplar_stage_event::Column::Id)
-        .all(db)
-        .await?)
+    use exemplar_stage_event::Column as C;
+    finder::by_ids(db, C::ExemplarId, ids, &[asc(C::At), asc(C::Id)]).await
 }
 
 pub async fn replications_by_exemplar_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<replication::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(replication::Entity::find()
-        .filter(replication::Column::ExemplarId.is_in(ids.to_vec()))
-        .order_by_asc(replication::Column::OnDate)
-        .all(db)
-        .await?)
+    use replication::Column as C;
+    finder::by_ids(db, C::ExemplarId, ids, &[asc(C::OnDate)]).await
 }
 
 #[derive(Debug, Clone, Default)]

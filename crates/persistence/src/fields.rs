@@ -1,10 +1,11 @@
 //! The field (lĩnh vực) catalogue.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 use uuid::Uuid;
 
 use crate::entities::field::{Column, Entity, Model};
 use crate::error::StoreError;
+use crate::finder;
 
 pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<Model>, StoreError> {
     Ok(Entity::find()
@@ -14,11 +15,5 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<Model>, StoreError> {
 }
 
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(Entity::find()
-        .filter(Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?)
+    finder::by_ids(db, Column::Id, ids, &[]).await
 }

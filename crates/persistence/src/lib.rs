@@ -17,6 +17,7 @@ pub mod error;
 pub mod evidence;
 pub mod exemplars;
 pub mod fields;
+pub mod finder;
 pub mod leaderboard;
 pub mod milestones;
 pub mod org_units;

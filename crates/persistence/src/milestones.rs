@@ -1,10 +1,7 @@
 //! Milestones of campaigns and of programmes.
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set};
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::campaign::CampaignStatus;
@@ -15,6 +12,7 @@ use uuid::Uuid;
 
 use crate::entities::{campaign, milestone, programme};
 use crate::error::StoreError;
+use crate::finder::{self, asc};
 use crate::org_units;
 use crate::{audit, changes};
 
@@ -22,43 +20,23 @@ pub async fn by_campaign_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<milestone::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(milestone::Entity::find()
-        .filter(milestone::Column::CampaignId.is_in(ids.to_vec()))
-        .order_by_asc(milestone::Column::DueDate)
-        .order_by_asc(milestone::Column::Id)
-        .all(db)
-        .await?)
+    use milestone::Column as C;
+    finder::by_ids(db, C::CampaignId, ids, &[asc(C::DueDate), asc(C::Id)]).await
 }
 
 pub async fn by_programme_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<milestone::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(milestone::Entity::find()
-        .filter(milestone::Column::ProgrammeId.is_in(ids.to_vec()))
-        .order_by_asc(milestone::Column::DueDate)
-        .order_by_asc(milestone::Column::Id)
-        .all(db)
-        .await?)
+    use milestone::Column as C;
+    finder::by_ids(db, C::ProgrammeId, ids, &[asc(C::DueDate), asc(C::Id)]).await
 }
 
 pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<milestone::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(milestone::Entity::find()
-        .filter(milestone::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?)
+    finder::by_ids(db, milestone::Column::Id, ids, &[]).await
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -16,16 +16,11 @@ use uuid::Uuid;
 use crate::audit;
 use crate::entities::org_unit::{self, Column, Entity, Model};
 use crate::error::{StoreError, is_unique_violation};
+use crate::finder;
 use crate::page::{Page, PageRequest, subtree_pattern};
 
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(Entity::find()
-        .filter(Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?)
+    finder::by_ids(db, Column::Id, ids, &[]).await
 }
 
 /// The unit with this id, `None` if there is none: only the caller knows whether a missing

@@ -2,8 +2,7 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
 };
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
@@ -15,6 +14,7 @@ use uuid::Uuid;
 
 use crate::entities::{campaign, participation};
 use crate::error::StoreError;
+use crate::finder::{self, asc};
 use crate::org_units;
 use crate::{audit, changes};
 
@@ -22,27 +22,15 @@ pub async fn by_campaign_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<participation::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(participation::Entity::find()
-        .filter(participation::Column::CampaignId.is_in(ids.to_vec()))
-        .order_by_asc(participation::Column::RegisteredAt)
-        .all(db)
-        .await?)
+    use participation::Column as C;
+    finder::by_ids(db, C::CampaignId, ids, &[asc(C::RegisteredAt)]).await
 }
 
 pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<participation::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(participation::Entity::find()
-        .filter(participation::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?)
+    finder::by_ids(db, participation::Column::Id, ids, &[]).await
 }
 
 async fn load(

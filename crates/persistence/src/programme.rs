@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::audit;
 use crate::entities::{programme, target, target_value};
 use crate::error::StoreError;
+use crate::finder::{self, asc, desc};
 use crate::org_units;
 use crate::raw;
 
@@ -41,13 +42,7 @@ pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<programme::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(programme::Entity::find()
-        .filter(programme::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?)
+    finder::by_ids(db, programme::Column::Id, ids, &[]).await
 }
 
 pub async fn by_code(
@@ -64,27 +59,15 @@ pub async fn targets_by_programme_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<target::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(target::Entity::find()
-        .filter(target::Column::ProgrammeId.is_in(ids.to_vec()))
-        .order_by_asc(target::Column::SortOrder)
-        .all(db)
-        .await?)
+    use target::Column as C;
+    finder::by_ids(db, C::ProgrammeId, ids, &[asc(C::SortOrder)]).await
 }
 
 pub async fn targets_by_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<target::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(target::Entity::find()
-        .filter(target::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?)
+    finder::by_ids(db, target::Column::Id, ids, &[]).await
 }
 
 /// Entered values of many targets, newest first within each target.
@@ -92,15 +75,8 @@ pub async fn values_by_target_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<target_value::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(target_value::Entity::find()
-        .filter(target_value::Column::TargetId.is_in(ids.to_vec()))
-        .order_by_desc(target_value::Column::AsOf)
-        .order_by_desc(target_value::Column::Id)
-        .all(db)
-        .await?)
+    use target_value::Column as C;
+    finder::by_ids(db, C::TargetId, ids, &[desc(C::AsOf), desc(C::Id)]).await
 }
 
 /// The value of a target right now, or why there is none.

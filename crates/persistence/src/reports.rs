@@ -24,6 +24,7 @@ use crate::entities::{
     campaign, criterion, org_unit, participation, progress_report, report_revision, report_value,
 };
 use crate::error::{StoreError, is_unique_violation};
+use crate::finder::{self, asc};
 use crate::page::{Page, PageRequest};
 use crate::{Database, audit, changes, org_units};
 
@@ -608,40 +609,22 @@ pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<progress_report::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(progress_report::Entity::find()
-        .filter(progress_report::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?)
+    finder::by_ids(db, progress_report::Column::Id, ids, &[]).await
 }
 
 pub async fn values_by_report_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<report_value::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(report_value::Entity::find()
-        .filter(report_value::Column::ReportId.is_in(ids.to_vec()))
-        .all(db)
-        .await?)
+    finder::by_ids(db, report_value::Column::ReportId, ids, &[]).await
 }
 
 pub async fn revisions_by_report_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<report_revision::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(report_revision::Entity::find()
-        .filter(report_revision::Column::ReportId.is_in(ids.to_vec()))
-        .order_by_asc(report_revision::Column::Revision)
-        .all(db)
-        .await?)
+    use report_revision::Column as C;
+    finder::by_ids(db, C::ReportId, ids, &[asc(C::Revision)]).await
 }
 
 /// The latest report `user` submitted for each of `campaign_ids`.

@@ -3,12 +3,13 @@
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use thidua_domain::access::{Action, Actor};
 use uuid::Uuid;
 
 use crate::entities::{target, target_snapshot};
 use crate::error::StoreError;
+use crate::finder::{self, asc};
 use crate::programme;
 
 /// Computes every target as of `today` and stores the values; returns how many were taken.
@@ -51,14 +52,8 @@ pub async fn by_target_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<target_snapshot::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(target_snapshot::Entity::find()
-        .filter(target_snapshot::Column::TargetId.is_in(ids.to_vec()))
-        .order_by_asc(target_snapshot::Column::TakenOn)
-        .all(db)
-        .await?)
+    use target_snapshot::Column as C;
+    finder::by_ids(db, C::TargetId, ids, &[asc(C::TakenOn)]).await
 }
 
 /// [`take`] on a caller's request: programme administrators of the whole province, audited.

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::audit;
 use crate::entities::{role_grant, user};
 use crate::error::{StoreError, is_unique_violation};
+use crate::finder;
 use crate::org_units;
 use crate::passwords::PasswordPool;
 use crate::raw;
@@ -101,13 +102,7 @@ pub async fn by_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<user::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.is_in(ids.to_vec()))
-        .all(db)
-        .await?)
+    finder::by_ids(db, user::Column::Id, ids, &[]).await
 }
 
 pub async fn by_username(
@@ -316,11 +311,5 @@ pub async fn grants_by_user_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<Vec<role_grant::Model>, StoreError> {
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(role_grant::Entity::find()
-        .filter(role_grant::Column::UserId.is_in(ids.to_vec()))
-        .all(db)
-        .await?)
+    finder::by_ids(db, role_grant::Column::UserId, ids, &[]).await
 }

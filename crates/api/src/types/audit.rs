@@ -1,10 +1,10 @@
 //! Audit trail entries.
 
-use async_graphql::connection::{Connection, Edge};
+use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use thidua_persistence::entities::audit_entry::Model;
-use thidua_persistence::page::{KeyCursor, Page};
+use thidua_persistence::page::Page;
 
 use super::load_one;
 use super::user::User;
@@ -18,15 +18,7 @@ pub struct AuditEntry(pub Model);
 pub type AuditEntryConnection = Connection<String, AuditEntry>;
 
 pub fn audit_connection(page: Page<Model>) -> AuditEntryConnection {
-    let mut conn = Connection::new(false, page.has_next);
-    conn.edges.extend(page.items.into_iter().map(|m| {
-        let c = cursor::encode(&KeyCursor {
-            value: String::new(),
-            id: m.id,
-        });
-        Edge::new(c, AuditEntry(m))
-    }));
-    conn
+    cursor::connection(page, |m| cursor::id_only(m.id), AuditEntry)
 }
 
 /// One successful change: who, when, what, and in which request.

@@ -1,6 +1,6 @@
 //! Campaigns (phong trào thi đua) and their criteria.
 
-use async_graphql::connection::{Connection, Edge};
+use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -31,13 +31,7 @@ pub fn campaign_connection(
     page: Page<campaign::Model>,
     order: CampaignOrder,
 ) -> CampaignConnection {
-    let mut conn = Connection::new(false, page.has_next);
-    conn.edges.extend(
-        page.items
-            .into_iter()
-            .map(|m| Edge::new(cursor::encode(&cursor_for(&m, order)), Campaign(m))),
-    );
-    conn
+    cursor::connection(page, |m| cursor_for(m, order), Campaign)
 }
 
 /// An emulation campaign (phong trào thi đua), launched by a unit, with criteria that

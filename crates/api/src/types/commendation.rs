@@ -1,13 +1,13 @@
 //! The award catalogue, council sessions and commendations (khen thưởng).
 
-use async_graphql::connection::{Connection, Edge};
+use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use thidua_persistence::entities::{
     award_type, commendation, commendation_correction, council_member, council_session,
 };
-use thidua_persistence::page::{KeyCursor, Page};
+use thidua_persistence::page::Page;
 
 use super::campaign::Campaign;
 use super::enums::{
@@ -103,15 +103,7 @@ pub struct CouncilSession(pub council_session::Model);
 pub type CouncilSessionConnection = Connection<String, CouncilSession>;
 
 pub fn session_connection(page: Page<council_session::Model>) -> CouncilSessionConnection {
-    let mut conn = Connection::new(false, page.has_next);
-    conn.edges.extend(page.items.into_iter().map(|m| {
-        let c = cursor::encode(&KeyCursor {
-            value: String::new(),
-            id: m.id,
-        });
-        Edge::new(c, CouncilSession(m))
-    }));
-    conn
+    cursor::connection(page, |m| cursor::id_only(m.id), CouncilSession)
 }
 
 /// A sitting of the Emulation and Commendation Council with its members.
@@ -163,15 +155,7 @@ pub struct Commendation(pub commendation::Model);
 pub type CommendationConnection = Connection<String, Commendation>;
 
 pub fn commendation_connection(page: Page<commendation::Model>) -> CommendationConnection {
-    let mut conn = Connection::new(false, page.has_next);
-    conn.edges.extend(page.items.into_iter().map(|m| {
-        let c = cursor::encode(&KeyCursor {
-            value: String::new(),
-            id: m.id,
-        });
-        Edge::new(c, Commendation(m))
-    }));
-    conn
+    cursor::connection(page, |m| cursor::id_only(m.id), Commendation)
 }
 
 /// A secret ballot's counts: never who voted how.

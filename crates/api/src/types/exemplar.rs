@@ -1,10 +1,10 @@
 //! Exemplary models (điển hình tiên tiến).
 
-use async_graphql::connection::{Connection, Edge};
+use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use thidua_persistence::entities::{exemplar, exemplar_stage_event, replication};
-use thidua_persistence::page::{KeyCursor, Page};
+use thidua_persistence::page::Page;
 
 use super::campaign::Campaign;
 use super::enums::{ExemplarKind, ExemplarStage};
@@ -22,15 +22,7 @@ pub struct Exemplar(pub exemplar::Model);
 pub type ExemplarConnection = Connection<String, Exemplar>;
 
 pub fn exemplar_connection(page: Page<exemplar::Model>) -> ExemplarConnection {
-    let mut conn = Connection::new(false, page.has_next);
-    conn.edges.extend(page.items.into_iter().map(|m| {
-        let c = cursor::encode(&KeyCursor {
-            value: String::new(),
-            id: m.id,
-        });
-        Edge::new(c, Exemplar(m))
-    }));
-    conn
+    cursor::connection(page, |m| cursor::id_only(m.id), Exemplar)
 }
 
 /// How many models are at each stage.

@@ -1,6 +1,6 @@
 //! Org units and their tree.
 
-use async_graphql::connection::{Connection, Edge};
+use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use thidua_persistence::entities::org_unit::Model;
@@ -21,15 +21,11 @@ pub type OrgUnitConnection = Connection<String, OrgUnit>;
 
 /// A page of units as a Relay connection, cursors keyed on the materialised path.
 pub fn unit_connection(page: thidua_persistence::page::Page<Model>) -> OrgUnitConnection {
-    let mut conn = Connection::new(false, page.has_next);
-    conn.edges.extend(page.items.into_iter().map(|m| {
-        let c = cursor::encode(&thidua_persistence::page::KeyCursor {
-            value: m.path.clone(),
-            id: m.id,
-        });
-        Edge::new(c, OrgUnit(m))
-    }));
-    conn
+    let key = |m: &Model| thidua_persistence::page::KeyCursor {
+        value: m.path.clone(),
+        id: m.id,
+    };
+    cursor::connection(page, key, OrgUnit)
 }
 
 /// A unit of the province's administration: the province, a department, a ward,

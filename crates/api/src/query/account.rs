@@ -1,0 +1,28 @@
+//! The signed-in caller.
+
+use async_graphql::{Context, Object};
+
+use crate::context::actor;
+use crate::error::forbidden;
+use crate::loaders::UserId;
+use crate::types::load_one;
+use crate::types::user::Me;
+
+#[derive(Default)]
+pub struct AccountQuery;
+
+#[Object]
+impl AccountQuery {
+    /// The signed-in caller.
+    async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
+        let a = actor(ctx)?;
+        let user_id = a.user_id.ok_or_else(forbidden)?;
+        let user = load_one(ctx, UserId(user_id))
+            .await?
+            .ok_or_else(crate::error::unauthenticated)?;
+        Ok(Me {
+            user,
+            grants: a.grants.clone(),
+        })
+    }
+}

@@ -1,0 +1,155 @@
+//! The award catalogue, council sessions, commendations and the direct-worker share.
+
+use async_graphql::{Context, ID, InputObject, Object};
+
+use super::unit_path;
+use crate::context::{reader, state};
+use crate::cursor;
+use crate::error::query_error;
+use crate::ids;
+use crate::types::commendation::{
+    AwardType, CommendationConnection, CouncilSessionConnection, commendation_connection,
+    session_connection,
+};
+use crate::types::enums::{AwardCategory, AwardLevel, CommendationStatus};
+
+#[derive(Default)]
+pub struct CommendationQuery;
+
+#[derive(InputObject, Default)]
+pub struct CommendationFilter {
+    pub status: Option<CommendationStatus>,
+    /// Recipients whose unit is this unit or below it.
+    pub unit_subtree: Option<ID>,
+    pub award_type_id: Option<ID>,
+    pub exemplar_id: Option<ID>,
+    pub session_id: Option<ID>,
+    /// Conferred by a decision dated in this year.
+    pub decision_year: Option<i32>,
+}
+
+/// Individual commendations and direct workers in one year.
+#[derive(async_graphql::SimpleObject)]
+pub struct DirectWorkerYear {
+    pub year: i32,
+    /// Conferred commendations to individuals, by year of decision.
+    pub individual_commendations: i64,
+    /// Of those, to direct (front-line) workers.
+    pub direct_workers: i64,
+    /// directWorkers ÷ individualCommendations × 100; null without individual commendations.
+    pub share: Option<rust_decimal::Decimal>,
+}
+
+#[Object]
+impl CommendationQuery {
+    /// The award catalogue in its reading order.
+    async fn award_types(
+        &self,
+        ctx: &Context<'_>,
+        category: Option<AwardCategory>,
+        level: Option<AwardLevel>,
+        #[graphql(desc = "Only awards in effect on this day.")] in_effect_on: Option<
+            crate::scalars::Date,
+        >,
+    ) -> async_graphql::Result<Vec<AwardType>> {
+        reader(ctx)?;
+        let f = thidua_persistence::awards::AwardFilter {
+            category: category.map(Into::into),
+            level: level.map(Into::into),
+            in_effect_on: in_effect_on.map(Into::into),
+        };
+        let rows = thidua_persistence::awards::list(&state(ctx).db.conn, &f)
+            .await
+            .map_err(query_error)?;
+        Ok(rows.into_iter().map(AwardType).collect())
+    }
+
+    /// Council sessions, newest first.
+    #[graphql(complexity = "crate::cursor::page_cost(first, child_complexity)")]
+    async fn council_sessions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<CouncilSessionConnection> {
+        reader(ctx)?;
+        let page = cursor::page_request(first, after)?;
+        let rows = thidua_persistence::council::list(&state(ctx).db.conn, &page)
+            .await
+            .map_err(query_error)?;
+        Ok(session_connection(rows))
+    }
+
+    /// Commendations, newest first.
+    #[graphql(complexity = "crate::cursor::page_cost(first, child_complexity)")]
+    async fn commendations(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<CommendationFilter>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<CommendationConnection> {
+        reader(ctx)?;
+        let f = filter.unwrap_or_default();
+        let subtree_path = match &f.unit_subtree {
+            Some(id) => Some(unit_path(ctx, id, "unitSubtree").await?),
+            None => None,
+        };
+        let decode =
+            |ty: &str, id: &Option<ID>| id.as_ref().map(|i| ids::decode(ty, i)).transpose();
+        let store = thidua_persistence::commendations::CommendationFilter {
+            status: f.status.map(Into::into),
+            subtree_path,
+            award_type_id: decode("AwardType", &f.award_type_id)?,
+            exemplar_id: decode("Exemplar", &f.exemplar_id)?,
+            session_id: decode("CouncilSession", &f.session_id)?,
+            decision_year: f
+                .decision_year
+                .map(|y| thidua_domain::bounds::Year::parse(y).map(|y| y.get()))
+                .transpose()
+                .map_err(|e| crate::args::field_error(e.under("filter.decisionYear")))?,
+        };
+        let page = cursor::page_request(first, after)?;
+        let rows = thidua_persistence::commendations::list(&state(ctx).db.conn, &store, &page)
+            .await
+            .map_err(query_error)?;
+        Ok(commendation_connection(rows))
+    }
+
+    /// The seed's named weakness, per year of decision: the share of conferred commendations
+    /// to individuals that went to direct (front-line) workers. Every year of the range is
+    /// listed; a year without individual commendations has a null share.
+    async fn direct_worker_share(
+        &self,
+        ctx: &Context<'_>,
+        from_year: i32,
+        to_year: i32,
+    ) -> async_graphql::Result<Vec<DirectWorkerYear>> {
+        reader(ctx)?;
+        let range = thidua_domain::bounds::YearRange::parse(from_year, to_year)
+            .map_err(crate::args::field_error)?;
+        let rows = thidua_persistence::commendations::direct_worker_share(
+            &state(ctx).db.conn,
+            range.from().get(),
+            range.to().get(),
+        )
+        .await
+        .map_err(query_error)?;
+        Ok(range
+            .years()
+            .map(|year| {
+                let (individual, direct) = rows
+                    .iter()
+                    .find(|r| r.year == year)
+                    .map_or((0, 0), |r| (r.individual, r.direct_workers));
+                DirectWorkerYear {
+                    year,
+                    individual_commendations: individual,
+                    direct_workers: direct,
+                    share: thidua_domain::target::percent(direct, individual)
+                        .map(|p| p.normalize()),
+                }
+            })
+            .collect())
+    }
+}

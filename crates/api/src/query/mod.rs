@@ -1,0 +1,72 @@
+//! Root query, merged from one object per area (as `mutation` is).
+
+mod account;
+mod audit;
+mod campaign;
+mod cluster;
+mod commendation;
+mod exemplar;
+mod field;
+mod leaderboard;
+mod node;
+mod org_unit;
+mod programme;
+mod report;
+mod sync;
+
+use async_graphql::{Context, ID, MergedObject};
+
+use crate::ids;
+use crate::loaders::UnitId;
+use crate::types::load_one;
+
+pub use audit::AuditLogFilter;
+pub use campaign::{CampaignFilter, CampaignOrderBy, CampaignOrderField, SortDirection};
+pub use commendation::{CommendationFilter, DirectWorkerYear};
+pub use exemplar::ExemplarFilter;
+pub use org_unit::OrgUnitFilter;
+pub use report::{ReportConnection, ReportFilter, readable_report};
+
+// The order of the parts is the order of the fields in the SDL. They merge in three
+// contiguous groups because one flat merge of thirteen parts nests its resolver futures
+// deeper than rustc's default recursion limit allows.
+#[derive(MergedObject, Default)]
+pub struct Query(LookupQuery, EmulationQuery, RecognitionQuery);
+
+/// Any object, the caller, and the public catalogues and unit tree.
+#[derive(MergedObject, Default)]
+pub struct LookupQuery(
+    node::NodeQuery,
+    account::AccountQuery,
+    programme::ProgrammeQuery,
+    field::FieldQuery,
+    org_unit::OrgUnitQuery,
+);
+
+/// Campaigns, their reports, the change feed and the rankings.
+#[derive(MergedObject, Default)]
+pub struct EmulationQuery(
+    campaign::CampaignQuery,
+    report::ReportQuery,
+    sync::SyncQuery,
+    leaderboard::LeaderboardQuery,
+    cluster::ClusterQuery,
+);
+
+/// Exemplary models, commendations and the audit trail.
+#[derive(MergedObject, Default)]
+pub struct RecognitionQuery(
+    exemplar::ExemplarQuery,
+    commendation::CommendationQuery,
+    audit::AuditQuery,
+);
+
+/// The path of the unit a subtree filter names; an unknown unit gives a path nothing is under.
+async fn unit_path(ctx: &Context<'_>, id: &ID, field: &str) -> async_graphql::Result<String> {
+    let uuid = ids::decode("OrgUnit", id)
+        .map_err(|_| crate::error::bad_input(format!("`{field}` is not a valid OrgUnit id")))?;
+    Ok(load_one(ctx, UnitId(uuid))
+        .await?
+        .map(|u| u.path)
+        .unwrap_or_else(|| "/nonexistent/".into()))
+}

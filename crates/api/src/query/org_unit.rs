@@ -1,0 +1,80 @@
+//! Org units and their tree.
+
+use async_graphql::{Context, ID, InputObject, Object};
+use thidua_persistence::org_units::{self, UnitFilter};
+
+use super::unit_path;
+use crate::context::{reader, state};
+use crate::cursor;
+use crate::error::query_error;
+use crate::ids;
+use crate::loaders::UnitId;
+use crate::types::enums::OrgUnitKind;
+use crate::types::load_one;
+use crate::types::org_unit::{OrgUnit, OrgUnitConnection, unit_connection};
+
+#[derive(Default)]
+pub struct OrgUnitQuery;
+
+#[derive(InputObject, Default)]
+pub struct OrgUnitFilter {
+    /// This unit and everything below it.
+    pub subtree_of: Option<ID>,
+    pub kind: Option<OrgUnitKind>,
+    #[graphql(default = false)]
+    pub include_inactive: bool,
+}
+
+#[Object]
+impl OrgUnitQuery {
+    /// A unit by global ID or by code.
+    async fn org_unit(
+        &self,
+        ctx: &Context<'_>,
+        id: Option<ID>,
+        code: Option<String>,
+    ) -> async_graphql::Result<Option<OrgUnit>> {
+        reader(ctx)?;
+        match (id, code) {
+            (Some(id), _) => Ok(load_one(ctx, UnitId(ids::decode("OrgUnit", &id)?))
+                .await?
+                .map(OrgUnit)),
+            (None, Some(code)) => Ok(org_units::by_code(
+                &state(ctx).db.conn,
+                &crate::args::text(&code, "code", 100)?,
+            )
+            .await
+            .map_err(query_error)?
+            .map(OrgUnit)),
+            (None, None) => Err(crate::error::bad_input("give `id` or `code`")),
+        }
+    }
+
+    /// Units, parents before children.
+    #[graphql(complexity = "crate::cursor::page_cost(first, child_complexity)")]
+    async fn org_units(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<OrgUnitFilter>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<OrgUnitConnection> {
+        reader(ctx)?;
+        let f = filter.unwrap_or_default();
+        let page = cursor::page_request(first, after)?;
+        let subtree_path = match &f.subtree_of {
+            Some(id) => Some(unit_path(ctx, id, "subtreeOf").await?),
+            None => None,
+        };
+        let uf = UnitFilter {
+            subtree_path,
+            kind: f.kind.map(Into::into),
+            include_inactive: f.include_inactive,
+        };
+        Ok(unit_connection(
+            org_units::list(&state(ctx).db.conn, &uf, &page)
+                .await
+                .map_err(query_error)?,
+        ))
+    }
+}

@@ -1,0 +1,92 @@
+//! Progress reports the caller may read.
+
+use async_graphql::{Context, ID, InputObject, Object};
+
+use super::unit_path;
+use crate::context::{reader, state};
+use crate::cursor;
+use crate::error::query_error;
+use crate::ids;
+use crate::loaders::UnitId;
+use crate::types::load_one;
+use crate::types::report::ProgressReport;
+
+#[derive(Default)]
+pub struct ReportQuery;
+
+/// A report if the caller may read it: their own, or one of a unit under any of their grants.
+pub async fn readable_report(
+    ctx: &Context<'_>,
+    id: uuid::Uuid,
+) -> async_graphql::Result<Option<ProgressReport>> {
+    let a = reader(ctx)?;
+    let Some(r) = load_one(ctx, crate::loaders::ReportId(id)).await? else {
+        return Ok(None);
+    };
+    let unit = load_one(ctx, UnitId(r.unit_id)).await?;
+    let readable = a.may_read_report(
+        unit.map(|u| u.path).as_deref().unwrap_or("/"),
+        r.submitted_by,
+    );
+    Ok(readable.then_some(ProgressReport(r)))
+}
+
+#[derive(InputObject, Default)]
+pub struct ReportFilter {
+    pub campaign_id: Option<ID>,
+    /// Reports of this unit or any unit below it.
+    pub unit_subtree: Option<ID>,
+    pub status: Option<crate::types::enums::ReportStatus>,
+}
+
+pub type ReportConnection = async_graphql::connection::Connection<String, ProgressReport>;
+
+#[Object]
+impl ReportQuery {
+    /// A progress report, if the caller may read it (their own, or of a unit under one of
+    /// their grants).
+    async fn report(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<ProgressReport>> {
+        readable_report(ctx, ids::decode("ProgressReport", &id)?).await
+    }
+
+    /// Progress reports the caller may read, newest first.
+    #[graphql(complexity = "crate::cursor::page_cost(first, child_complexity)")]
+    async fn reports(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ReportFilter>,
+        #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<ReportConnection> {
+        let a = reader(ctx)?;
+        let f = filter.unwrap_or_default();
+        let page = cursor::page_request(first, after)?;
+        let subtree_path = match &f.unit_subtree {
+            Some(id) => Some(unit_path(ctx, id, "unitSubtree").await?),
+            None => None,
+        };
+        let rf = thidua_persistence::reports::ReportFilter {
+            campaign_id: f
+                .campaign_id
+                .as_ref()
+                .map(|id| ids::decode("Campaign", id))
+                .transpose()?,
+            subtree_path,
+            status: f.status.map(Into::into),
+            readable_paths: a.grants.iter().map(|g| g.unit_path.clone()).collect(),
+            reader_id: a.user_id,
+        };
+        let rows = thidua_persistence::reports::list(&state(ctx).db.conn, &rf, &page)
+            .await
+            .map_err(query_error)?;
+        Ok(cursor::connection(
+            rows,
+            |m| cursor::id_only(m.id),
+            ProgressReport,
+        ))
+    }
+}

@@ -1,0 +1,39 @@
+//! Batch finders behind the API's DataLoaders: every row whose key column holds one of a
+//! batch of ids, in one statement and in the order the caller relies on.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use crate::StoreError;
+
+/// The rows of `column`'s entity whose `column` is one of `ids`, sorted by `order` (empty:
+/// in whatever order the database returns). An empty batch never reaches the database.
+pub async fn by_ids<C>(
+    db: &impl ConnectionTrait,
+    column: C,
+    ids: &[Uuid],
+    order: &[(C, Order)],
+) -> Result<Vec<<C::EntityName as EntityTrait>::Model>, StoreError>
+where
+    C: ColumnTrait,
+    C::EntityName: EntityTrait<Column = C>,
+{
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut select = <C::EntityName as EntityTrait>::find().filter(column.is_in(ids.to_vec()));
+    for (c, o) in order {
+        select = select.order_by(*c, o.clone());
+    }
+    Ok(select.all(db).await?)
+}
+
+/// Sorts ascending by `column`.
+pub fn asc<C>(column: C) -> (C, Order) {
+    (column, Order::Asc)
+}
+
+/// Sorts descending by `column`.
+pub fn desc<C>(column: C) -> (C, Order) {
+    (column, Order::Desc)
+}
