@@ -207,10 +207,10 @@ pub async fn list(
 ) -> Result<Vec<award_type::Model>, StoreError> {
     let mut q = award_type::Entity::find();
     if let Some(c) = f.category {
-        q = q.filter(award_type::Column::Category.eq(c.as_str()));
+        q = q.filter(award_type::Column::Category.eq(c));
     }
     if let Some(l) = f.level {
-        q = q.filter(award_type::Column::Level.eq(l.as_str()));
+        q = q.filter(award_type::Column::Level.eq(l));
     }
     if let Some(d) = f.in_effect_on {
         q = q.filter(award_type::Column::EffectiveFrom.lte(d)).filter(

@@ -194,10 +194,9 @@ fn filter_condition(f: &CampaignFilter) -> Condition {
         c = c
             .add(campaign::Column::StartDate.lte(day))
             .add(campaign::Column::EndDate.gte(day))
-            .add(campaign::Column::Status.is_in([
-                CampaignStatus::Launched.as_str(),
-                CampaignStatus::Closed.as_str(),
-            ]));
+            .add(
+                campaign::Column::Status.is_in([CampaignStatus::Launched, CampaignStatus::Closed]),
+            );
     }
     if let Some(s) = &f.search {
         for word in fold_for_search(s).split_whitespace() {

@@ -281,7 +281,7 @@ fn condition(f: &ExemplarFilter, with_stage: bool) -> Condition {
         c = c.add(exemplar::Column::FieldId.eq(fid));
     }
     if let (true, Some(s)) = (with_stage, f.stage) {
-        c = c.add(exemplar::Column::Stage.eq(s.as_str()));
+        c = c.add(exemplar::Column::Stage.eq(s));
     }
     c
 }

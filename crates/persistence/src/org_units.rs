@@ -108,7 +108,7 @@ pub async fn list(
         q = q.filter(Column::Path.like(subtree_pattern(p)));
     }
     if let Some(k) = f.kind {
-        q = q.filter(Column::Kind.eq(k.as_str()));
+        q = q.filter(Column::Kind.eq(k));
     }
     if !f.include_inactive {
         q = q.filter(Column::IsActive.eq(true));
