@@ -9,7 +9,7 @@ use crate::error::{FieldError, UserErrorCode as C};
 
 string_enum!(
     /// What sort of honour a catalogue row is.
-    AwardCategory {
+    AwardCategory (stored_len = 30) {
         /// Danh hiệu thi đua (Chiến sĩ thi đua, Lao động tiên tiến, Cờ thi đua…).
         EmulationTitle => "EMULATION_TITLE",
         /// Danh hiệu vinh dự nhà nước (Anh hùng Lao động, Nhà giáo Nhân dân…).

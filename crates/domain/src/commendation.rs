@@ -9,7 +9,7 @@ use crate::text::nfc_trim;
 
 string_enum!(
     /// Loại hình khen thưởng (Law 06/2022, art. 8), stored and shown under the law's names.
-    CommendationKind {
+    CommendationKind (stored_len = 30) {
         /// Công trạng: for achievements.
         Merit => "CONG_TRANG",
         /// Đột xuất: for an unexpected feat.

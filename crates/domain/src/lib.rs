@@ -4,15 +4,37 @@
 //! value, so the layers above never re-check.
 
 /// A closed set of values stored as upper-snake strings in the database and in GraphQL.
+///
+/// With the `sea-orm` feature (enabled by persistence) the enum is also a sea-orm active
+/// enum over the same strings, so entities hold the enum itself: a row is parsed once, when
+/// it is fetched, and a value this service never writes fails the fetch loudly instead of
+/// turning into some default. `stored_len` is the width of the `varchar` column(s) holding
+/// it (see the migrations); 20 unless given.
 #[macro_export]
 macro_rules! string_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident => $s:literal),+ $(,)? }) => {
+    ($(#[$m:meta])* $name:ident { $($body:tt)* }) => {
+        $crate::string_enum!($(#[$m])* $name (stored_len = 20) { $($body)* });
+    };
+    ($(#[$m:meta])* $name:ident (stored_len = $len:literal) { $($(#[$vm:meta])* $variant:ident => $s:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($(#[$vm])* $variant),+ }
+        #[cfg_attr(feature = "sea-orm", derive(sea_orm::DeriveActiveEnum, sea_orm::EnumIter))]
+        #[cfg_attr(
+            feature = "sea-orm",
+            sea_orm(
+                rs_type = "String",
+                db_type = "String(sea_orm::sea_query::StringLen::N(Self::STORED_LEN))"
+            )
+        )]
+        pub enum $name {
+            $($(#[$vm])* #[cfg_attr(feature = "sea-orm", sea_orm(string_value = $s))] $variant),+
+        }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// Width of the `varchar` column(s) that store this set.
+            pub const STORED_LEN: u32 = $len;
 
             pub const fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $s),+ }

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 
 string_enum!(
-    MilestoneKind {
+    MilestoneKind (stored_len = 30) {
         Launch => "LAUNCH",
         ReportingDeadline => "REPORTING_DEADLINE",
         InterimReview => "INTERIM_REVIEW",

@@ -10,7 +10,7 @@ use crate::error::{FieldError, UserErrorCode};
 string_enum!(
     /// Since the 2025 reorganisation Quảng Ninh has no district level: departments and
     /// commune-level units sit directly under the province.
-    OrgUnitKind {
+    OrgUnitKind (stored_len = 40) {
         Province => "PROVINCE",
         Department => "DEPARTMENT",
         Ward => "WARD",

@@ -114,9 +114,9 @@ fn edited_fields(input: &AwardTypeInput) -> award_type::ActiveModel {
     award_type::ActiveModel {
         code: Set(input.code.as_str().to_owned()),
         name: Set(input.name.as_str().to_owned()),
-        category: Set(input.category.as_str().into()),
-        level: Set(input.level.as_str().into()),
-        recipient_kind: Set(input.recipient_kind.as_str().into()),
+        category: Set(input.category),
+        level: Set(input.level),
+        recipient_kind: Set(input.recipient_kind),
         approval_threshold: Set(input.threshold.percent()),
         conferring_authority: Set(input.conferring_authority.as_str().to_owned()),
         legal_basis: Set(input.legal_basis.as_str().to_owned()),
@@ -169,8 +169,8 @@ pub async fn update(
         id,
         "update",
         json!({"code": input.code.as_str(), "before": {
-            "threshold": before.approval_threshold, "level": before.level,
-            "recipientKind": before.recipient_kind, "effectiveTo": before.effective_to}}),
+            "threshold": before.approval_threshold, "level": before.level.as_str(),
+            "recipientKind": before.recipient_kind.as_str(), "effectiveTo": before.effective_to}}),
     )
     .await?;
     by_ids(db, &[id])
@@ -202,10 +202,10 @@ pub async fn list(
 ) -> Result<Vec<award_type::Model>, StoreError> {
     let mut q = award_type::Entity::find();
     if let Some(c) = f.category {
-        q = q.filter(award_type::Column::Category.eq(c.as_str()));
+        q = q.filter(award_type::Column::Category.eq(c));
     }
     if let Some(l) = f.level {
-        q = q.filter(award_type::Column::Level.eq(l.as_str()));
+        q = q.filter(award_type::Column::Level.eq(l));
     }
     if let Some(d) = f.in_effect_on {
         q = q.filter(award_type::Column::EffectiveFrom.lte(d)).filter(
@@ -466,9 +466,9 @@ pub async fn seed_catalogue(db: &impl ConnectionTrait) -> Result<(), StoreError>
             id: Set(id),
             code: Set(s.code.into()),
             name: Set(s.name.into()),
-            category: Set(s.category.as_str().into()),
-            level: Set(s.level.as_str().into()),
-            recipient_kind: Set(s.recipients.as_str().into()),
+            category: Set(s.category),
+            level: Set(s.level),
+            recipient_kind: Set(s.recipients),
             approval_threshold: Set(Decimal::from(s.threshold)),
             conferring_authority: Set(s.authority.into()),
             legal_basis: Set(if s.category == AwardCategory::ProvincialTitle {

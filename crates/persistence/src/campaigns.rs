@@ -9,7 +9,7 @@ use sea_orm::{
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::campaign::{self as rules, CampaignKind, CampaignStatus, DateRange};
-use thidua_domain::criterion::{CriterionSpec, Direction, Measure, NewCriterion};
+use thidua_domain::criterion::{CriterionSpec, NewCriterion};
 use thidua_domain::text::{Code, LongText, Title, fold_for_search};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -154,7 +154,7 @@ fn cursor_value(o: CampaignOrder, raw: &str) -> Result<Value, StoreError> {
 fn filter_condition(f: &CampaignFilter) -> Condition {
     let mut c = Condition::all();
     if !f.statuses.is_empty() {
-        c = c.add(campaign::Column::Status.is_in(f.statuses.iter().map(|s| s.as_str())));
+        c = c.add(campaign::Column::Status.is_in(f.statuses.iter().copied()));
     }
     if let Some(fid) = f.field_id {
         c = c.add(
@@ -176,10 +176,9 @@ fn filter_condition(f: &CampaignFilter) -> Condition {
         c = c
             .add(campaign::Column::StartDate.lte(day))
             .add(campaign::Column::EndDate.gte(day))
-            .add(campaign::Column::Status.is_in([
-                CampaignStatus::Launched.as_str(),
-                CampaignStatus::Closed.as_str(),
-            ]));
+            .add(
+                campaign::Column::Status.is_in([CampaignStatus::Launched, CampaignStatus::Closed]),
+            );
     }
     if let Some(s) = &f.search {
         for word in fold_for_search(s).split_whitespace() {
@@ -311,8 +310,8 @@ fn criterion_row(campaign_id: Uuid, c: &NewCriterion, sort_order: i32) -> criter
         id: Set(Uuid::now_v7()),
         campaign_id: Set(campaign_id),
         title: Set(c.title.as_str().to_owned()),
-        measure: Set(c.measure.as_str().to_owned()),
-        direction: Set(c.direction.as_str().to_owned()),
+        measure: Set(c.measure),
+        direction: Set(c.direction),
         unit_label: Set(c.unit_label.clone()),
         target_value: Set(c.target_value),
         weight: Set(c.weight.value()),
@@ -370,8 +369,8 @@ pub async fn create(
         code: Set(input.code.into_inner()),
         title: Set(input.title.into_inner()),
         summary: Set(summary),
-        kind: Set(input.kind.as_str().to_owned()),
-        status: Set(CampaignStatus::Draft.as_str().to_owned()),
+        kind: Set(input.kind),
+        status: Set(CampaignStatus::Draft),
         programme_id: Set(input.programme_id),
         launching_unit_id: Set(unit.id),
         start_date: Set(input.dates.start()),
@@ -446,10 +445,6 @@ async fn load_for_change(
     Ok(c)
 }
 
-fn status_of(c: &campaign::Model) -> CampaignStatus {
-    CampaignStatus::parse(&c.status).unwrap_or(CampaignStatus::Cancelled)
-}
-
 fn stale() -> StoreError {
     StoreError::Conflict("the campaign was changed by someone else; reload it and try again".into())
 }
@@ -501,7 +496,7 @@ pub async fn update(
     patch: CampaignPatch,
 ) -> Result<campaign::Model, StoreError> {
     let c = load_for_change(db, actor, id).await?;
-    rules::ensure_editable(status_of(&c))?;
+    rules::ensure_editable(c.status)?;
     if !rules::check_version(Some(version), c.version) {
         return Err(stale());
     }
@@ -514,7 +509,7 @@ pub async fn update(
         Some(s) => s.map(LongText::into_inner),
         None => c.summary.clone(),
     };
-    let kind = patch.kind.map_or(c.kind.clone(), |k| k.as_str().to_owned());
+    let kind = patch.kind.unwrap_or(c.kind);
     if let Some(ids) = &patch.field_ids {
         check_fields(db, ids).await?;
     }
@@ -529,7 +524,7 @@ pub async fn update(
             ),
             (campaign::Column::Title, Expr::val(title.clone())),
             (campaign::Column::Summary, Expr::val(summary.clone())),
-            (campaign::Column::Kind, Expr::val(kind.clone())),
+            (campaign::Column::Kind, Expr::val(kind)),
             (campaign::Column::StartDate, Expr::val(dates.start())),
             (campaign::Column::EndDate, Expr::val(dates.end())),
         ],
@@ -545,8 +540,8 @@ pub async fn update(
         id,
         "update",
         json!({
-            "before": {"title": c.title, "kind": c.kind, "startDate": c.start_date, "endDate": c.end_date},
-            "after": {"title": title, "kind": kind, "startDate": dates.start(), "endDate": dates.end()},
+            "before": {"title": c.title, "kind": c.kind.as_str(), "startDate": c.start_date, "endDate": c.end_date},
+            "after": {"title": title, "kind": kind.as_str(), "startDate": dates.start(), "endDate": dates.end()},
         }),
     )
     .await?;
@@ -561,7 +556,7 @@ pub async fn add_criterion(
     input: NewCriterion,
 ) -> Result<criterion::Model, StoreError> {
     let c = load_for_change(db, actor, campaign_id).await?;
-    rules::ensure_editable(status_of(&c))?;
+    rules::ensure_editable(c.status)?;
     bump_version(db, campaign_id, version.unwrap_or(c.version), vec![]).await?;
     let existing = criteria_by_campaign_ids(db, &[campaign_id]).await?;
     if existing.len() >= 100 {
@@ -600,7 +595,7 @@ async fn load_criterion_for_change(
         .await?
         .ok_or(StoreError::NotFound("criterion"))?;
     let c = load_for_change(db, actor, cr.campaign_id).await?;
-    rules::ensure_editable(status_of(&c))?;
+    rules::ensure_editable(c.status)?;
     Ok((c, cr))
 }
 
@@ -653,8 +648,8 @@ pub async fn remove_criterion(
 
 fn spec_of(r: &criterion::Model) -> CriterionSpec {
     CriterionSpec {
-        measure: Measure::parse(&r.measure).unwrap_or(Measure::Number),
-        direction: Direction::parse(&r.direction).unwrap_or(Direction::HigherIsBetter),
+        measure: r.measure,
+        direction: r.direction,
         target_value: r.target_value,
         unit_label: r.unit_label.clone(),
         weight: r.weight,
@@ -673,7 +668,7 @@ pub async fn launch(
         .iter()
         .map(spec_of)
         .collect();
-    rules::check_launch(status_of(&c), (c.start_date, c.end_date), &specs)?;
+    rules::check_launch(c.status, (c.start_date, c.end_date), &specs)?;
     bump_version(
         db,
         id,
@@ -681,7 +676,7 @@ pub async fn launch(
         vec![
             (
                 campaign::Column::Status,
-                Expr::val(CampaignStatus::Launched.as_str()),
+                Expr::val(CampaignStatus::Launched),
             ),
             (campaign::Column::LaunchedAt, Expr::val(Utc::now())),
         ],
@@ -740,14 +735,14 @@ pub async fn transition(
     reason: Option<String>,
 ) -> Result<campaign::Model, StoreError> {
     let c = load_for_change(db, actor, id).await?;
-    let from = status_of(&c);
+    let from = c.status;
     rules::check_transition(from, to)?;
     bump_version(
         db,
         id,
         version.unwrap_or(c.version),
         vec![
-            (campaign::Column::Status, Expr::val(to.as_str())),
+            (campaign::Column::Status, Expr::val(to)),
             (campaign::Column::ClosedAt, Expr::val(Utc::now())),
         ],
     )
@@ -803,7 +798,7 @@ pub async fn open_for_units(
         .and_where(participation::Column::UnitId.in_subquery(units))
         .to_owned();
     Ok(campaign::Entity::find()
-        .filter(campaign::Column::Status.eq(CampaignStatus::Launched.as_str()))
+        .filter(campaign::Column::Status.eq(CampaignStatus::Launched))
         .filter(campaign::Column::Id.in_subquery(registered))
         .order_by_asc(campaign::Column::EndDate)
         .order_by_asc(campaign::Column::Id)

@@ -6,6 +6,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
+use thidua_domain::org_unit::ClusterKind;
 use thidua_domain::text::{Code, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -24,7 +25,7 @@ pub async fn create(
     actor: &Actor,
     code: Code,
     name: Title,
-    kind: &str,
+    kind: ClusterKind,
 ) -> Result<cluster::Model, StoreError> {
     authorize(db, actor).await?;
     let id = Uuid::now_v7();
@@ -32,7 +33,7 @@ pub async fn create(
         id: Set(id),
         code: Set(code.into_inner()),
         name: Set(name.into_inner()),
-        kind: Set(kind.to_owned()),
+        kind: Set(kind),
         created_at: Set(Utc::now()),
     }
     .insert(db)

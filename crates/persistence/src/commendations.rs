@@ -121,9 +121,9 @@ pub async fn nominate(
                 .next()
                 .ok_or_else(|| unknown("recipient.exemplarId", "exemplary model"))?;
             let unit = org_units::referenced(db, model.home_unit_id).await?;
-            let kind = match ExemplarKind::parse(&model.kind) {
-                Some(ExemplarKind::Individual) => RecipientKind::Individual,
-                _ => RecipientKind::Collective,
+            let kind = match model.kind {
+                ExemplarKind::Individual => RecipientKind::Individual,
+                ExemplarKind::Collective => RecipientKind::Collective,
             };
             (
                 RecipientType::Exemplar,
@@ -154,8 +154,7 @@ pub async fn nominate(
     };
     // Managers nominate within their own subtree: the recipient's unit must be theirs too.
     actor.authorize(Action::Nominate, &unit_id.path)?;
-    let award_kind = RecipientKind::parse(&at.recipient_kind).unwrap_or(RecipientKind::Both);
-    rules::check_recipient_kind(award_kind, kind)?;
+    rules::check_recipient_kind(at.recipient_kind, kind)?;
     rules::check_campaign(n.kind, n.campaign_id.is_some())?;
     if let Some(c) = n.campaign_id
         && campaigns::by_ids(db, &[c]).await?.is_empty()
@@ -214,9 +213,9 @@ pub async fn nominate(
     let saved = commendation::ActiveModel {
         id: Set(id),
         award_type_id: Set(at.id),
-        kind: Set(n.kind.as_str().into()),
-        status: Set(CommendationStatus::Nominated.as_str().into()),
-        recipient_type: Set(recipient_type.as_str().into()),
+        kind: Set(n.kind),
+        status: Set(CommendationStatus::Nominated),
+        recipient_type: Set(recipient_type),
         unit_id: Set(unit_id.id),
         exemplar_id: Set(exemplar_id),
         recipient_key: Set(key),
@@ -279,7 +278,7 @@ async fn for_change(
         .ok_or(StoreError::NotFound("commendation"))?;
     let unit = org_units::referenced(db, c.unit_id).await?;
     actor.authorize(action, &unit.path)?;
-    let from = CommendationStatus::parse(&c.status).unwrap_or(CommendationStatus::Nominated);
+    let from = c.status;
     rules::check_transition(from, to)?;
     Ok((c, from))
 }
@@ -366,7 +365,7 @@ pub async fn submit_for_review(
         vec![
             (
                 commendation::Column::Status,
-                CommendationStatus::UnderReview.as_str().into(),
+                CommendationStatus::UnderReview.into(),
             ),
             (commendation::Column::SessionId, Some(session_id).into()),
         ],
@@ -432,7 +431,7 @@ pub async fn record_ballot(
         db,
         &c,
         vec![
-            (commendation::Column::Status, status.as_str().into()),
+            (commendation::Column::Status, status.into()),
             (
                 commendation::Column::VotesPresent,
                 Some(as_i32(tally.present)).into(),
@@ -493,7 +492,7 @@ pub async fn reject(
         vec![
             (
                 commendation::Column::Status,
-                CommendationStatus::Rejected.as_str().into(),
+                CommendationStatus::Rejected.into(),
             ),
             (
                 commendation::Column::DecisionNote,
@@ -561,7 +560,7 @@ pub async fn confer(
         vec![
             (
                 commendation::Column::Status,
-                CommendationStatus::Conferred.as_str().into(),
+                CommendationStatus::Conferred.into(),
             ),
             (
                 commendation::Column::DecisionNumber,
@@ -611,7 +610,7 @@ pub async fn revoke(
         &c,
         vec![(
             commendation::Column::Status,
-            CommendationStatus::Revoked.as_str().into(),
+            CommendationStatus::Revoked.into(),
         )],
     )
     .await?;
@@ -681,7 +680,7 @@ pub async fn correct(
         .ok_or(StoreError::NotFound("commendation"))?;
     let unit = org_units::referenced(db, c.unit_id).await?;
     actor.authorize(Action::Confer, &unit.path)?;
-    if CommendationStatus::parse(&c.status) != Some(CommendationStatus::Conferred) {
+    if c.status != CommendationStatus::Conferred {
         return Err(FieldError::new(
             "id",
             UserErrorCode::InvalidTransition,
@@ -852,7 +851,7 @@ pub async fn list(
 ) -> Result<Page<commendation::Model>, StoreError> {
     let mut c = Condition::all();
     if let Some(s) = f.status {
-        c = c.add(commendation::Column::Status.eq(s.as_str()));
+        c = c.add(commendation::Column::Status.eq(s));
     }
     if let Some(p) = &f.subtree_path {
         let units = org_units::ids_in_subtree(p);
@@ -941,7 +940,7 @@ pub async fn prerequisite_statuses(
     let history = commendation::Entity::find()
         .filter(commendation::Column::RecipientKey.is_in(who))
         .filter(commendation::Column::AwardTypeId.is_in(pre_types))
-        .filter(commendation::Column::Status.eq(CommendationStatus::Conferred.as_str()))
+        .filter(commendation::Column::Status.eq(CommendationStatus::Conferred))
         .all(db)
         .await?;
     Ok(needs
@@ -981,10 +980,10 @@ pub async fn central_honoured_exemplars(
         WHERE c.status = ? AND c.decision_date >= ? AND c.decision_date <= ? \
         AND c.exemplar_id IS NOT NULL AND t.level = ?";
     let values: Vec<Value> = vec![
-        CommendationStatus::Conferred.as_str().into(),
+        CommendationStatus::Conferred.into(),
         from.into(),
         to.into(),
-        AwardLevel::Central.as_str().into(),
+        AwardLevel::Central.into(),
     ];
     let row = CountRow::find_by_statement(raw::stmt(db.get_database_backend(), sql, values))
         .one(db)
@@ -1012,7 +1011,7 @@ pub async fn direct_worker_share(
         AND decision_year >= ? AND decision_year <= ? \
         GROUP BY decision_year ORDER BY decision_year";
     let values: Vec<Value> = vec![
-        CommendationStatus::Conferred.as_str().into(),
+        CommendationStatus::Conferred.into(),
         true.into(),
         from_year.into(),
         to_year.into(),

@@ -51,7 +51,7 @@ pub async fn check(
     if !own {
         actor.authorize(Action::SubmitReport, &unit.path)?;
     }
-    if ReportStatus::parse(&r.status) == Some(ReportStatus::Approved) {
+    if r.status == ReportStatus::Approved {
         return Err(StoreError::Invalid(FieldError::new(
             "reportId",
             UserErrorCode::Locked,

@@ -50,8 +50,8 @@ async fn stage_event(
     exemplar_stage_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         exemplar_id: Set(exemplar_id),
-        from_stage: Set(from.map(|s| s.as_str().to_owned())),
-        to_stage: Set(to.as_str().to_owned()),
+        from_stage: Set(from),
+        to_stage: Set(to),
         on_date: Set(on),
         reason: Set(reason),
         by_user: Set(actor.user_id),
@@ -90,13 +90,13 @@ pub async fn create(
     let saved = exemplar::ActiveModel {
         id: Set(id),
         name: Set(input.name.into_inner()),
-        kind: Set(input.kind.as_str().to_owned()),
+        kind: Set(input.kind),
         home_unit_id: Set(unit.id),
         field_id: Set(input.field_id),
         campaign_id: Set(input.campaign_id),
         description: Set(input.description.map(LongText::into_inner)),
         is_direct_worker: Set(input.kind == ExemplarKind::Individual && input.is_direct_worker),
-        stage: Set(ExemplarStage::Identified.as_str().to_owned()),
+        stage: Set(ExemplarStage::Identified),
         version: Set(1),
         created_by: Set(actor.user_id),
         created_at: Set(now),
@@ -140,10 +140,10 @@ pub async fn change_stage(
         .ok_or(StoreError::NotFound("exemplar"))?;
     let unit = org_units::referenced(db, e.home_unit_id).await?;
     actor.authorize(Action::ManageExemplar, &unit.path)?;
-    let from = ExemplarStage::parse(&e.stage).unwrap_or(ExemplarStage::Identified);
+    let from = e.stage;
     rules::check_stage_change(from, to, reason.as_deref())?;
     let res = exemplar::Entity::update_many()
-        .col_expr(exemplar::Column::Stage, Expr::val(to.as_str()))
+        .col_expr(exemplar::Column::Stage, Expr::val(to))
         .col_expr(exemplar::Column::Version, Expr::val(e.version + 1))
         .col_expr(exemplar::Column::UpdatedAt, Expr::val(Utc::now()))
         .filter(exemplar::Column::Id.eq(id))
@@ -263,7 +263,7 @@ fn condition(f: &ExemplarFilter, with_stage: bool) -> Condition {
         c = c.add(exemplar::Column::FieldId.eq(fid));
     }
     if let (true, Some(s)) = (with_stage, f.stage) {
-        c = c.add(exemplar::Column::Stage.eq(s.as_str()));
+        c = c.add(exemplar::Column::Stage.eq(s));
     }
     c
 }
@@ -288,7 +288,7 @@ pub async fn list(
 
 #[derive(Debug, FromQueryResult)]
 pub struct StageCount {
-    pub stage: String,
+    pub stage: ExemplarStage,
     pub count: i64,
 }
 
@@ -336,9 +336,9 @@ pub async fn unit_share(db: &impl ConnectionTrait) -> Result<(i64, i64), StoreEr
         THEN 1 ELSE 0 END) AS qualified \
         FROM org_units u WHERE u.depth = 1 AND u.is_active = ?";
     let values: Vec<Value> = vec![
-        ExemplarStage::Nurtured.as_str().into(),
-        ExemplarStage::Recognised.as_str().into(),
-        ExemplarStage::Replicated.as_str().into(),
+        ExemplarStage::Nurtured.into(),
+        ExemplarStage::Recognised.into(),
+        ExemplarStage::Replicated.into(),
         true.into(),
     ];
     let row = ShareRow::find_by_statement(raw::stmt(db.get_database_backend(), sql, values))

@@ -122,17 +122,17 @@ fn cte(unit_filter: &str) -> String {
 fn cte_values(board: &Board, filter: Vec<Value>) -> Vec<Value> {
     let mut values: Vec<Value> = vec![
         board.campaign_id.into(),
-        ParticipationStatus::Registered.as_str().into(),
+        ParticipationStatus::Registered.into(),
     ];
     values.extend(filter);
     values.extend([
         board.campaign_id.into(),
         board.campaign_id.into(),
-        ReportStatus::Approved.as_str().into(),
+        ReportStatus::Approved.into(),
         board.start.into(),
         board.end.into(),
-        Measure::YesNo.as_str().into(),
-        Direction::LowerIsBetter.as_str().into(),
+        Measure::YesNo.into(),
+        Direction::LowerIsBetter.into(),
     ]);
     values
 }

@@ -58,13 +58,7 @@ async fn authorize_owner(
             let c = crate::campaigns::lock(db, id).await?;
             let unit = org_units::referenced(db, c.launching_unit_id).await?;
             actor.authorize(Action::ManageCampaign, &unit.path)?;
-            let status = CampaignStatus::parse(&c.status);
-            if adding
-                && !matches!(
-                    status,
-                    Some(CampaignStatus::Draft | CampaignStatus::Launched)
-                )
-            {
+            if adding && !matches!(c.status, CampaignStatus::Draft | CampaignStatus::Launched) {
                 return Err(FieldError::new(
                     "campaignId",
                     UserErrorCode::InvalidTransition,
@@ -103,7 +97,7 @@ pub async fn add(
         id: Set(id),
         campaign_id: Set(campaign_id),
         programme_id: Set(programme_id),
-        kind: Set(kind.as_str().to_owned()),
+        kind: Set(kind),
         title: Set(title.into_inner()),
         due_date: Set(due_date),
         completed_at: Set(None),
@@ -168,7 +162,7 @@ async fn record_change(db: &impl ConnectionTrait, m: &milestone::Model) -> Resul
     let status = campaign::Entity::find_by_id(cid)
         .one(db)
         .await?
-        .and_then(|c| CampaignStatus::parse(&c.status));
+        .map(|c| c.status);
     if matches!(
         status,
         Some(CampaignStatus::Launched | CampaignStatus::Closed)

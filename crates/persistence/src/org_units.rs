@@ -108,7 +108,7 @@ pub async fn list(
         q = q.filter(Column::Path.like(subtree_pattern(p)));
     }
     if let Some(k) = f.kind {
-        q = q.filter(Column::Kind.eq(k.as_str()));
+        q = q.filter(Column::Kind.eq(k));
     }
     if !f.include_inactive {
         q = q.filter(Column::IsActive.eq(true));
@@ -173,7 +173,7 @@ pub async fn create(
         id: Set(id),
         code: Set(input.code.into_inner()),
         name: Set(input.name.into_inner()),
-        kind: Set(input.kind.as_str().to_owned()),
+        kind: Set(input.kind),
         parent_id: Set(parent.as_ref().map(|p| p.id)),
         path: Set(child_path(parent.as_ref().map(|p| p.path.as_str()), id)),
         depth: Set(parent.as_ref().map_or(0, |p| p.depth + 1)),
@@ -199,7 +199,7 @@ pub async fn create(
         "OrgUnit",
         id,
         "create",
-        json!({"code": saved.code, "name": saved.name, "kind": saved.kind}),
+        json!({"code": saved.code, "name": saved.name, "kind": saved.kind.as_str()}),
     )
     .await?;
     Ok(saved)
@@ -214,13 +214,13 @@ pub async fn update(
 ) -> Result<Model, StoreError> {
     let unit = referenced(db, id).await?;
     actor.authorize(Action::ManageOrgUnit, &unit.path)?;
-    let before = json!({"name": unit.name, "kind": unit.kind});
+    let before = json!({"name": unit.name, "kind": unit.kind.as_str()});
     let mut am = unit.into_active_model();
     if let Some(n) = name {
         am.name = Set(n.into_inner());
     }
     if let Some(k) = kind {
-        am.kind = Set(k.as_str().to_owned());
+        am.kind = Set(k);
     }
     am.updated_at = Set(Utc::now());
     let saved = am.update(db).await?;
@@ -230,7 +230,7 @@ pub async fn update(
         "OrgUnit",
         id,
         "update",
-        json!({"before": before, "after": {"name": saved.name, "kind": saved.kind}}),
+        json!({"before": before, "after": {"name": saved.name, "kind": saved.kind.as_str()}}),
     )
     .await?;
     Ok(saved)

@@ -67,16 +67,11 @@ async fn load(
         .filter(participation::Column::UnitId.eq(unit_id))
         .one(db)
         .await?;
-    Ok((
-        CampaignStatus::parse(&c.status).unwrap_or(CampaignStatus::Cancelled),
-        existing,
-        unit.path,
-    ))
+    Ok((c.status, existing, unit.path))
 }
 
 fn status_of(p: &Option<participation::Model>) -> Option<ParticipationStatus> {
-    p.as_ref()
-        .and_then(|p| ParticipationStatus::parse(&p.status))
+    p.as_ref().map(|p| p.status)
 }
 
 pub async fn register(
@@ -93,7 +88,7 @@ pub async fn register(
     let saved = match existing {
         Some(p) => {
             let mut am = p.into_active_model();
-            am.status = Set(ParticipationStatus::Registered.as_str().to_owned());
+            am.status = Set(ParticipationStatus::Registered);
             am.pledge = Set(pledge);
             am.registered_at = Set(now);
             am.withdrawn_at = Set(None);
@@ -105,7 +100,7 @@ pub async fn register(
             campaign_id: Set(campaign_id),
             unit_id: Set(unit_id),
             pledge: Set(pledge),
-            status: Set(ParticipationStatus::Registered.as_str().to_owned()),
+            status: Set(ParticipationStatus::Registered),
             registered_at: Set(now),
             withdrawn_at: Set(None),
             updated_at: Set(now),
@@ -158,7 +153,7 @@ pub async fn withdraw(
     };
     let now = Utc::now();
     let mut am = p.into_active_model();
-    am.status = Set(ParticipationStatus::Withdrawn.as_str().to_owned());
+    am.status = Set(ParticipationStatus::Withdrawn);
     am.withdrawn_at = Set(Some(now));
     am.updated_at = Set(now);
     let saved = am.update(db).await?;

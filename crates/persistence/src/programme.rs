@@ -110,8 +110,8 @@ pub async fn concrete_criteria_share(
         WHERE c.programme_id = ? AND c.status IN (?, ?) AND c.start_date <= ? AND c.end_date >= ?";
     let values: Vec<Value> = vec![
         programme_id.into(),
-        CampaignStatus::Launched.as_str().into(),
-        CampaignStatus::Closed.as_str().into(),
+        CampaignStatus::Launched.into(),
+        CampaignStatus::Closed.into(),
         deadline.into(),
         period_start.into(),
     ];
@@ -129,7 +129,7 @@ pub async fn current_value(
     latest_manual: Option<&target_value::Model>,
     today: NaiveDate,
 ) -> Result<CurrentValue, StoreError> {
-    if TargetSource::parse(&t.source) == Some(TargetSource::Manual) {
+    if t.source == TargetSource::Manual {
         return Ok(match latest_manual {
             Some(v) => CurrentValue {
                 value: Some(v.value),
@@ -220,7 +220,7 @@ pub async fn record_value(
         .ok_or(StoreError::NotFound("programme"))?;
     let owner = org_units::referenced(db, p.owner_unit_id).await?;
     actor.authorize(Action::ManageProgramme, &owner.path)?;
-    if TargetSource::parse(&t.source) != Some(TargetSource::Manual) {
+    if t.source != TargetSource::Manual {
         return Err(FieldError::new(
             "targetId",
             UserErrorCode::InvalidTransition,

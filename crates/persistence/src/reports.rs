@@ -95,7 +95,7 @@ async fn preload(db: &impl ConnectionTrait, items: &[&NewReport]) -> Result<Know
         .all(db)
         .await?;
     for cr in criteria {
-        let measure = Measure::parse(&cr.measure).unwrap_or(Measure::Number);
+        let measure = cr.measure;
         known
             .criteria
             .entry(cr.campaign_id)
@@ -160,7 +160,7 @@ fn judge<'a>(known: &Known, actor: &Actor, r: &'a NewReport) -> Result<Verdict<'
         )
     })?;
     let existing = known.existing.get(&r.id);
-    let launched = CampaignStatus::parse(&c.status) == Some(CampaignStatus::Launched);
+    let launched = c.status == CampaignStatus::Launched;
     if !launched && existing.is_none() {
         return Err(invalid(
             "campaignId",
@@ -189,7 +189,7 @@ fn judge<'a>(known: &Known, actor: &Actor, r: &'a NewReport) -> Result<Verdict<'
     let stored = existing.map(|e| Stored {
         campaign_id: e.campaign_id,
         unit_id: e.unit_id,
-        status: ReportStatus::parse(&e.status).unwrap_or(ReportStatus::Approved),
+        status: e.status,
         version: e.version,
         content_hash: e.content_hash.clone(),
     });
@@ -343,7 +343,7 @@ fn revision_row(
         revision: Set(revision),
         content_hash: Set(a.content.hash()),
         content: Set(snapshot.to_string()),
-        outcome: Set(ReportStatus::Submitted.as_str().to_owned()),
+        outcome: Set(ReportStatus::Submitted),
         return_reason: Set(None),
         submitted_by: Set(actor.user_id),
         submitted_at: Set(now),
@@ -368,13 +368,13 @@ async fn write(
                     id: r.id,
                     campaign_id: a.content.campaign_id,
                     unit_id: a.content.unit_id,
-                    period_kind: r.period.kind.as_str().to_owned(),
+                    period_kind: r.period.kind,
                     period_start: r.period.start,
                     period_end: r.period.end,
                     narrative: r.narrative.clone(),
                     latitude: r.location.map(|l| l.latitude),
                     longitude: r.location.map(|l| l.longitude),
-                    status: ReportStatus::Submitted.as_str().to_owned(),
+                    status: ReportStatus::Submitted,
                     revision: 1,
                     version: 1,
                     content_hash: a.content.hash(),
@@ -397,7 +397,7 @@ async fn write(
                 let res = progress_report::Entity::update_many()
                     .col_expr(
                         progress_report::Column::PeriodKind,
-                        Expr::val(r.period.kind.as_str()),
+                        Expr::val(r.period.kind),
                     )
                     .col_expr(
                         progress_report::Column::PeriodStart,
@@ -540,8 +540,7 @@ pub async fn review(
         .ok_or(StoreError::NotFound("report"))?;
     let unit = org_units::referenced(db, r.unit_id).await?;
     actor.authorize(Action::ReviewReport, &unit.path)?;
-    let status = ReportStatus::parse(&r.status).unwrap_or(ReportStatus::Approved);
-    rules::check_review(status, approve, reason.as_deref())?;
+    rules::check_review(r.status, approve, reason.as_deref())?;
     let (to, reason) = if approve {
         (ReportStatus::Approved, None)
     } else {
@@ -549,7 +548,7 @@ pub async fn review(
     };
     let now = Utc::now();
     let res = progress_report::Entity::update_many()
-        .col_expr(progress_report::Column::Status, Expr::val(to.as_str()))
+        .col_expr(progress_report::Column::Status, Expr::val(to))
         .col_expr(
             progress_report::Column::ReviewedBy,
             Expr::val(actor.user_id),
@@ -571,7 +570,7 @@ pub async fn review(
         ));
     }
     report_revision::Entity::update_many()
-        .col_expr(report_revision::Column::Outcome, Expr::val(to.as_str()))
+        .col_expr(report_revision::Column::Outcome, Expr::val(to))
         .col_expr(
             report_revision::Column::ReturnReason,
             Expr::val(reason.clone()),
@@ -672,7 +671,7 @@ pub async fn list(
         q = q.filter(progress_report::Column::CampaignId.eq(c));
     }
     if let Some(s) = f.status {
-        q = q.filter(progress_report::Column::Status.eq(s.as_str()));
+        q = q.filter(progress_report::Column::Status.eq(s));
     }
     let unit_ids_under = crate::org_units::ids_in_subtree;
     if let Some(p) = &f.subtree_path {

@@ -5,6 +5,7 @@ use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use thidua_domain::access::{Actor, Grant, Role};
+use thidua_domain::milestone::MilestoneKind;
 use thidua_domain::org_unit::{OrgUnitKind, check_new_root, child_path};
 use thidua_domain::target::{Comparator, TargetSource};
 use uuid::Uuid;
@@ -152,7 +153,7 @@ pub async fn seed_core(
                 id: Set(id),
                 code: Set(ROOT_UNIT_CODE.into()),
                 name: Set("Tỉnh Quảng Ninh".into()),
-                kind: Set(OrgUnitKind::Province.as_str().into()),
+                kind: Set(OrgUnitKind::Province),
                 parent_id: Set(None),
                 path: Set(child_path(None, id)),
                 depth: Set(0),
@@ -233,13 +234,13 @@ pub async fn seed_core(
             horizon: Set(t.horizon.into()),
             period_start: Set(t.period.0),
             deadline: Set(t.period.1),
-            comparator: Set(t.comparator.as_str().into()),
+            comparator: Set(t.comparator),
             target_value: Set(Decimal::from(t.value)),
             target_max: Set(t.max.map(Decimal::from)),
             unit_label: Set(t.unit.into()),
             baseline: Set(Decimal::ZERO),
             baseline_date: Set(t.period.0),
-            source: Set(t.source.as_str().into()),
+            source: Set(t.source),
             computation: Set(t.computation.map(str::to_owned)),
             sort_order: Set(i),
         }
@@ -249,12 +250,12 @@ pub async fn seed_core(
 
     let milestones = [
         (
-            "INTERIM_REVIEW",
+            MilestoneKind::InterimReview,
             "Sơ kết giai đoạn 2021–2025 thực hiện Đề án",
             date(2025, 12, 31),
         ),
         (
-            "FINAL_REVIEW",
+            MilestoneKind::FinalReview,
             "Tổng kết Đề án giai đoạn 2021–2030",
             date(2030, 12, 31),
         ),
@@ -270,7 +271,7 @@ pub async fn seed_core(
                 id: Set(Uuid::now_v7()),
                 campaign_id: Set(None),
                 programme_id: Set(Some(prog.id)),
-                kind: Set(kind.into()),
+                kind: Set(kind),
                 title: Set(title.into()),
                 due_date: Set(due),
                 completed_at: Set(None),

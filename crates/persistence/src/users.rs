@@ -121,7 +121,7 @@ pub async fn count(db: &impl ConnectionTrait) -> Result<u64, StoreError> {
 
 #[derive(Debug, FromQueryResult)]
 struct GrantRow {
-    role: Option<String>,
+    role: Option<Role>,
     path: Option<String>,
 }
 
@@ -144,12 +144,10 @@ pub async fn grants_of(
     }
     Ok(Some(
         rows.into_iter()
-            .filter_map(
-                |r| match (r.role.as_deref().and_then(Role::parse), r.path) {
-                    (Some(role), Some(unit_path)) => Some(Grant { role, unit_path }),
-                    _ => None,
-                },
-            )
+            .filter_map(|r| match (r.role, r.path) {
+                (Some(role), Some(unit_path)) => Some(Grant { role, unit_path }),
+                _ => None,
+            })
             .collect(),
     ))
 }
@@ -277,7 +275,7 @@ pub async fn grant(
         })?;
     let existing = role_grant::Entity::find()
         .filter(role_grant::Column::UserId.eq(user_id))
-        .filter(role_grant::Column::Role.eq(role.as_str()))
+        .filter(role_grant::Column::Role.eq(role))
         .filter(role_grant::Column::UnitId.eq(unit_id))
         .one(db)
         .await?;
@@ -288,7 +286,7 @@ pub async fn grant(
     let saved = role_grant::ActiveModel {
         id: Set(id),
         user_id: Set(user_id),
-        role: Set(role.as_str().to_owned()),
+        role: Set(role),
         unit_id: Set(unit_id),
         created_at: Set(Utc::now()),
     }

@@ -11,7 +11,8 @@ both!(
     each_bad_value_kind_has_its_own_code,
     reporters_submit_only_for_their_units_and_cannot_review,
     review_cycle_keeps_revisions_and_locks_approved_reports,
-    a_batch_of_new_reports_costs_a_fixed_number_of_statements
+    a_batch_of_new_reports_costs_a_fixed_number_of_statements,
+    a_report_status_this_service_never_writes_is_an_internal_error
 );
 
 pub const SUBMIT: &str = "mutation($i: SubmitReportsInput!) { submitReports(input: $i) { \
@@ -505,4 +506,61 @@ async fn a_batch_of_new_reports_costs_a_fixed_number_of_statements(backend: Back
         costs[0], costs[1],
         "statements grew with the batch: {costs:?}"
     );
+}
+
+/// A stored status outside the closed set (a hand edit, a botched migration) is refused when
+/// the row is read: INTERNAL wherever the report is read or reviewed, never shown as another
+/// status nor judged as one (it once read as APPROVED in persistence, SUBMITTED in the API).
+async fn a_report_status_this_service_never_writes_is_an_internal_error(backend: Backend) {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use thidua_persistence::entities::progress_report;
+
+    let app = spawn_app(backend).await;
+    let f = field(&app).await;
+    let (bad, good) = (Uuid::now_v7(), Uuid::now_v7());
+    let p = submit(
+        &app,
+        &f.reporter,
+        vec![f.report(bad, &f.ward_a, 1), f.report(good, &f.ward_a, 2)],
+    )
+    .await;
+    let gid_bad = p["results"][0]["report"]["id"].as_str().unwrap().to_owned();
+    let gid_good = p["results"][1]["report"]["id"].as_str().unwrap().to_owned();
+    let res = progress_report::Entity::update_many()
+        .col_expr(progress_report::Column::Status, Expr::val("ARCHIVED"))
+        .filter(progress_report::Column::Id.eq(bad))
+        .exec(&app.db.conn)
+        .await
+        .unwrap();
+    assert_eq!(res.rows_affected, 1);
+
+    let read = app
+        .gql(
+            Some(&f.manager),
+            "query($id: ID!) { report(id: $id) { status } }",
+            json!({"id": gid_bad}),
+        )
+        .await;
+    assert_eq!(read.error_code(), Some("INTERNAL"), "{}", read.body);
+    assert!(read.data()["report"].is_null(), "{}", read.body);
+
+    let approve = app
+        .gql(
+            Some(&f.manager),
+            "mutation($i: ApproveReportInput!) { approveReport(input: $i) { report { status } userErrors { code } } }",
+            json!({"i": {"id": gid_bad}}),
+        )
+        .await;
+    assert_eq!(approve.error_code(), Some("INTERNAL"), "{}", approve.body);
+
+    // The server keeps serving, and the other report reads as it was stored.
+    let other = app
+        .ok(
+            Some(&f.manager),
+            "query($id: ID!) { report(id: $id) { status } }",
+            json!({"id": gid_good}),
+        )
+        .await;
+    assert_eq!(other["report"]["status"], "SUBMITTED");
 }

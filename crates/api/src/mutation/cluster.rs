@@ -41,7 +41,7 @@ impl ClusterMutation {
             let name = Title::parse(&input.name).map_err(|e| e.under("name"))?;
             let kind: thidua_domain::org_unit::ClusterKind = input.kind.into();
             let txn = begin(ctx).await?;
-            let r = clusters::create(&txn, a, code, name, kind.as_str()).await;
+            let r = clusters::create(&txn, a, code, name, kind).await;
             finish(txn, r).await.map(Cluster)
         }
         .await;

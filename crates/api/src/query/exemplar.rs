@@ -77,7 +77,7 @@ impl ExemplarQuery {
                 stage: *s,
                 count: rows
                     .iter()
-                    .find(|r| ExemplarStage::from_stored(&r.stage) == *s)
+                    .find(|r| ExemplarStage::from(r.stage) == *s)
                     .map_or(0, |r| r.count),
             })
             .collect())

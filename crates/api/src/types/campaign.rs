@@ -55,11 +55,11 @@ impl Campaign {
     }
 
     async fn kind(&self) -> CampaignKind {
-        CampaignKind::from_stored(&self.0.kind)
+        self.0.kind.into()
     }
 
     async fn status(&self) -> CampaignStatus {
-        CampaignStatus::from_stored(&self.0.status)
+        self.0.status.into()
     }
 
     async fn start_date(&self) -> NaiveDate {
@@ -171,8 +171,8 @@ impl Campaign {
 
 pub fn spec(r: &criterion::Model) -> CriterionSpec {
     CriterionSpec {
-        measure: Measure::from_stored(&r.measure).into(),
-        direction: Direction::from_stored(&r.direction).into(),
+        measure: r.measure,
+        direction: r.direction,
         target_value: r.target_value,
         unit_label: r.unit_label.clone(),
         weight: r.weight,
@@ -194,11 +194,11 @@ impl Criterion {
     }
 
     async fn measure(&self) -> Measure {
-        Measure::from_stored(&self.0.measure)
+        self.0.measure.into()
     }
 
     async fn direction(&self) -> Direction {
-        Direction::from_stored(&self.0.direction)
+        self.0.direction.into()
     }
 
     /// E.g. "%", "hộ", "km".

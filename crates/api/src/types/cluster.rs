@@ -31,7 +31,7 @@ impl Cluster {
     }
 
     async fn kind(&self) -> ClusterKind {
-        ClusterKind::from_stored(&self.0.kind)
+        self.0.kind.into()
     }
 
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrgUnit>> {

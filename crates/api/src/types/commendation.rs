@@ -44,17 +44,17 @@ impl AwardType {
     }
 
     async fn category(&self) -> AwardCategory {
-        AwardCategory::from_stored(&self.0.category)
+        self.0.category.into()
     }
 
     async fn level(&self) -> AwardLevel {
-        AwardLevel::from_stored(&self.0.level)
+        self.0.level.into()
     }
 
     /// Who the award can go to; a nomination for another kind of recipient is refused
     /// with RECIPIENT_KIND_MISMATCH.
     async fn recipient_kind(&self) -> RecipientKind {
-        RecipientKind::from_stored(&self.0.recipient_kind)
+        self.0.recipient_kind.into()
     }
 
     /// Yes votes needed, as a percentage of **all** council members (not of votes cast).
@@ -225,15 +225,15 @@ impl Commendation {
     }
 
     async fn kind(&self) -> CommendationKind {
-        CommendationKind::from_stored(&self.0.kind)
+        self.0.kind.into()
     }
 
     async fn status(&self) -> CommendationStatus {
-        CommendationStatus::from_stored(&self.0.status)
+        self.0.status.into()
     }
 
     async fn recipient_type(&self) -> RecipientType {
-        RecipientType::from_stored(&self.0.recipient_type)
+        self.0.recipient_type.into()
     }
 
     /// The unit the honour belongs to: the recipient unit, the model's home unit, or the

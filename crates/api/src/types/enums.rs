@@ -1,4 +1,7 @@
 //! GraphQL mirrors of the domain's closed sets. Names match the stored strings.
+//!
+//! Stored values are parsed once, into the domain enums, when a row is fetched; these
+//! mirrors only convert both ways.
 
 use thidua_domain::{access, campaign, criterion, milestone, org_unit, participation, target};
 
@@ -19,16 +22,7 @@ macro_rules! mirror {
                 match v { $(<$domain>::$variant => $name::$variant),+ }
             }
         }
-
-        impl $name {
-            /// Reads a stored value; unknown strings fall back to the first variant,
-            /// which cannot happen with rows written by this service.
-            pub fn from_stored(raw: &str) -> Self {
-                <$domain>::parse(raw).map(Self::from).unwrap_or(mirror!(@first $($name::$variant),+))
-            }
-        }
     };
-    (@first $first:expr $(, $rest:expr)*) => { $first };
 }
 
 mirror!(
@@ -199,17 +193,16 @@ impl From<CommendationKind> for thidua_domain::commendation::CommendationKind {
     }
 }
 
-impl CommendationKind {
-    /// Reads a stored value (always one this service wrote).
-    pub fn from_stored(raw: &str) -> Self {
+impl From<thidua_domain::commendation::CommendationKind> for CommendationKind {
+    fn from(v: thidua_domain::commendation::CommendationKind) -> Self {
         use thidua_domain::commendation::CommendationKind as D;
-        match D::parse(raw) {
-            Some(D::AdHoc) => Self::AdHoc,
-            Some(D::Campaign) => Self::Campaign,
-            Some(D::LifetimeService) => Self::LifetimeService,
-            Some(D::LengthOfService) => Self::LengthOfService,
-            Some(D::ForeignRelations) => Self::ForeignRelations,
-            Some(D::Merit) | None => Self::Merit,
+        match v {
+            D::Merit => Self::Merit,
+            D::AdHoc => Self::AdHoc,
+            D::Campaign => Self::Campaign,
+            D::LifetimeService => Self::LifetimeService,
+            D::LengthOfService => Self::LengthOfService,
+            D::ForeignRelations => Self::ForeignRelations,
         }
     }
 }

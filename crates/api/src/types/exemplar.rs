@@ -45,11 +45,11 @@ impl Exemplar {
     }
 
     async fn kind(&self) -> ExemplarKind {
-        ExemplarKind::from_stored(&self.0.kind)
+        self.0.kind.into()
     }
 
     async fn stage(&self) -> ExemplarStage {
-        ExemplarStage::from_stored(&self.0.stage)
+        self.0.stage.into()
     }
 
     async fn description(&self) -> Option<&str> {
@@ -127,11 +127,11 @@ pub struct StageEvent(pub exemplar_stage_event::Model);
 #[Object]
 impl StageEvent {
     async fn from_stage(&self) -> Option<ExemplarStage> {
-        self.0.from_stage.as_deref().map(ExemplarStage::from_stored)
+        self.0.from_stage.map(ExemplarStage::from)
     }
 
     async fn to_stage(&self) -> ExemplarStage {
-        ExemplarStage::from_stored(&self.0.to_stage)
+        self.0.to_stage.into()
     }
 
     async fn on_date(&self) -> NaiveDate {

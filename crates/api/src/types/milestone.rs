@@ -23,7 +23,7 @@ impl Milestone {
     }
 
     async fn kind(&self) -> MilestoneKind {
-        MilestoneKind::from_stored(&self.0.kind)
+        self.0.kind.into()
     }
 
     async fn title(&self) -> &str {

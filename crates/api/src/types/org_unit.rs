@@ -46,7 +46,7 @@ impl OrgUnit {
     }
 
     async fn kind(&self) -> OrgUnitKind {
-        OrgUnitKind::from_stored(&self.0.kind)
+        self.0.kind.into()
     }
 
     /// 0 for the province, 1 for units directly under it, and so on.

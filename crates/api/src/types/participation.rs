@@ -22,7 +22,7 @@ impl Participation {
     }
 
     async fn status(&self) -> ParticipationStatus {
-        ParticipationStatus::from_stored(&self.0.status)
+        self.0.status.into()
     }
 
     /// The unit's pledge (giao ước thi đua).

@@ -130,7 +130,7 @@ impl Target {
     }
 
     async fn comparator(&self) -> Comparator {
-        Comparator::from_stored(&self.0.comparator)
+        self.0.comparator.into()
     }
 
     /// The goal (for a range, its lower bound, which achieves the target).
@@ -157,7 +157,7 @@ impl Target {
 
     /// COMPUTED from the data at read time, or MANUAL (entered by an administrator with a source).
     async fn source(&self) -> TargetSource {
-        TargetSource::from_stored(&self.0.source)
+        self.0.source.into()
     }
 
     async fn programme(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Programme>> {
@@ -179,7 +179,7 @@ impl Target {
         .map_err(query_error)?;
         let t = &self.0;
         let spec = TargetSpec {
-            comparator: Comparator::from_stored(&t.comparator).into(),
+            comparator: t.comparator,
             target_value: measured(t.target_value),
             baseline: measured(t.baseline),
             baseline_date: t.baseline_date,

@@ -45,7 +45,7 @@ impl ProgressReport {
     }
 
     async fn status(&self) -> ReportStatus {
-        ReportStatus::from_stored(&self.0.status)
+        self.0.status.into()
     }
 
     /// 1 for the first submission; +1 for each resubmission after a return.
@@ -60,7 +60,7 @@ impl ProgressReport {
 
     async fn period(&self) -> ReportPeriod {
         ReportPeriod {
-            kind: PeriodKind::from_stored(&self.0.period_kind),
+            kind: self.0.period_kind.into(),
             start: self.0.period_start,
             end: self.0.period_end,
         }
@@ -173,7 +173,7 @@ impl ReportRevision {
 
     /// SUBMITTED while awaiting review, then APPROVED or RETURNED.
     async fn outcome(&self) -> ReportStatus {
-        ReportStatus::from_stored(&self.0.outcome)
+        self.0.outcome.into()
     }
 
     async fn return_reason(&self) -> Option<&str> {

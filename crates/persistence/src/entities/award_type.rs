@@ -1,6 +1,7 @@
 //! Row of `award_types`: one form or title of the catalogue.
 
 use sea_orm::entity::prelude::*;
+use thidua_domain::award::{AwardCategory, AwardLevel, RecipientKind};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "award_types")]
@@ -9,9 +10,9 @@ pub struct Model {
     pub id: Uuid,
     pub code: String,
     pub name: String,
-    pub category: String,
-    pub level: String,
-    pub recipient_kind: String,
+    pub category: AwardCategory,
+    pub level: AwardLevel,
+    pub recipient_kind: RecipientKind,
     #[sea_orm(column_type = "Decimal(Some((5, 2)))")]
     pub approval_threshold: Decimal,
     pub conferring_authority: String,

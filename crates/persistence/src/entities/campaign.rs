@@ -1,6 +1,7 @@
 //! Row of `campaigns`.
 
 use sea_orm::entity::prelude::*;
+use thidua_domain::campaign::{CampaignKind, CampaignStatus};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "campaigns")]
@@ -11,8 +12,8 @@ pub struct Model {
     pub title: String,
     pub summary: Option<String>,
     pub search_text: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: CampaignKind,
+    pub status: CampaignStatus,
     pub programme_id: Option<Uuid>,
     pub launching_unit_id: Uuid,
     pub start_date: Date,

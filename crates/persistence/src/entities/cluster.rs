@@ -1,6 +1,7 @@
 //! Row of `clusters`.
 
 use sea_orm::entity::prelude::*;
+use thidua_domain::org_unit::ClusterKind;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "clusters")]
@@ -9,7 +10,7 @@ pub struct Model {
     pub id: Uuid,
     pub code: String,
     pub name: String,
-    pub kind: String,
+    pub kind: ClusterKind,
     pub created_at: DateTimeUtc,
 }
 

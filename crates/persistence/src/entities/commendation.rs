@@ -1,6 +1,7 @@
 //! Row of `commendations`.
 
 use sea_orm::entity::prelude::*;
+use thidua_domain::commendation::{CommendationKind, CommendationStatus, RecipientType};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "commendations")]
@@ -8,9 +9,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub award_type_id: Uuid,
-    pub kind: String,
-    pub status: String,
-    pub recipient_type: String,
+    pub kind: CommendationKind,
+    pub status: CommendationStatus,
+    pub recipient_type: RecipientType,
     pub unit_id: Uuid,
     pub exemplar_id: Option<Uuid>,
     pub person_name: Option<String>,

@@ -1,6 +1,7 @@
 //! Row of `criteria`.
 
 use sea_orm::entity::prelude::*;
+use thidua_domain::criterion::{Direction, Measure};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "criteria")]
@@ -9,8 +10,8 @@ pub struct Model {
     pub id: Uuid,
     pub campaign_id: Uuid,
     pub title: String,
-    pub measure: String,
-    pub direction: String,
+    pub measure: Measure,
+    pub direction: Direction,
     pub unit_label: Option<String>,
     #[sea_orm(column_type = "Decimal(Some((20, 4)))")]
     pub target_value: Option<Decimal>,

@@ -1,6 +1,7 @@
 //! Row of `exemplar_stage_events`.
 
 use sea_orm::entity::prelude::*;
+use thidua_domain::exemplar::ExemplarStage;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "exemplar_stage_events")]
@@ -8,8 +9,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub exemplar_id: Uuid,
-    pub from_stage: Option<String>,
-    pub to_stage: String,
+    pub from_stage: Option<ExemplarStage>,
+    pub to_stage: ExemplarStage,
     pub on_date: Date,
     pub reason: Option<String>,
     pub by_user: Option<Uuid>,

@@ -1,6 +1,7 @@
 //! Row of `milestones`.
 
 use sea_orm::entity::prelude::*;
+use thidua_domain::milestone::MilestoneKind;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "milestones")]
@@ -9,7 +10,7 @@ pub struct Model {
     pub id: Uuid,
     pub campaign_id: Option<Uuid>,
     pub programme_id: Option<Uuid>,
-    pub kind: String,
+    pub kind: MilestoneKind,
     pub title: String,
     pub due_date: Date,
     pub completed_at: Option<DateTimeUtc>,

@@ -30,3 +30,57 @@ pub mod target;
 pub mod target_snapshot;
 pub mod target_value;
 pub mod user;
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ActiveEnum, DbErr};
+    use thidua_domain::{
+        access, award, campaign, commendation, criterion, exemplar, milestone, org_unit,
+        participation, report, target,
+    };
+
+    /// Every stored closed set keeps the text it always had (no data migration), and a
+    /// value outside it is a database error, never a default.
+    macro_rules! stored_as_before {
+        ($($t:ty),+ $(,)?) => {$(
+            for v in <$t>::ALL {
+                assert_eq!(v.to_value(), v.as_str(), "{}", stringify!($t));
+                assert_eq!(<$t>::try_from_value(&v.as_str().to_owned()), Ok(*v));
+            }
+            assert!(matches!(
+                <$t>::try_from_value(&"NOT_A_VALUE".to_owned()),
+                Err(DbErr::Type(_))
+            ));
+            // Lower case is another value, not a spelling of a known one.
+            let lower = <$t>::ALL[0].as_str().to_lowercase();
+            assert!(<$t>::try_from_value(&lower).is_err(), "{}", stringify!($t));
+        )+};
+    }
+
+    #[test]
+    fn stored_enums_read_and_write_the_same_text_and_refuse_unknown_values() {
+        stored_as_before!(
+            access::Role,
+            award::AwardCategory,
+            award::AwardLevel,
+            award::RecipientKind,
+            campaign::CampaignKind,
+            campaign::CampaignStatus,
+            commendation::CommendationKind,
+            commendation::CommendationStatus,
+            commendation::RecipientType,
+            criterion::Direction,
+            criterion::Measure,
+            exemplar::ExemplarKind,
+            exemplar::ExemplarStage,
+            milestone::MilestoneKind,
+            org_unit::ClusterKind,
+            org_unit::OrgUnitKind,
+            participation::ParticipationStatus,
+            report::PeriodKind,
+            report::ReportStatus,
+            target::Comparator,
+            target::TargetSource,
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! Row of `org_units`.
 
 use sea_orm::entity::prelude::*;
+use thidua_domain::org_unit::OrgUnitKind;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "org_units")]
@@ -9,7 +10,7 @@ pub struct Model {
     pub id: Uuid,
     pub code: String,
     pub name: String,
-    pub kind: String,
+    pub kind: OrgUnitKind,
     pub parent_id: Option<Uuid>,
     pub path: String,
     pub depth: i32,

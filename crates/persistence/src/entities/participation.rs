@@ -1,6 +1,7 @@
 //! Row of `participations`.
 
 use sea_orm::entity::prelude::*;
+use thidua_domain::participation::ParticipationStatus;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "participations")]
@@ -10,7 +11,7 @@ pub struct Model {
     pub campaign_id: Uuid,
     pub unit_id: Uuid,
     pub pledge: Option<String>,
-    pub status: String,
+    pub status: ParticipationStatus,
     pub registered_at: DateTimeUtc,
     pub withdrawn_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,

@@ -1,6 +1,7 @@
 //! Row of `progress_reports`.
 
 use sea_orm::entity::prelude::*;
+use thidua_domain::report::{PeriodKind, ReportStatus};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "progress_reports")]
@@ -9,7 +10,7 @@ pub struct Model {
     pub id: Uuid,
     pub campaign_id: Uuid,
     pub unit_id: Uuid,
-    pub period_kind: String,
+    pub period_kind: PeriodKind,
     pub period_start: Date,
     pub period_end: Date,
     pub narrative: Option<String>,
@@ -17,7 +18,7 @@ pub struct Model {
     pub latitude: Option<Decimal>,
     #[sea_orm(column_type = "Decimal(Some((10, 7)))")]
     pub longitude: Option<Decimal>,
-    pub status: String,
+    pub status: ReportStatus,
     pub revision: i32,
     pub version: i32,
     pub content_hash: String,

@@ -1,6 +1,7 @@
 //! Row of `report_revisions`.
 
 use sea_orm::entity::prelude::*;
+use thidua_domain::report::ReportStatus;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "report_revisions")]
@@ -11,7 +12,7 @@ pub struct Model {
     pub revision: i32,
     pub content_hash: String,
     pub content: String,
-    pub outcome: String,
+    pub outcome: ReportStatus,
     pub return_reason: Option<String>,
     pub submitted_by: Option<Uuid>,
     pub submitted_at: DateTimeUtc,

@@ -1,6 +1,7 @@
 //! Row of `targets`.
 
 use sea_orm::entity::prelude::*;
+use thidua_domain::target::{Comparator, TargetSource};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "targets")]
@@ -14,7 +15,7 @@ pub struct Model {
     pub horizon: String,
     pub period_start: Date,
     pub deadline: Date,
-    pub comparator: String,
+    pub comparator: Comparator,
     #[sea_orm(column_type = "Decimal(Some((20, 4)))")]
     pub target_value: Decimal,
     #[sea_orm(column_type = "Decimal(Some((20, 4)))")]
@@ -23,7 +24,7 @@ pub struct Model {
     #[sea_orm(column_type = "Decimal(Some((20, 4)))")]
     pub baseline: Decimal,
     pub baseline_date: Date,
-    pub source: String,
+    pub source: TargetSource,
     pub computation: Option<String>,
     pub sort_order: i32,
 }
