@@ -45,6 +45,7 @@ pub mod number;
 pub mod org_unit;
 pub mod participation;
 pub mod report;
+pub mod report_intake;
 pub mod scoring;
 pub mod target;
 pub mod text;
