@@ -41,6 +41,7 @@ pub mod error;
 pub mod evidence;
 pub mod exemplar;
 pub mod milestone;
+pub mod nomination;
 pub mod number;
 pub mod org_unit;
 pub mod participation;
