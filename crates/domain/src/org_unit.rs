@@ -90,6 +90,14 @@ pub fn unit_id_of(path: &str) -> Option<Uuid> {
         .and_then(|s| Uuid::parse_str(s).ok())
 }
 
+/// What a rule needs to know about a unit it touches: its id, and its path, on which
+/// authorisation is decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnitFacts<'a> {
+    pub id: Uuid,
+    pub path: &'a str,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,20 +11,21 @@ use sea_orm::{
 };
 use serde_json::{Map, json};
 use thidua_domain::access::{Action, Actor};
-use thidua_domain::award::{
-    AwardLevel, Prerequisite, PrerequisiteCheck, RecipientKind, Threshold, is_effective_on,
-};
+use thidua_domain::award::{AwardLevel, Prerequisite, PrerequisiteCheck, Threshold};
 use thidua_domain::commendation::{
     self as rules, CommendationKind, CommendationStatus, DecisionNumber, RawTally, RecipientType,
     Tally, check_decision_date, decision_key, recipient_key,
 };
-use thidua_domain::exemplar::ExemplarKind;
+use thidua_domain::nomination::{
+    self, AwardFacts, ExemplarFacts, Facts, RecipientFacts, Reference, Refused,
+};
+use thidua_domain::org_unit::UnitFacts;
 use thidua_domain::text::{LongText, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
 use crate::db_error::{unique, unique_violation};
-use crate::entities::{award_type, commendation, commendation_correction};
+use crate::entities::{award_type, commendation, commendation_correction, exemplar, org_unit};
 use crate::error::StoreError;
 use crate::finder::{self, asc, desc};
 use crate::page::{Page, PageRequest};
@@ -70,144 +71,120 @@ async fn award(
     Ok(awards::by_ids(db, &[id]).await?.into_iter().next())
 }
 
+fn unit_facts(u: &org_unit::Model) -> UnitFacts<'_> {
+    UnitFacts {
+        id: u.id,
+        path: &u.path,
+    }
+}
+
+async fn unit(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<org_unit::Model>, StoreError> {
+    org_units::by_id(db, id).await
+}
+
+/// An exemplary model and its home unit, or `None` when no model has this id.
+async fn model(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<(exemplar::Model, org_unit::Model)>, StoreError> {
+    let Some(m) = exemplars::by_ids(db, &[id]).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let home = org_units::referenced(db, m.home_unit_id).await?;
+    Ok(Some((m, home)))
+}
+
+fn model_facts((m, home): &(exemplar::Model, org_unit::Model)) -> ExemplarFacts<'_> {
+    ExemplarFacts {
+        id: m.id,
+        kind: m.kind,
+        is_direct_worker: m.is_direct_worker,
+        home: unit_facts(home),
+    }
+}
+
+impl From<Refused> for StoreError {
+    fn from(r: Refused) -> Self {
+        match r {
+            Refused::Invalid(f) => f.into(),
+            Refused::Denied(d) => d.into(),
+        }
+    }
+}
+
+/// Loads what a nomination names, lets the domain judge it ([`nomination::judge`] and
+/// [`nomination::check_twins`]) and writes it.
 pub async fn nominate(
     db: &impl ConnectionTrait,
     actor: &Actor,
     n: Nomination,
 ) -> Result<commendation::Model, StoreError> {
-    let nominating = org_units::by_id(db, n.nominating_unit_id)
-        .await?
-        .ok_or_else(|| unknown("nominatingUnitId", "unit"))?;
-    actor.authorize(Action::Nominate, &nominating.path)?;
-    let at = award(db, n.award_type_id)
-        .await?
-        .ok_or_else(|| unknown("awardTypeId", "award type"))?;
-    let today = Utc::now().date_naive();
-    if !is_effective_on(at.effective_from, at.effective_to, today) {
-        return Err(FieldError::new(
-            "awardTypeId",
-            UserErrorCode::AwardNotInEffect,
-            format!("{} is not in effect today", at.name),
-        )
-        .into());
-    }
-    if !(2000..=today.year() + 1).contains(&n.award_year) {
-        return Err(FieldError::new(
-            "awardYear",
-            UserErrorCode::OutOfRange,
-            format!("a year from 2000 to {}", today.year() + 1),
-        )
-        .into());
-    }
-    let (recipient_type, unit_id, kind, mut exemplar_id, person, direct_default) = match n.recipient
-    {
-        Recipient::Unit(u) => {
-            let unit = org_units::by_id(db, u)
-                .await?
-                .ok_or_else(|| unknown("recipient.unitId", "unit"))?;
-            (
-                RecipientType::Unit,
-                unit,
-                RecipientKind::Collective,
-                None,
-                None,
-                false,
-            )
-        }
-        Recipient::Exemplar(e) => {
-            let model = exemplars::by_ids(db, &[e])
-                .await?
-                .into_iter()
-                .next()
-                .ok_or_else(|| unknown("recipient.exemplarId", "exemplary model"))?;
-            let unit = org_units::referenced(db, model.home_unit_id).await?;
-            let kind = match model.kind {
-                ExemplarKind::Individual => RecipientKind::Individual,
-                ExemplarKind::Collective => RecipientKind::Collective,
-            };
-            (
-                RecipientType::Exemplar,
-                unit,
-                kind,
-                Some(model.id),
-                None,
-                model.is_direct_worker,
-            )
-        }
-        Recipient::Person {
-            name,
-            position,
-            unit_id,
-        } => {
-            let unit = org_units::by_id(db, unit_id)
-                .await?
-                .ok_or_else(|| unknown("recipient.unitId", "unit"))?;
-            (
-                RecipientType::Person,
-                unit,
-                RecipientKind::Individual,
-                None,
-                Some((name, position)),
-                false,
-            )
-        }
+    let nominating = unit(db, n.nominating_unit_id).await?;
+    let at = award(db, n.award_type_id).await?;
+    let (recipient_unit, recipient_model) = match &n.recipient {
+        Recipient::Unit(u) | Recipient::Person { unit_id: u, .. } => (unit(db, *u).await?, None),
+        Recipient::Exemplar(e) => (None, model(db, *e).await?),
     };
-    // Managers nominate within their own subtree: the recipient's unit must be theirs too.
-    actor.authorize(Action::Nominate, &unit_id.path)?;
-    rules::check_recipient_kind(at.recipient_kind, kind)?;
-    rules::check_campaign(n.kind, n.campaign_id.is_some())?;
-    if let Some(c) = n.campaign_id
-        && campaigns::by_ids(db, &[c]).await?.is_empty()
-    {
-        return Err(unknown("campaignId", "campaign"));
-    }
-    if let Some(link) = n.exemplar_id {
-        if exemplar_id.is_some_and(|e| e != link) {
-            return Err(FieldError::new(
-                "exemplarId",
-                UserErrorCode::InvalidFormat,
-                "the recipient is already a model; leave exemplarId empty or give the same model",
-            )
-            .into());
-        }
-        let model = exemplars::by_ids(db, &[link])
-            .await?
-            .into_iter()
-            .next()
-            .ok_or_else(|| unknown("exemplarId", "exemplary model"))?;
-        // A link counts the honour for the model (target 3), so it is the nominator's to make
-        // only for models of their own subtree.
-        let home = org_units::referenced(db, model.home_unit_id).await?;
-        actor.authorize(Action::Nominate, &home.path)?;
-        exemplar_id = Some(link);
-    }
-    let key = recipient_key(
-        recipient_type,
-        unit_id.id,
-        exemplar_id,
-        person.as_ref().map(|(name, _)| name.as_str()),
-    );
-    // One achievement, one honour: a retried or repeated nomination for the same award,
-    // recipient and year is refused while an earlier one is alive (not rejected).
-    let twin = commendation::Entity::find()
+    let campaign = match n.campaign_id {
+        None => Reference::Absent,
+        Some(c) if campaigns::by_ids(db, &[c]).await?.is_empty() => Reference::Unknown(c),
+        Some(c) => Reference::Found(c),
+    };
+    let link = match n.exemplar_id {
+        None => None,
+        Some(l) => Some((l, model(db, l).await?)),
+    };
+    let facts = Facts {
+        today: Utc::now().date_naive(),
+        kind: n.kind,
+        award_year: n.award_year,
+        is_direct_worker: n.is_direct_worker,
+        nominating: nominating.as_ref().map(unit_facts),
+        award: at.as_ref().map(|a| AwardFacts {
+            name: &a.name,
+            effective_from: a.effective_from,
+            effective_to: a.effective_to,
+            recipient_kind: a.recipient_kind,
+        }),
+        recipient: match &n.recipient {
+            Recipient::Unit(_) => RecipientFacts::Unit(recipient_unit.as_ref().map(unit_facts)),
+            Recipient::Exemplar(_) => {
+                RecipientFacts::Exemplar(recipient_model.as_ref().map(model_facts))
+            }
+            Recipient::Person { name, .. } => RecipientFacts::Person {
+                name: name.as_str(),
+                unit: recipient_unit.as_ref().map(unit_facts),
+            },
+        },
+        campaign,
+        exemplar_link: match &link {
+            None => Reference::Absent,
+            Some((id, None)) => Reference::Unknown(*id),
+            Some((_, Some(m))) => Reference::Found(model_facts(m)),
+        },
+    };
+    let nominee = nomination::judge(actor, &facts)?;
+    // The rules refuse a nomination whose award or units are unknown, so these are there.
+    let home = recipient_unit
+        .as_ref()
+        .or(recipient_model.as_ref().map(|(_, home)| home));
+    let (Some(at), Some(nominating), Some(home)) = (at, nominating, home) else {
+        return Err(StoreError::NotFound("org unit"));
+    };
+    let twins: Vec<CommendationStatus> = commendation::Entity::find()
+        .select_only()
+        .column(commendation::Column::Status)
         .filter(commendation::Column::AwardTypeId.eq(at.id))
         .filter(commendation::Column::AwardYear.eq(n.award_year))
-        .filter(commendation::Column::Status.ne(CommendationStatus::Rejected.as_str()))
-        .filter(commendation::Column::RecipientKey.eq(key.as_str()))
-        .one(db)
+        .filter(commendation::Column::RecipientKey.eq(nominee.recipient_key.as_str()))
+        .into_tuple::<CommendationStatus>()
+        .all(db)
         .await?;
-    if let Some(t) = twin {
-        return Err(FieldError::new(
-            "recipient",
-            UserErrorCode::Duplicate,
-            format!(
-                "this recipient is already nominated for this award for {} (status {})",
-                n.award_year, t.status
-            ),
-        )
-        .into());
-    }
-    let individual = kind == RecipientKind::Individual;
+    nomination::check_twins(n.award_year, &twins)?;
+    let person = match n.recipient {
+        Recipient::Person { name, position, .. } => Some((name, position)),
+        Recipient::Unit(_) | Recipient::Exemplar(_) => None,
+    };
     let now = Utc::now();
     let id = Uuid::now_v7();
     let saved = commendation::ActiveModel {
@@ -215,14 +192,14 @@ pub async fn nominate(
         award_type_id: Set(at.id),
         kind: Set(n.kind),
         status: Set(CommendationStatus::Nominated),
-        recipient_type: Set(recipient_type),
-        unit_id: Set(unit_id.id),
-        exemplar_id: Set(exemplar_id),
-        recipient_key: Set(key),
+        recipient_type: Set(nominee.recipient_type),
+        unit_id: Set(nominee.unit_id),
+        exemplar_id: Set(nominee.exemplar_id),
+        recipient_key: Set(nominee.recipient_key),
         person_name: Set(person.as_ref().map(|(name, _)| name.as_str().to_owned())),
         person_position: Set(person.and_then(|(_, p)| p.map(Title::into_inner))),
-        is_individual: Set(individual),
-        is_direct_worker: Set(individual && (n.is_direct_worker || direct_default)),
+        is_individual: Set(nominee.is_individual),
+        is_direct_worker: Set(nominee.is_direct_worker),
         nominating_unit_id: Set(nominating.id),
         campaign_id: Set(n.campaign_id),
         award_year: Set(n.award_year),
@@ -257,7 +234,7 @@ pub async fn nominate(
         "Commendation",
         id,
         "nominate",
-        json!({"award": at.code, "recipientType": recipient_type.as_str(), "unit": unit_id.code}),
+        json!({"award": at.code, "recipientType": nominee.recipient_type.as_str(), "unit": home.code}),
     )
     .await?;
     Ok(saved)

@@ -13,9 +13,13 @@ use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::campaign::CampaignStatus;
 use thidua_domain::criterion::Measure;
+use thidua_domain::org_unit::UnitFacts;
 use thidua_domain::participation::ParticipationStatus;
 use thidua_domain::report::{
     self as rules, Location, Period, RawValue, ReportContent, ReportStatus, Stored, Submission,
+};
+use thidua_domain::report_intake::{
+    self, CampaignFacts, Facts, Refused, Sent, Verdict as IntakeVerdict,
 };
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -50,18 +54,66 @@ pub enum Outcome {
 
 pub type Submitted = Result<(Outcome, progress_report::Model), StoreError>;
 
+impl NewReport {
+    /// The submission as the intake rules read it.
+    fn sent(&self) -> Sent<'_> {
+        Sent {
+            period: self.period,
+            narrative: self.narrative.as_deref(),
+            location: self.location,
+            values: &self.values,
+            version: self.version,
+        }
+    }
+}
+
+impl From<Refused> for StoreError {
+    fn from(r: Refused) -> Self {
+        match r {
+            Refused::One(f) => Self::Invalid(f),
+            Refused::Many(fs) => Self::InvalidMany(fs),
+        }
+    }
+}
+
 fn invalid(field: &str, code: UserErrorCode, msg: &str) -> StoreError {
     StoreError::Invalid(FieldError::new(field, code, msg))
+}
+
+/// A campaign as the intake rules see it, and the code the audit trail names it by.
+struct Campaign {
+    code: String,
+    facts: CampaignFacts,
 }
 
 /// Everything needed to judge a set of submissions, loaded in a fixed number of statements.
 #[derive(Default)]
 struct Known {
     units: HashMap<Uuid, org_unit::Model>,
-    campaigns: HashMap<Uuid, campaign::Model>,
-    criteria: HashMap<Uuid, Vec<(Uuid, Measure)>>,
+    campaigns: HashMap<Uuid, Campaign>,
     registered: HashSet<(Uuid, Uuid)>,
-    existing: HashMap<Uuid, progress_report::Model>,
+    existing: HashMap<Uuid, (progress_report::Model, Stored)>,
+}
+
+/// Reads campaigns under a shared row lock (`SELECT … FOR SHARE` on PostgreSQL; a SQLite
+/// write transaction holds the whole database already). Inside the transaction that writes
+/// reports, this makes the status read the one the reports commit under: closing a campaign
+/// locks its row for update first ([`crate::campaigns::lock`]), so a close waits for the
+/// reports, or the reports wait for the close and see it. Shared, so submissions to the
+/// same campaign do not queue behind each other.
+async fn read_campaigns(
+    db: &impl ConnectionTrait,
+    ids: Vec<Uuid>,
+) -> Result<Vec<campaign::Model>, StoreError> {
+    Ok(campaign::Entity::find()
+        .filter(campaign::Column::Id.is_in(ids))
+        .lock_shared()
+        .all(db)
+        .await?)
+}
+
+fn campaign_status(c: &campaign::Model) -> CampaignStatus {
+    c.status
 }
 
 async fn preload(db: &impl ConnectionTrait, items: &[&NewReport]) -> Result<Known, StoreError> {
@@ -81,31 +133,44 @@ async fn preload(db: &impl ConnectionTrait, items: &[&NewReport]) -> Result<Know
             .collect(),
         ..Known::default()
     };
-    known.campaigns = campaign::Entity::find()
-        .filter(campaign::Column::Id.is_in(campaign_ids.clone()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c))
-        .collect();
+    let campaigns = read_campaigns(db, campaign_ids.clone()).await?;
     let criteria = criterion::Entity::find()
         .filter(criterion::Column::CampaignId.is_in(campaign_ids.clone()))
         .order_by_asc(criterion::Column::SortOrder)
         .order_by_asc(criterion::Column::Id)
         .all(db)
         .await?;
+    let mut measures: HashMap<Uuid, Vec<(Uuid, Measure)>> = HashMap::new();
     for cr in criteria {
         let measure = cr.measure;
-        known
-            .criteria
+        measures
             .entry(cr.campaign_id)
             .or_default()
             .push((cr.id, measure));
     }
+    known.campaigns = campaigns
+        .into_iter()
+        .map(|c| {
+            let facts = CampaignFacts {
+                id: c.id,
+                status: campaign_status(&c),
+                start: c.start_date,
+                end: c.end_date,
+                criteria: measures.remove(&c.id).unwrap_or_default(),
+            };
+            (
+                c.id,
+                Campaign {
+                    code: c.code,
+                    facts,
+                },
+            )
+        })
+        .collect();
     known.registered = participation::Entity::find()
         .filter(participation::Column::CampaignId.is_in(campaign_ids))
         .filter(participation::Column::UnitId.is_in(unit_ids))
-        .filter(participation::Column::Status.eq(ParticipationStatus::Registered.as_str()))
+        .filter(participation::Column::Status.eq(ParticipationStatus::Registered))
         .all(db)
         .await?
         .into_iter()
@@ -116,7 +181,16 @@ async fn preload(db: &impl ConnectionTrait, items: &[&NewReport]) -> Result<Know
         .all(db)
         .await?
         .into_iter()
-        .map(|r| (r.id, r))
+        .map(|e| {
+            let stored = Stored {
+                campaign_id: e.campaign_id,
+                unit_id: e.unit_id,
+                status: e.status,
+                version: e.version,
+                content_hash: e.content_hash.clone(),
+            };
+            (e.id, (e, stored))
+        })
         .collect();
     Ok(known)
 }
@@ -136,84 +210,40 @@ enum Verdict<'a> {
     Write(Box<Accepted<'a>>),
 }
 
-/// Applies every rule to one submission against what is known; no database access.
+/// Hands what is known about one submission to the intake rules
+/// ([`report_intake::judge`]) and keeps what writing it needs; no database access.
 fn judge<'a>(known: &Known, actor: &Actor, r: &'a NewReport) -> Result<Verdict<'a>, StoreError> {
-    let unit = known.units.get(&r.unit_id).ok_or_else(|| {
-        invalid(
-            "unitId",
-            UserErrorCode::UnknownReference,
-            "no unit has this id",
-        )
-    })?;
-    if actor.authorize(Action::SubmitReport, &unit.path).is_err() {
-        return Err(invalid(
-            "unitId",
-            UserErrorCode::Forbidden,
-            "you may not report for this unit",
-        ));
-    }
-    let c = known.campaigns.get(&r.campaign_id).ok_or_else(|| {
-        invalid(
-            "campaignId",
-            UserErrorCode::UnknownReference,
-            "no campaign has this id",
-        )
-    })?;
+    let unit = known.units.get(&r.unit_id);
+    let campaign = known.campaigns.get(&r.campaign_id);
     let existing = known.existing.get(&r.id);
-    let launched = c.status == CampaignStatus::Launched;
-    if !launched && existing.is_none() {
-        return Err(invalid(
-            "campaignId",
-            UserErrorCode::CampaignNotLaunched,
-            "reports are taken only for a launched campaign",
-        ));
-    }
-    r.period.check_within(c.start_date, c.end_date)?;
-    if !known.registered.contains(&(c.id, unit.id)) {
-        return Err(invalid(
-            "unitId",
-            UserErrorCode::NotParticipating,
-            "the unit is not registered for this campaign",
-        ));
-    }
-    let criteria = known.criteria.get(&c.id).map_or(&[][..], Vec::as_slice);
-    let values = rules::check_values(criteria, &r.values).map_err(StoreError::InvalidMany)?;
-    let content = ReportContent {
-        campaign_id: c.id,
-        unit_id: unit.id,
-        period: r.period,
-        narrative: r.narrative.clone(),
-        location: r.location,
-        values,
+    let facts = Facts {
+        unit: unit.map(|u| UnitFacts {
+            id: u.id,
+            path: &u.path,
+        }),
+        campaign: campaign.map(|c| &c.facts),
+        participating: known.registered.contains(&(r.campaign_id, r.unit_id)),
+        stored: existing.map(|(_, s)| s),
     };
-    let stored = existing.map(|e| Stored {
-        campaign_id: e.campaign_id,
-        unit_id: e.unit_id,
-        status: e.status,
-        version: e.version,
-        content_hash: e.content_hash.clone(),
-    });
-    let decision = rules::decide(stored.as_ref(), &content, r.version)?;
-    if decision == Submission::Duplicate
-        && let Some(e) = existing
-    {
-        return Ok(Verdict::Duplicate(Box::new(e.clone())));
+    let verdict = report_intake::judge(actor, facts, r.sent())?;
+    // The rules refuse a submission whose unit or campaign is unknown, and call only a
+    // stored report a duplicate, so what follows is always there.
+    let (Some(unit), Some(campaign)) = (unit, campaign) else {
+        return Err(StoreError::NotFound("campaign"));
+    };
+    match verdict {
+        IntakeVerdict::Duplicate => existing
+            .map(|(m, _)| Verdict::Duplicate(Box::new(m.clone())))
+            .ok_or(StoreError::NotFound("report")),
+        IntakeVerdict::Write { decision, content } => Ok(Verdict::Write(Box::new(Accepted {
+            input: r,
+            decision,
+            content,
+            unit: unit.clone(),
+            campaign_code: campaign.code.clone(),
+            existing: existing.map(|(m, _)| m.clone()),
+        }))),
     }
-    if !launched {
-        return Err(invalid(
-            "campaignId",
-            UserErrorCode::CampaignNotLaunched,
-            "the campaign is no longer taking reports",
-        ));
-    }
-    Ok(Verdict::Write(Box::new(Accepted {
-        input: r,
-        decision,
-        content,
-        unit: unit.clone(),
-        campaign_code: c.code.clone(),
-        existing: existing.cloned(),
-    })))
 }
 
 /// Submits one report in its own transaction. A concurrent submission of the same id
@@ -261,6 +291,28 @@ pub async fn submit(db: &Database, actor: &Actor, input: &NewReport) -> Submitte
 /// database refuses (a concurrent submission of the same id) fall back to [`submit`], one
 /// transaction each, so one item never sinks the others. Results keep the input order.
 pub async fn submit_batch(db: &Database, actor: &Actor, items: &[NewReport]) -> Vec<Submitted> {
+    let batch = judge_batch(db, actor, items).await;
+    write_batch(db, actor, batch).await
+}
+
+/// A batch judged against what was stored when it was read, not yet written.
+pub struct JudgedBatch<'a> {
+    items: &'a [NewReport],
+    results: Vec<Option<Submitted>>,
+    /// New reports to write together.
+    bulk: Vec<(usize, Accepted<'a>)>,
+    /// Positions to submit one by one, each in its own transaction.
+    one_by_one: Vec<usize>,
+}
+
+/// The first half of [`submit_batch`]: reads what the batch needs once, outside any write
+/// transaction (so a large batch does not hold the write lock while it is judged), and
+/// judges every item. Public so a test can change the data between the halves.
+pub async fn judge_batch<'a>(
+    db: &Database,
+    actor: &Actor,
+    items: &'a [NewReport],
+) -> JudgedBatch<'a> {
     let mut results: Vec<Option<Submitted>> = items.iter().map(|_| None).collect();
     let refs: Vec<&NewReport> = items.iter().collect();
     let known = match preload(&db.conn, &refs).await {
@@ -286,30 +338,32 @@ pub async fn submit_batch(db: &Database, actor: &Actor, items: &[NewReport]) -> 
             Err(e) => results[i] = Some(Err(e)),
         }
     }
+    JudgedBatch {
+        items,
+        results,
+        bulk,
+        one_by_one,
+    }
+}
+
+/// The second half of [`submit_batch`]: writes the new reports together, then submits the
+/// rest one by one. The campaigns were judged from a read taken before the write
+/// transaction, so it reads them again inside it, under lock; a report whose campaign
+/// stopped taking reports meanwhile is not written with the others but submitted on its
+/// own, where it is judged afresh.
+pub async fn write_batch(db: &Database, actor: &Actor, batch: JudgedBatch<'_>) -> Vec<Submitted> {
+    let JudgedBatch {
+        items,
+        mut results,
+        bulk,
+        mut one_by_one,
+    } = batch;
     if !bulk.is_empty() {
-        let positions: Vec<usize> = bulk.iter().map(|(i, _)| *i).collect();
-        let written = async {
-            let txn = db.begin_write().await?;
-            match write(&txn, actor, bulk.into_iter().map(|(_, a)| a).collect()).await {
-                Ok(saved) => {
-                    txn.commit().await?;
-                    Ok(saved)
-                }
-                Err(e) => {
-                    let _ = txn.rollback().await;
-                    Err(e)
-                }
-            }
+        let (written, retry) = write_new(db, actor, bulk).await;
+        for (i, m) in written {
+            results[i] = Some(Ok((Outcome::Accepted, m)));
         }
-        .await;
-        match written {
-            Ok(saved) => {
-                for (i, m) in positions.into_iter().zip(saved) {
-                    results[i] = Some(Ok((Outcome::Accepted, m)));
-                }
-            }
-            Err(_) => one_by_one.extend(positions),
-        }
+        one_by_one.extend(retry);
     }
     one_by_one.sort_unstable();
     for i in one_by_one {
@@ -321,6 +375,53 @@ pub async fn submit_batch(db: &Database, actor: &Actor, items: &[NewReport]) -> 
         .into_iter()
         .map(|r| r.unwrap_or(Err(StoreError::NotFound("report"))))
         .collect()
+}
+
+/// Writes new reports in one transaction, after checking their campaigns still take new
+/// reports as read inside it. Returns the positions written with their rows, and the
+/// positions to submit one by one (the campaign changed, or the write failed).
+async fn write_new(
+    db: &Database,
+    actor: &Actor,
+    bulk: Vec<(usize, Accepted<'_>)>,
+) -> (Vec<(usize, progress_report::Model)>, Vec<usize>) {
+    let all: Vec<usize> = bulk.iter().map(|(i, _)| *i).collect();
+    let txn = match db.begin_write().await {
+        Ok(t) => t,
+        Err(_) => return (vec![], all),
+    };
+    let res = async {
+        let mut ids: Vec<Uuid> = bulk.iter().map(|(_, a)| a.content.campaign_id).collect();
+        ids.sort();
+        ids.dedup();
+        let open: HashSet<Uuid> = read_campaigns(&txn, ids)
+            .await?
+            .iter()
+            .filter(|c| report_intake::intake(campaign_status(c), false).is_ok())
+            .map(|c| c.id)
+            .collect();
+        let (take, late): (Vec<_>, Vec<_>) = bulk
+            .into_iter()
+            .partition(|(_, a)| open.contains(&a.content.campaign_id));
+        let late: Vec<usize> = late.into_iter().map(|(i, _)| i).collect();
+        if take.is_empty() {
+            return Ok((vec![], late));
+        }
+        let positions: Vec<usize> = take.iter().map(|(i, _)| *i).collect();
+        let saved = write(&txn, actor, take.into_iter().map(|(_, a)| a).collect()).await?;
+        Ok::<_, StoreError>((positions.into_iter().zip(saved).collect(), late))
+    }
+    .await;
+    match res {
+        Ok(out) => match txn.commit().await {
+            Ok(()) => out,
+            Err(_) => (vec![], all),
+        },
+        Err(_) => {
+            let _ = txn.rollback().await;
+            (vec![], all)
+        }
+    }
 }
 
 fn revision_row(
@@ -418,7 +519,7 @@ async fn write(
                     )
                     .col_expr(
                         progress_report::Column::Status,
-                        Expr::val(ReportStatus::Submitted.as_str()),
+                        Expr::val(ReportStatus::Submitted),
                     )
                     .col_expr(progress_report::Column::Revision, Expr::val(revision))
                     .col_expr(progress_report::Column::Version, Expr::val(e.version + 1))

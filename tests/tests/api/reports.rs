@@ -12,7 +12,8 @@ both!(
     reporters_submit_only_for_their_units_and_cannot_review,
     review_cycle_keeps_revisions_and_locks_approved_reports,
     a_batch_of_new_reports_costs_a_fixed_number_of_statements,
-    a_report_status_this_service_never_writes_is_an_internal_error
+    a_report_status_this_service_never_writes_is_an_internal_error,
+    a_campaign_closed_between_judging_and_writing_a_batch_takes_none_of_it
 );
 
 pub const SUBMIT: &str = "mutation($i: SubmitReportsInput!) { submitReports(input: $i) { \
@@ -563,4 +564,86 @@ async fn a_report_status_this_service_never_writes_is_an_internal_error(backend:
         )
         .await;
     assert_eq!(other["report"]["status"], "SUBMITTED");
+}
+
+/// The bulk path judges a batch from a read taken before its write transaction; the write
+/// reads the campaign again, under lock, so a close that lands in between is seen. The
+/// two halves of `submit_batch` are called directly to put the close exactly there.
+async fn a_campaign_closed_between_judging_and_writing_a_batch_takes_none_of_it(backend: Backend) {
+    use chrono::NaiveDate;
+    use thidua_domain::UserErrorCode;
+    use thidua_domain::access::{Actor, Grant, Role};
+    use thidua_domain::report::{Period, PeriodKind, RawValue};
+    use thidua_persistence::{StoreError, org_units, reports};
+
+    let app = spawn_app(backend).await;
+    let f = field(&app).await;
+    let uuid = |id: &str| thidua_api::ids::decode_any(id).unwrap().1;
+    let ward = org_units::by_ids(&app.db.conn, &[uuid(&f.ward_a)])
+        .await
+        .unwrap()
+        .remove(0);
+    let actor = Actor {
+        user_id: None,
+        label: "test".into(),
+        grants: vec![Grant {
+            role: Role::Reporter,
+            unit_path: ward.path.clone(),
+        }],
+        request_id: "test".into(),
+    };
+    let values: Vec<RawValue> = f
+        .criteria
+        .iter()
+        .zip(["92.5", "2", "1", "1.8"])
+        .map(|(c, v)| RawValue {
+            criterion_id: Some(uuid(c)),
+            value: v.into(),
+        })
+        .collect();
+    let items: Vec<reports::NewReport> = [4, 6]
+        .into_iter()
+        .map(|month| reports::NewReport {
+            id: Uuid::now_v7(),
+            campaign_id: uuid(&f.campaign),
+            unit_id: ward.id,
+            period: Period::parse(
+                PeriodKind::Month,
+                NaiveDate::from_ymd_opt(2025, month, 1).unwrap(),
+                NaiveDate::from_ymd_opt(2025, month, 30).unwrap(),
+            )
+            .unwrap(),
+            narrative: None,
+            location: None,
+            values: values.clone(),
+            version: None,
+        })
+        .collect();
+
+    let judged = reports::judge_batch(&app.db, &actor, &items).await;
+    let closed = app
+        .ok(
+            Some(&f.admin),
+            "mutation($i: CampaignTransitionInput!) { closeCampaign(input: $i) { campaign { status } } }",
+            json!({"i": {"id": f.campaign}}),
+        )
+        .await;
+    assert_eq!(closed["closeCampaign"]["campaign"]["status"], "CLOSED");
+    let results = reports::write_batch(&app.db, &actor, judged).await;
+
+    assert_eq!(results.len(), 2);
+    for r in results {
+        match r {
+            Err(StoreError::Invalid(e)) => {
+                assert_eq!(e.code, UserErrorCode::CampaignNotLaunched, "{e}");
+                assert_eq!(e.message, "reports are taken only for a launched campaign");
+            }
+            other => panic!("a report reached a closed campaign: {other:?}"),
+        }
+    }
+    assert_eq!(
+        count_reports(&app, &f.admin, &f.campaign).await,
+        0,
+        "nothing was written to the closed campaign"
+    );
 }
