@@ -200,3 +200,105 @@ impl Drop for PgDatabase {
         .join();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Statement};
+
+    use super::*;
+
+    /// Counts rows of `sql` (a `SELECT COUNT(*) AS n …`) in the scratch database.
+    async fn count(scratch: &Scratch, sql: &str) -> i64 {
+        let db = sea_orm::Database::connect(scratch.database_url())
+            .await
+            .expect("connect to the scratch database");
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .expect(sql)
+            .expect("a row");
+        let n = row.try_get("", "n").expect("n");
+        db.close().await.ok();
+        n
+    }
+
+    const ADMINS: &str = "SELECT COUNT(*) AS n FROM users WHERE username = 'admin'";
+
+    async fn seeded_copies_are_migrated_seeded_and_independent(backend: Backend) {
+        let (a, b) = (
+            Scratch::seeded(backend).await,
+            Scratch::seeded(backend).await,
+        );
+        assert_ne!(a.database_url(), b.database_url());
+        assert_eq!(count(&a, ADMINS).await, 1, "the template holds the admin");
+        let db = sea_orm::Database::connect(a.database_url()).await.unwrap();
+        db.execute_unprepared("UPDATE users SET username = 'renamed' WHERE username = 'admin'")
+            .await
+            .unwrap();
+        db.close().await.ok();
+        assert_eq!(count(&a, ADMINS).await, 0);
+        assert_eq!(count(&b, ADMINS).await, 1, "a copy is not shared");
+    }
+
+    #[tokio::test]
+    async fn seeded_sqlite_copies_are_migrated_seeded_and_independent() {
+        seeded_copies_are_migrated_seeded_and_independent(Backend::Sqlite).await;
+    }
+
+    #[tokio::test]
+    async fn seeded_postgres_copies_are_migrated_seeded_and_independent() {
+        if postgres_url().is_none() {
+            eprintln!("THIDUA_TEST_POSTGRES_URL not set: skipping");
+            return;
+        }
+        seeded_copies_are_migrated_seeded_and_independent(Backend::Postgres).await;
+    }
+
+    #[tokio::test]
+    async fn an_empty_database_has_no_tables_and_goes_when_dropped() {
+        let scratch = Scratch::empty(Backend::Sqlite).await;
+        let file = scratch.dir.join(SQLITE_FILE);
+        assert!(!file.exists(), "nothing is created before the server runs");
+        let dir = scratch.dir.clone();
+        drop(scratch);
+        assert!(!dir.exists(), "the scratch directory is removed");
+        let Some(admin_url) = postgres_url() else {
+            return;
+        };
+        let scratch = Scratch::empty(Backend::Postgres).await;
+        let tables =
+            "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'public'";
+        assert_eq!(count(&scratch, tables).await, 0);
+        let name = scratch
+            .database_url()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        drop(scratch);
+        let admin = sea_orm::Database::connect(&admin_url).await.unwrap();
+        let left = admin
+            .query_one_raw(Statement::from_sql_and_values(
+                admin.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM pg_database WHERE datname = $1",
+                [name.into()],
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(left.try_get::<i64>("", "n").unwrap(), 0, "dropped");
+        admin.close().await.ok();
+    }
+
+    #[test]
+    fn replace_db_name_keeps_the_server_and_the_query() {
+        assert_eq!(
+            replace_db_name("postgres://u:p@h:5432/postgres?sslmode=disable", "x"),
+            "postgres://u:p@h:5432/x?sslmode=disable"
+        );
+        assert_eq!(
+            replace_db_name("postgres://h/postgres", "x"),
+            "postgres://h/x"
+        );
+    }
+}
