@@ -1,17 +1,24 @@
 //! Test harness: a real server on a free port over a fresh database (SQLite always,
-//! PostgreSQL when `THIDUA_TEST_POSTGRES_URL` is set), talked to over real HTTP.
+//! PostgreSQL when `THIDUA_TEST_POSTGRES_URL` is set), talked to over real HTTP; in this
+//! process (`spawn_app`), or as the `thidua` binary (`process`, for the server package's
+//! process-level tests). Both get their databases and directories from `Scratch`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 
-use sea_orm::{ConnectionTrait, Database as SeaDatabase};
 use serde_json::{Value, json};
 use thidua_persistence::Database;
 use thidua_server::config::Settings;
 use thidua_server::startup::Application;
 
 pub mod commendations;
+pub mod process;
+mod scratch;
+mod sweep;
+mod template;
+
+pub use scratch::{Scratch, replace_db_name};
 
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
@@ -54,18 +61,6 @@ pub fn postgres_url() -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// What to remove when the test ends (also on panic).
-enum Scratch {
-    /// SQLite: the directory holds the database file and the data directory.
-    Dir(PathBuf),
-    PgDatabase {
-        admin_url: String,
-        name: String,
-        /// The data directory (evidence files).
-        data_dir: PathBuf,
-    },
-}
-
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
@@ -77,19 +72,8 @@ pub struct TestApp {
     /// `evidence/`. Shared with servers made by `spawn_app_sharing`.
     pub data_dir: PathBuf,
     handle: actix_web::dev::ServerHandle,
+    /// The database and directory this server owns (none for `spawn_app_sharing`).
     scratch: Option<Scratch>,
-}
-
-fn replace_db_name(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
-    match query {
-        Some(q) => format!("{prefix}/{name}?{q}"),
-        None => format!("{prefix}/{name}"),
-    }
 }
 
 /// Settings for a test server on `database_url`, with a fresh data directory under the
@@ -98,7 +82,10 @@ fn replace_db_name(url: &str, name: &str) -> String {
 pub fn test_settings(database_url: String) -> Settings {
     let mut s = Settings::from_env();
     s.database.url = database_url.into();
-    s.storage.data_dir = fresh_temp_dir("thidua-test-data");
+    s.storage.data_dir = std::env::temp_dir().join(format!(
+        "thidua-test-data-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
     s.http.port = 0;
     s.http.host = "127.0.0.1".into();
     s.http.workers = 2;
@@ -111,14 +98,11 @@ pub fn test_settings(database_url: String) -> Settings {
     s
 }
 
-fn fresh_temp_dir(prefix: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("{prefix}-{}", uuid::Uuid::new_v4().simple()))
-}
-
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |_| {}).await
 }
 
+/// A server on a database of its own, migrated and seeded (a copy of the template).
 pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> TestApp {
     if std::env::var("TEST_LOG").is_ok() {
         thidua_server::telemetry::init(
@@ -127,38 +111,8 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Settings))
             std::io::stderr,
         );
     }
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    let (url, data_dir, scratch) = match backend {
-        Backend::Sqlite => {
-            let dir = std::env::temp_dir().join(format!("thidua-test-{id}"));
-            std::fs::create_dir_all(&dir).unwrap();
-            let url = format!("sqlite://{}?mode=rwc", dir.join("thidua.db").display());
-            (url, dir.clone(), Scratch::Dir(dir))
-        }
-        Backend::Postgres => {
-            let admin_url = postgres_url().expect("THIDUA_TEST_POSTGRES_URL");
-            let name = format!("thidua_test_{id}");
-            let admin = SeaDatabase::connect(&admin_url)
-                .await
-                .expect("connect to PostgreSQL");
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                .await
-                .unwrap();
-            admin.close().await.ok();
-            let data_dir = std::env::temp_dir().join(format!("thidua-test-data-{id}"));
-            std::fs::create_dir_all(&data_dir).unwrap();
-            (
-                replace_db_name(&admin_url, &name),
-                data_dir.clone(),
-                Scratch::PgDatabase {
-                    admin_url,
-                    name,
-                    data_dir,
-                },
-            )
-        }
-    };
+    let scratch = Scratch::seeded(backend).await;
+    let (url, data_dir) = (scratch.database_url().to_owned(), scratch.dir.clone());
     start(backend, url, data_dir, Some(scratch), tweak).await
 }
 
@@ -213,37 +167,8 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         let handle = self.handle.clone();
         tokio::spawn(async move { handle.stop(false).await });
-        match self.scratch.take() {
-            Some(Scratch::Dir(dir)) => {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-            Some(Scratch::PgDatabase {
-                admin_url,
-                name,
-                data_dir,
-            }) => {
-                let _ = std::fs::remove_dir_all(data_dir);
-                // Drop runs inside the test's runtime; use a thread with its own runtime.
-                let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .unwrap();
-                    rt.block_on(async move {
-                        if let Ok(admin) = SeaDatabase::connect(&admin_url).await {
-                            let _ = admin
-                                .execute_unprepared(&format!(
-                                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                                ))
-                                .await;
-                            let _ = admin.close().await;
-                        }
-                    });
-                })
-                .join();
-            }
-            None => {}
-        }
+        // Removes the directory and drops the database.
+        drop(self.scratch.take());
     }
 }
 

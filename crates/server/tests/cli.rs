@@ -12,10 +12,11 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use thidua_tests::process::{Server, clean_command, client, free_port, graphql, login};
+use thidua_tests::{ADMIN_PASSWORD, Backend, JWT_SECRET, Scratch};
 
-mod common;
-
-use common::*;
+/// The binary under test (only this package's tests know where cargo put it).
+const BIN: &str = env!("CARGO_BIN_EXE_thidua");
 
 const ALICE_PASSWORD: &str = "alice-password-for-cli-tests";
 /// `seed::DEMO_PASSWORD`, as the README and `thidua seed --demo` announce it.
@@ -148,9 +149,14 @@ fn run(cmd: Command) -> Outcome {
     run_with_timeout(cmd, COMMAND_TIMEOUT)
 }
 
-impl Scratch {
+/// Runs `thidua` to completion on a scratch database.
+trait Thidua {
+    fn thidua(&self, args: &[&str]) -> Outcome;
+}
+
+impl Thidua for Scratch {
     fn thidua(&self, args: &[&str]) -> Outcome {
-        let mut cmd = self.configured();
+        let mut cmd = self.configured(BIN);
         cmd.args(args);
         run(cmd)
     }
@@ -232,7 +238,7 @@ fn schema_prints_the_committed_sdl() {
     let committed_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../schema/schema.graphql");
     let committed = std::fs::read_to_string(committed_path).expect("read schema/schema.graphql");
     let scratch = Scratch::new();
-    let mut cmd = clean_command(&scratch.dir);
+    let mut cmd = clean_command(BIN, &scratch.dir);
     cmd.arg("schema");
     let out = run(cmd);
     out.assert_success("thidua schema");
@@ -282,7 +288,7 @@ async fn seed_demo_is_idempotent() {
     }
 
     let client = client();
-    let mut server = Server::start(scratch.configured());
+    let mut server = Server::start(scratch.configured(BIN));
     server.wait_ready(&client).await;
     let token = login(&client, &server, "admin", ADMIN_PASSWORD).await;
     assert_eq!(
@@ -330,7 +336,7 @@ async fn snapshots_keep_one_point_per_target_per_day() {
         );
     }
     let client = client();
-    let mut server = Server::start(scratch.configured());
+    let mut server = Server::start(scratch.configured(BIN));
     server.wait_ready(&client).await;
     // The start-up snapshot replaces today's point in one transaction, so a read sees one
     // point per target whether it ran yet or not.
@@ -410,7 +416,7 @@ fn user_create_and_grant() {
         .assert_stderr_mentions("user create alice again", &["username"]);
 
     // The password may also come from THIDUA_NEW_USER_PASSWORD.
-    let mut cmd = scratch.configured();
+    let mut cmd = scratch.configured(BIN);
     cmd.env("THIDUA_NEW_USER_PASSWORD", "carol-password-from-env")
         .args(["user", "create", "carol"]);
     let out = run(cmd);
@@ -438,7 +444,7 @@ async fn serve_answers_and_shuts_down_gracefully_on_sigterm() {
         .assert_success("user grant alice VIEWER --unit QN");
 
     let client = client();
-    let mut server = Server::start(scratch.configured());
+    let mut server = Server::start(scratch.configured(BIN));
     server.wait_ready(&client).await;
 
     let health = client
@@ -472,7 +478,7 @@ async fn serve_answers_and_shuts_down_gracefully_on_sigterm() {
 #[tokio::test]
 async fn json_logs_carry_the_request_id() {
     let scratch = Scratch::new();
-    let mut cmd = scratch.configured();
+    let mut cmd = scratch.configured(BIN);
     cmd.env("THIDUA_LOG_FORMAT", "json");
     let client = client();
     let mut server = Server::start(cmd);
@@ -524,7 +530,7 @@ async fn json_logs_carry_the_request_id() {
 async fn production_requires_a_strong_jwt_secret() {
     let scratch = Scratch::new();
     let production = || {
-        let mut cmd = scratch.command();
+        let mut cmd = scratch.command(BIN);
         cmd.env("THIDUA_ENV", "production")
             .env("THIDUA_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .args(["serve", "--port", &free_port().to_string()]);
@@ -558,7 +564,7 @@ async fn production_requires_a_strong_jwt_secret() {
     );
 
     // The control: a 32+ byte secret is accepted.
-    let mut cmd = scratch.command();
+    let mut cmd = scratch.command(BIN);
     cmd.env("THIDUA_ENV", "production")
         .env("THIDUA_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env("THIDUA_JWT_SECRET", JWT_SECRET);
@@ -574,7 +580,7 @@ async fn production_requires_a_strong_jwt_secret() {
 async fn first_start_logs_the_one_time_admin_password_once() {
     let scratch = Scratch::new();
     let start = || {
-        let mut cmd = scratch.command();
+        let mut cmd = scratch.command(BIN);
         cmd.env("THIDUA_JWT_SECRET", JWT_SECRET);
         Server::start(cmd)
     };
@@ -626,35 +632,17 @@ async fn first_start_logs_the_one_time_admin_password_once() {
 /// On PostgreSQL, `thidua seed --demo` and `thidua migrate` work on a fresh database.
 #[tokio::test]
 async fn postgres_seed_and_migrate() {
-    let Some(admin_url) = std::env::var("THIDUA_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|s| !s.is_empty())
-    else {
+    if thidua_tests::postgres_url().is_none() {
         eprintln!("THIDUA_TEST_POSTGRES_URL not set: skipping the PostgreSQL CLI test");
         return;
-    };
+    }
     use sea_orm::{ConnectionTrait, Database};
 
-    let name = format!("thidua_cli_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(&admin_url)
-        .await
-        .expect("connect to PostgreSQL");
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .expect("CREATE DATABASE");
-    admin.close().await.ok();
-    let _guard = PgDatabase {
-        admin_url: admin_url.clone(),
-        name: name.clone(),
-    };
-    let url = replace_db_name(&admin_url, &name);
-    let scratch = Scratch::new();
+    let scratch = Scratch::empty(Backend::Postgres).await;
+    let url = scratch.database_url();
     let thidua = |args: &[&str]| {
-        let mut cmd = clean_command(&scratch.dir);
-        cmd.env("DATABASE_URL", &url)
-            .env("THIDUA_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .args(args);
+        let mut cmd = scratch.configured(BIN);
+        cmd.args(args);
         run(cmd)
     };
 
@@ -667,7 +655,7 @@ async fn postgres_seed_and_migrate() {
     out.assert_success("thidua migrate on PostgreSQL");
     assert!(out.stdout.contains("migrations applied"), "{}", out.stdout);
 
-    let db = Database::connect(&url)
+    let db = Database::connect(url)
         .await
         .expect("connect to the new database");
     let row = db

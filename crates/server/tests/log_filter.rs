@@ -7,9 +7,10 @@
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-mod common;
+use thidua_tests::Scratch;
 
-use common::Scratch;
+/// The binary under test (only this package's tests know where cargo put it).
+const BIN: &str = env!("CARGO_BIN_EXE_thidua");
 
 /// Runs `cmd` to its end; a process still running after a minute (a server that started
 /// despite the filter) is killed and fails the test.
@@ -38,7 +39,7 @@ fn run_to_end(mut cmd: Command) -> Output {
 fn a_malformed_log_filter_stops_the_start_with_a_clear_message() {
     let scratch = Scratch::new();
     for args in [&["serve", "--port", "0"][..], &["migrate"], &[]] {
-        let mut cmd = scratch.configured();
+        let mut cmd = scratch.configured(BIN);
         cmd.env("THIDUA_LOG", "garbage[").args(args);
         let out = run_to_end(cmd);
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -62,7 +63,7 @@ fn a_malformed_log_filter_stops_the_start_with_a_clear_message() {
 #[test]
 fn a_valid_log_filter_lets_the_command_run() {
     let scratch = Scratch::new();
-    let mut cmd = scratch.configured();
+    let mut cmd = scratch.configured(BIN);
     cmd.env("THIDUA_LOG", "thidua=debug,sqlx=warn")
         .arg("migrate");
     let out = run_to_end(cmd);

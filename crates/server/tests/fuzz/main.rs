@@ -16,8 +16,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../common/mod.rs"]
-mod common;
 mod schema;
 mod values;
 mod verdict;
@@ -27,10 +25,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 
-use common::{
-    ADMIN_PASSWORD, JWT_SECRET, PgDatabase, Scratch, Server, clean_command, client, login,
-};
 use schema::{Operation, Schema};
+use thidua_tests::process::{Server, graphql, login};
+use thidua_tests::{ADMIN_PASSWORD, Backend, Scratch, postgres_url};
 use values::{Generator, literal, summarize};
 use verdict::{Failure, Problem, Report, answer_code, judge, logged_error};
 
@@ -82,21 +79,19 @@ impl Role {
     }
 }
 
+/// The binary under test (only this package's tests know where cargo put it).
+const BIN: &str = env!("CARGO_BIN_EXE_thidua");
+
 /// The database a run serves: where it is and how to start `thidua` on it.
 struct Target {
     name: &'static str,
     scratch: Scratch,
-    database_url: String,
-    _pg: Option<PgDatabase>,
 }
 
 impl Target {
     fn command(&self) -> Command {
-        let mut cmd = clean_command(&self.scratch.dir);
-        cmd.env("DATABASE_URL", &self.database_url)
-            .env("THIDUA_ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .env("THIDUA_JWT_SECRET", JWT_SECRET)
-            .env("THIDUA_DATA_DIR", self.scratch.dir.join("data"))
+        let mut cmd = self.scratch.configured(BIN);
+        cmd.env("THIDUA_DATA_DIR", self.scratch.dir.join("data"))
             .env("THIDUA_LOG", "warn")
             .env("THIDUA_LOG_FORMAT", "json")
             .env("THIDUA_WORKERS", "2")
@@ -205,7 +200,7 @@ async fn start(target: &Target, http: &reqwest::Client) -> Live {
 /// Creates the viewer (a VIEWER on the root unit) through the API, once.
 async fn create_viewer(server: &Server, http: &reqwest::Client) {
     let admin = login(http, server, "admin", ADMIN_PASSWORD).await;
-    let (_, d) = common::graphql(
+    let (_, d) = graphql(
         http,
         server,
         &format!(
@@ -219,7 +214,7 @@ async fn create_viewer(server: &Server, http: &reqwest::Client) {
         .as_str()
         .unwrap_or_else(|| panic!("createUser: {d}"))
         .to_owned();
-    let (_, d) = common::graphql(
+    let (_, d) = graphql(
         http,
         server,
         "{ orgUnit(code: \"QN\") { id } }",
@@ -231,7 +226,7 @@ async fn create_viewer(server: &Server, http: &reqwest::Client) {
         .as_str()
         .expect("root id")
         .to_owned();
-    let (_, d) = common::graphql(
+    let (_, d) = graphql(
         http,
         server,
         &format!("mutation {{ grantRole(input: {{userId: \"{uid}\", role: VIEWER, unitId: \"{root}\"}}) {{ userErrors {{ code }} }} }}"),
@@ -343,7 +338,7 @@ async fn fuzz(target: Target) {
     assert!(!operations.is_empty(), "no operation to fuzz");
 
     target.seed_demo();
-    let http = client();
+    let http = thidua_tests::process::client();
     {
         let mut first = Server::start(target.command());
         first.wait_ready(&http).await;
@@ -444,32 +439,22 @@ async fn fuzz(target: Target) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fuzz_sqlite() {
-    let scratch = Scratch::new();
-    let database_url = scratch.database_url();
     fuzz(Target {
         name: "SQLite",
-        scratch,
-        database_url,
-        _pg: None,
+        scratch: Scratch::new(),
     })
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fuzz_postgres() {
-    let Some(admin_url) = std::env::var("THIDUA_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|s| !s.is_empty())
-    else {
+    if postgres_url().is_none() {
         eprintln!("THIDUA_TEST_POSTGRES_URL not set: skipping the PostgreSQL fuzz run");
         return;
-    };
-    let (pg, database_url) = PgDatabase::create(&admin_url, "thidua_fuzz").await;
+    }
     fuzz(Target {
         name: "PostgreSQL",
-        scratch: Scratch::new(),
-        database_url,
-        _pg: Some(pg),
+        scratch: Scratch::empty(Backend::Postgres).await,
     })
     .await;
 }

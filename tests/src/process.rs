@@ -1,11 +1,9 @@
-//! Helpers shared by the process-level tests (`cli.rs`, `fuzz.rs`): a clean `thidua`
-//! command, a served process that is killed when dropped, scratch databases on SQLite and
-//! PostgreSQL, and GraphQL over HTTP. Each test crate uses a part of them.
-
-#![allow(dead_code)]
+//! The `thidua` binary as a process, for the server package's process-level tests (CLI,
+//! fuzzing): a clean command on a scratch database, a served process that is killed when
+//! dropped, and GraphQL over HTTP to it.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -13,22 +11,16 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_thidua");
-pub const JWT_SECRET: &str = "cli-test-secret-cli-test-secret-0123456789";
-pub const ADMIN_PASSWORD: &str = "admin-password-for-cli-tests";
+use crate::{ADMIN_PASSWORD, JWT_SECRET, Scratch};
 
 pub const READY_TIMEOUT: Duration = Duration::from_secs(30);
 pub const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 
-// ---------------------------------------------------------------------------------------
-// Processes
-// ---------------------------------------------------------------------------------------
-
-/// A `thidua` command with nothing inherited from the host's settings: every
+/// The `thidua` binary `bin` (only the server package's tests know its path) with nothing inherited from the host's settings: every
 /// `THIDUA_*` variable and `DATABASE_URL` is removed, and so are the variables that
 /// change how errors and colours are printed.
-pub fn clean_command(cwd: &Path) -> Command {
-    let mut cmd = Command::new(BIN);
+pub fn clean_command(bin: &str, cwd: &Path) -> Command {
+    let mut cmd = Command::new(bin);
     for (key, _) in std::env::vars_os() {
         let Some(key) = key.to_str() else { continue };
         if key.starts_with("THIDUA_")
@@ -226,52 +218,22 @@ impl Drop for Server {
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// Scratch space
-// ---------------------------------------------------------------------------------------
-
-/// A fresh temporary directory holding an SQLite database; removed when dropped.
-pub struct Scratch {
-    pub dir: PathBuf,
-}
-
 impl Scratch {
-    pub fn new() -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("thidua-cli-test-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).expect("create scratch dir");
-        Self { dir }
-    }
-
-    pub fn database_url(&self) -> String {
-        format!("sqlite://{}?mode=rwc", self.dir.join("thidua.db").display())
-    }
-
-    /// `thidua` on this scratch database, with nothing else set.
-    pub fn command(&self) -> Command {
-        let mut cmd = clean_command(&self.dir);
+    /// `bin` on this scratch database, in its directory, with nothing else set.
+    pub fn command(&self, bin: &str) -> Command {
+        let mut cmd = clean_command(bin, &self.dir);
         cmd.env("DATABASE_URL", self.database_url());
         cmd
     }
 
-    /// `thidua` on this database with a known first-admin password and JWT secret.
-    pub fn configured(&self) -> Command {
-        let mut cmd = self.command();
+    /// `bin` on this database with a known first-admin password and JWT secret.
+    pub fn configured(&self, bin: &str) -> Command {
+        let mut cmd = self.command(bin);
         cmd.env("THIDUA_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("THIDUA_JWT_SECRET", JWT_SECRET);
         cmd
     }
 }
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// GraphQL over HTTP
-// ---------------------------------------------------------------------------------------
 
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
@@ -326,78 +288,4 @@ pub async fn login(
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| panic!("no access token for {username}: {body}"))
         .to_owned()
-}
-
-// ---------------------------------------------------------------------------------------
-// PostgreSQL scratch databases
-// ---------------------------------------------------------------------------------------
-
-pub fn replace_db_name(url: &str, name: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    let prefix = base.rsplit_once('/').map_or(base, |(p, _)| p);
-    match query {
-        Some(q) => format!("{prefix}/{name}?{q}"),
-        None => format!("{prefix}/{name}"),
-    }
-}
-
-/// Drops the test's PostgreSQL database (`WITH (FORCE)`) when the test ends, also on failure.
-pub struct PgDatabase {
-    pub admin_url: String,
-    pub name: String,
-}
-
-impl Drop for PgDatabase {
-    fn drop(&mut self) {
-        let admin_url = self.admin_url.clone();
-        let name = self.name.clone();
-        // Drop may run inside the test's runtime: use a thread with its own.
-        let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async move {
-                use sea_orm::ConnectionTrait;
-                if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
-                    let _ = admin
-                        .execute_unprepared(&format!(
-                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                        ))
-                        .await;
-                    let _ = admin.close().await;
-                }
-            });
-        })
-        .join();
-    }
-}
-
-impl PgDatabase {
-    /// Creates a fresh database on the server of `admin_url`; returns its guard and URL.
-    pub async fn create(admin_url: &str, prefix: &str) -> (Self, String) {
-        use sea_orm::ConnectionTrait;
-        let name = format!("{prefix}_{}", uuid::Uuid::new_v4().simple());
-        let admin = sea_orm::Database::connect(admin_url)
-            .await
-            .expect("connect to PostgreSQL");
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .expect("CREATE DATABASE");
-        admin.close().await.ok();
-        let url = replace_db_name(admin_url, &name);
-        (
-            Self {
-                admin_url: admin_url.to_owned(),
-                name,
-            },
-            url,
-        )
-    }
 }
