@@ -67,7 +67,7 @@ async fn read_body(
             req,
             metrics,
             StatusCode::PAYLOAD_TOO_LARGE,
-            "BAD_USER_INPUT",
+            ErrorCode::BadUserInput,
             &format!("the request body is larger than {limit} bytes"),
         )
     };
@@ -85,7 +85,7 @@ async fn read_body(
             req,
             metrics,
             StatusCode::BAD_REQUEST,
-            "BAD_USER_INPUT",
+            ErrorCode::BadUserInput,
             &format!("the request body could not be read: {e}"),
         )),
         Err(_) => Err(too_large()),
@@ -120,18 +120,15 @@ fn has_preflight_header(headers: &HeaderMap) -> bool {
         || headers.contains_key("x-apollo-operation-name")
 }
 
-fn with_code(mut e: ServerError, code: &str) -> ServerError {
+fn with_code(mut e: ServerError, code: ErrorCode) -> ServerError {
     e.extensions
         .get_or_insert_with(Default::default)
-        .set("code", code);
+        .set("code", code.as_str());
     e
 }
 
 fn refused(code: ErrorCode, message: &str) -> Response {
-    Response::from_errors(vec![with_code(
-        ServerError::new(message, None),
-        code.as_str(),
-    )])
+    Response::from_errors(vec![with_code(ServerError::new(message, None), code)])
 }
 
 /// Errors raised by async-graphql itself (parse, validation, limits) carry no code: give them one.
@@ -150,13 +147,13 @@ fn add_missing_codes(resp: &mut Response) {
             || m.contains("recursion depth")
             || m.contains("too many directives")
         {
-            ErrorCode::QueryTooComplex.as_str()
+            ErrorCode::QueryTooComplex
         } else {
-            "GRAPHQL_VALIDATION_FAILED"
+            ErrorCode::GraphqlValidationFailed
         };
         e.extensions
             .get_or_insert_with(Default::default)
-            .set("code", code);
+            .set("code", code.as_str());
     }
 }
 
@@ -200,7 +197,7 @@ fn prepare(app: &AppState, mut r: Request, is_get: bool) -> Prepared {
     let doc = match r.parsed_query() {
         Ok(d) => d,
         Err(e) => {
-            let errors = vec![with_code(e, "GRAPHQL_PARSE_FAILED")];
+            let errors = vec![with_code(e, ErrorCode::GraphqlParseFailed)];
             return Prepared::Refused(Box::new(Response::from_errors(errors)));
         }
     };
@@ -210,7 +207,7 @@ fn prepare(app: &AppState, mut r: Request, is_get: bool) -> Prepared {
     if !limits.introspection && limits::selects_introspection(doc) {
         return Prepared::Refused(Box::new(Response::from_errors(vec![with_code(
             ServerError::new("introspection is disabled on this server", None),
-            "GRAPHQL_VALIDATION_FAILED",
+            ErrorCode::GraphqlValidationFailed,
         )])));
     }
     if limits::count_aliases(doc) > limits.aliases {
@@ -244,7 +241,7 @@ pub async fn graphql(
             &req,
             &app.metrics,
             StatusCode::BAD_REQUEST,
-            "BAD_USER_INPUT",
+            ErrorCode::BadUserInput,
             "send a query",
         );
     }
@@ -271,7 +268,7 @@ pub async fn graphql(
                 &req,
                 &app.metrics,
                 StatusCode::BAD_REQUEST,
-                "BAD_USER_INPUT",
+                ErrorCode::BadUserInput,
                 "refused as a possible cross-site request forgery: send Content-Type: application/json, or add an `Apollo-Require-Preflight: true` header",
             );
         }
@@ -300,7 +297,7 @@ pub async fn graphql(
                 &req,
                 &app.metrics,
                 StatusCode::BAD_REQUEST,
-                "BAD_USER_INPUT",
+                ErrorCode::BadUserInput,
                 &format!("malformed GraphQL request: {e}"),
             );
         }
@@ -314,7 +311,7 @@ pub async fn graphql(
             &req,
             &app.metrics,
             StatusCode::BAD_REQUEST,
-            "BAD_USER_INPUT",
+            ErrorCode::BadUserInput,
             &format!("a request may carry at most {MAX_FILES_PER_REQUEST} files"),
         );
     }
@@ -331,7 +328,7 @@ pub async fn graphql(
                 &req,
                 &app.metrics,
                 StatusCode::BAD_REQUEST,
-                "BAD_USER_INPUT",
+                ErrorCode::BadUserInput,
                 &msg,
             );
         }
@@ -348,7 +345,7 @@ pub async fn graphql(
             &req,
             &app.metrics,
             StatusCode::BAD_REQUEST,
-            "BAD_USER_INPUT",
+            ErrorCode::BadUserInput,
             "send a query (an empty batch or query is not a request)",
         );
     }
@@ -358,7 +355,7 @@ pub async fn graphql(
             &req,
             &app.metrics,
             StatusCode::BAD_REQUEST,
-            ErrorCode::TooManyLogins.as_str(),
+            ErrorCode::TooManyLogins,
             ratelimit::TOO_MANY_LOGINS,
         );
     }
@@ -408,7 +405,7 @@ pub async fn graphql(
                     &req,
                     &app.metrics,
                     StatusCode::METHOD_NOT_ALLOWED,
-                    "BAD_USER_INPUT",
+                    ErrorCode::BadUserInput,
                     "mutations are not allowed over GET; use POST",
                 );
             }
@@ -481,7 +478,8 @@ pub async fn graphql(
     } else {
         serde_json::to_value(responses.into_iter().next().unwrap_or_default())
     };
-    let body = body.unwrap_or_else(|_| error_body("INTERNAL", "the response could not be encoded"));
+    let body = body
+        .unwrap_or_else(|_| error_body(ErrorCode::Internal, "the response could not be encoded"));
     tracing::debug!(
         total_ms = started.elapsed().as_millis() as u64,
         "request done"
