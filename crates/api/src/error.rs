@@ -56,6 +56,15 @@ impl From<FieldError> for UserError {
     }
 }
 
+/// An error async-graphql reports itself (parse, limits, validation) with its code.
+pub fn server_error(code: ErrorCode, message: impl Into<String>) -> async_graphql::ServerError {
+    let mut e = async_graphql::ServerError::new(message, None);
+    e.extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code.as_str());
+    e
+}
+
 pub fn coded(code: ErrorCode, message: impl Into<String>) -> async_graphql::Error {
     async_graphql::Error::new(message.into()).extend_with(|_, e| e.set("code", code.as_str()))
 }

@@ -131,32 +131,6 @@ fn refused(code: ErrorCode, message: &str) -> Response {
     Response::from_errors(vec![with_code(ServerError::new(message, None), code)])
 }
 
-/// Errors raised by async-graphql itself (parse, validation, limits) carry no code: give them one.
-fn add_missing_codes(resp: &mut Response) {
-    for e in &mut resp.errors {
-        let has = e
-            .extensions
-            .as_ref()
-            .is_some_and(|x| x.get("code").is_some());
-        if has {
-            continue;
-        }
-        let m = e.message.to_ascii_lowercase();
-        let code = if m.contains("too deep")
-            || m.contains("too complex")
-            || m.contains("recursion depth")
-            || m.contains("too many directives")
-        {
-            ErrorCode::QueryTooComplex
-        } else {
-            ErrorCode::GraphqlValidationFailed
-        };
-        e.extensions
-            .get_or_insert_with(Default::default)
-            .set("code", code.as_str());
-    }
-}
-
 fn error_codes(resp: &Response) -> Vec<String> {
     resp.errors
         .iter()
@@ -177,7 +151,6 @@ enum Prepared {
 
 /// Checks one operation against the limits before it may execute.
 fn prepare(app: &AppState, mut r: Request, is_get: bool) -> Prepared {
-    let limits = &app.limits;
     let uploads = r.uploads.len();
     if r.query.contains(UPLOAD_MARKER)
         || !r.variables.values().all(|v| upload_markers_ok(v, uploads))
@@ -187,34 +160,15 @@ fn prepare(app: &AppState, mut r: Request, is_get: bool) -> Prepared {
             "an Upload value is a file part of a multipart request (its variable set to null and named in `map`)",
         )));
     }
-    if limits::count_tokens(&r.query, limits.tokens) > limits.tokens {
-        return Prepared::Refused(Box::new(refused(
-            ErrorCode::QueryTooComplex,
-            &format!("the document has more than {} tokens", limits.tokens),
-        )));
-    }
+    // The schema applies the same limits again (see `thidua_api::limits`); here the
+    // document is parsed once, for what only HTTP asks: is it a mutation sent over GET?
     let op_name = r.operation_name.clone();
-    let doc = match r.parsed_query() {
+    let doc = match limits::parse(&mut r, app.limits.tokens) {
         Ok(d) => d,
-        Err(e) => {
-            let errors = vec![with_code(e, ErrorCode::GraphqlParseFailed)];
-            return Prepared::Refused(Box::new(Response::from_errors(errors)));
-        }
+        Err(e) => return Prepared::Refused(Box::new(Response::from_errors(vec![e]))),
     };
     if is_get && limits::has_mutation(doc, op_name.as_deref()) {
         return Prepared::MutationOverGet;
-    }
-    if !limits.introspection && limits::selects_introspection(doc) {
-        return Prepared::Refused(Box::new(Response::from_errors(vec![with_code(
-            ServerError::new("introspection is disabled on this server", None),
-            ErrorCode::GraphqlValidationFailed,
-        )])));
-    }
-    if limits::count_aliases(doc) > limits.aliases {
-        return Prepared::Refused(Box::new(refused(
-            ErrorCode::QueryTooComplex,
-            &format!("the document uses more than {} aliases", limits.aliases),
-        )));
     }
     let sole = limits::sole_operation_name(doc);
     if r.operation_name.is_none() {
@@ -399,7 +353,7 @@ pub async fn graphql(
             }
             other => other,
         };
-        let mut resp = match prepared {
+        let resp = match prepared {
             Prepared::MutationOverGet => {
                 return refuse(
                     &req,
@@ -451,7 +405,6 @@ pub async fn graphql(
                 resp
             }
         };
-        add_missing_codes(&mut resp);
         let codes = error_codes(&resp);
         app.metrics.observe(
             op_name.as_deref(),
