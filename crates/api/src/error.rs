@@ -8,12 +8,37 @@ use thidua_domain::{ErrorCode, FieldError};
 use thidua_persistence::StoreError;
 use thidua_persistence::error::DbFailure;
 
+/// The GraphQL enum of [`thidua_domain::UserErrorCode`], made from the same list, so each
+/// value's name on the wire is the domain code's `as_str`.
+macro_rules! graphql_user_error_codes {
+    ($(#[doc = $doc:tt])* $name:ident { $($(#[doc = $vdoc:tt])* $variant:ident => $s:tt),+ $(,)? }) => {
+        $(#[doc = $doc])*
+        #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+        #[graphql(name = "UserErrorCode")]
+        pub enum $name { $($(#[doc = $vdoc])* #[graphql(name = $s)] $variant),+ }
+
+        impl From<thidua_domain::UserErrorCode> for $name {
+            fn from(code: thidua_domain::UserErrorCode) -> Self {
+                match code { $(thidua_domain::UserErrorCode::$variant => Self::$variant),+ }
+            }
+        }
+
+        impl From<$name> for thidua_domain::UserErrorCode {
+            fn from(code: $name) -> Self {
+                match code { $($name::$variant => Self::$variant),+ }
+            }
+        }
+    };
+}
+
+thidua_domain::user_error_codes!(graphql_user_error_codes);
+
 /// A problem with the input that the user can fix; `field` is the input path
 /// (e.g. `criteria.0.weight`), `code` is stable for clients to switch on.
 #[derive(SimpleObject, Debug, Clone)]
 pub struct UserError {
     pub field: Option<String>,
-    pub code: String,
+    pub code: UserErrorCode,
     pub message: String,
 }
 
@@ -25,10 +50,19 @@ impl From<FieldError> for UserError {
             } else {
                 Some(e.field)
             },
-            code: e.code.as_str().to_owned(),
+            code: e.code.into(),
             message: e.message,
         }
     }
+}
+
+/// An error async-graphql reports itself (parse, limits, validation) with its code.
+pub fn server_error(code: ErrorCode, message: impl Into<String>) -> async_graphql::ServerError {
+    let mut e = async_graphql::ServerError::new(message, None);
+    e.extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code.as_str());
+    e
 }
 
 pub fn coded(code: ErrorCode, message: impl Into<String>) -> async_graphql::Error {
@@ -190,4 +224,27 @@ impl From<Vec<FieldError>> for Failure {
 /// Store errors in queries: user errors become BAD_USER_INPUT.
 pub fn query_error(e: StoreError) -> async_graphql::Error {
     Failure::from(e).into_error()
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::resolver_utils::EnumType;
+
+    use super::*;
+
+    #[test]
+    fn the_graphql_user_error_codes_are_the_domain_codes() {
+        let names: Vec<&str> = UserErrorCode::items().iter().map(|i| i.name).collect();
+        let domain: Vec<&str> = thidua_domain::UserErrorCode::ALL
+            .iter()
+            .map(|c| c.as_str())
+            .collect();
+        assert_eq!(names, domain);
+        for item in UserErrorCode::items() {
+            assert_eq!(
+                thidua_domain::UserErrorCode::from(item.value).as_str(),
+                item.name
+            );
+        }
+    }
 }

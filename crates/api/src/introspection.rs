@@ -17,6 +17,8 @@ use async_graphql::parser::types::{
 use async_graphql::{ServerError, ServerResult, Variables};
 use thidua_domain::ErrorCode;
 
+use crate::error::server_error;
+
 /// What `getIntrospectionQuery()` needs: `__schema types fields args type`, nine
 /// `ofType`, then `kind`.
 pub const DEPTH: usize = 15;
@@ -194,11 +196,7 @@ struct IntrospectionBoundsExtension {
 }
 
 fn too_complex(message: &str) -> ServerError {
-    let mut e = ServerError::new(message, None);
-    e.extensions
-        .get_or_insert_with(Default::default)
-        .set("code", ErrorCode::QueryTooComplex.as_str());
-    e
+    server_error(ErrorCode::QueryTooComplex, message)
 }
 
 #[async_graphql::async_trait::async_trait]

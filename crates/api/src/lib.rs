@@ -24,46 +24,62 @@ pub use limits::Limits;
 
 pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
+/// The builder of the schema before its limits are added.
+pub type AppSchemaBuilder =
+    async_graphql::SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription>;
+
 /// Builds the schema with its limits; `state` is absent only when printing the SDL.
 pub fn build_schema(state: Option<ApiState>, limits: &Limits) -> AppSchema {
-    schema_builder(state, limits).finish()
+    build_schema_with(state, limits, |b| b)
+}
+
+/// [`build_schema`] with the caller's extensions (the server's rate budget). They wrap the
+/// limits, which are added last, so they only ever see documents within them.
+pub fn build_schema_with(
+    state: Option<ApiState>,
+    limits: &Limits,
+    outer: impl FnOnce(AppSchemaBuilder) -> AppSchemaBuilder,
+) -> AppSchema {
+    outer(builder(state, limits))
+        .extension(introspection::IntrospectionBounds {
+            introspection_only: false,
+        })
+        .extension(limits::DocumentLimits {
+            limits: *limits,
+            depth: limits.depth,
+        })
+        .finish()
 }
 
 /// The schema instance that runs documents made only of introspection (see
 /// [`introspection`]): deep enough for graphql-js's standard introspection query, with
 /// nested lists bounded instead.
 pub fn build_introspection_schema(state: Option<ApiState>, limits: &Limits) -> AppSchema {
-    introspection_schema_builder(state, limits).finish()
+    build_introspection_schema_with(state, limits, |b| b)
 }
 
-/// The builder behind [`build_schema`], for the server to add its extensions.
-pub fn schema_builder(
+/// [`build_introspection_schema`] with the caller's extensions, as [`build_schema_with`].
+pub fn build_introspection_schema_with(
     state: Option<ApiState>,
     limits: &Limits,
-) -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
-    builder(state, limits)
-        .limit_depth(limits.depth)
-        .extension(introspection::IntrospectionBounds {
-            introspection_only: false,
-        })
-}
-
-/// The builder behind [`build_introspection_schema`], for the server to add its extensions.
-pub fn introspection_schema_builder(
-    state: Option<ApiState>,
-    limits: &Limits,
-) -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
-    builder(state, limits)
-        .limit_depth(limits.depth.max(introspection::DEPTH))
+    outer: impl FnOnce(AppSchemaBuilder) -> AppSchemaBuilder,
+) -> AppSchema {
+    outer(builder(state, limits))
         .extension(introspection::IntrospectionBounds {
             introspection_only: true,
         })
+        .extension(limits::DocumentLimits {
+            limits: *limits,
+            depth: limits.depth.max(introspection::DEPTH),
+        })
+        .finish()
 }
 
-fn builder(
-    state: Option<ApiState>,
-    limits: &Limits,
-) -> async_graphql::SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
+/// Depth and complexity are checked by [`limits::DocumentLimits`], not by the builder's
+/// `limit_depth`/`limit_complexity`, so that their refusals carry a code and come before
+/// any extension that charges for a document; recursion and directives are checked there
+/// first too, and stay here as a backstop.
+fn builder(state: Option<ApiState>, limits: &Limits) -> AppSchemaBuilder {
     // Inputs use strict parsers under the built-in scalars' names (see `scalars`).
     let mut b = Schema::build_with_ignore_name_conflicts(
         query::Query::default(),
@@ -71,9 +87,8 @@ fn builder(
         EmptySubscription,
         ["NaiveDate", "Decimal"],
     )
-    .limit_complexity(limits.complexity)
-    .limit_recursive_depth(64)
-    .limit_directives(10);
+    .limit_recursive_depth(limits::RECURSIVE_DEPTH)
+    .limit_directives(limits::DIRECTIVES_PER_FIELD);
     if !limits.introspection {
         b = b.disable_introspection();
     }

@@ -1,10 +1,29 @@
-//! Request limits beyond async-graphql's own depth and complexity checks: how many
-//! tokens a document may have (checked before parsing, so a huge document costs little)
-//! and how many aliases (the usual amplification trick).
+//! Request limits, as a schema extension so every transport (HTTP, in-process, a future
+//! WebSocket) gets the same rules: tokens (checked before parsing, so a huge document
+//! costs little), aliases (the usual amplification trick), nesting and directives,
+//! introspection when it is off, then depth and complexity once the document validated.
+//! Each refusal carries its code; whatever async-graphql refuses without one is a
+//! validation failure.
 
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextRequest, NextValidation,
+};
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Selection, SelectionSet,
 };
+use async_graphql::{Request, Response, ServerError, ServerResult, ValidationResult};
+use thidua_domain::ErrorCode;
+
+use crate::error::server_error;
+
+/// Deepest nesting of selection sets and fragments a document may have (async-graphql
+/// checks the same before its own recursive walks).
+pub const RECURSIVE_DEPTH: usize = 64;
+
+/// Most directives on one field.
+pub const DIRECTIVES_PER_FIELD: usize = 10;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -29,6 +48,177 @@ impl Default for Limits {
             introspection: true,
             report_batch: 100,
         }
+    }
+}
+
+/// The token limit, checked on the text before it is parsed.
+pub fn check_tokens(query: &str, limit: usize) -> ServerResult<()> {
+    if count_tokens(query, limit) > limit {
+        return Err(server_error(
+            ErrorCode::QueryTooComplex,
+            format!("the document has more than {limit} tokens"),
+        ));
+    }
+    Ok(())
+}
+
+/// The request's document, parsed once (it stays cached in the request) after the token
+/// limit held: what the HTTP route reads before execution and what execution runs.
+pub fn parse(request: &mut Request, tokens: usize) -> ServerResult<&ExecutableDocument> {
+    check_tokens(&request.query, tokens)?;
+    request.parsed_query().map_err(|e| {
+        let mut e = e;
+        e.extensions
+            .get_or_insert_with(Default::default)
+            .set("code", ErrorCode::GraphqlParseFailed.as_str());
+        e
+    })
+}
+
+/// The per-document rules that need no schema: introspection while it is off, aliases,
+/// nesting, directives.
+pub fn check_document(doc: &ExecutableDocument, limits: &Limits) -> ServerResult<()> {
+    if !limits.introspection && selects_introspection(doc) {
+        return Err(server_error(
+            ErrorCode::GraphqlValidationFailed,
+            "introspection is disabled on this server",
+        ));
+    }
+    if count_aliases(doc) > limits.aliases {
+        return Err(server_error(
+            ErrorCode::QueryTooComplex,
+            format!("the document uses more than {} aliases", limits.aliases),
+        ));
+    }
+    if !nesting_within(doc, RECURSIVE_DEPTH) {
+        return Err(server_error(
+            ErrorCode::QueryTooComplex,
+            format!("the recursion depth of the query cannot be greater than `{RECURSIVE_DEPTH}`"),
+        ));
+    }
+    if !directives_within(doc, DIRECTIVES_PER_FIELD) {
+        return Err(server_error(
+            ErrorCode::QueryTooComplex,
+            format!("a field may carry at most {DIRECTIVES_PER_FIELD} directives"),
+        ));
+    }
+    Ok(())
+}
+
+/// True when no path nests selection sets (fields with selections, fragments) deeper
+/// than `max`; the walk stops there, so a fragment cycle ends too. The same measure as
+/// async-graphql's own check, which therefore never refuses after this one passed.
+pub fn nesting_within(doc: &ExecutableDocument, max: usize) -> bool {
+    fn walk(doc: &ExecutableDocument, set: &SelectionSet, depth: usize, max: usize) -> bool {
+        depth <= max
+            && set.items.iter().all(|s| match &s.node {
+                Selection::Field(f) => {
+                    let inner = &f.node.selection_set.node;
+                    inner.items.is_empty() || walk(doc, inner, depth + 1, max)
+                }
+                Selection::FragmentSpread(sp) => doc
+                    .fragments
+                    .get(&sp.node.fragment_name.node)
+                    .is_none_or(|f| walk(doc, &f.node.selection_set.node, depth + 1, max)),
+                Selection::InlineFragment(i) => {
+                    walk(doc, &i.node.selection_set.node, depth + 1, max)
+                }
+            })
+    }
+    doc.operations
+        .iter()
+        .all(|(_, op)| walk(doc, &op.node.selection_set.node, 0, max))
+}
+
+/// True when no field carries more than `max` directives (each fragment checked once).
+pub fn directives_within(doc: &ExecutableDocument, max: usize) -> bool {
+    fn walk(set: &SelectionSet, max: usize) -> bool {
+        set.items.iter().all(|s| match &s.node {
+            Selection::Field(f) => {
+                f.node.directives.len() <= max && walk(&f.node.selection_set.node, max)
+            }
+            Selection::FragmentSpread(_) => true,
+            Selection::InlineFragment(i) => walk(&i.node.selection_set.node, max),
+        })
+    }
+    doc.operations
+        .iter()
+        .all(|(_, op)| walk(&op.node.selection_set.node, max))
+        && doc
+            .fragments
+            .values()
+            .all(|f| walk(&f.node.selection_set.node, max))
+}
+
+/// The limits as a schema extension; `depth` is the schema's (the introspection schema
+/// allows deeper documents).
+pub struct DocumentLimits {
+    pub limits: Limits,
+    pub depth: usize,
+}
+
+impl ExtensionFactory for DocumentLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(DocumentLimitsExtension {
+            limits: self.limits,
+            depth: self.depth,
+        })
+    }
+}
+
+struct DocumentLimitsExtension {
+    limits: Limits,
+    depth: usize,
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for DocumentLimitsExtension {
+    /// Every error leaves with a code: async-graphql's own (an unknown operation name, an
+    /// argument that does not coerce) are validation failures.
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let mut resp = next.run(ctx).await;
+        for e in &mut resp.errors {
+            let x = e.extensions.get_or_insert_with(Default::default);
+            if x.get("code").is_none() {
+                x.set("code", ErrorCode::GraphqlValidationFailed.as_str());
+            }
+        }
+        resp
+    }
+
+    /// Tokens, parsing and the document rules, before async-graphql walks the document.
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        mut request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let doc = parse(&mut request, self.limits.tokens)?;
+        check_document(doc, &self.limits)?;
+        next.run(ctx, request).await
+    }
+
+    /// Depth and complexity of a valid document. This extension is the innermost one, so
+    /// an extension that charges for a document (the rate budget) never sees one refused.
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let res = next.run(ctx).await?;
+        if res.complexity > self.limits.complexity {
+            return Err(vec![server_error(
+                ErrorCode::QueryTooComplex,
+                "Query is too complex.",
+            )]);
+        }
+        if res.depth > self.depth {
+            return Err(vec![server_error(
+                ErrorCode::QueryTooComplex,
+                "Query is nested too deep.",
+            )]);
+        }
+        Ok(res)
     }
 }
 

@@ -1,156 +1,190 @@
 //! Error vocabulary shared by every layer: what a client can switch on.
 
-use std::fmt;
-
-/// Codes for errors that are not the user's to fix in a form field; they travel in
-/// GraphQL `errors[].extensions.code`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorCode {
-    Unauthenticated,
-    Forbidden,
-    NotFound,
-    Conflict,
-    BadUserInput,
-    QueryTooComplex,
-    RateLimited,
-    Internal,
-    /// The request ran past its deadline (or a database statement past its timeout).
-    Timeout,
-    /// The database cannot be reached; retry after the `Retry-After` delay (HTTP 503).
-    ServiceUnavailable,
-    /// More than one `login` in a request (document or batch).
-    TooManyLogins,
-}
+string_enum!(
+    /// Codes for errors that are not the user's to fix in a form field; they travel in
+    /// GraphQL `errors[].extensions.code`. Every code a client can see there is one of
+    /// these, including the ones the HTTP layer answers before GraphQL runs.
+    ErrorCode {
+        Unauthenticated => "UNAUTHENTICATED",
+        Forbidden => "FORBIDDEN",
+        NotFound => "NOT_FOUND",
+        Conflict => "CONFLICT",
+        BadUserInput => "BAD_USER_INPUT",
+        QueryTooComplex => "QUERY_TOO_COMPLEX",
+        /// The document does not parse.
+        GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+        /// The document does not validate against the schema.
+        GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+        /// No stored query under an APQ hash: the client resends with the text.
+        PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+        /// An APQ protocol version other than 1.
+        PersistedQueryNotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
+        /// The APQ hash is not the sha256 of the text sent with it.
+        PersistedQueryHashMismatch => "PERSISTED_QUERY_HASH_MISMATCH",
+        /// Only trusted documents run, and this is not one.
+        PersistedQueryNotTrusted => "PERSISTED_QUERY_NOT_TRUSTED",
+        /// An evidence file (or a multipart request) over the upload limit (HTTP 413).
+        FileTooLarge => "FILE_TOO_LARGE",
+        Internal => "INTERNAL",
+        RateLimited => "RATE_LIMITED",
+        /// More than one `login` in a request (document or batch).
+        TooManyLogins => "TOO_MANY_LOGINS",
+        /// The request ran past its deadline (or a database statement past its timeout).
+        Timeout => "TIMEOUT",
+        /// The database cannot be reached; retry after the `Retry-After` delay (HTTP 503).
+        ServiceUnavailable => "SERVICE_UNAVAILABLE",
+    }
+);
 
 impl ErrorCode {
-    pub const fn as_str(self) -> &'static str {
+    /// When a client sees the code: the README's table of codes is made from this.
+    pub const fn meaning(self) -> &'static str {
         match self {
-            Self::Unauthenticated => "UNAUTHENTICATED",
-            Self::Forbidden => "FORBIDDEN",
-            Self::NotFound => "NOT_FOUND",
-            Self::Conflict => "CONFLICT",
-            Self::BadUserInput => "BAD_USER_INPUT",
-            Self::QueryTooComplex => "QUERY_TOO_COMPLEX",
-            Self::RateLimited => "RATE_LIMITED",
-            Self::Internal => "INTERNAL",
-            Self::Timeout => "TIMEOUT",
-            Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
-            Self::TooManyLogins => "TOO_MANY_LOGINS",
+            Self::Unauthenticated => {
+                "No token on a protected field; failed login; an invalid or expired token on any request (HTTP 401, below)"
+            }
+            Self::Forbidden => "The caller's roles do not allow this on that unit",
+            Self::NotFound => "A referenced object does not exist",
+            Self::Conflict => "A stale `version` (someone else changed the object)",
+            Self::BadUserInput => {
+                "A bad argument to a query; also malformed requests, CSRF refusals, batch size and mutations over GET"
+            }
+            Self::QueryTooComplex => "A depth, complexity, alias or token limit was exceeded",
+            Self::GraphqlParseFailed => "The document does not parse",
+            Self::GraphqlValidationFailed => {
+                "The document does not validate against the schema (or selects introspection while it is off)"
+            }
+            Self::PersistedQueryNotFound => {
+                "No stored query under this hash: resend it with the text (see [Persisted queries](#persisted-queries))"
+            }
+            Self::PersistedQueryNotSupported => "A `persistedQuery` version other than 1",
+            Self::PersistedQueryHashMismatch => {
+                "The `sha256Hash` is not the hash of the text sent with it"
+            }
+            Self::PersistedQueryNotTrusted => {
+                "Only trusted documents run on this server, and this operation is not one"
+            }
+            Self::FileTooLarge => {
+                "An evidence file over the upload limit, or a multipart request over its body limit (HTTP 413)"
+            }
+            Self::Internal => {
+                "Anything unexpected. The message is generic; the cause is logged with the request id"
+            }
+            Self::RateLimited => {
+                "A budget is spent, sign-in is locked out after failures, or no password-hashing slot freed up in time; see [Rate limits](#rate-limits)"
+            }
+            Self::TooManyLogins => {
+                "More than one `login` in a request (aliases, fragments and batches count); refused before anything runs"
+            }
+            Self::Timeout => {
+                "The request ran past its deadline, or a PostgreSQL statement past `statement_timeout`"
+            }
+            Self::ServiceUnavailable => {
+                "The database cannot be reached: HTTP 503 with `Retry-After`, whatever the operation"
+            }
         }
     }
 }
 
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+// The one list of user error codes. It is a macro so that the GraphQL layer can make its
+// enum from the same list (`user_error_codes!(its_macro)`), and the names on the wire
+// cannot drift from these.
+/// Calls `$then! { UserErrorCode { Variant => "CODE", … } }` with every user error code.
+#[macro_export]
+macro_rules! user_error_codes {
+    ($then:ident) => {
+        $then! {
+            /// Stable codes for errors a user can fix; returned in a mutation's `userErrors`.
+            UserErrorCode {
+                Required => "REQUIRED",
+                TooLong => "TOO_LONG",
+                InvalidFormat => "INVALID_FORMAT",
+                OutOfRange => "OUT_OF_RANGE",
+                NotPositive => "NOT_POSITIVE",
+                EndBeforeStart => "END_BEFORE_START",
+                Duplicate => "DUPLICATE",
+                NotDraft => "NOT_DRAFT",
+                NotLaunched => "NOT_LAUNCHED",
+                NoConcreteCriterion => "NO_CONCRETE_CRITERION",
+                InvalidTransition => "INVALID_TRANSITION",
+                AlreadyRegistered => "ALREADY_REGISTERED",
+                NotRegistered => "NOT_REGISTERED",
+                AlreadyCompleted => "ALREADY_COMPLETED",
+                InvalidParent => "INVALID_PARENT",
+                Inactive => "INACTIVE",
+                UnknownReference => "UNKNOWN_REFERENCE",
+                // Progress reports.
+                NotANumber => "NOT_A_NUMBER",
+                PercentOutOfRange => "PERCENT_OUT_OF_RANGE",
+                InvalidCount => "INVALID_COUNT",
+                NotYesNo => "NOT_YES_NO",
+                UnknownCriterion => "UNKNOWN_CRITERION",
+                DuplicateCriterion => "DUPLICATE_CRITERION",
+                MissingCriterion => "MISSING_CRITERION",
+                InvalidPeriod => "INVALID_PERIOD",
+                PeriodOutsideCampaign => "PERIOD_OUTSIDE_CAMPAIGN",
+                CampaignNotLaunched => "CAMPAIGN_NOT_LAUNCHED",
+                NotParticipating => "NOT_PARTICIPATING",
+                InvalidLocation => "INVALID_LOCATION",
+                Conflict => "CONFLICT",
+                Locked => "LOCKED",
+                Forbidden => "FORBIDDEN",
+                TooMany => "TOO_MANY",
+                // Exemplary models.
+                StageSkipped => "STAGE_SKIPPED",
+                SelfReplication => "SELF_REPLICATION",
+                // Evidence files.
+                UnsupportedFileType => "UNSUPPORTED_FILE_TYPE",
+                FileTooLarge => "FILE_TOO_LARGE",
+                // Commendations.
+                CampaignRequired => "CAMPAIGN_REQUIRED",
+                RecipientKindMismatch => "RECIPIENT_KIND_MISMATCH",
+                DuplicateDecisionNumber => "DUPLICATE_DECISION_NUMBER",
+                TallyMismatch => "TALLY_MISMATCH",
+                TallyExceedsMembers => "TALLY_EXCEEDS_MEMBERS",
+                AwardNotInEffect => "AWARD_NOT_IN_EFFECT",
+                /// Not stored for a reason that is not the input's (the database failed on
+                /// this item alone): send the same item again later.
+                TryAgain => "TRY_AGAIN",
+                // One item of a batch refused for a request-level reason (see
+                // `UserErrorCode::for_item`): the same code as the request-level error.
+                NotFound => "NOT_FOUND",
+                RateLimited => "RATE_LIMITED",
+                Timeout => "TIMEOUT",
+                ServiceUnavailable => "SERVICE_UNAVAILABLE",
+                // Org units.
+                SecondRoot => "SECOND_ROOT",
+            }
+        }
+    };
 }
 
-/// Stable codes for errors a user can fix; returned in a mutation's `userErrors`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum UserErrorCode {
-    Required,
-    TooLong,
-    InvalidFormat,
-    OutOfRange,
-    NotPositive,
-    EndBeforeStart,
-    Duplicate,
-    NotDraft,
-    NotLaunched,
-    NoConcreteCriterion,
-    InvalidTransition,
-    AlreadyRegistered,
-    NotRegistered,
-    AlreadyCompleted,
-    InvalidParent,
-    Inactive,
-    UnknownReference,
-    // Progress reports.
-    NotANumber,
-    PercentOutOfRange,
-    InvalidCount,
-    NotYesNo,
-    UnknownCriterion,
-    DuplicateCriterion,
-    MissingCriterion,
-    InvalidPeriod,
-    PeriodOutsideCampaign,
-    CampaignNotLaunched,
-    NotParticipating,
-    InvalidLocation,
-    Conflict,
-    Locked,
-    Forbidden,
-    TooMany,
-    // Exemplary models.
-    StageSkipped,
-    SelfReplication,
-    // Evidence files.
-    UnsupportedFileType,
-    FileTooLarge,
-    // Commendations.
-    CampaignRequired,
-    RecipientKindMismatch,
-    DuplicateDecisionNumber,
-    TallyMismatch,
-    TallyExceedsMembers,
-    AwardNotInEffect,
-    /// Not stored for a reason that is not the input's (the database failed on this item
-    /// alone): send the same item again later.
-    TryAgain,
-    // Org units.
-    SecondRoot,
-}
+user_error_codes!(string_enum);
 
 impl UserErrorCode {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Required => "REQUIRED",
-            Self::TooLong => "TOO_LONG",
-            Self::InvalidFormat => "INVALID_FORMAT",
-            Self::OutOfRange => "OUT_OF_RANGE",
-            Self::NotPositive => "NOT_POSITIVE",
-            Self::EndBeforeStart => "END_BEFORE_START",
-            Self::Duplicate => "DUPLICATE",
-            Self::NotDraft => "NOT_DRAFT",
-            Self::NotLaunched => "NOT_LAUNCHED",
-            Self::NoConcreteCriterion => "NO_CONCRETE_CRITERION",
-            Self::InvalidTransition => "INVALID_TRANSITION",
-            Self::AlreadyRegistered => "ALREADY_REGISTERED",
-            Self::NotRegistered => "NOT_REGISTERED",
-            Self::AlreadyCompleted => "ALREADY_COMPLETED",
-            Self::InvalidParent => "INVALID_PARENT",
-            Self::Inactive => "INACTIVE",
-            Self::UnknownReference => "UNKNOWN_REFERENCE",
-            Self::NotANumber => "NOT_A_NUMBER",
-            Self::PercentOutOfRange => "PERCENT_OUT_OF_RANGE",
-            Self::InvalidCount => "INVALID_COUNT",
-            Self::NotYesNo => "NOT_YES_NO",
-            Self::UnknownCriterion => "UNKNOWN_CRITERION",
-            Self::DuplicateCriterion => "DUPLICATE_CRITERION",
-            Self::MissingCriterion => "MISSING_CRITERION",
-            Self::InvalidPeriod => "INVALID_PERIOD",
-            Self::PeriodOutsideCampaign => "PERIOD_OUTSIDE_CAMPAIGN",
-            Self::CampaignNotLaunched => "CAMPAIGN_NOT_LAUNCHED",
-            Self::NotParticipating => "NOT_PARTICIPATING",
-            Self::InvalidLocation => "INVALID_LOCATION",
-            Self::Conflict => "CONFLICT",
-            Self::Locked => "LOCKED",
-            Self::Forbidden => "FORBIDDEN",
-            Self::TooMany => "TOO_MANY",
-            Self::StageSkipped => "STAGE_SKIPPED",
-            Self::SelfReplication => "SELF_REPLICATION",
-            Self::UnsupportedFileType => "UNSUPPORTED_FILE_TYPE",
-            Self::FileTooLarge => "FILE_TOO_LARGE",
-            Self::CampaignRequired => "CAMPAIGN_REQUIRED",
-            Self::RecipientKindMismatch => "RECIPIENT_KIND_MISMATCH",
-            Self::DuplicateDecisionNumber => "DUPLICATE_DECISION_NUMBER",
-            Self::TallyMismatch => "TALLY_MISMATCH",
-            Self::TallyExceedsMembers => "TALLY_EXCEEDS_MEMBERS",
-            Self::AwardNotInEffect => "AWARD_NOT_IN_EFFECT",
-            Self::TryAgain => "TRY_AGAIN",
-            Self::SecondRoot => "SECOND_ROOT",
+    /// The code of one batch item that failed for a request-level reason, so its
+    /// neighbours can still be answered: the same code where one exists, else
+    /// `TRY_AGAIN` (an internal failure is never shown as such).
+    pub const fn for_item(code: ErrorCode) -> Self {
+        match code {
+            ErrorCode::NotFound => Self::NotFound,
+            ErrorCode::Forbidden => Self::Forbidden,
+            ErrorCode::Conflict => Self::Conflict,
+            ErrorCode::RateLimited => Self::RateLimited,
+            ErrorCode::Timeout => Self::Timeout,
+            ErrorCode::ServiceUnavailable => Self::ServiceUnavailable,
+            ErrorCode::Unauthenticated
+            | ErrorCode::BadUserInput
+            | ErrorCode::QueryTooComplex
+            | ErrorCode::GraphqlParseFailed
+            | ErrorCode::GraphqlValidationFailed
+            | ErrorCode::PersistedQueryNotFound
+            | ErrorCode::PersistedQueryNotSupported
+            | ErrorCode::PersistedQueryHashMismatch
+            | ErrorCode::PersistedQueryNotTrusted
+            | ErrorCode::FileTooLarge
+            | ErrorCode::Internal
+            | ErrorCode::TooManyLogins => Self::TryAgain,
         }
     }
 }
@@ -181,5 +215,84 @@ impl FieldError {
             format!("{prefix}.{}", self.field)
         };
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README's list of codes, as made from the enums (see `the_readme_lists_every_code`).
+    fn readme_codes() -> String {
+        let mut s = String::from("`userErrors[].code` (the enum `UserErrorCode`):\n\n");
+        let mut line = String::new();
+        let last = UserErrorCode::ALL.len() - 1;
+        for (i, c) in UserErrorCode::ALL.iter().enumerate() {
+            let item = format!("`{c}`{}", if i == last { "." } else { "," });
+            if !line.is_empty() && line.len() + 1 + item.len() > 100 {
+                s.push_str(&line);
+                s.push('\n');
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(&item);
+        }
+        s.push_str(&line);
+        s.push_str("\n\n`errors[].extensions.code`:\n\n| code | when |\n| --- | --- |\n");
+        for c in ErrorCode::ALL {
+            s.push_str(&format!("| `{c}` | {} |\n", c.meaning()));
+        }
+        s
+    }
+
+    const BEGIN: &str = "<!-- error codes: begin (made from crates/domain/src/error.rs) -->";
+    const END: &str = "<!-- error codes: end -->";
+
+    #[test]
+    fn the_readme_lists_every_code() {
+        let readme = include_str!("../../../README.md");
+        let listed = readme
+            .split_once(BEGIN)
+            .and_then(|(_, rest)| rest.split_once(END))
+            .map(|(section, _)| section.trim())
+            .expect("README.md has the marked error-code section");
+        let expected = readme_codes();
+        assert!(
+            listed == expected.trim(),
+            "README.md's error codes differ from the enums; put this between the markers:\n{expected}"
+        );
+    }
+
+    #[test]
+    fn codes_parse_back_and_are_unique() {
+        for c in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(c.as_str()), Some(*c));
+            assert!(!c.meaning().is_empty());
+        }
+        for c in UserErrorCode::ALL {
+            assert_eq!(UserErrorCode::parse(c.as_str()), Some(*c));
+        }
+        let mut names: Vec<_> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), ErrorCode::ALL.len());
+    }
+
+    #[test]
+    fn a_failed_batch_item_keeps_its_code_or_asks_for_a_retry() {
+        assert_eq!(
+            UserErrorCode::for_item(ErrorCode::NotFound).as_str(),
+            ErrorCode::NotFound.as_str()
+        );
+        assert_eq!(
+            UserErrorCode::for_item(ErrorCode::ServiceUnavailable).as_str(),
+            ErrorCode::ServiceUnavailable.as_str()
+        );
+        assert_eq!(
+            UserErrorCode::for_item(ErrorCode::Internal),
+            UserErrorCode::TryAgain
+        );
     }
 }

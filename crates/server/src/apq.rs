@@ -18,6 +18,8 @@ use std::sync::{Arc, Mutex};
 use async_graphql::{Request, Value};
 use sea_orm::{ConnectionTrait, DbErr};
 use sha2::{Digest, Sha256};
+use thidua_domain::ErrorCode;
+use thidua_persistence::error::{DbFailure, classify};
 use thidua_persistence::persisted_queries;
 
 /// Cached query texts per process; past this the cache is emptied and refills from use.
@@ -64,22 +66,18 @@ pub enum ApqError {
 
 impl ApqError {
     /// The `extensions.code` a client sees.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::NotFound => "PERSISTED_QUERY_NOT_FOUND",
-            Self::NotSupported => "PERSISTED_QUERY_NOT_SUPPORTED",
-            Self::HashMismatch => "PERSISTED_QUERY_HASH_MISMATCH",
-            Self::NotTrusted => "PERSISTED_QUERY_NOT_TRUSTED",
-            Self::Malformed(_) => "BAD_USER_INPUT",
+            Self::NotFound => ErrorCode::PersistedQueryNotFound,
+            Self::NotSupported => ErrorCode::PersistedQueryNotSupported,
+            Self::HashMismatch => ErrorCode::PersistedQueryHashMismatch,
+            Self::NotTrusted => ErrorCode::PersistedQueryNotTrusted,
+            Self::Malformed(_) => ErrorCode::BadUserInput,
             // An outage reads as one everywhere: 503 SERVICE_UNAVAILABLE, not INTERNAL.
-            Self::Db(e) => match thidua_persistence::error::classify(e) {
-                thidua_persistence::error::DbFailure::Unavailable => {
-                    thidua_domain::ErrorCode::ServiceUnavailable.as_str()
-                }
-                thidua_persistence::error::DbFailure::TimedOut => {
-                    thidua_domain::ErrorCode::Timeout.as_str()
-                }
-                thidua_persistence::error::DbFailure::Other => "INTERNAL",
+            Self::Db(e) => match classify(e) {
+                DbFailure::Unavailable => ErrorCode::ServiceUnavailable,
+                DbFailure::TimedOut => ErrorCode::Timeout,
+                DbFailure::Other => ErrorCode::Internal,
             },
         }
     }

@@ -51,16 +51,16 @@ pub fn refuse(
     req: &HttpRequest,
     metrics: &Metrics,
     status: StatusCode,
-    code: &str,
+    code: ErrorCode,
     message: &str,
 ) -> HttpResponse {
     let request_id = RequestId::of(req);
     if status.is_server_error() {
-        tracing::warn!(%request_id, status = status.as_u16(), code, reason = message, "refused before execution");
+        tracing::warn!(%request_id, status = status.as_u16(), code = code.as_str(), reason = message, "refused before execution");
     } else {
-        tracing::info!(%request_id, status = status.as_u16(), code, reason = message, "refused before execution");
+        tracing::info!(%request_id, status = status.as_u16(), code = code.as_str(), reason = message, "refused before execution");
     }
-    metrics.refused(status.as_u16(), code);
+    metrics.refused(status.as_u16(), code.as_str());
     let gql_mime = req
         .headers()
         .get(header::ACCEPT)
@@ -82,7 +82,7 @@ pub fn unauthenticated(req: &HttpRequest, metrics: &Metrics, challenge: Challeng
         req,
         metrics,
         StatusCode::UNAUTHORIZED,
-        ErrorCode::Unauthenticated.as_str(),
+        ErrorCode::Unauthenticated,
         challenge.message(),
     );
     resp.headers_mut().insert(
@@ -103,7 +103,7 @@ pub fn busy(
         req,
         metrics,
         StatusCode::SERVICE_UNAVAILABLE,
-        ErrorCode::RateLimited.as_str(),
+        ErrorCode::RateLimited,
         message,
     );
     resp.headers_mut()

@@ -246,15 +246,14 @@ impl Application {
         };
         let state = web::Data::new(AppState {
             db: db.clone(),
-            schema: thidua_api::schema_builder(Some(api.clone()), &limits)
-                .extension(BudgetExtension)
-                .finish(),
-            introspection_schema: thidua_api::introspection_schema_builder(
+            schema: thidua_api::build_schema_with(Some(api.clone()), &limits, |b| {
+                b.extension(BudgetExtension)
+            }),
+            introspection_schema: thidua_api::build_introspection_schema_with(
                 Some(api.clone()),
                 &limits,
-            )
-            .extension(BudgetExtension)
-            .finish(),
+                |b| b.extension(BudgetExtension),
+            ),
             api,
             metrics: Metrics::new().context("registering metrics")?,
             limits,

@@ -227,20 +227,22 @@ fn retry_later(e: &async_graphql::Error) -> UserError {
         .as_ref()
         .and_then(|x| x.get("code"))
         .and_then(|v| match v {
-            async_graphql::Value::String(s) => Some(s.clone()),
+            async_graphql::Value::String(s) => thidua_domain::ErrorCode::parse(s),
             _ => None,
-        });
-    match code.as_deref() {
-        Some(c) if c != thidua_domain::ErrorCode::Internal.as_str() => UserError {
+        })
+        .map_or(UserErrorCode::TryAgain, UserErrorCode::for_item);
+    if code == UserErrorCode::TryAgain {
+        UserError {
             field: None,
-            code: c.to_owned(),
-            message: e.message.clone(),
-        },
-        _ => UserError {
-            field: None,
-            code: UserErrorCode::TryAgain.as_str().to_owned(),
+            code: code.into(),
             message: "this report could not be stored just now; send it again later".to_owned(),
-        },
+        }
+    } else {
+        UserError {
+            field: None,
+            code: code.into(),
+            message: e.message.clone(),
+        }
     }
 }
 
@@ -369,9 +371,9 @@ mod tests {
     #[test]
     fn an_item_the_database_failed_on_is_rejected_with_try_again() {
         let e = retry_later(&crate::error::internal(&"connection reset"));
-        assert_eq!(e.code, "TRY_AGAIN");
+        assert_eq!(UserErrorCode::from(e.code), UserErrorCode::TryAgain);
         assert!(!e.message.contains("connection reset"));
         let e = retry_later(&crate::error::not_found("report"));
-        assert_eq!(e.code, "NOT_FOUND");
+        assert_eq!(UserErrorCode::from(e.code), UserErrorCode::NotFound);
     }
 }

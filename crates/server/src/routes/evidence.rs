@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use thidua_api::Caller;
+use thidua_domain::ErrorCode;
 use thidua_domain::evidence::{content_disposition, sniff};
 use thidua_persistence::evidence;
 use uuid::Uuid;
@@ -13,13 +14,17 @@ use crate::refusal::{Challenge, unauthenticated};
 use crate::startup::{AppState, RequestId};
 
 fn not_found() -> HttpResponse {
-    json_error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such evidence file")
+    json_error(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+        "no such evidence file",
+    )
 }
 
 fn internal() -> HttpResponse {
     json_error(
         StatusCode::INTERNAL_SERVER_ERROR,
-        "INTERNAL",
+        ErrorCode::Internal,
         "internal error; it has been logged",
     )
 }
@@ -58,7 +63,7 @@ pub async fn download(
     if !actor.may_read_report(&found.unit_path, found.submitted_by) {
         return json_error(
             StatusCode::FORBIDDEN,
-            "FORBIDDEN",
+            ErrorCode::Forbidden,
             "your roles do not allow reading this report's evidence",
         );
     }

@@ -9,6 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use sha2::{Digest, Sha256};
+use thidua_domain::ErrorCode;
 
 use super::json_error;
 use crate::startup::AppState;
@@ -119,6 +120,6 @@ pub async fn asset(path: web::Path<(String, String)>, app: web::Data<AppState>) 
             .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
             .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
             .body(a.body),
-        None => json_error(StatusCode::NOT_FOUND, "NOT_FOUND", "no such file"),
+        None => json_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such file"),
     }
 }

@@ -12,6 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use thidua_api::Caller;
+use thidua_domain::ErrorCode;
 use thidua_domain::access::Actor;
 use thidua_persistence::users;
 
@@ -19,12 +20,12 @@ use crate::refusal::{Challenge, refuse, unauthenticated};
 use crate::startup::AppState;
 
 /// `{"errors": [{"message": …, "extensions": {"code": …}}]}`, the shape of GraphQL errors.
-pub fn error_body(code: &str, message: &str) -> serde_json::Value {
-    serde_json::json!({"errors": [{"message": message, "extensions": {"code": code}}]})
+pub fn error_body(code: ErrorCode, message: &str) -> serde_json::Value {
+    serde_json::json!({"errors": [{"message": message, "extensions": {"code": code.as_str()}}]})
 }
 
 /// An `application/json` error answer with [`error_body`].
-pub fn json_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
+pub fn json_error(status: StatusCode, code: ErrorCode, message: &str) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "application/json; charset=utf-8"))
         .body(error_body(code, message).to_string())
@@ -67,7 +68,7 @@ pub async fn caller(
                 req,
                 &app.metrics,
                 StatusCode::SERVICE_UNAVAILABLE,
-                thidua_domain::ErrorCode::ServiceUnavailable.as_str(),
+                ErrorCode::ServiceUnavailable,
                 "the database is unavailable; try again shortly",
             );
             resp.headers_mut().insert(

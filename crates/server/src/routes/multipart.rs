@@ -20,7 +20,7 @@ use multer::{Constraints, Multipart, SizeLimit};
 use sha2::{Digest as _, Sha256};
 use thidua_api::Caller;
 use thidua_api::uploads::{StagedFile, StagedUploads};
-use thidua_domain::UserErrorCode;
+use thidua_domain::ErrorCode;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::graphql::MAX_FILES_PER_REQUEST;
@@ -120,7 +120,7 @@ pub async fn receive(
             req,
             &app.metrics,
             StatusCode::PAYLOAD_TOO_LARGE,
-            UserErrorCode::FileTooLarge.as_str(),
+            ErrorCode::FileTooLarge,
             &format!(
                 "a file may be at most {} bytes (and a request at most {} bytes)",
                 limits.file, limits.body
@@ -132,7 +132,7 @@ pub async fn receive(
             req,
             &app.metrics,
             StatusCode::BAD_REQUEST,
-            "BAD_USER_INPUT",
+            ErrorCode::BadUserInput,
             message,
         )
     };
@@ -156,7 +156,7 @@ pub async fn receive(
                 req,
                 &app.metrics,
                 StatusCode::PAYLOAD_TOO_LARGE,
-                "BAD_USER_INPUT",
+                ErrorCode::BadUserInput,
                 &format!("the {part} part is larger than {} bytes", limits.json),
             ))
         }
@@ -171,7 +171,7 @@ pub async fn receive(
                 req,
                 &app.metrics,
                 StatusCode::SERVICE_UNAVAILABLE,
-                "INTERNAL",
+                ErrorCode::Internal,
                 "the upload could not be stored; it has been logged",
             ))
         }

@@ -1,0 +1,137 @@
+//! Running the operations of one request, in order, each on the schema instance meant for
+//! it, within the request's deadline, a panic answered as INTERNAL; each is logged and
+//! counted.
+
+use std::time::Instant;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use async_graphql::{Request, Response};
+use futures_util::FutureExt as _;
+use thidua_api::{Caller, RequestCtx};
+use thidua_domain::ErrorCode;
+
+use super::resolve::{self, Prepared, refused};
+use crate::ratelimit::RequestLimits;
+use crate::refusal::refuse;
+use crate::startup::AppState;
+
+/// What every operation of one request shares.
+pub struct Run<'a> {
+    pub app: &'a AppState,
+    pub caller: &'a Caller,
+    pub request_id: &'a str,
+    pub rate: &'a RequestLimits,
+    pub deadline: Instant,
+}
+
+/// The answers to a request's operations, in order.
+pub struct Answers {
+    pub responses: Vec<Response>,
+    /// No operation began to run (each was refused by a rule, a limit or validation).
+    pub all_refused_before_execution: bool,
+}
+
+fn error_codes(resp: &Response) -> Vec<String> {
+    resp.errors
+        .iter()
+        .filter_map(|e| {
+            e.extensions
+                .as_ref()?
+                .get("code")
+                .map(|v| v.to_string().trim_matches('"').to_owned())
+        })
+        .collect()
+}
+
+/// True when the operation began to run: it has data, an error on a path, or it was
+/// stopped by the deadline.
+fn executed(resp: &Response) -> bool {
+    !(resp.data == async_graphql::Value::Null && resp.errors.iter().all(|e| e.path.is_empty()))
+        || error_codes(resp)
+            .iter()
+            .any(|c| c == ErrorCode::Timeout.as_str())
+}
+
+/// Executes one prepared request.
+async fn one(run: &Run<'_>, mut r: Request) -> Response {
+    let app = run.app;
+    let schema = super::super::introspection::schema_for(app, &mut r);
+    let loader = thidua_api::loaders::request_loader(app.db.clone(), app.dataloader_delay);
+    let ctx = RequestCtx {
+        caller: run.caller.clone(),
+        request_id: run.request_id.to_owned(),
+    };
+    // A panic inside execution (async-graphql has a few on hostile input) answers
+    // INTERNAL instead of taking the worker down.
+    let fut = schema.execute(run.rate.attach(r.data(ctx).data(loader)));
+    crate::deadline::run_until(run.deadline, async {
+        std::panic::AssertUnwindSafe(fut)
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|_| {
+                tracing::error!("a GraphQL execution panicked");
+                refused(ErrorCode::Internal, "internal error; it has been logged")
+            })
+    })
+    .await
+}
+
+/// Resolves and executes each operation; a mutation over GET refuses the whole request.
+pub async fn all(
+    req: &HttpRequest,
+    run: &Run<'_>,
+    requests: Vec<Request>,
+    is_get: bool,
+) -> Result<Answers, HttpResponse> {
+    let app = run.app;
+    let mut logins = 0usize;
+    let mut answers = Answers {
+        responses: Vec::with_capacity(requests.len()),
+        all_refused_before_execution: true,
+    };
+    for r in requests {
+        let mut op_name = r.operation_name.clone();
+        let op_started = Instant::now();
+        let resp = match resolve::operation(app, r, is_get, &mut logins).await {
+            Prepared::MutationOverGet => {
+                return Err(refuse(
+                    req,
+                    &app.metrics,
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    ErrorCode::BadUserInput,
+                    "mutations are not allowed over GET; use POST",
+                ));
+            }
+            Prepared::Refused(resp) => *resp,
+            Prepared::Ready { request, register } => {
+                op_name.clone_from(&request.operation_name);
+                let resp = one(run, *request).await;
+                let ran = executed(&resp);
+                answers.all_refused_before_execution &= !ran;
+                // An APQ registration is kept once its text passed the limits and validated.
+                if ran
+                    && let Some((hash, text)) = register
+                    && let Err(e) = app.persisted.store(&app.db.conn, &hash, &text).await
+                {
+                    tracing::warn!(error = %e, "storing a persisted query failed");
+                }
+                resp
+            }
+        };
+        let codes = error_codes(&resp);
+        app.metrics.observe(
+            op_name.as_deref(),
+            op_started.elapsed().as_secs_f64(),
+            &codes,
+        );
+        tracing::info!(
+            operation = op_name.as_deref().unwrap_or("anonymous"),
+            elapsed_ms = op_started.elapsed().as_millis() as u64,
+            errors = ?codes,
+            "graphql"
+        );
+        answers.responses.push(resp);
+    }
+    Ok(answers)
+}

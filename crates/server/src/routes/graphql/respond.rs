@@ -1,0 +1,65 @@
+//! The HTTP answer to executed operations: its content type (what the client accepts),
+//! its status and the rate-limit headers.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::{HttpRequest, HttpResponse};
+use async_graphql::BatchResponse;
+use thidua_api::guard::RateNotes;
+use thidua_domain::ErrorCode;
+
+use super::super::error_body;
+use super::execute::Answers;
+use crate::ratelimit;
+
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+pub(super) fn accepts(headers: &HeaderMap, mime: &str) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains(mime))
+}
+
+fn json_response(status: StatusCode, gql_mime: bool, body: &serde_json::Value) -> HttpResponse {
+    let ct = if gql_mime {
+        GRAPHQL_RESPONSE
+    } else {
+        "application/json"
+    };
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, format!("{ct}; charset=utf-8")))
+        .body(body.to_string())
+}
+
+/// The status of the answer: 400 for a single operation refused before it ran, when the
+/// client speaks `application/graphql-response+json`; 503 or 429 by the outage rules;
+/// else 200.
+fn status(gql_mime: bool, was_batch: bool, answers: &Answers, notes: &RateNotes) -> StatusCode {
+    let status = if gql_mime && !was_batch && answers.all_refused_before_execution {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    crate::outage::status_for(&answers.responses, was_batch, notes).unwrap_or(status)
+}
+
+pub fn answer(
+    req: &HttpRequest,
+    answers: Answers,
+    was_batch: bool,
+    notes: &RateNotes,
+) -> HttpResponse {
+    let gql_mime = accepts(req.headers(), GRAPHQL_RESPONSE);
+    let status = status(gql_mime, was_batch, &answers, notes);
+    let body = if was_batch {
+        serde_json::to_value(BatchResponse::Batch(answers.responses))
+    } else {
+        serde_json::to_value(answers.responses.into_iter().next().unwrap_or_default())
+    };
+    let body = body
+        .unwrap_or_else(|_| error_body(ErrorCode::Internal, "the response could not be encoded"));
+    let mut http = json_response(status, gql_mime, &body);
+    ratelimit::add_headers(&mut http, notes);
+    http
+}
