@@ -9,6 +9,22 @@ use std::marker::PhantomData;
 use uuid::Uuid;
 
 /// The id of one `T` (a marker from [`of`]). Copy, ordered and hashed by its UUID alone.
+///
+/// Ids of different entities are different types, so mixing them up does not compile:
+///
+/// ```compile_fail
+/// use thidua_domain::id::{CampaignId, UnitId};
+/// fn unit_name(_unit: UnitId) {}
+/// unit_name(CampaignId::generate());
+/// ```
+///
+/// while the right one does:
+///
+/// ```
+/// use thidua_domain::id::UnitId;
+/// fn unit_name(_unit: UnitId) {}
+/// unit_name(UnitId::generate());
+/// ```
 pub struct Id<T> {
     uuid: Uuid,
     // `fn() -> T` keeps `Id<T>` Send + Sync + Copy whatever `T` is.
@@ -129,6 +145,9 @@ markers! {
     CouncilSession => CouncilSessionId,
     Commendation => CommendationId,
     User => UserId,
+    RoleGrant => RoleGrantId,
+    TargetSnapshot => SnapshotId,
+    AuditEntry => AuditEntryId,
 }
 
 #[cfg(test)]

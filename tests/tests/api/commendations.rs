@@ -1032,16 +1032,16 @@ async fn unknown_references_and_mismatched_links_have_their_codes(backend: Backe
     let root = app.root_unit(&admin).await;
     let a = app.create_unit(&admin, "KT-A", &root).await;
     let giay_khen = award(&app, &admin, "GIAY-KHEN").await;
-    let nowhere = |ty: &str| thidua_api::ids::encode(ty, uuid::Uuid::now_v7()).to_string();
+    let nowhere = |ty: thidua_api::ids::NodeType| ty.encode(uuid::Uuid::now_v7()).to_string();
 
     // Ids of the right kind that name nothing.
     let base = json!({"awardTypeId": giay_khen, "kind": "CONG_TRANG", "recipient": {"unitId": a},
                       "nominatingUnitId": a, "awardYear": 2026});
     let mut no_award = base.clone();
-    no_award["awardTypeId"] = json!(nowhere("AwardType"));
+    no_award["awardTypeId"] = json!(nowhere(thidua_api::ids::NodeType::AwardType));
     let mut no_campaign = base.clone();
     no_campaign["kind"] = json!("PHONG_TRAO_THI_DUA");
-    no_campaign["campaignId"] = json!(nowhere("Campaign"));
+    no_campaign["campaignId"] = json!(nowhere(thidua_api::ids::NodeType::Campaign));
     for (input, field) in [(no_award, "awardTypeId"), (no_campaign, "campaignId")] {
         let r = app.gql(Some(&admin), NOMINATE, json!({"i": input})).await;
         assert_eq!(
@@ -1054,7 +1054,7 @@ async fn unknown_references_and_mismatched_links_have_their_codes(backend: Backe
         .gql(
             Some(&admin),
             "mutation($i: UpdateAwardTypeInput!) { updateAwardType(input: $i) { userErrors { code } } }",
-            json!({"i": {"id": nowhere("AwardType"), "version": 1, "fields": {"code": "X-1", "name": "X",
+            json!({"i": {"id": nowhere(thidua_api::ids::NodeType::AwardType), "version": 1, "fields": {"code": "X-1", "name": "X",
                 "category": "CERTIFICATE", "level": "GRASSROOTS", "recipientKind": "BOTH", "approvalThreshold": "51",
                 "conferringAuthority": "X", "legalBasis": "X", "effectiveFrom": "2024-01-01"}}}),
         )

@@ -318,7 +318,7 @@ async fn only_those_who_may_report_for_the_unit_may_attach(backend: Backend) {
     let a = anonymous.send(&app).await;
     assert_eq!(a.error_code(), Some("UNAUTHENTICATED"), "{}", a.body);
 
-    let unknown = thidua_api::ids::encode("ProgressReport", Uuid::now_v7());
+    let unknown = thidua_api::ids::NodeType::ProgressReport.encode(Uuid::now_v7());
     let a = Upload::new(&f.reporter, &unknown, &jpeg).send(&app).await;
     assert_eq!(a.error_code(), Some("NOT_FOUND"), "{}", a.body);
 

@@ -218,7 +218,9 @@ async fn a_failing_lookup_of_a_sent_id_is_not_an_unknown_reference(backend: Back
     let register = |unit: &str| json!({"i": {"campaignId": campaign, "unitId": unit}});
     let grant = |unit: &str| json!({"i": {"userId": user, "role": "VIEWER", "unitId": unit}});
 
-    let nowhere = thidua_api::ids::encode("OrgUnit", uuid::Uuid::now_v7()).to_string();
+    let nowhere = thidua_api::ids::NodeType::OrgUnit
+        .encode(uuid::Uuid::now_v7())
+        .to_string();
     for (query, vars, path) in [
         (REGISTER, register(&nowhere), "registerParticipation"),
         (GRANT, grant(&nowhere), "grantRole"),

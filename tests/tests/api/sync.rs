@@ -264,7 +264,9 @@ async fn out_of_order_commits_still_reach_the_client(app: &TestApp, f: &crate::r
         .await
         .unwrap()
         .unwrap();
-    let root_id = thidua_api::ids::encode("OrgUnit", root.id).to_string();
+    let root_id = thidua_api::ids::NodeType::OrgUnit
+        .encode(root.id)
+        .to_string();
     let other = app
         .create_campaign(&f.admin, "RPT-FAST", &root_id, json!([concrete("c")]))
         .await;

@@ -8,6 +8,7 @@ use super::{begin, finish, input_id, payload};
 use crate::context::{actor, state};
 use std::sync::Arc;
 
+use thidua_domain::id::of;
 use thidua_persistence::StoreError;
 
 use crate::error::{Failure, coded, internal, rate_limited, store_error};
@@ -136,12 +137,20 @@ impl AccountMutation {
     ) -> async_graphql::Result<UserPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let user_id = input_id("User", &input.user_id, "userId")?;
-            let unit_id = input_id("OrgUnit", &input.unit_id, "unitId")?;
+            let user_id = input_id::<of::User>(&input.user_id, "userId")?;
+            let unit_id = input_id::<of::OrgUnit>(&input.unit_id, "unitId")?;
             let txn = begin(ctx).await?;
-            let r = users::grant(&txn, a, user_id, input.role.into(), unit_id, false).await;
+            let r = users::grant(
+                &txn,
+                a,
+                user_id.uuid(),
+                input.role.into(),
+                unit_id.uuid(),
+                false,
+            )
+            .await;
             finish(txn, r).await?;
-            let u = users::by_ids(&state(ctx).db.conn, &[user_id])
+            let u = users::by_ids(&state(ctx).db.conn, &[user_id.uuid()])
                 .await
                 .map_err(Failure::from)?;
             u.into_iter()

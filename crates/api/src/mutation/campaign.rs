@@ -4,6 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 use thidua_domain::FieldError;
 use thidua_domain::campaign::{CampaignStatus, DateRange};
 use thidua_domain::criterion::NewCriterion;
+use thidua_domain::id::of;
 use thidua_domain::text::{Code, LongText, Title};
 use thidua_persistence::campaigns::{self, CampaignPatch, NewCampaign};
 use thidua_persistence::participations;
@@ -118,7 +119,7 @@ payload!(ParticipationPayload, participation: Participation);
 fn field_ids(ids: &[ID]) -> Result<Vec<uuid::Uuid>, Failure> {
     ids.iter()
         .enumerate()
-        .map(|(i, id)| input_id("Field", id, &format!("fieldIds.{i}")))
+        .map(|(i, id)| input_id::<of::Field>(id, &format!("fieldIds.{i}")).map(uuid::Uuid::from))
         .collect()
 }
 
@@ -161,11 +162,11 @@ impl CampaignMutation {
                     }
                 }
             }
-            let unit = input_id("OrgUnit", &input.launching_unit_id, "launchingUnitId")?;
+            let unit = input_id::<of::OrgUnit>(&input.launching_unit_id, "launchingUnitId")?;
             let programme_id = input
                 .programme_id
                 .as_ref()
-                .map(|p| input_id("Programme", p, "programmeId"))
+                .map(|p| input_id::<of::Programme>(p, "programmeId"))
                 .transpose()?;
             let fields = field_ids(&input.field_ids)?;
             let (Some(code), Some(title), Some(summary), Some(dates), true) =
@@ -182,8 +183,8 @@ impl CampaignMutation {
                     title,
                     summary,
                     kind: input.kind.into(),
-                    programme_id,
-                    launching_unit_id: unit,
+                    programme_id: programme_id.map(uuid::Uuid::from),
+                    launching_unit_id: unit.uuid(),
                     dates,
                     field_ids: fields,
                     criteria,
@@ -204,7 +205,7 @@ impl CampaignMutation {
     ) -> async_graphql::Result<CampaignPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("Campaign", &input.id, "id")?;
+            let id = input_id::<of::Campaign>(&input.id, "id")?;
             let mut errs: Vec<FieldError> = vec![];
             let title = input
                 .title
@@ -234,7 +235,7 @@ impl CampaignMutation {
             };
             let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = campaigns::update(&txn, a, id, checked_version, patch).await;
+            let r = campaigns::update(&txn, a, id.uuid(), checked_version, patch).await;
             finish(txn, r).await.map(Campaign)
         }
         .await;
@@ -249,7 +250,7 @@ impl CampaignMutation {
     ) -> async_graphql::Result<CriterionPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("Campaign", &input.campaign_id, "campaignId")?;
+            let id = input_id::<of::Campaign>(&input.campaign_id, "campaignId")?;
             let c = parse_criterion(&input.criterion).map_err(|es| {
                 Failure::from(
                     es.into_iter()
@@ -259,7 +260,7 @@ impl CampaignMutation {
             })?;
             let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = campaigns::add_criterion(&txn, a, id, checked_version, c).await;
+            let r = campaigns::add_criterion(&txn, a, id.uuid(), checked_version, c).await;
             finish(txn, r).await.map(Criterion)
         }
         .await;
@@ -274,7 +275,7 @@ impl CampaignMutation {
     ) -> async_graphql::Result<CriterionPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("Criterion", &input.id, "id")?;
+            let id = input_id::<of::Criterion>(&input.id, "id")?;
             let c = parse_criterion(&input.criterion).map_err(|es| {
                 Failure::from(
                     es.into_iter()
@@ -284,7 +285,7 @@ impl CampaignMutation {
             })?;
             let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = campaigns::update_criterion(&txn, a, id, checked_version, c).await;
+            let r = campaigns::update_criterion(&txn, a, id.uuid(), checked_version, c).await;
             finish(txn, r).await.map(Criterion)
         }
         .await;
@@ -299,10 +300,10 @@ impl CampaignMutation {
     ) -> async_graphql::Result<CampaignPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("Criterion", &input.id, "id")?;
+            let id = input_id::<of::Criterion>(&input.id, "id")?;
             let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = campaigns::remove_criterion(&txn, a, id, checked_version).await;
+            let r = campaigns::remove_criterion(&txn, a, id.uuid(), checked_version).await;
             finish(txn, r).await.map(Campaign)
         }
         .await;
@@ -318,10 +319,10 @@ impl CampaignMutation {
     ) -> async_graphql::Result<CampaignPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("Campaign", &input.id, "id")?;
+            let id = input_id::<of::Campaign>(&input.id, "id")?;
             let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = campaigns::launch(&txn, a, id, checked_version).await;
+            let r = campaigns::launch(&txn, a, id.uuid(), checked_version).await;
             finish(txn, r).await.map(Campaign)
         }
         .await;
@@ -354,12 +355,12 @@ impl CampaignMutation {
     ) -> async_graphql::Result<ParticipationPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let campaign = input_id("Campaign", &input.campaign_id, "campaignId")?;
-            let unit = input_id("OrgUnit", &input.unit_id, "unitId")?;
+            let campaign = input_id::<of::Campaign>(&input.campaign_id, "campaignId")?;
+            let unit = input_id::<of::OrgUnit>(&input.unit_id, "unitId")?;
             let pledge =
                 LongText::parse_optional(input.pledge.as_deref()).map_err(|e| e.under("pledge"))?;
             let txn = begin(ctx).await?;
-            let r = participations::register(&txn, a, campaign, unit, pledge).await;
+            let r = participations::register(&txn, a, campaign.uuid(), unit.uuid(), pledge).await;
             finish(txn, r).await.map(Participation)
         }
         .await;
@@ -374,10 +375,10 @@ impl CampaignMutation {
     ) -> async_graphql::Result<ParticipationPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let campaign = input_id("Campaign", &input.campaign_id, "campaignId")?;
-            let unit = input_id("OrgUnit", &input.unit_id, "unitId")?;
+            let campaign = input_id::<of::Campaign>(&input.campaign_id, "campaignId")?;
+            let unit = input_id::<of::OrgUnit>(&input.unit_id, "unitId")?;
             let txn = begin(ctx).await?;
-            let r = participations::withdraw(&txn, a, campaign, unit).await;
+            let r = participations::withdraw(&txn, a, campaign.uuid(), unit.uuid()).await;
             finish(txn, r).await.map(Participation)
         }
         .await;
@@ -392,7 +393,7 @@ async fn transition(
 ) -> async_graphql::Result<CampaignPayload> {
     let a = actor(ctx)?;
     let res = async {
-        let id = input_id("Campaign", &input.id, "id")?;
+        let id = input_id::<of::Campaign>(&input.id, "id")?;
         let reason =
             LongText::parse_optional(input.reason.as_deref()).map_err(|e| e.under("reason"))?;
         let checked_version = version(input.version)?;
@@ -400,7 +401,7 @@ async fn transition(
         let r = campaigns::transition(
             &txn,
             a,
-            id,
+            id.uuid(),
             checked_version,
             to,
             reason.map(LongText::into_inner),

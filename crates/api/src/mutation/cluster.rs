@@ -1,6 +1,7 @@
 //! Clusters and blocs (province-wide administrators).
 
 use async_graphql::{Context, ID, InputObject, Object};
+use thidua_domain::id::of;
 use thidua_domain::text::{Code, Title};
 use thidua_persistence::clusters;
 
@@ -55,15 +56,17 @@ impl ClusterMutation {
     ) -> async_graphql::Result<ClusterPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("Cluster", &input.id, "id")?;
+            let id = input_id::<of::Cluster>(&input.id, "id")?;
             let units = input
                 .unit_ids
                 .iter()
                 .enumerate()
-                .map(|(i, u)| input_id("OrgUnit", u, &format!("unitIds.{i}")))
+                .map(|(i, u)| {
+                    input_id::<of::OrgUnit>(u, &format!("unitIds.{i}")).map(uuid::Uuid::from)
+                })
                 .collect::<Result<Vec<_>, _>>()?;
             let txn = begin(ctx).await?;
-            let r = clusters::set_members(&txn, a, id, &units).await;
+            let r = clusters::set_members(&txn, a, id.uuid(), &units).await;
             finish(txn, r).await.map(Cluster)
         }
         .await;

@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use thidua_domain::FieldError;
 use thidua_domain::award::{Prerequisite, Threshold};
 use thidua_domain::commendation::{DecisionNumber, RawTally};
+use thidua_domain::id::of;
 use thidua_domain::text::{Code, LongText, Title};
 use thidua_persistence::awards::{self, AwardTypeInput};
 use thidua_persistence::commendations::{self, Correction, Decision, Nomination, Recipient};
@@ -186,7 +187,7 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
     let prerequisite = match (&f.prerequisite_award_type_id, f.prerequisite_years) {
         (None, None) => Ok(None),
         (Some(id), Some(years)) => {
-            let id = input_id("AwardType", id, "prerequisiteAwardTypeId")?;
+            let id = input_id::<of::AwardType>(id, "prerequisiteAwardTypeId")?.uuid();
             Prerequisite::parse(years)
                 .map(|p| Some((id, p)))
                 .map_err(|e| e.under("prerequisiteYears"))
@@ -237,20 +238,16 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
 
 fn recipient(r: RecipientInput) -> Result<Recipient, Failure> {
     match (r.unit_id, r.exemplar_id, r.person) {
-        (Some(u), None, None) => Ok(Recipient::Unit(input_id(
-            "OrgUnit",
-            &u,
-            "recipient.unitId",
-        )?)),
-        (None, Some(e), None) => Ok(Recipient::Exemplar(input_id(
-            "Exemplar",
-            &e,
-            "recipient.exemplarId",
-        )?)),
+        (Some(u), None, None) => Ok(Recipient::Unit(
+            input_id::<of::OrgUnit>(&u, "recipient.unitId")?.uuid(),
+        )),
+        (None, Some(e), None) => Ok(Recipient::Exemplar(
+            input_id::<of::Exemplar>(&e, "recipient.exemplarId")?.uuid(),
+        )),
         (None, None, Some(p)) => Ok(Recipient::Person {
             name: title(&p.name, "recipient.person.name")?,
             position: optional_title(p.position.as_deref(), "recipient.person.position")?,
-            unit_id: input_id("OrgUnit", &p.unit_id, "recipient.person.unitId")?,
+            unit_id: input_id::<of::OrgUnit>(&p.unit_id, "recipient.person.unitId")?.uuid(),
         }),
         _ => Err(FieldError::new(
             "recipient",
@@ -289,7 +286,7 @@ impl CommendationMutation {
     ) -> async_graphql::Result<AwardTypePayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("AwardType", &input.id, "id")?;
+            let id = input_id::<of::AwardType>(&input.id, "id")?;
             let fields = award_fields(input.fields).map_err(|f| match f {
                 Failure::User(errs) => Failure::User(
                     errs.into_iter()
@@ -303,7 +300,7 @@ impl CommendationMutation {
             })?;
             let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = awards::update(&txn, a, id, checked_version, fields).await;
+            let r = awards::update(&txn, a, id.uuid(), checked_version, fields).await;
             finish(txn, r).await.map(AwardType)
         }
         .await;
@@ -357,17 +354,18 @@ impl CommendationMutation {
     ) -> async_graphql::Result<CommendationPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let award = input_id("AwardType", &input.award_type_id, "awardTypeId")?;
-            let nominating = input_id("OrgUnit", &input.nominating_unit_id, "nominatingUnitId")?;
+            let award = input_id::<of::AwardType>(&input.award_type_id, "awardTypeId")?;
+            let nominating =
+                input_id::<of::OrgUnit>(&input.nominating_unit_id, "nominatingUnitId")?;
             let campaign = input
                 .campaign_id
                 .as_ref()
-                .map(|c| input_id("Campaign", c, "campaignId"))
+                .map(|c| input_id::<of::Campaign>(c, "campaignId"))
                 .transpose()?;
             let exemplar = input
                 .exemplar_id
                 .as_ref()
-                .map(|e| input_id("Exemplar", e, "exemplarId"))
+                .map(|e| input_id::<of::Exemplar>(e, "exemplarId"))
                 .transpose()?;
             let citation = LongText::parse_optional(input.citation.as_deref())
                 .map_err(|e| e.under("citation"))?;
@@ -377,12 +375,12 @@ impl CommendationMutation {
                 &txn,
                 a,
                 Nomination {
-                    award_type_id: award,
+                    award_type_id: award.uuid(),
                     kind: input.kind.into(),
                     recipient: who,
-                    nominating_unit_id: nominating,
-                    campaign_id: campaign,
-                    exemplar_id: exemplar,
+                    nominating_unit_id: nominating.uuid(),
+                    campaign_id: campaign.map(uuid::Uuid::from),
+                    exemplar_id: exemplar.map(uuid::Uuid::from),
                     is_direct_worker: input.is_direct_worker,
                     award_year: input.award_year,
                     citation,
@@ -403,10 +401,10 @@ impl CommendationMutation {
     ) -> async_graphql::Result<CommendationPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("Commendation", &input.id, "id")?;
-            let session = input_id("CouncilSession", &input.session_id, "sessionId")?;
+            let id = input_id::<of::Commendation>(&input.id, "id")?;
+            let session = input_id::<of::CouncilSession>(&input.session_id, "sessionId")?;
             let txn = begin(ctx).await?;
-            let r = commendations::submit_for_review(&txn, a, id, session).await;
+            let r = commendations::submit_for_review(&txn, a, id.uuid(), session.uuid()).await;
             finish(txn, r).await.map(Commendation)
         }
         .await;
@@ -422,14 +420,14 @@ impl CommendationMutation {
     ) -> async_graphql::Result<CommendationPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("Commendation", &input.id, "id")?;
+            let id = input_id::<of::Commendation>(&input.id, "id")?;
             let note =
                 LongText::parse_optional(input.note.as_deref()).map_err(|e| e.under("note"))?;
             let txn = begin(ctx).await?;
             let r = commendations::record_ballot(
                 &txn,
                 a,
-                id,
+                id.uuid(),
                 RawTally {
                     present: input.present,
                     in_writing: input.in_writing,
@@ -454,9 +452,9 @@ impl CommendationMutation {
     ) -> async_graphql::Result<CommendationPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("Commendation", &input.id, "id")?;
+            let id = input_id::<of::Commendation>(&input.id, "id")?;
             let txn = begin(ctx).await?;
-            let r = commendations::reject(&txn, a, id, &input.reason).await;
+            let r = commendations::reject(&txn, a, id.uuid(), &input.reason).await;
             finish(txn, r).await.map(Commendation)
         }
         .await;
@@ -471,7 +469,7 @@ impl CommendationMutation {
     ) -> async_graphql::Result<CommendationPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("Commendation", &input.id, "id")?;
+            let id = input_id::<of::Commendation>(&input.id, "id")?;
             let number = DecisionNumber::parse(&input.decision_number)
                 .map_err(|e| e.under("decisionNumber"))?;
             let authority = optional_title(input.issuing_authority.as_deref(), "issuingAuthority")?;
@@ -479,7 +477,7 @@ impl CommendationMutation {
             let r = commendations::confer(
                 &txn,
                 a,
-                id,
+                id.uuid(),
                 Decision {
                     number,
                     date: input.decision_date.0,
@@ -501,7 +499,7 @@ impl CommendationMutation {
     ) -> async_graphql::Result<CommendationPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("Commendation", &input.id, "id")?;
+            let id = input_id::<of::Commendation>(&input.id, "id")?;
             let fix = Correction {
                 decision_number: input
                     .decision_number
@@ -525,7 +523,7 @@ impl CommendationMutation {
                     .map_err(|e| e.under("citation"))?,
             };
             let txn = begin(ctx).await?;
-            let r = commendations::correct(&txn, a, id, &input.reason, fix).await;
+            let r = commendations::correct(&txn, a, id.uuid(), &input.reason, fix).await;
             finish(txn, r).await.map(Commendation)
         }
         .await;
@@ -541,9 +539,9 @@ impl CommendationMutation {
     ) -> async_graphql::Result<CommendationPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("Commendation", &input.id, "id")?;
+            let id = input_id::<of::Commendation>(&input.id, "id")?;
             let txn = begin(ctx).await?;
-            let r = commendations::revoke(&txn, a, id, &input.reason).await;
+            let r = commendations::revoke(&txn, a, id.uuid(), &input.reason).await;
             finish(txn, r).await.map(Commendation)
         }
         .await;

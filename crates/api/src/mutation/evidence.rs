@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object, Upload};
 use thidua_domain::evidence::{self as rules, EvidenceType};
+use thidua_domain::id::of;
 use thidua_domain::{FieldError, UserErrorCode};
 use thidua_persistence::blobs::BlobContent;
 use thidua_persistence::evidence::{self, NewAttachment};
@@ -94,11 +95,11 @@ impl EvidenceMutation {
         let a = actor(ctx)?;
         let st = state(ctx);
         let res = async {
-            let report_id = input_id("ProgressReport", &input.report_id, "reportId")?;
+            let report_id = input_id::<of::ProgressReport>(&input.report_id, "reportId")?;
             let (staged, kind, name) =
                 staged_checked(ctx, &input.file, st.max_upload_bytes).await?;
             let new = NewAttachment {
-                report_id,
+                report_id: report_id.uuid(),
                 sha256: staged.sha256.clone(),
                 size_bytes: i64::try_from(staged.size).unwrap_or(i64::MAX),
                 content_type: kind.mime().to_owned(),

@@ -1,6 +1,7 @@
 //! Exemplary models: record, advance (or step back) and replicate.
 
 use async_graphql::{Context, ID, InputObject, Object};
+use thidua_domain::id::of;
 use thidua_domain::text::{LongText, Title};
 use thidua_persistence::exemplars::{self, NewExemplar};
 
@@ -60,16 +61,16 @@ impl ExemplarMutation {
             let name = Title::parse(&input.name).map_err(|e| e.under("name"))?;
             let description = LongText::parse_optional(input.description.as_deref())
                 .map_err(|e| e.under("description"))?;
-            let home = input_id("OrgUnit", &input.home_unit_id, "homeUnitId")?;
+            let home = input_id::<of::OrgUnit>(&input.home_unit_id, "homeUnitId")?;
             let field = input
                 .field_id
                 .as_ref()
-                .map(|f| input_id("Field", f, "fieldId"))
+                .map(|f| input_id::<of::Field>(f, "fieldId"))
                 .transpose()?;
             let campaign = input
                 .campaign_id
                 .as_ref()
-                .map(|c| input_id("Campaign", c, "campaignId"))
+                .map(|c| input_id::<of::Campaign>(c, "campaignId"))
                 .transpose()?;
             let txn = begin(ctx).await?;
             let r = exemplars::create(
@@ -78,9 +79,9 @@ impl ExemplarMutation {
                 NewExemplar {
                     name,
                     kind: input.kind.into(),
-                    home_unit_id: home,
-                    field_id: field,
-                    campaign_id: campaign,
+                    home_unit_id: home.uuid(),
+                    field_id: field.map(uuid::Uuid::from),
+                    campaign_id: campaign.map(uuid::Uuid::from),
                     description,
                     is_direct_worker: input.is_direct_worker,
                     identified_on: input.identified_on.0,
@@ -101,14 +102,14 @@ impl ExemplarMutation {
     ) -> async_graphql::Result<ExemplarPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("Exemplar", &input.id, "id")?;
+            let id = input_id::<of::Exemplar>(&input.id, "id")?;
             let reason =
                 LongText::parse_optional(input.reason.as_deref()).map_err(|e| e.under("reason"))?;
             let txn = begin(ctx).await?;
             let r = exemplars::change_stage(
                 &txn,
                 a,
-                id,
+                id.uuid(),
                 input.stage.into(),
                 input.on_date.0,
                 reason.map(LongText::into_inner),
@@ -128,8 +129,8 @@ impl ExemplarMutation {
     ) -> async_graphql::Result<ExemplarPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("Exemplar", &input.id, "id")?;
-            let unit = input_id("OrgUnit", &input.unit_id, "unitId")?;
+            let id = input_id::<of::Exemplar>(&input.id, "id")?;
+            let unit = input_id::<of::OrgUnit>(&input.unit_id, "unitId")?;
             let note =
                 LongText::parse_optional(input.note.as_deref()).map_err(|e| e.under("note"))?;
             let txn = begin(ctx).await?;
@@ -137,13 +138,13 @@ impl ExemplarMutation {
                 exemplars::replicate(
                     &txn,
                     a,
-                    id,
-                    unit,
+                    id.uuid(),
+                    unit.uuid(),
                     input.on_date.0,
                     note.map(LongText::into_inner),
                 )
                 .await?;
-                exemplars::by_ids(&txn, &[id]).await
+                exemplars::by_ids(&txn, &[id.uuid()]).await
             }
             .await;
             let rows = finish(txn, r).await?;

@@ -13,9 +13,9 @@ mod report;
 
 use async_graphql::{Context, ID, MergedObject};
 use sea_orm::DatabaseTransaction;
+use thidua_domain::id::Id;
 use thidua_domain::{FieldError, UserErrorCode};
 use thidua_persistence::StoreError;
-use uuid::Uuid;
 
 use crate::context::state;
 use crate::error::{Failure, UserError, db_error};
@@ -90,12 +90,12 @@ pub async fn finish<T>(txn: DatabaseTransaction, res: Result<T, StoreError>) -> 
 }
 
 /// Decodes a global ID from an input field; a malformed one is a user error on that field.
-pub fn input_id(type_name: &str, id: &ID, field: &str) -> Result<Uuid, Failure> {
-    ids::decode(type_name, id).map_err(|_| {
+pub fn input_id<T: ids::Global>(id: &ID, field: &str) -> Result<Id<T>, Failure> {
+    ids::parse(id.as_str()).ok_or_else(|| {
         Failure::User(vec![UserError::from(FieldError::new(
             field,
             UserErrorCode::InvalidFormat,
-            format!("not a valid {type_name} id"),
+            format!("not a valid {} id", T::NODE.name()),
         ))])
     })
 }

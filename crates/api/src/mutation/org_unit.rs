@@ -1,6 +1,7 @@
 //! Org-unit tree changes (administrators of the subtree).
 
 use async_graphql::{Context, ID, InputObject, Object};
+use thidua_domain::id::of;
 use thidua_domain::text::{Code, Title};
 use thidua_persistence::org_units::{self, NewUnit};
 
@@ -56,7 +57,7 @@ impl OrgUnitMutation {
             let parent_id = input
                 .parent_id
                 .as_ref()
-                .map(|p| input_id("OrgUnit", p, "parentId"))
+                .map(|p| input_id::<of::OrgUnit>(p, "parentId"))
                 .transpose()?;
             let (code, name) = match (code, name) {
                 (Ok(c), Ok(n)) => (c, n),
@@ -76,7 +77,7 @@ impl OrgUnitMutation {
                     code,
                     name,
                     kind: input.kind.into(),
-                    parent_id,
+                    parent_id: parent_id.map(uuid::Uuid::from),
                 },
             )
             .await;
@@ -93,7 +94,7 @@ impl OrgUnitMutation {
     ) -> async_graphql::Result<OrgUnitPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("OrgUnit", &input.id, "id")?;
+            let id = input_id::<of::OrgUnit>(&input.id, "id")?;
             let name = input
                 .name
                 .as_deref()
@@ -101,7 +102,7 @@ impl OrgUnitMutation {
                 .transpose()
                 .map_err(|e| e.under("name"))?;
             let txn = begin(ctx).await?;
-            let r = org_units::update(&txn, a, id, name, input.kind.map(Into::into)).await;
+            let r = org_units::update(&txn, a, id.uuid(), name, input.kind.map(Into::into)).await;
             finish(txn, r).await.map(OrgUnit)
         }
         .await;
@@ -116,10 +117,10 @@ impl OrgUnitMutation {
     ) -> async_graphql::Result<OrgUnitPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("OrgUnit", &input.id, "id")?;
-            let parent = input_id("OrgUnit", &input.parent_id, "parentId")?;
+            let id = input_id::<of::OrgUnit>(&input.id, "id")?;
+            let parent = input_id::<of::OrgUnit>(&input.parent_id, "parentId")?;
             let txn = begin(ctx).await?;
-            let r = org_units::move_to(&txn, a, id, parent).await;
+            let r = org_units::move_to(&txn, a, id.uuid(), parent.uuid()).await;
             finish(txn, r).await.map(OrgUnit)
         }
         .await;
@@ -134,9 +135,9 @@ impl OrgUnitMutation {
     ) -> async_graphql::Result<OrgUnitPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("OrgUnit", &input.id, "id")?;
+            let id = input_id::<of::OrgUnit>(&input.id, "id")?;
             let txn = begin(ctx).await?;
-            let r = org_units::deactivate(&txn, a, id).await;
+            let r = org_units::deactivate(&txn, a, id.uuid()).await;
             finish(txn, r).await.map(OrgUnit)
         }
         .await;

@@ -1,6 +1,7 @@
 //! Milestones (of campaigns and programmes) and manual target values.
 
 use async_graphql::{Context, ID, InputObject, Object};
+use thidua_domain::id::of;
 use thidua_domain::text::{LongText, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use thidua_persistence::milestones::{self, Owner};
@@ -55,8 +56,12 @@ impl ProgrammeMutation {
         let a = actor(ctx)?;
         let res = async {
             let owner = match (&input.campaign_id, &input.programme_id) {
-                (Some(c), None) => Owner::Campaign(input_id("Campaign", c, "campaignId")?),
-                (None, Some(p)) => Owner::Programme(input_id("Programme", p, "programmeId")?),
+                (Some(c), None) => {
+                    Owner::Campaign(input_id::<of::Campaign>(c, "campaignId")?.uuid())
+                }
+                (None, Some(p)) => {
+                    Owner::Programme(input_id::<of::Programme>(p, "programmeId")?.uuid())
+                }
                 _ => {
                     return Err(Failure::from(FieldError::new(
                         "campaignId",
@@ -82,11 +87,11 @@ impl ProgrammeMutation {
     ) -> async_graphql::Result<MilestonePayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("Milestone", &input.id, "id")?;
+            let id = input_id::<of::Milestone>(&input.id, "id")?;
             let note =
                 LongText::parse_optional(input.note.as_deref()).map_err(|e| e.under("note"))?;
             let txn = begin(ctx).await?;
-            let r = milestones::complete(&txn, a, id, note).await;
+            let r = milestones::complete(&txn, a, id.uuid(), note).await;
             finish(txn, r).await.map(Milestone)
         }
         .await;
@@ -101,19 +106,19 @@ impl ProgrammeMutation {
     ) -> async_graphql::Result<TargetPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("Target", &input.target_id, "targetId")?;
+            let id = input_id::<of::Target>(&input.target_id, "targetId")?;
             let txn = begin(ctx).await?;
             let r = async {
                 programme::record_value(
                     &txn,
                     a,
-                    id,
+                    id.uuid(),
                     input.value.0,
                     input.as_of.0,
                     &input.source_note,
                 )
                 .await?;
-                programme::targets_by_ids(&txn, &[id]).await
+                programme::targets_by_ids(&txn, &[id.uuid()]).await
             }
             .await;
             let rows = finish(txn, r).await?;

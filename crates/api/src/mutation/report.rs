@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
+use thidua_domain::id::of;
 use thidua_domain::report::{Location, Period, PeriodKind as DomainPeriodKind, RawValue};
 use thidua_domain::text::LongText;
 use thidua_domain::{FieldError, UserErrorCode};
@@ -129,9 +130,8 @@ fn parse_report(r: &ReportInput) -> Result<NewReport, Vec<FieldError>> {
             "the report id is a UUID",
         ))
     });
-    let campaign_id = ids::decode_any(&r.campaign_id)
-        .filter(|(t, _)| t == "Campaign")
-        .map(|(_, id)| id)
+    let campaign_id = ids::parse::<of::Campaign>(&r.campaign_id)
+        .map(|id| id.uuid())
         .ok_or_else(|| {
             errors.push(err(
                 "campaignId",
@@ -139,9 +139,8 @@ fn parse_report(r: &ReportInput) -> Result<NewReport, Vec<FieldError>> {
                 "not a Campaign id",
             ))
         });
-    let unit_id = ids::decode_any(&r.unit_id)
-        .filter(|(t, _)| t == "OrgUnit")
-        .map(|(_, id)| id)
+    let unit_id = ids::parse::<of::OrgUnit>(&r.unit_id)
+        .map(|id| id.uuid())
         .ok_or_else(|| {
             errors.push(err(
                 "unitId",
@@ -182,9 +181,7 @@ fn parse_report(r: &ReportInput) -> Result<NewReport, Vec<FieldError>> {
         .iter()
         .take(200)
         .map(|v| RawValue {
-            criterion_id: ids::decode_any(&v.criterion_id)
-                .filter(|(t, _)| t == "Criterion")
-                .map(|(_, id)| id),
+            criterion_id: ids::parse::<of::Criterion>(&v.criterion_id).map(|id| id.uuid()),
             value: v.value.0.clone(),
         })
         .collect();
@@ -335,9 +332,9 @@ impl ReportMutation {
     ) -> async_graphql::Result<ReportPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("ProgressReport", &input.id, "id")?;
+            let id = input_id::<of::ProgressReport>(&input.id, "id")?;
             let txn = begin(ctx).await?;
-            let r = reports::review(&txn, a, id, true, None).await;
+            let r = reports::review(&txn, a, id.uuid(), true, None).await;
             finish(txn, r).await.map(ProgressReport)
         }
         .await;
@@ -352,11 +349,12 @@ impl ReportMutation {
     ) -> async_graphql::Result<ReportPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let id = input_id("ProgressReport", &input.id, "id")?;
+            let id = input_id::<of::ProgressReport>(&input.id, "id")?;
             let reason =
                 LongText::parse_optional(Some(&input.reason)).map_err(|e| e.under("reason"))?;
             let txn = begin(ctx).await?;
-            let r = reports::review(&txn, a, id, false, reason.map(LongText::into_inner)).await;
+            let r =
+                reports::review(&txn, a, id.uuid(), false, reason.map(LongText::into_inner)).await;
             finish(txn, r).await.map(ProgressReport)
         }
         .await;

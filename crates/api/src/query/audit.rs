@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object};
 use thidua_domain::access::Action;
+use thidua_domain::id::of;
 use thidua_persistence::audit::{self, AuditFilter};
 use thidua_persistence::org_units;
 
@@ -44,7 +45,7 @@ impl AuditQuery {
         let f = filter.unwrap_or_default();
         let entity_id = match &f.entity_id {
             Some(id) => Some(
-                ids::decode_any(id.as_str())
+                ids::decode_untyped(id.as_str())
                     .ok_or_else(|| crate::error::bad_input("`entityId` is not a valid id"))?
                     .1,
             ),
@@ -56,8 +57,9 @@ impl AuditQuery {
             actor_user_id: f
                 .actor_id
                 .as_ref()
-                .map(|id| ids::decode("User", id))
-                .transpose()?,
+                .map(ids::decode::<of::User>)
+                .transpose()?
+                .map(uuid::Uuid::from),
             request_id: crate::args::optional_text(f.request_id, "filter.requestId", 200)?,
         };
         let page = cursor::page_request(first, after)?;

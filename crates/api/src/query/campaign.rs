@@ -1,6 +1,7 @@
 //! Campaigns: one by id or code, and the filtered, ordered listing.
 
 use async_graphql::{Context, ID, InputObject, Object};
+use thidua_domain::id::of;
 use thidua_persistence::campaigns::{self, CampaignFilter as StoreCampaignFilter, CampaignOrder};
 
 use super::unit_path;
@@ -65,7 +66,7 @@ impl CampaignQuery {
         match (id, code) {
             (Some(id), _) => Ok(load_one(
                 ctx,
-                crate::loaders::CampaignId(ids::decode("Campaign", &id)?),
+                crate::loaders::CampaignId(ids::decode::<of::Campaign>(&id)?.uuid()),
             )
             .await?
             .map(Campaign)),
@@ -112,16 +113,18 @@ impl CampaignQuery {
             field_id: f
                 .field_id
                 .as_ref()
-                .map(|id| ids::decode("Field", id))
-                .transpose()?,
+                .map(ids::decode::<of::Field>)
+                .transpose()?
+                .map(uuid::Uuid::from),
             subtree_path,
             active_on: f.active_on.map(Into::into),
             search: crate::args::optional_text(f.search, "filter.search", 200)?,
             programme_id: f
                 .programme_id
                 .as_ref()
-                .map(|id| ids::decode("Programme", id))
-                .transpose()?,
+                .map(ids::decode::<of::Programme>)
+                .transpose()?
+                .map(uuid::Uuid::from),
         };
         let (order, desc) = match order_by {
             None => (CampaignOrder::StartDate, false),

@@ -1,6 +1,7 @@
 //! The award catalogue, council sessions, commendations and the direct-worker share.
 
 use async_graphql::{Context, ID, InputObject, Object};
+use thidua_domain::id::of;
 
 use super::unit_path;
 use crate::context::{reader, state};
@@ -95,14 +96,17 @@ impl CommendationQuery {
             Some(id) => Some(unit_path(ctx, id, "unitSubtree").await?),
             None => None,
         };
-        let decode =
-            |ty: &str, id: &Option<ID>| id.as_ref().map(|i| ids::decode(ty, i)).transpose();
+        fn decode<T: ids::Global>(id: &Option<ID>) -> async_graphql::Result<Option<uuid::Uuid>> {
+            id.as_ref()
+                .map(|i| ids::decode::<T>(i).map(|id| id.uuid()))
+                .transpose()
+        }
         let store = thidua_persistence::commendations::CommendationFilter {
             status: f.status.map(Into::into),
             subtree_path,
-            award_type_id: decode("AwardType", &f.award_type_id)?,
-            exemplar_id: decode("Exemplar", &f.exemplar_id)?,
-            session_id: decode("CouncilSession", &f.session_id)?,
+            award_type_id: decode::<of::AwardType>(&f.award_type_id)?,
+            exemplar_id: decode::<of::Exemplar>(&f.exemplar_id)?,
+            session_id: decode::<of::CouncilSession>(&f.session_id)?,
             decision_year: f
                 .decision_year
                 .map(|y| thidua_domain::bounds::Year::parse(y).map(|y| y.get()))

@@ -1,6 +1,7 @@
 //! Exemplary models and how many are at each stage.
 
 use async_graphql::{Context, ID, InputObject, Object};
+use thidua_domain::id::of;
 
 use super::unit_path;
 use crate::context::{reader, state};
@@ -34,8 +35,9 @@ async fn exemplar_filter(
         field_id: f
             .field_id
             .as_ref()
-            .map(|id| ids::decode("Field", id))
-            .transpose()?,
+            .map(ids::decode::<of::Field>)
+            .transpose()?
+            .map(uuid::Uuid::from),
         stage: f.stage.map(Into::into),
     })
 }

@@ -1,6 +1,7 @@
 //! Campaign leaderboards.
 
 use async_graphql::{Context, ID, Object};
+use thidua_domain::id::of;
 
 use crate::context::{reader, state};
 use crate::cursor;
@@ -39,7 +40,7 @@ impl LeaderboardQuery {
     ) -> async_graphql::Result<Vec<LeaderboardEntry>> {
         use thidua_persistence::leaderboard::{self, Board};
         reader(ctx)?;
-        let cid = ids::decode("Campaign", &campaign_id)?;
+        let cid = ids::decode::<of::Campaign>(&campaign_id)?;
         if period_end < period_start {
             return Err(crate::error::bad_input("the period ends before it starts"));
         }
@@ -52,13 +53,14 @@ impl LeaderboardQuery {
         .map_err(crate::args::field_error)?
         .get();
         let board = Board {
-            campaign_id: cid,
+            campaign_id: cid.uuid(),
             start: period_start.0,
             end: period_end.0,
             cluster_id: cluster_id
                 .as_ref()
-                .map(|c| ids::decode("Cluster", c))
-                .transpose()?,
+                .map(ids::decode::<of::Cluster>)
+                .transpose()?
+                .map(uuid::Uuid::from),
         };
         let db = &state(ctx).db.conn;
         let standings = leaderboard::standings(db, &board, limit)
@@ -72,7 +74,7 @@ impl LeaderboardQuery {
             .iter()
             .any(|f| look.field(f).exists());
         if wanted {
-            criteria = crate::types::load_many(ctx, crate::loaders::CriteriaOf(cid)).await?;
+            criteria = crate::types::load_many(ctx, crate::loaders::CriteriaOf(cid.uuid())).await?;
             let units: Vec<uuid::Uuid> = standings.iter().map(|s| s.unit_id).collect();
             cells = leaderboard::breakdown(db, &board, &units)
                 .await

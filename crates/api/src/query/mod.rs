@@ -15,6 +15,7 @@ mod report;
 mod sync;
 
 use async_graphql::{Context, ID, MergedObject};
+use thidua_domain::id::of;
 
 use crate::ids;
 use crate::loaders::UnitId;
@@ -63,9 +64,9 @@ pub struct RecognitionQuery(
 
 /// The path of the unit a subtree filter names; an unknown unit gives a path nothing is under.
 async fn unit_path(ctx: &Context<'_>, id: &ID, field: &str) -> async_graphql::Result<String> {
-    let uuid = ids::decode("OrgUnit", id)
+    let uuid = ids::decode::<of::OrgUnit>(id)
         .map_err(|_| crate::error::bad_input(format!("`{field}` is not a valid OrgUnit id")))?;
-    Ok(load_one(ctx, UnitId(uuid))
+    Ok(load_one(ctx, UnitId(uuid.uuid()))
         .await?
         .map(|u| u.path)
         .unwrap_or_else(|| "/nonexistent/".into()))

@@ -1,6 +1,7 @@
 //! Org units and their tree.
 
 use async_graphql::{Context, ID, InputObject, Object};
+use thidua_domain::id::of;
 use thidua_persistence::org_units::{self, UnitFilter};
 
 use super::unit_path;
@@ -36,9 +37,11 @@ impl OrgUnitQuery {
     ) -> async_graphql::Result<Option<OrgUnit>> {
         reader(ctx)?;
         match (id, code) {
-            (Some(id), _) => Ok(load_one(ctx, UnitId(ids::decode("OrgUnit", &id)?))
-                .await?
-                .map(OrgUnit)),
+            (Some(id), _) => Ok(
+                load_one(ctx, UnitId(ids::decode::<of::OrgUnit>(&id)?.uuid()))
+                    .await?
+                    .map(OrgUnit),
+            ),
             (None, Some(code)) => Ok(org_units::by_code(
                 &state(ctx).db.conn,
                 &crate::args::text(&code, "code", 100)?,

@@ -1,6 +1,7 @@
 //! Progress reports the caller may read.
 
 use async_graphql::{Context, ID, InputObject, Object};
+use thidua_domain::id::of;
 
 use super::unit_path;
 use crate::context::{reader, state};
@@ -50,7 +51,7 @@ impl ReportQuery {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Option<ProgressReport>> {
-        readable_report(ctx, ids::decode("ProgressReport", &id)?).await
+        readable_report(ctx, ids::decode::<of::ProgressReport>(&id)?.uuid()).await
     }
 
     /// Progress reports the caller may read, newest first.
@@ -73,8 +74,9 @@ impl ReportQuery {
             campaign_id: f
                 .campaign_id
                 .as_ref()
-                .map(|id| ids::decode("Campaign", id))
-                .transpose()?,
+                .map(ids::decode::<of::Campaign>)
+                .transpose()?
+                .map(uuid::Uuid::from),
             subtree_path,
             status: f.status.map(Into::into),
             readable_paths: a.grants.iter().map(|g| g.unit_path.clone()).collect(),

@@ -2,6 +2,7 @@
 
 use async_graphql::{ID, Object};
 use chrono::{DateTime, Utc};
+use thidua_domain::id;
 use thidua_persistence::entities::attachment;
 
 use crate::ids;
@@ -14,7 +15,7 @@ pub struct Attachment(pub attachment::Model);
 #[Object]
 impl Attachment {
     pub async fn id(&self) -> ID {
-        ids::encode("Attachment", self.0.id)
+        ids::encode(id::AttachmentId::from_uuid(self.0.id))
     }
 
     /// The name the file was sent with, reduced to a safe base name (no directories or

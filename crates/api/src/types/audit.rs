@@ -3,6 +3,7 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
+use thidua_domain::id;
 use thidua_persistence::entities::audit_entry::Model;
 use thidua_persistence::page::Page;
 
@@ -25,7 +26,7 @@ pub fn audit_connection(page: Page<Model>) -> AuditEntryConnection {
 #[Object]
 impl AuditEntry {
     async fn id(&self) -> ID {
-        ids::encode("AuditEntry", self.0.id)
+        ids::encode(id::AuditEntryId::from_uuid(self.0.id))
     }
 
     async fn at(&self) -> DateTime<Utc> {
@@ -51,8 +52,8 @@ impl AuditEntry {
     }
 
     /// Global ID of the thing changed.
-    async fn entity_id(&self) -> ID {
-        ids::encode(&self.0.entity, self.0.entity_id)
+    async fn entity_id(&self) -> async_graphql::Result<ID> {
+        ids::encode_stored(&self.0.entity, self.0.entity_id)
     }
 
     async fn action(&self) -> &str {

@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use thidua_domain::criterion::CriterionSpec;
+use thidua_domain::id;
 use thidua_persistence::campaigns::{CampaignOrder, cursor_for};
 use thidua_persistence::entities::{campaign, criterion};
 use thidua_persistence::page::Page;
@@ -39,7 +40,7 @@ pub fn campaign_connection(
 #[Object]
 impl Campaign {
     pub async fn id(&self) -> ID {
-        ids::encode("Campaign", self.0.id)
+        ids::encode(id::CampaignId::from_uuid(self.0.id))
     }
 
     async fn code(&self) -> &str {
@@ -186,7 +187,7 @@ pub struct Criterion(pub criterion::Model);
 #[Object]
 impl Criterion {
     pub async fn id(&self) -> ID {
-        ids::encode("Criterion", self.0.id)
+        ids::encode(id::CriterionId::from_uuid(self.0.id))
     }
 
     async fn title(&self) -> &str {

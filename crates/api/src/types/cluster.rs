@@ -1,6 +1,7 @@
 //! Emulation clusters and blocs.
 
 use async_graphql::{Context, ID, Object};
+use thidua_domain::id;
 use thidua_persistence::entities::cluster;
 
 use super::enums::ClusterKind;
@@ -19,7 +20,7 @@ pub struct Cluster(pub cluster::Model);
 #[Object]
 impl Cluster {
     async fn id(&self) -> ID {
-        ids::encode("Cluster", self.0.id)
+        ids::encode(id::ClusterId::from_uuid(self.0.id))
     }
 
     async fn code(&self) -> &str {

@@ -4,6 +4,7 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use thidua_domain::id;
 use thidua_persistence::entities::{
     award_type, commendation, commendation_correction, council_member, council_session,
 };
@@ -32,7 +33,7 @@ pub struct AwardType(pub award_type::Model);
 #[Object]
 impl AwardType {
     pub async fn id(&self) -> ID {
-        ids::encode("AwardType", self.0.id)
+        ids::encode(id::AwardTypeId::from_uuid(self.0.id))
     }
 
     async fn code(&self) -> &str {
@@ -110,7 +111,7 @@ pub fn session_connection(page: Page<council_session::Model>) -> CouncilSessionC
 #[Object]
 impl CouncilSession {
     pub async fn id(&self) -> ID {
-        ids::encode("CouncilSession", self.0.id)
+        ids::encode(id::CouncilSessionId::from_uuid(self.0.id))
     }
 
     async fn title(&self) -> &str {
@@ -215,7 +216,7 @@ impl CommendationCorrection {
 #[Object]
 impl Commendation {
     pub async fn id(&self) -> ID {
-        ids::encode("Commendation", self.0.id)
+        ids::encode(id::CommendationId::from_uuid(self.0.id))
     }
 
     async fn award_type(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<AwardType>> {

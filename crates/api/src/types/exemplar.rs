@@ -3,6 +3,7 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
+use thidua_domain::id;
 use thidua_persistence::entities::{exemplar, exemplar_stage_event, replication};
 use thidua_persistence::page::Page;
 
@@ -37,7 +38,7 @@ pub struct StageCount {
 #[Object]
 impl Exemplar {
     pub async fn id(&self) -> ID {
-        ids::encode("Exemplar", self.0.id)
+        ids::encode(id::ExemplarId::from_uuid(self.0.id))
     }
 
     async fn name(&self) -> &str {

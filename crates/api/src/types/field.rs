@@ -1,6 +1,7 @@
 //! Fields (lĩnh vực).
 
 use async_graphql::{ID, Object};
+use thidua_domain::id;
 use thidua_persistence::entities::field::Model;
 
 use crate::ids;
@@ -12,7 +13,7 @@ pub struct Field(pub Model);
 #[Object]
 impl Field {
     pub async fn id(&self) -> ID {
-        ids::encode("Field", self.0.id)
+        ids::encode(id::FieldId::from_uuid(self.0.id))
     }
 
     async fn code(&self) -> &str {

@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
+use thidua_domain::id;
 use thidua_persistence::entities::milestone::Model;
 
 use super::campaign::Campaign;
@@ -19,7 +20,7 @@ pub struct Milestone(pub Model);
 #[Object]
 impl Milestone {
     pub async fn id(&self) -> ID {
-        ids::encode("Milestone", self.0.id)
+        ids::encode(id::MilestoneId::from_uuid(self.0.id))
     }
 
     async fn kind(&self) -> MilestoneKind {

@@ -12,7 +12,7 @@ use super::programme::{Programme, Target};
 use super::report::ProgressReport;
 use crate::context::reader;
 use crate::error::bad_input;
-use crate::ids;
+use crate::ids::{self, NodeType};
 use crate::loaders::{
     CampaignId, CriterionId, FieldId, MilestoneId, ParticipationId, ProgrammeId, TargetId, UnitId,
 };
@@ -41,59 +41,69 @@ pub enum Node {
 /// Resolves a global ID. Programmes, targets and fields are public; the rest need a
 /// signed-in reader.
 pub async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Node>> {
-    let (ty, uuid) =
-        ids::decode_any(id.as_str()).ok_or_else(|| bad_input("not a valid global id"))?;
-    let public = matches!(ty.as_str(), "Programme" | "Target" | "Field");
+    let Some((ty, uuid)) = ids::decode_any(id.as_str()) else {
+        // Well formed but of no type we have: nothing to find, as for an unknown UUID.
+        ids::decode_untyped(id.as_str()).ok_or_else(|| bad_input("not a valid global id"))?;
+        reader(ctx)?;
+        return Ok(None);
+    };
+    let public = matches!(ty, NodeType::Programme | NodeType::Target | NodeType::Field);
     if !public {
         reader(ctx)?;
     }
-    Ok(match ty.as_str() {
-        "OrgUnit" => load_one(ctx, UnitId(uuid))
+    Ok(match ty {
+        NodeType::OrgUnit => load_one(ctx, UnitId(uuid))
             .await?
             .map(|m| Node::OrgUnit(OrgUnit(m))),
-        "Campaign" => load_one(ctx, CampaignId(uuid))
+        NodeType::Campaign => load_one(ctx, CampaignId(uuid))
             .await?
             .map(|m| Node::Campaign(Campaign(m))),
-        "Criterion" => load_one(ctx, CriterionId(uuid))
+        NodeType::Criterion => load_one(ctx, CriterionId(uuid))
             .await?
             .map(|m| Node::Criterion(Criterion(m))),
-        "Milestone" => load_one(ctx, MilestoneId(uuid))
+        NodeType::Milestone => load_one(ctx, MilestoneId(uuid))
             .await?
             .map(|m| Node::Milestone(Milestone(m))),
-        "Participation" => load_one(ctx, ParticipationId(uuid))
+        NodeType::Participation => load_one(ctx, ParticipationId(uuid))
             .await?
             .map(|m| Node::Participation(Participation(m))),
-        "Programme" => load_one(ctx, ProgrammeId(uuid))
+        NodeType::Programme => load_one(ctx, ProgrammeId(uuid))
             .await?
             .map(|m| Node::Programme(Programme(m))),
-        "Target" => load_one(ctx, TargetId(uuid))
+        NodeType::Target => load_one(ctx, TargetId(uuid))
             .await?
             .map(|m| Node::Target(Target(m))),
-        "Field" => load_one(ctx, FieldId(uuid))
+        NodeType::Field => load_one(ctx, FieldId(uuid))
             .await?
             .map(|m| Node::Field(Field(m))),
         // Reports and their evidence only for those who may read the report.
-        "ProgressReport" => crate::query::readable_report(ctx, uuid)
+        NodeType::ProgressReport => crate::query::readable_report(ctx, uuid)
             .await?
             .map(Node::ProgressReport),
-        "Attachment" => match load_one(ctx, crate::loaders::AttachmentId(uuid)).await? {
+        NodeType::Attachment => match load_one(ctx, crate::loaders::AttachmentId(uuid)).await? {
             Some(a) => crate::query::readable_report(ctx, a.report_id)
                 .await?
                 .map(|_| Node::Attachment(super::attachment::Attachment(a))),
             None => None,
         },
-        "Exemplar" => load_one(ctx, crate::loaders::ExemplarId(uuid))
+        NodeType::Exemplar => load_one(ctx, crate::loaders::ExemplarId(uuid))
             .await?
             .map(|m| Node::Exemplar(super::exemplar::Exemplar(m))),
-        "AwardType" => load_one(ctx, crate::loaders::AwardTypeId(uuid))
+        NodeType::AwardType => load_one(ctx, crate::loaders::AwardTypeId(uuid))
             .await?
             .map(|m| Node::AwardType(super::commendation::AwardType(m))),
-        "CouncilSession" => load_one(ctx, crate::loaders::SessionId(uuid))
+        NodeType::CouncilSession => load_one(ctx, crate::loaders::SessionId(uuid))
             .await?
             .map(|m| Node::CouncilSession(super::commendation::CouncilSession(m))),
-        "Commendation" => load_one(ctx, crate::loaders::CommendationId(uuid))
+        NodeType::Commendation => load_one(ctx, crate::loaders::CommendationId(uuid))
             .await?
             .map(|m| Node::Commendation(super::commendation::Commendation(m))),
-        _ => None,
+        // Named by ids but not nodes: users, clusters, audit entries and the audited
+        // role grants and snapshots.
+        NodeType::User
+        | NodeType::Cluster
+        | NodeType::AuditEntry
+        | NodeType::RoleGrant
+        | NodeType::TargetSnapshot => None,
     })
 }

@@ -3,6 +3,7 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
+use thidua_domain::id;
 use thidua_persistence::entities::org_unit::Model;
 use thidua_persistence::org_units::{self, UnitFilter};
 
@@ -33,7 +34,7 @@ pub fn unit_connection(page: thidua_persistence::page::Page<Model>) -> OrgUnitCo
 #[Object]
 impl OrgUnit {
     pub async fn id(&self) -> ID {
-        ids::encode("OrgUnit", self.0.id)
+        ids::encode(id::UnitId::from_uuid(self.0.id))
     }
 
     /// Short unique code, upper-case.

@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
+use thidua_domain::id;
 use thidua_persistence::entities::participation::Model;
 
 use super::campaign::Campaign;
@@ -18,7 +19,7 @@ pub struct Participation(pub Model);
 #[Object]
 impl Participation {
     pub async fn id(&self) -> ID {
-        ids::encode("Participation", self.0.id)
+        ids::encode(id::ParticipationId::from_uuid(self.0.id))
     }
 
     async fn status(&self) -> ParticipationStatus {

@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use thidua_domain::id;
 use thidua_domain::target::TargetSpec;
 use thidua_persistence::entities::{programme, target, target_value};
 
@@ -23,7 +24,7 @@ pub struct Programme(pub programme::Model);
 #[Object]
 impl Programme {
     pub async fn id(&self) -> ID {
-        ids::encode("Programme", self.0.id)
+        ids::encode(id::ProgrammeId::from_uuid(self.0.id))
     }
 
     async fn code(&self) -> &str {
@@ -101,7 +102,7 @@ pub struct TargetProgress {
 #[Object]
 impl Target {
     pub async fn id(&self) -> ID {
-        ids::encode("Target", self.0.id)
+        ids::encode(id::TargetId::from_uuid(self.0.id))
     }
 
     async fn code(&self) -> &str {

@@ -3,6 +3,7 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use thidua_domain::id;
 use thidua_persistence::entities::{progress_report, report_revision, report_value};
 
 use super::attachment::Attachment;
@@ -36,7 +37,7 @@ pub struct GeoPoint {
 #[Object]
 impl ProgressReport {
     pub async fn id(&self) -> ID {
-        ids::encode("ProgressReport", self.0.id)
+        ids::encode(id::ReportId::from_uuid(self.0.id))
     }
 
     /// The UUID the client minted for this report (what `submitReports` takes as `id`).

@@ -65,8 +65,8 @@ impl Change {
     }
 
     /// Global ID of the changed object.
-    async fn id(&self) -> ID {
-        ids::encode(&self.0.entity, self.0.entity_id)
+    async fn id(&self) -> async_graphql::Result<ID> {
+        ids::encode_stored(&self.0.entity, self.0.entity_id)
     }
 
     async fn op(&self) -> ChangeOp {

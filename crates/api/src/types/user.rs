@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, ID, Object, SimpleObject};
 use thidua_domain::access::Grant;
+use thidua_domain::id;
 use thidua_persistence::entities::user::Model;
 
 use super::enums::Role;
@@ -13,7 +14,7 @@ pub struct User(pub Model);
 #[Object]
 impl User {
     async fn id(&self) -> ID {
-        ids::encode("User", self.0.id)
+        ids::encode(id::UserId::from_uuid(self.0.id))
     }
 
     async fn username(&self) -> &str {
