@@ -5,6 +5,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
+use thidua_domain::id::{
+    self, CampaignId, ClusterId, CommendationId, CouncilSessionId, ExemplarId, Id, ProgrammeId,
+    ReportId, TargetId, UnitId, UserId, of,
+};
 use thidua_persistence::entities::{
     campaign, criterion, exemplar, exemplar_stage_event, field, milestone, org_unit, participation,
     programme as programme_e, progress_report, replication, report_revision, report_value, target,
@@ -23,41 +27,45 @@ pub struct Store {
 
 pub type LoadError = Arc<StoreError>;
 
+/// Loads rows by their own typed id: the key is the domain's `Id<T>` itself.
 macro_rules! by_id {
-    ($key:ident, $model:ty, $fetch:path) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub struct $key(pub Uuid);
-
-        impl Loader<$key> for Store {
+    ($marker:ty, $model:ty, $fetch:path) => {
+        impl Loader<Id<$marker>> for Store {
             type Value = $model;
             type Error = LoadError;
 
-            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
-                let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
-                let rows = $fetch(&self.db.conn, &ids).await.map_err(Arc::new)?;
-                Ok(rows.into_iter().map(|r| ($key(r.id), r)).collect())
+            async fn load(
+                &self,
+                keys: &[Id<$marker>],
+            ) -> Result<HashMap<Id<$marker>, Self::Value>, Self::Error> {
+                let rows = $fetch(&self.db.conn, &id::uuids(keys))
+                    .await
+                    .map_err(Arc::new)?;
+                Ok(rows.into_iter().map(|r| (Id::from_uuid(r.id), r)).collect())
             }
         }
     };
 }
 
+/// Loads the rows that belong to an owner: the key names the relation and wraps the
+/// owner's typed id, so `CriteriaOf` takes a campaign's id and nothing else.
 macro_rules! grouped {
-    ($key:ident, $model:ty, $fetch:path, |$r:ident| $owner:expr) => {
+    ($key:ident($owner_id:ty), $model:ty, $fetch:path, |$r:ident| $owner:expr) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub struct $key(pub Uuid);
+        pub struct $key(pub $owner_id);
 
         impl Loader<$key> for Store {
             type Value = Vec<$model>;
             type Error = LoadError;
 
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
-                let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+                let ids: Vec<Uuid> = keys.iter().map(|k| k.0.uuid()).collect();
                 let rows = $fetch(&self.db.conn, &ids).await.map_err(Arc::new)?;
                 let mut out: HashMap<$key, Self::Value> =
                     keys.iter().map(|k| (*k, Vec::new())).collect();
                 for $r in rows {
                     if let Some(owner) = $owner {
-                        out.entry($key(owner)).or_default().push($r);
+                        out.entry($key(Id::from_uuid(owner))).or_default().push($r);
                     }
                 }
                 Ok(out)
@@ -66,54 +74,58 @@ macro_rules! grouped {
     };
 }
 
-by_id!(UnitId, org_unit::Model, org_units::by_ids);
-by_id!(CampaignId, campaign::Model, campaigns::by_ids);
-by_id!(CriterionId, criterion::Model, campaigns::criteria_by_ids);
-by_id!(MilestoneId, milestone::Model, milestones::by_ids);
+by_id!(of::OrgUnit, org_unit::Model, org_units::by_ids);
+by_id!(of::Campaign, campaign::Model, campaigns::by_ids);
+by_id!(of::Criterion, criterion::Model, campaigns::criteria_by_ids);
+by_id!(of::Milestone, milestone::Model, milestones::by_ids);
 by_id!(
-    ParticipationId,
+    of::Participation,
     participation::Model,
     participations::by_ids
 );
-by_id!(FieldId, field::Model, fields::by_ids);
-by_id!(ProgrammeId, programme_e::Model, programme::by_ids);
-by_id!(TargetId, target::Model, programme::targets_by_ids);
-by_id!(UserId, user::Model, users::by_ids);
+by_id!(of::Field, field::Model, fields::by_ids);
+by_id!(of::Programme, programme_e::Model, programme::by_ids);
+by_id!(of::Target, target::Model, programme::targets_by_ids);
+by_id!(of::User, user::Model, users::by_ids);
 
-grouped!(ChildrenOf, org_unit::Model, org_units::children_of, |r| r
-    .parent_id);
 grouped!(
-    CriteriaOf,
+    ChildrenOf(UnitId),
+    org_unit::Model,
+    org_units::children_of,
+    |r| r.parent_id
+);
+grouped!(
+    CriteriaOf(CampaignId),
     criterion::Model,
     campaigns::criteria_by_campaign_ids,
     |r| Some(r.campaign_id)
 );
 grouped!(
-    CampaignMilestones,
+    CampaignMilestones(CampaignId),
     milestone::Model,
     milestones::by_campaign_ids,
     |r| r.campaign_id
 );
 grouped!(
-    ProgrammeMilestones,
+    ProgrammeMilestones(ProgrammeId),
     milestone::Model,
     milestones::by_programme_ids,
     |r| r.programme_id
 );
 grouped!(
-    ParticipationsOf,
+    ParticipationsOf(CampaignId),
     participation::Model,
     participations::by_campaign_ids,
     |r| Some(r.campaign_id)
 );
 grouped!(
-    TargetsOf,
+    TargetsOf(ProgrammeId),
     target::Model,
     programme::targets_by_programme_ids,
     |r| Some(r.programme_id)
 );
 grouped!(
-    ValuesOf,
+    ValuesOf(TargetId),
     target_value::Model,
     programme::values_by_target_ids,
     |r| Some(r.target_id)
@@ -121,21 +133,23 @@ grouped!(
 
 /// Fields of campaigns (through the campaign_fields link table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct FieldsOf(pub Uuid);
+pub struct FieldsOf(pub CampaignId);
 
 impl Loader<FieldsOf> for Store {
     type Value = Vec<field::Model>;
     type Error = LoadError;
 
     async fn load(&self, keys: &[FieldsOf]) -> Result<HashMap<FieldsOf, Self::Value>, Self::Error> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let ids: Vec<Uuid> = keys.iter().map(|k| k.0.uuid()).collect();
         let rows = campaigns::fields_by_campaign_ids(&self.db.conn, &ids)
             .await
             .map_err(Arc::new)?;
         let mut out: HashMap<FieldsOf, Self::Value> =
             keys.iter().map(|k| (*k, Vec::new())).collect();
         for (campaign_id, f) in rows {
-            out.entry(FieldsOf(campaign_id)).or_default().push(f);
+            out.entry(FieldsOf(CampaignId::from_uuid(campaign_id)))
+                .or_default()
+                .push(f);
         }
         for v in out.values_mut() {
             v.sort_by_key(|f| f.sort_order);
@@ -166,21 +180,21 @@ pub fn request_loader(
     .delay(delay)
 }
 
-by_id!(ReportId, progress_report::Model, reports::by_ids);
+by_id!(of::ProgressReport, progress_report::Model, reports::by_ids);
 grouped!(
-    ValuesOfReport,
+    ValuesOfReport(ReportId),
     report_value::Model,
     reports::values_by_report_ids,
     |r| Some(r.report_id)
 );
 grouped!(
-    RevisionsOf,
+    RevisionsOf(ReportId),
     report_revision::Model,
     reports::revisions_by_report_ids,
     |r| Some(r.report_id)
 );
 grouped!(
-    AttachmentsOf,
+    AttachmentsOf(ReportId),
     thidua_persistence::entities::attachment::Model,
     thidua_persistence::evidence::by_report_ids,
     |r| Some(r.report_id)
@@ -189,8 +203,8 @@ grouped!(
 /// The latest report a user submitted for a campaign (home screen).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LastReport {
-    pub user_id: Uuid,
-    pub campaign_id: Uuid,
+    pub user_id: UserId,
+    pub campaign_id: CampaignId,
 }
 
 impl Loader<LastReport> for Store {
@@ -202,23 +216,23 @@ impl Loader<LastReport> for Store {
         keys: &[LastReport],
     ) -> Result<HashMap<LastReport, Self::Value>, Self::Error> {
         let mut out = HashMap::new();
-        let mut users: Vec<Uuid> = keys.iter().map(|k| k.user_id).collect();
+        let mut users: Vec<UserId> = keys.iter().map(|k| k.user_id).collect();
         users.sort();
         users.dedup();
         for user_id in users {
             let campaigns: Vec<Uuid> = keys
                 .iter()
                 .filter(|k| k.user_id == user_id)
-                .map(|k| k.campaign_id)
+                .map(|k| k.campaign_id.uuid())
                 .collect();
-            let rows = reports::latest_by_user(&self.db.conn, user_id, &campaigns)
+            let rows = reports::latest_by_user(&self.db.conn, user_id.uuid(), &campaigns)
                 .await
                 .map_err(Arc::new)?;
             out.extend(rows.into_iter().map(|r| {
                 (
                     LastReport {
                         user_id,
-                        campaign_id: r.campaign_id,
+                        campaign_id: CampaignId::from_uuid(r.campaign_id),
                     },
                     r,
                 )
@@ -228,62 +242,62 @@ impl Loader<LastReport> for Store {
     }
 }
 
-by_id!(ExemplarId, exemplar::Model, exemplars::by_ids);
+by_id!(of::Exemplar, exemplar::Model, exemplars::by_ids);
 grouped!(
-    StageEventsOf,
+    StageEventsOf(ExemplarId),
     exemplar_stage_event::Model,
     exemplars::events_by_exemplar_ids,
     |r| Some(r.exemplar_id)
 );
 grouped!(
-    ReplicationsOf,
+    ReplicationsOf(ExemplarId),
     replication::Model,
     exemplars::replications_by_exemplar_ids,
     |r| Some(r.exemplar_id)
 );
 
 grouped!(
-    MembersOf,
+    MembersOf(ClusterId),
     thidua_persistence::entities::cluster_member::Model,
     thidua_persistence::clusters::members_of,
     |r| Some(r.cluster_id)
 );
 
 by_id!(
-    AwardTypeId,
+    of::AwardType,
     thidua_persistence::entities::award_type::Model,
     thidua_persistence::awards::by_ids
 );
 by_id!(
-    CommendationId,
+    of::Commendation,
     thidua_persistence::entities::commendation::Model,
     thidua_persistence::commendations::by_ids
 );
 by_id!(
-    SessionId,
+    of::CouncilSession,
     thidua_persistence::entities::council_session::Model,
     thidua_persistence::council::by_ids
 );
 grouped!(
-    SessionMembers,
+    SessionMembers(CouncilSessionId),
     thidua_persistence::entities::council_member::Model,
     thidua_persistence::council::members_by_session_ids,
     |r| Some(r.session_id)
 );
 grouped!(
-    CorrectionsOf,
+    CorrectionsOf(CommendationId),
     thidua_persistence::entities::commendation_correction::Model,
     thidua_persistence::commendations::corrections_by_commendation_ids,
     |r| Some(r.commendation_id)
 );
 grouped!(
-    CommendationsOfExemplar,
+    CommendationsOfExemplar(ExemplarId),
     thidua_persistence::entities::commendation::Model,
     thidua_persistence::commendations::by_exemplar_ids,
     |r| r.exemplar_id
 );
 grouped!(
-    SnapshotsOf,
+    SnapshotsOf(TargetId),
     thidua_persistence::entities::target_snapshot::Model,
     thidua_persistence::snapshots::by_target_ids,
     |r| Some(r.target_id)
@@ -314,7 +328,7 @@ impl Loader<PrerequisiteOf> for Store {
 }
 
 by_id!(
-    AttachmentId,
+    of::Attachment,
     thidua_persistence::entities::attachment::Model,
     thidua_persistence::evidence::by_ids
 );

@@ -4,9 +4,9 @@ use async_graphql::{Context, Object};
 
 use crate::context::actor;
 use crate::error::forbidden;
-use crate::loaders::UserId;
 use crate::types::load_one;
 use crate::types::user::Me;
+use thidua_domain::id::UserId;
 
 #[derive(Default)]
 pub struct AccountQuery;
@@ -17,7 +17,7 @@ impl AccountQuery {
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<Me> {
         let a = actor(ctx)?;
         let user_id = a.user_id.ok_or_else(forbidden)?;
-        let user = load_one(ctx, UserId(user_id))
+        let user = load_one(ctx, UserId::from_uuid(user_id))
             .await?
             .ok_or_else(crate::error::unauthenticated)?;
         Ok(Me {

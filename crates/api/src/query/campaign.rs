@@ -66,7 +66,7 @@ impl CampaignQuery {
         match (id, code) {
             (Some(id), _) => Ok(load_one(
                 ctx,
-                crate::loaders::CampaignId(ids::decode::<of::Campaign>(&id)?.uuid()),
+                thidua_domain::id::CampaignId::from_uuid(ids::decode::<of::Campaign>(&id)?.uuid()),
             )
             .await?
             .map(Campaign)),

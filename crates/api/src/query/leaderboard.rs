@@ -1,6 +1,7 @@
 //! Campaign leaderboards.
 
 use async_graphql::{Context, ID, Object};
+use thidua_domain::id::CampaignId;
 use thidua_domain::id::of;
 
 use crate::context::{reader, state};
@@ -74,7 +75,11 @@ impl LeaderboardQuery {
             .iter()
             .any(|f| look.field(f).exists());
         if wanted {
-            criteria = crate::types::load_many(ctx, crate::loaders::CriteriaOf(cid.uuid())).await?;
+            criteria = crate::types::load_many(
+                ctx,
+                crate::loaders::CriteriaOf(CampaignId::from_uuid(cid.uuid())),
+            )
+            .await?;
             let units: Vec<uuid::Uuid> = standings.iter().map(|s| s.unit_id).collect();
             cells = leaderboard::breakdown(db, &board, &units)
                 .await

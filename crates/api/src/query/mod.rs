@@ -18,8 +18,8 @@ use async_graphql::{Context, ID, MergedObject};
 use thidua_domain::id::of;
 
 use crate::ids;
-use crate::loaders::UnitId;
 use crate::types::load_one;
+use thidua_domain::id::UnitId;
 
 pub use audit::AuditLogFilter;
 pub use campaign::{CampaignFilter, CampaignOrderBy, CampaignOrderField, SortDirection};
@@ -66,7 +66,7 @@ pub struct RecognitionQuery(
 async fn unit_path(ctx: &Context<'_>, id: &ID, field: &str) -> async_graphql::Result<String> {
     let uuid = ids::decode::<of::OrgUnit>(id)
         .map_err(|_| crate::error::bad_input(format!("`{field}` is not a valid OrgUnit id")))?;
-    Ok(load_one(ctx, UnitId(uuid.uuid()))
+    Ok(load_one(ctx, UnitId::from_uuid(uuid.uuid()))
         .await?
         .map(|u| u.path)
         .unwrap_or_else(|| "/nonexistent/".into()))

@@ -8,9 +8,9 @@ use crate::context::{reader, state};
 use crate::cursor;
 use crate::error::query_error;
 use crate::ids;
-use crate::loaders::UnitId;
 use crate::types::load_one;
 use crate::types::report::ProgressReport;
+use thidua_domain::id::UnitId;
 
 #[derive(Default)]
 pub struct ReportQuery;
@@ -21,10 +21,10 @@ pub async fn readable_report(
     id: uuid::Uuid,
 ) -> async_graphql::Result<Option<ProgressReport>> {
     let a = reader(ctx)?;
-    let Some(r) = load_one(ctx, crate::loaders::ReportId(id)).await? else {
+    let Some(r) = load_one(ctx, thidua_domain::id::ReportId::from_uuid(id)).await? else {
         return Ok(None);
     };
-    let unit = load_one(ctx, UnitId(r.unit_id)).await?;
+    let unit = load_one(ctx, UnitId::from_uuid(r.unit_id)).await?;
     let readable = a.may_read_report(
         unit.map(|u| u.path).as_deref().unwrap_or("/"),
         r.submitted_by,

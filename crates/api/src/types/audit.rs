@@ -11,7 +11,7 @@ use super::load_one;
 use super::user::User;
 use crate::cursor;
 use crate::ids;
-use crate::loaders::UserId;
+use thidua_domain::id::UserId;
 
 #[derive(Clone)]
 pub struct AuditEntry(pub Model);
@@ -36,7 +36,7 @@ impl AuditEntry {
     /// The user who acted; null for the system (seeding, command line).
     async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         match self.0.actor_user_id {
-            Some(u) => Ok(load_one(ctx, UserId(u)).await?.map(User)),
+            Some(u) => Ok(load_one(ctx, UserId::from_uuid(u)).await?.map(User)),
             None => Ok(None),
         }
     }

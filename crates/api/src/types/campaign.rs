@@ -19,9 +19,8 @@ use super::programme::Programme;
 use super::{load_many, load_one};
 use crate::cursor;
 use crate::ids;
-use crate::loaders::{
-    CampaignId, CampaignMilestones, CriteriaOf, FieldsOf, ParticipationsOf, ProgrammeId, UnitId,
-};
+use crate::loaders::{CampaignMilestones, CriteriaOf, FieldsOf, ParticipationsOf};
+use thidua_domain::id::{CampaignId, ProgrammeId, UnitId, UserId};
 
 #[derive(Clone)]
 pub struct Campaign(pub campaign::Model);
@@ -95,20 +94,22 @@ impl Campaign {
     }
 
     async fn launching_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgUnit>> {
-        Ok(load_one(ctx, UnitId(self.0.launching_unit_id))
+        Ok(load_one(ctx, UnitId::from_uuid(self.0.launching_unit_id))
             .await?
             .map(OrgUnit))
     }
 
     async fn programme(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Programme>> {
         match self.0.programme_id {
-            Some(p) => Ok(load_one(ctx, ProgrammeId(p)).await?.map(Programme)),
+            Some(p) => Ok(load_one(ctx, ProgrammeId::from_uuid(p))
+                .await?
+                .map(Programme)),
             None => Ok(None),
         }
     }
 
     async fn fields(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Field>> {
-        Ok(load_many(ctx, FieldsOf(self.0.id))
+        Ok(load_many(ctx, FieldsOf(CampaignId::from_uuid(self.0.id)))
             .await?
             .into_iter()
             .map(Field)
@@ -116,7 +117,7 @@ impl Campaign {
     }
 
     async fn criteria(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Criterion>> {
-        Ok(load_many(ctx, CriteriaOf(self.0.id))
+        Ok(load_many(ctx, CriteriaOf(CampaignId::from_uuid(self.0.id)))
             .await?
             .into_iter()
             .map(Criterion)
@@ -125,21 +126,23 @@ impl Campaign {
 
     /// True when the campaign has criteria and every one is concrete (what target 1 counts).
     async fn has_only_concrete_criteria(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
-        let rows = load_many(ctx, CriteriaOf(self.0.id)).await?;
+        let rows = load_many(ctx, CriteriaOf(CampaignId::from_uuid(self.0.id))).await?;
         Ok(!rows.is_empty() && rows.iter().all(|r| spec(r).is_concrete()))
     }
 
     async fn milestones(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Milestone>> {
-        Ok(load_many(ctx, CampaignMilestones(self.0.id))
-            .await?
-            .into_iter()
-            .map(Milestone)
-            .collect())
+        Ok(
+            load_many(ctx, CampaignMilestones(CampaignId::from_uuid(self.0.id)))
+                .await?
+                .into_iter()
+                .map(Milestone)
+                .collect(),
+        )
     }
 
     /// The first milestone not yet done, by due date.
     async fn next_milestone(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Milestone>> {
-        let all = load_many(ctx, CampaignMilestones(self.0.id)).await?;
+        let all = load_many(ctx, CampaignMilestones(CampaignId::from_uuid(self.0.id))).await?;
         Ok(all
             .into_iter()
             .find(|m| m.completed_at.is_none())
@@ -155,18 +158,20 @@ impl Campaign {
             return Ok(None);
         };
         let key = crate::loaders::LastReport {
-            user_id,
-            campaign_id: self.0.id,
+            user_id: UserId::from_uuid(user_id),
+            campaign_id: CampaignId::from_uuid(self.0.id),
         };
         Ok(load_one(ctx, key).await?.map(super::report::ProgressReport))
     }
 
     async fn participations(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Participation>> {
-        Ok(load_many(ctx, ParticipationsOf(self.0.id))
-            .await?
-            .into_iter()
-            .map(Participation)
-            .collect())
+        Ok(
+            load_many(ctx, ParticipationsOf(CampaignId::from_uuid(self.0.id)))
+                .await?
+                .into_iter()
+                .map(Participation)
+                .collect(),
+        )
     }
 }
 
@@ -221,7 +226,7 @@ impl Criterion {
     }
 
     async fn campaign(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Campaign>> {
-        Ok(load_one(ctx, CampaignId(self.0.campaign_id))
+        Ok(load_one(ctx, CampaignId::from_uuid(self.0.campaign_id))
             .await?
             .map(Campaign))
     }

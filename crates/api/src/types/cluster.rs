@@ -1,7 +1,7 @@
 //! Emulation clusters and blocs.
 
 use async_graphql::{Context, ID, Object};
-use thidua_domain::id;
+use thidua_domain::id::{self, ClusterId};
 use thidua_persistence::entities::cluster;
 
 use super::enums::ClusterKind;
@@ -10,7 +10,8 @@ use super::org_unit::OrgUnit;
 use crate::context::loader;
 use crate::error::store_error;
 use crate::ids;
-use crate::loaders::{MembersOf, UnitId};
+use crate::loaders::MembersOf;
+use thidua_domain::id::UnitId;
 
 #[derive(Clone)]
 pub struct Cluster(pub cluster::Model);
@@ -36,10 +37,10 @@ impl Cluster {
     }
 
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrgUnit>> {
-        let ids: Vec<UnitId> = load_many(ctx, MembersOf(self.0.id))
+        let ids: Vec<UnitId> = load_many(ctx, MembersOf(ClusterId::from_uuid(self.0.id)))
             .await?
             .into_iter()
-            .map(|m| UnitId(m.unit_id))
+            .map(|m| UnitId::from_uuid(m.unit_id))
             .collect();
         let units = loader(ctx)
             .load_many(ids.iter().copied())

@@ -20,9 +20,9 @@ use super::user::User;
 use super::{load_many, load_one};
 use crate::cursor;
 use crate::ids;
-use crate::loaders::{
-    AwardTypeId, CampaignId, CorrectionsOf, ExemplarId, PrerequisiteOf, SessionId, SessionMembers,
-    UnitId, UserId,
+use crate::loaders::{CorrectionsOf, PrerequisiteOf, SessionMembers};
+use thidua_domain::id::{
+    AwardTypeId, CampaignId, CommendationId, CouncilSessionId, ExemplarId, UnitId, UserId,
 };
 
 #[derive(Clone)]
@@ -83,7 +83,9 @@ impl AwardType {
     /// The title a recipient must already hold, in `prerequisiteYears` consecutive years.
     async fn prerequisite(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<AwardType>> {
         match self.0.prerequisite_award_type_id {
-            Some(p) => Ok(load_one(ctx, AwardTypeId(p)).await?.map(AwardType)),
+            Some(p) => Ok(load_one(ctx, AwardTypeId::from_uuid(p))
+                .await?
+                .map(AwardType)),
             None => Ok(None),
         }
     }
@@ -128,11 +130,13 @@ impl CouncilSession {
     }
 
     async fn members(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<CouncilMember>> {
-        Ok(load_many(ctx, SessionMembers(self.0.id))
-            .await?
-            .into_iter()
-            .map(CouncilMember)
-            .collect())
+        Ok(
+            load_many(ctx, SessionMembers(CouncilSessionId::from_uuid(self.0.id)))
+                .await?
+                .into_iter()
+                .map(CouncilMember)
+                .collect(),
+        )
     }
 }
 
@@ -206,7 +210,7 @@ impl CommendationCorrection {
 
     async fn by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         match self.0.by_user {
-            Some(u) => Ok(load_one(ctx, UserId(u)).await?.map(User)),
+            Some(u) => Ok(load_one(ctx, UserId::from_uuid(u)).await?.map(User)),
             None => Ok(None),
         }
     }
@@ -220,7 +224,7 @@ impl Commendation {
     }
 
     async fn award_type(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<AwardType>> {
-        Ok(load_one(ctx, AwardTypeId(self.0.award_type_id))
+        Ok(load_one(ctx, AwardTypeId::from_uuid(self.0.award_type_id))
             .await?
             .map(AwardType))
     }
@@ -240,13 +244,15 @@ impl Commendation {
     /// The unit the honour belongs to: the recipient unit, the model's home unit, or the
     /// person's unit.
     async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgUnit>> {
-        Ok(load_one(ctx, UnitId(self.0.unit_id)).await?.map(OrgUnit))
+        Ok(load_one(ctx, UnitId::from_uuid(self.0.unit_id))
+            .await?
+            .map(OrgUnit))
     }
 
     /// The exemplary model honoured, or linked to the honour.
     async fn exemplar(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Exemplar>> {
         match self.0.exemplar_id {
-            Some(e) => Ok(load_one(ctx, ExemplarId(e)).await?.map(Exemplar)),
+            Some(e) => Ok(load_one(ctx, ExemplarId::from_uuid(e)).await?.map(Exemplar)),
             None => Ok(None),
         }
     }
@@ -270,14 +276,14 @@ impl Commendation {
     }
 
     async fn nominating_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgUnit>> {
-        Ok(load_one(ctx, UnitId(self.0.nominating_unit_id))
+        Ok(load_one(ctx, UnitId::from_uuid(self.0.nominating_unit_id))
             .await?
             .map(OrgUnit))
     }
 
     async fn campaign(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Campaign>> {
         match self.0.campaign_id {
-            Some(c) => Ok(load_one(ctx, CampaignId(c)).await?.map(Campaign)),
+            Some(c) => Ok(load_one(ctx, CampaignId::from_uuid(c)).await?.map(Campaign)),
             None => Ok(None),
         }
     }
@@ -293,7 +299,9 @@ impl Commendation {
 
     async fn session(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<CouncilSession>> {
         match self.0.session_id {
-            Some(s) => Ok(load_one(ctx, SessionId(s)).await?.map(CouncilSession)),
+            Some(s) => Ok(load_one(ctx, CouncilSessionId::from_uuid(s))
+                .await?
+                .map(CouncilSession)),
             None => Ok(None),
         }
     }
@@ -311,7 +319,7 @@ impl Commendation {
         ) else {
             return Ok(None);
         };
-        let members = load_one(ctx, SessionId(s))
+        let members = load_one(ctx, CouncilSessionId::from_uuid(s))
             .await?
             .map_or(0, |s| s.member_count);
         let yes_share = thidua_domain::target::percent(yes.into(), members.into())
@@ -341,7 +349,7 @@ impl Commendation {
         let Some(s) = load_one(ctx, PrerequisiteOf((&self.0).into())).await? else {
             return Ok(None);
         };
-        let required = load_one(ctx, AwardTypeId(s.required_award_type_id))
+        let required = load_one(ctx, AwardTypeId::from_uuid(s.required_award_type_id))
             .await?
             .map(AwardType);
         let to_i32 = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
@@ -372,7 +380,7 @@ impl Commendation {
 
     async fn conferred_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         match self.0.conferred_by {
-            Some(u) => Ok(load_one(ctx, UserId(u)).await?.map(User)),
+            Some(u) => Ok(load_one(ctx, UserId::from_uuid(u)).await?.map(User)),
             None => Ok(None),
         }
     }
@@ -382,11 +390,13 @@ impl Commendation {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<CommendationCorrection>> {
-        Ok(load_many(ctx, CorrectionsOf(self.0.id))
-            .await?
-            .into_iter()
-            .map(CommendationCorrection)
-            .collect())
+        Ok(
+            load_many(ctx, CorrectionsOf(CommendationId::from_uuid(self.0.id)))
+                .await?
+                .into_iter()
+                .map(CommendationCorrection)
+                .collect(),
+        )
     }
 
     async fn version(&self) -> i32 {

@@ -15,7 +15,8 @@ use super::user::User;
 use super::{load_many, load_one};
 use crate::cursor;
 use crate::ids;
-use crate::loaders::{CampaignId, FieldId, ReplicationsOf, StageEventsOf, UnitId, UserId};
+use crate::loaders::{ReplicationsOf, StageEventsOf};
+use thidua_domain::id::{CampaignId, ExemplarId, FieldId, UnitId, UserId};
 
 #[derive(Clone)]
 pub struct Exemplar(pub exemplar::Model);
@@ -71,32 +72,34 @@ impl Exemplar {
     }
 
     async fn home_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgUnit>> {
-        Ok(load_one(ctx, UnitId(self.0.home_unit_id))
+        Ok(load_one(ctx, UnitId::from_uuid(self.0.home_unit_id))
             .await?
             .map(OrgUnit))
     }
 
     async fn field(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Field>> {
         match self.0.field_id {
-            Some(f) => Ok(load_one(ctx, FieldId(f)).await?.map(Field)),
+            Some(f) => Ok(load_one(ctx, FieldId::from_uuid(f)).await?.map(Field)),
             None => Ok(None),
         }
     }
 
     async fn campaign(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Campaign>> {
         match self.0.campaign_id {
-            Some(c) => Ok(load_one(ctx, CampaignId(c)).await?.map(Campaign)),
+            Some(c) => Ok(load_one(ctx, CampaignId::from_uuid(c)).await?.map(Campaign)),
             None => Ok(None),
         }
     }
 
     /// Every stage step, oldest first, with its date, who recorded it and (going back) why.
     async fn stage_history(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<StageEvent>> {
-        Ok(load_many(ctx, StageEventsOf(self.0.id))
-            .await?
-            .into_iter()
-            .map(StageEvent)
-            .collect())
+        Ok(
+            load_many(ctx, StageEventsOf(ExemplarId::from_uuid(self.0.id)))
+                .await?
+                .into_iter()
+                .map(StageEvent)
+                .collect(),
+        )
     }
 
     /// Commendations of the model, or linked to it, newest first.
@@ -104,22 +107,25 @@ impl Exemplar {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<super::commendation::Commendation>> {
-        Ok(
-            load_many(ctx, crate::loaders::CommendationsOfExemplar(self.0.id))
-                .await?
-                .into_iter()
-                .map(super::commendation::Commendation)
-                .collect(),
+        Ok(load_many(
+            ctx,
+            crate::loaders::CommendationsOfExemplar(ExemplarId::from_uuid(self.0.id)),
         )
+        .await?
+        .into_iter()
+        .map(super::commendation::Commendation)
+        .collect())
     }
 
     /// Units that took the model up.
     async fn replications(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Replication>> {
-        Ok(load_many(ctx, ReplicationsOf(self.0.id))
-            .await?
-            .into_iter()
-            .map(Replication)
-            .collect())
+        Ok(
+            load_many(ctx, ReplicationsOf(ExemplarId::from_uuid(self.0.id)))
+                .await?
+                .into_iter()
+                .map(Replication)
+                .collect(),
+        )
     }
 }
 
@@ -145,7 +151,7 @@ impl StageEvent {
 
     async fn by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         match self.0.by_user {
-            Some(u) => Ok(load_one(ctx, UserId(u)).await?.map(User)),
+            Some(u) => Ok(load_one(ctx, UserId::from_uuid(u)).await?.map(User)),
             None => Ok(None),
         }
     }
@@ -158,7 +164,9 @@ pub struct Replication(pub replication::Model);
 #[Object]
 impl Replication {
     async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgUnit>> {
-        Ok(load_one(ctx, UnitId(self.0.unit_id)).await?.map(OrgUnit))
+        Ok(load_one(ctx, UnitId::from_uuid(self.0.unit_id))
+            .await?
+            .map(OrgUnit))
     }
 
     async fn on_date(&self) -> NaiveDate {

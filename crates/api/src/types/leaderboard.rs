@@ -11,7 +11,7 @@ use super::campaign::Criterion;
 use super::load_one;
 use super::org_unit::OrgUnit;
 use crate::error::not_found;
-use crate::loaders::UnitId;
+use thidua_domain::id::UnitId;
 
 /// One unit's place, score and why.
 pub struct LeaderboardEntry {
@@ -57,7 +57,7 @@ impl LeaderboardEntry {
     }
 
     async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<OrgUnit> {
-        load_one(ctx, UnitId(self.unit_id))
+        load_one(ctx, UnitId::from_uuid(self.unit_id))
             .await?
             .map(OrgUnit)
             .ok_or_else(|| not_found("unit"))

@@ -11,7 +11,7 @@ use super::load_one;
 use super::programme::Programme;
 use super::user::User;
 use crate::ids;
-use crate::loaders::{CampaignId, ProgrammeId, UserId};
+use thidua_domain::id::{CampaignId, ProgrammeId, UserId};
 
 #[derive(Clone)]
 pub struct Milestone(pub Model);
@@ -51,7 +51,7 @@ impl Milestone {
 
     async fn completed_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         match self.0.completed_by {
-            Some(u) => Ok(load_one(ctx, UserId(u)).await?.map(User)),
+            Some(u) => Ok(load_one(ctx, UserId::from_uuid(u)).await?.map(User)),
             None => Ok(None),
         }
     }
@@ -62,14 +62,16 @@ impl Milestone {
 
     async fn campaign(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Campaign>> {
         match self.0.campaign_id {
-            Some(c) => Ok(load_one(ctx, CampaignId(c)).await?.map(Campaign)),
+            Some(c) => Ok(load_one(ctx, CampaignId::from_uuid(c)).await?.map(Campaign)),
             None => Ok(None),
         }
     }
 
     async fn programme(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Programme>> {
         match self.0.programme_id {
-            Some(p) => Ok(load_one(ctx, ProgrammeId(p)).await?.map(Programme)),
+            Some(p) => Ok(load_one(ctx, ProgrammeId::from_uuid(p))
+                .await?
+                .map(Programme)),
             None => Ok(None),
         }
     }

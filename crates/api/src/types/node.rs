@@ -13,7 +13,7 @@ use super::report::ProgressReport;
 use crate::context::reader;
 use crate::error::bad_input;
 use crate::ids::{self, NodeType};
-use crate::loaders::{
+use thidua_domain::id::{
     CampaignId, CriterionId, FieldId, MilestoneId, ParticipationId, ProgrammeId, TargetId, UnitId,
 };
 
@@ -52,50 +52,54 @@ pub async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option
         reader(ctx)?;
     }
     Ok(match ty {
-        NodeType::OrgUnit => load_one(ctx, UnitId(uuid))
+        NodeType::OrgUnit => load_one(ctx, UnitId::from_uuid(uuid))
             .await?
             .map(|m| Node::OrgUnit(OrgUnit(m))),
-        NodeType::Campaign => load_one(ctx, CampaignId(uuid))
+        NodeType::Campaign => load_one(ctx, CampaignId::from_uuid(uuid))
             .await?
             .map(|m| Node::Campaign(Campaign(m))),
-        NodeType::Criterion => load_one(ctx, CriterionId(uuid))
+        NodeType::Criterion => load_one(ctx, CriterionId::from_uuid(uuid))
             .await?
             .map(|m| Node::Criterion(Criterion(m))),
-        NodeType::Milestone => load_one(ctx, MilestoneId(uuid))
+        NodeType::Milestone => load_one(ctx, MilestoneId::from_uuid(uuid))
             .await?
             .map(|m| Node::Milestone(Milestone(m))),
-        NodeType::Participation => load_one(ctx, ParticipationId(uuid))
+        NodeType::Participation => load_one(ctx, ParticipationId::from_uuid(uuid))
             .await?
             .map(|m| Node::Participation(Participation(m))),
-        NodeType::Programme => load_one(ctx, ProgrammeId(uuid))
+        NodeType::Programme => load_one(ctx, ProgrammeId::from_uuid(uuid))
             .await?
             .map(|m| Node::Programme(Programme(m))),
-        NodeType::Target => load_one(ctx, TargetId(uuid))
+        NodeType::Target => load_one(ctx, TargetId::from_uuid(uuid))
             .await?
             .map(|m| Node::Target(Target(m))),
-        NodeType::Field => load_one(ctx, FieldId(uuid))
+        NodeType::Field => load_one(ctx, FieldId::from_uuid(uuid))
             .await?
             .map(|m| Node::Field(Field(m))),
         // Reports and their evidence only for those who may read the report.
         NodeType::ProgressReport => crate::query::readable_report(ctx, uuid)
             .await?
             .map(Node::ProgressReport),
-        NodeType::Attachment => match load_one(ctx, crate::loaders::AttachmentId(uuid)).await? {
-            Some(a) => crate::query::readable_report(ctx, a.report_id)
-                .await?
-                .map(|_| Node::Attachment(super::attachment::Attachment(a))),
-            None => None,
-        },
-        NodeType::Exemplar => load_one(ctx, crate::loaders::ExemplarId(uuid))
+        NodeType::Attachment => {
+            match load_one(ctx, thidua_domain::id::AttachmentId::from_uuid(uuid)).await? {
+                Some(a) => crate::query::readable_report(ctx, a.report_id)
+                    .await?
+                    .map(|_| Node::Attachment(super::attachment::Attachment(a))),
+                None => None,
+            }
+        }
+        NodeType::Exemplar => load_one(ctx, thidua_domain::id::ExemplarId::from_uuid(uuid))
             .await?
             .map(|m| Node::Exemplar(super::exemplar::Exemplar(m))),
-        NodeType::AwardType => load_one(ctx, crate::loaders::AwardTypeId(uuid))
+        NodeType::AwardType => load_one(ctx, thidua_domain::id::AwardTypeId::from_uuid(uuid))
             .await?
             .map(|m| Node::AwardType(super::commendation::AwardType(m))),
-        NodeType::CouncilSession => load_one(ctx, crate::loaders::SessionId(uuid))
-            .await?
-            .map(|m| Node::CouncilSession(super::commendation::CouncilSession(m))),
-        NodeType::Commendation => load_one(ctx, crate::loaders::CommendationId(uuid))
+        NodeType::CouncilSession => {
+            load_one(ctx, thidua_domain::id::CouncilSessionId::from_uuid(uuid))
+                .await?
+                .map(|m| Node::CouncilSession(super::commendation::CouncilSession(m)))
+        }
+        NodeType::Commendation => load_one(ctx, thidua_domain::id::CommendationId::from_uuid(uuid))
             .await?
             .map(|m| Node::Commendation(super::commendation::Commendation(m))),
         // Named by ids but not nodes: users, clusters, audit entries and the audited

@@ -13,7 +13,8 @@ use crate::context::{loader, state};
 use crate::cursor;
 use crate::error::{query_error, store_error};
 use crate::ids;
-use crate::loaders::{ChildrenOf, UnitId};
+use crate::loaders::ChildrenOf;
+use thidua_domain::id::UnitId;
 
 #[derive(Clone)]
 pub struct OrgUnit(pub Model);
@@ -70,14 +71,14 @@ impl OrgUnit {
 
     async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgUnit>> {
         match self.0.parent_id {
-            Some(p) => Ok(load_one(ctx, UnitId(p)).await?.map(OrgUnit)),
+            Some(p) => Ok(load_one(ctx, UnitId::from_uuid(p)).await?.map(OrgUnit)),
             None => Ok(None),
         }
     }
 
     /// Active units directly below this one, by name.
     async fn children(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrgUnit>> {
-        Ok(load_many(ctx, ChildrenOf(self.0.id))
+        Ok(load_many(ctx, ChildrenOf(UnitId::from_uuid(self.0.id)))
             .await?
             .into_iter()
             .map(OrgUnit)
@@ -88,12 +89,12 @@ impl OrgUnit {
     async fn ancestors(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrgUnit>> {
         let ids = thidua_domain::org_unit::ancestor_ids(&self.0.path);
         let found = loader(ctx)
-            .load_many(ids.iter().copied().map(UnitId))
+            .load_many(ids.iter().copied().map(UnitId::from_uuid))
             .await
             .map_err(|e| store_error(&e))?;
         Ok(ids
             .into_iter()
-            .filter_map(|id| found.get(&UnitId(id)).cloned().map(OrgUnit))
+            .filter_map(|id| found.get(&UnitId::from_uuid(id)).cloned().map(OrgUnit))
             .collect())
     }
 

@@ -10,7 +10,7 @@ use super::enums::ParticipationStatus;
 use super::load_one;
 use super::org_unit::OrgUnit;
 use crate::ids;
-use crate::loaders::{CampaignId, UnitId};
+use thidua_domain::id::{CampaignId, UnitId};
 
 #[derive(Clone)]
 pub struct Participation(pub Model);
@@ -40,11 +40,13 @@ impl Participation {
     }
 
     async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgUnit>> {
-        Ok(load_one(ctx, UnitId(self.0.unit_id)).await?.map(OrgUnit))
+        Ok(load_one(ctx, UnitId::from_uuid(self.0.unit_id))
+            .await?
+            .map(OrgUnit))
     }
 
     async fn campaign(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Campaign>> {
-        Ok(load_one(ctx, CampaignId(self.0.campaign_id))
+        Ok(load_one(ctx, CampaignId::from_uuid(self.0.campaign_id))
             .await?
             .map(Campaign))
     }

@@ -15,7 +15,8 @@ use super::{load_many, load_one, measured};
 use crate::context::state;
 use crate::error::query_error;
 use crate::ids;
-use crate::loaders::{ProgrammeId, ProgrammeMilestones, TargetsOf, UnitId, UserId, ValuesOf};
+use crate::loaders::{ProgrammeMilestones, TargetsOf, ValuesOf};
+use thidua_domain::id::{ProgrammeId, TargetId, UnitId, UserId};
 
 #[derive(Clone)]
 pub struct Programme(pub programme::Model);
@@ -48,7 +49,7 @@ impl Programme {
     }
 
     async fn owner_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgUnit>> {
-        Ok(load_one(ctx, UnitId(self.0.owner_unit_id))
+        Ok(load_one(ctx, UnitId::from_uuid(self.0.owner_unit_id))
             .await?
             .map(OrgUnit))
     }
@@ -60,7 +61,7 @@ impl Programme {
         horizon: Option<String>,
     ) -> async_graphql::Result<Vec<Target>> {
         let horizon = crate::args::optional_text(horizon, "horizon", 100)?;
-        let rows = load_many(ctx, TargetsOf(self.0.id)).await?;
+        let rows = load_many(ctx, TargetsOf(ProgrammeId::from_uuid(self.0.id))).await?;
         Ok(rows
             .into_iter()
             .filter(|t| horizon.as_deref().is_none_or(|h| t.horizon == h))
@@ -69,11 +70,13 @@ impl Programme {
     }
 
     async fn milestones(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Milestone>> {
-        Ok(load_many(ctx, ProgrammeMilestones(self.0.id))
-            .await?
-            .into_iter()
-            .map(Milestone)
-            .collect())
+        Ok(
+            load_many(ctx, ProgrammeMilestones(ProgrammeId::from_uuid(self.0.id)))
+                .await?
+                .into_iter()
+                .map(Milestone)
+                .collect(),
+        )
     }
 }
 
@@ -162,14 +165,14 @@ impl Target {
     }
 
     async fn programme(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Programme>> {
-        Ok(load_one(ctx, ProgrammeId(self.0.programme_id))
+        Ok(load_one(ctx, ProgrammeId::from_uuid(self.0.programme_id))
             .await?
             .map(Programme))
     }
 
     async fn progress(&self, ctx: &Context<'_>) -> async_graphql::Result<TargetProgress> {
         let today = Utc::now().date_naive();
-        let values = load_many(ctx, ValuesOf(self.0.id)).await?;
+        let values = load_many(ctx, ValuesOf(TargetId::from_uuid(self.0.id))).await?;
         let current = thidua_persistence::programme::current_value(
             &state(ctx).db.conn,
             &self.0,
@@ -211,23 +214,24 @@ impl Target {
         from: Option<crate::scalars::Date>,
         to: Option<crate::scalars::Date>,
     ) -> async_graphql::Result<Vec<TargetSnapshot>> {
-        Ok(load_many(ctx, crate::loaders::SnapshotsOf(self.0.id))
-            .await?
-            .into_iter()
-            .filter(|s| {
-                from.is_none_or(|f| s.taken_on >= f.0) && to.is_none_or(|t| s.taken_on <= t.0)
-            })
-            .map(|s| TargetSnapshot {
-                on: s.taken_on,
-                value: s.value.map(measured),
-                note: s.note,
-            })
-            .collect())
+        Ok(load_many(
+            ctx,
+            crate::loaders::SnapshotsOf(TargetId::from_uuid(self.0.id)),
+        )
+        .await?
+        .into_iter()
+        .filter(|s| from.is_none_or(|f| s.taken_on >= f.0) && to.is_none_or(|t| s.taken_on <= t.0))
+        .map(|s| TargetSnapshot {
+            on: s.taken_on,
+            value: s.value.map(measured),
+            note: s.note,
+        })
+        .collect())
     }
 
     /// Values entered for a manual target, newest first.
     async fn entries(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TargetEntry>> {
-        Ok(load_many(ctx, ValuesOf(self.0.id))
+        Ok(load_many(ctx, ValuesOf(TargetId::from_uuid(self.0.id)))
             .await?
             .into_iter()
             .map(TargetEntry)
@@ -268,7 +272,7 @@ impl TargetEntry {
 
     async fn entered_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         match self.0.entered_by {
-            Some(u) => Ok(load_one(ctx, UserId(u)).await?.map(User)),
+            Some(u) => Ok(load_one(ctx, UserId::from_uuid(u)).await?.map(User)),
             None => Ok(None),
         }
     }

@@ -13,9 +13,8 @@ use super::org_unit::OrgUnit;
 use super::user::User;
 use super::{load_many, load_one, measured};
 use crate::ids;
-use crate::loaders::{
-    AttachmentsOf, CampaignId, CriterionId, RevisionsOf, UnitId, UserId, ValuesOfReport,
-};
+use crate::loaders::{AttachmentsOf, RevisionsOf, ValuesOfReport};
+use thidua_domain::id::{CampaignId, CriterionId, ReportId, UnitId, UserId};
 
 #[derive(Clone)]
 pub struct ProgressReport(pub progress_report::Model);
@@ -95,41 +94,45 @@ impl ProgressReport {
     }
 
     async fn campaign(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Campaign>> {
-        Ok(load_one(ctx, CampaignId(self.0.campaign_id))
+        Ok(load_one(ctx, CampaignId::from_uuid(self.0.campaign_id))
             .await?
             .map(Campaign))
     }
 
     async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgUnit>> {
-        Ok(load_one(ctx, UnitId(self.0.unit_id)).await?.map(OrgUnit))
+        Ok(load_one(ctx, UnitId::from_uuid(self.0.unit_id))
+            .await?
+            .map(OrgUnit))
     }
 
     async fn submitted_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         match self.0.submitted_by {
-            Some(u) => Ok(load_one(ctx, UserId(u)).await?.map(User)),
+            Some(u) => Ok(load_one(ctx, UserId::from_uuid(u)).await?.map(User)),
             None => Ok(None),
         }
     }
 
     async fn reviewed_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         match self.0.reviewed_by {
-            Some(u) => Ok(load_one(ctx, UserId(u)).await?.map(User)),
+            Some(u) => Ok(load_one(ctx, UserId::from_uuid(u)).await?.map(User)),
             None => Ok(None),
         }
     }
 
     /// One value per criterion of the campaign (current revision).
     async fn values(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReportValue>> {
-        Ok(load_many(ctx, ValuesOfReport(self.0.id))
-            .await?
-            .into_iter()
-            .map(ReportValue)
-            .collect())
+        Ok(
+            load_many(ctx, ValuesOfReport(ReportId::from_uuid(self.0.id)))
+                .await?
+                .into_iter()
+                .map(ReportValue)
+                .collect(),
+        )
     }
 
     /// Every revision as submitted, oldest first, with how each was reviewed.
     async fn revisions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ReportRevision>> {
-        Ok(load_many(ctx, RevisionsOf(self.0.id))
+        Ok(load_many(ctx, RevisionsOf(ReportId::from_uuid(self.0.id)))
             .await?
             .into_iter()
             .map(ReportRevision)
@@ -138,11 +141,13 @@ impl ProgressReport {
 
     /// Evidence files (photos, PDF documents), oldest first; see `attachEvidence`.
     async fn attachments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Attachment>> {
-        Ok(load_many(ctx, AttachmentsOf(self.0.id))
-            .await?
-            .into_iter()
-            .map(Attachment)
-            .collect())
+        Ok(
+            load_many(ctx, AttachmentsOf(ReportId::from_uuid(self.0.id)))
+                .await?
+                .into_iter()
+                .map(Attachment)
+                .collect(),
+        )
     }
 }
 
@@ -156,7 +161,7 @@ impl ReportValue {
     }
 
     async fn criterion(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Criterion>> {
-        Ok(load_one(ctx, CriterionId(self.0.criterion_id))
+        Ok(load_one(ctx, CriterionId::from_uuid(self.0.criterion_id))
             .await?
             .map(Criterion))
     }

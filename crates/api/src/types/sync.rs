@@ -13,7 +13,7 @@ use super::participation::Participation;
 use super::report::ProgressReport;
 use crate::error::bad_input;
 use crate::ids;
-use crate::loaders::{CampaignId, CriterionId, MilestoneId, ParticipationId, ReportId};
+use thidua_domain::id::{CampaignId, CriterionId, MilestoneId, ParticipationId, ReportId};
 
 pub fn encode_token(p: Position) -> String {
     URL_SAFE_NO_PAD.encode(format!("s1:{}:{}", p.txid, p.seq))
@@ -81,7 +81,7 @@ impl Change {
         if self.0.entity != entity::CAMPAIGN {
             return Ok(None);
         }
-        Ok(load_one(ctx, CampaignId(self.0.entity_id))
+        Ok(load_one(ctx, CampaignId::from_uuid(self.0.entity_id))
             .await?
             .map(Campaign))
     }
@@ -90,7 +90,7 @@ impl Change {
         if self.0.entity != entity::CRITERION {
             return Ok(None);
         }
-        Ok(load_one(ctx, CriterionId(self.0.entity_id))
+        Ok(load_one(ctx, CriterionId::from_uuid(self.0.entity_id))
             .await?
             .map(Criterion))
     }
@@ -99,7 +99,7 @@ impl Change {
         if self.0.entity != entity::MILESTONE {
             return Ok(None);
         }
-        Ok(load_one(ctx, MilestoneId(self.0.entity_id))
+        Ok(load_one(ctx, MilestoneId::from_uuid(self.0.entity_id))
             .await?
             .map(Milestone))
     }
@@ -111,7 +111,7 @@ impl Change {
         if self.0.entity != entity::PARTICIPATION {
             return Ok(None);
         }
-        Ok(load_one(ctx, ParticipationId(self.0.entity_id))
+        Ok(load_one(ctx, ParticipationId::from_uuid(self.0.entity_id))
             .await?
             .map(Participation))
     }
@@ -120,7 +120,7 @@ impl Change {
         if self.0.entity != entity::REPORT {
             return Ok(None);
         }
-        Ok(load_one(ctx, ReportId(self.0.entity_id))
+        Ok(load_one(ctx, ReportId::from_uuid(self.0.entity_id))
             .await?
             .map(ProgressReport))
     }

@@ -59,12 +59,16 @@ impl Me {
         ids.sort();
         ids.dedup();
         let units = crate::context::loader(ctx)
-            .load_many(ids.iter().copied().map(crate::loaders::UnitId))
+            .load_many(ids.iter().copied().map(id::UnitId::from_uuid))
             .await
             .map_err(|e| crate::error::store_error(&e))?;
         Ok(ids
             .into_iter()
-            .filter_map(|id| units.get(&crate::loaders::UnitId(id)).cloned())
+            .filter_map(|id| {
+                units
+                    .get(&thidua_domain::id::UnitId::from_uuid(id))
+                    .cloned()
+            })
             .map(super::org_unit::OrgUnit)
             .collect())
     }
@@ -92,7 +96,7 @@ impl Me {
             .filter_map(|g| thidua_domain::org_unit::unit_id_of(&g.unit_path))
             .collect();
         let units = crate::context::loader(ctx)
-            .load_many(ids.iter().copied().map(crate::loaders::UnitId))
+            .load_many(ids.iter().copied().map(id::UnitId::from_uuid))
             .await
             .map_err(|e| crate::error::store_error(&e))?;
         Ok(self
@@ -100,10 +104,12 @@ impl Me {
             .iter()
             .zip(ids)
             .filter_map(|(g, id)| {
-                units.get(&crate::loaders::UnitId(id)).map(|u| RoleGrant {
-                    role: g.role.into(),
-                    unit: super::org_unit::OrgUnit(u.clone()),
-                })
+                units
+                    .get(&thidua_domain::id::UnitId::from_uuid(id))
+                    .map(|u| RoleGrant {
+                        role: g.role.into(),
+                        unit: super::org_unit::OrgUnit(u.clone()),
+                    })
             })
             .collect())
     }
