@@ -183,7 +183,7 @@ pub async fn current_value(
         }
         Some(computation::CENTRAL_HONOURED_EXEMPLARS) => {
             let n =
-                crate::commendations::central_honoured_exemplars(db, t.period_start, t.deadline)
+                crate::target_counts::central_honoured_exemplars(db, t.period_start, t.deadline)
                     .await?;
             Ok(CurrentValue {
                 value: Some(Decimal::from(n)),
