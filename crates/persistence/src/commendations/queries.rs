@@ -12,32 +12,15 @@ use uuid::Uuid;
 use crate::awards;
 use crate::entities::{award_type, commendation, commendation_correction};
 use crate::error::StoreError;
-use crate::finder::{self, asc, desc};
+use crate::finder::finders;
 use crate::org_units;
 use crate::page::{Page, PageRequest};
 
-pub async fn by_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<commendation::Model>, StoreError> {
-    finder::by_ids(db, commendation::Column::Id, ids, &[]).await
-}
-
-pub async fn corrections_by_commendation_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<commendation_correction::Model>, StoreError> {
-    use commendation_correction::Column as C;
-    finder::by_ids(db, C::CommendationId, ids, &[asc(C::At)]).await
-}
-
-/// Commendations linked to these models (as recipient or link), newest first.
-pub async fn by_exemplar_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<commendation::Model>, StoreError> {
-    use commendation::Column as C;
-    finder::by_ids(db, C::ExemplarId, ids, &[desc(C::Id)]).await
+finders! {
+    /// Commendations linked to these models (as recipient or link), newest first.
+    pub fn by_exemplar_ids(ids: &[Uuid]) in commendation::ExemplarId, desc(Id);
+    pub fn by_ids(ids: &[Uuid]) in commendation::Id;
+    pub fn corrections_by_commendation_ids(ids: &[Uuid]) in commendation_correction::CommendationId, asc(At);
 }
 
 #[derive(Debug, Clone, Default)]
