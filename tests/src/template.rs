@@ -129,12 +129,18 @@ pub(crate) fn name() -> String {
 }
 
 /// A hash of what decides a seeded database's content: the migrations, the persistence
-/// code (entities, seed) and the admin password. A fresh random value when the sources
+/// code (entities, seed), the domain's stored strings, the server's start-up (which
+/// migrates and seeds) and the admin password. A fresh random value when the sources
 /// are not where they were built (the template then serves this process only).
 fn fingerprint() -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut files = Vec::new();
-    for dir in ["migrations/src", "crates/persistence/src"] {
+    for dir in [
+        "migrations/src",
+        "crates/persistence/src",
+        "crates/domain/src",
+        "crates/server/src",
+    ] {
         if collect_files(&root.join(dir), &mut files).is_err() {
             return uuid::Uuid::new_v4().simple().to_string();
         }

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::entities::award_type;
 use crate::error::{StoreError, is_unique_violation};
-use crate::finder;
+use crate::finder::finders;
 use crate::{audit, org_units};
 
 /// A catalogue row as an administrator enters it, already parsed.
@@ -180,11 +180,8 @@ pub async fn update(
         .ok_or(StoreError::NotFound("award type"))
 }
 
-pub async fn by_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<award_type::Model>, StoreError> {
-    finder::by_ids(db, award_type::Column::Id, ids, &[]).await
+finders! {
+    pub fn by_ids(ids: &[Uuid]) in award_type::Id;
 }
 
 #[derive(Debug, Clone, Default)]

@@ -16,16 +16,15 @@ use uuid::Uuid;
 
 use crate::entities::{campaign, campaign_field, criterion, field, org_unit, programme};
 use crate::error::{StoreError, is_unique_violation};
-use crate::finder::{self, asc};
+use crate::finder::finders;
 use crate::org_units;
 use crate::page::{KeyCursor, Page, PageRequest, subtree_pattern};
 use crate::{audit, changes};
 
-pub async fn by_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<campaign::Model>, StoreError> {
-    finder::by_ids(db, campaign::Column::Id, ids, &[]).await
+finders! {
+    pub fn by_ids(ids: &[Uuid]) in campaign::Id;
+    pub fn criteria_by_ids(ids: &[Uuid]) in criterion::Id;
+    pub fn criteria_by_campaign_ids(ids: &[Uuid]) in criterion::CampaignId, asc(SortOrder), asc(Id);
 }
 
 pub async fn by_code(
@@ -43,21 +42,6 @@ async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<campaign::Model, Sto
         .one(db)
         .await?
         .ok_or(StoreError::NotFound("campaign"))
-}
-
-pub async fn criteria_by_campaign_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<criterion::Model>, StoreError> {
-    use criterion::Column as C;
-    finder::by_ids(db, C::CampaignId, ids, &[asc(C::SortOrder), asc(C::Id)]).await
-}
-
-pub async fn criteria_by_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<criterion::Model>, StoreError> {
-    finder::by_ids(db, criterion::Column::Id, ids, &[]).await
 }
 
 /// (campaign id, field) pairs for many campaigns in one statement.

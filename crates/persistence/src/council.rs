@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::audit;
 use crate::entities::{council_member, council_session};
 use crate::error::StoreError;
-use crate::finder::{self, asc};
+use crate::finder::finders;
 use crate::page::{Page, PageRequest};
 
 pub struct NewMember {
@@ -81,19 +81,9 @@ pub async fn create_session(
     Ok(saved)
 }
 
-pub async fn by_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<council_session::Model>, StoreError> {
-    finder::by_ids(db, council_session::Column::Id, ids, &[]).await
-}
-
-pub async fn members_by_session_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<council_member::Model>, StoreError> {
-    use council_member::Column as C;
-    finder::by_ids(db, C::SessionId, ids, &[asc(C::SortOrder)]).await
+finders! {
+    pub fn by_ids(ids: &[Uuid]) in council_session::Id;
+    pub fn members_by_session_ids(ids: &[Uuid]) in council_member::SessionId, asc(SortOrder);
 }
 
 /// Newest first (ids are UUID v7).

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use crate::blobs::{BlobContent, BlobStore};
 use crate::entities::{attachment, progress_report};
 use crate::error::StoreError;
-use crate::finder::{self, asc};
+use crate::finder::finders;
 use crate::{audit, changes, org_units};
 
 /// A checked evidence file: its type sniffed from its bytes, its name sanitised and its
@@ -159,20 +159,10 @@ pub async fn attach(
         .ok_or(StoreError::NotFound("attachment"))
 }
 
-/// Attachments of these reports, oldest first (the DataLoader behind `attachments`).
-pub async fn by_report_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<attachment::Model>, StoreError> {
-    use attachment::Column as C;
-    finder::by_ids(db, C::ReportId, ids, &[asc(C::CreatedAt), asc(C::Id)]).await
-}
-
-pub async fn by_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<attachment::Model>, StoreError> {
-    finder::by_ids(db, attachment::Column::Id, ids, &[]).await
+finders! {
+    /// Attachments of these reports, oldest first (the DataLoader behind `attachments`).
+    pub fn by_report_ids(ids: &[Uuid]) in attachment::ReportId, asc(CreatedAt), asc(Id);
+    pub fn by_ids(ids: &[Uuid]) in attachment::Id;
 }
 
 /// What a download needs: the attachment, and its report's unit path and submitter

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::entities::{exemplar, exemplar_stage_event, replication};
 use crate::error::{StoreError, is_unique_violation};
-use crate::finder::{self, asc};
+use crate::finder::finders;
 use crate::page::{Page, PageRequest};
 use crate::{audit, org_units, raw};
 
@@ -222,27 +222,10 @@ pub async fn replicate(
     Ok(saved)
 }
 
-pub async fn by_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<exemplar::Model>, StoreError> {
-    finder::by_ids(db, exemplar::Column::Id, ids, &[]).await
-}
-
-pub async fn events_by_exemplar_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<exemplar_stage_event::Model>, StoreError> {
-    use exemplar_stage_event::Column as C;
-    finder::by_ids(db, C::ExemplarId, ids, &[asc(C::At), asc(C::Id)]).await
-}
-
-pub async fn replications_by_exemplar_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<replication::Model>, StoreError> {
-    use replication::Column as C;
-    finder::by_ids(db, C::ExemplarId, ids, &[asc(C::OnDate)]).await
+finders! {
+    pub fn by_ids(ids: &[Uuid]) in exemplar::Id;
+    pub fn replications_by_exemplar_ids(ids: &[Uuid]) in replication::ExemplarId, asc(OnDate);
+    pub fn events_by_exemplar_ids(ids: &[Uuid]) in exemplar_stage_event::ExemplarId, asc(At), asc(Id);
 }
 
 #[derive(Debug, Clone, Default)]

@@ -3,9 +3,9 @@
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 use uuid::Uuid;
 
-use crate::entities::field::{Column, Entity, Model};
+use crate::entities::field::{self, Column, Entity, Model};
 use crate::error::StoreError;
-use crate::finder;
+use crate::finder::finders;
 
 pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<Model>, StoreError> {
     Ok(Entity::find()
@@ -14,6 +14,6 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<Model>, StoreError> {
         .await?)
 }
 
-pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Model>, StoreError> {
-    finder::by_ids(db, Column::Id, ids, &[]).await
+finders! {
+    pub fn by_ids(ids: &[Uuid]) in field::Id;
 }

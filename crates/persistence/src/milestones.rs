@@ -12,31 +12,14 @@ use uuid::Uuid;
 
 use crate::entities::{campaign, milestone, programme};
 use crate::error::StoreError;
-use crate::finder::{self, asc};
+use crate::finder::finders;
 use crate::org_units;
 use crate::{audit, changes};
 
-pub async fn by_campaign_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<milestone::Model>, StoreError> {
-    use milestone::Column as C;
-    finder::by_ids(db, C::CampaignId, ids, &[asc(C::DueDate), asc(C::Id)]).await
-}
-
-pub async fn by_programme_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<milestone::Model>, StoreError> {
-    use milestone::Column as C;
-    finder::by_ids(db, C::ProgrammeId, ids, &[asc(C::DueDate), asc(C::Id)]).await
-}
-
-pub async fn by_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<milestone::Model>, StoreError> {
-    finder::by_ids(db, milestone::Column::Id, ids, &[]).await
+finders! {
+    pub fn by_campaign_ids(ids: &[Uuid]) in milestone::CampaignId, asc(DueDate), asc(Id);
+    pub fn by_programme_ids(ids: &[Uuid]) in milestone::ProgrammeId, asc(DueDate), asc(Id);
+    pub fn by_ids(ids: &[Uuid]) in milestone::Id;
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -16,11 +16,11 @@ use uuid::Uuid;
 use crate::audit;
 use crate::entities::org_unit::{self, Column, Entity, Model};
 use crate::error::{StoreError, is_unique_violation};
-use crate::finder;
+use crate::finder::finders;
 use crate::page::{Page, PageRequest, subtree_pattern};
 
-pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Model>, StoreError> {
-    finder::by_ids(db, Column::Id, ids, &[]).await
+finders! {
+    pub fn by_ids(ids: &[Uuid]) in org_unit::Id;
 }
 
 /// The unit with this id, `None` if there is none: only the caller knows whether a missing

@@ -14,23 +14,13 @@ use uuid::Uuid;
 
 use crate::entities::{campaign, participation};
 use crate::error::StoreError;
-use crate::finder::{self, asc};
+use crate::finder::finders;
 use crate::org_units;
 use crate::{audit, changes};
 
-pub async fn by_campaign_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<participation::Model>, StoreError> {
-    use participation::Column as C;
-    finder::by_ids(db, C::CampaignId, ids, &[asc(C::RegisteredAt)]).await
-}
-
-pub async fn by_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<participation::Model>, StoreError> {
-    finder::by_ids(db, participation::Column::Id, ids, &[]).await
+finders! {
+    pub fn by_campaign_ids(ids: &[Uuid]) in participation::CampaignId, asc(RegisteredAt);
+    pub fn by_ids(ids: &[Uuid]) in participation::Id;
 }
 
 async fn load(

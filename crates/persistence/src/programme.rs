@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::audit;
 use crate::entities::{programme, target, target_value};
 use crate::error::StoreError;
-use crate::finder::{self, asc, desc};
+use crate::finder::finders;
 use crate::org_units;
 use crate::raw;
 
@@ -38,11 +38,12 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<programme::Model>, Sto
         .await?)
 }
 
-pub async fn by_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<programme::Model>, StoreError> {
-    finder::by_ids(db, programme::Column::Id, ids, &[]).await
+finders! {
+    pub fn by_ids(ids: &[Uuid]) in programme::Id;
+    pub fn targets_by_ids(ids: &[Uuid]) in target::Id;
+    /// Entered values of many targets, newest first within each target.
+    pub fn values_by_target_ids(ids: &[Uuid]) in target_value::TargetId, desc(AsOf), desc(Id);
+    pub fn targets_by_programme_ids(ids: &[Uuid]) in target::ProgrammeId, asc(SortOrder);
 }
 
 pub async fn by_code(
@@ -53,30 +54,6 @@ pub async fn by_code(
         .filter(programme::Column::Code.eq(code.trim().to_uppercase()))
         .one(db)
         .await?)
-}
-
-pub async fn targets_by_programme_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<target::Model>, StoreError> {
-    use target::Column as C;
-    finder::by_ids(db, C::ProgrammeId, ids, &[asc(C::SortOrder)]).await
-}
-
-pub async fn targets_by_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<target::Model>, StoreError> {
-    finder::by_ids(db, target::Column::Id, ids, &[]).await
-}
-
-/// Entered values of many targets, newest first within each target.
-pub async fn values_by_target_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<target_value::Model>, StoreError> {
-    use target_value::Column as C;
-    finder::by_ids(db, C::TargetId, ids, &[desc(C::AsOf), desc(C::Id)]).await
 }
 
 /// The value of a target right now, or why there is none.
@@ -183,7 +160,7 @@ pub async fn current_value(
         }
         Some(computation::CENTRAL_HONOURED_EXEMPLARS) => {
             let n =
-                crate::commendations::central_honoured_exemplars(db, t.period_start, t.deadline)
+                crate::target_counts::central_honoured_exemplars(db, t.period_start, t.deadline)
                     .await?;
             Ok(CurrentValue {
                 value: Some(Decimal::from(n)),

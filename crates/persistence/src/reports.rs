@@ -28,7 +28,7 @@ use crate::entities::{
     campaign, criterion, org_unit, participation, progress_report, report_revision, report_value,
 };
 use crate::error::{StoreError, is_unique_violation};
-use crate::finder::{self, asc};
+use crate::finder::finders;
 use crate::page::{Page, PageRequest};
 use crate::{Database, audit, changes, org_units};
 
@@ -705,26 +705,10 @@ pub async fn review(
         .ok_or(StoreError::NotFound("report"))
 }
 
-pub async fn by_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<progress_report::Model>, StoreError> {
-    finder::by_ids(db, progress_report::Column::Id, ids, &[]).await
-}
-
-pub async fn values_by_report_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<report_value::Model>, StoreError> {
-    finder::by_ids(db, report_value::Column::ReportId, ids, &[]).await
-}
-
-pub async fn revisions_by_report_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<report_revision::Model>, StoreError> {
-    use report_revision::Column as C;
-    finder::by_ids(db, C::ReportId, ids, &[asc(C::Revision)]).await
+finders! {
+    pub fn by_ids(ids: &[Uuid]) in progress_report::Id;
+    pub fn values_by_report_ids(ids: &[Uuid]) in report_value::ReportId;
+    pub fn revisions_by_report_ids(ids: &[Uuid]) in report_revision::ReportId, asc(Revision);
 }
 
 /// The latest report `user` submitted for each of `campaign_ids`.

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::entities::{target, target_snapshot};
 use crate::error::StoreError;
-use crate::finder::{self, asc};
+use crate::finder::finders;
 use crate::programme;
 
 /// Computes every target as of `today` and stores the values; returns how many were taken.
@@ -47,13 +47,9 @@ pub async fn take(db: &impl ConnectionTrait, today: NaiveDate) -> Result<usize, 
     Ok(targets.len())
 }
 
-/// Snapshots of many targets, oldest first.
-pub async fn by_target_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<target_snapshot::Model>, StoreError> {
-    use target_snapshot::Column as C;
-    finder::by_ids(db, C::TargetId, ids, &[asc(C::TakenOn)]).await
+finders! {
+    /// Snapshots of many targets, oldest first.
+    pub fn by_target_ids(ids: &[Uuid]) in target_snapshot::TargetId, asc(TakenOn);
 }
 
 /// [`take`] on a caller's request: programme administrators of the whole province, audited.

@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::audit;
 use crate::entities::{role_grant, user};
 use crate::error::{StoreError, is_unique_violation};
-use crate::finder;
+use crate::finder::finders;
 use crate::org_units;
 use crate::passwords::PasswordPool;
 use crate::raw;
@@ -98,11 +98,10 @@ pub async fn hash_password_off_thread(password: &str) -> Result<String, StoreErr
         .await?
 }
 
-pub async fn by_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<user::Model>, StoreError> {
-    finder::by_ids(db, user::Column::Id, ids, &[]).await
+finders! {
+    pub fn by_ids(ids: &[Uuid]) in user::Id;
+    /// Grants of many users at once (for the `grants` DataLoader), with unit ids.
+    pub fn grants_by_user_ids(ids: &[Uuid]) in role_grant::UserId;
 }
 
 pub async fn by_username(
@@ -302,12 +301,4 @@ pub async fn grant(
     )
     .await?;
     Ok(saved)
-}
-
-/// Grants of many users at once (for the `grants` DataLoader), with unit ids.
-pub async fn grants_by_user_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<role_grant::Model>, StoreError> {
-    finder::by_ids(db, role_grant::Column::UserId, ids, &[]).await
 }

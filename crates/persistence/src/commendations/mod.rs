@@ -1,0 +1,133 @@
+//! Commendations, one module per workflow stage: nomination, council review and ballot,
+//! decision (confer, reject, revoke), recorded corrections, and the queries that list them.
+//! The counts behind target 3 and the direct-worker indicator live in
+//! [`crate::target_counts`] beside the snapshots; they are re-exported here for callers.
+
+use chrono::Utc;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Value};
+use thidua_domain::access::{Action, Actor};
+use thidua_domain::commendation::{self as rules, CommendationStatus};
+use thidua_domain::{FieldError, UserErrorCode};
+use uuid::Uuid;
+
+use crate::db_error::{unique, unique_violation};
+use crate::entities::{award_type, commendation};
+use crate::error::StoreError;
+use crate::{awards, org_units};
+
+mod correction;
+mod decision;
+mod nominate;
+mod queries;
+mod review;
+
+pub use crate::target_counts::{YearShare, central_honoured_exemplars, direct_worker_share};
+pub use correction::{Correction, correct};
+pub use decision::{Decision, confer, reject, revoke};
+pub use nominate::{Nomination, Recipient, nominate};
+pub use queries::{
+    CommendationFilter, Nominee, PrerequisiteStatus, by_exemplar_ids, by_ids,
+    corrections_by_commendation_ids, list, prerequisite_statuses,
+};
+pub use review::{record_ballot, submit_for_review};
+
+async fn award(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<award_type::Model>, StoreError> {
+    Ok(awards::by_ids(db, &[id]).await?.into_iter().next())
+}
+
+/// Loads a commendation for a change by `action`, checking the move from its status.
+async fn for_change(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    action: Action,
+    to: CommendationStatus,
+) -> Result<(commendation::Model, CommendationStatus), StoreError> {
+    let c = by_ids(db, &[id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(StoreError::NotFound("commendation"))?;
+    let unit = org_units::referenced(db, c.unit_id).await?;
+    actor.authorize(action, &unit.path)?;
+    let from = c.status;
+    rules::check_transition(from, to)?;
+    Ok((c, from))
+}
+
+/// Applies `changes` only if the row is still at the version read; otherwise CONFLICT.
+async fn save(
+    db: &impl ConnectionTrait,
+    c: &commendation::Model,
+    changes: Vec<(commendation::Column, Value)>,
+) -> Result<commendation::Model, StoreError> {
+    let mut q = commendation::Entity::update_many();
+    for (col, v) in changes {
+        q = q.col_expr(col, Expr::val(v));
+    }
+    let res = q
+        .col_expr(commendation::Column::Version, Expr::val(c.version + 1))
+        .col_expr(commendation::Column::UpdatedAt, Expr::val(Utc::now()))
+        .filter(commendation::Column::Id.eq(c.id))
+        .filter(commendation::Column::Version.eq(c.version))
+        .exec(db)
+        .await
+        .map_err(duplicate_of)?;
+    if res.rows_affected == 0 {
+        return Err(StoreError::Conflict(
+            "the commendation changed meanwhile; reload it".into(),
+        ));
+    }
+    by_ids(db, &[c.id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(StoreError::NotFound("commendation"))
+}
+
+/// Names the rule a unique violation broke, by the violated index: a live nomination
+/// twin or a decision number. Any other failure is not the user's to fix.
+fn duplicate_of(e: sea_orm::DbErr) -> StoreError {
+    match unique_violation(&e) {
+        Some(v) if v.is(unique::LIVE_NOMINATION) => duplicate_nomination(),
+        Some(v) if v.is(unique::DECISION_NUMBER) => duplicate_decision(),
+        _ => e.into(),
+    }
+}
+
+fn duplicate_nomination() -> StoreError {
+    FieldError::new(
+        "recipient",
+        UserErrorCode::Duplicate,
+        "this recipient is already nominated for this award for this year",
+    )
+    .into()
+}
+
+fn duplicate_decision() -> StoreError {
+    FieldError::new(
+        "decisionNumber",
+        UserErrorCode::DuplicateDecisionNumber,
+        "this authority already issued a decision with this number",
+    )
+    .into()
+}
+
+async fn decision_taken(
+    db: &impl ConnectionTrait,
+    authority_key: &str,
+    number_key: &str,
+    except: Uuid,
+) -> Result<bool, StoreError> {
+    Ok(commendation::Entity::find()
+        .filter(commendation::Column::AuthorityKey.eq(authority_key))
+        .filter(commendation::Column::DecisionKey.eq(number_key))
+        .filter(commendation::Column::Id.ne(except))
+        .one(db)
+        .await?
+        .is_some())
+}

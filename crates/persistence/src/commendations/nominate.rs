@@ -1,0 +1,213 @@
+//! Nomination: loads what a nomination names, lets the domain judge it, and writes it.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+};
+use serde_json::json;
+use thidua_domain::access::Actor;
+use thidua_domain::commendation::{CommendationKind, CommendationStatus};
+use thidua_domain::nomination::{
+    self, AwardFacts, ExemplarFacts, Facts, RecipientFacts, Reference, Refused,
+};
+use thidua_domain::org_unit::UnitFacts;
+use thidua_domain::text::{LongText, Title};
+use uuid::Uuid;
+
+use super::{award, duplicate_of};
+use crate::entities::{commendation, exemplar, org_unit};
+use crate::error::StoreError;
+use crate::{audit, campaigns, exemplars, org_units};
+
+pub enum Recipient {
+    Unit(Uuid),
+    Exemplar(Uuid),
+    Person {
+        name: Title,
+        position: Option<Title>,
+        unit_id: Uuid,
+    },
+}
+
+pub struct Nomination {
+    pub award_type_id: Uuid,
+    pub kind: CommendationKind,
+    pub recipient: Recipient,
+    pub nominating_unit_id: Uuid,
+    pub campaign_id: Option<Uuid>,
+    /// A model the honour is linked to, when the recipient is not the model itself.
+    pub exemplar_id: Option<Uuid>,
+    pub is_direct_worker: bool,
+    /// The year the achievement is for; consecutive-year prerequisites count these.
+    pub award_year: i32,
+    pub citation: Option<LongText>,
+}
+
+fn unit_facts(u: &org_unit::Model) -> UnitFacts<'_> {
+    UnitFacts {
+        id: u.id,
+        path: &u.path,
+    }
+}
+
+async fn unit(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<org_unit::Model>, StoreError> {
+    org_units::by_id(db, id).await
+}
+
+/// An exemplary model and its home unit, or `None` when no model has this id.
+async fn model(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<(exemplar::Model, org_unit::Model)>, StoreError> {
+    let Some(m) = exemplars::by_ids(db, &[id]).await?.into_iter().next() else {
+        return Ok(None);
+    };
+    let home = org_units::referenced(db, m.home_unit_id).await?;
+    Ok(Some((m, home)))
+}
+
+fn model_facts((m, home): &(exemplar::Model, org_unit::Model)) -> ExemplarFacts<'_> {
+    ExemplarFacts {
+        id: m.id,
+        kind: m.kind,
+        is_direct_worker: m.is_direct_worker,
+        home: unit_facts(home),
+    }
+}
+
+impl From<Refused> for StoreError {
+    fn from(r: Refused) -> Self {
+        match r {
+            Refused::Invalid(f) => f.into(),
+            Refused::Denied(d) => d.into(),
+        }
+    }
+}
+
+/// Loads what a nomination names, lets the domain judge it ([`nomination::judge`] and
+/// [`nomination::check_twins`]) and writes it.
+pub async fn nominate(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    n: Nomination,
+) -> Result<commendation::Model, StoreError> {
+    let nominating = unit(db, n.nominating_unit_id).await?;
+    let at = award(db, n.award_type_id).await?;
+    let (recipient_unit, recipient_model) = match &n.recipient {
+        Recipient::Unit(u) | Recipient::Person { unit_id: u, .. } => (unit(db, *u).await?, None),
+        Recipient::Exemplar(e) => (None, model(db, *e).await?),
+    };
+    let campaign = match n.campaign_id {
+        None => Reference::Absent,
+        Some(c) if campaigns::by_ids(db, &[c]).await?.is_empty() => Reference::Unknown(c),
+        Some(c) => Reference::Found(c),
+    };
+    let link = match n.exemplar_id {
+        None => None,
+        Some(l) => Some((l, model(db, l).await?)),
+    };
+    let facts = Facts {
+        today: Utc::now().date_naive(),
+        kind: n.kind,
+        award_year: n.award_year,
+        is_direct_worker: n.is_direct_worker,
+        nominating: nominating.as_ref().map(unit_facts),
+        award: at.as_ref().map(|a| AwardFacts {
+            name: &a.name,
+            effective_from: a.effective_from,
+            effective_to: a.effective_to,
+            recipient_kind: a.recipient_kind,
+        }),
+        recipient: match &n.recipient {
+            Recipient::Unit(_) => RecipientFacts::Unit(recipient_unit.as_ref().map(unit_facts)),
+            Recipient::Exemplar(_) => {
+                RecipientFacts::Exemplar(recipient_model.as_ref().map(model_facts))
+            }
+            Recipient::Person { name, .. } => RecipientFacts::Person {
+                name: name.as_str(),
+                unit: recipient_unit.as_ref().map(unit_facts),
+            },
+        },
+        campaign,
+        exemplar_link: match &link {
+            None => Reference::Absent,
+            Some((id, None)) => Reference::Unknown(*id),
+            Some((_, Some(m))) => Reference::Found(model_facts(m)),
+        },
+    };
+    let nominee = nomination::judge(actor, &facts)?;
+    // The rules refuse a nomination whose award or units are unknown, so these are there.
+    let home = recipient_unit
+        .as_ref()
+        .or(recipient_model.as_ref().map(|(_, home)| home));
+    let (Some(at), Some(nominating), Some(home)) = (at, nominating, home) else {
+        return Err(StoreError::NotFound("org unit"));
+    };
+    let twins: Vec<CommendationStatus> = commendation::Entity::find()
+        .select_only()
+        .column(commendation::Column::Status)
+        .filter(commendation::Column::AwardTypeId.eq(at.id))
+        .filter(commendation::Column::AwardYear.eq(n.award_year))
+        .filter(commendation::Column::RecipientKey.eq(nominee.recipient_key.as_str()))
+        .into_tuple::<CommendationStatus>()
+        .all(db)
+        .await?;
+    nomination::check_twins(n.award_year, &twins)?;
+    let person = match n.recipient {
+        Recipient::Person { name, position, .. } => Some((name, position)),
+        Recipient::Unit(_) | Recipient::Exemplar(_) => None,
+    };
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let saved = commendation::ActiveModel {
+        id: Set(id),
+        award_type_id: Set(at.id),
+        kind: Set(n.kind),
+        status: Set(CommendationStatus::Nominated),
+        recipient_type: Set(nominee.recipient_type),
+        unit_id: Set(nominee.unit_id),
+        exemplar_id: Set(nominee.exemplar_id),
+        recipient_key: Set(nominee.recipient_key),
+        person_name: Set(person.as_ref().map(|(name, _)| name.as_str().to_owned())),
+        person_position: Set(person.and_then(|(_, p)| p.map(Title::into_inner))),
+        is_individual: Set(nominee.is_individual),
+        is_direct_worker: Set(nominee.is_direct_worker),
+        nominating_unit_id: Set(nominating.id),
+        campaign_id: Set(n.campaign_id),
+        award_year: Set(n.award_year),
+        citation: Set(n.citation.map(LongText::into_inner)),
+        session_id: Set(None),
+        votes_present: Set(None),
+        votes_in_writing: Set(None),
+        votes_yes: Set(None),
+        votes_no: Set(None),
+        votes_abstain: Set(None),
+        decision_note: Set(None),
+        decision_number: Set(None),
+        decision_key: Set(None),
+        decision_date: Set(None),
+        decision_year: Set(None),
+        issuing_authority: Set(None),
+        authority_key: Set(None),
+        conferred_by: Set(None),
+        conferred_at: Set(None),
+        version: Set(1),
+        created_by: Set(actor.user_id),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+    // Two identical nominations racing: the partial unique index keeps one.
+    .map_err(duplicate_of)?;
+    audit::record(
+        db,
+        actor,
+        "Commendation",
+        id,
+        "nominate",
+        json!({"award": at.code, "recipientType": nominee.recipient_type.as_str(), "unit": home.code}),
+    )
+    .await?;
+    Ok(saved)
+}
