@@ -220,12 +220,12 @@ impl Loader<LastReport> for Store {
         users.sort();
         users.dedup();
         for user_id in users {
-            let campaigns: Vec<Uuid> = keys
+            let campaigns: Vec<CampaignId> = keys
                 .iter()
                 .filter(|k| k.user_id == user_id)
-                .map(|k| k.campaign_id.uuid())
+                .map(|k| k.campaign_id)
                 .collect();
-            let rows = reports::latest_by_user(&self.db.conn, user_id.uuid(), &campaigns)
+            let rows = reports::latest_by_user(&self.db.conn, user_id, &campaigns)
                 .await
                 .map_err(Arc::new)?;
             out.extend(rows.into_iter().map(|r| {

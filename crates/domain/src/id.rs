@@ -106,6 +106,28 @@ impl<T> From<Id<T>> for Uuid {
     }
 }
 
+/// Serialised as the bare UUID (audit summaries and change rows keep their shape).
+impl<T> serde::Serialize for Id<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.uuid.serialize(s)
+    }
+}
+
+impl<'de, T> serde::Deserialize<'de> for Id<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Uuid::deserialize(d).map(Self::from_uuid)
+    }
+}
+
+/// Lets a typed id stand wherever sea-orm expects a value (filters, inserts), so persistence
+/// need not unwrap it to compare it with a UUID column.
+#[cfg(feature = "sea-orm")]
+impl<T> From<Id<T>> for sea_orm::Value {
+    fn from(id: Id<T>) -> Self {
+        id.uuid.into()
+    }
+}
+
 /// What an id is the id of; the name is the entity's (also its GraphQL type name).
 pub trait Marker {
     const NAME: &'static str;

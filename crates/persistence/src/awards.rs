@@ -12,6 +12,7 @@ use thidua_domain::access::{Action, Actor};
 use thidua_domain::award::{
     self as rules, AwardCategory, AwardLevel, Prerequisite, RecipientKind, Threshold,
 };
+use thidua_domain::id::AwardTypeId;
 use thidua_domain::text::{Code, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -34,7 +35,7 @@ pub struct AwardTypeInput {
     pub effective_from: NaiveDate,
     pub effective_to: Option<NaiveDate>,
     /// An earlier award the recipient must hold, and for how many consecutive years.
-    pub prerequisite: Option<(Uuid, Prerequisite)>,
+    pub prerequisite: Option<(AwardTypeId, Prerequisite)>,
 }
 
 async fn check(
@@ -44,7 +45,7 @@ async fn check(
 ) -> Result<(), StoreError> {
     rules::check_effective(input.effective_from, input.effective_to)?;
     if let Some((pre, _)) = input.prerequisite {
-        if Some(pre) == id {
+        if Some(pre) == id.map(AwardTypeId::from_uuid) {
             return Err(FieldError::new(
                 "prerequisiteAwardTypeId",
                 UserErrorCode::InvalidParent,
@@ -52,7 +53,7 @@ async fn check(
             )
             .into());
         }
-        if by_ids(db, &[pre]).await?.is_empty() {
+        if by_ids(db, &[pre.uuid()]).await?.is_empty() {
             return Err(FieldError::new(
                 "prerequisiteAwardTypeId",
                 UserErrorCode::UnknownReference,
@@ -122,7 +123,7 @@ fn edited_fields(input: &AwardTypeInput) -> award_type::ActiveModel {
         legal_basis: Set(input.legal_basis.as_str().to_owned()),
         effective_from: Set(input.effective_from),
         effective_to: Set(input.effective_to),
-        prerequisite_award_type_id: Set(input.prerequisite.map(|p| p.0)),
+        prerequisite_award_type_id: Set(input.prerequisite.map(|p| p.0).map(uuid::Uuid::from)),
         prerequisite_years: Set(input.prerequisite.map(|p| years(p.1))),
         ..Default::default()
     }
@@ -136,17 +137,17 @@ fn years(p: Prerequisite) -> i32 {
 pub async fn update(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    id: Uuid,
+    id: AwardTypeId,
     version: i32,
     input: AwardTypeInput,
 ) -> Result<award_type::Model, StoreError> {
     org_units::authorize_everywhere(db, actor, Action::ManageAwards).await?;
-    let before = by_ids(db, &[id])
+    let before = by_ids(db, &[id.uuid()])
         .await?
         .into_iter()
         .next()
         .ok_or(StoreError::NotFound("award type"))?;
-    check(db, &input, Some(id)).await?;
+    check(db, &input, Some(id.uuid())).await?;
     let res = award_type::Entity::update_many()
         .set(edited_fields(&input))
         .col_expr(award_type::Column::Version, Expr::val(version + 1))
@@ -166,14 +167,14 @@ pub async fn update(
         db,
         actor,
         "AwardType",
-        id,
+        id.uuid(),
         "update",
         json!({"code": input.code.as_str(), "before": {
             "threshold": before.approval_threshold, "level": before.level.as_str(),
             "recipientKind": before.recipient_kind.as_str(), "effectiveTo": before.effective_to}}),
     )
     .await?;
-    by_ids(db, &[id])
+    by_ids(db, &[id.uuid()])
         .await?
         .into_iter()
         .next()

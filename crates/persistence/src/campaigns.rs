@@ -10,6 +10,7 @@ use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::campaign::{self as rules, CampaignKind, CampaignStatus, DateRange};
 use thidua_domain::criterion::{CriterionSpec, NewCriterion};
+use thidua_domain::id::{CampaignId, CriterionId, FieldId, ProgrammeId, UnitId};
 use thidua_domain::text::{Code, LongText, Title, fold_for_search};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -82,14 +83,14 @@ pub enum CampaignOrder {
 #[derive(Debug, Clone, Default)]
 pub struct CampaignFilter {
     pub statuses: Vec<CampaignStatus>,
-    pub field_id: Option<Uuid>,
+    pub field_id: Option<FieldId>,
     /// Campaigns launched by a unit in this subtree (materialised path).
     pub subtree_path: Option<String>,
     /// Running on this day: start ≤ day ≤ end, and launched or closed.
     pub active_on: Option<NaiveDate>,
     /// Accent-insensitive text search over code, title and summary.
     pub search: Option<String>,
-    pub programme_id: Option<Uuid>,
+    pub programme_id: Option<ProgrammeId>,
 }
 
 fn order_column(o: CampaignOrder) -> campaign::Column {
@@ -230,10 +231,10 @@ pub struct NewCampaign {
     pub title: Title,
     pub summary: Option<LongText>,
     pub kind: CampaignKind,
-    pub programme_id: Option<Uuid>,
-    pub launching_unit_id: Uuid,
+    pub programme_id: Option<ProgrammeId>,
+    pub launching_unit_id: UnitId,
     pub dates: DateRange,
-    pub field_ids: Vec<Uuid>,
+    pub field_ids: Vec<FieldId>,
     pub criteria: Vec<NewCriterion>,
 }
 
@@ -241,7 +242,7 @@ fn search_text(code: &str, title: &str, summary: Option<&str>) -> String {
     fold_for_search(&format!("{code} {title} {}", summary.unwrap_or("")))
 }
 
-async fn check_fields(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<(), StoreError> {
+async fn check_fields(db: &impl ConnectionTrait, ids: &[FieldId]) -> Result<(), StoreError> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -266,7 +267,7 @@ async fn check_fields(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<(), Sto
 async fn replace_fields(
     db: &impl ConnectionTrait,
     campaign_id: Uuid,
-    ids: &[Uuid],
+    ids: &[FieldId],
 ) -> Result<(), StoreError> {
     campaign_field::Entity::delete_many()
         .filter(campaign_field::Column::CampaignId.eq(campaign_id))
@@ -281,7 +282,7 @@ async fn replace_fields(
     campaign_field::Entity::insert_many(unique.into_iter().map(|field_id| {
         campaign_field::ActiveModel {
             campaign_id: Set(campaign_id),
-            field_id: Set(field_id),
+            field_id: Set(field_id.uuid()),
         }
     }))
     .exec(db)
@@ -355,7 +356,7 @@ pub async fn create(
         summary: Set(summary),
         kind: Set(input.kind),
         status: Set(CampaignStatus::Draft),
-        programme_id: Set(input.programme_id),
+        programme_id: Set(input.programme_id.map(uuid::Uuid::from)),
         launching_unit_id: Set(unit.id),
         start_date: Set(input.dates.start()),
         end_date: Set(input.dates.end()),
@@ -424,7 +425,7 @@ async fn load_for_change(
     id: Uuid,
 ) -> Result<campaign::Model, StoreError> {
     let c = lock(db, id).await?;
-    let unit = org_units::referenced(db, c.launching_unit_id).await?;
+    let unit = org_units::referenced(db, UnitId::from_uuid(c.launching_unit_id)).await?;
     actor.authorize(Action::ManageCampaign, &unit.path)?;
     Ok(c)
 }
@@ -469,17 +470,17 @@ pub struct CampaignPatch {
     pub kind: Option<CampaignKind>,
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
-    pub field_ids: Option<Vec<Uuid>>,
+    pub field_ids: Option<Vec<FieldId>>,
 }
 
 pub async fn update(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    id: Uuid,
+    id: CampaignId,
     version: i32,
     patch: CampaignPatch,
 ) -> Result<campaign::Model, StoreError> {
-    let c = load_for_change(db, actor, id).await?;
+    let c = load_for_change(db, actor, id.uuid()).await?;
     rules::ensure_editable(c.status)?;
     if !rules::check_version(Some(version), c.version) {
         return Err(stale());
@@ -499,7 +500,7 @@ pub async fn update(
     }
     bump_version(
         db,
-        id,
+        id.uuid(),
         version,
         vec![
             (
@@ -515,13 +516,13 @@ pub async fn update(
     )
     .await?;
     if let Some(ids) = &patch.field_ids {
-        replace_fields(db, id, ids).await?;
+        replace_fields(db, id.uuid(), ids).await?;
     }
     audit::record(
         db,
         actor,
         "Campaign",
-        id,
+        id.uuid(),
         "update",
         json!({
             "before": {"title": c.title, "kind": c.kind.as_str(), "startDate": c.start_date, "endDate": c.end_date},
@@ -529,20 +530,20 @@ pub async fn update(
         }),
     )
     .await?;
-    get(db, id).await
+    get(db, id.uuid()).await
 }
 
 pub async fn add_criterion(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    campaign_id: Uuid,
+    campaign_id: CampaignId,
     version: Option<i32>,
     input: NewCriterion,
 ) -> Result<criterion::Model, StoreError> {
-    let c = load_for_change(db, actor, campaign_id).await?;
+    let c = load_for_change(db, actor, campaign_id.uuid()).await?;
     rules::ensure_editable(c.status)?;
-    bump_version(db, campaign_id, version.unwrap_or(c.version), vec![]).await?;
-    let existing = criteria_by_campaign_ids(db, &[campaign_id]).await?;
+    bump_version(db, campaign_id.uuid(), version.unwrap_or(c.version), vec![]).await?;
+    let existing = criteria_by_campaign_ids(db, &[campaign_id.uuid()]).await?;
     if existing.len() >= 100 {
         return Err(FieldError::new(
             "campaignId",
@@ -556,7 +557,9 @@ pub async fn add_criterion(
         .map(|r| r.sort_order)
         .max()
         .map_or(0, |m| m + 1);
-    let saved = criterion_row(campaign_id, &input, next).insert(db).await?;
+    let saved = criterion_row(campaign_id.uuid(), &input, next)
+        .insert(db)
+        .await?;
     audit::record(
         db,
         actor,
@@ -586,11 +589,11 @@ async fn load_criterion_for_change(
 pub async fn update_criterion(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    id: Uuid,
+    id: CriterionId,
     version: Option<i32>,
     input: NewCriterion,
 ) -> Result<criterion::Model, StoreError> {
-    let (c, cr) = load_criterion_for_change(db, actor, id).await?;
+    let (c, cr) = load_criterion_for_change(db, actor, id.uuid()).await?;
     bump_version(db, c.id, version.unwrap_or(c.version), vec![]).await?;
     let before = json!({"title": cr.title, "targetValue": cr.target_value, "weight": cr.weight, "unitLabel": cr.unit_label});
     let mut row = criterion_row(c.id, &input, cr.sort_order);
@@ -601,7 +604,7 @@ pub async fn update_criterion(
         db,
         actor,
         "Criterion",
-        id,
+        id.uuid(),
         "update",
         json!({"before": before, "after": {"title": saved.title, "targetValue": saved.target_value, "weight": saved.weight, "unitLabel": saved.unit_label}}),
     )
@@ -612,17 +615,17 @@ pub async fn update_criterion(
 pub async fn remove_criterion(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    id: Uuid,
+    id: CriterionId,
     version: Option<i32>,
 ) -> Result<campaign::Model, StoreError> {
-    let (c, cr) = load_criterion_for_change(db, actor, id).await?;
+    let (c, cr) = load_criterion_for_change(db, actor, id.uuid()).await?;
     bump_version(db, c.id, version.unwrap_or(c.version), vec![]).await?;
     criterion::Entity::delete_by_id(cr.id).exec(db).await?;
     audit::record(
         db,
         actor,
         "Criterion",
-        id,
+        id.uuid(),
         "delete",
         json!({"campaign": c.id, "title": cr.title}),
     )
@@ -643,11 +646,11 @@ fn spec_of(r: &criterion::Model) -> CriterionSpec {
 pub async fn launch(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    id: Uuid,
+    id: CampaignId,
     version: Option<i32>,
 ) -> Result<campaign::Model, StoreError> {
-    let c = load_for_change(db, actor, id).await?;
-    let specs: Vec<CriterionSpec> = criteria_by_campaign_ids(db, &[id])
+    let c = load_for_change(db, actor, id.uuid()).await?;
+    let specs: Vec<CriterionSpec> = criteria_by_campaign_ids(db, &[id.uuid()])
         .await?
         .iter()
         .map(spec_of)
@@ -655,7 +658,7 @@ pub async fn launch(
     rules::check_launch(c.status, (c.start_date, c.end_date), &specs)?;
     bump_version(
         db,
-        id,
+        id.uuid(),
         version.unwrap_or(c.version),
         vec![
             (
@@ -670,13 +673,13 @@ pub async fn launch(
     changes::record(
         db,
         changes::entity::CAMPAIGN,
-        id,
+        id.uuid(),
         changes::op::UPSERT,
         None,
         None,
     )
     .await?;
-    for cr in criteria_by_campaign_ids(db, &[id]).await? {
+    for cr in criteria_by_campaign_ids(db, &[id.uuid()]).await? {
         changes::record(
             db,
             changes::entity::CRITERION,
@@ -687,7 +690,7 @@ pub async fn launch(
         )
         .await?;
     }
-    for m in crate::milestones::by_campaign_ids(db, &[id]).await? {
+    for m in crate::milestones::by_campaign_ids(db, &[id.uuid()]).await? {
         changes::record(
             db,
             changes::entity::MILESTONE,
@@ -702,28 +705,28 @@ pub async fn launch(
         db,
         actor,
         "Campaign",
-        id,
+        id.uuid(),
         "launch",
         json!({"code": c.code, "criteria": specs.len()}),
     )
     .await?;
-    get(db, id).await
+    get(db, id.uuid()).await
 }
 
 pub async fn transition(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    id: Uuid,
+    id: CampaignId,
     version: Option<i32>,
     to: CampaignStatus,
     reason: Option<String>,
 ) -> Result<campaign::Model, StoreError> {
-    let c = load_for_change(db, actor, id).await?;
+    let c = load_for_change(db, actor, id.uuid()).await?;
     let from = c.status;
     rules::check_transition(from, to)?;
     bump_version(
         db,
-        id,
+        id.uuid(),
         version.unwrap_or(c.version),
         vec![
             (campaign::Column::Status, Expr::val(to)),
@@ -737,7 +740,7 @@ pub async fn transition(
         } else {
             changes::op::UPSERT
         };
-        changes::record(db, changes::entity::CAMPAIGN, id, op, None, None).await?;
+        changes::record(db, changes::entity::CAMPAIGN, id.uuid(), op, None, None).await?;
     }
     let action = if to == CampaignStatus::Closed {
         "close"
@@ -748,12 +751,12 @@ pub async fn transition(
         db,
         actor,
         "Campaign",
-        id,
+        id.uuid(),
         action,
         json!({"from": from.as_str(), "to": to.as_str(), "reason": reason}),
     )
     .await?;
-    get(db, id).await
+    get(db, id.uuid()).await
 }
 
 /// Launched campaigns that a unit under any of `paths` is registered for: what a

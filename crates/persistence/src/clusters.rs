@@ -6,6 +6,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
+use thidua_domain::id::{ClusterId, UnitId};
 use thidua_domain::org_unit::ClusterKind;
 use thidua_domain::text::{Code, Title};
 use thidua_domain::{FieldError, UserErrorCode};
@@ -65,8 +66,8 @@ pub async fn create(
 pub async fn set_members(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    id: Uuid,
-    unit_ids: &[Uuid],
+    id: ClusterId,
+    unit_ids: &[UnitId],
 ) -> Result<cluster::Model, StoreError> {
     authorize(db, actor).await?;
     let c = cluster::Entity::find_by_id(id)
@@ -76,7 +77,11 @@ pub async fn set_members(
     let mut ids = unit_ids.to_vec();
     ids.sort();
     ids.dedup();
-    if org_units::by_ids(db, &ids).await?.len() != ids.len() {
+    if org_units::by_ids(db, &thidua_domain::id::uuids(&ids))
+        .await?
+        .len()
+        != ids.len()
+    {
         return Err(FieldError::new(
             "unitIds",
             UserErrorCode::UnknownReference,
@@ -90,8 +95,8 @@ pub async fn set_members(
         .await?;
     if !ids.is_empty() {
         cluster_member::Entity::insert_many(ids.iter().map(|u| cluster_member::ActiveModel {
-            cluster_id: Set(id),
-            unit_id: Set(*u),
+            cluster_id: Set(id.uuid()),
+            unit_id: Set(u.uuid()),
         }))
         .exec(db)
         .await?;
@@ -100,7 +105,7 @@ pub async fn set_members(
         db,
         actor,
         "Cluster",
-        id,
+        id.uuid(),
         "set_members",
         json!({"members": ids.len()}),
     )

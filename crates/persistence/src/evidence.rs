@@ -5,6 +5,8 @@ use chrono::Utc;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
+use thidua_domain::id::ReportId;
+use thidua_domain::id::UnitId;
 use thidua_domain::report::ReportStatus;
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -19,7 +21,7 @@ use crate::{audit, changes, org_units};
 /// hash computed by the caller.
 #[derive(Debug, Clone)]
 pub struct NewAttachment {
-    pub report_id: Uuid,
+    pub report_id: ReportId,
     pub sha256: String,
     pub size_bytes: i64,
     pub content_type: String,
@@ -46,7 +48,7 @@ pub async fn check(
         .one(db)
         .await?
         .ok_or(StoreError::NotFound("report"))?;
-    let unit = org_units::referenced(db, r.unit_id).await?;
+    let unit = org_units::referenced(db, UnitId::from_uuid(r.unit_id)).await?;
     let own = r.submitted_by.is_some() && r.submitted_by == actor.user_id;
     if !own {
         actor.authorize(Action::SubmitReport, &unit.path)?;
@@ -89,7 +91,7 @@ pub async fn attach(
     new: NewAttachment,
     content: BlobContent,
 ) -> Result<(Outcome, attachment::Model), StoreError> {
-    let (report, unit_path) = check(db, actor, new.report_id).await?;
+    let (report, unit_path) = check(db, actor, new.report_id.uuid()).await?;
     if let Some(a) = existing(db, report.id, &new.sha256).await? {
         // Repairs a blob lost from the store since.
         if !blobs.exists(&a.sha256).await.map_err(|e| blob_error(&e))? {
@@ -187,7 +189,7 @@ pub async fn for_download(
     else {
         return Ok(None);
     };
-    let unit = org_units::referenced(db, r.unit_id).await?;
+    let unit = org_units::referenced(db, UnitId::from_uuid(r.unit_id)).await?;
     Ok(Some(Downloadable {
         attachment: a,
         unit_path: unit.path,

@@ -9,6 +9,7 @@ use sea_orm::{
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::exemplar::{self as rules, ExemplarKind, ExemplarStage};
+use thidua_domain::id::{CampaignId, ExemplarId, FieldId, UnitId};
 use thidua_domain::text::{LongText, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -22,9 +23,9 @@ use crate::{audit, org_units, raw};
 pub struct NewExemplar {
     pub name: Title,
     pub kind: ExemplarKind,
-    pub home_unit_id: Uuid,
-    pub field_id: Option<Uuid>,
-    pub campaign_id: Option<Uuid>,
+    pub home_unit_id: UnitId,
+    pub field_id: Option<FieldId>,
+    pub campaign_id: Option<CampaignId>,
     pub description: Option<LongText>,
     pub is_direct_worker: bool,
     pub identified_on: NaiveDate,
@@ -67,19 +68,19 @@ pub async fn create(
     actor: &Actor,
     input: NewExemplar,
 ) -> Result<exemplar::Model, StoreError> {
-    let unit = org_units::by_id(db, input.home_unit_id)
+    let unit = org_units::by_id(db, UnitId::from_uuid(input.home_unit_id.uuid()))
         .await?
         .ok_or_else(|| unknown("homeUnitId", "unit"))?;
     actor.authorize(Action::ManageExemplar, &unit.path)?;
     if let Some(f) = input.field_id {
-        crate::fields::by_ids(db, &[f])
+        crate::fields::by_ids(db, &[f.uuid()])
             .await?
             .into_iter()
             .next()
             .ok_or_else(|| unknown("fieldId", "field"))?;
     }
     if let Some(c) = input.campaign_id {
-        crate::campaigns::by_ids(db, &[c])
+        crate::campaigns::by_ids(db, &[c.uuid()])
             .await?
             .into_iter()
             .next()
@@ -92,8 +93,8 @@ pub async fn create(
         name: Set(input.name.into_inner()),
         kind: Set(input.kind),
         home_unit_id: Set(unit.id),
-        field_id: Set(input.field_id),
-        campaign_id: Set(input.campaign_id),
+        field_id: Set(input.field_id.map(uuid::Uuid::from)),
+        campaign_id: Set(input.campaign_id.map(uuid::Uuid::from)),
         description: Set(input.description.map(LongText::into_inner)),
         is_direct_worker: Set(input.kind == ExemplarKind::Individual && input.is_direct_worker),
         stage: Set(ExemplarStage::Identified),
@@ -129,7 +130,7 @@ pub async fn create(
 pub async fn change_stage(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    id: Uuid,
+    id: ExemplarId,
     to: ExemplarStage,
     on: NaiveDate,
     reason: Option<String>,
@@ -138,7 +139,7 @@ pub async fn change_stage(
         .one(db)
         .await?
         .ok_or(StoreError::NotFound("exemplar"))?;
-    let unit = org_units::referenced(db, e.home_unit_id).await?;
+    let unit = org_units::referenced(db, UnitId::from_uuid(e.home_unit_id)).await?;
     actor.authorize(Action::ManageExemplar, &unit.path)?;
     let from = e.stage;
     rules::check_stage_change(from, to, reason.as_deref())?;
@@ -155,12 +156,12 @@ pub async fn change_stage(
             "the model changed meanwhile; reload it".into(),
         ));
     }
-    stage_event(db, actor, id, Some(from), to, on, reason.clone()).await?;
+    stage_event(db, actor, id.uuid(), Some(from), to, on, reason.clone()).await?;
     audit::record(
         db,
         actor,
         "Exemplar",
-        id,
+        id.uuid(),
         "stage",
         json!({"from": from.as_str(), "to": to.as_str(), "reason": reason}),
     )
@@ -174,8 +175,8 @@ pub async fn change_stage(
 pub async fn replicate(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    id: Uuid,
-    unit_id: Uuid,
+    id: ExemplarId,
+    unit_id: UnitId,
     on: NaiveDate,
     note: Option<String>,
 ) -> Result<replication::Model, StoreError> {
@@ -183,14 +184,14 @@ pub async fn replicate(
         .one(db)
         .await?
         .ok_or(StoreError::NotFound("exemplar"))?;
-    let target = org_units::by_id(db, unit_id)
+    let target = org_units::by_id(db, UnitId::from_uuid(unit_id.uuid()))
         .await?
         .ok_or_else(|| unknown("unitId", "unit"))?;
     actor.authorize(Action::ManageExemplar, &target.path)?;
     rules::check_replication(e.home_unit_id, target.id)?;
     let saved = replication::ActiveModel {
         id: Set(Uuid::now_v7()),
-        exemplar_id: Set(id),
+        exemplar_id: Set(id.uuid()),
         unit_id: Set(target.id),
         on_date: Set(on),
         note: Set(note),
@@ -214,7 +215,7 @@ pub async fn replicate(
         db,
         actor,
         "Exemplar",
-        id,
+        id.uuid(),
         "replicate",
         json!({"unit": target.code}),
     )
@@ -232,7 +233,7 @@ finders! {
 pub struct ExemplarFilter {
     /// Models whose home unit lies in this subtree.
     pub subtree_path: Option<String>,
-    pub field_id: Option<Uuid>,
+    pub field_id: Option<FieldId>,
     pub stage: Option<ExemplarStage>,
 }
 

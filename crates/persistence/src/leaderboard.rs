@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Value};
 use thidua_domain::criterion::{Direction, Measure};
+use thidua_domain::id::{CampaignId, ClusterId};
 use thidua_domain::participation::ParticipationStatus;
 use thidua_domain::report::ReportStatus;
 use uuid::Uuid;
@@ -22,10 +23,10 @@ use crate::raw;
 /// Which leaderboard: a campaign, a period, and optionally one cluster's members.
 #[derive(Debug, Clone, Copy)]
 pub struct Board {
-    pub campaign_id: Uuid,
+    pub campaign_id: CampaignId,
     pub start: NaiveDate,
     pub end: NaiveDate,
-    pub cluster_id: Option<Uuid>,
+    pub cluster_id: Option<ClusterId>,
 }
 
 /// One unit's place: equal scores share a rank.

@@ -5,6 +5,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, S
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::campaign::CampaignStatus;
+use thidua_domain::id::{CampaignId, MilestoneId, ProgrammeId, UnitId};
 use thidua_domain::milestone::MilestoneKind;
 use thidua_domain::text::{LongText, Title};
 use thidua_domain::{FieldError, UserErrorCode};
@@ -24,8 +25,8 @@ finders! {
 
 #[derive(Debug, Clone, Copy)]
 pub enum Owner {
-    Campaign(Uuid),
-    Programme(Uuid),
+    Campaign(CampaignId),
+    Programme(ProgrammeId),
 }
 
 /// Checks the caller may manage milestones of `owner` (locking a campaign owner's row).
@@ -38,8 +39,8 @@ async fn authorize_owner(
     match owner {
         Owner::Campaign(id) => {
             // Locked, so a concurrent launch or close cannot change the status under us.
-            let c = crate::campaigns::lock(db, id).await?;
-            let unit = org_units::referenced(db, c.launching_unit_id).await?;
+            let c = crate::campaigns::lock(db, id.uuid()).await?;
+            let unit = org_units::referenced(db, UnitId::from_uuid(c.launching_unit_id)).await?;
             actor.authorize(Action::ManageCampaign, &unit.path)?;
             if adding && !matches!(c.status, CampaignStatus::Draft | CampaignStatus::Launched) {
                 return Err(FieldError::new(
@@ -55,7 +56,7 @@ async fn authorize_owner(
                 .one(db)
                 .await?
                 .ok_or(StoreError::NotFound("programme"))?;
-            let unit = org_units::referenced(db, p.owner_unit_id).await?;
+            let unit = org_units::referenced(db, UnitId::from_uuid(p.owner_unit_id)).await?;
             actor.authorize(Action::ManageProgramme, &unit.path)?;
         }
     }
@@ -78,8 +79,8 @@ pub async fn add(
     let id = Uuid::now_v7();
     let saved = milestone::ActiveModel {
         id: Set(id),
-        campaign_id: Set(campaign_id),
-        programme_id: Set(programme_id),
+        campaign_id: Set(campaign_id.map(uuid::Uuid::from)),
+        programme_id: Set(programme_id.map(uuid::Uuid::from)),
         kind: Set(kind),
         title: Set(title.into_inner()),
         due_date: Set(due_date),
@@ -98,7 +99,7 @@ pub async fn add(
 pub async fn complete(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    id: Uuid,
+    id: MilestoneId,
     note: Option<LongText>,
 ) -> Result<milestone::Model, StoreError> {
     let m = milestone::Entity::find_by_id(id)
@@ -106,8 +107,8 @@ pub async fn complete(
         .await?
         .ok_or(StoreError::NotFound("milestone"))?;
     let owner = match (m.campaign_id, m.programme_id) {
-        (Some(c), _) => Owner::Campaign(c),
-        (None, Some(p)) => Owner::Programme(p),
+        (Some(c), _) => Owner::Campaign(CampaignId::from_uuid(c)),
+        (None, Some(p)) => Owner::Programme(ProgrammeId::from_uuid(p)),
         (None, None) => return Err(StoreError::NotFound("milestone")),
     };
     authorize_owner(db, actor, owner, false).await?;
@@ -129,7 +130,7 @@ pub async fn complete(
         db,
         actor,
         "Milestone",
-        id,
+        id.uuid(),
         "complete",
         json!({"title": saved.title}),
     )

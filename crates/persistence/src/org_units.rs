@@ -8,6 +8,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
+use thidua_domain::id::UnitId;
 use thidua_domain::org_unit::{OrgUnitKind, check_move, check_new_root, child_path};
 use thidua_domain::text::{Code, Title};
 use thidua_domain::{FieldError, UserErrorCode};
@@ -25,13 +26,13 @@ finders! {
 
 /// The unit with this id, `None` if there is none: only the caller knows whether a missing
 /// unit is the user's mistake (an id they sent) or ours (an id a stored row refers to).
-pub async fn by_id(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Model>, StoreError> {
+pub async fn by_id(db: &impl ConnectionTrait, id: UnitId) -> Result<Option<Model>, StoreError> {
     Ok(Entity::find_by_id(id).one(db).await?)
 }
 
 /// The unit an operation is about or a stored row refers to: NOT_FOUND (a request-level
 /// error, not a field error) if there is none.
-pub async fn referenced(db: &impl ConnectionTrait, id: Uuid) -> Result<Model, StoreError> {
+pub async fn referenced(db: &impl ConnectionTrait, id: UnitId) -> Result<Model, StoreError> {
     by_id(db, id).await?.ok_or(StoreError::NotFound("org unit"))
 }
 
@@ -128,7 +129,7 @@ pub struct NewUnit {
     pub code: Code,
     pub name: Title,
     pub kind: OrgUnitKind,
-    pub parent_id: Option<Uuid>,
+    pub parent_id: Option<UnitId>,
 }
 
 /// Creates a unit; under a parent it needs `ManageOrgUnit` on the parent. A unit without a
@@ -208,7 +209,7 @@ pub async fn create(
 pub async fn update(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    id: Uuid,
+    id: UnitId,
     name: Option<Title>,
     kind: Option<OrgUnitKind>,
 ) -> Result<Model, StoreError> {
@@ -228,7 +229,7 @@ pub async fn update(
         db,
         actor,
         "OrgUnit",
-        id,
+        id.uuid(),
         "update",
         json!({"before": before, "after": {"name": saved.name, "kind": saved.kind.as_str()}}),
     )
@@ -241,8 +242,8 @@ pub async fn update(
 pub async fn move_to(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    id: Uuid,
-    new_parent_id: Uuid,
+    id: UnitId,
+    new_parent_id: UnitId,
 ) -> Result<Model, StoreError> {
     let unit = referenced(db, id).await?;
     let parent = Entity::find_by_id(new_parent_id)
@@ -294,7 +295,7 @@ pub async fn move_to(
         db,
         actor,
         "OrgUnit",
-        id,
+        id.uuid(),
         "move",
         json!({"from": unit.parent_id, "to": parent.id}),
     )
@@ -306,7 +307,7 @@ pub async fn move_to(
 pub async fn deactivate(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    id: Uuid,
+    id: UnitId,
 ) -> Result<Model, StoreError> {
     let unit = referenced(db, id).await?;
     actor.authorize(Action::ManageOrgUnit, &unit.path)?;
@@ -328,7 +329,7 @@ pub async fn deactivate(
         db,
         actor,
         "OrgUnit",
-        id,
+        id.uuid(),
         "deactivate",
         json!({"code": unit.code}),
     )

@@ -7,6 +7,7 @@ use sea_orm::{
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::campaign::CampaignStatus;
+use thidua_domain::id::{CampaignId, UnitId};
 use thidua_domain::participation::{ParticipationStatus, check_register, check_withdraw};
 use thidua_domain::text::LongText;
 use thidua_domain::{FieldError, UserErrorCode};
@@ -39,13 +40,15 @@ async fn load(
                 "no campaign has this id",
             )
         })?;
-    let unit = org_units::by_id(db, unit_id).await?.ok_or_else(|| {
-        FieldError::new(
-            "unitId",
-            UserErrorCode::UnknownReference,
-            "no unit has this id",
-        )
-    })?;
+    let unit = org_units::by_id(db, UnitId::from_uuid(unit_id))
+        .await?
+        .ok_or_else(|| {
+            FieldError::new(
+                "unitId",
+                UserErrorCode::UnknownReference,
+                "no unit has this id",
+            )
+        })?;
     actor.authorize(Action::ManageParticipation, &unit.path)?;
     if !unit.is_active {
         return Err(
@@ -67,11 +70,12 @@ fn status_of(p: &Option<participation::Model>) -> Option<ParticipationStatus> {
 pub async fn register(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    campaign_id: Uuid,
-    unit_id: Uuid,
+    campaign_id: CampaignId,
+    unit_id: UnitId,
     pledge: Option<LongText>,
 ) -> Result<participation::Model, StoreError> {
-    let (campaign_status, existing, unit_path) = load(db, actor, campaign_id, unit_id).await?;
+    let (campaign_status, existing, unit_path) =
+        load(db, actor, campaign_id.uuid(), unit_id.uuid()).await?;
     check_register(campaign_status, status_of(&existing))?;
     let now = Utc::now();
     let pledge = pledge.map(LongText::into_inner);
@@ -87,8 +91,8 @@ pub async fn register(
         }
         None => participation::ActiveModel {
             id: Set(Uuid::now_v7()),
-            campaign_id: Set(campaign_id),
-            unit_id: Set(unit_id),
+            campaign_id: Set(campaign_id.uuid()),
+            unit_id: Set(unit_id.uuid()),
             pledge: Set(pledge),
             status: Set(ParticipationStatus::Registered),
             registered_at: Set(now),
@@ -133,10 +137,11 @@ pub async fn register(
 pub async fn withdraw(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    campaign_id: Uuid,
-    unit_id: Uuid,
+    campaign_id: CampaignId,
+    unit_id: UnitId,
 ) -> Result<participation::Model, StoreError> {
-    let (campaign_status, existing, unit_path) = load(db, actor, campaign_id, unit_id).await?;
+    let (campaign_status, existing, unit_path) =
+        load(db, actor, campaign_id.uuid(), unit_id.uuid()).await?;
     check_withdraw(campaign_status, status_of(&existing))?;
     let Some(p) = existing else {
         return Err(StoreError::NotFound("participation"));

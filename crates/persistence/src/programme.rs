@@ -10,6 +10,8 @@ use sea_orm::{
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::campaign::CampaignStatus;
+use thidua_domain::id::TargetId;
+use thidua_domain::id::UnitId;
 use thidua_domain::target::{TargetSource, percent};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -182,7 +184,7 @@ pub async fn current_value(
 pub async fn record_value(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    target_id: Uuid,
+    target_id: TargetId,
     value: Decimal,
     as_of: NaiveDate,
     source_note: &str,
@@ -195,7 +197,7 @@ pub async fn record_value(
         .one(db)
         .await?
         .ok_or(StoreError::NotFound("programme"))?;
-    let owner = org_units::referenced(db, p.owner_unit_id).await?;
+    let owner = org_units::referenced(db, UnitId::from_uuid(p.owner_unit_id)).await?;
     actor.authorize(Action::ManageProgramme, &owner.path)?;
     if t.source != TargetSource::Manual {
         return Err(FieldError::new(
@@ -242,7 +244,7 @@ pub async fn record_value(
     let id = Uuid::now_v7();
     let saved = target_value::ActiveModel {
         id: Set(id),
-        target_id: Set(target_id),
+        target_id: Set(target_id.uuid()),
         value: Set(value),
         as_of: Set(as_of),
         source_note: Set(note),
@@ -255,7 +257,7 @@ pub async fn record_value(
         db,
         actor,
         "Target",
-        target_id,
+        target_id.uuid(),
         "record_value",
         json!({"value": value, "asOf": as_of}),
     )

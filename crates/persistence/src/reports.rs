@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
+use thidua_domain::id::{CampaignId, ReportId, UnitId, UserId};
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
@@ -35,9 +36,9 @@ use crate::{Database, audit, changes, org_units};
 /// One report as a client sends it.
 #[derive(Debug, Clone)]
 pub struct NewReport {
-    pub id: Uuid,
-    pub campaign_id: Uuid,
-    pub unit_id: Uuid,
+    pub id: ReportId,
+    pub campaign_id: CampaignId,
+    pub unit_id: UnitId,
     pub period: Period,
     pub narrative: Option<String>,
     pub location: Option<Location>,
@@ -123,8 +124,11 @@ async fn preload(db: &impl ConnectionTrait, items: &[&NewReport]) -> Result<Know
         v.dedup();
         v
     };
-    let (unit_ids, campaign_ids, report_ids) =
-        (ids(|r| r.unit_id), ids(|r| r.campaign_id), ids(|r| r.id));
+    let (unit_ids, campaign_ids, report_ids) = (
+        ids(|r| r.unit_id.uuid()),
+        ids(|r| r.campaign_id.uuid()),
+        ids(|r| r.id.uuid()),
+    );
     let mut known = Known {
         units: org_units::by_ids(db, &unit_ids)
             .await?
@@ -213,16 +217,18 @@ enum Verdict<'a> {
 /// Hands what is known about one submission to the intake rules
 /// ([`report_intake::judge`]) and keeps what writing it needs; no database access.
 fn judge<'a>(known: &Known, actor: &Actor, r: &'a NewReport) -> Result<Verdict<'a>, StoreError> {
-    let unit = known.units.get(&r.unit_id);
-    let campaign = known.campaigns.get(&r.campaign_id);
-    let existing = known.existing.get(&r.id);
+    let unit = known.units.get(&r.unit_id.uuid());
+    let campaign = known.campaigns.get(&r.campaign_id.uuid());
+    let existing = known.existing.get(&r.id.uuid());
     let facts = Facts {
         unit: unit.map(|u| UnitFacts {
             id: u.id,
             path: &u.path,
         }),
         campaign: campaign.map(|c| &c.facts),
-        participating: known.registered.contains(&(r.campaign_id, r.unit_id)),
+        participating: known
+            .registered
+            .contains(&(r.campaign_id.uuid(), r.unit_id.uuid())),
         stored: existing.map(|(_, s)| s),
     };
     let verdict = report_intake::judge(actor, facts, r.sent())?;
@@ -466,7 +472,7 @@ async fn write(
         match (&a.existing, a.decision) {
             (None, _) | (_, Submission::Create) => {
                 let m = progress_report::Model {
-                    id: r.id,
+                    id: r.id.uuid(),
                     campaign_id: a.content.campaign_id,
                     unit_id: a.content.unit_id,
                     period_kind: r.period.kind,
@@ -631,7 +637,7 @@ async fn write(
 pub async fn review(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    id: Uuid,
+    id: ReportId,
     approve: bool,
     reason: Option<String>,
 ) -> Result<progress_report::Model, StoreError> {
@@ -639,7 +645,7 @@ pub async fn review(
         .one(db)
         .await?
         .ok_or(StoreError::NotFound("report"))?;
-    let unit = org_units::referenced(db, r.unit_id).await?;
+    let unit = org_units::referenced(db, UnitId::from_uuid(r.unit_id)).await?;
     actor.authorize(Action::ReviewReport, &unit.path)?;
     rules::check_review(r.status, approve, reason.as_deref())?;
     let (to, reason) = if approve {
@@ -683,7 +689,7 @@ pub async fn review(
     changes::record(
         db,
         changes::entity::REPORT,
-        id,
+        id.uuid(),
         changes::op::UPSERT,
         Some(&unit.path),
         r.submitted_by,
@@ -694,7 +700,7 @@ pub async fn review(
         db,
         actor,
         "ProgressReport",
-        id,
+        id.uuid(),
         action,
         json!({"revision": r.revision, "reason": reason}),
     )
@@ -714,8 +720,8 @@ finders! {
 /// The latest report `user` submitted for each of `campaign_ids`.
 pub async fn latest_by_user(
     db: &impl ConnectionTrait,
-    user_id: Uuid,
-    campaign_ids: &[Uuid],
+    user_id: UserId,
+    campaign_ids: &[CampaignId],
 ) -> Result<Vec<progress_report::Model>, StoreError> {
     if campaign_ids.is_empty() {
         return Ok(vec![]);
@@ -735,13 +741,13 @@ pub async fn latest_by_user(
 
 #[derive(Debug, Clone, Default)]
 pub struct ReportFilter {
-    pub campaign_id: Option<Uuid>,
+    pub campaign_id: Option<CampaignId>,
     /// Reports of units in this subtree.
     pub subtree_path: Option<String>,
     pub status: Option<ReportStatus>,
     /// Only what the caller may read: units under these paths, or submitted by this user.
     pub readable_paths: Vec<String>,
-    pub reader_id: Option<Uuid>,
+    pub reader_id: Option<UserId>,
 }
 
 /// Reports, newest id first (ids are UUID v7 from the phone: roughly creation order).

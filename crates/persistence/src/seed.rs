@@ -5,6 +5,7 @@ use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use thidua_domain::access::{Actor, Grant, Role};
+use thidua_domain::id::{UnitId, UserId};
 use thidua_domain::milestone::MilestoneKind;
 use thidua_domain::org_unit::{OrgUnitKind, check_new_root, child_path};
 use thidua_domain::target::{Comparator, TargetSource};
@@ -304,7 +305,15 @@ pub async fn seed_core(
             true,
         )
         .await?;
-        users::grant(db, &actor, admin.id, Role::Admin, root.id, true).await?;
+        users::grant(
+            db,
+            &actor,
+            UserId::from_uuid(admin.id),
+            Role::Admin,
+            UnitId::from_uuid(root.id),
+            true,
+        )
+        .await?;
         report.admin_created = true;
         if generated {
             report.generated_admin_password = Some(password);

@@ -10,6 +10,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use thidua_domain::access::{Action, Actor, Grant, Role};
+use thidua_domain::id::{UnitId, UserId};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
@@ -247,18 +248,20 @@ pub async fn set_password(
 pub async fn grant(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    user_id: Uuid,
+    user_id: UserId,
     role: Role,
-    unit_id: Uuid,
+    unit_id: UnitId,
     by_system: bool,
 ) -> Result<role_grant::Model, StoreError> {
-    let unit = org_units::by_id(db, unit_id).await?.ok_or_else(|| {
-        FieldError::new(
-            "unitId",
-            UserErrorCode::UnknownReference,
-            "no unit has this id",
-        )
-    })?;
+    let unit = org_units::by_id(db, UnitId::from_uuid(unit_id.uuid()))
+        .await?
+        .ok_or_else(|| {
+            FieldError::new(
+                "unitId",
+                UserErrorCode::UnknownReference,
+                "no unit has this id",
+            )
+        })?;
     if !by_system {
         actor.authorize(Action::ManageUsers, &unit.path)?;
     }
@@ -284,9 +287,9 @@ pub async fn grant(
     let id = Uuid::now_v7();
     let saved = role_grant::ActiveModel {
         id: Set(id),
-        user_id: Set(user_id),
+        user_id: Set(user_id.uuid()),
         role: Set(role),
-        unit_id: Set(unit_id),
+        unit_id: Set(unit_id.uuid()),
         created_at: Set(Utc::now()),
     }
     .insert(db)

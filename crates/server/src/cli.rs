@@ -4,6 +4,7 @@ use anyhow::{Context as _, bail};
 use sea_orm::TransactionTrait;
 use secrecy::{ExposeSecret as _, SecretString};
 use thidua_domain::access::Role;
+use thidua_domain::id::{UnitId, UserId};
 use thidua_persistence::{org_units, seed, users};
 
 use crate::config::{DocumentsCommand, RoleArg, Settings, UserCommand};
@@ -103,7 +104,16 @@ pub async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
                 .await?
                 .with_context(|| format!("no unit with code {unit}"))?;
             let txn = db.conn.begin().await?;
-            if let Err(e) = users::grant(&txn, &actor, u.id, role(r), unit.id, true).await {
+            if let Err(e) = users::grant(
+                &txn,
+                &actor,
+                UserId::from_uuid(u.id),
+                role(r),
+                UnitId::from_uuid(unit.id),
+                true,
+            )
+            .await
+            {
                 bail!("{e}");
             }
             txn.commit().await?;

@@ -2,6 +2,7 @@
 //! and the review cycle.
 
 use serde_json::{Value, json};
+use thidua_domain::id::{CampaignId, ReportId, UnitId};
 use thidua_tests::{Backend, TestApp, both, spawn_app};
 use uuid::Uuid;
 
@@ -604,9 +605,9 @@ async fn a_campaign_closed_between_judging_and_writing_a_batch_takes_none_of_it(
     let items: Vec<reports::NewReport> = [4, 6]
         .into_iter()
         .map(|month| reports::NewReport {
-            id: Uuid::now_v7(),
-            campaign_id: uuid(&f.campaign),
-            unit_id: ward.id,
+            id: ReportId::from_uuid(Uuid::now_v7()),
+            campaign_id: CampaignId::from_uuid(uuid(&f.campaign)),
+            unit_id: UnitId::from_uuid(ward.id),
             period: Period::parse(
                 PeriodKind::Month,
                 NaiveDate::from_ymd_opt(2025, month, 1).unwrap(),

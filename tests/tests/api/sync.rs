@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
+use thidua_domain::id::CampaignId;
 
 use serde_json::{Value, json};
 use thidua_tests::{Backend, TestApp, both, concrete, spawn_app};
@@ -289,7 +290,7 @@ async fn out_of_order_commits_still_reach_the_client(app: &TestApp, f: &crate::r
     milestones::add(
         &slow,
         &actor,
-        milestones::Owner::Campaign(campaign),
+        milestones::Owner::Campaign(CampaignId::from_uuid(campaign)),
         thidua_domain::milestone::MilestoneKind::Custom,
         title,
         due,

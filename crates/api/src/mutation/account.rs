@@ -140,15 +140,7 @@ impl AccountMutation {
             let user_id = input_id::<of::User>(&input.user_id, "userId")?;
             let unit_id = input_id::<of::OrgUnit>(&input.unit_id, "unitId")?;
             let txn = begin(ctx).await?;
-            let r = users::grant(
-                &txn,
-                a,
-                user_id.uuid(),
-                input.role.into(),
-                unit_id.uuid(),
-                false,
-            )
-            .await;
+            let r = users::grant(&txn, a, user_id, input.role.into(), unit_id, false).await;
             finish(txn, r).await?;
             let u = users::by_ids(&state(ctx).db.conn, &[user_id.uuid()])
                 .await

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 use thidua_domain::FieldError;
 use thidua_domain::campaign::{CampaignStatus, DateRange};
 use thidua_domain::criterion::NewCriterion;
-use thidua_domain::id::of;
+use thidua_domain::id::{FieldId, of};
 use thidua_domain::text::{Code, LongText, Title};
 use thidua_persistence::campaigns::{self, CampaignPatch, NewCampaign};
 use thidua_persistence::participations;
@@ -116,10 +116,10 @@ payload!(CampaignPayload, campaign: Campaign);
 payload!(CriterionPayload, criterion: Criterion);
 payload!(ParticipationPayload, participation: Participation);
 
-fn field_ids(ids: &[ID]) -> Result<Vec<uuid::Uuid>, Failure> {
+fn field_ids(ids: &[ID]) -> Result<Vec<FieldId>, Failure> {
     ids.iter()
         .enumerate()
-        .map(|(i, id)| input_id::<of::Field>(id, &format!("fieldIds.{i}")).map(uuid::Uuid::from))
+        .map(|(i, id)| input_id(id, &format!("fieldIds.{i}")))
         .collect()
 }
 
@@ -183,8 +183,8 @@ impl CampaignMutation {
                     title,
                     summary,
                     kind: input.kind.into(),
-                    programme_id: programme_id.map(uuid::Uuid::from),
-                    launching_unit_id: unit.uuid(),
+                    programme_id,
+                    launching_unit_id: unit,
                     dates,
                     field_ids: fields,
                     criteria,
@@ -235,7 +235,7 @@ impl CampaignMutation {
             };
             let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = campaigns::update(&txn, a, id.uuid(), checked_version, patch).await;
+            let r = campaigns::update(&txn, a, id, checked_version, patch).await;
             finish(txn, r).await.map(Campaign)
         }
         .await;
@@ -260,7 +260,7 @@ impl CampaignMutation {
             })?;
             let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = campaigns::add_criterion(&txn, a, id.uuid(), checked_version, c).await;
+            let r = campaigns::add_criterion(&txn, a, id, checked_version, c).await;
             finish(txn, r).await.map(Criterion)
         }
         .await;
@@ -285,7 +285,7 @@ impl CampaignMutation {
             })?;
             let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = campaigns::update_criterion(&txn, a, id.uuid(), checked_version, c).await;
+            let r = campaigns::update_criterion(&txn, a, id, checked_version, c).await;
             finish(txn, r).await.map(Criterion)
         }
         .await;
@@ -303,7 +303,7 @@ impl CampaignMutation {
             let id = input_id::<of::Criterion>(&input.id, "id")?;
             let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = campaigns::remove_criterion(&txn, a, id.uuid(), checked_version).await;
+            let r = campaigns::remove_criterion(&txn, a, id, checked_version).await;
             finish(txn, r).await.map(Campaign)
         }
         .await;
@@ -322,7 +322,7 @@ impl CampaignMutation {
             let id = input_id::<of::Campaign>(&input.id, "id")?;
             let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = campaigns::launch(&txn, a, id.uuid(), checked_version).await;
+            let r = campaigns::launch(&txn, a, id, checked_version).await;
             finish(txn, r).await.map(Campaign)
         }
         .await;
@@ -360,7 +360,7 @@ impl CampaignMutation {
             let pledge =
                 LongText::parse_optional(input.pledge.as_deref()).map_err(|e| e.under("pledge"))?;
             let txn = begin(ctx).await?;
-            let r = participations::register(&txn, a, campaign.uuid(), unit.uuid(), pledge).await;
+            let r = participations::register(&txn, a, campaign, unit, pledge).await;
             finish(txn, r).await.map(Participation)
         }
         .await;
@@ -378,7 +378,7 @@ impl CampaignMutation {
             let campaign = input_id::<of::Campaign>(&input.campaign_id, "campaignId")?;
             let unit = input_id::<of::OrgUnit>(&input.unit_id, "unitId")?;
             let txn = begin(ctx).await?;
-            let r = participations::withdraw(&txn, a, campaign.uuid(), unit.uuid()).await;
+            let r = participations::withdraw(&txn, a, campaign, unit).await;
             finish(txn, r).await.map(Participation)
         }
         .await;
@@ -401,7 +401,7 @@ async fn transition(
         let r = campaigns::transition(
             &txn,
             a,
-            id.uuid(),
+            id,
             checked_version,
             to,
             reason.map(LongText::into_inner),

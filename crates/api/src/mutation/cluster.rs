@@ -61,12 +61,10 @@ impl ClusterMutation {
                 .unit_ids
                 .iter()
                 .enumerate()
-                .map(|(i, u)| {
-                    input_id::<of::OrgUnit>(u, &format!("unitIds.{i}")).map(uuid::Uuid::from)
-                })
+                .map(|(i, u)| input_id::<of::OrgUnit>(u, &format!("unitIds.{i}")))
                 .collect::<Result<Vec<_>, _>>()?;
             let txn = begin(ctx).await?;
-            let r = clusters::set_members(&txn, a, id.uuid(), &units).await;
+            let r = clusters::set_members(&txn, a, id, &units).await;
             finish(txn, r).await.map(Cluster)
         }
         .await;

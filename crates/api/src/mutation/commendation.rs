@@ -187,7 +187,7 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
     let prerequisite = match (&f.prerequisite_award_type_id, f.prerequisite_years) {
         (None, None) => Ok(None),
         (Some(id), Some(years)) => {
-            let id = input_id::<of::AwardType>(id, "prerequisiteAwardTypeId")?.uuid();
+            let id = input_id::<of::AwardType>(id, "prerequisiteAwardTypeId")?;
             Prerequisite::parse(years)
                 .map(|p| Some((id, p)))
                 .map_err(|e| e.under("prerequisiteYears"))
@@ -238,16 +238,18 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
 
 fn recipient(r: RecipientInput) -> Result<Recipient, Failure> {
     match (r.unit_id, r.exemplar_id, r.person) {
-        (Some(u), None, None) => Ok(Recipient::Unit(
-            input_id::<of::OrgUnit>(&u, "recipient.unitId")?.uuid(),
-        )),
-        (None, Some(e), None) => Ok(Recipient::Exemplar(
-            input_id::<of::Exemplar>(&e, "recipient.exemplarId")?.uuid(),
-        )),
+        (Some(u), None, None) => Ok(Recipient::Unit(input_id::<of::OrgUnit>(
+            &u,
+            "recipient.unitId",
+        )?)),
+        (None, Some(e), None) => Ok(Recipient::Exemplar(input_id::<of::Exemplar>(
+            &e,
+            "recipient.exemplarId",
+        )?)),
         (None, None, Some(p)) => Ok(Recipient::Person {
             name: title(&p.name, "recipient.person.name")?,
             position: optional_title(p.position.as_deref(), "recipient.person.position")?,
-            unit_id: input_id::<of::OrgUnit>(&p.unit_id, "recipient.person.unitId")?.uuid(),
+            unit_id: input_id::<of::OrgUnit>(&p.unit_id, "recipient.person.unitId")?,
         }),
         _ => Err(FieldError::new(
             "recipient",
@@ -300,7 +302,7 @@ impl CommendationMutation {
             })?;
             let checked_version = version(input.version)?;
             let txn = begin(ctx).await?;
-            let r = awards::update(&txn, a, id.uuid(), checked_version, fields).await;
+            let r = awards::update(&txn, a, id, checked_version, fields).await;
             finish(txn, r).await.map(AwardType)
         }
         .await;
@@ -375,12 +377,12 @@ impl CommendationMutation {
                 &txn,
                 a,
                 Nomination {
-                    award_type_id: award.uuid(),
+                    award_type_id: award,
                     kind: input.kind.into(),
                     recipient: who,
-                    nominating_unit_id: nominating.uuid(),
-                    campaign_id: campaign.map(uuid::Uuid::from),
-                    exemplar_id: exemplar.map(uuid::Uuid::from),
+                    nominating_unit_id: nominating,
+                    campaign_id: campaign,
+                    exemplar_id: exemplar,
                     is_direct_worker: input.is_direct_worker,
                     award_year: input.award_year,
                     citation,
@@ -404,7 +406,7 @@ impl CommendationMutation {
             let id = input_id::<of::Commendation>(&input.id, "id")?;
             let session = input_id::<of::CouncilSession>(&input.session_id, "sessionId")?;
             let txn = begin(ctx).await?;
-            let r = commendations::submit_for_review(&txn, a, id.uuid(), session.uuid()).await;
+            let r = commendations::submit_for_review(&txn, a, id, session).await;
             finish(txn, r).await.map(Commendation)
         }
         .await;
@@ -427,7 +429,7 @@ impl CommendationMutation {
             let r = commendations::record_ballot(
                 &txn,
                 a,
-                id.uuid(),
+                id,
                 RawTally {
                     present: input.present,
                     in_writing: input.in_writing,
@@ -454,7 +456,7 @@ impl CommendationMutation {
         let res = async {
             let id = input_id::<of::Commendation>(&input.id, "id")?;
             let txn = begin(ctx).await?;
-            let r = commendations::reject(&txn, a, id.uuid(), &input.reason).await;
+            let r = commendations::reject(&txn, a, id, &input.reason).await;
             finish(txn, r).await.map(Commendation)
         }
         .await;
@@ -477,7 +479,7 @@ impl CommendationMutation {
             let r = commendations::confer(
                 &txn,
                 a,
-                id.uuid(),
+                id,
                 Decision {
                     number,
                     date: input.decision_date.0,
@@ -523,7 +525,7 @@ impl CommendationMutation {
                     .map_err(|e| e.under("citation"))?,
             };
             let txn = begin(ctx).await?;
-            let r = commendations::correct(&txn, a, id.uuid(), &input.reason, fix).await;
+            let r = commendations::correct(&txn, a, id, &input.reason, fix).await;
             finish(txn, r).await.map(Commendation)
         }
         .await;
@@ -541,7 +543,7 @@ impl CommendationMutation {
         let res = async {
             let id = input_id::<of::Commendation>(&input.id, "id")?;
             let txn = begin(ctx).await?;
-            let r = commendations::revoke(&txn, a, id.uuid(), &input.reason).await;
+            let r = commendations::revoke(&txn, a, id, &input.reason).await;
             finish(txn, r).await.map(Commendation)
         }
         .await;

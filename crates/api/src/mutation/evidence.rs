@@ -99,7 +99,7 @@ impl EvidenceMutation {
             let (staged, kind, name) =
                 staged_checked(ctx, &input.file, st.max_upload_bytes).await?;
             let new = NewAttachment {
-                report_id: report_id.uuid(),
+                report_id,
                 sha256: staged.sha256.clone(),
                 size_bytes: i64::try_from(staged.size).unwrap_or(i64::MAX),
                 content_type: kind.mime().to_owned(),

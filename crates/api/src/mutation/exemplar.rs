@@ -79,9 +79,9 @@ impl ExemplarMutation {
                 NewExemplar {
                     name,
                     kind: input.kind.into(),
-                    home_unit_id: home.uuid(),
-                    field_id: field.map(uuid::Uuid::from),
-                    campaign_id: campaign.map(uuid::Uuid::from),
+                    home_unit_id: home,
+                    field_id: field,
+                    campaign_id: campaign,
                     description,
                     is_direct_worker: input.is_direct_worker,
                     identified_on: input.identified_on.0,
@@ -109,7 +109,7 @@ impl ExemplarMutation {
             let r = exemplars::change_stage(
                 &txn,
                 a,
-                id.uuid(),
+                id,
                 input.stage.into(),
                 input.on_date.0,
                 reason.map(LongText::into_inner),
@@ -138,8 +138,8 @@ impl ExemplarMutation {
                 exemplars::replicate(
                     &txn,
                     a,
-                    id.uuid(),
-                    unit.uuid(),
+                    id,
+                    unit,
                     input.on_date.0,
                     note.map(LongText::into_inner),
                 )

@@ -77,7 +77,7 @@ impl OrgUnitMutation {
                     code,
                     name,
                     kind: input.kind.into(),
-                    parent_id: parent_id.map(uuid::Uuid::from),
+                    parent_id,
                 },
             )
             .await;
@@ -102,7 +102,7 @@ impl OrgUnitMutation {
                 .transpose()
                 .map_err(|e| e.under("name"))?;
             let txn = begin(ctx).await?;
-            let r = org_units::update(&txn, a, id.uuid(), name, input.kind.map(Into::into)).await;
+            let r = org_units::update(&txn, a, id, name, input.kind.map(Into::into)).await;
             finish(txn, r).await.map(OrgUnit)
         }
         .await;
@@ -120,7 +120,7 @@ impl OrgUnitMutation {
             let id = input_id::<of::OrgUnit>(&input.id, "id")?;
             let parent = input_id::<of::OrgUnit>(&input.parent_id, "parentId")?;
             let txn = begin(ctx).await?;
-            let r = org_units::move_to(&txn, a, id.uuid(), parent.uuid()).await;
+            let r = org_units::move_to(&txn, a, id, parent).await;
             finish(txn, r).await.map(OrgUnit)
         }
         .await;
@@ -137,7 +137,7 @@ impl OrgUnitMutation {
         let res = async {
             let id = input_id::<of::OrgUnit>(&input.id, "id")?;
             let txn = begin(ctx).await?;
-            let r = org_units::deactivate(&txn, a, id.uuid()).await;
+            let r = org_units::deactivate(&txn, a, id).await;
             finish(txn, r).await.map(OrgUnit)
         }
         .await;

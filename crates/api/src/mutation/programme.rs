@@ -56,12 +56,8 @@ impl ProgrammeMutation {
         let a = actor(ctx)?;
         let res = async {
             let owner = match (&input.campaign_id, &input.programme_id) {
-                (Some(c), None) => {
-                    Owner::Campaign(input_id::<of::Campaign>(c, "campaignId")?.uuid())
-                }
-                (None, Some(p)) => {
-                    Owner::Programme(input_id::<of::Programme>(p, "programmeId")?.uuid())
-                }
+                (Some(c), None) => Owner::Campaign(input_id::<of::Campaign>(c, "campaignId")?),
+                (None, Some(p)) => Owner::Programme(input_id::<of::Programme>(p, "programmeId")?),
                 _ => {
                     return Err(Failure::from(FieldError::new(
                         "campaignId",
@@ -91,7 +87,7 @@ impl ProgrammeMutation {
             let note =
                 LongText::parse_optional(input.note.as_deref()).map_err(|e| e.under("note"))?;
             let txn = begin(ctx).await?;
-            let r = milestones::complete(&txn, a, id.uuid(), note).await;
+            let r = milestones::complete(&txn, a, id, note).await;
             finish(txn, r).await.map(Milestone)
         }
         .await;
@@ -112,7 +108,7 @@ impl ProgrammeMutation {
                 programme::record_value(
                     &txn,
                     a,
-                    id.uuid(),
+                    id,
                     input.value.0,
                     input.as_of.0,
                     &input.source_note,

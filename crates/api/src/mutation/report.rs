@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
-use thidua_domain::id::of;
+use thidua_domain::id::{ReportId, of};
 use thidua_domain::report::{Location, Period, PeriodKind as DomainPeriodKind, RawValue};
 use thidua_domain::text::LongText;
 use thidua_domain::{FieldError, UserErrorCode};
@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{begin, finish, input_id, payload};
 use crate::context::{actor, state};
 use crate::error::{Failure, UserError};
-use crate::ids;
+use crate::ids::{self, NodeType};
 use crate::scalars::Measurement;
 use crate::types::enums::PeriodKind;
 use crate::types::report::ProgressReport;
@@ -123,31 +123,29 @@ fn date(raw: &str, field: &str) -> Result<NaiveDate, FieldError> {
 /// Turns one input item into a checked submission, or the reasons it cannot be one.
 fn parse_report(r: &ReportInput) -> Result<NewReport, Vec<FieldError>> {
     let mut errors = vec![];
-    let id = Uuid::parse_str(r.id.trim()).map_err(|_| {
+    let id = Uuid::parse_str(r.id.trim())
+        .map(ReportId::from_uuid)
+        .map_err(|_| {
+            errors.push(err(
+                "id",
+                UserErrorCode::InvalidFormat,
+                "the report id is a UUID",
+            ))
+        });
+    let campaign_id = ids::parse::<of::Campaign>(&r.campaign_id).ok_or_else(|| {
         errors.push(err(
-            "id",
+            "campaignId",
             UserErrorCode::InvalidFormat,
-            "the report id is a UUID",
+            &format!("not a {} id", NodeType::Campaign.name()),
         ))
     });
-    let campaign_id = ids::parse::<of::Campaign>(&r.campaign_id)
-        .map(|id| id.uuid())
-        .ok_or_else(|| {
-            errors.push(err(
-                "campaignId",
-                UserErrorCode::InvalidFormat,
-                "not a Campaign id",
-            ))
-        });
-    let unit_id = ids::parse::<of::OrgUnit>(&r.unit_id)
-        .map(|id| id.uuid())
-        .ok_or_else(|| {
-            errors.push(err(
-                "unitId",
-                UserErrorCode::InvalidFormat,
-                "not an OrgUnit id",
-            ))
-        });
+    let unit_id = ids::parse::<of::OrgUnit>(&r.unit_id).ok_or_else(|| {
+        errors.push(err(
+            "unitId",
+            UserErrorCode::InvalidFormat,
+            &format!("not an {} id", NodeType::OrgUnit.name()),
+        ))
+    });
     let period = match (
         date(&r.period.start, "period.start"),
         date(&r.period.end, "period.end"),
@@ -334,7 +332,7 @@ impl ReportMutation {
         let res = async {
             let id = input_id::<of::ProgressReport>(&input.id, "id")?;
             let txn = begin(ctx).await?;
-            let r = reports::review(&txn, a, id.uuid(), true, None).await;
+            let r = reports::review(&txn, a, id, true, None).await;
             finish(txn, r).await.map(ProgressReport)
         }
         .await;
@@ -353,8 +351,7 @@ impl ReportMutation {
             let reason =
                 LongText::parse_optional(Some(&input.reason)).map_err(|e| e.under("reason"))?;
             let txn = begin(ctx).await?;
-            let r =
-                reports::review(&txn, a, id.uuid(), false, reason.map(LongText::into_inner)).await;
+            let r = reports::review(&txn, a, id, false, reason.map(LongText::into_inner)).await;
             finish(txn, r).await.map(ProgressReport)
         }
         .await;

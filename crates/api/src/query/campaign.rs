@@ -64,12 +64,9 @@ impl CampaignQuery {
     ) -> async_graphql::Result<Option<Campaign>> {
         reader(ctx)?;
         match (id, code) {
-            (Some(id), _) => Ok(load_one(
-                ctx,
-                thidua_domain::id::CampaignId::from_uuid(ids::decode::<of::Campaign>(&id)?.uuid()),
-            )
-            .await?
-            .map(Campaign)),
+            (Some(id), _) => Ok(load_one(ctx, ids::decode::<of::Campaign>(&id)?)
+                .await?
+                .map(Campaign)),
             (None, Some(code)) => Ok(campaigns::by_code(
                 &state(ctx).db.conn,
                 &crate::args::text(&code, "code", 100)?,
@@ -114,8 +111,7 @@ impl CampaignQuery {
                 .field_id
                 .as_ref()
                 .map(ids::decode::<of::Field>)
-                .transpose()?
-                .map(uuid::Uuid::from),
+                .transpose()?,
             subtree_path,
             active_on: f.active_on.map(Into::into),
             search: crate::args::optional_text(f.search, "filter.search", 200)?,
@@ -123,8 +119,7 @@ impl CampaignQuery {
                 .programme_id
                 .as_ref()
                 .map(ids::decode::<of::Programme>)
-                .transpose()?
-                .map(uuid::Uuid::from),
+                .transpose()?,
         };
         let (order, desc) = match order_by {
             None => (CampaignOrder::StartDate, false),

@@ -1,6 +1,7 @@
 //! The award catalogue, council sessions, commendations and the direct-worker share.
 
 use async_graphql::{Context, ID, InputObject, Object};
+use thidua_domain::id::Id;
 use thidua_domain::id::of;
 
 use super::unit_path;
@@ -96,10 +97,8 @@ impl CommendationQuery {
             Some(id) => Some(unit_path(ctx, id, "unitSubtree").await?),
             None => None,
         };
-        fn decode<T: ids::Global>(id: &Option<ID>) -> async_graphql::Result<Option<uuid::Uuid>> {
-            id.as_ref()
-                .map(|i| ids::decode::<T>(i).map(|id| id.uuid()))
-                .transpose()
+        fn decode<T: ids::Global>(id: &Option<ID>) -> async_graphql::Result<Option<Id<T>>> {
+            id.as_ref().map(ids::decode::<T>).transpose()
         }
         let store = thidua_persistence::commendations::CommendationFilter {
             status: f.status.map(Into::into),

@@ -36,8 +36,7 @@ async fn exemplar_filter(
             .field_id
             .as_ref()
             .map(ids::decode::<of::Field>)
-            .transpose()?
-            .map(uuid::Uuid::from),
+            .transpose()?,
         stage: f.stage.map(Into::into),
     })
 }

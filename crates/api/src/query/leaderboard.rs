@@ -1,7 +1,6 @@
 //! Campaign leaderboards.
 
 use async_graphql::{Context, ID, Object};
-use thidua_domain::id::CampaignId;
 use thidua_domain::id::of;
 
 use crate::context::{reader, state};
@@ -54,14 +53,13 @@ impl LeaderboardQuery {
         .map_err(crate::args::field_error)?
         .get();
         let board = Board {
-            campaign_id: cid.uuid(),
+            campaign_id: cid,
             start: period_start.0,
             end: period_end.0,
             cluster_id: cluster_id
                 .as_ref()
                 .map(ids::decode::<of::Cluster>)
-                .transpose()?
-                .map(uuid::Uuid::from),
+                .transpose()?,
         };
         let db = &state(ctx).db.conn;
         let standings = leaderboard::standings(db, &board, limit)
@@ -75,11 +73,7 @@ impl LeaderboardQuery {
             .iter()
             .any(|f| look.field(f).exists());
         if wanted {
-            criteria = crate::types::load_many(
-                ctx,
-                crate::loaders::CriteriaOf(CampaignId::from_uuid(cid.uuid())),
-            )
-            .await?;
+            criteria = crate::types::load_many(ctx, crate::loaders::CriteriaOf(cid)).await?;
             let units: Vec<uuid::Uuid> = standings.iter().map(|s| s.unit_id).collect();
             cells = leaderboard::breakdown(db, &board, &units)
                 .await

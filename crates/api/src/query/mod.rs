@@ -15,7 +15,6 @@ mod report;
 mod sync;
 
 use async_graphql::{Context, ID, MergedObject};
-use thidua_domain::id::of;
 
 use crate::ids;
 use crate::types::load_one;
@@ -64,9 +63,13 @@ pub struct RecognitionQuery(
 
 /// The path of the unit a subtree filter names; an unknown unit gives a path nothing is under.
 async fn unit_path(ctx: &Context<'_>, id: &ID, field: &str) -> async_graphql::Result<String> {
-    let uuid = ids::decode::<of::OrgUnit>(id)
-        .map_err(|_| crate::error::bad_input(format!("`{field}` is not a valid OrgUnit id")))?;
-    Ok(load_one(ctx, UnitId::from_uuid(uuid.uuid()))
+    let unit: UnitId = ids::decode(id).map_err(|_| {
+        crate::error::bad_input(format!(
+            "`{field}` is not a valid {} id",
+            ids::NodeType::OrgUnit.name()
+        ))
+    })?;
+    Ok(load_one(ctx, unit)
         .await?
         .map(|u| u.path)
         .unwrap_or_else(|| "/nonexistent/".into()))

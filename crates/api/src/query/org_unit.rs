@@ -12,7 +12,6 @@ use crate::ids;
 use crate::types::enums::OrgUnitKind;
 use crate::types::load_one;
 use crate::types::org_unit::{OrgUnit, OrgUnitConnection, unit_connection};
-use thidua_domain::id::UnitId;
 
 #[derive(Default)]
 pub struct OrgUnitQuery;
@@ -37,12 +36,9 @@ impl OrgUnitQuery {
     ) -> async_graphql::Result<Option<OrgUnit>> {
         reader(ctx)?;
         match (id, code) {
-            (Some(id), _) => Ok(load_one(
-                ctx,
-                UnitId::from_uuid(ids::decode::<of::OrgUnit>(&id)?.uuid()),
-            )
-            .await?
-            .map(OrgUnit)),
+            (Some(id), _) => Ok(load_one(ctx, ids::decode::<of::OrgUnit>(&id)?)
+                .await?
+                .map(OrgUnit)),
             (None, Some(code)) => Ok(org_units::by_code(
                 &state(ctx).db.conn,
                 &crate::args::text(&code, "code", 100)?,

@@ -1,6 +1,7 @@
 //! Progress reports the caller may read.
 
 use async_graphql::{Context, ID, InputObject, Object};
+use thidua_domain::id::UserId;
 use thidua_domain::id::of;
 
 use super::unit_path;
@@ -18,10 +19,10 @@ pub struct ReportQuery;
 /// A report if the caller may read it: their own, or one of a unit under any of their grants.
 pub async fn readable_report(
     ctx: &Context<'_>,
-    id: uuid::Uuid,
+    id: thidua_domain::id::ReportId,
 ) -> async_graphql::Result<Option<ProgressReport>> {
     let a = reader(ctx)?;
-    let Some(r) = load_one(ctx, thidua_domain::id::ReportId::from_uuid(id)).await? else {
+    let Some(r) = load_one(ctx, id).await? else {
         return Ok(None);
     };
     let unit = load_one(ctx, UnitId::from_uuid(r.unit_id)).await?;
@@ -51,7 +52,7 @@ impl ReportQuery {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Option<ProgressReport>> {
-        readable_report(ctx, ids::decode::<of::ProgressReport>(&id)?.uuid()).await
+        readable_report(ctx, ids::decode(&id)?).await
     }
 
     /// Progress reports the caller may read, newest first.
@@ -75,12 +76,11 @@ impl ReportQuery {
                 .campaign_id
                 .as_ref()
                 .map(ids::decode::<of::Campaign>)
-                .transpose()?
-                .map(uuid::Uuid::from),
+                .transpose()?,
             subtree_path,
             status: f.status.map(Into::into),
             readable_paths: a.grants.iter().map(|g| g.unit_path.clone()).collect(),
-            reader_id: a.user_id,
+            reader_id: a.user_id.map(UserId::from_uuid),
         };
         let rows = thidua_persistence::reports::list(&state(ctx).db.conn, &rf, &page)
             .await

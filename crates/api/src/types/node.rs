@@ -77,14 +77,19 @@ pub async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option
             .await?
             .map(|m| Node::Field(Field(m))),
         // Reports and their evidence only for those who may read the report.
-        NodeType::ProgressReport => crate::query::readable_report(ctx, uuid)
-            .await?
-            .map(Node::ProgressReport),
+        NodeType::ProgressReport => {
+            crate::query::readable_report(ctx, thidua_domain::id::ReportId::from_uuid(uuid))
+                .await?
+                .map(Node::ProgressReport)
+        }
         NodeType::Attachment => {
             match load_one(ctx, thidua_domain::id::AttachmentId::from_uuid(uuid)).await? {
-                Some(a) => crate::query::readable_report(ctx, a.report_id)
-                    .await?
-                    .map(|_| Node::Attachment(super::attachment::Attachment(a))),
+                Some(a) => crate::query::readable_report(
+                    ctx,
+                    thidua_domain::id::ReportId::from_uuid(a.report_id),
+                )
+                .await?
+                .map(|_| Node::Attachment(super::attachment::Attachment(a))),
                 None => None,
             }
         }

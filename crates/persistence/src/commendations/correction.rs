@@ -8,6 +8,8 @@ use thidua_domain::commendation::{
     CommendationStatus, DecisionNumber, RecipientType, check_decision_date, decision_key,
     recipient_key,
 };
+use thidua_domain::id::CommendationId;
+use thidua_domain::id::UnitId;
 use thidua_domain::text::{LongText, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -64,18 +66,18 @@ pub struct Correction {
 pub async fn correct(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    id: Uuid,
+    id: CommendationId,
     reason: &str,
     fix: Correction,
 ) -> Result<commendation::Model, StoreError> {
     let reason = LongText::parse_required(reason, "say why the record is corrected")
         .map_err(|e| e.under("reason"))?;
-    let c = by_ids(db, &[id])
+    let c = by_ids(db, &[id.uuid()])
         .await?
         .into_iter()
         .next()
         .ok_or(StoreError::NotFound("commendation"))?;
-    let unit = org_units::referenced(db, c.unit_id).await?;
+    let unit = org_units::referenced(db, UnitId::from_uuid(c.unit_id)).await?;
     actor.authorize(Action::Confer, &unit.path)?;
     if c.status != CommendationStatus::Conferred {
         return Err(FieldError::new(
@@ -196,7 +198,7 @@ pub async fn correct(
     record_correction(
         db,
         actor,
-        id,
+        id.uuid(),
         "correct",
         &reason,
         serde_json::Value::Object(diff),

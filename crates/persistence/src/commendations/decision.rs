@@ -8,8 +8,8 @@ use thidua_domain::access::{Action, Actor};
 use thidua_domain::commendation::{
     CommendationStatus, DecisionNumber, check_decision_date, decision_key,
 };
+use thidua_domain::id::CommendationId;
 use thidua_domain::text::{LongText, Title};
-use uuid::Uuid;
 
 use super::correction::record_correction;
 use super::{award, decision_taken, duplicate_decision, for_change, save};
@@ -21,7 +21,7 @@ use crate::error::StoreError;
 pub async fn reject(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    id: Uuid,
+    id: CommendationId,
     reason: &str,
 ) -> Result<commendation::Model, StoreError> {
     let reason = LongText::parse_required(reason, "say why it is rejected")
@@ -29,7 +29,7 @@ pub async fn reject(
     let (c, _) = for_change(
         db,
         actor,
-        id,
+        id.uuid(),
         Action::CouncilVote,
         CommendationStatus::Rejected,
     )
@@ -53,7 +53,7 @@ pub async fn reject(
         db,
         actor,
         "Commendation",
-        id,
+        id.uuid(),
         "reject",
         json!({"reason": reason.as_str()}),
     )
@@ -72,11 +72,18 @@ pub struct Decision {
 pub async fn confer(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    id: Uuid,
+    id: CommendationId,
     d: Decision,
 ) -> Result<commendation::Model, StoreError> {
     check_decision_date(d.date)?;
-    let (c, _) = for_change(db, actor, id, Action::Confer, CommendationStatus::Conferred).await?;
+    let (c, _) = for_change(
+        db,
+        actor,
+        id.uuid(),
+        Action::Confer,
+        CommendationStatus::Conferred,
+    )
+    .await?;
     let at = award(db, c.award_type_id)
         .await?
         .ok_or(StoreError::NotFound("award type"))?;
@@ -119,7 +126,7 @@ pub async fn confer(
         db,
         actor,
         "Commendation",
-        id,
+        id.uuid(),
         "confer",
         json!({"decisionNumber": d.number.as_str(), "decisionDate": d.date, "authority": authority}),
     )
@@ -132,12 +139,19 @@ pub async fn confer(
 pub async fn revoke(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    id: Uuid,
+    id: CommendationId,
     reason: &str,
 ) -> Result<commendation::Model, StoreError> {
     let reason = LongText::parse_required(reason, "say why the honour is revoked")
         .map_err(|e| e.under("reason"))?;
-    let (c, from) = for_change(db, actor, id, Action::Confer, CommendationStatus::Revoked).await?;
+    let (c, from) = for_change(
+        db,
+        actor,
+        id.uuid(),
+        Action::Confer,
+        CommendationStatus::Revoked,
+    )
+    .await?;
     let saved = save(
         db,
         &c,
@@ -149,6 +163,6 @@ pub async fn revoke(
     .await?;
     let changes =
         json!({"status": {"from": from.as_str(), "to": CommendationStatus::Revoked.as_str()}});
-    record_correction(db, actor, id, "revoke", &reason, changes).await?;
+    record_correction(db, actor, id.uuid(), "revoke", &reason, changes).await?;
     Ok(saved)
 }

@@ -8,6 +8,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Value};
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::commendation::{self as rules, CommendationStatus};
+use thidua_domain::id::UnitId;
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
@@ -52,7 +53,7 @@ async fn for_change(
         .into_iter()
         .next()
         .ok_or(StoreError::NotFound("commendation"))?;
-    let unit = org_units::referenced(db, c.unit_id).await?;
+    let unit = org_units::referenced(db, UnitId::from_uuid(c.unit_id)).await?;
     actor.authorize(action, &unit.path)?;
     let from = c.status;
     rules::check_transition(from, to)?;

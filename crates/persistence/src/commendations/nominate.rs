@@ -7,6 +7,7 @@ use sea_orm::{
 use serde_json::json;
 use thidua_domain::access::Actor;
 use thidua_domain::commendation::{CommendationKind, CommendationStatus};
+use thidua_domain::id::{AwardTypeId, CampaignId, ExemplarId, UnitId};
 use thidua_domain::nomination::{
     self, AwardFacts, ExemplarFacts, Facts, RecipientFacts, Reference, Refused,
 };
@@ -20,23 +21,23 @@ use crate::error::StoreError;
 use crate::{audit, campaigns, exemplars, org_units};
 
 pub enum Recipient {
-    Unit(Uuid),
-    Exemplar(Uuid),
+    Unit(UnitId),
+    Exemplar(ExemplarId),
     Person {
         name: Title,
         position: Option<Title>,
-        unit_id: Uuid,
+        unit_id: UnitId,
     },
 }
 
 pub struct Nomination {
-    pub award_type_id: Uuid,
+    pub award_type_id: AwardTypeId,
     pub kind: CommendationKind,
     pub recipient: Recipient,
-    pub nominating_unit_id: Uuid,
-    pub campaign_id: Option<Uuid>,
+    pub nominating_unit_id: UnitId,
+    pub campaign_id: Option<CampaignId>,
     /// A model the honour is linked to, when the recipient is not the model itself.
-    pub exemplar_id: Option<Uuid>,
+    pub exemplar_id: Option<ExemplarId>,
     pub is_direct_worker: bool,
     /// The year the achievement is for; consecutive-year prerequisites count these.
     pub award_year: i32,
@@ -51,7 +52,7 @@ fn unit_facts(u: &org_unit::Model) -> UnitFacts<'_> {
 }
 
 async fn unit(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<org_unit::Model>, StoreError> {
-    org_units::by_id(db, id).await
+    org_units::by_id(db, UnitId::from_uuid(id)).await
 }
 
 /// An exemplary model and its home unit, or `None` when no model has this id.
@@ -62,7 +63,7 @@ async fn model(
     let Some(m) = exemplars::by_ids(db, &[id]).await?.into_iter().next() else {
         return Ok(None);
     };
-    let home = org_units::referenced(db, m.home_unit_id).await?;
+    let home = org_units::referenced(db, UnitId::from_uuid(m.home_unit_id)).await?;
     Ok(Some((m, home)))
 }
 
@@ -91,20 +92,24 @@ pub async fn nominate(
     actor: &Actor,
     n: Nomination,
 ) -> Result<commendation::Model, StoreError> {
-    let nominating = unit(db, n.nominating_unit_id).await?;
-    let at = award(db, n.award_type_id).await?;
+    let nominating = unit(db, n.nominating_unit_id.uuid()).await?;
+    let at = award(db, n.award_type_id.uuid()).await?;
     let (recipient_unit, recipient_model) = match &n.recipient {
-        Recipient::Unit(u) | Recipient::Person { unit_id: u, .. } => (unit(db, *u).await?, None),
-        Recipient::Exemplar(e) => (None, model(db, *e).await?),
+        Recipient::Unit(u) | Recipient::Person { unit_id: u, .. } => {
+            (unit(db, u.uuid()).await?, None)
+        }
+        Recipient::Exemplar(e) => (None, model(db, e.uuid()).await?),
     };
     let campaign = match n.campaign_id {
         None => Reference::Absent,
-        Some(c) if campaigns::by_ids(db, &[c]).await?.is_empty() => Reference::Unknown(c),
-        Some(c) => Reference::Found(c),
+        Some(c) if campaigns::by_ids(db, &[c.uuid()]).await?.is_empty() => {
+            Reference::Unknown(c.uuid())
+        }
+        Some(c) => Reference::Found(c.uuid()),
     };
     let link = match n.exemplar_id {
         None => None,
-        Some(l) => Some((l, model(db, l).await?)),
+        Some(l) => Some((l, model(db, l.uuid()).await?)),
     };
     let facts = Facts {
         today: Utc::now().date_naive(),
@@ -131,7 +136,7 @@ pub async fn nominate(
         campaign,
         exemplar_link: match &link {
             None => Reference::Absent,
-            Some((id, None)) => Reference::Unknown(*id),
+            Some((id, None)) => Reference::Unknown(id.uuid()),
             Some((_, Some(m))) => Reference::Found(model_facts(m)),
         },
     };
@@ -173,7 +178,7 @@ pub async fn nominate(
         is_individual: Set(nominee.is_individual),
         is_direct_worker: Set(nominee.is_direct_worker),
         nominating_unit_id: Set(nominating.id),
-        campaign_id: Set(n.campaign_id),
+        campaign_id: Set(n.campaign_id.map(uuid::Uuid::from)),
         award_year: Set(n.award_year),
         citation: Set(n.citation.map(LongText::into_inner)),
         session_id: Set(None),

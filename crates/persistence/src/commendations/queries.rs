@@ -1,6 +1,7 @@
 //! Reading commendations: batch finders, filtered listings and prerequisite checks.
 
 use std::collections::HashMap;
+use thidua_domain::id::{AwardTypeId, CouncilSessionId, ExemplarId};
 
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -28,9 +29,9 @@ pub struct CommendationFilter {
     pub status: Option<CommendationStatus>,
     /// Recipients whose unit lies in this subtree.
     pub subtree_path: Option<String>,
-    pub award_type_id: Option<Uuid>,
-    pub exemplar_id: Option<Uuid>,
-    pub session_id: Option<Uuid>,
+    pub award_type_id: Option<AwardTypeId>,
+    pub exemplar_id: Option<ExemplarId>,
+    pub session_id: Option<CouncilSessionId>,
     pub decision_year: Option<i32>,
 }
 

@@ -5,9 +5,9 @@ use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::award::Threshold;
 use thidua_domain::commendation::{CommendationStatus, RawTally, Tally};
+use thidua_domain::id::{CommendationId, CouncilSessionId};
 use thidua_domain::text::LongText;
 use thidua_domain::{FieldError, UserErrorCode};
-use uuid::Uuid;
 
 use super::{award, for_change, save};
 use crate::entities::commendation;
@@ -27,18 +27,18 @@ fn unknown(field: &str, what: &str) -> StoreError {
 pub async fn submit_for_review(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    id: Uuid,
-    session_id: Uuid,
+    id: CommendationId,
+    session_id: CouncilSessionId,
 ) -> Result<commendation::Model, StoreError> {
     let (c, _) = for_change(
         db,
         actor,
-        id,
+        id.uuid(),
         Action::CouncilVote,
         CommendationStatus::UnderReview,
     )
     .await?;
-    if council::by_ids(db, &[session_id]).await?.is_empty() {
+    if council::by_ids(db, &[session_id.uuid()]).await?.is_empty() {
         return Err(unknown("sessionId", "council session"));
     }
     let saved = save(
@@ -49,7 +49,10 @@ pub async fn submit_for_review(
                 commendation::Column::Status,
                 CommendationStatus::UnderReview.into(),
             ),
-            (commendation::Column::SessionId, Some(session_id).into()),
+            (
+                commendation::Column::SessionId,
+                Some(session_id.uuid()).into(),
+            ),
         ],
     )
     .await?;
@@ -57,7 +60,7 @@ pub async fn submit_for_review(
         db,
         actor,
         "Commendation",
-        id,
+        id.uuid(),
         "review",
         json!({"session": session_id}),
     )
@@ -70,14 +73,14 @@ pub async fn submit_for_review(
 pub async fn record_ballot(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    id: Uuid,
+    id: CommendationId,
     raw_tally: RawTally,
     note: Option<LongText>,
 ) -> Result<commendation::Model, StoreError> {
     let (c, _) = for_change(
         db,
         actor,
-        id,
+        id.uuid(),
         Action::CouncilVote,
         CommendationStatus::Approved,
     )
@@ -142,7 +145,7 @@ pub async fn record_ballot(
         db,
         actor,
         "Commendation",
-        id,
+        id.uuid(),
         "ballot",
         json!({"members": tally.members, "present": tally.present, "inWriting": tally.in_writing,
                "yes": tally.yes, "no": tally.no, "abstain": tally.abstain, "result": status.as_str()}),

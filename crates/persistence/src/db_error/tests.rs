@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::time::Duration;
+use thidua_domain::id::{AwardTypeId, UnitId};
 
 use chrono::{Datelike, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -143,14 +144,14 @@ async fn nomination(db: &Database) -> commendation::Model {
         &db.conn,
         &actor,
         Nomination {
-            award_type_id: award.id,
+            award_type_id: AwardTypeId::from_uuid(award.id),
             kind: CommendationKind::Merit,
             recipient: Recipient::Person {
                 name: Title::parse("Nguyễn Văn A").unwrap(),
                 position: None,
-                unit_id: root.id,
+                unit_id: UnitId::from_uuid(root.id),
             },
-            nominating_unit_id: root.id,
+            nominating_unit_id: UnitId::from_uuid(root.id),
             campaign_id: None,
             exemplar_id: None,
             is_direct_worker: false,

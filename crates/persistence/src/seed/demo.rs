@@ -7,6 +7,7 @@
 //! checked and audit rows written just as for real data. Run after `seed_core`.
 
 use std::collections::HashMap;
+use thidua_domain::id::{CampaignId, FieldId, MilestoneId, ProgrammeId, UnitId, UserId};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -518,7 +519,7 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), StoreError> {
             code: Code::parse(code)?,
             name: demo_title(name)?,
             kind,
-            parent_id: Some(parent_id),
+            parent_id: Some(UnitId::from_uuid(parent_id)),
         };
         let saved = org_units::create(db, &actor, unit).await?;
         unit_ids.insert(code, saved.id);
@@ -535,9 +536,9 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), StoreError> {
         users::grant(
             db,
             &actor,
-            user.id,
+            UserId::from_uuid(user.id),
             role,
-            lookup(&unit_ids, unit, "demo unit")?,
+            UnitId::from_uuid(lookup(&unit_ids, unit, "demo unit")?),
             true,
         )
         .await?;
@@ -581,15 +582,15 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), StoreError> {
         let field_ids = c
             .fields
             .iter()
-            .map(|f| lookup(&field_ids, f, "field"))
+            .map(|f| lookup(&field_ids, f, "field").map(FieldId::from_uuid))
             .collect::<Result<Vec<_>, _>>()?;
         let new = NewCampaign {
             code: Code::parse(c.code)?,
             title: demo_title(c.title)?,
             summary: LongText::parse_optional(Some(c.summary))?,
             kind: c.kind,
-            programme_id: Some(prog.id),
-            launching_unit_id: lookup(&unit_ids, c.unit, "demo unit")?,
+            programme_id: Some(ProgrammeId::from_uuid(prog.id)),
+            launching_unit_id: UnitId::from_uuid(lookup(&unit_ids, c.unit, "demo unit")?),
             dates: DateRange::parse(date(c.dates.0)?, date(c.dates.1)?)?,
             field_ids,
             criteria,
@@ -598,7 +599,7 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), StoreError> {
 
         let mut done = Vec::new();
         for &(kind, title, due, note) in c.milestones {
-            let owner = milestones::Owner::Campaign(campaign.id);
+            let owner = milestones::Owner::Campaign(CampaignId::from_uuid(campaign.id));
             let m =
                 milestones::add(db, &actor, owner, kind, demo_title(title)?, date(due)?).await?;
             if let Some(note) = note {
@@ -609,20 +610,26 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), StoreError> {
         if matches!(c.outcome, Outcome::Draft) {
             continue;
         }
-        campaigns::launch(db, &actor, campaign.id, None).await?;
+        campaigns::launch(db, &actor, CampaignId::from_uuid(campaign.id), None).await?;
         for &(unit, pledge) in c.pledges {
             let unit_id = lookup(&unit_ids, unit, "demo unit")?;
             participations::register(
                 db,
                 &actor,
-                campaign.id,
-                unit_id,
+                CampaignId::from_uuid(campaign.id),
+                UnitId::from_uuid(unit_id),
                 LongText::parse_optional(Some(pledge))?,
             )
             .await?;
         }
         for (id, note) in done {
-            milestones::complete(db, &actor, id, LongText::parse_optional(Some(note))?).await?;
+            milestones::complete(
+                db,
+                &actor,
+                MilestoneId::from_uuid(id),
+                LongText::parse_optional(Some(note))?,
+            )
+            .await?;
         }
         let end = match c.outcome {
             Outcome::Draft | Outcome::Launched => None,
@@ -632,7 +639,15 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), StoreError> {
             }
         };
         if let Some((to, reason)) = end {
-            campaigns::transition(db, &actor, campaign.id, None, to, reason).await?;
+            campaigns::transition(
+                db,
+                &actor,
+                CampaignId::from_uuid(campaign.id),
+                None,
+                to,
+                reason,
+            )
+            .await?;
         }
     }
     Ok(())
