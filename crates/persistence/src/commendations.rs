@@ -24,6 +24,7 @@ use thidua_domain::text::{LongText, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
+use crate::audit::{AuditAction, AuditEntity};
 use crate::db_error::{unique, unique_violation};
 use crate::entities::{award_type, commendation, commendation_correction, exemplar, org_unit};
 use crate::error::StoreError;
@@ -231,9 +232,9 @@ pub async fn nominate(
     audit::record(
         db,
         actor,
-        "Commendation",
+        AuditEntity::Commendation,
         id,
-        "nominate",
+        AuditAction::Nominate,
         json!({"award": at.code, "recipientType": nominee.recipient_type.as_str(), "unit": home.code}),
     )
     .await?;
@@ -351,9 +352,9 @@ pub async fn submit_for_review(
     audit::record(
         db,
         actor,
-        "Commendation",
+        AuditEntity::Commendation,
         id,
-        "review",
+        AuditAction::Review,
         json!({"session": session_id}),
     )
     .await?;
@@ -436,9 +437,9 @@ pub async fn record_ballot(
     audit::record(
         db,
         actor,
-        "Commendation",
+        AuditEntity::Commendation,
         id,
-        "ballot",
+        AuditAction::Ballot,
         json!({"members": tally.members, "present": tally.present, "inWriting": tally.in_writing,
                "yes": tally.yes, "no": tally.no, "abstain": tally.abstain, "result": status.as_str()}),
     )
@@ -481,9 +482,9 @@ pub async fn reject(
     audit::record(
         db,
         actor,
-        "Commendation",
+        AuditEntity::Commendation,
         id,
-        "reject",
+        AuditAction::Reject,
         json!({"reason": reason.as_str()}),
     )
     .await?;
@@ -562,9 +563,9 @@ pub async fn confer(
     audit::record(
         db,
         actor,
-        "Commendation",
+        AuditEntity::Commendation,
         id,
-        "confer",
+        AuditAction::Confer,
         json!({"decisionNumber": d.number.as_str(), "decisionDate": d.date, "authority": authority}),
     )
     .await?;
@@ -593,7 +594,7 @@ pub async fn revoke(
     .await?;
     let changes =
         json!({"status": {"from": from.as_str(), "to": CommendationStatus::Revoked.as_str()}});
-    record_correction(db, actor, id, "revoke", &reason, changes).await?;
+    record_correction(db, actor, id, AuditAction::Revoke, &reason, changes).await?;
     Ok(saved)
 }
 
@@ -603,7 +604,7 @@ async fn record_correction(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: Uuid,
-    action: &str,
+    action: AuditAction,
     reason: &LongText,
     changes: serde_json::Value,
 ) -> Result<(), StoreError> {
@@ -620,7 +621,7 @@ async fn record_correction(
     audit::record(
         db,
         actor,
-        "Commendation",
+        AuditEntity::Commendation,
         id,
         action,
         json!({"reason": reason.as_str(), "changes": changes}),
@@ -777,7 +778,7 @@ pub async fn correct(
         db,
         actor,
         id,
-        "correct",
+        AuditAction::Correct,
         &reason,
         serde_json::Value::Object(diff),
     )

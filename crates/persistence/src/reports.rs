@@ -24,6 +24,7 @@ use thidua_domain::report_intake::{
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
+use crate::audit::{AuditAction, AuditEntity};
 use crate::entities::{
     campaign, criterion, org_unit, participation, progress_report, report_revision, report_value,
 };
@@ -601,9 +602,9 @@ async fn write(
         .iter()
         .zip(&saved)
         .map(|(a, m)| changes::NewChange {
-            entity: changes::entity::REPORT,
+            entity: changes::ChangeEntity::ProgressReport,
             entity_id: m.id,
-            op: changes::op::UPSERT,
+            op: changes::ChangeOp::Upsert,
             unit_path: Some(&a.unit.path),
             user_id: m.submitted_by,
         })
@@ -613,12 +614,12 @@ async fn write(
         .iter()
         .zip(&saved)
         .map(|(a, m)| audit::Entry {
-            entity: "ProgressReport",
+            entity: AuditEntity::ProgressReport,
             entity_id: m.id,
             action: match a.decision {
-                Submission::Resubmit => "resubmit",
-                Submission::Update => "update",
-                _ => "submit",
+                Submission::Resubmit => AuditAction::Resubmit,
+                Submission::Update => AuditAction::Update,
+                _ => AuditAction::Submit,
             },
             summary: json!({"campaign": a.campaign_code, "unit": a.unit.code, "revision": m.revision}),
         })
@@ -682,18 +683,22 @@ pub async fn review(
         .await?;
     changes::record(
         db,
-        changes::entity::REPORT,
+        changes::ChangeEntity::ProgressReport,
         id,
-        changes::op::UPSERT,
+        changes::ChangeOp::Upsert,
         Some(&unit.path),
         r.submitted_by,
     )
     .await?;
-    let action = if approve { "approve" } else { "return" };
+    let action = if approve {
+        AuditAction::Approve
+    } else {
+        AuditAction::Return
+    };
     audit::record(
         db,
         actor,
-        "ProgressReport",
+        AuditEntity::ProgressReport,
         id,
         action,
         json!({"revision": r.revision, "reason": reason}),

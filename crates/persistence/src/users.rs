@@ -13,7 +13,7 @@ use thidua_domain::access::{Action, Actor, Grant, Role};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
-use crate::audit;
+use crate::audit::{self, AuditAction, AuditEntity};
 use crate::entities::{role_grant, user};
 use crate::error::{StoreError, is_unique_violation};
 use crate::finder;
@@ -218,9 +218,9 @@ pub async fn create(
     audit::record(
         db,
         actor,
-        "User",
+        AuditEntity::User,
         id,
-        "create",
+        AuditAction::Create,
         json!({"username": saved.username}),
     )
     .await?;
@@ -240,7 +240,15 @@ pub async fn set_password(
         .filter(user::Column::Id.eq(user_id))
         .exec(db)
         .await?;
-    audit::record(db, actor, "User", user_id, "set_password", json!({})).await?;
+    audit::record(
+        db,
+        actor,
+        AuditEntity::User,
+        user_id,
+        AuditAction::SetPassword,
+        json!({}),
+    )
+    .await?;
     Ok(())
 }
 
@@ -295,9 +303,9 @@ pub async fn grant(
     audit::record(
         db,
         actor,
-        "RoleGrant",
+        AuditEntity::RoleGrant,
         id,
-        "grant",
+        AuditAction::Grant,
         json!({"user": user_id, "role": role.as_str(), "unit": unit.code}),
     )
     .await?;
