@@ -1,7 +1,9 @@
 //! Users, their password hashes (argon2id) and their role grants.
 
 use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    Error as PasswordHashError, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -53,14 +55,18 @@ pub fn hash_password(password: &str) -> Result<String, StoreError> {
         .map_err(|e| StoreError::Internal(format!("password hashing failed: {e}")))
 }
 
-fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
+/// Whether `password` matches the stored `hash`. A hash that cannot be read (not a PHC
+/// string, unknown parameters: a hand edit, a truncated column) is a fault in the stored
+/// data, not a wrong password: it is an error, which [`authenticate`] turns into
+/// `Internal` (logged, answered INTERNAL) instead of a refusal that would silently shut
+/// the user out of an account no password can open.
+fn verify_password(password: &str, hash: &str) -> Result<bool, PasswordHashError> {
+    let parsed = PasswordHash::new(hash)?;
+    match Argon2::default().verify_password(password.as_bytes(), &parsed) {
+        Ok(()) => Ok(true),
+        Err(PasswordHashError::Password) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// A valid hash of a random secret, verified against when the user does not exist so
@@ -68,7 +74,8 @@ fn verify_password(password: &str, hash: &str) -> bool {
 static DUMMY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| hash_password(&Uuid::new_v4().to_string()).unwrap_or_default());
 
-/// Checks a username and password. `None` for an unknown, inactive or wrong one alike.
+/// Checks a username and password. `None` for an unknown, inactive or wrong one alike;
+/// `Internal` when the user's stored hash cannot be read (see [`verify_password`]).
 /// Argon2 runs on the blocking pool behind [`PasswordPool`]; `Busy` when no slot frees up.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
@@ -84,9 +91,20 @@ pub async fn authenticate(
         None => DUMMY_HASH.clone(),
     };
     let password = password.to_owned();
-    let verified = PasswordPool::global()
+    let checked = PasswordPool::global()
         .run(move || verify_password(&password, &hash))
         .await?;
+    let verified = match (checked, &found) {
+        (Ok(verified), _) => verified,
+        // The dummy only evens out the timing: an unknown user is refused whatever it says.
+        (Err(_), None) => false,
+        (Err(e), Some(u)) => {
+            return Err(StoreError::Internal(format!(
+                "unreadable password hash of user {}: {e}",
+                u.id
+            )));
+        }
+    };
     Ok(found.filter(|u| verified && u.is_active))
 }
 
@@ -318,4 +336,25 @@ pub async fn grants_by_user_ids(
     ids: &[Uuid],
 ) -> Result<Vec<role_grant::Model>, StoreError> {
     finder::by_ids(db, role_grant::Column::UserId, ids, &[]).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Garbage where a hash should be is an error, not a mismatch (`Ok(false)`).
+    #[test]
+    fn an_unreadable_hash_is_an_error_not_a_mismatch() {
+        for garbage in [
+            "",
+            "not-a-hash",
+            "$argon2id$v=19$m=bogus$c2FsdA$aGFzaA",
+            "$2b$12$abc",
+        ] {
+            assert!(
+                verify_password("any password", garbage).is_err(),
+                "{garbage:?}"
+            );
+        }
+    }
 }
