@@ -30,6 +30,7 @@ pub mod raw;
 pub mod reports;
 pub mod seed;
 pub mod snapshots;
+pub mod url_redaction;
 pub mod users;
 
 pub use db::{Database, DbOptions};
