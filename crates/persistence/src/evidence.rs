@@ -9,6 +9,7 @@ use thidua_domain::report::ReportStatus;
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
+use crate::audit::{AuditAction, AuditEntity};
 use crate::blobs::{BlobContent, BlobStore};
 use crate::entities::{attachment, progress_report};
 use crate::error::StoreError;
@@ -130,9 +131,9 @@ pub async fn attach(
     }
     changes::record(
         db,
-        changes::entity::REPORT,
+        changes::ChangeEntity::ProgressReport,
         report.id,
-        changes::op::UPSERT,
+        changes::ChangeOp::Upsert,
         Some(&unit_path),
         report.submitted_by,
     )
@@ -140,9 +141,9 @@ pub async fn attach(
     audit::record(
         db,
         actor,
-        "ProgressReport",
+        AuditEntity::ProgressReport,
         report.id,
-        "attach_evidence",
+        AuditAction::AttachEvidence,
         json!({
             "attachment": id,
             "sha256": new.sha256,

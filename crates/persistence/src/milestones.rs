@@ -10,6 +10,7 @@ use thidua_domain::text::{LongText, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
+use crate::audit::{AuditAction, AuditEntity};
 use crate::entities::{campaign, milestone, programme};
 use crate::error::StoreError;
 use crate::finder::finders;
@@ -91,7 +92,7 @@ pub async fn add(
     .insert(db)
     .await?;
     record_change(db, &saved).await?;
-    audit::record(db, actor, "Milestone", id, "create", json!({"title": saved.title, "dueDate": saved.due_date, "campaign": campaign_id, "programme": programme_id})).await?;
+    audit::record(db, actor, AuditEntity::Milestone, id, AuditAction::Create, json!({"title": saved.title, "dueDate": saved.due_date, "campaign": campaign_id, "programme": programme_id})).await?;
     Ok(saved)
 }
 
@@ -128,9 +129,9 @@ pub async fn complete(
     audit::record(
         db,
         actor,
-        "Milestone",
+        AuditEntity::Milestone,
         id,
-        "complete",
+        AuditAction::Complete,
         json!({"title": saved.title}),
     )
     .await?;
@@ -152,9 +153,9 @@ async fn record_change(db: &impl ConnectionTrait, m: &milestone::Model) -> Resul
     ) {
         changes::record(
             db,
-            changes::entity::MILESTONE,
+            changes::ChangeEntity::Milestone,
             m.id,
-            changes::op::UPSERT,
+            changes::ChangeOp::Upsert,
             None,
             None,
         )

@@ -13,7 +13,7 @@ use thidua_domain::text::{Code, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
-use crate::audit;
+use crate::audit::{self, AuditAction, AuditEntity};
 use crate::entities::org_unit::{self, Column, Entity, Model};
 use crate::error::{StoreError, is_unique_violation};
 use crate::finder::finders;
@@ -196,9 +196,9 @@ pub async fn create(
     audit::record(
         db,
         actor,
-        "OrgUnit",
+        AuditEntity::OrgUnit,
         id,
-        "create",
+        AuditAction::Create,
         json!({"code": saved.code, "name": saved.name, "kind": saved.kind.as_str()}),
     )
     .await?;
@@ -227,9 +227,9 @@ pub async fn update(
     audit::record(
         db,
         actor,
-        "OrgUnit",
+        AuditEntity::OrgUnit,
         id,
-        "update",
+        AuditAction::Update,
         json!({"before": before, "after": {"name": saved.name, "kind": saved.kind.as_str()}}),
     )
     .await?;
@@ -293,9 +293,9 @@ pub async fn move_to(
     audit::record(
         db,
         actor,
-        "OrgUnit",
+        AuditEntity::OrgUnit,
         id,
-        "move",
+        AuditAction::Move,
         json!({"from": unit.parent_id, "to": parent.id}),
     )
     .await?;
@@ -327,9 +327,9 @@ pub async fn deactivate(
     audit::record(
         db,
         actor,
-        "OrgUnit",
+        AuditEntity::OrgUnit,
         id,
-        "deactivate",
+        AuditAction::Deactivate,
         json!({"code": unit.code}),
     )
     .await?;

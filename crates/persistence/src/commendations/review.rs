@@ -10,6 +10,7 @@ use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
 use super::{award, for_change, save};
+use crate::audit::{AuditAction, AuditEntity};
 use crate::entities::commendation;
 use crate::error::StoreError;
 use crate::{audit, council};
@@ -56,9 +57,9 @@ pub async fn submit_for_review(
     audit::record(
         db,
         actor,
-        "Commendation",
+        AuditEntity::Commendation,
         id,
-        "review",
+        AuditAction::Review,
         json!({"session": session_id}),
     )
     .await?;
@@ -141,9 +142,9 @@ pub async fn record_ballot(
     audit::record(
         db,
         actor,
-        "Commendation",
+        AuditEntity::Commendation,
         id,
-        "ballot",
+        AuditAction::Ballot,
         json!({"members": tally.members, "present": tally.present, "inWriting": tally.in_writing,
                "yes": tally.yes, "no": tally.no, "abstain": tally.abstain, "result": status.as_str()}),
     )
