@@ -63,6 +63,7 @@ pub mod error;
 pub mod evidence;
 pub mod exemplar;
 pub mod id;
+pub mod journal;
 pub mod milestone;
 pub mod nomination;
 pub mod number;

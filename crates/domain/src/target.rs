@@ -32,6 +32,18 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// How a computed target gets its value (stored in `targets.computation`).
+    TargetComputation (stored_len = 60) {
+        /// Target 1: share of the programme's launched/closed campaigns whose criteria are all concrete.
+        ConcreteCriteriaShare => "CONCRETE_CRITERIA_SHARE",
+        /// Target 2: share of units that built, nurtured and replicated an exemplary model.
+        ExemplarUnitShare => "EXEMPLAR_UNIT_SHARE",
+        /// Target 3: exemplary models honoured at central level.
+        CentralHonouredExemplars => "CENTRAL_HONOURED_EXEMPLARS",
+    }
+);
+
 /// `part` of `whole` in percent, to 2 decimals; None for an empty whole (no share to speak
 /// of, not 0 %). Every share the service reports (targets, ballots, indicators) is this.
 pub fn percent(part: i64, whole: i64) -> Option<Decimal> {

@@ -8,6 +8,7 @@ use sea_orm::{
 };
 use serde_json::Value;
 use thidua_domain::access::Actor;
+pub use thidua_domain::journal::{AuditAction, AuditEntity};
 use uuid::Uuid;
 
 use crate::entities::audit_entry;
@@ -17,9 +18,9 @@ use crate::page::{Page, PageRequest};
 pub async fn record(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    entity: &str,
+    entity: AuditEntity,
     entity_id: Uuid,
-    action: &str,
+    action: AuditAction,
     summary: Value,
 ) -> Result<(), StoreError> {
     audit_entry::ActiveModel {
@@ -27,9 +28,9 @@ pub async fn record(
         at: Set(Utc::now()),
         actor_user_id: Set(actor.user_id),
         actor_label: Set(actor.label.chars().take(200).collect()),
-        entity: Set(entity.to_owned()),
+        entity: Set(entity),
         entity_id: Set(entity_id),
-        action: Set(action.to_owned()),
+        action: Set(action),
         summary: Set(summary.to_string()),
         request_id: Set(actor.request_id.chars().take(64).collect()),
     }
@@ -40,7 +41,7 @@ pub async fn record(
 
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
-    pub entity: Option<String>,
+    pub entity: Option<AuditEntity>,
     pub entity_id: Option<Uuid>,
     pub actor_user_id: Option<Uuid>,
     pub request_id: Option<String>,
@@ -53,8 +54,8 @@ pub async fn list(
     page: &PageRequest,
 ) -> Result<Page<audit_entry::Model>, StoreError> {
     let mut q = audit_entry::Entity::find();
-    if let Some(e) = &filter.entity {
-        q = q.filter(audit_entry::Column::Entity.eq(e.clone()));
+    if let Some(e) = filter.entity {
+        q = q.filter(audit_entry::Column::Entity.eq(e));
     }
     if let Some(id) = filter.entity_id {
         q = q.filter(audit_entry::Column::EntityId.eq(id));
@@ -78,9 +79,9 @@ pub async fn list(
 
 /// One audit row to write in bulk with [`record_many`].
 pub struct Entry {
-    pub entity: &'static str,
+    pub entity: AuditEntity,
     pub entity_id: Uuid,
-    pub action: &'static str,
+    pub action: AuditAction,
     pub summary: Value,
 }
 
@@ -101,9 +102,9 @@ pub async fn record_many(
         at: Set(now),
         actor_user_id: Set(actor.user_id),
         actor_label: Set(label.clone()),
-        entity: Set(e.entity.to_owned()),
+        entity: Set(e.entity),
         entity_id: Set(e.entity_id),
-        action: Set(e.action.to_owned()),
+        action: Set(e.action),
         summary: Set(e.summary.to_string()),
         request_id: Set(request_id.clone()),
     }))

@@ -17,6 +17,7 @@ use thidua_domain::text::{Code, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
+use crate::audit::{AuditAction, AuditEntity};
 use crate::entities::award_type;
 use crate::error::{StoreError, is_unique_violation};
 use crate::finder::finders;
@@ -101,9 +102,9 @@ pub async fn create(
     audit::record(
         db,
         actor,
-        "AwardType",
+        AuditEntity::AwardType,
         id,
-        "create",
+        AuditAction::Create,
         json!({"code": saved.code}),
     )
     .await?;
@@ -166,9 +167,9 @@ pub async fn update(
     audit::record(
         db,
         actor,
-        "AwardType",
+        AuditEntity::AwardType,
         id.uuid(),
-        "update",
+        AuditAction::Update,
         json!({"code": input.code.as_str(), "before": {
             "threshold": before.approval_threshold, "level": before.level.as_str(),
             "recipientKind": before.recipient_kind.as_str(), "effectiveTo": before.effective_to}}),

@@ -15,6 +15,7 @@ use thidua_domain::text::{Code, LongText, Title, fold_for_search};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
+use crate::audit::{AuditAction, AuditEntity};
 use crate::entities::{campaign, campaign_field, criterion, field, org_unit, programme};
 use crate::error::{StoreError, is_unique_violation};
 use crate::finder::finders;
@@ -393,9 +394,9 @@ pub async fn create(
     audit::record(
         db,
         actor,
-        "Campaign",
+        AuditEntity::Campaign,
         id,
-        "create",
+        AuditAction::Create,
         json!({"code": saved.code, "title": saved.title}),
     )
     .await?;
@@ -521,9 +522,9 @@ pub async fn update(
     audit::record(
         db,
         actor,
-        "Campaign",
+        AuditEntity::Campaign,
         id.uuid(),
-        "update",
+        AuditAction::Update,
         json!({
             "before": {"title": c.title, "kind": c.kind.as_str(), "startDate": c.start_date, "endDate": c.end_date},
             "after": {"title": title, "kind": kind.as_str(), "startDate": dates.start(), "endDate": dates.end()},
@@ -563,9 +564,9 @@ pub async fn add_criterion(
     audit::record(
         db,
         actor,
-        "Criterion",
+        AuditEntity::Criterion,
         saved.id,
-        "create",
+        AuditAction::Create,
         json!({"campaign": campaign_id, "title": saved.title}),
     )
     .await?;
@@ -603,9 +604,9 @@ pub async fn update_criterion(
     audit::record(
         db,
         actor,
-        "Criterion",
+        AuditEntity::Criterion,
         id.uuid(),
-        "update",
+        AuditAction::Update,
         json!({"before": before, "after": {"title": saved.title, "targetValue": saved.target_value, "weight": saved.weight, "unitLabel": saved.unit_label}}),
     )
     .await?;
@@ -624,9 +625,9 @@ pub async fn remove_criterion(
     audit::record(
         db,
         actor,
-        "Criterion",
+        AuditEntity::Criterion,
         id.uuid(),
-        "delete",
+        AuditAction::Delete,
         json!({"campaign": c.id, "title": cr.title}),
     )
     .await?;
@@ -672,9 +673,9 @@ pub async fn launch(
     // From now on phones must see the campaign with its frozen criteria and milestones.
     changes::record(
         db,
-        changes::entity::CAMPAIGN,
+        changes::ChangeEntity::Campaign,
         id.uuid(),
-        changes::op::UPSERT,
+        changes::ChangeOp::Upsert,
         None,
         None,
     )
@@ -682,9 +683,9 @@ pub async fn launch(
     for cr in criteria_by_campaign_ids(db, &[id.uuid()]).await? {
         changes::record(
             db,
-            changes::entity::CRITERION,
+            changes::ChangeEntity::Criterion,
             cr.id,
-            changes::op::UPSERT,
+            changes::ChangeOp::Upsert,
             None,
             None,
         )
@@ -693,9 +694,9 @@ pub async fn launch(
     for m in crate::milestones::by_campaign_ids(db, &[id.uuid()]).await? {
         changes::record(
             db,
-            changes::entity::MILESTONE,
+            changes::ChangeEntity::Milestone,
             m.id,
-            changes::op::UPSERT,
+            changes::ChangeOp::Upsert,
             None,
             None,
         )
@@ -704,9 +705,9 @@ pub async fn launch(
     audit::record(
         db,
         actor,
-        "Campaign",
+        AuditEntity::Campaign,
         id.uuid(),
-        "launch",
+        AuditAction::Launch,
         json!({"code": c.code, "criteria": specs.len()}),
     )
     .await?;
@@ -736,21 +737,29 @@ pub async fn transition(
     .await?;
     if from == CampaignStatus::Launched {
         let op = if to == CampaignStatus::Cancelled {
-            changes::op::TOMBSTONE
+            changes::ChangeOp::Tombstone
         } else {
-            changes::op::UPSERT
+            changes::ChangeOp::Upsert
         };
-        changes::record(db, changes::entity::CAMPAIGN, id.uuid(), op, None, None).await?;
+        changes::record(
+            db,
+            changes::ChangeEntity::Campaign,
+            id.uuid(),
+            op,
+            None,
+            None,
+        )
+        .await?;
     }
     let action = if to == CampaignStatus::Closed {
-        "close"
+        AuditAction::Close
     } else {
-        "cancel"
+        AuditAction::Cancel
     };
     audit::record(
         db,
         actor,
-        "Campaign",
+        AuditEntity::Campaign,
         id.uuid(),
         action,
         json!({"from": from.as_str(), "to": to.as_str(), "reason": reason}),

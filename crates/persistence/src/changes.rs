@@ -16,21 +16,7 @@ use crate::entities::change_entry::Model;
 use crate::error::StoreError;
 use crate::raw;
 
-/// How a client applies a change: keep the object, or drop it from its local store.
-pub mod op {
-    pub const UPSERT: &str = "UPSERT";
-    /// Cancelled, withdrawn or removed: the client should stop showing it.
-    pub const TOMBSTONE: &str = "TOMBSTONE";
-}
-
-/// Entity names used in the feed (and in GraphQL `Change.entity`).
-pub mod entity {
-    pub const CAMPAIGN: &str = "Campaign";
-    pub const CRITERION: &str = "Criterion";
-    pub const MILESTONE: &str = "Milestone";
-    pub const PARTICIPATION: &str = "Participation";
-    pub const REPORT: &str = "ProgressReport";
-}
+pub use thidua_domain::journal::{ChangeEntity, ChangeOp};
 
 fn txid_expr(backend: DatabaseBackend) -> &'static str {
     match backend {
@@ -43,9 +29,9 @@ fn txid_expr(backend: DatabaseBackend) -> &'static str {
 /// `user_id` marks a user's own rows (reports).
 pub async fn record(
     db: &impl ConnectionTrait,
-    entity: &str,
+    entity: ChangeEntity,
     entity_id: Uuid,
-    op: &str,
+    op: ChangeOp,
     unit_path: Option<&str>,
     user_id: Option<Uuid>,
 ) -> Result<(), StoreError> {
@@ -55,9 +41,9 @@ pub async fn record(
         txid_expr(backend)
     );
     let values: Vec<Value> = vec![
-        entity.into(),
+        entity.as_str().into(),
         entity_id.into(),
-        op.into(),
+        op.as_str().into(),
         unit_path.map(str::to_owned).into(),
         user_id.into(),
         Utc::now().into(),
@@ -123,13 +109,13 @@ pub async fn read(
         since.txid.into(),
         since.seq.into(),
         horizon.into(),
-        entity::CAMPAIGN.into(),
-        entity::CRITERION.into(),
-        entity::MILESTONE.into(),
+        ChangeEntity::Campaign.as_str().into(),
+        ChangeEntity::Criterion.as_str().into(),
+        ChangeEntity::Milestone.as_str().into(),
     ];
     if !audience.unit_paths.is_empty() {
         sql.push_str(" OR (entity = ? AND (");
-        values.push(entity::PARTICIPATION.into());
+        values.push(ChangeEntity::Participation.as_str().into());
         let likes: Vec<&str> = audience
             .unit_paths
             .iter()
@@ -145,7 +131,7 @@ pub async fn read(
         );
     }
     sql.push_str(" OR (entity = ? AND user_id = ?)) ORDER BY txid, seq LIMIT ?");
-    values.push(entity::REPORT.into());
+    values.push(ChangeEntity::ProgressReport.as_str().into());
     values.push(audience.user_id.into());
     values.push(i64::try_from(limit + 1).unwrap_or(i64::MAX).into());
     let mut rows = Model::find_by_statement(raw::stmt(backend, &sql, values))
@@ -181,9 +167,9 @@ pub async fn read(
 
 /// One change to append with [`record_many`].
 pub struct NewChange<'a> {
-    pub entity: &'a str,
+    pub entity: ChangeEntity,
     pub entity_id: Uuid,
-    pub op: &'a str,
+    pub op: ChangeOp,
     pub unit_path: Option<&'a str>,
     pub user_id: Option<Uuid>,
 }
@@ -203,9 +189,9 @@ pub async fn record_many(
         );
         let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 6);
         for r in chunk {
-            values.push(r.entity.into());
+            values.push(r.entity.as_str().into());
             values.push(r.entity_id.into());
-            values.push(r.op.into());
+            values.push(r.op.as_str().into());
             values.push(r.unit_path.map(str::to_owned).into());
             values.push(r.user_id.into());
             values.push(now.into());

@@ -12,6 +12,7 @@ use thidua_domain::text::{Code, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
+use crate::audit::{AuditAction, AuditEntity};
 use crate::entities::{cluster, cluster_member};
 use crate::error::{StoreError, is_unique_violation};
 use crate::{audit, org_units};
@@ -53,9 +54,9 @@ pub async fn create(
     audit::record(
         db,
         actor,
-        "Cluster",
+        AuditEntity::Cluster,
         id,
-        "create",
+        AuditAction::Create,
         json!({"code": saved.code}),
     )
     .await?;
@@ -104,9 +105,9 @@ pub async fn set_members(
     audit::record(
         db,
         actor,
-        "Cluster",
+        AuditEntity::Cluster,
         id.uuid(),
-        "set_members",
+        AuditAction::SetMembers,
         json!({"members": ids.len()}),
     )
     .await?;

@@ -12,7 +12,7 @@ use thidua_domain::text::Title;
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
-use crate::audit;
+use crate::audit::{self, AuditAction, AuditEntity};
 use crate::entities::{council_member, council_session};
 use crate::error::StoreError;
 use crate::finder::finders;
@@ -72,9 +72,9 @@ pub async fn create_session(
     audit::record(
         db,
         actor,
-        "CouncilSession",
+        AuditEntity::CouncilSession,
         id,
-        "create",
+        AuditAction::Create,
         json!({"members": count}),
     )
     .await?;

@@ -1,5 +1,6 @@
 //! Connecting to SQLite or PostgreSQL, migrating, and the statement counter.
 
+use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -12,8 +13,11 @@ use sea_orm::{
 use thidua_migrations::{Migrator, MigratorTrait};
 
 use crate::db_error::is_busy;
+use crate::url_redaction::redact;
 
-#[derive(Debug, Clone)]
+/// How to open the pool. `Debug` shows the URL with its password replaced
+/// ([`redact`]), so options can be logged.
+#[derive(Clone)]
 pub struct DbOptions {
     pub url: String,
     pub max_connections: u32,
@@ -22,6 +26,25 @@ pub struct DbOptions {
     pub statement_timeout: Option<Duration>,
     /// PostgreSQL `idle_in_transaction_session_timeout` on every pooled connection.
     pub idle_in_transaction_timeout: Option<Duration>,
+}
+
+impl fmt::Debug for DbOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Self {
+            url,
+            max_connections,
+            acquire_timeout,
+            statement_timeout,
+            idle_in_transaction_timeout,
+        } = self;
+        f.debug_struct("DbOptions")
+            .field("url", &redact(url))
+            .field("max_connections", max_connections)
+            .field("acquire_timeout", acquire_timeout)
+            .field("statement_timeout", statement_timeout)
+            .field("idle_in_transaction_timeout", idle_in_transaction_timeout)
+            .finish()
+    }
 }
 
 /// The connection pool plus a running count of SQL statements (for metrics and for
@@ -144,5 +167,37 @@ impl Database {
 
     pub async fn close(self) {
         let _ = self.conn.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Options get logged (and printed in panics): the password must not be in them.
+    #[test]
+    fn debug_of_the_options_hides_the_password_and_keeps_the_rest() {
+        let opts = DbOptions {
+            url: "postgres://thidua:s3cret@db.example:5432/thidua?sslpassword=k3y".into(),
+            max_connections: 7,
+            acquire_timeout: Duration::from_secs(3),
+            statement_timeout: Some(Duration::from_secs(30)),
+            idle_in_transaction_timeout: None,
+        };
+        let debug = format!("{opts:?}");
+        for secret in ["s3cret", "k3y"] {
+            assert!(!debug.contains(secret), "{debug}");
+        }
+        for shown in [
+            "postgres://thidua:***@db.example:5432/thidua?sslpassword=***",
+            "max_connections: 7",
+            "acquire_timeout: 3s",
+            "statement_timeout: Some(30s)",
+            "idle_in_transaction_timeout: None",
+        ] {
+            assert!(debug.contains(shown), "{shown} missing from {debug}");
+        }
+        // The URL itself is untouched: it is what the pool connects with.
+        assert!(opts.url.contains("s3cret"));
     }
 }

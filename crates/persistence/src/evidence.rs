@@ -11,6 +11,7 @@ use thidua_domain::report::ReportStatus;
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
+use crate::audit::{AuditAction, AuditEntity};
 use crate::blobs::{BlobContent, BlobStore};
 use crate::entities::{attachment, progress_report};
 use crate::error::StoreError;
@@ -132,9 +133,9 @@ pub async fn attach(
     }
     changes::record(
         db,
-        changes::entity::REPORT,
+        changes::ChangeEntity::ProgressReport,
         report.id,
-        changes::op::UPSERT,
+        changes::ChangeOp::Upsert,
         Some(&unit_path),
         report.submitted_by,
     )
@@ -142,9 +143,9 @@ pub async fn attach(
     audit::record(
         db,
         actor,
-        "ProgressReport",
+        AuditEntity::ProgressReport,
         report.id,
-        "attach_evidence",
+        AuditAction::AttachEvidence,
         json!({
             "attachment": id,
             "sha256": new.sha256,

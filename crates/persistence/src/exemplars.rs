@@ -14,6 +14,7 @@ use thidua_domain::text::{LongText, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
+use crate::audit::{AuditAction, AuditEntity};
 use crate::entities::{exemplar, exemplar_stage_event, replication};
 use crate::error::{StoreError, is_unique_violation};
 use crate::finder::finders;
@@ -118,9 +119,9 @@ pub async fn create(
     audit::record(
         db,
         actor,
-        "Exemplar",
+        AuditEntity::Exemplar,
         id,
-        "create",
+        AuditAction::Create,
         json!({"name": saved.name, "unit": unit.code}),
     )
     .await?;
@@ -160,9 +161,9 @@ pub async fn change_stage(
     audit::record(
         db,
         actor,
-        "Exemplar",
+        AuditEntity::Exemplar,
         id.uuid(),
-        "stage",
+        AuditAction::Stage,
         json!({"from": from.as_str(), "to": to.as_str(), "reason": reason}),
     )
     .await?;
@@ -214,9 +215,9 @@ pub async fn replicate(
     audit::record(
         db,
         actor,
-        "Exemplar",
+        AuditEntity::Exemplar,
         id.uuid(),
-        "replicate",
+        AuditAction::Replicate,
         json!({"unit": target.code}),
     )
     .await?;

@@ -31,6 +31,7 @@ pub mod reports;
 pub mod seed;
 pub mod snapshots;
 pub mod target_counts;
+pub mod url_redaction;
 pub mod users;
 
 pub use db::{Database, DbOptions};

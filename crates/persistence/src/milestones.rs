@@ -11,6 +11,7 @@ use thidua_domain::text::{LongText, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
+use crate::audit::{AuditAction, AuditEntity};
 use crate::entities::{campaign, milestone, programme};
 use crate::error::StoreError;
 use crate::finder::finders;
@@ -92,7 +93,7 @@ pub async fn add(
     .insert(db)
     .await?;
     record_change(db, &saved).await?;
-    audit::record(db, actor, "Milestone", id, "create", json!({"title": saved.title, "dueDate": saved.due_date, "campaign": campaign_id, "programme": programme_id})).await?;
+    audit::record(db, actor, AuditEntity::Milestone, id, AuditAction::Create, json!({"title": saved.title, "dueDate": saved.due_date, "campaign": campaign_id, "programme": programme_id})).await?;
     Ok(saved)
 }
 
@@ -129,9 +130,9 @@ pub async fn complete(
     audit::record(
         db,
         actor,
-        "Milestone",
+        AuditEntity::Milestone,
         id.uuid(),
-        "complete",
+        AuditAction::Complete,
         json!({"title": saved.title}),
     )
     .await?;
@@ -153,9 +154,9 @@ async fn record_change(db: &impl ConnectionTrait, m: &milestone::Model) -> Resul
     ) {
         changes::record(
             db,
-            changes::entity::MILESTONE,
+            changes::ChangeEntity::Milestone,
             m.id,
-            changes::op::UPSERT,
+            changes::ChangeOp::Upsert,
             None,
             None,
         )

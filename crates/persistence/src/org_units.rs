@@ -14,7 +14,7 @@ use thidua_domain::text::{Code, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
-use crate::audit;
+use crate::audit::{self, AuditAction, AuditEntity};
 use crate::entities::org_unit::{self, Column, Entity, Model};
 use crate::error::{StoreError, is_unique_violation};
 use crate::finder::finders;
@@ -197,9 +197,9 @@ pub async fn create(
     audit::record(
         db,
         actor,
-        "OrgUnit",
+        AuditEntity::OrgUnit,
         id,
-        "create",
+        AuditAction::Create,
         json!({"code": saved.code, "name": saved.name, "kind": saved.kind.as_str()}),
     )
     .await?;
@@ -228,9 +228,9 @@ pub async fn update(
     audit::record(
         db,
         actor,
-        "OrgUnit",
+        AuditEntity::OrgUnit,
         id.uuid(),
-        "update",
+        AuditAction::Update,
         json!({"before": before, "after": {"name": saved.name, "kind": saved.kind.as_str()}}),
     )
     .await?;
@@ -294,9 +294,9 @@ pub async fn move_to(
     audit::record(
         db,
         actor,
-        "OrgUnit",
+        AuditEntity::OrgUnit,
         id.uuid(),
-        "move",
+        AuditAction::Move,
         json!({"from": unit.parent_id, "to": parent.id}),
     )
     .await?;
@@ -328,9 +328,9 @@ pub async fn deactivate(
     audit::record(
         db,
         actor,
-        "OrgUnit",
+        AuditEntity::OrgUnit,
         id.uuid(),
-        "deactivate",
+        AuditAction::Deactivate,
         json!({"code": unit.code}),
     )
     .await?;

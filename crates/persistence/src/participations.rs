@@ -13,6 +13,7 @@ use thidua_domain::text::LongText;
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
+use crate::audit::{AuditAction, AuditEntity};
 use crate::entities::{campaign, participation};
 use crate::error::StoreError;
 use crate::finder::finders;
@@ -115,9 +116,9 @@ pub async fn register(
     };
     changes::record(
         db,
-        changes::entity::PARTICIPATION,
+        changes::ChangeEntity::Participation,
         saved.id,
-        changes::op::UPSERT,
+        changes::ChangeOp::Upsert,
         Some(&unit_path),
         None,
     )
@@ -125,9 +126,9 @@ pub async fn register(
     audit::record(
         db,
         actor,
-        "Participation",
+        AuditEntity::Participation,
         saved.id,
-        "register",
+        AuditAction::Register,
         json!({"campaign": campaign_id, "unit": unit_id}),
     )
     .await?;
@@ -154,9 +155,9 @@ pub async fn withdraw(
     let saved = am.update(db).await?;
     changes::record(
         db,
-        changes::entity::PARTICIPATION,
+        changes::ChangeEntity::Participation,
         saved.id,
-        changes::op::TOMBSTONE,
+        changes::ChangeOp::Tombstone,
         Some(&unit_path),
         None,
     )
@@ -164,9 +165,9 @@ pub async fn withdraw(
     audit::record(
         db,
         actor,
-        "Participation",
+        AuditEntity::Participation,
         saved.id,
-        "withdraw",
+        AuditAction::Withdraw,
         json!({"campaign": campaign_id, "unit": unit_id}),
     )
     .await?;

@@ -12,26 +12,16 @@ use thidua_domain::access::{Action, Actor};
 use thidua_domain::campaign::CampaignStatus;
 use thidua_domain::id::TargetId;
 use thidua_domain::id::UnitId;
-use thidua_domain::target::{TargetSource, percent};
+use thidua_domain::target::{TargetComputation, TargetSource, percent};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
-use crate::audit;
+use crate::audit::{self, AuditAction, AuditEntity};
 use crate::entities::{programme, target, target_value};
 use crate::error::StoreError;
 use crate::finder::finders;
 use crate::org_units;
 use crate::raw;
-
-/// How a computed target gets its value; stored in `targets.computation`.
-pub mod computation {
-    /// Target 1: share of the programme's launched/closed campaigns whose criteria are all concrete.
-    pub const CONCRETE_CRITERIA_SHARE: &str = "CONCRETE_CRITERIA_SHARE";
-    /// Target 2: share of units that built, nurtured and replicated an exemplary model.
-    pub const EXEMPLAR_UNIT_SHARE: &str = "EXEMPLAR_UNIT_SHARE";
-    /// Target 3: exemplary models honoured at central level.
-    pub const CENTRAL_HONOURED_EXEMPLARS: &str = "CENTRAL_HONOURED_EXEMPLARS";
-}
 
 pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<programme::Model>, StoreError> {
     Ok(programme::Entity::find()
@@ -123,8 +113,8 @@ pub async fn current_value(
             },
         });
     }
-    match t.computation.as_deref() {
-        Some(computation::CONCRETE_CRITERIA_SHARE) => {
+    match t.computation {
+        Some(TargetComputation::ConcreteCriteriaShare) => {
             let (total, concrete) =
                 concrete_criteria_share(db, t.programme_id, t.period_start, t.deadline).await?;
             if total == 0 {
@@ -143,7 +133,7 @@ pub async fn current_value(
                 ),
             })
         }
-        Some(computation::EXEMPLAR_UNIT_SHARE) => {
+        Some(TargetComputation::ExemplarUnitShare) => {
             let (qualified, total) = crate::exemplars::unit_share(db).await?;
             if total == 0 {
                 return Ok(CurrentValue {
@@ -160,7 +150,7 @@ pub async fn current_value(
                 ),
             })
         }
-        Some(computation::CENTRAL_HONOURED_EXEMPLARS) => {
+        Some(TargetComputation::CentralHonouredExemplars) => {
             let n =
                 crate::target_counts::central_honoured_exemplars(db, t.period_start, t.deadline)
                     .await?;
@@ -173,7 +163,7 @@ pub async fn current_value(
                 ),
             })
         }
-        _ => Ok(CurrentValue {
+        None => Ok(CurrentValue {
             value: None,
             as_of: None,
             note: "No computation is defined for this target.".into(),
@@ -256,9 +246,9 @@ pub async fn record_value(
     audit::record(
         db,
         actor,
-        "Target",
+        AuditEntity::Target,
         target_id.uuid(),
-        "record_value",
+        AuditAction::RecordValue,
         json!({"value": value, "asOf": as_of}),
     )
     .await?;

@@ -25,10 +25,11 @@ use thidua_domain::report_intake::{
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
+use crate::audit::{AuditAction, AuditEntity};
 use crate::entities::{
     campaign, criterion, org_unit, participation, progress_report, report_revision, report_value,
 };
-use crate::error::{StoreError, is_unique_violation};
+use crate::error::StoreError;
 use crate::finder::finders;
 use crate::page::{Page, PageRequest};
 use crate::{Database, audit, changes, org_units};
@@ -113,6 +114,40 @@ async fn read_campaigns(
         .await?)
 }
 
+/// The (campaign, unit) pairs among `campaign_ids` × `unit_ids` whose unit is registered,
+/// read under a shared row lock for the same reason as [`read_campaigns`]: withdrawing
+/// updates the participation row, so inside the transaction that writes reports a
+/// withdrawal either waits for the reports or is seen by them (PostgreSQL re-checks the
+/// status filter on a row it had to wait for).
+async fn read_registered(
+    db: &impl ConnectionTrait,
+    campaign_ids: Vec<Uuid>,
+    unit_ids: Vec<Uuid>,
+) -> Result<HashSet<(Uuid, Uuid)>, StoreError> {
+    Ok(participation::Entity::find()
+        .filter(participation::Column::CampaignId.is_in(campaign_ids))
+        .filter(participation::Column::UnitId.is_in(unit_ids))
+        .filter(participation::Column::Status.eq(ParticipationStatus::Registered))
+        .lock_shared()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.campaign_id, p.unit_id))
+        .collect())
+}
+
+/// The primary key a concurrent submission of the same report id collides on: the one
+/// unique violation that means "judge again" (it is then usually a DUPLICATE). Any other
+/// is a fault and is not retried.
+const SAME_REPORT_ID: &str = "progress_reports_pkey";
+
+/// True when `e` is a lost race worth retrying: the same id inserted concurrently, or a
+/// lock the database could not grant ([`crate::db_error::is_busy`]).
+fn lost_a_race(e: &sea_orm::DbErr) -> bool {
+    crate::db_error::unique_violation(e).is_some_and(|v| v.is(SAME_REPORT_ID))
+        || crate::db_error::is_busy(e)
+}
+
 fn campaign_status(c: &campaign::Model) -> CampaignStatus {
     c.status
 }
@@ -171,15 +206,7 @@ async fn preload(db: &impl ConnectionTrait, items: &[&NewReport]) -> Result<Know
             )
         })
         .collect();
-    known.registered = participation::Entity::find()
-        .filter(participation::Column::CampaignId.is_in(campaign_ids))
-        .filter(participation::Column::UnitId.is_in(unit_ids))
-        .filter(participation::Column::Status.eq(ParticipationStatus::Registered))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|p| (p.campaign_id, p.unit_id))
-        .collect();
+    known.registered = read_registered(db, campaign_ids, unit_ids).await?;
     known.existing = progress_report::Entity::find()
         .filter(progress_report::Column::Id.is_in(report_ids))
         .all(db)
@@ -278,9 +305,7 @@ pub async fn submit(db: &Database, actor: &Actor, input: &NewReport) -> Submitte
                 txn.commit().await?;
                 return Ok(out);
             }
-            Err(StoreError::Db(e))
-                if attempt < 5 && (is_unique_violation(&e) || crate::db_error::is_busy(&e)) =>
-            {
+            Err(StoreError::Db(e)) if attempt < 5 && lost_a_race(&e) => {
                 let _ = txn.rollback().await;
                 tokio::time::sleep(Duration::from_millis(u64::from(attempt) * 5)).await;
             }
@@ -353,10 +378,10 @@ pub async fn judge_batch<'a>(
 }
 
 /// The second half of [`submit_batch`]: writes the new reports together, then submits the
-/// rest one by one. The campaigns were judged from a read taken before the write
-/// transaction, so it reads them again inside it, under lock; a report whose campaign
-/// stopped taking reports meanwhile is not written with the others but submitted on its
-/// own, where it is judged afresh.
+/// rest one by one. The campaigns and registrations were judged from a read taken before
+/// the write transaction, so it reads them again inside it, under lock; a report whose
+/// campaign stopped taking reports, or whose unit withdrew, meanwhile is not written with
+/// the others but submitted on its own, where it is judged afresh.
 pub async fn write_batch(db: &Database, actor: &Actor, batch: JudgedBatch<'_>) -> Vec<Submitted> {
     let JudgedBatch {
         items,
@@ -383,9 +408,10 @@ pub async fn write_batch(db: &Database, actor: &Actor, batch: JudgedBatch<'_>) -
         .collect()
 }
 
-/// Writes new reports in one transaction, after checking their campaigns still take new
-/// reports as read inside it. Returns the positions written with their rows, and the
-/// positions to submit one by one (the campaign changed, or the write failed).
+/// Writes new reports in one transaction, after checking, as read inside it, that their
+/// campaigns still take new reports and their units are still registered. Returns the
+/// positions written with their rows, and the positions to submit one by one (the
+/// campaign or the registration changed, or the write failed).
 async fn write_new(
     db: &Database,
     actor: &Actor,
@@ -397,18 +423,24 @@ async fn write_new(
         Err(_) => return (vec![], all),
     };
     let res = async {
-        let mut ids: Vec<Uuid> = bulk.iter().map(|(_, a)| a.content.campaign_id).collect();
-        ids.sort();
-        ids.dedup();
-        let open: HashSet<Uuid> = read_campaigns(&txn, ids)
+        let ids = |f: fn(&Accepted<'_>) -> Uuid| {
+            let mut v: Vec<Uuid> = bulk.iter().map(|(_, a)| f(a)).collect();
+            v.sort();
+            v.dedup();
+            v
+        };
+        let (campaign_ids, unit_ids) = (ids(|a| a.content.campaign_id), ids(|a| a.content.unit_id));
+        let open: HashSet<Uuid> = read_campaigns(&txn, campaign_ids.clone())
             .await?
             .iter()
             .filter(|c| report_intake::intake(campaign_status(c), false).is_ok())
             .map(|c| c.id)
             .collect();
-        let (take, late): (Vec<_>, Vec<_>) = bulk
-            .into_iter()
-            .partition(|(_, a)| open.contains(&a.content.campaign_id));
+        let registered = read_registered(&txn, campaign_ids, unit_ids).await?;
+        let (take, late): (Vec<_>, Vec<_>) = bulk.into_iter().partition(|(_, a)| {
+            let c = &a.content;
+            open.contains(&c.campaign_id) && registered.contains(&(c.campaign_id, c.unit_id))
+        });
         let late: Vec<usize> = late.into_iter().map(|(i, _)| i).collect();
         if take.is_empty() {
             return Ok((vec![], late));
@@ -607,9 +639,9 @@ async fn write(
         .iter()
         .zip(&saved)
         .map(|(a, m)| changes::NewChange {
-            entity: changes::entity::REPORT,
+            entity: changes::ChangeEntity::ProgressReport,
             entity_id: m.id,
-            op: changes::op::UPSERT,
+            op: changes::ChangeOp::Upsert,
             unit_path: Some(&a.unit.path),
             user_id: m.submitted_by,
         })
@@ -619,12 +651,12 @@ async fn write(
         .iter()
         .zip(&saved)
         .map(|(a, m)| audit::Entry {
-            entity: "ProgressReport",
+            entity: AuditEntity::ProgressReport,
             entity_id: m.id,
             action: match a.decision {
-                Submission::Resubmit => "resubmit",
-                Submission::Update => "update",
-                _ => "submit",
+                Submission::Resubmit => AuditAction::Resubmit,
+                Submission::Update => AuditAction::Update,
+                _ => AuditAction::Submit,
             },
             summary: json!({"campaign": a.campaign_code, "unit": a.unit.code, "revision": m.revision}),
         })
@@ -688,18 +720,22 @@ pub async fn review(
         .await?;
     changes::record(
         db,
-        changes::entity::REPORT,
+        changes::ChangeEntity::ProgressReport,
         id.uuid(),
-        changes::op::UPSERT,
+        changes::ChangeOp::Upsert,
         Some(&unit.path),
         r.submitted_by,
     )
     .await?;
-    let action = if approve { "approve" } else { "return" };
+    let action = if approve {
+        AuditAction::Approve
+    } else {
+        AuditAction::Return
+    };
     audit::record(
         db,
         actor,
-        "ProgressReport",
+        AuditEntity::ProgressReport,
         id.uuid(),
         action,
         json!({"revision": r.revision, "reason": reason}),

@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use crate::entities::{field, milestone, org_unit, programme, target};
 use crate::error::StoreError;
-use crate::programme::computation;
 use crate::users::{self, NewUser};
+use thidua_domain::target::TargetComputation;
 
 pub const ROOT_UNIT_CODE: &str = "QN";
 pub const PROGRAMME_CODE: &str = "QN-TDYN-2021-2030";
@@ -63,7 +63,7 @@ struct TargetSeed {
     max: Option<i64>,
     unit: &'static str,
     source: TargetSource,
-    computation: Option<&'static str>,
+    computation: Option<TargetComputation>,
 }
 
 fn targets() -> Vec<TargetSeed> {
@@ -93,7 +93,7 @@ fn targets() -> Vec<TargetSeed> {
             max: None,
             unit: "%",
             source: TargetSource::Computed,
-            computation: Some(computation::CONCRETE_CRITERIA_SHARE),
+            computation: Some(TargetComputation::ConcreteCriteriaShare),
         },
         TargetSeed {
             code: "T2-DIEN-HINH",
@@ -106,7 +106,7 @@ fn targets() -> Vec<TargetSeed> {
             max: None,
             unit: "%",
             source: TargetSource::Computed,
-            computation: Some(computation::EXEMPLAR_UNIT_SHARE),
+            computation: Some(TargetComputation::ExemplarUnitShare),
         },
         TargetSeed {
             code: "T3-TRUNG-UONG",
@@ -119,7 +119,7 @@ fn targets() -> Vec<TargetSeed> {
             max: Some(10),
             unit: "điển hình",
             source: TargetSource::Computed,
-            computation: Some(computation::CENTRAL_HONOURED_EXEMPLARS),
+            computation: Some(TargetComputation::CentralHonouredExemplars),
         },
     ]
 }
@@ -242,7 +242,7 @@ pub async fn seed_core(
             baseline: Set(Decimal::ZERO),
             baseline_date: Set(t.period.0),
             source: Set(t.source),
-            computation: Set(t.computation.map(str::to_owned)),
+            computation: Set(t.computation),
             sort_order: Set(i),
         }
         .insert(db)

@@ -7,6 +7,7 @@ use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use thidua_domain::access::{Action, Actor};
 use uuid::Uuid;
 
+use crate::audit::{AuditAction, AuditEntity};
 use crate::entities::{target, target_snapshot};
 use crate::error::StoreError;
 use crate::finder::finders;
@@ -63,9 +64,9 @@ pub async fn take_for(
     crate::audit::record(
         db,
         actor,
-        "TargetSnapshot",
+        AuditEntity::TargetSnapshot,
         Uuid::nil(),
-        "take",
+        AuditAction::Take,
         serde_json::json!({"on": today, "targets": n}),
     )
     .await?;

@@ -1,7 +1,9 @@
 //! Users, their password hashes (argon2id) and their role grants.
 
 use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    Error as PasswordHashError, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -14,7 +16,7 @@ use thidua_domain::id::{UnitId, UserId};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
-use crate::audit;
+use crate::audit::{self, AuditAction, AuditEntity};
 use crate::entities::{role_grant, user};
 use crate::error::{StoreError, is_unique_violation};
 use crate::finder::finders;
@@ -54,14 +56,18 @@ pub fn hash_password(password: &str) -> Result<String, StoreError> {
         .map_err(|e| StoreError::Internal(format!("password hashing failed: {e}")))
 }
 
-fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
-        .unwrap_or(false)
+/// Whether `password` matches the stored `hash`. A hash that cannot be read (not a PHC
+/// string, unknown parameters: a hand edit, a truncated column) is a fault in the stored
+/// data, not a wrong password: it is an error, which [`authenticate`] turns into
+/// `Internal` (logged, answered INTERNAL) instead of a refusal that would silently shut
+/// the user out of an account no password can open.
+fn verify_password(password: &str, hash: &str) -> Result<bool, PasswordHashError> {
+    let parsed = PasswordHash::new(hash)?;
+    match Argon2::default().verify_password(password.as_bytes(), &parsed) {
+        Ok(()) => Ok(true),
+        Err(PasswordHashError::Password) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// A valid hash of a random secret, verified against when the user does not exist so
@@ -69,7 +75,8 @@ fn verify_password(password: &str, hash: &str) -> bool {
 static DUMMY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| hash_password(&Uuid::new_v4().to_string()).unwrap_or_default());
 
-/// Checks a username and password. `None` for an unknown, inactive or wrong one alike.
+/// Checks a username and password. `None` for an unknown, inactive or wrong one alike;
+/// `Internal` when the user's stored hash cannot be read (see [`verify_password`]).
 /// Argon2 runs on the blocking pool behind [`PasswordPool`]; `Busy` when no slot frees up.
 pub async fn authenticate(
     db: &impl ConnectionTrait,
@@ -85,9 +92,20 @@ pub async fn authenticate(
         None => DUMMY_HASH.clone(),
     };
     let password = password.to_owned();
-    let verified = PasswordPool::global()
+    let checked = PasswordPool::global()
         .run(move || verify_password(&password, &hash))
         .await?;
+    let verified = match (checked, &found) {
+        (Ok(verified), _) => verified,
+        // The dummy only evens out the timing: an unknown user is refused whatever it says.
+        (Err(_), None) => false,
+        (Err(e), Some(u)) => {
+            return Err(StoreError::Internal(format!(
+                "unreadable password hash of user {}: {e}",
+                u.id
+            )));
+        }
+    };
     Ok(found.filter(|u| verified && u.is_active))
 }
 
@@ -218,9 +236,9 @@ pub async fn create(
     audit::record(
         db,
         actor,
-        "User",
+        AuditEntity::User,
         id,
-        "create",
+        AuditAction::Create,
         json!({"username": saved.username}),
     )
     .await?;
@@ -240,7 +258,15 @@ pub async fn set_password(
         .filter(user::Column::Id.eq(user_id))
         .exec(db)
         .await?;
-    audit::record(db, actor, "User", user_id, "set_password", json!({})).await?;
+    audit::record(
+        db,
+        actor,
+        AuditEntity::User,
+        user_id,
+        AuditAction::SetPassword,
+        json!({}),
+    )
+    .await?;
     Ok(())
 }
 
@@ -297,11 +323,32 @@ pub async fn grant(
     audit::record(
         db,
         actor,
-        "RoleGrant",
+        AuditEntity::RoleGrant,
         id,
-        "grant",
+        AuditAction::Grant,
         json!({"user": user_id, "role": role.as_str(), "unit": unit.code}),
     )
     .await?;
     Ok(saved)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Garbage where a hash should be is an error, not a mismatch (`Ok(false)`).
+    #[test]
+    fn an_unreadable_hash_is_an_error_not_a_mismatch() {
+        for garbage in [
+            "",
+            "not-a-hash",
+            "$argon2id$v=19$m=bogus$c2FsdA$aGFzaA",
+            "$2b$12$abc",
+        ] {
+            assert!(
+                verify_password("any password", garbage).is_err(),
+                "{garbage:?}"
+            );
+        }
+    }
 }

@@ -13,6 +13,7 @@ both!(
     failed_logins_lock_the_username_out,
     a_successful_login_clears_the_usernames_failures,
     failed_logins_from_one_address_lock_the_address_out,
+    an_unreadable_stored_hash_is_internal_and_not_a_failed_login,
 );
 
 const LOGIN: &str = "mutation($i: LoginInput!) { login(input: $i) { accessToken } }";
@@ -155,6 +156,56 @@ async fn a_successful_login_clears_the_usernames_failures(backend: Backend) {
         assert_eq!(status, 200, "{body}");
         assert!(body["data"]["login"]["accessToken"].is_string(), "{body}");
     }
+}
+
+/// A stored hash that cannot be read is the stored data's fault: the sign-in answers
+/// INTERNAL (logged), never UNAUTHENTICATED as if the password were wrong, and it does not
+/// count towards the username's lockout, so the account opens at once when repaired.
+async fn an_unreadable_stored_hash_is_internal_and_not_a_failed_login(backend: Backend) {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use thidua_persistence::entities::user;
+
+    let app = spawn_app_with(backend, |s| {
+        s.rate_limits.login_failures_per_user = 1;
+        s.rate_limits.login_lockout_secs = 60;
+    })
+    .await;
+    let set_hash = |hash: String| {
+        user::Entity::update_many()
+            .col_expr(user::Column::PasswordHash, Expr::val(hash))
+            .filter(user::Column::Username.eq("admin"))
+            .exec(&app.db.conn)
+    };
+    let admin = user::Entity::find()
+        .filter(user::Column::Username.eq("admin"))
+        .one(&app.db.conn)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        set_hash("not-a-password-hash".into())
+            .await
+            .unwrap()
+            .rows_affected,
+        1
+    );
+
+    for password in [ADMIN_PASSWORD, "wrong-password", ADMIN_PASSWORD] {
+        let (status, _, body) = login(&app, "admin", password).await;
+        assert_eq!((status, code(&body)), (200, Some("INTERNAL")), "{body}");
+        assert!(body["data"].is_null(), "{body}");
+    }
+
+    // Repaired: the right password signs in at once (three counted failures would have
+    // locked the username for a minute).
+    set_hash(admin.password_hash).await.unwrap();
+    let (status, _, body) = login(&app, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["data"]["login"]["accessToken"].is_string(), "{body}");
+    // A real wrong password is still what it was.
+    let (_, _, body) = login(&app, "admin", "wrong-password").await;
+    assert_eq!(code(&body), Some("UNAUTHENTICATED"), "{body}");
 }
 
 async fn failed_logins_from_one_address_lock_the_address_out(backend: Backend) {

@@ -14,7 +14,8 @@ both!(
     review_cycle_keeps_revisions_and_locks_approved_reports,
     a_batch_of_new_reports_costs_a_fixed_number_of_statements,
     a_report_status_this_service_never_writes_is_an_internal_error,
-    a_campaign_closed_between_judging_and_writing_a_batch_takes_none_of_it
+    a_campaign_closed_between_judging_and_writing_a_batch_takes_none_of_it,
+    a_unit_withdrawn_between_judging_and_writing_a_batch_takes_none_of_it
 );
 
 pub const SUBMIT: &str = "mutation($i: SubmitReportsInput!) { submitReports(input: $i) { \
@@ -567,29 +568,32 @@ async fn a_report_status_this_service_never_writes_is_an_internal_error(backend:
     assert_eq!(other["report"]["status"], "SUBMITTED");
 }
 
-/// The bulk path judges a batch from a read taken before its write transaction; the write
-/// reads the campaign again, under lock, so a close that lands in between is seen. The
-/// two halves of `submit_batch` are called directly to put the close exactly there.
-async fn a_campaign_closed_between_judging_and_writing_a_batch_takes_none_of_it(backend: Backend) {
+/// A reporter on the whole province (so on both wards), and one new March-to-June report
+/// per (ward, month) given, for calling the two halves of `submit_batch` directly.
+async fn direct_batch(
+    app: &TestApp,
+    f: &Field,
+    items: &[(&str, u32)],
+) -> (
+    thidua_domain::access::Actor,
+    Vec<thidua_persistence::reports::NewReport>,
+) {
     use chrono::NaiveDate;
-    use thidua_domain::UserErrorCode;
     use thidua_domain::access::{Actor, Grant, Role};
     use thidua_domain::report::{Period, PeriodKind, RawValue};
-    use thidua_persistence::{StoreError, org_units, reports};
+    use thidua_persistence::{org_units, reports};
 
-    let app = spawn_app(backend).await;
-    let f = field(&app).await;
     let uuid = |id: &str| thidua_api::ids::decode_any(id).unwrap().1;
-    let ward = org_units::by_ids(&app.db.conn, &[uuid(&f.ward_a)])
+    let root = org_units::by_code(&app.db.conn, "QN")
         .await
         .unwrap()
-        .remove(0);
+        .unwrap();
     let actor = Actor {
         user_id: None,
         label: "test".into(),
         grants: vec![Grant {
             role: Role::Reporter,
-            unit_path: ward.path.clone(),
+            unit_path: root.path.clone(),
         }],
         request_id: "test".into(),
     };
@@ -602,12 +606,12 @@ async fn a_campaign_closed_between_judging_and_writing_a_batch_takes_none_of_it(
             value: v.into(),
         })
         .collect();
-    let items: Vec<reports::NewReport> = [4, 6]
-        .into_iter()
-        .map(|month| reports::NewReport {
+    let items = items
+        .iter()
+        .map(|&(unit, month)| reports::NewReport {
             id: ReportId::from_uuid(Uuid::now_v7()),
             campaign_id: CampaignId::from_uuid(uuid(&f.campaign)),
-            unit_id: UnitId::from_uuid(ward.id),
+            unit_id: UnitId::from_uuid(uuid(unit)),
             period: Period::parse(
                 PeriodKind::Month,
                 NaiveDate::from_ymd_opt(2025, month, 1).unwrap(),
@@ -620,6 +624,19 @@ async fn a_campaign_closed_between_judging_and_writing_a_batch_takes_none_of_it(
             version: None,
         })
         .collect();
+    (actor, items)
+}
+
+/// The bulk path judges a batch from a read taken before its write transaction; the write
+/// reads the campaign again, under lock, so a close that lands in between is seen. The
+/// two halves of `submit_batch` are called directly to put the close exactly there.
+async fn a_campaign_closed_between_judging_and_writing_a_batch_takes_none_of_it(backend: Backend) {
+    use thidua_domain::UserErrorCode;
+    use thidua_persistence::{StoreError, reports};
+
+    let app = spawn_app(backend).await;
+    let f = field(&app).await;
+    let (actor, items) = direct_batch(&app, &f, &[(&f.ward_a, 4), (&f.ward_a, 6)]).await;
 
     let judged = reports::judge_batch(&app.db, &actor, &items).await;
     let closed = app
@@ -646,5 +663,59 @@ async fn a_campaign_closed_between_judging_and_writing_a_batch_takes_none_of_it(
         count_reports(&app, &f.admin, &f.campaign).await,
         0,
         "nothing was written to the closed campaign"
+    );
+}
+
+/// Likewise for registrations: the write reads them again, under lock, so a unit that
+/// withdraws between judging and writing gets none of its reports in, while the other
+/// unit's reports in the same batch are still written.
+async fn a_unit_withdrawn_between_judging_and_writing_a_batch_takes_none_of_it(backend: Backend) {
+    use thidua_domain::UserErrorCode;
+    use thidua_persistence::StoreError;
+    use thidua_persistence::reports::{self, Outcome};
+
+    let app = spawn_app(backend).await;
+    let f = field(&app).await;
+    let (actor, items) = direct_batch(
+        &app,
+        &f,
+        &[
+            (&f.ward_a, 4),
+            (&f.ward_b, 4),
+            (&f.ward_a, 6),
+            (&f.ward_b, 6),
+        ],
+    )
+    .await;
+
+    let judged = reports::judge_batch(&app.db, &actor, &items).await;
+    let withdrawn = app
+        .ok(
+            Some(&f.admin),
+            "mutation($i: ParticipationInput!) { withdrawParticipation(input: $i) { participation { status } } }",
+            json!({"i": {"campaignId": f.campaign, "unitId": f.ward_a}}),
+        )
+        .await;
+    assert_eq!(
+        withdrawn["withdrawParticipation"]["participation"]["status"],
+        "WITHDRAWN"
+    );
+    let results = reports::write_batch(&app.db, &actor, judged).await;
+
+    assert_eq!(results.len(), 4);
+    for (i, r) in results.into_iter().enumerate() {
+        match (i % 2, r) {
+            (0, Err(StoreError::Invalid(e))) => {
+                assert_eq!(e.code, UserErrorCode::NotParticipating, "{e}");
+                assert_eq!(e.field, "unitId");
+            }
+            (1, Ok((Outcome::Accepted, m))) => assert_eq!(m.id, items[i].id.uuid()),
+            (_, other) => panic!("item {i} ended wrongly: {other:?}"),
+        }
+    }
+    assert_eq!(
+        count_reports(&app, &f.admin, &f.campaign).await,
+        2,
+        "only the registered ward's reports were written"
     );
 }

@@ -44,7 +44,7 @@ impl SyncQuery {
         let mut latest: Vec<_> = rows
             .into_iter()
             .rev()
-            .filter(|r| seen.insert((r.entity.clone(), r.entity_id)))
+            .filter(|r| seen.insert((r.entity, r.entity_id)))
             .collect();
         latest.reverse();
         Ok(ChangeFeed {

@@ -48,16 +48,16 @@ impl AuditEntry {
 
     /// The kind of thing changed: Campaign, Criterion, Milestone, OrgUnit, Participation, Target, User, RoleGrant.
     async fn entity(&self) -> &str {
-        &self.0.entity
+        self.0.entity.as_str()
     }
 
     /// Global ID of the thing changed.
     async fn entity_id(&self) -> async_graphql::Result<ID> {
-        ids::encode_stored(&self.0.entity, self.0.entity_id)
+        ids::encode_stored(self.0.entity.as_str(), self.0.entity_id)
     }
 
     async fn action(&self) -> &str {
-        &self.0.action
+        self.0.action.as_str()
     }
 
     /// A compact JSON summary of the change (before/after where it helps).

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Enum, ID, Object, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use thidua_persistence::changes::{Position, entity};
+use thidua_persistence::changes::{self, ChangeEntity, Position};
 use thidua_persistence::entities::change_entry;
 
 use super::campaign::{Campaign, Criterion};
@@ -61,24 +61,23 @@ pub struct Change(pub change_entry::Model);
 impl Change {
     /// Campaign, Criterion, Milestone, Participation or ProgressReport.
     async fn entity(&self) -> &str {
-        &self.0.entity
+        self.0.entity.as_str()
     }
 
     /// Global ID of the changed object.
     async fn id(&self) -> async_graphql::Result<ID> {
-        ids::encode_stored(&self.0.entity, self.0.entity_id)
+        ids::encode_stored(self.0.entity.as_str(), self.0.entity_id)
     }
 
     async fn op(&self) -> ChangeOp {
-        if self.0.op == thidua_persistence::changes::op::TOMBSTONE {
-            ChangeOp::Tombstone
-        } else {
-            ChangeOp::Upsert
+        match self.0.op {
+            changes::ChangeOp::Upsert => ChangeOp::Upsert,
+            changes::ChangeOp::Tombstone => ChangeOp::Tombstone,
         }
     }
 
     async fn campaign(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Campaign>> {
-        if self.0.entity != entity::CAMPAIGN {
+        if self.0.entity != ChangeEntity::Campaign {
             return Ok(None);
         }
         Ok(load_one(ctx, CampaignId::from_uuid(self.0.entity_id))
@@ -87,7 +86,7 @@ impl Change {
     }
 
     async fn criterion(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Criterion>> {
-        if self.0.entity != entity::CRITERION {
+        if self.0.entity != ChangeEntity::Criterion {
             return Ok(None);
         }
         Ok(load_one(ctx, CriterionId::from_uuid(self.0.entity_id))
@@ -96,7 +95,7 @@ impl Change {
     }
 
     async fn milestone(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Milestone>> {
-        if self.0.entity != entity::MILESTONE {
+        if self.0.entity != ChangeEntity::Milestone {
             return Ok(None);
         }
         Ok(load_one(ctx, MilestoneId::from_uuid(self.0.entity_id))
@@ -108,7 +107,7 @@ impl Change {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<Participation>> {
-        if self.0.entity != entity::PARTICIPATION {
+        if self.0.entity != ChangeEntity::Participation {
             return Ok(None);
         }
         Ok(load_one(ctx, ParticipationId::from_uuid(self.0.entity_id))
@@ -117,7 +116,7 @@ impl Change {
     }
 
     async fn report(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ProgressReport>> {
-        if self.0.entity != entity::REPORT {
+        if self.0.entity != ChangeEntity::ProgressReport {
             return Ok(None);
         }
         Ok(load_one(ctx, ReportId::from_uuid(self.0.entity_id))

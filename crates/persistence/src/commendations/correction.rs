@@ -15,6 +15,7 @@ use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
 use super::{by_ids, decision_taken, duplicate_decision, save};
+use crate::audit::{AuditAction, AuditEntity};
 use crate::entities::{commendation, commendation_correction};
 use crate::error::StoreError;
 use crate::{audit, org_units};
@@ -25,7 +26,7 @@ pub(super) async fn record_correction(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: Uuid,
-    action: &str,
+    action: AuditAction,
     reason: &LongText,
     changes: serde_json::Value,
 ) -> Result<(), StoreError> {
@@ -42,7 +43,7 @@ pub(super) async fn record_correction(
     audit::record(
         db,
         actor,
-        "Commendation",
+        AuditEntity::Commendation,
         id,
         action,
         json!({"reason": reason.as_str(), "changes": changes}),
@@ -199,7 +200,7 @@ pub async fn correct(
         db,
         actor,
         id.uuid(),
-        "correct",
+        AuditAction::Correct,
         &reason,
         serde_json::Value::Object(diff),
     )

@@ -14,6 +14,7 @@ use thidua_domain::text::{LongText, Title};
 use super::correction::record_correction;
 use super::{award, decision_taken, duplicate_decision, for_change, save};
 use crate::audit;
+use crate::audit::{AuditAction, AuditEntity};
 use crate::entities::commendation;
 use crate::error::StoreError;
 
@@ -52,9 +53,9 @@ pub async fn reject(
     audit::record(
         db,
         actor,
-        "Commendation",
+        AuditEntity::Commendation,
         id.uuid(),
-        "reject",
+        AuditAction::Reject,
         json!({"reason": reason.as_str()}),
     )
     .await?;
@@ -125,9 +126,9 @@ pub async fn confer(
     audit::record(
         db,
         actor,
-        "Commendation",
+        AuditEntity::Commendation,
         id.uuid(),
-        "confer",
+        AuditAction::Confer,
         json!({"decisionNumber": d.number.as_str(), "decisionDate": d.date, "authority": authority}),
     )
     .await?;
@@ -163,6 +164,6 @@ pub async fn revoke(
     .await?;
     let changes =
         json!({"status": {"from": from.as_str(), "to": CommendationStatus::Revoked.as_str()}});
-    record_correction(db, actor, id.uuid(), "revoke", &reason, changes).await?;
+    record_correction(db, actor, id.uuid(), AuditAction::Revoke, &reason, changes).await?;
     Ok(saved)
 }

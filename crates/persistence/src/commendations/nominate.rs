@@ -16,6 +16,7 @@ use thidua_domain::text::{LongText, Title};
 use uuid::Uuid;
 
 use super::{award, duplicate_of};
+use crate::audit::{AuditAction, AuditEntity};
 use crate::entities::{commendation, exemplar, org_unit};
 use crate::error::StoreError;
 use crate::{audit, campaigns, exemplars, org_units};
@@ -208,9 +209,9 @@ pub async fn nominate(
     audit::record(
         db,
         actor,
-        "Commendation",
+        AuditEntity::Commendation,
         id,
-        "nominate",
+        AuditAction::Nominate,
         json!({"award": at.code, "recipientType": nominee.recipient_type.as_str(), "unit": home.code}),
     )
     .await?;

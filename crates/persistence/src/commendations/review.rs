@@ -10,6 +10,7 @@ use thidua_domain::text::LongText;
 use thidua_domain::{FieldError, UserErrorCode};
 
 use super::{award, for_change, save};
+use crate::audit::{AuditAction, AuditEntity};
 use crate::entities::commendation;
 use crate::error::StoreError;
 use crate::{audit, council};
@@ -59,9 +60,9 @@ pub async fn submit_for_review(
     audit::record(
         db,
         actor,
-        "Commendation",
+        AuditEntity::Commendation,
         id.uuid(),
-        "review",
+        AuditAction::Review,
         json!({"session": session_id}),
     )
     .await?;
@@ -144,9 +145,9 @@ pub async fn record_ballot(
     audit::record(
         db,
         actor,
-        "Commendation",
+        AuditEntity::Commendation,
         id.uuid(),
-        "ballot",
+        AuditAction::Ballot,
         json!({"members": tally.members, "present": tally.present, "inWriting": tally.in_writing,
                "yes": tally.yes, "no": tally.no, "abstain": tally.abstain, "result": status.as_str()}),
     )

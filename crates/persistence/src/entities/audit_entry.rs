@@ -1,6 +1,7 @@
 //! Row of `audit_log`.
 
 use sea_orm::entity::prelude::*;
+use thidua_domain::journal::{AuditAction, AuditEntity};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_log")]
@@ -10,9 +11,9 @@ pub struct Model {
     pub at: DateTimeUtc,
     pub actor_user_id: Option<Uuid>,
     pub actor_label: String,
-    pub entity: String,
+    pub entity: AuditEntity,
     pub entity_id: Uuid,
-    pub action: String,
+    pub action: AuditAction,
     pub summary: String,
     pub request_id: String,
 }

@@ -1,7 +1,7 @@
 //! Row of `targets`.
 
 use sea_orm::entity::prelude::*;
-use thidua_domain::target::{Comparator, TargetSource};
+use thidua_domain::target::{Comparator, TargetComputation, TargetSource};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "targets")]
@@ -25,7 +25,7 @@ pub struct Model {
     pub baseline: Decimal,
     pub baseline_date: Date,
     pub source: TargetSource,
-    pub computation: Option<String>,
+    pub computation: Option<TargetComputation>,
     pub sort_order: i32,
 }
 

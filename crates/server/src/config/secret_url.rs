@@ -6,9 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use secrecy::{ExposeSecret as _, SecretString};
-
-/// What a password is shown as.
-const REDACTED: &str = "***";
+use thidua_persistence::url_redaction::redact;
 
 /// A URL whose `Debug` and `Display` hide the password (in the user information and in
 /// any `…password=` query parameter) and keep the scheme, user, host, port and path.
@@ -21,7 +19,8 @@ impl SecretUrl {
         self.0.expose_secret()
     }
 
-    /// The URL with its passwords replaced by `***`.
+    /// The URL with its passwords replaced by `***` (the rule shared with persistence's
+    /// `DbOptions`, [`redact`]).
     pub fn redacted(&self) -> String {
         redact(self.expose_secret())
     }
@@ -59,114 +58,18 @@ impl fmt::Debug for SecretUrl {
     }
 }
 
-/// Replaces the password of the user information and the value of every query parameter
-/// whose name contains `password` (as libpq's `password=` and `sslpassword=`).
-///
-/// The user information ends at the *last* `@`, so a password holding an unescaped `@`,
-/// `/` or `?` is still hidden whole; an `@` further on (in the query) only hides more.
-fn redact(url: &str) -> String {
-    let (scheme, rest) = match url.split_once("://") {
-        Some((scheme, rest)) => (Some(scheme), rest),
-        None => (None, url),
-    };
-    let mut out = String::with_capacity(url.len());
-    if let Some(scheme) = scheme {
-        out.push_str(scheme);
-        out.push_str("://");
-    }
-    let after_user = match (scheme, rest.rsplit_once('@')) {
-        (Some(_), Some((userinfo, after))) => {
-            match userinfo.split_once(':') {
-                Some((user, _password)) => {
-                    out.push_str(user);
-                    out.push(':');
-                    out.push_str(REDACTED);
-                }
-                None => out.push_str(userinfo),
-            }
-            out.push('@');
-            after
-        }
-        _ => rest,
-    };
-    match after_user.split_once('?') {
-        Some((path, query)) => {
-            out.push_str(path);
-            out.push('?');
-            out.push_str(&redact_query(query));
-        }
-        None => out.push_str(after_user),
-    }
-    out
-}
-
-fn redact_query(query: &str) -> String {
-    query
-        .split('&')
-        .map(|pair| match pair.split_once('=') {
-            Some((key, _)) if key.to_ascii_lowercase().contains("password") => {
-                format!("{key}={REDACTED}")
-            }
-            _ => pair.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn shown(url: &str) -> String {
-        SecretUrl::from(url).to_string()
-    }
+    // The redaction rule itself is tested where it lives, `thidua_persistence::url_redaction`.
 
     #[test]
-    fn the_password_of_the_user_information_is_hidden() {
+    fn display_hides_the_password() {
         assert_eq!(
-            shown("postgres://thidua:s3cret@db.example:5432/thidua"),
-            "postgres://thidua:***@db.example:5432/thidua"
-        );
-        assert_eq!(
-            shown("redis://:s3cret@cache:6379/0"),
+            SecretUrl::from("redis://:s3cret@cache:6379/0").to_string(),
             "redis://:***@cache:6379/0"
         );
-    }
-
-    #[test]
-    fn a_password_with_unescaped_delimiters_is_hidden_whole() {
-        let url = "postgres://thidua:pa/ss?w@rd@db.example/thidua";
-        let s = shown(url);
-        assert_eq!(s, "postgres://thidua:***@db.example/thidua");
-        for part in ["pa/ss", "w@rd", "ss?w"] {
-            assert!(!s.contains(part), "{s}");
-        }
-    }
-
-    #[test]
-    fn password_query_parameters_are_hidden() {
-        assert_eq!(
-            shown(
-                "postgres://db.example/thidua?user=thidua&password=s3cret&sslpassword=k3y&sslmode=require"
-            ),
-            "postgres://db.example/thidua?user=thidua&password=***&sslpassword=***&sslmode=require"
-        );
-        assert_eq!(
-            shown("postgres:///thidua?PASSWORD=s3cret"),
-            "postgres:///thidua?PASSWORD=***"
-        );
-    }
-
-    #[test]
-    fn urls_without_a_password_are_shown_as_given() {
-        for url in [
-            "sqlite://./data/thidua.db?mode=rwc",
-            "sqlite::memory:",
-            "postgres://postgres@127.0.0.1:5432/postgres",
-            "redis://127.0.0.1:6379",
-        ] {
-            assert_eq!(shown(url), url);
-        }
     }
 
     #[test]
