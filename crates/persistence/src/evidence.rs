@@ -5,8 +5,8 @@ use chrono::Utc;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
-use thidua_domain::id::ReportId;
 use thidua_domain::id::UnitId;
+use thidua_domain::id::{AttachmentId, ReportId};
 use thidua_domain::report::ReportStatus;
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -179,7 +179,7 @@ pub struct Downloadable {
 
 pub async fn for_download(
     db: &impl ConnectionTrait,
-    id: Uuid,
+    id: AttachmentId,
 ) -> Result<Option<Downloadable>, StoreError> {
     let Some(a) = attachment::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);

@@ -147,7 +147,7 @@ struct GrantRow {
 /// `None` when the user does not exist or is deactivated. One statement per request.
 pub async fn grants_of(
     db: &impl ConnectionTrait,
-    user_id: Uuid,
+    user_id: UserId,
 ) -> Result<Option<Vec<Grant>>, StoreError> {
     let sql = "SELECT rg.role AS role, ou.path AS path FROM users us \
         LEFT JOIN role_grants rg ON rg.user_id = us.id \
@@ -248,7 +248,7 @@ pub async fn create(
 pub async fn set_password(
     db: &impl ConnectionTrait,
     actor: &Actor,
-    user_id: Uuid,
+    user_id: UserId,
     password: &str,
 ) -> Result<(), StoreError> {
     check_password_policy(password)?;
@@ -262,7 +262,7 @@ pub async fn set_password(
         db,
         actor,
         AuditEntity::User,
-        user_id,
+        user_id.uuid(),
         AuditAction::SetPassword,
         json!({}),
     )

@@ -6,6 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use thidua_api::Caller;
 use thidua_domain::ErrorCode;
 use thidua_domain::evidence::{content_disposition, sniff};
+use thidua_domain::id::AttachmentId;
 use thidua_persistence::evidence;
 use uuid::Uuid;
 
@@ -52,7 +53,7 @@ pub async fn download(
     let Ok(id) = Uuid::parse_str(id.trim()) else {
         return not_found();
     };
-    let found = match evidence::for_download(&app.db.conn, id).await {
+    let found = match evidence::for_download(&app.db.conn, AttachmentId::from_uuid(id)).await {
         Ok(Some(f)) => f,
         Ok(None) => return not_found(),
         Err(e) => {

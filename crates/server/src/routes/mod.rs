@@ -14,6 +14,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use thidua_api::Caller;
 use thidua_domain::ErrorCode;
 use thidua_domain::access::Actor;
+use thidua_domain::id::UserId;
 use thidua_persistence::users;
 
 use crate::refusal::{Challenge, refuse, unauthenticated};
@@ -54,7 +55,7 @@ pub async fn caller(
     let Ok(subject) = app.api.tokens.verify(token.trim()) else {
         return Err(unauthenticated(req, &app.metrics, Challenge::InvalidToken));
     };
-    match users::grants_of(&app.db.conn, subject.user_id).await {
+    match users::grants_of(&app.db.conn, UserId::from_uuid(subject.user_id)).await {
         Ok(None) => Err(unauthenticated(req, &app.metrics, Challenge::InvalidToken)),
         Ok(Some(grants)) => Ok(Caller::User(Actor {
             user_id: Some(subject.user_id),
