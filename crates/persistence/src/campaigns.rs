@@ -311,15 +311,7 @@ pub async fn create(
     actor: &Actor,
     input: NewCampaign,
 ) -> Result<campaign::Model, StoreError> {
-    let unit = org_units::by_id(db, input.launching_unit_id)
-        .await?
-        .ok_or_else(|| {
-            FieldError::new(
-                "launchingUnitId",
-                UserErrorCode::UnknownReference,
-                "no unit has this id",
-            )
-        })?;
+    let unit = org_units::sent(db, input.launching_unit_id, "launchingUnitId").await?;
     actor.authorize(Action::ManageCampaign, &unit.path)?;
     if !unit.is_active {
         return Err(FieldError::new(

@@ -36,6 +36,19 @@ pub async fn referenced(db: &impl ConnectionTrait, id: UnitId) -> Result<Model, 
     by_id(db, id).await?.ok_or(StoreError::NotFound("org unit"))
 }
 
+/// A unit whose id the client sent in `field`: UNKNOWN_REFERENCE on that field if there is
+/// none (the client's to fix), while a database failure stays a database failure.
+pub async fn sent(db: &impl ConnectionTrait, id: UnitId, field: &str) -> Result<Model, StoreError> {
+    by_id(db, id).await?.ok_or_else(|| {
+        FieldError::new(
+            field,
+            UserErrorCode::UnknownReference,
+            "no unit has this id",
+        )
+        .into()
+    })
+}
+
 pub async fn by_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<Model>, StoreError> {
     Ok(Entity::find()
         .filter(Column::Code.eq(code.to_uppercase()))
@@ -141,13 +154,7 @@ pub async fn create(
 ) -> Result<Model, StoreError> {
     let parent = match input.parent_id {
         Some(pid) => {
-            let p = Entity::find_by_id(pid).one(db).await?.ok_or_else(|| {
-                FieldError::new(
-                    "parentId",
-                    UserErrorCode::UnknownReference,
-                    "no unit has this id",
-                )
-            })?;
+            let p = sent(db, pid, "parentId").await?;
             actor.authorize(Action::ManageOrgUnit, &p.path)?;
             if !p.is_active {
                 return Err(FieldError::new(
@@ -246,16 +253,7 @@ pub async fn move_to(
     new_parent_id: UnitId,
 ) -> Result<Model, StoreError> {
     let unit = referenced(db, id).await?;
-    let parent = Entity::find_by_id(new_parent_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| {
-            FieldError::new(
-                "parentId",
-                UserErrorCode::UnknownReference,
-                "no unit has this id",
-            )
-        })?;
+    let parent = sent(db, new_parent_id, "parentId").await?;
     actor.authorize(Action::ManageOrgUnit, &unit.path)?;
     actor.authorize(Action::ManageOrgUnit, &parent.path)?;
     check_move(&unit.path, &parent.path)?;

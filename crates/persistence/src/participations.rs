@@ -41,15 +41,7 @@ async fn load(
                 "no campaign has this id",
             )
         })?;
-    let unit = org_units::by_id(db, UnitId::from_uuid(unit_id))
-        .await?
-        .ok_or_else(|| {
-            FieldError::new(
-                "unitId",
-                UserErrorCode::UnknownReference,
-                "no unit has this id",
-            )
-        })?;
+    let unit = org_units::sent(db, UnitId::from_uuid(unit_id), "unitId").await?;
     actor.authorize(Action::ManageParticipation, &unit.path)?;
     if !unit.is_active {
         return Err(

@@ -279,15 +279,7 @@ pub async fn grant(
     unit_id: UnitId,
     by_system: bool,
 ) -> Result<role_grant::Model, StoreError> {
-    let unit = org_units::by_id(db, UnitId::from_uuid(unit_id.uuid()))
-        .await?
-        .ok_or_else(|| {
-            FieldError::new(
-                "unitId",
-                UserErrorCode::UnknownReference,
-                "no unit has this id",
-            )
-        })?;
+    let unit = org_units::sent(db, unit_id, "unitId").await?;
     if !by_system {
         actor.authorize(Action::ManageUsers, &unit.path)?;
     }

@@ -45,6 +45,17 @@ impl Challenge {
     }
 }
 
+/// A malformed request (400 `BAD_USER_INPUT`), refused before it reaches the schema.
+pub fn bad_request(req: &HttpRequest, metrics: &Metrics, message: &str) -> HttpResponse {
+    refuse(
+        req,
+        metrics,
+        StatusCode::BAD_REQUEST,
+        ErrorCode::BadUserInput,
+        message,
+    )
+}
+
 /// A GraphQL-shaped error answer (`{"errors": [...]}`) with `status`, logged and counted.
 /// The body is `application/graphql-response+json` when the client accepts it.
 pub fn refuse(

@@ -24,7 +24,7 @@ use thidua_domain::ErrorCode;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::graphql::MAX_FILES_PER_REQUEST;
-use crate::refusal::{Challenge, busy, refuse, unauthenticated};
+use crate::refusal::{Challenge, bad_request, busy, refuse, unauthenticated};
 use crate::startup::AppState;
 
 /// Bytes gathered before each write to a staged file: the most one upload holds in memory.
@@ -127,15 +127,7 @@ pub async fn receive(
             ),
         )
     };
-    let bad_request = |message: &str| {
-        refuse(
-            req,
-            &app.metrics,
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadUserInput,
-            message,
-        )
-    };
+    let bad_request = |message: &str| bad_request(req, &app.metrics, message);
     if declared_length(req).is_some_and(|n| n > limits.body) {
         return Err(file_too_large());
     }

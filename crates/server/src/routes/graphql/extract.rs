@@ -16,7 +16,7 @@ use super::respond::accepts;
 use crate::apq;
 use crate::metrics::Metrics;
 use crate::ratelimit;
-use crate::refusal::refuse;
+use crate::refusal::{bad_request, refuse};
 use crate::startup::AppState;
 
 /// Most files one multipart request may carry (each within the upload limit; the body
@@ -38,13 +38,7 @@ pub fn without_query(req: &HttpRequest, app: &AppState, is_get: bool) -> Option<
     if app.graphiql && accepts(req.headers(), "text/html") {
         return Some(super::super::graphiql::page());
     }
-    Some(refuse(
-        req,
-        &app.metrics,
-        StatusCode::BAD_REQUEST,
-        ErrorCode::BadUserInput,
-        "send a query",
-    ))
+    Some(bad_request(req, &app.metrics, "send a query"))
 }
 
 fn is_multipart(ct: Option<&str>) -> bool {
@@ -96,11 +90,9 @@ async fn read_body(
     }
     match payload.to_bytes_limited(limit).await {
         Ok(Ok(body)) => Ok(body),
-        Ok(Err(e)) => Err(refuse(
+        Ok(Err(e)) => Err(bad_request(
             req,
             metrics,
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadUserInput,
             &format!("the request body could not be read: {e}"),
         )),
         Err(_) => Err(too_large()),
@@ -116,15 +108,7 @@ async fn batch(
     caller: &Caller,
     is_get: bool,
 ) -> Result<(BatchRequest, Option<OwnedSemaphorePermit>), HttpResponse> {
-    let bad_request = |message: &str| {
-        refuse(
-            req,
-            &app.metrics,
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadUserInput,
-            message,
-        )
-    };
+    let bad_request = |message: &str| bad_request(req, &app.metrics, message);
     let malformed = |e: async_graphql::ParseRequestError| {
         bad_request(&format!("malformed GraphQL request: {e}"))
     };
@@ -175,15 +159,7 @@ fn checked(
     app: &AppState,
     batch: BatchRequest,
 ) -> Result<Operations, Box<HttpResponse>> {
-    let bad_request = |message: &str| {
-        Box::new(refuse(
-            req,
-            &app.metrics,
-            StatusCode::BAD_REQUEST,
-            ErrorCode::BadUserInput,
-            message,
-        ))
-    };
+    let bad_request = |message: &str| Box::new(bad_request(req, &app.metrics, message));
     let files = match &batch {
         BatchRequest::Single(r) => r.uploads.len(),
         BatchRequest::Batch(v) => v.iter().map(|r| r.uploads.len()).sum(),
