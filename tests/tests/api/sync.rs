@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use thidua_domain::id::CampaignId;
 
 use serde_json::{Value, json};
-use thidua_tests::{Backend, TestApp, both, concrete, spawn_app};
+use thidua_tests::{Backend, TestApp, both, concrete, spawn_app, spawn_app_with};
 use uuid::Uuid;
 
 use crate::reports::{field, submit};
@@ -370,7 +370,9 @@ async fn milestones_added_during_a_launch_reach_the_feed(backend: Backend) {
 
     const CAMPAIGNS: usize = 6;
     const PER_CAMPAIGN: usize = 15;
-    let app = spawn_app(backend).await;
+    // 96 writes at once queue for the test server's 5 connections; on a loaded machine the
+    // queue can outlast the 3 s default wait, which is not what this test is about.
+    let app = spawn_app_with(backend, |s| s.database.acquire_timeout_ms = 60_000).await;
     let admin = app.admin().await;
     let root = app.root_unit(&admin).await;
     let mut ids = vec![];
