@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use thidua_domain::id::{
-    self, CampaignId, ClusterId, CommendationId, CouncilSessionId, ExemplarId, Id, ProgrammeId,
-    ReportId, TargetId, UnitId, UserId, of,
+    CampaignId, ClusterId, CommendationId, CouncilSessionId, ExemplarId, Id, ProgrammeId, ReportId,
+    TargetId, UnitId, UserId, of,
 };
 use thidua_persistence::entities::{
     campaign, criterion, exemplar, exemplar_stage_event, field, milestone, org_unit, participation,
@@ -18,7 +18,6 @@ use thidua_persistence::{
     Database, StoreError, campaigns, exemplars, fields, milestones, org_units, participations,
     programme, reports, users,
 };
-use uuid::Uuid;
 
 /// The loader behind every key type below; one per request.
 pub struct Store {
@@ -38,9 +37,7 @@ macro_rules! by_id {
                 &self,
                 keys: &[Id<$marker>],
             ) -> Result<HashMap<Id<$marker>, Self::Value>, Self::Error> {
-                let rows = $fetch(&self.db.conn, &id::uuids(keys))
-                    .await
-                    .map_err(Arc::new)?;
+                let rows = $fetch(&self.db.conn, keys).await.map_err(Arc::new)?;
                 Ok(rows.into_iter().map(|r| (Id::from_uuid(r.id), r)).collect())
             }
         }
@@ -59,7 +56,7 @@ macro_rules! grouped {
             type Error = LoadError;
 
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Self::Value>, Self::Error> {
-                let ids: Vec<Uuid> = keys.iter().map(|k| k.0.uuid()).collect();
+                let ids: Vec<$owner_id> = keys.iter().map(|k| k.0).collect();
                 let rows = $fetch(&self.db.conn, &ids).await.map_err(Arc::new)?;
                 let mut out: HashMap<$key, Self::Value> =
                     keys.iter().map(|k| (*k, Vec::new())).collect();
@@ -140,7 +137,7 @@ impl Loader<FieldsOf> for Store {
     type Error = LoadError;
 
     async fn load(&self, keys: &[FieldsOf]) -> Result<HashMap<FieldsOf, Self::Value>, Self::Error> {
-        let ids: Vec<Uuid> = keys.iter().map(|k| k.0.uuid()).collect();
+        let ids: Vec<CampaignId> = keys.iter().map(|k| k.0).collect();
         let rows = campaigns::fields_by_campaign_ids(&self.db.conn, &ids)
             .await
             .map_err(Arc::new)?;

@@ -49,9 +49,9 @@ impl<T> Id<T> {
     }
 }
 
-/// The UUIDs of a list of ids, for `IN (…)` filters.
-pub fn uuids<T>(ids: &[Id<T>]) -> Vec<Uuid> {
-    ids.iter().map(|id| id.uuid).collect()
+/// Typed ids of a list of UUIDs read from rows (whose columns say what they are ids of).
+pub fn typed<T>(uuids: &[Uuid]) -> Vec<Id<T>> {
+    uuids.iter().copied().map(Id::from_uuid).collect()
 }
 
 impl<T> Clone for Id<T> {

@@ -54,7 +54,7 @@ async fn check(
             )
             .into());
         }
-        if by_ids(db, &[pre.uuid()]).await?.is_empty() {
+        if by_ids(db, &[pre]).await?.is_empty() {
             return Err(FieldError::new(
                 "prerequisiteAwardTypeId",
                 UserErrorCode::UnknownReference,
@@ -143,7 +143,7 @@ pub async fn update(
     input: AwardTypeInput,
 ) -> Result<award_type::Model, StoreError> {
     org_units::authorize_everywhere(db, actor, Action::ManageAwards).await?;
-    let before = by_ids(db, &[id.uuid()])
+    let before = by_ids(db, &[id])
         .await?
         .into_iter()
         .next()
@@ -175,7 +175,7 @@ pub async fn update(
             "recipientKind": before.recipient_kind.as_str(), "effectiveTo": before.effective_to}}),
     )
     .await?;
-    by_ids(db, &[id.uuid()])
+    by_ids(db, &[id])
         .await?
         .into_iter()
         .next()
@@ -183,7 +183,7 @@ pub async fn update(
 }
 
 finders! {
-    pub fn by_ids(ids: &[Uuid]) in award_type::Id;
+    pub fn by_ids(ids: &[AwardTypeId]) in award_type::Id;
 }
 
 #[derive(Debug, Clone, Default)]

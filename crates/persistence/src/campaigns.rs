@@ -24,9 +24,9 @@ use crate::page::{KeyCursor, Page, PageRequest, subtree_pattern};
 use crate::{audit, changes};
 
 finders! {
-    pub fn by_ids(ids: &[Uuid]) in campaign::Id;
-    pub fn criteria_by_ids(ids: &[Uuid]) in criterion::Id;
-    pub fn criteria_by_campaign_ids(ids: &[Uuid]) in criterion::CampaignId, asc(SortOrder), asc(Id);
+    pub fn by_ids(ids: &[CampaignId]) in campaign::Id;
+    pub fn criteria_by_ids(ids: &[CriterionId]) in criterion::Id;
+    pub fn criteria_by_campaign_ids(ids: &[CampaignId]) in criterion::CampaignId, asc(SortOrder), asc(Id);
 }
 
 pub async fn by_code(
@@ -49,16 +49,19 @@ async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<campaign::Model, Sto
 /// (campaign id, field) pairs for many campaigns in one statement.
 pub async fn fields_by_campaign_ids(
     db: &impl ConnectionTrait,
-    ids: &[Uuid],
+    ids: &[CampaignId],
 ) -> Result<Vec<(Uuid, field::Model)>, StoreError> {
     if ids.is_empty() {
         return Ok(vec![]);
     }
     let links = campaign_field::Entity::find()
-        .filter(campaign_field::Column::CampaignId.is_in(ids.to_vec()))
+        .filter(campaign_field::Column::CampaignId.is_in(ids.iter().copied()))
         .all(db)
         .await?;
-    let field_ids: Vec<Uuid> = links.iter().map(|l| l.field_id).collect();
+    let field_ids: Vec<thidua_domain::id::FieldId> = links
+        .iter()
+        .map(|l| thidua_domain::id::FieldId::from_uuid(l.field_id))
+        .collect();
     let fields = crate::fields::by_ids(db, &field_ids).await?;
     Ok(links
         .into_iter()
@@ -536,7 +539,7 @@ pub async fn add_criterion(
     let c = load_for_change(db, actor, campaign_id.uuid()).await?;
     rules::ensure_editable(c.status)?;
     bump_version(db, campaign_id.uuid(), version.unwrap_or(c.version), vec![]).await?;
-    let existing = criteria_by_campaign_ids(db, &[campaign_id.uuid()]).await?;
+    let existing = criteria_by_campaign_ids(db, &[campaign_id]).await?;
     if existing.len() >= 100 {
         return Err(FieldError::new(
             "campaignId",
@@ -643,7 +646,7 @@ pub async fn launch(
     version: Option<i32>,
 ) -> Result<campaign::Model, StoreError> {
     let c = load_for_change(db, actor, id.uuid()).await?;
-    let specs: Vec<CriterionSpec> = criteria_by_campaign_ids(db, &[id.uuid()])
+    let specs: Vec<CriterionSpec> = criteria_by_campaign_ids(db, &[id])
         .await?
         .iter()
         .map(spec_of)
@@ -672,7 +675,7 @@ pub async fn launch(
         None,
     )
     .await?;
-    for cr in criteria_by_campaign_ids(db, &[id.uuid()]).await? {
+    for cr in criteria_by_campaign_ids(db, &[id]).await? {
         changes::record(
             db,
             changes::ChangeEntity::Criterion,
@@ -683,7 +686,7 @@ pub async fn launch(
         )
         .await?;
     }
-    for m in crate::milestones::by_campaign_ids(db, &[id.uuid()]).await? {
+    for m in crate::milestones::by_campaign_ids(db, &[id]).await? {
         changes::record(
             db,
             changes::ChangeEntity::Milestone,

@@ -78,11 +78,7 @@ pub async fn set_members(
     let mut ids = unit_ids.to_vec();
     ids.sort();
     ids.dedup();
-    if org_units::by_ids(db, &thidua_domain::id::uuids(&ids))
-        .await?
-        .len()
-        != ids.len()
-    {
+    if org_units::by_ids(db, &ids).await?.len() != ids.len() {
         return Err(FieldError::new(
             "unitIds",
             UserErrorCode::UnknownReference,
@@ -123,13 +119,13 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<cluster::Model>, Store
 
 pub async fn members_of(
     db: &impl ConnectionTrait,
-    cluster_ids: &[Uuid],
+    cluster_ids: &[thidua_domain::id::ClusterId],
 ) -> Result<Vec<cluster_member::Model>, StoreError> {
     if cluster_ids.is_empty() {
         return Ok(vec![]);
     }
     Ok(cluster_member::Entity::find()
-        .filter(cluster_member::Column::ClusterId.is_in(cluster_ids.to_vec()))
+        .filter(cluster_member::Column::ClusterId.is_in(cluster_ids.iter().copied()))
         .all(db)
         .await?)
 }

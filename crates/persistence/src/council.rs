@@ -8,6 +8,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
+use thidua_domain::id::CouncilSessionId;
 use thidua_domain::text::Title;
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -82,8 +83,8 @@ pub async fn create_session(
 }
 
 finders! {
-    pub fn by_ids(ids: &[Uuid]) in council_session::Id;
-    pub fn members_by_session_ids(ids: &[Uuid]) in council_member::SessionId, asc(SortOrder);
+    pub fn by_ids(ids: &[CouncilSessionId]) in council_session::Id;
+    pub fn members_by_session_ids(ids: &[CouncilSessionId]) in council_member::SessionId, asc(SortOrder);
 }
 
 /// Newest first (ids are UUID v7).

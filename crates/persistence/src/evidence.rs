@@ -164,8 +164,8 @@ pub async fn attach(
 
 finders! {
     /// Attachments of these reports, oldest first (the DataLoader behind `attachments`).
-    pub fn by_report_ids(ids: &[Uuid]) in attachment::ReportId, asc(CreatedAt), asc(Id);
-    pub fn by_ids(ids: &[Uuid]) in attachment::Id;
+    pub fn by_report_ids(ids: &[ReportId]) in attachment::ReportId, asc(CreatedAt), asc(Id);
+    pub fn by_ids(ids: &[AttachmentId]) in attachment::Id;
 }
 
 /// What a download needs: the attachment, and its report's unit path and submitter

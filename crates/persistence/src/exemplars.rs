@@ -9,7 +9,8 @@ use sea_orm::{
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::exemplar::{self as rules, ExemplarKind, ExemplarStage};
-use thidua_domain::id::{CampaignId, ExemplarId, FieldId, UnitId};
+use thidua_domain::id::ExemplarId;
+use thidua_domain::id::{CampaignId, FieldId, UnitId};
 use thidua_domain::text::{LongText, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -74,14 +75,14 @@ pub async fn create(
         .ok_or_else(|| unknown("homeUnitId", "unit"))?;
     actor.authorize(Action::ManageExemplar, &unit.path)?;
     if let Some(f) = input.field_id {
-        crate::fields::by_ids(db, &[f.uuid()])
+        crate::fields::by_ids(db, &[f])
             .await?
             .into_iter()
             .next()
             .ok_or_else(|| unknown("fieldId", "field"))?;
     }
     if let Some(c) = input.campaign_id {
-        crate::campaigns::by_ids(db, &[c.uuid()])
+        crate::campaigns::by_ids(db, &[c])
             .await?
             .into_iter()
             .next()
@@ -225,9 +226,9 @@ pub async fn replicate(
 }
 
 finders! {
-    pub fn by_ids(ids: &[Uuid]) in exemplar::Id;
-    pub fn replications_by_exemplar_ids(ids: &[Uuid]) in replication::ExemplarId, asc(OnDate);
-    pub fn events_by_exemplar_ids(ids: &[Uuid]) in exemplar_stage_event::ExemplarId, asc(At), asc(Id);
+    pub fn by_ids(ids: &[ExemplarId]) in exemplar::Id;
+    pub fn replications_by_exemplar_ids(ids: &[ExemplarId]) in replication::ExemplarId, asc(OnDate);
+    pub fn events_by_exemplar_ids(ids: &[ExemplarId]) in exemplar_stage_event::ExemplarId, asc(At), asc(Id);
 }
 
 #[derive(Debug, Clone, Default)]

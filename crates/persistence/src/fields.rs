@@ -1,7 +1,7 @@
 //! The field (lĩnh vực) catalogue.
 
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
-use uuid::Uuid;
+use thidua_domain::id::FieldId;
 
 use crate::entities::field::{self, Column, Entity, Model};
 use crate::error::StoreError;
@@ -15,5 +15,5 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<Model>, StoreError> {
 }
 
 finders! {
-    pub fn by_ids(ids: &[Uuid]) in field::Id;
+    pub fn by_ids(ids: &[FieldId]) in field::Id;
 }

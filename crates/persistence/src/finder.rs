@@ -2,26 +2,27 @@
 //! batch of ids, in one statement and in the order the caller relies on.
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QueryOrder};
-use uuid::Uuid;
 
 use crate::StoreError;
 
 /// The rows of `column`'s entity whose `column` is one of `ids`, sorted by `order` (empty:
 /// in whatever order the database returns). An empty batch never reaches the database.
-pub async fn by_ids<C>(
+pub async fn by_ids<C, K>(
     db: &impl ConnectionTrait,
     column: C,
-    ids: &[Uuid],
+    ids: &[K],
     order: &[(C, Order)],
 ) -> Result<Vec<<C::EntityName as EntityTrait>::Model>, StoreError>
 where
+    K: Into<sea_orm::Value> + Copy,
     C: ColumnTrait,
     C::EntityName: EntityTrait<Column = C>,
 {
     if ids.is_empty() {
         return Ok(vec![]);
     }
-    let mut select = <C::EntityName as EntityTrait>::find().filter(column.is_in(ids.to_vec()));
+    let mut select =
+        <C::EntityName as EntityTrait>::find().filter(column.is_in(ids.iter().copied()));
     for (c, o) in order {
         select = select.order_by(*c, o.clone());
     }
@@ -43,7 +44,7 @@ pub fn desc<C>(column: C) -> (C, Order) {
 /// ```text
 /// finders! {
 ///     /// Criteria of many campaigns, in their order.
-///     pub fn criteria_by_campaign_ids(ids: &[Uuid]) in criterion::CampaignId, asc(SortOrder), asc(Id);
+///     pub fn criteria_by_campaign_ids(ids: &[CampaignId]) in criterion::CampaignId, asc(SortOrder), asc(Id);
 /// }
 /// ```
 ///

@@ -19,9 +19,9 @@ use crate::org_units;
 use crate::{audit, changes};
 
 finders! {
-    pub fn by_campaign_ids(ids: &[Uuid]) in milestone::CampaignId, asc(DueDate), asc(Id);
-    pub fn by_programme_ids(ids: &[Uuid]) in milestone::ProgrammeId, asc(DueDate), asc(Id);
-    pub fn by_ids(ids: &[Uuid]) in milestone::Id;
+    pub fn by_campaign_ids(ids: &[CampaignId]) in milestone::CampaignId, asc(DueDate), asc(Id);
+    pub fn by_programme_ids(ids: &[ProgrammeId]) in milestone::ProgrammeId, asc(DueDate), asc(Id);
+    pub fn by_ids(ids: &[MilestoneId]) in milestone::Id;
 }
 
 #[derive(Debug, Clone, Copy)]

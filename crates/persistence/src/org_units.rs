@@ -21,7 +21,7 @@ use crate::finder::finders;
 use crate::page::{Page, PageRequest, subtree_pattern};
 
 finders! {
-    pub fn by_ids(ids: &[Uuid]) in org_unit::Id;
+    pub fn by_ids(ids: &[UnitId]) in org_unit::Id;
 }
 
 /// The unit with this id, `None` if there is none: only the caller knows whether a missing
@@ -59,13 +59,13 @@ pub async fn by_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<Mod
 /// Active children of many parents at once (for the `children` DataLoader).
 pub async fn children_of(
     db: &impl ConnectionTrait,
-    parent_ids: &[Uuid],
+    parent_ids: &[UnitId],
 ) -> Result<Vec<Model>, StoreError> {
     if parent_ids.is_empty() {
         return Ok(vec![]);
     }
     Ok(Entity::find()
-        .filter(Column::ParentId.is_in(parent_ids.to_vec()))
+        .filter(Column::ParentId.is_in(parent_ids.iter().copied()))
         .filter(Column::IsActive.eq(true))
         .order_by_asc(Column::Name)
         .all(db)

@@ -7,6 +7,7 @@ use sea_orm::{
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::campaign::CampaignStatus;
+use thidua_domain::id::ParticipationId;
 use thidua_domain::id::{CampaignId, UnitId};
 use thidua_domain::participation::{ParticipationStatus, check_register, check_withdraw};
 use thidua_domain::text::LongText;
@@ -21,8 +22,8 @@ use crate::org_units;
 use crate::{audit, changes};
 
 finders! {
-    pub fn by_campaign_ids(ids: &[Uuid]) in participation::CampaignId, asc(RegisteredAt);
-    pub fn by_ids(ids: &[Uuid]) in participation::Id;
+    pub fn by_campaign_ids(ids: &[CampaignId]) in participation::CampaignId, asc(RegisteredAt);
+    pub fn by_ids(ids: &[ParticipationId]) in participation::Id;
 }
 
 async fn load(

@@ -10,6 +10,7 @@ use sea_orm::{
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::campaign::CampaignStatus;
+use thidua_domain::id::ProgrammeId;
 use thidua_domain::id::TargetId;
 use thidua_domain::id::UnitId;
 use thidua_domain::target::{TargetComputation, TargetSource, percent};
@@ -31,11 +32,11 @@ pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<programme::Model>, Sto
 }
 
 finders! {
-    pub fn by_ids(ids: &[Uuid]) in programme::Id;
-    pub fn targets_by_ids(ids: &[Uuid]) in target::Id;
+    pub fn by_ids(ids: &[ProgrammeId]) in programme::Id;
+    pub fn targets_by_ids(ids: &[TargetId]) in target::Id;
     /// Entered values of many targets, newest first within each target.
-    pub fn values_by_target_ids(ids: &[Uuid]) in target_value::TargetId, desc(AsOf), desc(Id);
-    pub fn targets_by_programme_ids(ids: &[Uuid]) in target::ProgrammeId, asc(SortOrder);
+    pub fn values_by_target_ids(ids: &[TargetId]) in target_value::TargetId, desc(AsOf), desc(Id);
+    pub fn targets_by_programme_ids(ids: &[ProgrammeId]) in target::ProgrammeId, asc(SortOrder);
 }
 
 pub async fn by_code(

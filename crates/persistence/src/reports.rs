@@ -3,7 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
-use thidua_domain::id::{CampaignId, ReportId, UnitId, UserId};
+use thidua_domain::id::ReportId;
+use thidua_domain::id::{CampaignId, UnitId, UserId};
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
@@ -165,7 +166,7 @@ async fn preload(db: &impl ConnectionTrait, items: &[&NewReport]) -> Result<Know
         ids(|r| r.id.uuid()),
     );
     let mut known = Known {
-        units: org_units::by_ids(db, &unit_ids)
+        units: org_units::by_ids(db, &thidua_domain::id::typed(&unit_ids))
             .await?
             .into_iter()
             .map(|u| (u.id, u))
@@ -748,9 +749,9 @@ pub async fn review(
 }
 
 finders! {
-    pub fn by_ids(ids: &[Uuid]) in progress_report::Id;
-    pub fn values_by_report_ids(ids: &[Uuid]) in report_value::ReportId;
-    pub fn revisions_by_report_ids(ids: &[Uuid]) in report_revision::ReportId, asc(Revision);
+    pub fn by_ids(ids: &[ReportId]) in progress_report::Id;
+    pub fn values_by_report_ids(ids: &[ReportId]) in report_value::ReportId;
+    pub fn revisions_by_report_ids(ids: &[ReportId]) in report_revision::ReportId, asc(Revision);
 }
 
 /// The latest report `user` submitted for each of `campaign_ids`.

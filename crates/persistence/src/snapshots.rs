@@ -5,6 +5,7 @@ use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use thidua_domain::access::{Action, Actor};
+use thidua_domain::id::TargetId;
 use uuid::Uuid;
 
 use crate::audit::{AuditAction, AuditEntity};
@@ -16,7 +17,10 @@ use crate::programme;
 /// Computes every target as of `today` and stores the values; returns how many were taken.
 pub async fn take(db: &impl ConnectionTrait, today: NaiveDate) -> Result<usize, StoreError> {
     let targets = target::Entity::find().all(db).await?;
-    let ids: Vec<Uuid> = targets.iter().map(|t| t.id).collect();
+    let ids: Vec<thidua_domain::id::TargetId> = targets
+        .iter()
+        .map(|t| thidua_domain::id::TargetId::from_uuid(t.id))
+        .collect();
     let values = programme::values_by_target_ids(db, &ids).await?;
     for t in &targets {
         let latest = values.iter().find(|v| v.target_id == t.id);
@@ -50,7 +54,7 @@ pub async fn take(db: &impl ConnectionTrait, today: NaiveDate) -> Result<usize, 
 
 finders! {
     /// Snapshots of many targets, oldest first.
-    pub fn by_target_ids(ids: &[Uuid]) in target_snapshot::TargetId, asc(TakenOn);
+    pub fn by_target_ids(ids: &[TargetId]) in target_snapshot::TargetId, asc(TakenOn);
 }
 
 /// [`take`] on a caller's request: programme administrators of the whole province, audited.

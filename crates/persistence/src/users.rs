@@ -12,7 +12,8 @@ use sea_orm::{
 };
 use serde_json::json;
 use thidua_domain::access::{Action, Actor, Grant, Role};
-use thidua_domain::id::{UnitId, UserId};
+use thidua_domain::id::UnitId;
+use thidua_domain::id::UserId;
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
@@ -118,9 +119,9 @@ pub async fn hash_password_off_thread(password: &str) -> Result<String, StoreErr
 }
 
 finders! {
-    pub fn by_ids(ids: &[Uuid]) in user::Id;
+    pub fn by_ids(ids: &[UserId]) in user::Id;
     /// Grants of many users at once (for the `grants` DataLoader), with unit ids.
-    pub fn grants_by_user_ids(ids: &[Uuid]) in role_grant::UserId;
+    pub fn grants_by_user_ids(ids: &[UserId]) in role_grant::UserId;
 }
 
 pub async fn by_username(

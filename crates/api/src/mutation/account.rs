@@ -142,7 +142,7 @@ impl AccountMutation {
             let txn = begin(ctx).await?;
             let r = users::grant(&txn, a, user_id, input.role.into(), unit_id, false).await;
             finish(txn, r).await?;
-            let u = users::by_ids(&state(ctx).db.conn, &[user_id.uuid()])
+            let u = users::by_ids(&state(ctx).db.conn, &[user_id])
                 .await
                 .map_err(Failure::from)?;
             u.into_iter()

@@ -144,7 +144,7 @@ impl ExemplarMutation {
                     note.map(LongText::into_inner),
                 )
                 .await?;
-                exemplars::by_ids(&txn, &[id.uuid()]).await
+                exemplars::by_ids(&txn, &[id]).await
             }
             .await;
             let rows = finish(txn, r).await?;

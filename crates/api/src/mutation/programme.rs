@@ -114,7 +114,7 @@ impl ProgrammeMutation {
                     &input.source_note,
                 )
                 .await?;
-                programme::targets_by_ids(&txn, &[id.uuid()]).await
+                programme::targets_by_ids(&txn, &[id]).await
             }
             .await;
             let rows = finish(txn, r).await?;

@@ -60,9 +60,12 @@ impl ProgrammeQuery {
         else {
             return Ok(vec![]);
         };
-        let rows = programme::targets_by_programme_ids(db, &[p.id])
-            .await
-            .map_err(query_error)?;
+        let rows = programme::targets_by_programme_ids(
+            db,
+            &[thidua_domain::id::ProgrammeId::from_uuid(p.id)],
+        )
+        .await
+        .map_err(query_error)?;
         Ok(rows
             .into_iter()
             .filter(|t| horizon.as_deref().is_none_or(|h| t.horizon == h))

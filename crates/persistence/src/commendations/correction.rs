@@ -73,7 +73,7 @@ pub async fn correct(
 ) -> Result<commendation::Model, StoreError> {
     let reason = LongText::parse_required(reason, "say why the record is corrected")
         .map_err(|e| e.under("reason"))?;
-    let c = by_ids(db, &[id.uuid()])
+    let c = by_ids(db, &[id])
         .await?
         .into_iter()
         .next()

@@ -37,7 +37,12 @@ async fn award(
     db: &impl ConnectionTrait,
     id: Uuid,
 ) -> Result<Option<award_type::Model>, StoreError> {
-    Ok(awards::by_ids(db, &[id]).await?.into_iter().next())
+    Ok(
+        awards::by_ids(db, &[thidua_domain::id::AwardTypeId::from_uuid(id)])
+            .await?
+            .into_iter()
+            .next(),
+    )
 }
 
 /// Loads a commendation for a change by `action`, checking the move from its status.
@@ -48,7 +53,7 @@ async fn for_change(
     action: Action,
     to: CommendationStatus,
 ) -> Result<(commendation::Model, CommendationStatus), StoreError> {
-    let c = by_ids(db, &[id])
+    let c = by_ids(db, &[thidua_domain::id::CommendationId::from_uuid(id)])
         .await?
         .into_iter()
         .next()
@@ -83,7 +88,7 @@ async fn save(
             "the commendation changed meanwhile; reload it".into(),
         ));
     }
-    by_ids(db, &[c.id])
+    by_ids(db, &[thidua_domain::id::CommendationId::from_uuid(c.id)])
         .await?
         .into_iter()
         .next()

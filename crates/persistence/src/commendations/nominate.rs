@@ -61,7 +61,11 @@ async fn model(
     db: &impl ConnectionTrait,
     id: Uuid,
 ) -> Result<Option<(exemplar::Model, org_unit::Model)>, StoreError> {
-    let Some(m) = exemplars::by_ids(db, &[id]).await?.into_iter().next() else {
+    let Some(m) = exemplars::by_ids(db, &[thidua_domain::id::ExemplarId::from_uuid(id)])
+        .await?
+        .into_iter()
+        .next()
+    else {
         return Ok(None);
     };
     let home = org_units::referenced(db, UnitId::from_uuid(m.home_unit_id)).await?;
@@ -103,9 +107,7 @@ pub async fn nominate(
     };
     let campaign = match n.campaign_id {
         None => Reference::Absent,
-        Some(c) if campaigns::by_ids(db, &[c.uuid()]).await?.is_empty() => {
-            Reference::Unknown(c.uuid())
-        }
+        Some(c) if campaigns::by_ids(db, &[c]).await?.is_empty() => Reference::Unknown(c.uuid()),
         Some(c) => Reference::Found(c.uuid()),
     };
     let link = match n.exemplar_id {

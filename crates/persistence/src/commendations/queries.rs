@@ -1,7 +1,8 @@
 //! Reading commendations: batch finders, filtered listings and prerequisite checks.
 
 use std::collections::HashMap;
-use thidua_domain::id::{AwardTypeId, CouncilSessionId, ExemplarId};
+use thidua_domain::id::{AwardTypeId, CouncilSessionId};
+use thidua_domain::id::{CommendationId, ExemplarId};
 
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -19,9 +20,9 @@ use crate::page::{Page, PageRequest};
 
 finders! {
     /// Commendations linked to these models (as recipient or link), newest first.
-    pub fn by_exemplar_ids(ids: &[Uuid]) in commendation::ExemplarId, desc(Id);
-    pub fn by_ids(ids: &[Uuid]) in commendation::Id;
-    pub fn corrections_by_commendation_ids(ids: &[Uuid]) in commendation_correction::CommendationId, asc(At);
+    pub fn by_exemplar_ids(ids: &[ExemplarId]) in commendation::ExemplarId, desc(Id);
+    pub fn by_ids(ids: &[CommendationId]) in commendation::Id;
+    pub fn corrections_by_commendation_ids(ids: &[CommendationId]) in commendation_correction::CommendationId, asc(At);
 }
 
 #[derive(Debug, Clone, Default)]
@@ -108,7 +109,10 @@ pub async fn prerequisite_statuses(
     db: &impl ConnectionTrait,
     items: &[Nominee],
 ) -> Result<HashMap<Uuid, PrerequisiteStatus>, StoreError> {
-    let mut type_ids: Vec<Uuid> = items.iter().map(|c| c.award_type_id).collect();
+    let mut type_ids: Vec<thidua_domain::id::AwardTypeId> = items
+        .iter()
+        .map(|c| thidua_domain::id::AwardTypeId::from_uuid(c.award_type_id))
+        .collect();
     type_ids.sort_unstable();
     type_ids.dedup();
     let types: HashMap<Uuid, award_type::Model> = awards::by_ids(db, &type_ids)

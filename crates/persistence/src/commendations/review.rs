@@ -39,7 +39,7 @@ pub async fn submit_for_review(
         CommendationStatus::UnderReview,
     )
     .await?;
-    if council::by_ids(db, &[session_id.uuid()]).await?.is_empty() {
+    if council::by_ids(db, &[session_id]).await?.is_empty() {
         return Err(unknown("sessionId", "council session"));
     }
     let saved = save(
@@ -87,7 +87,10 @@ pub async fn record_ballot(
     )
     .await?;
     let session = match c.session_id {
-        Some(s) => council::by_ids(db, &[s]).await?.into_iter().next(),
+        Some(s) => council::by_ids(db, &[thidua_domain::id::CouncilSessionId::from_uuid(s)])
+            .await?
+            .into_iter()
+            .next(),
         None => None,
     }
     .ok_or(StoreError::NotFound("council session"))?;
