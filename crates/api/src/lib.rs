@@ -40,15 +40,7 @@ pub fn build_schema_with(
     limits: &Limits,
     outer: impl FnOnce(AppSchemaBuilder) -> AppSchemaBuilder,
 ) -> AppSchema {
-    outer(builder(state, limits))
-        .extension(introspection::IntrospectionBounds {
-            introspection_only: false,
-        })
-        .extension(limits::DocumentLimits {
-            limits: *limits,
-            depth: limits.depth,
-        })
-        .finish()
+    finish(outer(builder(state, limits)), limits, false)
 }
 
 /// The schema instance that runs documents made only of introspection (see
@@ -64,13 +56,22 @@ pub fn build_introspection_schema_with(
     limits: &Limits,
     outer: impl FnOnce(AppSchemaBuilder) -> AppSchemaBuilder,
 ) -> AppSchema {
-    outer(builder(state, limits))
-        .extension(introspection::IntrospectionBounds {
-            introspection_only: true,
-        })
+    finish(outer(builder(state, limits)), limits, true)
+}
+
+/// Adds the introspection bounds and the document limits, last, so that the caller's
+/// extensions wrap them. The introspection-only instance allows the depth the standard
+/// introspection query needs.
+fn finish(b: AppSchemaBuilder, limits: &Limits, introspection_only: bool) -> AppSchema {
+    let depth = if introspection_only {
+        limits.depth.max(introspection::DEPTH)
+    } else {
+        limits.depth
+    };
+    b.extension(introspection::IntrospectionBounds { introspection_only })
         .extension(limits::DocumentLimits {
             limits: *limits,
-            depth: limits.depth.max(introspection::DEPTH),
+            depth,
         })
         .finish()
 }

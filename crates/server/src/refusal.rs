@@ -4,7 +4,7 @@
 //! in `thidua_http_refusals_total{status, code}`.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use thidua_domain::ErrorCode;
 
@@ -12,7 +12,7 @@ use crate::metrics::Metrics;
 use crate::routes::error_body;
 use crate::startup::RequestId;
 
-const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+pub const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
 /// The `WWW-Authenticate` challenge of a 401 (RFC 6750 §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,11 +72,20 @@ pub fn refuse(
         tracing::info!(%request_id, status = status.as_u16(), code = code.as_str(), reason = message, "refused before execution");
     }
     metrics.refused(status.as_u16(), code.as_str());
-    let gql_mime = req
-        .headers()
+    let gql_mime = accepts(req.headers(), GRAPHQL_RESPONSE);
+    json_response(status, gql_mime, &error_body(code, message))
+}
+
+/// True when the `Accept` header names `mime`.
+pub fn accepts(headers: &HeaderMap, mime: &str) -> bool {
+    headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains(GRAPHQL_RESPONSE));
+        .is_some_and(|a| a.contains(mime))
+}
+
+/// A JSON answer, typed `application/graphql-response+json` for clients that ask for it.
+pub fn json_response(status: StatusCode, gql_mime: bool, body: &serde_json::Value) -> HttpResponse {
     let ct = if gql_mime {
         GRAPHQL_RESPONSE
     } else {
@@ -84,7 +93,7 @@ pub fn refuse(
     };
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, format!("{ct}; charset=utf-8")))
-        .body(error_body(code, message).to_string())
+        .body(body.to_string())
 }
 
 /// 401 UNAUTHENTICATED with the `WWW-Authenticate` challenge, logged and counted.

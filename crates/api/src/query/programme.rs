@@ -52,24 +52,19 @@ impl ProgrammeQuery {
         ctx: &Context<'_>,
         horizon: Option<String>,
     ) -> async_graphql::Result<Vec<Target>> {
+        // Refused before any statement runs, programme or not.
         let horizon = crate::args::optional_text(horizon, "horizon", 100)?;
-        let db = &state(ctx).db.conn;
-        let Some(p) = programme::by_code(db, seed::PROGRAMME_CODE)
+        let Some(p) = programme::by_code(&state(ctx).db.conn, seed::PROGRAMME_CODE)
             .await
             .map_err(query_error)?
         else {
             return Ok(vec![]);
         };
-        let rows = programme::targets_by_programme_ids(
-            db,
-            &[thidua_domain::id::ProgrammeId::from_uuid(p.id)],
+        crate::types::programme::targets_of(
+            ctx,
+            thidua_domain::id::ProgrammeId::from_uuid(p.id),
+            horizon,
         )
         .await
-        .map_err(query_error)?;
-        Ok(rows
-            .into_iter()
-            .filter(|t| horizon.as_deref().is_none_or(|h| t.horizon == h))
-            .map(Target)
-            .collect())
     }
 }

@@ -60,13 +60,7 @@ impl Programme {
         ctx: &Context<'_>,
         horizon: Option<String>,
     ) -> async_graphql::Result<Vec<Target>> {
-        let horizon = crate::args::optional_text(horizon, "horizon", 100)?;
-        let rows = load_many(ctx, TargetsOf(ProgrammeId::from_uuid(self.0.id))).await?;
-        Ok(rows
-            .into_iter()
-            .filter(|t| horizon.as_deref().is_none_or(|h| t.horizon == h))
-            .map(Target)
-            .collect())
+        targets_of(ctx, ProgrammeId::from_uuid(self.0.id), horizon).await
     }
 
     async fn milestones(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Milestone>> {
@@ -276,4 +270,19 @@ impl TargetEntry {
             None => Ok(None),
         }
     }
+}
+
+/// A programme's targets, optionally of one horizon (bounded like every text argument).
+pub(crate) async fn targets_of(
+    ctx: &Context<'_>,
+    programme: ProgrammeId,
+    horizon: Option<String>,
+) -> async_graphql::Result<Vec<Target>> {
+    let horizon = crate::args::optional_text(horizon, "horizon", 100)?;
+    let rows = load_many(ctx, TargetsOf(programme)).await?;
+    Ok(rows
+        .into_iter()
+        .filter(|t| horizon.as_deref().is_none_or(|h| t.horizon == h))
+        .map(Target)
+        .collect())
 }

@@ -12,9 +12,8 @@ use thidua_domain::id::CommendationId;
 use thidua_domain::text::{LongText, Title};
 
 use super::correction::record_correction;
-use super::{award, decision_taken, duplicate_decision, for_change, save};
-use crate::audit;
-use crate::audit::{AuditAction, AuditEntity};
+use super::{award, decision_taken, duplicate_decision, for_change, save, save_audited};
+use crate::audit::AuditAction;
 use crate::entities::commendation;
 use crate::error::StoreError;
 
@@ -35,8 +34,9 @@ pub async fn reject(
         CommendationStatus::Rejected,
     )
     .await?;
-    let saved = save(
+    save_audited(
         db,
+        actor,
         &c,
         vec![
             (
@@ -48,18 +48,10 @@ pub async fn reject(
                 Some(reason.as_str().to_owned()).into(),
             ),
         ],
-    )
-    .await?;
-    audit::record(
-        db,
-        actor,
-        AuditEntity::Commendation,
-        id.uuid(),
         AuditAction::Reject,
         json!({"reason": reason.as_str()}),
     )
-    .await?;
-    Ok(saved)
+    .await
 }
 
 pub struct Decision {
@@ -95,8 +87,9 @@ pub async fn confer(
     if decision_taken(db, &akey, &nkey, c.id).await? {
         return Err(duplicate_decision());
     }
-    let saved = save(
+    save_audited(
         db,
+        actor,
         &c,
         vec![
             (
@@ -121,18 +114,10 @@ pub async fn confer(
             (commendation::Column::ConferredBy, actor.user_id.into()),
             (commendation::Column::ConferredAt, Some(Utc::now()).into()),
         ],
-    )
-    .await?;
-    audit::record(
-        db,
-        actor,
-        AuditEntity::Commendation,
-        id.uuid(),
         AuditAction::Confer,
         json!({"decisionNumber": d.number.as_str(), "decisionDate": d.date, "authority": authority}),
     )
-    .await?;
-    Ok(saved)
+    .await
 }
 
 /// Withdraws a conferred honour (thu hồi) with its reason, kept as a correction of the

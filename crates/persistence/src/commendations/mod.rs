@@ -12,6 +12,7 @@ use thidua_domain::id::UnitId;
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
+use crate::audit::{self, AuditAction, AuditEntity};
 use crate::db_error::{unique, unique_violation};
 use crate::entities::{award_type, commendation};
 use crate::error::StoreError;
@@ -93,6 +94,20 @@ async fn save(
         .into_iter()
         .next()
         .ok_or(StoreError::NotFound("commendation"))
+}
+
+/// Saves `changes` as [`save`] does and records `action`, with `detail`, in the audit trail.
+async fn save_audited(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    c: &commendation::Model,
+    changes: Vec<(commendation::Column, Value)>,
+    action: AuditAction,
+    detail: serde_json::Value,
+) -> Result<commendation::Model, StoreError> {
+    let saved = save(db, c, changes).await?;
+    audit::record(db, actor, AuditEntity::Commendation, c.id, action, detail).await?;
+    Ok(saved)
 }
 
 /// Names the rule a unique violation broke, by the violated index: a live nomination

@@ -9,11 +9,11 @@ use thidua_domain::id::{CommendationId, CouncilSessionId};
 use thidua_domain::text::LongText;
 use thidua_domain::{FieldError, UserErrorCode};
 
-use super::{award, for_change, save};
-use crate::audit::{AuditAction, AuditEntity};
+use super::{award, for_change, save_audited};
+use crate::audit::AuditAction;
+use crate::council;
 use crate::entities::commendation;
 use crate::error::StoreError;
-use crate::{audit, council};
 
 fn unknown(field: &str, what: &str) -> StoreError {
     FieldError::new(
@@ -42,8 +42,9 @@ pub async fn submit_for_review(
     if council::by_ids(db, &[session_id]).await?.is_empty() {
         return Err(unknown("sessionId", "council session"));
     }
-    let saved = save(
+    save_audited(
         db,
+        actor,
         &c,
         vec![
             (
@@ -55,18 +56,10 @@ pub async fn submit_for_review(
                 Some(session_id.uuid()).into(),
             ),
         ],
-    )
-    .await?;
-    audit::record(
-        db,
-        actor,
-        AuditEntity::Commendation,
-        id.uuid(),
         AuditAction::Review,
         json!({"session": session_id}),
     )
-    .await?;
-    Ok(saved)
+    .await
 }
 
 /// Records a secret ballot's tallies; the award's threshold over all members of the
@@ -116,8 +109,9 @@ pub async fn record_ballot(
         explanation = format!("{explanation}. {}", n.into_inner());
     }
     let as_i32 = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
-    let saved = save(
+    save_audited(
         db,
+        actor,
         &c,
         vec![
             (commendation::Column::Status, status.into()),
@@ -143,17 +137,9 @@ pub async fn record_ballot(
                 Some(explanation.clone()).into(),
             ),
         ],
-    )
-    .await?;
-    audit::record(
-        db,
-        actor,
-        AuditEntity::Commendation,
-        id.uuid(),
         AuditAction::Ballot,
         json!({"members": tally.members, "present": tally.present, "inWriting": tally.in_writing,
                "yes": tally.yes, "no": tally.no, "abstain": tally.abstain, "result": status.as_str()}),
     )
-    .await?;
-    Ok(saved)
+    .await
 }

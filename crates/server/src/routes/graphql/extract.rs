@@ -12,10 +12,10 @@ use thidua_domain::ErrorCode;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::super::multipart;
-use super::respond::accepts;
 use crate::apq;
 use crate::metrics::Metrics;
 use crate::ratelimit;
+use crate::refusal::accepts;
 use crate::refusal::{bad_request, refuse};
 use crate::startup::AppState;
 

@@ -2,7 +2,6 @@
 //! its status and the rate-limit headers.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpRequest, HttpResponse};
 use async_graphql::BatchResponse;
 use thidua_api::guard::RateNotes;
@@ -11,26 +10,7 @@ use thidua_domain::ErrorCode;
 use super::super::error_body;
 use super::execute::Answers;
 use crate::ratelimit;
-
-const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
-
-pub(super) fn accepts(headers: &HeaderMap, mime: &str) -> bool {
-    headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains(mime))
-}
-
-fn json_response(status: StatusCode, gql_mime: bool, body: &serde_json::Value) -> HttpResponse {
-    let ct = if gql_mime {
-        GRAPHQL_RESPONSE
-    } else {
-        "application/json"
-    };
-    HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, format!("{ct}; charset=utf-8")))
-        .body(body.to_string())
-}
+use crate::refusal::{GRAPHQL_RESPONSE, accepts, json_response};
 
 /// The status of the answer: 400 for a single operation refused before it ran, when the
 /// client speaks `application/graphql-response+json`; 503 or 429 by the outage rules;
