@@ -128,11 +128,12 @@ pub async fn approve_and_confer(
         .clone()
 }
 
+/// One target by code, with its definition, progress and history (public query).
 pub async fn target(app: &TestApp, code: &str) -> Value {
     let d = app
         .ok(
             None,
-            "{ targets { code progress { value status shareOfTarget shareOfStretch note } history { on value } } }",
+            "{ targets { code source targetValue targetMax progress { value status note shareOfTarget shareOfStretch } history { on value } } }",
             json!({}),
         )
         .await;

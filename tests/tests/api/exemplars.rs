@@ -1,6 +1,7 @@
 //! Exemplary models: the stage rules, replication, counts, and target 2 computed live.
 
 use serde_json::{Value, json};
+use thidua_tests::commendations::target;
 use thidua_tests::{Backend, TestApp, both, spawn_app};
 
 both!(
@@ -13,20 +14,7 @@ const STAGE: &str = "mutation($i: ChangeExemplarStageInput!) { changeExemplarSta
 const REPLICATE: &str = "mutation($i: ReplicateExemplarInput!) { replicateExemplar(input: $i) { exemplar { replications { unit { code } } } userErrors { field code } } }";
 
 async fn t2(app: &TestApp) -> Value {
-    let d = app
-        .ok(
-            None,
-            "{ targets { code progress { value status note } } }",
-            json!({}),
-        )
-        .await;
-    d["targets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["code"] == "T2-DIEN-HINH")
-        .unwrap()["progress"]
-        .clone()
+    target(app, "T2-DIEN-HINH").await["progress"].clone()
 }
 
 async fn model(app: &TestApp, token: &str, name: &str, unit: &str) -> String {

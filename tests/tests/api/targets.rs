@@ -2,25 +2,13 @@
 //! show no value until their data exists.
 
 use serde_json::{Value, json};
+use thidua_tests::commendations::target;
 use thidua_tests::{Backend, TestApp, both, concrete, spawn_app, vague};
 
 both!(
     target_1_follows_launched_campaigns_and_their_criteria,
     uncomputable_targets_show_no_value_and_say_why
 );
-
-async fn target(app: &TestApp, code: &str) -> Value {
-    let d = app
-        .ok(None, "{ targets { code source targetValue targetMax progress { value status note shareOfTarget } } }", json!({}))
-        .await;
-    d["targets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["code"] == code)
-        .unwrap()
-        .clone()
-}
 
 async fn t1_value(app: &TestApp) -> Value {
     target(app, "T1-TIEU-CHI").await["progress"]["value"].clone()
