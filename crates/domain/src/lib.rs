@@ -56,6 +56,7 @@ macro_rules! string_enum {
 pub mod access;
 pub mod award;
 pub mod bounds;
+pub mod calendar;
 pub mod campaign;
 pub mod commendation;
 pub mod criterion;
