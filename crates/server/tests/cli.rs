@@ -873,6 +873,18 @@ async fn demo_seed_fills_every_screen_once(backend: Backend) {
             .all(|t| t["history"].as_array().is_some_and(|h| h.len() >= 12)),
         "a year of snapshots per target: {targets:?}"
     );
+    assert!(
+        targets.iter().any(|t| {
+            let values: std::collections::BTreeSet<String> = t["history"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| p["value"].to_string())
+                .collect();
+            values.len() >= 4
+        }),
+        "a target whose line moves over the year: {targets:?}"
+    );
     let board = s["leaderboard"].as_array().expect("leaderboard");
     let scores: std::collections::BTreeSet<String> =
         board.iter().map(|e| e["score"].to_string()).collect();
