@@ -280,6 +280,23 @@ fn judge<'a>(known: &Known, actor: &Actor, r: &'a NewReport) -> Result<Verdict<'
     }
 }
 
+/// Judges and writes one report on the caller's connection or transaction, with no
+/// retry: what [`submit`] does inside its transaction, for a caller (the demo seed) that
+/// writes much more in one transaction of its own.
+pub async fn submit_in(db: &impl ConnectionTrait, actor: &Actor, input: &NewReport) -> Submitted {
+    let known = preload(db, &[input]).await?;
+    match judge(&known, actor, input)? {
+        Verdict::Duplicate(m) => Ok((Outcome::Duplicate, *m)),
+        Verdict::Write(a) => {
+            let mut saved = write(db, actor, vec![*a]).await?;
+            saved
+                .pop()
+                .map(|m| (Outcome::Accepted, m))
+                .ok_or(StoreError::NotFound("report"))
+        }
+    }
+}
+
 /// Submits one report in its own transaction. A concurrent submission of the same id
 /// loses the race on the primary key and is then judged again (usually a DUPLICATE).
 pub async fn submit(db: &Database, actor: &Actor, input: &NewReport) -> Submitted {
@@ -287,20 +304,7 @@ pub async fn submit(db: &Database, actor: &Actor, input: &NewReport) -> Submitte
     loop {
         attempt += 1;
         let txn = db.begin_write().await?;
-        let res = async {
-            let known = preload(&txn, &[input]).await?;
-            match judge(&known, actor, input)? {
-                Verdict::Duplicate(m) => Ok((Outcome::Duplicate, *m)),
-                Verdict::Write(a) => {
-                    let mut saved = write(&txn, actor, vec![*a]).await?;
-                    saved
-                        .pop()
-                        .map(|m| (Outcome::Accepted, m))
-                        .ok_or(StoreError::NotFound("report"))
-                }
-            }
-        }
-        .await;
+        let res = submit_in(&txn, actor, input).await;
         match res {
             Ok(out) => {
                 txn.commit().await?;

@@ -25,11 +25,12 @@ const DEMO_PASSWORD: &str = "demo-thidua-2025";
 /// How long a one-shot command (seed, user, migrate, schema) may take on a busy machine.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// The five demo campaigns and the lifecycle state each one is left in.
+/// The six demo campaigns and the lifecycle state each one is left in.
 const DEMO_CAMPAIGNS: &[(&str, &str)] = &[
     ("DEMO-CCHC-HUYEN-2025", "CANCELLED"),
     ("DEMO-CDS-GD-2027", "DRAFT"),
     ("DEMO-KLDT-2023", "LAUNCHED"),
+    ("DEMO-NSAT-THAN-2025", "LAUNCHED"),
     ("DEMO-NTM-2024", "LAUNCHED"),
     ("DEMO-YT-2024", "CLOSED"),
 ];
@@ -294,7 +295,7 @@ async fn seed_demo_is_idempotent() {
     assert_eq!(
         demo_campaigns(&client, &server, &token).await,
         expected_demo_campaigns(),
-        "after two demo seeds there are still exactly the five demo campaigns"
+        "after two demo seeds there are still exactly the six demo campaigns"
     );
     let (_, body) = graphql(
         &client,
@@ -315,7 +316,7 @@ async fn seed_demo_is_idempotent() {
                 .is_some_and(|c| c.starts_with("DEMO-"))
         })
         .count();
-    assert_eq!(demo_units, 15, "demo units after two seeds: {body}");
+    assert_eq!(demo_units, 20, "active demo units after two seeds: {body}");
     // The demo users were created once, with the announced password.
     login(&client, &server, "demo.viewer", DEMO_PASSWORD).await;
     assert!(server.terminate().success());
@@ -668,5 +669,250 @@ async fn postgres_seed_and_migrate() {
         .expect("a row");
     let n: i64 = row.try_get("", "n").expect("n");
     db.close().await.ok();
-    assert_eq!(n, 5, "demo campaigns on PostgreSQL after two seeds");
+    assert_eq!(n, 6, "demo campaigns on PostgreSQL after two seeds");
+}
+
+// ---------------------------------------------------------------------------------------
+// Demo data behind every screen
+// ---------------------------------------------------------------------------------------
+
+/// One GraphQL read as the admin; fails on any error.
+async fn read(client: &reqwest::Client, server: &Server, token: &str, query: &str) -> Value {
+    let (_, body) = graphql(client, server, query, Some(token), None).await;
+    assert!(body.get("errors").is_none(), "{query}\nfailed: {body}");
+    body["data"].clone()
+}
+
+fn nodes(v: &Value) -> &Vec<Value> {
+    v["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no nodes in {v}"))
+}
+
+/// Whether a code or title is marked as demo data.
+fn is_demo(s: &Value) -> bool {
+    s.as_str()
+        .is_some_and(|s| s.starts_with("DEMO-") || s.ends_with(" (demo)"))
+}
+
+/// What each screen lists after a demo seed (only demo rows, in a stable order), for a
+/// server started on the scratch database and stopped again.
+async fn demo_screens(scratch: &Scratch) -> Value {
+    let client = client();
+    let mut server = Server::start(scratch.configured(BIN));
+    server.wait_ready(&client).await;
+    let token = login(&client, &server, "admin", ADMIN_PASSWORD).await;
+    let q = |query: &'static str| read(&client, &server, &token, query);
+
+    let units = q(r#"{ orgUnits(first: 100, filter: {includeInactive: true}) { nodes { code kind isActive } } }"#).await;
+    let units: Vec<Value> = nodes(&units["orgUnits"])
+        .iter()
+        .filter(|u| is_demo(&u["code"]))
+        .cloned()
+        .collect();
+    let clusters = q("{ clusters { code kind members { code } } }").await;
+    let clusters: Vec<Value> = clusters["clusters"]
+        .as_array()
+        .expect("clusters")
+        .iter()
+        .filter(|c| is_demo(&c["code"]))
+        .cloned()
+        .collect();
+    let stages = q("{ exemplarStageCounts { stage count } }").await;
+    let models = q("{ exemplars(first: 100) { nodes { name stage isDirectWorker replications { unit { code } } } } }").await;
+    let approved = q("{ reports(first: 100, filter: {status: APPROVED}) { nodes { id } } }").await;
+    let returned =
+        q("{ reports(first: 100, filter: {status: RETURNED}) { nodes { id returnReason } } }")
+            .await;
+    let sessions = q("{ councilSessions(first: 100) { nodes { title memberCount } } }").await;
+    let commendations = q("{ commendations(first: 100) { nodes { status isDirectWorker awardType { code level } session { title } ballot { yes } decisionNumber } } }").await;
+    let targets = q(r#"{ targets { code history(to: "2025-12-31") { on value } } }"#).await;
+    let coal = q(r#"{ campaign(code: "DEMO-NSAT-THAN-2025") { id } }"#).await;
+    let coal = coal["campaign"]["id"].as_str().expect("the coal campaign");
+    let board = read(
+        &client,
+        &server,
+        &token,
+        &format!(
+            r#"{{ leaderboard(campaignId: "{coal}", periodStart: "2025-01-01", periodEnd: "2025-12-31") {{ rank score unit {{ code }} }} }}"#
+        ),
+    )
+    .await;
+    assert!(server.terminate().success());
+    serde_json::json!({
+        "units": units,
+        "clusters": clusters,
+        "stages": stages["exemplarStageCounts"],
+        "models": nodes(&models["exemplars"]),
+        "approved": nodes(&approved["reports"]).len(),
+        "returned": nodes(&returned["reports"]),
+        "sessions": nodes(&sessions["councilSessions"]),
+        "commendations": nodes(&commendations["commendations"]),
+        "targets": targets["targets"],
+        "leaderboard": board["leaderboard"],
+    })
+}
+
+/// Rows of `list` whose `key` (a JSON pointer) is `value`.
+fn with<'a>(list: &'a Value, key: &str, value: &str) -> Vec<&'a Value> {
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .filter(|v| v.pointer(key).and_then(Value::as_str) == Some(value))
+        .collect()
+}
+
+/// `thidua seed --demo` leaves something plausible on every screen (units with
+/// enterprises and former districts, clusters and blocs, models at every stage with
+/// replications, approved and returned reports, sessions with ballots, commendations at
+/// every level and status, target history, a leaderboard that tells units apart); a
+/// second run adds nothing.
+async fn demo_seed_fills_every_screen_once(backend: Backend) {
+    let scratch = Scratch::empty(backend).await;
+    scratch
+        .thidua(&["seed", "--demo"])
+        .assert_success("seed --demo");
+    let s = demo_screens(&scratch).await;
+
+    let units = &s["units"];
+    assert!(with(units, "/kind", "ENTERPRISE").len() >= 3, "{units}");
+    for kind in ["DEPARTMENT", "WARD", "COMMUNE", "SPECIAL_ZONE"] {
+        assert!(!with(units, "/kind", kind).is_empty(), "no {kind}: {units}");
+    }
+    let former = units
+        .as_array()
+        .expect("units")
+        .iter()
+        .filter(|u| u["isActive"] == false)
+        .count();
+    assert!(former >= 1, "former (inactive) units: {units}");
+
+    let clusters = &s["clusters"];
+    for kind in ["CLUSTER", "BLOC"] {
+        let of_kind = with(clusters, "/kind", kind);
+        assert!(!of_kind.is_empty(), "no {kind}: {clusters}");
+        assert!(
+            of_kind
+                .iter()
+                .all(|c| c["members"].as_array().is_some_and(|m| m.len() >= 2)),
+            "every {kind} has members: {clusters}"
+        );
+    }
+
+    for stage in ["IDENTIFIED", "NURTURED", "RECOGNISED", "REPLICATED"] {
+        let n = with(&s["stages"], "/stage", stage)
+            .first()
+            .and_then(|c| c["count"].as_i64())
+            .unwrap_or(0);
+        assert!(n > 0, "no model at stage {stage}: {}", s["stages"]);
+    }
+    let models = s["models"].as_array().expect("models");
+    assert!(
+        models
+            .iter()
+            .any(|m| m["replications"].as_array().is_some_and(|r| r.len() >= 2)),
+        "a model replicated in several units: {models:?}"
+    );
+    assert!(
+        models.iter().any(|m| m["isDirectWorker"] == true),
+        "a direct worker among the models"
+    );
+
+    assert_eq!(s["approved"], 100, "a full page of approved reports");
+    let returned = s["returned"].as_array().expect("returned");
+    assert!(
+        returned.len() >= 3 && returned.iter().all(|r| r["returnReason"].is_string()),
+        "returned reports with their reasons: {returned:?}"
+    );
+
+    let sessions = s["sessions"].as_array().expect("sessions");
+    assert!(
+        sessions
+            .iter()
+            .filter(|x| is_demo(&x["title"]) && x["memberCount"].as_i64() > Some(5))
+            .count()
+            >= 2,
+        "council sessions with members: {sessions:?}"
+    );
+    let commendations = &s["commendations"];
+    for level in ["GRASSROOTS", "PROVINCIAL", "CENTRAL"] {
+        let at = with(commendations, "/awardType/level", level);
+        assert!(
+            at.iter().any(|c| c["status"] == "CONFERRED"),
+            "a conferred {level} commendation: {commendations}"
+        );
+    }
+    for status in [
+        "NOMINATED",
+        "UNDER_REVIEW",
+        "APPROVED",
+        "REJECTED",
+        "CONFERRED",
+        "REVOKED",
+    ] {
+        assert!(
+            !with(commendations, "/status", status).is_empty(),
+            "no {status} commendation: {commendations}"
+        );
+    }
+    let all = commendations.as_array().expect("commendations");
+    assert!(
+        all.iter().any(|c| c["ballot"]["yes"].is_number()),
+        "a commendation decided by ballot: {commendations}"
+    );
+    assert!(
+        all.iter()
+            .any(|c| c["isDirectWorker"] == true && c["status"] == "CONFERRED"),
+        "a direct worker honoured: {commendations}"
+    );
+
+    let targets = s["targets"].as_array().expect("targets");
+    assert!(
+        targets
+            .iter()
+            .all(|t| t["history"].as_array().is_some_and(|h| h.len() >= 12)),
+        "a year of snapshots per target: {targets:?}"
+    );
+    assert!(
+        targets.iter().any(|t| {
+            let values: std::collections::BTreeSet<String> = t["history"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| p["value"].to_string())
+                .collect();
+            values.len() >= 4
+        }),
+        "a target whose line moves over the year: {targets:?}"
+    );
+    let board = s["leaderboard"].as_array().expect("leaderboard");
+    let scores: std::collections::BTreeSet<String> =
+        board.iter().map(|e| e["score"].to_string()).collect();
+    assert!(
+        board.len() == 3 && scores.len() == 3,
+        "the coal companies rank apart: {board:?}"
+    );
+
+    scratch
+        .thidua(&["seed", "--demo"])
+        .assert_success("seed --demo, again");
+    assert_eq!(
+        demo_screens(&scratch).await,
+        s,
+        "a second demo seed changes nothing on any screen"
+    );
+}
+
+#[tokio::test]
+async fn demo_seed_fills_every_screen_once_on_sqlite() {
+    demo_seed_fills_every_screen_once(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn demo_seed_fills_every_screen_once_on_postgres() {
+    if thidua_tests::postgres_url().is_none() {
+        eprintln!("THIDUA_TEST_POSTGRES_URL not set: skipping the PostgreSQL run");
+        return;
+    }
+    demo_seed_fills_every_screen_once(Backend::Postgres).await;
 }

@@ -1,135 +1,18 @@
-//! Demo data set (`seed_demo`): a small slice of the province so a fresh install can be
-//! explored and shown without real records: units shaped like Quảng Ninh after the 2025
-//! reorganisation, one user per role and five campaigns covering every lifecycle state.
-//!
-//! Everything is marked: unit and campaign codes start with `DEMO-`, names and titles
-//! end with " (demo)". It goes through the ordinary commands, so the domain rules are
-//! checked and audit rows written just as for real data. Run after `seed_core`.
+//! Demo campaigns: one in each lifecycle state, with criteria, milestones and the pledges
+//! of the units that registered.
 
-use std::collections::HashMap;
-use thidua_domain::id::{CampaignId, FieldId, MilestoneId, ProgrammeId, UnitId, UserId};
-
-use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sea_orm::ConnectionTrait;
-use thidua_domain::access::{Actor, Grant, Role};
 use thidua_domain::campaign::{CampaignKind, CampaignStatus, DateRange};
 use thidua_domain::criterion::{Direction, Measure, NewCriterion};
+use thidua_domain::id::{CampaignId, MilestoneId, ProgrammeId};
 use thidua_domain::milestone::MilestoneKind;
-use thidua_domain::org_unit::OrgUnitKind;
-use thidua_domain::text::{Code, LongText, Title};
-use uuid::Uuid;
+use thidua_domain::text::{Code, LongText};
 
+use super::{Demo, Ymd, date, demo_title, long_text};
 use crate::campaigns::{self, NewCampaign};
 use crate::error::StoreError;
-use crate::org_units::{self, NewUnit};
-use crate::users::{self, NewUser};
-use crate::{fields, milestones, participations, programme};
-
-pub const DEMO_PASSWORD: &str = "demo-thidua-2025";
-
-/// The unit whose presence means the demo set is already loaded.
-const MARKER_UNIT: &str = "DEMO-SNV";
-
-type Ymd = (i32, u32, u32);
-
-/// (parent code, code, name, kind); parents come before their children.
-const UNITS: &[(&str, &str, &str, OrgUnitKind)] = &[
-    ("QN", "DEMO-SNV", "Sở Nội vụ", OrgUnitKind::Department),
-    (
-        "QN",
-        "DEMO-SGDDT",
-        "Sở Giáo dục và Đào tạo",
-        OrgUnitKind::Department,
-    ),
-    ("QN", "DEMO-SYT", "Sở Y tế", OrgUnitKind::Department),
-    ("QN", "DEMO-P-HA-LONG", "Phường Hạ Long", OrgUnitKind::Ward),
-    (
-        "QN",
-        "DEMO-P-BAI-CHAY",
-        "Phường Bãi Cháy",
-        OrgUnitKind::Ward,
-    ),
-    (
-        "QN",
-        "DEMO-P-HONG-GAI",
-        "Phường Hồng Gai",
-        OrgUnitKind::Ward,
-    ),
-    (
-        "QN",
-        "DEMO-P-MONG-CAI-1",
-        "Phường Móng Cái 1",
-        OrgUnitKind::Ward,
-    ),
-    (
-        "QN",
-        "DEMO-X-QUANG-TAN",
-        "Xã Quảng Tân",
-        OrgUnitKind::Commune,
-    ),
-    ("QN", "DEMO-X-BA-CHE", "Xã Ba Chẽ", OrgUnitKind::Commune),
-    (
-        "QN",
-        "DEMO-DK-VAN-DON",
-        "Đặc khu Vân Đồn",
-        OrgUnitKind::SpecialZone,
-    ),
-    (
-        "QN",
-        "DEMO-DK-CO-TO",
-        "Đặc khu Cô Tô",
-        OrgUnitKind::SpecialZone,
-    ),
-    (
-        "DEMO-P-HA-LONG",
-        "DEMO-TDP-HL-5",
-        "Tổ dân phố 5, phường Hạ Long",
-        OrgUnitKind::ResidentialGroup,
-    ),
-    (
-        "DEMO-X-QUANG-TAN",
-        "DEMO-THON-QT-1",
-        "Thôn 1, xã Quảng Tân",
-        OrgUnitKind::Village,
-    ),
-    (
-        "DEMO-X-BA-CHE",
-        "DEMO-THON-BC-3",
-        "Thôn 3, xã Ba Chẽ",
-        OrgUnitKind::Village,
-    ),
-    (
-        "DEMO-SGDDT",
-        "DEMO-THPT-HON-GAI",
-        "Trường THPT Hòn Gai",
-        OrgUnitKind::School,
-    ),
-];
-
-/// (username, display name, role, unit code): one user per role.
-const USERS: &[(&str, &str, Role, &str)] = &[
-    ("demo.admin", "Quản trị viên", Role::Admin, "QN"),
-    (
-        "demo.council",
-        "Thành viên Hội đồng Thi đua – Khen thưởng tỉnh",
-        Role::Council,
-        "QN",
-    ),
-    (
-        "demo.manager",
-        "Cán bộ phụ trách thi đua phường Hạ Long",
-        Role::Manager,
-        "DEMO-P-HA-LONG",
-    ),
-    (
-        "demo.reporter",
-        "Cán bộ báo cáo phường Hạ Long",
-        Role::Reporter,
-        "DEMO-P-HA-LONG",
-    ),
-    ("demo.viewer", "Người xem", Role::Viewer, "QN"),
-];
+use crate::{milestones, participations};
 
 const UP: Direction = Direction::HigherIsBetter;
 const DOWN: Direction = Direction::LowerIsBetter;
@@ -480,84 +363,69 @@ const CAMPAIGNS: &[DemoCampaign] = &[
              nội dung thi đua được lồng ghép vào phong trào “Kỷ luật và Đồng tâm”.",
         ),
     },
+    DemoCampaign {
+        code: "DEMO-NSAT-THAN-2025",
+        title: "Thi đua “Năng suất – Chất lượng – An toàn” trong các doanh nghiệp ngành than năm 2025",
+        summary: "Thi đua lao động sản xuất trong các công ty than: vượt kế hoạch sản lượng, không để xảy ra tai nạn lao động, phát huy sáng kiến của công nhân trực tiếp sản xuất.",
+        kind: CampaignKind::Thematic,
+        unit: "QN",
+        dates: ((2025, 1, 1), (2025, 12, 31)),
+        fields: &["SXKD", "KINH-TE"],
+        criteria: &[
+            (
+                "Sản lượng than nguyên khai trong tháng",
+                Measure::Number,
+                UP,
+                "nghìn tấn",
+                600,
+                3,
+            ),
+            ("Số vụ tai nạn lao động", Measure::Count, DOWN, "vụ", 0, 3),
+            (
+                "Số sáng kiến, cải tiến kỹ thuật được công nhận",
+                Measure::Count,
+                UP,
+                "sáng kiến",
+                4,
+                1,
+            ),
+        ],
+        milestones: &[
+            (
+                MilestoneKind::ReportingDeadline,
+                "Báo cáo kết quả 6 tháng đầu năm 2025",
+                (2025, 7, 10),
+                Some("Đã nhận báo cáo của 3/3 công ty."),
+            ),
+            (
+                MilestoneKind::FinalReview,
+                "Tổng kết phong trào năm 2025",
+                (2026, 1, 20),
+                None,
+            ),
+        ],
+        pledges: &[
+            (
+                "DEMO-THAN-HA-LAM",
+                "Khai thác vượt 5% kế hoạch sản lượng; không để xảy ra tai nạn lao động nghiêm trọng; mỗi phân xưởng ít nhất một sáng kiến.",
+            ),
+            (
+                "DEMO-THAN-MAO-KHE",
+                "Hoàn thành kế hoạch sản lượng; cơ giới hóa thêm 2 lò chợ; an toàn tuyệt đối.",
+            ),
+            (
+                "DEMO-THAN-VANG-DANH",
+                "Giữ vững sản lượng trên 550 nghìn tấn mỗi tháng; 100% công nhân được huấn luyện an toàn.",
+            ),
+        ],
+        outcome: Outcome::Launched,
+    },
 ];
 
-fn date((y, m, d): Ymd) -> Result<NaiveDate, StoreError> {
-    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| StoreError::Internal("bad demo date".into()))
-}
-
-/// A title marked as demo data.
-fn demo_title(text: &str) -> Result<Title, StoreError> {
-    Ok(Title::parse(&format!("{text} (demo)"))?)
-}
-
-fn lookup(ids: &HashMap<&str, Uuid>, code: &str, what: &'static str) -> Result<Uuid, StoreError> {
-    ids.get(code).copied().ok_or(StoreError::NotFound(what))
-}
-
-/// Loads the demo set unless it is already there. Expects `seed_core` to have run.
-pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), StoreError> {
-    if org_units::by_code(db, MARKER_UNIT).await?.is_some() {
-        return Ok(());
-    }
-    let root = org_units::by_code(db, super::ROOT_UNIT_CODE)
-        .await?
-        .ok_or(StoreError::NotFound("root unit"))?;
-    let prog = programme::by_code(db, super::PROGRAMME_CODE)
-        .await?
-        .ok_or(StoreError::NotFound("programme"))?;
-    let actor = super::system_actor(&root.path);
-
-    let field_rows = fields::all(db).await?;
-    let field_ids: HashMap<&str, Uuid> =
-        field_rows.iter().map(|f| (f.code.as_str(), f.id)).collect();
-
-    let mut unit_ids: HashMap<&str, Uuid> = HashMap::from([(super::ROOT_UNIT_CODE, root.id)]);
-    for &(parent, code, name, kind) in UNITS {
-        let parent_id = lookup(&unit_ids, parent, "demo parent unit")?;
-        let unit = NewUnit {
-            code: Code::parse(code)?,
-            name: demo_title(name)?,
-            kind,
-            parent_id: Some(UnitId::from_uuid(parent_id)),
-        };
-        let saved = org_units::create(db, &actor, unit).await?;
-        unit_ids.insert(code, saved.id);
-    }
-
-    let mut admin = None;
-    for &(username, display_name, role, unit) in USERS {
-        let new = NewUser {
-            username: username.into(),
-            display_name: demo_title(display_name)?.into_inner(),
-            password: DEMO_PASSWORD.into(),
-        };
-        let user = users::create(db, &actor, new, true).await?;
-        users::grant(
-            db,
-            &actor,
-            UserId::from_uuid(user.id),
-            role,
-            UnitId::from_uuid(lookup(&unit_ids, unit, "demo unit")?),
-            true,
-        )
-        .await?;
-        if role == Role::Admin {
-            admin = Some(user);
-        }
-    }
-    // Campaigns record their creator (a real user), so they are made by demo.admin.
-    let admin = admin.ok_or(StoreError::NotFound("demo admin"))?;
-    let actor = Actor {
-        user_id: Some(admin.id),
-        label: admin.username.clone(),
-        grants: vec![Grant {
-            role: Role::Admin,
-            unit_path: root.path.clone(),
-        }],
-        request_id: "seed-demo".into(),
-    };
-
+/// Creates the campaigns through their lifecycle; records their ids by code.
+pub(super) async fn load(db: &impl ConnectionTrait, demo: &mut Demo) -> Result<(), StoreError> {
+    let actor = demo.actor.clone();
+    let actor = &actor;
     for c in CAMPAIGNS {
         let criteria = c
             .criteria
@@ -582,26 +450,27 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), StoreError> {
         let field_ids = c
             .fields
             .iter()
-            .map(|f| lookup(&field_ids, f, "field").map(FieldId::from_uuid))
+            .map(|f| demo.field(f))
             .collect::<Result<Vec<_>, _>>()?;
         let new = NewCampaign {
             code: Code::parse(c.code)?,
             title: demo_title(c.title)?,
-            summary: LongText::parse_optional(Some(c.summary))?,
+            summary: long_text(c.summary)?,
             kind: c.kind,
-            programme_id: Some(ProgrammeId::from_uuid(prog.id)),
-            launching_unit_id: UnitId::from_uuid(lookup(&unit_ids, c.unit, "demo unit")?),
+            programme_id: Some(ProgrammeId::from_uuid(demo.programme_id)),
+            launching_unit_id: demo.unit(c.unit)?,
             dates: DateRange::parse(date(c.dates.0)?, date(c.dates.1)?)?,
             field_ids,
             criteria,
         };
-        let campaign = campaigns::create(db, &actor, new).await?;
+        let campaign = campaigns::create(db, actor, new).await?;
+        demo.campaigns
+            .insert(c.code, CampaignId::from_uuid(campaign.id));
 
         let mut done = Vec::new();
         for &(kind, title, due, note) in c.milestones {
             let owner = milestones::Owner::Campaign(CampaignId::from_uuid(campaign.id));
-            let m =
-                milestones::add(db, &actor, owner, kind, demo_title(title)?, date(due)?).await?;
+            let m = milestones::add(db, actor, owner, kind, demo_title(title)?, date(due)?).await?;
             if let Some(note) = note {
                 done.push((m.id, note));
             }
@@ -610,22 +479,21 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), StoreError> {
         if matches!(c.outcome, Outcome::Draft) {
             continue;
         }
-        campaigns::launch(db, &actor, CampaignId::from_uuid(campaign.id), None).await?;
+        campaigns::launch(db, actor, CampaignId::from_uuid(campaign.id), None).await?;
         for &(unit, pledge) in c.pledges {
-            let unit_id = lookup(&unit_ids, unit, "demo unit")?;
             participations::register(
                 db,
-                &actor,
+                actor,
                 CampaignId::from_uuid(campaign.id),
-                UnitId::from_uuid(unit_id),
-                LongText::parse_optional(Some(pledge))?,
+                demo.unit(unit)?,
+                long_text(pledge)?,
             )
             .await?;
         }
         for (id, note) in done {
             milestones::complete(
                 db,
-                &actor,
+                actor,
                 MilestoneId::from_uuid(id),
                 LongText::parse_optional(Some(note))?,
             )
@@ -641,7 +509,7 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), StoreError> {
         if let Some((to, reason)) = end {
             campaigns::transition(
                 db,
-                &actor,
+                actor,
                 CampaignId::from_uuid(campaign.id),
                 None,
                 to,

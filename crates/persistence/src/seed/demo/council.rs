@@ -1,0 +1,467 @@
+//! Demo council sessions (with their members) and commendations at every level
+//! (grassroots, provincial, central) left in every status the workflow has, decided by
+//! secret ballots; several go to miners marked as direct workers.
+
+use std::collections::HashMap;
+
+use sea_orm::ConnectionTrait;
+use thidua_domain::commendation::{CommendationKind, DecisionNumber, RawTally};
+use thidua_domain::id::{AwardTypeId, CommendationId, CouncilSessionId};
+use thidua_domain::text::Title;
+
+use super::{Demo, Ymd, date, demo_title, long_text};
+use crate::awards::{self, AwardFilter};
+use crate::commendations::{self, Decision, Nomination, Recipient};
+use crate::council::{self, NewMember};
+use crate::error::StoreError;
+
+/// The provincial council as it sat in every demo session: (name, position).
+const MEMBERS: &[(&str, &str)] = &[
+    ("Nguyễn Văn An", "Chủ tịch UBND tỉnh – Chủ tịch Hội đồng"),
+    (
+        "Trần Thị Bình",
+        "Giám đốc Sở Nội vụ – Phó Chủ tịch thường trực",
+    ),
+    (
+        "Lê Văn Cường",
+        "Chủ tịch Ủy ban MTTQ Việt Nam tỉnh – Phó Chủ tịch",
+    ),
+    (
+        "Phạm Thị Dung",
+        "Chủ tịch Liên đoàn Lao động tỉnh – Phó Chủ tịch",
+    ),
+    ("Hoàng Văn Em", "Giám đốc Sở Tài chính – Ủy viên"),
+    ("Vũ Thị Giang", "Giám đốc Sở Giáo dục và Đào tạo – Ủy viên"),
+    ("Đặng Văn Hải", "Giám đốc Sở Y tế – Ủy viên"),
+    ("Bùi Thị Hoa", "Bí thư Tỉnh đoàn – Ủy viên"),
+    ("Ngô Văn Khoa", "Chủ tịch Hội Nông dân tỉnh – Ủy viên"),
+    ("Đỗ Thị Lan", "Chủ tịch Hội Liên hiệp Phụ nữ tỉnh – Ủy viên"),
+    (
+        "Trịnh Văn Minh",
+        "Trưởng ban Thi đua – Khen thưởng, Sở Nội vụ – Ủy viên, Thư ký",
+    ),
+];
+
+/// (key, title, held on)
+const SESSIONS: &[(&str, &str, Ymd)] = &[
+    (
+        "TK-2024",
+        "Phiên họp Hội đồng Thi đua – Khen thưởng tỉnh xét khen thưởng tổng kết năm 2024",
+        (2025, 1, 8),
+    ),
+    (
+        "SK-2025",
+        "Phiên họp Hội đồng Thi đua – Khen thưởng tỉnh sơ kết 6 tháng đầu năm 2025",
+        (2025, 7, 10),
+    ),
+    (
+        "TK-2025",
+        "Phiên họp Hội đồng Thi đua – Khen thưởng tỉnh xét khen thưởng tổng kết năm 2025",
+        (2025, 12, 26),
+    ),
+];
+
+/// Every member voted yes: passes any threshold.
+const UNANIMOUS: RawTally = RawTally {
+    present: 10,
+    in_writing: 1,
+    yes: 11,
+    no: 0,
+    abstain: 0,
+};
+/// 8 of 11 (72.7 %): passes a majority, fails 90 %.
+const SHORT_OF_NINETY: RawTally = RawTally {
+    present: 10,
+    in_writing: 0,
+    yes: 8,
+    no: 2,
+    abstain: 0,
+};
+/// 5 of 11 (45.5 %): fails a majority.
+const SHORT_OF_MAJORITY: RawTally = RawTally {
+    present: 9,
+    in_writing: 0,
+    yes: 5,
+    no: 3,
+    abstain: 1,
+};
+
+enum To {
+    Unit(&'static str),
+    Model(&'static str),
+    Person {
+        name: &'static str,
+        position: &'static str,
+        unit: &'static str,
+    },
+}
+
+/// (number, date, issuing authority; `None` = the award type's own).
+type Issued = (&'static str, Ymd, Option<&'static str>);
+
+/// Where the nomination ends up; each later state passes through the earlier ones.
+enum End {
+    Nominated,
+    /// Turned down without a ballot, with the reason.
+    Rejected(&'static str),
+    UnderReview(&'static str),
+    /// A session's ballot decides: APPROVED or REJECTED by the award's threshold.
+    Balloted(&'static str, RawTally),
+    Conferred(&'static str, Issued),
+    /// Conferred, then withdrawn with the reason.
+    Revoked(&'static str, Issued, &'static str),
+}
+
+struct DemoCommendation {
+    award: &'static str,
+    kind: CommendationKind,
+    to: To,
+    nominating: &'static str,
+    campaign: Option<&'static str>,
+    direct_worker: bool,
+    year: i32,
+    citation: &'static str,
+    end: End,
+}
+
+use CommendationKind::{Campaign, Merit};
+
+const THL: &str = "Giám đốc Công ty Cổ phần Than Hà Lầm – Vinacomin";
+const TVD: &str = "Giám đốc Công ty Cổ phần Than Vàng Danh – Vinacomin";
+const PHL: &str = "Chủ tịch UBND phường Hạ Long";
+
+const COMMENDATIONS: &[DemoCommendation] = &[
+    // Grassroots.
+    DemoCommendation {
+        award: "GIAY-KHEN",
+        kind: Merit,
+        to: To::Person {
+            name: "Nguyễn Văn Hùng",
+            position: "Thợ lò, Phân xưởng Khai thác 1",
+            unit: "DEMO-THAN-HA-LAM-KT1",
+        },
+        nominating: "DEMO-THAN-HA-LAM",
+        campaign: None,
+        direct_worker: true,
+        year: 2025,
+        citation: "Hoàn thành xuất sắc nhiệm vụ khai thác năm 2025, vượt 15% định mức.",
+        end: End::Conferred("TK-2025", ("218/QĐ-THL", (2025, 12, 30), Some(THL))),
+    },
+    DemoCommendation {
+        award: "LAO-DONG-TIEN-TIEN",
+        kind: Merit,
+        to: To::Person {
+            name: "Lê Văn Minh",
+            position: "Công nhân đào lò, Phân xưởng Đào lò 3",
+            unit: "DEMO-THAN-MAO-KHE-DL3",
+        },
+        nominating: "DEMO-THAN-MAO-KHE",
+        campaign: None,
+        direct_worker: true,
+        year: 2025,
+        citation: "Hoàn thành tốt nhiệm vụ, đảm bảo ngày công, an toàn lao động.",
+        end: End::Balloted("TK-2025", UNANIMOUS),
+    },
+    DemoCommendation {
+        award: "CSTD-CO-SO",
+        kind: Merit,
+        to: To::Person {
+            name: "Hoàng Văn Dũng",
+            position: "Thợ cơ điện lò",
+            unit: "DEMO-THAN-VANG-DANH",
+        },
+        nominating: "DEMO-THAN-VANG-DANH",
+        campaign: None,
+        direct_worker: true,
+        year: 2025,
+        citation: "Có sáng kiến sửa chữa máng cào được công nhận, làm lợi 300 triệu đồng.",
+        end: End::Conferred("TK-2025", ("95/QĐ-VVD", (2025, 12, 29), Some(TVD))),
+    },
+    DemoCommendation {
+        award: "TT-LAO-DONG-TIEN-TIEN",
+        kind: Merit,
+        to: To::Unit("DEMO-THON-QT-1"),
+        nominating: "DEMO-X-QUANG-TAN",
+        campaign: None,
+        direct_worker: false,
+        year: 2025,
+        citation: "Thôn đạt chuẩn nông thôn mới kiểu mẫu năm 2025.",
+        end: End::Nominated,
+    },
+    DemoCommendation {
+        award: "GIAY-KHEN",
+        kind: Campaign,
+        to: To::Unit("DEMO-TDP-HL-5"),
+        nominating: "DEMO-P-HA-LONG",
+        campaign: Some("DEMO-KLDT-2023"),
+        direct_worker: false,
+        year: 2024,
+        citation: "Thành tích xuất sắc trong phong trào “Kỷ luật và Đồng tâm” năm 2024.",
+        end: End::Revoked(
+            "TK-2024",
+            ("12/QĐ-UBND", (2025, 1, 15), Some(PHL)),
+            "Thu hồi theo kết luận thanh tra: số liệu thành tích kê khai không đúng thực tế.",
+        ),
+    },
+    DemoCommendation {
+        award: "GIAY-KHEN",
+        kind: Merit,
+        to: To::Person {
+            name: "Vũ Thị Lan",
+            position: "Giáo viên",
+            unit: "DEMO-THPT-HON-GAI",
+        },
+        nominating: "DEMO-SGDDT",
+        campaign: None,
+        direct_worker: false,
+        year: 2025,
+        citation: "Có nhiều học sinh đạt giải học sinh giỏi cấp tỉnh.",
+        end: End::Rejected("Hồ sơ thiếu báo cáo thành tích có xác nhận của thủ trưởng đơn vị."),
+    },
+    // Provincial.
+    DemoCommendation {
+        award: "BANG-KHEN-UBND-TINH",
+        kind: Campaign,
+        to: To::Unit("DEMO-P-HA-LONG"),
+        nominating: "DEMO-SNV",
+        campaign: Some("DEMO-KLDT-2023"),
+        direct_worker: false,
+        year: 2024,
+        citation: "Dẫn đầu Cụm thi đua các phường khu vực Hạ Long năm 2024.",
+        end: End::Conferred("TK-2024", ("215/QĐ-UBND", (2025, 1, 20), None)),
+    },
+    DemoCommendation {
+        award: "TT-LAO-DONG-XUAT-SAC",
+        kind: Merit,
+        to: To::Unit("DEMO-X-BA-CHE"),
+        nominating: "DEMO-X-BA-CHE",
+        campaign: None,
+        direct_worker: false,
+        year: 2024,
+        citation: "Hoàn thành xuất sắc các chỉ tiêu phát triển kinh tế – xã hội năm 2024.",
+        end: End::Conferred("TK-2024", ("220/QĐ-UBND", (2025, 1, 20), None)),
+    },
+    DemoCommendation {
+        award: "BANG-KHEN-UBND-TINH",
+        kind: Merit,
+        to: To::Model("tdp-rac-thai"),
+        nominating: "DEMO-P-HA-LONG",
+        campaign: None,
+        direct_worker: false,
+        year: 2025,
+        citation: "Mô hình bảo vệ môi trường tiêu biểu, được nhân rộng tại nhiều địa phương.",
+        end: End::Conferred("SK-2025", ("2150/QĐ-UBND", (2025, 7, 25), None)),
+    },
+    DemoCommendation {
+        award: "CO-THI-DUA-TINH",
+        kind: Campaign,
+        to: To::Unit("DEMO-THAN-HA-LAM"),
+        nominating: "QN",
+        campaign: Some("DEMO-NSAT-THAN-2025"),
+        direct_worker: false,
+        year: 2025,
+        citation: "Dẫn đầu Khối thi đua các doanh nghiệp ngành than năm 2025.",
+        end: End::Balloted("TK-2025", UNANIMOUS),
+    },
+    DemoCommendation {
+        award: "CSTD-TINH",
+        kind: Merit,
+        to: To::Model("tho-lo-ha-lam"),
+        nominating: "DEMO-THAN-HA-LAM",
+        campaign: None,
+        direct_worker: true,
+        year: 2025,
+        citation: "Ba năm liền Chiến sĩ thi đua cơ sở; tổ khai thác vượt kế hoạch 12%.",
+        end: End::UnderReview("TK-2025"),
+    },
+    DemoCommendation {
+        award: "BANG-KHEN-UBND-TINH",
+        kind: Merit,
+        to: To::Person {
+            name: "Đỗ Minh Tuấn",
+            position: "Phó Chủ tịch UBND phường Bãi Cháy",
+            unit: "DEMO-P-BAI-CHAY",
+        },
+        nominating: "DEMO-P-BAI-CHAY",
+        campaign: None,
+        direct_worker: false,
+        year: 2025,
+        citation: "Có thành tích trong công tác bảo đảm trật tự đô thị du lịch.",
+        end: End::Balloted("TK-2025", SHORT_OF_MAJORITY),
+    },
+    // Central.
+    DemoCommendation {
+        award: "BANG-KHEN-TTG",
+        kind: Merit,
+        to: To::Person {
+            name: "Nguyễn Văn Thành",
+            position: "Thợ lò chợ, Phân xưởng Khai thác 1",
+            unit: "DEMO-THAN-HA-LAM-KT1",
+        },
+        nominating: "DEMO-THAN-HA-LAM",
+        campaign: None,
+        direct_worker: true,
+        year: 2024,
+        citation: "Thợ lò giỏi toàn ngành than năm 2024.",
+        end: End::Conferred("TK-2024", ("395/QĐ-TTg", (2025, 3, 12), None)),
+    },
+    DemoCommendation {
+        award: "BANG-KHEN-TTG",
+        kind: Merit,
+        to: To::Model("px-vang-danh"),
+        nominating: "QN",
+        campaign: None,
+        direct_worker: false,
+        year: 2025,
+        citation: "Lò chợ cơ giới hóa đạt năng suất cao nhất ngành than năm 2025.",
+        end: End::Conferred("TK-2025", ("152/QĐ-TTg", (2026, 2, 10), None)),
+    },
+    DemoCommendation {
+        award: "BANG-KHEN-TTG",
+        kind: Merit,
+        to: To::Model("benh-vien-xanh"),
+        nominating: "DEMO-SYT",
+        campaign: None,
+        direct_worker: false,
+        year: 2025,
+        citation: "Mô hình bệnh viện xanh được nhân rộng trong toàn tỉnh.",
+        end: End::Conferred("TK-2025", ("310/QĐ-TTg", (2026, 3, 18), None)),
+    },
+    DemoCommendation {
+        award: "HUAN-CHUONG-LD-3",
+        kind: Merit,
+        to: To::Unit("DEMO-THAN-MAO-KHE"),
+        nominating: "QN",
+        campaign: None,
+        direct_worker: false,
+        year: 2025,
+        citation: "Thành tích xuất sắc trong sản xuất, kinh doanh giai đoạn 2021–2025.",
+        end: End::Balloted("TK-2025", UNANIMOUS),
+    },
+    DemoCommendation {
+        award: "CO-THI-DUA-CP",
+        kind: Merit,
+        to: To::Unit("DEMO-DK-VAN-DON"),
+        nominating: "QN",
+        campaign: None,
+        direct_worker: false,
+        year: 2025,
+        citation: "Dẫn đầu phong trào thi đua của tỉnh năm 2025.",
+        end: End::Nominated,
+    },
+    DemoCommendation {
+        award: "CSTD-TOAN-QUOC",
+        kind: Merit,
+        to: To::Person {
+            name: "Trần Văn Bình",
+            position: "Quản đốc Phân xưởng Đào lò 3",
+            unit: "DEMO-THAN-MAO-KHE-DL3",
+        },
+        nominating: "DEMO-THAN-MAO-KHE",
+        campaign: None,
+        direct_worker: false,
+        year: 2025,
+        citation: "Hai lần Chiến sĩ thi đua cấp tỉnh; sáng kiến cấp ngành.",
+        end: End::Balloted("TK-2025", SHORT_OF_NINETY),
+    },
+];
+
+/// Sessions, then commendations in order.
+pub(super) async fn load(db: &impl ConnectionTrait, demo: &Demo) -> Result<(), StoreError> {
+    let sessions = sessions(db, demo).await?;
+    let session = |key: &str| {
+        sessions
+            .get(key)
+            .copied()
+            .ok_or(StoreError::NotFound("demo council session"))
+    };
+    let awards: HashMap<String, AwardTypeId> = awards::list(db, &AwardFilter::default())
+        .await?
+        .into_iter()
+        .map(|a| (a.code, AwardTypeId::from_uuid(a.id)))
+        .collect();
+    let actor = &demo.actor;
+    for c in COMMENDATIONS {
+        let recipient = match c.to {
+            To::Unit(u) => Recipient::Unit(demo.unit(u)?),
+            To::Model(m) => Recipient::Exemplar(demo.exemplar(m)?),
+            To::Person {
+                name,
+                position,
+                unit,
+            } => Recipient::Person {
+                name: Title::parse(name)?,
+                position: Some(Title::parse(position)?),
+                unit_id: demo.unit(unit)?,
+            },
+        };
+        let campaign_id = match c.campaign {
+            Some(code) => Some(demo.campaign(code)?),
+            None => None,
+        };
+        let n = Nomination {
+            award_type_id: awards
+                .get(c.award)
+                .copied()
+                .ok_or(StoreError::NotFound("award type"))?,
+            kind: c.kind,
+            recipient,
+            nominating_unit_id: demo.unit(c.nominating)?,
+            campaign_id,
+            exemplar_id: None,
+            is_direct_worker: c.direct_worker,
+            award_year: c.year,
+            citation: long_text(c.citation)?,
+        };
+        let id = CommendationId::from_uuid(commendations::nominate(db, actor, n).await?.id);
+        let (key, tally, issued) = match c.end {
+            End::Nominated => continue,
+            End::Rejected(reason) => {
+                commendations::reject(db, actor, id, reason).await?;
+                continue;
+            }
+            End::UnderReview(s) => (s, None, None),
+            End::Balloted(s, t) => (s, Some(t), None),
+            End::Conferred(s, i) | End::Revoked(s, i, _) => (s, Some(UNANIMOUS), Some(i)),
+        };
+        commendations::submit_for_review(db, actor, id, session(key)?).await?;
+        if let Some(t) = tally {
+            commendations::record_ballot(db, actor, id, t, None).await?;
+        }
+        if let Some((number, on, authority)) = issued {
+            let d = Decision {
+                number: DecisionNumber::parse(number)?,
+                date: date(on)?,
+                authority: authority.map(Title::parse).transpose()?,
+            };
+            commendations::confer(db, actor, id, d).await?;
+        }
+        if let End::Revoked(_, _, reason) = c.end {
+            commendations::revoke(db, actor, id, reason).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn sessions(
+    db: &impl ConnectionTrait,
+    demo: &Demo,
+) -> Result<HashMap<&'static str, CouncilSessionId>, StoreError> {
+    let mut ids = HashMap::new();
+    for &(key, title, held_on) in SESSIONS {
+        let members = MEMBERS
+            .iter()
+            .map(|&(name, position)| {
+                Ok(NewMember {
+                    name: Title::parse(name)?,
+                    position: Some(Title::parse(position)?),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        let s =
+            council::create_session(db, &demo.actor, demo_title(title)?, date(held_on)?, members)
+                .await?;
+        ids.insert(key, CouncilSessionId::from_uuid(s.id));
+    }
+    Ok(ids)
+}
