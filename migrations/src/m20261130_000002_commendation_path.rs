@@ -116,11 +116,12 @@ impl MigrationTrait for Migration {
         ))
         .await?;
 
-        // A proposal declined upward frees the nomination as a rejection does.
-        db.execute_unprepared(&format!("DROP INDEX {LIVE_NOMINATION}"))
-            .await?;
+        // A proposal declined upward frees the nomination as a rejection does. One call, so
+        // both statements run on one connection: another SQLite connection of the pool may
+        // still hold the schema from before the drop.
         db.execute_unprepared(&format!(
-            "CREATE UNIQUE INDEX {LIVE_NOMINATION} \
+            "DROP INDEX {LIVE_NOMINATION}; \
+             CREATE UNIQUE INDEX {LIVE_NOMINATION} \
              ON commendations (award_type_id, award_year, recipient_key) \
              WHERE status NOT IN ('REJECTED', 'DECLINED_UPWARD')"
         ))
@@ -130,10 +131,9 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
-        db.execute_unprepared(&format!("DROP INDEX {LIVE_NOMINATION}"))
-            .await?;
         db.execute_unprepared(&format!(
-            "CREATE UNIQUE INDEX {LIVE_NOMINATION} \
+            "DROP INDEX {LIVE_NOMINATION}; \
+             CREATE UNIQUE INDEX {LIVE_NOMINATION} \
              ON commendations (award_type_id, award_year, recipient_key) \
              WHERE status <> 'REJECTED'"
         ))
