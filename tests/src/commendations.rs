@@ -12,6 +12,11 @@ pub const CONFER: &str = "mutation($i: ConferInput!) { conferCommendation(input:
 pub const REJECT: &str = "mutation($i: RejectCommendationInput!) { rejectCommendation(input: $i) { commendation { id status decisionNote } userErrors { field code } } }";
 pub const CORRECT: &str = "mutation($i: CorrectCommendationInput!) { correctCommendation(input: $i) { commendation { id decisionNumber corrections { reason changes by { username } } } userErrors { field code message } } }";
 pub const SESSION: &str = "mutation($i: CreateCouncilSessionInput!) { createCouncilSession(input: $i) { session { id memberCount members { name } } userErrors { field code } } }";
+pub const PROPOSE: &str = "mutation($i: ProposeUpwardInput!) { proposeCommendationUpward(input: $i) { commendation { id status proposedOn } userErrors { field code message } } }";
+pub const UPWARD_DECISION: &str = "mutation($i: ConferInput!) { recordUpwardDecision(input: $i) { commendation { id status decisionNumber decisionDate issuingAuthority } userErrors { field code message } } }";
+pub const DECLINE: &str = "mutation($i: DeclineUpwardInput!) { declineCommendationUpward(input: $i) { commendation { id status declinedReason } userErrors { field code message } } }";
+pub const RECORD_CONFERRED: &str = "mutation($i: RecordConferredHonourInput!) { recordConferredHonour(input: $i) { commendation { id status recordedDirectly session { id } decisionNumber issuingAuthority awardType { code } } userErrors { field code message } } }";
+pub const SESSION_AT: &str = "mutation($i: CreateCouncilSessionInput!) { createCouncilSession(input: $i) { session { id unit { id code } } userErrors { field code } } }";
 pub const MODEL: &str = "mutation($i: CreateExemplarInput!) { createExemplar(input: $i) { exemplar { id } userErrors { code } } }";
 
 pub async fn award(app: &TestApp, token: &str, code: &str) -> String {
@@ -91,7 +96,9 @@ pub async fn review(app: &TestApp, token: &str, id: &str, session: &str) -> Valu
     .await
 }
 
-/// Review, a unanimous ballot of `members` members, and conferral.
+/// Review, a unanimous ballot of `members` members, and conferral: by the council's unit
+/// when its head decides the award, else proposed upward and conferred there (the answer is
+/// then `recordUpwardDecision`'s, of the same shape).
 pub async fn approve_and_confer(
     app: &TestApp,
     admin: &str,
@@ -119,13 +126,39 @@ pub async fn approve_and_confer(
         b["recordCouncilBallot"]["commendation"]["status"], "APPROVED",
         "{b}"
     );
-    app.ok(
-        Some(admin),
-        CONFER,
-        json!({"i": {"id": id, "decisionNumber": number, "decisionDate": date}}),
+    let decision = json!({"i": {"id": id, "decisionNumber": number, "decisionDate": date}});
+    let conferred =
+        app.ok(Some(admin), CONFER, decision.clone()).await["conferCommendation"].clone();
+    if conferred["userErrors"][0]["code"] != "OUTSIDE_AUTHORITY" {
+        return conferred;
+    }
+    // Decided above the council's unit: the dossier goes up on the decision's day and the
+    // higher authority's decision is recorded.
+    let p = app
+        .ok(
+            Some(admin),
+            PROPOSE,
+            json!({"i": {"id": id, "proposedOn": date}}),
+        )
+        .await;
+    assert_eq!(
+        p["proposeCommendationUpward"]["commendation"]["status"], "PROPOSED_UPWARD",
+        "{p}"
+    );
+    app.ok(Some(admin), UPWARD_DECISION, decision).await["recordUpwardDecision"].clone()
+}
+
+/// A session of `unit`'s council with `members` members, as `token`.
+pub async fn session_at(app: &TestApp, token: &str, unit: &str, members: usize) -> Answer {
+    let people: Vec<Value> = (1..=members)
+        .map(|i| json!({"name": format!("Ủy viên {i}")}))
+        .collect();
+    app.gql(
+        Some(token),
+        SESSION_AT,
+        json!({"i": {"unitId": unit, "title": "Phiên họp Hội đồng TĐKT", "heldOn": "2026-11-20", "members": people}}),
     )
-    .await["conferCommendation"]
-        .clone()
+    .await
 }
 
 /// One target by code, with its definition, progress and history (public query).

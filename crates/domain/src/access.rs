@@ -44,9 +44,11 @@ pub enum Action {
     /// (and the nominating unit).
     Nominate,
     /// Hold council sessions and record their secret-ballot tallies; the unit is the
-    /// nominating unit of the commendation (or the root, for a session).
+    /// session's unit, and the commendation's unit for a review or a ballot.
     CouncilVote,
-    /// Confer a commendation with its decision, or correct a conferred one; admins only.
+    /// Confer a commendation with its decision, propose it upward and record the higher
+    /// authority's answer, record a centrally conferred honour, or correct a conferred one;
+    /// admins only. The unit is the commendation's unit.
     Confer,
     /// Edit the award catalogue; admins only.
     ManageAwards,

@@ -3,8 +3,9 @@
 
 use rust_decimal::Decimal;
 
-use crate::award::{RecipientKind, Threshold};
+use crate::award::{AwardLevel, RecipientKind, Threshold};
 use crate::error::{FieldError, UserErrorCode as C};
+use crate::org_unit::OrgUnitKind;
 use crate::text::nfc_trim;
 
 string_enum!(
@@ -29,13 +30,127 @@ string_enum!(
     CommendationStatus {
         Nominated => "NOMINATED",
         UnderReview => "UNDER_REVIEW",
+        /// The council voted yes. For an award the council's unit decides, conferral follows;
+        /// for one decided higher up, the vote is only a proposal.
         Approved => "APPROVED",
         Rejected => "REJECTED",
+        /// The dossier went to the higher authority that decides the award (Đ83: state
+        /// awards go through the Prime Minister to the President).
+        ProposedUpward => "PROPOSED_UPWARD",
+        /// The higher authority declined the proposal; kept with its reason, counts for nothing.
+        DeclinedUpward => "DECLINED_UPWARD",
         Conferred => "CONFERRED",
         /// Thu hồi: withdrawn after conferral (fraud, wrongful appraisal); no longer counts.
         Revoked => "REVOKED",
     }
 );
+
+impl CommendationStatus {
+    /// Whether the nomination still stands: a rejected or declined one may be made again.
+    pub fn is_live(self) -> bool {
+        !matches!(self, Self::Rejected | Self::DeclinedUpward)
+    }
+}
+
+/// The ladder of deciding authorities, lowest first: an authority may decide what its own
+/// level or a lower one decides. Ministries and central bodies sit above the province.
+fn rank(level: AwardLevel) -> u8 {
+    match level {
+        AwardLevel::Grassroots => 0,
+        AwardLevel::District => 1,
+        AwardLevel::Provincial => 2,
+        AwardLevel::Ministerial => 3,
+        AwardLevel::Central => 4,
+    }
+}
+
+/// The authority level of a unit's head (Law 06/2022, art. 80): the province's chairman
+/// decides provincial awards; heads of departments, agencies, enterprises and schools and
+/// chairmen of communes, wards and special zones decide grassroots ones (Lao động tiên
+/// tiến, Chiến sĩ thi đua cơ sở, Giấy khen…); villages and other groupings decide nothing.
+/// The root of the tree is the province whatever its kind.
+pub fn unit_authority(kind: OrgUnitKind, is_root: bool) -> Option<AwardLevel> {
+    use OrgUnitKind as K;
+    if is_root {
+        return Some(AwardLevel::Provincial);
+    }
+    match kind {
+        K::Province => Some(AwardLevel::Provincial),
+        K::Department
+        | K::Ward
+        | K::Commune
+        | K::SpecialZone
+        | K::Agency
+        | K::Enterprise
+        | K::School => Some(AwardLevel::Grassroots),
+        K::Village | K::ResidentialGroup | K::Other => None,
+    }
+}
+
+/// Whether an authority at `authority` may decide an award decided at `deciding`.
+pub fn may_decide(authority: Option<AwardLevel>, deciding: AwardLevel) -> bool {
+    authority.is_some_and(|a| rank(deciding) <= rank(a))
+}
+
+/// What follows an approving ballot: the session's unit confers the award itself, or
+/// proposes it to the higher authority that decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    Decide,
+    ProposeUpward,
+}
+
+pub fn route(session_authority: Option<AwardLevel>, deciding: AwardLevel) -> Route {
+    if may_decide(session_authority, deciding) {
+        Route::Decide
+    } else {
+        Route::ProposeUpward
+    }
+}
+
+/// A council may confer only what its unit's head decides; anything higher is proposed.
+pub fn check_confer_authority(
+    session_authority: Option<AwardLevel>,
+    deciding: AwardLevel,
+) -> Result<(), FieldError> {
+    match route(session_authority, deciding) {
+        Route::Decide => Ok(()),
+        Route::ProposeUpward => Err(FieldError::new(
+            "id",
+            C::OutsideAuthority,
+            "this award is decided above the council's unit: propose it upward",
+        )),
+    }
+}
+
+/// Only an award decided above the council's unit is proposed upward.
+pub fn check_proposal(
+    session_authority: Option<AwardLevel>,
+    deciding: AwardLevel,
+) -> Result<(), FieldError> {
+    match route(session_authority, deciding) {
+        Route::ProposeUpward => Ok(()),
+        Route::Decide => Err(FieldError::new(
+            "id",
+            C::InvalidTransition,
+            "the council's unit decides this award itself: confer it",
+        )),
+    }
+}
+
+/// An honour recorded without the province's ballot must be one a ministry or a central
+/// body decides on its own initiative; anything the province decides passes a council.
+pub fn check_direct_record(deciding: AwardLevel) -> Result<(), FieldError> {
+    if rank(deciding) > rank(AwardLevel::Provincial) {
+        Ok(())
+    } else {
+        Err(FieldError::new(
+            "awardTypeId",
+            C::BallotRequired,
+            "this award is decided in the province and passes a council ballot",
+        ))
+    }
+}
 
 string_enum!(
     /// What a commendation is given to.
@@ -90,6 +205,9 @@ pub fn check_transition(
             | (UnderReview, Approved)
             | (UnderReview, Rejected)
             | (Approved, Conferred)
+            | (Approved, ProposedUpward)
+            | (ProposedUpward, Conferred)
+            | (ProposedUpward, DeclinedUpward)
             | (Conferred, Revoked)
     );
     if ok {
@@ -360,6 +478,89 @@ mod tests {
             check_transition(Revoked, Conferred).unwrap_err().code,
             C::Locked
         );
+    }
+
+    #[test]
+    fn a_proposal_upward_ends_conferred_or_declined_never_back_at_approved() {
+        use CommendationStatus::*;
+        assert!(check_transition(Approved, ProposedUpward).is_ok());
+        assert!(check_transition(ProposedUpward, Conferred).is_ok());
+        assert!(check_transition(ProposedUpward, DeclinedUpward).is_ok());
+        for (from, to) in [
+            (ProposedUpward, Approved),
+            (DeclinedUpward, Conferred),
+            (DeclinedUpward, ProposedUpward),
+            (UnderReview, ProposedUpward),
+            (Nominated, DeclinedUpward),
+        ] {
+            assert_eq!(
+                check_transition(from, to).unwrap_err().code,
+                C::InvalidTransition,
+                "{from:?} -> {to:?}"
+            );
+        }
+        assert!(!DeclinedUpward.is_live() && !Rejected.is_live());
+        assert!(ProposedUpward.is_live() && Approved.is_live() && Revoked.is_live());
+    }
+
+    #[test]
+    fn heads_of_units_decide_grassroots_awards_and_the_province_its_own() {
+        use AwardLevel as L;
+        let ward = unit_authority(OrgUnitKind::Ward, false);
+        let province = unit_authority(OrgUnitKind::Province, false);
+        assert_eq!(ward, Some(L::Grassroots));
+        assert_eq!(province, Some(L::Provincial));
+        assert_eq!(
+            unit_authority(OrgUnitKind::Other, true),
+            Some(L::Provincial)
+        );
+        assert_eq!(unit_authority(OrgUnitKind::Village, false), None);
+        assert_eq!(
+            unit_authority(OrgUnitKind::Enterprise, false),
+            Some(L::Grassroots)
+        );
+
+        // A ward confers Giấy khen but only proposes Bằng khen of the province.
+        assert_eq!(route(ward, L::Grassroots), Route::Decide);
+        assert_eq!(route(ward, L::Provincial), Route::ProposeUpward);
+        assert_eq!(
+            check_confer_authority(ward, L::Provincial)
+                .unwrap_err()
+                .code,
+            C::OutsideAuthority
+        );
+        // The province decides its own awards and those below, proposes ministerial and
+        // central ones.
+        assert!(check_confer_authority(province, L::Provincial).is_ok());
+        assert!(check_confer_authority(province, L::Grassroots).is_ok());
+        assert_eq!(
+            check_confer_authority(province, L::Central)
+                .unwrap_err()
+                .code,
+            C::OutsideAuthority
+        );
+        assert_eq!(
+            check_confer_authority(province, L::Ministerial)
+                .unwrap_err()
+                .code,
+            C::OutsideAuthority
+        );
+        assert!(check_proposal(province, L::Central).is_ok());
+        assert_eq!(
+            check_proposal(province, L::Provincial).unwrap_err().code,
+            C::InvalidTransition
+        );
+        // A village decides nothing.
+        assert_eq!(route(None, L::Grassroots), Route::ProposeUpward);
+    }
+
+    #[test]
+    fn only_ministerial_and_central_honours_are_recorded_without_a_ballot() {
+        assert!(check_direct_record(AwardLevel::Central).is_ok());
+        assert!(check_direct_record(AwardLevel::Ministerial).is_ok());
+        for l in [AwardLevel::Provincial, AwardLevel::Grassroots] {
+            assert_eq!(check_direct_record(l).unwrap_err().code, C::BallotRequired);
+        }
     }
 
     #[test]

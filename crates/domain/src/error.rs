@@ -143,6 +143,10 @@ macro_rules! user_error_codes {
                 TallyMismatch => "TALLY_MISMATCH",
                 TallyExceedsMembers => "TALLY_EXCEEDS_MEMBERS",
                 AwardNotInEffect => "AWARD_NOT_IN_EFFECT",
+                /// The award is decided above the council's unit: propose it upward instead.
+                OutsideAuthority => "OUTSIDE_AUTHORITY",
+                /// The award is decided inside the province: it passes a council ballot.
+                BallotRequired => "BALLOT_REQUIRED",
                 /// Not stored for a reason that is not the input's (the database failed on
                 /// this item alone): send the same item again later.
                 TryAgain => "TRY_AGAIN",

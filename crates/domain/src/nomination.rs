@@ -117,10 +117,10 @@ pub fn check_award_year(year: i32, today: NaiveDate) -> Result<(), FieldError> {
 }
 
 /// One achievement, one honour: a nomination for the same award, recipient and year is
-/// refused while an earlier one is alive, that is not rejected. `twins` are the statuses
+/// refused while an earlier one is alive, that is neither rejected nor declined upward. `twins` are the statuses
 /// of the nominations already stored under the same award, year and recipient key.
 pub fn check_twins(year: i32, twins: &[CommendationStatus]) -> Result<(), FieldError> {
-    match twins.iter().find(|s| **s != CommendationStatus::Rejected) {
+    match twins.iter().find(|s| s.is_live()) {
         Some(status) => Err(FieldError::new(
             "recipient",
             C::Duplicate,
@@ -535,8 +535,15 @@ mod tests {
     fn a_live_twin_makes_a_nomination_a_duplicate() {
         use CommendationStatus::*;
         assert!(check_twins(2025, &[]).is_ok());
-        assert!(check_twins(2025, &[Rejected, Rejected]).is_ok());
-        for live in [Nominated, UnderReview, Approved, Conferred, Revoked] {
+        assert!(check_twins(2025, &[Rejected, Rejected, DeclinedUpward]).is_ok());
+        for live in [
+            Nominated,
+            UnderReview,
+            Approved,
+            ProposedUpward,
+            Conferred,
+            Revoked,
+        ] {
             let e = check_twins(2025, &[Rejected, live]).unwrap_err();
             assert_eq!((e.code, e.field.as_str()), (C::Duplicate, "recipient"));
             assert_eq!(

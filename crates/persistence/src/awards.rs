@@ -4,7 +4,7 @@ use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, QueryFilter,
     QueryOrder, Set,
 };
 use serde_json::json;
@@ -37,6 +37,13 @@ pub struct AwardTypeInput {
     pub effective_to: Option<NaiveDate>,
     /// An earlier award the recipient must hold, and for how many consecutive years.
     pub prerequisite: Option<(AwardTypeId, Prerequisite)>,
+    /// Who decides the award; a new row defaults to its level, an update left without it
+    /// keeps the row's.
+    pub deciding_level: Option<AwardLevel>,
+    /// Legal basis of the threshold; `None` keeps the row's (empty on a new row).
+    pub threshold_basis: Option<Title>,
+    /// Legal basis of the deciding authority; `None` keeps the row's (empty on a new row).
+    pub authority_basis: Option<Title>,
 }
 
 async fn check(
@@ -90,6 +97,9 @@ pub async fn create(
     let id = Uuid::now_v7();
     let saved = award_type::ActiveModel {
         id: Set(id),
+        deciding_level: Set(input.deciding_level.unwrap_or(input.level)),
+        threshold_basis: Set(basis(input.threshold_basis.as_ref())),
+        authority_basis: Set(basis(input.authority_basis.as_ref())),
         sort_order: Set(1000),
         version: Set(1),
         created_at: Set(now),
@@ -126,8 +136,21 @@ fn edited_fields(input: &AwardTypeInput) -> award_type::ActiveModel {
         effective_to: Set(input.effective_to),
         prerequisite_award_type_id: Set(input.prerequisite.map(|p| p.0).map(uuid::Uuid::from)),
         prerequisite_years: Set(input.prerequisite.map(|p| years(p.1))),
+        deciding_level: input.deciding_level.map_or(NotSet, Set),
+        threshold_basis: input
+            .threshold_basis
+            .as_ref()
+            .map_or(NotSet, |b| Set(b.as_str().to_owned())),
+        authority_basis: input
+            .authority_basis
+            .as_ref()
+            .map_or(NotSet, |b| Set(b.as_str().to_owned())),
         ..Default::default()
     }
+}
+
+fn basis(b: Option<&Title>) -> String {
+    b.map(|t| t.as_str().to_owned()).unwrap_or_default()
 }
 
 fn years(p: Prerequisite) -> i32 {
@@ -172,7 +195,9 @@ pub async fn update(
         AuditAction::Update,
         json!({"code": input.code.as_str(), "before": {
             "threshold": before.approval_threshold, "level": before.level.as_str(),
-            "recipientKind": before.recipient_kind.as_str(), "effectiveTo": before.effective_to}}),
+            "recipientKind": before.recipient_kind.as_str(), "effectiveTo": before.effective_to,
+            "decidingLevel": before.deciding_level.as_str(), "thresholdBasis": before.threshold_basis,
+            "authorityBasis": before.authority_basis}}),
     )
     .await?;
     by_ids(db, &[id])
@@ -278,7 +303,7 @@ fn catalogue() -> Vec<Seed> {
             prerequisite: Some(("CSTD-CO-SO", 3)),
             ..row(
                 "CSTD-TINH",
-                "Chiến sĩ thi đua cấp tỉnh",
+                "Chiến sĩ thi đua cấp bộ, ban, ngành, tỉnh",
                 C::EmulationTitle,
                 L::Provincial,
                 R::Individual,
@@ -445,6 +470,41 @@ fn catalogue() -> Vec<Seed> {
     ]
 }
 
+/// Where the 90 %-of-all-members rule is sourced (CSTĐ bộ/tỉnh, CSTĐ toàn quốc, Anh hùng);
+/// the migration `m20261130_000002_commendation_path` writes the same texts into rows
+/// seeded before it.
+const NINETY_BASIS: &str = "NĐ 91/2017/NĐ-CP Điều 45 khoản 8 (đã bãi bỏ): bỏ phiếu kín, \
+    tối thiểu 90% tổng số thành viên Hội đồng, thành viên vắng mặt bỏ phiếu bằng văn bản; \
+    tỷ lệ theo NĐ 98/2023/NĐ-CP chưa đối chiếu ⚠";
+const THRESHOLD_UNVERIFIED: &str = "Chưa đối chiếu NĐ 98/2023/NĐ-CP, NĐ 152/2025/NĐ-CP ⚠: \
+    tỷ lệ là dữ liệu cấu hình, quản trị viên sửa theo văn bản";
+const AUTHORITY_GRASSROOTS: &str = "Luật Thi đua, khen thưởng 2022, Điều 80";
+const AUTHORITY_PROVINCIAL: &str = "Luật Thi đua, khen thưởng 2022, Điều 79 (chưa đối chiếu); \
+    NĐ 152/2025/NĐ-CP phân cấp lại ⚠";
+const AUTHORITY_CENTRAL: &str = "Luật Thi đua, khen thưởng 2022, Điều 83: Chủ tịch UBND tỉnh \
+    đề nghị khen thưởng cấp nhà nước qua Thủ tướng Chính phủ";
+const AUTHORITY_UNVERIFIED: &str = "Chưa đối chiếu ⚠";
+
+/// The legal basis of a seeded row's threshold: only the 90 % rule has a source.
+fn threshold_basis(code: &str) -> &'static str {
+    if matches!(code, "CSTD-TINH" | "CSTD-TOAN-QUOC" | "ANH-HUNG-LAO-DONG") {
+        NINETY_BASIS
+    } else {
+        THRESHOLD_UNVERIFIED
+    }
+}
+
+/// The legal basis of a seeded row's deciding authority, by the level that decides it.
+fn authority_basis(category: AwardCategory, deciding: AwardLevel) -> &'static str {
+    match (category, deciding) {
+        (AwardCategory::ProvincialTitle, _) => AUTHORITY_UNVERIFIED,
+        (_, AwardLevel::Grassroots) => AUTHORITY_GRASSROOTS,
+        (_, AwardLevel::Provincial) => AUTHORITY_PROVINCIAL,
+        (_, AwardLevel::Central) => AUTHORITY_CENTRAL,
+        (_, AwardLevel::District | AwardLevel::Ministerial) => AUTHORITY_UNVERIFIED,
+    }
+}
+
 /// Loads missing catalogue rows by code; rows already there (perhaps edited) are left alone.
 pub async fn seed_catalogue(db: &impl ConnectionTrait) -> Result<(), StoreError> {
     let now = Utc::now();
@@ -480,6 +540,10 @@ pub async fn seed_catalogue(db: &impl ConnectionTrait) -> Result<(), StoreError>
             effective_to: Set(None),
             prerequisite_award_type_id: Set(prerequisite.map(|p| p.0)),
             prerequisite_years: Set(prerequisite.map(|p| p.1)),
+            // Every seeded row is decided at its own level (Đ80, Đ83).
+            deciding_level: Set(s.level),
+            threshold_basis: Set(threshold_basis(s.code).into()),
+            authority_basis: Set(authority_basis(s.category, s.level).into()),
             sort_order: Set(i),
             version: Set(1),
             created_at: Set(now),

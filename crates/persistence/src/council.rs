@@ -1,5 +1,7 @@
 //! Sessions of the Emulation and Commendation Council (Hội đồng Thi đua – Khen thưởng):
-//! who sat on it, because every threshold is a share of all its members.
+//! who sat on it, because every threshold is a share of all its members, and whose council
+//! it is: a session belongs to a unit, reviews nominations in that unit's subtree and
+//! confers what the unit's head decides (Law 06/2022, art. 80).
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
@@ -8,13 +10,15 @@ use sea_orm::{
 };
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
-use thidua_domain::id::CouncilSessionId;
+use thidua_domain::award::AwardLevel;
+use thidua_domain::commendation::unit_authority;
+use thidua_domain::id::{CouncilSessionId, UnitId};
 use thidua_domain::text::Title;
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditAction, AuditEntity};
-use crate::entities::{council_member, council_session};
+use crate::entities::{council_member, council_session, org_unit};
 use crate::error::StoreError;
 use crate::finder::finders;
 use crate::page::{Page, PageRequest};
@@ -26,14 +30,56 @@ pub struct NewMember {
 
 pub const MAX_MEMBERS: usize = 200;
 
+/// The authority level of the unit a session belongs to.
+pub fn authority(unit: &org_unit::Model) -> Option<AwardLevel> {
+    unit_authority(unit.kind, unit.parent_id.is_none())
+}
+
+/// A session's unit with the authority its head holds.
+pub async fn unit_of(
+    db: &impl ConnectionTrait,
+    session: &council_session::Model,
+) -> Result<(org_unit::Model, Option<AwardLevel>), StoreError> {
+    let unit = crate::org_units::referenced(db, UnitId::from_uuid(session.unit_id)).await?;
+    let level = authority(&unit);
+    Ok((unit, level))
+}
+
+/// Records a session of `unit`'s council (the root's when `None`); the caller needs the
+/// council right on that unit, not province-wide.
 pub async fn create_session(
     db: &impl ConnectionTrait,
     actor: &Actor,
+    unit: Option<UnitId>,
     title: Title,
     held_on: NaiveDate,
     members: Vec<NewMember>,
 ) -> Result<council_session::Model, StoreError> {
-    crate::org_units::authorize_everywhere(db, actor, Action::CouncilVote).await?;
+    let unit = match unit {
+        Some(u) => crate::org_units::sent(db, u, "unitId").await?,
+        None => crate::org_units::roots(db)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(StoreError::NotFound("org unit"))?,
+    };
+    actor.authorize(Action::CouncilVote, &unit.path)?;
+    if !unit.is_active {
+        return Err(FieldError::new(
+            "unitId",
+            UserErrorCode::Inactive,
+            "this unit is no longer active",
+        )
+        .into());
+    }
+    if authority(&unit).is_none() {
+        return Err(FieldError::new(
+            "unitId",
+            UserErrorCode::OutsideAuthority,
+            "this unit's head decides no award, so it holds no council",
+        )
+        .into());
+    }
     if members.is_empty() {
         return Err(
             FieldError::new("members", UserErrorCode::Required, "a council has members").into(),
@@ -54,6 +100,7 @@ pub async fn create_session(
         title: Set(title.into_inner()),
         held_on: Set(held_on),
         member_count: Set(count),
+        unit_id: Set(unit.id),
         created_by: Set(actor.user_id),
         created_at: Set(Utc::now()),
     }
@@ -76,7 +123,7 @@ pub async fn create_session(
         AuditEntity::CouncilSession,
         id,
         AuditAction::Create,
-        json!({"members": count}),
+        json!({"members": count, "unit": unit.code}),
     )
     .await?;
     Ok(saved)

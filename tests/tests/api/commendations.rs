@@ -3,8 +3,9 @@
 
 use serde_json::{Value, json};
 use thidua_tests::commendations::{
-    BALLOT, CONFER, CORRECT, LIST, NOMINATE, REJECT, REVIEW, SESSION, approve_and_confer, award,
-    id_of, model, nominate, review, session, tally, target, user_codes, user_error_field,
+    BALLOT, CONFER, CORRECT, DECLINE, LIST, NOMINATE, PROPOSE, RECORD_CONFERRED, REJECT, REVIEW,
+    SESSION, UPWARD_DECISION, approve_and_confer, award, id_of, model, nominate, review, session,
+    session_at, tally, target, user_codes, user_error_field,
 };
 use thidua_tests::{Backend, both, spawn_app};
 
@@ -17,7 +18,11 @@ both!(
     listing_commendations_runs_a_bounded_number_of_statements,
     identical_nominations_sent_at_once_store_one,
     sessions_catalogue_decisions_and_snapshots_check_their_input,
-    unknown_references_and_mismatched_links_have_their_codes
+    unknown_references_and_mismatched_links_have_their_codes,
+    a_central_award_is_proposed_upward_then_conferred_or_declined,
+    a_unit_council_reviews_its_subtree_and_confers_only_what_its_head_decides,
+    central_honours_are_recorded_conferred_without_a_ballot,
+    award_rows_say_who_decides_and_on_what_legal_basis
 );
 
 async fn whole_path_moves_target_3_once_per_model(backend: Backend) {
@@ -1105,4 +1110,552 @@ async fn unknown_references_and_mismatched_links_have_their_codes(backend: Backe
         )
         .await;
     assert_eq!(user_codes(&r, "createCouncilSession"), ["TOO_MANY"]);
+}
+
+/// Nominates `award` for the unit `unit` (a collective) in 2026 and returns its id.
+async fn nominate_unit(
+    app: &thidua_tests::TestApp,
+    token: &str,
+    award: &str,
+    unit: &str,
+) -> String {
+    let n = nominate(
+        app,
+        token,
+        json!({"awardTypeId": award, "kind": "CONG_TRANG", "recipient": {"unitId": unit},
+               "nominatingUnitId": unit, "awardYear": 2026}),
+    )
+    .await;
+    n["commendation"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("nominate: {n}"))
+        .to_owned()
+}
+
+/// Review by `sess` and a unanimous ballot of its `members`: APPROVED.
+async fn approve(app: &thidua_tests::TestApp, token: &str, id: &str, sess: &str, members: i64) {
+    let r = review(app, token, id, sess).await;
+    assert_eq!(
+        r["submitCommendationForReview"]["commendation"]["status"], "UNDER_REVIEW",
+        "{r}"
+    );
+    let b = app
+        .ok(Some(token), BALLOT, tally(id, [members, 0, members, 0, 0]))
+        .await;
+    assert_eq!(
+        b["recordCouncilBallot"]["commendation"]["status"], "APPROVED",
+        "{b}"
+    );
+}
+
+async fn a_central_award_is_proposed_upward_then_conferred_or_declined(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let a = app.create_unit(&admin, "UP-A", &root).await;
+    let b = app.create_unit(&admin, "UP-B", &root).await;
+    let sess = session(&app, &admin, 5).await;
+    let central = award(&app, &admin, "BANG-KHEN-TTG").await;
+
+    let c1 = nominate_unit(&app, &admin, &central, &a).await;
+    approve(&app, &admin, &c1, &sess, 5).await;
+    // The province only proposes a Prime-Minister award: conferring it here is refused.
+    let decision =
+        json!({"i": {"id": c1, "decisionNumber": "77/QĐ-TTg", "decisionDate": "2027-02-01"}});
+    let r = app.gql(Some(&admin), CONFER, decision.clone()).await;
+    assert_eq!(user_codes(&r, "conferCommendation"), ["OUTSIDE_AUTHORITY"]);
+    // Nor is there an upward decision before the proposal.
+    let r = app
+        .gql(Some(&admin), UPWARD_DECISION, decision.clone())
+        .await;
+    assert_eq!(
+        user_codes(&r, "recordUpwardDecision"),
+        ["INVALID_TRANSITION"]
+    );
+    let r = app
+        .gql(
+            Some(&admin),
+            PROPOSE,
+            json!({"i": {"id": c1, "proposedOn": "1999-12-01"}}),
+        )
+        .await;
+    assert_eq!(
+        user_codes(&r, "proposeCommendationUpward"),
+        ["OUT_OF_RANGE"]
+    );
+    let p = app
+        .ok(
+            Some(&admin),
+            PROPOSE,
+            json!({"i": {"id": c1, "proposedOn": "2026-12-01"}}),
+        )
+        .await;
+    let p = &p["proposeCommendationUpward"]["commendation"];
+    assert_eq!(
+        (p["status"].as_str(), p["proposedOn"].as_str()),
+        (Some("PROPOSED_UPWARD"), Some("2026-12-01")),
+        "{p}"
+    );
+    // Proposing twice, or conferring by the council's own decision, is refused.
+    let r = app
+        .gql(
+            Some(&admin),
+            PROPOSE,
+            json!({"i": {"id": c1, "proposedOn": "2026-12-02"}}),
+        )
+        .await;
+    assert_eq!(
+        user_codes(&r, "proposeCommendationUpward"),
+        ["INVALID_TRANSITION"]
+    );
+    let r = app.gql(Some(&admin), CONFER, decision.clone()).await;
+    assert_eq!(user_codes(&r, "conferCommendation"), ["INVALID_TRANSITION"]);
+    // The higher authority's decision cannot predate the dossier.
+    let r = app
+        .gql(
+            Some(&admin),
+            UPWARD_DECISION,
+            json!({"i": {"id": c1, "decisionNumber": "77/QĐ-TTg", "decisionDate": "2026-11-30"}}),
+        )
+        .await;
+    assert_eq!(
+        (
+            user_codes(&r, "recordUpwardDecision"),
+            r.user_error_fields("recordUpwardDecision")
+        ),
+        (
+            vec!["OUT_OF_RANGE".to_owned()],
+            vec!["decisionDate".to_owned()]
+        )
+    );
+    let d = app.ok(Some(&admin), UPWARD_DECISION, decision).await;
+    let d = &d["recordUpwardDecision"]["commendation"];
+    assert_eq!(d["status"], "CONFERRED", "{d}");
+    assert_eq!(d["issuingAuthority"], "Thủ tướng Chính phủ");
+    assert_eq!(d["decisionDate"], "2027-02-01");
+
+    // The central level declines another proposal: it no longer stays APPROVED.
+    let c2 = nominate_unit(&app, &admin, &central, &b).await;
+    approve(&app, &admin, &c2, &sess, 5).await;
+    let r = app
+        .gql(
+            Some(&admin),
+            DECLINE,
+            json!({"i": {"id": c2, "reason": "x"}}),
+        )
+        .await;
+    assert_eq!(
+        user_codes(&r, "declineCommendationUpward"),
+        ["INVALID_TRANSITION"]
+    );
+    app.ok(
+        Some(&admin),
+        PROPOSE,
+        json!({"i": {"id": c2, "proposedOn": "2026-12-01"}}),
+    )
+    .await;
+    let r = app
+        .gql(
+            Some(&admin),
+            DECLINE,
+            json!({"i": {"id": c2, "reason": "  "}}),
+        )
+        .await;
+    assert_eq!(user_codes(&r, "declineCommendationUpward"), ["REQUIRED"]);
+    let council = app.user_with_role(&admin, "hd-up", "COUNCIL", &root).await;
+    let r = app
+        .gql(
+            Some(&council),
+            DECLINE,
+            json!({"i": {"id": c2, "reason": "Chưa đủ tiêu chuẩn"}}),
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"));
+    let d = app
+        .ok(
+            Some(&admin),
+            DECLINE,
+            json!({"i": {"id": c2, "reason": "Chưa đủ tiêu chuẩn theo Điều 71"}}),
+        )
+        .await;
+    let d = &d["declineCommendationUpward"]["commendation"];
+    assert_eq!(
+        (d["status"].as_str(), d["declinedReason"].as_str()),
+        (
+            Some("DECLINED_UPWARD"),
+            Some("Chưa đủ tiêu chuẩn theo Điều 71")
+        ),
+        "{d}"
+    );
+    let r = app
+        .gql(
+            Some(&admin),
+            UPWARD_DECISION,
+            json!({"i": {"id": c2, "decisionNumber": "78/QĐ-TTg", "decisionDate": "2027-02-01"}}),
+        )
+        .await;
+    assert_eq!(
+        user_codes(&r, "recordUpwardDecision"),
+        ["INVALID_TRANSITION"]
+    );
+    // A declined proposal frees the recipient for a new nomination of the same year.
+    let again = nominate(
+        &app,
+        &admin,
+        json!({"awardTypeId": central, "kind": "CONG_TRANG", "recipient": {"unitId": b},
+               "nominatingUnitId": b, "awardYear": 2026}),
+    )
+    .await;
+    assert_eq!(again["commendation"]["status"], "NOMINATED", "{again}");
+
+    // A provincial award is the province's to confer, not to propose.
+    let provincial = award(&app, &admin, "BANG-KHEN-UBND-TINH").await;
+    let c3 = nominate_unit(&app, &admin, &provincial, &a).await;
+    approve(&app, &admin, &c3, &sess, 5).await;
+    let r = app
+        .gql(
+            Some(&admin),
+            PROPOSE,
+            json!({"i": {"id": c3, "proposedOn": "2026-12-01"}}),
+        )
+        .await;
+    assert_eq!(
+        user_codes(&r, "proposeCommendationUpward"),
+        ["INVALID_TRANSITION"]
+    );
+    let c = app
+        .ok(
+            Some(&admin),
+            CONFER,
+            json!({"i": {"id": c3, "decisionNumber": "9/QĐ-UBND", "decisionDate": "2026-12-05"}}),
+        )
+        .await;
+    assert_eq!(
+        c["conferCommendation"]["commendation"]["status"], "CONFERRED",
+        "{c}"
+    );
+}
+
+async fn a_unit_council_reviews_its_subtree_and_confers_only_what_its_head_decides(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let ward = app.create_unit(&admin, "PHUONG-1", &root).await;
+    let group = app.create_unit(&admin, "PHUONG-1-TO", &ward).await;
+    let other = app.create_unit(&admin, "PHUONG-2", &root).await;
+    // The ward's council member holds the right on the ward, not on the province.
+    let council = app
+        .user_with_role(&admin, "hd-phuong", "COUNCIL", &ward)
+        .await;
+    let r = session_at(&app, &council, &root, 3).await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"));
+    let r = app
+        .gql(
+            Some(&council),
+            SESSION,
+            json!({"i": {"title": "Phiên tỉnh", "heldOn": "2026-11-20", "members": [{"name": "A"}]}}),
+        )
+        .await;
+    assert_eq!(
+        r.error_code(),
+        Some("FORBIDDEN"),
+        "the root is the default unit"
+    );
+    let r = session_at(&app, &council, &ward, 3).await;
+    let s = &r.data()["createCouncilSession"]["session"];
+    assert_eq!(s["unit"]["code"], "PHUONG-1", "{s}");
+    let sess = s["id"].as_str().unwrap().to_owned();
+
+    // A Giấy khen in the ward's subtree: reviewed, voted and conferred at the ward.
+    let giay_khen = award(&app, &admin, "GIAY-KHEN").await;
+    let c1 = nominate_unit(&app, &admin, &giay_khen, &group).await;
+    approve(&app, &council, &c1, &sess, 3).await;
+    let c = app
+        .ok(
+            Some(&admin),
+            CONFER,
+            json!({"i": {"id": c1, "decisionNumber": "5/QĐ-UBND-P1", "decisionDate": "2026-11-25",
+                          "issuingAuthority": "Chủ tịch UBND phường 1"}}),
+        )
+        .await;
+    assert_eq!(
+        c["conferCommendation"]["commendation"]["status"], "CONFERRED",
+        "{c}"
+    );
+
+    // Outside the ward's subtree the session cannot review, even for an Admin.
+    let c2 = nominate_unit(&app, &admin, &giay_khen, &other).await;
+    let r = app
+        .gql(
+            Some(&admin),
+            REVIEW,
+            json!({"i": {"id": c2, "sessionId": sess}}),
+        )
+        .await;
+    assert_eq!(
+        (
+            user_codes(&r, "submitCommendationForReview"),
+            r.user_error_fields("submitCommendationForReview")
+        ),
+        (
+            vec!["OUTSIDE_AUTHORITY".to_owned()],
+            vec!["sessionId".to_owned()]
+        )
+    );
+    // The ward's council member cannot put it before the province's council either.
+    let province = session(&app, &admin, 3).await;
+    let r = app
+        .gql(
+            Some(&council),
+            REVIEW,
+            json!({"i": {"id": c2, "sessionId": province}}),
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"));
+
+    // A provincial Bằng khen voted at the ward is only a proposal.
+    let bang_khen = award(&app, &admin, "BANG-KHEN-UBND-TINH").await;
+    let c3 = nominate_unit(&app, &admin, &bang_khen, &ward).await;
+    approve(&app, &council, &c3, &sess, 3).await;
+    let r = app
+        .gql(
+            Some(&admin),
+            CONFER,
+            json!({"i": {"id": c3, "decisionNumber": "6/QĐ-UBND-P1", "decisionDate": "2026-11-25"}}),
+        )
+        .await;
+    assert_eq!(user_codes(&r, "conferCommendation"), ["OUTSIDE_AUTHORITY"]);
+    let p = app
+        .ok(
+            Some(&admin),
+            PROPOSE,
+            json!({"i": {"id": c3, "proposedOn": "2026-11-26"}}),
+        )
+        .await;
+    assert_eq!(
+        p["proposeCommendationUpward"]["commendation"]["status"], "PROPOSED_UPWARD",
+        "{p}"
+    );
+
+    // A village's head decides nothing, so it holds no council; an unknown unit is named.
+    let village = app
+        .ok(
+            Some(&admin),
+            "mutation($i: CreateOrgUnitInput!) { createOrgUnit(input: $i) { orgUnit { id } } }",
+            json!({"i": {"code": "THON-1", "name": "Thôn 1", "kind": "VILLAGE", "parentId": ward}}),
+        )
+        .await["createOrgUnit"]["orgUnit"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = session_at(&app, &admin, &village, 3).await;
+    assert_eq!(
+        user_codes(&r, "createCouncilSession"),
+        ["OUTSIDE_AUTHORITY"]
+    );
+    let r = session_at(&app, &admin, "not-an-id", 3).await;
+    assert_eq!(
+        r.user_error_fields("createCouncilSession"),
+        ["unitId"],
+        "{:?}",
+        r.data()
+    );
+}
+
+async fn central_honours_are_recorded_conferred_without_a_ballot(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let a = app.create_unit(&admin, "TW-A", &root).await;
+    let central = award(&app, &admin, "BANG-KHEN-TTG").await;
+    let honour = |award: &str, number: &str| {
+        json!({"i": {"awardTypeId": award, "kind": "CONG_TRANG", "recipient": {"unitId": a},
+                     "nominatingUnitId": a, "awardYear": 2026,
+                     "decisionNumber": number, "decisionDate": "2026-09-02"}})
+    };
+    let d = app
+        .ok(
+            Some(&admin),
+            RECORD_CONFERRED,
+            honour(&central, "501/QĐ-TTg"),
+        )
+        .await;
+    let c = &d["recordConferredHonour"]["commendation"];
+    assert_eq!(c["status"], "CONFERRED", "{d}");
+    assert_eq!(c["recordedDirectly"], true);
+    assert_eq!(c["session"], Value::Null);
+    assert_eq!(c["issuingAuthority"], "Thủ tướng Chính phủ");
+
+    // The same decision number of the same authority is one honour only.
+    let order = award(&app, &admin, "HUAN-CHUONG-LD-3").await;
+    let r = app
+        .gql(
+            Some(&admin),
+            RECORD_CONFERRED,
+            json!({"i": {"awardTypeId": order, "kind": "CONG_TRANG", "recipient": {"unitId": a},
+                         "nominatingUnitId": a, "awardYear": 2026, "decisionNumber": "501/QĐ-TTg",
+                         "decisionDate": "2026-09-02", "issuingAuthority": "Thủ tướng Chính phủ"}}),
+        )
+        .await;
+    assert_eq!(
+        user_codes(&r, "recordConferredHonour"),
+        ["DUPLICATE_DECISION_NUMBER"]
+    );
+    // What the province decides passes its council.
+    let provincial = award(&app, &admin, "BANG-KHEN-UBND-TINH").await;
+    let r = app
+        .gql(
+            Some(&admin),
+            RECORD_CONFERRED,
+            honour(&provincial, "1/QĐ-UBND"),
+        )
+        .await;
+    assert_eq!(
+        (
+            user_codes(&r, "recordConferredHonour"),
+            r.user_error_fields("recordConferredHonour")
+        ),
+        (
+            vec!["BALLOT_REQUIRED".to_owned()],
+            vec!["awardTypeId".to_owned()]
+        )
+    );
+    // Administrators only: a manager of the unit may nominate but not record a conferral.
+    let manager = app.user_with_role(&admin, "ql-tw", "MANAGER", &root).await;
+    let r = app
+        .gql(Some(&manager), RECORD_CONFERRED, honour(&order, "2/QĐ-CTN"))
+        .await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"));
+    let r = app
+        .gql(Some(&admin), RECORD_CONFERRED, honour(&order, " "))
+        .await;
+    assert_eq!(user_codes(&r, "recordConferredHonour"), ["REQUIRED"]);
+    // Recorded directly, it is listed and audited like any conferral.
+    let audit = app
+        .ok(
+            Some(&admin),
+            "{ auditLog(first: 20) { edges { node { action } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(audit.to_string().contains("record_conferred"), "{audit}");
+}
+
+async fn award_rows_say_who_decides_and_on_what_legal_basis(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let rows = app
+        .ok(
+            Some(&admin),
+            "{ awardTypes { id code name version level decidingLevel thresholdBasis authorityBasis } }",
+            json!({}),
+        )
+        .await;
+    let row = |code: &str| {
+        rows["awardTypes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["code"] == code)
+            .unwrap_or_else(|| panic!("{code}"))
+            .clone()
+    };
+    let cstd = row("CSTD-TINH");
+    assert_eq!(cstd["name"], "Chiến sĩ thi đua cấp bộ, ban, ngành, tỉnh");
+    assert_eq!(cstd["decidingLevel"], "PROVINCIAL");
+    assert!(
+        cstd["thresholdBasis"].as_str().unwrap().contains("90%"),
+        "{cstd}"
+    );
+    let giay_khen = row("GIAY-KHEN");
+    assert_eq!(giay_khen["decidingLevel"], "GRASSROOTS");
+    assert!(
+        giay_khen["authorityBasis"]
+            .as_str()
+            .unwrap()
+            .contains("Điều 80")
+    );
+    assert!(giay_khen["thresholdBasis"].as_str().unwrap().contains('⚠'));
+    assert_eq!(row("BANG-KHEN-TTG")["decidingLevel"], "CENTRAL");
+
+    const UPDATE: &str = "mutation($i: UpdateAwardTypeInput!) { updateAwardType(input: $i) { awardType { version decidingLevel thresholdBasis authorityBasis approvalThreshold } userErrors { field code } } }";
+    let fields = |extra: Value| {
+        let mut f = json!({"code": "GIAY-KHEN", "name": "Giấy khen", "category": "CERTIFICATE",
+            "level": "GRASSROOTS", "recipientKind": "BOTH", "approvalThreshold": "60",
+            "conferringAuthority": "Thủ trưởng cơ quan, đơn vị", "legalBasis": "Luật TĐKT 2022",
+            "effectiveFrom": "2024-01-01"});
+        for (k, v) in extra.as_object().unwrap() {
+            f[k] = v.clone();
+        }
+        f
+    };
+    let id = giay_khen["id"].as_str().unwrap();
+    let v = giay_khen["version"].as_i64().unwrap();
+    let r = app
+        .gql(
+            Some(&admin),
+            UPDATE,
+            json!({"i": {"id": id, "version": v, "fields": fields(json!({"thresholdBasis": "x".repeat(301)}))}}),
+        )
+        .await;
+    assert_eq!(
+        (
+            user_codes(&r, "updateAwardType"),
+            r.user_error_fields("updateAwardType")
+        ),
+        (
+            vec!["TOO_LONG".to_owned()],
+            vec!["fields.thresholdBasis".to_owned()]
+        )
+    );
+    let manager = app
+        .user_with_role(&admin, "ql-award", "MANAGER", &app.root_unit(&admin).await)
+        .await;
+    let r = app
+        .gql(
+            Some(&manager),
+            UPDATE,
+            json!({"i": {"id": id, "version": v, "fields": fields(json!({}))}}),
+        )
+        .await;
+    assert_eq!(r.error_code(), Some("FORBIDDEN"));
+    let u = app
+        .ok(
+            Some(&admin),
+            UPDATE,
+            json!({"i": {"id": id, "version": v, "fields": fields(json!({
+                "decidingLevel": "PROVINCIAL",
+                "thresholdBasis": "NĐ 98/2023/NĐ-CP, đã đối chiếu",
+                "authorityBasis": "NĐ 152/2025/NĐ-CP"}))}}),
+        )
+        .await;
+    let a = &u["updateAwardType"]["awardType"];
+    assert_eq!(
+        (
+            a["decidingLevel"].as_str(),
+            a["thresholdBasis"].as_str(),
+            a["authorityBasis"].as_str(),
+            a["approvalThreshold"].as_str()
+        ),
+        (
+            Some("PROVINCIAL"),
+            Some("NĐ 98/2023/NĐ-CP, đã đối chiếu"),
+            Some("NĐ 152/2025/NĐ-CP"),
+            Some("60")
+        ),
+        "{u}"
+    );
+    // An update that leaves them out keeps them.
+    let u = app
+        .ok(
+            Some(&admin),
+            UPDATE,
+            json!({"i": {"id": id, "version": v + 1, "fields": fields(json!({}))}}),
+        )
+        .await;
+    let a = &u["updateAwardType"]["awardType"];
+    assert_eq!(a["decidingLevel"], "PROVINCIAL", "{u}");
+    assert_eq!(a["thresholdBasis"], "NĐ 98/2023/NĐ-CP, đã đối chiếu");
 }

@@ -1,5 +1,6 @@
 //! The award catalogue, council sessions, and the commendation workflow:
-//! nominate → review → ballot (or reject) → confer → correct.
+//! nominate → review → ballot (or reject) → confer → correct; for an award decided above
+//! the council's unit, ballot → propose upward → the higher authority confers or declines.
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use thidua_domain::FieldError;
@@ -38,6 +39,15 @@ pub struct AwardTypeFields {
     pub prerequisite_award_type_id: Option<ID>,
     /// …in this many consecutive years (1–10); required with `prerequisiteAwardTypeId`.
     pub prerequisite_years: Option<i32>,
+    /// The authority level that decides the award. A new row defaults to `level`; an
+    /// update without it keeps the row's.
+    pub deciding_level: Option<AwardLevel>,
+    /// The legal basis of the threshold (at most 300 characters); left out on an update,
+    /// the row's stays.
+    pub threshold_basis: Option<String>,
+    /// The legal basis of the deciding authority (at most 300 characters); left out on an
+    /// update, the row's stays.
+    pub authority_basis: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -56,6 +66,9 @@ pub struct CouncilMemberInput {
 
 #[derive(InputObject)]
 pub struct CreateCouncilSessionInput {
+    /// The unit whose council this is (the root when left out): the session reviews
+    /// nominations in its subtree, and the caller needs the council right on it.
+    pub unit_id: Option<ID>,
     pub title: String,
     pub held_on: crate::scalars::Date,
     /// Every member of the council, present or not: thresholds are shares of all of them.
@@ -140,6 +153,42 @@ pub struct ConferInput {
     pub issuing_authority: Option<String>,
 }
 
+#[derive(InputObject)]
+pub struct ProposeUpwardInput {
+    pub id: ID,
+    /// The day the dossier went to the higher authority.
+    pub proposed_on: crate::scalars::Date,
+}
+
+#[derive(InputObject)]
+pub struct DeclineUpwardInput {
+    pub id: ID,
+    /// Why the higher authority declined, as its answer says.
+    pub reason: String,
+}
+
+/// An honour a ministry or central body conferred on its own initiative: the recipient as
+/// in a nomination, and the decision.
+#[derive(InputObject)]
+pub struct RecordConferredHonourInput {
+    pub award_type_id: ID,
+    pub kind: CommendationKind,
+    pub recipient: RecipientInput,
+    /// The unit the record is filed under; the recipient must be in the caller's subtree.
+    pub nominating_unit_id: ID,
+    pub campaign_id: Option<ID>,
+    pub exemplar_id: Option<ID>,
+    #[graphql(default)]
+    pub is_direct_worker: bool,
+    pub award_year: i32,
+    pub citation: Option<String>,
+    /// Unique per issuing authority (DUPLICATE_DECISION_NUMBER otherwise).
+    pub decision_number: String,
+    pub decision_date: crate::scalars::Date,
+    /// Defaults to the award type's conferring authority.
+    pub issuing_authority: Option<String>,
+}
+
 /// Fields left out stay as they are.
 #[derive(InputObject)]
 pub struct CorrectCommendationInput {
@@ -184,6 +233,8 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
         Threshold::parse(f.approval_threshold.0).map_err(|e| e.under("approvalThreshold"));
     let authority = title(&f.conferring_authority, "conferringAuthority");
     let basis = title(&f.legal_basis, "legalBasis");
+    let threshold_basis = optional_title(f.threshold_basis.as_deref(), "thresholdBasis");
+    let authority_basis = optional_title(f.authority_basis.as_deref(), "authorityBasis");
     let prerequisite = match (&f.prerequisite_award_type_id, f.prerequisite_years) {
         (None, None) => Ok(None),
         (Some(id), Some(years)) => {
@@ -203,23 +254,51 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
             "say which title is the prerequisite",
         )),
     };
-    match (code, name, threshold, authority, basis, prerequisite) {
-        (Ok(code), Ok(name), Ok(threshold), Ok(authority), Ok(basis), Ok(prerequisite)) => {
-            Ok(AwardTypeInput {
-                code,
-                name,
-                category: f.category.into(),
-                level: f.level.into(),
-                recipient_kind: f.recipient_kind.into(),
-                threshold,
-                conferring_authority: authority,
-                legal_basis: basis,
-                effective_from: f.effective_from.0,
-                effective_to: f.effective_to.map(Into::into),
-                prerequisite,
-            })
-        }
-        (code, name, threshold, authority, basis, prerequisite) => {
+    match (
+        code,
+        name,
+        threshold,
+        authority,
+        basis,
+        prerequisite,
+        threshold_basis,
+        authority_basis,
+    ) {
+        (
+            Ok(code),
+            Ok(name),
+            Ok(threshold),
+            Ok(authority),
+            Ok(basis),
+            Ok(prerequisite),
+            Ok(threshold_basis),
+            Ok(authority_basis),
+        ) => Ok(AwardTypeInput {
+            code,
+            name,
+            category: f.category.into(),
+            level: f.level.into(),
+            recipient_kind: f.recipient_kind.into(),
+            threshold,
+            conferring_authority: authority,
+            legal_basis: basis,
+            effective_from: f.effective_from.0,
+            effective_to: f.effective_to.map(Into::into),
+            prerequisite,
+            deciding_level: f.deciding_level.map(Into::into),
+            threshold_basis,
+            authority_basis,
+        }),
+        (
+            code,
+            name,
+            threshold,
+            authority,
+            basis,
+            prerequisite,
+            threshold_basis,
+            authority_basis,
+        ) => {
             let errors: Vec<FieldError> = [
                 code.err(),
                 name.err(),
@@ -227,6 +306,8 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
                 authority.err(),
                 basis.err(),
                 prerequisite.err(),
+                threshold_basis.err(),
+                authority_basis.err(),
             ]
             .into_iter()
             .flatten()
@@ -258,6 +339,62 @@ fn recipient(r: RecipientInput) -> Result<Recipient, Failure> {
         )
         .into()),
     }
+}
+
+/// What a nomination and a directly recorded honour share.
+struct NominationFields {
+    award_type_id: ID,
+    kind: CommendationKind,
+    recipient: RecipientInput,
+    nominating_unit_id: ID,
+    campaign_id: Option<ID>,
+    exemplar_id: Option<ID>,
+    is_direct_worker: bool,
+    award_year: i32,
+    citation: Option<String>,
+}
+
+fn nomination(f: NominationFields) -> Result<Nomination, Failure> {
+    let award = input_id::<of::AwardType>(&f.award_type_id, "awardTypeId")?;
+    let nominating = input_id::<of::OrgUnit>(&f.nominating_unit_id, "nominatingUnitId")?;
+    let campaign = f
+        .campaign_id
+        .as_ref()
+        .map(|c| input_id::<of::Campaign>(c, "campaignId"))
+        .transpose()?;
+    let exemplar = f
+        .exemplar_id
+        .as_ref()
+        .map(|e| input_id::<of::Exemplar>(e, "exemplarId"))
+        .transpose()?;
+    let citation =
+        LongText::parse_optional(f.citation.as_deref()).map_err(|e| e.under("citation"))?;
+    let who = recipient(f.recipient)?;
+    Ok(Nomination {
+        award_type_id: award,
+        kind: f.kind.into(),
+        recipient: who,
+        nominating_unit_id: nominating,
+        campaign_id: campaign,
+        exemplar_id: exemplar,
+        is_direct_worker: f.is_direct_worker,
+        award_year: f.award_year,
+        citation,
+    })
+}
+
+fn decision(
+    number: &str,
+    date: crate::scalars::Date,
+    authority: Option<&str>,
+) -> Result<Decision, Failure> {
+    let number = DecisionNumber::parse(number).map_err(|e| e.under("decisionNumber"))?;
+    let authority = optional_title(authority, "issuingAuthority")?;
+    Ok(Decision {
+        number,
+        date: date.0,
+        authority,
+    })
 }
 
 #[Object]
@@ -339,8 +476,13 @@ impl CommendationMutation {
                 Ok(t) if errors.is_empty() => t,
                 _ => return Err(errors.into()),
             };
+            let unit = input
+                .unit_id
+                .as_ref()
+                .map(|u| input_id::<of::OrgUnit>(u, "unitId"))
+                .transpose()?;
             let txn = begin(ctx).await?;
-            let r = council::create_session(&txn, a, t, input.held_on.0, members).await;
+            let r = council::create_session(&txn, a, unit, t, input.held_on.0, members).await;
             finish(txn, r).await.map(CouncilSession)
         }
         .await;
@@ -356,39 +498,19 @@ impl CommendationMutation {
     ) -> async_graphql::Result<CommendationPayload> {
         let a = actor(ctx)?;
         let res = async {
-            let award = input_id::<of::AwardType>(&input.award_type_id, "awardTypeId")?;
-            let nominating =
-                input_id::<of::OrgUnit>(&input.nominating_unit_id, "nominatingUnitId")?;
-            let campaign = input
-                .campaign_id
-                .as_ref()
-                .map(|c| input_id::<of::Campaign>(c, "campaignId"))
-                .transpose()?;
-            let exemplar = input
-                .exemplar_id
-                .as_ref()
-                .map(|e| input_id::<of::Exemplar>(e, "exemplarId"))
-                .transpose()?;
-            let citation = LongText::parse_optional(input.citation.as_deref())
-                .map_err(|e| e.under("citation"))?;
-            let who = recipient(input.recipient)?;
+            let n = nomination(NominationFields {
+                award_type_id: input.award_type_id,
+                kind: input.kind,
+                recipient: input.recipient,
+                nominating_unit_id: input.nominating_unit_id,
+                campaign_id: input.campaign_id,
+                exemplar_id: input.exemplar_id,
+                is_direct_worker: input.is_direct_worker,
+                award_year: input.award_year,
+                citation: input.citation,
+            })?;
             let txn = begin(ctx).await?;
-            let r = commendations::nominate(
-                &txn,
-                a,
-                Nomination {
-                    award_type_id: award,
-                    kind: input.kind.into(),
-                    recipient: who,
-                    nominating_unit_id: nominating,
-                    campaign_id: campaign,
-                    exemplar_id: exemplar,
-                    is_direct_worker: input.is_direct_worker,
-                    award_year: input.award_year,
-                    citation,
-                },
-            )
-            .await;
+            let r = commendations::nominate(&txn, a, n).await;
             finish(txn, r).await.map(Commendation)
         }
         .await;
@@ -464,6 +586,8 @@ impl CommendationMutation {
     }
 
     /// Confers an approved commendation by its decision (administrators). Locks the record.
+    /// An award decided above the council's unit is refused with OUTSIDE_AUTHORITY: propose
+    /// it upward with `proposeCommendationUpward`.
     async fn confer_commendation(
         &self,
         ctx: &Context<'_>,
@@ -472,21 +596,108 @@ impl CommendationMutation {
         let a = actor(ctx)?;
         let res = async {
             let id = input_id::<of::Commendation>(&input.id, "id")?;
-            let number = DecisionNumber::parse(&input.decision_number)
-                .map_err(|e| e.under("decisionNumber"))?;
-            let authority = optional_title(input.issuing_authority.as_deref(), "issuingAuthority")?;
+            let d = decision(
+                &input.decision_number,
+                input.decision_date,
+                input.issuing_authority.as_deref(),
+            )?;
             let txn = begin(ctx).await?;
-            let r = commendations::confer(
-                &txn,
-                a,
-                id,
-                Decision {
-                    number,
-                    date: input.decision_date.0,
-                    authority,
-                },
-            )
-            .await;
+            let r = commendations::confer(&txn, a, id, d).await;
+            finish(txn, r).await.map(Commendation)
+        }
+        .await;
+        CommendationPayload::from_result(res)
+    }
+
+    /// Sends an approved commendation's dossier to the higher authority that decides the
+    /// award (administrators). Only for an award decided above the council's unit
+    /// (INVALID_TRANSITION otherwise: confer it).
+    async fn propose_commendation_upward(
+        &self,
+        ctx: &Context<'_>,
+        input: ProposeUpwardInput,
+    ) -> async_graphql::Result<CommendationPayload> {
+        let a = actor(ctx)?;
+        let res = async {
+            let id = input_id::<of::Commendation>(&input.id, "id")?;
+            let txn = begin(ctx).await?;
+            let r = commendations::propose_upward(&txn, a, id, input.proposed_on.0).await;
+            finish(txn, r).await.map(Commendation)
+        }
+        .await;
+        CommendationPayload::from_result(res)
+    }
+
+    /// Records the higher authority's decision conferring a commendation proposed to it
+    /// (administrators). Locks the record as `conferCommendation` does.
+    async fn record_upward_decision(
+        &self,
+        ctx: &Context<'_>,
+        input: ConferInput,
+    ) -> async_graphql::Result<CommendationPayload> {
+        let a = actor(ctx)?;
+        let res = async {
+            let id = input_id::<of::Commendation>(&input.id, "id")?;
+            let d = decision(
+                &input.decision_number,
+                input.decision_date,
+                input.issuing_authority.as_deref(),
+            )?;
+            let txn = begin(ctx).await?;
+            let r = commendations::record_upward_decision(&txn, a, id, d).await;
+            finish(txn, r).await.map(Commendation)
+        }
+        .await;
+        CommendationPayload::from_result(res)
+    }
+
+    /// Records that the higher authority declined a proposal, with its reason
+    /// (administrators). The commendation stops standing; the recipient may be nominated
+    /// again.
+    async fn decline_commendation_upward(
+        &self,
+        ctx: &Context<'_>,
+        input: DeclineUpwardInput,
+    ) -> async_graphql::Result<CommendationPayload> {
+        let a = actor(ctx)?;
+        let res = async {
+            let id = input_id::<of::Commendation>(&input.id, "id")?;
+            let txn = begin(ctx).await?;
+            let r = commendations::decline_upward(&txn, a, id, &input.reason).await;
+            finish(txn, r).await.map(Commendation)
+        }
+        .await;
+        CommendationPayload::from_result(res)
+    }
+
+    /// Records an honour a ministry or central body conferred on its own initiative,
+    /// CONFERRED at once without a ballot (administrators). An award the province
+    /// decides is refused with BALLOT_REQUIRED.
+    async fn record_conferred_honour(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordConferredHonourInput,
+    ) -> async_graphql::Result<CommendationPayload> {
+        let a = actor(ctx)?;
+        let res = async {
+            let d = decision(
+                &input.decision_number,
+                input.decision_date,
+                input.issuing_authority.as_deref(),
+            )?;
+            let n = nomination(NominationFields {
+                award_type_id: input.award_type_id,
+                kind: input.kind,
+                recipient: input.recipient,
+                nominating_unit_id: input.nominating_unit_id,
+                campaign_id: input.campaign_id,
+                exemplar_id: input.exemplar_id,
+                is_direct_worker: input.is_direct_worker,
+                award_year: input.award_year,
+                citation: input.citation,
+            })?;
+            let txn = begin(ctx).await?;
+            let r = commendations::record_conferred(&txn, a, n, d).await;
             finish(txn, r).await.map(Commendation)
         }
         .await;

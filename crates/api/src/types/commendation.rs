@@ -71,6 +71,23 @@ impl AwardType {
         &self.0.legal_basis
     }
 
+    /// The authority level that decides the award. A council whose unit's head holds this
+    /// level (or a higher one) confers it; a lower council only proposes it upward.
+    async fn deciding_level(&self) -> AwardLevel {
+        self.0.deciding_level.into()
+    }
+
+    /// The legal basis of `approvalThreshold`; "⚠" marks a rule not yet checked against
+    /// the decree in force.
+    async fn threshold_basis(&self) -> &str {
+        &self.0.threshold_basis
+    }
+
+    /// The legal basis of `decidingLevel` and `conferringAuthority` ("⚠" as above).
+    async fn authority_basis(&self) -> &str {
+        &self.0.authority_basis
+    }
+
     async fn effective_from(&self) -> NaiveDate {
         self.0.effective_from
     }
@@ -122,6 +139,14 @@ impl CouncilSession {
 
     async fn held_on(&self) -> NaiveDate {
         self.0.held_on
+    }
+
+    /// The unit whose council sat: the session reviews nominations in its subtree and
+    /// confers the awards its head decides.
+    async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgUnit>> {
+        Ok(load_one(ctx, UnitId::from_uuid(self.0.unit_id))
+            .await?
+            .map(OrgUnit))
     }
 
     /// All members: the base every approval threshold is a share of.
@@ -360,6 +385,22 @@ impl Commendation {
             longest_run: to_i32(s.check.longest_run),
             years: s.check.years,
         }))
+    }
+
+    /// The day the dossier went to the higher authority (PROPOSED_UPWARD onwards).
+    async fn proposed_on(&self) -> Option<NaiveDate> {
+        self.0.proposed_on
+    }
+
+    /// Why the higher authority declined (DECLINED_UPWARD).
+    async fn declined_reason(&self) -> Option<&str> {
+        self.0.declined_reason.as_deref()
+    }
+
+    /// Conferred by a ministry or central body on its own initiative and recorded
+    /// without a council ballot.
+    async fn recorded_directly(&self) -> bool {
+        self.0.recorded_directly
     }
 
     async fn decision_number(&self) -> Option<&str> {

@@ -208,13 +208,17 @@ impl From<thidua_domain::commendation::CommendationKind> for CommendationKind {
 }
 mirror!(
     /// NOMINATED → UNDER_REVIEW → APPROVED or REJECTED (by the ballot, or rejected with a
-    /// reason) → CONFERRED (locked; only recorded Admin corrections change it) → REVOKED
-    /// (thu hồi, by an Admin with a reason; it no longer counts anywhere).
+    /// reason) → CONFERRED by the council's unit (locked; only recorded Admin corrections
+    /// change it) → REVOKED (thu hồi, by an Admin with a reason; it no longer counts
+    /// anywhere). An award decided above the council's unit goes APPROVED →
+    /// PROPOSED_UPWARD → CONFERRED (the higher authority's decision) or DECLINED_UPWARD.
     CommendationStatus = thidua_domain::commendation::CommendationStatus {
         Nominated,
         UnderReview,
         Approved,
         Rejected,
+        ProposedUpward,
+        DeclinedUpward,
         Conferred,
         Revoked
     }

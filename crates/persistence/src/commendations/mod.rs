@@ -26,7 +26,10 @@ mod review;
 
 pub use crate::target_counts::{YearShare, central_honoured_exemplars, direct_worker_share};
 pub use correction::{Correction, correct};
-pub use decision::{Decision, confer, reject, revoke};
+pub use decision::{
+    Decision, confer, decline_upward, propose_upward, record_conferred, record_upward_decision,
+    reject, revoke,
+};
 pub use nominate::{Nomination, Recipient, nominate};
 pub use queries::{
     CommendationFilter, Nominee, PrerequisiteStatus, by_exemplar_ids, by_ids,

@@ -1,19 +1,21 @@
-//! Council review: a nomination goes before a session, whose secret ballot decides it.
+//! Council review: a nomination goes before a session of a council whose unit's subtree
+//! holds the recipient, and the session's secret ballot decides it.
 
 use sea_orm::ConnectionTrait;
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::award::Threshold;
 use thidua_domain::commendation::{CommendationStatus, RawTally, Tally};
-use thidua_domain::id::{CommendationId, CouncilSessionId};
+use thidua_domain::id::{CommendationId, CouncilSessionId, UnitId};
+use thidua_domain::org_unit::is_within;
 use thidua_domain::text::LongText;
 use thidua_domain::{FieldError, UserErrorCode};
 
 use super::{award, for_change, save_audited};
 use crate::audit::AuditAction;
-use crate::council;
 use crate::entities::commendation;
 use crate::error::StoreError;
+use crate::{council, org_units};
 
 fn unknown(field: &str, what: &str) -> StoreError {
     FieldError::new(
@@ -39,8 +41,19 @@ pub async fn submit_for_review(
         CommendationStatus::UnderReview,
     )
     .await?;
-    if council::by_ids(db, &[session_id]).await?.is_empty() {
+    let Some(session) = council::by_ids(db, &[session_id]).await?.into_iter().next() else {
         return Err(unknown("sessionId", "council session"));
+    };
+    let (council_unit, _) = council::unit_of(db, &session).await?;
+    actor.authorize(Action::CouncilVote, &council_unit.path)?;
+    let unit = org_units::referenced(db, UnitId::from_uuid(c.unit_id)).await?;
+    if !is_within(&unit.path, &council_unit.path) {
+        return Err(FieldError::new(
+            "sessionId",
+            UserErrorCode::OutsideAuthority,
+            "the recipient is not in the subtree of this council's unit",
+        )
+        .into());
     }
     save_audited(
         db,
@@ -87,6 +100,8 @@ pub async fn record_ballot(
         None => None,
     }
     .ok_or(StoreError::NotFound("council session"))?;
+    let (council_unit, _) = council::unit_of(db, &session).await?;
+    actor.authorize(Action::CouncilVote, &council_unit.path)?;
     let members = u32::try_from(session.member_count).unwrap_or(0);
     let tally = Tally::parse(members, raw_tally).map_err(StoreError::InvalidMany)?;
     let at = award(db, c.award_type_id)

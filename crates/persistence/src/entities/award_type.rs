@@ -21,6 +21,13 @@ pub struct Model {
     pub effective_to: Option<Date>,
     pub prerequisite_award_type_id: Option<Uuid>,
     pub prerequisite_years: Option<i32>,
+    /// The authority level that decides the award; a council above it confers, one below
+    /// proposes upward.
+    pub deciding_level: AwardLevel,
+    /// The legal basis of `approval_threshold` (⚠ where unverified).
+    pub threshold_basis: String,
+    /// The legal basis of `deciding_level` and `conferring_authority`.
+    pub authority_basis: String,
     pub sort_order: i32,
     pub version: i32,
     pub created_at: DateTimeUtc,

@@ -38,6 +38,12 @@ pub struct Model {
     pub authority_key: Option<String>,
     pub conferred_by: Option<Uuid>,
     pub conferred_at: Option<DateTimeUtc>,
+    /// The day the dossier went to the higher authority (PROPOSED_UPWARD).
+    pub proposed_on: Option<Date>,
+    /// Why the higher authority declined (DECLINED_UPWARD).
+    pub declined_reason: Option<String>,
+    /// Conferred by a central body on its own initiative, recorded without a ballot.
+    pub recorded_directly: bool,
     pub version: i32,
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,

@@ -10,6 +10,8 @@ pub struct Model {
     pub title: String,
     pub held_on: Date,
     pub member_count: i32,
+    /// The unit whose council this is: its subtree is the session's scope.
+    pub unit_id: Uuid,
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
 }
