@@ -694,6 +694,7 @@ mod tests {
 
     /// Inserts the first catalogue as its seed wrote it, into the schema it had then.
     async fn first_catalogue(db: &DatabaseConnection) {
+        let pg = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
         let mut ids: std::collections::HashMap<&str, Uuid> = std::collections::HashMap::new();
         let rows = catalogue();
         for (i, code) in (0..).zip(FIRST_CODES) {
@@ -727,7 +728,8 @@ mod tests {
                  approval_threshold, conferring_authority, legal_basis, effective_from, \
                  effective_to, prerequisite_award_type_id, prerequisite_years, sort_order, \
                  version, created_at, updated_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 1, ?14, ?14)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $12, $13, 1, $14, $14)"
+                    .replace('$', if pg { "$" } else { "?" }),
                 values,
             ))
             .await
@@ -768,21 +770,19 @@ mod tests {
             .collect()
     }
 
-    #[tokio::test]
-    async fn an_upgraded_database_ends_with_the_catalogue_of_a_new_one() {
-        let new = memory().await;
-        Migrator::up(&new, None).await.unwrap();
-        seed_catalogue(&new).await.unwrap();
-        let fresh = as_read(&new).await;
+    /// A fresh database against one migrated and seeded before this catalogue, then upgraded.
+    async fn compare(new: &DatabaseConnection, old: &DatabaseConnection) {
+        Migrator::up(new, None).await.unwrap();
+        seed_catalogue(new).await.unwrap();
+        let fresh = as_read(new).await;
         assert_eq!(fresh.len(), catalogue().len());
 
         // Before this change: the first six migrations and the first catalogue.
-        let old = memory().await;
-        Migrator::up(&old, Some(6)).await.unwrap();
-        first_catalogue(&old).await;
-        Migrator::up(&old, None).await.unwrap();
-        seed_catalogue(&old).await.unwrap();
-        let upgraded = as_read(&old).await;
+        Migrator::up(old, Some(6)).await.unwrap();
+        first_catalogue(old).await;
+        Migrator::up(old, None).await.unwrap();
+        seed_catalogue(old).await.unwrap();
+        let upgraded = as_read(old).await;
         for (a, b) in fresh.iter().zip(&upgraded) {
             assert_eq!(a, b);
         }
@@ -802,6 +802,47 @@ mod tests {
         );
         assert!(row("BANG-KHEN-TLD").contains("| MINISTERIAL |"));
         assert!(row("BANG-KHEN-TLD").contains("| true |"));
+    }
+
+    #[tokio::test]
+    async fn an_upgraded_database_ends_with_the_catalogue_of_a_new_one() {
+        compare(&memory().await, &memory().await).await;
+    }
+
+    /// The same on PostgreSQL, when `THIDUA_TEST_POSTGRES_URL` is set.
+    #[tokio::test]
+    async fn an_upgraded_postgres_database_ends_with_the_catalogue_of_a_new_one() {
+        let Some(admin_url) = std::env::var("THIDUA_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|s| !s.is_empty())
+        else {
+            return;
+        };
+        let admin = Database::connect(&admin_url).await.unwrap();
+        // The end-to-end tests' prefix, so their sweep of leftovers covers these too.
+        let names = [0, 1].map(|_| format!("thidua_test_{}", Uuid::new_v4().simple()));
+        let (base, query) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
+        let (server, _) = base.rsplit_once('/').unwrap();
+        let mut conns = Vec::new();
+        for name in &names {
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .unwrap();
+            let url = match query {
+                "" => format!("{server}/{name}"),
+                q => format!("{server}/{name}?{q}"),
+            };
+            conns.push(Database::connect(&url).await.unwrap());
+        }
+        compare(&conns[0], &conns[1]).await;
+        for (conn, name) in conns.into_iter().zip(&names) {
+            conn.close().await.unwrap();
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await
+                .unwrap();
+        }
     }
 
     #[tokio::test]
