@@ -10,6 +10,7 @@ mod m20261125_000004_clusters;
 mod m20261125_000005_commendations;
 mod m20261125_000006_leaderboard_index;
 mod m20261130_000002_commendation_path;
+mod m20261130_000003_catalogue;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_commendations::Migration),
             Box::new(m20261125_000006_leaderboard_index::Migration),
             Box::new(m20261130_000002_commendation_path::Migration),
+            Box::new(m20261130_000003_catalogue::Migration),
         ]
     }
 }

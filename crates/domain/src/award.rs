@@ -44,15 +44,24 @@ string_enum!(
     RecipientKind {
         Individual => "INDIVIDUAL",
         Collective => "COLLECTIVE",
+        /// Individual or collective.
         Both => "BOTH",
+        /// A household (hộ gia đình), e.g. "Gia đình văn hóa": named by its head and unit.
+        Household => "HOUSEHOLD",
     }
 );
 
 impl RecipientKind {
     /// Whether an award for `self` may go to a recipient that is `actual`
-    /// (always INDIVIDUAL or COLLECTIVE).
+    /// (INDIVIDUAL, COLLECTIVE or HOUSEHOLD). BOTH means individual or collective: a
+    /// household title goes to households only.
     pub fn accepts(self, actual: RecipientKind) -> bool {
-        self == RecipientKind::Both || self == actual
+        self == actual
+            || (self == RecipientKind::Both
+                && matches!(
+                    actual,
+                    RecipientKind::Individual | RecipientKind::Collective
+                ))
     }
 }
 
@@ -82,6 +91,74 @@ impl Threshold {
 
     pub fn percent(self) -> Decimal {
         self.0
+    }
+}
+
+/// The cash reward of a row as a multiple of the base salary (NĐ 98/2023/NĐ-CP Đ54), e.g.
+/// 0.3 for Lao động tiên tiến. Data, not code: a decree changes the number, not a release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CashCoefficient(Decimal);
+
+impl CashCoefficient {
+    /// Far above any row of the table (Cờ thi đua của Chính phủ is 12.0); a typo guard.
+    pub const MAX: Decimal = Decimal::ONE_HUNDRED;
+
+    pub fn parse(raw: Decimal) -> Result<Self, FieldError> {
+        if raw < Decimal::ZERO || raw > Self::MAX {
+            return Err(FieldError::new(
+                "",
+                C::OutOfRange,
+                "a cash coefficient is a multiple of the base salary from 0 to 100",
+            ));
+        }
+        // Stored as numeric(6,2).
+        if raw.normalize().scale() > 2 {
+            return Err(FieldError::new(
+                "",
+                C::OutOfRange,
+                "a cash coefficient has at most 2 decimals",
+            ));
+        }
+        Ok(Self(raw.normalize()))
+    }
+
+    pub fn get(self) -> Decimal {
+        self.0
+    }
+}
+
+/// The legal text a row rests on (law, decree, article), with any caveat: required, at
+/// most [`LegalBasis::MAX_CHARS`] characters, NFC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegalBasis(String);
+
+impl LegalBasis {
+    pub const MAX_CHARS: usize = 2000;
+
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let too_long = || {
+            FieldError::new(
+                "",
+                C::TooLong,
+                format!("must be at most {} characters", Self::MAX_CHARS),
+            )
+        };
+        // The raw length first, so a megabyte is refused before it is normalised.
+        if raw.len() > Self::MAX_CHARS * 4 + 64 {
+            return Err(too_long());
+        }
+        let s = crate::text::clean(raw)?;
+        if s.is_empty() {
+            return Err(FieldError::new("", C::Required, "must not be empty"));
+        }
+        if s.chars().count() > Self::MAX_CHARS {
+            return Err(too_long());
+        }
+        Ok(Self(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -141,9 +218,12 @@ pub struct PrerequisiteCheck {
     pub years: Vec<i32>,
 }
 
-/// Dates during which an award type may be nominated for.
-pub fn check_effective(from: NaiveDate, to: Option<NaiveDate>) -> Result<(), FieldError> {
-    if to.is_some_and(|t| t < from) {
+/// Dates during which an award type may be nominated for. No start date means the row is
+/// not in effect yet (e.g. a provincial title whose resolution is still to be adopted).
+pub fn check_effective(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<(), FieldError> {
+    if let (Some(from), Some(to)) = (from, to)
+        && to < from
+    {
         return Err(FieldError::new(
             "effectiveTo",
             C::EndBeforeStart,
@@ -153,8 +233,8 @@ pub fn check_effective(from: NaiveDate, to: Option<NaiveDate>) -> Result<(), Fie
     Ok(())
 }
 
-pub fn is_effective_on(from: NaiveDate, to: Option<NaiveDate>, day: NaiveDate) -> bool {
-    from <= day && to.is_none_or(|t| day <= t)
+pub fn is_effective_on(from: Option<NaiveDate>, to: Option<NaiveDate>, day: NaiveDate) -> bool {
+    from.is_some_and(|f| f <= day) && to.is_none_or(|t| day <= t)
 }
 
 #[cfg(test)]
@@ -167,6 +247,50 @@ mod tests {
         assert!(Both.accepts(Individual) && Both.accepts(Collective));
         assert!(Individual.accepts(Individual) && !Individual.accepts(Collective));
         assert!(!Collective.accepts(Individual));
+        assert!(Household.accepts(Household));
+        assert!(
+            !Both.accepts(Household) && !Household.accepts(Individual),
+            "a household title goes to households only"
+        );
+    }
+
+    #[test]
+    fn cash_coefficients_are_bounded_multiples_with_two_decimals() {
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(
+            CashCoefficient::parse(d("0.30")).map(CashCoefficient::get),
+            Ok(d("0.3"))
+        );
+        assert!(CashCoefficient::parse(d("12")).is_ok() && CashCoefficient::parse(d("0")).is_ok());
+        for bad in ["-0.1", "100.01", "0.305"] {
+            assert_eq!(
+                CashCoefficient::parse(d(bad)).map_err(|e| e.code),
+                Err(C::OutOfRange),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn legal_basis_is_required_and_bounded() {
+        assert_eq!(
+            LegalBasis::parse("  Luật 06/2022/QH15, Đ33 ").map(|b| b.as_str().to_owned()),
+            Ok("Luật 06/2022/QH15, Đ33".to_owned())
+        );
+        assert_eq!(
+            LegalBasis::parse("  ").map_err(|e| e.code),
+            Err(C::Required)
+        );
+        let long = "đ".repeat(LegalBasis::MAX_CHARS + 1);
+        assert_eq!(
+            LegalBasis::parse(&long).map_err(|e| e.code),
+            Err(C::TooLong)
+        );
+        assert!(LegalBasis::parse(&"đ".repeat(LegalBasis::MAX_CHARS)).is_ok());
+        assert_eq!(
+            LegalBasis::parse("a\u{0}b").map_err(|e| e.code),
+            Err(C::InvalidFormat)
+        );
     }
 
     #[test]
@@ -198,13 +322,15 @@ mod tests {
     #[test]
     fn effective_dates_bound_the_award() {
         let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
-        assert!(is_effective_on(d(2024, 1, 1), None, d(2030, 1, 1)));
-        assert!(!is_effective_on(
-            d(2024, 1, 1),
-            Some(d(2025, 12, 31)),
-            d(2026, 1, 1)
-        ));
-        assert!(!is_effective_on(d(2024, 1, 1), None, d(2023, 12, 31)));
-        assert!(check_effective(d(2024, 1, 1), Some(d(2023, 1, 1))).is_err());
+        let from = Some(d(2024, 1, 1));
+        assert!(is_effective_on(from, None, d(2030, 1, 1)));
+        assert!(!is_effective_on(from, Some(d(2025, 12, 31)), d(2026, 1, 1)));
+        assert!(!is_effective_on(from, None, d(2023, 12, 31)));
+        assert!(check_effective(from, Some(d(2023, 1, 1))).is_err());
+        assert!(
+            !is_effective_on(None, None, d(2030, 1, 1)),
+            "no start date: not in effect until an administrator sets one"
+        );
+        assert!(check_effective(None, Some(d(2023, 1, 1))).is_ok());
     }
 }

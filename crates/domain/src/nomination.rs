@@ -20,7 +20,8 @@ use crate::org_unit::UnitFacts;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AwardFacts<'a> {
     pub name: &'a str,
-    pub effective_from: NaiveDate,
+    /// None: not in effect until an administrator sets the date.
+    pub effective_from: Option<NaiveDate>,
     pub effective_to: Option<NaiveDate>,
     /// Who the award may go to.
     pub recipient_kind: RecipientKind,
@@ -261,7 +262,7 @@ mod tests {
     fn award(recipient_kind: RecipientKind) -> AwardFacts<'static> {
         AwardFacts {
             name: "Bằng khen",
-            effective_from: day(2020, 1, 1),
+            effective_from: Some(day(2020, 1, 1)),
             effective_to: None,
             recipient_kind,
         }

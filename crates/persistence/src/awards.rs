@@ -10,7 +10,8 @@ use sea_orm::{
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::award::{
-    self as rules, AwardCategory, AwardLevel, Prerequisite, RecipientKind, Threshold,
+    self as rules, AwardCategory, AwardLevel, CashCoefficient, LegalBasis, Prerequisite,
+    RecipientKind, Threshold,
 };
 use thidua_domain::id::AwardTypeId;
 use thidua_domain::text::{Code, Title};
@@ -32,8 +33,13 @@ pub struct AwardTypeInput {
     pub recipient_kind: RecipientKind,
     pub threshold: Threshold,
     pub conferring_authority: Title,
-    pub legal_basis: Title,
-    pub effective_from: NaiveDate,
+    pub legal_basis: LegalBasis,
+    /// NĐ 98/2023 Đ54 cash reward, a multiple of the base salary; None where not stated.
+    pub cash_coefficient: Option<CashCoefficient>,
+    /// Conferred by a central body (state, ministry, central organisation).
+    pub central_body: bool,
+    /// None: not in effect until an administrator sets it.
+    pub effective_from: Option<NaiveDate>,
     pub effective_to: Option<NaiveDate>,
     /// An earlier award the recipient must hold, and for how many consecutive years.
     pub prerequisite: Option<(AwardTypeId, Prerequisite)>,
@@ -132,6 +138,8 @@ fn edited_fields(input: &AwardTypeInput) -> award_type::ActiveModel {
         approval_threshold: Set(input.threshold.percent()),
         conferring_authority: Set(input.conferring_authority.as_str().to_owned()),
         legal_basis: Set(input.legal_basis.as_str().to_owned()),
+        cash_coefficient: Set(input.cash_coefficient.map(CashCoefficient::get)),
+        central_body: Set(input.central_body),
         effective_from: Set(input.effective_from),
         effective_to: Set(input.effective_to),
         prerequisite_award_type_id: Set(input.prerequisite.map(|p| p.0).map(uuid::Uuid::from)),
@@ -197,7 +205,9 @@ pub async fn update(
             "threshold": before.approval_threshold, "level": before.level.as_str(),
             "recipientKind": before.recipient_kind.as_str(), "effectiveTo": before.effective_to,
             "decidingLevel": before.deciding_level.as_str(), "thresholdBasis": before.threshold_basis,
-            "authorityBasis": before.authority_basis}}),
+            "authorityBasis": before.authority_basis,
+            "effectiveFrom": before.effective_from, "cashCoefficient": before.cash_coefficient,
+            "centralBody": before.central_body, "legalBasis": before.legal_basis}}),
     )
     .await?;
     by_ids(db, &[id])
@@ -217,6 +227,8 @@ pub struct AwardFilter {
     pub level: Option<AwardLevel>,
     /// Only rows in effect on this day.
     pub in_effect_on: Option<NaiveDate>,
+    /// Only rows conferred (or not) by a central body.
+    pub central_body: Option<bool>,
 }
 
 /// The whole catalogue (a few dozen rows) in its reading order.
@@ -231,7 +243,11 @@ pub async fn list(
     if let Some(l) = f.level {
         q = q.filter(award_type::Column::Level.eq(l));
     }
+    if let Some(c) = f.central_body {
+        q = q.filter(award_type::Column::CentralBody.eq(c));
+    }
     if let Some(d) = f.in_effect_on {
+        // A NULL start date (not in effect yet) never compares true.
         q = q.filter(award_type::Column::EffectiveFrom.lte(d)).filter(
             Condition::any()
                 .add(award_type::Column::EffectiveTo.is_null())
@@ -253,220 +269,355 @@ struct Seed {
     recipients: RecipientKind,
     threshold: u32,
     authority: &'static str,
+    basis: &'static str,
+    /// NĐ 98/2023 Đ54 multiple of the base salary, as written in the decree.
+    cash: Option<&'static str>,
     /// Code of the award that must be held first, and for how many consecutive years.
     prerequisite: Option<(&'static str, i32)>,
+    /// False for a title not in effect until an administrator sets its start date.
+    in_effect: bool,
 }
 
-const LAW: &str = "Luật Thi đua, khen thưởng số 06/2022/QH15; Nghị định 98/2023/NĐ-CP";
+impl Seed {
+    fn by(mut self, authority: &'static str, threshold: u32) -> Self {
+        self.authority = authority;
+        self.threshold = threshold;
+        self
+    }
+
+    fn basis(mut self, basis: &'static str, cash: Option<&'static str>) -> Self {
+        self.basis = basis;
+        self.cash = cash;
+        self
+    }
+
+    /// State awards and those of ministries and central organisations: what target 3
+    /// counts unless an administrator says otherwise.
+    fn central_body(&self) -> bool {
+        matches!(self.level, AwardLevel::Central | AwardLevel::Ministerial)
+    }
+}
+
 const CHU_TICH_TINH: &str = "Chủ tịch UBND tỉnh Quảng Ninh";
 const THU_TUONG: &str = "Thủ tướng Chính phủ";
 const CHU_TICH_NUOC: &str = "Chủ tịch nước";
 const THU_TRUONG: &str = "Thủ trưởng cơ quan, đơn vị; Chủ tịch UBND cấp xã";
+const CHU_TICH_XA: &str = "Chủ tịch UBND cấp xã";
+const LLVT: &str = "Thủ trưởng đơn vị trong Quân đội nhân dân, Công an nhân dân";
+const BO: &str = "Bộ trưởng, Thủ trưởng cơ quan ngang bộ, cơ quan trung ương";
+const TLD: &str = "Đoàn Chủ tịch Tổng Liên đoàn Lao động Việt Nam";
+const TWD: &str = "Ban Bí thư Trung ương Đoàn TNCS Hồ Chí Minh";
+const MTTQ: &str = "Ban Thường trực Ủy ban Trung ương Mặt trận Tổ quốc Việt Nam";
 
-/// The catalogue as first loaded. Thresholds follow the legacy rule (90 % of all members
-/// for the higher titles, a majority otherwise); they are data and meant to be edited once
-/// the province's current regulation is checked.
+// The legal basis of each row; ⚠ marks what DOMAIN-NOTES could not verify, to be checked
+// and edited by an administrator. The first rows' texts are repeated in migration
+// m20261130_000003 (a test compares an upgraded catalogue with a new one).
+const TITLE_CASH: &str = "Luật Thi đua, khen thưởng số 06/2022/QH15 (điều quy định danh hiệu chưa đối chiếu ⚠); hệ số tiền thưởng: Nghị định 98/2023/NĐ-CP Điều 54";
+const TITLE_NO_CASH: &str = "Luật Thi đua, khen thưởng số 06/2022/QH15 (điều quy định danh hiệu chưa đối chiếu ⚠); Nghị định 98/2023/NĐ-CP; hệ số tiền thưởng chưa đối chiếu ⚠";
+const ARMED: &str = "Luật Thi đua, khen thưởng số 06/2022/QH15; hệ số tiền thưởng: Nghị định 98/2023/NĐ-CP Điều 54; thẩm quyền và cấp xét trong Quân đội nhân dân, Công an nhân dân chưa đối chiếu ⚠";
+const COMMUNE: &str = "Luật Thi đua, khen thưởng số 06/2022/QH15; hệ số tiền thưởng: Nghị định 98/2023/NĐ-CP Điều 54 (xã, phường, thị trấn tiêu biểu); áp dụng cho đặc khu và thẩm quyền sau sắp xếp đơn vị hành chính năm 2025 chưa đối chiếu ⚠";
+const VILLAGE: &str = "Luật Thi đua, khen thưởng số 06/2022/QH15 Điều 30 (xét hằng năm, UBND tỉnh quy định tiêu chí) và Điều 80 (Chủ tịch UBND cấp huyện quyết định); Nghị định 86/2023/NĐ-CP; hệ số tiền thưởng: Nghị định 98/2023/NĐ-CP Điều 54; thẩm quyền sau khi bỏ cấp huyện (Nghị định 152/2025/NĐ-CP) chưa đối chiếu ⚠";
+const FAMILY: &str = "Luật Thi đua, khen thưởng số 06/2022/QH15 Điều 80 (Chủ tịch UBND cấp xã quyết định); Nghị định 86/2023/NĐ-CP; hệ số tiền thưởng chưa đối chiếu ⚠";
+const CENTRAL_BODY: &str = "Luật Thi đua, khen thưởng số 06/2022/QH15; Nghị định 98/2023/NĐ-CP; thẩm quyền của bộ, ban, ngành, tổ chức trung ương và hệ số tiền thưởng chưa đối chiếu ⚠";
+const ORDER: &str = "Luật Thi đua, khen thưởng số 06/2022/QH15 Điều 33; Nghị định 98/2023/NĐ-CP; hệ số tiền thưởng chưa đối chiếu ⚠";
+const HONORARY: &str = "Luật Thi đua, khen thưởng số 06/2022/QH15 Điều 59; Nghị định 98/2023/NĐ-CP; hệ số tiền thưởng chưa đối chiếu ⚠";
+const FORM: &str = "Luật Thi đua, khen thưởng số 06/2022/QH15 (điều quy định hình thức chưa đối chiếu ⚠); Nghị định 98/2023/NĐ-CP; hệ số tiền thưởng chưa đối chiếu ⚠";
+const PROVINCIAL: &str = "Danh hiệu của tỉnh do Đề án đổi mới phong trào thi đua yêu nước tỉnh Quảng Ninh giai đoạn 2021–2025 đề ra nghiên cứu; chưa có văn bản quy định ⚠ — chưa có hiệu lực cho đến khi quản trị viên đặt ngày hiệu lực";
+
+/// The catalogue as first loaded, in reading order. Thresholds follow the legacy rule (90 %
+/// of all members for the higher titles, a majority otherwise); they, the authorities and
+/// the coefficients are data, meant to be edited once the province's current regulation
+/// is checked.
 fn catalogue() -> Vec<Seed> {
     use AwardCategory as C;
     use AwardLevel as L;
     use RecipientKind as R;
-    let row = |code, name, category, level, recipients, threshold, authority| Seed {
+    let row = |code, name, category, level, recipients| Seed {
         code,
         name,
         category,
         level,
         recipients,
-        threshold,
-        authority,
+        threshold: 90,
+        authority: CHU_TICH_NUOC,
+        basis: FORM,
+        cash: None,
         prerequisite: None,
+        in_effect: true,
     };
+    let title =
+        |code, name, level, recipients| row(code, name, C::EmulationTitle, level, recipients);
+    let honorary = |code, name, recipients| {
+        row(code, name, C::StateHonoraryTitle, L::Central, recipients).basis(HONORARY, None)
+    };
+    let order = |code, name| row(code, name, C::Order, L::Central, R::Both).basis(ORDER, None);
+    let merit = |code, name, level| row(code, name, C::CertificateOfMerit, level, R::Both);
     vec![
-        row(
+        // Danh hiệu thi đua: individuals.
+        title(
             "LAO-DONG-TIEN-TIEN",
             "Lao động tiên tiến",
-            C::EmulationTitle,
             L::Grassroots,
             R::Individual,
-            51,
-            THU_TRUONG,
-        ),
-        row(
+        )
+        .by(THU_TRUONG, 51)
+        .basis(TITLE_CASH, Some("0.3")),
+        title(
+            "CHIEN-SI-TIEN-TIEN",
+            "Chiến sĩ tiên tiến",
+            L::Grassroots,
+            R::Individual,
+        )
+        .by(LLVT, 51)
+        .basis(ARMED, Some("0.3")),
+        title(
             "CSTD-CO-SO",
             "Chiến sĩ thi đua cơ sở",
-            C::EmulationTitle,
             L::Grassroots,
             R::Individual,
-            51,
-            THU_TRUONG,
-        ),
+        )
+        .by(THU_TRUONG, 51)
+        .basis(TITLE_CASH, Some("1")),
         Seed {
             prerequisite: Some(("CSTD-CO-SO", 3)),
-            ..row(
+            ..title(
                 "CSTD-TINH",
                 "Chiến sĩ thi đua cấp bộ, ban, ngành, tỉnh",
-                C::EmulationTitle,
                 L::Provincial,
                 R::Individual,
-                90,
-                CHU_TICH_TINH,
             )
+            .by(CHU_TICH_TINH, 90)
+            .basis(TITLE_CASH, Some("3"))
         },
         Seed {
             prerequisite: Some(("CSTD-TINH", 2)),
-            ..row(
+            ..title(
                 "CSTD-TOAN-QUOC",
                 "Chiến sĩ thi đua toàn quốc",
-                C::EmulationTitle,
                 L::Central,
                 R::Individual,
-                90,
-                THU_TUONG,
             )
+            .by(THU_TUONG, 90)
+            .basis(TITLE_CASH, Some("4.5"))
         },
-        row(
+        // Danh hiệu thi đua: collectives and households.
+        title(
             "TT-LAO-DONG-TIEN-TIEN",
             "Tập thể lao động tiên tiến",
-            C::EmulationTitle,
             L::Grassroots,
             R::Collective,
-            51,
-            THU_TRUONG,
-        ),
-        row(
+        )
+        .by(THU_TRUONG, 51)
+        .basis(TITLE_CASH, Some("0.8")),
+        title(
+            "DON-VI-TIEN-TIEN",
+            "Đơn vị tiên tiến",
+            L::Grassroots,
+            R::Collective,
+        )
+        .by(LLVT, 51)
+        .basis(ARMED, Some("0.8")),
+        title(
             "TT-LAO-DONG-XUAT-SAC",
             "Tập thể lao động xuất sắc",
-            C::EmulationTitle,
             L::Provincial,
             R::Collective,
-            51,
-            CHU_TICH_TINH,
-        ),
-        row(
+        )
+        .by(CHU_TICH_TINH, 51)
+        .basis(TITLE_CASH, Some("1.5")),
+        title(
+            "DON-VI-QUYET-THANG",
+            "Đơn vị quyết thắng",
+            L::Provincial,
+            R::Collective,
+        )
+        .by(LLVT, 51)
+        .basis(ARMED, Some("1.5")),
+        title(
+            "XA-PHUONG-TIEU-BIEU",
+            "Xã, phường, đặc khu tiêu biểu",
+            L::Provincial,
+            R::Collective,
+        )
+        .by(CHU_TICH_TINH, 51)
+        .basis(COMMUNE, Some("2")),
+        title(
+            "THON-TDP-VAN-HOA",
+            "Thôn, tổ dân phố văn hóa",
+            L::Grassroots,
+            R::Collective,
+        )
+        .by(CHU_TICH_XA, 51)
+        .basis(VILLAGE, Some("1.5")),
+        title(
+            "GIA-DINH-VAN-HOA",
+            "Gia đình văn hóa",
+            L::Grassroots,
+            R::Household,
+        )
+        .by(CHU_TICH_XA, 51)
+        .basis(FAMILY, None),
+        title(
             "CO-THI-DUA-TINH",
             "Cờ thi đua của UBND tỉnh",
-            C::EmulationTitle,
             L::Provincial,
             R::Collective,
-            90,
-            CHU_TICH_TINH,
-        ),
-        row(
+        )
+        .by(CHU_TICH_TINH, 90)
+        .basis(TITLE_NO_CASH, None),
+        title(
+            "CO-THI-DUA-BO-NGANH",
+            "Cờ thi đua cấp bộ, ban, ngành, đoàn thể trung ương",
+            L::Ministerial,
+            R::Collective,
+        )
+        .by(BO, 90)
+        .basis(CENTRAL_BODY, None),
+        title(
+            "CO-THI-DUA-TLD",
+            "Cờ thi đua của Tổng Liên đoàn Lao động Việt Nam",
+            L::Ministerial,
+            R::Collective,
+        )
+        .by(TLD, 90)
+        .basis(CENTRAL_BODY, None),
+        title(
+            "CO-THI-DUA-TWD",
+            "Cờ thi đua của Trung ương Đoàn TNCS Hồ Chí Minh",
+            L::Ministerial,
+            R::Collective,
+        )
+        .by(TWD, 90)
+        .basis(CENTRAL_BODY, None),
+        title(
+            "CO-THI-DUA-MTTQ",
+            "Cờ thi đua của Ủy ban Trung ương Mặt trận Tổ quốc Việt Nam",
+            L::Ministerial,
+            R::Collective,
+        )
+        .by(MTTQ, 90)
+        .basis(CENTRAL_BODY, None),
+        title(
             "CO-THI-DUA-CP",
             "Cờ thi đua của Chính phủ",
-            C::EmulationTitle,
             L::Central,
             R::Collective,
-            90,
-            THU_TUONG,
-        ),
-        row(
-            "NHA-GIAO-NHAN-DAN",
-            "Nhà giáo Nhân dân",
-            C::StateHonoraryTitle,
-            L::Central,
+        )
+        .by(THU_TUONG, 90)
+        .basis(TITLE_CASH, Some("12")),
+        // Danh hiệu vinh dự nhà nước (Luật 2022 Đ59).
+        honorary("TINH-ANH-HUNG", "Tỉnh, thành phố Anh hùng", R::Collective),
+        honorary(
+            "BA-ME-VN-ANH-HUNG",
+            "Bà mẹ Việt Nam anh hùng",
             R::Individual,
-            90,
-            CHU_TICH_NUOC,
         ),
-        row(
-            "NHA-GIAO-UU-TU",
-            "Nhà giáo Ưu tú",
-            C::StateHonoraryTitle,
-            L::Central,
-            R::Individual,
-            90,
-            CHU_TICH_NUOC,
-        ),
-        row(
-            "THAY-THUOC-NHAN-DAN",
-            "Thầy thuốc Nhân dân",
-            C::StateHonoraryTitle,
-            L::Central,
-            R::Individual,
-            90,
-            CHU_TICH_NUOC,
-        ),
-        row(
-            "THAY-THUOC-UU-TU",
-            "Thầy thuốc Ưu tú",
-            C::StateHonoraryTitle,
-            L::Central,
-            R::Individual,
-            90,
-            CHU_TICH_NUOC,
-        ),
-        row(
-            "ANH-HUNG-LAO-DONG",
-            "Anh hùng Lao động",
-            C::StateHonoraryTitle,
-            L::Central,
+        honorary(
+            "ANH-HUNG-LLVTND",
+            "Anh hùng Lực lượng vũ trang nhân dân",
             R::Both,
-            90,
-            CHU_TICH_NUOC,
         ),
-        row(
-            "HUAN-CHUONG-LD-1",
-            "Huân chương Lao động hạng Nhất",
-            C::Order,
-            L::Central,
-            R::Both,
-            90,
-            CHU_TICH_NUOC,
+        honorary("ANH-HUNG-LAO-DONG", "Anh hùng Lao động", R::Both),
+        honorary("NHA-GIAO-NHAN-DAN", "Nhà giáo Nhân dân", R::Individual),
+        honorary("NHA-GIAO-UU-TU", "Nhà giáo Ưu tú", R::Individual),
+        honorary("THAY-THUOC-NHAN-DAN", "Thầy thuốc Nhân dân", R::Individual),
+        honorary("THAY-THUOC-UU-TU", "Thầy thuốc Ưu tú", R::Individual),
+        honorary("NGHE-SI-NHAN-DAN", "Nghệ sĩ Nhân dân", R::Individual),
+        honorary("NGHE-SI-UU-TU", "Nghệ sĩ Ưu tú", R::Individual),
+        honorary("NGHE-NHAN-NHAN-DAN", "Nghệ nhân Nhân dân", R::Individual),
+        honorary("NGHE-NHAN-UU-TU", "Nghệ nhân Ưu tú", R::Individual),
+        // Huân chương (Luật 2022 Đ33).
+        order("HUAN-CHUONG-SAO-VANG", "Huân chương Sao vàng"),
+        order("HUAN-CHUONG-HO-CHI-MINH", "Huân chương Hồ Chí Minh"),
+        order("HUAN-CHUONG-DOC-LAP-1", "Huân chương Độc lập hạng Nhất"),
+        order("HUAN-CHUONG-DOC-LAP-2", "Huân chương Độc lập hạng Nhì"),
+        order("HUAN-CHUONG-DOC-LAP-3", "Huân chương Độc lập hạng Ba"),
+        order("HUAN-CHUONG-QUAN-CONG-1", "Huân chương Quân công hạng Nhất"),
+        order("HUAN-CHUONG-QUAN-CONG-2", "Huân chương Quân công hạng Nhì"),
+        order("HUAN-CHUONG-QUAN-CONG-3", "Huân chương Quân công hạng Ba"),
+        order("HUAN-CHUONG-LD-1", "Huân chương Lao động hạng Nhất"),
+        order("HUAN-CHUONG-LD-2", "Huân chương Lao động hạng Nhì"),
+        order("HUAN-CHUONG-LD-3", "Huân chương Lao động hạng Ba"),
+        order("HUAN-CHUONG-BVTQ-1", "Huân chương Bảo vệ Tổ quốc hạng Nhất"),
+        order("HUAN-CHUONG-BVTQ-2", "Huân chương Bảo vệ Tổ quốc hạng Nhì"),
+        order("HUAN-CHUONG-BVTQ-3", "Huân chương Bảo vệ Tổ quốc hạng Ba"),
+        order(
+            "HUAN-CHUONG-CHIEN-CONG-1",
+            "Huân chương Chiến công hạng Nhất",
         ),
-        row(
-            "HUAN-CHUONG-LD-2",
-            "Huân chương Lao động hạng Nhì",
-            C::Order,
-            L::Central,
-            R::Both,
-            90,
-            CHU_TICH_NUOC,
+        order(
+            "HUAN-CHUONG-CHIEN-CONG-2",
+            "Huân chương Chiến công hạng Nhì",
         ),
-        row(
-            "HUAN-CHUONG-LD-3",
-            "Huân chương Lao động hạng Ba",
-            C::Order,
-            L::Central,
-            R::Both,
-            90,
-            CHU_TICH_NUOC,
+        order("HUAN-CHUONG-CHIEN-CONG-3", "Huân chương Chiến công hạng Ba"),
+        order(
+            "HUAN-CHUONG-DAI-DOAN-KET",
+            "Huân chương Đại đoàn kết dân tộc",
         ),
-        row(
+        order("HUAN-CHUONG-DUNG-CAM", "Huân chương Dũng cảm"),
+        order("HUAN-CHUONG-HUU-NGHI", "Huân chương Hữu nghị"),
+        // Bằng khen, Giấy khen.
+        merit(
             "BANG-KHEN-TTG",
             "Bằng khen của Thủ tướng Chính phủ",
-            C::CertificateOfMerit,
             L::Central,
-            R::Both,
-            90,
-            THU_TUONG,
-        ),
-        row(
+        )
+        .by(THU_TUONG, 90),
+        merit(
+            "BANG-KHEN-BO-NGANH",
+            "Bằng khen cấp bộ, ban, ngành, đoàn thể trung ương",
+            L::Ministerial,
+        )
+        .by(BO, 51)
+        .basis(CENTRAL_BODY, None),
+        merit(
+            "BANG-KHEN-TLD",
+            "Bằng khen của Tổng Liên đoàn Lao động Việt Nam",
+            L::Ministerial,
+        )
+        .by(TLD, 51)
+        .basis(CENTRAL_BODY, None),
+        merit(
+            "BANG-KHEN-TWD",
+            "Bằng khen của Trung ương Đoàn TNCS Hồ Chí Minh",
+            L::Ministerial,
+        )
+        .by(TWD, 51)
+        .basis(CENTRAL_BODY, None),
+        merit(
+            "BANG-KHEN-MTTQ",
+            "Bằng khen của Ủy ban Trung ương Mặt trận Tổ quốc Việt Nam",
+            L::Ministerial,
+        )
+        .by(MTTQ, 51)
+        .basis(CENTRAL_BODY, None),
+        merit(
             "BANG-KHEN-UBND-TINH",
             "Bằng khen của Chủ tịch UBND tỉnh",
-            C::CertificateOfMerit,
             L::Provincial,
-            R::Both,
-            51,
-            CHU_TICH_TINH,
-        ),
+        )
+        .by(CHU_TICH_TINH, 51),
         row(
             "GIAY-KHEN",
             "Giấy khen",
             C::Certificate,
             L::Grassroots,
             R::Both,
-            51,
-            THU_TRUONG,
-        ),
-        row(
-            "CONG-DAN-QN-UU-TU",
-            "Công dân Quảng Ninh ưu tú",
-            C::ProvincialTitle,
-            L::Provincial,
-            R::Individual,
-            90,
-            CHU_TICH_TINH,
-        ),
+        )
+        .by(THU_TRUONG, 51),
+        // The province's own title: the programme asks to study it; no resolution yet.
+        Seed {
+            in_effect: false,
+            ..row(
+                "CONG-DAN-QN-UU-TU",
+                "Công dân Quảng Ninh ưu tú",
+                C::ProvincialTitle,
+                L::Provincial,
+                R::Individual,
+            )
+            .by(CHU_TICH_TINH, 90)
+            .basis(PROVINCIAL, None)
+        },
     ]
 }
 
@@ -505,7 +656,8 @@ fn authority_basis(category: AwardCategory, deciding: AwardLevel) -> &'static st
     }
 }
 
-/// Loads missing catalogue rows by code; rows already there (perhaps edited) are left alone.
+/// Loads missing catalogue rows by code; rows already there (perhaps edited) keep their
+/// data, and only their place in the reading order follows the catalogue.
 pub async fn seed_catalogue(db: &impl ConnectionTrait) -> Result<(), StoreError> {
     let now = Utc::now();
     let effective = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default();
@@ -514,12 +666,26 @@ pub async fn seed_catalogue(db: &impl ConnectionTrait) -> Result<(), StoreError>
     let mut by_code: std::collections::HashMap<String, Uuid> =
         existing.iter().map(|r| (r.code.clone(), r.id)).collect();
     for (i, s) in (0..).zip(&rows) {
-        if by_code.contains_key(s.code) {
+        if let Some(old) = existing.iter().find(|r| r.code == s.code) {
+            if old.sort_order != i {
+                award_type::Entity::update_many()
+                    .col_expr(award_type::Column::SortOrder, Expr::val(i))
+                    .filter(award_type::Column::Id.eq(old.id))
+                    .exec(db)
+                    .await?;
+            }
             continue;
         }
         let prerequisite = s
             .prerequisite
             .and_then(|(code, n)| by_code.get(code).map(|id| (*id, n)));
+        let cash = s
+            .cash
+            .map(|c| c.parse::<Decimal>())
+            .transpose()
+            .map_err(|e| {
+                StoreError::Internal(format!("catalogue coefficient of {}: {e}", s.code))
+            })?;
         let id = Uuid::now_v7();
         award_type::ActiveModel {
             id: Set(id),
@@ -530,13 +696,10 @@ pub async fn seed_catalogue(db: &impl ConnectionTrait) -> Result<(), StoreError>
             recipient_kind: Set(s.recipients),
             approval_threshold: Set(Decimal::from(s.threshold)),
             conferring_authority: Set(s.authority.into()),
-            legal_basis: Set(if s.category == AwardCategory::ProvincialTitle {
-                "Danh hiệu của tỉnh; văn bản quy định chưa được đối chiếu — giữ cấu hình được"
-                    .into()
-            } else {
-                LAW.into()
-            }),
-            effective_from: Set(effective),
+            legal_basis: Set(s.basis.into()),
+            cash_coefficient: Set(cash),
+            central_body: Set(s.central_body()),
+            effective_from: Set(s.in_effect.then_some(effective)),
             effective_to: Set(None),
             prerequisite_award_type_id: Set(prerequisite.map(|p| p.0)),
             prerequisite_years: Set(prerequisite.map(|p| p.1)),
@@ -554,4 +717,205 @@ pub async fn seed_catalogue(db: &impl ConnectionTrait) -> Result<(), StoreError>
         by_code.insert(s.code.to_owned(), id);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectOptions, Database, DatabaseConnection, Statement, Value};
+    use thidua_migrations::{Migrator, MigratorTrait};
+
+    use super::*;
+
+    /// The codes of the catalogue seeded before migration m20261130_000003, in its order.
+    const FIRST_CODES: [&str; 20] = [
+        "LAO-DONG-TIEN-TIEN",
+        "CSTD-CO-SO",
+        "CSTD-TINH",
+        "CSTD-TOAN-QUOC",
+        "TT-LAO-DONG-TIEN-TIEN",
+        "TT-LAO-DONG-XUAT-SAC",
+        "CO-THI-DUA-TINH",
+        "CO-THI-DUA-CP",
+        "NHA-GIAO-NHAN-DAN",
+        "NHA-GIAO-UU-TU",
+        "THAY-THUOC-NHAN-DAN",
+        "THAY-THUOC-UU-TU",
+        "ANH-HUNG-LAO-DONG",
+        "HUAN-CHUONG-LD-1",
+        "HUAN-CHUONG-LD-2",
+        "HUAN-CHUONG-LD-3",
+        "BANG-KHEN-TTG",
+        "BANG-KHEN-UBND-TINH",
+        "GIAY-KHEN",
+        "CONG-DAN-QN-UU-TU",
+    ];
+
+    async fn memory() -> DatabaseConnection {
+        let mut opts = ConnectOptions::new("sqlite::memory:");
+        opts.max_connections(1).min_connections(1);
+        Database::connect(opts).await.unwrap()
+    }
+
+    /// Inserts the first catalogue as its seed wrote it, into the schema it had then.
+    async fn first_catalogue(db: &DatabaseConnection) {
+        let pg = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+        let mut ids: std::collections::HashMap<&str, Uuid> = std::collections::HashMap::new();
+        let rows = catalogue();
+        for (i, code) in (0..).zip(FIRST_CODES) {
+            let s = rows.iter().find(|s| s.code == code).unwrap();
+            let id = Uuid::now_v7();
+            let basis = if s.category == AwardCategory::ProvincialTitle {
+                "Danh hiệu của tỉnh; văn bản quy định chưa được đối chiếu — giữ cấu hình được"
+            } else {
+                "Luật Thi đua, khen thưởng số 06/2022/QH15; Nghị định 98/2023/NĐ-CP"
+            };
+            let pre = s.prerequisite.map(|(c, n)| (ids[c], n));
+            let values: Vec<Value> = vec![
+                id.into(),
+                s.code.into(),
+                s.name.into(),
+                s.category.as_str().into(),
+                s.level.as_str().into(),
+                s.recipients.as_str().into(),
+                Decimal::from(s.threshold).into(),
+                s.authority.into(),
+                basis.into(),
+                NaiveDate::from_ymd_opt(2024, 1, 1).unwrap().into(),
+                pre.map(|p| p.0).into(),
+                pre.map(|p| p.1).into(),
+                i.into(),
+                Utc::now().into(),
+            ];
+            db.execute_raw(Statement::from_sql_and_values(
+                db.get_database_backend(),
+                "INSERT INTO award_types (id, code, name, category, level, recipient_kind, \
+                 approval_threshold, conferring_authority, legal_basis, effective_from, \
+                 effective_to, prerequisite_award_type_id, prerequisite_years, sort_order, \
+                 version, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $12, $13, 1, $14, $14)"
+                    .replace('$', if pg { "$" } else { "?" }),
+                values,
+            ))
+            .await
+            .unwrap();
+            ids.insert(code, id);
+        }
+    }
+
+    /// Everything a reader sees of the catalogue, ids replaced by codes.
+    async fn as_read(db: &DatabaseConnection) -> Vec<String> {
+        let rows = list(db, &AwardFilter::default()).await.unwrap();
+        let code_of = |id: Option<Uuid>| {
+            id.and_then(|id| rows.iter().find(|r| r.id == id))
+                .map(|r| r.code.clone())
+        };
+        rows.iter()
+            .map(|r| {
+                format!(
+                    "{} | {} | {} | {} | {} | {} | {} | {} | {:?} | {} | {:?} | {:?} | {:?} | {:?} | {} | {}",
+                    r.code,
+                    r.name,
+                    r.category.as_str(),
+                    r.level.as_str(),
+                    r.recipient_kind.as_str(),
+                    r.approval_threshold.normalize(),
+                    r.conferring_authority,
+                    r.legal_basis,
+                    r.cash_coefficient.map(|c| c.normalize()),
+                    r.central_body,
+                    r.effective_from,
+                    r.effective_to,
+                    code_of(r.prerequisite_award_type_id),
+                    r.prerequisite_years,
+                    r.sort_order,
+                    r.version,
+                )
+            })
+            .collect()
+    }
+
+    /// A fresh database against one migrated and seeded before this catalogue, then upgraded.
+    async fn compare(new: &DatabaseConnection, old: &DatabaseConnection) {
+        Migrator::up(new, None).await.unwrap();
+        seed_catalogue(new).await.unwrap();
+        let fresh = as_read(new).await;
+        assert_eq!(fresh.len(), catalogue().len());
+
+        // Before this change: the first six migrations and the first catalogue.
+        Migrator::up(old, Some(6)).await.unwrap();
+        first_catalogue(old).await;
+        Migrator::up(old, None).await.unwrap();
+        seed_catalogue(old).await.unwrap();
+        let upgraded = as_read(old).await;
+        for (a, b) in fresh.iter().zip(&upgraded) {
+            assert_eq!(a, b);
+        }
+        assert_eq!(fresh.len(), upgraded.len());
+
+        let row = |code: &str| {
+            fresh
+                .iter()
+                .find(|r| r.starts_with(&format!("{code} |")))
+                .unwrap()
+                .clone()
+        };
+        assert!(row("LAO-DONG-TIEN-TIEN").contains("| Some(0.3) | false | Some(2024-01-01)"));
+        assert!(
+            row("CONG-DAN-QN-UU-TU").contains("| None | false | None |"),
+            "not in effect"
+        );
+        assert!(row("BANG-KHEN-TLD").contains("| MINISTERIAL |"));
+        assert!(row("BANG-KHEN-TLD").contains("| true |"));
+    }
+
+    #[tokio::test]
+    async fn an_upgraded_database_ends_with_the_catalogue_of_a_new_one() {
+        compare(&memory().await, &memory().await).await;
+    }
+
+    /// The same on PostgreSQL, when `THIDUA_TEST_POSTGRES_URL` is set.
+    #[tokio::test]
+    async fn an_upgraded_postgres_database_ends_with_the_catalogue_of_a_new_one() {
+        let Some(admin_url) = std::env::var("THIDUA_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|s| !s.is_empty())
+        else {
+            return;
+        };
+        let admin = Database::connect(&admin_url).await.unwrap();
+        // The end-to-end tests' prefix, so their sweep of leftovers covers these too.
+        let names = [0, 1].map(|_| format!("thidua_test_{}", Uuid::new_v4().simple()));
+        let (base, query) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
+        let (server, _) = base.rsplit_once('/').unwrap();
+        let mut conns = Vec::new();
+        for name in &names {
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .unwrap();
+            let url = match query {
+                "" => format!("{server}/{name}"),
+                q => format!("{server}/{name}?{q}"),
+            };
+            conns.push(Database::connect(&url).await.unwrap());
+        }
+        compare(&conns[0], &conns[1]).await;
+        for (conn, name) in conns.into_iter().zip(&names) {
+            conn.close().await.unwrap();
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .await
+                .unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn seeding_twice_changes_nothing() {
+        let db = memory().await;
+        Migrator::up(&db, None).await.unwrap();
+        seed_catalogue(&db).await.unwrap();
+        let once = as_read(&db).await;
+        seed_catalogue(&db).await.unwrap();
+        assert_eq!(once, as_read(&db).await);
+    }
 }

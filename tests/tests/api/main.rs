@@ -5,6 +5,7 @@
 mod apq;
 mod audit;
 mod auth;
+mod awards;
 mod campaigns;
 mod commendations;
 mod evidence;

@@ -4,7 +4,7 @@
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use thidua_domain::FieldError;
-use thidua_domain::award::{Prerequisite, Threshold};
+use thidua_domain::award::{CashCoefficient, LegalBasis, Prerequisite, Threshold};
 use thidua_domain::commendation::{DecisionNumber, RawTally};
 use thidua_domain::id::of;
 use thidua_domain::text::{Code, LongText, Title};
@@ -32,8 +32,16 @@ pub struct AwardTypeFields {
     /// Yes votes needed as a percentage of all council members, above 0 and at most 100.
     pub approval_threshold: crate::scalars::Dec,
     pub conferring_authority: String,
+    /// The law, decree and article, 1–2000 characters.
     pub legal_basis: String,
-    pub effective_from: crate::scalars::Date,
+    /// Cash reward as a multiple of the base salary (NĐ 98/2023/NĐ-CP Đ54), 0–100 with at
+    /// most 2 decimals; null where none is stated.
+    pub cash_coefficient: Option<crate::scalars::Dec>,
+    /// Conferred by a central body (state, ministry, central organisation).
+    #[graphql(default)]
+    pub central_body: bool,
+    /// Null: not in effect (nominations are refused with AWARD_NOT_IN_EFFECT).
+    pub effective_from: Option<crate::scalars::Date>,
     pub effective_to: Option<crate::scalars::Date>,
     /// A title the recipient must already hold…
     pub prerequisite_award_type_id: Option<ID>,
@@ -232,9 +240,14 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
     let threshold =
         Threshold::parse(f.approval_threshold.0).map_err(|e| e.under("approvalThreshold"));
     let authority = title(&f.conferring_authority, "conferringAuthority");
-    let basis = title(&f.legal_basis, "legalBasis");
     let threshold_basis = optional_title(f.threshold_basis.as_deref(), "thresholdBasis");
     let authority_basis = optional_title(f.authority_basis.as_deref(), "authorityBasis");
+    let basis = LegalBasis::parse(&f.legal_basis).map_err(|e| e.under("legalBasis"));
+    let cash = f
+        .cash_coefficient
+        .map(|c| CashCoefficient::parse(c.0))
+        .transpose()
+        .map_err(|e| e.under("cashCoefficient"));
     let prerequisite = match (&f.prerequisite_award_type_id, f.prerequisite_years) {
         (None, None) => Ok(None),
         (Some(id), Some(years)) => {
@@ -260,6 +273,7 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
         threshold,
         authority,
         basis,
+        cash,
         prerequisite,
         threshold_basis,
         authority_basis,
@@ -270,6 +284,7 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
             Ok(threshold),
             Ok(authority),
             Ok(basis),
+            Ok(cash),
             Ok(prerequisite),
             Ok(threshold_basis),
             Ok(authority_basis),
@@ -282,7 +297,9 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
             threshold,
             conferring_authority: authority,
             legal_basis: basis,
-            effective_from: f.effective_from.0,
+            cash_coefficient: cash,
+            central_body: f.central_body,
+            effective_from: f.effective_from.map(Into::into),
             effective_to: f.effective_to.map(Into::into),
             prerequisite,
             deciding_level: f.deciding_level.map(Into::into),
@@ -295,6 +312,7 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
             threshold,
             authority,
             basis,
+            cash,
             prerequisite,
             threshold_basis,
             authority_basis,
@@ -305,6 +323,7 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
                 threshold.err(),
                 authority.err(),
                 basis.err(),
+                cash.err(),
                 prerequisite.err(),
                 threshold_basis.err(),
                 authority_basis.err(),

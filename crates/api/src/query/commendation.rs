@@ -53,12 +53,15 @@ impl CommendationQuery {
         #[graphql(desc = "Only awards in effect on this day.")] in_effect_on: Option<
             crate::scalars::Date,
         >,
+        #[graphql(desc = "Only awards conferred (true) or not (false) by a central body.")]
+        central_body: Option<bool>,
     ) -> async_graphql::Result<Vec<AwardType>> {
         reader(ctx)?;
         let f = thidua_persistence::awards::AwardFilter {
             category: category.map(Into::into),
             level: level.map(Into::into),
             in_effect_on: in_effect_on.map(Into::into),
+            central_body,
         };
         let rows = thidua_persistence::awards::list(&state(ctx).db.conn, &f)
             .await

@@ -67,6 +67,7 @@ impl AwardType {
         &self.0.conferring_authority
     }
 
+    /// The law, decree and article the row rests on; "⚠" marks what is not yet verified.
     async fn legal_basis(&self) -> &str {
         &self.0.legal_basis
     }
@@ -88,7 +89,21 @@ impl AwardType {
         &self.0.authority_basis
     }
 
-    async fn effective_from(&self) -> NaiveDate {
+    /// Cash reward as a multiple of the base salary (NĐ 98/2023/NĐ-CP Đ54); null where the
+    /// decree gives none or it is not yet verified.
+    async fn cash_coefficient(&self) -> Option<Decimal> {
+        self.0.cash_coefficient.map(|c| c.normalize())
+    }
+
+    /// Conferred by a central body (the state, a ministry or a central organisation such as
+    /// Tổng LĐLĐ Việt Nam, Trung ương Đoàn, UBTW MTTQ Việt Nam).
+    async fn central_body(&self) -> bool {
+        self.0.central_body
+    }
+
+    /// Null: not in effect until an administrator sets the date (nominating it gives
+    /// AWARD_NOT_IN_EFFECT).
+    async fn effective_from(&self) -> Option<NaiveDate> {
         self.0.effective_from
     }
 

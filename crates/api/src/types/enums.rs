@@ -153,10 +153,13 @@ mirror!(
     AwardLevel = thidua_domain::award::AwardLevel { Grassroots, District, Provincial, Ministerial, Central }
 );
 mirror!(
+    /// Who an award can go to. HOUSEHOLD (hộ gia đình, e.g. "Gia đình văn hóa") is a
+    /// catalogue kind; BOTH means individual or collective, not household.
     RecipientKind = thidua_domain::award::RecipientKind {
         Individual,
         Collective,
-        Both
+        Both,
+        Household
     }
 );
 /// The kinds of commendation the 2022 law names (art. 8), under the law's names: công

@@ -17,7 +17,8 @@ pub struct Model {
     pub approval_threshold: Decimal,
     pub conferring_authority: String,
     pub legal_basis: String,
-    pub effective_from: Date,
+    /// None: not in effect until an administrator sets the date.
+    pub effective_from: Option<Date>,
     pub effective_to: Option<Date>,
     pub prerequisite_award_type_id: Option<Uuid>,
     pub prerequisite_years: Option<i32>,
@@ -32,6 +33,11 @@ pub struct Model {
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// NĐ 98/2023 Đ54 cash reward as a multiple of the base salary; None where not stated.
+    #[sea_orm(column_type = "Decimal(Some((6, 2)))", nullable)]
+    pub cash_coefficient: Option<Decimal>,
+    /// Conferred by a central body (the state, a ministry or a central organisation).
+    pub central_body: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

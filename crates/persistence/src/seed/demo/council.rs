@@ -458,9 +458,15 @@ async fn sessions(
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        let s =
-            council::create_session(db, &demo.actor, demo_title(title)?, date(held_on)?, members)
-                .await?;
+        let s = council::create_session(
+            db,
+            &demo.actor,
+            None,
+            demo_title(title)?,
+            date(held_on)?,
+            members,
+        )
+        .await?;
         ids.insert(key, CouncilSessionId::from_uuid(s.id));
     }
     Ok(ids)
