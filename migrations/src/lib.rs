@@ -11,6 +11,7 @@ mod m20261125_000005_commendations;
 mod m20261125_000006_leaderboard_index;
 mod m20261130_000002_commendation_path;
 mod m20261130_000003_catalogue;
+mod m20261130_000005_periods;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_leaderboard_index::Migration),
             Box::new(m20261130_000002_commendation_path::Migration),
             Box::new(m20261130_000003_catalogue::Migration),
+            Box::new(m20261130_000005_periods::Migration),
         ]
     }
 }

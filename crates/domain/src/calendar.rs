@@ -9,8 +9,8 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Offset, Utc};
 pub const VIETNAM_OFFSET_SECS: i32 = 7 * 3600;
 
 pub fn vietnam() -> FixedOffset {
-    // 7 h is inside ±24 h, so the fallback to UTC is never taken.
-    FixedOffset::east_opt(VIETNAM_OFFSET_SECS).unwrap_or_else(|| Utc.fix())
+    // 7 h is inside ±24 h, so the fallback (UTC) is never taken; a test pins the offset.
+    FixedOffset::east_opt(VIETNAM_OFFSET_SECS).unwrap_or(Utc.fix())
 }
 
 /// The calendar date in Quảng Ninh at the instant `now`.
@@ -27,6 +27,11 @@ pub fn today() -> NaiveDate {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    #[test]
+    fn the_offset_is_seven_hours_east() {
+        assert_eq!(vietnam().local_minus_utc(), 7 * 3600);
+    }
 
     #[test]
     fn before_seven_in_the_morning_utc_it_is_already_tomorrow_in_quang_ninh() {

@@ -22,6 +22,54 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// How a unit's approved reports inside a scoring period combine into one value for
+    /// the criterion: a monthly count over a year is a SUM, a rate is its LATEST value.
+    PeriodAggregation {
+        Sum => "SUM",
+        Average => "AVERAGE",
+        Latest => "LATEST",
+        Max => "MAX",
+        Min => "MIN",
+    }
+);
+
+impl PeriodAggregation {
+    /// The default for a measure: counts add up over the periods (SUM); percentages,
+    /// numbers and yes/no keep the latest report's value, as every criterion was scored
+    /// before criteria declared an aggregation.
+    pub fn default_for(measure: Measure) -> Self {
+        match measure {
+            Measure::Count => Self::Sum,
+            Measure::Number | Measure::Percent | Measure::YesNo => Self::Latest,
+        }
+    }
+
+    /// Whether this aggregation keeps the measure's meaning: percentages do not add up
+    /// (no SUM), and a yes/no is only combined by LATEST, MAX (yes in any period) or MIN
+    /// (yes in every period).
+    pub fn fits(self, measure: Measure) -> bool {
+        match measure {
+            Measure::Count | Measure::Number => true,
+            Measure::Percent => self != Self::Sum,
+            Measure::YesNo => matches!(self, Self::Latest | Self::Max | Self::Min),
+        }
+    }
+
+    /// The aggregation as sent (or the measure's default), checked against the measure.
+    pub fn for_measure(measure: Measure, raw: Option<Self>) -> Result<Self, FieldError> {
+        let agg = raw.unwrap_or_else(|| Self::default_for(measure));
+        if !agg.fits(measure) {
+            return Err(FieldError::new(
+                "periodAggregation",
+                UserErrorCode::AggregationNotAllowed,
+                format!("{agg} does not fit a {measure} criterion"),
+            ));
+        }
+        Ok(agg)
+    }
+}
+
 /// The parts of a criterion that decide whether it is concrete.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CriterionSpec {
@@ -155,6 +203,51 @@ mod tests {
     }
 
     #[test]
+    fn counts_sum_by_default_and_other_measures_keep_the_latest_value() {
+        use PeriodAggregation as A;
+        assert_eq!(A::for_measure(Measure::Count, None).unwrap(), A::Sum);
+        for m in [Measure::Number, Measure::Percent, Measure::YesNo] {
+            assert_eq!(A::for_measure(m, None).unwrap(), A::Latest, "{m}");
+        }
+        assert_eq!(
+            A::for_measure(Measure::Percent, Some(A::Average)).unwrap(),
+            A::Average
+        );
+        assert_eq!(
+            A::for_measure(Measure::YesNo, Some(A::Min)).unwrap(),
+            A::Min
+        );
+    }
+
+    #[test]
+    fn percentages_do_not_add_up_and_yes_no_is_not_averaged() {
+        use PeriodAggregation as A;
+        for (m, a) in [
+            (Measure::Percent, A::Sum),
+            (Measure::YesNo, A::Sum),
+            (Measure::YesNo, A::Average),
+        ] {
+            let e = A::for_measure(m, Some(a)).unwrap_err();
+            assert_eq!(e.code, UserErrorCode::AggregationNotAllowed, "{m} {a}");
+            assert_eq!(e.field, "periodAggregation");
+        }
+        let errs = NewCriterion::parse_with(
+            "Tỷ lệ hộ nghèo",
+            Measure::Percent,
+            Direction::LowerIsBetter,
+            Some("%"),
+            Some(Decimal::from(2)),
+            Decimal::ONE,
+            Some(A::Sum),
+        )
+        .unwrap_err();
+        assert_eq!(
+            errs.iter().map(|e| e.code).collect::<Vec<_>>(),
+            vec![UserErrorCode::AggregationNotAllowed]
+        );
+    }
+
+    #[test]
     fn blank_unit_label_is_not_concrete() {
         let spec = CriterionSpec {
             measure: Measure::Count,
@@ -183,10 +276,11 @@ pub struct NewCriterion {
     pub unit_label: Option<String>,
     pub target_value: Option<Decimal>,
     pub weight: Weight,
+    pub period_aggregation: PeriodAggregation,
 }
 
 impl NewCriterion {
-    /// Parses raw input; reports every problem at once, with field names relative to the criterion.
+    /// Parses raw input with the measure's default period aggregation.
     pub fn parse(
         title: &str,
         measure: Measure,
@@ -195,20 +289,46 @@ impl NewCriterion {
         target_value: Option<Decimal>,
         weight: Decimal,
     ) -> Result<Self, Vec<FieldError>> {
+        Self::parse_with(
+            title,
+            measure,
+            direction,
+            unit_label,
+            target_value,
+            weight,
+            None,
+        )
+    }
+
+    /// Parses raw input; reports every problem at once, with field names relative to the
+    /// criterion. `period_aggregation` None takes the measure's default.
+    pub fn parse_with(
+        title: &str,
+        measure: Measure,
+        direction: Direction,
+        unit_label: Option<&str>,
+        target_value: Option<Decimal>,
+        weight: Decimal,
+        period_aggregation: Option<PeriodAggregation>,
+    ) -> Result<Self, Vec<FieldError>> {
         let title = crate::text::Title::parse(title).map_err(|e| e.under("title"));
         let unit_label = parse_unit_label(unit_label);
         let target_value = parse_target_value(measure, target_value);
         let weight = Weight::parse(weight);
-        match (title, unit_label, target_value, weight) {
-            (Ok(title), Ok(unit_label), Ok(target_value), Ok(weight)) => Ok(Self {
-                title,
-                measure,
-                direction,
-                unit_label,
-                target_value,
-                weight,
-            }),
-            (t, u, v, w) => Err([t.err(), u.err(), v.err(), w.err()]
+        let aggregation = PeriodAggregation::for_measure(measure, period_aggregation);
+        match (title, unit_label, target_value, weight, aggregation) {
+            (Ok(title), Ok(unit_label), Ok(target_value), Ok(weight), Ok(period_aggregation)) => {
+                Ok(Self {
+                    title,
+                    measure,
+                    direction,
+                    unit_label,
+                    target_value,
+                    weight,
+                    period_aggregation,
+                })
+            }
+            (t, u, v, w, g) => Err([t.err(), u.err(), v.err(), w.err(), g.err()]
                 .into_iter()
                 .flatten()
                 .collect()),

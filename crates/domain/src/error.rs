@@ -106,6 +106,7 @@ macro_rules! user_error_codes {
                 NotDraft => "NOT_DRAFT",
                 NotLaunched => "NOT_LAUNCHED",
                 NoConcreteCriterion => "NO_CONCRETE_CRITERION",
+                AggregationNotAllowed => "AGGREGATION_NOT_ALLOWED",
                 InvalidTransition => "INVALID_TRANSITION",
                 AlreadyRegistered => "ALREADY_REGISTERED",
                 NotRegistered => "NOT_REGISTERED",

@@ -21,14 +21,18 @@ string_enum!(
 );
 
 string_enum!(
+    /// Calendar periods (báo cáo tháng, quý, 6 tháng, năm) or any range (CUSTOM).
     PeriodKind {
         Month => "MONTH",
         Quarter => "QUARTER",
+        HalfYear => "HALF_YEAR",
+        Year => "YEAR",
         Custom => "CUSTOM",
     }
 );
 
-/// A reporting period: a calendar month, a calendar quarter, or any range with start ≤ end.
+/// A reporting period: a calendar month, quarter, half-year (1 Jan–30 Jun or 1 Jul–31 Dec)
+/// or year, each from its first to its last day, or any range with start ≤ end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {
     pub kind: PeriodKind,
@@ -57,6 +61,16 @@ impl Period {
                     && matches!(start.month(), 1 | 4 | 7 | 10)
                     && last_day_of_month(start.year(), start.month() + 2) == Some(end)
             }
+            PeriodKind::HalfYear => {
+                start.day() == 1
+                    && matches!(start.month(), 1 | 7)
+                    && last_day_of_month(start.year(), start.month() + 5) == Some(end)
+            }
+            PeriodKind::Year => {
+                start.day() == 1
+                    && start.month() == 1
+                    && NaiveDate::from_ymd_opt(start.year(), 12, 31) == Some(end)
+            }
             PeriodKind::Custom => start <= end,
         };
         if !ok {
@@ -67,6 +81,10 @@ impl Period {
                 PeriodKind::Quarter => {
                     bad("a quarterly period runs from 1 Jan/Apr/Jul/Oct to the end of that quarter")
                 }
+                PeriodKind::HalfYear => {
+                    bad("a half-year period runs from 1 Jan to 30 Jun or from 1 Jul to 31 Dec")
+                }
+                PeriodKind::Year => bad("a yearly period runs from 1 Jan to 31 Dec of one year"),
                 PeriodKind::Custom => bad("the period ends before it starts"),
             };
         }
@@ -396,6 +414,30 @@ mod tests {
                 .code,
             C::PeriodOutsideCampaign
         );
+    }
+
+    #[test]
+    fn half_years_and_years_are_calendar_periods() {
+        use PeriodKind::{HalfYear, Year};
+        assert!(Period::parse(HalfYear, d(2025, 1, 1), d(2025, 6, 30)).is_ok());
+        assert!(Period::parse(HalfYear, d(2025, 7, 1), d(2025, 12, 31)).is_ok());
+        assert!(Period::parse(Year, d(2024, 1, 1), d(2024, 12, 31)).is_ok());
+        let bad = [
+            // A "third half": starts in the wrong month.
+            (HalfYear, d(2025, 4, 1), d(2025, 9, 30)),
+            (HalfYear, d(2025, 1, 1), d(2025, 7, 31)),
+            (HalfYear, d(2025, 7, 1), d(2026, 6, 30)),
+            (HalfYear, d(2025, 1, 2), d(2025, 6, 30)),
+            (Year, d(2025, 1, 1), d(2025, 12, 30)),
+            (Year, d(2025, 7, 1), d(2026, 6, 30)),
+            (Year, d(2025, 1, 1), d(2026, 12, 31)),
+            (Year, d(2025, 12, 31), d(2025, 1, 1)),
+        ];
+        for (kind, start, end) in bad {
+            let e = Period::parse(kind, start, end).unwrap_err();
+            assert_eq!(e.code, C::InvalidPeriod, "{kind} {start} {end}");
+            assert_eq!(e.field, "period");
+        }
     }
 
     #[test]

@@ -2,12 +2,92 @@
 //! direction-aware and capped, then weighted; the unit's score is the weighted sum on a
 //! 0–100 scale. Ranking breaks ties by unit code, so the order never flickers.
 //!
+//! A criterion's value for a unit is the combination of the unit's approved reports in the
+//! scoring period, by the criterion's [`PeriodAggregation`] ([`period_value`]): a monthly
+//! count over a year is the sum of twelve months, not December alone.
+//!
 //! Achievements and points are kept to 4 decimals and the total to 2, rounding halves away
 //! from zero: the rule SQL's `ROUND` follows, so the database computes the same figures.
 
+use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
+use uuid::Uuid;
 
-use crate::criterion::{Direction, Measure};
+use crate::criterion::{Direction, Measure, PeriodAggregation};
+
+/// One approved report's value for a criterion, with the report's period.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PeriodValue {
+    pub report_id: Uuid,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    pub value: Decimal,
+}
+
+impl PeriodValue {
+    /// Whether `other`'s period holds this one's, so this one is already counted in it:
+    /// a longer period around it (the quarter around a month), or the same period in a
+    /// report with a greater id (the same period reported twice counts once).
+    fn covered_by(&self, other: &PeriodValue) -> bool {
+        other.start <= self.start
+            && other.end >= self.end
+            && (other.start < self.start
+                || other.end > self.end
+                || other.report_id > self.report_id)
+    }
+}
+
+/// The reports that count: every one whose period no other report's period holds
+/// ([`PeriodValue::covered_by`]), so a quarterly report and the monthly ones inside it are
+/// not added twice. Partly overlapping custom periods both count.
+pub fn counted(values: &[PeriodValue]) -> Vec<PeriodValue> {
+    values
+        .iter()
+        .filter(|v| !values.iter().any(|o| v.covered_by(o)))
+        .copied()
+        .collect()
+}
+
+/// A unit's value for a criterion over the scoring period: its counted reports
+/// ([`counted`]) combined by `agg`, to 4 decimals (halves away from zero). LATEST takes
+/// the report with the latest period end (then the greatest id). None without a report.
+pub fn period_value(agg: PeriodAggregation, values: &[PeriodValue]) -> Option<Decimal> {
+    let counted = counted(values);
+    let nums = counted.iter().map(|v| v.value);
+    let combined = match agg {
+        PeriodAggregation::Sum => nums.sum::<Decimal>(),
+        PeriodAggregation::Average => {
+            nums.sum::<Decimal>() / Decimal::from(u64::try_from(counted.len()).ok()?.max(1))
+        }
+        PeriodAggregation::Max => nums.max()?,
+        PeriodAggregation::Min => nums.min()?,
+        PeriodAggregation::Latest => {
+            counted
+                .iter()
+                .max_by(|a, b| a.end.cmp(&b.end).then(a.report_id.cmp(&b.report_id)))?
+                .value
+        }
+    };
+    if counted.is_empty() {
+        return None;
+    }
+    Some(half_up(combined, 4))
+}
+
+/// Scores one unit from its reports: each criterion's value is [`period_value`] of that
+/// criterion's reports (`reports[i]` for `criteria[i]`), then [`score`].
+pub fn score_periods(
+    criteria: &[(ScoredCriterion, PeriodAggregation)],
+    reports: &[Vec<PeriodValue>],
+) -> (Decimal, Vec<CriterionScore>) {
+    let actuals: Vec<Option<Decimal>> = criteria
+        .iter()
+        .zip(reports.iter().chain(std::iter::repeat(&vec![])))
+        .map(|((_, agg), r)| period_value(*agg, r))
+        .collect();
+    let scored: Vec<ScoredCriterion> = criteria.iter().map(|(c, _)| c.clone()).collect();
+    score(&scored, &actuals)
+}
 
 /// A criterion as scoring sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -169,6 +249,100 @@ mod tests {
         ]);
         let order: Vec<(u32, &str)> = ranked.iter().map(|r| (r.0, r.2.as_str())).collect();
         assert_eq!(order, vec![(1, "A"), (1, "B"), (3, "C")]);
+    }
+
+    fn month(year: i32, m: u32, value: &str) -> PeriodValue {
+        let start = NaiveDate::from_ymd_opt(year, m, 1).unwrap();
+        let end = if m == 12 {
+            NaiveDate::from_ymd_opt(year, 12, 31).unwrap()
+        } else {
+            NaiveDate::from_ymd_opt(year, m + 1, 1)
+                .unwrap()
+                .pred_opt()
+                .unwrap()
+        };
+        PeriodValue {
+            report_id: Uuid::from_u128(u128::from(m)),
+            start,
+            end,
+            value: d(value),
+        }
+    }
+
+    /// The hand-worked example over a year of monthly reports. The count criterion ("new
+    /// models", target 4) is a SUM: unit A reports 1 model in March and 1 in September and
+    /// 0 in the ten other months, so its year's value is 2 (as in the example above), not
+    /// December's 0. The percentages keep the LATEST month: A's December figures, 90 % and
+    /// 1 %, stand for the year. The score is then the example's 87.5. Had the count taken
+    /// only December (the old rule) A would score (2 + 0 + 1) / 4 = 75.
+    #[test]
+    fn hand_worked_example_over_twelve_monthly_reports() {
+        use PeriodAggregation as A;
+        let c: Vec<(ScoredCriterion, A)> = criteria()
+            .into_iter()
+            .zip([A::Latest, A::Sum, A::Latest])
+            .collect();
+        let households: Vec<PeriodValue> = (1..=12)
+            .map(|m| month(2025, m, if m == 12 { "90" } else { "80" }))
+            .collect();
+        let models: Vec<PeriodValue> = (1..=12)
+            .map(|m| month(2025, m, if m == 3 || m == 9 { "1" } else { "0" }))
+            .collect();
+        let poverty: Vec<PeriodValue> = (1..=12)
+            .map(|m| month(2025, m, if m == 12 { "1" } else { "3" }))
+            .collect();
+        let (total, parts) = score_periods(&c, &[households, models.clone(), poverty]);
+        assert_eq!(total, d("87.5"));
+        assert_eq!(
+            parts.iter().map(|p| p.actual).collect::<Vec<_>>(),
+            vec![Some(d("90")), Some(d("2")), Some(d("1"))]
+        );
+        assert_eq!(period_value(A::Latest, &models), Some(d("0")));
+    }
+
+    #[test]
+    fn each_aggregation_combines_the_periods_its_way() {
+        use PeriodAggregation as A;
+        let v = [
+            month(2025, 1, "3"),
+            month(2025, 2, "1"),
+            month(2025, 3, "4"),
+        ];
+        assert_eq!(period_value(A::Sum, &v), Some(d("8")));
+        assert_eq!(period_value(A::Max, &v), Some(d("4")));
+        assert_eq!(period_value(A::Min, &v), Some(d("1")));
+        assert_eq!(period_value(A::Latest, &v), Some(d("4")));
+        // 8 ÷ 3 = 2.6666… → 2.6667
+        assert_eq!(period_value(A::Average, &v), Some(d("2.6667")));
+        for a in PeriodAggregation::ALL {
+            assert_eq!(period_value(*a, &[]), None, "{a}");
+        }
+    }
+
+    /// A first-quarter report (10) holds the January–March monthly reports: it counts, they
+    /// do not; April counts on its own. The same month sent twice counts once (the greater id).
+    #[test]
+    fn a_longer_report_replaces_the_reports_inside_it() {
+        use PeriodAggregation as A;
+        let quarter = PeriodValue {
+            report_id: Uuid::from_u128(100),
+            start: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+            end: NaiveDate::from_ymd_opt(2025, 3, 31).unwrap(),
+            value: d("10"),
+        };
+        let mut v = vec![
+            month(2025, 1, "3"),
+            month(2025, 2, "1"),
+            month(2025, 3, "4"),
+            quarter,
+            month(2025, 4, "5"),
+        ];
+        assert_eq!(period_value(A::Sum, &v), Some(d("15")));
+        v.push(PeriodValue {
+            report_id: Uuid::from_u128(200),
+            ..month(2025, 4, "6")
+        });
+        assert_eq!(period_value(A::Sum, &v), Some(d("16")));
     }
 
     #[test]

@@ -306,6 +306,7 @@ fn criterion_row(campaign_id: Uuid, c: &NewCriterion, sort_order: i32) -> criter
         weight: Set(c.weight.value()),
         sort_order: Set(sort_order),
         created_at: Set(Utc::now()),
+        period_aggregation: Set(c.period_aggregation),
     }
 }
 
@@ -591,7 +592,7 @@ pub async fn update_criterion(
 ) -> Result<criterion::Model, StoreError> {
     let (c, cr) = load_criterion_for_change(db, actor, id.uuid()).await?;
     bump_version(db, c.id, version.unwrap_or(c.version), vec![]).await?;
-    let before = json!({"title": cr.title, "targetValue": cr.target_value, "weight": cr.weight, "unitLabel": cr.unit_label});
+    let before = json!({"title": cr.title, "targetValue": cr.target_value, "weight": cr.weight, "unitLabel": cr.unit_label, "periodAggregation": cr.period_aggregation.as_str()});
     let mut row = criterion_row(c.id, &input, cr.sort_order);
     row.id = Set(cr.id);
     row.created_at = Set(cr.created_at);
@@ -602,7 +603,7 @@ pub async fn update_criterion(
         AuditEntity::Criterion,
         id.uuid(),
         AuditAction::Update,
-        json!({"before": before, "after": {"title": saved.title, "targetValue": saved.target_value, "weight": saved.weight, "unitLabel": saved.unit_label}}),
+        json!({"before": before, "after": {"title": saved.title, "targetValue": saved.target_value, "weight": saved.weight, "unitLabel": saved.unit_label, "periodAggregation": saved.period_aggregation.as_str()}}),
     )
     .await?;
     Ok(saved)

@@ -1,6 +1,7 @@
-//! Campaign leaderboards computed by the database: for each registered unit, its latest
-//! approved report inside the period is scored per criterion, the points are summed and
-//! the units ranked, all in SQL. The arithmetic mirrors `thidua_domain::scoring`, which
+//! Campaign leaderboards computed by the database: for each registered unit, its approved
+//! reports inside the period are combined per criterion by the criterion's period
+//! aggregation (SUM, AVERAGE, LATEST, MAX, MIN), each value is scored, the points are
+//! summed and the units ranked, all in SQL. The arithmetic mirrors `thidua_domain::scoring`, which
 //! stays the specification (the end-to-end tests compare the two).
 //!
 //! Figures leave the database as integers scaled by 10⁴ (achievement, points) and 10²
@@ -11,7 +12,7 @@
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Value};
-use thidua_domain::criterion::{Direction, Measure};
+use thidua_domain::criterion::{Direction, Measure, PeriodAggregation};
 use thidua_domain::id::{CampaignId, ClusterId};
 use thidua_domain::participation::ParticipationStatus;
 use thidua_domain::report::ReportStatus;
@@ -43,7 +44,8 @@ pub struct Standing {
 pub struct Cell {
     pub unit_id: Uuid,
     pub criterion_id: Uuid,
-    /// From the latest approved report in the period; None when not reported.
+    /// The unit's approved reports in the period combined by the criterion's aggregation;
+    /// None when not reported.
     pub actual: Option<Decimal>,
     /// 0–1, four decimals.
     pub achievement: Decimal,
@@ -67,13 +69,18 @@ struct CellRow {
     points_e4: i64,
 }
 
-/// Common table expressions ending in `points`: one row per value of the units selected by
-/// `unit_filter` (appended to the participation query), with the achievement and the points,
-/// both ×10⁴ and rounded half away from zero. A criterion without a value has no row: it
-/// scores 0.
+/// Common table expressions ending in `points`: one row per criterion a unit reported, for
+/// the units selected by `unit_filter` (appended to the participation query), with the
+/// combined value, the achievement and the points, both ×10⁴ and rounded half away from
+/// zero. A criterion without a value has no row: it scores 0.
 ///
-/// - `latest` picks each unit's latest approved report in the period (by period end, then
-///   id): one index probe per unit (`ix_progress_reports_latest`).
+/// - `counted` holds each unit's approved reports in the period that no other approved
+///   report in the period holds (`scoring::counted`: a quarterly report replaces the
+///   monthly ones inside it; the same period twice counts once, the greater id), read
+///   through `ix_progress_reports_latest` one unit at a time.
+/// - `vals` numbers each criterion's values from the latest (period end, then id).
+/// - `combined` applies the criterion's aggregation (`scoring::period_value`), rounded to
+///   4 decimals; LATEST takes the value numbered 1.
 /// - `achieved` applies `scoring::achievement`, cap included: yes/no is all or nothing;
 ///   higher is better is met at or over the target, else 0 for a target or value ≤ 0, else
 ///   actual ÷ target; lower is better is met at or under the target, else 0 for a target or
@@ -85,31 +92,49 @@ fn cte(unit_filter: &str) -> String {
             SELECT p.unit_id FROM participations p \
             WHERE p.campaign_id = ? AND p.status = ?{unit_filter}), \
         crit AS ( \
-            SELECT c.id, c.measure, c.direction, COALESCE(c.target_value, 0) AS target, c.weight, \
+            SELECT c.id, c.measure, c.direction, c.period_aggregation, \
+                COALESCE(c.target_value, 0) AS target, c.weight, \
                 SUM(c.weight) OVER () AS total_weight \
             FROM criteria c WHERE c.campaign_id = ?), \
-        latest AS ( \
-            SELECT u.unit_id, ( \
-                SELECT r.id FROM progress_reports r \
-                WHERE r.campaign_id = ? AND r.unit_id = u.unit_id AND r.status = ? \
-                    AND r.period_start >= ? AND r.period_end <= ? \
-                ORDER BY r.period_end DESC, r.id DESC LIMIT 1) AS report_id \
-            FROM units u), \
+        inside AS ( \
+            SELECT r.id, r.unit_id, r.period_start, r.period_end \
+            FROM units u JOIN progress_reports r ON r.campaign_id = ? AND r.unit_id = u.unit_id \
+                AND r.status = ? AND r.period_start >= ? AND r.period_end <= ?), \
+        counted AS ( \
+            SELECT i.id, i.unit_id, i.period_end FROM inside i \
+            WHERE NOT EXISTS ( \
+                SELECT 1 FROM inside o \
+                WHERE o.unit_id = i.unit_id AND o.period_start <= i.period_start \
+                    AND o.period_end >= i.period_end \
+                    AND (o.period_start < i.period_start OR o.period_end > i.period_end \
+                        OR o.id > i.id))), \
+        vals AS ( \
+            SELECT k.unit_id, v.criterion_id, v.value, \
+                ROW_NUMBER() OVER (PARTITION BY k.unit_id, v.criterion_id \
+                    ORDER BY k.period_end DESC, k.id DESC) AS recency \
+            FROM counted k JOIN report_values v ON v.report_id = k.id), \
+        combined AS ( \
+            SELECT x.unit_id, x.criterion_id, ROUND(CASE MAX(c.period_aggregation) \
+                    WHEN ? THEN SUM(x.value) \
+                    WHEN ? THEN AVG(x.value) \
+                    WHEN ? THEN MAX(x.value) \
+                    WHEN ? THEN MIN(x.value) \
+                    ELSE MAX(CASE WHEN x.recency = 1 THEN x.value END) END, 4) AS actual \
+            FROM vals x JOIN crit c ON c.id = x.criterion_id \
+            GROUP BY x.unit_id, x.criterion_id), \
         achieved AS ( \
-            SELECT l.unit_id, c.id AS criterion_id, c.weight, c.total_weight, v.value AS actual, \
+            SELECT k.unit_id, c.id AS criterion_id, c.weight, c.total_weight, k.actual, \
                 CASE \
-                    WHEN c.measure = ? THEN CASE WHEN v.value = 1 THEN 1 ELSE 0 END \
+                    WHEN c.measure = ? THEN CASE WHEN k.actual = 1 THEN 1 ELSE 0 END \
                     WHEN c.direction <> ? THEN CASE \
-                        WHEN v.value >= c.target THEN 1 \
-                        WHEN c.target <= 0 OR v.value <= 0 THEN 0 \
-                        ELSE v.value * 1.0 / c.target END \
-                    WHEN v.value <= c.target THEN 1 \
-                    WHEN c.target <= 0 OR v.value <= 0 THEN 0 \
-                    ELSE c.target * 1.0 / v.value \
+                        WHEN k.actual >= c.target THEN 1 \
+                        WHEN c.target <= 0 OR k.actual <= 0 THEN 0 \
+                        ELSE k.actual * 1.0 / c.target END \
+                    WHEN k.actual <= c.target THEN 1 \
+                    WHEN c.target <= 0 OR k.actual <= 0 THEN 0 \
+                    ELSE c.target * 1.0 / k.actual \
                 END AS achievement \
-            FROM latest l \
-            JOIN report_values v ON v.report_id = l.report_id \
-            JOIN crit c ON c.id = v.criterion_id), \
+            FROM combined k JOIN crit c ON c.id = k.criterion_id), \
         points AS ( \
             SELECT unit_id, criterion_id, actual, \
                 CAST(ROUND(achievement * 10000) AS BIGINT) AS achievement_e4, \
@@ -132,6 +157,10 @@ fn cte_values(board: &Board, filter: Vec<Value>) -> Vec<Value> {
         ReportStatus::Approved.into(),
         board.start.into(),
         board.end.into(),
+        PeriodAggregation::Sum.into(),
+        PeriodAggregation::Average.into(),
+        PeriodAggregation::Max.into(),
+        PeriodAggregation::Min.into(),
         Measure::YesNo.into(),
         Direction::LowerIsBetter.into(),
     ]);

@@ -223,7 +223,7 @@ pub async fn record_value(
         )
         .into());
     }
-    let today = Utc::now().date_naive();
+    let today = thidua_domain::calendar::today();
     if as_of > today {
         return Err(FieldError::new(
             "asOf",

@@ -1,11 +1,12 @@
 //! The campaign lifecycle and its validation paths.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use thidua_tests::{Backend, both, concrete, spawn_app, vague};
 
 both!(
     campaign_lifecycle_from_draft_to_closed,
-    launch_needs_a_concrete_criterion
+    launch_needs_a_concrete_criterion,
+    a_period_aggregation_that_does_not_fit_the_measure_is_refused
 );
 
 async fn campaign_lifecycle_from_draft_to_closed(backend: Backend) {
@@ -205,4 +206,87 @@ async fn launch_needs_a_concrete_criterion(backend: Backend) {
         )
         .await;
     assert_eq!(status["campaign"]["status"], "DRAFT");
+}
+
+/// Percentages do not add up and yes/no is not averaged: SUM on a PERCENT and AVERAGE on a
+/// YES_NO criterion are AGGREGATION_NOT_ALLOWED on create, add and update, nothing is
+/// stored, and a fitting aggregation is stored as sent.
+async fn a_period_aggregation_that_does_not_fit_the_measure_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let mut percent_sum = concrete("Tỷ lệ hộ nghèo");
+    percent_sum["measure"] = json!("PERCENT");
+    percent_sum["periodAggregation"] = json!("SUM");
+    let refused = app
+        .create_campaign(&admin, "AGG-BAD", &root, json!([percent_sum]))
+        .await;
+    assert_eq!(
+        refused.user_error_codes("createCampaign"),
+        vec!["AGGREGATION_NOT_ALLOWED"],
+        "{}",
+        refused.body
+    );
+    assert_eq!(
+        refused.user_error_fields("createCampaign"),
+        vec!["criteria.0.periodAggregation"],
+        "{}",
+        refused.body
+    );
+    assert_eq!(refused.data()["createCampaign"]["campaign"], Value::Null);
+
+    let created = app
+        .create_campaign(&admin, "AGG-OK", &root, json!([concrete("Số mô hình")]))
+        .await;
+    let id = created.data()["createCampaign"]["campaign"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let criterion = created.data()["createCampaign"]["campaign"]["criteria"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let add = |c: Value| {
+        app.gql(
+            Some(&admin),
+            "mutation($i: AddCriterionInput!) { addCriterion(input: $i) { criterion { measure periodAggregation } userErrors { field code } } }",
+            json!({"i": {"campaignId": id, "criterion": c}}),
+        )
+    };
+    let yes_no = |agg: &str| json!({"title": "Có kế hoạch", "measure": "YES_NO", "unitLabel": "có/không", "targetValue": "1", "weight": "1", "periodAggregation": agg});
+    let bad = add(yes_no("AVERAGE")).await;
+    assert_eq!(
+        bad.data()["addCriterion"],
+        json!({"criterion": null, "userErrors": [{"field": "criterion.periodAggregation", "code": "AGGREGATION_NOT_ALLOWED"}]}),
+        "{}",
+        bad.body
+    );
+    let good = add(yes_no("MIN")).await;
+    assert_eq!(
+        good.data()["addCriterion"]["criterion"],
+        json!({"measure": "YES_NO", "periodAggregation": "MIN"}),
+        "{}",
+        good.body
+    );
+    let update = |agg: &str| {
+        app.gql(
+            Some(&admin),
+            "mutation($i: UpdateCriterionInput!) { updateCriterion(input: $i) { criterion { periodAggregation } userErrors { field code } } }",
+            json!({"i": {"id": criterion, "criterion": {"title": "Tỷ lệ", "measure": "PERCENT", "unitLabel": "%", "targetValue": "50", "weight": "1", "periodAggregation": agg}}}),
+        )
+    };
+    let bad = update("SUM").await;
+    assert_eq!(
+        bad.user_error_codes("updateCriterion"),
+        vec!["AGGREGATION_NOT_ALLOWED"],
+        "{}",
+        bad.body
+    );
+    let good = update("MAX").await;
+    assert_eq!(
+        good.data()["updateCriterion"]["criterion"]["periodAggregation"],
+        "MAX",
+        "{}",
+        good.body
+    );
 }

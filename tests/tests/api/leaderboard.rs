@@ -8,8 +8,8 @@ use base64::Engine;
 use rust_decimal::Decimal;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-use thidua_domain::criterion::{Direction, Measure};
-use thidua_domain::scoring::{ScoredCriterion, rank, score};
+use thidua_domain::criterion::{Direction, Measure, PeriodAggregation};
+use thidua_domain::scoring::{PeriodValue, ScoredCriterion, rank, score, score_periods};
 use thidua_tests::{Backend, TestApp, both, spawn_app};
 use uuid::Uuid;
 
@@ -18,7 +18,9 @@ use crate::reports::submit;
 both!(
     leaderboard_matches_the_hand_worked_example,
     leaderboard_agrees_with_the_scoring_rules,
-    first_limits_the_page_and_rejects_bad_sizes
+    first_limits_the_page_and_rejects_bad_sizes,
+    a_monthly_count_over_a_year_sums_twelve_months_not_december_alone,
+    each_criterion_combines_the_periods_by_its_own_aggregation
 );
 
 pub async fn approve(app: &TestApp, token: &str, id: &str) {
@@ -513,5 +515,197 @@ async fn first_limits_the_page_and_rejects_bad_sizes(backend: Backend) {
         None,
         "{:?}",
         page_explained.body
+    );
+}
+
+/// "Số vụ vi phạm" reported monthly, lower is better, 12 a year at most: a unit reporting 1
+/// every month has 12 for the year (met), not December's 1; a unit reporting 2 a month has
+/// 24 (12 ÷ 24 = 0.5). The percentage keeps its latest month. A quarterly report holds the
+/// monthly ones inside it: only the quarter counts.
+async fn a_monthly_count_over_a_year_sums_twelve_months_not_december_alone(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let codes: Vec<String> = ["AGG-A", "AGG-B", "AGG-C"].map(String::from).to_vec();
+    let (campaign, criteria, units) = board(
+        &app,
+        &admin,
+        "AGG-1",
+        json!([
+            {"title": "Số vụ vi phạm", "measure": "COUNT", "direction": "LOWER_IS_BETTER", "unitLabel": "vụ", "targetValue": "12", "weight": "1"},
+            {"title": "Tỷ lệ hộ gia đình văn hóa", "measure": "PERCENT", "unitLabel": "%", "targetValue": "90", "weight": "1"}
+        ]),
+        &codes,
+    )
+    .await;
+    let kinds = app
+        .ok(
+            Some(&admin),
+            "query($id: ID!) { campaign(id: $id) { criteria { periodAggregation } } }",
+            json!({"id": campaign}),
+        )
+        .await;
+    assert_eq!(
+        kinds["campaign"]["criteria"],
+        json!([{"periodAggregation": "SUM"}, {"periodAggregation": "LATEST"}])
+    );
+    let mut batch = vec![];
+    for m in 1..=12 {
+        let pct = if m == 12 { "90" } else { "45" };
+        batch.push(report(&campaign, &units[0], &criteria, m, &["1", pct]));
+        batch.push(report(&campaign, &units[1], &criteria, m, &["2", pct]));
+    }
+    // AGG-C: January–March monthly (5 each), and the first quarter's report (4) over them.
+    for m in 1..=3 {
+        batch.push(report(&campaign, &units[2], &criteria, m, &["5", "90"]));
+    }
+    let mut quarter = report(&campaign, &units[2], &criteria, 1, &["4", "90"]);
+    quarter["period"] = json!({"kind": "QUARTER", "start": "2025-01-01", "end": "2025-03-31"});
+    batch.push(quarter);
+    let all: Vec<usize> = (0..batch.len()).collect();
+    submit_and_approve(&app, &admin, batch, &all).await;
+
+    let year = app
+        .ok(
+            Some(&admin),
+            "query($c: ID!) { leaderboard(campaignId: $c, periodStart: \"2025-01-01\", periodEnd: \"2025-12-31\") { \
+             rank score unit { code } actuals achievements } }",
+            json!({"c": campaign}),
+        )
+        .await;
+    assert_eq!(
+        year["leaderboard"],
+        json!([
+            {"rank": 1, "score": "100", "unit": {"code": "AGG-A"}, "actuals": ["12", "90"], "achievements": ["1", "1"]},
+            {"rank": 1, "score": "100", "unit": {"code": "AGG-C"}, "actuals": ["4", "90"], "achievements": ["1", "1"]},
+            {"rank": 3, "score": "75", "unit": {"code": "AGG-B"}, "actuals": ["24", "90"], "achievements": ["0.5", "1"]}
+        ])
+    );
+    // The first half-year sees six months: 6 and 12 violations, and June's 45 %.
+    let half = app
+        .ok(
+            Some(&admin),
+            "query($c: ID!) { leaderboard(campaignId: $c, periodStart: \"2025-01-01\", periodEnd: \"2025-06-30\") { \
+             unit { code } actuals } }",
+            json!({"c": campaign}),
+        )
+        .await;
+    let actuals: Vec<(&str, &Value)> = half["leaderboard"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["unit"]["code"].as_str().unwrap(), &r["actuals"]))
+        .collect();
+    assert!(actuals.contains(&("AGG-A", &json!(["6", "45"]))), "{half}");
+    assert!(actuals.contains(&("AGG-B", &json!(["12", "45"]))), "{half}");
+}
+
+/// One unit, three monthly reports (3, 1, 4) for five criteria that differ only in their
+/// aggregation: SUM 8, AVERAGE 2.6667, LATEST 4, MAX 4, MIN 1; a sixth, a percentage changed
+/// to AVERAGE with `updateCriterion`. The API gives what `scoring::score_periods` gives.
+async fn each_criterion_combines_the_periods_by_its_own_aggregation(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let aggs = ["SUM", "AVERAGE", "LATEST", "MAX", "MIN"];
+    let mut inputs: Vec<Value> = aggs
+        .iter()
+        .map(|a| json!({"title": format!("Chỉ số {a}"), "measure": "NUMBER", "unitLabel": "đv", "targetValue": "10", "weight": "1", "periodAggregation": a}))
+        .collect();
+    inputs.push(json!({"title": "Tỷ lệ", "measure": "PERCENT", "unitLabel": "%", "targetValue": "50", "weight": "2"}));
+    let root = app.root_unit(&admin).await;
+    let unit = app.create_unit(&admin, "AGG-X", &root).await;
+    let c = app
+        .create_campaign(&admin, "AGG-2", &root, json!(inputs))
+        .await;
+    let campaign = c.data()["createCampaign"]["campaign"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{:?}", c.body))
+        .to_owned();
+    let criteria: Vec<String> = c.data()["createCampaign"]["campaign"]["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    let changed = app
+        .ok(
+            Some(&admin),
+            "mutation($i: UpdateCriterionInput!) { updateCriterion(input: $i) { criterion { periodAggregation } userErrors { code } } }",
+            json!({"i": {"id": criteria[5], "criterion": {"title": "Tỷ lệ", "measure": "PERCENT", "unitLabel": "%", "targetValue": "50", "weight": "2", "periodAggregation": "AVERAGE"}}}),
+        )
+        .await;
+    assert_eq!(
+        changed["updateCriterion"],
+        json!({"criterion": {"periodAggregation": "AVERAGE"}, "userErrors": []})
+    );
+    app.launch(&admin, &campaign).await;
+    app.ok(Some(&admin), "mutation($i: ParticipationInput!) { registerParticipation(input: $i) { participation { id } } }", json!({"i": {"campaignId": campaign, "unitId": unit}}))
+        .await;
+    let months = [(1, "3", "20"), (2, "1", "40"), (3, "4", "35")];
+    let batch: Vec<Value> = months
+        .iter()
+        .map(|(m, v, p)| report(&campaign, &unit, &criteria, *m, &[v, v, v, v, v, p]))
+        .collect();
+    submit_and_approve(&app, &admin, batch, &[0, 1, 2]).await;
+    let got = app
+        .ok(
+            Some(&admin),
+            "query($c: ID!) { leaderboard(campaignId: $c, periodStart: \"2025-01-01\", periodEnd: \"2025-03-31\") { \
+             score actuals achievements points } }",
+            json!({"c": campaign}),
+        )
+        .await;
+
+    // What the specification says.
+    let mut spec: Vec<(ScoredCriterion, PeriodAggregation)> = aggs
+        .iter()
+        .map(|a| {
+            (
+                ScoredCriterion {
+                    measure: Measure::Number,
+                    direction: Direction::HigherIsBetter,
+                    target: d("10"),
+                    weight: d("1"),
+                },
+                PeriodAggregation::parse(a).unwrap(),
+            )
+        })
+        .collect();
+    spec.push((
+        ScoredCriterion {
+            measure: Measure::Percent,
+            direction: Direction::HigherIsBetter,
+            target: d("50"),
+            weight: d("2"),
+        },
+        PeriodAggregation::Average,
+    ));
+    let value = |m: u32, v: &str| PeriodValue {
+        report_id: Uuid::from_u128(u128::from(m)),
+        start: chrono::NaiveDate::from_ymd_opt(2025, m, 1).unwrap(),
+        end: chrono::NaiveDate::from_ymd_opt(2025, m + 1, 1)
+            .unwrap()
+            .pred_opt()
+            .unwrap(),
+        value: d(v),
+    };
+    let per_criterion: Vec<Vec<PeriodValue>> = (0..6)
+        .map(|i| {
+            months
+                .iter()
+                .map(|(m, v, p)| value(*m, if i == 5 { p } else { v }))
+                .collect()
+        })
+        .collect();
+    let (total, parts) = score_periods(&spec, &per_criterion);
+    let expected = json!({
+        "score": shown(total),
+        "actuals": parts.iter().map(|p| p.actual.map(shown)).collect::<Vec<_>>(),
+        "achievements": parts.iter().map(|p| shown(p.achievement)).collect::<Vec<_>>(),
+        "points": parts.iter().map(|p| shown(p.points)).collect::<Vec<_>>(),
+    });
+    assert_eq!(got["leaderboard"][0], expected);
+    assert_eq!(
+        got["leaderboard"][0]["actuals"],
+        json!(["8", "2.6667", "4", "4", "1", "31.6667"])
     );
 }

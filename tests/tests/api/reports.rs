@@ -15,7 +15,8 @@ both!(
     a_batch_of_new_reports_costs_a_fixed_number_of_statements,
     a_report_status_this_service_never_writes_is_an_internal_error,
     a_campaign_closed_between_judging_and_writing_a_batch_takes_none_of_it,
-    a_unit_withdrawn_between_judging_and_writing_a_batch_takes_none_of_it
+    a_unit_withdrawn_between_judging_and_writing_a_batch_takes_none_of_it,
+    half_year_and_year_reports_are_calendar_periods
 );
 
 pub const SUBMIT: &str = "mutation($i: SubmitReportsInput!) { submitReports(input: $i) { \
@@ -290,6 +291,21 @@ async fn each_bad_value_kind_has_its_own_code(backend: Backend) {
             "INVALID_PERIOD",
         ),
         (
+            "half-year from April",
+            with(&|r| {
+                r["period"] =
+                    json!({"kind": "HALF_YEAR", "start": "2025-04-01", "end": "2025-09-30"})
+            }),
+            "INVALID_PERIOD",
+        ),
+        (
+            "year ending 30 Dec",
+            with(&|r| {
+                r["period"] = json!({"kind": "YEAR", "start": "2025-01-01", "end": "2025-12-30"})
+            }),
+            "INVALID_PERIOD",
+        ),
+        (
             "draft campaign",
             with(&|r| r["campaignId"] = json!(draft)),
             "CAMPAIGN_NOT_LAUNCHED",
@@ -328,7 +344,7 @@ async fn each_bad_value_kind_has_its_own_code(backend: Backend) {
             "{name}: expected {code}, got {codes:?}"
         );
     }
-    assert_eq!(names.len(), 13);
+    assert_eq!(names.len(), 15);
     assert_eq!(
         count_reports(&app, &f.admin, &f.campaign).await,
         0,
@@ -717,5 +733,54 @@ async fn a_unit_withdrawn_between_judging_and_writing_a_batch_takes_none_of_it(b
         count_reports(&app, &f.admin, &f.campaign).await,
         2,
         "only the registered ward's reports were written"
+    );
+}
+
+/// Báo cáo 6 tháng and báo cáo năm: HALF_YEAR runs 1 Jan–30 Jun or 1 Jul–31 Dec, YEAR 1 Jan–31
+/// Dec; anything else is INVALID_PERIOD, and the accepted ones read back with their kind.
+async fn half_year_and_year_reports_are_calendar_periods(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let f = field(&app).await;
+    let with_period = |kind: &str, start: &str, end: &str| {
+        let mut r = f.report(Uuid::now_v7(), &f.ward_a, 1);
+        r["period"] = json!({"kind": kind, "start": start, "end": end});
+        r
+    };
+    let cases = [
+        ("HALF_YEAR", "2025-01-01", "2025-06-30", true),
+        ("HALF_YEAR", "2025-07-01", "2025-12-31", true),
+        ("YEAR", "2025-01-01", "2025-12-31", true),
+        ("HALF_YEAR", "2025-01-01", "2025-07-31", false),
+        ("HALF_YEAR", "2025-03-01", "2025-08-31", false),
+        ("HALF_YEAR", "2025-07-01", "2025-12-30", false),
+        ("YEAR", "2025-02-01", "2025-12-31", false),
+        ("YEAR", "2025-01-01", "2025-06-30", false),
+    ];
+    let batch: Vec<Value> = cases
+        .iter()
+        .map(|(k, s, e, _)| with_period(k, s, e))
+        .collect();
+    let p = submit(&app, &f.admin, batch).await;
+    for (i, (kind, start, end, ok)) in cases.iter().enumerate() {
+        let r = &p["results"][i];
+        if *ok {
+            assert_eq!(r["status"], "ACCEPTED", "{kind} {start}–{end}: {r}");
+        } else {
+            assert_eq!(r["status"], "REJECTED", "{kind} {start}–{end}: {r}");
+            assert_eq!(r["userErrors"][0]["code"], "INVALID_PERIOD", "{r}");
+            assert_eq!(r["userErrors"][0]["field"], "period", "{r}");
+        }
+    }
+    let id = p["results"][2]["report"]["id"].as_str().unwrap();
+    let read = app
+        .ok(
+            Some(&f.admin),
+            "query($id: ID!) { report(id: $id) { period { kind start end } } }",
+            json!({"id": id}),
+        )
+        .await;
+    assert_eq!(
+        read["report"]["period"],
+        json!({"kind": "YEAR", "start": "2025-01-01", "end": "2025-12-31"})
     );
 }

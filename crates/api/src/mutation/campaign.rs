@@ -13,7 +13,7 @@ use super::{begin, finish, input_id, payload, version};
 use crate::context::actor;
 use crate::error::Failure;
 use crate::types::campaign::{Campaign, Criterion};
-use crate::types::enums::{CampaignKind, Direction, Measure};
+use crate::types::enums::{CampaignKind, Direction, Measure, PeriodAggregation};
 use crate::types::participation::Participation;
 
 #[derive(Default)]
@@ -31,16 +31,21 @@ pub struct CriterionInput {
     pub target_value: Option<crate::scalars::Dec>,
     /// Relative weight, greater than 0 and at most 1000.
     pub weight: crate::scalars::Dec,
+    /// How the unit's reports in a leaderboard's period combine. Default: SUM for COUNT,
+    /// LATEST otherwise. PERCENT refuses SUM, YES_NO refuses SUM and AVERAGE
+    /// (AGGREGATION_NOT_ALLOWED).
+    pub period_aggregation: Option<PeriodAggregation>,
 }
 
 fn parse_criterion(c: &CriterionInput) -> Result<NewCriterion, Vec<FieldError>> {
-    NewCriterion::parse(
+    NewCriterion::parse_with(
         &c.title,
         c.measure.into(),
         c.direction.into(),
         c.unit_label.as_deref(),
         c.target_value.map(Into::into),
         c.weight.0,
+        c.period_aggregation.map(Into::into),
     )
 }
 

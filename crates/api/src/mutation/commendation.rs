@@ -787,7 +787,7 @@ impl CommendationMutation {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<SnapshotPayload> {
         let a = actor(ctx)?;
-        let today = chrono::Utc::now().date_naive();
+        let today = thidua_domain::calendar::today();
         let txn = begin(ctx).await.map_err(Failure::into_error)?;
         let r = thidua_persistence::snapshots::take_for(&txn, a, today).await;
         let n = finish(txn, r).await.map_err(Failure::into_error)?;

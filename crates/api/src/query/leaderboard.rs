@@ -14,8 +14,9 @@ pub struct LeaderboardQuery;
 
 #[Object]
 impl LeaderboardQuery {
-    /// Ranks the units registered for a campaign by their latest approved report whose
-    /// period lies in [periodStart, periodEnd]: each criterion is scored against its target
+    /// Ranks the units registered for a campaign by their approved reports whose period lies
+    /// in [periodStart, periodEnd], combined per criterion by its `periodAggregation` (a
+    /// report inside another's period counts once): each criterion is scored against its target
     /// (direction-aware, capped at 100 %), weighted, and summed to 0–100; ties share a rank.
     /// The database scores and ranks every unit; only the first `first` are returned.
     /// Complexity counts every entry, so a whole table explained cell by cell as objects

@@ -207,6 +207,11 @@ impl Criterion {
         self.0.direction.into()
     }
 
+    /// How the unit's approved reports in a leaderboard's period combine into one value.
+    async fn period_aggregation(&self) -> super::enums::PeriodAggregation {
+        self.0.period_aggregation.into()
+    }
+
     /// E.g. "%", "hộ", "km".
     async fn unit_label(&self) -> Option<&str> {
         self.0.unit_label.as_deref()

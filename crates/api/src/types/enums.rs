@@ -34,6 +34,17 @@ mirror!(
     CampaignKind = campaign::CampaignKind { Regular, Thematic }
 );
 mirror!(
+    /// How a unit's approved reports in a leaderboard's period combine into the
+    /// criterion's value: SUM, AVERAGE, LATEST (latest period end), MAX or MIN.
+    PeriodAggregation = criterion::PeriodAggregation {
+        Sum,
+        Average,
+        Latest,
+        Max,
+        Min
+    }
+);
+mirror!(
     Measure = criterion::Measure {
         Number,
         Percent,
@@ -107,9 +118,13 @@ mirror!(
     ReportStatus = thidua_domain::report::ReportStatus { Submitted, Approved, Returned }
 );
 mirror!(
+    /// MONTH, QUARTER, HALF_YEAR (1 Jan–30 Jun or 1 Jul–31 Dec), YEAR: calendar periods
+    /// from their first to their last day; CUSTOM: any range.
     PeriodKind = thidua_domain::report::PeriodKind {
         Month,
         Quarter,
+        HalfYear,
+        Year,
         Custom
     }
 );

@@ -36,7 +36,8 @@ pub struct Cell {
 #[derive(SimpleObject)]
 pub struct CriterionScore {
     pub criterion: Criterion,
-    /// The value from the unit's latest approved report in the period (null: not reported).
+    /// The unit's approved reports in the period combined by the criterion's
+    /// `periodAggregation` (null: not reported).
     pub actual: Option<Decimal>,
     /// Achievement against the target after the direction and the cap, 0–1.
     pub achievement: Decimal,

@@ -35,12 +35,12 @@ impl Milestone {
         self.0.due_date
     }
 
-    /// Derived from today's date (UTC): DUE_SOON within 14 days, OVERDUE after the due date.
+    /// Derived from today's date in Asia/Ho_Chi_Minh: DUE_SOON within 14 days, OVERDUE after the due date.
     async fn status(&self) -> MilestoneStatus {
         thidua_domain::milestone::status(
             self.0.due_date,
             self.0.completed_at.is_some(),
-            Utc::now().date_naive(),
+            thidua_domain::calendar::today(),
         )
         .into()
     }

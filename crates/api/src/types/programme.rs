@@ -165,7 +165,7 @@ impl Target {
     }
 
     async fn progress(&self, ctx: &Context<'_>) -> async_graphql::Result<TargetProgress> {
-        let today = Utc::now().date_naive();
+        let today = thidua_domain::calendar::today();
         let values = load_many(ctx, ValuesOf(TargetId::from_uuid(self.0.id))).await?;
         let current = thidua_persistence::programme::current_value(
             &state(ctx).db.conn,

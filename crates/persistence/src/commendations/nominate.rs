@@ -115,7 +115,7 @@ pub async fn nominate(
         Some(l) => Some((l, model(db, l.uuid()).await?)),
     };
     let facts = Facts {
-        today: Utc::now().date_naive(),
+        today: thidua_domain::calendar::today(),
         kind: n.kind,
         award_year: n.award_year,
         is_direct_worker: n.is_direct_worker,

@@ -1,7 +1,7 @@
 //! Row of `criteria`.
 
 use sea_orm::entity::prelude::*;
-use thidua_domain::criterion::{Direction, Measure};
+use thidua_domain::criterion::{Direction, Measure, PeriodAggregation};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "criteria")]
@@ -19,6 +19,7 @@ pub struct Model {
     pub weight: Decimal,
     pub sort_order: i32,
     pub created_at: DateTimeUtc,
+    pub period_aggregation: PeriodAggregation,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -71,6 +71,7 @@ mod tests {
             commendation::RecipientType,
             criterion::Direction,
             criterion::Measure,
+            criterion::PeriodAggregation,
             exemplar::ExemplarKind,
             exemplar::ExemplarStage,
             milestone::MilestoneKind,
