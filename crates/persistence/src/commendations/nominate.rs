@@ -168,6 +168,8 @@ pub async fn nominate(
     let now = Utc::now();
     let id = Uuid::now_v7();
     let saved = commendation::ActiveModel {
+        // Folded by the entity's `before_save`.
+        search_text: sea_orm::ActiveValue::NotSet,
         id: Set(id),
         award_type_id: Set(at.id),
         kind: Set(n.kind),
