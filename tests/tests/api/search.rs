@@ -16,6 +16,7 @@ both!(
     commendations_are_found_by_the_recipients_name,
     wildcards_in_a_search_match_only_themselves,
     bad_searches_are_refused_with_codes,
+    the_migration_folds_rows_that_exist_before_it,
 );
 
 const UNITS: &str = "query($s: String) { orgUnits(first: 100, filter: {search: $s, includeInactive: true}) { edges { node { code name } } } }";
@@ -323,4 +324,151 @@ async fn postgres_search_is_served_by_trigram_indexes() {
             "{table}: the plan does not use {index}:\n{plan}"
         );
     }
+}
+
+/// Rows written before the search migration get their folded `search_text` from it: the
+/// schema is migrated up to the migration before, rows are inserted as an older release
+/// wrote them, then the search migration runs alone.
+async fn the_migration_folds_rows_that_exist_before_it(backend: Backend) {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    use thidua_migrations::{Migrator, MigratorTrait};
+
+    let scratch = thidua_tests::Scratch::empty(backend).await;
+    let db = sea_orm::Database::connect(scratch.database_url())
+        .await
+        .unwrap();
+    let before = Migrator::migrations()
+        .iter()
+        .position(|m| m.name() == "m20261130_000006_search")
+        .expect("the search migration is registered");
+    Migrator::up(&db, Some(u32::try_from(before).unwrap()))
+        .await
+        .unwrap();
+
+    let now = chrono::Utc::now();
+    let (hl, hl_again, hh) = (
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+    );
+    let mut units = Query::insert();
+    units.into_table(Alias::new("org_units")).columns(
+        [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "parent_id",
+            "path",
+            "depth",
+            "is_active",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        .map(Alias::new),
+    );
+    for (id, code, name) in [
+        (hl, "HL", "Thành phố Hạ Long"),
+        (hl_again, "HL-CU", "Thành phố Hạ Long"),
+        (hh, "HH", "Huyện ĐẦM Hà"),
+    ] {
+        units.values_panic([
+            id.into(),
+            code.into(),
+            name.into(),
+            "WARD".into(),
+            Option::<uuid::Uuid>::None.into(),
+            format!("/{id}/").into(),
+            0.into(),
+            true.into(),
+            1.into(),
+            now.into(),
+            now.into(),
+        ]);
+    }
+    db.execute(&units).await.unwrap();
+    let mut models = Query::insert();
+    models
+        .into_table(Alias::new("exemplars"))
+        .columns(
+            [
+                "id",
+                "name",
+                "kind",
+                "home_unit_id",
+                "is_direct_worker",
+                "stage",
+                "version",
+                "created_at",
+                "updated_at",
+            ]
+            .map(Alias::new),
+        )
+        .values_panic([
+            uuid::Uuid::now_v7().into(),
+            "Mô hình Dân vận khéo".into(),
+            "COLLECTIVE".into(),
+            hl.into(),
+            false.into(),
+            "IDENTIFIED".into(),
+            1.into(),
+            now.into(),
+            now.into(),
+        ]);
+    db.execute(&models).await.unwrap();
+    let mut users = Query::insert();
+    users
+        .into_table(Alias::new("users"))
+        .columns(
+            [
+                "id",
+                "username",
+                "display_name",
+                "password_hash",
+                "is_active",
+                "created_at",
+            ]
+            .map(Alias::new),
+        )
+        .values_panic([
+            uuid::Uuid::now_v7().into(),
+            "nguyen.van.a".into(),
+            "Nguyễn Văn Đức".into(),
+            "x".into(),
+            true.into(),
+            now.into(),
+        ]);
+    db.execute(&users).await.unwrap();
+
+    Migrator::up(&db, Some(1)).await.unwrap();
+
+    let texts = |table: &'static str| {
+        let db = &db;
+        async move {
+            let q = Query::select()
+                .column(Alias::new("search_text"))
+                .from(Alias::new(table))
+                .order_by(Alias::new("search_text"), sea_orm::sea_query::Order::Asc)
+                .and_where(Expr::col(Alias::new("search_text")).ne(""))
+                .to_owned();
+            db.query_all(&q)
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| r.try_get::<String>("", "search_text").unwrap())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        texts("org_units").await,
+        [
+            "hh huyen dam ha",
+            "hl thanh pho ha long",
+            "hl-cu thanh pho ha long"
+        ]
+    );
+    assert_eq!(texts("exemplars").await, ["mo hinh dan van kheo"]);
+    assert_eq!(texts("users").await, ["nguyen.van.a nguyen van duc"]);
+    db.close().await.unwrap();
 }
