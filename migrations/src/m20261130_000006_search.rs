@@ -1,5 +1,6 @@
 //! Accent-insensitive search everywhere a user looks for a name: a folded `search_text`
-//! column on org units, exemplary models, commendations (the person's name) and users,
+//! column on org units, exemplary models, commendations (the recipient's name: the
+//! person's, the unit's or the model's) and users,
 //! filled here for existing rows with the application's own folding, and on PostgreSQL a
 //! GIN trigram index (`pg_trgm`) on every `search_text`, campaigns' included, so
 //! `LIKE '%word%'` is an index scan rather than a read of the whole table.
@@ -52,6 +53,8 @@ impl MigrationTrait for Migration {
             .await?;
             fill(m, table, sources).await?;
         }
+        fill_recipients(m, "UNIT", "unit_id", "org_units").await?;
+        fill_recipients(m, "EXEMPLAR", "exemplar_id", "exemplars").await?;
         if m.get_database_backend() == DbBackend::Postgres {
             let db = m.get_connection();
             db.execute_unprepared("CREATE EXTENSION IF NOT EXISTS pg_trgm")
@@ -117,6 +120,51 @@ async fn fill(m: &SchemaManager<'_>, table: &str, sources: &[&str]) -> Result<()
                 None => Expr::col(a(col)).is_null(),
             });
         }
+        db.execute(&update).await?;
+    }
+    Ok(())
+}
+
+/// A commendation to a unit or a model carries the recipient's folded name: one UPDATE per
+/// distinct recipient name, matching the recipients by that name.
+async fn fill_recipients(
+    m: &SchemaManager<'_>,
+    recipient_type: &str,
+    fk_col: &str,
+    source: &str,
+) -> Result<(), DbErr> {
+    let db = m.get_connection();
+    let names = Query::select()
+        .distinct()
+        .column(a("name"))
+        .from(a(source))
+        .and_where(
+            Expr::col(a("id")).in_subquery(
+                Query::select()
+                    .column(a(fk_col))
+                    .from(a("commendations"))
+                    .and_where(Expr::col(a("recipient_type")).eq(recipient_type))
+                    .to_owned(),
+            ),
+        )
+        .to_owned();
+    for row in db.query_all(&names).await? {
+        let name: String = row.try_get("", "name")?;
+        let text = fold_for_search(&name);
+        let update = Query::update()
+            .table(a("commendations"))
+            .value(a("search_text"), text)
+            .and_where(Expr::col(a("recipient_type")).eq(recipient_type))
+            .and_where(
+                Expr::col(a(fk_col)).in_subquery(
+                    Query::select()
+                        .column(a("id"))
+                        .from(a(source))
+                        .and_where(Expr::col(a("name")).eq(name))
+                        .to_owned(),
+                ),
+            )
+            .to_owned();
         db.execute(&update).await?;
     }
     Ok(())

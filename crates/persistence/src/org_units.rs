@@ -8,6 +8,7 @@ use sea_orm::{
 };
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
+use thidua_domain::commendation::RecipientType;
 use thidua_domain::id::UnitId;
 use thidua_domain::org_unit::{OrgUnitKind, check_move, check_new_root, child_path};
 use thidua_domain::text::{Code, SearchQuery, Title};
@@ -15,6 +16,7 @@ use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditAction, AuditEntity};
+use crate::entities::commendation;
 use crate::entities::org_unit::{self, Column, Entity, Model};
 use crate::error::{StoreError, is_unique_violation};
 use crate::finder::finders;
@@ -239,6 +241,16 @@ pub async fn update(
     }
     am.updated_at = Set(Utc::now());
     let saved = am.update(db).await?;
+    // Honours to the unit are found by its current name.
+    commendation::Entity::update_many()
+        .col_expr(
+            commendation::Column::SearchText,
+            Expr::val(crate::search::search_text([saved.name.as_str()])),
+        )
+        .filter(commendation::Column::UnitId.eq(saved.id))
+        .filter(commendation::Column::RecipientType.eq(RecipientType::Unit))
+        .exec(db)
+        .await?;
     audit::record(
         db,
         actor,

@@ -177,6 +177,15 @@ async fn commendations_are_found_by_the_recipients_name(backend: Backend) {
     );
     // A person is not found by their unit's name: the search is about recipients.
     assert!(ids("cam pha").await.is_empty());
+    // A renamed unit's honours are found by its new name.
+    app.ok(
+        Some(&admin),
+        "mutation($i: UpdateOrgUnitInput!) { updateOrgUnit(input: $i) { orgUnit { id } userErrors { code } } }",
+        json!({"i": {"id": hg, "name": "Phường Hà Lầm"}}),
+    )
+    .await;
+    assert_eq!(ids("ha lam").await, vec![collective_hg.clone()]);
+    assert!(ids("hong gai").await.is_empty());
 
     // A corrected name replaces the old one in search.
     let sess = session(&app, &admin, 1).await;
@@ -417,6 +426,105 @@ async fn the_migration_folds_rows_that_exist_before_it(backend: Backend) {
             now.into(),
         ]);
     db.execute(&models).await.unwrap();
+    let award = uuid::Uuid::now_v7();
+    let mut awards = Query::insert();
+    awards
+        .into_table(Alias::new("award_types"))
+        .columns(
+            [
+                "id",
+                "code",
+                "name",
+                "category",
+                "level",
+                "recipient_kind",
+                "approval_threshold",
+                "conferring_authority",
+                "legal_basis",
+                "effective_from",
+                "sort_order",
+                "version",
+                "created_at",
+                "updated_at",
+            ]
+            .map(Alias::new),
+        )
+        .values_panic([
+            award.into(),
+            "BK-TEST".into(),
+            "Bằng khen".into(),
+            "EMULATION_TITLE".into(),
+            "PROVINCIAL".into(),
+            "BOTH".into(),
+            rust_decimal::Decimal::from(90).into(),
+            "Chủ tịch UBND tỉnh".into(),
+            "Luật TĐKT 2022".into(),
+            chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap().into(),
+            1.into(),
+            1.into(),
+            now.into(),
+            now.into(),
+        ]);
+    db.execute(&awards).await.unwrap();
+    let mut honours = Query::insert();
+    honours.into_table(Alias::new("commendations")).columns(
+        [
+            "id",
+            "award_type_id",
+            "kind",
+            "status",
+            "recipient_type",
+            "unit_id",
+            "exemplar_id",
+            "person_name",
+            "recipient_key",
+            "is_individual",
+            "is_direct_worker",
+            "nominating_unit_id",
+            "award_year",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        .map(Alias::new),
+    );
+    let model_id: uuid::Uuid = {
+        let q = Query::select()
+            .column(Alias::new("id"))
+            .from(Alias::new("exemplars"))
+            .to_owned();
+        db.query_one(&q)
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get("", "id")
+            .unwrap()
+    };
+    for (kind, model, person) in [
+        ("UNIT", None, None),
+        ("EXEMPLAR", Some(model_id), None),
+        ("PERSON", None, Some("Đặng Thị Hồng")),
+    ] {
+        honours.values_panic([
+            uuid::Uuid::now_v7().into(),
+            award.into(),
+            "CONG_TRANG".into(),
+            "NOMINATED".into(),
+            kind.into(),
+            hh.into(),
+            model.into(),
+            person.map(str::to_owned).into(),
+            format!("{kind}:{}", uuid::Uuid::now_v7()).into(),
+            person.is_some().into(),
+            false.into(),
+            hh.into(),
+            2026.into(),
+            1.into(),
+            now.into(),
+            now.into(),
+        ]);
+    }
+    db.execute(&honours).await.unwrap();
     let mut users = Query::insert();
     users
         .into_table(Alias::new("users"))
@@ -470,5 +578,10 @@ async fn the_migration_folds_rows_that_exist_before_it(backend: Backend) {
     );
     assert_eq!(texts("exemplars").await, ["mo hinh dan van kheo"]);
     assert_eq!(texts("users").await, ["nguyen.van.a nguyen van duc"]);
+    // A unit's honour by the unit's name, a model's by the model's, a person's by theirs.
+    assert_eq!(
+        texts("commendations").await,
+        ["dang thi hong", "huyen dam ha", "mo hinh dan van kheo"]
+    );
     db.close().await.unwrap();
 }

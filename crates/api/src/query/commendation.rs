@@ -28,8 +28,8 @@ pub struct CommendationFilter {
     pub session_id: Option<ID>,
     /// Conferred by a decision dated in this year.
     pub decision_year: Option<i32>,
-    /// Words to find, in any order, in the recipient's name (the person's, or the current
-    /// name of the recipient unit or exemplary model); accents and case are ignored ("Ha Long" finds "Hạ Long", "d" finds "đ"). At most 200 characters and 8 words.
+    /// Words to find, in any order, in the recipient's name (the person's, the unit's or the
+    /// exemplary model's); accents and case are ignored ("Ha Long" finds "Hạ Long", "d" finds "đ"). At most 200 characters and 8 words.
     pub search: Option<String>,
 }
 

@@ -4,12 +4,11 @@ use std::collections::HashMap;
 use thidua_domain::id::{AwardTypeId, CouncilSessionId};
 use thidua_domain::id::{CommendationId, ExemplarId};
 
-use sea_orm::sea_query::Query;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use thidua_domain::award::{Prerequisite, PrerequisiteCheck};
-use thidua_domain::commendation::{CommendationStatus, RecipientType};
+use thidua_domain::commendation::CommendationStatus;
 use thidua_domain::text::SearchQuery;
 use uuid::Uuid;
 
@@ -36,8 +35,8 @@ pub struct CommendationFilter {
     pub exemplar_id: Option<ExemplarId>,
     pub session_id: Option<CouncilSessionId>,
     pub decision_year: Option<i32>,
-    /// Accent-insensitive words in the recipient's name: the person's, or the current
-    /// name of the recipient unit or model.
+    /// Accent-insensitive words in the recipient's name: the person's, the unit's or the
+    /// model's.
     pub search: Option<SearchQuery>,
 }
 
@@ -68,7 +67,7 @@ pub async fn list(
         c = c.add(commendation::Column::DecisionYear.eq(y));
     }
     if let Some(q) = &f.search {
-        c = c.add(recipient_matches(q));
+        c = c.add(crate::search::matches(commendation::Column::SearchText, q));
     }
     let mut q = commendation::Entity::find().filter(c);
     if let Some(after) = &page.after {
@@ -80,39 +79,6 @@ pub async fn list(
         .all(db)
         .await?;
     Ok(Page::from_overfetch(rows, page.first))
-}
-
-/// The recipient's name matches: a person by the row's own `search_text`, a unit or a
-/// model by theirs (so a renamed unit is found by its new name).
-fn recipient_matches(q: &SearchQuery) -> Condition {
-    use crate::entities::{exemplar, org_unit};
-    use crate::search::matches;
-    let units = Query::select()
-        .column(org_unit::Column::Id)
-        .from(org_unit::Entity)
-        .cond_where(matches(org_unit::Column::SearchText, q))
-        .to_owned();
-    let models = Query::select()
-        .column(exemplar::Column::Id)
-        .from(exemplar::Entity)
-        .cond_where(matches(exemplar::Column::SearchText, q))
-        .to_owned();
-    Condition::any()
-        .add(
-            Condition::all()
-                .add(commendation::Column::RecipientType.eq(RecipientType::Person))
-                .add(matches(commendation::Column::SearchText, q)),
-        )
-        .add(
-            Condition::all()
-                .add(commendation::Column::RecipientType.eq(RecipientType::Unit))
-                .add(commendation::Column::UnitId.in_subquery(units)),
-        )
-        .add(
-            Condition::all()
-                .add(commendation::Column::RecipientType.eq(RecipientType::Exemplar))
-                .add(commendation::Column::ExemplarId.in_subquery(models)),
-        )
 }
 
 /// What a nomination needs first, and whether the recipient's recorded history has it.

@@ -17,7 +17,8 @@ pub struct Model {
     pub person_name: Option<String>,
     pub person_position: Option<String>,
     pub recipient_key: String,
-    /// Folded text for `search` (see `crate::search`).
+    /// The recipient's folded name for `search` (see `crate::search`): the person's, the
+    /// unit's or the model's. Written by the nomination, a name correction and a unit rename.
     pub search_text: String,
     pub is_individual: bool,
     pub is_direct_worker: bool,
@@ -49,17 +50,4 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-/// Keeps `search_text` the folded person name (empty for a unit or a model: those match by their own `search_text`) on every insert and update through a model.
-#[async_trait::async_trait]
-impl ActiveModelBehavior for ActiveModel {
-    async fn before_save<C>(mut self, _db: &C, _insert: bool) -> Result<Self, DbErr>
-    where
-        C: ConnectionTrait,
-    {
-        if let (true, Some(name)) = (self.person_name.is_set(), self.person_name.try_as_ref()) {
-            let text = crate::search::search_text(name.as_deref());
-            self.search_text = sea_orm::ActiveValue::Set(text);
-        }
-        Ok(self)
-    }
-}
+impl ActiveModelBehavior for ActiveModel {}
