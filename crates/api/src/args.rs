@@ -1,16 +1,36 @@
 //! Query arguments checked at the boundary: every string that reaches SQL is bounded and
 //! free of control characters, so hostile text answers BAD_USER_INPUT, never INTERNAL.
 
+use async_graphql::ErrorExtensions;
 use thidua_domain::FieldError;
+use thidua_domain::text::SearchQuery;
 
 use crate::error::bad_input;
 
-/// A request-level BAD_USER_INPUT for a field error of a query argument.
+/// A request-level BAD_USER_INPUT for a field error of a query argument; the extensions
+/// also carry the argument (`field`) and the user error code (`userErrorCode`), so a client
+/// can tell a too long search from a malformed one without reading the message.
 pub fn field_error(e: FieldError) -> async_graphql::Error {
-    if e.field.is_empty() {
-        bad_input(e.message)
-    } else {
-        bad_input(format!("`{}`: {}", e.field, e.message))
+    let code = e.code.as_str();
+    let field = (!e.field.is_empty()).then(|| e.field.clone());
+    let err = match &field {
+        None => bad_input(e.message),
+        Some(f) => bad_input(format!("`{f}`: {}", e.message)),
+    };
+    err.extend_with(move |_, x| {
+        x.set("userErrorCode", code);
+        if let Some(f) = &field {
+            x.set("field", f.as_str());
+        }
+    })
+}
+
+/// A `search` argument parsed (bounded, no control characters, at most
+/// [`SearchQuery::MAX_WORDS`] words, folded); blank is no search.
+pub fn search(raw: Option<String>, name: &str) -> async_graphql::Result<Option<SearchQuery>> {
+    match raw {
+        None => Ok(None),
+        Some(r) => SearchQuery::parse(&r).map_err(|e| field_error(e.under(name))),
     }
 }
 

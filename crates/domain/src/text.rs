@@ -53,6 +53,52 @@ pub fn fold_for_search(raw: &str) -> String {
         .join(" ")
 }
 
+/// A parsed `search` argument: the distinct folded words (see [`fold_for_search`]) that
+/// must all appear, in any order, in a row's folded `search_text`. Bounded so one request
+/// cannot ask for hundreds of pattern scans; blank input is no search at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchQuery(Vec<String>);
+
+impl SearchQuery {
+    pub const MAX_CHARS: usize = 200;
+    pub const MAX_WORDS: usize = 8;
+
+    /// `Ok(None)` for blank input; TOO_LONG past [`Self::MAX_CHARS`], INVALID_FORMAT for any
+    /// control character (tab and newline included: a search box sends neither), TOO_MANY
+    /// past [`Self::MAX_WORDS`] distinct words.
+    pub fn parse(raw: &str) -> Result<Option<Self>, FieldError> {
+        if raw.len() > Self::MAX_CHARS * 4 || raw.chars().count() > Self::MAX_CHARS {
+            return Err(too_long(Self::MAX_CHARS));
+        }
+        if raw.chars().any(char::is_control) {
+            return Err(FieldError::new(
+                "",
+                UserErrorCode::InvalidFormat,
+                "must not contain control characters",
+            ));
+        }
+        let mut words: Vec<String> = Vec::new();
+        for w in fold_for_search(raw).split(' ').filter(|w| !w.is_empty()) {
+            if !words.iter().any(|k| k == w) {
+                words.push(w.to_owned());
+            }
+        }
+        if words.len() > Self::MAX_WORDS {
+            return Err(FieldError::new(
+                "",
+                UserErrorCode::TooMany,
+                format!("search at most {} words", Self::MAX_WORDS),
+            ));
+        }
+        Ok((!words.is_empty()).then_some(Self(words)))
+    }
+
+    /// The folded words, each non-empty and free of spaces.
+    pub fn words(&self) -> &[String] {
+        &self.0
+    }
+}
+
 /// Required, bounded, single-paragraph-or-more human text (titles, names).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Title(String);
@@ -193,6 +239,38 @@ mod tests {
     fn folding_makes_unaccented_query_match_vietnamese() {
         assert_eq!(fold_for_search("Thi Đua Yêu Nước"), "thi dua yeu nuoc");
         assert!(fold_for_search("Phong trào thi đua").contains(&fold_for_search("thi dua")));
+    }
+
+    #[test]
+    fn a_search_folds_case_marks_and_d_and_keeps_distinct_words() {
+        let q = |raw| SearchQuery::parse(raw).unwrap().unwrap().words().to_vec();
+        assert_eq!(q("  Hạ   LONG hạ "), ["ha", "long"]);
+        assert_eq!(q("ĐOÀN Đức"), ["doan", "duc"]);
+        // NFD input (combining marks typed separately) folds the same as NFC.
+        let nfd: String = "Hạ Long".nfd().collect();
+        assert_eq!(q(&nfd), ["ha", "long"]);
+        // Pattern characters are kept as typed: the SQL layer escapes them.
+        assert_eq!(q("50% a_b c\\d"), ["50%", "a_b", "c\\d"]);
+    }
+
+    #[test]
+    fn a_blank_search_is_no_search() {
+        assert_eq!(SearchQuery::parse(""), Ok(None));
+        assert_eq!(SearchQuery::parse(" \u{3000} "), Ok(None));
+    }
+
+    #[test]
+    fn hostile_searches_are_refused_with_codes() {
+        let code = |raw: &str| SearchQuery::parse(raw).unwrap_err().code;
+        assert_eq!(code(&"a".repeat(201)), UserErrorCode::TooLong);
+        assert_eq!(code(&"ă".repeat(201)), UserErrorCode::TooLong);
+        assert!(SearchQuery::parse(&"ă".repeat(200)).is_ok());
+        for bad in ["a\0b", "a\tb", "a\nb", "a\u{1b}[31m", "a\u{85}"] {
+            assert_eq!(code(bad), UserErrorCode::InvalidFormat, "{bad:?}");
+        }
+        assert_eq!(code("a b c d e f g h i"), UserErrorCode::TooMany);
+        // Repeated words count once.
+        assert!(SearchQuery::parse("a b c d e f g h a b").is_ok());
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Campaigns and their criteria: queries for the API, and the lifecycle commands.
 
 use chrono::{NaiveDate, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, Value,
@@ -11,7 +11,7 @@ use thidua_domain::access::{Action, Actor};
 use thidua_domain::campaign::{self as rules, CampaignKind, CampaignStatus, DateRange};
 use thidua_domain::criterion::{CriterionSpec, NewCriterion};
 use thidua_domain::id::{CampaignId, CriterionId, FieldId, ProgrammeId, UnitId};
-use thidua_domain::text::{Code, LongText, Title, fold_for_search};
+use thidua_domain::text::{Code, LongText, SearchQuery, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
@@ -93,7 +93,7 @@ pub struct CampaignFilter {
     /// Running on this day: start ≤ day ≤ end, and launched or closed.
     pub active_on: Option<NaiveDate>,
     /// Accent-insensitive text search over code, title and summary.
-    pub search: Option<String>,
+    pub search: Option<SearchQuery>,
     pub programme_id: Option<ProgrammeId>,
 }
 
@@ -169,17 +169,8 @@ fn filter_condition(f: &CampaignFilter) -> Condition {
                 campaign::Column::Status.is_in([CampaignStatus::Launched, CampaignStatus::Closed]),
             );
     }
-    if let Some(s) = &f.search {
-        for word in fold_for_search(s).split_whitespace() {
-            let escaped = word
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            c = c.add(
-                campaign::Column::SearchText
-                    .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
-            );
-        }
+    if let Some(q) = &f.search {
+        c = c.add(crate::search::matches(campaign::Column::SearchText, q));
     }
     if let Some(pid) = f.programme_id {
         c = c.add(campaign::Column::ProgrammeId.eq(pid));
@@ -243,7 +234,7 @@ pub struct NewCampaign {
 }
 
 fn search_text(code: &str, title: &str, summary: Option<&str>) -> String {
-    fold_for_search(&format!("{code} {title} {}", summary.unwrap_or("")))
+    crate::search::search_text([code, title, summary.unwrap_or("")])
 }
 
 async fn check_fields(db: &impl ConnectionTrait, ids: &[FieldId]) -> Result<(), StoreError> {

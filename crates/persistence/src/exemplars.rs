@@ -11,7 +11,7 @@ use thidua_domain::access::{Action, Actor};
 use thidua_domain::exemplar::{self as rules, ExemplarKind, ExemplarStage};
 use thidua_domain::id::ExemplarId;
 use thidua_domain::id::{CampaignId, FieldId, UnitId};
-use thidua_domain::text::{LongText, Title};
+use thidua_domain::text::{LongText, SearchQuery, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
@@ -91,6 +91,8 @@ pub async fn create(
     let now = Utc::now();
     let id = Uuid::now_v7();
     let saved = exemplar::ActiveModel {
+        // Folded by the entity's `before_save`.
+        search_text: sea_orm::ActiveValue::NotSet,
         id: Set(id),
         name: Set(input.name.into_inner()),
         kind: Set(input.kind),
@@ -237,6 +239,8 @@ pub struct ExemplarFilter {
     pub subtree_path: Option<String>,
     pub field_id: Option<FieldId>,
     pub stage: Option<ExemplarStage>,
+    /// Accent-insensitive words in the model's name.
+    pub search: Option<SearchQuery>,
 }
 
 fn condition(f: &ExemplarFilter, with_stage: bool) -> Condition {
@@ -250,6 +254,9 @@ fn condition(f: &ExemplarFilter, with_stage: bool) -> Condition {
     }
     if let (true, Some(s)) = (with_stage, f.stage) {
         c = c.add(exemplar::Column::Stage.eq(s));
+    }
+    if let Some(q) = &f.search {
+        c = c.add(crate::search::matches(exemplar::Column::SearchText, q));
     }
     c
 }

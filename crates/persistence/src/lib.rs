@@ -28,6 +28,7 @@ pub mod persisted_queries;
 pub mod programme;
 pub mod raw;
 pub mod reports;
+pub mod search;
 pub mod seed;
 pub mod snapshots;
 pub mod target_counts;

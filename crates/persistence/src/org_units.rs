@@ -8,13 +8,15 @@ use sea_orm::{
 };
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
+use thidua_domain::commendation::RecipientType;
 use thidua_domain::id::UnitId;
 use thidua_domain::org_unit::{OrgUnitKind, check_move, check_new_root, child_path};
-use thidua_domain::text::{Code, Title};
+use thidua_domain::text::{Code, SearchQuery, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditAction, AuditEntity};
+use crate::entities::commendation;
 use crate::entities::org_unit::{self, Column, Entity, Model};
 use crate::error::{StoreError, is_unique_violation};
 use crate::finder::finders;
@@ -109,6 +111,8 @@ pub struct UnitFilter {
     pub subtree_path: Option<String>,
     pub kind: Option<OrgUnitKind>,
     pub include_inactive: bool,
+    /// Accent-insensitive words in the code or name.
+    pub search: Option<SearchQuery>,
 }
 
 /// Units ordered by path (parents before children), keyset on the path.
@@ -126,6 +130,9 @@ pub async fn list(
     }
     if !f.include_inactive {
         q = q.filter(Column::IsActive.eq(true));
+    }
+    if let Some(s) = &f.search {
+        q = q.filter(crate::search::matches(Column::SearchText, s));
     }
     if let Some(after) = &page.after {
         q = q.filter(Column::Path.gt(after.value.clone()));
@@ -178,6 +185,8 @@ pub async fn create(
     let id = Uuid::now_v7();
     let now = Utc::now();
     let model = org_unit::ActiveModel {
+        // Folded by the entity's `before_save`.
+        search_text: sea_orm::ActiveValue::NotSet,
         id: Set(id),
         code: Set(input.code.into_inner()),
         name: Set(input.name.into_inner()),
@@ -232,6 +241,16 @@ pub async fn update(
     }
     am.updated_at = Set(Utc::now());
     let saved = am.update(db).await?;
+    // Honours to the unit are found by its current name.
+    commendation::Entity::update_many()
+        .col_expr(
+            commendation::Column::SearchText,
+            Expr::val(crate::search::search_text([saved.name.as_str()])),
+        )
+        .filter(commendation::Column::UnitId.eq(saved.id))
+        .filter(commendation::Column::RecipientType.eq(RecipientType::Unit))
+        .exec(db)
+        .await?;
     audit::record(
         db,
         actor,

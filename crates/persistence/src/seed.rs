@@ -151,6 +151,8 @@ pub async fn seed_core(
             check_new_root(crate::org_units::roots(db).await?.len())?;
             let id = Uuid::now_v7();
             org_unit::ActiveModel {
+                // Folded by the entity's `before_save`.
+                search_text: sea_orm::ActiveValue::NotSet,
                 id: Set(id),
                 code: Set(ROOT_UNIT_CODE.into()),
                 name: Set("Tỉnh Quảng Ninh".into()),

@@ -214,6 +214,8 @@ pub async fn create(
     let hash = hash_password_off_thread(&new.password).await?;
     let id = Uuid::now_v7();
     let saved = user::ActiveModel {
+        // Folded by the entity's `before_save`.
+        search_text: sea_orm::ActiveValue::NotSet,
         id: Set(id),
         username: Set(username),
         display_name: Set(display_name.into_inner()),

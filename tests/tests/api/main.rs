@@ -22,6 +22,7 @@ mod permissions;
 mod rate_limits;
 pub mod reports;
 mod schema;
+mod search;
 mod statements;
 mod sync;
 mod targets;

@@ -26,7 +26,7 @@ pub struct CampaignFilter {
     pub unit_subtree: Option<ID>,
     /// Launched or closed campaigns whose dates include this day.
     pub active_on: Option<crate::scalars::Date>,
-    /// Words to find in the code, title or summary; accents are ignored ("thi dua" finds "thi đua").
+    /// Words to find, in any order, in the code, title or summary; accents and case are ignored ("Ha Long" finds "Hạ Long", "d" finds "đ"). At most 200 characters and 8 words.
     pub search: Option<String>,
     pub programme_id: Option<ID>,
 }
@@ -91,11 +91,6 @@ impl CampaignQuery {
         reader(ctx)?;
         let f = filter.unwrap_or_default();
         let page = cursor::page_request(first, after)?;
-        if f.search.as_deref().is_some_and(|s| s.len() > 200) {
-            return Err(crate::error::bad_input(
-                "`search` is at most 200 characters",
-            ));
-        }
         let subtree_path = match &f.unit_subtree {
             Some(id) => Some(unit_path(ctx, id, "unitSubtree").await?),
             None => None,
@@ -114,7 +109,7 @@ impl CampaignQuery {
                 .transpose()?,
             subtree_path,
             active_on: f.active_on.map(Into::into),
-            search: crate::args::optional_text(f.search, "filter.search", 200)?,
+            search: crate::args::search(f.search, "filter.search")?,
             programme_id: f
                 .programme_id
                 .as_ref()

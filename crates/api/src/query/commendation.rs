@@ -28,6 +28,9 @@ pub struct CommendationFilter {
     pub session_id: Option<ID>,
     /// Conferred by a decision dated in this year.
     pub decision_year: Option<i32>,
+    /// Words to find, in any order, in the recipient's name (the person's, the unit's or the
+    /// exemplary model's); accents and case are ignored ("Ha Long" finds "Hạ Long", "d" finds "đ"). At most 200 characters and 8 words.
+    pub search: Option<String>,
 }
 
 /// Individual commendations and direct workers in one year.
@@ -114,6 +117,7 @@ impl CommendationQuery {
                 .map(|y| thidua_domain::bounds::Year::parse(y).map(|y| y.get()))
                 .transpose()
                 .map_err(|e| crate::args::field_error(e.under("filter.decisionYear")))?,
+            search: crate::args::search(f.search, "filter.search")?,
         };
         let page = cursor::page_request(first, after)?;
         let rows = thidua_persistence::commendations::list(&state(ctx).db.conn, &store, &page)

@@ -20,6 +20,8 @@ pub struct ExemplarFilter {
     pub unit_subtree: Option<ID>,
     pub field_id: Option<ID>,
     pub stage: Option<ExemplarStage>,
+    /// Words to find, in any order, in the model's name; accents and case are ignored ("Ha Long" finds "Hạ Long", "d" finds "đ"). At most 200 characters and 8 words.
+    pub search: Option<String>,
 }
 
 async fn exemplar_filter(
@@ -38,6 +40,7 @@ async fn exemplar_filter(
             .map(ids::decode::<of::Field>)
             .transpose()?,
         stage: f.stage.map(Into::into),
+        search: crate::args::search(f.search, "filter.search")?,
     })
 }
 

@@ -23,6 +23,8 @@ pub struct OrgUnitFilter {
     pub kind: Option<OrgUnitKind>,
     #[graphql(default = false)]
     pub include_inactive: bool,
+    /// Words to find, in any order, in the code or name; accents and case are ignored ("Ha Long" finds "Hạ Long", "d" finds "đ"). At most 200 characters and 8 words.
+    pub search: Option<String>,
 }
 
 #[Object]
@@ -70,6 +72,7 @@ impl OrgUnitQuery {
             subtree_path,
             kind: f.kind.map(Into::into),
             include_inactive: f.include_inactive,
+            search: crate::args::search(f.search, "filter.search")?,
         };
         Ok(unit_connection(
             org_units::list(&state(ctx).db.conn, &uf, &page)

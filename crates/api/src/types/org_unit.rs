@@ -112,6 +112,7 @@ impl OrgUnit {
             subtree_path: Some(self.0.path.clone()),
             kind: None,
             include_inactive,
+            search: None,
         };
         let rows = org_units::list(&state(ctx).db.conn, &filter, &page)
             .await

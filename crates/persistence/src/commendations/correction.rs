@@ -153,6 +153,10 @@ pub async fn correct(
                 Some(name.as_str().to_owned()).into(),
             ));
             changes.push((
+                commendation::Column::SearchText,
+                crate::search::search_text([name.as_str()]).into(),
+            ));
+            changes.push((
                 commendation::Column::RecipientKey,
                 recipient_key(RecipientType::Person, c.unit_id, None, Some(name.as_str())).into(),
             ));

@@ -161,6 +161,12 @@ pub async fn nominate(
         .all(db)
         .await?;
     nomination::check_twins(n.award_year, &twins)?;
+    let recipient_name = match (&n.recipient, &recipient_model) {
+        (Recipient::Person { name, .. }, _) => name.as_str(),
+        (Recipient::Exemplar(_), Some((m, _))) => m.name.as_str(),
+        _ => home.name.as_str(),
+    };
+    let search_text = crate::search::search_text([recipient_name]);
     let person = match n.recipient {
         Recipient::Person { name, position, .. } => Some((name, position)),
         Recipient::Unit(_) | Recipient::Exemplar(_) => None,
@@ -168,6 +174,7 @@ pub async fn nominate(
     let now = Utc::now();
     let id = Uuid::now_v7();
     let saved = commendation::ActiveModel {
+        search_text: Set(search_text),
         id: Set(id),
         award_type_id: Set(at.id),
         kind: Set(n.kind),

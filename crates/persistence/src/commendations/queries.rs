@@ -9,6 +9,7 @@ use sea_orm::{
 };
 use thidua_domain::award::{Prerequisite, PrerequisiteCheck};
 use thidua_domain::commendation::CommendationStatus;
+use thidua_domain::text::SearchQuery;
 use uuid::Uuid;
 
 use crate::awards;
@@ -34,6 +35,9 @@ pub struct CommendationFilter {
     pub exemplar_id: Option<ExemplarId>,
     pub session_id: Option<CouncilSessionId>,
     pub decision_year: Option<i32>,
+    /// Accent-insensitive words in the recipient's name: the person's, the unit's or the
+    /// model's.
+    pub search: Option<SearchQuery>,
 }
 
 /// Newest first (ids are UUID v7).
@@ -61,6 +65,9 @@ pub async fn list(
     }
     if let Some(y) = f.decision_year {
         c = c.add(commendation::Column::DecisionYear.eq(y));
+    }
+    if let Some(q) = &f.search {
+        c = c.add(crate::search::matches(commendation::Column::SearchText, q));
     }
     let mut q = commendation::Entity::find().filter(c);
     if let Some(after) = &page.after {

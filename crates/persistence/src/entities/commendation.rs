@@ -17,6 +17,9 @@ pub struct Model {
     pub person_name: Option<String>,
     pub person_position: Option<String>,
     pub recipient_key: String,
+    /// The recipient's folded name for `search` (see `crate::search`): the person's, the
+    /// unit's or the model's. Written by the nomination, a name correction and a unit rename.
+    pub search_text: String,
     pub is_individual: bool,
     pub is_direct_worker: bool,
     pub nominating_unit_id: Uuid,

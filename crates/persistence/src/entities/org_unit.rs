@@ -13,6 +13,8 @@ pub struct Model {
     pub kind: OrgUnitKind,
     pub parent_id: Option<Uuid>,
     pub path: String,
+    /// Folded text for `search` (see `crate::search`).
+    pub search_text: String,
     pub depth: i32,
     pub is_active: bool,
     pub version: i32,
@@ -23,4 +25,18 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+/// Keeps `search_text` the folded code and name on every insert and update through a model.
+#[async_trait::async_trait]
+impl ActiveModelBehavior for ActiveModel {
+    async fn before_save<C>(mut self, _db: &C, _insert: bool) -> Result<Self, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        if self.code.is_set() || self.name.is_set() {
+            let parts = [self.code.try_as_ref(), self.name.try_as_ref()];
+            let text = crate::search::search_text(parts.into_iter().flatten().map(String::as_str));
+            self.search_text = sea_orm::ActiveValue::Set(text);
+        }
+        Ok(self)
+    }
+}

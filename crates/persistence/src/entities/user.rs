@@ -10,6 +10,8 @@ pub struct Model {
     pub username: String,
     pub display_name: String,
     pub password_hash: String,
+    /// Folded text for `search` (see `crate::search`).
+    pub search_text: String,
     pub is_active: bool,
     pub created_at: DateTimeUtc,
 }
@@ -17,4 +19,18 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
-impl ActiveModelBehavior for ActiveModel {}
+/// Keeps `search_text` the folded username and display name on every insert and update through a model.
+#[async_trait::async_trait]
+impl ActiveModelBehavior for ActiveModel {
+    async fn before_save<C>(mut self, _db: &C, _insert: bool) -> Result<Self, DbErr>
+    where
+        C: ConnectionTrait,
+    {
+        if self.username.is_set() || self.display_name.is_set() {
+            let parts = [self.username.try_as_ref(), self.display_name.try_as_ref()];
+            let text = crate::search::search_text(parts.into_iter().flatten().map(String::as_str));
+            self.search_text = sea_orm::ActiveValue::Set(text);
+        }
+        Ok(self)
+    }
+}
