@@ -10,7 +10,8 @@ use sea_orm::{
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::award::{
-    self as rules, AwardCategory, AwardLevel, Prerequisite, RecipientKind, Threshold,
+    self as rules, AwardCategory, AwardLevel, Prerequisite, PrerequisiteKind, RecipientKind,
+    Threshold,
 };
 use thidua_domain::id::AwardTypeId;
 use thidua_domain::text::{Code, Title};
@@ -35,8 +36,10 @@ pub struct AwardTypeInput {
     pub legal_basis: Title,
     pub effective_from: NaiveDate,
     pub effective_to: Option<NaiveDate>,
-    /// An earlier award the recipient must hold, and for how many consecutive years.
+    /// An earlier award the recipient must hold, and how it counts.
     pub prerequisite: Option<(AwardTypeId, Prerequisite)>,
+    /// Nominations must record a recognised initiative (sáng kiến).
+    pub requires_initiative: bool,
 }
 
 async fn check(
@@ -125,13 +128,21 @@ fn edited_fields(input: &AwardTypeInput) -> award_type::ActiveModel {
         effective_from: Set(input.effective_from),
         effective_to: Set(input.effective_to),
         prerequisite_award_type_id: Set(input.prerequisite.map(|p| p.0).map(uuid::Uuid::from)),
-        prerequisite_years: Set(input.prerequisite.map(|p| years(p.1))),
+        prerequisite_years: Set(input.prerequisite.map(|p| count(p.1.count))),
+        prerequisite_kind: Set(input
+            .prerequisite
+            .map_or(PrerequisiteKind::ConsecutiveYears, |p| p.1.kind)),
+        prerequisite_max_gap_years: Set(input
+            .prerequisite
+            .filter(|p| p.1.kind == PrerequisiteKind::ConsecutiveConferrals)
+            .map(|p| count(p.1.max_gap_years))),
+        requires_initiative: Set(input.requires_initiative),
         ..Default::default()
     }
 }
 
-fn years(p: Prerequisite) -> i32 {
-    i32::try_from(p.consecutive_years).unwrap_or(i32::MAX)
+fn count(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 /// Replaces a row's fields if nobody changed it since `version` was read.
@@ -230,6 +241,9 @@ struct Seed {
     authority: &'static str,
     /// Code of the award that must be held first, and for how many consecutive years.
     prerequisite: Option<(&'static str, i32)>,
+    /// Counted as consecutive conferrals at most this many years apart, not as years.
+    conferrals_within: Option<i32>,
+    requires_initiative: bool,
 }
 
 const LAW: &str = "Luật Thi đua, khen thưởng số 06/2022/QH15; Nghị định 98/2023/NĐ-CP";
@@ -254,6 +268,8 @@ fn catalogue() -> Vec<Seed> {
         threshold,
         authority,
         prerequisite: None,
+        conferrals_within: None,
+        requires_initiative: false,
     };
     vec![
         row(
@@ -286,8 +302,13 @@ fn catalogue() -> Vec<Seed> {
                 CHU_TICH_TINH,
             )
         },
+        // Two consecutive conferrals of CSTĐ cấp tỉnh (a title conferred at most every third
+        // year, so 2021 and 2024 count) and a nationally recognised initiative
+        // (DOMAIN-NOTES). The three-year gap is data to check against NĐ 98/2023 ⚠.
         Seed {
             prerequisite: Some(("CSTD-TINH", 2)),
+            conferrals_within: Some(3),
+            requires_initiative: true,
             ..row(
                 "CSTD-TOAN-QUOC",
                 "Chiến sĩ thi đua toàn quốc",
@@ -480,6 +501,13 @@ pub async fn seed_catalogue(db: &impl ConnectionTrait) -> Result<(), StoreError>
             effective_to: Set(None),
             prerequisite_award_type_id: Set(prerequisite.map(|p| p.0)),
             prerequisite_years: Set(prerequisite.map(|p| p.1)),
+            prerequisite_kind: Set(if s.conferrals_within.is_some() {
+                PrerequisiteKind::ConsecutiveConferrals
+            } else {
+                PrerequisiteKind::ConsecutiveYears
+            }),
+            prerequisite_max_gap_years: Set(s.conferrals_within),
+            requires_initiative: Set(s.requires_initiative),
             sort_order: Set(i),
             version: Set(1),
             created_at: Set(now),

@@ -5,8 +5,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, Set, Value};
 use serde_json::{Map, json};
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::commendation::{
-    CommendationStatus, DecisionNumber, RecipientType, check_decision_date, decision_key,
-    recipient_key,
+    CommendationStatus, DecisionNumber, check_decision_date, decision_key,
 };
 use thidua_domain::id::CommendationId;
 use thidua_domain::id::UnitId;
@@ -151,10 +150,6 @@ pub async fn correct(
             changes.push((
                 commendation::Column::PersonName,
                 Some(name.as_str().to_owned()).into(),
-            ));
-            changes.push((
-                commendation::Column::RecipientKey,
-                recipient_key(RecipientType::Person, c.unit_id, None, Some(name.as_str())).into(),
             ));
         }
     }

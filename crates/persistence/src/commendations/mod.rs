@@ -29,7 +29,7 @@ pub use correction::{Correction, correct};
 pub use decision::{Decision, confer, reject, revoke};
 pub use nominate::{Nomination, Recipient, nominate};
 pub use queries::{
-    CommendationFilter, Nominee, PrerequisiteStatus, by_exemplar_ids, by_ids,
+    CommendationFilter, Nominee, PrerequisiteStatus, by_exemplar_ids, by_ids, by_person_ids,
     corrections_by_commendation_ids, list, prerequisite_statuses,
 };
 pub use review::{record_ballot, submit_for_review};
