@@ -413,3 +413,135 @@ pub async fn carry_over(
     }
     Ok(u64::try_from(people.len()).unwrap_or(u64::MAX))
 }
+
+#[cfg(test)]
+mod migration_tests {
+    //! The migration that introduced people turns each old person key into one person.
+
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+    use thidua_migrations::{Migrator, MigratorTrait};
+    use uuid::Uuid;
+
+    fn q(backend: DbBackend, sql: &str) -> String {
+        if backend != DbBackend::Postgres {
+            return sql.to_owned();
+        }
+        let mut n = 0;
+        sql.chars()
+            .map(|c| {
+                if c == '?' {
+                    n += 1;
+                    format!("${n}")
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    }
+
+    async fn exec(db: &sea_orm::DatabaseConnection, sql: &str, values: Vec<Value>) {
+        let b = db.get_database_backend();
+        db.execute_raw(Statement::from_sql_and_values(b, q(b, sql), values))
+            .await
+            .unwrap();
+    }
+
+    async fn old_rows_become_people(db: sea_orm::DatabaseConnection) {
+        Migrator::up(&db, Some(6)).await.unwrap();
+        let now = chrono::Utc::now();
+        let (unit, award) = (Uuid::now_v7(), Uuid::now_v7());
+        exec(&db, "INSERT INTO org_units (id, code, name, kind, parent_id, path, depth, is_active, version, created_at, updated_at) VALUES (?, 'R', 'Tỉnh', 'PROVINCE', NULL, ?, 0, TRUE, 1, ?, ?)",
+            vec![unit.into(), format!("/{unit}/").into(), now.into(), now.into()]).await;
+        exec(&db, "INSERT INTO award_types (id, code, name, category, level, recipient_kind, approval_threshold, conferring_authority, legal_basis, effective_from, effective_to, prerequisite_award_type_id, prerequisite_years, sort_order, version, created_at, updated_at) VALUES (?, 'LDTT', 'Lao động tiên tiến', 'EMULATION_TITLE', 'GRASSROOTS', 'INDIVIDUAL', 51, 'Thủ trưởng', 'Luật', ?, NULL, NULL, NULL, 1, 1, ?, ?)",
+            vec![award.into(), now.date_naive().into(), now.into(), now.into()]).await;
+        for (year, key, name) in [
+            (2023, "PERSON:nguyễn văn a|x", "Nguyễn Văn A"),
+            (2024, "PERSON:nguyễn văn a|x", "Nguyễn  Văn A"),
+            (2024, "PERSON:trần thị b|x", "Trần Thị B"),
+        ] {
+            exec(&db, "INSERT INTO commendations (id, award_type_id, kind, status, recipient_type, unit_id, person_name, recipient_key, is_individual, is_direct_worker, nominating_unit_id, award_year, version, created_at, updated_at) VALUES (?, ?, 'CONG_TRANG', 'CONFERRED', 'PERSON', ?, ?, ?, TRUE, FALSE, ?, ?, 1, ?, ?)",
+                vec![Uuid::now_v7().into(), award.into(), unit.into(), name.into(), key.into(), unit.into(), year.into(), now.into(), now.into()]).await;
+        }
+        Migrator::up(&db, None).await.unwrap();
+        let b = db.get_database_backend();
+        let people = db
+            .query_all_raw(Statement::from_string(
+                b,
+                "SELECT id, name, search_key FROM persons ORDER BY search_key",
+            ))
+            .await
+            .unwrap();
+        let names: Vec<(String, String)> = people
+            .iter()
+            .map(|r| {
+                (
+                    r.try_get("", "name").unwrap(),
+                    r.try_get("", "search_key").unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("Nguyễn Văn A".to_owned(), "nguyen van a".to_owned()),
+                ("Trần Thị B".to_owned(), "tran thi b".to_owned())
+            ]
+        );
+        let first: Uuid = people[0].try_get("", "id").unwrap();
+        let rows = db
+            .query_all_raw(Statement::from_string(
+                b,
+                "SELECT person_id, recipient_key FROM commendations",
+            ))
+            .await
+            .unwrap();
+        let mut of_first = 0;
+        for r in rows {
+            let p: Option<Uuid> = r.try_get("", "person_id").unwrap();
+            let key: String = r.try_get("", "recipient_key").unwrap();
+            let p = p.expect("every person honour has its person");
+            assert_eq!(key, format!("PERSON:{p}"));
+            of_first += usize::from(p == first);
+        }
+        assert_eq!(of_first, 2, "one person per old key");
+        let stints = db
+            .query_all_raw(Statement::from_string(b, "SELECT id FROM person_units"))
+            .await
+            .unwrap();
+        assert_eq!(stints.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn old_person_keys_become_one_person_each_on_both_backends() {
+        let dir = std::env::temp_dir().join(format!("thidua-mig-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.join("t.db").display());
+        old_rows_become_people(sea_orm::Database::connect(&url).await.unwrap()).await;
+        let _ = std::fs::remove_dir_all(&dir);
+        let Some(admin_url) = std::env::var("THIDUA_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|s| !s.is_empty())
+        else {
+            return;
+        };
+        let name = format!("thidua_test_{}", Uuid::new_v4().simple());
+        let admin = sea_orm::Database::connect(&admin_url).await.unwrap();
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+            .unwrap();
+        let (base, query) = admin_url.split_once('?').unwrap_or((&admin_url, ""));
+        let (server, _) = base.rsplit_once('/').unwrap();
+        let url = match query {
+            "" => format!("{server}/{name}"),
+            q => format!("{server}/{name}?{q}"),
+        };
+        let db = sea_orm::Database::connect(&url).await.unwrap();
+        old_rows_become_people(db.clone()).await;
+        db.close().await.unwrap();
+        admin
+            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\""))
+            .await
+            .unwrap();
+    }
+}

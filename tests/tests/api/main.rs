@@ -17,6 +17,7 @@ pub mod leaderboard;
 mod org_units;
 mod outage;
 mod pagination;
+mod people;
 mod permissions;
 mod rate_limits;
 pub mod reports;
