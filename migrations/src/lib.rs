@@ -11,6 +11,7 @@ mod m20261125_000005_commendations;
 mod m20261125_000006_leaderboard_index;
 mod m20261130_000002_commendation_path;
 mod m20261130_000003_catalogue;
+mod m20261130_000004_people_succession;
 mod m20261130_000005_periods;
 mod m20261130_000006_search;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000003_catalogue::Migration),
             Box::new(m20261130_000005_periods::Migration),
             Box::new(m20261130_000006_search::Migration),
+            Box::new(m20261130_000004_people_succession::Migration),
         ]
     }
 }

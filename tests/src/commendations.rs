@@ -193,3 +193,20 @@ pub fn user_error_field(a: &Answer) -> String {
 pub const LIST: &str = "query($n: Int) { commendations(first: $n) { edges { node { id status \
     awardType { code prerequisite { code } } unit { code } nominatingUnit { code } exemplar { name } \
     session { memberCount } ballot { yesShare } prerequisite { met } corrections { reason } } } } }";
+
+pub const CREATE_PERSON: &str = "mutation($i: PersonInput!) { createPerson(input: $i) { person { id name version unit { id } isForeign } userErrors { field code message } } }";
+
+/// Records a person in `unit` and returns their id.
+pub async fn person(app: &TestApp, token: &str, name: &str, unit: &str) -> String {
+    let d = app
+        .ok(
+            Some(token),
+            CREATE_PERSON,
+            json!({"i": {"name": name, "unitId": unit, "since": "2020-01-01"}}),
+        )
+        .await;
+    d["createPerson"]["person"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("person not created: {d}"))
+        .to_owned()
+}

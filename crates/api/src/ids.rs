@@ -72,6 +72,7 @@ node_types! {
     AuditEntry => "AuditEntry",
     RoleGrant => "RoleGrant",
     TargetSnapshot => "TargetSnapshot",
+    Person => "Person",
 }
 
 impl NodeType {

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
 use thidua_domain::id::{
-    CampaignId, ClusterId, CommendationId, CouncilSessionId, ExemplarId, Id, ProgrammeId, ReportId,
-    TargetId, UnitId, UserId, of,
+    CampaignId, ClusterId, CommendationId, CouncilSessionId, ExemplarId, Id, PersonId, ProgrammeId,
+    ReportId, TargetId, UnitId, UserId, of,
 };
 use thidua_persistence::entities::{
     campaign, criterion, exemplar, exemplar_stage_event, field, milestone, org_unit, participation,
@@ -328,4 +328,28 @@ by_id!(
     of::Attachment,
     thidua_persistence::entities::attachment::Model,
     thidua_persistence::evidence::by_ids
+);
+
+by_id!(
+    of::Person,
+    thidua_persistence::entities::person::Model,
+    thidua_persistence::persons::by_ids
+);
+grouped!(
+    HistoryOf(PersonId),
+    thidua_persistence::entities::person_unit::Model,
+    thidua_persistence::persons::history_by_person_ids,
+    |r| Some(r.person_id)
+);
+grouped!(
+    HonoursOf(PersonId),
+    thidua_persistence::entities::commendation::Model,
+    thidua_persistence::commendations::by_person_ids,
+    |r| r.person_id
+);
+grouped!(
+    PredecessorsOf(UnitId),
+    org_unit::Model,
+    org_units::by_successor_ids,
+    |r| r.successor_id
 );

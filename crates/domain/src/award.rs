@@ -162,39 +162,96 @@ impl LegalBasis {
     }
 }
 
-/// An earlier title the recipient must hold in consecutive years before this one,
-/// e.g. two consecutive provincial Chiến sĩ thi đua before the national one.
+string_enum!(
+    /// How an earlier title counts towards this one; data on the award row, because the
+    /// law words each prerequisite its own way.
+    PrerequisiteKind (stored_len = 30) {
+        /// The earlier title held in N consecutive calendar years (CSTĐ cơ sở three years
+        /// running before CSTĐ cấp tỉnh).
+        ConsecutiveYears => "CONSECUTIVE_YEARS",
+        /// N consecutive conferrals of the earlier title, each within `maxGapYears` of the
+        /// one before (CSTĐ toàn quốc: two consecutive conferrals of CSTĐ cấp bộ/tỉnh, a
+        /// title conferred every three years, so 2021 and 2024 qualify).
+        ConsecutiveConferrals => "CONSECUTIVE_CONFERRALS",
+    }
+);
+
+/// An earlier title the recipient must hold before this one, counted as the award row says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Prerequisite {
-    pub consecutive_years: u32,
+    pub kind: PrerequisiteKind,
+    /// N: years, or conferrals.
+    pub count: u32,
+    /// For conferrals, the most years between one conferral and the next; 1 for years.
+    pub max_gap_years: u32,
 }
 
 impl Prerequisite {
-    pub const MAX_YEARS: i32 = 10;
+    pub const MAX_COUNT: i32 = 10;
 
-    pub fn parse(raw: i32) -> Result<Self, FieldError> {
-        if !(1..=Self::MAX_YEARS).contains(&raw) {
-            return Err(FieldError::new(
-                "",
-                C::OutOfRange,
-                format!("between 1 and {} consecutive years", Self::MAX_YEARS),
-            ));
-        }
+    /// The earlier title held in `years` consecutive years.
+    pub fn parse(years: i32) -> Result<Self, FieldError> {
+        Self::parse_kind(PrerequisiteKind::ConsecutiveYears, years, None)
+    }
+
+    /// `count` is 1–10. Conferrals need `max_gap_years` (1–10); years take none. Errors name
+    /// `count` or `maxGapYears`, relative to the caller's field.
+    pub fn parse_kind(
+        kind: PrerequisiteKind,
+        count: i32,
+        max_gap_years: Option<i32>,
+    ) -> Result<Self, FieldError> {
+        let bounded = |v: i32, field: &str, what: &str| {
+            if (1..=Self::MAX_COUNT).contains(&v) {
+                Ok(v.unsigned_abs())
+            } else {
+                Err(FieldError::new(
+                    field,
+                    C::OutOfRange,
+                    format!("between 1 and {} {what}", Self::MAX_COUNT),
+                ))
+            }
+        };
+        let count = bounded(count, "", "consecutive years or conferrals")?;
+        let max_gap_years = match (kind, max_gap_years) {
+            (PrerequisiteKind::ConsecutiveYears, None) => 1,
+            (PrerequisiteKind::ConsecutiveYears, Some(_)) => {
+                return Err(FieldError::new(
+                    "maxGapYears",
+                    C::InvalidFormat,
+                    "a gap between conferrals applies only to CONSECUTIVE_CONFERRALS",
+                ));
+            }
+            (PrerequisiteKind::ConsecutiveConferrals, None) => {
+                return Err(FieldError::new(
+                    "maxGapYears",
+                    C::Required,
+                    "say how many years may pass between two consecutive conferrals",
+                ));
+            }
+            (PrerequisiteKind::ConsecutiveConferrals, Some(g)) => {
+                bounded(g, "maxGapYears", "years between conferrals")?
+            }
+        };
         Ok(Self {
-            consecutive_years: raw.unsigned_abs(),
+            kind,
+            count,
+            max_gap_years,
         })
     }
 
-    /// The longest run of consecutive years in `held` that ends no later than `year`,
-    /// and whether it is long enough. Years may repeat and come in any order.
+    /// The longest run in `held` (years the earlier title was conferred for) that ends no
+    /// later than `year`, each step at most `max_gap_years` (1: consecutive years), and
+    /// whether it is long enough. Years may repeat and come in any order.
     pub fn check(self, held: &[i32], year: i32) -> PrerequisiteCheck {
         let mut years: Vec<i32> = held.iter().copied().filter(|y| *y <= year).collect();
         years.sort_unstable();
         years.dedup();
+        let gap = i64::from(self.max_gap_years);
         let (mut best, mut run) = (0u32, 0u32);
         let mut prev: Option<i32> = None;
         for y in &years {
-            run = if prev.is_some_and(|p| p + 1 == *y) {
+            run = if prev.is_some_and(|p| i64::from(*y) - i64::from(p) <= gap) {
                 run + 1
             } else {
                 1
@@ -203,7 +260,7 @@ impl Prerequisite {
             prev = Some(*y);
         }
         PrerequisiteCheck {
-            met: best >= self.consecutive_years,
+            met: best >= self.count,
             longest_run: best,
             years,
         }
@@ -216,6 +273,12 @@ pub struct PrerequisiteCheck {
     pub longest_run: u32,
     /// The years the recipient holds the required title, up to the nomination's year.
     pub years: Vec<i32>,
+}
+
+/// Whether the initiative (sáng kiến) requirement of an award is met: an award row that
+/// requires one is met only by a nomination that records the initiative's recognition.
+pub fn initiative_met(required: bool, reference: Option<&str>) -> bool {
+    !required || reference.is_some_and(|r| !r.trim().is_empty())
 }
 
 /// Dates during which an award type may be nominated for. No start date means the row is
@@ -317,6 +380,61 @@ mod tests {
         assert_eq!(later.years, Vec::<i32>::new());
         assert_eq!(two.check(&[2020, 2022, 2023, 2024], 2025).longest_run, 3);
         assert!(Prerequisite::parse(0).is_err() && Prerequisite::parse(11).is_err());
+    }
+
+    #[test]
+    fn two_consecutive_conferrals_three_years_apart_qualify() {
+        use PrerequisiteKind::ConsecutiveConferrals as Conf;
+        let national = Prerequisite::parse_kind(Conf, 2, Some(3)).unwrap();
+        // CSTĐ cấp tỉnh in 2021 and 2024: two consecutive conferrals.
+        let c = national.check(&[2024, 2021], 2025);
+        assert!(c.met);
+        assert_eq!((c.longest_run, c.years), (2, vec![2021, 2024]));
+        // The same years read as calendar years are not consecutive.
+        assert!(
+            !Prerequisite::parse(2)
+                .unwrap()
+                .check(&[2021, 2024], 2025)
+                .met
+        );
+        // Six years between them breaks the chain.
+        assert!(!national.check(&[2018, 2024], 2025).met);
+        // A conferral after the nomination's year does not count.
+        assert!(!national.check(&[2021, 2024], 2023).met);
+        assert_eq!(national.check(&[2015, 2018, 2021], 2025).longest_run, 3);
+    }
+
+    #[test]
+    fn a_conferrals_prerequisite_needs_its_gap_and_years_take_none() {
+        use PrerequisiteKind::*;
+        let e = Prerequisite::parse_kind(ConsecutiveConferrals, 2, None).unwrap_err();
+        assert_eq!((e.code, e.field.as_str()), (C::Required, "maxGapYears"));
+        let e = Prerequisite::parse_kind(ConsecutiveYears, 2, Some(3)).unwrap_err();
+        assert_eq!(
+            (e.code, e.field.as_str()),
+            (C::InvalidFormat, "maxGapYears")
+        );
+        let e = Prerequisite::parse_kind(ConsecutiveConferrals, 2, Some(0)).unwrap_err();
+        assert_eq!((e.code, e.field.as_str()), (C::OutOfRange, "maxGapYears"));
+        let e = Prerequisite::parse_kind(ConsecutiveConferrals, 11, Some(3)).unwrap_err();
+        assert_eq!((e.code, e.field.as_str()), (C::OutOfRange, ""));
+        assert_eq!(
+            Prerequisite::parse_kind(ConsecutiveYears, 3, None)
+                .unwrap()
+                .max_gap_years,
+            1
+        );
+    }
+
+    #[test]
+    fn the_initiative_requirement_is_met_only_by_a_recorded_reference() {
+        assert!(initiative_met(false, None));
+        assert!(!initiative_met(true, None));
+        assert!(!initiative_met(true, Some("  ")));
+        assert!(initiative_met(
+            true,
+            Some("QĐ 12/QĐ-HĐSK công nhận sáng kiến")
+        ));
     }
 
     #[test]

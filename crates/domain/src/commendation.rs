@@ -159,7 +159,7 @@ string_enum!(
         Unit => "UNIT",
         /// An exemplary model; collective or individual as the model is.
         Exemplar => "EXEMPLAR",
-        /// A named person with position and unit.
+        /// A person's record (`Person`), with the position they held.
         Person => "PERSON",
     }
 );
@@ -392,20 +392,17 @@ pub fn decision_key(raw: &str) -> String {
         .to_lowercase()
 }
 
-/// The identity a recipient's award history is kept under. A person is their name
-/// (normalised) in their unit: people are not accounts here, so this is the best key the
-/// data gives.
+/// The identity a recipient's award history is kept under: the unit, the model, or the
+/// person's record (so namesakes stay apart and a move or merger keeps the history).
 pub fn recipient_key(
     kind: RecipientType,
     unit_id: uuid::Uuid,
     exemplar_id: Option<uuid::Uuid>,
-    person_name: Option<&str>,
+    person_id: Option<uuid::Uuid>,
 ) -> String {
-    match (kind, exemplar_id, person_name) {
+    match (kind, exemplar_id, person_id) {
         (RecipientType::Exemplar, Some(e), _) => format!("EXEMPLAR:{e}"),
-        (RecipientType::Person, _, Some(name)) => {
-            format!("PERSON:{}|{unit_id}", decision_key(name))
-        }
+        (RecipientType::Person, _, Some(p)) => format!("PERSON:{p}"),
         _ => format!("UNIT:{unit_id}"),
     }
 }
@@ -587,11 +584,12 @@ mod tests {
     }
 
     #[test]
-    fn a_person_is_the_same_recipient_whatever_the_spacing_or_case() {
+    fn a_person_is_keyed_by_their_record_not_their_name() {
         let u = uuid::Uuid::now_v7();
-        let key = |name| recipient_key(RecipientType::Person, u, None, Some(name));
-        assert_eq!(key(" Phạm  Thị D"), key("phạm thị d"));
-        assert_ne!(key("Phạm Thị D"), key("Phạm Thị E"));
+        let (p, q) = (uuid::Uuid::from_u128(7), uuid::Uuid::from_u128(8));
+        let key = |id| recipient_key(RecipientType::Person, u, None, Some(id));
+        assert_eq!(key(p), format!("PERSON:{p}"));
+        assert_ne!(key(p), key(q), "namesakes have two records, two keys");
         assert_eq!(
             recipient_key(RecipientType::Unit, u, None, None),
             format!("UNIT:{u}")

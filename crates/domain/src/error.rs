@@ -159,6 +159,11 @@ macro_rules! user_error_codes {
                 ServiceUnavailable => "SERVICE_UNAVAILABLE",
                 // Org units.
                 SecondRoot => "SECOND_ROOT",
+                // People and unit succession.
+                /// Only a foreign-relations honour goes to a person outside the units.
+                UnitRequired => "UNIT_REQUIRED",
+                /// The unit already has a successor, or would succeed itself.
+                InvalidSuccession => "INVALID_SUCCESSION",
             }
         }
     };

@@ -170,6 +170,7 @@ markers! {
     RoleGrant => RoleGrantId,
     TargetSnapshot => SnapshotId,
     AuditEntry => AuditEntryId,
+    Person => PersonId,
 }
 
 #[cfg(test)]

@@ -70,6 +70,7 @@ pub mod nomination;
 pub mod number;
 pub mod org_unit;
 pub mod participation;
+pub mod person;
 pub mod report;
 pub mod report_intake;
 pub mod scoring;

@@ -41,10 +41,16 @@ pub struct ExemplarFacts<'a> {
 pub enum RecipientFacts<'a> {
     Unit(Option<UnitFacts<'a>>),
     Exemplar(Option<ExemplarFacts<'a>>),
-    Person {
-        name: &'a str,
-        unit: Option<UnitFacts<'a>>,
-    },
+    /// A person's record; `None` where the id sent matches nothing.
+    Person(Option<PersonFacts<'a>>),
+}
+
+/// A person a nomination names, with their current unit; `None` for a foreign recipient,
+/// who belongs to no unit of the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PersonFacts<'a> {
+    pub id: Uuid,
+    pub unit: Option<UnitFacts<'a>>,
 }
 
 /// An optional reference: not given, given but matching nothing, or found.
@@ -79,8 +85,10 @@ pub struct Facts<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Nominee {
     pub recipient_type: RecipientType,
-    /// The recipient's unit (a model's home unit).
+    /// The recipient's unit (a model's home unit); for a foreign recipient, the
+    /// nominating unit, which keeps the record.
     pub unit_id: Uuid,
+    pub person_id: Option<Uuid>,
     /// The model the honour counts for: the recipient itself, or the linked one.
     pub exemplar_id: Option<Uuid>,
     pub recipient_key: String,
@@ -175,10 +183,12 @@ pub fn judge(actor: &Actor, f: &Facts<'_>) -> Result<Nominee, Refused> {
                 direct,
             )
         }
-        RecipientFacts::Person { name, unit } => {
-            let unit = unit.ok_or_else(|| unknown("recipient.unitId", "unit"))?;
+        RecipientFacts::Person(p) => {
+            let p = p.ok_or_else(|| unknown("recipient.personId", "person"))?;
+            crate::person::check_unit(f.kind, p.unit.is_some())?;
+            let unit = p.unit.unwrap_or(nominating);
             let kind = RecipientKind::Individual;
-            (RecipientType::Person, unit, kind, None, Some(name), false)
+            (RecipientType::Person, unit, kind, None, Some(p.id), false)
         }
     };
     actor.authorize(Action::Nominate, unit.path)?;
@@ -211,6 +221,7 @@ pub fn judge(actor: &Actor, f: &Facts<'_>) -> Result<Nominee, Refused> {
     Ok(Nominee {
         recipient_type,
         unit_id: unit.id,
+        person_id: person,
         exemplar_id,
         recipient_key: recipient_key(recipient_type, unit.id, exemplar_id, person),
         is_individual,
@@ -332,13 +343,10 @@ mod tests {
             ),
             (
                 Facts {
-                    recipient: RecipientFacts::Person {
-                        name: "Nguyễn Văn A",
-                        unit: None,
-                    },
+                    recipient: RecipientFacts::Person(None),
                     ..facts()
                 },
-                "recipient.unitId",
+                "recipient.personId",
             ),
             (
                 Facts {
@@ -451,15 +459,46 @@ mod tests {
         );
         let person = Facts {
             award: Some(award(RecipientKind::Individual)),
-            recipient: RecipientFacts::Person {
-                name: "Nguyễn Văn A",
+            recipient: RecipientFacts::Person(Some(PersonFacts {
+                id: Uuid::from_u128(7),
                 unit: Some(unit(1, WARD)),
-            },
+            })),
             ..facts()
         };
         let n = judge(&manager(PROVINCE), &person).unwrap();
         assert!(n.is_individual);
-        assert!(n.recipient_key.starts_with("PERSON:"));
+        assert_eq!(n.recipient_key, format!("PERSON:{}", Uuid::from_u128(7)));
+        assert_eq!(n.person_id, Some(Uuid::from_u128(7)));
+    }
+
+    #[test]
+    fn a_foreign_person_without_a_unit_takes_only_a_foreign_relations_honour() {
+        let foreigner = RecipientFacts::Person(Some(PersonFacts {
+            id: Uuid::from_u128(8),
+            unit: None,
+        }));
+        let merit = Facts {
+            recipient: foreigner,
+            ..facts()
+        };
+        assert_eq!(code(judge(&manager(PROVINCE), &merit)), C::UnitRequired);
+        let foreign = Facts {
+            kind: CommendationKind::ForeignRelations,
+            ..merit
+        };
+        let n = judge(&manager(WARD), &foreign).unwrap();
+        // Kept under the nominating unit, so its managers see and handle it.
+        assert_eq!(n.unit_id, Uuid::from_u128(1));
+        assert_eq!(n.recipient_type, RecipientType::Person);
+        // A person of another subtree is still out of reach.
+        let other = Facts {
+            recipient: RecipientFacts::Person(Some(PersonFacts {
+                id: Uuid::from_u128(8),
+                unit: Some(unit(2, OTHER)),
+            })),
+            ..facts()
+        };
+        assert_eq!(judge(&manager(WARD), &other), Err(Refused::Denied(Denied)));
     }
 
     #[test]

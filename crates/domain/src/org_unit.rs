@@ -98,6 +98,54 @@ pub struct UnitFacts<'a> {
     pub path: &'a str,
 }
 
+/// What the succession rule needs to know about a unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SuccessionFacts<'a> {
+    pub id: Uuid,
+    pub path: &'a str,
+    pub is_root: bool,
+    pub is_active: bool,
+    pub successor_id: Option<Uuid>,
+}
+
+/// A reorganisation (the 2025 merger) records that `old` is continued by `successor`:
+/// `old` and its subtree become inactive and are never deleted. A unit has at most one
+/// successor, the root has none, and the successor is an active unit outside `old`'s
+/// subtree (which is about to be deactivated). Because a successor is active and a unit
+/// with a successor is not, a chain of successions can never loop.
+pub fn check_succession(
+    old: SuccessionFacts<'_>,
+    successor: SuccessionFacts<'_>,
+) -> Result<(), FieldError> {
+    let refuse = |field: &str, message: &str| {
+        Err(FieldError::new(
+            field,
+            UserErrorCode::InvalidSuccession,
+            message,
+        ))
+    };
+    if old.is_root {
+        return refuse("id", "the root unit has no successor");
+    }
+    if old.successor_id.is_some() {
+        return refuse("id", "this unit already has a successor");
+    }
+    if is_within(successor.path, old.path) {
+        return refuse(
+            "successorId",
+            "a unit cannot be succeeded by itself or one of its own sub-units",
+        );
+    }
+    if !successor.is_active {
+        return Err(FieldError::new(
+            "successorId",
+            UserErrorCode::Inactive,
+            "the successor unit is deactivated",
+        ));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,6 +185,54 @@ mod tests {
         assert_eq!(
             (e.code, e.field.as_str()),
             (UserErrorCode::SecondRoot, "parentId")
+        );
+    }
+
+    #[test]
+    fn a_unit_is_succeeded_once_by_an_active_unit_outside_its_subtree() {
+        let (r, a, b, c) = (
+            Uuid::from_u128(1),
+            Uuid::from_u128(2),
+            Uuid::from_u128(3),
+            Uuid::from_u128(4),
+        );
+        let pr = child_path(None, r);
+        let pa = child_path(Some(&pr), a);
+        let pb = child_path(Some(&pr), b);
+        let pc = child_path(Some(&pa), c);
+        let f = |id, path: &str, active, successor| SuccessionFacts {
+            id,
+            path: Box::leak(path.to_owned().into_boxed_str()),
+            is_root: id == r,
+            is_active: active,
+            successor_id: successor,
+        };
+        let code = |old, new| check_succession(old, new).unwrap_err();
+        let (ua, ub) = (f(a, &pa, true, None), f(b, &pb, true, None));
+        assert!(check_succession(ua, ub).is_ok());
+        // An already deactivated pre-merger unit may still be given its successor.
+        assert!(check_succession(f(a, &pa, false, None), ub).is_ok());
+        let e = code(f(r, &pr, true, None), ub);
+        assert_eq!(
+            (e.code, e.field.as_str()),
+            (UserErrorCode::InvalidSuccession, "id")
+        );
+        let e = code(f(a, &pa, false, Some(b)), ub);
+        assert_eq!(
+            (e.code, e.field.as_str()),
+            (UserErrorCode::InvalidSuccession, "id")
+        );
+        for inside in [ua, f(c, &pc, true, None)] {
+            let e = code(ua, inside);
+            assert_eq!(
+                (e.code, e.field.as_str()),
+                (UserErrorCode::InvalidSuccession, "successorId")
+            );
+        }
+        let e = code(ua, f(b, &pb, false, None));
+        assert_eq!(
+            (e.code, e.field.as_str()),
+            (UserErrorCode::Inactive, "successorId")
         );
     }
 }

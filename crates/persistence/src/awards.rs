@@ -11,7 +11,7 @@ use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::award::{
     self as rules, AwardCategory, AwardLevel, CashCoefficient, LegalBasis, Prerequisite,
-    RecipientKind, Threshold,
+    PrerequisiteKind, RecipientKind, Threshold,
 };
 use thidua_domain::id::AwardTypeId;
 use thidua_domain::text::{Code, Title};
@@ -41,7 +41,7 @@ pub struct AwardTypeInput {
     /// None: not in effect until an administrator sets it.
     pub effective_from: Option<NaiveDate>,
     pub effective_to: Option<NaiveDate>,
-    /// An earlier award the recipient must hold, and for how many consecutive years.
+    /// An earlier award the recipient must hold, and how it counts.
     pub prerequisite: Option<(AwardTypeId, Prerequisite)>,
     /// Who decides the award; a new row defaults to its level, an update left without it
     /// keeps the row's.
@@ -50,6 +50,8 @@ pub struct AwardTypeInput {
     pub threshold_basis: Option<Title>,
     /// Legal basis of the deciding authority; `None` keeps the row's (empty on a new row).
     pub authority_basis: Option<Title>,
+    /// Nominations must record a recognised initiative (sáng kiến).
+    pub requires_initiative: bool,
 }
 
 async fn check(
@@ -143,7 +145,15 @@ fn edited_fields(input: &AwardTypeInput) -> award_type::ActiveModel {
         effective_from: Set(input.effective_from),
         effective_to: Set(input.effective_to),
         prerequisite_award_type_id: Set(input.prerequisite.map(|p| p.0).map(uuid::Uuid::from)),
-        prerequisite_years: Set(input.prerequisite.map(|p| years(p.1))),
+        prerequisite_years: Set(input.prerequisite.map(|p| count(p.1.count))),
+        prerequisite_kind: Set(input
+            .prerequisite
+            .map_or(PrerequisiteKind::ConsecutiveYears, |p| p.1.kind)),
+        prerequisite_max_gap_years: Set(input
+            .prerequisite
+            .filter(|p| p.1.kind == PrerequisiteKind::ConsecutiveConferrals)
+            .map(|p| count(p.1.max_gap_years))),
+        requires_initiative: Set(input.requires_initiative),
         deciding_level: input.deciding_level.map_or(NotSet, Set),
         threshold_basis: input
             .threshold_basis
@@ -161,8 +171,8 @@ fn basis(b: Option<&Title>) -> String {
     b.map(|t| t.as_str().to_owned()).unwrap_or_default()
 }
 
-fn years(p: Prerequisite) -> i32 {
-    i32::try_from(p.consecutive_years).unwrap_or(i32::MAX)
+fn count(n: u32) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 /// Replaces a row's fields if nobody changed it since `version` was read.
@@ -274,6 +284,9 @@ struct Seed {
     cash: Option<&'static str>,
     /// Code of the award that must be held first, and for how many consecutive years.
     prerequisite: Option<(&'static str, i32)>,
+    /// Counted as consecutive conferrals at most this many years apart, not as years.
+    conferrals_within: Option<i32>,
+    requires_initiative: bool,
     /// False for a title not in effect until an administrator sets its start date.
     in_effect: bool,
 }
@@ -344,6 +357,8 @@ fn catalogue() -> Vec<Seed> {
         cash: None,
         prerequisite: None,
         in_effect: true,
+        conferrals_within: None,
+        requires_initiative: false,
     };
     let title =
         |code, name, level, recipients| row(code, name, C::EmulationTitle, level, recipients);
@@ -389,8 +404,13 @@ fn catalogue() -> Vec<Seed> {
             .by(CHU_TICH_TINH, 90)
             .basis(TITLE_CASH, Some("3"))
         },
+        // Two consecutive conferrals of CSTĐ cấp tỉnh (a title conferred at most every third
+        // year, so 2021 and 2024 count) and a nationally recognised initiative
+        // (DOMAIN-NOTES). The three-year gap is data to check against NĐ 98/2023 ⚠.
         Seed {
             prerequisite: Some(("CSTD-TINH", 2)),
+            conferrals_within: Some(3),
+            requires_initiative: true,
             ..title(
                 "CSTD-TOAN-QUOC",
                 "Chiến sĩ thi đua toàn quốc",
@@ -707,6 +727,13 @@ pub async fn seed_catalogue(db: &impl ConnectionTrait) -> Result<(), StoreError>
             deciding_level: Set(s.level),
             threshold_basis: Set(threshold_basis(s.code).into()),
             authority_basis: Set(authority_basis(s.category, s.level).into()),
+            prerequisite_kind: Set(if s.conferrals_within.is_some() {
+                PrerequisiteKind::ConsecutiveConferrals
+            } else {
+                PrerequisiteKind::ConsecutiveYears
+            }),
+            prerequisite_max_gap_years: Set(s.conferrals_within),
+            requires_initiative: Set(s.requires_initiative),
             sort_order: Set(i),
             version: Set(1),
             created_at: Set(now),

@@ -25,6 +25,7 @@ pub mod page;
 pub mod participations;
 pub mod passwords;
 pub mod persisted_queries;
+pub mod persons;
 pub mod programme;
 pub mod raw;
 pub mod reports;

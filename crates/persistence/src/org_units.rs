@@ -10,7 +10,9 @@ use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::commendation::RecipientType;
 use thidua_domain::id::UnitId;
-use thidua_domain::org_unit::{OrgUnitKind, check_move, check_new_root, child_path};
+use thidua_domain::org_unit::{
+    OrgUnitKind, SuccessionFacts, check_move, check_new_root, check_succession, child_path,
+};
 use thidua_domain::text::{Code, SearchQuery, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -24,6 +26,8 @@ use crate::page::{Page, PageRequest, subtree_pattern};
 
 finders! {
     pub fn by_ids(ids: &[UnitId]) in org_unit::Id;
+    /// Units succeeded by these units (their predecessors), by name.
+    pub fn by_successor_ids(ids: &[UnitId]) in org_unit::SuccessorId, asc(Name), asc(Id);
 }
 
 /// The unit with this id, `None` if there is none: only the caller knows whether a missing
@@ -195,6 +199,8 @@ pub async fn create(
         path: Set(child_path(parent.as_ref().map(|p| p.path.as_str()), id)),
         depth: Set(parent.as_ref().map_or(0, |p| p.depth + 1)),
         is_active: Set(true),
+        successor_id: Set(None),
+        succeeded_on: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -349,6 +355,100 @@ pub async fn deactivate(
         id.uuid(),
         AuditAction::Deactivate,
         json!({"code": unit.code}),
+    )
+    .await?;
+    referenced(db, id).await
+}
+
+/// How many links of a succession chain a subtree query follows (A → B → C is two).
+const MAX_SUCCESSION_DEPTH: usize = 5;
+
+/// Paths of every unit succeeded, directly or through a chain, by a unit of the subtree at
+/// `path`: the subtrees whose honours a reader of `path` expects to see as its own. One
+/// statement per link of the chain, at most [`MAX_SUCCESSION_DEPTH`].
+pub async fn predecessor_paths(
+    db: &impl ConnectionTrait,
+    path: &str,
+) -> Result<Vec<String>, StoreError> {
+    let mut found: Vec<String> = vec![];
+    let mut frontier = vec![path.to_owned()];
+    for _ in 0..MAX_SUCCESSION_DEPTH {
+        let mut within = Condition::any();
+        for p in &frontier {
+            within = within.add(Column::Path.like(subtree_pattern(p)));
+        }
+        let successors = sea_orm::sea_query::Query::select()
+            .column(Column::Id)
+            .from(Entity)
+            .cond_where(within)
+            .to_owned();
+        let mut next: Vec<String> = Entity::find()
+            .select_only()
+            .column(Column::Path)
+            .filter(Column::SuccessorId.in_subquery(successors))
+            .into_tuple::<String>()
+            .all(db)
+            .await?
+            .into_iter()
+            .filter(|p| !found.contains(p) && !p.starts_with(path))
+            .collect();
+        next.sort();
+        next.dedup();
+        if next.is_empty() {
+            break;
+        }
+        found.extend(next.iter().cloned());
+        frontier = next;
+    }
+    Ok(found)
+}
+
+fn succession_facts(u: &Model) -> SuccessionFacts<'_> {
+    SuccessionFacts {
+        id: u.id,
+        path: &u.path,
+        is_root: u.parent_id.is_none(),
+        is_active: u.is_active,
+        successor_id: u.successor_id,
+    }
+}
+
+/// Records that `successor` continues `id` from `on` (a merger): `id` and its subtree are
+/// deactivated, never deleted, and the people of that subtree move to `successor`.
+pub async fn record_succession(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: UnitId,
+    successor_id: UnitId,
+    on: chrono::NaiveDate,
+) -> Result<Model, StoreError> {
+    let old = referenced(db, id).await?;
+    let successor = sent(db, successor_id, "successorId").await?;
+    actor.authorize(Action::ManageOrgUnit, &old.path)?;
+    actor.authorize(Action::ManageOrgUnit, &successor.path)?;
+    check_succession(succession_facts(&old), succession_facts(&successor))?;
+    let now = Utc::now();
+    Entity::update_many()
+        .col_expr(Column::IsActive, Expr::val(false))
+        .col_expr(Column::UpdatedAt, Expr::val(now))
+        .filter(Column::Path.like(subtree_pattern(&old.path)))
+        .exec(db)
+        .await?;
+    Entity::update_many()
+        .col_expr(Column::SuccessorId, Expr::val(successor.id))
+        .col_expr(Column::SucceededOn, Expr::val(on))
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+        .filter(Column::Id.eq(old.id))
+        .exec(db)
+        .await?;
+    let moved = crate::persons::carry_over(db, &old.path, successor.id, on).await?;
+    audit::record(
+        db,
+        actor,
+        AuditEntity::OrgUnit,
+        old.id,
+        AuditAction::Succeed,
+        json!({"code": old.code, "successor": successor.code, "on": on, "peopleMoved": moved}),
     )
     .await?;
     referenced(db, id).await

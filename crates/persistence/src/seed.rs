@@ -161,6 +161,8 @@ pub async fn seed_core(
                 path: Set(child_path(None, id)),
                 depth: Set(0),
                 is_active: Set(true),
+                successor_id: Set(None),
+                succeeded_on: Set(None),
                 version: Set(1),
                 created_at: Set(now),
                 updated_at: Set(now),

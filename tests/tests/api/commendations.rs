@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 use thidua_tests::commendations::{
     BALLOT, CONFER, CORRECT, DECLINE, LIST, NOMINATE, PROPOSE, RECORD_CONFERRED, REJECT, REVIEW,
-    SESSION, UPWARD_DECISION, approve_and_confer, award, id_of, model, nominate, review, session,
-    session_at, tally, target, user_codes, user_error_field,
+    SESSION, UPWARD_DECISION, approve_and_confer, award, id_of, model, nominate, person, review,
+    session, session_at, tally, target, user_codes, user_error_field,
 };
 use thidua_tests::{Backend, both, spawn_app};
 
@@ -624,13 +624,14 @@ async fn prerequisites_catalogue_and_direct_worker_share(backend: Backend) {
 
     let provincial = award(&app, &admin, "CSTD-TINH").await;
     let national_id = award(&app, &admin, "CSTD-TOAN-QUOC").await;
-    let person = json!({"person": {"name": "Phạm Thị D", "position": "Thợ lò", "unitId": a}});
+    let d = person(&app, &admin, "Phạm Thị D", &a).await;
+    let pd = json!({"personId": d, "position": "Thợ lò"});
     let mut numbers = 0;
     for year in [2023, 2025] {
         let n = nominate(
             &app,
             &admin,
-            json!({"awardTypeId": provincial, "kind": "CONG_TRANG", "recipient": person,
+            json!({"awardTypeId": provincial, "kind": "CONG_TRANG", "recipient": pd,
                    "nominatingUnitId": a, "awardYear": year, "isDirectWorker": true}),
         )
         .await;
@@ -646,24 +647,45 @@ async fn prerequisites_catalogue_and_direct_worker_share(backend: Backend) {
         )
         .await;
     }
-    // 2023 and 2025 are not consecutive: the nomination shows the gap.
+    // CSTĐ toàn quốc counts consecutive conferrals (within three years of each other),
+    // so 2023 and 2025 qualify; the initiative it also requires is not recorded yet.
     let n = nominate(
         &app,
         &admin,
-        json!({"awardTypeId": national_id, "kind": "CONG_TRANG", "recipient": person,
+        json!({"awardTypeId": national_id, "kind": "CONG_TRANG", "recipient": pd,
                "nominatingUnitId": a, "awardYear": 2026}),
     )
     .await;
     assert_eq!(
         n["commendation"]["prerequisite"],
-        json!({"met": false, "years": [2023, 2025], "longestRun": 1, "consecutiveYears": 2, "required": {"code": "CSTD-TINH"}}),
+        json!({"met": false, "years": [2023, 2025], "longestRun": 2, "consecutiveYears": 2, "required": {"code": "CSTD-TINH"}}),
         "{n}"
     );
-    // The name typed with other spacing and normal form is the same person.
+    // A namesake in the same unit is another person: their honour is not hers.
+    let namesake = person(&app, &admin, "Phạm Thị D", &a).await;
+    assert_ne!(namesake, d);
+    let other = nominate(
+        &app,
+        &admin,
+        json!({"awardTypeId": provincial, "kind": "CONG_TRANG", "recipient": {"personId": namesake},
+               "nominatingUnitId": a, "awardYear": 2021}),
+    )
+    .await;
+    approve_and_confer(
+        &app,
+        &admin,
+        other["commendation"]["id"].as_str().unwrap(),
+        &sess,
+        5,
+        "8/QĐ-UBND",
+        // Decided in 2025: outside the direct-worker years checked below.
+        "2025-12-15",
+    )
+    .await;
     let n2024 = nominate(
         &app,
         &admin,
-        json!({"awardTypeId": provincial, "kind": "CONG_TRANG", "recipient": {"person": {"name": "  Phạm Thị D ", "unitId": a}},
+        json!({"awardTypeId": provincial, "kind": "CONG_TRANG", "recipient": {"personId": d},
                "nominatingUnitId": a, "awardYear": 2024}),
     )
     .await;
@@ -680,13 +702,28 @@ async fn prerequisites_catalogue_and_direct_worker_share(backend: Backend) {
     let again = app
         .ok(
             Some(&admin),
-            "query($id: ID!) { node(id: $id) { ... on Commendation { prerequisite { met years longestRun } } } }",
+            "query($id: ID!) { node(id: $id) { ... on Commendation { prerequisite { met titleMet years longestRun initiativeRequired initiativeMet } } } }",
             json!({"id": n["commendation"]["id"]}),
         )
         .await;
     assert_eq!(
         again["node"]["prerequisite"],
-        json!({"met": true, "years": [2023, 2024, 2025], "longestRun": 3})
+        json!({"met": false, "titleMet": true, "years": [2023, 2024, 2025], "longestRun": 3,
+               "initiativeRequired": true, "initiativeMet": false}),
+        "the namesake's 2021 title is not hers"
+    );
+    let with_initiative = nominate(
+        &app,
+        &admin,
+        json!({"awardTypeId": national_id, "kind": "CONG_TRANG", "recipient": pd,
+               "nominatingUnitId": a, "awardYear": 2027,
+               "initiativeReference": "QĐ 15/QĐ-HĐKH công nhận sáng kiến cấp toàn quốc"}),
+    )
+    .await;
+    assert_eq!(
+        with_initiative["commendation"]["prerequisite"]["met"],
+        json!(true),
+        "{with_initiative}"
     );
 
     // Editing the catalogue: admins only, checked, with optimistic locking.
@@ -837,8 +874,9 @@ async fn identical_nominations_sent_at_once_store_one(backend: Backend) {
     let root = app.root_unit(&admin).await;
     let a = app.create_unit(&admin, "KT-A", &root).await;
     let giay_khen = award(&app, &admin, "GIAY-KHEN").await;
+    let e = person(&app, &admin, "Vũ Văn E", &a).await;
     let input = json!({"i": {"awardTypeId": giay_khen, "kind": "DOT_XUAT",
-        "recipient": {"person": {"name": "Vũ Văn E", "unitId": a}}, "nominatingUnitId": a, "awardYear": 2026}});
+        "recipient": {"personId": e}, "nominatingUnitId": a, "awardYear": 2026}});
     let answers = futures_util::future::join_all(
         (0..6).map(|_| app.gql(Some(&admin), NOMINATE, input.clone())),
     )

@@ -18,6 +18,7 @@ pub mod leaderboard;
 mod org_units;
 mod outage;
 mod pagination;
+mod people;
 mod permissions;
 mod rate_limits;
 pub mod reports;

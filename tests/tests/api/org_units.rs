@@ -5,7 +5,8 @@ use thidua_tests::{Backend, TestApp, both, spawn_app};
 
 both!(
     tree_queries_follow_moves_and_deactivation,
-    the_province_keeps_one_root
+    the_province_keeps_one_root,
+    a_succession_carries_people_and_honours_over
 );
 
 fn codes(v: &Value) -> Vec<String> {
@@ -162,4 +163,142 @@ async fn the_province_keeps_one_root(backend: Backend) {
     .await;
     let child = app.create_unit(&admin, "QN-CON", &root).await;
     assert!(!child.is_empty());
+}
+
+const SUCCEED: &str = "mutation($i: RecordUnitSuccessionInput!) { recordUnitSuccession(input: $i) { orgUnit { id isActive succeededOn successor { id } } userErrors { field code } } }";
+
+/// The 2025 merger: commune C1 and C2 become ward W. The old communes stay (inactive),
+/// their people move to W with a history row, and W's subtree shows their honours.
+async fn a_succession_carries_people_and_honours_over(backend: Backend) {
+    use thidua_tests::commendations::{award, nominate, person};
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let c1 = app.create_unit(&admin, "XA-C1", &root).await;
+    let village = app.create_unit(&admin, "THON-C1", &c1).await;
+    let c2 = app.create_unit(&admin, "XA-C2", &root).await;
+    let w = app.create_unit(&admin, "PHUONG-W", &root).await;
+    let manager = app.user_with_role(&admin, "ql-w", "MANAGER", &w).await;
+    let lan = person(&app, &admin, "Vũ Thị Lan", &village).await;
+    let lđtt = award(&app, &admin, "LAO-DONG-TIEN-TIEN").await;
+    let n = nominate(
+        &app,
+        &admin,
+        json!({"awardTypeId": lđtt, "kind": "CONG_TRANG", "nominatingUnitId": c1, "awardYear": 2024,
+               "recipient": {"personId": lan}}),
+    )
+    .await;
+    let honour = n["commendation"]["id"].as_str().unwrap().to_owned();
+
+    let r = app
+        .gql(
+            Some(&manager),
+            SUCCEED,
+            json!({"i": {"id": c1, "successorId": w, "on": "2025-07-01"}}),
+        )
+        .await;
+    assert_eq!(
+        r.error_code(),
+        Some("FORBIDDEN"),
+        "administrators record reorganisations"
+    );
+    for (old, successor, field, code) in [
+        (&root, &w, "id", "INVALID_SUCCESSION"),
+        (&c1, &village, "successorId", "INVALID_SUCCESSION"),
+        (&c1, &c1, "successorId", "INVALID_SUCCESSION"),
+    ] {
+        let r = app
+            .gql(
+                Some(&admin),
+                SUCCEED,
+                json!({"i": {"id": old, "successorId": successor, "on": "2025-07-01"}}),
+            )
+            .await;
+        assert_eq!(r.user_error_codes("recordUnitSuccession"), [code]);
+        assert_eq!(r.user_error_fields("recordUnitSuccession"), [field]);
+    }
+    let r = app
+        .gql(
+            Some(&admin),
+            SUCCEED,
+            json!({"i": {"id": c1, "successorId": w, "on": "1900-01-01"}}),
+        )
+        .await;
+    assert_eq!(r.user_error_codes("recordUnitSuccession"), ["OUT_OF_RANGE"]);
+
+    for old in [&c1, &c2] {
+        let d = app
+            .ok(
+                Some(&admin),
+                SUCCEED,
+                json!({"i": {"id": old, "successorId": w, "on": "2025-07-01"}}),
+            )
+            .await;
+        assert_eq!(
+            d["recordUnitSuccession"]["orgUnit"],
+            json!({"id": old, "isActive": false, "succeededOn": "2025-07-01", "successor": {"id": w}})
+        );
+    }
+    // Once only; and an inactive unit succeeds nobody.
+    let r = app
+        .gql(
+            Some(&admin),
+            SUCCEED,
+            json!({"i": {"id": c1, "successorId": w, "on": "2025-07-01"}}),
+        )
+        .await;
+    assert_eq!(
+        r.user_error_codes("recordUnitSuccession"),
+        ["INVALID_SUCCESSION"]
+    );
+    let c3 = app.create_unit(&admin, "XA-C3", &root).await;
+    let r = app
+        .gql(
+            Some(&admin),
+            SUCCEED,
+            json!({"i": {"id": c3, "successorId": c1, "on": "2025-07-01"}}),
+        )
+        .await;
+    assert_eq!(r.user_error_codes("recordUnitSuccession"), ["INACTIVE"]);
+
+    let d = app
+        .ok(
+            Some(&admin),
+            "query($id: ID!) { node(id: $id) { ... on OrgUnit { predecessors { code } } } }",
+            json!({"id": w}),
+        )
+        .await;
+    assert_eq!(codes(&d["node"]["predecessors"]), ["XA-C1", "XA-C2"]);
+    let v = unit(&app, &admin, &village).await;
+    assert_eq!(
+        v["isActive"],
+        json!(false),
+        "the old commune's subtree is inactive"
+    );
+
+    // Lan now belongs to W, with her history; her honour shows in W's subtree.
+    let p = app
+        .ok(
+            Some(&admin),
+            "query($id: ID!) { person(id: $id) { unit { id } unitHistory { unit { id } from to } } }",
+            json!({"id": lan}),
+        )
+        .await;
+    assert_eq!(p["person"]["unit"]["id"], json!(w));
+    assert_eq!(
+        p["person"]["unitHistory"],
+        json!([{"unit": {"id": village}, "from": "2020-01-01", "to": "2025-07-01"},
+               {"unit": {"id": w}, "from": "2025-07-01", "to": null}])
+    );
+    let listed = app
+        .ok(
+            Some(&manager),
+            "query($u: ID) { commendations(filter: {unitSubtree: $u}) { edges { node { id } } } }",
+            json!({"u": w}),
+        )
+        .await;
+    assert_eq!(
+        listed["commendations"]["edges"],
+        json!([{"node": {"id": honour}}])
+    );
 }

@@ -16,7 +16,9 @@ use super::{begin, finish, input_id, payload, version};
 use crate::context::actor;
 use crate::error::Failure;
 use crate::types::commendation::{AwardType, Commendation, CouncilSession};
-use crate::types::enums::{AwardCategory, AwardLevel, CommendationKind, RecipientKind};
+use crate::types::enums::{
+    AwardCategory, AwardLevel, CommendationKind, PrerequisiteKind, RecipientKind,
+};
 
 #[derive(Default)]
 pub struct CommendationMutation;
@@ -45,7 +47,8 @@ pub struct AwardTypeFields {
     pub effective_to: Option<crate::scalars::Date>,
     /// A title the recipient must already hold…
     pub prerequisite_award_type_id: Option<ID>,
-    /// …in this many consecutive years (1–10); required with `prerequisiteAwardTypeId`.
+    /// …N times (1–10): N consecutive years, or N consecutive conferrals, as
+    /// `prerequisiteKind` says; required with `prerequisiteAwardTypeId`.
     pub prerequisite_years: Option<i32>,
     /// The authority level that decides the award. A new row defaults to `level`; an
     /// update without it keeps the row's.
@@ -56,6 +59,14 @@ pub struct AwardTypeFields {
     /// The legal basis of the deciding authority (at most 300 characters); left out on an
     /// update, the row's stays.
     pub authority_basis: Option<String>,
+    /// How N counts; CONSECUTIVE_YEARS if left out.
+    pub prerequisite_kind: Option<PrerequisiteKind>,
+    /// For CONSECUTIVE_CONFERRALS: the most years between one conferral and the next
+    /// (1–10; 3 for CSTĐ cấp tỉnh). Refused for CONSECUTIVE_YEARS.
+    pub prerequisite_max_gap_years: Option<i32>,
+    /// Nominations must record a recognised initiative (sáng kiến) in `initiativeReference`.
+    #[graphql(default)]
+    pub requires_initiative: bool,
 }
 
 #[derive(InputObject)]
@@ -83,22 +94,23 @@ pub struct CreateCouncilSessionInput {
     pub members: Vec<CouncilMemberInput>,
 }
 
-/// Exactly one of `unitId`, `exemplarId` or `person`.
+/// Exactly one of `unitId`, `exemplarId`, `personId` or `person`.
 #[derive(InputObject)]
 pub struct RecipientInput {
     /// A unit (collective).
     pub unit_id: Option<ID>,
     /// An exemplary model (collective or individual, as the model is).
     pub exemplar_id: Option<ID>,
+    /// A person on record; their history and prerequisites are kept under this record.
+    pub person_id: Option<ID>,
+    /// A person recorded with the nomination (the same rules as `createPerson`; without a
+    /// unit, a foreign recipient, for DOI_NGOAI only).
     pub person: Option<PersonInput>,
+    /// With `personId`: the position held, if not the one on record.
+    pub position: Option<String>,
 }
 
-#[derive(InputObject)]
-pub struct PersonInput {
-    pub name: String,
-    pub position: Option<String>,
-    pub unit_id: ID,
-}
+pub use super::person::PersonInput;
 
 #[derive(InputObject)]
 pub struct NominateInput {
@@ -117,6 +129,9 @@ pub struct NominateInput {
     /// The year the achievement is for.
     pub award_year: i32,
     pub citation: Option<String>,
+    /// The recognised initiative (sáng kiến) relied on, e.g. the decision recognising it;
+    /// checked where the award requires one (`prerequisite.initiativeMet`).
+    pub initiative_reference: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -249,12 +264,30 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
         .transpose()
         .map_err(|e| e.under("cashCoefficient"));
     let prerequisite = match (&f.prerequisite_award_type_id, f.prerequisite_years) {
+        (None, None) if f.prerequisite_max_gap_years.is_some() => Err(FieldError::new(
+            "prerequisiteAwardTypeId",
+            thidua_domain::UserErrorCode::Required,
+            "say which title is the prerequisite",
+        )),
         (None, None) => Ok(None),
         (Some(id), Some(years)) => {
             let id = input_id::<of::AwardType>(id, "prerequisiteAwardTypeId")?;
-            Prerequisite::parse(years)
+            let kind = f.prerequisite_kind.map_or(
+                thidua_domain::award::PrerequisiteKind::ConsecutiveYears,
+                Into::into,
+            );
+            Prerequisite::parse_kind(kind, years, f.prerequisite_max_gap_years)
                 .map(|p| Some((id, p)))
-                .map_err(|e| e.under("prerequisiteYears"))
+                .map_err(|e| {
+                    if e.field == "maxGapYears" {
+                        FieldError {
+                            field: "prerequisiteMaxGapYears".into(),
+                            ..e
+                        }
+                    } else {
+                        e.under("prerequisiteYears")
+                    }
+                })
         }
         (Some(_), None) => Err(FieldError::new(
             "prerequisiteYears",
@@ -302,6 +335,7 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
             effective_from: f.effective_from.map(Into::into),
             effective_to: f.effective_to.map(Into::into),
             prerequisite,
+            requires_initiative: f.requires_initiative,
             deciding_level: f.deciding_level.map(Into::into),
             threshold_basis,
             authority_basis,
@@ -337,24 +371,35 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
 }
 
 fn recipient(r: RecipientInput) -> Result<Recipient, Failure> {
-    match (r.unit_id, r.exemplar_id, r.person) {
-        (Some(u), None, None) => Ok(Recipient::Unit(input_id::<of::OrgUnit>(
+    if r.position.is_some() && r.person_id.is_none() {
+        return Err(FieldError::new(
+            "recipient.position",
+            thidua_domain::UserErrorCode::InvalidFormat,
+            "a position goes with personId (a new person has their own)",
+        )
+        .into());
+    }
+    match (r.unit_id, r.exemplar_id, r.person_id, r.person) {
+        (Some(u), None, None, None) => Ok(Recipient::Unit(input_id::<of::OrgUnit>(
             &u,
             "recipient.unitId",
         )?)),
-        (None, Some(e), None) => Ok(Recipient::Exemplar(input_id::<of::Exemplar>(
+        (None, Some(e), None, None) => Ok(Recipient::Exemplar(input_id::<of::Exemplar>(
             &e,
             "recipient.exemplarId",
         )?)),
-        (None, None, Some(p)) => Ok(Recipient::Person {
-            name: title(&p.name, "recipient.person.name")?,
-            position: optional_title(p.position.as_deref(), "recipient.person.position")?,
-            unit_id: input_id::<of::OrgUnit>(&p.unit_id, "recipient.person.unitId")?,
+        (None, None, Some(p), None) => Ok(Recipient::Person {
+            id: input_id::<of::Person>(&p, "recipient.personId")?,
+            position: optional_title(r.position.as_deref(), "recipient.position")?,
         }),
+        (None, None, None, Some(p)) => Ok(Recipient::NewPerson(super::person::new_person(
+            p,
+            "recipient.person.",
+        )?)),
         _ => Err(FieldError::new(
             "recipient",
             thidua_domain::UserErrorCode::InvalidFormat,
-            "give exactly one of unitId, exemplarId or person",
+            "give exactly one of unitId, exemplarId, personId or person",
         )
         .into()),
     }
@@ -371,6 +416,7 @@ struct NominationFields {
     is_direct_worker: bool,
     award_year: i32,
     citation: Option<String>,
+    initiative_reference: Option<String>,
 }
 
 fn nomination(f: NominationFields) -> Result<Nomination, Failure> {
@@ -388,6 +434,8 @@ fn nomination(f: NominationFields) -> Result<Nomination, Failure> {
         .transpose()?;
     let citation =
         LongText::parse_optional(f.citation.as_deref()).map_err(|e| e.under("citation"))?;
+    let initiative_reference =
+        optional_title(f.initiative_reference.as_deref(), "initiativeReference")?;
     let who = recipient(f.recipient)?;
     Ok(Nomination {
         award_type_id: award,
@@ -399,6 +447,7 @@ fn nomination(f: NominationFields) -> Result<Nomination, Failure> {
         is_direct_worker: f.is_direct_worker,
         award_year: f.award_year,
         citation,
+        initiative_reference,
     })
 }
 
@@ -527,6 +576,7 @@ impl CommendationMutation {
                 is_direct_worker: input.is_direct_worker,
                 award_year: input.award_year,
                 citation: input.citation,
+                initiative_reference: input.initiative_reference,
             })?;
             let txn = begin(ctx).await?;
             let r = commendations::nominate(&txn, a, n).await;
@@ -714,6 +764,7 @@ impl CommendationMutation {
                 is_direct_worker: input.is_direct_worker,
                 award_year: input.award_year,
                 citation: input.citation,
+                initiative_reference: None,
             })?;
             let txn = begin(ctx).await?;
             let r = commendations::record_conferred(&txn, a, n, d).await;

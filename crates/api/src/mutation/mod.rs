@@ -8,6 +8,7 @@ mod commendation;
 mod evidence;
 mod exemplar;
 mod org_unit;
+mod person;
 mod programme;
 mod report;
 
@@ -28,6 +29,7 @@ pub struct Mutation(
     campaign::CampaignMutation,
     cluster::ClusterMutation,
     commendation::CommendationMutation,
+    person::PersonMutation,
     evidence::EvidenceMutation,
     exemplar::ExemplarMutation,
     programme::ProgrammeMutation,

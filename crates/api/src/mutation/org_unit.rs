@@ -41,6 +41,14 @@ pub struct DeactivateOrgUnitInput {
     pub id: ID,
 }
 
+/// A reorganisation: `id` is continued by `successorId` from `on`.
+#[derive(InputObject)]
+pub struct RecordUnitSuccessionInput {
+    pub id: ID,
+    pub successor_id: ID,
+    pub on: crate::scalars::Date,
+}
+
 payload!(OrgUnitPayload, org_unit: OrgUnit);
 
 #[Object]
@@ -138,6 +146,27 @@ impl OrgUnitMutation {
             let id = input_id::<of::OrgUnit>(&input.id, "id")?;
             let txn = begin(ctx).await?;
             let r = org_units::deactivate(&txn, a, id).await;
+            finish(txn, r).await.map(OrgUnit)
+        }
+        .await;
+        OrgUnitPayload::from_result(res)
+    }
+
+    /// Records a reorganisation (the 2025 merger): the unit and its subtree become
+    /// inactive (never deleted), its people move to the successor, and the successor's
+    /// subtree queries include the old unit's honours. Administrators of both units.
+    async fn record_unit_succession(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordUnitSuccessionInput,
+    ) -> async_graphql::Result<OrgUnitPayload> {
+        let a = actor(ctx)?;
+        let res = async {
+            let id = input_id::<of::OrgUnit>(&input.id, "id")?;
+            let successor = input_id::<of::OrgUnit>(&input.successor_id, "successorId")?;
+            thidua_domain::person::check_day("on", input.on.0, thidua_domain::calendar::today())?;
+            let txn = begin(ctx).await?;
+            let r = org_units::record_succession(&txn, a, id, successor, input.on.0).await;
             finish(txn, r).await.map(OrgUnit)
         }
         .await;

@@ -21,8 +21,11 @@ pub struct CommendationQuery;
 #[derive(InputObject, Default)]
 pub struct CommendationFilter {
     pub status: Option<CommendationStatus>,
-    /// Recipients whose unit is this unit or below it.
+    /// Recipients whose unit is this unit or below it, or below a unit it succeeded (a
+    /// ward formed by the 2025 merger shows the honours of the communes merged into it).
     pub unit_subtree: Option<ID>,
+    /// Honours of this person.
+    pub person_id: Option<ID>,
     pub award_type_id: Option<ID>,
     pub exemplar_id: Option<ID>,
     pub session_id: Option<ID>,
@@ -112,6 +115,7 @@ impl CommendationQuery {
             award_type_id: decode::<of::AwardType>(&f.award_type_id)?,
             exemplar_id: decode::<of::Exemplar>(&f.exemplar_id)?,
             session_id: decode::<of::CouncilSession>(&f.session_id)?,
+            person_id: decode::<of::Person>(&f.person_id)?,
             decision_year: f
                 .decision_year
                 .map(|y| thidua_domain::bounds::Year::parse(y).map(|y| y.get()))

@@ -10,6 +10,7 @@ mod field;
 mod leaderboard;
 mod node;
 mod org_unit;
+mod person;
 mod programme;
 mod report;
 mod sync;
@@ -58,6 +59,7 @@ pub struct EmulationQuery(
 pub struct RecognitionQuery(
     exemplar::ExemplarQuery,
     commendation::CommendationQuery,
+    person::PersonQuery,
     audit::AuditQuery,
 );
 

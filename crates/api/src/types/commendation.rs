@@ -12,7 +12,8 @@ use thidua_persistence::page::Page;
 
 use super::campaign::Campaign;
 use super::enums::{
-    AwardCategory, AwardLevel, CommendationKind, CommendationStatus, RecipientKind, RecipientType,
+    AwardCategory, AwardLevel, CommendationKind, CommendationStatus, PrerequisiteKind,
+    RecipientKind, RecipientType,
 };
 use super::exemplar::Exemplar;
 use super::org_unit::OrgUnit;
@@ -126,6 +127,23 @@ impl AwardType {
         self.0.prerequisite_years
     }
 
+    /// How `prerequisiteYears` counts: consecutive years, or consecutive conferrals.
+    async fn prerequisite_kind(&self) -> Option<PrerequisiteKind> {
+        self.0
+            .prerequisite_award_type_id
+            .map(|_| self.0.prerequisite_kind.into())
+    }
+
+    /// For consecutive conferrals: the most years between one conferral and the next.
+    async fn prerequisite_max_gap_years(&self) -> Option<i32> {
+        self.0.prerequisite_max_gap_years
+    }
+
+    /// Nominations must record a recognised initiative (sáng kiến).
+    async fn requires_initiative(&self) -> bool {
+        self.0.requires_initiative
+    }
+
     /// Optimistic-lock version for `updateAwardType`.
     async fn version(&self) -> i32 {
         self.0.version
@@ -217,16 +235,30 @@ pub struct Ballot {
     pub yes_share: Decimal,
 }
 
-/// Whether the recipient's recorded history holds the titles the award needs first.
+/// Whether the recipient's recorded history holds what the award needs first: an earlier
+/// title (counted as the award row says) and, where required, a recognised initiative.
 #[derive(SimpleObject)]
 pub struct PrerequisiteCheck {
+    /// The earlier title; null when the award needs only an initiative.
     pub required: Option<AwardType>,
+    /// How `consecutiveYears` counts; null when no earlier title is needed.
+    pub kind: Option<PrerequisiteKind>,
+    /// N: consecutive years, or consecutive conferrals (see `kind`); 0 when none.
     pub consecutive_years: i32,
+    /// For consecutive conferrals, the most years between one and the next.
+    pub max_gap_years: Option<i32>,
+    /// Every requirement is met: `titleMet` and `initiativeMet`.
     pub met: bool,
-    /// The longest run of consecutive years found, up to the nomination's award year.
+    /// The earlier title is held as required.
+    pub title_met: bool,
+    /// The longest run found (years, or conferrals within the gap), up to the award year.
     pub longest_run: i32,
     /// The years the recipient holds the required title (conferred), up to the award year.
     pub years: Vec<i32>,
+    /// The award requires a recognised initiative (sáng kiến).
+    pub initiative_required: bool,
+    /// The nomination records one (`initiativeReference`); true when none is required.
+    pub initiative_met: bool,
 }
 
 /// An Admin's recorded change to a conferred commendation.
@@ -381,7 +413,25 @@ impl Commendation {
         self.0.decision_note.as_deref()
     }
 
-    /// Null when the award needs no earlier title.
+    /// The recognised initiative (sáng kiến) the nomination relies on.
+    async fn initiative_reference(&self) -> Option<&str> {
+        self.0.initiative_reference.as_deref()
+    }
+
+    /// The person honoured, for a PERSON recipient.
+    async fn person(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<super::person::Person>> {
+        match self.0.person_id {
+            Some(p) => Ok(load_one(ctx, thidua_domain::id::PersonId::from_uuid(p))
+                .await?
+                .map(super::person::Person)),
+            None => Ok(None),
+        }
+    }
+
+    /// Null when the award needs no earlier title and no initiative.
     async fn prerequisite(
         &self,
         ctx: &Context<'_>,
@@ -389,16 +439,28 @@ impl Commendation {
         let Some(s) = load_one(ctx, PrerequisiteOf((&self.0).into())).await? else {
             return Ok(None);
         };
-        let required = load_one(ctx, AwardTypeId::from_uuid(s.required_award_type_id))
-            .await?
-            .map(AwardType);
+        let required = match s.required_award_type_id {
+            Some(t) => load_one(ctx, AwardTypeId::from_uuid(t))
+                .await?
+                .map(AwardType),
+            None => None,
+        };
         let to_i32 = |v: u32| i32::try_from(v).unwrap_or(i32::MAX);
+        let met = s.met();
         Ok(Some(PrerequisiteCheck {
             required,
-            consecutive_years: to_i32(s.consecutive_years),
-            met: s.check.met,
+            kind: s.prerequisite.map(|p| p.kind.into()),
+            consecutive_years: s.prerequisite.map_or(0, |p| to_i32(p.count)),
+            max_gap_years: s
+                .prerequisite
+                .filter(|p| p.kind == thidua_domain::award::PrerequisiteKind::ConsecutiveConferrals)
+                .map(|p| to_i32(p.max_gap_years)),
+            met,
+            title_met: s.check.met,
             longest_run: to_i32(s.check.longest_run),
             years: s.check.years,
+            initiative_required: s.initiative_required,
+            initiative_met: s.initiative_met,
         }))
     }
 

@@ -248,3 +248,12 @@ mirror!(
         Person
     }
 );
+
+mirror!(
+    /// How an earlier title counts towards an award: held in N consecutive years, or N
+    /// consecutive conferrals (each within the row's gap of the one before).
+    PrerequisiteKind = thidua_domain::award::PrerequisiteKind {
+        ConsecutiveYears,
+        ConsecutiveConferrals
+    }
+);

@@ -13,6 +13,7 @@ pub mod milestone;
 pub mod node;
 pub mod org_unit;
 pub mod participation;
+pub mod person;
 pub mod programme;
 pub mod report;
 pub mod sync;

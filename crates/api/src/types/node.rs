@@ -36,6 +36,7 @@ pub enum Node {
     CouncilSession(super::commendation::CouncilSession),
     Commendation(super::commendation::Commendation),
     Attachment(super::attachment::Attachment),
+    Person(super::person::Person),
 }
 
 /// Resolves a global ID. Programmes, targets and fields are public; the rest need a
@@ -107,6 +108,9 @@ pub async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option
         NodeType::Commendation => load_one(ctx, thidua_domain::id::CommendationId::from_uuid(uuid))
             .await?
             .map(|m| Node::Commendation(super::commendation::Commendation(m))),
+        NodeType::Person => load_one(ctx, thidua_domain::id::PersonId::from_uuid(uuid))
+            .await?
+            .map(|m| Node::Person(super::person::Person(m))),
         // Named by ids but not nodes: users, clusters, audit entries and the audited
         // role grants and snapshots.
         NodeType::User

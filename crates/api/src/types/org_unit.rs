@@ -13,7 +13,7 @@ use crate::context::{loader, state};
 use crate::cursor;
 use crate::error::{query_error, store_error};
 use crate::ids;
-use crate::loaders::ChildrenOf;
+use crate::loaders::{ChildrenOf, PredecessorsOf};
 use thidua_domain::id::UnitId;
 
 #[derive(Clone)]
@@ -59,6 +59,29 @@ impl OrgUnit {
     /// Deactivated units keep their history but take no new work.
     async fn is_active(&self) -> bool {
         self.0.is_active
+    }
+
+    /// The unit that continues this one after a reorganisation (the 2025 merger); a
+    /// unit with a successor is inactive and keeps its history.
+    async fn successor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgUnit>> {
+        match self.0.successor_id {
+            Some(s) => Ok(load_one(ctx, UnitId::from_uuid(s)).await?.map(OrgUnit)),
+            None => Ok(None),
+        }
+    }
+
+    /// The day the successor took over.
+    async fn succeeded_on(&self) -> Option<chrono::NaiveDate> {
+        self.0.succeeded_on
+    }
+
+    /// Units this one continues (merged into it), by name.
+    async fn predecessors(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrgUnit>> {
+        Ok(load_many(ctx, PredecessorsOf(UnitId::from_uuid(self.0.id)))
+            .await?
+            .into_iter()
+            .map(OrgUnit)
+            .collect())
     }
 
     async fn created_at(&self) -> DateTime<Utc> {

@@ -5,8 +5,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, Set, Value};
 use serde_json::{Map, json};
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::commendation::{
-    CommendationStatus, DecisionNumber, RecipientType, check_decision_date, decision_key,
-    recipient_key,
+    CommendationStatus, DecisionNumber, check_decision_date, decision_key,
 };
 use thidua_domain::id::CommendationId;
 use thidua_domain::id::UnitId;
@@ -155,10 +154,6 @@ pub async fn correct(
             changes.push((
                 commendation::Column::SearchText,
                 crate::search::search_text([name.as_str()]).into(),
-            ));
-            changes.push((
-                commendation::Column::RecipientKey,
-                recipient_key(RecipientType::Person, c.unit_id, None, Some(name.as_str())).into(),
             ));
         }
     }

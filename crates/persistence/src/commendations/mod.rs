@@ -32,7 +32,7 @@ pub use decision::{
 };
 pub use nominate::{Nomination, Recipient, nominate};
 pub use queries::{
-    CommendationFilter, Nominee, PrerequisiteStatus, by_exemplar_ids, by_ids,
+    CommendationFilter, Nominee, PrerequisiteStatus, by_exemplar_ids, by_ids, by_person_ids,
     corrections_by_commendation_ids, list, prerequisite_statuses,
 };
 pub use review::{record_ballot, submit_for_review};

@@ -7,9 +7,9 @@ use sea_orm::{
 use serde_json::json;
 use thidua_domain::access::Actor;
 use thidua_domain::commendation::{CommendationKind, CommendationStatus};
-use thidua_domain::id::{AwardTypeId, CampaignId, ExemplarId, UnitId};
+use thidua_domain::id::{AwardTypeId, CampaignId, ExemplarId, PersonId, UnitId};
 use thidua_domain::nomination::{
-    self, AwardFacts, ExemplarFacts, Facts, RecipientFacts, Reference, Refused,
+    self, AwardFacts, ExemplarFacts, Facts, PersonFacts, RecipientFacts, Reference, Refused,
 };
 use thidua_domain::org_unit::UnitFacts;
 use thidua_domain::text::{LongText, Title};
@@ -17,18 +17,21 @@ use uuid::Uuid;
 
 use super::{award, duplicate_of};
 use crate::audit::{AuditAction, AuditEntity};
-use crate::entities::{commendation, exemplar, org_unit};
+use crate::entities::{commendation, exemplar, org_unit, person};
 use crate::error::StoreError;
+use crate::persons::{self, NewPerson};
 use crate::{audit, campaigns, exemplars, org_units};
 
 pub enum Recipient {
     Unit(UnitId),
     Exemplar(ExemplarId),
+    /// A person on record; `position` defaults to the one on their record.
     Person {
-        name: Title,
+        id: PersonId,
         position: Option<Title>,
-        unit_id: UnitId,
     },
+    /// A person recorded with the nomination (a foreigner has no unit).
+    NewPerson(NewPerson),
 }
 
 pub struct Nomination {
@@ -43,6 +46,8 @@ pub struct Nomination {
     /// The year the achievement is for; consecutive-year prerequisites count these.
     pub award_year: i32,
     pub citation: Option<LongText>,
+    /// The recognised initiative (sáng kiến) the nomination relies on.
+    pub initiative_reference: Option<Title>,
 }
 
 fn unit_facts(u: &org_unit::Model) -> UnitFacts<'_> {
@@ -81,6 +86,17 @@ fn model_facts((m, home): &(exemplar::Model, org_unit::Model)) -> ExemplarFacts<
     }
 }
 
+/// Field errors of a nested input named under its path.
+fn under(e: StoreError, prefix: &str) -> StoreError {
+    match e {
+        StoreError::Invalid(f) => StoreError::Invalid(f.under(prefix)),
+        StoreError::InvalidMany(fs) => {
+            StoreError::InvalidMany(fs.into_iter().map(|f| f.under(prefix)).collect())
+        }
+        other => other,
+    }
+}
+
 impl From<Refused> for StoreError {
     fn from(r: Refused) -> Self {
         match r {
@@ -99,11 +115,36 @@ pub async fn nominate(
 ) -> Result<commendation::Model, StoreError> {
     let nominating = unit(db, n.nominating_unit_id.uuid()).await?;
     let at = award(db, n.award_type_id.uuid()).await?;
-    let (recipient_unit, recipient_model) = match &n.recipient {
-        Recipient::Unit(u) | Recipient::Person { unit_id: u, .. } => {
-            (unit(db, u.uuid()).await?, None)
+    // A person named by the nomination is recorded first: if the nomination is then
+    // refused, the transaction takes the record back with it.
+    let (position, recipient) = match n.recipient {
+        Recipient::NewPerson(p) => {
+            let position = p.position.clone();
+            let saved = persons::create(db, actor, p, nominating.as_ref())
+                .await
+                .map_err(|e| under(e, "recipient.person"))?;
+            (
+                position,
+                Recipient::Person {
+                    id: PersonId::from_uuid(saved.id),
+                    position: None,
+                },
+            )
         }
-        Recipient::Exemplar(e) => (None, model(db, e.uuid()).await?),
+        other => (None, other),
+    };
+    let person: Option<person::Model> = match &recipient {
+        Recipient::Person { id, .. } => persons::by_ids(db, &[*id]).await?.into_iter().next(),
+        Recipient::Unit(_) | Recipient::Exemplar(_) | Recipient::NewPerson(_) => None,
+    };
+    let (recipient_unit, recipient_model) = match (&recipient, &person) {
+        (Recipient::Unit(u), _) => (unit(db, u.uuid()).await?, None),
+        (Recipient::Person { .. }, Some(p)) => match p.unit_id {
+            Some(u) => (unit(db, u).await?, None),
+            None => (None, None),
+        },
+        (Recipient::Exemplar(e), _) => (None, model(db, e.uuid()).await?),
+        _ => (None, None),
     };
     let campaign = match n.campaign_id {
         None => Reference::Absent,
@@ -126,15 +167,17 @@ pub async fn nominate(
             effective_to: a.effective_to,
             recipient_kind: a.recipient_kind,
         }),
-        recipient: match &n.recipient {
+        recipient: match &recipient {
             Recipient::Unit(_) => RecipientFacts::Unit(recipient_unit.as_ref().map(unit_facts)),
             Recipient::Exemplar(_) => {
                 RecipientFacts::Exemplar(recipient_model.as_ref().map(model_facts))
             }
-            Recipient::Person { name, .. } => RecipientFacts::Person {
-                name: name.as_str(),
-                unit: recipient_unit.as_ref().map(unit_facts),
-            },
+            Recipient::Person { .. } | Recipient::NewPerson(_) => {
+                RecipientFacts::Person(person.as_ref().map(|p| PersonFacts {
+                    id: p.id,
+                    unit: recipient_unit.as_ref().map(unit_facts),
+                }))
+            }
         },
         campaign,
         exemplar_link: match &link {
@@ -145,9 +188,12 @@ pub async fn nominate(
     };
     let nominee = nomination::judge(actor, &facts)?;
     // The rules refuse a nomination whose award or units are unknown, so these are there.
+    // A foreign person's honour is kept under the nominating unit.
     let home = recipient_unit
         .as_ref()
-        .or(recipient_model.as_ref().map(|(_, home)| home));
+        .or(recipient_model.as_ref().map(|(_, home)| home))
+        .or(nominating.as_ref())
+        .map(|u| u.code.clone());
     let (Some(at), Some(nominating), Some(home)) = (at, nominating, home) else {
         return Err(StoreError::NotFound("org unit"));
     };
@@ -161,16 +207,19 @@ pub async fn nominate(
         .all(db)
         .await?;
     nomination::check_twins(n.award_year, &twins)?;
-    let recipient_name = match (&n.recipient, &recipient_model) {
-        (Recipient::Person { name, .. }, _) => name.as_str(),
-        (Recipient::Exemplar(_), Some((m, _))) => m.name.as_str(),
-        _ => home.name.as_str(),
+    let recipient_name = match (&person, &recipient_model, &recipient_unit) {
+        (Some(p), _, _) => p.name.clone(),
+        (None, Some((m, _)), _) => m.name.clone(),
+        (None, None, Some(u)) => u.name.clone(),
+        (None, None, None) => nominating.name.clone(),
     };
-    let search_text = crate::search::search_text([recipient_name]);
-    let person = match n.recipient {
-        Recipient::Person { name, position, .. } => Some((name, position)),
-        Recipient::Unit(_) | Recipient::Exemplar(_) => None,
-    };
+    let search_text = crate::search::search_text([recipient_name.as_str()]);
+    let position = match recipient {
+        Recipient::Person { position: p, .. } => p.or(position),
+        Recipient::Unit(_) | Recipient::Exemplar(_) | Recipient::NewPerson(_) => None,
+    }
+    .map(Title::into_inner)
+    .or_else(|| person.as_ref().and_then(|p| p.position.clone()));
     let now = Utc::now();
     let id = Uuid::now_v7();
     let saved = commendation::ActiveModel {
@@ -183,8 +232,10 @@ pub async fn nominate(
         unit_id: Set(nominee.unit_id),
         exemplar_id: Set(nominee.exemplar_id),
         recipient_key: Set(nominee.recipient_key),
-        person_name: Set(person.as_ref().map(|(name, _)| name.as_str().to_owned())),
-        person_position: Set(person.and_then(|(_, p)| p.map(Title::into_inner))),
+        person_id: Set(nominee.person_id),
+        person_name: Set(person.map(|p| p.name)),
+        person_position: Set(position),
+        initiative_reference: Set(n.initiative_reference.map(Title::into_inner)),
         is_individual: Set(nominee.is_individual),
         is_direct_worker: Set(nominee.is_direct_worker),
         nominating_unit_id: Set(nominating.id),
@@ -224,7 +275,7 @@ pub async fn nominate(
         AuditEntity::Commendation,
         id,
         AuditAction::Nominate,
-        json!({"award": at.code, "recipientType": nominee.recipient_type.as_str(), "unit": home.code}),
+        json!({"award": at.code, "recipientType": nominee.recipient_type.as_str(), "unit": home}),
     )
     .await?;
     Ok(saved)

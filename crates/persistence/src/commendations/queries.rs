@@ -2,12 +2,12 @@
 
 use std::collections::HashMap;
 use thidua_domain::id::{AwardTypeId, CouncilSessionId};
-use thidua_domain::id::{CommendationId, ExemplarId};
+use thidua_domain::id::{CommendationId, ExemplarId, PersonId};
 
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use thidua_domain::award::{Prerequisite, PrerequisiteCheck};
+use thidua_domain::award::{Prerequisite, PrerequisiteCheck, initiative_met};
 use thidua_domain::commendation::CommendationStatus;
 use thidua_domain::text::SearchQuery;
 use uuid::Uuid;
@@ -20,6 +20,8 @@ use crate::org_units;
 use crate::page::{Page, PageRequest};
 
 finders! {
+    /// Honours of these people, newest first.
+    pub fn by_person_ids(ids: &[PersonId]) in commendation::PersonId, desc(Id);
     /// Commendations linked to these models (as recipient or link), newest first.
     pub fn by_exemplar_ids(ids: &[ExemplarId]) in commendation::ExemplarId, desc(Id);
     pub fn by_ids(ids: &[CommendationId]) in commendation::Id;
@@ -38,6 +40,7 @@ pub struct CommendationFilter {
     /// Accent-insensitive words in the recipient's name: the person's, the unit's or the
     /// model's.
     pub search: Option<SearchQuery>,
+    pub person_id: Option<PersonId>,
 }
 
 /// Newest first (ids are UUID v7).
@@ -51,8 +54,18 @@ pub async fn list(
         c = c.add(commendation::Column::Status.eq(s));
     }
     if let Some(p) = &f.subtree_path {
-        let units = org_units::ids_in_subtree(p);
-        c = c.add(commendation::Column::UnitId.in_subquery(units));
+        // A successor's subtree includes its predecessors' honours: the merged commune's
+        // record is the new ward's record.
+        let mut within = Condition::any()
+            .add(commendation::Column::UnitId.in_subquery(org_units::ids_in_subtree(p)));
+        for old in org_units::predecessor_paths(db, p).await? {
+            within = within
+                .add(commendation::Column::UnitId.in_subquery(org_units::ids_in_subtree(&old)));
+        }
+        c = c.add(within);
+    }
+    if let Some(person) = f.person_id {
+        c = c.add(commendation::Column::PersonId.eq(person));
     }
     if let Some(a) = f.award_type_id {
         c = c.add(commendation::Column::AwardTypeId.eq(a));
@@ -84,9 +97,21 @@ pub async fn list(
 /// What a nomination needs first, and whether the recipient's recorded history has it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PrerequisiteStatus {
-    pub required_award_type_id: Uuid,
-    pub consecutive_years: u32,
+    /// `None` when the award needs no earlier title, only an initiative.
+    pub required_award_type_id: Option<Uuid>,
+    pub prerequisite: Option<Prerequisite>,
     pub check: PrerequisiteCheck,
+    /// The award row requires a recognised initiative (sáng kiến)…
+    pub initiative_required: bool,
+    /// …and the nomination records one (always true when none is required).
+    pub initiative_met: bool,
+}
+
+impl PrerequisiteStatus {
+    /// Every requirement the award row states is met.
+    pub fn met(&self) -> bool {
+        self.check.met && self.initiative_met
+    }
 }
 
 /// What a prerequisite check needs of a commendation, so a caller holding the row does
@@ -97,6 +122,7 @@ pub struct Nominee {
     pub award_type_id: Uuid,
     pub award_year: i32,
     pub recipient_key: String,
+    pub initiative_reference: Option<String>,
 }
 
 impl From<&commendation::Model> for Nominee {
@@ -106,12 +132,18 @@ impl From<&commendation::Model> for Nominee {
             award_type_id: c.award_type_id,
             award_year: c.award_year,
             recipient_key: c.recipient_key.clone(),
+            initiative_reference: c.initiative_reference.clone(),
         }
     }
 }
 
-/// For each commendation whose award needs an earlier title, checks the recipient's
-/// conferred history. Three statements whatever the number of commendations.
+/// The earlier title an award needs, and how it counts.
+type TitleNeeded = (Uuid, Prerequisite);
+
+/// For each commendation whose award states a requirement (an earlier title counted in
+/// consecutive years or consecutive conferrals, a recognised initiative), checks the
+/// recipient's conferred history, keyed by recipient (a person's record, not their name).
+/// Two statements whatever the number of commendations.
 pub async fn prerequisite_statuses(
     db: &impl ConnectionTrait,
     items: &[Nominee],
@@ -127,39 +159,71 @@ pub async fn prerequisite_statuses(
         .into_iter()
         .map(|t| (t.id, t))
         .collect();
-    let needs: Vec<(&Nominee, Uuid, Prerequisite)> = items
+    let needs: Vec<(&Nominee, Option<TitleNeeded>, bool)> = items
         .iter()
         .filter_map(|c| {
             let t = types.get(&c.award_type_id)?;
-            let pre = Prerequisite::parse(t.prerequisite_years?).ok()?;
-            Some((c, t.prerequisite_award_type_id?, pre))
+            let pre = match (t.prerequisite_award_type_id, t.prerequisite_years) {
+                (Some(pre_type), Some(n)) => {
+                    Prerequisite::parse_kind(t.prerequisite_kind, n, t.prerequisite_max_gap_years)
+                        .ok()
+                        .map(|p| (pre_type, p))
+                }
+                _ => None,
+            };
+            (pre.is_some() || t.requires_initiative).then_some((c, pre, t.requires_initiative))
         })
         .collect();
     if needs.is_empty() {
         return Ok(HashMap::new());
     }
-    let pre_types: Vec<Uuid> = needs.iter().map(|n| n.1).collect();
-    let who: Vec<&str> = needs.iter().map(|n| n.0.recipient_key.as_str()).collect();
-    let history = commendation::Entity::find()
-        .filter(commendation::Column::RecipientKey.is_in(who))
-        .filter(commendation::Column::AwardTypeId.is_in(pre_types))
-        .filter(commendation::Column::Status.eq(CommendationStatus::Conferred))
-        .all(db)
-        .await?;
+    let pre_types: Vec<Uuid> = needs.iter().filter_map(|n| n.1.map(|p| p.0)).collect();
+    let who: Vec<&str> = needs
+        .iter()
+        .filter(|n| n.1.is_some())
+        .map(|n| n.0.recipient_key.as_str())
+        .collect();
+    let history = if who.is_empty() {
+        vec![]
+    } else {
+        commendation::Entity::find()
+            .filter(commendation::Column::RecipientKey.is_in(who))
+            .filter(commendation::Column::AwardTypeId.is_in(pre_types))
+            .filter(commendation::Column::Status.eq(CommendationStatus::Conferred))
+            .all(db)
+            .await?
+    };
     Ok(needs
         .into_iter()
-        .map(|(c, pre_type, pre)| {
-            let years: Vec<i32> = history
-                .iter()
-                .filter(|h| h.award_type_id == pre_type && h.recipient_key == c.recipient_key)
-                .map(|h| h.award_year)
-                .collect();
+        .map(|(c, pre, initiative_required)| {
+            let check = match pre {
+                Some((pre_type, p)) => {
+                    let years: Vec<i32> = history
+                        .iter()
+                        .filter(|h| {
+                            h.award_type_id == pre_type && h.recipient_key == c.recipient_key
+                        })
+                        .map(|h| h.award_year)
+                        .collect();
+                    p.check(&years, c.award_year)
+                }
+                None => PrerequisiteCheck {
+                    met: true,
+                    longest_run: 0,
+                    years: vec![],
+                },
+            };
             (
                 c.id,
                 PrerequisiteStatus {
-                    required_award_type_id: pre_type,
-                    consecutive_years: pre.consecutive_years,
-                    check: pre.check(&years, c.award_year),
+                    required_award_type_id: pre.map(|p| p.0),
+                    prerequisite: pre.map(|p| p.1),
+                    check,
+                    initiative_required,
+                    initiative_met: initiative_met(
+                        initiative_required,
+                        c.initiative_reference.as_deref(),
+                    ),
                 },
             )
         })

@@ -146,17 +146,20 @@ async fn nomination(db: &Database) -> commendation::Model {
         Nomination {
             award_type_id: AwardTypeId::from_uuid(award.id),
             kind: CommendationKind::Merit,
-            recipient: Recipient::Person {
+            recipient: Recipient::NewPerson(crate::persons::NewPerson {
                 name: Title::parse("Nguyễn Văn A").unwrap(),
                 position: None,
-                unit_id: UnitId::from_uuid(root.id),
-            },
+                unit_id: Some(UnitId::from_uuid(root.id)),
+                national_id: None,
+                since: None,
+            }),
             nominating_unit_id: UnitId::from_uuid(root.id),
             campaign_id: None,
             exemplar_id: None,
             is_direct_worker: false,
             award_year: Utc::now().year(),
             citation: None,
+            initiative_reference: None,
         },
     )
     .await

@@ -1,7 +1,7 @@
 //! Row of `award_types`: one form or title of the catalogue.
 
 use sea_orm::entity::prelude::*;
-use thidua_domain::award::{AwardCategory, AwardLevel, RecipientKind};
+use thidua_domain::award::{AwardCategory, AwardLevel, PrerequisiteKind, RecipientKind};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "award_types")]
@@ -21,6 +21,7 @@ pub struct Model {
     pub effective_from: Option<Date>,
     pub effective_to: Option<Date>,
     pub prerequisite_award_type_id: Option<Uuid>,
+    /// N: years or conferrals, as `prerequisite_kind` says.
     pub prerequisite_years: Option<i32>,
     /// The authority level that decides the award; a council above it confers, one below
     /// proposes upward.
@@ -29,6 +30,10 @@ pub struct Model {
     pub threshold_basis: String,
     /// The legal basis of `deciding_level` and `conferring_authority`.
     pub authority_basis: String,
+    pub prerequisite_kind: PrerequisiteKind,
+    pub prerequisite_max_gap_years: Option<i32>,
+    /// The nomination must record a recognised initiative (sáng kiến).
+    pub requires_initiative: bool,
     pub sort_order: i32,
     pub version: i32,
     pub created_at: DateTimeUtc,

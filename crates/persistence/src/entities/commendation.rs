@@ -14,6 +14,10 @@ pub struct Model {
     pub recipient_type: RecipientType,
     pub unit_id: Uuid,
     pub exemplar_id: Option<Uuid>,
+    /// The person honoured, for a PERSON recipient.
+    pub person_id: Option<Uuid>,
+    /// The recognised initiative (sáng kiến) the nomination relies on.
+    pub initiative_reference: Option<String>,
     pub person_name: Option<String>,
     pub person_position: Option<String>,
     pub recipient_key: String,

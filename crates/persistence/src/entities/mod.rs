@@ -20,6 +20,8 @@ pub mod milestone;
 pub mod org_unit;
 pub mod participation;
 pub mod persisted_query;
+pub mod person;
+pub mod person_unit;
 pub mod programme;
 pub mod progress_report;
 pub mod replication;
@@ -63,6 +65,7 @@ mod tests {
             access::Role,
             award::AwardCategory,
             award::AwardLevel,
+            award::PrerequisiteKind,
             award::RecipientKind,
             campaign::CampaignKind,
             campaign::CampaignStatus,

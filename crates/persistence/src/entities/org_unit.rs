@@ -17,6 +17,9 @@ pub struct Model {
     pub search_text: String,
     pub depth: i32,
     pub is_active: bool,
+    /// The unit that continues this one after a reorganisation (the 2025 merger).
+    pub successor_id: Option<Uuid>,
+    pub succeeded_on: Option<Date>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

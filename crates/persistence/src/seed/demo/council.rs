@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use sea_orm::ConnectionTrait;
 use thidua_domain::commendation::{CommendationKind, DecisionNumber, RawTally};
-use thidua_domain::id::{AwardTypeId, CommendationId, CouncilSessionId};
+use thidua_domain::id::{AwardTypeId, CommendationId, CouncilSessionId, PersonId};
 use thidua_domain::text::Title;
 
 use super::{Demo, Ymd, date, demo_title, long_text};
@@ -14,6 +14,7 @@ use crate::awards::{self, AwardFilter};
 use crate::commendations::{self, Decision, Nomination, Recipient};
 use crate::council::{self, NewMember};
 use crate::error::StoreError;
+use crate::persons::{self, NewPerson};
 
 /// The provincial council as it sat in every demo session: (name, position).
 const MEMBERS: &[(&str, &str)] = &[
@@ -381,6 +382,8 @@ pub(super) async fn load(db: &impl ConnectionTrait, demo: &Demo) -> Result<(), S
         .map(|a| (a.code, AwardTypeId::from_uuid(a.id)))
         .collect();
     let actor = &demo.actor;
+    // One record per person (name and unit): a person honoured twice is one person.
+    let mut people: HashMap<(&str, &str), PersonId> = HashMap::new();
     for c in COMMENDATIONS {
         let recipient = match c.to {
             To::Unit(u) => Recipient::Unit(demo.unit(u)?),
@@ -389,11 +392,27 @@ pub(super) async fn load(db: &impl ConnectionTrait, demo: &Demo) -> Result<(), S
                 name,
                 position,
                 unit,
-            } => Recipient::Person {
-                name: Title::parse(name)?,
-                position: Some(Title::parse(position)?),
-                unit_id: demo.unit(unit)?,
-            },
+            } => {
+                let id = match people.get(&(name, unit)) {
+                    Some(id) => *id,
+                    None => {
+                        let p = NewPerson {
+                            name: Title::parse(name)?,
+                            position: Some(Title::parse(position)?),
+                            unit_id: Some(demo.unit(unit)?),
+                            national_id: None,
+                            since: None,
+                        };
+                        let id = PersonId::from_uuid(persons::create(db, actor, p, None).await?.id);
+                        people.insert((name, unit), id);
+                        id
+                    }
+                };
+                Recipient::Person {
+                    id,
+                    position: Some(Title::parse(position)?),
+                }
+            }
         };
         let campaign_id = match c.campaign {
             Some(code) => Some(demo.campaign(code)?),
@@ -412,6 +431,7 @@ pub(super) async fn load(db: &impl ConnectionTrait, demo: &Demo) -> Result<(), S
             is_direct_worker: c.direct_worker,
             award_year: c.year,
             citation: long_text(c.citation)?,
+            initiative_reference: None,
         };
         let id = CommendationId::from_uuid(commendations::nominate(db, actor, n).await?.id);
         let (key, tally, issued) = match c.end {
