@@ -60,6 +60,7 @@ pub async fn reject(
     .await
 }
 
+#[derive(Debug, Clone)]
 pub struct Decision {
     pub number: DecisionNumber,
     pub date: NaiveDate,

@@ -15,6 +15,7 @@ use crate::commendations::{self, Decision, Nomination, Recipient};
 use crate::council::{self, NewMember};
 use crate::error::StoreError;
 use crate::persons::{self, NewPerson};
+use thidua_domain::UserErrorCode;
 
 /// The provincial council as it sat in every demo session: (name, position).
 const MEMBERS: &[(&str, &str)] = &[
@@ -454,7 +455,17 @@ pub(super) async fn load(db: &impl ConnectionTrait, demo: &Demo) -> Result<(), S
                 date: date(on)?,
                 authority: authority.map(Title::parse).transpose()?,
             };
-            commendations::confer(db, actor, id, d).await?;
+            let proposed_on = d.date - chrono::Duration::days(45);
+            match commendations::confer(db, actor, id, d.clone()).await {
+                Ok(_) => {}
+                // A state award: the province's council only proposes it; the higher
+                // authority decides (Đ83), as the real path runs.
+                Err(StoreError::Invalid(f)) if f.code == UserErrorCode::OutsideAuthority => {
+                    commendations::propose_upward(db, actor, id, proposed_on).await?;
+                    commendations::record_upward_decision(db, actor, id, d).await?;
+                }
+                Err(e) => return Err(e),
+            }
         }
         if let End::Revoked(_, _, reason) = c.end {
             commendations::revoke(db, actor, id, reason).await?;
