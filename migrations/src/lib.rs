@@ -9,6 +9,7 @@ mod m20261125_000003_exemplars;
 mod m20261125_000004_clusters;
 mod m20261125_000005_commendations;
 mod m20261125_000006_leaderboard_index;
+mod m20261130_000001_targets_as_data;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_clusters::Migration),
             Box::new(m20261125_000005_commendations::Migration),
             Box::new(m20261125_000006_leaderboard_index::Migration),
+            Box::new(m20261130_000001_targets_as_data::Migration),
         ]
     }
 }

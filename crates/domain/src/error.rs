@@ -154,6 +154,8 @@ macro_rules! user_error_codes {
                 ServiceUnavailable => "SERVICE_UNAVAILABLE",
                 // Org units.
                 SecondRoot => "SECOND_ROOT",
+                // Target definitions: a parameter the target's kind or comparator does not use.
+                NotApplicable => "NOT_APPLICABLE",
             }
         }
     };

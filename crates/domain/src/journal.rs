@@ -18,6 +18,7 @@ string_enum!(
         OrgUnit => "OrgUnit",
         Participation => "Participation",
         ProgressReport => "ProgressReport",
+        Programme => "Programme",
         RoleGrant => "RoleGrant",
         Target => "Target",
         TargetSnapshot => "TargetSnapshot",

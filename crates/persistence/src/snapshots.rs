@@ -77,7 +77,7 @@ pub async fn take_for(
     Ok(n)
 }
 
-/// [`take`] for today's date (UTC).
+/// [`take`] for today's date in Vietnam.
 pub async fn take_today(db: &impl ConnectionTrait) -> Result<usize, StoreError> {
-    take(db, Utc::now().date_naive()).await
+    take(db, thidua_domain::calendar::today()).await
 }
