@@ -273,13 +273,13 @@ impl Goal {
                 C::Required,
                 "a RANGE goal needs its upper bound",
             )),
-            (Comparator::Range, Some(max)) if max < raw.value || !in_range(max) => Err(
-                FieldError::new(
+            (Comparator::Range, Some(max)) if max < raw.value || !in_range(max) => {
+                Err(FieldError::new(
                     "targetMax",
                     C::OutOfRange,
                     "the upper bound is from the goal to the ceiling",
-                ),
-            ),
+                ))
+            }
             (Comparator::AtLeast | Comparator::AtMost, Some(_)) => Err(FieldError::new(
                 "targetMax",
                 C::NotApplicable,
@@ -511,7 +511,10 @@ mod tests {
     fn horizons_accept_a_hyphen_and_answer_with_an_en_dash() {
         assert_eq!(normalise_horizon("2022-2025").as_deref(), Some("2022–2025"));
         assert_eq!(normalise_horizon("2022–2025").as_deref(), Some("2022–2025"));
-        assert_eq!(normalise_horizon(" 2026 - 2030 ").as_deref(), Some("2026–2030"));
+        assert_eq!(
+            normalise_horizon(" 2026 - 2030 ").as_deref(),
+            Some("2026–2030")
+        );
         assert_eq!(normalise_horizon("2022"), None);
         assert_eq!(normalise_horizon("abcd-2025"), None);
         assert_eq!(p2025().horizon(), "2022–2025");
@@ -552,12 +555,22 @@ mod tests {
             c(CampaignStatus::Closed, None, false, &[f2], y.0, y.1),
             c(CampaignStatus::Launched, None, true, &[f1, f2], y.0, y.1),
             c(CampaignStatus::Draft, Some(p), true, &[f3], y.0, y.1),
-            c(CampaignStatus::Launched, Some(p), true, &[f3], d(2021, 1, 1), d(2021, 12, 31)),
+            c(
+                CampaignStatus::Launched,
+                Some(p),
+                true,
+                &[f3],
+                d(2021, 1, 1),
+                d(2021, 12, 31),
+            ),
             c(CampaignStatus::Launched, Some(q), true, &[f3], y.0, y.1),
         ];
         let out = t1(p2025(), p, true, &[f1, f2, f3], &campaigns);
         assert_eq!((out.counted, out.concrete), (3, 2));
-        assert_eq!(percent(out.concrete, out.counted), Some(Decimal::new(6667, 2)));
+        assert_eq!(
+            percent(out.concrete, out.counted),
+            Some(Decimal::new(6667, 2))
+        );
         assert_eq!(out.uncovered_fields, vec![f3]);
         // Q is not the default: only its own campaign counts, and it covers F3 only.
         let out_q = t1(p2025(), q, false, &[f1, f2, f3], &campaigns);
@@ -643,7 +656,10 @@ mod tests {
             ..TargetParameters::default()
         };
         let out = t2(p2025(), &listed, &units, &models);
-        assert_eq!((out.units.clone(), out.behind.clone()), (vec![u(7)], vec![]));
+        assert_eq!(
+            (out.units.clone(), out.behind.clone()),
+            (vec![u(7)], vec![])
+        );
         assert_eq!(out.value(), Some(Decimal::ONE_HUNDRED));
     }
 
@@ -725,8 +741,11 @@ mod tests {
             max: max.map(Decimal::from),
             baseline: Decimal::ZERO,
         };
-        let e = Goal::parse(TargetKind::ConcreteCriteriaShare, g(Comparator::AtLeast, 101, None))
-            .unwrap_err();
+        let e = Goal::parse(
+            TargetKind::ConcreteCriteriaShare,
+            g(Comparator::AtLeast, 101, None),
+        )
+        .unwrap_err();
         assert_eq!((e.field.as_str(), e.code), ("targetValue", C::OutOfRange));
         assert!(Goal::parse(TargetKind::Manual, g(Comparator::AtLeast, 101, None)).is_ok());
         let e = Goal::parse(TargetKind::Manual, g(Comparator::AtLeast, -1, None)).unwrap_err();

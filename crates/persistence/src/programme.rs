@@ -224,8 +224,7 @@ pub async fn current_value(
             None => CurrentValue::plain(
                 None,
                 None,
-                "No value has been entered yet; an administrator enters it with its source."
-                    .into(),
+                "No value has been entered yet; an administrator enters it with its source.".into(),
             ),
         });
     }
@@ -519,7 +518,10 @@ pub async fn update_target(
     check_code_free(db, before.programme_id, d.code.as_str(), Some(before.id)).await?;
     let res = target::Entity::update_many()
         .set(definition_fields(&d))
-        .col_expr(target::Column::Version, Expr::val(version.saturating_add(1)).into())
+        .col_expr(
+            target::Column::Version,
+            Expr::val(version.saturating_add(1)).into(),
+        )
         .filter(target::Column::Id.eq(id.uuid()))
         .filter(target::Column::Version.eq(version))
         .exec(db)

@@ -42,11 +42,7 @@ pub async fn central_honoured_exemplars(
          AND c.exemplar_id IS NOT NULL AND t.level IN ({})",
         placeholders(levels.len())
     );
-    let mut values: Vec<Value> = vec![
-        CommendationStatus::Conferred.into(),
-        from.into(),
-        to.into(),
-    ];
+    let mut values: Vec<Value> = vec![CommendationStatus::Conferred.into(), from.into(), to.into()];
     values.extend(levels.iter().map(|l| Value::from(*l)));
     let row = CountRow::find_by_statement(raw::stmt(db.get_database_backend(), &sql, values))
         .one(db)

@@ -145,7 +145,12 @@ fn definition(f: TargetFields) -> Result<TargetDefinition, Failure> {
     )?;
     let unit_label = thidua_domain::text::clean(&f.unit_label).map_err(|e| e.under("unitLabel"))?;
     if unit_label.is_empty() {
-        return Err(FieldError::new("unitLabel", UserErrorCode::Required, "say what the value counts").into());
+        return Err(FieldError::new(
+            "unitLabel",
+            UserErrorCode::Required,
+            "say what the value counts",
+        )
+        .into());
     }
     if unit_label.chars().count() > MAX_UNIT_LABEL {
         return Err(FieldError::new(
@@ -262,15 +267,20 @@ impl ProgrammeMutation {
         let res = async {
             let code = Code::parse(&input.code).map_err(|e| e.under("code"))?;
             let title = Title::parse(&input.title).map_err(|e| e.under("title"))?;
-            let summary =
-                LongText::parse_optional(input.summary.as_deref()).map_err(|e| e.under("summary"))?;
+            let summary = LongText::parse_optional(input.summary.as_deref())
+                .map_err(|e| e.under("summary"))?;
             let owner_unit = input
                 .owner_unit_id
                 .as_ref()
                 .map(|u| input_id::<of::OrgUnit>(u, "ownerUnitId"))
                 .transpose()?;
             let period = Period::parse(input.start_date.0, input.end_date.0).map_err(|mut e| {
-                e.field = if e.field == "periodStart" { "startDate" } else { "endDate" }.into();
+                e.field = if e.field == "periodStart" {
+                    "startDate"
+                } else {
+                    "endDate"
+                }
+                .into();
                 e
             })?;
             let txn = begin(ctx).await?;

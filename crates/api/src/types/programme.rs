@@ -200,7 +200,10 @@ impl Target {
 
     /// Target 1 only: the fields with no campaign whose criteria are all concrete in the
     /// period (empty when every field is covered; null for other targets).
-    async fn uncovered_fields(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<Field>>> {
+    async fn uncovered_fields(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Vec<Field>>> {
         Ok(self
             .computed(ctx)
             .await?
@@ -376,18 +379,16 @@ impl TargetFilter {
         from_year: Option<i32>,
         to_year: Option<i32>,
     ) -> async_graphql::Result<Self> {
+        // Two years with any dash read as the en-dash form; anything else is compared as
+        // sent (and matches no target).
         let horizon = crate::args::optional_text(horizon, "horizon", 100)?
-            .map(|h| {
-                normalise_horizon(&h).ok_or_else(|| {
-                    crate::error::bad_input("`horizon` is two years, e.g. 2022–2025")
-                })
-            })
-            .transpose()?;
+            .map(|h| normalise_horizon(&h).unwrap_or(h));
         let years = match (from_year, to_year) {
             (None, None) => None,
             (f, t) => Some(
-                YearRange::parse(f.unwrap_or(Year::MIN), t.unwrap_or(Year::MAX))
-                    .map_err(|e| crate::error::bad_input(format!("`{}`: {}", e.field, e.message)))?,
+                YearRange::parse(f.unwrap_or(Year::MIN), t.unwrap_or(Year::MAX)).map_err(|e| {
+                    crate::error::bad_input(format!("`{}`: {}", e.field, e.message))
+                })?,
             ),
         };
         Ok(Self { horizon, years })
