@@ -212,7 +212,7 @@ async fn target_1_counts_every_launched_campaign_and_needs_every_field(backend: 
         "T1-OTHER",
         &root,
         Some(&other_id),
-        json!([vague("v")]),
+        json!([concrete("c"), vague("v")]),
         &[],
     )
     .await;
@@ -493,7 +493,7 @@ async fn target_3_counts_the_award_levels_its_definition_names(backend: Backend)
     );
     assert_eq!(ut["progress"]["value"], "0", "{u}");
     assert_eq!(ut["version"], 2);
-    // The seed does not overwrite an edited definition on the next start.
+    // The edited definition is what every reader sees from now on.
     assert_eq!(
         full(&app, "T3-TRUNG-UONG").await["parameters"]["awardLevels"],
         json!(["MINISTERIAL"])

@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
-use thidua_domain::bounds::{Year, YearRange};
+use thidua_domain::bounds::Year;
 use thidua_domain::id;
 use thidua_domain::target::TargetSpec;
 use thidua_domain::target_rules::{TargetParameters, normalise_horizon, with_field_coverage};
@@ -370,7 +370,8 @@ impl TargetEntry {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TargetFilter {
     horizon: Option<String>,
-    years: Option<YearRange>,
+    /// Inclusive (from, to) years.
+    years: Option<(i32, i32)>,
 }
 
 impl TargetFilter {
@@ -383,22 +384,32 @@ impl TargetFilter {
         // sent (and matches no target).
         let horizon = crate::args::optional_text(horizon, "horizon", 100)?
             .map(|h| normalise_horizon(&h).unwrap_or(h));
-        let years = match (from_year, to_year) {
-            (None, None) => None,
-            (f, t) => Some(
-                YearRange::parse(f.unwrap_or(Year::MIN), t.unwrap_or(Year::MAX)).map_err(|e| {
-                    crate::error::bad_input(format!("`{}`: {}", e.field, e.message))
-                })?,
-            ),
+        let year = |raw: Option<i32>, name: &str| {
+            raw.map(|y| {
+                Year::parse(y)
+                    .map(Year::get)
+                    .map_err(|e| crate::error::bad_input(format!("`{name}`: {}", e.message)))
+            })
+            .transpose()
         };
+        let (from, to) = (year(from_year, "fromYear")?, year(to_year, "toYear")?);
+        if let (Some(f), Some(t)) = (from, to)
+            && t < f
+        {
+            return Err(crate::error::bad_input(
+                "`fromYear` must be no later than `toYear`",
+            ));
+        }
+        let years = (from.is_some() || to.is_some())
+            .then(|| (from.unwrap_or(Year::MIN), to.unwrap_or(Year::MAX)));
         Ok(Self { horizon, years })
     }
 
     fn keeps(&self, t: &target::Model) -> bool {
         self.horizon.as_deref().is_none_or(|h| t.horizon == h)
-            && self.years.is_none_or(|y| {
-                t.period_start.year() >= y.from().get() && t.deadline.year() <= y.to().get()
-            })
+            && self
+                .years
+                .is_none_or(|(from, to)| t.period_start.year() >= from && t.deadline.year() <= to)
     }
 }
 
