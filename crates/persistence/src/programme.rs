@@ -520,7 +520,7 @@ pub async fn update_target(
         .set(definition_fields(&d))
         .col_expr(
             target::Column::Version,
-            Expr::val(version.saturating_add(1)).into(),
+            Expr::val(version.saturating_add(1)),
         )
         .filter(target::Column::Id.eq(id.uuid()))
         .filter(target::Column::Version.eq(version))
