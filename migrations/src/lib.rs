@@ -14,6 +14,7 @@ mod m20261130_000003_catalogue;
 mod m20261130_000004_people_succession;
 mod m20261130_000005_periods;
 mod m20261130_000006_search;
+mod m20261130_000001_targets_as_data;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000005_periods::Migration),
             Box::new(m20261130_000006_search::Migration),
             Box::new(m20261130_000004_people_succession::Migration),
+            Box::new(m20261130_000001_targets_as_data::Migration),
         ]
     }
 }

@@ -353,3 +353,37 @@ grouped!(
     org_units::by_successor_ids,
     |r| r.successor_id
 );
+/// A target's current value with the lists behind it (uncovered fields, units behind),
+/// computed once per request however many of its fields are selected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ComputedOf(pub TargetId);
+
+impl Loader<ComputedOf> for Store {
+    type Value = programme::CurrentValue;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[ComputedOf],
+    ) -> Result<HashMap<ComputedOf, Self::Value>, Self::Error> {
+        let ids: Vec<TargetId> = keys.iter().map(|k| k.0).collect();
+        let db = &self.db.conn;
+        let targets = programme::targets_by_ids(db, &ids)
+            .await
+            .map_err(Arc::new)?;
+        let values = programme::values_by_target_ids(db, &ids)
+            .await
+            .map_err(Arc::new)?;
+        let today = thidua_domain::calendar::today();
+        let mut out = HashMap::with_capacity(targets.len());
+        for t in &targets {
+            // Newest first within each target: the first match is the latest entry.
+            let latest = values.iter().find(|v| v.target_id == t.id);
+            let current = programme::current_value(db, t, latest, today)
+                .await
+                .map_err(Arc::new)?;
+            out.insert(ComputedOf(TargetId::from_uuid(t.id)), current);
+        }
+        Ok(out)
+    }
+}

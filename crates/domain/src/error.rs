@@ -164,6 +164,8 @@ macro_rules! user_error_codes {
                 UnitRequired => "UNIT_REQUIRED",
                 /// The unit already has a successor, or would succeed itself.
                 InvalidSuccession => "INVALID_SUCCESSION",
+                // Target definitions: a parameter the target's kind or comparator does not use.
+                NotApplicable => "NOT_APPLICABLE",
             }
         }
     };

@@ -19,6 +19,7 @@ string_enum!(
         Participation => "Participation",
         Person => "Person",
         ProgressReport => "ProgressReport",
+        Programme => "Programme",
         RoleGrant => "RoleGrant",
         Target => "Target",
         TargetSnapshot => "TargetSnapshot",

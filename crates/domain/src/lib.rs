@@ -75,6 +75,7 @@ pub mod report;
 pub mod report_intake;
 pub mod scoring;
 pub mod target;
+pub mod target_rules;
 pub mod text;
 
 pub use error::{ErrorCode, FieldError, UserErrorCode};

@@ -4,7 +4,7 @@ use chrono::{NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, Func, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
-    QueryFilter, QueryOrder, QuerySelect, Set, Value,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
@@ -20,7 +20,7 @@ use crate::entities::{exemplar, exemplar_stage_event, replication};
 use crate::error::{StoreError, is_unique_violation};
 use crate::finder::finders;
 use crate::page::{Page, PageRequest};
-use crate::{audit, org_units, raw};
+use crate::{audit, org_units};
 
 pub struct NewExemplar {
     pub name: Title,
@@ -305,37 +305,4 @@ pub async fn counts_by_stage(
             .all(db)
             .await?,
     )
-}
-
-#[derive(Debug, FromQueryResult)]
-struct ShareRow {
-    total: i64,
-    qualified: Option<i64>,
-}
-
-/// Target 2, computed in SQL: of the active units directly under the province, how many
-/// have (in their subtree) at least one model nurtured or beyond, and at least one of
-/// their models replicated in another unit. Returns (qualified, total).
-pub async fn unit_share(db: &impl ConnectionTrait) -> Result<(i64, i64), StoreError> {
-    // Written unit-first (units in the subtree, then "has such a model") so the planner walks
-    // the subtree with the units' index whatever the stage mix; model-first forms scanned
-    // every model once per top-level unit on some data (114 ms against 3–10 ms measured).
-    let sql = "SELECT COUNT(*) AS total, SUM(CASE WHEN \
-          EXISTS (SELECT 1 FROM org_units h WHERE h.path LIKE u.path || '%' \
-                  AND h.id IN (SELECT e.home_unit_id FROM exemplars e WHERE e.stage IN (?, ?, ?))) \
-          AND EXISTS (SELECT 1 FROM org_units h2 WHERE h2.path LIKE u.path || '%' \
-                  AND h2.id IN (SELECT e2.home_unit_id FROM replications r \
-                                JOIN exemplars e2 ON e2.id = r.exemplar_id)) \
-        THEN 1 ELSE 0 END) AS qualified \
-        FROM org_units u WHERE u.depth = 1 AND u.is_active = ?";
-    let values: Vec<Value> = vec![
-        ExemplarStage::Nurtured.into(),
-        ExemplarStage::Recognised.into(),
-        ExemplarStage::Replicated.into(),
-        true.into(),
-    ];
-    let row = ShareRow::find_by_statement(raw::stmt(db.get_database_backend(), sql, values))
-        .one(db)
-        .await?;
-    Ok(row.map_or((0, 0), |r| (r.qualified.unwrap_or(0), r.total)))
 }

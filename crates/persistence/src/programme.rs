@@ -3,22 +3,27 @@
 
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
     QueryOrder, Set, Value,
 };
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
+use thidua_domain::award::AwardLevel;
 use thidua_domain::campaign::CampaignStatus;
 use thidua_domain::id::ProgrammeId;
 use thidua_domain::id::TargetId;
 use thidua_domain::id::UnitId;
+use thidua_domain::org_unit::OrgUnitKind;
 use thidua_domain::target::{TargetComputation, TargetSource, percent};
+use thidua_domain::target_rules::{Goal, Period, TargetKind, TargetParameters};
+use thidua_domain::text::{Code, LongText, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditAction, AuditEntity};
-use crate::entities::{programme, target, target_value};
+use crate::entities::{field, programme, target, target_value};
 use crate::error::StoreError;
 use crate::finder::finders;
 use crate::org_units;
@@ -49,13 +54,88 @@ pub async fn by_code(
         .await?)
 }
 
-/// The value of a target right now, or why there is none.
+/// The value of a target right now, or why there is none, with the lists behind it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CurrentValue {
     pub value: Option<Decimal>,
     pub as_of: Option<NaiveDate>,
     /// Where the number comes from, or why it is missing: shown to the reader.
     pub note: String,
+    /// Target 1: fields with no concrete campaign in the period (None for other targets).
+    pub uncovered_fields: Option<Vec<field::Model>>,
+    /// Target 2: measured units that do not meet it yet (None for other targets).
+    pub units_behind: Option<Vec<Uuid>>,
+}
+
+impl CurrentValue {
+    fn plain(value: Option<Decimal>, as_of: Option<NaiveDate>, note: String) -> Self {
+        Self {
+            value,
+            as_of,
+            note,
+            uncovered_fields: None,
+            units_behind: None,
+        }
+    }
+}
+
+/// The province's default programme: the one untagged campaigns count toward.
+pub async fn default_programme(
+    db: &impl ConnectionTrait,
+) -> Result<Option<programme::Model>, StoreError> {
+    Ok(programme::Entity::find()
+        .filter(programme::Column::IsDefault.eq(true))
+        .order_by_asc(programme::Column::StartDate)
+        .one(db)
+        .await?)
+}
+
+/// A target's definition parameters; a row without any gets its kind's defaults.
+pub fn parameters_of(t: &target::Model) -> TargetParameters {
+    let kind = TargetKind::of(t.source, t.computation);
+    let Some(raw) = t.parameters.as_deref() else {
+        return TargetParameters::defaults_for(kind);
+    };
+    let v: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
+    let strings = |key: &str| -> Vec<String> {
+        v.get(key)
+            .and_then(|a| a.as_array())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    TargetParameters {
+        unit_kinds: strings("unitKinds")
+            .iter()
+            .filter_map(|s| OrgUnitKind::parse(s))
+            .collect(),
+        unit_ids: strings("unitIds")
+            .iter()
+            .filter_map(|s| Uuid::parse_str(s).ok())
+            .collect(),
+        award_levels: strings("awardLevels")
+            .iter()
+            .filter_map(|s| AwardLevel::parse(s))
+            .collect(),
+    }
+}
+
+/// The stored form of [`TargetParameters`]; None when there are none.
+pub fn parameters_json(p: &TargetParameters) -> Option<String> {
+    if p == &TargetParameters::default() {
+        return None;
+    }
+    Some(
+        json!({
+            "unitKinds": p.unit_kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+            "unitIds": p.unit_ids,
+            "awardLevels": p.award_levels.iter().map(|l| l.as_str()).collect::<Vec<_>>(),
+        })
+        .to_string(),
+    )
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -64,31 +144,70 @@ struct ShareRow {
     concrete: Option<i64>,
 }
 
-/// Target 1, computed in SQL: of the programme's launched or closed campaigns running in
-/// the target's period, the percentage whose every criterion is concrete.
-pub async fn concrete_criteria_share(
-    db: &impl ConnectionTrait,
-    programme_id: Uuid,
-    period_start: NaiveDate,
-    deadline: NaiveDate,
-) -> Result<(i64, i64), StoreError> {
-    let sql = "SELECT COUNT(*) AS total, \
-        SUM(CASE WHEN NOT EXISTS (SELECT 1 FROM criteria cr WHERE cr.campaign_id = c.id \
-            AND (cr.target_value IS NULL OR cr.unit_label IS NULL OR TRIM(cr.unit_label) = '' OR cr.weight <= 0)) \
-            THEN 1 ELSE 0 END) AS concrete \
-        FROM campaigns c \
-        WHERE c.programme_id = ? AND c.status IN (?, ?) AND c.start_date <= ? AND c.end_date >= ?";
-    let values: Vec<Value> = vec![
+/// SQL condition: campaign `c` counts for target 1 of the programme (bind: programme id).
+fn t1_campaign_condition(is_default: bool) -> &'static str {
+    if is_default {
+        "(c.programme_id = ? OR c.programme_id IS NULL) AND c.status IN (?, ?) AND c.start_date <= ? AND c.end_date >= ?"
+    } else {
+        "c.programme_id = ? AND c.status IN (?, ?) AND c.start_date <= ? AND c.end_date >= ?"
+    }
+}
+
+/// SQL condition: every criterion of campaign `c` is concrete.
+const ALL_CONCRETE: &str = "NOT EXISTS (SELECT 1 FROM criteria cr WHERE cr.campaign_id = c.id \
+    AND (cr.target_value IS NULL OR cr.unit_label IS NULL OR TRIM(cr.unit_label) = '' OR cr.weight <= 0))";
+
+fn t1_binds(programme_id: Uuid, period: Period) -> Vec<Value> {
+    vec![
         programme_id.into(),
         CampaignStatus::Launched.into(),
         CampaignStatus::Closed.into(),
-        deadline.into(),
-        period_start.into(),
-    ];
-    let row = ShareRow::find_by_statement(raw::stmt(db.get_database_backend(), sql, values))
-        .one(db)
-        .await?;
+        period.end.into(),
+        period.start.into(),
+    ]
+}
+
+/// Target 1's share, in SQL (see [`thidua_domain::target_rules::t1`]): (counted, concrete).
+pub async fn concrete_criteria_share(
+    db: &impl ConnectionTrait,
+    programme: &programme::Model,
+    period: Period,
+) -> Result<(i64, i64), StoreError> {
+    let sql = format!(
+        "SELECT COUNT(*) AS total, SUM(CASE WHEN {ALL_CONCRETE} THEN 1 ELSE 0 END) AS concrete \
+         FROM campaigns c WHERE {}",
+        t1_campaign_condition(programme.is_default)
+    );
+    let row = ShareRow::find_by_statement(raw::stmt(
+        db.get_database_backend(),
+        &sql,
+        t1_binds(programme.id, period),
+    ))
+    .one(db)
+    .await?;
     Ok(row.map_or((0, 0), |r| (r.total, r.concrete.unwrap_or(0))))
+}
+
+/// Target 1's coverage, in one SQL statement: the catalogue's fields (in its order) that no
+/// counted campaign with only concrete criteria covers.
+pub async fn uncovered_fields(
+    db: &impl ConnectionTrait,
+    programme: &programme::Model,
+    period: Period,
+) -> Result<Vec<field::Model>, StoreError> {
+    let sql = format!(
+        "SELECT f.* FROM fields f WHERE NOT EXISTS (SELECT 1 FROM campaign_fields cf \
+         JOIN campaigns c ON c.id = cf.campaign_id WHERE cf.field_id = f.id AND {} AND {ALL_CONCRETE}) \
+         ORDER BY f.sort_order, f.code",
+        t1_campaign_condition(programme.is_default)
+    );
+    Ok(field::Model::find_by_statement(raw::stmt(
+        db.get_database_backend(),
+        &sql,
+        t1_binds(programme.id, period),
+    ))
+    .all(db)
+    .await?)
 }
 
 /// Current value of each target: computed ones from the data, manual ones from the
@@ -101,75 +220,336 @@ pub async fn current_value(
 ) -> Result<CurrentValue, StoreError> {
     if t.source == TargetSource::Manual {
         return Ok(match latest_manual {
-            Some(v) => CurrentValue {
-                value: Some(v.value),
-                as_of: Some(v.as_of),
-                note: v.source_note.clone(),
-            },
-            None => CurrentValue {
-                value: None,
-                as_of: None,
-                note: "No value has been entered yet; an administrator enters it with its source."
-                    .into(),
-            },
+            Some(v) => CurrentValue::plain(Some(v.value), Some(v.as_of), v.source_note.clone()),
+            None => CurrentValue::plain(
+                None,
+                None,
+                "No value has been entered yet; an administrator enters it with its source.".into(),
+            ),
         });
     }
+    let period = Period {
+        start: t.period_start,
+        end: t.deadline,
+    };
+    let params = parameters_of(t);
     match t.computation {
         Some(TargetComputation::ConcreteCriteriaShare) => {
-            let (total, concrete) =
-                concrete_criteria_share(db, t.programme_id, t.period_start, t.deadline).await?;
-            if total == 0 {
-                return Ok(CurrentValue {
-                    value: None,
-                    as_of: Some(today),
-                    note: "No campaign of the programme has been launched in this period yet."
-                        .into(),
-                });
-            }
-            Ok(CurrentValue {
-                value: percent(concrete, total),
-                as_of: Some(today),
-                note: format!(
-                    "{concrete} of {total} launched or closed campaigns have only concrete criteria."
-                ),
-            })
+            let p = programme::Entity::find_by_id(t.programme_id)
+                .one(db)
+                .await?
+                .ok_or(StoreError::NotFound("programme"))?;
+            let (total, concrete) = concrete_criteria_share(db, &p, period).await?;
+            let uncovered = uncovered_fields(db, &p, period).await?;
+            let n_uncovered = uncovered.len();
+            let mut out = if total == 0 {
+                CurrentValue::plain(
+                    None,
+                    Some(today),
+                    "No campaign of the programme has been launched in this period yet.".into(),
+                )
+            } else {
+                CurrentValue::plain(
+                    percent(concrete, total),
+                    Some(today),
+                    format!(
+                        "{concrete} of {total} launched or closed campaigns have only concrete criteria; {n_uncovered} fields have no such campaign."
+                    ),
+                )
+            };
+            out.uncovered_fields = Some(uncovered);
+            Ok(out)
         }
         Some(TargetComputation::ExemplarUnitShare) => {
-            let (qualified, total) = crate::exemplars::unit_share(db).await?;
-            if total == 0 {
-                return Ok(CurrentValue {
-                    value: None,
-                    as_of: Some(today),
-                    note: "There are no active units directly under the province yet.".into(),
-                });
-            }
-            Ok(CurrentValue {
-                value: percent(qualified, total),
-                as_of: Some(today),
-                note: format!(
-                    "{qualified} of {total} units directly under the province have a model nurtured or beyond and a replication."
-                ),
-            })
+            let rows = crate::target_counts::exemplar_unit_share(db, &params, period).await?;
+            let total = rows.len() as i64;
+            let behind: Vec<Uuid> = rows.iter().filter(|r| !r.1).map(|r| r.0).collect();
+            let qualified = total - behind.len() as i64;
+            let mut out = if total == 0 {
+                CurrentValue::plain(
+                    None,
+                    Some(today),
+                    "There are no active units of the kinds or list this target measures yet."
+                        .into(),
+                )
+            } else {
+                CurrentValue::plain(
+                    percent(qualified, total),
+                    Some(today),
+                    format!(
+                        "{qualified} of {total} units have a model nurtured and replicated outside its home unit within the period."
+                    ),
+                )
+            };
+            out.units_behind = Some(behind);
+            Ok(out)
         }
         Some(TargetComputation::CentralHonouredExemplars) => {
-            let n =
-                crate::target_counts::central_honoured_exemplars(db, t.period_start, t.deadline)
-                    .await?;
-            Ok(CurrentValue {
-                value: Some(Decimal::from(n)),
-                as_of: Some(today),
-                note: format!(
-                    "{n} distinct exemplary models hold a conferred central-level commendation decided from {} to {}.",
+            let n = crate::target_counts::central_honoured_exemplars(
+                db,
+                t.period_start,
+                t.deadline,
+                &params.award_levels,
+            )
+            .await?;
+            Ok(CurrentValue::plain(
+                Some(Decimal::from(n)),
+                Some(today),
+                format!(
+                    "{n} distinct exemplary models hold a conferred commendation of a counted level decided from {} to {}.",
                     t.period_start, t.deadline
                 ),
-            })
+            ))
         }
-        None => Ok(CurrentValue {
-            value: None,
-            as_of: None,
-            note: "No computation is defined for this target.".into(),
-        }),
+        None => Ok(CurrentValue::plain(
+            None,
+            None,
+            "No computation is defined for this target.".into(),
+        )),
     }
+}
+
+/// A programme as an administrator defines it.
+#[derive(Debug, Clone)]
+pub struct NewProgramme {
+    pub code: Code,
+    pub title: Title,
+    pub summary: Option<LongText>,
+    /// None: the root of the tree.
+    pub owner_unit: Option<UnitId>,
+    pub period: Period,
+}
+
+pub async fn create_programme(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    input: NewProgramme,
+) -> Result<programme::Model, StoreError> {
+    org_units::authorize_everywhere(db, actor, Action::ManageProgramme).await?;
+    let owner = match input.owner_unit {
+        Some(u) => org_units::sent(db, u, "ownerUnitId").await?,
+        None => org_units::roots(db)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(StoreError::NotFound("org unit"))?,
+    };
+    if by_code(db, input.code.as_str()).await?.is_some() {
+        return Err(FieldError::new(
+            "code",
+            UserErrorCode::Duplicate,
+            "a programme with this code exists",
+        )
+        .into());
+    }
+    let id = Uuid::now_v7();
+    let saved = programme::ActiveModel {
+        id: Set(id),
+        code: Set(input.code.into_inner()),
+        title: Set(input.title.into_inner()),
+        summary: Set(input.summary.map(LongText::into_inner)),
+        owner_unit_id: Set(owner.id),
+        start_date: Set(input.period.start),
+        end_date: Set(input.period.end),
+        created_at: Set(Utc::now()),
+        is_default: Set(false),
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        actor,
+        AuditEntity::Programme,
+        id,
+        AuditAction::Create,
+        json!({"code": saved.code}),
+    )
+    .await?;
+    Ok(saved)
+}
+
+/// A target as an administrator defines it; every part already parsed.
+#[derive(Debug, Clone)]
+pub struct TargetDefinition {
+    pub code: Code,
+    pub title: Title,
+    pub description: LongText,
+    pub legal_text: Option<LongText>,
+    pub kind: TargetKind,
+    pub period: Period,
+    pub goal: Goal,
+    pub unit_label: String,
+    pub baseline_date: NaiveDate,
+    pub parameters: TargetParameters,
+}
+
+fn definition_fields(d: &TargetDefinition) -> target::ActiveModel {
+    target::ActiveModel {
+        code: Set(d.code.as_str().to_owned()),
+        title: Set(d.title.as_str().to_owned()),
+        description: Set(d.description.as_str().to_owned()),
+        legal_text: Set(d.legal_text.as_ref().map(|l| l.as_str().to_owned())),
+        horizon: Set(d.period.horizon()),
+        period_start: Set(d.period.start),
+        deadline: Set(d.period.end),
+        comparator: Set(d.goal.comparator),
+        target_value: Set(d.goal.value),
+        target_max: Set(d.goal.max),
+        unit_label: Set(d.unit_label.clone()),
+        baseline: Set(d.goal.baseline),
+        baseline_date: Set(d.baseline_date),
+        source: Set(d.kind.source()),
+        computation: Set(d.kind.computation()),
+        parameters: Set(parameters_json(&d.parameters)),
+        ..Default::default()
+    }
+}
+
+/// Units a T2 definition lists must exist.
+async fn check_listed_units(
+    db: &impl ConnectionTrait,
+    d: &TargetDefinition,
+) -> Result<(), StoreError> {
+    let ids: Vec<UnitId> = d
+        .parameters
+        .unit_ids
+        .iter()
+        .map(|u| UnitId::from_uuid(*u))
+        .collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let found = org_units::by_ids(db, &ids).await?;
+    if found.len() != ids.len() {
+        return Err(FieldError::new(
+            "parameters.unitIds",
+            UserErrorCode::UnknownReference,
+            "no unit has one of these ids",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+async fn check_code_free(
+    db: &impl ConnectionTrait,
+    programme_id: Uuid,
+    code: &str,
+    except: Option<Uuid>,
+) -> Result<(), StoreError> {
+    let mut q = target::Entity::find()
+        .filter(target::Column::ProgrammeId.eq(programme_id))
+        .filter(target::Column::Code.eq(code));
+    if let Some(id) = except {
+        q = q.filter(target::Column::Id.ne(id));
+    }
+    if q.one(db).await?.is_some() {
+        return Err(FieldError::new(
+            "code",
+            UserErrorCode::Duplicate,
+            "the programme already has a target with this code",
+        )
+        .into());
+    }
+    Ok(())
+}
+
+pub async fn create_target(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    programme_id: ProgrammeId,
+    d: TargetDefinition,
+) -> Result<target::Model, StoreError> {
+    org_units::authorize_everywhere(db, actor, Action::ManageProgramme).await?;
+    let p = programme::Entity::find_by_id(programme_id.uuid())
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            FieldError::new(
+                "programmeId",
+                UserErrorCode::UnknownReference,
+                "no programme has this id",
+            )
+        })?;
+    check_listed_units(db, &d).await?;
+    check_code_free(db, p.id, d.code.as_str(), None).await?;
+    let last = target::Entity::find()
+        .filter(target::Column::ProgrammeId.eq(p.id))
+        .order_by_desc(target::Column::SortOrder)
+        .one(db)
+        .await?;
+    let id = Uuid::now_v7();
+    let saved = target::ActiveModel {
+        id: Set(id),
+        programme_id: Set(p.id),
+        sort_order: Set(last.map_or(0, |t| t.sort_order.saturating_add(1))),
+        version: Set(1),
+        ..definition_fields(&d)
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        actor,
+        AuditEntity::Target,
+        id,
+        AuditAction::Create,
+        json!({"code": saved.code, "programme": p.code, "kind": d.kind.as_str()}),
+    )
+    .await?;
+    Ok(saved)
+}
+
+/// Replaces a target's definition if nobody changed it since `version` was read.
+pub async fn update_target(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: TargetId,
+    version: i32,
+    d: TargetDefinition,
+) -> Result<target::Model, StoreError> {
+    org_units::authorize_everywhere(db, actor, Action::ManageProgramme).await?;
+    let before = targets_by_ids(db, &[id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(StoreError::NotFound("target"))?;
+    check_listed_units(db, &d).await?;
+    check_code_free(db, before.programme_id, d.code.as_str(), Some(before.id)).await?;
+    let res = target::Entity::update_many()
+        .set(definition_fields(&d))
+        .col_expr(
+            target::Column::Version,
+            Expr::val(version.saturating_add(1)),
+        )
+        .filter(target::Column::Id.eq(id.uuid()))
+        .filter(target::Column::Version.eq(version))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(StoreError::Conflict(format!(
+            "the target is at version {}, not {version}; reload it",
+            before.version
+        )));
+    }
+    audit::record(
+        db,
+        actor,
+        AuditEntity::Target,
+        id.uuid(),
+        AuditAction::Update,
+        json!({"code": d.code.as_str(), "before": {
+            "kind": TargetKind::of(before.source, before.computation).as_str(),
+            "targetValue": before.target_value, "targetMax": before.target_max,
+            "baseline": before.baseline, "periodStart": before.period_start,
+            "deadline": before.deadline, "parameters": before.parameters}}),
+    )
+    .await?;
+    targets_by_ids(db, &[id])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(StoreError::NotFound("target"))
 }
 
 pub async fn record_value(

@@ -15,6 +15,7 @@ use crate::entities::{field, milestone, org_unit, programme, target};
 use crate::error::StoreError;
 use crate::users::{self, NewUser};
 use thidua_domain::target::TargetComputation;
+use thidua_domain::target_rules::{TargetKind, TargetParameters};
 
 pub const ROOT_UNIT_CODE: &str = "QN";
 pub const PROGRAMME_CODE: &str = "QN-TDYN-2021-2030";
@@ -49,8 +50,18 @@ const FIELDS: &[(&str, &str, bool)] = &[
     ("CCHC-CDS", "Cải cách hành chính, chuyển đổi số", false),
 ];
 
+/// Target 1's exact definition, as the API states it.
+const TARGET_1_DESCRIPTION: &str = "Percentage of the campaigns LAUNCHED or CLOSED whose dates overlap the period (2022-01-01 to 2025-12-31), launched by any unit and tagged with this programme or with no programme (this is the province's default programme), whose every criterion is concrete (a target value, a unit label and a positive weight). Field coverage: uncoveredFields lists the catalogue's fields that no such concrete campaign covers in the period. ACHIEVED needs 100 % and no uncovered field; a full share with fields uncovered reads ON_TRACK before the deadline and OFF_TRACK after it.";
+
+/// Target 2's exact definition, as the API states it.
+const TARGET_2_DESCRIPTION: &str = "Percentage of the measured units (the active units of the kinds or ids in the target's parameters, by default DEPARTMENT, AGENCY, WARD, COMMUNE and SPECIAL_ZONE, leaving out any unit inside another measured unit) whose subtree is home to at least one exemplary model that reached NURTURED or a later stage on a date in the period (2022-01-01 to 2025-12-31) and that was replicated, on a date in the period, by a unit outside the model's home unit's subtree. unitsBehind lists the measured units that do not meet it.";
+
 /// Target 3's exact definition, as the API states it.
-const TARGET_3_DESCRIPTION: &str = "Number of distinct exemplary models with at least one CONFERRED commendation of an award type at CENTRAL level whose decision date falls from 2026-01-01 to 2030-12-31 (the target's period). A model commended several times counts once; decisions dated outside the period do not count. Achieved at 7; 10 is the stretch goal.";
+const TARGET_3_DESCRIPTION: &str = "Number of distinct exemplary models with at least one CONFERRED commendation of an award type at a level in the target's parameters (by default MINISTERIAL and CENTRAL: ministries and central bodies, the Prime Minister, the President) whose decision date falls from 2026-01-01 to 2030-12-31 (the target's period). A model commended several times counts once; decisions dated outside the period do not count. Achieved at 7; 10 is the stretch goal.";
+
+/// The programme's own words (Ban Thường vụ Tỉnh ủy, 18/10/2022), quoted with each target.
+const LEGAL_2025: &str = "Đề án \"Đổi mới phong trào thi đua yêu nước trên địa bàn tỉnh Quảng Ninh giai đoạn 2021-2025, định hướng đến năm 2030\": Trong giai đoạn 2022–2025, phấn đấu thi đua thực hiện thắng lợi các chỉ tiêu phát triển kinh tế - xã hội, quốc phòng - an ninh theo Nghị quyết Đại hội Đảng bộ tỉnh lần thứ XV; 100% các phong trào thi đua xây dựng được tiêu chí cụ thể, thiết thực, phù hợp trên tất cả các lĩnh vực của đời sống, kinh tế - xã hội; 100% các cơ quan, địa phương, đơn vị xây dựng, bồi dưỡng nhân rộng các điển hình tiên tiến.";
+const LEGAL_2030: &str = "Đề án \"Đổi mới phong trào thi đua yêu nước trên địa bàn tỉnh Quảng Ninh giai đoạn 2021-2025, định hướng đến năm 2030\": Trong giai đoạn từ 2026-2030 phấn đấu có 7-10 mô hình, điển hình tiêu biểu được Trung ương vinh danh, khen thưởng.";
 
 struct TargetSeed {
     code: &'static str,
@@ -64,6 +75,7 @@ struct TargetSeed {
     unit: &'static str,
     source: TargetSource,
     computation: Option<TargetComputation>,
+    legal_text: &'static str,
 }
 
 fn targets() -> Vec<TargetSeed> {
@@ -81,11 +93,12 @@ fn targets() -> Vec<TargetSeed> {
             unit: "%",
             source: TargetSource::Manual,
             computation: None,
+            legal_text: LEGAL_2025,
         },
         TargetSeed {
             code: "T1-TIEU-CHI",
             title: "100% phong trào thi đua có tiêu chí cụ thể, thiết thực, phù hợp với từng lĩnh vực",
-            description: "Percentage of the programme's launched or closed campaigns running in the period whose every criterion is concrete (a target value, a unit label and a positive weight). Computed live.",
+            description: TARGET_1_DESCRIPTION,
             horizon: "2022–2025",
             period: p2025,
             comparator: Comparator::AtLeast,
@@ -94,11 +107,12 @@ fn targets() -> Vec<TargetSeed> {
             unit: "%",
             source: TargetSource::Computed,
             computation: Some(TargetComputation::ConcreteCriteriaShare),
+            legal_text: LEGAL_2025,
         },
         TargetSeed {
             code: "T2-DIEN-HINH",
             title: "100% cơ quan, địa phương, đơn vị xây dựng, bồi dưỡng, nhân rộng điển hình tiên tiến",
-            description: "Percentage of the active units directly under the province (departments, wards, communes, special zones) that have, in their subtree, at least one exemplary model at stage NURTURED or beyond and at least one replication of one of their models in another unit. Computed live.",
+            description: TARGET_2_DESCRIPTION,
             horizon: "2022–2025",
             period: p2025,
             comparator: Comparator::AtLeast,
@@ -107,6 +121,7 @@ fn targets() -> Vec<TargetSeed> {
             unit: "%",
             source: TargetSource::Computed,
             computation: Some(TargetComputation::ExemplarUnitShare),
+            legal_text: LEGAL_2025,
         },
         TargetSeed {
             code: "T3-TRUNG-UONG",
@@ -120,6 +135,7 @@ fn targets() -> Vec<TargetSeed> {
             unit: "điển hình",
             source: TargetSource::Computed,
             computation: Some(TargetComputation::CentralHonouredExemplars),
+            legal_text: LEGAL_2030,
         },
     ]
 }
@@ -209,6 +225,7 @@ pub async fn seed_core(
                 start_date: Set(date(2021, 1, 1)),
                 end_date: Set(date(2030, 12, 31)),
                 created_at: Set(now),
+                is_default: Set(true),
             }
             .insert(db)
             .await?
@@ -221,11 +238,20 @@ pub async fn seed_core(
             .filter(target::Column::Code.eq(t.code))
             .one(db)
             .await?;
+        let parameters = crate::programme::parameters_json(&TargetParameters::defaults_for(
+            TargetKind::of(t.source, t.computation),
+        ));
         if let Some(existing) = exists {
-            // Definitions are the seed's to state; keep them current on older databases.
-            if existing.description != t.description {
+            // The seed's definitions stay current on older databases until an administrator
+            // edits the target (version > 1): from then on the row is theirs.
+            let stale = existing.description != t.description
+                || existing.legal_text.as_deref() != Some(t.legal_text)
+                || (existing.parameters.is_none() && parameters.is_some());
+            if existing.version == 1 && stale {
                 let mut m: target::ActiveModel = existing.into();
                 m.description = Set(t.description.into());
+                m.legal_text = Set(Some(t.legal_text.into()));
+                m.parameters = Set(parameters);
                 m.update(db).await?;
             }
             continue;
@@ -248,6 +274,9 @@ pub async fn seed_core(
             source: Set(t.source),
             computation: Set(t.computation),
             sort_order: Set(i),
+            legal_text: Set(Some(t.legal_text.into())),
+            parameters: Set(parameters),
+            version: Set(1),
         }
         .insert(db)
         .await?;

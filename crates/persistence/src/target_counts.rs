@@ -1,11 +1,14 @@
 //! Counts behind the computed targets and indicators that come from commendations
-//! (target 3, the direct-worker share), computed in SQL; [`crate::snapshots`] and
+//! (targets 2 and 3, the direct-worker share), computed in SQL; [`crate::snapshots`] and
 //! [`crate::programme`] turn them into target values.
 
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use thidua_domain::award::AwardLevel;
 use thidua_domain::commendation::CommendationStatus;
+use thidua_domain::exemplar::ExemplarStage;
+use thidua_domain::target_rules::{Period, TargetParameters};
+use uuid::Uuid;
 
 use crate::error::StoreError;
 use crate::raw;
@@ -15,27 +18,96 @@ struct CountRow {
     n: i64,
 }
 
-/// Target 3, counted in SQL: distinct exemplary models holding a conferred central-level
-/// commendation whose decision date lies in [from, to]. A model honoured twice counts once.
+/// `?, ?, …` for `n` binds, or a never-true list for none (`IN ()` is not SQL).
+fn placeholders(n: usize) -> String {
+    if n == 0 {
+        return "NULL".into();
+    }
+    vec!["?"; n].join(", ")
+}
+
+/// Target 3, counted in SQL (see [`thidua_domain::target_rules::t3`]): distinct exemplary
+/// models holding a conferred commendation of an award type at one of `levels`, decided
+/// in [from, to]. A model honoured twice counts once.
 pub async fn central_honoured_exemplars(
     db: &impl ConnectionTrait,
     from: NaiveDate,
     to: NaiveDate,
+    levels: &[AwardLevel],
 ) -> Result<i64, StoreError> {
-    let sql = "SELECT COUNT(DISTINCT c.exemplar_id) AS n FROM commendations c \
-        JOIN award_types t ON t.id = c.award_type_id \
-        WHERE c.status = ? AND c.decision_date >= ? AND c.decision_date <= ? \
-        AND c.exemplar_id IS NOT NULL AND t.level = ?";
-    let values: Vec<Value> = vec![
-        CommendationStatus::Conferred.into(),
-        from.into(),
-        to.into(),
-        AwardLevel::Central.into(),
-    ];
-    let row = CountRow::find_by_statement(raw::stmt(db.get_database_backend(), sql, values))
+    let sql = format!(
+        "SELECT COUNT(DISTINCT c.exemplar_id) AS n FROM commendations c \
+         JOIN award_types t ON t.id = c.award_type_id \
+         WHERE c.status = ? AND c.decision_date >= ? AND c.decision_date <= ? \
+         AND c.exemplar_id IS NOT NULL AND t.level IN ({})",
+        placeholders(levels.len())
+    );
+    let mut values: Vec<Value> = vec![CommendationStatus::Conferred.into(), from.into(), to.into()];
+    values.extend(levels.iter().map(|l| Value::from(*l)));
+    let row = CountRow::find_by_statement(raw::stmt(db.get_database_backend(), &sql, values))
         .one(db)
         .await?;
     Ok(row.map_or(0, |r| r.n))
+}
+
+#[derive(Debug, FromQueryResult)]
+struct UnitRow {
+    id: Uuid,
+    qualified: bool,
+}
+
+/// Target 2, in one SQL statement (see [`thidua_domain::target_rules::t2`]): each measured
+/// unit (active, of a configured kind or listed, not inside another measured unit) with
+/// whether its subtree is home to a model that reached NURTURED or beyond in the period
+/// and was replicated in the period by a unit outside the model's home subtree. By name.
+pub async fn exemplar_unit_share(
+    db: &impl ConnectionTrait,
+    params: &TargetParameters,
+    period: Period,
+) -> Result<Vec<(Uuid, bool)>, StoreError> {
+    let chosen = |alias: &str| {
+        format!(
+            "{alias}.is_active = ? AND ({alias}.kind IN ({}) OR {alias}.id IN ({}))",
+            placeholders(params.unit_kinds.len()),
+            placeholders(params.unit_ids.len())
+        )
+    };
+    let sql = format!(
+        "SELECT u.id AS id, EXISTS (SELECT 1 FROM exemplars e JOIN org_units h ON h.id = e.home_unit_id \
+            WHERE h.path LIKE u.path || '%' \
+            AND EXISTS (SELECT 1 FROM exemplar_stage_events s WHERE s.exemplar_id = e.id \
+                AND s.to_stage IN (?, ?, ?) AND s.on_date >= ? AND s.on_date <= ?) \
+            AND EXISTS (SELECT 1 FROM replications r JOIN org_units ru ON ru.id = r.unit_id \
+                WHERE r.exemplar_id = e.id AND r.on_date >= ? AND r.on_date <= ? \
+                AND ru.path NOT LIKE h.path || '%')) AS qualified \
+         FROM org_units u WHERE {} \
+         AND NOT EXISTS (SELECT 1 FROM org_units o WHERE o.id <> u.id AND u.path LIKE o.path || '%' AND {}) \
+         ORDER BY u.name, u.id",
+        chosen("u"),
+        chosen("o")
+    );
+    let mut values: Vec<Value> = vec![
+        ExemplarStage::Nurtured.into(),
+        ExemplarStage::Recognised.into(),
+        ExemplarStage::Replicated.into(),
+        period.start.into(),
+        period.end.into(),
+        period.start.into(),
+        period.end.into(),
+    ];
+    for _ in 0..2 {
+        values.push(true.into());
+        values.extend(params.unit_kinds.iter().map(|k| Value::from(*k)));
+        values.extend(params.unit_ids.iter().map(|u| Value::from(*u)));
+    }
+    Ok(
+        UnitRow::find_by_statement(raw::stmt(db.get_database_backend(), &sql, values))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.qualified))
+            .collect(),
+    )
 }
 
 #[derive(Debug, Clone, FromQueryResult)]

@@ -107,6 +107,15 @@ mirror!(
 );
 mirror!(TargetSource = target::TargetSource { Computed, Manual });
 mirror!(
+    /// How a target gets its value: one of the computations, or MANUAL (entered with a source).
+    TargetKind = thidua_domain::target_rules::TargetKind {
+        Manual,
+        ConcreteCriteriaShare,
+        ExemplarUnitShare,
+        CentralHonouredExemplars
+    }
+);
+mirror!(
     Comparator = target::Comparator {
         AtLeast,
         AtMost,

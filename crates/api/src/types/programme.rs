@@ -1,21 +1,22 @@
 //! The programme (đề án) and its targets.
 
 use async_graphql::{Context, ID, Object, SimpleObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use thidua_domain::bounds::Year;
 use thidua_domain::id;
 use thidua_domain::target::TargetSpec;
+use thidua_domain::target_rules::{TargetParameters, normalise_horizon, with_field_coverage};
 use thidua_persistence::entities::{programme, target, target_value};
 
-use super::enums::{Comparator, TargetSource, TargetStatus};
+use super::enums::{AwardLevel, Comparator, OrgUnitKind, TargetKind, TargetSource, TargetStatus};
+use super::field::Field;
 use super::milestone::Milestone;
 use super::org_unit::OrgUnit;
 use super::user::User;
 use super::{load_many, load_one, measured};
-use crate::context::state;
-use crate::error::query_error;
 use crate::ids;
-use crate::loaders::{ProgrammeMilestones, TargetsOf, ValuesOf};
+use crate::loaders::{ComputedOf, ProgrammeMilestones, TargetsOf, ValuesOf};
 use thidua_domain::id::{ProgrammeId, TargetId, UnitId, UserId};
 
 #[derive(Clone)]
@@ -48,19 +49,32 @@ impl Programme {
         self.0.end_date
     }
 
+    /// The province's programme: campaigns tagged with no programme count toward its targets.
+    async fn is_default(&self) -> bool {
+        self.0.is_default
+    }
+
     async fn owner_unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgUnit>> {
         Ok(load_one(ctx, UnitId::from_uuid(self.0.owner_unit_id))
             .await?
             .map(OrgUnit))
     }
 
-    /// Targets, optionally only those of one horizon (e.g. "2022–2025" or "2026–2030").
+    /// Targets, optionally only those of one horizon ("2022–2025", or "2022-2025" with a
+    /// hyphen), or only those whose period lies within `fromYear`–`toYear`.
     async fn targets(
         &self,
         ctx: &Context<'_>,
         horizon: Option<String>,
+        from_year: Option<i32>,
+        to_year: Option<i32>,
     ) -> async_graphql::Result<Vec<Target>> {
-        targets_of(ctx, ProgrammeId::from_uuid(self.0.id), horizon).await
+        targets_of(
+            ctx,
+            ProgrammeId::from_uuid(self.0.id),
+            TargetFilter::parse(horizon, from_year, to_year)?,
+        )
+        .await
     }
 
     async fn milestones(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Milestone>> {
@@ -164,17 +178,56 @@ impl Target {
             .map(Programme))
     }
 
+    /// Changes with every edit; `updateTarget` takes the version read.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    /// How the value is obtained: a computation, or MANUAL.
+    async fn kind(&self) -> TargetKind {
+        thidua_domain::target_rules::TargetKind::of(self.0.source, self.0.computation).into()
+    }
+
+    /// The programme's or the law's own words the target comes from.
+    async fn legal_text(&self) -> Option<&str> {
+        self.0.legal_text.as_deref()
+    }
+
+    /// What the definition counts (units measured by target 2, award levels by target 3).
+    async fn parameters(&self) -> TargetParametersView {
+        TargetParametersView(thidua_persistence::programme::parameters_of(&self.0))
+    }
+
+    /// Target 1 only: the fields with no campaign whose criteria are all concrete in the
+    /// period (empty when every field is covered; null for other targets).
+    async fn uncovered_fields(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Option<Vec<Field>>> {
+        Ok(self
+            .computed(ctx)
+            .await?
+            .uncovered_fields
+            .map(|fs| fs.into_iter().map(Field).collect()))
+    }
+
+    /// Target 2 only: the measured units that do not meet it yet (null for other targets).
+    async fn units_behind(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Vec<OrgUnit>>> {
+        let Some(ids) = self.computed(ctx).await?.units_behind else {
+            return Ok(None);
+        };
+        let mut out = Vec::with_capacity(ids.len());
+        for u in ids {
+            if let Some(m) = load_one(ctx, UnitId::from_uuid(u)).await? {
+                out.push(OrgUnit(m));
+            }
+        }
+        Ok(Some(out))
+    }
+
     async fn progress(&self, ctx: &Context<'_>) -> async_graphql::Result<TargetProgress> {
         let today = thidua_domain::calendar::today();
-        let values = load_many(ctx, ValuesOf(TargetId::from_uuid(self.0.id))).await?;
-        let current = thidua_persistence::programme::current_value(
-            &state(ctx).db.conn,
-            &self.0,
-            values.first(),
-            today,
-        )
-        .await
-        .map_err(query_error)?;
+        let current = self.computed(ctx).await?;
         let t = &self.0;
         let spec = TargetSpec {
             comparator: t.comparator,
@@ -184,7 +237,10 @@ impl Target {
             deadline: t.deadline,
         };
         let value = current.value.map(measured);
-        let p = spec.progress(value, today);
+        let mut p = spec.progress(value, today);
+        if let Some(uncovered) = &current.uncovered_fields {
+            p = with_field_coverage(p, uncovered.len(), today, t.deadline);
+        }
         let share_of_stretch = match (value, t.target_max) {
             (Some(v), Some(max)) if !max.is_zero() => Some((v / max).round_dp(4)),
             _ => None,
@@ -233,6 +289,44 @@ impl Target {
     }
 }
 
+impl Target {
+    async fn computed(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<thidua_persistence::programme::CurrentValue> {
+        load_one(ctx, ComputedOf(TargetId::from_uuid(self.0.id)))
+            .await?
+            .ok_or_else(|| crate::error::not_found("target"))
+    }
+}
+
+/// What a target's definition counts.
+pub struct TargetParametersView(pub TargetParameters);
+
+#[Object(name = "TargetParameters")]
+impl TargetParametersView {
+    /// Target 2: kinds of unit measured (the outermost of them, where nested).
+    async fn unit_kinds(&self) -> Vec<OrgUnitKind> {
+        self.0.unit_kinds.iter().map(|k| (*k).into()).collect()
+    }
+
+    /// Target 2: units measured whatever their kind.
+    async fn units(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<OrgUnit>> {
+        let mut out = Vec::with_capacity(self.0.unit_ids.len());
+        for u in &self.0.unit_ids {
+            if let Some(m) = load_one(ctx, UnitId::from_uuid(*u)).await? {
+                out.push(OrgUnit(m));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Target 3: award levels whose conferrals count.
+    async fn award_levels(&self) -> Vec<AwardLevel> {
+        self.0.award_levels.iter().map(|l| (*l).into()).collect()
+    }
+}
+
 /// A target's value on a day.
 #[derive(SimpleObject)]
 pub struct TargetSnapshot {
@@ -272,17 +366,63 @@ impl TargetEntry {
     }
 }
 
-/// A programme's targets, optionally of one horizon (bounded like every text argument).
+/// Which of a programme's targets to list: by horizon (either dash) or by years.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TargetFilter {
+    horizon: Option<String>,
+    /// Inclusive (from, to) years.
+    years: Option<(i32, i32)>,
+}
+
+impl TargetFilter {
+    pub(crate) fn parse(
+        horizon: Option<String>,
+        from_year: Option<i32>,
+        to_year: Option<i32>,
+    ) -> async_graphql::Result<Self> {
+        // Two years with any dash read as the en-dash form; anything else is compared as
+        // sent (and matches no target).
+        let horizon = crate::args::optional_text(horizon, "horizon", 100)?
+            .map(|h| normalise_horizon(&h).unwrap_or(h));
+        let year = |raw: Option<i32>, name: &str| {
+            raw.map(|y| {
+                Year::parse(y)
+                    .map(Year::get)
+                    .map_err(|e| crate::error::bad_input(format!("`{name}`: {}", e.message)))
+            })
+            .transpose()
+        };
+        let (from, to) = (year(from_year, "fromYear")?, year(to_year, "toYear")?);
+        if let (Some(f), Some(t)) = (from, to)
+            && t < f
+        {
+            return Err(crate::error::bad_input(
+                "`fromYear` must be no later than `toYear`",
+            ));
+        }
+        let years = (from.is_some() || to.is_some())
+            .then(|| (from.unwrap_or(Year::MIN), to.unwrap_or(Year::MAX)));
+        Ok(Self { horizon, years })
+    }
+
+    fn keeps(&self, t: &target::Model) -> bool {
+        self.horizon.as_deref().is_none_or(|h| t.horizon == h)
+            && self
+                .years
+                .is_none_or(|(from, to)| t.period_start.year() >= from && t.deadline.year() <= to)
+    }
+}
+
+/// A programme's targets, filtered.
 pub(crate) async fn targets_of(
     ctx: &Context<'_>,
     programme: ProgrammeId,
-    horizon: Option<String>,
+    filter: TargetFilter,
 ) -> async_graphql::Result<Vec<Target>> {
-    let horizon = crate::args::optional_text(horizon, "horizon", 100)?;
     let rows = load_many(ctx, TargetsOf(programme)).await?;
     Ok(rows
         .into_iter()
-        .filter(|t| horizon.as_deref().is_none_or(|h| t.horizon == h))
+        .filter(|t| filter.keeps(t))
         .map(Target)
         .collect())
 }

@@ -14,6 +14,8 @@ pub struct Model {
     pub start_date: Date,
     pub end_date: Date,
     pub created_at: DateTimeUtc,
+    /// The province's programme: campaigns with no programme count toward its targets.
+    pub is_default: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -27,6 +27,11 @@ pub struct Model {
     pub source: TargetSource,
     pub computation: Option<TargetComputation>,
     pub sort_order: i32,
+    /// The legal or programme text the target comes from, quoted.
+    pub legal_text: Option<String>,
+    /// Definition parameters as JSON (`thidua_domain::target_rules::TargetParameters`).
+    pub parameters: Option<String>,
+    pub version: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
