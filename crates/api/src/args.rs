@@ -1,16 +1,21 @@
 //! Query arguments checked at the boundary: every string that reaches SQL is bounded and
 //! free of control characters, so hostile text answers BAD_USER_INPUT, never INTERNAL.
 
-use thidua_domain::FieldError;
+use thidua_domain::{FieldError, msg};
 
 use crate::error::bad_input;
 
 /// A request-level BAD_USER_INPUT for a field error of a query argument.
 pub fn field_error(e: FieldError) -> async_graphql::Error {
     if e.field.is_empty() {
-        bad_input(e.message)
+        bad_input(&e.message)
     } else {
-        bad_input(format!("`{}`: {}", e.field, e.message))
+        let problem = crate::i18n::text(&e.message);
+        bad_input(&msg!(
+            "argument-invalid",
+            field = e.field,
+            problem = problem
+        ))
     }
 }
 
@@ -18,7 +23,11 @@ pub fn field_error(e: FieldError) -> async_graphql::Error {
 /// at most `max` characters, no NUL or other control character.
 pub fn text(raw: &str, name: &str, max: usize) -> async_graphql::Result<String> {
     if raw.len() > max.saturating_mul(4) || raw.chars().count() > max {
-        return Err(bad_input(format!("`{name}` is at most {max} characters")));
+        return Err(bad_input(&msg!(
+            "argument-too-long",
+            name = name,
+            max = max
+        )));
     }
     no_control_characters(raw, name)?;
     Ok(raw.to_owned())
@@ -28,9 +37,7 @@ pub fn text(raw: &str, name: &str, max: usize) -> async_graphql::Result<String> 
 /// lookup key or search holds the others).
 pub fn no_control_characters(raw: &str, name: &str) -> async_graphql::Result<()> {
     if raw.chars().any(char::is_control) {
-        return Err(bad_input(format!(
-            "`{name}` must not contain control characters"
-        )));
+        return Err(bad_input(&msg!("argument-control-characters", name = name)));
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! because a new decree changes the catalogue, not the code. Only the classifications a
 //! rule switches on are closed sets here.
 
+use crate::msg;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
@@ -63,18 +64,14 @@ pub struct Threshold(Decimal);
 impl Threshold {
     pub fn parse(raw: Decimal) -> Result<Self, FieldError> {
         if raw <= Decimal::ZERO || raw > Decimal::ONE_HUNDRED {
-            return Err(FieldError::new(
-                "",
-                C::OutOfRange,
-                "a threshold is a percentage above 0 and at most 100",
-            ));
+            return Err(FieldError::new("", C::OutOfRange, msg!("threshold-range")));
         }
         // Stored as numeric(5,2): more decimals would be rounded silently.
         if raw.normalize().scale() > 2 {
             return Err(FieldError::new(
                 "",
                 C::OutOfRange,
-                "a threshold has at most 2 decimals",
+                msg!("threshold-decimals"),
             ));
         }
         Ok(Self(raw.normalize()))
@@ -100,7 +97,7 @@ impl Prerequisite {
             return Err(FieldError::new(
                 "",
                 C::OutOfRange,
-                format!("between 1 and {} consecutive years", Self::MAX_YEARS),
+                msg!("prerequisite-years-range", max = Self::MAX_YEARS),
             ));
         }
         Ok(Self {
@@ -147,7 +144,7 @@ pub fn check_effective(from: NaiveDate, to: Option<NaiveDate>) -> Result<(), Fie
         return Err(FieldError::new(
             "effectiveTo",
             C::EndBeforeStart,
-            "the award stops being in effect before it starts",
+            msg!("award-effective-order"),
         ));
     }
     Ok(())

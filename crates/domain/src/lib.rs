@@ -76,4 +76,4 @@ pub mod scoring;
 pub mod target;
 pub mod text;
 
-pub use error::{ErrorCode, FieldError, UserErrorCode};
+pub use error::{ErrorCode, FieldError, Message, MessageArg, UserErrorCode};

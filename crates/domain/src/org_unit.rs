@@ -3,6 +3,7 @@
 //! Each unit stores a materialised path of ancestor ids (`/root/…/self/`), so "is X in
 //! the subtree of Y" is a prefix test, both here and in SQL (`LIKE 'path%'`).
 
+use crate::msg;
 use uuid::Uuid;
 
 use crate::error::{FieldError, UserErrorCode};
@@ -62,7 +63,7 @@ pub fn check_move(unit_path: &str, new_parent_path: &str) -> Result<(), FieldErr
         return Err(FieldError::new(
             "parentId",
             UserErrorCode::InvalidParent,
-            "a unit cannot be moved under itself or one of its own sub-units",
+            msg!("unit-parent-cycle"),
         ));
     }
     Ok(())
@@ -77,7 +78,7 @@ pub fn check_new_root(existing_roots: usize) -> Result<(), FieldError> {
         return Err(FieldError::new(
             "parentId",
             UserErrorCode::SecondRoot,
-            "the province has one root unit; give the new unit a parent",
+            msg!("unit-second-root"),
         ));
     }
     Ok(())

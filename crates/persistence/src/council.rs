@@ -9,6 +9,7 @@ use sea_orm::{
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::id::CouncilSessionId;
+use thidua_domain::msg;
 use thidua_domain::text::Title;
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -35,15 +36,18 @@ pub async fn create_session(
 ) -> Result<council_session::Model, StoreError> {
     crate::org_units::authorize_everywhere(db, actor, Action::CouncilVote).await?;
     if members.is_empty() {
-        return Err(
-            FieldError::new("members", UserErrorCode::Required, "a council has members").into(),
-        );
+        return Err(FieldError::new(
+            "members",
+            UserErrorCode::Required,
+            msg!("council-members-required"),
+        )
+        .into());
     }
     if members.len() > MAX_MEMBERS {
         return Err(FieldError::new(
             "members",
             UserErrorCode::TooMany,
-            format!("at most {MAX_MEMBERS} members"),
+            msg!("council-too-many-members", max = MAX_MEMBERS),
         )
         .into());
     }

@@ -9,6 +9,7 @@ use sea_orm::{
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::id::UnitId;
+use thidua_domain::msg;
 use thidua_domain::org_unit::{OrgUnitKind, check_move, check_new_root, child_path};
 use thidua_domain::text::{Code, Title};
 use thidua_domain::{FieldError, UserErrorCode};
@@ -43,7 +44,10 @@ pub async fn sent(db: &impl ConnectionTrait, id: UnitId, field: &str) -> Result<
         FieldError::new(
             field,
             UserErrorCode::UnknownReference,
-            "no unit has this id",
+            msg!(
+                "unknown-reference",
+                what = thidua_domain::MessageArg::word("thing", "unit")
+            ),
         )
         .into()
     })
@@ -160,7 +164,7 @@ pub async fn create(
                 return Err(FieldError::new(
                     "parentId",
                     UserErrorCode::Inactive,
-                    "the parent unit is deactivated",
+                    msg!("parent-inactive"),
                 )
                 .into());
             }
@@ -195,7 +199,7 @@ pub async fn create(
             StoreError::Invalid(FieldError::new(
                 "code",
                 UserErrorCode::Duplicate,
-                "another unit already uses this code",
+                msg!("unit-code-taken"),
             ))
         } else {
             e.into()
@@ -261,7 +265,7 @@ pub async fn move_to(
         return Err(FieldError::new(
             "parentId",
             UserErrorCode::Inactive,
-            "the new parent unit is deactivated",
+            msg!("new-parent-inactive"),
         )
         .into());
     }
@@ -313,7 +317,7 @@ pub async fn deactivate(
         return Err(FieldError::new(
             "id",
             UserErrorCode::InvalidTransition,
-            "the root unit cannot be deactivated",
+            msg!("root-cannot-deactivate"),
         )
         .into());
     }

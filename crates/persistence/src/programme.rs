@@ -13,6 +13,7 @@ use thidua_domain::campaign::CampaignStatus;
 use thidua_domain::id::ProgrammeId;
 use thidua_domain::id::TargetId;
 use thidua_domain::id::UnitId;
+use thidua_domain::msg;
 use thidua_domain::target::{TargetComputation, TargetSource, percent};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -194,7 +195,7 @@ pub async fn record_value(
         return Err(FieldError::new(
             "targetId",
             UserErrorCode::InvalidTransition,
-            "this target is computed from the data; its value cannot be typed in",
+            msg!("target-computed"),
         )
         .into());
     }
@@ -203,7 +204,7 @@ pub async fn record_value(
         return Err(FieldError::new(
             "sourceNote",
             UserErrorCode::Required,
-            "say where the value comes from",
+            msg!("target-source-required"),
         )
         .into());
     }
@@ -211,7 +212,7 @@ pub async fn record_value(
         return Err(FieldError::new(
             "sourceNote",
             UserErrorCode::TooLong,
-            "at most 2000 characters",
+            msg!("too-long", max = 2000),
         )
         .into());
     }
@@ -219,7 +220,7 @@ pub async fn record_value(
         return Err(FieldError::new(
             "value",
             UserErrorCode::OutOfRange,
-            "the value is out of range",
+            msg!("target-value-range"),
         )
         .into());
     }
@@ -228,7 +229,7 @@ pub async fn record_value(
         return Err(FieldError::new(
             "asOf",
             UserErrorCode::OutOfRange,
-            "the date cannot be in the future",
+            msg!("target-date-future"),
         )
         .into());
     }

@@ -195,12 +195,12 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
         (Some(_), None) => Err(FieldError::new(
             "prerequisiteYears",
             thidua_domain::UserErrorCode::Required,
-            "say how many consecutive years of the prerequisite are needed",
+            thidua_domain::msg!("prerequisite-years-required"),
         )),
         (None, Some(_)) => Err(FieldError::new(
             "prerequisiteAwardTypeId",
             thidua_domain::UserErrorCode::Required,
-            "say which title is the prerequisite",
+            thidua_domain::msg!("prerequisite-award-required"),
         )),
     };
     match (code, name, threshold, authority, basis, prerequisite) {
@@ -254,7 +254,7 @@ fn recipient(r: RecipientInput) -> Result<Recipient, Failure> {
         _ => Err(FieldError::new(
             "recipient",
             thidua_domain::UserErrorCode::InvalidFormat,
-            "give exactly one of unitId, exemplarId or person",
+            thidua_domain::msg!("recipient-exactly-one"),
         )
         .into()),
     }

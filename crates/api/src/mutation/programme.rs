@@ -62,7 +62,7 @@ impl ProgrammeMutation {
                     return Err(Failure::from(FieldError::new(
                         "campaignId",
                         UserErrorCode::Required,
-                        "give exactly one of campaignId and programmeId",
+                        thidua_domain::msg!("campaign-or-programme"),
                     )));
                 }
             };

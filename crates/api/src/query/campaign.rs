@@ -74,7 +74,7 @@ impl CampaignQuery {
             .await
             .map_err(query_error)?
             .map(Campaign)),
-            (None, None) => Err(crate::error::bad_input("give `id` or `code`")),
+            (None, None) => Err(crate::error::bad_input(&thidua_domain::msg!("id-or-code"))),
         }
     }
 
@@ -92,9 +92,11 @@ impl CampaignQuery {
         let f = filter.unwrap_or_default();
         let page = cursor::page_request(first, after)?;
         if f.search.as_deref().is_some_and(|s| s.len() > 200) {
-            return Err(crate::error::bad_input(
-                "`search` is at most 200 characters",
-            ));
+            return Err(crate::error::bad_input(&thidua_domain::msg!(
+                "argument-too-long",
+                name = "search",
+                max = 200
+            )));
         }
         let subtree_path = match &f.unit_subtree {
             Some(id) => Some(unit_path(ctx, id, "unitSubtree").await?),

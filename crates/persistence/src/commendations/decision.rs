@@ -9,6 +9,7 @@ use thidua_domain::commendation::{
     CommendationStatus, DecisionNumber, check_decision_date, decision_key,
 };
 use thidua_domain::id::CommendationId;
+use thidua_domain::msg;
 use thidua_domain::text::{LongText, Title};
 
 use super::correction::record_correction;
@@ -24,7 +25,7 @@ pub async fn reject(
     id: CommendationId,
     reason: &str,
 ) -> Result<commendation::Model, StoreError> {
-    let reason = LongText::parse_required(reason, "say why it is rejected")
+    let reason = LongText::parse_required(reason, msg!("reject-reason-required"))
         .map_err(|e| e.under("reason"))?;
     let (c, _) = for_change(
         db,
@@ -128,7 +129,7 @@ pub async fn revoke(
     id: CommendationId,
     reason: &str,
 ) -> Result<commendation::Model, StoreError> {
-    let reason = LongText::parse_required(reason, "say why the honour is revoked")
+    let reason = LongText::parse_required(reason, msg!("revoke-reason-required"))
         .map_err(|e| e.under("reason"))?;
     let (c, from) = for_change(
         db,

@@ -6,6 +6,7 @@ use thidua_domain::access::{Action, Actor};
 use thidua_domain::award::Threshold;
 use thidua_domain::commendation::{CommendationStatus, RawTally, Tally};
 use thidua_domain::id::{CommendationId, CouncilSessionId};
+use thidua_domain::msg;
 use thidua_domain::text::LongText;
 use thidua_domain::{FieldError, UserErrorCode};
 
@@ -19,7 +20,10 @@ fn unknown(field: &str, what: &str) -> StoreError {
     FieldError::new(
         field,
         UserErrorCode::UnknownReference,
-        format!("no {what} has this id"),
+        msg!(
+            "unknown-reference",
+            what = thidua_domain::MessageArg::word("thing", what)
+        ),
     )
     .into()
 }
