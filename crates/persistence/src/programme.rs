@@ -55,8 +55,9 @@ pub async fn by_code(
 pub struct CurrentValue {
     pub value: Option<Decimal>,
     pub as_of: Option<NaiveDate>,
-    /// Where the number comes from, or why it is missing: shown to the reader.
-    pub note: String,
+    /// Where the number comes from, or why it is missing: shown to the reader in their
+    /// language (an entered source note is the administrator's own text).
+    pub note: thidua_domain::Message,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -105,13 +106,12 @@ pub async fn current_value(
             Some(v) => CurrentValue {
                 value: Some(v.value),
                 as_of: Some(v.as_of),
-                note: v.source_note.clone(),
+                note: msg!("target-note-entered", source = &v.source_note),
             },
             None => CurrentValue {
                 value: None,
                 as_of: None,
-                note: "No value has been entered yet; an administrator enters it with its source."
-                    .into(),
+                note: msg!("target-note-no-value"),
             },
         });
     }
@@ -123,15 +123,16 @@ pub async fn current_value(
                 return Ok(CurrentValue {
                     value: None,
                     as_of: Some(today),
-                    note: "No campaign of the programme has been launched in this period yet."
-                        .into(),
+                    note: msg!("target-note-no-campaign"),
                 });
             }
             Ok(CurrentValue {
                 value: percent(concrete, total),
                 as_of: Some(today),
-                note: format!(
-                    "{concrete} of {total} launched or closed campaigns have only concrete criteria."
+                note: msg!(
+                    "target-note-concrete-share",
+                    concrete = concrete,
+                    total = total
                 ),
             })
         }
@@ -141,14 +142,16 @@ pub async fn current_value(
                 return Ok(CurrentValue {
                     value: None,
                     as_of: Some(today),
-                    note: "There are no active units directly under the province yet.".into(),
+                    note: msg!("target-note-no-units"),
                 });
             }
             Ok(CurrentValue {
                 value: percent(qualified, total),
                 as_of: Some(today),
-                note: format!(
-                    "{qualified} of {total} units directly under the province have a model nurtured or beyond and a replication."
+                note: msg!(
+                    "target-note-exemplar-share",
+                    qualified = qualified,
+                    total = total
                 ),
             })
         }
@@ -159,16 +162,18 @@ pub async fn current_value(
             Ok(CurrentValue {
                 value: Some(Decimal::from(n)),
                 as_of: Some(today),
-                note: format!(
-                    "{n} distinct exemplary models hold a conferred central-level commendation decided from {} to {}.",
-                    t.period_start, t.deadline
+                note: msg!(
+                    "target-note-central-honoured",
+                    n = n,
+                    from = t.period_start.to_string(),
+                    to = t.deadline.to_string()
                 ),
             })
         }
         None => Ok(CurrentValue {
             value: None,
             as_of: None,
-            note: "No computation is defined for this target.".into(),
+            note: msg!("target-note-no-computation"),
         }),
     }
 }

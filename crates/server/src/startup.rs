@@ -166,7 +166,8 @@ pub async fn prepare_database(db: &Database, settings: &Settings) -> anyhow::Res
 /// Stores today's value of every target; one write transaction.
 pub async fn take_snapshots(db: &Database) -> anyhow::Result<usize> {
     let txn = db.begin_write().await?;
-    let n = thidua_persistence::snapshots::take_today(&txn)
+    // Stored notes are the record: in Vietnamese, whoever reads them later.
+    let n = thidua_persistence::snapshots::take_today(&txn, &|m| i18n::render(Locale::Vi, m))
         .await
         .context("taking target snapshots")?;
     txn.commit().await?;

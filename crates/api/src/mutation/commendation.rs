@@ -559,7 +559,11 @@ impl CommendationMutation {
         let a = actor(ctx)?;
         let today = chrono::Utc::now().date_naive();
         let txn = begin(ctx).await.map_err(Failure::into_error)?;
-        let r = thidua_persistence::snapshots::take_for(&txn, a, today).await;
+        let r = thidua_persistence::snapshots::take_for(&txn, a, today, &|m| {
+            // Stored notes are the record: in Vietnamese, whoever reads them later.
+            crate::i18n::render(crate::i18n::Locale::Vi, m)
+        })
+        .await;
         let n = finish(txn, r).await.map_err(Failure::into_error)?;
         Ok(SnapshotPayload {
             taken: i32::try_from(n).unwrap_or(i32::MAX),

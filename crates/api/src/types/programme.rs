@@ -196,7 +196,7 @@ impl Target {
             share_of_stretch: share_of_stretch.map(|d| d.normalize()),
             expected_value: p.expected_value.normalize(),
             status: p.status.into(),
-            note: current.note,
+            note: crate::i18n::text(&current.note),
         })
     }
 
