@@ -359,6 +359,48 @@ mod tests {
     }
 
     #[test]
+    fn every_state_has_its_word_in_both_languages() {
+        use thidua_domain::award::RecipientKind;
+        use thidua_domain::campaign::CampaignStatus;
+        use thidua_domain::commendation::CommendationStatus;
+        use thidua_domain::exemplar::ExemplarStage;
+        use thidua_domain::report::ReportStatus;
+        let vocabularies: [(&str, Vec<&str>); 5] = [
+            (
+                "campaign-status",
+                CampaignStatus::ALL.iter().map(|s| s.as_str()).collect(),
+            ),
+            (
+                "report-status",
+                ReportStatus::ALL.iter().map(|s| s.as_str()).collect(),
+            ),
+            (
+                "commendation-status",
+                CommendationStatus::ALL.iter().map(|s| s.as_str()).collect(),
+            ),
+            (
+                "exemplar-stage",
+                ExemplarStage::ALL.iter().map(|s| s.as_str()).collect(),
+            ),
+            (
+                "recipient-kind",
+                RecipientKind::ALL.iter().map(|s| s.as_str()).collect(),
+            ),
+        ];
+        for (vocabulary, keys) in vocabularies {
+            for key in keys {
+                for locale in Locale::ALL {
+                    assert_ne!(
+                        word(locale, vocabulary, key),
+                        key,
+                        "{vocabulary} {locale:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn accept_language_picks_the_best_known_language_and_defaults_to_vietnamese() {
         let cases = [
             (None, Locale::Vi),
