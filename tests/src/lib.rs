@@ -55,6 +55,20 @@ macro_rules! both {
     };
 }
 
+/// The harness's HTTP client asks for English (`Accept-Language: en`), so tests may read
+/// message texts; a test of the Vietnamese default makes its own client.
+pub fn english_client() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ACCEPT_LANGUAGE,
+        reqwest::header::HeaderValue::from_static("en"),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("reqwest client")
+}
+
 pub fn postgres_url() -> Option<String> {
     std::env::var("THIDUA_TEST_POSTGRES_URL")
         .ok()
@@ -136,7 +150,7 @@ async fn start(
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
-        client: reqwest::Client::new(),
+        client: english_client(),
         db,
         backend,
         database_url: url,

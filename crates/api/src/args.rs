@@ -2,8 +2,8 @@
 //! free of control characters, so hostile text answers BAD_USER_INPUT, never INTERNAL.
 
 use async_graphql::ErrorExtensions;
-use thidua_domain::FieldError;
 use thidua_domain::text::SearchQuery;
+use thidua_domain::{FieldError, msg};
 
 use crate::error::bad_input;
 
@@ -14,8 +14,15 @@ pub fn field_error(e: FieldError) -> async_graphql::Error {
     let code = e.code.as_str();
     let field = (!e.field.is_empty()).then(|| e.field.clone());
     let err = match &field {
-        None => bad_input(e.message),
-        Some(f) => bad_input(format!("`{f}`: {}", e.message)),
+        None => bad_input(&e.message),
+        Some(f) => {
+            let problem = crate::i18n::text(&e.message);
+            bad_input(&msg!(
+                "argument-invalid",
+                field = f.clone(),
+                problem = problem
+            ))
+        }
     };
     err.extend_with(move |_, x| {
         x.set("userErrorCode", code);
@@ -38,7 +45,11 @@ pub fn search(raw: Option<String>, name: &str) -> async_graphql::Result<Option<S
 /// at most `max` characters, no NUL or other control character.
 pub fn text(raw: &str, name: &str, max: usize) -> async_graphql::Result<String> {
     if raw.len() > max.saturating_mul(4) || raw.chars().count() > max {
-        return Err(bad_input(format!("`{name}` is at most {max} characters")));
+        return Err(bad_input(&msg!(
+            "argument-too-long",
+            name = name,
+            max = max
+        )));
     }
     no_control_characters(raw, name)?;
     Ok(raw.to_owned())
@@ -48,9 +59,7 @@ pub fn text(raw: &str, name: &str, max: usize) -> async_graphql::Result<String> 
 /// lookup key or search holds the others).
 pub fn no_control_characters(raw: &str, name: &str) -> async_graphql::Result<()> {
     if raw.chars().any(char::is_control) {
-        return Err(bad_input(format!(
-            "`{name}` must not contain control characters"
-        )));
+        return Err(bad_input(&msg!("argument-control-characters", name = name)));
     }
     Ok(())
 }

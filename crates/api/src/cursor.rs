@@ -18,7 +18,7 @@ pub fn encode(c: &KeyCursor) -> String {
 }
 
 pub fn decode(raw: &str) -> async_graphql::Result<KeyCursor> {
-    let bad = || bad_input("`after` is not a cursor this API returned");
+    let bad = || bad_input(&thidua_domain::msg!("cursor-not-returned"));
     if raw.len() > 4096 {
         return Err(bad());
     }

@@ -2,9 +2,12 @@
 //!
 //! - `userErrors` in a payload: the user can fix the input (see [`UserError`]).
 //! - GraphQL `errors[].extensions.code`: everything else, from [`ErrorCode`].
+//!
+//! Messages come from the catalogue ([`crate::i18n`]) in the request's language; the codes
+//! are the contract, the texts are for people.
 
 use async_graphql::{ErrorExtensions, SimpleObject};
-use thidua_domain::{ErrorCode, FieldError};
+use thidua_domain::{ErrorCode, FieldError, Message, msg};
 use thidua_persistence::StoreError;
 use thidua_persistence::error::DbFailure;
 
@@ -51,46 +54,65 @@ impl From<FieldError> for UserError {
                 Some(e.field)
             },
             code: e.code.into(),
-            message: e.message,
+            message: crate::i18n::text(&e.message),
         }
     }
 }
 
 /// An error async-graphql reports itself (parse, limits, validation) with its code.
-pub fn server_error(code: ErrorCode, message: impl Into<String>) -> async_graphql::ServerError {
-    let mut e = async_graphql::ServerError::new(message, None);
+pub fn server_error(code: ErrorCode, message: &Message) -> async_graphql::ServerError {
+    let mut e = async_graphql::ServerError::new(crate::i18n::text(message), None);
     e.extensions
         .get_or_insert_with(Default::default)
         .set("code", code.as_str());
     e
 }
 
-pub fn coded(code: ErrorCode, message: impl Into<String>) -> async_graphql::Error {
-    async_graphql::Error::new(message.into()).extend_with(|_, e| e.set("code", code.as_str()))
+/// An error with `code` and `message` rendered in the request's language.
+pub fn coded(code: ErrorCode, message: &Message) -> async_graphql::Error {
+    coded_text(code, crate::i18n::text(message))
+}
+
+/// [`coded`] with a text already rendered (several messages joined).
+fn coded_text(code: ErrorCode, text: String) -> async_graphql::Error {
+    async_graphql::Error::new(text).extend_with(|_, e| e.set("code", code.as_str()))
+}
+
+/// Several field errors as one text, each in the request's language.
+fn joined<'a>(messages: impl IntoIterator<Item = &'a Message>) -> String {
+    messages
+        .into_iter()
+        .map(crate::i18n::text)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 pub fn unauthenticated() -> async_graphql::Error {
-    coded(
-        ErrorCode::Unauthenticated,
-        "sign in first: send a valid access token as `Authorization: Bearer …`",
-    )
+    coded(ErrorCode::Unauthenticated, &msg!("sign-in-first"))
 }
 
 pub fn forbidden() -> async_graphql::Error {
-    coded(ErrorCode::Forbidden, "your roles do not allow this here")
+    coded(ErrorCode::Forbidden, &msg!("forbidden"))
 }
 
+/// NOT_FOUND for a thing named by its key in the catalogue's `-thing` term ("award type").
 pub fn not_found(what: &str) -> async_graphql::Error {
-    coded(ErrorCode::NotFound, format!("{what} not found"))
+    coded(
+        ErrorCode::NotFound,
+        &msg!(
+            "not-found",
+            what = thidua_domain::MessageArg::word("thing", what)
+        ),
+    )
 }
 
-pub fn bad_input(message: impl Into<String>) -> async_graphql::Error {
+pub fn bad_input(message: &Message) -> async_graphql::Error {
     coded(ErrorCode::BadUserInput, message)
 }
 
 pub fn internal(cause: &dyn std::fmt::Display) -> async_graphql::Error {
     tracing::error!(error = %cause, "internal error");
-    coded(ErrorCode::Internal, "internal error; it has been logged")
+    coded(ErrorCode::Internal, &msg!("internal"))
 }
 
 /// The seconds a client is asked to wait when the database is unavailable.
@@ -115,16 +137,14 @@ pub fn db_error(e: &sea_orm::DbErr) -> async_graphql::Error {
 /// [`Failure`] keeps fixable input errors in the payload and defers the rest to this.
 pub fn store_error(e: &StoreError) -> async_graphql::Error {
     match e {
-        StoreError::Invalid(f) => bad_input(f.message.clone()),
-        StoreError::InvalidMany(fs) => bad_input(
-            fs.iter()
-                .map(|f| f.message.as_str())
-                .collect::<Vec<_>>()
-                .join("; "),
+        StoreError::Invalid(f) => bad_input(&f.message),
+        StoreError::InvalidMany(fs) => coded_text(
+            ErrorCode::BadUserInput,
+            joined(fs.iter().map(|f| &f.message)),
         ),
         StoreError::NotFound(what) => not_found(what),
         StoreError::Forbidden => forbidden(),
-        StoreError::Conflict(msg) => coded(ErrorCode::Conflict, msg.clone()),
+        StoreError::Conflict(msg) => coded(ErrorCode::Conflict, msg),
         StoreError::Db(db) => db_error(db),
         StoreError::Busy => busy(),
         StoreError::Internal(_) => internal(e),
@@ -133,30 +153,21 @@ pub fn store_error(e: &StoreError) -> async_graphql::Error {
 
 pub fn unavailable(cause: &dyn std::fmt::Display) -> async_graphql::Error {
     tracing::warn!(error = %cause, "the database is unavailable");
-    coded(
-        ErrorCode::ServiceUnavailable,
-        "the database is unavailable; try again shortly",
-    )
-    .extend_with(|_, e| e.set("retryAfter", UNAVAILABLE_RETRY_SECS))
+    coded(ErrorCode::ServiceUnavailable, &msg!("database-unavailable"))
+        .extend_with(|_, e| e.set("retryAfter", UNAVAILABLE_RETRY_SECS))
 }
 
 pub fn timed_out() -> async_graphql::Error {
-    coded(
-        ErrorCode::Timeout,
-        "the request took too long and was stopped",
-    )
+    coded(ErrorCode::Timeout, &msg!("timed-out"))
 }
 
 /// Every password-hashing slot stayed busy: the client should retry in a second.
 pub fn busy() -> async_graphql::Error {
-    rate_limited(
-        "too many sign-ins at once; try again shortly",
-        std::time::Duration::from_secs(1),
-    )
+    rate_limited(&msg!("sign-ins-busy"), std::time::Duration::from_secs(1))
 }
 
 /// RATE_LIMITED with `retryAfter` (whole seconds, at least 1) and `resetAt` (RFC 3339).
-pub fn rate_limited(message: &str, retry_after: std::time::Duration) -> async_graphql::Error {
+pub fn rate_limited(message: &Message, retry_after: std::time::Duration) -> async_graphql::Error {
     let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
     let secs = secs.max(1);
     let reset_at = chrono::Utc::now()
@@ -193,7 +204,9 @@ impl Failure {
     pub fn into_error(self) -> async_graphql::Error {
         match self {
             Failure::Request(e) => e,
-            Failure::User(errs) => bad_input(
+            // Already rendered in the request's language when the user errors were made.
+            Failure::User(errs) => coded_text(
+                ErrorCode::BadUserInput,
                 errs.into_iter()
                     .map(|e| e.message)
                     .collect::<Vec<_>>()

@@ -129,8 +129,12 @@ pub fn parse<T: Global>(raw: &str) -> Option<Id<T>> {
 
 /// Decodes a global ID that must name a `T`, or fails with BAD_USER_INPUT.
 pub fn decode<T: Global>(raw: &async_graphql::ID) -> async_graphql::Result<Id<T>> {
-    parse(raw.as_str())
-        .ok_or_else(|| crate::error::bad_input(format!("not a valid {} id", T::NODE.name())))
+    parse(raw.as_str()).ok_or_else(|| {
+        crate::error::bad_input(&thidua_domain::msg!(
+            "node-id-invalid",
+            kind = T::NODE.name()
+        ))
+    })
 }
 
 #[cfg(test)]

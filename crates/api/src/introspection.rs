@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use thidua_domain::msg;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{
@@ -195,7 +196,7 @@ struct IntrospectionBoundsExtension {
     introspection_only: bool,
 }
 
-fn too_complex(message: &str) -> ServerError {
+fn too_complex(message: &thidua_domain::Message) -> ServerError {
     server_error(ErrorCode::QueryTooComplex, message)
 }
 
@@ -210,16 +211,15 @@ impl Extension for IntrospectionBoundsExtension {
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
         if self.introspection_only && !is_introspection_only(&doc) {
-            return Err(too_complex(
-                "this document mixes introspection with data fields",
-            ));
+            return Err(too_complex(&msg!("introspection-mixed")));
         }
         if schema_selections(&doc) > 1 {
-            return Err(too_complex("a document may select `__schema` once"));
+            return Err(too_complex(&msg!("introspection-schema-once")));
         }
         if self.introspection_only && list_nesting(&doc) > LIST_NESTING {
-            return Err(too_complex(&format!(
-                "an introspection query may nest at most {LIST_NESTING} lists (types, fields, args, …)"
+            return Err(too_complex(&msg!(
+                "introspection-nesting",
+                limit = LIST_NESTING
             )));
         }
         Ok(doc)

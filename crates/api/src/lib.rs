@@ -7,6 +7,7 @@ pub mod context;
 pub mod cursor;
 pub mod error;
 pub mod guard;
+pub mod i18n;
 pub mod ids;
 pub mod introspection;
 pub mod limits;

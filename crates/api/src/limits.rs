@@ -6,6 +6,7 @@
 //! validation failure.
 
 use std::sync::Arc;
+use thidua_domain::msg;
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextRequest, NextValidation,
@@ -56,7 +57,7 @@ pub fn check_tokens(query: &str, limit: usize) -> ServerResult<()> {
     if count_tokens(query, limit) > limit {
         return Err(server_error(
             ErrorCode::QueryTooComplex,
-            format!("the document has more than {limit} tokens"),
+            &msg!("too-many-tokens", limit = limit),
         ));
     }
     Ok(())
@@ -81,25 +82,25 @@ pub fn check_document(doc: &ExecutableDocument, limits: &Limits) -> ServerResult
     if !limits.introspection && selects_introspection(doc) {
         return Err(server_error(
             ErrorCode::GraphqlValidationFailed,
-            "introspection is disabled on this server",
+            &msg!("introspection-disabled"),
         ));
     }
     if count_aliases(doc) > limits.aliases {
         return Err(server_error(
             ErrorCode::QueryTooComplex,
-            format!("the document uses more than {} aliases", limits.aliases),
+            &msg!("too-many-aliases", limit = limits.aliases),
         ));
     }
     if !nesting_within(doc, RECURSIVE_DEPTH) {
         return Err(server_error(
             ErrorCode::QueryTooComplex,
-            format!("the recursion depth of the query cannot be greater than `{RECURSIVE_DEPTH}`"),
+            &msg!("recursion-too-deep", limit = RECURSIVE_DEPTH),
         ));
     }
     if !directives_within(doc, DIRECTIVES_PER_FIELD) {
         return Err(server_error(
             ErrorCode::QueryTooComplex,
-            format!("a field may carry at most {DIRECTIVES_PER_FIELD} directives"),
+            &msg!("too-many-directives", limit = DIRECTIVES_PER_FIELD),
         ));
     }
     Ok(())
@@ -209,13 +210,13 @@ impl Extension for DocumentLimitsExtension {
         if res.complexity > self.limits.complexity {
             return Err(vec![server_error(
                 ErrorCode::QueryTooComplex,
-                "Query is too complex.",
+                &msg!("query-too-complex"),
             )]);
         }
         if res.depth > self.depth {
             return Err(vec![server_error(
                 ErrorCode::QueryTooComplex,
-                "Query is nested too deep.",
+                &msg!("query-too-deep"),
             )]);
         }
         Ok(res)

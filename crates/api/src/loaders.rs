@@ -166,13 +166,15 @@ pub fn request_loader(
     db: Database,
     delay: std::time::Duration,
 ) -> async_graphql::dataloader::DataLoader<Store> {
-    async_graphql::dataloader::DataLoader::new(Store { db }, |fut| {
-        tokio::spawn(async move {
+    // Loads run in tasks of their own: they keep the request's language.
+    let locale = crate::i18n::current();
+    async_graphql::dataloader::DataLoader::new(Store { db }, move |fut| {
+        tokio::spawn(crate::i18n::scope(locale, async move {
             for _ in 0..GATHER_YIELDS {
                 tokio::task::yield_now().await;
             }
             fut.await;
-        })
+        }))
     })
     .delay(delay)
 }

@@ -42,7 +42,9 @@ impl ScalarType for Date {
         match &value {
             Value::String(s) => thidua_domain::number::parse_date(s)
                 .map(Date)
-                .ok_or_else(|| InputValueError::custom("a date is exactly YYYY-MM-DD, a real day")),
+                .ok_or_else(|| {
+                    InputValueError::custom(crate::i18n::text(&thidua_domain::msg!("date-invalid")))
+                }),
             _ => Err(InputValueError::expected_type(value)),
         }
     }
@@ -74,7 +76,7 @@ impl ScalarType for Dec {
         };
         thidua_domain::number::parse_decimal(&text)
             .map(Dec)
-            .map_err(|e| InputValueError::custom(e.message()))
+            .map_err(|e| InputValueError::custom(crate::i18n::text(&e.message())))
     }
 
     fn to_value(&self) -> Value {

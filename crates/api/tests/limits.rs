@@ -55,7 +55,8 @@ async fn run(schema: &AppSchema, query: &str) -> Response {
             request_id: "in-process".into(),
         })
         .data(thidua_api::loaders::request_loader(st, Duration::ZERO));
-    schema.execute(request).await
+    // The messages below are asserted in English, as a client asking for it gets them.
+    thidua_api::i18n::scope(thidua_api::i18n::Locale::En, schema.execute(request)).await
 }
 
 fn code(resp: &Response) -> Option<String> {

@@ -2,10 +2,11 @@
 //! because a new decree changes the catalogue, not the code. Only the classifications a
 //! rule switches on are closed sets here.
 
+use crate::msg;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::error::{FieldError, UserErrorCode as C};
+use crate::error::{FieldError, Message, UserErrorCode as C};
 
 string_enum!(
     /// What sort of honour a catalogue row is.
@@ -72,18 +73,14 @@ pub struct Threshold(Decimal);
 impl Threshold {
     pub fn parse(raw: Decimal) -> Result<Self, FieldError> {
         if raw <= Decimal::ZERO || raw > Decimal::ONE_HUNDRED {
-            return Err(FieldError::new(
-                "",
-                C::OutOfRange,
-                "a threshold is a percentage above 0 and at most 100",
-            ));
+            return Err(FieldError::new("", C::OutOfRange, msg!("threshold-range")));
         }
         // Stored as numeric(5,2): more decimals would be rounded silently.
         if raw.normalize().scale() > 2 {
             return Err(FieldError::new(
                 "",
                 C::OutOfRange,
-                "a threshold has at most 2 decimals",
+                msg!("threshold-decimals"),
             ));
         }
         Ok(Self(raw.normalize()))
@@ -108,7 +105,7 @@ impl CashCoefficient {
             return Err(FieldError::new(
                 "",
                 C::OutOfRange,
-                "a cash coefficient is a multiple of the base salary from 0 to 100",
+                msg!("cash-coefficient-range"),
             ));
         }
         // Stored as numeric(6,2).
@@ -116,7 +113,7 @@ impl CashCoefficient {
             return Err(FieldError::new(
                 "",
                 C::OutOfRange,
-                "a cash coefficient has at most 2 decimals",
+                msg!("award-cash-coefficient-has-most"),
             ));
         }
         Ok(Self(raw.normalize()))
@@ -136,20 +133,14 @@ impl LegalBasis {
     pub const MAX_CHARS: usize = 2000;
 
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let too_long = || {
-            FieldError::new(
-                "",
-                C::TooLong,
-                format!("must be at most {} characters", Self::MAX_CHARS),
-            )
-        };
+        let too_long = || FieldError::new("", C::TooLong, msg!("too-long", max = Self::MAX_CHARS));
         // The raw length first, so a megabyte is refused before it is normalised.
         if raw.len() > Self::MAX_CHARS * 4 + 64 {
             return Err(too_long());
         }
         let s = crate::text::clean(raw)?;
         if s.is_empty() {
-            return Err(FieldError::new("", C::Required, "must not be empty"));
+            return Err(FieldError::new("", C::Required, msg!("required")));
         }
         if s.chars().count() > Self::MAX_CHARS {
             return Err(too_long());
@@ -201,37 +192,39 @@ impl Prerequisite {
         count: i32,
         max_gap_years: Option<i32>,
     ) -> Result<Self, FieldError> {
-        let bounded = |v: i32, field: &str, what: &str| {
+        let bounded = |v: i32, field: &str, message: Message| {
             if (1..=Self::MAX_COUNT).contains(&v) {
                 Ok(v.unsigned_abs())
             } else {
-                Err(FieldError::new(
-                    field,
-                    C::OutOfRange,
-                    format!("between 1 and {} {what}", Self::MAX_COUNT),
-                ))
+                Err(FieldError::new(field, C::OutOfRange, message))
             }
         };
-        let count = bounded(count, "", "consecutive years or conferrals")?;
+        let count = bounded(
+            count,
+            "",
+            msg!("prerequisite-count-range", max = Self::MAX_COUNT),
+        )?;
         let max_gap_years = match (kind, max_gap_years) {
             (PrerequisiteKind::ConsecutiveYears, None) => 1,
             (PrerequisiteKind::ConsecutiveYears, Some(_)) => {
                 return Err(FieldError::new(
                     "maxGapYears",
                     C::InvalidFormat,
-                    "a gap between conferrals applies only to CONSECUTIVE_CONFERRALS",
+                    msg!("award-gap-between-conferrals-applies"),
                 ));
             }
             (PrerequisiteKind::ConsecutiveConferrals, None) => {
                 return Err(FieldError::new(
                     "maxGapYears",
                     C::Required,
-                    "say how many years may pass between two consecutive conferrals",
+                    msg!("award-say-how-many-years"),
                 ));
             }
-            (PrerequisiteKind::ConsecutiveConferrals, Some(g)) => {
-                bounded(g, "maxGapYears", "years between conferrals")?
-            }
+            (PrerequisiteKind::ConsecutiveConferrals, Some(g)) => bounded(
+                g,
+                "maxGapYears",
+                msg!("prerequisite-gap-range", max = Self::MAX_COUNT),
+            )?,
         };
         Ok(Self {
             kind,
@@ -290,7 +283,7 @@ pub fn check_effective(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result
         return Err(FieldError::new(
             "effectiveTo",
             C::EndBeforeStart,
-            "the award stops being in effect before it starts",
+            msg!("award-effective-order"),
         ));
     }
     Ok(())

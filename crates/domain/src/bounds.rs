@@ -3,6 +3,7 @@
 //! unchecked `i32` (a year of −2147483648 once made a 2^31-entry vector).
 
 use crate::error::{FieldError, UserErrorCode as C};
+use crate::msg;
 
 /// A calendar year a client may ask about or act on: 1900 to 2100.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -17,7 +18,7 @@ impl Year {
             return Err(FieldError::new(
                 "",
                 C::OutOfRange,
-                format!("a year from {} to {}", Self::MIN, Self::MAX),
+                msg!("year-range", min = Self::MIN, max = Self::MAX),
             ));
         }
         Ok(Self(raw))
@@ -48,14 +49,14 @@ impl YearRange {
             return Err(FieldError::new(
                 "toYear",
                 C::EndBeforeStart,
-                "fromYear must be no later than toYear",
+                msg!("year-range-order"),
             ));
         }
         if span >= Self::MAX_YEARS {
             return Err(FieldError::new(
                 "toYear",
                 C::OutOfRange,
-                format!("a range of at most {} years", Self::MAX_YEARS),
+                msg!("year-range-too-wide", max = Self::MAX_YEARS),
             ));
         }
         Ok(Self { from, to })
@@ -90,7 +91,7 @@ impl PageSize {
             _ => Err(FieldError::new(
                 "",
                 C::OutOfRange,
-                format!("`first` must be between {min} and {max}"),
+                msg!("first-out-of-range", min = min, max = max),
             )),
         }
     }
@@ -110,7 +111,7 @@ impl Version {
             return Err(FieldError::new(
                 "version",
                 C::OutOfRange,
-                "a version is 1 or more, as the API returned it",
+                msg!("version-invalid"),
             ));
         }
         Ok(Self(raw))

@@ -1,5 +1,6 @@
 //! Campaign (phong trào thi đua) lifecycle: Draft → Launched → Closed, or Cancelled.
 
+use crate::msg;
 use chrono::NaiveDate;
 
 use crate::criterion::CriterionSpec;
@@ -36,7 +37,7 @@ impl DateRange {
             return Err(FieldError::new(
                 "endDate",
                 UserErrorCode::EndBeforeStart,
-                "the end date is before the start date",
+                msg!("end-before-start"),
             ));
         }
         Ok(Self { start, end })
@@ -64,9 +65,9 @@ pub fn ensure_editable(status: CampaignStatus) -> Result<(), FieldError> {
         Err(FieldError::new(
             "",
             UserErrorCode::NotDraft,
-            format!(
-                "the campaign is {}; only a draft can be edited",
-                status.as_str().to_lowercase()
+            msg!(
+                "campaign-not-draft",
+                status = crate::error::MessageArg::word("campaign-status", status.as_str())
             ),
         ))
     }
@@ -82,9 +83,9 @@ pub fn check_launch(
         return Err(FieldError::new(
             "",
             UserErrorCode::InvalidTransition,
-            format!(
-                "a {} campaign cannot be launched",
-                status.as_str().to_lowercase()
+            msg!(
+                "campaign-cannot-launch",
+                status = crate::error::MessageArg::word("campaign-status", status.as_str())
             ),
         ));
     }
@@ -93,7 +94,7 @@ pub fn check_launch(
         return Err(FieldError::new(
             "criteria",
             UserErrorCode::NoConcreteCriterion,
-            "add at least one concrete criterion (a target value, a unit label and a positive weight) before launching",
+            msg!("campaign-no-concrete-criterion"),
         ));
     }
     Ok(())
@@ -112,10 +113,10 @@ pub fn check_transition(from: CampaignStatus, to: CampaignStatus) -> Result<(), 
         Err(FieldError::new(
             "",
             UserErrorCode::InvalidTransition,
-            format!(
-                "a {} campaign cannot become {}",
-                from.as_str().to_lowercase(),
-                to.as_str().to_lowercase()
+            msg!(
+                "campaign-invalid-transition",
+                from = crate::error::MessageArg::word("campaign-status", from.as_str()),
+                to = crate::error::MessageArg::word("campaign-status", to.as_str())
             ),
         ))
     }

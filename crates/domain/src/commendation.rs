@@ -1,6 +1,7 @@
 //! Commendations (khen thưởng): nomination, council review by secret ballot, decision and
 //! conferral, following the shape of the Law on Emulation and Commendation 2022.
 
+use crate::msg;
 use rust_decimal::Decimal;
 
 use crate::award::{AwardLevel, RecipientKind, Threshold};
@@ -118,7 +119,7 @@ pub fn check_confer_authority(
         Route::ProposeUpward => Err(FieldError::new(
             "id",
             C::OutsideAuthority,
-            "this award is decided above the council's unit: propose it upward",
+            msg!("commendation-award-decided-above-council"),
         )),
     }
 }
@@ -133,7 +134,7 @@ pub fn check_proposal(
         Route::Decide => Err(FieldError::new(
             "id",
             C::InvalidTransition,
-            "the council's unit decides this award itself: confer it",
+            msg!("commendation-council-s-unit-decides"),
         )),
     }
 }
@@ -147,7 +148,7 @@ pub fn check_direct_record(deciding: AwardLevel) -> Result<(), FieldError> {
         Err(FieldError::new(
             "awardTypeId",
             C::BallotRequired,
-            "this award is decided in the province and passes a council ballot",
+            msg!("commendation-award-decided-province-passes"),
         ))
     }
 }
@@ -170,7 +171,7 @@ pub fn check_campaign(kind: CommendationKind, has_campaign: bool) -> Result<(), 
         return Err(FieldError::new(
             "campaignId",
             C::CampaignRequired,
-            "a PHONG_TRAO_THI_DUA commendation names the campaign it rewards",
+            msg!("commendation-campaign-required"),
         ));
     }
     Ok(())
@@ -182,10 +183,10 @@ pub fn check_recipient_kind(award: RecipientKind, actual: RecipientKind) -> Resu
         return Err(FieldError::new(
             "recipient",
             C::RecipientKindMismatch,
-            format!(
-                "this award goes to {} recipients, not {}",
-                award.as_str().to_lowercase(),
-                actual.as_str().to_lowercase()
+            msg!(
+                "recipient-kind-mismatch",
+                award = crate::error::MessageArg::word("recipient-kind", award.as_str()),
+                actual = crate::error::MessageArg::word("recipient-kind", actual.as_str())
             ),
         ));
     }
@@ -221,10 +222,10 @@ pub fn check_transition(
     Err(FieldError::new(
         "id",
         code,
-        format!(
-            "a {} commendation cannot become {}",
-            from.as_str().to_lowercase(),
-            to.as_str().to_lowercase()
+        msg!(
+            "commendation-invalid-transition",
+            from = crate::error::MessageArg::word("commendation-status", from.as_str()),
+            to = crate::error::MessageArg::word("commendation-status", to.as_str())
         ),
     ))
 }
@@ -261,7 +262,7 @@ impl Tally {
                 errors.push(FieldError::new(
                     field,
                     C::OutOfRange,
-                    "a count cannot be negative",
+                    msg!("count-negative"),
                 ));
                 0
             }
@@ -282,9 +283,7 @@ impl Tally {
             errors.push(FieldError::new(
                 "present",
                 C::TallyExceedsMembers,
-                format!(
-                    "{voters} members voted (present and in writing) but the council has {members}"
-                ),
+                msg!("tally-exceeds-members", voters = voters, members = members),
             ));
         }
         let ballots = u64::from(t.yes) + u64::from(t.no) + u64::from(t.abstain);
@@ -292,7 +291,7 @@ impl Tally {
             errors.push(FieldError::new(
                 "yes",
                 C::TallyMismatch,
-                format!("yes + no + abstain is {ballots}, but {voters} members voted"),
+                msg!("tally-mismatch", ballots = ballots, voters = voters),
             ));
         }
         if errors.is_empty() {
@@ -338,7 +337,7 @@ impl DecisionNumber {
             return Err(FieldError::new(
                 "",
                 C::TooLong,
-                format!("at most {} characters", Self::MAX_CHARS),
+                msg!("too-long", max = Self::MAX_CHARS),
             ));
         }
         let s = crate::text::clean(raw)?;
@@ -346,14 +345,14 @@ impl DecisionNumber {
             return Err(FieldError::new(
                 "",
                 C::Required,
-                "give the decision's number",
+                msg!("decision-number-required"),
             ));
         }
         if s.chars().count() > Self::MAX_CHARS {
             return Err(FieldError::new(
                 "",
                 C::TooLong,
-                format!("at most {} characters", Self::MAX_CHARS),
+                msg!("too-long", max = Self::MAX_CHARS),
             ));
         }
         Ok(Self(s))
@@ -376,7 +375,7 @@ pub fn check_decision_date(date: chrono::NaiveDate) -> Result<(), FieldError> {
         return Err(FieldError::new(
             "decisionDate",
             C::OutOfRange,
-            "a date from 2000 to 2100",
+            msg!("decision-date-range"),
         ));
     }
     Ok(())

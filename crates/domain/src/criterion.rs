@@ -1,5 +1,7 @@
 //! Criteria (tiêu chí thi đua): what a campaign measures and how much each counts.
 
+use crate::error::Message;
+use crate::msg;
 use rust_decimal::Decimal;
 
 use crate::error::{FieldError, UserErrorCode};
@@ -63,7 +65,11 @@ impl PeriodAggregation {
             return Err(FieldError::new(
                 "periodAggregation",
                 UserErrorCode::AggregationNotAllowed,
-                format!("{agg} does not fit a {measure} criterion"),
+                msg!(
+                    "criterion-does-not-fit-criterion",
+                    agg = agg.as_str(),
+                    measure = measure.as_str()
+                ),
             ));
         }
         Ok(agg)
@@ -103,14 +109,14 @@ impl Weight {
             return Err(FieldError::new(
                 "weight",
                 UserErrorCode::NotPositive,
-                "the weight must be greater than 0",
+                msg!("criterion-weight-not-positive"),
             ));
         }
         if raw > Decimal::from(1000) {
             return Err(FieldError::new(
                 "weight",
                 UserErrorCode::OutOfRange,
-                "the weight must be at most 1000",
+                msg!("criterion-weight-too-large"),
             ));
         }
         Ok(Self(raw))
@@ -137,17 +143,13 @@ pub fn parse_target_value(
 
 /// A value measured for a criterion (targets now, reported values later).
 pub fn check_value(measure: Measure, v: Decimal) -> Result<(), FieldError> {
-    let bad = |msg: &str| Err(FieldError::new("value", UserErrorCode::OutOfRange, msg));
+    let bad = |m: Message| Err(FieldError::new("value", UserErrorCode::OutOfRange, m));
     match measure {
         Measure::Percent if v < Decimal::ZERO || v > Decimal::ONE_HUNDRED => {
-            bad("a percentage lies between 0 and 100")
+            bad(msg!("percent-range"))
         }
-        Measure::Count if v < Decimal::ZERO || !v.fract().is_zero() => {
-            bad("a count is a whole number, 0 or more")
-        }
-        Measure::YesNo if v != Decimal::ZERO && v != Decimal::ONE => {
-            bad("yes/no takes 1 (yes) or 0 (no)")
-        }
+        Measure::Count if v < Decimal::ZERO || !v.fract().is_zero() => bad(msg!("count-whole")),
+        Measure::YesNo if v != Decimal::ZERO && v != Decimal::ONE => bad(msg!("yes-no-value")),
         _ => Ok(()),
     }
 }
@@ -164,7 +166,7 @@ pub fn parse_unit_label(raw: Option<&str>) -> Result<Option<String>, FieldError>
         Some(s) if s.chars().count() > 40 => Err(FieldError::new(
             "unitLabel",
             UserErrorCode::TooLong,
-            "must be at most 40 characters",
+            msg!("too-long", max = 40),
         )),
         Some(s) => Ok(Some(s)),
     }

@@ -201,21 +201,136 @@ impl UserErrorCode {
     }
 }
 
+/// A user-facing message as plain data: an id in the message catalogue
+/// (`crates/api/locales/{vi,en}/*.ftl`) and its named arguments. The API renders it in the
+/// request's language; the domain never holds the text, so every message exists in every
+/// language the catalogue has. Make one with [`msg!`](crate::msg).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub id: &'static str,
+    pub args: Vec<(&'static str, MessageArg)>,
+}
+
+/// One argument of a [`Message`]: numbers stay numbers so the catalogue can choose plural
+/// forms; everything else (dates, ids, names) is text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MessageArg {
+    Number(i64),
+    Text(String),
+    /// A word from a vocabulary message of the catalogue (`thing`, `campaign-status`…),
+    /// chosen by `key` and rendered in the message's language.
+    Word {
+        vocabulary: &'static str,
+        key: String,
+    },
+}
+
+impl MessageArg {
+    /// The word for `key` in `vocabulary`: `word("campaign-status", "LAUNCHED")`. Spaces in
+    /// the key become `-`, as Fluent's variant keys need.
+    pub fn word(vocabulary: &'static str, key: &str) -> Self {
+        Self::Word {
+            vocabulary,
+            key: key.replace(' ', "-"),
+        }
+    }
+}
+
+macro_rules! number_args {
+    ($($t:ty),*) => {
+        $(impl From<$t> for MessageArg {
+            fn from(n: $t) -> Self {
+                i64::try_from(n).map_or_else(|_| Self::Text(n.to_string()), Self::Number)
+            }
+        })*
+    };
+}
+number_args!(i8, i16, i32, i64, u8, u16, u32, u64, usize);
+
+impl From<chrono::NaiveDate> for MessageArg {
+    fn from(d: chrono::NaiveDate) -> Self {
+        Self::Text(d.to_string())
+    }
+}
+
+impl From<rust_decimal::Decimal> for MessageArg {
+    fn from(d: rust_decimal::Decimal) -> Self {
+        Self::Text(d.normalize().to_string())
+    }
+}
+
+impl From<&str> for MessageArg {
+    fn from(s: &str) -> Self {
+        Self::Text(s.to_owned())
+    }
+}
+
+impl From<String> for MessageArg {
+    fn from(s: String) -> Self {
+        Self::Text(s)
+    }
+}
+
+impl From<&String> for MessageArg {
+    fn from(s: &String) -> Self {
+        Self::Text(s.clone())
+    }
+}
+
+impl Message {
+    /// The value of argument `name`, if given.
+    pub fn arg(&self, name: &str) -> Option<&MessageArg> {
+        self.args.iter().find(|(n, _)| *n == name).map(|(_, v)| v)
+    }
+}
+
+/// Shown in logs only: the id and the arguments, never a translation.
+impl std::fmt::Display for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id)?;
+        for (i, (name, value)) in self.args.iter().enumerate() {
+            f.write_str(if i == 0 { "(" } else { ", " })?;
+            match value {
+                MessageArg::Number(n) => write!(f, "{name}={n}")?,
+                MessageArg::Text(t) => write!(f, "{name}={t:?}")?,
+                MessageArg::Word { vocabulary, key } => write!(f, "{name}={vocabulary}:{key}")?,
+            }
+        }
+        if !self.args.is_empty() {
+            f.write_str(")")?;
+        }
+        Ok(())
+    }
+}
+
+/// A catalogue message: `msg!("too-long", max = 200)`. The id is a string literal so a test
+/// can find every id the code uses; each argument is anything [`MessageArg`] converts from
+/// (`Display` values go through `.to_string()`).
+#[macro_export]
+macro_rules! msg {
+    ($id:literal $(, $name:ident = $value:expr)* $(,)?) => {
+        $crate::error::Message {
+            id: $id,
+            args: vec![$((stringify!($name), $crate::error::MessageArg::from($value))),*],
+        }
+    };
+}
+
 /// A user-fixable error tied to an input field (`field` is the GraphQL input path).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct FieldError {
     pub field: String,
     pub code: UserErrorCode,
-    pub message: String,
+    pub message: Message,
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: UserErrorCode, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, code: UserErrorCode, message: Message) -> Self {
         Self {
             field: field.into(),
             code,
-            message: message.into(),
+            message,
         }
     }
 

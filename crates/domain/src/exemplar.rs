@@ -2,6 +2,7 @@
 //! replicated — "proactively, early, from afar and from the grassroots".
 
 use crate::error::{FieldError, UserErrorCode as C};
+use crate::msg;
 
 string_enum!(
     /// The stages a model moves through, in order.
@@ -48,16 +49,19 @@ pub fn check_stage_change(
         return Err(FieldError::new(
             "stage",
             C::InvalidTransition,
-            format!("the model is already {}", to.as_str().to_lowercase()),
+            msg!(
+                "exemplar-already-at-stage",
+                stage = crate::error::MessageArg::word("exemplar-stage", to.as_str())
+            ),
         ));
     }
     if b > a + 1 {
         return Err(FieldError::new(
             "stage",
             C::StageSkipped,
-            format!(
-                "a model moves one stage at a time: from {} it can only become the next stage",
-                from.as_str().to_lowercase()
+            msg!(
+                "exemplar-stage-skipped",
+                stage = crate::error::MessageArg::word("exemplar-stage", from.as_str())
             ),
         ));
     }
@@ -65,7 +69,7 @@ pub fn check_stage_change(
         return Err(FieldError::new(
             "reason",
             C::Required,
-            "say why the model goes back a stage",
+            msg!("exemplar-reason-required"),
         ));
     }
     Ok(())
@@ -77,7 +81,7 @@ pub fn check_replication(home_unit: uuid::Uuid, target_unit: uuid::Uuid) -> Resu
         return Err(FieldError::new(
             "unitId",
             C::SelfReplication,
-            "a model is replicated in another unit, not its own",
+            msg!("exemplar-self-replication"),
         ));
     }
     Ok(())

@@ -78,4 +78,4 @@ pub mod target;
 pub mod target_rules;
 pub mod text;
 
-pub use error::{ErrorCode, FieldError, UserErrorCode};
+pub use error::{ErrorCode, FieldError, Message, MessageArg, UserErrorCode};

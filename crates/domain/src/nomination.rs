@@ -3,6 +3,7 @@
 //! Storage loads, calls [`judge`], looks for a live twin under the key it returns
 //! ([`check_twins`]), and writes.
 
+use crate::msg;
 use chrono::{Datelike, NaiveDate};
 use uuid::Uuid;
 
@@ -107,7 +108,14 @@ pub enum Refused {
 }
 
 fn unknown(field: &str, what: &str) -> FieldError {
-    FieldError::new(field, C::UnknownReference, format!("no {what} has this id"))
+    FieldError::new(
+        field,
+        C::UnknownReference,
+        msg!(
+            "unknown-reference",
+            what = crate::error::MessageArg::word("thing", what)
+        ),
+    )
 }
 
 /// Achievements are nominated for a year from 2000 up to next year (a year-end round
@@ -120,7 +128,7 @@ pub fn check_award_year(year: i32, today: NaiveDate) -> Result<(), FieldError> {
         Err(FieldError::new(
             "awardYear",
             C::OutOfRange,
-            format!("a year from 2000 to {last}"),
+            msg!("award-year-range", last = last),
         ))
     }
 }
@@ -133,8 +141,10 @@ pub fn check_twins(year: i32, twins: &[CommendationStatus]) -> Result<(), FieldE
         Some(status) => Err(FieldError::new(
             "recipient",
             C::Duplicate,
-            format!(
-                "this recipient is already nominated for this award for {year} (status {status})"
+            msg!(
+                "nomination-twin",
+                year = year,
+                status = crate::error::MessageArg::word("commendation-status", status.as_str())
             ),
         )),
         None => Ok(()),
@@ -156,7 +166,7 @@ pub fn judge(actor: &Actor, f: &Facts<'_>) -> Result<Nominee, Refused> {
         return Err(FieldError::new(
             "awardTypeId",
             C::AwardNotInEffect,
-            format!("{} is not in effect today", award.name),
+            msg!("award-not-in-effect", award = award.name),
         )
         .into());
     }
@@ -205,7 +215,7 @@ pub fn judge(actor: &Actor, f: &Facts<'_>) -> Result<Nominee, Refused> {
             return Err(FieldError::new(
                 "exemplarId",
                 C::InvalidFormat,
-                "the recipient is already a model; leave exemplarId empty or give the same model",
+                msg!("nomination-exemplar-mismatch"),
             )
             .into());
         }
@@ -426,7 +436,7 @@ mod tests {
             panic!("expected AWARD_NOT_IN_EFFECT");
         };
         assert_eq!(e.code, C::AwardNotInEffect);
-        assert_eq!(e.message, "Bằng khen is not in effect today");
+        assert_eq!(e.message, msg!("award-not-in-effect", award = "Bằng khen"));
     }
 
     #[test]
@@ -438,7 +448,7 @@ mod tests {
         for bad in [1999, 2027] {
             let e = check_award_year(bad, today).unwrap_err();
             assert_eq!((e.code, e.field.as_str()), (C::OutOfRange, "awardYear"));
-            assert_eq!(e.message, "a year from 2000 to 2026");
+            assert_eq!(e.message, msg!("award-year-range", last = 2026));
         }
         let f = Facts {
             award_year: 2027,
@@ -588,8 +598,10 @@ mod tests {
             assert_eq!((e.code, e.field.as_str()), (C::Duplicate, "recipient"));
             assert_eq!(
                 e.message,
-                format!(
-                    "this recipient is already nominated for this award for 2025 (status {live})"
+                msg!(
+                    "nomination-twin",
+                    year = 2025,
+                    status = crate::error::MessageArg::word("commendation-status", live.as_str())
                 )
             );
         }

@@ -35,10 +35,10 @@ impl NumberError {
         }
     }
 
-    pub const fn message(self) -> &'static str {
+    pub fn message(self) -> crate::error::Message {
         match self {
-            Self::Format => "a number is plain decimal text such as 12, -3 or 12.5",
-            Self::Range => "a number has at most 16 digits before the point and 4 after it",
+            Self::Format => crate::msg!("number-format"),
+            Self::Range => crate::msg!("number-range"),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! Each unit stores a materialised path of ancestor ids (`/root/…/self/`), so "is X in
 //! the subtree of Y" is a prefix test, both here and in SQL (`LIKE 'path%'`).
 
+use crate::msg;
 use uuid::Uuid;
 
 use crate::error::{FieldError, UserErrorCode};
@@ -62,7 +63,7 @@ pub fn check_move(unit_path: &str, new_parent_path: &str) -> Result<(), FieldErr
         return Err(FieldError::new(
             "parentId",
             UserErrorCode::InvalidParent,
-            "a unit cannot be moved under itself or one of its own sub-units",
+            msg!("unit-parent-cycle"),
         ));
     }
     Ok(())
@@ -77,7 +78,7 @@ pub fn check_new_root(existing_roots: usize) -> Result<(), FieldError> {
         return Err(FieldError::new(
             "parentId",
             UserErrorCode::SecondRoot,
-            "the province has one root unit; give the new unit a parent",
+            msg!("unit-second-root"),
         ));
     }
     Ok(())
@@ -117,7 +118,7 @@ pub fn check_succession(
     old: SuccessionFacts<'_>,
     successor: SuccessionFacts<'_>,
 ) -> Result<(), FieldError> {
-    let refuse = |field: &str, message: &str| {
+    let refuse = |field: &str, message: crate::error::Message| {
         Err(FieldError::new(
             field,
             UserErrorCode::InvalidSuccession,
@@ -125,22 +126,19 @@ pub fn check_succession(
         ))
     };
     if old.is_root {
-        return refuse("id", "the root unit has no successor");
+        return refuse("id", crate::msg!("succession-root"));
     }
     if old.successor_id.is_some() {
-        return refuse("id", "this unit already has a successor");
+        return refuse("id", crate::msg!("succession-already"));
     }
     if is_within(successor.path, old.path) {
-        return refuse(
-            "successorId",
-            "a unit cannot be succeeded by itself or one of its own sub-units",
-        );
+        return refuse("successorId", crate::msg!("succession-own-subtree"));
     }
     if !successor.is_active {
         return Err(FieldError::new(
             "successorId",
             UserErrorCode::Inactive,
-            "the successor unit is deactivated",
+            msg!("org-unit-successor-unit-deactivated"),
         ));
     }
     Ok(())

@@ -2,6 +2,7 @@
 
 use crate::campaign::CampaignStatus;
 use crate::error::{FieldError, UserErrorCode};
+use crate::msg;
 
 string_enum!(
     ParticipationStatus {
@@ -19,14 +20,14 @@ pub fn check_register(
         return Err(FieldError::new(
             "campaignId",
             UserErrorCode::NotLaunched,
-            "units can register only for a launched campaign",
+            msg!("register-not-launched"),
         ));
     }
     if current == Some(ParticipationStatus::Registered) {
         return Err(FieldError::new(
             "unitId",
             UserErrorCode::AlreadyRegistered,
-            "this unit is already registered for the campaign",
+            msg!("already-registered"),
         ));
     }
     Ok(())
@@ -40,14 +41,14 @@ pub fn check_withdraw(
         return Err(FieldError::new(
             "campaignId",
             UserErrorCode::NotLaunched,
-            "a unit can withdraw only from a launched campaign",
+            msg!("withdraw-not-launched"),
         ));
     }
     if current != Some(ParticipationStatus::Registered) {
         return Err(FieldError::new(
             "unitId",
             UserErrorCode::NotRegistered,
-            "this unit is not registered for the campaign",
+            msg!("not-registered"),
         ));
     }
     Ok(())

@@ -1,6 +1,7 @@
 //! People honoured (cá nhân): a record of its own, so namesakes stay apart and a person's
 //! history follows them from unit to unit and through a merger of units.
 
+use crate::msg;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
@@ -30,7 +31,7 @@ impl NationalId {
             return Err(FieldError::new(
                 "",
                 C::InvalidFormat,
-                "an identity or passport number is 6 to 20 letters and digits",
+                msg!("person-identity-passport-number-letters"),
             ));
         }
         Ok(Self(s))
@@ -52,7 +53,7 @@ pub fn check_unit(kind: CommendationKind, has_unit: bool) -> Result<(), FieldErr
         return Err(FieldError::new(
             "recipient.personId",
             C::UnitRequired,
-            "only a DOI_NGOAI commendation may go to a person outside the province's units",
+            msg!("person-only-doi-ngoai-commendation"),
         ));
     }
     Ok(())
@@ -71,14 +72,14 @@ pub fn check_move(
         return Err(FieldError::new(
             "unitId",
             C::InvalidTransition,
-            "the person is already in this unit",
+            msg!("person-person-already-unit"),
         ));
     }
     if current_from.is_some_and(|from| on <= from) {
         return Err(FieldError::new(
             "on",
             C::EndBeforeStart,
-            "a move must be dated after the person joined their current unit",
+            msg!("person-move-must-dated-after"),
         ));
     }
     Ok(())
@@ -93,7 +94,7 @@ pub fn check_day(field: &str, on: NaiveDate, today: NaiveDate) -> Result<(), Fie
         return Err(FieldError::new(
             field,
             C::OutOfRange,
-            format!("a day from 1950-01-01 to {last}"),
+            msg!("person-day-from", last = last),
         ));
     }
     Ok(())

@@ -1,6 +1,8 @@
 //! Progress reports (báo cáo kết quả): their period, values, location, content identity
 //! and the submit / review state machine that makes offline retries safe.
 
+use crate::error::Message;
+use crate::msg;
 use std::collections::HashSet;
 
 use chrono::{Datelike, NaiveDate};
@@ -51,7 +53,7 @@ fn last_day_of_month(year: i32, month: u32) -> Option<NaiveDate> {
 
 impl Period {
     pub fn parse(kind: PeriodKind, start: NaiveDate, end: NaiveDate) -> Result<Self, FieldError> {
-        let bad = |msg: &str| Err(FieldError::new("period", C::InvalidPeriod, msg));
+        let bad = |m: Message| Err(FieldError::new("period", C::InvalidPeriod, m));
         let ok = match kind {
             PeriodKind::Month => {
                 start.day() == 1 && last_day_of_month(start.year(), start.month()) == Some(end)
@@ -75,17 +77,11 @@ impl Period {
         };
         if !ok {
             return match kind {
-                PeriodKind::Month => {
-                    bad("a monthly period runs from the first to the last day of one month")
-                }
-                PeriodKind::Quarter => {
-                    bad("a quarterly period runs from 1 Jan/Apr/Jul/Oct to the end of that quarter")
-                }
-                PeriodKind::HalfYear => {
-                    bad("a half-year period runs from 1 Jan to 30 Jun or from 1 Jul to 31 Dec")
-                }
-                PeriodKind::Year => bad("a yearly period runs from 1 Jan to 31 Dec of one year"),
-                PeriodKind::Custom => bad("the period ends before it starts"),
+                PeriodKind::Month => bad(msg!("period-month")),
+                PeriodKind::Quarter => bad(msg!("period-quarter")),
+                PeriodKind::HalfYear => bad(msg!("period-half-year")),
+                PeriodKind::Year => bad(msg!("period-year")),
+                PeriodKind::Custom => bad(msg!("period-order")),
             };
         }
         Ok(Self { kind, start, end })
@@ -101,8 +97,10 @@ impl Period {
             return Err(FieldError::new(
                 "period",
                 C::PeriodOutsideCampaign,
-                format!(
-                    "the period must lie within the campaign ({campaign_start} – {campaign_end})"
+                msg!(
+                    "period-outside-campaign",
+                    start = campaign_start.to_string(),
+                    end = campaign_end.to_string()
                 ),
             ));
         }
@@ -122,13 +120,7 @@ impl Location {
     /// decimals (about 1 cm) before anything is stored or hashed, so what is acknowledged
     /// is what is kept, and GPS readings with 15 decimals still fit.
     pub fn parse(latitude: &str, longitude: &str) -> Result<Self, FieldError> {
-        let bad = |f: &str| {
-            FieldError::new(
-                f,
-                C::InvalidLocation,
-                "latitude is −90…90 and longitude −180…180, as plain decimal text",
-            )
-        };
+        let bad = |f: &str| FieldError::new(f, C::InvalidLocation, msg!("location-invalid"));
         let coord = |raw: &str| crate::number::parse_decimal_within(raw, 3, 20);
         let lat = coord(latitude).map_err(|_| bad("location.latitude"))?;
         let lon = coord(longitude).map_err(|_| bad("location.longitude"))?;
@@ -160,16 +152,16 @@ pub fn parse_number(raw: &str) -> Result<Decimal, crate::number::NumberError> {
 }
 
 /// Checks one value against its criterion's measure, with a code per kind of mistake.
-pub fn check_measured(measure: Measure, v: Decimal) -> Result<(), (C, &'static str)> {
+pub fn check_measured(measure: Measure, v: Decimal) -> Result<(), (C, Message)> {
     match measure {
         Measure::Percent if v < Decimal::ZERO || v > Decimal::ONE_HUNDRED => {
-            Err((C::PercentOutOfRange, "a percentage lies between 0 and 100"))
+            Err((C::PercentOutOfRange, msg!("percent-range")))
         }
         Measure::Count if v < Decimal::ZERO || !v.fract().is_zero() => {
-            Err((C::InvalidCount, "a count is a whole number, 0 or more"))
+            Err((C::InvalidCount, msg!("count-whole")))
         }
         Measure::YesNo if v != Decimal::ZERO && v != Decimal::ONE => {
-            Err((C::NotYesNo, "yes/no takes 1 (yes) or 0 (no)"))
+            Err((C::NotYesNo, msg!("yes-no-value")))
         }
         _ => Ok(()),
     }
@@ -190,7 +182,7 @@ pub fn check_values(
             errors.push(FieldError::new(
                 field("criterionId"),
                 C::UnknownCriterion,
-                "not a criterion id",
+                msg!("criterion-id-invalid"),
             ));
             continue;
         };
@@ -198,7 +190,7 @@ pub fn check_values(
             errors.push(FieldError::new(
                 field("criterionId"),
                 C::UnknownCriterion,
-                format!("criterion {id} is not part of this campaign"),
+                msg!("criterion-not-in-campaign", id = id.to_string()),
             ));
             continue;
         };
@@ -206,7 +198,7 @@ pub fn check_values(
             errors.push(FieldError::new(
                 field("criterionId"),
                 C::DuplicateCriterion,
-                format!("criterion {id} is answered twice"),
+                msg!("criterion-answered-twice", id = id.to_string()),
             ));
             continue;
         }
@@ -215,9 +207,9 @@ pub fn check_values(
             Err(crate::number::NumberError::Format) => errors.push(FieldError::new(
                 field("value"),
                 C::NotANumber,
-                format!(
-                    "{:?} is not a number: send plain decimal text such as 12 or 12.5",
-                    v.value.chars().take(40).collect::<String>()
+                msg!(
+                    "not-a-number",
+                    value = v.value.chars().take(40).collect::<String>()
                 ),
             )),
             Err(e @ crate::number::NumberError::Range) => {
@@ -234,7 +226,7 @@ pub fn check_values(
             errors.push(FieldError::new(
                 "values",
                 C::MissingCriterion,
-                format!("criterion {id} has no value"),
+                msg!("criterion-missing", id = id.to_string()),
             ));
         }
     }
@@ -321,30 +313,19 @@ pub fn decide(
         return Ok(Submission::Create);
     };
     if s.campaign_id != content.campaign_id || s.unit_id != content.unit_id {
-        return Err(FieldError::new(
-            "id",
-            C::Conflict,
-            "this report id is already used for another campaign or unit",
-        ));
+        return Err(FieldError::new("id", C::Conflict, msg!("report-id-taken")));
     }
     if s.content_hash == content.hash() {
         return Ok(Submission::Duplicate);
     }
     if s.status == ReportStatus::Approved {
-        return Err(FieldError::new(
-            "id",
-            C::Locked,
-            "the report is approved and can no longer change",
-        ));
+        return Err(FieldError::new("id", C::Locked, msg!("report-locked")));
     }
     if version != Some(s.version) {
         return Err(FieldError::new(
             "version",
             C::Conflict,
-            format!(
-                "the report changed since you read it (now version {}); sync and try again",
-                s.version
-            ),
+            msg!("report-stale-version", version = s.version),
         ));
     }
     Ok(if s.status == ReportStatus::Returned {
@@ -369,9 +350,9 @@ pub fn check_review(
         return Err(FieldError::new(
             "id",
             code,
-            format!(
-                "a {} report cannot be reviewed",
-                status.as_str().to_lowercase()
+            msg!(
+                "report-cannot-review",
+                status = crate::error::MessageArg::word("report-status", status.as_str())
             ),
         ));
     }
@@ -379,7 +360,7 @@ pub fn check_review(
         return Err(FieldError::new(
             "reason",
             C::Required,
-            "say why the report is returned",
+            msg!("report-return-reason"),
         ));
     }
     Ok(())

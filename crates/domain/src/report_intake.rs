@@ -2,6 +2,7 @@
 //! campaign and any report already stored under its id, and the one function that judges
 //! a submission by them. Storage loads, calls [`judge`], and writes what it is told to.
 
+use crate::msg;
 use chrono::NaiveDate;
 use uuid::Uuid;
 
@@ -86,7 +87,7 @@ pub fn intake(status: CampaignStatus, stored: bool) -> Result<Intake, FieldError
         (_, false) => Err(FieldError::new(
             "campaignId",
             C::CampaignNotLaunched,
-            "reports are taken only for a launched campaign",
+            msg!("reports-only-launched"),
         )),
     }
 }
@@ -99,7 +100,7 @@ impl Intake {
             (Intake::ResendsOnly, _) => Err(FieldError::new(
                 "campaignId",
                 C::CampaignNotLaunched,
-                "the campaign is no longer taking reports",
+                msg!("reports-closed"),
             )),
         }
     }
@@ -109,16 +110,28 @@ impl Intake {
 /// unit, authorisation, campaign, launch, period, participation, values, then the
 /// stored report's state machine ([`report::decide`]).
 pub fn judge(actor: &Actor, facts: Facts<'_>, sent: Sent<'_>) -> Result<Verdict, Refused> {
-    let unit = facts
-        .unit
-        .ok_or_else(|| FieldError::new("unitId", C::UnknownReference, "no unit has this id"))?;
+    let unit = facts.unit.ok_or_else(|| {
+        FieldError::new(
+            "unitId",
+            C::UnknownReference,
+            msg!(
+                "unknown-reference",
+                what = crate::error::MessageArg::word("thing", "unit")
+            ),
+        )
+    })?;
     if actor.authorize(Action::SubmitReport, unit.path).is_err() {
-        return Err(
-            FieldError::new("unitId", C::Forbidden, "you may not report for this unit").into(),
-        );
+        return Err(FieldError::new("unitId", C::Forbidden, msg!("report-unit-forbidden")).into());
     }
     let campaign = facts.campaign.ok_or_else(|| {
-        FieldError::new("campaignId", C::UnknownReference, "no campaign has this id")
+        FieldError::new(
+            "campaignId",
+            C::UnknownReference,
+            msg!(
+                "unknown-reference",
+                what = crate::error::MessageArg::word("thing", "campaign")
+            ),
+        )
     })?;
     let intake = intake(campaign.status, facts.stored.is_some())?;
     sent.period.check_within(campaign.start, campaign.end)?;
@@ -126,7 +139,7 @@ pub fn judge(actor: &Actor, facts: Facts<'_>, sent: Sent<'_>) -> Result<Verdict,
         return Err(FieldError::new(
             "unitId",
             C::NotParticipating,
-            "the unit is not registered for this campaign",
+            msg!("report-unit-not-participating"),
         )
         .into());
     }
@@ -321,7 +334,7 @@ mod tests {
                 Err(Refused::One(FieldError::new(
                     "campaignId",
                     C::CampaignNotLaunched,
-                    "reports are taken only for a launched campaign",
+                    msg!("reports-only-launched"),
                 ))),
                 "{status}"
             );
@@ -349,7 +362,7 @@ mod tests {
             Err(Refused::One(FieldError::new(
                 "campaignId",
                 C::CampaignNotLaunched,
-                "the campaign is no longer taking reports",
+                msg!("reports-closed"),
             )))
         );
         // The same edit is taken while the campaign is launched.

@@ -3,6 +3,7 @@
 //! Persistence computes the same numbers in SQL; the fixtures below are the reference
 //! a reviewer can check on paper.
 
+use crate::msg;
 use std::collections::BTreeSet;
 
 use chrono::{Datelike, NaiveDate};
@@ -81,7 +82,7 @@ impl Period {
                 return Err(FieldError::new(
                     field,
                     C::OutOfRange,
-                    "a date from 2000 to 2100",
+                    msg!("target-rules-date-from"),
                 ));
             }
         }
@@ -89,7 +90,7 @@ impl Period {
             return Err(FieldError::new(
                 "deadline",
                 C::EndBeforeStart,
-                "the deadline is before the start of the period",
+                msg!("target-rules-deadline-before-start-period"),
             ));
         }
         Ok(Self { start, end })
@@ -176,14 +177,14 @@ impl TargetParameters {
             return Err(FieldError::new(
                 "parameters.unitKinds",
                 C::NotApplicable,
-                "only an EXEMPLAR_UNIT_SHARE target counts units",
+                msg!("target-rules-only-exemplar-unit-share"),
             ));
         }
         if kind != TargetKind::CentralHonouredExemplars && !award_levels.is_empty() {
             return Err(FieldError::new(
                 "parameters.awardLevels",
                 C::NotApplicable,
-                "only a CENTRAL_HONOURED_EXEMPLARS target counts award levels",
+                msg!("target-rules-only-central-honoured-exemplars"),
             ));
         }
         match kind {
@@ -191,14 +192,14 @@ impl TargetParameters {
                 return Err(FieldError::new(
                     "parameters.unitKinds",
                     C::Required,
-                    "give the unit kinds or the units the share is of",
+                    msg!("target-rules-give-unit-kinds-units"),
                 ));
             }
             TargetKind::CentralHonouredExemplars if award_levels.is_empty() => {
                 return Err(FieldError::new(
                     "parameters.awardLevels",
                     C::Required,
-                    "give the award levels that count",
+                    msg!("target-rules-give-award-levels-count"),
                 ));
             }
             _ => {}
@@ -207,7 +208,7 @@ impl TargetParameters {
             return Err(FieldError::new(
                 "parameters.unitIds",
                 C::TooMany,
-                format!("at most {MAX_LISTED_UNITS} units"),
+                msg!("target-rules-most-units", max = MAX_LISTED_UNITS),
             ));
         }
         if let Some(_low) = award_levels
@@ -217,7 +218,7 @@ impl TargetParameters {
             return Err(FieldError::new(
                 "parameters.awardLevels",
                 C::OutOfRange,
-                "only MINISTERIAL and CENTRAL awards come from the central level",
+                msg!("target-rules-only-ministerial-central-awards"),
             ));
         }
         Ok(Self {
@@ -257,33 +258,33 @@ impl Goal {
             return Err(FieldError::new(
                 "targetValue",
                 C::OutOfRange,
-                format!("the goal is from 0 to {ceiling}"),
+                msg!("target-rules-goal-from", ceiling = ceiling),
             ));
         }
         if !in_range(raw.baseline) {
             return Err(FieldError::new(
                 "baseline",
                 C::OutOfRange,
-                format!("the baseline is from 0 to {ceiling}"),
+                msg!("target-rules-baseline-from", ceiling = ceiling),
             ));
         }
         match (raw.comparator, raw.max) {
             (Comparator::Range, None) => Err(FieldError::new(
                 "targetMax",
                 C::Required,
-                "a RANGE goal needs its upper bound",
+                msg!("target-rules-range-goal-needs-upper"),
             )),
             (Comparator::Range, Some(max)) if max < raw.value || !in_range(max) => {
                 Err(FieldError::new(
                     "targetMax",
                     C::OutOfRange,
-                    "the upper bound is from the goal to the ceiling",
+                    msg!("target-rules-upper-bound-from-goal"),
                 ))
             }
             (Comparator::AtLeast | Comparator::AtMost, Some(_)) => Err(FieldError::new(
                 "targetMax",
                 C::NotApplicable,
-                "only a RANGE goal has an upper bound",
+                msg!("target-rules-only-range-goal-has"),
             )),
             _ => Ok(raw),
         }

@@ -1,5 +1,7 @@
 //! Human text: titles, names, codes, and the folding that makes "thi dua" find "thi đua".
 
+use crate::error::Message;
+use crate::msg;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -32,7 +34,7 @@ pub fn check_no_controls(s: &str) -> Result<(), FieldError> {
         return Err(FieldError::new(
             "",
             UserErrorCode::InvalidFormat,
-            "must not contain control characters",
+            msg!("control-characters"),
         ));
     }
     Ok(())
@@ -74,7 +76,7 @@ impl SearchQuery {
             return Err(FieldError::new(
                 "",
                 UserErrorCode::InvalidFormat,
-                "must not contain control characters",
+                msg!("control-characters"),
             ));
         }
         let mut words: Vec<String> = Vec::new();
@@ -87,7 +89,7 @@ impl SearchQuery {
             return Err(FieldError::new(
                 "",
                 UserErrorCode::TooMany,
-                format!("search at most {} words", Self::MAX_WORDS),
+                msg!("text-search-most-words", max = Self::MAX_WORDS),
             ));
         }
         Ok((!words.is_empty()).then_some(Self(words)))
@@ -140,7 +142,7 @@ impl LongText {
 
     /// Like [`parse_optional`](Self::parse_optional), but empty is REQUIRED with `why` as
     /// the message (a reason for a refusal, a correction, a withdrawal).
-    pub fn parse_required(raw: &str, why: &str) -> Result<Self, FieldError> {
+    pub fn parse_required(raw: &str, why: Message) -> Result<Self, FieldError> {
         Self::parse_optional(Some(raw))?
             .ok_or_else(|| FieldError::new("", UserErrorCode::Required, why))
     }
@@ -164,7 +166,7 @@ fn parse_bounded(raw: &str, max: usize) -> Result<String, FieldError> {
         return Err(FieldError::new(
             "",
             UserErrorCode::Required,
-            "must not be empty",
+            msg!("required"),
         ));
     }
     if s.chars().count() > max {
@@ -174,11 +176,7 @@ fn parse_bounded(raw: &str, max: usize) -> Result<String, FieldError> {
 }
 
 fn too_long(max: usize) -> FieldError {
-    FieldError::new(
-        "",
-        UserErrorCode::TooLong,
-        format!("must be at most {max} characters"),
-    )
+    FieldError::new("", UserErrorCode::TooLong, msg!("too-long", max = max))
 }
 
 /// Machine code of a campaign, unit or field: `A-Z`, `0-9`, `-`, `_`, `.`; 2–40 chars,
@@ -197,14 +195,14 @@ impl Code {
             return Err(FieldError::new(
                 "",
                 UserErrorCode::Required,
-                "must not be empty",
+                msg!("required"),
             ));
         }
         if !ok_len || !ok_chars {
             return Err(FieldError::new(
                 "",
                 UserErrorCode::InvalidFormat,
-                "2–40 characters: letters A–Z, digits, '-', '_' or '.'",
+                msg!("code-format"),
             ));
         }
         Ok(Self(s))
@@ -226,11 +224,13 @@ mod tests {
     #[test]
     fn a_required_text_is_refused_when_blank() {
         assert_eq!(
-            LongText::parse_required("  ", "say why").unwrap_err().code,
+            LongText::parse_required("  ", msg!("required"))
+                .unwrap_err()
+                .code,
             UserErrorCode::Required
         );
         assert_eq!(
-            LongText::parse_required(" Lý do ", "say why").map(LongText::into_inner),
+            LongText::parse_required(" Lý do ", msg!("required")).map(LongText::into_inner),
             Ok("Lý do".to_owned())
         );
     }

@@ -14,6 +14,7 @@ use thidua_domain::award::{
     PrerequisiteKind, RecipientKind, Threshold,
 };
 use thidua_domain::id::AwardTypeId;
+use thidua_domain::msg;
 use thidua_domain::text::{Code, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -65,7 +66,7 @@ async fn check(
             return Err(FieldError::new(
                 "prerequisiteAwardTypeId",
                 UserErrorCode::InvalidParent,
-                "an award cannot be its own prerequisite",
+                msg!("award-self-prerequisite"),
             )
             .into());
         }
@@ -73,7 +74,10 @@ async fn check(
             return Err(FieldError::new(
                 "prerequisiteAwardTypeId",
                 UserErrorCode::UnknownReference,
-                "no award type has this id",
+                msg!(
+                    "unknown-reference",
+                    what = thidua_domain::MessageArg::word("thing", "award-type")
+                ),
             )
             .into());
         }
@@ -83,12 +87,7 @@ async fn check(
 
 fn duplicate_code(err: sea_orm::DbErr) -> StoreError {
     if is_unique_violation(&err) {
-        FieldError::new(
-            "code",
-            UserErrorCode::Duplicate,
-            "another award type has this code",
-        )
-        .into()
+        FieldError::new("code", UserErrorCode::Duplicate, msg!("award-code-taken")).into()
     } else {
         err.into()
     }
@@ -200,9 +199,10 @@ pub async fn update(
         .await
         .map_err(duplicate_code)?;
     if res.rows_affected == 0 {
-        return Err(StoreError::Conflict(format!(
-            "the award type is at version {}, not {version}; reload it",
-            before.version
+        return Err(StoreError::Conflict(msg!(
+            "award-stale-version",
+            current = before.version,
+            sent = version
         )));
     }
     audit::record(

@@ -11,6 +11,7 @@ use thidua_domain::access::{Action, Actor};
 use thidua_domain::campaign::{self as rules, CampaignKind, CampaignStatus, DateRange};
 use thidua_domain::criterion::{CriterionSpec, NewCriterion};
 use thidua_domain::id::{CampaignId, CriterionId, FieldId, ProgrammeId, UnitId};
+use thidua_domain::msg;
 use thidua_domain::text::{Code, LongText, SearchQuery, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -124,7 +125,7 @@ fn cursor_value(o: CampaignOrder, raw: &str) -> Result<Value, StoreError> {
         StoreError::Invalid(FieldError::new(
             "after",
             UserErrorCode::InvalidFormat,
-            "this cursor is not valid",
+            msg!("cursor-invalid"),
         ))
     };
     Ok(match o {
@@ -252,7 +253,7 @@ async fn check_fields(db: &impl ConnectionTrait, ids: &[FieldId]) -> Result<(), 
         return Err(FieldError::new(
             "fieldIds",
             UserErrorCode::UnknownReference,
-            "one or more fields do not exist",
+            msg!("fields-unknown"),
         )
         .into());
     }
@@ -312,7 +313,7 @@ pub async fn create(
         return Err(FieldError::new(
             "launchingUnitId",
             UserErrorCode::Inactive,
-            "the unit is deactivated",
+            msg!("unit-inactive"),
         )
         .into());
     }
@@ -324,7 +325,10 @@ pub async fn create(
                 FieldError::new(
                     "programmeId",
                     UserErrorCode::UnknownReference,
-                    "no programme has this id",
+                    msg!(
+                        "unknown-reference",
+                        what = thidua_domain::MessageArg::word("thing", "programme")
+                    ),
                 )
             })?;
     }
@@ -362,7 +366,7 @@ pub async fn create(
             StoreError::Invalid(FieldError::new(
                 "code",
                 UserErrorCode::Duplicate,
-                "another campaign already uses this code",
+                msg!("campaign-code-taken"),
             ))
         } else {
             e.into()
@@ -419,7 +423,7 @@ async fn load_for_change(
 }
 
 fn stale() -> StoreError {
-    StoreError::Conflict("the campaign was changed by someone else; reload it and try again".into())
+    StoreError::Conflict(msg!("campaign-changed"))
 }
 
 /// Bumps the version, failing with CONFLICT when `expected` is stale. Every change to a
@@ -536,7 +540,7 @@ pub async fn add_criterion(
         return Err(FieldError::new(
             "campaignId",
             UserErrorCode::OutOfRange,
-            "a campaign has at most 100 criteria",
+            msg!("campaign-too-many-criteria", max = 100),
         )
         .into());
     }

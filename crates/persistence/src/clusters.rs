@@ -7,6 +7,7 @@ use sea_orm::{
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::id::{ClusterId, UnitId};
+use thidua_domain::msg;
 use thidua_domain::org_unit::ClusterKind;
 use thidua_domain::text::{Code, Title};
 use thidua_domain::{FieldError, UserErrorCode};
@@ -45,7 +46,7 @@ pub async fn create(
             StoreError::Invalid(FieldError::new(
                 "code",
                 UserErrorCode::Duplicate,
-                "another cluster uses this code",
+                msg!("cluster-code-taken"),
             ))
         } else {
             e.into()
@@ -82,7 +83,7 @@ pub async fn set_members(
         return Err(FieldError::new(
             "unitIds",
             UserErrorCode::UnknownReference,
-            "one or more units do not exist",
+            msg!("units-unknown"),
         )
         .into());
     }

@@ -13,6 +13,7 @@ use thidua_domain::access::{Action, Actor};
 use thidua_domain::award::AwardLevel;
 use thidua_domain::commendation::unit_authority;
 use thidua_domain::id::{CouncilSessionId, UnitId};
+use thidua_domain::msg;
 use thidua_domain::text::Title;
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -68,7 +69,7 @@ pub async fn create_session(
         return Err(FieldError::new(
             "unitId",
             UserErrorCode::Inactive,
-            "this unit is no longer active",
+            msg!("council-unit-no-longer-active"),
         )
         .into());
     }
@@ -76,20 +77,23 @@ pub async fn create_session(
         return Err(FieldError::new(
             "unitId",
             UserErrorCode::OutsideAuthority,
-            "this unit's head decides no award, so it holds no council",
+            msg!("council-unit-s-head-decides"),
         )
         .into());
     }
     if members.is_empty() {
-        return Err(
-            FieldError::new("members", UserErrorCode::Required, "a council has members").into(),
-        );
+        return Err(FieldError::new(
+            "members",
+            UserErrorCode::Required,
+            msg!("council-members-required"),
+        )
+        .into());
     }
     if members.len() > MAX_MEMBERS {
         return Err(FieldError::new(
             "members",
             UserErrorCode::TooMany,
-            format!("at most {MAX_MEMBERS} members"),
+            msg!("council-too-many-members", max = MAX_MEMBERS),
         )
         .into());
     }

@@ -5,6 +5,7 @@
 //! Every caller asks here, so both backends are told apart in this one place.
 
 use std::borrow::Cow;
+use thidua_domain::{Message, msg};
 
 use sea_orm::sqlx::error::{DatabaseError, ErrorKind};
 use sea_orm::sqlx::postgres::PgDatabaseError;
@@ -200,51 +201,40 @@ pub fn sqlite_index_name(table: &str, columns: &[&str]) -> String {
 /// SQLSTATEs that mean "this value cannot be stored or compared as sent": PostgreSQL's
 /// "data exception" class, the last line of defence against input the domain should have
 /// refused, so a missed check answers BAD_USER_INPUT / a field error, never INTERNAL.
-const INVALID_INPUT: &[(&str, UserErrorCode, &str)] = &[
+/// A SQLSTATE, the code it answers and its message.
+type InvalidInput = (&'static str, UserErrorCode, fn() -> Message);
+
+const INVALID_INPUT: &[InvalidInput] = &[
     // character_not_in_repertoire: a NUL byte in text.
-    (
-        "22021",
-        UserErrorCode::InvalidFormat,
-        "text contains a character that cannot be stored",
-    ),
+    ("22021", UserErrorCode::InvalidFormat, || {
+        msg!("db-bad-character")
+    }),
     // untranslatable_character / invalid \u escape in text.
-    (
-        "22P05",
-        UserErrorCode::InvalidFormat,
-        "text contains a character that cannot be stored",
-    ),
+    ("22P05", UserErrorCode::InvalidFormat, || {
+        msg!("db-bad-character")
+    }),
     // numeric_value_out_of_range: too many digits for the column.
-    (
-        "22003",
-        UserErrorCode::OutOfRange,
-        "a number is out of the stored range",
-    ),
+    ("22003", UserErrorCode::OutOfRange, || {
+        msg!("db-number-range")
+    }),
     // invalid_text_representation: text where a number, uuid or date was expected.
-    (
-        "22P02",
-        UserErrorCode::InvalidFormat,
-        "a value is not in the expected format",
-    ),
+    ("22P02", UserErrorCode::InvalidFormat, || {
+        msg!("db-value-format")
+    }),
     // string_data_right_truncation: text longer than its column.
-    ("22001", UserErrorCode::TooLong, "a text is too long"),
+    ("22001", UserErrorCode::TooLong, || msg!("db-text-too-long")),
     // invalid_datetime_format / datetime_field_overflow.
-    (
-        "22007",
-        UserErrorCode::InvalidFormat,
-        "a date is not in the expected format",
-    ),
-    ("22008", UserErrorCode::OutOfRange, "a date is out of range"),
+    ("22007", UserErrorCode::InvalidFormat, || {
+        msg!("db-date-format")
+    }),
+    ("22008", UserErrorCode::OutOfRange, || msg!("db-date-range")),
     // invalid_escape_sequence / invalid_regular_expression (search patterns).
-    (
-        "22025",
-        UserErrorCode::InvalidFormat,
-        "a search text cannot be used",
-    ),
-    (
-        "2201B",
-        UserErrorCode::InvalidFormat,
-        "a search text cannot be used",
-    ),
+    ("22025", UserErrorCode::InvalidFormat, || {
+        msg!("db-search-text")
+    }),
+    ("2201B", UserErrorCode::InvalidFormat, || {
+        msg!("db-search-text")
+    }),
 ];
 
 /// A user-input error for a database refusal caused by the value sent, if it is one.
@@ -253,7 +243,7 @@ pub fn invalid_input(err: &DbErr) -> Option<FieldError> {
     let (_, code, message) = INVALID_INPUT.iter().find(|(s, _, _)| *s == state)?;
     // A domain check is missing somewhere: worth a warning, not an ERROR and not a 500.
     tracing::warn!(sqlstate = %state, error = %err, "database refused an input value");
-    Some(FieldError::new("", *code, *message))
+    Some(FieldError::new("", *code, message()))
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ pub enum StoreError {
     /// Someone else changed the record first, or a uniqueness rule was hit concurrently.
     /// Only ever a race the client can resolve by reloading, never a fault of ours.
     #[error("{0}")]
-    Conflict(String),
+    Conflict(thidua_domain::Message),
     /// The database failed; how the client hears of it depends on [`classify`].
     #[error("database error: {0}")]
     Db(DbErr),

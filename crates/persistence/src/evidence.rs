@@ -7,6 +7,7 @@ use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::id::UnitId;
 use thidua_domain::id::{AttachmentId, ReportId};
+use thidua_domain::msg;
 use thidua_domain::report::ReportStatus;
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -58,7 +59,7 @@ pub async fn check(
         return Err(StoreError::Invalid(FieldError::new(
             "reportId",
             UserErrorCode::Locked,
-            "the report is approved and locked: its evidence cannot change",
+            msg!("evidence-locked"),
         )));
     }
     Ok((r, unit.path))

@@ -11,6 +11,7 @@ use thidua_domain::access::{Action, Actor};
 use thidua_domain::exemplar::{self as rules, ExemplarKind, ExemplarStage};
 use thidua_domain::id::ExemplarId;
 use thidua_domain::id::{CampaignId, FieldId, UnitId};
+use thidua_domain::msg;
 use thidua_domain::text::{LongText, SearchQuery, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -37,7 +38,10 @@ fn unknown(field: &str, what: &str) -> StoreError {
     StoreError::Invalid(FieldError::new(
         field,
         UserErrorCode::UnknownReference,
-        format!("no {what} has this id"),
+        msg!(
+            "unknown-reference",
+            what = thidua_domain::MessageArg::word("thing", what)
+        ),
     ))
 }
 
@@ -156,9 +160,7 @@ pub async fn change_stage(
         .exec(db)
         .await?;
     if res.rows_affected == 0 {
-        return Err(StoreError::Conflict(
-            "the model changed meanwhile; reload it".into(),
-        ));
+        return Err(StoreError::Conflict(msg!("exemplar-changed")));
     }
     stage_event(db, actor, id.uuid(), Some(from), to, on, reason.clone()).await?;
     audit::record(
@@ -209,7 +211,7 @@ pub async fn replicate(
             StoreError::Invalid(FieldError::new(
                 "unitId",
                 UserErrorCode::Duplicate,
-                "this unit already replicates the model",
+                msg!("exemplar-already-replicated"),
             ))
         } else {
             err.into()

@@ -7,6 +7,7 @@ use thidua_domain::access::{Action, Actor};
 use thidua_domain::campaign::CampaignStatus;
 use thidua_domain::id::{CampaignId, MilestoneId, ProgrammeId, UnitId};
 use thidua_domain::milestone::MilestoneKind;
+use thidua_domain::msg;
 use thidua_domain::text::{LongText, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -47,7 +48,7 @@ async fn authorize_owner(
                 return Err(FieldError::new(
                     "campaignId",
                     UserErrorCode::InvalidTransition,
-                    "milestones can be added only to a draft or launched campaign",
+                    msg!("milestone-campaign-state"),
                 )
                 .into());
             }
@@ -117,7 +118,7 @@ pub async fn complete(
         return Err(FieldError::new(
             "id",
             UserErrorCode::AlreadyCompleted,
-            "this milestone is already done",
+            msg!("milestone-done"),
         )
         .into());
     }

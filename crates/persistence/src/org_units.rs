@@ -10,6 +10,7 @@ use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::commendation::RecipientType;
 use thidua_domain::id::UnitId;
+use thidua_domain::msg;
 use thidua_domain::org_unit::{
     OrgUnitKind, SuccessionFacts, check_move, check_new_root, check_succession, child_path,
 };
@@ -49,7 +50,10 @@ pub async fn sent(db: &impl ConnectionTrait, id: UnitId, field: &str) -> Result<
         FieldError::new(
             field,
             UserErrorCode::UnknownReference,
-            "no unit has this id",
+            msg!(
+                "unknown-reference",
+                what = thidua_domain::MessageArg::word("thing", "unit")
+            ),
         )
         .into()
     })
@@ -171,7 +175,7 @@ pub async fn create(
                 return Err(FieldError::new(
                     "parentId",
                     UserErrorCode::Inactive,
-                    "the parent unit is deactivated",
+                    msg!("parent-inactive"),
                 )
                 .into());
             }
@@ -210,7 +214,7 @@ pub async fn create(
             StoreError::Invalid(FieldError::new(
                 "code",
                 UserErrorCode::Duplicate,
-                "another unit already uses this code",
+                msg!("unit-code-taken"),
             ))
         } else {
             e.into()
@@ -286,7 +290,7 @@ pub async fn move_to(
         return Err(FieldError::new(
             "parentId",
             UserErrorCode::Inactive,
-            "the new parent unit is deactivated",
+            msg!("new-parent-inactive"),
         )
         .into());
     }
@@ -338,7 +342,7 @@ pub async fn deactivate(
         return Err(FieldError::new(
             "id",
             UserErrorCode::InvalidTransition,
-            "the root unit cannot be deactivated",
+            msg!("root-cannot-deactivate"),
         )
         .into());
     }

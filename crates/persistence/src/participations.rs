@@ -9,6 +9,7 @@ use thidua_domain::access::{Action, Actor};
 use thidua_domain::campaign::CampaignStatus;
 use thidua_domain::id::ParticipationId;
 use thidua_domain::id::{CampaignId, UnitId};
+use thidua_domain::msg;
 use thidua_domain::participation::{ParticipationStatus, check_register, check_withdraw};
 use thidua_domain::text::LongText;
 use thidua_domain::{FieldError, UserErrorCode};
@@ -39,14 +40,17 @@ async fn load(
             FieldError::new(
                 "campaignId",
                 UserErrorCode::UnknownReference,
-                "no campaign has this id",
+                msg!(
+                    "unknown-reference",
+                    what = thidua_domain::MessageArg::word("thing", "campaign")
+                ),
             )
         })?;
     let unit = org_units::sent(db, UnitId::from_uuid(unit_id), "unitId").await?;
     actor.authorize(Action::ManageParticipation, &unit.path)?;
     if !unit.is_active {
         return Err(
-            FieldError::new("unitId", UserErrorCode::Inactive, "the unit is deactivated").into(),
+            FieldError::new("unitId", UserErrorCode::Inactive, msg!("unit-inactive")).into(),
         );
     }
     let existing = participation::Entity::find()
@@ -100,7 +104,7 @@ pub async fn register(
                 StoreError::Invalid(FieldError::new(
                     "unitId",
                     UserErrorCode::AlreadyRegistered,
-                    "this unit is already registered for the campaign",
+                    msg!("already-registered"),
                 ))
             } else {
                 e.into()

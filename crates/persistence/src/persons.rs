@@ -12,6 +12,7 @@ use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::calendar;
 use thidua_domain::id::{PersonId, UnitId};
+use thidua_domain::msg;
 use thidua_domain::person::{self as rules, NationalId};
 use thidua_domain::text::{Title, fold_for_search};
 use thidua_domain::{FieldError, UserErrorCode};
@@ -40,7 +41,7 @@ pub async fn sent(
         FieldError::new(
             field,
             UserErrorCode::UnknownReference,
-            "no person has this id",
+            msg!("persons-no-person-has-id"),
         )
         .into()
     })
@@ -137,7 +138,7 @@ fn duplicate_id(err: sea_orm::DbErr) -> StoreError {
         FieldError::new(
             "nationalId",
             UserErrorCode::Duplicate,
-            "another person has this identity number",
+            msg!("persons-another-person-has-identity"),
         )
         .into()
     } else {
@@ -152,9 +153,12 @@ async fn active_unit(
 ) -> Result<org_unit::Model, StoreError> {
     let u = org_units::sent(db, id, field).await?;
     if !u.is_active {
-        return Err(
-            FieldError::new(field, UserErrorCode::Inactive, "the unit is deactivated").into(),
-        );
+        return Err(FieldError::new(
+            field,
+            UserErrorCode::Inactive,
+            msg!("persons-unit-deactivated"),
+        )
+        .into());
     }
     Ok(u)
 }
@@ -281,9 +285,10 @@ pub async fn update(
         .await
         .map_err(duplicate_id)?;
     if res.rows_affected == 0 {
-        return Err(StoreError::Conflict(format!(
-            "the person is at version {}, not {version}; reload them",
-            p.version
+        return Err(StoreError::Conflict(msg!(
+            "persons-person-version-not-reload",
+            current = p.version,
+            sent = version
         )));
     }
     audit::record(

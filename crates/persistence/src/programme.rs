@@ -15,6 +15,7 @@ use thidua_domain::campaign::CampaignStatus;
 use thidua_domain::id::ProgrammeId;
 use thidua_domain::id::TargetId;
 use thidua_domain::id::UnitId;
+use thidua_domain::msg;
 use thidua_domain::org_unit::OrgUnitKind;
 use thidua_domain::target::{TargetComputation, TargetSource, percent};
 use thidua_domain::target_rules::{Goal, Period, TargetKind, TargetParameters};
@@ -59,8 +60,9 @@ pub async fn by_code(
 pub struct CurrentValue {
     pub value: Option<Decimal>,
     pub as_of: Option<NaiveDate>,
-    /// Where the number comes from, or why it is missing: shown to the reader.
-    pub note: String,
+    /// Where the number comes from, or why it is missing: shown to the reader in their
+    /// language (an entered source note is the administrator's own text).
+    pub note: thidua_domain::Message,
     /// Target 1: fields with no concrete campaign in the period (None for other targets).
     pub uncovered_fields: Option<Vec<field::Model>>,
     /// Target 2: measured units that do not meet it yet (None for other targets).
@@ -68,7 +70,11 @@ pub struct CurrentValue {
 }
 
 impl CurrentValue {
-    fn plain(value: Option<Decimal>, as_of: Option<NaiveDate>, note: String) -> Self {
+    fn plain(
+        value: Option<Decimal>,
+        as_of: Option<NaiveDate>,
+        note: thidua_domain::Message,
+    ) -> Self {
         Self {
             value,
             as_of,
@@ -220,12 +226,12 @@ pub async fn current_value(
 ) -> Result<CurrentValue, StoreError> {
     if t.source == TargetSource::Manual {
         return Ok(match latest_manual {
-            Some(v) => CurrentValue::plain(Some(v.value), Some(v.as_of), v.source_note.clone()),
-            None => CurrentValue::plain(
-                None,
-                None,
-                "No value has been entered yet; an administrator enters it with its source.".into(),
+            Some(v) => CurrentValue::plain(
+                Some(v.value),
+                Some(v.as_of),
+                msg!("target-note-entered", source = &v.source_note),
             ),
+            None => CurrentValue::plain(None, None, msg!("target-note-no-value")),
         });
     }
     let period = Period {
@@ -243,17 +249,16 @@ pub async fn current_value(
             let uncovered = uncovered_fields(db, &p, period).await?;
             let n_uncovered = uncovered.len();
             let mut out = if total == 0 {
-                CurrentValue::plain(
-                    None,
-                    Some(today),
-                    "No campaign of the programme has been launched in this period yet.".into(),
-                )
+                CurrentValue::plain(None, Some(today), msg!("target-note-no-campaign"))
             } else {
                 CurrentValue::plain(
                     percent(concrete, total),
                     Some(today),
-                    format!(
-                        "{concrete} of {total} launched or closed campaigns have only concrete criteria; {n_uncovered} fields have no such campaign."
+                    msg!(
+                        "target-note-concrete-share",
+                        concrete = concrete,
+                        total = total,
+                        uncovered = n_uncovered
                     ),
                 )
             };
@@ -266,18 +271,15 @@ pub async fn current_value(
             let behind: Vec<Uuid> = rows.iter().filter(|r| !r.1).map(|r| r.0).collect();
             let qualified = total - behind.len() as i64;
             let mut out = if total == 0 {
-                CurrentValue::plain(
-                    None,
-                    Some(today),
-                    "There are no active units of the kinds or list this target measures yet."
-                        .into(),
-                )
+                CurrentValue::plain(None, Some(today), msg!("target-note-no-units"))
             } else {
                 CurrentValue::plain(
                     percent(qualified, total),
                     Some(today),
-                    format!(
-                        "{qualified} of {total} units have a model nurtured and replicated outside its home unit within the period."
+                    msg!(
+                        "target-note-exemplar-share",
+                        qualified = qualified,
+                        total = total
                     ),
                 )
             };
@@ -295,16 +297,18 @@ pub async fn current_value(
             Ok(CurrentValue::plain(
                 Some(Decimal::from(n)),
                 Some(today),
-                format!(
-                    "{n} distinct exemplary models hold a conferred commendation of a counted level decided from {} to {}.",
-                    t.period_start, t.deadline
+                msg!(
+                    "target-note-central-honoured",
+                    n = n,
+                    from = t.period_start.to_string(),
+                    to = t.deadline.to_string()
                 ),
             ))
         }
         None => Ok(CurrentValue::plain(
             None,
             None,
-            "No computation is defined for this target.".into(),
+            msg!("target-note-no-computation"),
         )),
     }
 }
@@ -338,7 +342,7 @@ pub async fn create_programme(
         return Err(FieldError::new(
             "code",
             UserErrorCode::Duplicate,
-            "a programme with this code exists",
+            msg!("programme-programme-code-exists"),
         )
         .into());
     }
@@ -424,7 +428,7 @@ async fn check_listed_units(
         return Err(FieldError::new(
             "parameters.unitIds",
             UserErrorCode::UnknownReference,
-            "no unit has one of these ids",
+            msg!("programme-no-unit-has-one"),
         )
         .into());
     }
@@ -447,7 +451,7 @@ async fn check_code_free(
         return Err(FieldError::new(
             "code",
             UserErrorCode::Duplicate,
-            "the programme already has a target with this code",
+            msg!("programme-programme-already-has-target"),
         )
         .into());
     }
@@ -468,7 +472,7 @@ pub async fn create_target(
             FieldError::new(
                 "programmeId",
                 UserErrorCode::UnknownReference,
-                "no programme has this id",
+                msg!("programme-no-programme-has-id"),
             )
         })?;
     check_listed_units(db, &d).await?;
@@ -527,9 +531,10 @@ pub async fn update_target(
         .exec(db)
         .await?;
     if res.rows_affected == 0 {
-        return Err(StoreError::Conflict(format!(
-            "the target is at version {}, not {version}; reload it",
-            before.version
+        return Err(StoreError::Conflict(msg!(
+            "programme-target-version-not-reload",
+            current = before.version,
+            sent = version
         )));
     }
     audit::record(
@@ -574,7 +579,7 @@ pub async fn record_value(
         return Err(FieldError::new(
             "targetId",
             UserErrorCode::InvalidTransition,
-            "this target is computed from the data; its value cannot be typed in",
+            msg!("target-computed"),
         )
         .into());
     }
@@ -583,7 +588,7 @@ pub async fn record_value(
         return Err(FieldError::new(
             "sourceNote",
             UserErrorCode::Required,
-            "say where the value comes from",
+            msg!("target-source-required"),
         )
         .into());
     }
@@ -591,7 +596,7 @@ pub async fn record_value(
         return Err(FieldError::new(
             "sourceNote",
             UserErrorCode::TooLong,
-            "at most 2000 characters",
+            msg!("too-long", max = 2000),
         )
         .into());
     }
@@ -599,7 +604,7 @@ pub async fn record_value(
         return Err(FieldError::new(
             "value",
             UserErrorCode::OutOfRange,
-            "the value is out of range",
+            msg!("target-value-range"),
         )
         .into());
     }
@@ -608,7 +613,7 @@ pub async fn record_value(
         return Err(FieldError::new(
             "asOf",
             UserErrorCode::OutOfRange,
-            "the date cannot be in the future",
+            msg!("target-date-future"),
         )
         .into());
     }

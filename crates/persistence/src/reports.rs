@@ -5,6 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 use thidua_domain::id::ReportId;
 use thidua_domain::id::{CampaignId, UnitId, UserId};
+use thidua_domain::{Message, msg};
 
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
@@ -79,8 +80,8 @@ impl From<Refused> for StoreError {
     }
 }
 
-fn invalid(field: &str, code: UserErrorCode, msg: &str) -> StoreError {
-    StoreError::Invalid(FieldError::new(field, code, msg))
+fn invalid(field: &str, code: UserErrorCode, message: Message) -> StoreError {
+    StoreError::Invalid(FieldError::new(field, code, message))
 }
 
 /// A campaign as the intake rules see it, and the code the audit trail names it by.
@@ -584,7 +585,7 @@ async fn write(
                     return Err(invalid(
                         "version",
                         UserErrorCode::Conflict,
-                        "the report changed meanwhile; sync and try again",
+                        msg!("report-changed-sync"),
                     ));
                 }
                 report_value::Entity::delete_many()
@@ -709,9 +710,7 @@ pub async fn review(
         .exec(db)
         .await?;
     if res.rows_affected == 0 {
-        return Err(StoreError::Conflict(
-            "the report changed meanwhile; reload it".into(),
-        ));
+        return Err(StoreError::Conflict(msg!("report-changed")));
     }
     report_revision::Entity::update_many()
         .col_expr(report_revision::Column::Outcome, Expr::val(to))

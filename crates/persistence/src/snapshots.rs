@@ -14,8 +14,16 @@ use crate::error::StoreError;
 use crate::finder::finders;
 use crate::programme;
 
-/// Computes every target as of `today` and stores the values; returns how many were taken.
-pub async fn take(db: &impl ConnectionTrait, today: NaiveDate) -> Result<usize, StoreError> {
+/// Renders a target's note for storage (the API's catalogue; persistence has no texts).
+pub type RenderNote<'a> = &'a (dyn Fn(&thidua_domain::Message) -> String + Sync);
+
+/// Computes every target as of `today` and stores the values, each note rendered with
+/// `render`; returns how many were taken.
+pub async fn take(
+    db: &impl ConnectionTrait,
+    today: NaiveDate,
+    render: RenderNote<'_>,
+) -> Result<usize, StoreError> {
     let targets = target::Entity::find().all(db).await?;
     let ids: Vec<thidua_domain::id::TargetId> = targets
         .iter()
@@ -31,7 +39,7 @@ pub async fn take(db: &impl ConnectionTrait, today: NaiveDate) -> Result<usize, 
             target_id: Set(t.id),
             taken_on: Set(today),
             value: Set(current.value),
-            note: Set(current.note),
+            note: Set(render(&current.note)),
             taken_at: Set(Utc::now()),
         })
         .on_conflict(
@@ -62,9 +70,10 @@ pub async fn take_for(
     db: &impl ConnectionTrait,
     actor: &Actor,
     today: NaiveDate,
+    render: RenderNote<'_>,
 ) -> Result<usize, StoreError> {
     crate::org_units::authorize_everywhere(db, actor, Action::ManageProgramme).await?;
-    let n = take(db, today).await?;
+    let n = take(db, today, render).await?;
     crate::audit::record(
         db,
         actor,
@@ -78,6 +87,9 @@ pub async fn take_for(
 }
 
 /// [`take`] for today's date in Quảng Ninh (Asia/Ho_Chi_Minh).
-pub async fn take_today(db: &impl ConnectionTrait) -> Result<usize, StoreError> {
-    take(db, thidua_domain::calendar::today()).await
+pub async fn take_today(
+    db: &impl ConnectionTrait,
+    render: RenderNote<'_>,
+) -> Result<usize, StoreError> {
+    take(db, thidua_domain::calendar::today(), render).await
 }

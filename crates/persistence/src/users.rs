@@ -14,6 +14,7 @@ use serde_json::json;
 use thidua_domain::access::{Action, Actor, Grant, Role};
 use thidua_domain::id::UnitId;
 use thidua_domain::id::UserId;
+use thidua_domain::msg;
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
@@ -34,14 +35,14 @@ pub fn check_password_policy(password: &str) -> Result<(), FieldError> {
         return Err(FieldError::new(
             "password",
             UserErrorCode::OutOfRange,
-            format!("a password needs at least {MIN_PASSWORD_CHARS} characters"),
+            msg!("password-too-short", min = MIN_PASSWORD_CHARS),
         ));
     }
     if n > 200 {
         return Err(FieldError::new(
             "password",
             UserErrorCode::TooLong,
-            "a password has at most 200 characters",
+            msg!("too-long", max = 200),
         ));
     }
     Ok(())
@@ -188,7 +189,7 @@ pub fn parse_username(raw: &str) -> Result<String, FieldError> {
         Err(FieldError::new(
             "username",
             UserErrorCode::InvalidFormat,
-            "3–80 characters: a–z, 0–9, '.', '_' or '-'",
+            msg!("username-format"),
         ))
     }
 }
@@ -230,7 +231,7 @@ pub async fn create(
             StoreError::Invalid(FieldError::new(
                 "username",
                 UserErrorCode::Duplicate,
-                "this username is taken",
+                msg!("username-taken"),
             ))
         } else {
             e.into()
@@ -293,7 +294,10 @@ pub async fn grant(
             FieldError::new(
                 "userId",
                 UserErrorCode::UnknownReference,
-                "no user has this id",
+                msg!(
+                    "unknown-reference",
+                    what = thidua_domain::MessageArg::word("thing", "user")
+                ),
             )
         })?;
     let existing = role_grant::Entity::find()

@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use thidua_domain::{Message, msg};
 
 use async_graphql::{Request, Value};
 use sea_orm::{ConnectionTrait, DbErr};
@@ -65,6 +66,19 @@ pub enum ApqError {
 }
 
 impl ApqError {
+    /// The message a client sees. NotFound and NotSupported keep the protocol's own texts,
+    /// which Apollo clients match on; the rest come from the catalogue.
+    pub fn message(&self) -> Message {
+        match self {
+            Self::NotFound => msg!("apq-not-found"),
+            Self::NotSupported => msg!("apq-not-supported"),
+            Self::HashMismatch => msg!("apq-hash-mismatch"),
+            Self::NotTrusted => msg!("apq-not-trusted"),
+            Self::Malformed(m) => msg!("apq-malformed", detail = *m),
+            Self::Db(_) => msg!("apq-store-unavailable"),
+        }
+    }
+
     /// The `extensions.code` a client sees.
     pub fn code(&self) -> ErrorCode {
         match self {

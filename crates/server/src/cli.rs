@@ -30,7 +30,11 @@ pub async fn seed(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     prepare_database(&db, settings).await?;
     if demo {
         let txn = db.conn.begin().await?;
-        seed::seed_demo(&txn).await.context("loading demo data")?;
+        seed::seed_demo(&txn, &|m| {
+            thidua_api::i18n::render(thidua_api::i18n::Locale::Vi, m)
+        })
+        .await
+        .context("loading demo data")?;
         txn.commit().await?;
         println!(
             "demo data loaded (codes start with DEMO-; demo users share the password {})",

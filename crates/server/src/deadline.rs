@@ -19,7 +19,10 @@ pub async fn run_until(deadline: Instant, fut: impl Future<Output = Response>) -
 }
 
 pub fn timed_out() -> Response {
-    let mut e = ServerError::new("the request took too long and was stopped", None);
+    let mut e = ServerError::new(
+        thidua_api::i18n::text(&thidua_domain::msg!("timed-out")),
+        None,
+    );
     e.extensions
         .get_or_insert_with(Default::default)
         .set("code", ErrorCode::Timeout.as_str());

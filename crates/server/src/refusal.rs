@@ -6,7 +6,9 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
+use thidua_api::i18n;
 use thidua_domain::ErrorCode;
+use thidua_domain::{Message, msg};
 
 use crate::metrics::Metrics;
 use crate::routes::error_body;
@@ -34,19 +36,17 @@ impl Challenge {
         }
     }
 
-    fn message(self) -> &'static str {
+    fn message(self) -> Message {
         match self {
-            Self::NoToken => {
-                "sign in first: send a valid access token as `Authorization: Bearer …`"
-            }
-            Self::InvalidToken => "the access token is invalid or expired: sign in again",
-            Self::InvalidRequest => "send the access token as `Authorization: Bearer <token>`",
+            Self::NoToken => msg!("sign-in-first"),
+            Self::InvalidToken => msg!("token-invalid"),
+            Self::InvalidRequest => msg!("token-malformed"),
         }
     }
 }
 
 /// A malformed request (400 `BAD_USER_INPUT`), refused before it reaches the schema.
-pub fn bad_request(req: &HttpRequest, metrics: &Metrics, message: &str) -> HttpResponse {
+pub fn bad_request(req: &HttpRequest, metrics: &Metrics, message: &Message) -> HttpResponse {
     refuse(
         req,
         metrics,
@@ -63,17 +63,18 @@ pub fn refuse(
     metrics: &Metrics,
     status: StatusCode,
     code: ErrorCode,
-    message: &str,
+    message: &Message,
 ) -> HttpResponse {
     let request_id = RequestId::of(req);
+    let reason = message.to_string();
     if status.is_server_error() {
-        tracing::warn!(%request_id, status = status.as_u16(), code = code.as_str(), reason = message, "refused before execution");
+        tracing::warn!(%request_id, status = status.as_u16(), code = code.as_str(), %reason, "refused before execution");
     } else {
-        tracing::info!(%request_id, status = status.as_u16(), code = code.as_str(), reason = message, "refused before execution");
+        tracing::info!(%request_id, status = status.as_u16(), code = code.as_str(), %reason, "refused before execution");
     }
     metrics.refused(status.as_u16(), code.as_str());
     let gql_mime = accepts(req.headers(), GRAPHQL_RESPONSE);
-    json_response(status, gql_mime, &error_body(code, message))
+    json_response(status, gql_mime, &error_body(code, &i18n::text(message)))
 }
 
 /// True when the `Accept` header names `mime`.
@@ -103,7 +104,7 @@ pub fn unauthenticated(req: &HttpRequest, metrics: &Metrics, challenge: Challeng
         metrics,
         StatusCode::UNAUTHORIZED,
         ErrorCode::Unauthenticated,
-        challenge.message(),
+        &challenge.message(),
     );
     resp.headers_mut().insert(
         header::WWW_AUTHENTICATE,
@@ -116,7 +117,7 @@ pub fn unauthenticated(req: &HttpRequest, metrics: &Metrics, challenge: Challeng
 pub fn busy(
     req: &HttpRequest,
     metrics: &Metrics,
-    message: &str,
+    message: &Message,
     retry_after_secs: u32,
 ) -> HttpResponse {
     let mut resp = refuse(

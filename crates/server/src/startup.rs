@@ -4,6 +4,7 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
+use thidua_api::i18n::{self, Locale};
 
 use actix_web::dev::{Server, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -165,7 +166,8 @@ pub async fn prepare_database(db: &Database, settings: &Settings) -> anyhow::Res
 /// Stores today's value of every target; one write transaction.
 pub async fn take_snapshots(db: &Database) -> anyhow::Result<usize> {
     let txn = db.begin_write().await?;
-    let n = thidua_persistence::snapshots::take_today(&txn)
+    // Stored notes are the record: in Vietnamese, whoever reads them later.
+    let n = thidua_persistence::snapshots::take_today(&txn, &|m| i18n::render(Locale::Vi, m))
         .await
         .context("taking target snapshots")?;
     txn.commit().await?;
@@ -291,10 +293,25 @@ impl Application {
                         .map(str::to_owned)
                         .unwrap_or_else(|| Uuid::now_v7().to_string());
                     req.extensions_mut().insert(RequestId(rid.clone()));
+                    // Every message of this request, refusals included, speaks this language.
+                    let locale = Locale::negotiate(
+                        req.headers()
+                            .get(actix_web::http::header::ACCEPT_LANGUAGE)
+                            .and_then(|v| v.to_str().ok()),
+                    );
                     let span = tracing::info_span!("request", request_id = %rid, method = %req.method(), path = %req.path());
                     let fut = srv.call(req);
                     async move {
-                        let mut res = fut.instrument(span).await?;
+                        let mut res = i18n::scope(locale, fut.instrument(span)).await?;
+                        let headers = res.headers_mut();
+                        headers.insert(
+                            actix_web::http::header::CONTENT_LANGUAGE,
+                            HeaderValue::from_static(locale.tag()),
+                        );
+                        headers.append(
+                            actix_web::http::header::VARY,
+                            HeaderValue::from_static("accept-language"),
+                        );
                         if let Ok(v) = HeaderValue::from_str(&rid) {
                             res.headers_mut().insert(HeaderName::from_static("x-request-id"), v);
                         }

@@ -13,6 +13,7 @@ mod exemplars;
 mod graphiql;
 mod hostile_input;
 mod http;
+mod i18n;
 mod introspection;
 pub mod leaderboard;
 mod org_units;

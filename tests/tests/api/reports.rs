@@ -670,7 +670,7 @@ async fn a_campaign_closed_between_judging_and_writing_a_batch_takes_none_of_it(
         match r {
             Err(StoreError::Invalid(e)) => {
                 assert_eq!(e.code, UserErrorCode::CampaignNotLaunched, "{e}");
-                assert_eq!(e.message, "reports are taken only for a launched campaign");
+                assert_eq!(e.message, thidua_domain::msg!("reports-only-launched"));
             }
             other => panic!("a report reached a closed campaign: {other:?}"),
         }

@@ -76,10 +76,7 @@ impl AccountMutation {
             if let Some(notes) = ctx.data_opt::<Arc<RateNotes>>() {
                 notes.retry_after(wait);
             }
-            return Err(rate_limited(
-                "too many failed sign-ins for this user or from this address; wait before trying again",
-                wait,
-            ));
+            return Err(rate_limited(&thidua_domain::msg!("sign-in-locked"), wait));
         }
         let found = users::authenticate(&st.db.conn, &input.username, &input.password).await;
         if matches!(found, Err(StoreError::Busy))
@@ -158,6 +155,6 @@ impl AccountMutation {
 fn invalid_login() -> async_graphql::Error {
     coded(
         thidua_domain::ErrorCode::Unauthenticated,
-        "invalid username or password",
+        &thidua_domain::msg!("bad-credentials"),
     )
 }

@@ -155,7 +155,7 @@ impl CampaignMutation {
                 errs.push(FieldError::new(
                     "criteria",
                     thidua_domain::UserErrorCode::OutOfRange,
-                    "at most 100 criteria",
+                    thidua_domain::msg!("campaign-too-many-criteria", max = 100),
                 ));
             }
             let mut criteria = vec![];

@@ -7,6 +7,7 @@ use thidua_domain::FieldError;
 use thidua_domain::award::{CashCoefficient, LegalBasis, Prerequisite, Threshold};
 use thidua_domain::commendation::{DecisionNumber, RawTally};
 use thidua_domain::id::of;
+use thidua_domain::msg;
 use thidua_domain::text::{Code, LongText, Title};
 use thidua_persistence::awards::{self, AwardTypeInput};
 use thidua_persistence::commendations::{self, Correction, Decision, Nomination, Recipient};
@@ -267,7 +268,7 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
         (None, None) if f.prerequisite_max_gap_years.is_some() => Err(FieldError::new(
             "prerequisiteAwardTypeId",
             thidua_domain::UserErrorCode::Required,
-            "say which title is the prerequisite",
+            msg!("commendation-say-which-title-prerequisite"),
         )),
         (None, None) => Ok(None),
         (Some(id), Some(years)) => {
@@ -292,12 +293,12 @@ fn award_fields(f: AwardTypeFields) -> Result<AwardTypeInput, Failure> {
         (Some(_), None) => Err(FieldError::new(
             "prerequisiteYears",
             thidua_domain::UserErrorCode::Required,
-            "say how many consecutive years of the prerequisite are needed",
+            thidua_domain::msg!("prerequisite-years-required"),
         )),
         (None, Some(_)) => Err(FieldError::new(
             "prerequisiteAwardTypeId",
             thidua_domain::UserErrorCode::Required,
-            "say which title is the prerequisite",
+            thidua_domain::msg!("prerequisite-award-required"),
         )),
     };
     match (
@@ -375,7 +376,7 @@ fn recipient(r: RecipientInput) -> Result<Recipient, Failure> {
         return Err(FieldError::new(
             "recipient.position",
             thidua_domain::UserErrorCode::InvalidFormat,
-            "a position goes with personId (a new person has their own)",
+            msg!("commendation-position-goes-personid-new"),
         )
         .into());
     }
@@ -399,7 +400,7 @@ fn recipient(r: RecipientInput) -> Result<Recipient, Failure> {
         _ => Err(FieldError::new(
             "recipient",
             thidua_domain::UserErrorCode::InvalidFormat,
-            "give exactly one of unitId, exemplarId, personId or person",
+            thidua_domain::msg!("recipient-exactly-one"),
         )
         .into()),
     }
@@ -840,7 +841,11 @@ impl CommendationMutation {
         let a = actor(ctx)?;
         let today = thidua_domain::calendar::today();
         let txn = begin(ctx).await.map_err(Failure::into_error)?;
-        let r = thidua_persistence::snapshots::take_for(&txn, a, today).await;
+        let r = thidua_persistence::snapshots::take_for(&txn, a, today, &|m| {
+            // Stored notes are the record: in Vietnamese, whoever reads them later.
+            crate::i18n::render(crate::i18n::Locale::Vi, m)
+        })
+        .await;
         let n = finish(txn, r).await.map_err(Failure::into_error)?;
         Ok(SnapshotPayload {
             taken: i32::try_from(n).unwrap_or(i32::MAX),

@@ -39,7 +39,7 @@ async fn staged_checked(
     file: &Upload,
     cap: usize,
 ) -> Result<(Arc<StagedFile>, EvidenceType, String), Failure> {
-    let missing = || Failure::Request(bad_input("the file part of the request is missing"));
+    let missing = || Failure::Request(bad_input(&thidua_domain::msg!("file-part-missing")));
     let upload = file.value(ctx).map_err(|_| missing())?;
     let staged = ctx
         .data_opt::<StagedUploads>()
@@ -50,7 +50,7 @@ async fn staged_checked(
         return Err(FieldError::new(
             "file",
             UserErrorCode::FileTooLarge,
-            format!("a file may be at most {cap} bytes"),
+            thidua_domain::msg!("file-too-large", max = cap),
         )
         .into());
     }
@@ -69,7 +69,7 @@ async fn staged_checked(
         FieldError::new(
             "file",
             UserErrorCode::UnsupportedFileType,
-            "only JPEG, PNG or WebP images and PDF documents are accepted",
+            thidua_domain::msg!("file-type-unsupported"),
         )
     })?;
     Ok((staged, kind, upload.filename))

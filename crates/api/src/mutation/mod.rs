@@ -97,7 +97,7 @@ pub fn input_id<T: ids::Global>(id: &ID, field: &str) -> Result<Id<T>, Failure> 
         Failure::User(vec![UserError::from(FieldError::new(
             field,
             UserErrorCode::InvalidFormat,
-            format!("not a valid {} id", T::NODE.name()),
+            thidua_domain::msg!("node-id-invalid", kind = T::NODE.name()),
         ))])
     })
 }

@@ -4,6 +4,7 @@
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::Datelike;
 use thidua_domain::id::of;
+use thidua_domain::msg;
 use thidua_domain::target_rules::{Goal, MAX_LISTED_UNITS, Period, TargetParameters};
 use thidua_domain::text::{Code, LongText, Title};
 use thidua_domain::{FieldError, UserErrorCode};
@@ -129,8 +130,9 @@ fn definition(f: TargetFields) -> Result<TargetDefinition, Failure> {
     let kind: thidua_domain::target_rules::TargetKind = f.kind.into();
     let code = Code::parse(&f.code).map_err(|e| e.under("code"))?;
     let title = Title::parse(&f.title).map_err(|e| e.under("title"))?;
-    let description = LongText::parse_required(&f.description, "state what the value counts")
-        .map_err(|e| e.under("description"))?;
+    let description =
+        LongText::parse_required(&f.description, msg!("programme-state-what-value-counts"))
+            .map_err(|e| e.under("description"))?;
     let legal_text =
         LongText::parse_optional(f.legal_text.as_deref()).map_err(|e| e.under("legalText"))?;
     let period = Period::parse(f.period_start.0, f.deadline.0)?;
@@ -148,7 +150,7 @@ fn definition(f: TargetFields) -> Result<TargetDefinition, Failure> {
         return Err(FieldError::new(
             "unitLabel",
             UserErrorCode::Required,
-            "say what the value counts",
+            msg!("programme-say-what-value-counts"),
         )
         .into());
     }
@@ -156,7 +158,7 @@ fn definition(f: TargetFields) -> Result<TargetDefinition, Failure> {
         return Err(FieldError::new(
             "unitLabel",
             UserErrorCode::TooLong,
-            format!("at most {MAX_UNIT_LABEL} characters"),
+            msg!("programme-most-characters", max = MAX_UNIT_LABEL),
         )
         .into());
     }
@@ -165,7 +167,7 @@ fn definition(f: TargetFields) -> Result<TargetDefinition, Failure> {
         return Err(FieldError::new(
             "baselineDate",
             UserErrorCode::OutOfRange,
-            "the baseline date is from 2000 to the deadline",
+            msg!("programme-baseline-date-from-deadline"),
         )
         .into());
     }
@@ -176,7 +178,7 @@ fn definition(f: TargetFields) -> Result<TargetDefinition, Failure> {
                 return Err(FieldError::new(
                     "parameters.unitIds",
                     UserErrorCode::TooMany,
-                    format!("at most {MAX_LISTED_UNITS} units"),
+                    msg!("programme-most-units", max = MAX_LISTED_UNITS),
                 )
                 .into());
             }
@@ -225,7 +227,7 @@ impl ProgrammeMutation {
                     return Err(Failure::from(FieldError::new(
                         "campaignId",
                         UserErrorCode::Required,
-                        "give exactly one of campaignId and programmeId",
+                        thidua_domain::msg!("campaign-or-programme"),
                     )));
                 }
             };

@@ -106,8 +106,8 @@ pub struct ReturnReportInput {
 
 payload!(ReportPayload, report: ProgressReport);
 
-fn err(field: &str, code: UserErrorCode, msg: &str) -> FieldError {
-    FieldError::new(field, code, msg)
+fn err(field: &str, code: UserErrorCode, message: thidua_domain::Message) -> FieldError {
+    FieldError::new(field, code, message)
 }
 
 fn date(raw: &str, field: &str) -> Result<NaiveDate, FieldError> {
@@ -115,7 +115,7 @@ fn date(raw: &str, field: &str) -> Result<NaiveDate, FieldError> {
         err(
             field,
             UserErrorCode::InvalidFormat,
-            "a date is exactly YYYY-MM-DD, a real day",
+            thidua_domain::msg!("date-invalid"),
         )
     })
 }
@@ -129,21 +129,21 @@ fn parse_report(r: &ReportInput) -> Result<NewReport, Vec<FieldError>> {
             errors.push(err(
                 "id",
                 UserErrorCode::InvalidFormat,
-                "the report id is a UUID",
+                thidua_domain::msg!("report-id-uuid"),
             ))
         });
     let campaign_id = ids::parse::<of::Campaign>(&r.campaign_id).ok_or_else(|| {
         errors.push(err(
             "campaignId",
             UserErrorCode::InvalidFormat,
-            &format!("not a {} id", NodeType::Campaign.name()),
+            thidua_domain::msg!("node-id-invalid", kind = NodeType::Campaign.name()),
         ))
     });
     let unit_id = ids::parse::<of::OrgUnit>(&r.unit_id).ok_or_else(|| {
         errors.push(err(
             "unitId",
             UserErrorCode::InvalidFormat,
-            &format!("not an {} id", NodeType::OrgUnit.name()),
+            thidua_domain::msg!("node-id-invalid", kind = NodeType::OrgUnit.name()),
         ))
     });
     let period = match (
@@ -172,7 +172,11 @@ fn parse_report(r: &ReportInput) -> Result<NewReport, Vec<FieldError>> {
         .map_err(|e| errors.push(e))
         .ok();
     if r.values.len() > 200 {
-        errors.push(err("values", UserErrorCode::TooMany, "at most 200 values"));
+        errors.push(err(
+            "values",
+            UserErrorCode::TooMany,
+            thidua_domain::msg!("report-too-many-values", max = 200),
+        ));
     }
     let values = r
         .values
@@ -230,7 +234,7 @@ fn retry_later(e: &async_graphql::Error) -> UserError {
         UserError {
             field: None,
             code: code.into(),
-            message: "this report could not be stored just now; send it again later".to_owned(),
+            message: crate::i18n::text(&thidua_domain::msg!("report-try-again")),
         }
     } else {
         UserError {
@@ -272,7 +276,7 @@ impl ReportMutation {
                 user_errors: vec![UserError::from(err(
                     "reports",
                     UserErrorCode::TooMany,
-                    &format!("send at most {max} reports per batch"),
+                    thidua_domain::msg!("report-batch-too-large", max = max),
                 ))],
             });
         }

@@ -47,7 +47,9 @@ impl AuditQuery {
         let entity_id = match &f.entity_id {
             Some(id) => Some(
                 ids::decode_untyped(id.as_str())
-                    .ok_or_else(|| crate::error::bad_input("`entityId` is not a valid id"))?
+                    .ok_or_else(|| {
+                        crate::error::bad_input(&thidua_domain::msg!("entity-id-invalid"))
+                    })?
                     .1,
             ),
             None => None,

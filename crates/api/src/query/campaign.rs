@@ -74,7 +74,7 @@ impl CampaignQuery {
             .await
             .map_err(query_error)?
             .map(Campaign)),
-            (None, None) => Err(crate::error::bad_input("give `id` or `code`")),
+            (None, None) => Err(crate::error::bad_input(&thidua_domain::msg!("id-or-code"))),
         }
     }
 

@@ -43,7 +43,9 @@ impl LeaderboardQuery {
         reader(ctx)?;
         let cid = ids::decode::<of::Campaign>(&campaign_id)?;
         if period_end < period_start {
-            return Err(crate::error::bad_input("the period ends before it starts"));
+            return Err(crate::error::bad_input(&thidua_domain::msg!(
+                "period-order"
+            )));
         }
         let limit = thidua_domain::bounds::PageSize::parse(
             first,

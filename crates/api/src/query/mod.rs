@@ -66,9 +66,10 @@ pub struct RecognitionQuery(
 /// The path of the unit a subtree filter names; an unknown unit gives a path nothing is under.
 async fn unit_path(ctx: &Context<'_>, id: &ID, field: &str) -> async_graphql::Result<String> {
     let unit: UnitId = ids::decode(id).map_err(|_| {
-        crate::error::bad_input(format!(
-            "`{field}` is not a valid {} id",
-            ids::NodeType::OrgUnit.name()
+        crate::error::bad_input(&thidua_domain::msg!(
+            "field-node-id-invalid",
+            field = field,
+            kind = ids::NodeType::OrgUnit.name()
         ))
     })?;
     Ok(load_one(ctx, unit)

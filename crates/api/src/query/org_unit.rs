@@ -48,7 +48,7 @@ impl OrgUnitQuery {
             .await
             .map_err(query_error)?
             .map(OrgUnit)),
-            (None, None) => Err(crate::error::bad_input("give `id` or `code`")),
+            (None, None) => Err(crate::error::bad_input(&thidua_domain::msg!("id-or-code"))),
         }
     }
 

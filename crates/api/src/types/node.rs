@@ -44,7 +44,8 @@ pub enum Node {
 pub async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option<Node>> {
     let Some((ty, uuid)) = ids::decode_any(id.as_str()) else {
         // Well formed but of no type we have: nothing to find, as for an unknown UUID.
-        ids::decode_untyped(id.as_str()).ok_or_else(|| bad_input("not a valid global id"))?;
+        ids::decode_untyped(id.as_str())
+            .ok_or_else(|| bad_input(&thidua_domain::msg!("global-id-invalid")))?;
         reader(ctx)?;
         return Ok(None);
     };

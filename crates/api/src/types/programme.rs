@@ -5,6 +5,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use thidua_domain::bounds::Year;
 use thidua_domain::id;
+use thidua_domain::msg;
 use thidua_domain::target::TargetSpec;
 use thidua_domain::target_rules::{TargetParameters, normalise_horizon, with_field_coverage};
 use thidua_persistence::entities::{programme, target, target_value};
@@ -252,7 +253,7 @@ impl Target {
             share_of_stretch: share_of_stretch.map(|d| d.normalize()),
             expected_value: p.expected_value.normalize(),
             status: p.status.into(),
-            note: current.note,
+            note: crate::i18n::text(&current.note),
         })
     }
 
@@ -388,7 +389,7 @@ impl TargetFilter {
             raw.map(|y| {
                 Year::parse(y)
                     .map(Year::get)
-                    .map_err(|e| crate::error::bad_input(format!("`{name}`: {}", e.message)))
+                    .map_err(|e| crate::args::field_error(e.under(name)))
             })
             .transpose()
         };
@@ -396,9 +397,9 @@ impl TargetFilter {
         if let (Some(f), Some(t)) = (from, to)
             && t < f
         {
-            return Err(crate::error::bad_input(
-                "`fromYear` must be no later than `toYear`",
-            ));
+            return Err(crate::error::bad_input(&msg!(
+                "programme-fromyear-must-no-later"
+            )));
         }
         let years = (from.is_some() || to.is_some())
             .then(|| (from.unwrap_or(Year::MIN), to.unwrap_or(Year::MAX)));

@@ -20,7 +20,7 @@ pub fn encode_token(p: Position) -> String {
 }
 
 pub fn decode_token(raw: &str) -> async_graphql::Result<Position> {
-    let bad = || bad_input("`since` is not a sync token this API returned");
+    let bad = || bad_input(&thidua_domain::msg!("sync-token-invalid"));
     if raw.len() > 200 {
         return Err(bad());
     }

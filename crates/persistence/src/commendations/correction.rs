@@ -9,6 +9,7 @@ use thidua_domain::commendation::{
 };
 use thidua_domain::id::CommendationId;
 use thidua_domain::id::UnitId;
+use thidua_domain::msg;
 use thidua_domain::text::{LongText, Title};
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
@@ -70,7 +71,7 @@ pub async fn correct(
     reason: &str,
     fix: Correction,
 ) -> Result<commendation::Model, StoreError> {
-    let reason = LongText::parse_required(reason, "say why the record is corrected")
+    let reason = LongText::parse_required(reason, msg!("correction-reason-required"))
         .map_err(|e| e.under("reason"))?;
     let c = by_ids(db, &[id])
         .await?
@@ -83,7 +84,7 @@ pub async fn correct(
         return Err(FieldError::new(
             "id",
             UserErrorCode::InvalidTransition,
-            "only a conferred record is corrected; this one is still in the workflow",
+            msg!("correction-not-conferred"),
         )
         .into());
     }
@@ -142,7 +143,7 @@ pub async fn correct(
             return Err(FieldError::new(
                 "personName",
                 UserErrorCode::InvalidFormat,
-                "the recipient is not a named person",
+                msg!("correction-not-person"),
             )
             .into());
         }
@@ -181,12 +182,7 @@ pub async fn correct(
         changes.push((commendation::Column::Citation, Some(ct.into_inner()).into()));
     }
     if changes.is_empty() {
-        return Err(FieldError::new(
-            "",
-            UserErrorCode::Required,
-            "the correction changes nothing",
-        )
-        .into());
+        return Err(FieldError::new("", UserErrorCode::Required, msg!("correction-empty")).into());
     }
     if let (Some(a), Some(n)) = (&authority, &number)
         && (diff.contains_key("decisionNumber") || diff.contains_key("issuingAuthority"))

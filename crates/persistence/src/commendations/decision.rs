@@ -12,8 +12,9 @@ use thidua_domain::commendation::{
     check_direct_record, check_proposal, decision_key,
 };
 use thidua_domain::id::{CommendationId, CouncilSessionId, UnitId};
+use thidua_domain::msg;
 use thidua_domain::text::{LongText, Title};
-use thidua_domain::{FieldError, UserErrorCode};
+use thidua_domain::{FieldError, MessageArg, UserErrorCode};
 
 use super::correction::record_correction;
 use super::nominate::{Nomination, nominate};
@@ -30,7 +31,7 @@ pub async fn reject(
     id: CommendationId,
     reason: &str,
 ) -> Result<commendation::Model, StoreError> {
-    let reason = LongText::parse_required(reason, "say why it is rejected")
+    let reason = LongText::parse_required(reason, msg!("reject-reason-required"))
         .map_err(|e| e.under("reason"))?;
     let (c, _) = for_change(
         db,
@@ -126,10 +127,10 @@ async fn decide(
         return Err(FieldError::new(
             "id",
             UserErrorCode::InvalidTransition,
-            format!(
-                "the commendation is {}, not {}",
-                from.as_str().to_lowercase(),
-                expected.as_str().to_lowercase()
+            msg!(
+                "decision-commendation-not",
+                from = MessageArg::word("commendation-status", from.as_str()),
+                expected = MessageArg::word("commendation-status", expected.as_str())
             ),
         )
         .into());
@@ -144,7 +145,7 @@ async fn decide(
         return Err(FieldError::new(
             "decisionDate",
             UserErrorCode::OutOfRange,
-            "the decision cannot be dated before the proposal",
+            msg!("decision-decision-cannot-dated-before"),
         )
         .into());
     }
@@ -255,7 +256,7 @@ pub async fn decline_upward(
     id: CommendationId,
     reason: &str,
 ) -> Result<commendation::Model, StoreError> {
-    let reason = LongText::parse_required(reason, "say why the higher authority declined")
+    let reason = LongText::parse_required(reason, msg!("decision-say-why-higher-authority"))
         .map_err(|e| e.under("reason"))?;
     let (c, _) = for_change(
         db,
@@ -315,7 +316,7 @@ pub async fn revoke(
     id: CommendationId,
     reason: &str,
 ) -> Result<commendation::Model, StoreError> {
-    let reason = LongText::parse_required(reason, "say why the honour is revoked")
+    let reason = LongText::parse_required(reason, msg!("revoke-reason-required"))
         .map_err(|e| e.under("reason"))?;
     let (c, from) = for_change(
         db,

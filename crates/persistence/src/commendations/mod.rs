@@ -9,6 +9,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Value};
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::commendation::{self as rules, CommendationStatus};
 use thidua_domain::id::UnitId;
+use thidua_domain::msg;
 use thidua_domain::{FieldError, UserErrorCode};
 use uuid::Uuid;
 
@@ -88,9 +89,7 @@ async fn save(
         .await
         .map_err(duplicate_of)?;
     if res.rows_affected == 0 {
-        return Err(StoreError::Conflict(
-            "the commendation changed meanwhile; reload it".into(),
-        ));
+        return Err(StoreError::Conflict(msg!("commendation-changed")));
     }
     by_ids(db, &[thidua_domain::id::CommendationId::from_uuid(c.id)])
         .await?
@@ -127,7 +126,7 @@ fn duplicate_nomination() -> StoreError {
     FieldError::new(
         "recipient",
         UserErrorCode::Duplicate,
-        "this recipient is already nominated for this award for this year",
+        msg!("nomination-duplicate"),
     )
     .into()
 }
@@ -136,7 +135,7 @@ fn duplicate_decision() -> StoreError {
     FieldError::new(
         "decisionNumber",
         UserErrorCode::DuplicateDecisionNumber,
-        "this authority already issued a decision with this number",
+        msg!("decision-number-taken"),
     )
     .into()
 }

@@ -7,6 +7,7 @@ use thidua_domain::access::{Action, Actor};
 use thidua_domain::award::Threshold;
 use thidua_domain::commendation::{CommendationStatus, RawTally, Tally};
 use thidua_domain::id::{CommendationId, CouncilSessionId, UnitId};
+use thidua_domain::msg;
 use thidua_domain::org_unit::is_within;
 use thidua_domain::text::LongText;
 use thidua_domain::{FieldError, UserErrorCode};
@@ -21,7 +22,10 @@ fn unknown(field: &str, what: &str) -> StoreError {
     FieldError::new(
         field,
         UserErrorCode::UnknownReference,
-        format!("no {what} has this id"),
+        msg!(
+            "unknown-reference",
+            what = thidua_domain::MessageArg::word("thing", what)
+        ),
     )
     .into()
 }
@@ -51,7 +55,7 @@ pub async fn submit_for_review(
         return Err(FieldError::new(
             "sessionId",
             UserErrorCode::OutsideAuthority,
-            "the recipient is not in the subtree of this council's unit",
+            msg!("review-recipient-not-subtree-council"),
         )
         .into());
     }

@@ -75,11 +75,12 @@ impl Extension for BudgetCheck {
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
         .unwrap_or_default();
         let mut e = ServerError::new(
-            format!(
-                "the query budget of {} points per {} s is spent; it resets at {reset_at}",
-                b.points,
-                b.limits.window.as_secs()
-            ),
+            thidua_api::i18n::text(&thidua_domain::msg!(
+                "budget-spent",
+                points = b.points,
+                window = b.limits.window.as_secs(),
+                reset = &reset_at
+            )),
             None,
         );
         let x = e.extensions.get_or_insert_with(Default::default);

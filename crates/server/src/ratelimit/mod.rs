@@ -177,10 +177,6 @@ pub fn logins_in(requests: &mut [async_graphql::Request], token_limit: usize) ->
         .fold(0usize, usize::saturating_add)
 }
 
-/// The answer to a request with more than one `login`.
-pub const TOO_MANY_LOGINS: &str =
-    "a request may sign in once: at most one `login` per document and per batch";
-
 /// Adds `Retry-After` and `X-RateLimit-*` headers from what the request noted.
 pub fn add_headers(resp: &mut HttpResponse, notes: &RateNotes) {
     let h = resp.headers_mut();

@@ -18,7 +18,7 @@ fn not_found() -> HttpResponse {
     json_error(
         StatusCode::NOT_FOUND,
         ErrorCode::NotFound,
-        "no such evidence file",
+        &thidua_domain::msg!("no-such-evidence"),
     )
 }
 
@@ -26,7 +26,7 @@ fn internal() -> HttpResponse {
     json_error(
         StatusCode::INTERNAL_SERVER_ERROR,
         ErrorCode::Internal,
-        "internal error; it has been logged",
+        &thidua_domain::msg!("internal"),
     )
 }
 
@@ -65,7 +65,7 @@ pub async fn download(
         return json_error(
             StatusCode::FORBIDDEN,
             ErrorCode::Forbidden,
-            "your roles do not allow reading this report's evidence",
+            &thidua_domain::msg!("evidence-forbidden"),
         );
     }
     let a = found.attachment;

@@ -120,6 +120,10 @@ pub async fn asset(path: web::Path<(String, String)>, app: web::Data<AppState>) 
             .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
             .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
             .body(a.body),
-        None => json_error(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such file"),
+        None => json_error(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            &thidua_domain::msg!("no-such-file"),
+        ),
     }
 }

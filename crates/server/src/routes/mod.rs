@@ -26,10 +26,14 @@ pub fn error_body(code: ErrorCode, message: &str) -> serde_json::Value {
 }
 
 /// An `application/json` error answer with [`error_body`].
-pub fn json_error(status: StatusCode, code: ErrorCode, message: &str) -> HttpResponse {
+pub fn json_error(
+    status: StatusCode,
+    code: ErrorCode,
+    message: &thidua_domain::Message,
+) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, "application/json; charset=utf-8"))
-        .body(error_body(code, message).to_string())
+        .body(error_body(code, &thidua_api::i18n::text(message)).to_string())
 }
 
 /// The caller, from `Authorization: Bearer <token>`: anonymous without the header, else
@@ -70,7 +74,7 @@ pub async fn caller(
                 &app.metrics,
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::ServiceUnavailable,
-                "the database is unavailable; try again shortly",
+                &thidua_domain::msg!("database-unavailable"),
             );
             resp.headers_mut().insert(
                 header::RETRY_AFTER,

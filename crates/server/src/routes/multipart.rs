@@ -9,6 +9,7 @@ use std::io::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
+use thidua_domain::{Message, msg};
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
@@ -121,25 +122,21 @@ pub async fn receive(
             &app.metrics,
             StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::FileTooLarge,
-            &format!(
-                "a file may be at most {} bytes (and a request at most {} bytes)",
-                limits.file, limits.body
+            &msg!(
+                "upload-too-large",
+                file = limits.file,
+                request = limits.body
             ),
         )
     };
-    let bad_request = |message: &str| bad_request(req, &app.metrics, message);
+    let bad_request = |message: &Message| bad_request(req, &app.metrics, message);
     if declared_length(req).is_some_and(|n| n > limits.body) {
         return Err(file_too_large());
     }
     let boundary = multer::parse_boundary(content_type)
-        .map_err(|e| bad_request(&format!("malformed GraphQL request: {e}")))?;
+        .map_err(|e| bad_request(&msg!("malformed-request", detail = e.to_string())))?;
     let Ok(slot) = Arc::clone(&app.upload_slots).try_acquire_owned() else {
-        return Err(busy(
-            req,
-            &app.metrics,
-            "too many uploads are in progress; retry shortly",
-            1,
-        ));
+        return Err(busy(req, &app.metrics, &msg!("uploads-busy"), 1));
     };
     match receive_streamed(payload, boundary, limits, &app.upload_staging_dir).await {
         Ok(batch) => Ok((batch, slot)),
@@ -149,14 +146,18 @@ pub async fn receive(
                 &app.metrics,
                 StatusCode::PAYLOAD_TOO_LARGE,
                 ErrorCode::BadUserInput,
-                &format!("the {part} part is larger than {} bytes", limits.json),
+                &msg!("part-too-large", part = part, limit = limits.json),
             ))
         }
         Err(Failure::TooLarge { .. }) => Err(file_too_large()),
-        Err(Failure::TooManyFiles) => Err(bad_request(&format!(
-            "a request may carry at most {MAX_FILES_PER_REQUEST} files"
+        Err(Failure::TooManyFiles) => Err(bad_request(&msg!(
+            "too-many-files",
+            max = MAX_FILES_PER_REQUEST
         ))),
-        Err(Failure::Malformed(m)) => Err(bad_request(&format!("malformed GraphQL request: {m}"))),
+        Err(Failure::Malformed(m)) => Err(bad_request(&msg!(
+            "malformed-request",
+            detail = m.to_string()
+        ))),
         Err(Failure::Io(e)) => {
             tracing::error!(error = %e, "staging an upload failed");
             Err(refuse(
@@ -164,7 +165,7 @@ pub async fn receive(
                 &app.metrics,
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::Internal,
-                "the upload could not be stored; it has been logged",
+                &msg!("upload-not-stored"),
             ))
         }
     }

@@ -95,7 +95,11 @@ impl Demo {
 }
 
 /// Loads the demo set unless it is already there. Expects `seed_core` to have run.
-pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), StoreError> {
+/// `render` writes the snapshots' notes (in the province's language).
+pub async fn seed_demo(
+    db: &impl ConnectionTrait,
+    render: crate::snapshots::RenderNote<'_>,
+) -> Result<(), StoreError> {
     if org_units::by_code(db, MARKER_UNIT).await?.is_some() {
         return Ok(());
     }
@@ -126,6 +130,6 @@ pub async fn seed_demo(db: &impl ConnectionTrait) -> Result<(), StoreError> {
     exemplars::load(db, &mut demo).await?;
     reports::load(db, &demo).await?;
     council::load(db, &demo).await?;
-    snapshots::load(db, &demo).await?;
+    snapshots::load(db, &demo, render).await?;
     Ok(())
 }

@@ -16,7 +16,11 @@ use crate::{programme, snapshots};
 
 const YEAR: i32 = 2025;
 
-pub(super) async fn load(db: &impl ConnectionTrait, demo: &Demo) -> Result<(), StoreError> {
+pub(super) async fn load(
+    db: &impl ConnectionTrait,
+    demo: &Demo,
+    render: snapshots::RenderNote<'_>,
+) -> Result<(), StoreError> {
     let manual = target::Entity::find()
         .filter(target::Column::ProgrammeId.eq(demo.programme_id))
         .filter(target::Column::Source.eq(TargetSource::Manual))
@@ -49,7 +53,7 @@ pub(super) async fn load(db: &impl ConnectionTrait, demo: &Demo) -> Result<(), S
                 .pred_opt()
                 .ok_or_else(|| StoreError::Internal("bad demo date".into()))?
         };
-        snapshots::take_for(db, &demo.actor, last).await?;
+        snapshots::take_for(db, &demo.actor, last, render).await?;
     }
     Ok(())
 }

@@ -71,7 +71,7 @@ async fn one(run: &Run<'_>, mut r: Request) -> Response {
             .await
             .unwrap_or_else(|_| {
                 tracing::error!("a GraphQL execution panicked");
-                refused(ErrorCode::Internal, "internal error; it has been logged")
+                refused(ErrorCode::Internal, &thidua_domain::msg!("internal"))
             })
     })
     .await
@@ -100,7 +100,7 @@ pub async fn all(
                     &app.metrics,
                     StatusCode::METHOD_NOT_ALLOWED,
                     ErrorCode::BadUserInput,
-                    "mutations are not allowed over GET; use POST",
+                    &thidua_domain::msg!("mutation-over-get"),
                 ));
             }
             Prepared::Refused(resp) => *resp,

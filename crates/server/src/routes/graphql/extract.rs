@@ -9,6 +9,7 @@ use async_graphql::http::MultipartOptions;
 use async_graphql::{BatchRequest, Request};
 use thidua_api::Caller;
 use thidua_domain::ErrorCode;
+use thidua_domain::{Message, msg};
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::super::multipart;
@@ -38,7 +39,7 @@ pub fn without_query(req: &HttpRequest, app: &AppState, is_get: bool) -> Option<
     if app.graphiql && accepts(req.headers(), "text/html") {
         return Some(super::super::graphiql::page());
     }
-    Some(bad_request(req, &app.metrics, "send a query"))
+    Some(bad_request(req, &app.metrics, &msg!("send-a-query")))
 }
 
 fn is_multipart(ct: Option<&str>) -> bool {
@@ -77,7 +78,7 @@ async fn read_body(
             metrics,
             StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::BadUserInput,
-            &format!("the request body is larger than {limit} bytes"),
+            &msg!("body-too-large", limit = limit),
         )
     };
     let declared = req
@@ -93,7 +94,7 @@ async fn read_body(
         Ok(Err(e)) => Err(bad_request(
             req,
             metrics,
-            &format!("the request body could not be read: {e}"),
+            &msg!("body-unreadable", detail = e.to_string()),
         )),
         Err(_) => Err(too_large()),
     }
@@ -108,9 +109,9 @@ async fn batch(
     caller: &Caller,
     is_get: bool,
 ) -> Result<(BatchRequest, Option<OwnedSemaphorePermit>), HttpResponse> {
-    let bad_request = |message: &str| bad_request(req, &app.metrics, message);
+    let bad_request = |message: &Message| bad_request(req, &app.metrics, message);
     let malformed = |e: async_graphql::ParseRequestError| {
-        bad_request(&format!("malformed GraphQL request: {e}"))
+        bad_request(&msg!("malformed-request", detail = e.to_string()))
     };
     if is_get {
         return async_graphql::http::parse_query_string(req.query_string())
@@ -123,9 +124,7 @@ async fn batch(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     if ct.as_deref().is_none_or(is_simple_content_type) && !has_preflight_header(req.headers()) {
-        return Err(bad_request(
-            "refused as a possible cross-site request forgery: send Content-Type: application/json, or add an `Apollo-Require-Preflight: true` header",
-        ));
+        return Err(bad_request(&msg!("csrf")));
     }
     // Only a multipart request may carry files: they stream to disk (multipart.rs).
     if let Some(ct) = ct.as_deref().filter(|ct| is_multipart(Some(ct))) {
@@ -159,14 +158,15 @@ fn checked(
     app: &AppState,
     batch: BatchRequest,
 ) -> Result<Operations, Box<HttpResponse>> {
-    let bad_request = |message: &str| Box::new(bad_request(req, &app.metrics, message));
+    let bad_request = |message: &Message| Box::new(bad_request(req, &app.metrics, message));
     let files = match &batch {
         BatchRequest::Single(r) => r.uploads.len(),
         BatchRequest::Batch(v) => v.iter().map(|r| r.uploads.len()).sum(),
     };
     if files > MAX_FILES_PER_REQUEST {
-        return Err(bad_request(&format!(
-            "a request may carry at most {MAX_FILES_PER_REQUEST} files"
+        return Err(bad_request(&msg!(
+            "too-many-files",
+            max = MAX_FILES_PER_REQUEST
         )));
     }
     let was_batch = matches!(batch, BatchRequest::Batch(_));
@@ -174,9 +174,9 @@ fn checked(
         BatchRequest::Single(r) => vec![r],
         BatchRequest::Batch(v) if app.max_batch == 0 || v.is_empty() || v.len() > app.max_batch => {
             return Err(bad_request(&if app.max_batch == 0 {
-                "batched requests are disabled on this server".to_owned()
+                msg!("batch-disabled")
             } else {
-                format!("a batch holds 1 to {} operations", app.max_batch)
+                msg!("batch-size", max = app.max_batch)
             }));
         }
         BatchRequest::Batch(v) => v,
@@ -187,9 +187,7 @@ fn checked(
         .iter()
         .any(|r| r.query.trim().is_empty() && !apq::has_persisted_query(r))
     {
-        return Err(bad_request(
-            "send a query (an empty batch or query is not a request)",
-        ));
+        return Err(bad_request(&msg!("empty-request")));
     }
     if ratelimit::logins_in(&mut requests, app.limits.tokens) > 1 {
         return Err(Box::new(refuse(
@@ -197,7 +195,7 @@ fn checked(
             &app.metrics,
             StatusCode::BAD_REQUEST,
             ErrorCode::TooManyLogins,
-            ratelimit::TOO_MANY_LOGINS,
+            &msg!("too-many-logins"),
         )));
     }
     Ok(Operations {

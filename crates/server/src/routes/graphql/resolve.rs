@@ -27,7 +27,7 @@ pub enum Prepared {
     MutationOverGet,
 }
 
-pub(super) fn refused(code: ErrorCode, message: &str) -> Response {
+pub(super) fn refused(code: ErrorCode, message: &thidua_domain::Message) -> Response {
     Response::from_errors(vec![server_error(code, message)])
 }
 
@@ -54,7 +54,7 @@ fn prepare(app: &AppState, mut r: Request, is_get: bool) -> Result<Request, Prep
     {
         return Err(Prepared::Refused(Box::new(refused(
             ErrorCode::BadUserInput,
-            "an Upload value is a file part of a multipart request (its variable set to null and named in `map`)",
+            &thidua_domain::msg!("upload-marker"),
         ))));
     }
     let op_name = r.operation_name.clone();
@@ -86,7 +86,7 @@ pub async fn operation(app: &AppState, r: Request, is_get: bool, logins: &mut us
             if let ApqError::Db(err) = &e {
                 tracing::error!(error = %err, "looking up a persisted query failed");
             }
-            return Prepared::Refused(Box::new(refused(e.code(), &e.to_string())));
+            return Prepared::Refused(Box::new(refused(e.code(), &e.message())));
         }
     };
     let mut request = match prepare(app, request, is_get) {
@@ -97,7 +97,7 @@ pub async fn operation(app: &AppState, r: Request, is_get: bool, logins: &mut us
     if *logins > 1 {
         return Prepared::Refused(Box::new(refused(
             ErrorCode::TooManyLogins,
-            ratelimit::TOO_MANY_LOGINS,
+            &thidua_domain::msg!("too-many-logins"),
         )));
     }
     Prepared::Ready {

@@ -37,8 +37,12 @@ pub fn answer(
     } else {
         serde_json::to_value(answers.responses.into_iter().next().unwrap_or_default())
     };
-    let body = body
-        .unwrap_or_else(|_| error_body(ErrorCode::Internal, "the response could not be encoded"));
+    let body = body.unwrap_or_else(|_| {
+        error_body(
+            ErrorCode::Internal,
+            &thidua_api::i18n::text(&thidua_domain::msg!("response-encoding")),
+        )
+    });
     let mut http = json_response(status, gql_mime, &body);
     ratelimit::add_headers(&mut http, notes);
     http

@@ -1,0 +1,17 @@
+campaign-not-draft = the campaign is { $status }; only a draft can be edited
+campaign-cannot-launch = a { $status } campaign cannot be launched
+campaign-no-concrete-criterion = add at least one concrete criterion (a target value, a unit label and a positive weight) before launching
+campaign-invalid-transition = a { $from } campaign cannot become { $to }
+criterion-weight-not-positive = the weight must be greater than 0
+criterion-weight-too-large = the weight must be at most 1000
+percent-range = a percentage lies between 0 and 100
+count-whole = a count is a whole number, 0 or more
+yes-no-value = yes/no takes 1 (yes) or 0 (no)
+register-not-launched = units can register only for a launched campaign
+already-registered = this unit is already registered for the campaign
+withdraw-not-launched = a unit can withdraw only from a launched campaign
+not-registered = this unit is not registered for the campaign
+fields-unknown = one or more fields do not exist
+campaign-code-taken = another campaign already uses this code
+campaign-too-many-criteria = a campaign has at most { $max } criteria
+campaign-changed = the campaign was changed by someone else; reload it and try again

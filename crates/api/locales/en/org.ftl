@@ -1,0 +1,11 @@
+unit-parent-cycle = a unit cannot be moved under itself or one of its own sub-units
+unit-second-root = the province has one root unit; give the new unit a parent
+parent-inactive = the parent unit is deactivated
+unit-code-taken = another unit already uses this code
+new-parent-inactive = the new parent unit is deactivated
+root-cannot-deactivate = the root unit cannot be deactivated
+cluster-code-taken = another cluster uses this code
+units-unknown = one or more units do not exist
+password-too-short = a password needs at least { $min } characters
+username-format = 3–80 characters: a–z, 0–9, '.', '_' or '-'
+username-taken = this username is taken

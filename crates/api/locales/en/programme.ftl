@@ -1,0 +1,15 @@
+milestone-campaign-state = milestones can be added only to a draft or launched campaign
+milestone-done = this milestone is already done
+target-computed = this target is computed from the data; its value cannot be typed in
+target-source-required = say where the value comes from
+target-value-range = the value is out of range
+target-date-future = the date cannot be in the future
+campaign-or-programme = give exactly one of campaignId and programmeId
+target-note-entered = { $source }
+target-note-no-value = No value has been entered yet; an administrator enters it with its source.
+target-note-no-campaign = No campaign of the programme has been launched in this period yet.
+target-note-concrete-share = { $concrete } of { $total } launched or closed campaigns have only concrete criteria; { $uncovered } fields have no such campaign.
+target-note-no-units = There are no active units of the kinds or list this target measures yet.
+target-note-exemplar-share = { $qualified } of { $total } units have a model nurtured and replicated outside its home unit within the period.
+target-note-central-honoured = { $n } distinct exemplary models hold a conferred commendation of a counted level decided from { $from } to { $to }.
+target-note-no-computation = No computation is defined for this target.

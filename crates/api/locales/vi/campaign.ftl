@@ -1,0 +1,17 @@
+campaign-not-draft = Phong trào đang ở trạng thái { $status }; chỉ được sửa phong trào ở trạng thái bản nháp
+campaign-cannot-launch = Không thể phát động phong trào đang ở trạng thái { $status }
+campaign-no-concrete-criterion = Cần có ít nhất một tiêu chí cụ thể (có giá trị chỉ tiêu, đơn vị tính và trọng số dương) trước khi phát động
+campaign-invalid-transition = Phong trào đang ở trạng thái { $from } không thể chuyển sang trạng thái { $to }
+criterion-weight-not-positive = Trọng số phải lớn hơn 0
+criterion-weight-too-large = Trọng số tối đa là 1000
+percent-range = Tỷ lệ phần trăm phải từ 0 đến 100
+count-whole = Số lượng phải là số nguyên, từ 0 trở lên
+yes-no-value = Giá trị có/không chỉ nhận 1 (có) hoặc 0 (không)
+register-not-launched = Đơn vị chỉ đăng ký tham gia được phong trào đang triển khai
+already-registered = Đơn vị đã đăng ký tham gia phong trào này
+withdraw-not-launched = Đơn vị chỉ rút khỏi được phong trào đang triển khai
+not-registered = Đơn vị chưa đăng ký tham gia phong trào này
+fields-unknown = Có lĩnh vực không tồn tại
+campaign-code-taken = Mã này đã được dùng cho phong trào khác
+campaign-too-many-criteria = Mỗi phong trào có tối đa { $max } tiêu chí
+campaign-changed = Phong trào vừa được người khác thay đổi; hãy tải lại rồi thử lại

@@ -1,0 +1,11 @@
+unit-parent-cycle = Không thể chuyển đơn vị vào chính nó hoặc vào một đơn vị trực thuộc của nó
+unit-second-root = Tỉnh chỉ có một đơn vị gốc; hãy chọn đơn vị cấp trên cho đơn vị mới
+parent-inactive = Đơn vị cấp trên đã ngừng hoạt động
+unit-code-taken = Mã này đã được dùng cho đơn vị khác
+new-parent-inactive = Đơn vị cấp trên mới đã ngừng hoạt động
+root-cannot-deactivate = Không thể cho đơn vị gốc ngừng hoạt động
+cluster-code-taken = Mã này đã được dùng cho cụm, khối thi đua khác
+units-unknown = Có đơn vị không tồn tại
+password-too-short = Mật khẩu phải có ít nhất { $min } ký tự
+username-format = Tên đăng nhập gồm 3–80 ký tự: a–z, 0–9, ".", "_" hoặc "-"
+username-taken = Tên đăng nhập này đã có người dùng

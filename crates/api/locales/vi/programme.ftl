@@ -1,0 +1,15 @@
+milestone-campaign-state = Chỉ thêm được mốc công việc cho phong trào ở trạng thái bản nháp hoặc đang triển khai
+milestone-done = Mốc công việc này đã hoàn thành
+target-computed = Chỉ tiêu này được tính từ dữ liệu; không nhập tay giá trị
+target-source-required = Cần ghi rõ nguồn của số liệu
+target-value-range = Giá trị nằm ngoài phạm vi cho phép
+target-date-future = Ngày số liệu không được ở tương lai
+campaign-or-programme = Chỉ chọn một trong campaignId hoặc programmeId
+target-note-entered = { $source }
+target-note-no-value = Chưa có số liệu; quản trị viên nhập số liệu kèm nguồn
+target-note-no-campaign = Chưa có phong trào nào của chương trình được phát động trong kỳ này
+target-note-concrete-share = { $concrete }/{ $total } phong trào đã phát động hoặc đã kết thúc có toàn bộ tiêu chí cụ thể; { $uncovered } lĩnh vực chưa có phong trào như vậy
+target-note-no-units = Chưa có đơn vị nào đang hoạt động thuộc loại hoặc danh sách mà chỉ tiêu này đo
+target-note-exemplar-share = { $qualified }/{ $total } đơn vị có mô hình được bồi dưỡng và được nhân rộng ra ngoài đơn vị gốc trong kỳ
+target-note-central-honoured = { $n } mô hình điển hình được khen thưởng ở cấp được tính theo quyết định ban hành từ { $from } đến { $to }
+target-note-no-computation = Chỉ tiêu này chưa có cách tính
