@@ -755,7 +755,25 @@ async fn demo_screens(scratch: &Scratch) -> Value {
     )
     .await;
     let targets = q(r#"{ targets { code history(to: "2025-12-31") { on value } } }"#).await;
-    let coal = q(r#"{ campaign(code: "DEMO-NSAT-THAN-2025") { id } }"#).await;
+    let coal = q(
+        r#"{ campaign(code: "DEMO-NSAT-THAN-2025") { id criteria { title periodAggregation } } }"#,
+    )
+    .await;
+    let criteria = coal["campaign"]["criteria"].clone();
+    let kldt =
+        q(r#"{ campaign(code: "DEMO-KLDT-2023") { id } snv: orgUnit(code: "DEMO-SNV") { id } }"#)
+            .await;
+    let snv_reports = read(
+        &client,
+        &server,
+        &token,
+        &format!(
+            r#"{{ reports(first: 100, filter: {{campaignId: "{}", unitSubtree: "{}"}}) {{ nodes {{ status period {{ kind start end }} }} }} }}"#,
+            kldt["campaign"]["id"].as_str().expect("the KLDT campaign"),
+            kldt["snv"]["id"].as_str().expect("Sở Nội vụ"),
+        ),
+    )
+    .await;
     let coal = coal["campaign"]["id"].as_str().expect("the coal campaign");
     let board = read(
         &client,
@@ -782,6 +800,8 @@ async fn demo_screens(scratch: &Scratch) -> Value {
         "foreign": nodes(&foreign["people"]),
         "targets": targets["targets"],
         "leaderboard": board["leaderboard"],
+        "criteria": criteria,
+        "snvReports": nodes(&snv_reports["reports"]),
     })
 }
 
@@ -983,6 +1003,42 @@ async fn demo_seed_fills_every_screen_once(backend: Backend) {
             .any(|c| c["isDirectWorker"] == true && c["status"] == "CONFERRED"),
         "a direct worker honoured: {commendations}"
     );
+
+    // Half-year and year reports beside the monthly ones.
+    for (kind, start, end) in [
+        ("HALF_YEAR", "2024-01-01", "2024-06-30"),
+        ("YEAR", "2024-01-01", "2024-12-31"),
+    ] {
+        assert!(
+            with(&s["snvReports"], "/period/kind", kind)
+                .iter()
+                .any(|r| r["status"] == "APPROVED"
+                    && r["period"]["start"] == start
+                    && r["period"]["end"] == end),
+            "an approved {kind} report: {}",
+            s["snvReports"]
+        );
+    }
+    assert_eq!(
+        with(&s["snvReports"], "/period/kind", "MONTH").len(),
+        12,
+        "{}",
+        s["snvReports"]
+    );
+    // Counts of events add up over the year; the monthly output is averaged.
+    for (title, agg) in [
+        ("Số vụ tai nạn lao động", "SUM"),
+        ("Số sáng kiến, cải tiến kỹ thuật được công nhận", "SUM"),
+        ("Sản lượng than nguyên khai trong tháng", "AVERAGE"),
+    ] {
+        assert!(
+            with(&s["criteria"], "/title", title)
+                .iter()
+                .any(|c| c["periodAggregation"] == agg),
+            "{title} is combined by {agg}: {}",
+            s["criteria"]
+        );
+    }
 
     let targets = s["targets"].as_array().expect("targets");
     assert!(
