@@ -4,7 +4,8 @@
 //! function of the criterion's target and period aggregation, the unit's position and
 //! the month, so units rank differently and improve over the year: a count that adds up
 //! over the year (SUM) is reported as the month's events, a level as its current value.
-//! The longest-running campaign also has the half-year and year reports of 2024.
+//! Two units of the longest-running campaign also sent the half-year and year reports of
+//! 2024.
 
 use rust_decimal::prelude::ToPrimitive;
 use sea_orm::ConnectionTrait;
@@ -46,8 +47,9 @@ const REPORTING: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// The campaign whose units also sent the 2024 half-year and year reports.
-const EARLIER_REPORTS: &str = "DEMO-KLDT-2023";
+/// (campaign, units) that also sent the 2024 half-year and year reports: units that
+/// existed in 2024, before the merger.
+const EARLIER_REPORTS: (&str, &[&str]) = ("DEMO-KLDT-2023", &["DEMO-SNV", "DEMO-P-BAI-CHAY"]);
 
 /// Why a reviewer sent a report back, in turn.
 const RETURN_REASONS: &[&str] = &[
@@ -143,7 +145,7 @@ pub(super) async fn load(db: &impl ConnectionTrait, demo: &Demo) -> Result<(), S
         let criteria = campaigns::criteria_by_campaign_ids(db, &[campaign_id]).await?;
         for (u, unit) in (0_i64..).zip(units.iter()) {
             let unit_id = demo.unit(unit)?;
-            if code == EARLIER_REPORTS {
+            if code == EARLIER_REPORTS.0 && EARLIER_REPORTS.1.contains(unit) {
                 earlier(db, demo, campaign_id, unit_id, &criteria, u).await?;
             }
             for month in 1..=12_u32 {
