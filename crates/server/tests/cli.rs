@@ -704,7 +704,7 @@ async fn demo_screens(scratch: &Scratch) -> Value {
     let token = login(&client, &server, "admin", ADMIN_PASSWORD).await;
     let q = |query: &'static str| read(&client, &server, &token, query);
 
-    let units = q(r#"{ orgUnits(first: 100, filter: {includeInactive: true}) { nodes { code kind isActive } } }"#).await;
+    let units = q(r#"{ orgUnits(first: 100, filter: {includeInactive: true}) { nodes { code kind isActive successor { code } succeededOn } } }"#).await;
     let units: Vec<Value> = nodes(&units["orgUnits"])
         .iter()
         .filter(|u| is_demo(&u["code"]))
@@ -725,9 +725,55 @@ async fn demo_screens(scratch: &Scratch) -> Value {
         q("{ reports(first: 100, filter: {status: RETURNED}) { nodes { id returnReason } } }")
             .await;
     let sessions = q("{ councilSessions(first: 100) { nodes { title memberCount } } }").await;
-    let commendations = q("{ commendations(first: 100) { nodes { status isDirectWorker awardType { code level } session { title } ballot { yes } decisionNumber } } }").await;
+    let commendations = q("{ commendations(first: 100) { nodes { kind status isDirectWorker awardType { code level } session { title unit { code } } ballot { yes } decisionNumber proposedOn declinedReason recordedDirectly } } }").await;
+    let successor = q(r#"{ orgUnit(code: "DEMO-X-BA-CHE") { id predecessors { code } } }"#).await;
+    let successor_id = successor["orgUnit"]["id"].as_str().expect("Xã Ba Chẽ");
+    let carried = read(
+        &client,
+        &server,
+        &token,
+        &format!(
+            r#"{{ commendations(first: 100, filter: {{unitSubtree: "{successor_id}"}}) {{ nodes {{ status unit {{ code }} awardYear }} }} }}"#
+        ),
+    )
+    .await;
+    let person_fields = "name isForeign unit { code } unitHistory { unit { code } from to } commendations { kind status }";
+    let moved = read(
+        &client,
+        &server,
+        &token,
+        &format!(
+            r#"{{ people(first: 10, filter: {{search: "Pham Thi Thu Trang"}}) {{ nodes {{ {person_fields} }} }} }}"#
+        ),
+    )
+    .await;
+    let foreign = read(
+        &client,
+        &server,
+        &token,
+        &format!(r#"{{ people(first: 10, filter: {{foreign: true}}) {{ nodes {{ {person_fields} }} }} }}"#),
+    )
+    .await;
     let targets = q(r#"{ targets { code history(to: "2025-12-31") { on value } } }"#).await;
-    let coal = q(r#"{ campaign(code: "DEMO-NSAT-THAN-2025") { id } }"#).await;
+    let coal = q(
+        r#"{ campaign(code: "DEMO-NSAT-THAN-2025") { id criteria { title periodAggregation } } }"#,
+    )
+    .await;
+    let criteria = coal["campaign"]["criteria"].clone();
+    let kldt =
+        q(r#"{ campaign(code: "DEMO-KLDT-2023") { id } snv: orgUnit(code: "DEMO-SNV") { id } }"#)
+            .await;
+    let snv_reports = read(
+        &client,
+        &server,
+        &token,
+        &format!(
+            r#"{{ reports(first: 100, filter: {{campaignId: "{}", unitSubtree: "{}"}}) {{ nodes {{ status period {{ kind start end }} }} }} }}"#,
+            kldt["campaign"]["id"].as_str().expect("the KLDT campaign"),
+            kldt["snv"]["id"].as_str().expect("Sở Nội vụ"),
+        ),
+    )
+    .await;
     let coal = coal["campaign"]["id"].as_str().expect("the coal campaign");
     let board = read(
         &client,
@@ -748,8 +794,14 @@ async fn demo_screens(scratch: &Scratch) -> Value {
         "returned": nodes(&returned["reports"]),
         "sessions": nodes(&sessions["councilSessions"]),
         "commendations": nodes(&commendations["commendations"]),
+        "predecessors": successor["orgUnit"]["predecessors"],
+        "carried": nodes(&carried["commendations"]),
+        "moved": nodes(&moved["people"]),
+        "foreign": nodes(&foreign["people"]),
         "targets": targets["targets"],
         "leaderboard": board["leaderboard"],
+        "criteria": criteria,
+        "snvReports": nodes(&snv_reports["reports"]),
     })
 }
 
@@ -786,6 +838,53 @@ async fn demo_seed_fills_every_screen_once(backend: Backend) {
         .filter(|u| u["isActive"] == false)
         .count();
     assert!(former >= 1, "former (inactive) units: {units}");
+    // The 2025 merger: each former district is continued by an active unit.
+    for (old, new) in [
+        ("DEMO-CU-TP-HA-LONG", "DEMO-P-HA-LONG"),
+        ("DEMO-CU-H-BA-CHE", "DEMO-X-BA-CHE"),
+        ("DEMO-CU-H-VAN-DON", "DEMO-DK-VAN-DON"),
+    ] {
+        let u = with(units, "/code", old);
+        assert!(
+            u.len() == 1
+                && u[0]["isActive"] == false
+                && u[0]["successor"]["code"] == new
+                && u[0]["succeededOn"] == "2025-07-01",
+            "{old} is succeeded by {new} on 1 July 2025: {units}"
+        );
+    }
+    assert!(
+        !with(&s["predecessors"], "/code", "DEMO-CU-H-BA-CHE").is_empty(),
+        "Xã Ba Chẽ lists the district it continues: {}",
+        s["predecessors"]
+    );
+    assert!(
+        with(&s["carried"], "/unit/code", "DEMO-CU-H-BA-CHE")
+            .iter()
+            .any(|c| c["status"] == "CONFERRED" && c["awardYear"] == 2024),
+        "the former district's 2024 honour shows under its successor: {}",
+        s["carried"]
+    );
+    // A person of a former district moved to its successor, with their history and honour.
+    let moved = s["moved"].as_array().expect("people");
+    assert!(
+        moved.len() == 1
+            && moved[0]["unit"]["code"] == "DEMO-P-HA-LONG"
+            && moved[0]["unitHistory"][0]["unit"]["code"] == "DEMO-CU-TP-HA-LONG"
+            && moved[0]["unitHistory"][1]["unit"]["code"] == "DEMO-P-HA-LONG"
+            && moved[0]["unitHistory"][1]["from"] == "2025-07-01"
+            && moved[0]["commendations"][0]["status"] == "CONFERRED",
+        "a person carried over by the merger: {moved:?}"
+    );
+    let foreign = s["foreign"].as_array().expect("people");
+    assert!(
+        foreign.iter().any(|p| p["isForeign"] == true
+            && p["unit"].is_null()
+            && p["unitHistory"].as_array().is_some_and(Vec::is_empty)
+            && p["commendations"][0]["kind"] == "DOI_NGOAI"
+            && p["commendations"][0]["status"] == "CONFERRED"),
+        "a foreign recipient outside the units, honoured: {foreign:?}"
+    );
 
     let clusters = &s["clusters"];
     for kind in ["CLUSTER", "BLOC"] {
@@ -835,7 +934,7 @@ async fn demo_seed_fills_every_screen_once(backend: Backend) {
         "council sessions with members: {sessions:?}"
     );
     let commendations = &s["commendations"];
-    for level in ["GRASSROOTS", "PROVINCIAL", "CENTRAL"] {
+    for level in ["GRASSROOTS", "PROVINCIAL", "MINISTERIAL", "CENTRAL"] {
         let at = with(commendations, "/awardType/level", level);
         assert!(
             at.iter().any(|c| c["status"] == "CONFERRED"),
@@ -848,6 +947,8 @@ async fn demo_seed_fills_every_screen_once(backend: Backend) {
         "APPROVED",
         "REJECTED",
         "CONFERRED",
+        "PROPOSED_UPWARD",
+        "DECLINED_UPWARD",
         "REVOKED",
     ] {
         assert!(
@@ -857,6 +958,43 @@ async fn demo_seed_fills_every_screen_once(backend: Backend) {
     }
     let all = commendations.as_array().expect("commendations");
     assert!(
+        with(commendations, "/status", "PROPOSED_UPWARD")
+            .iter()
+            .all(|c| c["proposedOn"].is_string() && c["ballot"]["yes"].is_number()),
+        "proposed upward after a ballot, with the dossier's date: {commendations}"
+    );
+    assert!(
+        with(commendations, "/status", "DECLINED_UPWARD")
+            .iter()
+            .all(|c| c["proposedOn"].is_string() && c["declinedReason"].is_string()),
+        "declined upward with the reason: {commendations}"
+    );
+    assert!(
+        all.iter().any(|c| c["recordedDirectly"] == true
+            && c["status"] == "CONFERRED"
+            && c["awardType"]["level"] == "MINISTERIAL"
+            && c["session"].is_null()
+            && c["ballot"].is_null()
+            && c["isDirectWorker"] == true),
+        "a central body's award to a miner recorded directly, without a ballot: {commendations}"
+    );
+    assert!(
+        all.iter()
+            .all(|c| c["recordedDirectly"] == false || c["session"].is_null()),
+        "only honours without a session are recorded directly: {commendations}"
+    );
+    let company_council: Vec<&Value> = all
+        .iter()
+        .filter(|c| c["session"]["unit"]["code"] == "DEMO-THAN-HA-LAM")
+        .collect();
+    assert!(
+        company_council.len() >= 2
+            && company_council
+                .iter()
+                .all(|c| c["status"] == "CONFERRED" && c["awardType"]["level"] == "GRASSROOTS"),
+        "the coal company's own council confers grassroots titles: {company_council:?}"
+    );
+    assert!(
         all.iter().any(|c| c["ballot"]["yes"].is_number()),
         "a commendation decided by ballot: {commendations}"
     );
@@ -865,6 +1003,42 @@ async fn demo_seed_fills_every_screen_once(backend: Backend) {
             .any(|c| c["isDirectWorker"] == true && c["status"] == "CONFERRED"),
         "a direct worker honoured: {commendations}"
     );
+
+    // Half-year and year reports beside the monthly ones.
+    for (kind, start, end) in [
+        ("HALF_YEAR", "2024-01-01", "2024-06-30"),
+        ("YEAR", "2024-01-01", "2024-12-31"),
+    ] {
+        assert!(
+            with(&s["snvReports"], "/period/kind", kind)
+                .iter()
+                .any(|r| r["status"] == "APPROVED"
+                    && r["period"]["start"] == start
+                    && r["period"]["end"] == end),
+            "an approved {kind} report: {}",
+            s["snvReports"]
+        );
+    }
+    assert_eq!(
+        with(&s["snvReports"], "/period/kind", "MONTH").len(),
+        12,
+        "{}",
+        s["snvReports"]
+    );
+    // Counts of events add up over the year; the monthly output is averaged.
+    for (title, agg) in [
+        ("Số vụ tai nạn lao động", "SUM"),
+        ("Số sáng kiến, cải tiến kỹ thuật được công nhận", "SUM"),
+        ("Sản lượng than nguyên khai trong tháng", "AVERAGE"),
+    ] {
+        assert!(
+            with(&s["criteria"], "/title", title)
+                .iter()
+                .any(|c| c["periodAggregation"] == agg),
+            "{title} is combined by {agg}: {}",
+            s["criteria"]
+        );
+    }
 
     let targets = s["targets"].as_array().expect("targets");
     assert!(
@@ -891,6 +1065,10 @@ async fn demo_seed_fills_every_screen_once(backend: Backend) {
     assert!(
         board.len() == 3 && scores.len() == 3,
         "the coal companies rank apart: {board:?}"
+    );
+    assert_eq!(
+        board[0]["unit"]["code"], "DEMO-THAN-HA-LAM",
+        "accidents add up over the year: the one company without any leads: {board:?}"
     );
 
     scratch

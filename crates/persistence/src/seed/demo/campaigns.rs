@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 use sea_orm::ConnectionTrait;
 use thidua_domain::campaign::{CampaignKind, CampaignStatus, DateRange};
-use thidua_domain::criterion::{Direction, Measure, NewCriterion};
+use thidua_domain::criterion::{Direction, Measure, NewCriterion, PeriodAggregation};
 use thidua_domain::id::{CampaignId, MilestoneId, ProgrammeId};
 use thidua_domain::milestone::MilestoneKind;
 use thidua_domain::text::{Code, LongText};
@@ -16,9 +16,23 @@ use crate::{milestones, participations};
 
 const UP: Direction = Direction::HigherIsBetter;
 const DOWN: Direction = Direction::LowerIsBetter;
+/// Counts of events in a period add up over the year ("số vụ…").
+const SUM: PeriodAggregation = PeriodAggregation::Sum;
+/// Rates reported each month: the year's figure is their mean.
+const AVERAGE: PeriodAggregation = PeriodAggregation::Average;
+/// Standing levels (an index, a rate of households, a running total): the last report.
+const LATEST: PeriodAggregation = PeriodAggregation::Latest;
 
-/// (title, measure, direction, unit label, target, weight)
-type Crit = (&'static str, Measure, Direction, &'static str, i64, i64);
+/// (title, measure, direction, unit label, target, weight, how periods combine)
+type Crit = (
+    &'static str,
+    Measure,
+    Direction,
+    &'static str,
+    i64,
+    i64,
+    PeriodAggregation,
+);
 /// (kind, title, due date, completion note: `Some` = done)
 type Ms = (MilestoneKind, &'static str, Ymd, Option<&'static str>);
 
@@ -62,6 +76,7 @@ const CAMPAIGNS: &[DemoCampaign] = &[
                 "%",
                 98,
                 3,
+                AVERAGE,
             ),
             (
                 "Chỉ số hài lòng của người dân đối với sự phục vụ của cơ quan hành chính",
@@ -70,6 +85,7 @@ const CAMPAIGNS: &[DemoCampaign] = &[
                 "%",
                 90,
                 2,
+                LATEST,
             ),
             (
                 "Số vụ vi phạm kỷ luật, kỷ cương hành chính",
@@ -78,6 +94,7 @@ const CAMPAIGNS: &[DemoCampaign] = &[
                 "vụ",
                 0,
                 2,
+                SUM,
             ),
         ],
         milestones: &[
@@ -136,6 +153,7 @@ const CAMPAIGNS: &[DemoCampaign] = &[
                 "%",
                 1,
                 3,
+                LATEST,
             ),
             (
                 "Thu nhập bình quân đầu người khu vực nông thôn",
@@ -144,6 +162,7 @@ const CAMPAIGNS: &[DemoCampaign] = &[
                 "triệu đồng/người/năm",
                 90,
                 3,
+                LATEST,
             ),
             (
                 "Số thôn đạt chuẩn nông thôn mới kiểu mẫu",
@@ -152,6 +171,7 @@ const CAMPAIGNS: &[DemoCampaign] = &[
                 "thôn",
                 5,
                 2,
+                LATEST,
             ),
             (
                 "Số sản phẩm OCOP đạt từ 3 sao trở lên",
@@ -160,6 +180,7 @@ const CAMPAIGNS: &[DemoCampaign] = &[
                 "sản phẩm",
                 3,
                 1,
+                LATEST,
             ),
         ],
         milestones: &[
@@ -214,6 +235,7 @@ const CAMPAIGNS: &[DemoCampaign] = &[
                 "%",
                 100,
                 2,
+                LATEST,
             ),
             (
                 "Tỷ lệ giáo viên sử dụng bài giảng điện tử",
@@ -222,6 +244,7 @@ const CAMPAIGNS: &[DemoCampaign] = &[
                 "%",
                 90,
                 2,
+                LATEST,
             ),
             (
                 "Số bài giảng e-learning được thẩm định, chia sẻ",
@@ -230,6 +253,7 @@ const CAMPAIGNS: &[DemoCampaign] = &[
                 "bài giảng",
                 200,
                 1,
+                SUM,
             ),
         ],
         milestones: &[
@@ -271,6 +295,7 @@ const CAMPAIGNS: &[DemoCampaign] = &[
                 "%",
                 95,
                 3,
+                AVERAGE,
             ),
             (
                 "Tỷ lệ người dân có hồ sơ sức khỏe điện tử",
@@ -279,6 +304,7 @@ const CAMPAIGNS: &[DemoCampaign] = &[
                 "%",
                 90,
                 2,
+                LATEST,
             ),
             (
                 "Số sự cố y khoa nghiêm trọng",
@@ -287,6 +313,7 @@ const CAMPAIGNS: &[DemoCampaign] = &[
                 "sự cố",
                 0,
                 1,
+                SUM,
             ),
         ],
         milestones: &[
@@ -336,6 +363,7 @@ const CAMPAIGNS: &[DemoCampaign] = &[
             "%",
             100,
             1,
+            LATEST,
         )],
         milestones: &[
             (
@@ -379,8 +407,17 @@ const CAMPAIGNS: &[DemoCampaign] = &[
                 "nghìn tấn",
                 600,
                 3,
+                AVERAGE,
             ),
-            ("Số vụ tai nạn lao động", Measure::Count, DOWN, "vụ", 0, 3),
+            (
+                "Số vụ tai nạn lao động",
+                Measure::Count,
+                DOWN,
+                "vụ",
+                0,
+                3,
+                SUM,
+            ),
             (
                 "Số sáng kiến, cải tiến kỹ thuật được công nhận",
                 Measure::Count,
@@ -388,6 +425,7 @@ const CAMPAIGNS: &[DemoCampaign] = &[
                 "sáng kiến",
                 4,
                 1,
+                SUM,
             ),
         ],
         milestones: &[
@@ -430,14 +468,15 @@ pub(super) async fn load(db: &impl ConnectionTrait, demo: &mut Demo) -> Result<(
         let criteria = c
             .criteria
             .iter()
-            .map(|&(title, measure, direction, label, target, weight)| {
-                NewCriterion::parse(
+            .map(|&(title, measure, direction, label, target, weight, agg)| {
+                NewCriterion::parse_with(
                     title,
                     measure,
                     direction,
                     Some(label),
                     Some(Decimal::from(target)),
                     Decimal::from(weight),
+                    Some(agg),
                 )
                 .map_err(|errs| {
                     errs.into_iter().next().map_or_else(

@@ -1,6 +1,13 @@
 //! Demo council sessions (with their members) and commendations at every level
-//! (grassroots, provincial, central) left in every status the workflow has, decided by
-//! secret ballots; several go to miners marked as direct workers.
+//! (grassroots, provincial, ministerial, central) left in every status the workflow has,
+//! decided by secret ballots; several go to miners marked as direct workers.
+//!
+//! The province's council sits three times; a coal company's council confers the
+//! grassroots titles its director decides (Law 06/2022, art. 80). State awards are
+//! proposed upward: one is conferred by the higher authority, one still waits, one was
+//! declined. A central body's own award reaches a miner directly, without a ballot; a
+//! foreign expert is honoured (DOI_NGOAI) without a unit; and the former districts hold
+//! a person and honours that carry over to their successors.
 
 use std::collections::HashMap;
 
@@ -18,7 +25,7 @@ use crate::persons::{self, NewPerson};
 use thidua_domain::UserErrorCode;
 
 /// The provincial council as it sat in every demo session: (name, position).
-const MEMBERS: &[(&str, &str)] = &[
+const MEMBERS: &[Member] = &[
     ("Nguyễn Văn An", "Chủ tịch UBND tỉnh – Chủ tịch Hội đồng"),
     (
         "Trần Thị Bình",
@@ -44,49 +51,94 @@ const MEMBERS: &[(&str, &str)] = &[
     ),
 ];
 
-/// (key, title, held on)
-const SESSIONS: &[(&str, &str, Ymd)] = &[
+/// The council of Công ty Than Hà Lầm (its director decides LĐTT, CSTĐ cơ sở and Giấy
+/// khen for the company's own people).
+const THL_MEMBERS: &[Member] = &[
+    ("Phạm Văn Hòa", "Giám đốc Công ty – Chủ tịch Hội đồng"),
+    ("Ngô Thị Hằng", "Chủ tịch Công đoàn Công ty – Phó Chủ tịch"),
+    ("Lê Quang Huy", "Phó Giám đốc sản xuất – Ủy viên"),
+    ("Trần Minh Đức", "Quản đốc Phân xưởng Khai thác 1 – Ủy viên"),
+    ("Hà Văn Long", "Trưởng phòng An toàn – Ủy viên"),
+    ("Đinh Văn Khánh", "Bí thư Đoàn Thanh niên Công ty – Ủy viên"),
     (
-        "TK-2024",
-        "Phiên họp Hội đồng Thi đua – Khen thưởng tỉnh xét khen thưởng tổng kết năm 2024",
-        (2025, 1, 8),
-    ),
-    (
-        "SK-2025",
-        "Phiên họp Hội đồng Thi đua – Khen thưởng tỉnh sơ kết 6 tháng đầu năm 2025",
-        (2025, 7, 10),
-    ),
-    (
-        "TK-2025",
-        "Phiên họp Hội đồng Thi đua – Khen thưởng tỉnh xét khen thưởng tổng kết năm 2025",
-        (2025, 12, 26),
+        "Vũ Thị Ngọc",
+        "Trưởng phòng Tổ chức lao động – Ủy viên, Thư ký",
     ),
 ];
 
-/// Every member voted yes: passes any threshold.
-const UNANIMOUS: RawTally = RawTally {
-    present: 10,
-    in_writing: 1,
-    yes: 11,
-    no: 0,
-    abstain: 0,
-};
+/// (name, position) of a council member.
+type Member = (&'static str, &'static str);
+
+/// (key, unit whose council sits, title, held on, members)
+const SESSIONS: &[(&str, &str, &str, Ymd, &[Member])] = &[
+    (
+        "TK-2024",
+        "QN",
+        "Phiên họp Hội đồng Thi đua – Khen thưởng tỉnh xét khen thưởng tổng kết năm 2024",
+        (2025, 1, 8),
+        MEMBERS,
+    ),
+    (
+        "SK-2025",
+        "QN",
+        "Phiên họp Hội đồng Thi đua – Khen thưởng tỉnh sơ kết 6 tháng đầu năm 2025",
+        (2025, 7, 10),
+        MEMBERS,
+    ),
+    (
+        "THL-2025",
+        "DEMO-THAN-HA-LAM",
+        "Phiên họp Hội đồng Thi đua – Khen thưởng Công ty Than Hà Lầm xét khen thưởng năm 2025",
+        (2025, 12, 22),
+        THL_MEMBERS,
+    ),
+    (
+        "TK-2025",
+        "QN",
+        "Phiên họp Hội đồng Thi đua – Khen thưởng tỉnh xét khen thưởng tổng kết năm 2025",
+        (2025, 12, 26),
+        MEMBERS,
+    ),
+];
+
+/// How a session's members voted.
+#[derive(Clone, Copy)]
+enum Vote {
+    /// Every member voted yes (one in writing): passes any threshold.
+    All,
+    Counted(RawTally),
+}
+
+impl Vote {
+    fn tally(self, members: i32) -> RawTally {
+        match self {
+            Vote::All => RawTally {
+                present: members - 1,
+                in_writing: 1,
+                yes: members,
+                no: 0,
+                abstain: 0,
+            },
+            Vote::Counted(t) => t,
+        }
+    }
+}
 /// 8 of 11 (72.7 %): passes a majority, fails 90 %.
-const SHORT_OF_NINETY: RawTally = RawTally {
+const SHORT_OF_NINETY: Vote = Vote::Counted(RawTally {
     present: 10,
     in_writing: 0,
     yes: 8,
     no: 2,
     abstain: 0,
-};
+});
 /// 5 of 11 (45.5 %): fails a majority.
-const SHORT_OF_MAJORITY: RawTally = RawTally {
+const SHORT_OF_MAJORITY: Vote = Vote::Counted(RawTally {
     present: 9,
     in_writing: 0,
     yes: 5,
     no: 3,
     abstain: 1,
-};
+});
 
 enum To {
     Unit(&'static str),
@@ -95,6 +147,13 @@ enum To {
         name: &'static str,
         position: &'static str,
         unit: &'static str,
+        /// The day they joined the unit.
+        since: Ymd,
+    },
+    /// A foreign recipient (DOI_NGOAI), outside the province's units.
+    Foreigner {
+        name: &'static str,
+        position: &'static str,
     },
 }
 
@@ -108,10 +167,18 @@ enum End {
     Rejected(&'static str),
     UnderReview(&'static str),
     /// A session's ballot decides: APPROVED or REJECTED by the award's threshold.
-    Balloted(&'static str, RawTally),
+    Balloted(&'static str, Vote),
+    /// Approved, then conferred by the session's unit or, for an award decided higher
+    /// up, proposed 45 days before the decision and conferred by that authority.
     Conferred(&'static str, Issued),
+    /// Approved, and its dossier sent on that day to the authority that decides it.
+    ProposedUpward(&'static str, Ymd),
+    /// Proposed upward on that day, and declined there with the reason.
+    DeclinedUpward(&'static str, Ymd, &'static str),
     /// Conferred, then withdrawn with the reason.
     Revoked(&'static str, Issued, &'static str),
+    /// Conferred by a central body on its own initiative: recorded as it is, no ballot.
+    RecordedDirectly(Issued),
 }
 
 struct DemoCommendation {
@@ -126,7 +193,7 @@ struct DemoCommendation {
     end: End,
 }
 
-use CommendationKind::{Campaign, Merit};
+use CommendationKind::{Campaign, ForeignRelations, Merit};
 
 const THL: &str = "Giám đốc Công ty Cổ phần Than Hà Lầm – Vinacomin";
 const TVD: &str = "Giám đốc Công ty Cổ phần Than Vàng Danh – Vinacomin";
@@ -141,13 +208,30 @@ const COMMENDATIONS: &[DemoCommendation] = &[
             name: "Nguyễn Văn Hùng",
             position: "Thợ lò, Phân xưởng Khai thác 1",
             unit: "DEMO-THAN-HA-LAM-KT1",
+            since: (2016, 8, 1),
         },
         nominating: "DEMO-THAN-HA-LAM",
         campaign: None,
         direct_worker: true,
         year: 2025,
         citation: "Hoàn thành xuất sắc nhiệm vụ khai thác năm 2025, vượt 15% định mức.",
-        end: End::Conferred("TK-2025", ("218/QĐ-THL", (2025, 12, 30), Some(THL))),
+        end: End::Conferred("THL-2025", ("218/QĐ-THL", (2025, 12, 30), Some(THL))),
+    },
+    DemoCommendation {
+        award: "LAO-DONG-TIEN-TIEN",
+        kind: Merit,
+        to: To::Person {
+            name: "Bùi Văn Tới",
+            position: "Thợ lò, Phân xưởng Khai thác 1",
+            unit: "DEMO-THAN-HA-LAM-KT1",
+            since: (2019, 4, 1),
+        },
+        nominating: "DEMO-THAN-HA-LAM",
+        campaign: None,
+        direct_worker: true,
+        year: 2025,
+        citation: "Hoàn thành tốt nhiệm vụ, bảo đảm ngày công và an toàn lao động năm 2025.",
+        end: End::Conferred("THL-2025", ("219/QĐ-THL", (2025, 12, 30), Some(THL))),
     },
     DemoCommendation {
         award: "LAO-DONG-TIEN-TIEN",
@@ -156,13 +240,14 @@ const COMMENDATIONS: &[DemoCommendation] = &[
             name: "Lê Văn Minh",
             position: "Công nhân đào lò, Phân xưởng Đào lò 3",
             unit: "DEMO-THAN-MAO-KHE-DL3",
+            since: (2018, 3, 1),
         },
         nominating: "DEMO-THAN-MAO-KHE",
         campaign: None,
         direct_worker: true,
         year: 2025,
         citation: "Hoàn thành tốt nhiệm vụ, đảm bảo ngày công, an toàn lao động.",
-        end: End::Balloted("TK-2025", UNANIMOUS),
+        end: End::Balloted("TK-2025", Vote::All),
     },
     DemoCommendation {
         award: "CSTD-CO-SO",
@@ -171,6 +256,7 @@ const COMMENDATIONS: &[DemoCommendation] = &[
             name: "Hoàng Văn Dũng",
             position: "Thợ cơ điện lò",
             unit: "DEMO-THAN-VANG-DANH",
+            since: (2012, 9, 1),
         },
         nominating: "DEMO-THAN-VANG-DANH",
         campaign: None,
@@ -212,6 +298,7 @@ const COMMENDATIONS: &[DemoCommendation] = &[
             name: "Vũ Thị Lan",
             position: "Giáo viên",
             unit: "DEMO-THPT-HON-GAI",
+            since: (2014, 8, 15),
         },
         nominating: "DEMO-SGDDT",
         campaign: None,
@@ -235,8 +322,8 @@ const COMMENDATIONS: &[DemoCommendation] = &[
     DemoCommendation {
         award: "TT-LAO-DONG-XUAT-SAC",
         kind: Merit,
-        to: To::Unit("DEMO-X-BA-CHE"),
-        nominating: "DEMO-X-BA-CHE",
+        to: To::Unit("DEMO-CU-H-BA-CHE"),
+        nominating: "DEMO-CU-H-BA-CHE",
         campaign: None,
         direct_worker: false,
         year: 2024,
@@ -263,7 +350,7 @@ const COMMENDATIONS: &[DemoCommendation] = &[
         direct_worker: false,
         year: 2025,
         citation: "Dẫn đầu Khối thi đua các doanh nghiệp ngành than năm 2025.",
-        end: End::Balloted("TK-2025", UNANIMOUS),
+        end: End::Balloted("TK-2025", Vote::All),
     },
     DemoCommendation {
         award: "CSTD-TINH",
@@ -283,6 +370,7 @@ const COMMENDATIONS: &[DemoCommendation] = &[
             name: "Đỗ Minh Tuấn",
             position: "Phó Chủ tịch UBND phường Bãi Cháy",
             unit: "DEMO-P-BAI-CHAY",
+            since: (2025, 7, 1),
         },
         nominating: "DEMO-P-BAI-CHAY",
         campaign: None,
@@ -290,6 +378,53 @@ const COMMENDATIONS: &[DemoCommendation] = &[
         year: 2025,
         citation: "Có thành tích trong công tác bảo đảm trật tự đô thị du lịch.",
         end: End::Balloted("TK-2025", SHORT_OF_MAJORITY),
+    },
+    DemoCommendation {
+        award: "BANG-KHEN-UBND-TINH",
+        kind: Merit,
+        to: To::Person {
+            name: "Phạm Thị Thu Trang",
+            position: "Phó Giám đốc Trung tâm Hành chính công thành phố Hạ Long",
+            unit: "DEMO-CU-TP-HA-LONG",
+            since: (2019, 3, 1),
+        },
+        nominating: "DEMO-CU-TP-HA-LONG",
+        campaign: None,
+        direct_worker: false,
+        year: 2024,
+        citation: "Có thành tích xuất sắc trong cải cách thủ tục hành chính năm 2024.",
+        end: End::Conferred("TK-2024", ("228/QĐ-UBND", (2025, 1, 20), None)),
+    },
+    DemoCommendation {
+        award: "BANG-KHEN-UBND-TINH",
+        kind: ForeignRelations,
+        to: To::Foreigner {
+            name: "Tomasz Nowak",
+            position: "Chuyên gia chuyển giao công nghệ lò chợ cơ giới hóa đồng bộ",
+        },
+        nominating: "DEMO-THAN-VANG-DANH",
+        campaign: None,
+        direct_worker: false,
+        year: 2025,
+        citation: "Có đóng góp tích cực trong chuyển giao công nghệ lò chợ cơ giới hóa tại Công ty Than Vàng Danh.",
+        end: End::Conferred("TK-2025", ("48/QĐ-UBND", (2026, 1, 8), None)),
+    },
+    // Ministerial: a central body's own award, recorded as conferred.
+    DemoCommendation {
+        award: "BANG-KHEN-TLD",
+        kind: Merit,
+        to: To::Person {
+            name: "Đặng Văn Quyết",
+            position: "Thợ lò, Phân xưởng Khai thác 1",
+            unit: "DEMO-THAN-HA-LAM-KT1",
+            since: (2013, 6, 1),
+        },
+        nominating: "DEMO-THAN-HA-LAM",
+        campaign: None,
+        direct_worker: true,
+        year: 2025,
+        citation: "Công nhân lao động giỏi tiêu biểu nhân Tháng Công nhân năm 2025.",
+        end: End::RecordedDirectly(("1205/QĐ-TLĐ", (2025, 5, 20), None)),
     },
     // Central.
     DemoCommendation {
@@ -299,6 +434,7 @@ const COMMENDATIONS: &[DemoCommendation] = &[
             name: "Nguyễn Văn Thành",
             position: "Thợ lò chợ, Phân xưởng Khai thác 1",
             unit: "DEMO-THAN-HA-LAM-KT1",
+            since: (2010, 5, 1),
         },
         nominating: "DEMO-THAN-HA-LAM",
         campaign: None,
@@ -338,7 +474,22 @@ const COMMENDATIONS: &[DemoCommendation] = &[
         direct_worker: false,
         year: 2025,
         citation: "Thành tích xuất sắc trong sản xuất, kinh doanh giai đoạn 2021–2025.",
-        end: End::Balloted("TK-2025", UNANIMOUS),
+        end: End::ProposedUpward("TK-2025", (2026, 1, 12)),
+    },
+    DemoCommendation {
+        award: "BANG-KHEN-TTG",
+        kind: Merit,
+        to: To::Unit("DEMO-THAN-MAO-KHE-DL3"),
+        nominating: "DEMO-THAN-MAO-KHE",
+        campaign: None,
+        direct_worker: false,
+        year: 2025,
+        citation: "Đào lò vượt 20% kế hoạch, an toàn tuyệt đối năm 2025.",
+        end: End::DeclinedUpward(
+            "TK-2025",
+            (2026, 1, 12),
+            "Ban Thi đua – Khen thưởng Trung ương trả lại hồ sơ: thiếu ý kiến hiệp y của Tập đoàn Công nghiệp Than – Khoáng sản Việt Nam; đề nghị bổ sung và trình lại.",
+        ),
     },
     DemoCommendation {
         award: "CO-THI-DUA-CP",
@@ -358,6 +509,7 @@ const COMMENDATIONS: &[DemoCommendation] = &[
             name: "Trần Văn Bình",
             position: "Quản đốc Phân xưởng Đào lò 3",
             unit: "DEMO-THAN-MAO-KHE-DL3",
+            since: (2008, 10, 1),
         },
         nominating: "DEMO-THAN-MAO-KHE",
         campaign: None,
@@ -393,6 +545,7 @@ pub(super) async fn load(db: &impl ConnectionTrait, demo: &Demo) -> Result<(), S
                 name,
                 position,
                 unit,
+                since,
             } => {
                 let id = match people.get(&(name, unit)) {
                     Some(id) => *id,
@@ -402,7 +555,7 @@ pub(super) async fn load(db: &impl ConnectionTrait, demo: &Demo) -> Result<(), S
                             position: Some(Title::parse(position)?),
                             unit_id: Some(demo.unit(unit)?),
                             national_id: None,
-                            since: None,
+                            since: Some(date(since)?),
                         };
                         let id = PersonId::from_uuid(persons::create(db, actor, p, None).await?.id);
                         people.insert((name, unit), id);
@@ -414,6 +567,13 @@ pub(super) async fn load(db: &impl ConnectionTrait, demo: &Demo) -> Result<(), S
                     position: Some(Title::parse(position)?),
                 }
             }
+            To::Foreigner { name, position } => Recipient::NewPerson(NewPerson {
+                name: Title::parse(name)?,
+                position: Some(Title::parse(position)?),
+                unit_id: None,
+                national_id: None,
+                since: None,
+            }),
         };
         let campaign_id = match c.campaign {
             Some(code) => Some(demo.campaign(code)?),
@@ -434,27 +594,31 @@ pub(super) async fn load(db: &impl ConnectionTrait, demo: &Demo) -> Result<(), S
             citation: long_text(c.citation)?,
             initiative_reference: None,
         };
-        let id = CommendationId::from_uuid(commendations::nominate(db, actor, n).await?.id);
-        let (key, tally, issued) = match c.end {
-            End::Nominated => continue,
+        let id = match c.end {
+            End::RecordedDirectly(issued) => {
+                commendations::record_conferred(db, actor, n, decision(issued)?).await?;
+                continue;
+            }
+            _ => CommendationId::from_uuid(commendations::nominate(db, actor, n).await?.id),
+        };
+        let (key, vote, issued) = match c.end {
+            End::Nominated | End::RecordedDirectly(_) => continue,
             End::Rejected(reason) => {
                 commendations::reject(db, actor, id, reason).await?;
                 continue;
             }
             End::UnderReview(s) => (s, None, None),
-            End::Balloted(s, t) => (s, Some(t), None),
-            End::Conferred(s, i) | End::Revoked(s, i, _) => (s, Some(UNANIMOUS), Some(i)),
+            End::Balloted(s, v) => (s, Some(v), None),
+            End::ProposedUpward(s, _) | End::DeclinedUpward(s, _, _) => (s, Some(Vote::All), None),
+            End::Conferred(s, i) | End::Revoked(s, i, _) => (s, Some(Vote::All), Some(i)),
         };
-        commendations::submit_for_review(db, actor, id, session(key)?).await?;
-        if let Some(t) = tally {
-            commendations::record_ballot(db, actor, id, t, None).await?;
+        let (session_id, members) = session(key)?;
+        commendations::submit_for_review(db, actor, id, session_id).await?;
+        if let Some(v) = vote {
+            commendations::record_ballot(db, actor, id, v.tally(members), None).await?;
         }
-        if let Some((number, on, authority)) = issued {
-            let d = Decision {
-                number: DecisionNumber::parse(number)?,
-                date: date(on)?,
-                authority: authority.map(Title::parse).transpose()?,
-            };
+        if let Some(issued) = issued {
+            let d = decision(issued)?;
             let proposed_on = d.date - chrono::Duration::days(45);
             match commendations::confer(db, actor, id, d.clone()).await {
                 Ok(_) => {}
@@ -467,20 +631,39 @@ pub(super) async fn load(db: &impl ConnectionTrait, demo: &Demo) -> Result<(), S
                 Err(e) => return Err(e),
             }
         }
-        if let End::Revoked(_, _, reason) = c.end {
-            commendations::revoke(db, actor, id, reason).await?;
+        match c.end {
+            End::ProposedUpward(_, on) => {
+                commendations::propose_upward(db, actor, id, date(on)?).await?;
+            }
+            End::DeclinedUpward(_, on, reason) => {
+                commendations::propose_upward(db, actor, id, date(on)?).await?;
+                commendations::decline_upward(db, actor, id, reason).await?;
+            }
+            End::Revoked(_, _, reason) => {
+                commendations::revoke(db, actor, id, reason).await?;
+            }
+            _ => {}
         }
     }
     Ok(())
 }
 
+fn decision((number, on, authority): Issued) -> Result<Decision, StoreError> {
+    Ok(Decision {
+        number: DecisionNumber::parse(number)?,
+        date: date(on)?,
+        authority: authority.map(Title::parse).transpose()?,
+    })
+}
+
+/// Creates the sessions; returns each one's id and member count by key.
 async fn sessions(
     db: &impl ConnectionTrait,
     demo: &Demo,
-) -> Result<HashMap<&'static str, CouncilSessionId>, StoreError> {
+) -> Result<HashMap<&'static str, (CouncilSessionId, i32)>, StoreError> {
     let mut ids = HashMap::new();
-    for &(key, title, held_on) in SESSIONS {
-        let members = MEMBERS
+    for &(key, unit, title, held_on, members) in SESSIONS {
+        let members = members
             .iter()
             .map(|&(name, position)| {
                 Ok(NewMember {
@@ -492,13 +675,13 @@ async fn sessions(
         let s = council::create_session(
             db,
             &demo.actor,
-            None,
+            Some(demo.unit(unit)?),
             demo_title(title)?,
             date(held_on)?,
             members,
         )
         .await?;
-        ids.insert(key, CouncilSessionId::from_uuid(s.id));
+        ids.insert(key, (CouncilSessionId::from_uuid(s.id), s.member_count));
     }
     Ok(ids)
 }

@@ -3,7 +3,9 @@
 //! Quảng Ninh after the 2025 reorganisation (with coal companies, the main pool of direct
 //! workers), one user per role, campaigns in every lifecycle state, clusters and blocs,
 //! exemplary models at every stage, a year of monthly reports, council sessions with
-//! ballots, commendations at every level and a year of target snapshots.
+//! ballots, commendations at every level and along the whole path (proposed upward,
+//! declined, recorded directly), the 2025 merger's former districts linked to their
+//! successors, and a year of target snapshots.
 //!
 //! Everything is marked: unit, cluster and campaign codes start with `DEMO-`, names and
 //! titles end with " (demo)". It goes through the ordinary commands, so the domain rules
@@ -12,8 +14,7 @@
 //! `seed_core`, in one transaction; a second run finds the marker unit and does nothing.
 //!
 //! One module per concern, each a `load` step run in order by [`seed_demo`]; a new
-//! concern (succession of merged units, people records, upward proposals…) is one more
-//! module and one more line below.
+//! concern is one more module and one more line below.
 
 mod campaigns;
 mod clusters;
@@ -21,6 +22,7 @@ mod council;
 mod exemplars;
 mod reports;
 mod snapshots;
+mod succession;
 mod units;
 
 use std::collections::HashMap;
@@ -130,6 +132,8 @@ pub async fn seed_demo(
     exemplars::load(db, &mut demo).await?;
     reports::load(db, &demo).await?;
     council::load(db, &demo).await?;
+    // After the honours of the former districts, which carry over.
+    succession::load(db, &demo).await?;
     snapshots::load(db, &demo, render).await?;
     Ok(())
 }

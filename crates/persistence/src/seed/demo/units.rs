@@ -1,5 +1,7 @@
 //! Demo units (the province after the 2025 reorganisation, its coal companies, and the
-//! former districts it replaced, kept inactive) and one user per role.
+//! former districts it replaced) and one user per role. The former districts start
+//! active, so their people and honours are recorded as they were before 1 July 2025;
+//! the `succession` step then hands them over to their successors.
 
 use std::collections::HashMap;
 
@@ -120,9 +122,9 @@ const UNITS: &[(&str, &str, &str, OrgUnitKind)] = &[
     ),
 ];
 
-/// District-level units dissolved on 1 July 2025 (two-level local government): created,
-/// then deactivated, so the history screens have former units.
-/// (code, name); their successors are linked once units record succession.
+/// District-level units dissolved on 1 July 2025 (two-level local government), so the
+/// history screens have former units; their successors are recorded by `succession`.
+/// (code, name)
 const FORMER_UNITS: &[(&str, &str)] = &[
     ("DEMO-CU-TP-HA-LONG", "Thành phố Hạ Long (trước 01/7/2025)"),
     ("DEMO-CU-H-BA-CHE", "Huyện Ba Chẽ (trước 01/7/2025)"),
@@ -189,9 +191,7 @@ pub(super) async fn load(
             parent_id: Some(UnitId::from_uuid(root.id)),
         };
         let saved = org_units::create(db, system, unit).await?;
-        let id = UnitId::from_uuid(saved.id);
-        org_units::deactivate(db, system, id).await?;
-        units.insert(code, id);
+        units.insert(code, UnitId::from_uuid(saved.id));
     }
 
     let mut admin = None;
