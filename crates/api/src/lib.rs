@@ -11,6 +11,7 @@ pub mod ids;
 pub mod introspection;
 pub mod limits;
 pub mod loaders;
+pub mod locale;
 pub mod mutation;
 pub mod query;
 pub mod scalars;
@@ -21,6 +22,7 @@ use async_graphql::{EmptySubscription, Schema};
 
 pub use context::{ApiState, Caller, RequestCtx};
 pub use limits::Limits;
+pub use locale::Locale;
 
 pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 

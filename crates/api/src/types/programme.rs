@@ -17,6 +17,7 @@ use super::user::User;
 use super::{load_many, load_one, measured};
 use crate::ids;
 use crate::loaders::{ComputedOf, ProgrammeMilestones, TargetsOf, ValuesOf};
+use crate::locale::Locale;
 use thidua_domain::id::{ProgrammeId, TargetId, UnitId, UserId};
 
 #[derive(Clone)]
@@ -120,13 +121,28 @@ impl Target {
         &self.0.code
     }
 
-    async fn title(&self) -> &str {
-        &self.0.title
+    /// In the request's language (`Accept-Language`; Vietnamese by default, and when the
+    /// target has no English title).
+    async fn title(&self, ctx: &Context<'_>) -> &str {
+        localized(ctx, &self.0.title, self.0.title_en.as_deref())
     }
 
-    /// The exact definition of the value, in English.
-    async fn description(&self) -> &str {
-        &self.0.description
+    /// The exact definition of the value, in the request's language (as `title`).
+    async fn description(&self, ctx: &Context<'_>) -> &str {
+        localized(ctx, &self.0.description, self.0.description_en.as_deref())
+    }
+
+    /// The stored texts in both languages, as `createTarget` and `updateTarget` take them
+    /// (for editing, whatever the request's language).
+    async fn texts(&self) -> TargetTexts {
+        TargetTexts {
+            title: self.0.title.clone(),
+            title_en: self.0.title_en.clone(),
+            description: self.0.description.clone(),
+            description_en: self.0.description_en.clone(),
+            unit_label: self.0.unit_label.clone(),
+            unit_label_en: self.0.unit_label_en.clone(),
+        }
     }
 
     async fn horizon(&self) -> &str {
@@ -155,8 +171,9 @@ impl Target {
         self.0.target_max.map(measured)
     }
 
-    async fn unit_label(&self) -> &str {
-        &self.0.unit_label
+    /// What the value counts, in the request's language (as `title`).
+    async fn unit_label(&self, ctx: &Context<'_>) -> &str {
+        localized(ctx, &self.0.unit_label, self.0.unit_label_en.as_deref())
     }
 
     async fn baseline(&self) -> Decimal {
@@ -287,6 +304,26 @@ impl Target {
             .map(TargetEntry)
             .collect())
     }
+}
+
+/// The English text when the request asks for English and there is one; else Vietnamese.
+fn localized<'a>(ctx: &Context<'_>, vi: &'a str, en: Option<&'a str>) -> &'a str {
+    match (Locale::of(ctx), en) {
+        (Locale::En, Some(en)) => en,
+        _ => vi,
+    }
+}
+
+/// A target's texts as stored: Vietnamese (the default language) and English (null when
+/// not given; English readers then get the Vietnamese text).
+#[derive(SimpleObject)]
+pub struct TargetTexts {
+    pub title: String,
+    pub title_en: Option<String>,
+    pub description: String,
+    pub description_en: Option<String>,
+    pub unit_label: String,
+    pub unit_label_en: Option<String>,
 }
 
 impl Target {

@@ -23,6 +23,8 @@ pub struct Run<'a> {
     pub request_id: &'a str,
     pub rate: &'a RequestLimits,
     pub deadline: Instant,
+    /// The language of the answer, from `Accept-Language`.
+    pub locale: thidua_api::Locale,
 }
 
 /// The answers to a request's operations, in order.
@@ -64,7 +66,7 @@ async fn one(run: &Run<'_>, mut r: Request) -> Response {
     };
     // A panic inside execution (async-graphql has a few on hostile input) answers
     // INTERNAL instead of taking the worker down.
-    let fut = schema.execute(run.rate.attach(r.data(ctx).data(loader)));
+    let fut = schema.execute(run.rate.attach(r.data(ctx).data(loader).data(run.locale)));
     crate::deadline::run_until(run.deadline, async {
         std::panic::AssertUnwindSafe(fut)
             .catch_unwind()

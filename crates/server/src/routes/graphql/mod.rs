@@ -61,6 +61,11 @@ pub async fn graphql(
         request_id: &request_id,
         rate: &rate,
         deadline: Instant::now() + app.request_timeout,
+        locale: thidua_api::Locale::from_accept_language(
+            req.headers()
+                .get(actix_web::http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        ),
     };
     let answers = match execute::all(&req, &run, operations.requests, is_get).await {
         Ok(a) => a,
