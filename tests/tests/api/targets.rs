@@ -869,22 +869,26 @@ async fn succeed(app: &TestApp, token: &str, old: &str, successor: &str, on: &st
 }
 
 /// The reorganisation fixture of `thidua_domain::target_rules` over HTTP: a model of a
-/// commune inside a dissolved district counts for the district's successor, a model of a
-/// commune merged twice (a chain) for the last successor; predecessors are never measured
-/// and a predecessor's campaign still counts for target 1.
+/// commune inside a dissolved district counts for the district's successor, one of a
+/// village with its own successor for that one, a model of a commune merged twice (a chain)
+/// for the last successor; predecessors are never measured and a predecessor's campaign
+/// still counts for target 1.
 async fn targets_carry_over_a_reorganisation(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.admin().await;
     let root = app.root_unit(&admin).await;
     let d = unit(&app, &admin, "T2S-D", "OTHER", &root).await;
     let c = unit(&app, &admin, "T2S-C", "COMMUNE", &d).await;
+    let v = unit(&app, &admin, "T2S-C-V", "VILLAGE", &c).await;
     let k = unit(&app, &admin, "T2S-K", "COMMUNE", &root).await;
     let k2 = unit(&app, &admin, "T2S-K2", "COMMUNE", &root).await;
     let w = unit(&app, &admin, "T2S-W", "WARD", &root).await;
     let w2 = unit(&app, &admin, "T2S-W2", "WARD", &root).await;
+    let w3 = unit(&app, &admin, "T2S-W3", "WARD", &root).await;
     let w4 = unit(&app, &admin, "T2S-W4", "WARD", &root).await;
     nurtured_and_replicated(&app, &admin, "M1", &c, "2023-05-01", &w4, "2024-02-01").await;
     nurtured_and_replicated(&app, &admin, "M2", &k, "2023-05-01", &w4, "2024-02-01").await;
+    nurtured_and_replicated(&app, &admin, "M3", &v, "2023-05-01", &w4, "2024-02-01").await;
     // A campaign the commune launched before the merger.
     let fields = all_field_ids(&app).await;
     launched(
@@ -898,26 +902,29 @@ async fn targets_carry_over_a_reorganisation(backend: Backend) {
     )
     .await;
 
-    // Before: the communes are measured beside the wards; C and K qualify (2 of 6).
+    // Before: the communes are measured beside the wards; C (M1, and M3 from its village)
+    // and K (M2) qualify: 2 of 7.
     let t = full(&app, "T2-DIEN-HINH").await;
-    assert_eq!(t["progress"]["value"], "33.33", "{t}");
+    assert_eq!(t["progress"]["value"], "28.57", "{t}");
     assert_eq!(
         t["unitsBehind"],
-        json!([{"code": "T2S-K2"}, {"code": "T2S-W"}, {"code": "T2S-W2"}, {"code": "T2S-W4"}]),
+        json!([{"code": "T2S-K2"}, {"code": "T2S-W"}, {"code": "T2S-W2"}, {"code": "T2S-W3"}, {"code": "T2S-W4"}]),
         "{t}"
     );
     let before_t1 = t1(&app).await;
     assert_eq!(before_t1["progress"]["value"], "100", "{before_t1}");
 
-    // The 2025 reorganisation: district D → ward W; commune K → K2, then K2 → ward W2.
+    // The 2025 reorganisation: village V → ward W3, district D → ward W (V's own
+    // succession stays the nearest); commune K → K2, then K2 → ward W2.
+    succeed(&app, &admin, &v, &w3, "2025-07-01").await;
     succeed(&app, &admin, &d, &w, "2025-07-01").await;
     succeed(&app, &admin, &k, &k2, "2025-07-01").await;
     succeed(&app, &admin, &k2, &w2, "2025-07-02").await;
 
     // After: only the active wards are measured; the models count for the successors.
     let t = full(&app, "T2-DIEN-HINH").await;
-    assert_eq!(t["progress"]["value"], "66.67", "{t}");
-    assert!(t["progress"]["note"].as_str().unwrap().contains("2 of 3"));
+    assert_eq!(t["progress"]["value"], "75", "{t}");
+    assert!(t["progress"]["note"].as_str().unwrap().contains("3 of 4"));
     assert_eq!(
         t["unitsBehind"],
         json!([{"code": "T2S-W4"}]),
