@@ -379,6 +379,8 @@ pub struct UnitFact {
     pub path: String,
     pub kind: OrgUnitKind,
     pub is_active: bool,
+    /// The unit that continues this one after a reorganisation (then it is inactive).
+    pub successor: Option<Uuid>,
 }
 
 #[derive(Debug, Clone)]
@@ -444,8 +446,36 @@ pub fn t2_model_counts(period: Period, m: &ExemplarFact) -> bool {
     nurtured && replicated
 }
 
+/// Links of a succession chain followed, at most (A → B → C is two). Successions cannot
+/// loop (a successor is active, a succeeded unit is not); this only bounds the work.
+pub const MAX_SUCCESSION_HOPS: usize = 5;
+
+/// Where a model's home lies today: its home unit's path, then, while that path lies in a
+/// reorganised unit (one with a successor: the unit itself or a unit above it, the nearest
+/// such), the successor's path, and so on along the chain. A reorganisation carries the
+/// model over to the successor, so the successor's subtree holds it.
+pub fn carried_homes(home_path: &str, units: &[UnitFact]) -> Vec<String> {
+    let mut out = vec![home_path.to_owned()];
+    for _ in 0..MAX_SUCCESSION_HOPS {
+        let Some(last) = out.last() else { break };
+        let nearest = units
+            .iter()
+            .filter(|u| u.successor.is_some() && is_within(last, &u.path))
+            .max_by_key(|u| u.path.len());
+        let next = nearest
+            .and_then(|u| u.successor)
+            .and_then(|s| units.iter().find(|u| u.id == s));
+        match next {
+            Some(s) if !out.contains(&s.path) => out.push(s.path.clone()),
+            _ => break,
+        }
+    }
+    out
+}
+
 /// Target 2: the share of the measured units having, in their subtree, the home of a model
-/// that counts ([`t2_model_counts`]).
+/// that counts ([`t2_model_counts`]), the home carried over any reorganisation
+/// ([`carried_homes`]): a model of a merged commune counts for the ward that succeeded it.
 pub fn t2(
     period: Period,
     params: &TargetParameters,
@@ -453,13 +483,14 @@ pub fn t2(
     exemplars: &[ExemplarFact],
 ) -> T2Outcome {
     let measured = t2_units(params, units);
-    let counting: Vec<&ExemplarFact> = exemplars
+    let homes: Vec<String> = exemplars
         .iter()
         .filter(|m| t2_model_counts(period, m))
+        .flat_map(|m| carried_homes(&m.home_path, units))
         .collect();
     let behind = measured
         .iter()
-        .filter(|u| !counting.iter().any(|m| is_within(&m.home_path, &u.path)))
+        .filter(|u| !homes.iter().any(|h| is_within(h, &u.path)))
         .map(|u| u.id)
         .collect();
     T2Outcome {
@@ -618,6 +649,7 @@ mod tests {
             path: path.into(),
             kind,
             is_active: true,
+            successor: None,
         };
         let units = [
             unit(1, "/r/", OrgUnitKind::Province),
@@ -662,6 +694,92 @@ mod tests {
             (vec![u(7)], vec![])
         );
         assert_eq!(out.value(), Some(Decimal::ONE_HUNDRED));
+    }
+
+    /// Hand-worked T2 over a reorganisation (paths). Root /r/. Old district D /r/d/ (OTHER,
+    /// inactive, succeeded by ward W /r/w/) held commune C /r/d/c/ (inactive with it, no
+    /// successor of its own) and village V /r/d/c/v/ (inactive, succeeded by ward W3
+    /// /r/w3/). Commune K /r/k/ was succeeded by commune K2 /r/k2/, itself later succeeded
+    /// by ward W2 /r/w2/ (a chain). Ward W4 /r/w4/. All models nurtured 2023 and
+    /// replicated by W4 in 2024 (outside their homes):
+    /// - M1 home C → carried by D's succession to W: W qualifies.
+    /// - M2 home K → K2 → W2: W2 qualifies.
+    /// - M3 home V → W3 (V's own succession is the nearest, not D's): W3 qualifies.
+    ///
+    /// Measured: the active wards W, W2, W3, W4 (never D, C, K, K2 or V, which are
+    /// inactive). Qualified 3 of 4 = 75 %; behind: W4. Before the reorganisation (every
+    /// unit active, no successor) the communes C, K and K2 are measured too (D is OTHER, V
+    /// a village): 7 units; C qualifies (M1, and M3 from V inside it) and K (M2): 2 of 7
+    /// = 28.57 %.
+    #[test]
+    fn t2_carries_models_over_a_reorganisation() {
+        let unit = |n, path: &str, kind, successor: Option<u128>| UnitFact {
+            id: u(n),
+            path: path.into(),
+            kind,
+            is_active: successor.is_none(),
+            successor: successor.map(u),
+        };
+        use OrgUnitKind::*;
+        let after = [
+            unit(1, "/r/", Province, None),
+            unit(2, "/r/d/", Other, Some(10)),
+            // Inactive with D, no successor of its own.
+            UnitFact {
+                is_active: false,
+                ..unit(3, "/r/d/c/", Commune, None)
+            },
+            unit(4, "/r/d/c/v/", Village, Some(12)),
+            unit(5, "/r/k/", Commune, Some(6)),
+            unit(6, "/r/k2/", Commune, Some(11)),
+            unit(10, "/r/w/", Ward, None),
+            unit(11, "/r/w2/", Ward, None),
+            unit(12, "/r/w3/", Ward, None),
+            unit(13, "/r/w4/", Ward, None),
+        ];
+        let model = |n, home: &str| ExemplarFact {
+            id: u(n),
+            home_path: home.into(),
+            stages: vec![(ExemplarStage::Nurtured, d(2023, 5, 1))],
+            replications: vec![("/r/w4/".into(), d(2024, 2, 1))],
+        };
+        let models = [
+            model(21, "/r/d/c/"),
+            model(22, "/r/k/"),
+            model(23, "/r/d/c/v/"),
+        ];
+        assert_eq!(carried_homes("/r/d/c/", &after), vec!["/r/d/c/", "/r/w/"]);
+        assert_eq!(
+            carried_homes("/r/k/", &after),
+            vec!["/r/k/", "/r/k2/", "/r/w2/"]
+        );
+        assert_eq!(
+            carried_homes("/r/d/c/v/", &after),
+            vec!["/r/d/c/v/", "/r/w3/"]
+        );
+        assert_eq!(carried_homes("/r/w4/", &after), vec!["/r/w4/"]);
+        let params = TargetParameters::defaults_for(TargetKind::ExemplarUnitShare);
+        let out = t2(p2025(), &params, &after, &models);
+        assert_eq!(out.units, vec![u(10), u(11), u(12), u(13)]);
+        assert_eq!(out.behind, vec![u(13)]);
+        assert_eq!(out.value(), Some(Decimal::from(75)));
+
+        // The same tree before the reorganisation.
+        let before: Vec<UnitFact> = after
+            .iter()
+            .map(|f| UnitFact {
+                is_active: true,
+                successor: None,
+                ..f.clone()
+            })
+            .collect();
+        let out = t2(p2025(), &params, &before, &models);
+        assert_eq!(
+            out.units,
+            vec![u(3), u(5), u(6), u(10), u(11), u(12), u(13)]
+        );
+        assert_eq!(out.behind, vec![u(6), u(10), u(11), u(12), u(13)]);
+        assert_eq!(out.value(), Some(Decimal::new(2857, 2)));
     }
 
     /// Hand-worked T3 for 2026–2030 counting MINISTERIAL and CENTRAL:

@@ -376,8 +376,14 @@ pub async fn create_programme(
 #[derive(Debug, Clone)]
 pub struct TargetDefinition {
     pub code: Code,
+    /// Vietnamese, the default language.
     pub title: Title,
     pub description: LongText,
+    /// English texts: `Some(None)` clears one (English readers then get the Vietnamese
+    /// text); `None` leaves it as stored (an update) or empty (a new target).
+    pub title_en: Option<Option<Title>>,
+    pub description_en: Option<Option<LongText>>,
+    pub unit_label_en: Option<Option<String>>,
     pub legal_text: Option<LongText>,
     pub kind: TargetKind,
     pub period: Period,
@@ -387,11 +393,25 @@ pub struct TargetDefinition {
     pub parameters: TargetParameters,
 }
 
+/// An optional text that is set (or cleared) only when the definition says so.
+fn changed<T>(
+    v: Option<&Option<T>>,
+    text: impl Fn(&T) -> String,
+) -> sea_orm::ActiveValue<Option<String>> {
+    match v {
+        None => sea_orm::ActiveValue::NotSet,
+        Some(v) => Set(v.as_ref().map(text)),
+    }
+}
+
 fn definition_fields(d: &TargetDefinition) -> target::ActiveModel {
     target::ActiveModel {
         code: Set(d.code.as_str().to_owned()),
         title: Set(d.title.as_str().to_owned()),
         description: Set(d.description.as_str().to_owned()),
+        title_en: changed(d.title_en.as_ref(), |t| t.as_str().to_owned()),
+        description_en: changed(d.description_en.as_ref(), |t| t.as_str().to_owned()),
+        unit_label_en: changed(d.unit_label_en.as_ref(), Clone::clone),
         legal_text: Set(d.legal_text.as_ref().map(|l| l.as_str().to_owned())),
         horizon: Set(d.period.horizon()),
         period_start: Set(d.period.start),

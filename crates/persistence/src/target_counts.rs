@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use thidua_domain::award::AwardLevel;
 use thidua_domain::commendation::CommendationStatus;
 use thidua_domain::exemplar::ExemplarStage;
-use thidua_domain::target_rules::{Period, TargetParameters};
+use thidua_domain::target_rules::{MAX_SUCCESSION_HOPS, Period, TargetParameters};
 use uuid::Uuid;
 
 use crate::error::StoreError;
@@ -58,8 +58,12 @@ struct UnitRow {
 
 /// Target 2, in one SQL statement (see [`thidua_domain::target_rules::t2`]): each measured
 /// unit (active, of a configured kind or listed, not inside another measured unit) with
-/// whether its subtree is home to a model that reached NURTURED or beyond in the period
-/// and was replicated in the period by a unit outside the model's home subtree. By name.
+/// whether its subtree holds a model that reached NURTURED or beyond in the period and was
+/// replicated in the period by a unit outside the model's home subtree (as it was then).
+/// A model's home is carried over reorganisations (`carried`, a recursive CTE: from a path,
+/// the successor of the nearest unit at or above it that has one, at most
+/// [`MAX_SUCCESSION_HOPS`] links), so a model of a merged commune counts for its successor
+/// (see [`thidua_domain::target_rules::carried_homes`]). By name.
 pub async fn exemplar_unit_share(
     db: &impl ConnectionTrait,
     params: &TargetParameters,
@@ -73,13 +77,20 @@ pub async fn exemplar_unit_share(
         )
     };
     let sql = format!(
-        "SELECT u.id AS id, EXISTS (SELECT 1 FROM exemplars e JOIN org_units h ON h.id = e.home_unit_id \
-            WHERE h.path LIKE u.path || '%' \
-            AND EXISTS (SELECT 1 FROM exemplar_stage_events s WHERE s.exemplar_id = e.id \
+        "WITH RECURSIVE carried (path, hops) AS ( \
+            SELECT h.path, 0 FROM exemplars e JOIN org_units h ON h.id = e.home_unit_id \
+            WHERE EXISTS (SELECT 1 FROM exemplar_stage_events s WHERE s.exemplar_id = e.id \
                 AND s.to_stage IN (?, ?, ?) AND s.on_date >= ? AND s.on_date <= ?) \
             AND EXISTS (SELECT 1 FROM replications r JOIN org_units ru ON ru.id = r.unit_id \
                 WHERE r.exemplar_id = e.id AND r.on_date >= ? AND r.on_date <= ? \
-                AND ru.path NOT LIKE h.path || '%')) AS qualified \
+                AND ru.path NOT LIKE h.path || '%') \
+            UNION ALL \
+            SELECT n.path, c.hops + 1 FROM carried c \
+            JOIN org_units o ON o.successor_id IS NOT NULL AND c.path LIKE o.path || '%' \
+            JOIN org_units n ON n.id = o.successor_id \
+            WHERE c.hops < {MAX_SUCCESSION_HOPS} AND NOT EXISTS (SELECT 1 FROM org_units d \
+                WHERE d.successor_id IS NOT NULL AND c.path LIKE d.path || '%' AND d.depth > o.depth)) \
+         SELECT u.id AS id, EXISTS (SELECT 1 FROM carried c WHERE c.path LIKE u.path || '%') AS qualified \
          FROM org_units u WHERE {} \
          AND NOT EXISTS (SELECT 1 FROM org_units o WHERE o.id <> u.id AND u.path LIKE o.path || '%' AND {}) \
          ORDER BY u.name, u.id",

@@ -5,7 +5,7 @@
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, TransactionTrait};
 use serde_json::{Value, json};
 use thidua_domain::text::SearchQuery;
-use thidua_persistence::entities::{campaign, commendation, exemplar, org_unit, user};
+use thidua_persistence::entities::{campaign, commendation, exemplar, org_unit, person, user};
 use thidua_persistence::search::matches;
 use thidua_tests::commendations::{CORRECT, approve_and_confer, award, model, nominate, session};
 use thidua_tests::{Backend, CREATE_CAMPAIGN, TestApp, both, concrete, postgres_url, spawn_app};
@@ -265,9 +265,10 @@ async fn bad_searches_are_refused_with_codes(backend: Backend) {
     assert_eq!(a.error_code(), Some("UNAUTHENTICATED"), "{}", a.body);
 }
 
-/// Every `search_text` column is read through its GIN trigram index on PostgreSQL: the
-/// plan of the very condition the lists use (`LIKE … ESCAPE`), with sequential scans
-/// priced out so the plan does not depend on how few rows a test database holds.
+/// Every `search_text` column (and people's `search_key`) is read through its GIN trigram
+/// index on PostgreSQL: the plan of the very condition the lists use (`LIKE … ESCAPE`),
+/// with sequential scans priced out so the plan does not depend on how few rows a test
+/// database holds.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_search_is_served_by_trigram_indexes() {
     if postgres_url().is_none() {
@@ -307,6 +308,13 @@ async fn postgres_search_is_served_by_trigram_indexes() {
                 .filter(matches(user::Column::SearchText, &q))
                 .build(DbBackend::Postgres),
         ),
+        // People keep their folded name in `search_key` (migration m20261130_000008).
+        (
+            "persons",
+            person::Entity::find()
+                .filter(matches(person::Column::SearchKey, &q))
+                .build(DbBackend::Postgres),
+        ),
     ];
     let db = &app.db.conn;
     for (table, stmt) in statements {
@@ -327,7 +335,12 @@ async fn postgres_search_is_served_by_trigram_indexes() {
             .collect();
         txn.rollback().await.unwrap();
         let plan = plan.join("\n");
-        let index = format!("ix_{table}_search_text_trgm");
+        let column = if table == "persons" {
+            "search_key"
+        } else {
+            "search_text"
+        };
+        let index = format!("ix_{table}_{column}_trgm");
         assert!(
             plan.contains(&index),
             "{table}: the plan does not use {index}:\n{plan}"

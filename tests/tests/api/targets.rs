@@ -1,12 +1,13 @@
 //! The programme's targets as the README defines them: target 1 (every launched campaign,
 //! share and field coverage), target 2 (dated, outside the home subtree, over configured
 //! units), target 3 (counted award levels as data), and targets and programmes defined by
-//! administrators through the API. The T2 situation is the hand-worked fixture of
+//! administrators through the API, carried over a reorganisation, and their texts in the
+//! request's language. The T2 situations are the hand-worked fixtures of
 //! `thidua_domain::target_rules`, built over HTTP.
 
 use serde_json::{Value, json};
 use thidua_tests::commendations::{approve_and_confer, award, nominate, session, target};
-use thidua_tests::{Backend, TestApp, both, concrete, spawn_app, vague};
+use thidua_tests::{Answer, Backend, TestApp, both, concrete, spawn_app, vague};
 
 both!(
     target_1_counts_every_launched_campaign_and_needs_every_field,
@@ -14,7 +15,9 @@ both!(
     target_2_counts_dated_replications_outside_the_home_subtree_over_configured_units,
     target_3_counts_the_award_levels_its_definition_names,
     the_2026_2030_orientation_is_added_and_edited_through_the_api,
-    target_definitions_refuse_bad_input_with_their_codes
+    target_definitions_refuse_bad_input_with_their_codes,
+    targets_carry_over_a_reorganisation,
+    target_texts_answer_in_the_requests_language
 );
 
 const FULL: &str = "{ targets { id code title version kind source legalText description horizon periodStart deadline comparator targetValue targetMax unitLabel baseline baselineDate parameters { unitKinds units { code } awardLevels } uncoveredFields { code } unitsBehind { code } progress { value status note } } }";
@@ -716,6 +719,26 @@ async fn target_definitions_refuse_bad_input_with_their_codes(backend: Backend) 
         (with("unitLabel", json!("  ")), "unitLabel", "REQUIRED"),
         (with("description", json!("")), "description", "REQUIRED"),
         (
+            with("titleEn", json!("x".repeat(301))),
+            "titleEn",
+            "TOO_LONG",
+        ),
+        (
+            with("descriptionEn", json!("bad \u{7} bell")),
+            "descriptionEn",
+            "INVALID_FORMAT",
+        ),
+        (
+            with("descriptionEn", json!("x".repeat(10_001))),
+            "descriptionEn",
+            "TOO_LONG",
+        ),
+        (
+            with("unitLabelEn", json!("x".repeat(41))),
+            "unitLabelEn",
+            "TOO_LONG",
+        ),
+        (
             with("baselineDate", json!("2031-01-01")),
             "baselineDate",
             "OUT_OF_RANGE",
@@ -827,4 +850,271 @@ async fn target_definitions_refuse_bad_input_with_their_codes(backend: Backend) 
     );
     // Nothing was changed by any refusal.
     assert_eq!(full(&app, "NQ-DH-XV").await["version"], 1);
+}
+
+const SUCCEED: &str = "mutation($i: RecordUnitSuccessionInput!) { recordUnitSuccession(input: $i) { orgUnit { isActive } userErrors { field code } } }";
+
+async fn succeed(app: &TestApp, token: &str, old: &str, successor: &str, on: &str) {
+    let d = app
+        .ok(
+            Some(token),
+            SUCCEED,
+            json!({"i": {"id": old, "successorId": successor, "on": on}}),
+        )
+        .await;
+    assert_eq!(
+        d["recordUnitSuccession"]["orgUnit"]["isActive"], false,
+        "{d}"
+    );
+}
+
+/// The reorganisation fixture of `thidua_domain::target_rules` over HTTP: a model of a
+/// commune inside a dissolved district counts for the district's successor, one of a
+/// village with its own successor for that one, a model of a commune merged twice (a chain)
+/// for the last successor; predecessors are never measured and a predecessor's campaign
+/// still counts for target 1.
+async fn targets_carry_over_a_reorganisation(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let d = unit(&app, &admin, "T2S-D", "OTHER", &root).await;
+    let c = unit(&app, &admin, "T2S-C", "COMMUNE", &d).await;
+    let v = unit(&app, &admin, "T2S-C-V", "VILLAGE", &c).await;
+    let k = unit(&app, &admin, "T2S-K", "COMMUNE", &root).await;
+    let k2 = unit(&app, &admin, "T2S-K2", "COMMUNE", &root).await;
+    let w = unit(&app, &admin, "T2S-W", "WARD", &root).await;
+    let w2 = unit(&app, &admin, "T2S-W2", "WARD", &root).await;
+    let w3 = unit(&app, &admin, "T2S-W3", "WARD", &root).await;
+    let w4 = unit(&app, &admin, "T2S-W4", "WARD", &root).await;
+    nurtured_and_replicated(&app, &admin, "M1", &c, "2023-05-01", &w4, "2024-02-01").await;
+    nurtured_and_replicated(&app, &admin, "M2", &k, "2023-05-01", &w4, "2024-02-01").await;
+    nurtured_and_replicated(&app, &admin, "M3", &v, "2023-05-01", &w4, "2024-02-01").await;
+    // A campaign the commune launched before the merger.
+    let fields = all_field_ids(&app).await;
+    launched(
+        &app,
+        &admin,
+        "T1-XA-CU",
+        &c,
+        None,
+        json!([concrete("c")]),
+        &fields,
+    )
+    .await;
+
+    // Before: the communes are measured beside the wards; C (M1, and M3 from its village)
+    // and K (M2) qualify: 2 of 7.
+    let t = full(&app, "T2-DIEN-HINH").await;
+    assert_eq!(t["progress"]["value"], "28.57", "{t}");
+    assert_eq!(
+        t["unitsBehind"],
+        json!([{"code": "T2S-K2"}, {"code": "T2S-W"}, {"code": "T2S-W2"}, {"code": "T2S-W3"}, {"code": "T2S-W4"}]),
+        "{t}"
+    );
+    let before_t1 = t1(&app).await;
+    assert_eq!(before_t1["progress"]["value"], "100", "{before_t1}");
+
+    // The 2025 reorganisation: village V → ward W3, district D → ward W (V's own
+    // succession stays the nearest); commune K → K2, then K2 → ward W2.
+    succeed(&app, &admin, &v, &w3, "2025-07-01").await;
+    succeed(&app, &admin, &d, &w, "2025-07-01").await;
+    succeed(&app, &admin, &k, &k2, "2025-07-01").await;
+    succeed(&app, &admin, &k2, &w2, "2025-07-02").await;
+
+    // After: only the active wards are measured; the models count for the successors.
+    let t = full(&app, "T2-DIEN-HINH").await;
+    assert_eq!(t["progress"]["value"], "75", "{t}");
+    assert!(t["progress"]["note"].as_str().unwrap().contains("3 of 4"));
+    assert_eq!(
+        t["unitsBehind"],
+        json!([{"code": "T2S-W4"}]),
+        "no inactive predecessor is listed: {t}"
+    );
+    // Target 1 still counts the campaign the dissolved commune launched.
+    let t = t1(&app).await;
+    assert_eq!(t["progress"]["value"], "100", "{t}");
+    assert_eq!(t["progress"]["note"], before_t1["progress"]["note"]);
+    assert_eq!(t["uncoveredFields"], json!([]));
+}
+
+/// A GraphQL answer for a request sent with `Accept-Language: lang`.
+async fn in_language(app: &TestApp, lang: &str, query: &str) -> Value {
+    let resp = app
+        .client
+        .post(app.url("/graphql"))
+        .header("Accept-Language", lang)
+        .json(&json!({"query": query}))
+        .send()
+        .await
+        .expect("request");
+    let a = Answer::read(resp).await;
+    assert!(a.body["errors"].is_null(), "{lang}: {}", a.body);
+    a.body["data"].clone()
+}
+
+/// No `Accept-Language` at all (the harness's own client asks for English).
+async fn without_language(app: &TestApp, query: &str) -> Value {
+    let resp = reqwest::Client::new()
+        .post(app.url("/graphql"))
+        .json(&json!({"query": query}))
+        .send()
+        .await
+        .expect("request");
+    let a = Answer::read(resp).await;
+    assert!(a.body["errors"].is_null(), "{}", a.body);
+    a.body["data"].clone()
+}
+
+const TEXTS: &str = "{ targets { code title description unitLabel texts { title titleEn description descriptionEn unitLabel unitLabelEn } } }";
+
+fn by_code<'a>(d: &'a Value, code: &str) -> &'a Value {
+    d["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {d}"))
+}
+
+async fn target_texts_answer_in_the_requests_language(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let programme = app.programme_id().await;
+
+    // Vietnamese by default (no header, `vi`, an unsupported language, `*`) and when
+    // English is weighed lower; English when it is preferred.
+    for lang in [
+        None,
+        Some("vi-VN"),
+        Some("fr-FR"),
+        Some("*"),
+        Some("en;q=0.3, vi"),
+    ] {
+        let d = match lang {
+            None => without_language(&app, TEXTS).await,
+            Some(l) => in_language(&app, l, TEXTS).await,
+        };
+        let t1 = by_code(&d, "T1-TIEU-CHI");
+        assert!(
+            t1["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("Tỷ lệ phần trăm các phong trào thi đua"),
+            "{lang:?}: {t1}"
+        );
+        assert!(t1["title"].as_str().unwrap().starts_with("100% phong trào"));
+        assert_eq!(by_code(&d, "T3-TRUNG-UONG")["unitLabel"], "điển hình");
+    }
+    for lang in ["en", "en-GB", "fr, en;q=0.5", "vi;q=0.2, en;q=0.9"] {
+        let d = in_language(&app, lang, TEXTS).await;
+        let t1 = by_code(&d, "T1-TIEU-CHI");
+        assert!(
+            t1["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("Percentage of the campaigns"),
+            "{lang}: {t1}"
+        );
+        assert!(
+            t1["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("100% of emulation campaigns")
+        );
+        let t2 = by_code(&d, "T2-DIEN-HINH");
+        assert!(
+            t2["description"]
+                .as_str()
+                .unwrap()
+                .contains("counts for the active successor"),
+            "{t2}"
+        );
+        let t3 = by_code(&d, "T3-TRUNG-UONG");
+        assert_eq!(t3["unitLabel"], "models");
+        assert!(
+            by_code(&d, "NQ-DH-XV")["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("Share of the socio-economic")
+        );
+        // `texts` holds both, whatever the language asked for.
+        assert_eq!(t3["texts"]["unitLabel"], "điển hình");
+        assert_eq!(t3["texts"]["unitLabelEn"], "models");
+        assert!(
+            t3["texts"]["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("Số mô hình")
+        );
+    }
+
+    // A target defined with English texts answers in either language; one without them
+    // answers English readers in Vietnamese.
+    let mut input = orientation(&programme);
+    input["description"] =
+        json!("Tỉnh kiểu mẫu giàu đẹp, văn minh, hiện đại đến năm 2030: 100 khi đạt.");
+    input["descriptionEn"] = json!("A model province by 2030: 100 when achieved.");
+    input["titleEn"] = json!("A model province by 2030");
+    input["unitLabelEn"] = json!("percent");
+    let created = app
+        .ok(Some(&admin), CREATE_TARGET, json!({"i": input}))
+        .await;
+    let id = created["createTarget"]["target"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_owned();
+    let mut plain = orientation(&programme);
+    plain["code"] = json!("KHONG-TIENG-ANH");
+    app.ok(Some(&admin), CREATE_TARGET, json!({"i": plain}))
+        .await;
+    let en = in_language(&app, "en", TEXTS).await;
+    let vi = without_language(&app, TEXTS).await;
+    let (t_en, t_vi) = (
+        by_code(&en, "DH-2030-KIEU-MAU"),
+        by_code(&vi, "DH-2030-KIEU-MAU"),
+    );
+    assert_eq!(
+        (&t_en["title"], &t_en["description"], &t_en["unitLabel"]),
+        (
+            &json!("A model province by 2030"),
+            &json!("A model province by 2030: 100 when achieved."),
+            &json!("percent")
+        )
+    );
+    assert_eq!(t_vi["description"], input["description"]);
+    assert_eq!(t_vi["unitLabel"], "%");
+    let fallback = by_code(&en, "KHONG-TIENG-ANH");
+    assert_eq!(fallback["title"], plain["title"]);
+    assert_eq!(fallback["description"], plain["description"]);
+    assert_eq!(fallback["texts"]["descriptionEn"], Value::Null);
+
+    // An update that leaves the English texts out keeps them; null clears one.
+    let mut edit = input.clone();
+    let obj = edit.as_object_mut().unwrap();
+    for k in ["programmeId", "titleEn", "descriptionEn", "unitLabelEn"] {
+        obj.remove(k);
+    }
+    obj.insert("id".into(), json!(id));
+    obj.insert("version".into(), json!(1));
+    app.ok(Some(&admin), UPDATE_TARGET, json!({"i": edit}))
+        .await;
+    let en = in_language(&app, "en", TEXTS).await;
+    assert_eq!(
+        by_code(&en, "DH-2030-KIEU-MAU")["description"],
+        "A model province by 2030: 100 when achieved."
+    );
+    edit["version"] = json!(2);
+    edit["descriptionEn"] = Value::Null;
+    edit["unitLabelEn"] = json!("  ");
+    app.ok(Some(&admin), UPDATE_TARGET, json!({"i": edit}))
+        .await;
+    let en = in_language(&app, "en", TEXTS).await;
+    let t = by_code(&en, "DH-2030-KIEU-MAU");
+    assert_eq!(t["description"], input["description"]);
+    assert_eq!(t["unitLabel"], "%");
+    assert_eq!(t["title"], "A model province by 2030");
+    assert_eq!(
+        (&t["texts"]["descriptionEn"], &t["texts"]["unitLabelEn"]),
+        (&Value::Null, &Value::Null)
+    );
 }

@@ -1,7 +1,7 @@
 //! Programmes and target definitions (administrators), milestones (of campaigns and
 //! programmes) and manual target values.
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 use chrono::Datelike;
 use thidua_domain::id::of;
 use thidua_domain::msg;
@@ -79,9 +79,15 @@ pub struct TargetParametersInput {
 #[derive(InputObject)]
 pub struct TargetFields {
     pub code: String,
+    /// In Vietnamese, the default language.
     pub title: String,
-    /// The exact definition of the value, stated for readers of the figure.
+    /// In English (optional; English readers get `title` without it). On `updateTarget`,
+    /// left out keeps the stored text and null or blank clears it, as for the other `…En`.
+    pub title_en: MaybeUndefined<String>,
+    /// The exact definition of the value, stated for readers of the figure, in Vietnamese.
     pub description: String,
+    /// The same definition in English (optional).
+    pub description_en: MaybeUndefined<String>,
     /// The programme's or the law's own words the target comes from.
     pub legal_text: Option<String>,
     /// A computation, or MANUAL (values entered with their source).
@@ -95,6 +101,8 @@ pub struct TargetFields {
     pub target_max: Option<crate::scalars::Dec>,
     /// What the value counts, e.g. "%" or "điển hình".
     pub unit_label: String,
+    /// The same in English, e.g. "models" (optional).
+    pub unit_label_en: MaybeUndefined<String>,
     /// Default 0.
     pub baseline: Option<crate::scalars::Dec>,
     /// Default: the start of the period.
@@ -125,6 +133,49 @@ payload!(ProgrammePayload, programme: Programme);
 /// Longest unit label (the column's width).
 const MAX_UNIT_LABEL: usize = 40;
 
+/// A unit label: required, at most [`MAX_UNIT_LABEL`] characters.
+fn parse_unit_label(raw: &str, field: &str) -> Result<String, Failure> {
+    if raw.len() > MAX_UNIT_LABEL * 4 + 64 {
+        return Err(FieldError::new(
+            field,
+            UserErrorCode::TooLong,
+            msg!("programme-most-characters", max = MAX_UNIT_LABEL),
+        )
+        .into());
+    }
+    let label = thidua_domain::text::clean(raw).map_err(|e| e.under(field))?;
+    if label.is_empty() {
+        return Err(FieldError::new(
+            field,
+            UserErrorCode::Required,
+            msg!("programme-say-what-value-counts"),
+        )
+        .into());
+    }
+    if label.chars().count() > MAX_UNIT_LABEL {
+        return Err(FieldError::new(
+            field,
+            UserErrorCode::TooLong,
+            msg!("programme-most-characters", max = MAX_UNIT_LABEL),
+        )
+        .into());
+    }
+    Ok(label)
+}
+
+/// An English text: left out, kept as stored; null or blank, cleared; else parsed.
+fn english<T>(
+    raw: MaybeUndefined<String>,
+    parse: impl FnOnce(&str) -> Result<T, Failure>,
+) -> Result<Option<Option<T>>, Failure> {
+    match raw {
+        MaybeUndefined::Undefined => Ok(None),
+        MaybeUndefined::Null => Ok(Some(None)),
+        MaybeUndefined::Value(v) if v.trim().is_empty() => Ok(Some(None)),
+        MaybeUndefined::Value(v) => parse(&v).map(|t| Some(Some(t))),
+    }
+}
+
 /// Parses a target's definition: every part bounded, checked against its kind.
 fn definition(f: TargetFields) -> Result<TargetDefinition, Failure> {
     let kind: thidua_domain::target_rules::TargetKind = f.kind.into();
@@ -145,23 +196,14 @@ fn definition(f: TargetFields) -> Result<TargetDefinition, Failure> {
             baseline: f.baseline.map_or(rust_decimal::Decimal::ZERO, |b| b.0),
         },
     )?;
-    let unit_label = thidua_domain::text::clean(&f.unit_label).map_err(|e| e.under("unitLabel"))?;
-    if unit_label.is_empty() {
-        return Err(FieldError::new(
-            "unitLabel",
-            UserErrorCode::Required,
-            msg!("programme-say-what-value-counts"),
-        )
-        .into());
-    }
-    if unit_label.chars().count() > MAX_UNIT_LABEL {
-        return Err(FieldError::new(
-            "unitLabel",
-            UserErrorCode::TooLong,
-            msg!("programme-most-characters", max = MAX_UNIT_LABEL),
-        )
-        .into());
-    }
+    let unit_label = parse_unit_label(&f.unit_label, "unitLabel")?;
+    let title_en = english(f.title_en, |t| {
+        Title::parse(t).map_err(|e| e.under("titleEn").into())
+    })?;
+    let description_en = english(f.description_en, |t| {
+        LongText::parse_required(t, msg!("required")).map_err(|e| e.under("descriptionEn").into())
+    })?;
+    let unit_label_en = english(f.unit_label_en, |l| parse_unit_label(l, "unitLabelEn"))?;
     let baseline_date = f.baseline_date.map_or(period.start, |d| d.0);
     if baseline_date > period.end || baseline_date.year() < 2000 {
         return Err(FieldError::new(
@@ -201,6 +243,9 @@ fn definition(f: TargetFields) -> Result<TargetDefinition, Failure> {
         code,
         title,
         description,
+        title_en,
+        description_en,
+        unit_label_en,
         legal_text,
         kind,
         period,

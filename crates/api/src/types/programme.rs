@@ -16,6 +16,7 @@ use super::milestone::Milestone;
 use super::org_unit::OrgUnit;
 use super::user::User;
 use super::{load_many, load_one, measured};
+use crate::i18n::Locale;
 use crate::ids;
 use crate::loaders::{ComputedOf, ProgrammeMilestones, TargetsOf, ValuesOf};
 use thidua_domain::id::{ProgrammeId, TargetId, UnitId, UserId};
@@ -121,13 +122,28 @@ impl Target {
         &self.0.code
     }
 
+    /// In the request's language (`Accept-Language`; Vietnamese by default, and when the
+    /// target has no English title).
     async fn title(&self) -> &str {
-        &self.0.title
+        localized(&self.0.title, self.0.title_en.as_deref())
     }
 
-    /// The exact definition of the value, in English.
+    /// The exact definition of the value, in the request's language (as `title`).
     async fn description(&self) -> &str {
-        &self.0.description
+        localized(&self.0.description, self.0.description_en.as_deref())
+    }
+
+    /// The stored texts in both languages, as `createTarget` and `updateTarget` take them
+    /// (for editing, whatever the request's language).
+    async fn texts(&self) -> TargetTexts {
+        TargetTexts {
+            title: self.0.title.clone(),
+            title_en: self.0.title_en.clone(),
+            description: self.0.description.clone(),
+            description_en: self.0.description_en.clone(),
+            unit_label: self.0.unit_label.clone(),
+            unit_label_en: self.0.unit_label_en.clone(),
+        }
     }
 
     async fn horizon(&self) -> &str {
@@ -156,8 +172,9 @@ impl Target {
         self.0.target_max.map(measured)
     }
 
+    /// What the value counts, in the request's language (as `title`).
     async fn unit_label(&self) -> &str {
-        &self.0.unit_label
+        localized(&self.0.unit_label, self.0.unit_label_en.as_deref())
     }
 
     async fn baseline(&self) -> Decimal {
@@ -288,6 +305,27 @@ impl Target {
             .map(TargetEntry)
             .collect())
     }
+}
+
+/// The English text when the request asks for English (the language `i18n::scope` set from
+/// `Accept-Language`) and there is one; else Vietnamese.
+fn localized<'a>(vi: &'a str, en: Option<&'a str>) -> &'a str {
+    match (crate::i18n::current(), en) {
+        (Locale::En, Some(en)) => en,
+        _ => vi,
+    }
+}
+
+/// A target's texts as stored: Vietnamese (the default language) and English (null when
+/// not given; English readers then get the Vietnamese text).
+#[derive(SimpleObject)]
+pub struct TargetTexts {
+    pub title: String,
+    pub title_en: Option<String>,
+    pub description: String,
+    pub description_en: Option<String>,
+    pub unit_label: String,
+    pub unit_label_en: Option<String>,
 }
 
 impl Target {

@@ -32,6 +32,11 @@ pub struct Model {
     /// Definition parameters as JSON (`thidua_domain::target_rules::TargetParameters`).
     pub parameters: Option<String>,
     pub version: i32,
+    /// English texts beside the Vietnamese ones above; None: readers of English get the
+    /// Vietnamese text.
+    pub title_en: Option<String>,
+    pub description_en: Option<String>,
+    pub unit_label_en: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
