@@ -9,12 +9,13 @@ mod m20261125_000003_exemplars;
 mod m20261125_000004_clusters;
 mod m20261125_000005_commendations;
 mod m20261125_000006_leaderboard_index;
+mod m20261130_000001_targets_as_data;
 mod m20261130_000002_commendation_path;
 mod m20261130_000003_catalogue;
 mod m20261130_000004_people_succession;
 mod m20261130_000005_periods;
 mod m20261130_000006_search;
-mod m20261130_000001_targets_as_data;
+mod m20261130_000007_authority_data;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000006_search::Migration),
             Box::new(m20261130_000004_people_succession::Migration),
             Box::new(m20261130_000001_targets_as_data::Migration),
+            Box::new(m20261130_000007_authority_data::Migration),
         ]
     }
 }
