@@ -369,6 +369,7 @@ impl Commendation {
         }
     }
 
+    /// The person's name; for a HOUSEHOLD recipient, its head's (as `householdHead`).
     async fn person_name(&self) -> Option<&str> {
         self.0.person_name.as_deref()
     }
