@@ -155,3 +155,65 @@ pub async fn seed(db: &impl ConnectionTrait) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+    use thidua_migrations::{Migrator, MigratorTrait};
+
+    use super::*;
+
+    async fn memory() -> DatabaseConnection {
+        let mut opts = ConnectOptions::new("sqlite::memory:");
+        opts.max_connections(1).min_connections(1);
+        Database::connect(opts).await.unwrap()
+    }
+
+    fn as_read(rows: &[unit_authority::Model]) -> Vec<(OrgUnitKind, Option<AwardLevel>, String)> {
+        rows.iter()
+            .map(|r| (r.unit_kind, r.highest_level, r.legal_basis.clone()))
+            .collect()
+    }
+
+    /// The migration and the seed write the same table, one row per unit kind.
+    #[tokio::test]
+    async fn the_migration_writes_the_seeded_table_and_the_seed_never_overwrites() {
+        let db = memory().await;
+        Migrator::up(&db, None).await.unwrap();
+        let migrated = all(&db).await.unwrap();
+        let seeded: Vec<_> = seeded()
+            .into_iter()
+            .map(|(k, l, b)| (k, l, b.to_owned()))
+            .collect();
+        assert_eq!(as_read(&migrated), seeded);
+        assert_eq!(migrated.len(), OrgUnitKind::ALL.len());
+
+        // An edited row stays; a missing one comes back.
+        unit_authority::Entity::update_many()
+            .col_expr(
+                unit_authority::Column::HighestLevel,
+                Expr::val(Some(AwardLevel::Provincial)),
+            )
+            .filter(unit_authority::Column::UnitKind.eq(OrgUnitKind::Ward))
+            .exec(&db)
+            .await
+            .unwrap();
+        unit_authority::Entity::delete_many()
+            .filter(unit_authority::Column::UnitKind.eq(OrgUnitKind::School))
+            .exec(&db)
+            .await
+            .unwrap();
+        seed(&db).await.unwrap();
+        seed(&db).await.unwrap();
+        let after = as_read(&all(&db).await.unwrap());
+        assert_eq!(after.len(), OrgUnitKind::ALL.len());
+        for ((kind, level, basis), (k, l, b)) in after.iter().zip(&seeded) {
+            assert_eq!((kind, basis), (k, b));
+            if *kind == OrgUnitKind::Ward {
+                assert_eq!(*level, Some(AwardLevel::Provincial), "kept as edited");
+            } else {
+                assert_eq!(level, l);
+            }
+        }
+    }
+}
