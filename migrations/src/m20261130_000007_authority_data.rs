@@ -8,7 +8,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 use uuid::Uuid;
 
-use crate::helpers::{a, fk};
+use crate::helpers::{a, fk, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -49,7 +49,7 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(a(TABLE))
                 .col(pk_uuid(a("id")))
-                .col(string_len_uniq(a("unit_kind"), 30))
+                .col(string_len(a("unit_kind"), 30))
                 // NULL: the head of such a unit decides no award.
                 .col(string_len_null(a("highest_level"), 20))
                 .col(text(a("legal_basis")))
@@ -60,6 +60,9 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
+        // One row per kind, named alike on both databases (the unique-violation mapping
+        // reads index names).
+        m.create_index(index(TABLE, &["unit_kind"], true)).await?;
         let now = Utc::now();
         let mut insert = Query::insert();
         insert.into_table(a(TABLE)).columns([
