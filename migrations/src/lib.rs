@@ -15,6 +15,7 @@ mod m20261130_000003_catalogue;
 mod m20261130_000004_people_succession;
 mod m20261130_000005_periods;
 mod m20261130_000006_search;
+mod m20261130_000007_authority_data;
 mod m20261130_000008_target_texts;
 
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000004_people_succession::Migration),
             Box::new(m20261130_000001_targets_as_data::Migration),
             Box::new(m20261130_000008_target_texts::Migration),
+            Box::new(m20261130_000007_authority_data::Migration),
         ]
     }
 }

@@ -73,6 +73,7 @@ node_types! {
     RoleGrant => "RoleGrant",
     TargetSnapshot => "TargetSnapshot",
     Person => "Person",
+    UnitAuthority => "UnitAuthority",
 }
 
 impl NodeType {

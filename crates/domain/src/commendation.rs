@@ -65,27 +65,31 @@ fn rank(level: AwardLevel) -> u8 {
     }
 }
 
-/// The authority level of a unit's head (Law 06/2022, art. 80): the province's chairman
-/// decides provincial awards; heads of departments, agencies, enterprises and schools and
-/// chairmen of communes, wards and special zones decide grassroots ones (Lao động tiên
-/// tiến, Chiến sĩ thi đua cơ sở, Giấy khen…); villages and other groupings decide nothing.
-/// The root of the tree is the province whatever its kind.
-pub fn unit_authority(kind: OrgUnitKind, is_root: bool) -> Option<AwardLevel> {
-    use OrgUnitKind as K;
-    if is_root {
-        return Some(AwardLevel::Provincial);
-    }
-    match kind {
-        K::Province => Some(AwardLevel::Provincial),
-        K::Department
-        | K::Ward
-        | K::Commune
-        | K::SpecialZone
-        | K::Agency
-        | K::Enterprise
-        | K::School => Some(AwardLevel::Grassroots),
-        K::Village | K::ResidentialGroup | K::Other => None,
-    }
+/// One row of the authority table: the highest award level the head of a unit of `kind`
+/// decides, or none. Data with its legal basis, not code: Law 06/2022 art. 80 is read
+/// into the seeded rows, and NĐ 152/2025/NĐ-CP may re-allocate powers (⚠), so an
+/// administrator edits the row, not a release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthorityRow {
+    pub kind: OrgUnitKind,
+    pub highest: Option<AwardLevel>,
+}
+
+/// The row a unit's authority is read from: its kind's, except that the root of the tree
+/// is the province whatever its kind.
+pub fn authority_kind(kind: OrgUnitKind, is_root: bool) -> OrgUnitKind {
+    if is_root { OrgUnitKind::Province } else { kind }
+}
+
+/// The authority level of a unit's head, read from the authority table: the row for its
+/// kind ([`authority_kind`]); a kind without a row decides nothing.
+pub fn unit_authority(
+    kind: OrgUnitKind,
+    is_root: bool,
+    rows: &[AuthorityRow],
+) -> Option<AwardLevel> {
+    let kind = authority_kind(kind, is_root);
+    rows.iter().find(|r| r.kind == kind).and_then(|r| r.highest)
 }
 
 /// Whether an authority at `authority` may decide an award decided at `deciding`.
@@ -162,6 +166,9 @@ string_enum!(
         Exemplar => "EXEMPLAR",
         /// A person's record (`Person`), with the position they held.
         Person => "PERSON",
+        /// A household (hộ gia đình, e.g. for "Gia đình văn hóa"), named by its head and
+        /// its unit; there is no household record, so the key is made of the two.
+        Household => "HOUSEHOLD",
     }
 );
 
@@ -406,6 +413,13 @@ pub fn recipient_key(
     }
 }
 
+/// A household's key: its unit and its head's name compared loosely (case, spaces,
+/// normal form), so the same household keeps one history across years while two
+/// households whose heads share a name in different units stay apart.
+pub fn household_key(unit_id: uuid::Uuid, head: &str) -> String {
+    format!("HOUSEHOLD:{unit_id}:{}", decision_key(head))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -499,20 +513,42 @@ mod tests {
         assert!(ProposedUpward.is_live() && Approved.is_live() && Revoked.is_live());
     }
 
+    /// Today's table as seeded (Law 06/2022 art. 80), for the rules below.
+    fn seeded() -> Vec<AuthorityRow> {
+        use AwardLevel as L;
+        use OrgUnitKind as K;
+        let row = |kind, highest| AuthorityRow { kind, highest };
+        vec![
+            row(K::Province, Some(L::Provincial)),
+            row(K::Department, Some(L::Grassroots)),
+            row(K::Ward, Some(L::Grassroots)),
+            row(K::Commune, Some(L::Grassroots)),
+            row(K::SpecialZone, Some(L::Grassroots)),
+            row(K::Agency, Some(L::Grassroots)),
+            row(K::Enterprise, Some(L::Grassroots)),
+            row(K::School, Some(L::Grassroots)),
+            row(K::Village, None),
+            row(K::ResidentialGroup, None),
+            row(K::Other, None),
+        ]
+    }
+
     #[test]
     fn heads_of_units_decide_grassroots_awards_and_the_province_its_own() {
         use AwardLevel as L;
-        let ward = unit_authority(OrgUnitKind::Ward, false);
-        let province = unit_authority(OrgUnitKind::Province, false);
+        let rows = seeded();
+        let ward = unit_authority(OrgUnitKind::Ward, false, &rows);
+        let province = unit_authority(OrgUnitKind::Province, false, &rows);
         assert_eq!(ward, Some(L::Grassroots));
         assert_eq!(province, Some(L::Provincial));
         assert_eq!(
-            unit_authority(OrgUnitKind::Other, true),
-            Some(L::Provincial)
+            unit_authority(OrgUnitKind::Other, true, &rows),
+            Some(L::Provincial),
+            "the root reads the province's row"
         );
-        assert_eq!(unit_authority(OrgUnitKind::Village, false), None);
+        assert_eq!(unit_authority(OrgUnitKind::Village, false, &rows), None);
         assert_eq!(
-            unit_authority(OrgUnitKind::Enterprise, false),
+            unit_authority(OrgUnitKind::Enterprise, false, &rows),
             Some(L::Grassroots)
         );
 
@@ -548,6 +584,41 @@ mod tests {
         );
         // A village decides nothing.
         assert_eq!(route(None, L::Grassroots), Route::ProposeUpward);
+    }
+
+    #[test]
+    fn the_authority_follows_the_row_not_the_code() {
+        use AwardLevel as L;
+        let mut rows = seeded();
+        // A decree gives wards the provincial level: a ward council now confers it.
+        for r in &mut rows {
+            if r.kind == OrgUnitKind::Ward {
+                r.highest = Some(L::Provincial);
+            }
+        }
+        let ward = unit_authority(OrgUnitKind::Ward, false, &rows);
+        assert!(check_confer_authority(ward, L::Provincial).is_ok());
+        assert_eq!(
+            unit_authority(OrgUnitKind::Commune, false, &rows),
+            Some(L::Grassroots),
+            "other rows stay"
+        );
+        // A row set to no authority: the ward decides nothing, not even a Giấy khen.
+        for r in &mut rows {
+            if r.kind == OrgUnitKind::Ward {
+                r.highest = None;
+            }
+        }
+        let ward = unit_authority(OrgUnitKind::Ward, false, &rows);
+        assert_eq!(ward, None);
+        assert_eq!(
+            check_confer_authority(ward, L::Grassroots)
+                .unwrap_err()
+                .code,
+            C::OutsideAuthority
+        );
+        // A kind missing from the table decides nothing.
+        assert_eq!(unit_authority(OrgUnitKind::School, false, &[]), None);
     }
 
     #[test]
@@ -593,6 +664,27 @@ mod tests {
             recipient_key(RecipientType::Unit, u, None, None),
             format!("UNIT:{u}")
         );
+    }
+
+    #[test]
+    fn a_household_is_keyed_by_its_unit_and_its_heads_name() {
+        let (u, v) = (uuid::Uuid::from_u128(1), uuid::Uuid::from_u128(2));
+        assert_eq!(
+            household_key(u, " Nguyễn  Văn An "),
+            household_key(u, "nguyễn văn an"),
+            "one household from one year to the next"
+        );
+        assert_ne!(
+            household_key(u, "Nguyễn Văn An"),
+            household_key(v, "Nguyễn Văn An"),
+            "namesakes in two units are two households"
+        );
+        assert_ne!(
+            household_key(u, "Nguyễn Văn An"),
+            household_key(u, "Nguyễn Văn Ân"),
+            "diacritics tell names apart"
+        );
+        assert!(household_key(u, "A").starts_with("HOUSEHOLD:"));
     }
 
     #[test]

@@ -171,6 +171,7 @@ markers! {
     TargetSnapshot => SnapshotId,
     AuditEntry => AuditEntryId,
     Person => PersonId,
+    UnitAuthority => UnitAuthorityId,
 }
 
 #[cfg(test)]

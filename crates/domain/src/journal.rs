@@ -23,6 +23,8 @@ string_enum!(
         RoleGrant => "RoleGrant",
         Target => "Target",
         TargetSnapshot => "TargetSnapshot",
+        /// A row of the authority table (who decides which award level).
+        UnitAuthority => "UnitAuthority",
         User => "User",
     }
 );

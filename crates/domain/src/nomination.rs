@@ -11,7 +11,7 @@ use crate::access::{Action, Actor, Denied};
 use crate::award::{RecipientKind, is_effective_on};
 use crate::commendation::{
     CommendationKind, CommendationStatus, RecipientType, check_campaign, check_recipient_kind,
-    recipient_key,
+    household_key, recipient_key,
 };
 use crate::error::{FieldError, UserErrorCode as C};
 use crate::exemplar::ExemplarKind;
@@ -44,6 +44,12 @@ pub enum RecipientFacts<'a> {
     Exemplar(Option<ExemplarFacts<'a>>),
     /// A person's record; `None` where the id sent matches nothing.
     Person(Option<PersonFacts<'a>>),
+    /// A household: its head's name (already parsed) and its unit, `None` where the unit
+    /// id sent matches nothing.
+    Household {
+        head: &'a str,
+        unit: Option<UnitFacts<'a>>,
+    },
 }
 
 /// A person a nomination names, with their current unit; `None` for a foreign recipient,
@@ -200,6 +206,11 @@ pub fn judge(actor: &Actor, f: &Facts<'_>) -> Result<Nominee, Refused> {
             let kind = RecipientKind::Individual;
             (RecipientType::Person, unit, kind, None, Some(p.id), false)
         }
+        RecipientFacts::Household { unit, .. } => {
+            let unit = unit.ok_or_else(|| unknown("recipient.household.unitId", "unit"))?;
+            let kind = RecipientKind::Household;
+            (RecipientType::Household, unit, kind, None, None, false)
+        }
     };
     actor.authorize(Action::Nominate, unit.path)?;
     check_recipient_kind(award.recipient_kind, kind)?;
@@ -233,7 +244,10 @@ pub fn judge(actor: &Actor, f: &Facts<'_>) -> Result<Nominee, Refused> {
         unit_id: unit.id,
         person_id: person,
         exemplar_id,
-        recipient_key: recipient_key(recipient_type, unit.id, exemplar_id, person),
+        recipient_key: match f.recipient {
+            RecipientFacts::Household { head, .. } => household_key(unit.id, head),
+            _ => recipient_key(recipient_type, unit.id, exemplar_id, person),
+        },
         is_individual,
         is_direct_worker: is_individual && (f.is_direct_worker || direct_default),
     })
@@ -479,6 +493,105 @@ mod tests {
         assert!(n.is_individual);
         assert_eq!(n.recipient_key, format!("PERSON:{}", Uuid::from_u128(7)));
         assert_eq!(n.person_id, Some(Uuid::from_u128(7)));
+    }
+
+    fn household(head: &'static str, unit: UnitFacts<'static>) -> RecipientFacts<'static> {
+        RecipientFacts::Household {
+            head,
+            unit: Some(unit),
+        }
+    }
+
+    #[test]
+    fn a_household_award_goes_to_households_only_and_the_reverse() {
+        let family = Facts {
+            award: Some(award(RecipientKind::Household)),
+            recipient: household("Nguyễn Văn An", unit(1, WARD)),
+            ..facts()
+        };
+        let n = judge(&manager(WARD), &family).unwrap();
+        assert_eq!(n.recipient_type, RecipientType::Household);
+        assert_eq!(n.unit_id, Uuid::from_u128(1));
+        assert_eq!(
+            n.recipient_key,
+            household_key(Uuid::from_u128(1), "Nguyễn Văn An")
+        );
+        assert!(!n.is_individual && !n.is_direct_worker);
+        // Next year the same household has the same key; in another unit, another one.
+        let next_year = judge(
+            &manager(PROVINCE),
+            &Facts {
+                award_year: 2026,
+                recipient: household("nguyễn văn  an", unit(1, WARD)),
+                ..family
+            },
+        )
+        .unwrap();
+        assert_eq!(next_year.recipient_key, n.recipient_key);
+        let elsewhere = judge(
+            &manager(PROVINCE),
+            &Facts {
+                recipient: household("Nguyễn Văn An", unit(2, OTHER)),
+                ..family
+            },
+        )
+        .unwrap();
+        assert_ne!(elsewhere.recipient_key, n.recipient_key);
+
+        // A household title refuses a unit, a model and a person…
+        let person = RecipientFacts::Person(Some(PersonFacts {
+            id: Uuid::from_u128(7),
+            unit: Some(unit(1, WARD)),
+        }));
+        let model =
+            RecipientFacts::Exemplar(Some(model(5, ExemplarKind::Individual, unit(1, WARD))));
+        for recipient in [RecipientFacts::Unit(Some(unit(1, WARD))), person, model] {
+            let f = Facts {
+                recipient,
+                ..family
+            };
+            assert_eq!(
+                code(judge(&manager(PROVINCE), &f)),
+                C::RecipientKindMismatch,
+                "{recipient:?}"
+            );
+        }
+        // …and an award for individuals, collectives or both refuses a household.
+        for kind in [
+            RecipientKind::Individual,
+            RecipientKind::Collective,
+            RecipientKind::Both,
+        ] {
+            let f = Facts {
+                award: Some(award(kind)),
+                ..family
+            };
+            assert_eq!(
+                code(judge(&manager(PROVINCE), &f)),
+                C::RecipientKindMismatch,
+                "{kind:?}"
+            );
+        }
+        // The household's unit must exist and be in the nominator's subtree.
+        let unknown_unit = Facts {
+            recipient: RecipientFacts::Household {
+                head: "Nguyễn Văn An",
+                unit: None,
+            },
+            ..family
+        };
+        match judge(&manager(PROVINCE), &unknown_unit) {
+            Err(Refused::Invalid(e)) => assert_eq!(
+                (e.code, e.field.as_str()),
+                (C::UnknownReference, "recipient.household.unitId")
+            ),
+            other => panic!("expected UNKNOWN_REFERENCE, got {other:?}"),
+        }
+        let other = Facts {
+            recipient: household("Nguyễn Văn An", unit(2, OTHER)),
+            ..family
+        };
+        assert_eq!(judge(&manager(WARD), &other), Err(Refused::Denied(Denied)));
     }
 
     #[test]

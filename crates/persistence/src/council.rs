@@ -5,13 +5,12 @@
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
 use thidua_domain::award::AwardLevel;
-use thidua_domain::commendation::unit_authority;
 use thidua_domain::id::{CouncilSessionId, UnitId};
 use thidua_domain::msg;
 use thidua_domain::text::Title;
@@ -31,9 +30,12 @@ pub struct NewMember {
 
 pub const MAX_MEMBERS: usize = 200;
 
-/// The authority level of the unit a session belongs to.
-pub fn authority(unit: &org_unit::Model) -> Option<AwardLevel> {
-    unit_authority(unit.kind, unit.parent_id.is_none())
+/// The authority level of the unit a session belongs to, read from the authority table.
+pub async fn authority(
+    db: &impl ConnectionTrait,
+    unit: &org_unit::Model,
+) -> Result<Option<AwardLevel>, StoreError> {
+    crate::authorities::of_unit(db, unit).await
 }
 
 /// A session's unit with the authority its head holds.
@@ -42,7 +44,7 @@ pub async fn unit_of(
     session: &council_session::Model,
 ) -> Result<(org_unit::Model, Option<AwardLevel>), StoreError> {
     let unit = crate::org_units::referenced(db, UnitId::from_uuid(session.unit_id)).await?;
-    let level = authority(&unit);
+    let level = authority(db, &unit).await?;
     Ok((unit, level))
 }
 
@@ -73,7 +75,7 @@ pub async fn create_session(
         )
         .into());
     }
-    if authority(&unit).is_none() {
+    if authority(db, &unit).await?.is_none() {
         return Err(FieldError::new(
             "unitId",
             UserErrorCode::OutsideAuthority,
@@ -138,12 +140,35 @@ finders! {
     pub fn members_by_session_ids(ids: &[CouncilSessionId]) in council_member::SessionId, asc(SortOrder);
 }
 
+/// Which sessions a list shows; both conditions apply when both are given.
+#[derive(Debug, Clone, Default)]
+pub struct SessionFilter {
+    /// Sessions of this unit's own council.
+    pub unit_id: Option<UnitId>,
+    /// Sessions of councils of this path's unit or below it, or below a unit it succeeded.
+    pub subtree_path: Option<String>,
+}
+
 /// Newest first (ids are UUID v7).
 pub async fn list(
     db: &impl ConnectionTrait,
+    filter: &SessionFilter,
     page: &PageRequest,
 ) -> Result<Page<council_session::Model>, StoreError> {
     let mut q = council_session::Entity::find();
+    if let Some(u) = filter.unit_id {
+        q = q.filter(council_session::Column::UnitId.eq(u.uuid()));
+    }
+    if let Some(p) = &filter.subtree_path {
+        let mut within = Condition::any()
+            .add(council_session::Column::UnitId.in_subquery(crate::org_units::ids_in_subtree(p)));
+        for old in crate::org_units::predecessor_paths(db, p).await? {
+            within = within.add(
+                council_session::Column::UnitId.in_subquery(crate::org_units::ids_in_subtree(&old)),
+            );
+        }
+        q = q.filter(within);
+    }
     if let Some(after) = &page.after {
         q = q.filter(council_session::Column::Id.lt(after.id));
     }

@@ -3,6 +3,7 @@
 //! through the domain, and writes.
 
 pub mod audit;
+pub mod authorities;
 pub mod awards;
 pub mod blobs;
 pub mod campaigns;

@@ -346,6 +346,7 @@ pub async fn seed_core(
     }
 
     crate::awards::seed_catalogue(db).await?;
+    crate::authorities::seed(db).await?;
 
     let mut report = SeedReport::default();
     if users::count(db).await? == 0 {

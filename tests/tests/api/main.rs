@@ -5,6 +5,7 @@
 mod apq;
 mod audit;
 mod auth;
+mod authority;
 mod awards;
 mod campaigns;
 mod commendations;

@@ -30,4 +30,4 @@ revoke-reason-required = say why the honour is revoked
 correction-reason-required = say why the record is corrected
 prerequisite-years-required = say how many consecutive years of the prerequisite are needed
 prerequisite-award-required = say which title is the prerequisite
-recipient-exactly-one = give exactly one of unitId, exemplarId or person
+recipient-exactly-one = give exactly one of unitId, exemplarId, personId, person or household

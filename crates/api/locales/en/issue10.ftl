@@ -56,3 +56,4 @@ programme-fromyear-must-no-later = `fromYear` must be no later than `toYear`
 cash-coefficient-range = a cash coefficient is a multiple of the base salary from 0 to 100
 period-half-year = a half-year period runs from 1 Jan to 30 Jun or from 1 Jul to 31 Dec
 period-year = a yearly period runs from 1 Jan to 31 Dec of one year
+authorities-row-version-not-reload = the row is at version { $current }, not { $sent }; reload it

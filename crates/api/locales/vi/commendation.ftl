@@ -30,4 +30,4 @@ revoke-reason-required = Cần nêu lý do thu hồi danh hiệu, hình thức k
 correction-reason-required = Cần nêu lý do đính chính hồ sơ
 prerequisite-years-required = Cần nêu số năm liên tục phải đạt danh hiệu điều kiện
 prerequisite-award-required = Cần nêu danh hiệu điều kiện
-recipient-exactly-one = Chỉ chọn một trong unitId, exemplarId hoặc person
+recipient-exactly-one = Chỉ chọn một trong unitId, exemplarId, personId, person hoặc household

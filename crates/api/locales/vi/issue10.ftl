@@ -56,3 +56,4 @@ programme-fromyear-must-no-later = `fromYear` không được sau `toYear`
 cash-coefficient-range = Hệ số tiền thưởng là bội số của mức lương cơ sở, từ 0 đến 100
 period-half-year = Kỳ 6 tháng tính từ 01/01 đến 30/06 hoặc từ 01/07 đến 31/12
 period-year = Kỳ năm tính từ 01/01 đến 31/12 của một năm
+authorities-row-version-not-reload = Dòng này đang ở phiên bản { $current }, không phải { $sent }; hãy tải lại

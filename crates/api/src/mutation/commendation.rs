@@ -16,7 +16,7 @@ use thidua_persistence::council::{self, NewMember};
 use super::{begin, finish, input_id, payload, version};
 use crate::context::actor;
 use crate::error::Failure;
-use crate::types::commendation::{AwardType, Commendation, CouncilSession};
+use crate::types::commendation::{AwardType, Commendation, CouncilSession, UnitAuthority};
 use crate::types::enums::{
     AwardCategory, AwardLevel, CommendationKind, PrerequisiteKind, RecipientKind,
 };
@@ -95,7 +95,17 @@ pub struct CreateCouncilSessionInput {
     pub members: Vec<CouncilMemberInput>,
 }
 
-/// Exactly one of `unitId`, `exemplarId`, `personId` or `person`.
+/// A household (hộ gia đình), for a HOUSEHOLD award such as "Gia đình văn hóa": its
+/// head and its unit. The same head in the same unit is the same household from year to
+/// year; the same name in another unit is another household.
+#[derive(InputObject)]
+pub struct HouseholdInput {
+    /// The head of the household (chủ hộ), 1–300 characters.
+    pub head_name: String,
+    pub unit_id: ID,
+}
+
+/// Exactly one of `unitId`, `exemplarId`, `personId`, `person` or `household`.
 #[derive(InputObject)]
 pub struct RecipientInput {
     /// A unit (collective).
@@ -109,6 +119,8 @@ pub struct RecipientInput {
     pub person: Option<PersonInput>,
     /// With `personId`: the position held, if not the one on record.
     pub position: Option<String>,
+    /// A household, for a HOUSEHOLD award (RECIPIENT_KIND_MISMATCH for any other award).
+    pub household: Option<HouseholdInput>,
 }
 
 pub use super::person::PersonInput;
@@ -228,7 +240,21 @@ pub struct CorrectCommendationInput {
     pub citation: Option<String>,
 }
 
+/// A row of the authority table, set whole.
+#[derive(InputObject)]
+pub struct UpdateUnitAuthorityInput {
+    pub unit_kind: crate::types::enums::OrgUnitKind,
+    /// The highest award level the head of such a unit decides; null: none (such a unit
+    /// holds no council).
+    pub highest_level: Option<AwardLevel>,
+    /// The law, decree and article, 1–2000 characters.
+    pub legal_basis: String,
+    /// The version read; a stale one is a CONFLICT.
+    pub version: i32,
+}
+
 payload!(AwardTypePayload, award_type: AwardType);
+payload!(UnitAuthorityPayload, unit_authority: UnitAuthority);
 payload!(CouncilSessionPayload, session: CouncilSession);
 payload!(CommendationPayload, commendation: Commendation);
 
@@ -380,6 +406,31 @@ fn recipient(r: RecipientInput) -> Result<Recipient, Failure> {
         )
         .into());
     }
+    if let Some(h) = r.household {
+        if r.unit_id.is_some()
+            || r.exemplar_id.is_some()
+            || r.person_id.is_some()
+            || r.person.is_some()
+        {
+            return Err(one_recipient());
+        }
+        let head = title(&h.head_name, "recipient.household.headName");
+        let unit = crate::ids::parse::<of::OrgUnit>(h.unit_id.as_str()).ok_or_else(|| {
+            FieldError::new(
+                "recipient.household.unitId",
+                thidua_domain::UserErrorCode::InvalidFormat,
+                thidua_domain::msg!("global-id-invalid"),
+            )
+        });
+        return match (head, unit) {
+            (Ok(head), Ok(unit)) => Ok(Recipient::Household { head, unit }),
+            (head, unit) => Err([head.err(), unit.err()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .into()),
+        };
+    }
     match (r.unit_id, r.exemplar_id, r.person_id, r.person) {
         (Some(u), None, None, None) => Ok(Recipient::Unit(input_id::<of::OrgUnit>(
             &u,
@@ -397,13 +448,17 @@ fn recipient(r: RecipientInput) -> Result<Recipient, Failure> {
             p,
             "recipient.person.",
         )?)),
-        _ => Err(FieldError::new(
-            "recipient",
-            thidua_domain::UserErrorCode::InvalidFormat,
-            thidua_domain::msg!("recipient-exactly-one"),
-        )
-        .into()),
+        _ => Err(one_recipient()),
     }
+}
+
+fn one_recipient() -> Failure {
+    FieldError::new(
+        "recipient",
+        thidua_domain::UserErrorCode::InvalidFormat,
+        thidua_domain::msg!("recipient-exactly-one"),
+    )
+    .into()
 }
 
 /// What a nomination and a directly recorded honour share.
@@ -513,6 +568,43 @@ impl CommendationMutation {
         }
         .await;
         AwardTypePayload::from_result(res)
+    }
+
+    /// Sets a row of the authority table: which award level the head of a unit kind
+    /// decides, and the legal basis (administrators; audited). Councils created, conferring
+    /// or proposing from then on follow it; decisions already taken stay.
+    async fn update_unit_authority(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateUnitAuthorityInput,
+    ) -> async_graphql::Result<UnitAuthorityPayload> {
+        let a = actor(ctx)?;
+        let res = async {
+            let basis = LegalBasis::parse(&input.legal_basis).map_err(|e| e.under("legalBasis"));
+            let (basis, checked_version) = match (basis, version(input.version)) {
+                (Ok(b), Ok(v)) => (b, v),
+                (b, v) => {
+                    return Err([b.err(), v.err()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .into());
+                }
+            };
+            let txn = begin(ctx).await?;
+            let r = thidua_persistence::authorities::update(
+                &txn,
+                a,
+                input.unit_kind.into(),
+                input.highest_level.map(Into::into),
+                basis,
+                checked_version,
+            )
+            .await;
+            finish(txn, r).await.map(UnitAuthority)
+        }
+        .await;
+        UnitAuthorityPayload::from_result(res)
     }
 
     /// Records a council session and all its members (council members or administrators).

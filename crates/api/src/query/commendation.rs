@@ -10,8 +10,8 @@ use crate::cursor;
 use crate::error::query_error;
 use crate::ids;
 use crate::types::commendation::{
-    AwardType, CommendationConnection, CouncilSessionConnection, commendation_connection,
-    session_connection,
+    AwardType, CommendationConnection, CouncilSessionConnection, UnitAuthority,
+    commendation_connection, session_connection,
 };
 use crate::types::enums::{AwardCategory, AwardLevel, CommendationStatus};
 
@@ -34,6 +34,15 @@ pub struct CommendationFilter {
     /// Words to find, in any order, in the recipient's name (the person's, the unit's or the
     /// exemplary model's); accents and case are ignored ("Ha Long" finds "Hạ Long", "d" finds "đ"). At most 200 characters and 8 words.
     pub search: Option<String>,
+}
+
+#[derive(InputObject, Default)]
+pub struct CouncilSessionFilter {
+    /// Sessions of this unit's own council.
+    pub unit_id: Option<ID>,
+    /// Sessions of the councils of this unit and every unit below it (or below a unit it
+    /// succeeded).
+    pub unit_subtree: Option<ID>,
 }
 
 /// Individual commendations and direct workers in one year.
@@ -75,17 +84,44 @@ impl CommendationQuery {
         Ok(rows.into_iter().map(AwardType).collect())
     }
 
-    /// Council sessions, newest first.
+    /// The authority table: for each unit kind, the highest award level its head decides,
+    /// with the legal basis.
+    async fn unit_authorities(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<UnitAuthority>> {
+        reader(ctx)?;
+        let rows = thidua_persistence::authorities::all(&state(ctx).db.conn)
+            .await
+            .map_err(query_error)?;
+        Ok(rows.into_iter().map(UnitAuthority).collect())
+    }
+
+    /// Council sessions, newest first; `filter` narrows them to a unit's council or to the
+    /// councils of a subtree.
     #[graphql(complexity = "crate::cursor::page_cost(first, child_complexity)")]
     async fn council_sessions(
         &self,
         ctx: &Context<'_>,
+        filter: Option<CouncilSessionFilter>,
         #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<CouncilSessionConnection> {
         reader(ctx)?;
+        let f = filter.unwrap_or_default();
+        let store = thidua_persistence::council::SessionFilter {
+            unit_id: f
+                .unit_id
+                .as_ref()
+                .map(ids::decode::<of::OrgUnit>)
+                .transpose()?,
+            subtree_path: match &f.unit_subtree {
+                Some(id) => Some(unit_path(ctx, id, "unitSubtree").await?),
+                None => None,
+            },
+        };
         let page = cursor::page_request(first, after)?;
-        let rows = thidua_persistence::council::list(&state(ctx).db.conn, &page)
+        let rows = thidua_persistence::council::list(&state(ctx).db.conn, &store, &page)
             .await
             .map_err(query_error)?;
         Ok(session_connection(rows))

@@ -7,12 +7,13 @@ use rust_decimal::Decimal;
 use thidua_domain::id;
 use thidua_persistence::entities::{
     award_type, commendation, commendation_correction, council_member, council_session,
+    unit_authority,
 };
 use thidua_persistence::page::Page;
 
 use super::campaign::Campaign;
 use super::enums::{
-    AwardCategory, AwardLevel, CommendationKind, CommendationStatus, PrerequisiteKind,
+    AwardCategory, AwardLevel, CommendationKind, CommendationStatus, OrgUnitKind, PrerequisiteKind,
     RecipientKind, RecipientType,
 };
 use super::exemplar::Exemplar;
@@ -147,6 +148,45 @@ impl AwardType {
     /// Optimistic-lock version for `updateAwardType`.
     async fn version(&self) -> i32 {
         self.0.version
+    }
+}
+
+#[derive(Clone)]
+pub struct UnitAuthority(pub unit_authority::Model);
+
+/// A row of the authority table: the highest award level the head of a unit of this kind
+/// decides (Law 06/2022, art. 80). A council of such a unit confers awards decided at
+/// that level or below and proposes the rest upward; without a level it holds no council.
+/// The root of the tree reads the PROVINCE row whatever its kind. Data, not code:
+/// administrators edit it with `updateUnitAuthority` (NĐ 152/2025/NĐ-CP may re-allocate
+/// powers ⚠).
+#[Object]
+impl UnitAuthority {
+    async fn id(&self) -> ID {
+        ids::encode(id::UnitAuthorityId::from_uuid(self.0.id))
+    }
+
+    async fn unit_kind(&self) -> OrgUnitKind {
+        self.0.unit_kind.into()
+    }
+
+    /// Null: the head of such a unit decides no award.
+    async fn highest_level(&self) -> Option<AwardLevel> {
+        self.0.highest_level.map(Into::into)
+    }
+
+    /// The law, decree and article the row rests on; "⚠" marks what is not yet verified.
+    async fn legal_basis(&self) -> &str {
+        &self.0.legal_basis
+    }
+
+    /// Optimistic-lock version for `updateUnitAuthority`.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
     }
 }
 
@@ -329,8 +369,17 @@ impl Commendation {
         }
     }
 
+    /// The person's name; for a HOUSEHOLD recipient, its head's (as `householdHead`).
     async fn person_name(&self) -> Option<&str> {
         self.0.person_name.as_deref()
+    }
+
+    /// The head of the household honoured, for a HOUSEHOLD recipient (its unit is `unit`).
+    async fn household_head(&self) -> Option<&str> {
+        match self.0.recipient_type {
+            thidua_domain::commendation::RecipientType::Household => self.0.person_name.as_deref(),
+            _ => None,
+        }
     }
 
     async fn person_position(&self) -> Option<&str> {

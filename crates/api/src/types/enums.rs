@@ -254,7 +254,8 @@ mirror!(
     RecipientType = thidua_domain::commendation::RecipientType {
         Unit,
         Exemplar,
-        Person
+        Person,
+        Household
     }
 );
 

@@ -113,11 +113,12 @@ pub async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option
             .await?
             .map(|m| Node::Person(super::person::Person(m))),
         // Named by ids but not nodes: users, clusters, audit entries and the audited
-        // role grants and snapshots.
+        // role grants, snapshots and authority rows.
         NodeType::User
         | NodeType::Cluster
         | NodeType::AuditEntry
         | NodeType::RoleGrant
-        | NodeType::TargetSnapshot => None,
+        | NodeType::TargetSnapshot
+        | NodeType::UnitAuthority => None,
     })
 }

@@ -32,6 +32,11 @@ pub enum Recipient {
     },
     /// A person recorded with the nomination (a foreigner has no unit).
     NewPerson(NewPerson),
+    /// A household (Gia đình văn hóa), named by its head in its unit.
+    Household {
+        head: Title,
+        unit: UnitId,
+    },
 }
 
 pub struct Nomination {
@@ -135,10 +140,15 @@ pub async fn nominate(
     };
     let person: Option<person::Model> = match &recipient {
         Recipient::Person { id, .. } => persons::by_ids(db, &[*id]).await?.into_iter().next(),
-        Recipient::Unit(_) | Recipient::Exemplar(_) | Recipient::NewPerson(_) => None,
+        Recipient::Unit(_)
+        | Recipient::Exemplar(_)
+        | Recipient::NewPerson(_)
+        | Recipient::Household { .. } => None,
     };
     let (recipient_unit, recipient_model) = match (&recipient, &person) {
-        (Recipient::Unit(u), _) => (unit(db, u.uuid()).await?, None),
+        (Recipient::Unit(u) | Recipient::Household { unit: u, .. }, _) => {
+            (unit(db, u.uuid()).await?, None)
+        }
         (Recipient::Person { .. }, Some(p)) => match p.unit_id {
             Some(u) => (unit(db, u).await?, None),
             None => (None, None),
@@ -178,6 +188,10 @@ pub async fn nominate(
                     unit: recipient_unit.as_ref().map(unit_facts),
                 }))
             }
+            Recipient::Household { head, .. } => RecipientFacts::Household {
+                head: head.as_str(),
+                unit: recipient_unit.as_ref().map(unit_facts),
+            },
         },
         campaign,
         exemplar_link: match &link {
@@ -207,16 +221,25 @@ pub async fn nominate(
         .all(db)
         .await?;
     nomination::check_twins(n.award_year, &twins)?;
-    let recipient_name = match (&person, &recipient_model, &recipient_unit) {
-        (Some(p), _, _) => p.name.clone(),
-        (None, Some((m, _)), _) => m.name.clone(),
-        (None, None, Some(u)) => u.name.clone(),
-        (None, None, None) => nominating.name.clone(),
+    // A household is shown and found by its head's name, kept where a person's name goes.
+    let household_head = match &recipient {
+        Recipient::Household { head, .. } => Some(head.as_str().to_owned()),
+        _ => None,
+    };
+    let recipient_name = match (&household_head, &person, &recipient_model, &recipient_unit) {
+        (Some(h), ..) => h.clone(),
+        (None, Some(p), _, _) => p.name.clone(),
+        (None, None, Some((m, _)), _) => m.name.clone(),
+        (None, None, None, Some(u)) => u.name.clone(),
+        (None, None, None, None) => nominating.name.clone(),
     };
     let search_text = crate::search::search_text([recipient_name.as_str()]);
     let position = match recipient {
         Recipient::Person { position: p, .. } => p.or(position),
-        Recipient::Unit(_) | Recipient::Exemplar(_) | Recipient::NewPerson(_) => None,
+        Recipient::Unit(_)
+        | Recipient::Exemplar(_)
+        | Recipient::NewPerson(_)
+        | Recipient::Household { .. } => None,
     }
     .map(Title::into_inner)
     .or_else(|| person.as_ref().and_then(|p| p.position.clone()));
@@ -233,7 +256,7 @@ pub async fn nominate(
         exemplar_id: Set(nominee.exemplar_id),
         recipient_key: Set(nominee.recipient_key),
         person_id: Set(nominee.person_id),
-        person_name: Set(person.map(|p| p.name)),
+        person_name: Set(person.map(|p| p.name).or(household_head)),
         person_position: Set(position),
         initiative_reference: Set(n.initiative_reference.map(Title::into_inner)),
         is_individual: Set(nominee.is_individual),

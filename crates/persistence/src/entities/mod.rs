@@ -31,6 +31,7 @@ pub mod role_grant;
 pub mod target;
 pub mod target_snapshot;
 pub mod target_value;
+pub mod unit_authority;
 pub mod user;
 
 #[cfg(test)]
