@@ -521,6 +521,37 @@ fn decision(
     })
 }
 
+/// Who decided a conferral: the council's unit (from APPROVED) or the higher authority
+/// the dossier was proposed to (from PROPOSED_UPWARD).
+enum Decider {
+    Council,
+    HigherAuthority,
+}
+
+async fn decide(
+    ctx: &Context<'_>,
+    input: ConferInput,
+    by: Decider,
+) -> async_graphql::Result<CommendationPayload> {
+    let a = actor(ctx)?;
+    let res = async {
+        let id = input_id::<of::Commendation>(&input.id, "id")?;
+        let d = decision(
+            &input.decision_number,
+            input.decision_date,
+            input.issuing_authority.as_deref(),
+        )?;
+        let txn = begin(ctx).await?;
+        let r = match by {
+            Decider::Council => commendations::confer(&txn, a, id, d).await,
+            Decider::HigherAuthority => commendations::record_upward_decision(&txn, a, id, d).await,
+        };
+        finish(txn, r).await.map(Commendation)
+    }
+    .await;
+    CommendationPayload::from_result(res)
+}
+
 #[Object]
 impl CommendationMutation {
     /// Adds a catalogue row (administrators).
@@ -755,20 +786,7 @@ impl CommendationMutation {
         ctx: &Context<'_>,
         input: ConferInput,
     ) -> async_graphql::Result<CommendationPayload> {
-        let a = actor(ctx)?;
-        let res = async {
-            let id = input_id::<of::Commendation>(&input.id, "id")?;
-            let d = decision(
-                &input.decision_number,
-                input.decision_date,
-                input.issuing_authority.as_deref(),
-            )?;
-            let txn = begin(ctx).await?;
-            let r = commendations::confer(&txn, a, id, d).await;
-            finish(txn, r).await.map(Commendation)
-        }
-        .await;
-        CommendationPayload::from_result(res)
+        decide(ctx, input, Decider::Council).await
     }
 
     /// Sends an approved commendation's dossier to the higher authority that decides the
@@ -797,20 +815,7 @@ impl CommendationMutation {
         ctx: &Context<'_>,
         input: ConferInput,
     ) -> async_graphql::Result<CommendationPayload> {
-        let a = actor(ctx)?;
-        let res = async {
-            let id = input_id::<of::Commendation>(&input.id, "id")?;
-            let d = decision(
-                &input.decision_number,
-                input.decision_date,
-                input.issuing_authority.as_deref(),
-            )?;
-            let txn = begin(ctx).await?;
-            let r = commendations::record_upward_decision(&txn, a, id, d).await;
-            finish(txn, r).await.map(Commendation)
-        }
-        .await;
-        CommendationPayload::from_result(res)
+        decide(ctx, input, Decider::HigherAuthority).await
     }
 
     /// Records that the higher authority declined a proposal, with its reason
