@@ -92,6 +92,10 @@ impl Server {
             .env("THIDUA_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("THIDUA_JWT_SECRET", JWT_SECRET)
             .env("THIDUA_LOG", "warn")
+            // A benchmark measures throughput, not the hourly query-cost budgets, which a
+            // few hundred large queries would spend (RATE_LIMITED).
+            .env("THIDUA_BUDGET_USER_POINTS", "0")
+            .env("THIDUA_BUDGET_ANONYMOUS_POINTS", "0")
             .env(
                 "THIDUA_SHUTDOWN_TIMEOUT_SECS",
                 options.shutdown_secs.to_string(),
