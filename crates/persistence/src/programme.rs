@@ -96,37 +96,42 @@ pub async fn default_programme(
         .await?)
 }
 
-/// A target's definition parameters; a row without any gets its kind's defaults.
-pub fn parameters_of(t: &target::Model) -> TargetParameters {
+/// A target's definition parameters; a row without any gets its kind's defaults. A stored
+/// value this service never writes (bad JSON, an unknown kind, level or id) fails the read,
+/// as every other stored value does, rather than silently narrowing the definition.
+pub fn parameters_of(t: &target::Model) -> Result<TargetParameters, StoreError> {
     let kind = TargetKind::of(t.source, t.computation);
     let Some(raw) = t.parameters.as_deref() else {
-        return TargetParameters::defaults_for(kind);
+        return Ok(TargetParameters::defaults_for(kind));
     };
-    let v: serde_json::Value = serde_json::from_str(raw).unwrap_or_default();
-    let strings = |key: &str| -> Vec<String> {
-        v.get(key)
-            .and_then(|a| a.as_array())
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default()
+    let bad =
+        |what: &str| StoreError::Internal(format!("target {}: stored parameters: {what}", t.id));
+    let v: serde_json::Value = serde_json::from_str(raw).map_err(|e| bad(&e.to_string()))?;
+    let strings = |key: &str| -> Result<Vec<String>, StoreError> {
+        match v.get(key) {
+            None | Some(serde_json::Value::Null) => Ok(Vec::new()),
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .map(|x| x.as_str().map(str::to_owned).ok_or_else(|| bad(key)))
+                .collect(),
+            Some(_) => Err(bad(key)),
+        }
     };
-    TargetParameters {
-        unit_kinds: strings("unitKinds")
+    let parsed = |key: &str, s: &str| bad(&format!("{key}: {s}"));
+    Ok(TargetParameters {
+        unit_kinds: strings("unitKinds")?
             .iter()
-            .filter_map(|s| OrgUnitKind::parse(s))
-            .collect(),
-        unit_ids: strings("unitIds")
+            .map(|s| OrgUnitKind::parse(s).ok_or_else(|| parsed("unitKinds", s)))
+            .collect::<Result<_, _>>()?,
+        unit_ids: strings("unitIds")?
             .iter()
-            .filter_map(|s| Uuid::parse_str(s).ok())
-            .collect(),
-        award_levels: strings("awardLevels")
+            .map(|s| Uuid::parse_str(s).map_err(|_| parsed("unitIds", s)))
+            .collect::<Result<_, _>>()?,
+        award_levels: strings("awardLevels")?
             .iter()
-            .filter_map(|s| AwardLevel::parse(s))
-            .collect(),
-    }
+            .map(|s| AwardLevel::parse(s).ok_or_else(|| parsed("awardLevels", s)))
+            .collect::<Result<_, _>>()?,
+    })
 }
 
 /// The stored form of [`TargetParameters`]; None when there are none.
@@ -238,7 +243,7 @@ pub async fn current_value(
         start: t.period_start,
         end: t.deadline,
     };
-    let params = parameters_of(t);
+    let params = parameters_of(t)?;
     match t.computation {
         Some(TargetComputation::ConcreteCriteriaShare) => {
             let p = programme::Entity::find_by_id(t.programme_id)

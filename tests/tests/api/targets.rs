@@ -17,7 +17,8 @@ both!(
     the_2026_2030_orientation_is_added_and_edited_through_the_api,
     target_definitions_refuse_bad_input_with_their_codes,
     targets_carry_over_a_reorganisation,
-    target_texts_answer_in_the_requests_language
+    target_texts_answer_in_the_requests_language,
+    stored_parameters_this_service_never_writes_are_an_internal_error
 );
 
 const FULL: &str = "{ targets { id code title version kind source legalText description horizon periodStart deadline comparator targetValue targetMax unitLabel baseline baselineDate parameters { unitKinds units { code } awardLevels } uncoveredFields { code } unitsBehind { code } progress { value status note } } }";
@@ -1116,5 +1117,39 @@ async fn target_texts_answer_in_the_requests_language(backend: Backend) {
     assert_eq!(
         (&t["texts"]["descriptionEn"], &t["texts"]["unitLabelEn"]),
         (&Value::Null, &Value::Null)
+    );
+}
+
+async fn stored_parameters_this_service_never_writes_are_an_internal_error(backend: Backend) {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use thidua_persistence::entities::target;
+
+    let app = spawn_app(backend).await;
+    const Q: &str = "{ targets { code parameters { unitKinds } progress { value } } }";
+    let res = target::Entity::update_many()
+        .col_expr(
+            target::Column::Parameters,
+            Expr::val(r#"{"unitKinds": ["GALAXY"]}"#),
+        )
+        .filter(target::Column::Code.eq("T2-DIEN-HINH"))
+        .exec(&app.db.conn)
+        .await
+        .unwrap();
+    assert_eq!(res.rows_affected, 1);
+
+    // The definition is not silently narrowed to the kinds that parse: the read fails.
+    let read = app.gql(None, Q, json!({})).await;
+    assert_eq!(read.error_code(), Some("INTERNAL"), "{}", read.body);
+
+    // Another target still reads as stored.
+    let one = app.ok(None, "{ targets { code kind } }", json!({})).await;
+    assert!(
+        one["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["code"] == "T1-TIEU-CHI"),
+        "{one}"
     );
 }

@@ -212,8 +212,10 @@ impl Target {
     }
 
     /// What the definition counts (units measured by target 2, award levels by target 3).
-    async fn parameters(&self) -> TargetParametersView {
-        TargetParametersView(thidua_persistence::programme::parameters_of(&self.0))
+    async fn parameters(&self) -> async_graphql::Result<TargetParametersView> {
+        thidua_persistence::programme::parameters_of(&self.0)
+            .map(TargetParametersView)
+            .map_err(|e| crate::error::store_error(&e))
     }
 
     /// Target 1 only: the fields with no campaign whose criteria are all concrete in the
