@@ -725,6 +725,24 @@ async fn prerequisites_catalogue_and_direct_worker_share(backend: Backend) {
         json!(true),
         "{with_initiative}"
     );
+    // The initiative reference is bounded text: an over-long or NUL-bearing one is refused
+    // on its field and nothing is stored.
+    for (bad, code) in [
+        ("x".repeat(301), "TOO_LONG"),
+        ("x".repeat(1_000_000), "TOO_LONG"),
+        ("sáng kiến\u{0}".to_owned(), "INVALID_FORMAT"),
+    ] {
+        let r = nominate(
+            &app,
+            &admin,
+            json!({"awardTypeId": national_id, "kind": "CONG_TRANG", "recipient": pd,
+                   "nominatingUnitId": a, "awardYear": 2028, "initiativeReference": bad}),
+        )
+        .await;
+        assert!(r["commendation"].is_null(), "{r}");
+        assert_eq!(r["userErrors"][0]["field"], "initiativeReference", "{r}");
+        assert_eq!(r["userErrors"][0]["code"], code, "{r}");
+    }
 
     // Editing the catalogue: admins only, checked, with optimistic locking.
     let fields = json!({"code": "BANG-KHEN-BO", "name": "Bằng khen của Bộ trưởng", "category": "CERTIFICATE_OF_MERIT",
