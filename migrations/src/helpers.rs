@@ -1,5 +1,6 @@
 //! Small builders the migrations share: identifiers, named foreign keys and indexes.
 
+use sea_orm::DbBackend;
 use sea_orm_migration::prelude::*;
 
 pub fn a(name: &str) -> Alias {
@@ -27,4 +28,27 @@ pub fn index(table: &str, cols: &[&str], unique: bool) -> IndexCreateStatement {
         stmt.unique();
     }
     stmt.to_owned()
+}
+
+pub async fn add_column(
+    m: &SchemaManager<'_>,
+    table: &str,
+    mut col: ColumnDef,
+) -> Result<(), DbErr> {
+    m.alter_table(
+        Table::alter()
+            .table(a(table))
+            .add_column(&mut col)
+            .to_owned(),
+    )
+    .await
+}
+
+/// A foreign key on a column added to an existing table: PostgreSQL only, since SQLite
+/// cannot add a constraint to an existing table.
+pub async fn add_fk(m: &SchemaManager<'_>, from: &str, col: &str, to: &str) -> Result<(), DbErr> {
+    if m.get_database_backend() == DbBackend::Postgres {
+        m.create_foreign_key(fk(from, col, to)).await?;
+    }
+    Ok(())
 }

@@ -17,6 +17,7 @@ mod m20261130_000005_periods;
 mod m20261130_000006_search;
 mod m20261130_000007_authority_data;
 mod m20261130_000008_target_texts;
+mod m20261130_000009_sessions;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000001_targets_as_data::Migration),
             Box::new(m20261130_000008_target_texts::Migration),
             Box::new(m20261130_000007_authority_data::Migration),
+            Box::new(m20261130_000009_sessions::Migration),
         ]
     }
 }

@@ -15,7 +15,7 @@ use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 use uuid::Uuid;
 
-use crate::helpers::{a, fk, index};
+use crate::helpers::{a, add_column, add_fk, fk, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -34,25 +34,6 @@ fn fold(raw: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-async fn add_column(m: &SchemaManager<'_>, table: &str, mut col: ColumnDef) -> Result<(), DbErr> {
-    m.alter_table(
-        Table::alter()
-            .table(a(table))
-            .add_column(&mut col)
-            .to_owned(),
-    )
-    .await
-}
-
-/// A foreign key on a column added to an existing table: PostgreSQL only, since SQLite
-/// cannot add a constraint to an existing table.
-async fn add_fk(m: &SchemaManager<'_>, from: &str, col: &str, to: &str) -> Result<(), DbErr> {
-    if m.get_database_backend() == DbBackend::Postgres {
-        m.create_foreign_key(fk(from, col, to)).await?;
-    }
-    Ok(())
 }
 
 #[async_trait::async_trait]

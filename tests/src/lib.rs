@@ -88,6 +88,8 @@ pub struct TestApp {
     handle: actix_web::dev::ServerHandle,
     /// The database and directory this server owns (none for `spawn_app_sharing`).
     scratch: Option<Scratch>,
+    /// This server's "now": `clock.advance(…)` ages sessions and tokens.
+    pub clock: thidua_domain::clock::Clock,
 }
 
 /// Settings for a test server on `database_url`, with a fresh data directory under the
@@ -143,7 +145,10 @@ async fn start(
     settings.storage.data_dir = data_dir;
     tweak(&mut settings);
     let data_dir = settings.storage.data_dir.clone();
-    let app = Application::build(settings).await.expect("build app");
+    let clock = thidua_domain::clock::Clock::default();
+    let app = Application::build_with_clock(settings, clock.clone())
+        .await
+        .expect("build app");
     let port = app.port();
     let db = app.db();
     let server_handle = app.handle();
@@ -157,6 +162,7 @@ async fn start(
         data_dir,
         handle: server_handle,
         scratch,
+        clock,
     }
 }
 

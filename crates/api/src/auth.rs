@@ -2,18 +2,26 @@
 //! checked and the algorithm pinned (a token claiming `alg: none` or RS256 is refused).
 //! A token must also look like one this server issues: issued in the past and living no
 //! longer than the configured TTL, so a leaked secret cannot mint week-long tokens.
+//!
+//! Each token names its signing key (`kid`, a fingerprint of the secret) and its session
+//! (`sid`). The server signs with one key and accepts several, so the key rotates without
+//! signing anyone out (README, "Rotating the signing key"); the session is checked on
+//! every request, so a revoked session's token stops working at once.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 #[derive(Clone)]
 pub struct TokenKeys {
+    signing_kid: String,
     encoding: EncodingKey,
-    decoding: DecodingKey,
+    accepted: HashMap<String, DecodingKey>,
     issuer: String,
     audience: String,
     ttl: Duration,
@@ -23,6 +31,8 @@ pub struct TokenKeys {
 struct Claims {
     sub: String,
     name: String,
+    /// The session this token belongs to.
+    sid: String,
     iss: String,
     aud: String,
     iat: i64,
@@ -39,6 +49,7 @@ const LEEWAY_SECS: i64 = 5;
 pub struct TokenSubject {
     pub user_id: Uuid,
     pub username: String,
+    pub session_id: Uuid,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -49,11 +60,38 @@ pub enum TokenError {
     Issue,
 }
 
+/// The `kid` of a secret: the first 16 hex digits of its SHA-256 (with a label, so it is
+/// no hash anyone else computes). Stable, so every replica names a key alike without a
+/// name to configure.
+pub fn key_id(secret: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(b"thidua-jwt-kid:");
+    h.update(secret);
+    let digest = h.finalize();
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
 impl TokenKeys {
+    /// Signs with `secret`; accepts it and each of `also_accepted`.
     pub fn new(secret: &[u8], issuer: &str, audience: &str, ttl: Duration) -> Self {
+        Self::with_accepted(secret, &[], issuer, audience, ttl)
+    }
+
+    pub fn with_accepted(
+        secret: &[u8],
+        also_accepted: &[Vec<u8>],
+        issuer: &str,
+        audience: &str,
+        ttl: Duration,
+    ) -> Self {
+        let accepted = std::iter::once(secret)
+            .chain(also_accepted.iter().map(Vec::as_slice))
+            .map(|s| (key_id(s), DecodingKey::from_secret(s)))
+            .collect();
         Self {
+            signing_kid: key_id(secret),
             encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
+            accepted,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             ttl,
@@ -64,10 +102,23 @@ impl TokenKeys {
         self.ttl
     }
 
+    /// The `kid` new tokens carry.
+    pub fn signing_kid(&self) -> &str {
+        &self.signing_kid
+    }
+
+    /// The `kid`s accepted, sorted.
+    pub fn accepted_kids(&self) -> Vec<String> {
+        let mut v: Vec<_> = self.accepted.keys().cloned().collect();
+        v.sort();
+        v
+    }
+
     pub fn issue(
         &self,
         user_id: Uuid,
         username: &str,
+        session_id: Uuid,
         now: DateTime<Utc>,
     ) -> Result<(String, DateTime<Utc>), TokenError> {
         let ttl = chrono::Duration::from_std(self.ttl).map_err(|_| TokenError::Issue)?;
@@ -75,44 +126,55 @@ impl TokenKeys {
         let claims = Claims {
             sub: user_id.to_string(),
             name: username.to_owned(),
+            sid: session_id.to_string(),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             iat: now.timestamp(),
             exp: exp.timestamp(),
             nbf: Some(now.timestamp()),
         };
-        let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|_| TokenError::Issue)?;
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.signing_kid.clone());
+        let token = encode(&header, &claims, &self.encoding).map_err(|_| TokenError::Issue)?;
         Ok((token, exp))
     }
 
-    pub fn verify(&self, token: &str) -> Result<TokenSubject, TokenError> {
-        self.verify_at(token, Utc::now())
-    }
-
-    /// [`Self::verify`] with `now` for the `iat` checks (`exp` and `nbf` use the clock).
-    fn verify_at(&self, token: &str, now: DateTime<Utc>) -> Result<TokenSubject, TokenError> {
+    /// Checks signature, issuer, audience and every time claim against `now` (the
+    /// server's clock, which tests move).
+    pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<TokenSubject, TokenError> {
         if token.len() > 4096 {
             return Err(TokenError::Invalid);
         }
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
+        let key = header
+            .kid
+            .as_deref()
+            .and_then(|kid| self.accepted.get(kid))
+            .ok_or(TokenError::Invalid)?;
         let mut v = Validation::new(Algorithm::HS256);
         v.set_issuer(&[&self.issuer]);
         v.set_audience(&[&self.audience]);
         v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        v.validate_nbf = true;
-        v.leeway = LEEWAY_SECS.unsigned_abs();
-        let data = decode::<Claims>(token, &self.decoding, &v).map_err(|_| TokenError::Invalid)?;
+        // Time is checked below against `now`, not the system clock.
+        v.validate_exp = false;
+        v.validate_nbf = false;
+        let data = decode::<Claims>(token, key, &v).map_err(|_| TokenError::Invalid)?;
         let ttl = i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX);
         let c = &data.claims;
-        let issued_in_future = c.iat > now.timestamp().saturating_add(LEEWAY_SECS);
+        let t = now.timestamp();
+        let expired = c.exp.saturating_add(LEEWAY_SECS) <= t;
+        let not_yet = c.nbf.is_some_and(|nbf| nbf > t.saturating_add(LEEWAY_SECS));
+        let issued_in_future = c.iat > t.saturating_add(LEEWAY_SECS);
         let lives_too_long = c.exp.saturating_sub(c.iat) > ttl.saturating_add(LEEWAY_SECS);
-        if issued_in_future || lives_too_long {
+        if expired || not_yet || issued_in_future || lives_too_long {
             return Err(TokenError::Invalid);
         }
-        let user_id = Uuid::parse_str(&data.claims.sub).map_err(|_| TokenError::Invalid)?;
+        let user_id = Uuid::parse_str(&c.sub).map_err(|_| TokenError::Invalid)?;
+        let session_id = Uuid::parse_str(&c.sid).map_err(|_| TokenError::Invalid)?;
         Ok(TokenSubject {
             user_id,
             username: data.claims.name,
+            session_id,
         })
     }
 }
@@ -121,118 +183,157 @@ impl TokenKeys {
 mod tests {
     use super::*;
 
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
     fn keys() -> TokenKeys {
-        TokenKeys::new(
-            b"0123456789abcdef0123456789abcdef",
-            "thidua",
-            "thidua-api",
-            Duration::from_secs(900),
-        )
+        TokenKeys::new(SECRET, "thidua", "thidua-api", Duration::from_secs(900))
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc::now()
     }
 
     #[test]
     fn issued_tokens_verify_and_expired_ones_do_not() {
         let k = keys();
-        let id = Uuid::now_v7();
-        let (t, _) = k.issue(id, "a", Utc::now()).unwrap();
-        assert_eq!(k.verify(&t).unwrap().user_id, id);
+        let (id, sid) = (Uuid::now_v7(), Uuid::now_v7());
+        let (t, _) = k.issue(id, "a", sid, now()).unwrap();
+        let s = k.verify(&t, now()).unwrap();
+        assert_eq!((s.user_id, s.session_id), (id, sid));
         let (old, _) = k
-            .issue(id, "a", Utc::now() - chrono::Duration::hours(2))
+            .issue(id, "a", sid, now() - chrono::Duration::hours(2))
             .unwrap();
-        assert_eq!(k.verify(&old), Err(TokenError::Invalid));
+        assert_eq!(k.verify(&old, now()), Err(TokenError::Invalid));
+        // The same token, checked by a clock moved past its end.
+        assert_eq!(
+            k.verify(&t, now() + chrono::Duration::minutes(16)),
+            Err(TokenError::Invalid)
+        );
     }
-
-    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
 
     /// A token with the right secret, issuer and audience and the given time claims.
     fn signed(iat: i64, exp: i64, nbf: Option<i64>) -> String {
         let claims = Claims {
             sub: Uuid::now_v7().to_string(),
             name: "a".into(),
+            sid: Uuid::now_v7().to_string(),
             iss: "thidua".into(),
             aud: "thidua-api".into(),
             iat,
             exp,
             nbf,
         };
-        encode(
-            &Header::new(Algorithm::HS256),
-            &claims,
-            &EncodingKey::from_secret(SECRET),
-        )
-        .unwrap()
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(key_id(SECRET));
+        encode(&header, &claims, &EncodingKey::from_secret(SECRET)).unwrap()
     }
 
     #[test]
     fn issued_tokens_carry_nbf_and_pass_every_time_check() {
         let k = keys();
-        let now = Utc::now().timestamp();
-        assert!(k.verify(&signed(now, now + 900, Some(now))).is_ok());
+        let n = now().timestamp();
+        assert!(k.verify(&signed(n, n + 900, Some(n)), now()).is_ok());
         // Within the leeway on each check.
-        assert!(k.verify(&signed(now + 3, now + 903, Some(now + 3))).is_ok());
-        assert!(k.verify(&signed(now - 10, now + 895, None)).is_ok());
+        assert!(
+            k.verify(&signed(n + 3, n + 903, Some(n + 3)), now())
+                .is_ok()
+        );
+        assert!(k.verify(&signed(n - 10, n + 895, None), now()).is_ok());
     }
 
     #[test]
     fn a_token_not_yet_valid_is_refused() {
-        let now = Utc::now().timestamp();
-        let t = signed(now, now + 600, Some(now + 120));
-        assert_eq!(keys().verify(&t), Err(TokenError::Invalid));
+        let n = now().timestamp();
+        let t = signed(n, n + 600, Some(n + 120));
+        assert_eq!(keys().verify(&t, now()), Err(TokenError::Invalid));
     }
 
     #[test]
     fn a_token_issued_in_the_future_is_refused() {
-        let now = Utc::now().timestamp();
-        let t = signed(now + 60, now + 600, None);
-        assert_eq!(keys().verify(&t), Err(TokenError::Invalid));
+        let n = now().timestamp();
+        let t = signed(n + 60, n + 600, None);
+        assert_eq!(keys().verify(&t, now()), Err(TokenError::Invalid));
     }
 
     #[test]
     fn a_token_living_longer_than_the_ttl_is_refused() {
-        let now = Utc::now().timestamp();
+        let n = now().timestamp();
         // TTL 900 s: a week-long token, and one a minute too long, are refused.
-        let week = signed(now, now + 7 * 24 * 3600, None);
-        assert_eq!(keys().verify(&week), Err(TokenError::Invalid));
-        let t = signed(now - 60, now + 900, None);
-        assert_eq!(keys().verify(&t), Err(TokenError::Invalid));
+        let week = signed(n, n + 7 * 24 * 3600, None);
+        assert_eq!(keys().verify(&week, now()), Err(TokenError::Invalid));
+        let t = signed(n - 60, n + 900, None);
+        assert_eq!(keys().verify(&t, now()), Err(TokenError::Invalid));
         // Backdating iat does not help: the lifetime counts from iat.
-        let backdated = signed(now - 3600, now + 900, None);
-        assert_eq!(keys().verify(&backdated), Err(TokenError::Invalid));
+        let backdated = signed(n - 3600, n + 900, None);
+        assert_eq!(keys().verify(&backdated, now()), Err(TokenError::Invalid));
     }
 
     #[test]
-    fn a_token_without_iat_is_refused() {
-        let now = Utc::now().timestamp();
+    fn a_token_without_iat_sid_or_kid_is_refused() {
+        let n = now().timestamp();
         let claims = serde_json::json!({
             "sub": Uuid::now_v7().to_string(), "name": "a", "iss": "thidua",
-            "aud": "thidua-api", "exp": now + 600,
+            "sid": Uuid::now_v7().to_string(), "aud": "thidua-api", "exp": n + 600,
         });
-        let t = encode(
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(key_id(SECRET));
+        let key = EncodingKey::from_secret(SECRET);
+        let t = encode(&header, &claims, &key).unwrap();
+        assert_eq!(keys().verify(&t, now()), Err(TokenError::Invalid));
+        let no_sid = serde_json::json!({
+            "sub": Uuid::now_v7().to_string(), "name": "a", "iss": "thidua",
+            "aud": "thidua-api", "iat": n, "exp": n + 600,
+        });
+        let t = encode(&header, &no_sid, &key).unwrap();
+        assert_eq!(keys().verify(&t, now()), Err(TokenError::Invalid));
+        let unnamed = encode(
             &Header::new(Algorithm::HS256),
-            &claims,
-            &EncodingKey::from_secret(SECRET),
+            &serde_json::json!({
+                "sub": Uuid::now_v7().to_string(), "name": "a", "iss": "thidua",
+                "sid": Uuid::now_v7().to_string(), "aud": "thidua-api", "iat": n, "exp": n + 600,
+            }),
+            &key,
         )
         .unwrap();
-        assert_eq!(keys().verify(&t), Err(TokenError::Invalid));
+        assert_eq!(keys().verify(&unnamed, now()), Err(TokenError::Invalid));
     }
 
     #[test]
     fn other_secret_or_audience_is_refused() {
-        let (t, _) = keys().issue(Uuid::now_v7(), "a", Utc::now()).unwrap();
+        let (t, _) = keys()
+            .issue(Uuid::now_v7(), "a", Uuid::now_v7(), now())
+            .unwrap();
         let other = TokenKeys::new(
             b"another-secret-another-secret-xx",
             "thidua",
             "thidua-api",
             Duration::from_secs(60),
         );
-        assert!(other.verify(&t).is_err());
-        let aud = TokenKeys::new(
-            b"0123456789abcdef0123456789abcdef",
-            "thidua",
-            "elsewhere",
-            Duration::from_secs(60),
+        assert!(other.verify(&t, now()).is_err());
+        let aud = TokenKeys::new(SECRET, "thidua", "elsewhere", Duration::from_secs(60));
+        assert!(aud.verify(&t, now()).is_err());
+        assert!(keys().verify("garbage", now()).is_err());
+    }
+
+    #[test]
+    fn a_previous_key_is_accepted_until_it_is_retired() {
+        let new_secret = b"a-brand-new-secret-a-brand-new-secret".to_vec();
+        let ttl = Duration::from_secs(900);
+        let (old_token, _) = keys()
+            .issue(Uuid::now_v7(), "a", Uuid::now_v7(), now())
+            .unwrap();
+        let rotated =
+            TokenKeys::with_accepted(&new_secret, &[SECRET.to_vec()], "thidua", "thidua-api", ttl);
+        assert!(rotated.verify(&old_token, now()).is_ok());
+        let (new_token, _) = rotated
+            .issue(Uuid::now_v7(), "a", Uuid::now_v7(), now())
+            .unwrap();
+        assert_eq!(
+            jsonwebtoken::decode_header(&new_token).unwrap().kid,
+            Some(key_id(&new_secret))
         );
-        assert!(aud.verify(&t).is_err());
-        assert!(keys().verify("garbage").is_err());
+        let retired = TokenKeys::new(&new_secret, "thidua", "thidua-api", ttl);
+        assert_eq!(retired.verify(&old_token, now()), Err(TokenError::Invalid));
+        assert!(retired.verify(&new_token, now()).is_ok());
     }
 }

@@ -20,6 +20,9 @@ pub struct ApiState {
     pub blobs: std::sync::Arc<dyn BlobStore>,
     /// Largest evidence file accepted, in bytes.
     pub max_upload_bytes: usize,
+    /// "Now" for sessions and tokens (tests move it).
+    pub clock: thidua_domain::clock::Clock,
+    pub sessions: thidua_domain::session::SessionPolicy,
 }
 
 /// The caller of one request, as the HTTP layer established it.
@@ -37,6 +40,21 @@ pub enum Caller {
 pub struct RequestCtx {
     pub caller: Caller,
     pub request_id: String,
+    /// The session the caller's access token belongs to (none when anonymous).
+    pub session: Option<CallerSession>,
+}
+
+/// The session behind a signed-in caller's access token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallerSession {
+    pub id: uuid::Uuid,
+    /// The password was reset: only `changePassword`, `logout` and `me` run.
+    pub must_change_password: bool,
+}
+
+/// The session of this request's caller, if signed in.
+pub fn session(ctx: &Context<'_>) -> Option<CallerSession> {
+    request(ctx).session
 }
 
 pub fn state<'a>(ctx: &Context<'a>) -> &'a ApiState {
@@ -49,6 +67,15 @@ pub fn loader<'a>(ctx: &Context<'a>) -> &'a DataLoader<Store> {
 
 pub fn request<'a>(ctx: &Context<'a>) -> &'a RequestCtx {
     ctx.data_unchecked::<RequestCtx>()
+}
+
+/// The signed-in caller even while their password must be changed: for the few
+/// operations that stay open then (`changePassword`, `logout`, `me`).
+pub fn actor_any<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Actor> {
+    match &request(ctx).caller {
+        Caller::User(a) => Ok(a),
+        Caller::Anonymous | Caller::InvalidToken => Err(unauthenticated()),
+    }
 }
 
 /// The signed-in caller, or UNAUTHENTICATED.

@@ -19,6 +19,11 @@ pub trait LoginThrottle: Send + Sync {
     async fn failed(&self, username: &str, addr: IpAddr);
     /// A successful sign-in clears the username's count.
     async fn succeeded(&self, username: &str);
+    /// `Err(wait)` while the address is locked out (for attempts that name no user, such
+    /// as a refresh token that matches nothing).
+    async fn check_address(&self, addr: IpAddr) -> Result<(), Duration>;
+    /// Counts a failed attempt against the address alone.
+    async fn failed_address(&self, addr: IpAddr);
 }
 
 /// The throttle a request's `login` consults (request data).

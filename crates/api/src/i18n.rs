@@ -124,6 +124,9 @@ catalogue!(
     "evidence",
     "request",
     "issue10",
+    "sessions",
+    "accounts",
+    "passwords",
 );
 
 type Bundle = FluentBundle<FluentResource>;

@@ -74,6 +74,7 @@ node_types! {
     TargetSnapshot => "TargetSnapshot",
     Person => "Person",
     UnitAuthority => "UnitAuthority",
+    Session => "Session",
 }
 
 impl NodeType {

@@ -37,6 +37,8 @@ async fn state(limits: Limits) -> ApiState {
         limits,
         blobs: Arc::new(DiskStore::new(dir.join("evidence"))),
         max_upload_bytes: 1 << 20,
+        clock: Default::default(),
+        sessions: Default::default(),
     }
 }
 
@@ -53,6 +55,7 @@ async fn run(schema: &AppSchema, query: &str) -> Response {
         .data(RequestCtx {
             caller: Caller::Anonymous,
             request_id: "in-process".into(),
+            session: None,
         })
         .data(thidua_api::loaders::request_loader(st, Duration::ZERO));
     // The messages below are asserted in English, as a client asking for it gets them.

@@ -94,6 +94,11 @@ pub fn decide(grants: &[Grant], action: Action, unit_path: &str) -> Result<(), D
     if allowed { Ok(()) } else { Err(Denied) }
 }
 
+/// A root unit's path has one segment.
+fn is_root_path(path: &str) -> bool {
+    path.split('/').filter(|s| !s.is_empty()).count() == 1
+}
+
 /// Reads are allowed to anyone holding any grant at all: emulation results are public
 /// inside the province's administration.
 pub fn may_read(grants: &[Grant]) -> bool {
@@ -166,6 +171,33 @@ mod tests {
     }
 
     #[test]
+    fn an_account_is_managed_only_over_its_home_and_every_grant() {
+        let ward_admin = Actor {
+            user_id: None,
+            label: "a".into(),
+            grants: g(Role::Admin, A),
+            request_id: String::new(),
+        };
+        let root_admin = Actor {
+            grants: g(Role::Admin, ROOT),
+            ..ward_admin.clone()
+        };
+        let ward_user = ["/r/a/x/".to_owned()];
+        assert!(ward_admin.may_manage_user(Some("/r/a/x/"), &ward_user));
+        // Lives in the ward, holds a role on the province.
+        assert!(!ward_admin.may_manage_user(Some(A), &[ROOT.to_owned()]));
+        assert!(!ward_admin.may_manage_user(Some(B), &[]));
+        assert!(!ward_admin.may_manage_user(None, &[]));
+        assert!(root_admin.may_manage_user(None, &[]));
+        assert!(root_admin.may_manage_user(Some(B), &ward_user));
+        let manager = Actor {
+            grants: g(Role::Manager, ROOT),
+            ..ward_admin
+        };
+        assert!(!manager.may_manage_user(Some(A), &[]));
+    }
+
+    #[test]
     fn no_grants_means_no_access() {
         assert!(decide(&[], Action::Read, A).is_err());
         assert!(!may_read(&[]));
@@ -191,6 +223,24 @@ impl Actor {
 
     pub fn may_read(&self) -> bool {
         may_read(&self.grants)
+    }
+
+    /// May this caller administer an account (its sessions, roles, password, active flag)?
+    /// Only with `ManageUsers` over the account's home unit (`None`: an account with no
+    /// home unit, which only administrators of a root manage) and over every unit the
+    /// account holds a role on: a ward administrator cannot touch a provincial officer
+    /// who happens to live in the ward.
+    pub fn may_manage_user(&self, home_path: Option<&str>, grant_paths: &[String]) -> bool {
+        let home = match home_path {
+            Some(p) => self.authorize(Action::ManageUsers, p).is_ok(),
+            None => self
+                .grants
+                .iter()
+                .any(|g| g.role == Role::Admin && is_root_path(&g.unit_path)),
+        };
+        home && grant_paths
+            .iter()
+            .all(|p| self.authorize(Action::ManageUsers, p).is_ok())
     }
 
     /// A report (and its evidence) is readable by whoever submitted it and by anyone

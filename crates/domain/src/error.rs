@@ -33,6 +33,9 @@ string_enum!(
         Timeout => "TIMEOUT",
         /// The database cannot be reached; retry after the `Retry-After` delay (HTTP 503).
         ServiceUnavailable => "SERVICE_UNAVAILABLE",
+        /// The account's password was reset: only `changePassword`, `logout` and `me` run
+        /// until the user sets a new one.
+        PasswordChangeRequired => "PASSWORD_CHANGE_REQUIRED",
     }
 );
 
@@ -81,6 +84,9 @@ impl ErrorCode {
             }
             Self::ServiceUnavailable => {
                 "The database cannot be reached: HTTP 503 with `Retry-After`, whatever the operation"
+            }
+            Self::PasswordChangeRequired => {
+                "The password was reset by an administrator: every operation but `changePassword`, `logout` and `me` is refused until it is changed"
             }
         }
     }
@@ -166,6 +172,17 @@ macro_rules! user_error_codes {
                 InvalidSuccession => "INVALID_SUCCESSION",
                 // Target definitions: a parameter the target's kind or comparator does not use.
                 NotApplicable => "NOT_APPLICABLE",
+                // Accounts and passwords.
+                /// The new password is the username (or contains it).
+                PasswordIsUsername => "PASSWORD_IS_USERNAME",
+                /// The new password is in the list of most common passwords shipped with
+                /// the server.
+                PasswordTooCommon => "PASSWORD_TOO_COMMON",
+                /// `changePassword`'s current password is wrong.
+                WrongPassword => "WRONG_PASSWORD",
+                /// The change would leave the caller (or the province) without an
+                /// administrator: deactivating oneself, revoking one's own last admin role.
+                SelfLockout => "SELF_LOCKOUT",
             }
         }
     };
@@ -196,7 +213,8 @@ impl UserErrorCode {
             | ErrorCode::PersistedQueryNotTrusted
             | ErrorCode::FileTooLarge
             | ErrorCode::Internal
-            | ErrorCode::TooManyLogins => Self::TryAgain,
+            | ErrorCode::TooManyLogins
+            | ErrorCode::PasswordChangeRequired => Self::TryAgain,
         }
     }
 }

@@ -172,6 +172,7 @@ markers! {
     AuditEntry => AuditEntryId,
     Person => PersonId,
     UnitAuthority => UnitAuthorityId,
+    Session => SessionId,
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@ pub mod raw;
 pub mod reports;
 pub mod search;
 pub mod seed;
+pub mod sessions;
 pub mod snapshots;
 pub mod target_counts;
 pub mod url_redaction;

@@ -11,7 +11,7 @@ use sea_orm::{
     QueryFilter, Set,
 };
 use serde_json::json;
-use thidua_domain::access::{Action, Actor, Grant, Role};
+use thidua_domain::access::{Action, Actor, Role};
 use thidua_domain::id::UnitId;
 use thidua_domain::id::UserId;
 use thidua_domain::msg;
@@ -140,36 +140,55 @@ pub async fn count(db: &impl ConnectionTrait) -> Result<u64, StoreError> {
 }
 
 #[derive(Debug, FromQueryResult)]
-struct GrantRow {
-    role: Option<Role>,
-    path: Option<String>,
+struct PathRow {
+    path: String,
 }
 
-/// The grants of an active user on active units, each with the unit's materialised path;
-/// `None` when the user does not exist or is deactivated. One statement per request.
-pub async fn grants_of(
+/// The paths of the units a user holds roles on.
+pub async fn grant_paths(
     db: &impl ConnectionTrait,
     user_id: UserId,
-) -> Result<Option<Vec<Grant>>, StoreError> {
-    let sql = "SELECT rg.role AS role, ou.path AS path FROM users us \
-        LEFT JOIN role_grants rg ON rg.user_id = us.id \
-        LEFT JOIN org_units ou ON ou.id = rg.unit_id AND ou.is_active = ? \
-        WHERE us.id = ? AND us.is_active = ?";
-    let values = vec![true.into(), user_id.into(), true.into()];
-    let rows = GrantRow::find_by_statement(raw::stmt(db.get_database_backend(), sql, values))
-        .all(db)
-        .await?;
-    if rows.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(
-        rows.into_iter()
-            .filter_map(|r| match (r.role, r.path) {
-                (Some(role), Some(unit_path)) => Some(Grant { role, unit_path }),
-                _ => None,
-            })
-            .collect(),
+) -> Result<Vec<String>, StoreError> {
+    let sql = "SELECT ou.path AS path FROM role_grants rg \
+        JOIN org_units ou ON ou.id = rg.unit_id WHERE rg.user_id = ?";
+    let rows = PathRow::find_by_statement(raw::stmt(
+        db.get_database_backend(),
+        sql,
+        vec![user_id.into()],
     ))
+    .all(db)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.path).collect())
+}
+
+/// The account `user_id`, when `actor` may administer it ([`Actor::may_manage_user`]):
+/// `NotFound` for no such user, `Forbidden` outside the actor's reach.
+pub async fn manageable(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    user_id: UserId,
+) -> Result<user::Model, StoreError> {
+    let u = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("user"))?;
+    let home = match u.unit_id {
+        Some(unit) => Some(
+            org_units::by_ids(db, &[UnitId::from_uuid(unit)])
+                .await?
+                .into_iter()
+                .next()
+                .map(|o| o.path)
+                .ok_or(StoreError::NotFound("unit"))?,
+        ),
+        None => None,
+    };
+    let paths = grant_paths(db, user_id).await?;
+    if actor.may_manage_user(home.as_deref(), &paths) {
+        Ok(u)
+    } else {
+        Err(StoreError::Forbidden)
+    }
 }
 
 pub struct NewUser {
@@ -223,6 +242,12 @@ pub async fn create(
         password_hash: Set(hash),
         is_active: Set(true),
         created_at: Set(Utc::now()),
+        unit_id: Set(None),
+        email: Set(None),
+        phone: Set(None),
+        last_sign_in_at: Set(None),
+        must_change_password: Set(false),
+        deactivated_at: Set(None),
     }
     .insert(db)
     .await

@@ -264,6 +264,41 @@ pub struct AuthSettings {
         default_value_t = 30
     )]
     pub token_ttl_minutes: u64,
+    /// Earlier (or next) HS256 secrets still accepted for verifying access tokens,
+    /// comma-separated; tokens name their key by `kid` (see README, "Rotating the
+    /// signing key").
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_JWT_ACCEPTED_SECRETS",
+        hide_env_values = true
+    )]
+    pub jwt_accepted_secrets: Option<SecretString>,
+    /// A session whose refresh token goes unused this many days ends.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_SESSION_INACTIVITY_DAYS",
+        default_value_t = 60
+    )]
+    pub session_inactivity_days: u32,
+    /// No session lives longer than this many days, however often it is refreshed.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_SESSION_MAX_DAYS",
+        default_value_t = 365
+    )]
+    pub session_max_days: u32,
+    /// Seconds after a rotation during which the retired refresh token may be sent once
+    /// more (its answer was lost) and gets the same new pair.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_REFRESH_RETRY_GRACE_SECS",
+        default_value_t = 60
+    )]
+    pub refresh_retry_grace_secs: u32,
     /// Password of the first admin on an empty database; generated and printed once if unset.
     #[arg(
         long,
@@ -504,12 +539,34 @@ pub enum ConfigError {
     MissingSecret,
     #[error("THIDUA_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes")]
     WeakSecret,
+    #[error("each secret in THIDUA_JWT_ACCEPTED_SECRETS must be at least {MIN_SECRET_BYTES} bytes")]
+    WeakAcceptedSecret,
 }
 
 impl Settings {
     /// Parses settings from the environment only (used by tests and embedders).
     pub fn from_env() -> Self {
         Cli::parse_from(["thidua"]).settings
+    }
+
+    /// The secrets accepted beside the signing one (`THIDUA_JWT_ACCEPTED_SECRETS`,
+    /// comma-separated, blanks ignored), each as strong as the signing secret must be.
+    pub fn jwt_accepted_secrets(&self) -> Result<Vec<Vec<u8>>, ConfigError> {
+        let Some(raw) = self.auth.jwt_accepted_secrets.as_ref() else {
+            return Ok(vec![]);
+        };
+        raw.expose_secret()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                if s.len() >= MIN_SECRET_BYTES {
+                    Ok(s.as_bytes().to_vec())
+                } else {
+                    Err(ConfigError::WeakAcceptedSecret)
+                }
+            })
+            .collect()
     }
 
     /// The JWT secret: required and strong in production; in development a random
@@ -571,6 +628,18 @@ impl HttpSettings {
 impl AuthSettings {
     pub fn token_ttl(&self) -> Duration {
         Duration::from_secs(self.token_ttl_minutes.clamp(1, 24 * 60) * 60)
+    }
+
+    /// Session lifetimes, each at least a minute (a day for the day counts) and the
+    /// absolute end never before the inactivity one.
+    pub fn session_policy(&self) -> thidua_domain::session::SessionPolicy {
+        let inactivity = chrono::Duration::days(i64::from(self.session_inactivity_days.max(1)));
+        let absolute = chrono::Duration::days(i64::from(self.session_max_days.max(1)));
+        thidua_domain::session::SessionPolicy {
+            inactivity,
+            absolute: absolute.max(inactivity),
+            retry_grace: chrono::Duration::seconds(i64::from(self.refresh_retry_grace_secs)),
+        }
     }
 }
 

@@ -5,6 +5,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 use thidua_api::i18n::{self, Locale};
+use thidua_domain::clock::Clock;
 
 use actix_web::dev::{Server, Service};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -204,6 +205,11 @@ fn sane_request_id(raw: &str) -> bool {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Clock::default()).await
+    }
+
+    /// [`Self::build`] acting on `clock`'s time (tests move it to expire sessions).
+    pub async fn build_with_clock(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         let (secret, generated) = settings.jwt_secret_bytes()?;
         if generated {
             tracing::warn!(
@@ -222,11 +228,17 @@ impl Application {
         .install();
         let rate_limits = Arc::new(RateLimits::new(&settings.rate_limits).await?);
 
-        let tokens = TokenKeys::new(
+        let tokens = TokenKeys::with_accepted(
             &secret,
+            &settings.jwt_accepted_secrets()?,
             &settings.auth.jwt_issuer,
             &settings.auth.jwt_audience,
             settings.auth.token_ttl(),
+        );
+        tracing::info!(
+            signing_kid = tokens.signing_kid(),
+            accepted_kids = ?tokens.accepted_kids(),
+            "access-token keys"
         );
         let staging = settings.storage.upload_staging_dir();
         let swept = routes::multipart::prepare_staging_dir(&staging)
@@ -245,6 +257,8 @@ impl Application {
             limits,
             blobs,
             max_upload_bytes: settings.storage.max_upload_bytes,
+            clock,
+            sessions: settings.auth.session_policy(),
         };
         let state = web::Data::new(AppState {
             db: db.clone(),

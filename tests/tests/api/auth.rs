@@ -67,34 +67,44 @@ fn assert_refused_401(case: &str, (status, header, body): &(u16, String, Value),
 
 const INVALID_TOKEN: &str = "Bearer error=\"invalid_token\"";
 
-/// The UUID of the user a token belongs to, read from `me` (ids are base64url("User:<uuid>")).
-async fn user_uuid(app: &TestApp, token: &str) -> String {
+/// The user a token belongs to, read from `me` (ids are base64url("User:<uuid>")), and
+/// the session it was issued for (its `sid` claim): what a forged token must name to
+/// differ from a real one only in its defect.
+async fn user_uuid(app: &TestApp, token: &str) -> (String, String) {
     let d = app
         .ok(Some(token), "{ me { user { id } } }", json!({}))
         .await;
     let gid = d["me"]["user"]["id"].as_str().unwrap();
     let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(gid).unwrap()).unwrap();
-    raw.strip_prefix("User:")
+    let sub = raw
+        .strip_prefix("User:")
         .unwrap_or_else(|| panic!("not a User id: {raw}"))
-        .to_owned()
+        .to_owned();
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    (sub, claims["sid"].as_str().unwrap().to_owned())
 }
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// Claims the server would issue itself for `sub`, valid for the next ten minutes.
-fn good_claims(sub: &str) -> Value {
+/// Claims the server would issue itself for the user and session `(sub, sid)`, valid
+/// for the next ten minutes.
+fn good_claims((sub, sid): &(String, String)) -> Value {
     let now = now();
     json!({
-        "sub": sub, "name": "admin", "iss": "thidua", "aud": "thidua-api",
+        "sub": sub, "sid": sid, "name": "admin", "iss": "thidua", "aud": "thidua-api",
         "iat": now, "exp": now + 600,
     })
 }
 
+/// Signs with `secret`, naming it by its `kid` as the server does.
 fn sign(alg: Algorithm, claims: &Value, secret: &str) -> String {
+    let mut header = Header::new(alg);
+    header.kid = Some(thidua_api::auth::key_id(secret.as_bytes()));
     encode(
-        &Header::new(alg),
+        &header,
         claims,
         &EncodingKey::from_secret(secret.as_bytes()),
     )

@@ -23,6 +23,7 @@ thing = { $key ->
     [cluster] cluster
     [demo-admin] demo admin
     [person] person
+    [session] session
    *[other] { $key }
 }
 campaign-status = { $key ->

@@ -23,6 +23,7 @@ thing = { $key ->
     [cluster] cụm, khối thi đua
     [demo-admin] tài khoản quản trị mẫu
     [person] cá nhân
+    [session] phiên đăng nhập
    *[other] { $key }
 }
 campaign-status = { $key ->

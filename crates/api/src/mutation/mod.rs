@@ -11,6 +11,7 @@ mod org_unit;
 mod person;
 mod programme;
 mod report;
+mod session;
 
 use async_graphql::{Context, ID, MergedObject};
 use sea_orm::DatabaseTransaction;
@@ -24,6 +25,7 @@ use crate::ids;
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
+    session::SessionMutation,
     account::AccountMutation,
     org_unit::OrgUnitMutation,
     campaign::CampaignMutation,

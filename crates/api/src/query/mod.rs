@@ -13,6 +13,7 @@ mod org_unit;
 mod person;
 mod programme;
 mod report;
+mod session;
 mod sync;
 
 use async_graphql::{Context, ID, MergedObject};
@@ -61,6 +62,7 @@ pub struct RecognitionQuery(
     commendation::CommendationQuery,
     person::PersonQuery,
     audit::AuditQuery,
+    session::SessionQuery,
 );
 
 /// The path of the unit a subtree filter names; an unknown unit gives a path nothing is under.

@@ -16,6 +16,7 @@ pub mod participation;
 pub mod person;
 pub mod programme;
 pub mod report;
+pub mod session;
 pub mod sync;
 pub mod user;
 

@@ -113,12 +113,13 @@ pub async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option
             .await?
             .map(|m| Node::Person(super::person::Person(m))),
         // Named by ids but not nodes: users, clusters, audit entries and the audited
-        // role grants, snapshots and authority rows.
+        // role grants, snapshots, authority rows and sessions.
         NodeType::User
         | NodeType::Cluster
         | NodeType::AuditEntry
         | NodeType::RoleGrant
         | NodeType::TargetSnapshot
-        | NodeType::UnitAuthority => None,
+        | NodeType::UnitAuthority
+        | NodeType::Session => None,
     })
 }

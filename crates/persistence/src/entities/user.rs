@@ -14,6 +14,15 @@ pub struct Model {
     pub search_text: String,
     pub is_active: bool,
     pub created_at: DateTimeUtc,
+    /// The unit the account belongs to: administrators of its subtree manage it. NULL:
+    /// only administrators of the root do.
+    pub unit_id: Option<Uuid>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub last_sign_in_at: Option<DateTimeUtc>,
+    /// Set by a password reset: every operation but `changePassword` is refused until then.
+    pub must_change_password: bool,
+    pub deactivated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

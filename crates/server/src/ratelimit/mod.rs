@@ -116,6 +116,21 @@ impl LoginThrottle for RateLimits {
         let (fail, lock) = user_key(username);
         self.store.delete(&[fail, lock]).await;
     }
+
+    async fn check_address(&self, addr: IpAddr) -> Result<(), Duration> {
+        match self.store.ttl(&addr_key(addr).1).await {
+            Some(wait) => Err(wait),
+            None => Ok(()),
+        }
+    }
+
+    async fn failed_address(&self, addr: IpAddr) {
+        let (fail, lock) = addr_key(addr);
+        let n = self.store.incr(&fail, 1, self.lockout_max).await.value;
+        if let Some(wait) = self.lockout_after(n, self.failures_per_address) {
+            self.store.extend(&lock, wait).await;
+        }
+    }
 }
 
 /// What one request carries for the limits: its address, the sign-in throttle, its

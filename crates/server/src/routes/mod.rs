@@ -12,10 +12,11 @@ use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use thidua_api::Caller;
+use thidua_api::context::CallerSession;
 use thidua_domain::ErrorCode;
 use thidua_domain::access::Actor;
 use thidua_domain::id::UserId;
-use thidua_persistence::users;
+use thidua_persistence::sessions;
 
 use crate::refusal::{Challenge, refuse, unauthenticated};
 use crate::startup::AppState;
@@ -46,8 +47,21 @@ pub async fn caller(
     app: &AppState,
     request_id: &str,
 ) -> Result<Caller, HttpResponse> {
+    caller_with_session(req, app, request_id)
+        .await
+        .map(|(c, _)| c)
+}
+
+/// [`caller`] with the session the token belongs to. The token's session must be alive:
+/// a revoked session's tokens are refused at once, on every replica (the check rides in
+/// the one statement that loads the grants).
+pub async fn caller_with_session(
+    req: &HttpRequest,
+    app: &AppState,
+    request_id: &str,
+) -> Result<(Caller, Option<CallerSession>), HttpResponse> {
     let Some(h) = req.headers().get(header::AUTHORIZATION) else {
-        return Ok(Caller::Anonymous);
+        return Ok((Caller::Anonymous, None));
     };
     let Some(token) = h.to_str().ok().and_then(|s| s.strip_prefix("Bearer ")) else {
         return Err(unauthenticated(
@@ -56,17 +70,25 @@ pub async fn caller(
             Challenge::InvalidRequest,
         ));
     };
-    let Ok(subject) = app.api.tokens.verify(token.trim()) else {
+    let now = app.api.clock.now();
+    let Ok(subject) = app.api.tokens.verify(token.trim(), now) else {
         return Err(unauthenticated(req, &app.metrics, Challenge::InvalidToken));
     };
-    match users::grants_of(&app.db.conn, UserId::from_uuid(subject.user_id)).await {
+    let user_id = UserId::from_uuid(subject.user_id);
+    match sessions::caller(&app.db.conn, user_id, subject.session_id, now).await {
         Ok(None) => Err(unauthenticated(req, &app.metrics, Challenge::InvalidToken)),
-        Ok(Some(grants)) => Ok(Caller::User(Actor {
-            user_id: Some(subject.user_id),
-            label: subject.username,
-            grants,
-            request_id: request_id.to_owned(),
-        })),
+        Ok(Some(found)) => Ok((
+            Caller::User(Actor {
+                user_id: Some(subject.user_id),
+                label: subject.username,
+                grants: found.grants,
+                request_id: request_id.to_owned(),
+            }),
+            Some(CallerSession {
+                id: subject.session_id,
+                must_change_password: found.must_change_password,
+            }),
+        )),
         Err(e) => {
             tracing::error!(error = %e, "loading grants failed");
             let mut resp = refuse(

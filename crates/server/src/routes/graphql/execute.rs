@@ -20,6 +20,7 @@ use crate::startup::AppState;
 pub struct Run<'a> {
     pub app: &'a AppState,
     pub caller: &'a Caller,
+    pub session: Option<thidua_api::context::CallerSession>,
     pub request_id: &'a str,
     pub rate: &'a RequestLimits,
     pub deadline: Instant,
@@ -61,6 +62,7 @@ async fn one(run: &Run<'_>, mut r: Request) -> Response {
     let ctx = RequestCtx {
         caller: run.caller.clone(),
         request_id: run.request_id.to_owned(),
+        session: run.session,
     };
     // A panic inside execution (async-graphql has a few on hostile input) answers
     // INTERNAL instead of taking the worker down.

@@ -27,7 +27,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 
 pub(crate) use extract::MAX_FILES_PER_REQUEST;
 
-use super::caller;
+use super::caller_with_session;
 use crate::ratelimit;
 use crate::startup::{AppState, RequestId};
 
@@ -44,7 +44,7 @@ pub async fn graphql(
     // Who is calling is settled before the body is read: a bad token is refused (401)
     // outright, and only a signed-in caller may send files.
     let request_id = RequestId::of(&req);
-    let caller = match caller(&req, &app, &request_id).await {
+    let (caller, session) = match caller_with_session(&req, &app, &request_id).await {
         Ok(c) => c,
         Err(resp) => return resp,
     };
@@ -58,6 +58,7 @@ pub async fn graphql(
     let run = execute::Run {
         app: &app,
         caller: &caller,
+        session,
         request_id: &request_id,
         rate: &rate,
         deadline: Instant::now() + app.request_timeout,
