@@ -78,7 +78,7 @@ impl MigrationTrait for Migration {
                 .col(string_len(a("token_hash"), 64).primary_key())
                 .col(uuid(a("session_id")))
                 .col(timestamp_with_time_zone(a("issued_at")))
-                // NULL while current; set when rotated or its session ends.
+                // NULL while current; set when rotated (an ended session's tokens are deleted).
                 .col(timestamp_with_time_zone_null(a("retired_at")))
                 // The pair that replaced this token, sealed with a key only this token
                 // derives, for one retry of a refresh whose answer was lost.

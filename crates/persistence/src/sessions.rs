@@ -303,6 +303,14 @@ pub async fn refresh(
                 return Err(StoreError::Conflict(thidua_domain::msg!("refresh-raced")));
             }
             insert_token(db, &pair.refresh_token, s.id, now).await?;
+            // Retired tokens are kept to recognise reuse while the session could still be
+            // alive without them; older ones would only grow the table (a session in daily
+            // use rotates a dozen times a day).
+            refresh_token::Entity::delete_many()
+                .filter(refresh_token::Column::SessionId.eq(s.id))
+                .filter(refresh_token::Column::RetiredAt.lt(now - policy.inactivity))
+                .exec(db)
+                .await?;
             session::Entity::update_many()
                 .col_expr(session::Column::LastUsedAt, Expr::val(now))
                 .filter(session::Column::Id.eq(s.id))
@@ -317,8 +325,8 @@ pub async fn refresh(
     }
 }
 
-/// Ends a session: revoked with its reason, every refresh token of it retired. Ending an
-/// ended session changes nothing. True when it was alive.
+/// Ends a session: revoked with its reason, its refresh tokens deleted. Ending an ended
+/// session changes nothing. True when it was alive.
 pub async fn end(
     db: &impl ConnectionTrait,
     session_id: Uuid,
@@ -334,10 +342,10 @@ pub async fn end(
         .filter(session::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
-    refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RetiredAt, Expr::val(now))
+    // An ended session's tokens are of no further use: any of them now answers like an
+    // unknown token (sign in again).
+    refresh_token::Entity::delete_many()
         .filter(refresh_token::Column::SessionId.eq(session_id))
-        .filter(refresh_token::Column::RetiredAt.is_null())
         .exec(db)
         .await?;
     Ok(r.rows_affected > 0)
