@@ -20,7 +20,7 @@ mod template;
 
 pub use scratch::{Scratch, replace_db_name};
 
-pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+pub const ADMIN_PASSWORD: &str = "root-keeper-for-tests";
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 pub const PASSWORD: &str = "password-for-tests";
 

@@ -13,6 +13,7 @@ pub mod introspection;
 pub mod limits;
 pub mod loaders;
 pub mod mutation;
+pub mod password_gate;
 pub mod query;
 pub mod scalars;
 pub mod types;
@@ -60,7 +61,8 @@ pub fn build_introspection_schema_with(
     finish(outer(builder(state, limits)), limits, true)
 }
 
-/// Adds the introspection bounds and the document limits, last, so that the caller's
+/// Adds the introspection bounds, the password-change gate ([`password_gate`]) and the
+/// document limits, last, so that the caller's
 /// extensions wrap them. The introspection-only instance allows the depth the standard
 /// introspection query needs.
 fn finish(b: AppSchemaBuilder, limits: &Limits, introspection_only: bool) -> AppSchema {
@@ -70,6 +72,7 @@ fn finish(b: AppSchemaBuilder, limits: &Limits, introspection_only: bool) -> App
         limits.depth
     };
     b.extension(introspection::IntrospectionBounds { introspection_only })
+        .extension(password_gate::PasswordGate)
         .extension(limits::DocumentLimits {
             limits: *limits,
             depth,

@@ -71,6 +71,7 @@ pub mod nomination;
 pub mod number;
 pub mod org_unit;
 pub mod participation;
+pub mod password;
 pub mod person;
 pub mod report;
 pub mod report_intake;

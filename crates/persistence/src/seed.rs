@@ -352,7 +352,7 @@ pub async fn seed_core(
     if users::count(db).await? == 0 {
         let (password, generated) = match admin_password {
             Some(p) => (p.to_owned(), false),
-            None => (one_time_password(), true),
+            None => (thidua_domain::password::generate("admin"), true),
         };
         let actor = system_actor(&root.path);
         let admin = users::create(
@@ -394,17 +394,4 @@ pub fn system_actor(root_path: &str) -> Actor {
         }],
         request_id: "cli".into(),
     }
-}
-
-/// 20 characters from a random UUID v4 (122 random bits), readable and typeable.
-fn one_time_password() -> String {
-    let simple = Uuid::new_v4().simple().to_string();
-    simple
-        .chars()
-        .take(20)
-        .collect::<Vec<_>>()
-        .chunks(5)
-        .map(|c| c.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join("-")
 }

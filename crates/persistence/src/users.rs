@@ -1,10 +1,10 @@
 //! Users, their password hashes (argon2id) and their role grants.
 
-use argon2::Argon2;
 use argon2::password_hash::{
     Error as PasswordHashError, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
-use chrono::Utc;
+use argon2::{Algorithm, Argon2, Params, Version};
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait,
@@ -25,37 +25,57 @@ use crate::finder::finders;
 use crate::org_units;
 use crate::passwords::PasswordPool;
 use crate::raw;
+use crate::sessions;
+use thidua_domain::session::EndReason;
 
-/// Minimum password length; longer passphrases are welcome (up to 200 chars).
-pub const MIN_PASSWORD_CHARS: usize = 10;
+/// The password policy ([`thidua_domain::password::check`]) for `username`, with errors on
+/// `field`.
+pub fn check_password_policy(
+    password: &str,
+    username: &str,
+    field: &str,
+) -> Result<(), FieldError> {
+    thidua_domain::password::check(password, username, field)
+}
 
-pub fn check_password_policy(password: &str) -> Result<(), FieldError> {
-    let n = password.chars().count();
-    if n < MIN_PASSWORD_CHARS {
-        return Err(FieldError::new(
-            "password",
-            UserErrorCode::OutOfRange,
-            msg!("password-too-short", min = MIN_PASSWORD_CHARS),
-        ));
-    }
-    if n > 200 {
-        return Err(FieldError::new(
-            "password",
-            UserErrorCode::TooLong,
-            msg!("too-long", max = 200),
-        ));
-    }
-    Ok(())
+/// OWASP's argon2id parameters (Password Storage Cheat Sheet): 19 MiB of memory, two
+/// passes, one lane. Set explicitly, not via the crate's defaults, so that a dependency
+/// update cannot change them silently; a stored hash made with other ones is rehashed at
+/// the next sign-in ([`needs_rehash`]).
+pub const ARGON2_M_COST: u32 = 19_456;
+pub const ARGON2_T_COST: u32 = 2;
+pub const ARGON2_P_COST: u32 = 1;
+
+fn argon2() -> Result<Argon2<'static>, StoreError> {
+    let params = Params::new(ARGON2_M_COST, ARGON2_T_COST, ARGON2_P_COST, None)
+        .map_err(|e| StoreError::Internal(format!("argon2 parameters: {e}")))?;
+    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
 pub fn hash_password(password: &str) -> Result<String, StoreError> {
     let salt_bytes = *Uuid::new_v4().as_bytes();
     let salt = SaltString::encode_b64(&salt_bytes)
         .map_err(|e| StoreError::Internal(format!("salt: {e}")))?;
-    Argon2::default()
+    argon2()?
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| StoreError::Internal(format!("password hashing failed: {e}")))
+}
+
+/// Whether a stored hash was made with another algorithm, version or parameters than
+/// [`hash_password`] uses now (an unreadable one counts as different).
+pub fn needs_rehash(hash: &str) -> bool {
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return true;
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return true;
+    };
+    parsed.algorithm != Algorithm::Argon2id.ident()
+        || parsed.version != Some(Version::V0x13.into())
+        || params.m_cost() != ARGON2_M_COST
+        || params.t_cost() != ARGON2_T_COST
+        || params.p_cost() != ARGON2_P_COST
 }
 
 /// Whether `password` matches the stored `hash`. A hash that cannot be read (not a PHC
@@ -65,6 +85,8 @@ pub fn hash_password(password: &str) -> Result<String, StoreError> {
 /// the user out of an account no password can open.
 fn verify_password(password: &str, hash: &str) -> Result<bool, PasswordHashError> {
     let parsed = PasswordHash::new(hash)?;
+    // Verification reads the algorithm and parameters from the hash itself, so hashes
+    // made with older parameters still verify (and are then rehashed).
     match Argon2::default().verify_password(password.as_bytes(), &parsed) {
         Ok(()) => Ok(true),
         Err(PasswordHashError::Password) => Ok(false),
@@ -94,6 +116,7 @@ pub async fn authenticate(
         None => DUMMY_HASH.clone(),
     };
     let password = password.to_owned();
+    let password_for_rehash = password.clone();
     let checked = PasswordPool::global()
         .run(move || verify_password(&password, &hash))
         .await?;
@@ -108,7 +131,40 @@ pub async fn authenticate(
             )));
         }
     };
-    Ok(found.filter(|u| verified && u.is_active))
+    let found = found.filter(|u| verified && u.is_active);
+    if let Some(u) = &found
+        && needs_rehash(&u.password_hash)
+    {
+        rehash(db, u, password_for_rehash).await;
+    }
+    Ok(found)
+}
+
+/// Replaces a user's hash made with older parameters by one made with today's, right after
+/// the password verified (the only moment the plain password is at hand). Only when the
+/// stored hash is still the one that verified (a concurrent change wins). A failure is
+/// logged and otherwise ignored: the sign-in itself succeeded.
+async fn rehash(db: &impl ConnectionTrait, u: &user::Model, password: String) {
+    let fresh = match PasswordPool::global()
+        .run(move || hash_password(&password))
+        .await
+    {
+        Ok(Ok(h)) => h,
+        Ok(Err(e)) | Err(e) => {
+            tracing::warn!(user = %u.id, error = %e, "rehashing a password failed");
+            return;
+        }
+    };
+    let r = user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::val(fresh))
+        .filter(user::Column::Id.eq(u.id))
+        .filter(user::Column::PasswordHash.eq(u.password_hash.as_str()))
+        .exec(db)
+        .await;
+    match r {
+        Ok(_) => tracing::info!(user = %u.id, "password rehashed with the current parameters"),
+        Err(e) => tracing::warn!(user = %u.id, error = %e, "storing a rehashed password failed"),
+    }
 }
 
 /// [`hash_password`] on the blocking pool, behind the same slots as sign-ins.
@@ -228,7 +284,7 @@ pub async fn create(
         }
     }
     let username = parse_username(&new.username)?;
-    check_password_policy(&new.password)?;
+    check_password_policy(&new.password, &username, "password")?;
     let display_name =
         thidua_domain::text::Title::parse(&new.display_name).map_err(|e| e.under("displayName"))?;
     let hash = hash_password_off_thread(&new.password).await?;
@@ -274,29 +330,95 @@ pub async fn create(
     Ok(saved)
 }
 
-pub async fn set_password(
+/// Whether `password` is the current password of `user` (argon2 on the password pool).
+/// An unreadable stored hash is `Internal`, as in [`authenticate`].
+pub async fn password_matches(u: &user::Model, password: &str) -> Result<bool, StoreError> {
+    let hash = u.password_hash.clone();
+    let password = password.to_owned();
+    PasswordPool::global()
+        .run(move || verify_password(&password, &hash))
+        .await?
+        .map_err(|e| {
+            StoreError::Internal(format!("unreadable password hash of user {}: {e}", u.id))
+        })
+}
+
+/// Stores a new password hash for `user_id` (made off the transaction, see
+/// [`hash_password_off_thread`]), clears `must_change_password`, ends the user's other
+/// sessions (all but `keep`) and audits the change. The caller checked the current
+/// password and the policy.
+pub async fn change_password(
     db: &impl ConnectionTrait,
     actor: &Actor,
     user_id: UserId,
-    password: &str,
-) -> Result<(), StoreError> {
-    check_password_policy(password)?;
-    let hash = hash_password_off_thread(password).await?;
-    user::Entity::update_many()
-        .col_expr(user::Column::PasswordHash, Expr::val(hash))
-        .filter(user::Column::Id.eq(user_id))
-        .exec(db)
-        .await?;
+    new_hash: String,
+    keep: Option<Uuid>,
+    now: DateTime<Utc>,
+) -> Result<user::Model, StoreError> {
+    let u = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(StoreError::NotFound("user"))?;
+    let mut active: user::ActiveModel = u.into();
+    active.password_hash = Set(new_hash);
+    active.must_change_password = Set(false);
+    let saved = active.update(db).await?;
+    let ended = sessions::end_all_of_user(
+        db,
+        saved.id,
+        keep,
+        EndReason::PasswordChanged,
+        actor.user_id,
+        now,
+    )
+    .await?;
     audit::record(
         db,
         actor,
         AuditEntity::User,
-        user_id.uuid(),
-        AuditAction::SetPassword,
-        json!({}),
+        saved.id,
+        AuditAction::ChangePassword,
+        json!({"sessionsEnded": ended}),
     )
     .await?;
-    Ok(())
+    Ok(saved)
+}
+
+/// An administrator's reset: stores `new_hash` (of a generated one-time password the
+/// caller shows once), sets `must_change_password`, ends every session of the user and
+/// audits the reset (never the password). `actor` must manage the account
+/// ([`manageable`]), checked here in the same transaction.
+pub async fn reset_password(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    user_id: UserId,
+    new_hash: String,
+    now: DateTime<Utc>,
+) -> Result<user::Model, StoreError> {
+    let u = manageable(db, actor, user_id).await?;
+    let mut active: user::ActiveModel = u.into();
+    active.password_hash = Set(new_hash);
+    active.must_change_password = Set(true);
+    let saved = active.update(db).await?;
+    let ended = sessions::end_all_of_user(
+        db,
+        saved.id,
+        None,
+        EndReason::PasswordReset,
+        actor.user_id,
+        now,
+    )
+    .await?;
+    audit::record(
+        db,
+        actor,
+        AuditEntity::User,
+        saved.id,
+        AuditAction::ResetPassword,
+        json!({"sessionsEnded": ended}),
+    )
+    .await?;
+    Ok(saved)
 }
 
 /// Grants `role` on the subtree of `unit_id`; needs `ManageUsers` on that unit unless by the system.

@@ -76,7 +76,7 @@ pub async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
             let (password, generated) = match password {
                 Some(p) => (p, false),
                 None => (
-                    SecretString::from(uuid::Uuid::new_v4().simple().to_string()),
+                    SecretString::from(thidua_domain::password::generate(&username)),
                     true,
                 ),
             };

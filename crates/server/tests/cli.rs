@@ -18,7 +18,7 @@ use thidua_tests::{ADMIN_PASSWORD, Backend, JWT_SECRET, Scratch};
 /// The binary under test (only this package's tests know where cargo put it).
 const BIN: &str = env!("CARGO_BIN_EXE_thidua");
 
-const ALICE_PASSWORD: &str = "alice-password-for-cli-tests";
+const ALICE_PASSWORD: &str = "a-secret-for-cli-tests";
 /// `seed::DEMO_PASSWORD`, as the README and `thidua seed --demo` announce it.
 const DEMO_PASSWORD: &str = "demo-thidua-2025";
 
@@ -404,7 +404,7 @@ fn user_create_and_grant() {
     scratch
         .thidua(&["user", "create", "bob", "--password", "short-pw"])
         .assert_failure("user create with a short password")
-        .assert_stderr_mentions("user create with a short password", &["password", "10"]);
+        .assert_stderr_mentions("user create with a short password", &["password", "12"]);
     // Nothing was created by the refused command.
     scratch
         .thidua(&["user", "grant", "bob", "VIEWER", "--unit", "QN"])
@@ -418,7 +418,7 @@ fn user_create_and_grant() {
 
     // The password may also come from THIDUA_NEW_USER_PASSWORD.
     let mut cmd = scratch.configured(BIN);
-    cmd.env("THIDUA_NEW_USER_PASSWORD", "carol-password-from-env")
+    cmd.env("THIDUA_NEW_USER_PASSWORD", "a-secret-from-the-env")
         .args(["user", "create", "carol"]);
     let out = run(cmd);
     out.assert_success("user create carol (password from the environment)");

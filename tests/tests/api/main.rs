@@ -20,6 +20,7 @@ pub mod leaderboard;
 mod org_units;
 mod outage;
 mod pagination;
+mod passwords;
 mod people;
 mod permissions;
 mod rate_limits;

@@ -8,6 +8,7 @@ mod commendation;
 mod evidence;
 mod exemplar;
 mod org_unit;
+mod password;
 mod person;
 mod programme;
 mod report;
@@ -27,6 +28,7 @@ use crate::ids;
 pub struct Mutation(
     session::SessionMutation,
     account::AccountMutation,
+    password::PasswordMutation,
     org_unit::OrgUnitMutation,
     campaign::CampaignMutation,
     cluster::ClusterMutation,

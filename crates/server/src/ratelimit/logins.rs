@@ -1,5 +1,6 @@
-//! Counting `login` fields before anything runs: each costs a password hash, so a
-//! request may hold at most one (aliases and fragments included, across a batch).
+//! Counting the fields that cost a password hash (`login`, `changePassword`,
+//! `resetPassword`) before anything runs: a request may hold at most one (aliases and
+//! fragments included, across a batch).
 
 use std::collections::HashMap;
 
@@ -7,11 +8,14 @@ use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
 
+/// Root mutation fields that each run argon2 at least once.
+pub const HASHING_FIELDS: &[&str] = &["login", "changePassword", "resetPassword"];
+
 /// Fragments already counted (each once, so a document cannot make this exponential);
 /// a fragment still being counted is a cycle (validation refuses it later) and counts 0.
 type Memo<'a> = HashMap<&'a str, Option<usize>>;
 
-/// `login` fields at the root of the document's mutations, counting every alias and
+/// [`HASHING_FIELDS`] at the root of the document's mutations, counting every alias and
 /// every fragment spread (however many times a fragment is spread).
 pub fn count_logins(doc: &ExecutableDocument) -> usize {
     let ops: Vec<_> = match &doc.operations {
@@ -29,7 +33,7 @@ fn in_set<'a>(doc: &'a ExecutableDocument, set: &'a SelectionSet, memo: &mut Mem
     set.items
         .iter()
         .map(|s| match &s.node {
-            Selection::Field(f) => usize::from(f.node.name.node.as_str() == "login"),
+            Selection::Field(f) => usize::from(HASHING_FIELDS.contains(&f.node.name.node.as_str())),
             Selection::InlineFragment(i) => in_set(doc, &i.node.selection_set.node, memo),
             Selection::FragmentSpread(sp) => {
                 let name = sp.node.fragment_name.node.as_str();
@@ -85,5 +89,18 @@ mod tests {
             count("mutation { ...F } fragment F on Mutation { ...F }"),
             0
         );
+        assert_eq!(
+            count(
+                "mutation { changePassword(input: $i) { user { id } } login(input: $j) { accessToken } }"
+            ),
+            2
+        );
+        assert_eq!(
+            count(
+                "mutation { a: resetPassword(input: $i) { temporaryPassword } b: resetPassword(input: $i) { temporaryPassword } }"
+            ),
+            2
+        );
+        assert_eq!(count("{ changePassword }"), 0, "only mutations count");
     }
 }

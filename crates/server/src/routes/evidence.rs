@@ -10,7 +10,7 @@ use thidua_domain::id::AttachmentId;
 use thidua_persistence::evidence;
 use uuid::Uuid;
 
-use super::{caller, json_error};
+use super::{caller_with_session, json_error};
 use crate::refusal::{Challenge, unauthenticated};
 use crate::startup::{AppState, RequestId};
 
@@ -32,20 +32,28 @@ fn internal() -> HttpResponse {
 
 /// Answers the file's bytes with its sniffed type, as a download (`Content-Disposition:
 /// attachment`), never to be sniffed or cached by the browser. No or a bad token: 401
-/// (with the RFC 6750 challenge); a caller who may not read the report: 403; an unknown
-/// id: 404.
+/// (with the RFC 6750 challenge); a caller whose password was reset and not yet changed:
+/// 403 PASSWORD_CHANGE_REQUIRED (as every GraphQL operation but a few); a caller who may
+/// not read the report: 403; an unknown id: 404.
 pub async fn download(
     req: HttpRequest,
     id: web::Path<String>,
     app: web::Data<AppState>,
 ) -> HttpResponse {
     let request_id = RequestId::of(&req);
-    let actor = match caller(&req, &app, &request_id).await {
-        Ok(Caller::User(a)) => a,
-        Ok(Caller::Anonymous) => {
+    let actor = match caller_with_session(&req, &app, &request_id).await {
+        Ok((Caller::User(_), Some(s))) if s.must_change_password => {
+            return json_error(
+                StatusCode::FORBIDDEN,
+                ErrorCode::PasswordChangeRequired,
+                &thidua_domain::msg!("password-change-required"),
+            );
+        }
+        Ok((Caller::User(a), _)) => a,
+        Ok((Caller::Anonymous, _)) => {
             return unauthenticated(&req, &app.metrics, Challenge::NoToken);
         }
-        Ok(Caller::InvalidToken) => {
+        Ok((Caller::InvalidToken, _)) => {
             return unauthenticated(&req, &app.metrics, Challenge::InvalidToken);
         }
         Err(resp) => return resp,

@@ -1,6 +1,6 @@
 //! One operation before it runs: its persisted query resolved (so every rule applies to
 //! the text that runs), uploads well-formed, parsed once, never a mutation over GET, and
-//! at most one `login` across the request.
+//! at most one `login` (or `changePassword` / `resetPassword`: each hashes a password) across the request.
 
 use async_graphql::{Request, Response};
 use thidua_api::error::server_error;

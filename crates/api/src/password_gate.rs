@@ -1,0 +1,94 @@
+//! While an administrator's reset is pending (the caller's session says
+//! `must_change_password`), every root field but the few an app needs to get out of that
+//! state is refused with PASSWORD_CHANGE_REQUIRED. One extension for every transport
+//! (HTTP, batches, persisted queries, multipart uploads): the check sits on the resolve
+//! hook of root fields, where the operation's own fields are known.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
+};
+use async_graphql::{PathSegment, ServerResult, Value};
+use thidua_domain::{ErrorCode, msg};
+
+use crate::context::RequestCtx;
+use crate::error::server_error;
+
+/// Root fields that still run while the password must be changed: changing it, leaving,
+/// and seeing who and where one is signed in.
+pub const ALLOWED: &[&str] = &["changePassword", "logout", "me", "mySessions"];
+
+/// Whether a root field named `name` runs while a password change is pending
+/// (introspection and `__typename` always do).
+pub fn allowed(name: &str) -> bool {
+    name.starts_with("__") || ALLOWED.contains(&name)
+}
+
+/// The gate; registered once in [`crate::build_schema`].
+pub struct PasswordGate;
+
+impl ExtensionFactory for PasswordGate {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(PasswordGate)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for PasswordGate {
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        let pending = ctx
+            .data_opt::<RequestCtx>()
+            .and_then(|r| r.session)
+            .is_some_and(|s| s.must_change_password);
+        if pending
+            && info.path_node.parent.is_none()
+            && !info.is_for_introspection
+            && !allowed(info.name)
+        {
+            let mut e = server_error(
+                ErrorCode::PasswordChangeRequired,
+                &msg!("password-change-required"),
+            );
+            e.path = vec![PathSegment::Field(
+                info.alias.unwrap_or(info.name).to_owned(),
+            )];
+            return Err(e);
+        }
+        next.run(ctx, info).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_way_out_and_introspection_pass() {
+        for yes in [
+            "changePassword",
+            "logout",
+            "me",
+            "mySessions",
+            "__typename",
+            "__schema",
+        ] {
+            assert!(allowed(yes), "{yes}");
+        }
+        for no in [
+            "campaigns",
+            "resetPassword",
+            "revokeSession",
+            "createUser",
+            "node",
+            "users",
+        ] {
+            assert!(!allowed(no), "{no}");
+        }
+    }
+}
