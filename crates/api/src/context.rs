@@ -48,7 +48,7 @@ pub struct RequestCtx {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CallerSession {
     pub id: uuid::Uuid,
-    /// The password was reset: only `changePassword`, `logout` and `me` run.
+    /// The password was reset: only `changePassword`, `logout`, `me` and `mySessions` run.
     pub must_change_password: bool,
 }
 
@@ -70,7 +70,7 @@ pub fn request<'a>(ctx: &Context<'a>) -> &'a RequestCtx {
 }
 
 /// The signed-in caller even while their password must be changed: for the few
-/// operations that stay open then (`changePassword`, `logout`, `me`).
+/// operations that stay open then (`changePassword`, `logout`, `me`, `mySessions`).
 pub fn actor_any<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Actor> {
     match &request(ctx).caller {
         Caller::User(a) => Ok(a),

@@ -27,14 +27,15 @@ string_enum!(
         FileTooLarge => "FILE_TOO_LARGE",
         Internal => "INTERNAL",
         RateLimited => "RATE_LIMITED",
-        /// More than one `login` in a request (document or batch).
+        /// More than one password-hashing field (`login`, `changePassword`,
+        /// `resetPassword`) in a request (document or batch).
         TooManyLogins => "TOO_MANY_LOGINS",
         /// The request ran past its deadline (or a database statement past its timeout).
         Timeout => "TIMEOUT",
         /// The database cannot be reached; retry after the `Retry-After` delay (HTTP 503).
         ServiceUnavailable => "SERVICE_UNAVAILABLE",
-        /// The account's password was reset: only `changePassword`, `logout` and `me` run
-        /// until the user sets a new one.
+        /// The account's password was reset: only `changePassword`, `logout`, `me` and
+        /// `mySessions` run until the user sets a new one.
         PasswordChangeRequired => "PASSWORD_CHANGE_REQUIRED",
     }
 );
@@ -77,7 +78,7 @@ impl ErrorCode {
                 "A budget is spent, sign-in is locked out after failures, or no password-hashing slot freed up in time; see [Rate limits](#rate-limits)"
             }
             Self::TooManyLogins => {
-                "More than one `login` in a request (aliases, fragments and batches count); refused before anything runs"
+                "More than one `login`, `changePassword` or `resetPassword` in a request (aliases, fragments and batches count); refused before anything runs"
             }
             Self::Timeout => {
                 "The request ran past its deadline, or a PostgreSQL statement past `statement_timeout`"
@@ -86,7 +87,7 @@ impl ErrorCode {
                 "The database cannot be reached: HTTP 503 with `Retry-After`, whatever the operation"
             }
             Self::PasswordChangeRequired => {
-                "The password was reset by an administrator: every operation but `changePassword`, `logout` and `me` is refused until it is changed"
+                "The password was reset by an administrator: every operation but `changePassword`, `logout`, `me` and `mySessions` is refused until it is changed (`/evidence` answers 403)"
             }
         }
     }
