@@ -33,6 +33,9 @@ struct Claims {
     name: String,
     /// The session this token belongs to.
     sid: String,
+    /// Unique per token, so two tokens issued in the same second differ.
+    #[serde(default)]
+    jti: String,
     iss: String,
     aud: String,
     iat: i64,
@@ -127,6 +130,7 @@ impl TokenKeys {
             sub: user_id.to_string(),
             name: username.to_owned(),
             sid: session_id.to_string(),
+            jti: Uuid::new_v4().simple().to_string(),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             iat: now.timestamp(),
@@ -217,6 +221,7 @@ mod tests {
             sub: Uuid::now_v7().to_string(),
             name: "a".into(),
             sid: Uuid::now_v7().to_string(),
+            jti: String::new(),
             iss: "thidua".into(),
             aud: "thidua-api".into(),
             iat,

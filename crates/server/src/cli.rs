@@ -1,4 +1,4 @@
-//! The non-serving subcommands: migrate, seed, schema, user, documents.
+//! The non-serving subcommands: migrate, seed, schema, user, documents, keys.
 
 use anyhow::{Context as _, bail};
 use sea_orm::TransactionTrait;
@@ -7,7 +7,7 @@ use thidua_domain::access::Role;
 use thidua_domain::id::{UnitId, UserId};
 use thidua_persistence::{org_units, seed, users};
 
-use crate::config::{DocumentsCommand, RoleArg, Settings, UserCommand};
+use crate::config::{DocumentsCommand, KeysCommand, RoleArg, Settings, UserCommand};
 use crate::startup::{connect, prepare_database};
 
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
@@ -148,6 +148,33 @@ pub async fn documents(settings: &Settings, cmd: DocumentsCommand) -> anyhow::Re
             .await
             .with_context(|| format!("registering {}", f.display()))?;
         println!("{hash}  {}", f.display());
+    }
+    Ok(())
+}
+
+/// `thidua keys …`: see README, "Rotating the signing key".
+pub fn keys(settings: &Settings, cmd: KeysCommand) -> anyhow::Result<()> {
+    use base64::Engine as _;
+    match cmd {
+        KeysCommand::Generate => {
+            let mut bytes = [0u8; 32];
+            bytes[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+            bytes[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+            let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+            println!("secret: {secret}");
+            println!("kid:    {}", thidua_api::auth::key_id(secret.as_bytes()));
+        }
+        KeysCommand::List => {
+            let (signing, generated) = settings.jwt_secret_bytes()?;
+            if generated {
+                println!("signing: none configured (a random per-process secret is used)");
+            } else {
+                println!("signing:  {}", thidua_api::auth::key_id(&signing));
+            }
+            for s in settings.jwt_accepted_secrets()? {
+                println!("accepted: {}", thidua_api::auth::key_id(&s));
+            }
+        }
     }
     Ok(())
 }

@@ -44,6 +44,9 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Access-token signing keys: make a new one, or list the configured ones by `kid`.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Manage trusted documents (the operations strict mode lets run).
     #[command(subcommand)]
     Documents(DocumentsCommand),
@@ -56,6 +59,15 @@ pub enum Command {
         #[arg(long, default_value_t = 3)]
         timeout_secs: u64,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// Print a new random signing secret (256 bits, base64url) and its `kid`, to add to
+    /// THIDUA_JWT_ACCEPTED_SECRETS first and promote to THIDUA_JWT_SECRET later.
+    Generate,
+    /// Print the `kid` of the signing secret and of each accepted one (never a secret).
+    List,
 }
 
 #[derive(Subcommand, Debug)]

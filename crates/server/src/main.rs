@@ -34,6 +34,7 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Seed { demo }) => cli::seed(&settings, demo).await?,
         Some(Command::User(cmd)) => cli::user(&settings, cmd).await?,
         Some(Command::Documents(cmd)) => cli::documents(&settings, cmd).await?,
+        Some(Command::Keys(cmd)) => cli::keys(&settings, cmd)?,
         Some(Command::Schema) => cli::schema(),
         Some(Command::Healthcheck { .. }) => {}
         Some(Command::Snapshot) => cli::snapshot(&settings).await?,

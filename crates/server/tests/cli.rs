@@ -1094,3 +1094,65 @@ async fn demo_seed_fills_every_screen_once_on_postgres() {
     }
     demo_seed_fills_every_screen_once(Backend::Postgres).await;
 }
+
+#[test]
+fn keys_generate_a_strong_secret_and_list_kids_never_secrets() {
+    let out = run({
+        let mut c = clean_command(BIN, &std::env::temp_dir());
+        c.args(["keys", "generate"]);
+        c
+    });
+    out.assert_success("thidua keys generate");
+    let secret = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("secret: "))
+        .unwrap()
+        .trim()
+        .to_owned();
+    let kid = out
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("kid:"))
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(secret.len() >= 43, "{}", out.stdout);
+    assert_eq!(kid, thidua_api::auth::key_id(secret.as_bytes()));
+
+    let listed = run({
+        let mut c = clean_command(BIN, &std::env::temp_dir());
+        c.args(["keys", "list"])
+            .env("THIDUA_JWT_SECRET", &secret)
+            .env("THIDUA_JWT_ACCEPTED_SECRETS", JWT_SECRET);
+        c
+    });
+    listed.assert_success("thidua keys list");
+    assert!(
+        listed.stdout.contains(&format!("signing:  {kid}")),
+        "{}",
+        listed.stdout
+    );
+    let old_kid = thidua_api::auth::key_id(JWT_SECRET.as_bytes());
+    assert!(
+        listed.stdout.contains(&format!("accepted: {old_kid}")),
+        "{}",
+        listed.stdout
+    );
+    assert!(!listed.stdout.contains(&secret) && !listed.stdout.contains(JWT_SECRET));
+
+    // A weak accepted secret is refused, with a message and a failing exit.
+    let weak = run({
+        let mut c = clean_command(BIN, &std::env::temp_dir());
+        c.args(["keys", "list"])
+            .env("THIDUA_JWT_SECRET", &secret)
+            .env("THIDUA_JWT_ACCEPTED_SECRETS", "short");
+        c
+    });
+    assert!(!weak.status.success());
+    assert!(
+        weak.stderr.contains("THIDUA_JWT_ACCEPTED_SECRETS"),
+        "{}",
+        weak.stderr
+    );
+}

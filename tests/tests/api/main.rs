@@ -27,6 +27,7 @@ mod rate_limits;
 pub mod reports;
 mod schema;
 mod search;
+mod sessions;
 mod statements;
 mod sync;
 mod targets;
