@@ -26,7 +26,7 @@ pub struct CreateUserInput {
     pub username: String,
     /// At most 300 characters, one line.
     pub display_name: String,
-    /// At least 10 characters.
+    /// Must meet the password policy (see the README); refusals name `password`.
     pub password: String,
     /// The home unit: needs ManageUsers on it. Omitted: an account only administrators
     /// of the root manage, which only they may create.
