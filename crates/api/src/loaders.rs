@@ -11,8 +11,8 @@ use thidua_domain::id::{
 };
 use thidua_persistence::entities::{
     campaign, criterion, exemplar, exemplar_stage_event, field, milestone, org_unit, participation,
-    programme as programme_e, progress_report, replication, report_revision, report_value, target,
-    target_value, user,
+    programme as programme_e, progress_report, replication, report_revision, report_value,
+    role_grant, target, target_value, user,
 };
 use thidua_persistence::{
     Database, StoreError, campaigns, exemplars, fields, milestones, org_units, participations,
@@ -84,6 +84,12 @@ by_id!(of::Field, field::Model, fields::by_ids);
 by_id!(of::Programme, programme_e::Model, programme::by_ids);
 by_id!(of::Target, target::Model, programme::targets_by_ids);
 by_id!(of::User, user::Model, users::by_ids);
+grouped!(
+    GrantsOf(UserId),
+    role_grant::Model,
+    users::grants_by_user_ids,
+    |r| Some(r.user_id)
+);
 
 grouped!(
     ChildrenOf(UnitId),

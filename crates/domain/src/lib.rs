@@ -54,6 +54,7 @@ macro_rules! string_enum {
 }
 
 pub mod access;
+pub mod account;
 pub mod award;
 pub mod bounds;
 pub mod calendar;

@@ -2,6 +2,7 @@
 //! PostgreSQL alike. Rules come from `thidua-domain`; this crate only loads, checks
 //! through the domain, and writes.
 
+pub mod accounts;
 pub mod audit;
 pub mod authorities;
 pub mod awards;

@@ -269,24 +269,63 @@ pub fn parse_username(raw: &str) -> Result<String, FieldError> {
     }
 }
 
-/// Creates a user. Without an actor (the CLI and first start) no permission is checked:
-/// whoever runs the binary owns the database.
+/// Where an account lives and how to reach its holder (all optional).
+#[derive(Debug, Clone, Default)]
+pub struct Profile {
+    /// The home unit: administrators of its subtree manage the account.
+    pub unit_id: Option<UnitId>,
+    pub email: Option<thidua_domain::account::Email>,
+    pub phone: Option<thidua_domain::account::Phone>,
+}
+
+/// Creates a user with no home unit. Without an actor (the CLI and first start) no
+/// permission is checked: whoever runs the binary owns the database.
 pub async fn create(
     db: &impl ConnectionTrait,
     actor: &Actor,
     new: NewUser,
     by_system: bool,
 ) -> Result<user::Model, StoreError> {
+    create_with(db, actor, new, Profile::default(), by_system).await
+}
+
+/// Creates a user. A home unit needs `ManageUsers` on it (an inactive one is refused);
+/// no home unit means only administrators of a root manage the account, so only they
+/// may create it ([`Actor::may_manage_user`]).
+pub async fn create_with(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    new: NewUser,
+    profile: Profile,
+    by_system: bool,
+) -> Result<user::Model, StoreError> {
+    let home = match profile.unit_id {
+        Some(id) => Some(org_units::sent(db, id, "unitId").await?),
+        None => None,
+    };
     if !by_system {
-        // Creating a bare user grants nothing; any admin anywhere may do it.
-        if !actor.grants.iter().any(|g| g.role == Role::Admin) {
+        let allowed = match &home {
+            Some(u) => actor.authorize(Action::ManageUsers, &u.path).is_ok(),
+            None => actor.may_manage_user(None, &[]),
+        };
+        if !allowed {
             return Err(StoreError::Forbidden);
         }
     }
+    if let Some(u) = &home
+        && !u.is_active
+    {
+        return Err(FieldError::new(
+            "unitId",
+            UserErrorCode::Inactive,
+            msg!("accounts-unit-inactive"),
+        )
+        .into());
+    }
     let username = parse_username(&new.username)?;
     check_password_policy(&new.password, &username, "password")?;
-    let display_name =
-        thidua_domain::text::Title::parse(&new.display_name).map_err(|e| e.under("displayName"))?;
+    let display_name = thidua_domain::account::display_name(&new.display_name)
+        .map_err(|e| e.under("displayName"))?;
     let hash = hash_password_off_thread(&new.password).await?;
     let id = Uuid::now_v7();
     let saved = user::ActiveModel {
@@ -294,13 +333,13 @@ pub async fn create(
         search_text: sea_orm::ActiveValue::NotSet,
         id: Set(id),
         username: Set(username),
-        display_name: Set(display_name.into_inner()),
+        display_name: Set(display_name),
         password_hash: Set(hash),
         is_active: Set(true),
         created_at: Set(Utc::now()),
-        unit_id: Set(None),
-        email: Set(None),
-        phone: Set(None),
+        unit_id: Set(profile.unit_id.map(UnitId::uuid)),
+        email: Set(profile.email.map(thidua_domain::account::Email::into_inner)),
+        phone: Set(profile.phone.map(thidua_domain::account::Phone::into_inner)),
         last_sign_in_at: Set(None),
         must_change_password: Set(false),
         deactivated_at: Set(None),
@@ -324,7 +363,10 @@ pub async fn create(
         AuditEntity::User,
         id,
         AuditAction::Create,
-        json!({"username": saved.username}),
+        json!({
+            "username": saved.username,
+            "unit": home.as_ref().map(|u| u.code.clone()),
+        }),
     )
     .await?;
     Ok(saved)
@@ -434,19 +476,29 @@ pub async fn grant(
     if !by_system {
         actor.authorize(Action::ManageUsers, &unit.path)?;
     }
-    user::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| {
-            FieldError::new(
-                "userId",
-                UserErrorCode::UnknownReference,
-                msg!(
-                    "unknown-reference",
-                    what = thidua_domain::MessageArg::word("thing", "user")
-                ),
-            )
-        })?;
+    let unknown = || {
+        FieldError::new(
+            "userId",
+            UserErrorCode::UnknownReference,
+            msg!(
+                "unknown-reference",
+                what = thidua_domain::MessageArg::word("thing", "user")
+            ),
+        )
+    };
+    if by_system {
+        user::Entity::find_by_id(user_id)
+            .one(db)
+            .await?
+            .ok_or_else(unknown)?;
+    } else {
+        // Only an account the caller administers gains roles: a ward administrator
+        // cannot hand a provincial officer (or an account homed elsewhere) a ward role.
+        match manageable(db, actor, user_id).await {
+            Err(StoreError::NotFound(_)) => return Err(unknown().into()),
+            r => r?,
+        };
+    }
     let existing = role_grant::Entity::find()
         .filter(role_grant::Column::UserId.eq(user_id))
         .filter(role_grant::Column::Role.eq(role))
