@@ -355,13 +355,17 @@ pub async fn seed_core(
             None => (thidua_domain::password::generate("admin"), true),
         };
         let actor = system_actor(&root.path);
-        let admin = users::create(
+        let admin = users::create_with(
             db,
             &actor,
             NewUser {
                 username: "admin".into(),
                 display_name: "Quản trị hệ thống".into(),
                 password: password.clone(),
+            },
+            users::Profile {
+                unit_id: Some(UnitId::from_uuid(root.id)),
+                ..users::Profile::default()
             },
             true,
         )

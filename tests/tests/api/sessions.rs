@@ -288,18 +288,23 @@ struct Wards {
     other_user: String,
 }
 
-/// Makes `unit` the home unit of `username` (until `createUser` takes one, the harness
-/// creates accounts without).
-async fn set_home(app: &TestApp, username: &str, unit: &str) {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
-    use thidua_persistence::entities::user;
-    let (_, id) = thidua_api::ids::decode_any(unit).unwrap();
-    user::Entity::update_many()
-        .col_expr(user::Column::UnitId, Expr::value(Some(id)))
-        .filter(user::Column::Username.eq(username))
-        .exec(&app.db.conn)
-        .await
-        .unwrap();
+/// A user homed in `unit` with `role` on it, created through the API.
+async fn homed_user(app: &TestApp, admin: &str, username: &str, role: &str, unit: &str) -> String {
+    let d = app
+        .ok(
+            Some(admin),
+            "mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } userErrors { code } } }",
+            json!({"i": {"username": username, "displayName": username, "password": PASSWORD, "unitId": unit}}),
+        )
+        .await;
+    let uid = d["createUser"]["user"]["id"].as_str().unwrap().to_owned();
+    app.ok(
+        Some(admin),
+        "mutation($i: GrantRoleInput!) { grantRole(input: $i) { user { id } } }",
+        json!({"i": {"userId": uid, "role": role, "unitId": unit}}),
+    )
+    .await;
+    app.login(username, PASSWORD).await
 }
 
 async fn wards(app: &TestApp) -> Wards {
@@ -307,16 +312,9 @@ async fn wards(app: &TestApp) -> Wards {
     let root = app.root_unit(&admin).await;
     let ward = app.create_unit(&admin, "SES-W1", &root).await;
     let other = app.create_unit(&admin, "SES-W2", &root).await;
-    let ward_admin = app
-        .user_with_role(&admin, "ses-ward-admin", "ADMIN", &ward)
-        .await;
-    app.user_with_role(&admin, "ses-ward-user", "REPORTER", &ward)
-        .await;
-    app.user_with_role(&admin, "ses-other-user", "REPORTER", &other)
-        .await;
-    set_home(app, "ses-ward-admin", &ward).await;
-    set_home(app, "ses-ward-user", &ward).await;
-    set_home(app, "ses-other-user", &other).await;
+    let ward_admin = homed_user(app, &admin, "ses-ward-admin", "ADMIN", &ward).await;
+    homed_user(app, &admin, "ses-ward-user", "REPORTER", &ward).await;
+    homed_user(app, &admin, "ses-other-user", "REPORTER", &other).await;
     Wards {
         admin,
         ward_admin,

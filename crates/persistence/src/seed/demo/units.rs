@@ -201,7 +201,13 @@ pub(super) async fn load(
             display_name: demo_title(display_name)?.into_inner(),
             password: DEMO_PASSWORD.into(),
         };
-        let user = users::create(db, system, new, true).await?;
+        // Each demo account lives in the unit of its role, so its unit's administrators
+        // manage it.
+        let profile = users::Profile {
+            unit_id: Some(get(&units, unit)?),
+            ..users::Profile::default()
+        };
+        let user = users::create_with(db, system, new, profile, true).await?;
         users::grant(
             db,
             system,
