@@ -1156,3 +1156,57 @@ fn keys_generate_a_strong_secret_and_list_kids_never_secrets() {
         weak.stderr
     );
 }
+
+/// Two `thidua serve` processes on one PostgreSQL database: a session ended through one
+/// is refused by the other on the very next request (no cache to wait for).
+#[tokio::test]
+async fn a_session_ended_on_one_process_is_refused_by_another_at_once() {
+    if thidua_tests::postgres_url().is_none() {
+        eprintln!("THIDUA_TEST_POSTGRES_URL not set: skipping the two-process PostgreSQL test");
+        return;
+    }
+    let scratch = Scratch::seeded(Backend::Postgres).await;
+    let client = client();
+    let mut a = Server::start(scratch.configured(BIN));
+    let mut b = Server::start(scratch.configured(BIN));
+    a.wait_ready(&client).await;
+    b.wait_ready(&client).await;
+    let phone = login(&client, &a, "admin", ADMIN_PASSWORD).await;
+    let desk = login(&client, &a, "admin", ADMIN_PASSWORD).await;
+    let me = "{ me { user { username } } mySessions { id current } }";
+    let status = |h: &Value| h["errors"][0]["extensions"]["code"].clone();
+    let (_, body) = graphql(&client, &b, me, Some(&phone), None).await;
+    assert_eq!(body["data"]["me"]["user"]["username"], "admin", "{body}");
+    let phone_session = body["data"]["mySessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["current"] == true)
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .unwrap();
+    let revoke = format!(
+        "mutation {{ revokeSession(input: {{sessionId: \"{phone_session}\"}}) {{ session {{ endReason }} }} }}"
+    );
+    let (_, body) = graphql(&client, &a, &revoke, Some(&desk), None).await;
+    assert_eq!(
+        body["data"]["revokeSession"]["session"]["endReason"], "REVOKED",
+        "{body}"
+    );
+    let refused = client
+        .post(b.url("/graphql"))
+        .bearer_auth(&phone)
+        .json(&serde_json::json!({"query": me}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(status(&body), "UNAUTHENTICATED", "{body}");
+    let (_, body) = graphql(&client, &b, me, Some(&desk), None).await;
+    assert!(
+        body.get("errors").is_none(),
+        "the other session goes on: {body}"
+    );
+    a.terminate();
+    b.terminate();
+}
