@@ -77,3 +77,17 @@ impl RateNotes {
         self.inner.lock().ok().and_then(|g| g.retry_after)
     }
 }
+
+/// This request's sign-in throttle and client address, when the HTTP layer gave them.
+pub(crate) fn throttle(ctx: &async_graphql::Context<'_>) -> Option<(LoginGuard, std::net::IpAddr)> {
+    let guard = ctx.data_opt::<LoginGuard>().cloned();
+    let addr = ctx.data_opt::<ClientAddr>().map(|a| a.0);
+    guard.zip(addr)
+}
+
+/// Asks the client to wait (`Retry-After`) at least `wait`.
+pub(crate) fn note_retry(ctx: &async_graphql::Context<'_>, wait: Duration) {
+    if let Some(notes) = ctx.data_opt::<Arc<RateNotes>>() {
+        notes.retry_after(wait);
+    }
+}

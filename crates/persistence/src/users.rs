@@ -401,29 +401,13 @@ pub async fn change_password(
         .one(db)
         .await?
         .ok_or(StoreError::NotFound("user"))?;
-    let mut active: user::ActiveModel = u.into();
-    active.password_hash = Set(new_hash);
-    active.must_change_password = Set(false);
-    let saved = active.update(db).await?;
-    let ended = sessions::end_all_of_user(
-        db,
-        saved.id,
+    let change = PasswordChange {
+        must_change: false,
         keep,
-        EndReason::PasswordChanged,
-        actor.user_id,
-        now,
-    )
-    .await?;
-    audit::record(
-        db,
-        actor,
-        AuditEntity::User,
-        saved.id,
-        AuditAction::ChangePassword,
-        json!({"sessionsEnded": ended}),
-    )
-    .await?;
-    Ok(saved)
+        reason: EndReason::PasswordChanged,
+        action: AuditAction::ChangePassword,
+    };
+    store_password(db, actor, u, new_hash, change, now).await
 }
 
 /// An administrator's reset: stores `new_hash` (of a generated one-time password the
@@ -438,25 +422,45 @@ pub async fn reset_password(
     now: DateTime<Utc>,
 ) -> Result<user::Model, StoreError> {
     let u = manageable(db, actor, user_id).await?;
+    let change = PasswordChange {
+        must_change: true,
+        keep: None,
+        reason: EndReason::PasswordReset,
+        action: AuditAction::ResetPassword,
+    };
+    store_password(db, actor, u, new_hash, change, now).await
+}
+
+/// How a new password hash is stored: whether it must be changed at the next sign-in,
+/// which session survives, and how the ended sessions and the audit row are labelled.
+struct PasswordChange {
+    must_change: bool,
+    keep: Option<Uuid>,
+    reason: EndReason,
+    action: AuditAction,
+}
+
+async fn store_password(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    u: user::Model,
+    new_hash: String,
+    change: PasswordChange,
+    now: DateTime<Utc>,
+) -> Result<user::Model, StoreError> {
     let mut active: user::ActiveModel = u.into();
     active.password_hash = Set(new_hash);
-    active.must_change_password = Set(true);
+    active.must_change_password = Set(change.must_change);
     let saved = active.update(db).await?;
-    let ended = sessions::end_all_of_user(
-        db,
-        saved.id,
-        None,
-        EndReason::PasswordReset,
-        actor.user_id,
-        now,
-    )
-    .await?;
+    let ended =
+        sessions::end_all_of_user(db, saved.id, change.keep, change.reason, actor.user_id, now)
+            .await?;
     audit::record(
         db,
         actor,
         AuditEntity::User,
         saved.id,
-        AuditAction::ResetPassword,
+        change.action,
         json!({"sessionsEnded": ended}),
     )
     .await?;

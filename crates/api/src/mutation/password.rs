@@ -1,8 +1,6 @@
 //! Passwords: `changePassword` for oneself, `resetPassword` by an administrator. Both cost
 //! an argon2 hash, so the HTTP layer lets a request hold only one of them (or one `login`).
 
-use std::sync::Arc;
-
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use thidua_domain::id::{UserId, of};
 use thidua_domain::{FieldError, UserErrorCode, msg};
@@ -12,7 +10,7 @@ use thidua_persistence::users;
 use super::{begin, finish, input_id};
 use crate::context::{actor, actor_any, session, state};
 use crate::error::{Failure, UserError, rate_limited};
-use crate::guard::{ClientAddr, LoginGuard, RateNotes};
+use crate::guard::{note_retry, throttle};
 use crate::types::user::User;
 
 /// A current password longer than this (in bytes) cannot be right (the policy allows 200
@@ -166,17 +164,5 @@ impl PasswordMutation {
             }),
             Err(Failure::Request(e)) => Err(e),
         }
-    }
-}
-
-fn throttle(ctx: &Context<'_>) -> Option<(LoginGuard, std::net::IpAddr)> {
-    let guard = ctx.data_opt::<LoginGuard>().cloned();
-    let addr = ctx.data_opt::<ClientAddr>().map(|a| a.0);
-    guard.zip(addr)
-}
-
-fn note_retry(ctx: &Context<'_>, wait: std::time::Duration) {
-    if let Some(notes) = ctx.data_opt::<Arc<RateNotes>>() {
-        notes.retry_after(wait);
     }
 }

@@ -2,8 +2,6 @@
 //! its refresh token, `logout` and `revokeSession` end one. The README's "Sessions"
 //! section is the model an app follows.
 
-use std::sync::Arc;
-
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use thidua_domain::ErrorCode;
@@ -19,7 +17,7 @@ use uuid::Uuid;
 use super::{begin, finish, input_id};
 use crate::context::{actor_any, request, session, state};
 use crate::error::{Failure, coded, internal, rate_limited, store_error};
-use crate::guard::{ClientAddr, LoginGuard, RateNotes};
+use crate::guard::{note_retry, throttle};
 use crate::types::session::Session;
 use crate::types::user::User;
 
@@ -263,18 +261,6 @@ async fn payload(ctx: &Context<'_>, signed: Signed) -> async_graphql::Result<Log
         must_change_password: signed.user.must_change_password,
         user: User(signed.user),
     })
-}
-
-fn throttle(ctx: &Context<'_>) -> Option<(LoginGuard, std::net::IpAddr)> {
-    let guard = ctx.data_opt::<LoginGuard>().cloned();
-    let addr = ctx.data_opt::<ClientAddr>().map(|a| a.0);
-    guard.zip(addr)
-}
-
-fn note_retry(ctx: &Context<'_>, wait: std::time::Duration) {
-    if let Some(notes) = ctx.data_opt::<Arc<RateNotes>>() {
-        notes.retry_after(wait);
-    }
 }
 
 fn locked_out(ctx: &Context<'_>, wait: std::time::Duration) -> async_graphql::Error {
