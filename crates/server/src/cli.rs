@@ -71,8 +71,18 @@ pub async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
         UserCommand::Create {
             username,
             display_name,
+            home_unit,
             password,
         } => {
+            let unit_id = match home_unit {
+                Some(code) => Some(UnitId::from_uuid(
+                    org_units::by_code(&db.conn, &code)
+                        .await?
+                        .with_context(|| format!("no unit has the code {code}"))?
+                        .id,
+                )),
+                None => None,
+            };
             let (password, generated) = match password {
                 Some(p) => (p, false),
                 None => (
@@ -86,7 +96,11 @@ pub async fn user(settings: &Settings, cmd: UserCommand) -> anyhow::Result<()> {
                 username,
                 password: password.expose_secret().to_owned(),
             };
-            let u = match users::create(&txn, &actor, new, true).await {
+            let profile = users::Profile {
+                unit_id,
+                ..users::Profile::default()
+            };
+            let u = match users::create_with(&txn, &actor, new, profile, true).await {
                 Ok(u) => u,
                 Err(e) => bail!("{e}"),
             };

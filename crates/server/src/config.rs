@@ -82,11 +82,16 @@ pub enum DocumentsCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum UserCommand {
-    /// Create a user. The password comes from THIDUA_NEW_USER_PASSWORD, or is generated and printed.
+    /// Create a user (`--home-unit CODE` names the unit whose administrators manage it). The
+    /// password comes from THIDUA_NEW_USER_PASSWORD, or is generated and printed.
     Create {
         username: String,
         #[arg(long)]
         display_name: Option<String>,
+        /// Code of the account's home unit: administrators of its subtree manage the
+        /// account. Without it only administrators of the root do.
+        #[arg(long, value_name = "CODE")]
+        home_unit: Option<String>,
         #[arg(long, env = "THIDUA_NEW_USER_PASSWORD", hide_env_values = true)]
         password: Option<SecretString>,
     },

@@ -391,6 +391,38 @@ fn user_create_and_grant() {
         out.stdout
     );
 
+    let out = scratch.thidua(&[
+        "user",
+        "create",
+        "dung",
+        "--home-unit",
+        "QN",
+        "--password",
+        ALICE_PASSWORD,
+    ]);
+    out.assert_success("user create dung --home-unit QN");
+    let home = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sea_orm::ConnectionTrait;
+        let db = sea_orm::Database::connect(scratch.database_url())
+            .await
+            .unwrap();
+        let row = db
+            .query_one_raw(sea_orm::Statement::from_string(
+                db.get_database_backend(),
+                "SELECT ou.code AS code FROM users us JOIN org_units ou ON ou.id = us.unit_id \
+                 WHERE us.username = 'dung'",
+            ))
+            .await
+            .unwrap();
+        db.close().await.ok();
+        row.map(|r| r.try_get::<String>("", "code").unwrap())
+    });
+    assert_eq!(home.as_deref(), Some("QN"), "dung's home unit");
+    scratch
+        .thidua(&["user", "create", "eve", "--home-unit", "NO-SUCH-UNIT"])
+        .assert_failure("user create with an unknown home unit")
+        .assert_stderr_mentions("user create with an unknown home unit", &["NO-SUCH-UNIT"]);
+
     scratch
         .thidua(&["user", "grant", "alice", "VIEWER", "--unit", "NO-SUCH-UNIT"])
         .assert_failure("user grant on an unknown unit")
