@@ -73,10 +73,7 @@ async fn run(url: String, n: usize) {
     let (m, r) = (median(&mut me.clone()), median(&mut refreshes.clone()));
     report("me", me);
     report("refresh", refreshes);
-    println!(
-        "  a refresh costs {:.2} ms more than a signed-in `me` (medians)",
-        r - m
-    );
+    println!("  refresh − me, medians: {:+.2} ms", r - m);
 }
 
 fn main() {

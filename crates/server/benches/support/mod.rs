@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_thidua");
-pub const ADMIN_PASSWORD: &str = "admin-password-for-the-bench";
+pub const ADMIN_PASSWORD: &str = "keeper-of-the-bench-2026";
 pub const JWT_SECRET: &str = "bench-secret-bench-secret-bench-secret-0123";
 
 /// The PostgreSQL admin URL from `THIDUA_BENCH_POSTGRES_URL` (or `THIDUA_TEST_POSTGRES_URL`).
