@@ -29,6 +29,48 @@ impl Year {
     }
 }
 
+/// An inclusive range of days for a time series: either end may be open, `from` no later
+/// than `to`, and a closed range spans at most [`MAX_YEARS`](Self::MAX_YEARS) years.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateRange {
+    pub from: Option<chrono::NaiveDate>,
+    pub to: Option<chrono::NaiveDate>,
+}
+
+impl DateRange {
+    pub const MAX_YEARS: i32 = 10;
+
+    pub fn parse(
+        from: Option<chrono::NaiveDate>,
+        to: Option<chrono::NaiveDate>,
+    ) -> Result<Self, FieldError> {
+        if let (Some(f), Some(t)) = (from, to) {
+            if t < f {
+                return Err(FieldError::new(
+                    "to",
+                    C::EndBeforeStart,
+                    msg!("end-before-start"),
+                ));
+            }
+            let too_wide = f
+                .checked_add_months(chrono::Months::new(12 * Self::MAX_YEARS.unsigned_abs()))
+                .is_none_or(|limit| t > limit);
+            if too_wide {
+                return Err(FieldError::new(
+                    "to",
+                    C::OutOfRange,
+                    msg!("year-range-too-wide", max = Self::MAX_YEARS),
+                ));
+            }
+        }
+        Ok(Self { from, to })
+    }
+
+    pub fn contains(&self, day: chrono::NaiveDate) -> bool {
+        self.from.is_none_or(|f| day >= f) && self.to.is_none_or(|t| day <= t)
+    }
+}
+
 /// An inclusive range of years, `from` no later than `to`, spanning at most
 /// [`MAX_YEARS`](Self::MAX_YEARS) years.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,5 +216,24 @@ mod tests {
         assert!(Version::parse(i32::MIN).is_err());
         assert_eq!(Version::parse_optional(Some(3)), Ok(Some(3)));
         assert_eq!(Version::parse_optional(None), Ok(None));
+    }
+
+    #[test]
+    fn a_date_range_is_ordered_and_at_most_ten_years() {
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default();
+        assert!(DateRange::parse(Some(d(2021, 1, 1)), Some(d(2031, 1, 1))).is_ok());
+        assert_eq!(
+            DateRange::parse(Some(d(2021, 1, 1)), Some(d(2031, 1, 2))).map_err(|e| e.code),
+            Err(C::OutOfRange)
+        );
+        assert_eq!(
+            DateRange::parse(Some(d(2025, 3, 2)), Some(d(2025, 3, 1))).map_err(|e| e.code),
+            Err(C::EndBeforeStart)
+        );
+        let open = DateRange::parse(None, Some(d(2025, 3, 1))).unwrap_or(DateRange {
+            from: None,
+            to: None,
+        });
+        assert!(open.contains(d(1990, 1, 1)) && !open.contains(d(2025, 3, 2)));
     }
 }

@@ -31,5 +31,6 @@ mod search;
 mod sessions;
 mod statements;
 mod sync;
+mod target_series;
 mod targets;
 mod validation;

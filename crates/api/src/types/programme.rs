@@ -277,26 +277,47 @@ impl Target {
     }
 
     /// The value as it stood day by day (daily snapshots), oldest first, optionally
-    /// between two dates: the line a dashboard draws.
+    /// between two dates (at most 10 years apart): the line a dashboard draws. With
+    /// `interval: MONTH`, one point per month: the month's last snapshot.
     async fn history(
         &self,
         ctx: &Context<'_>,
         from: Option<crate::scalars::Date>,
         to: Option<crate::scalars::Date>,
+        #[graphql(desc = "DAY (the default) or MONTH.")] interval: Option<SeriesInterval>,
     ) -> async_graphql::Result<Vec<TargetSnapshot>> {
-        Ok(load_many(
+        let range = thidua_domain::bounds::DateRange::parse(from.map(|d| d.0), to.map(|d| d.0))
+            .map_err(|e| crate::error::bad_input(&e.message))?;
+        let mut points: Vec<TargetSnapshot> = load_many(
             ctx,
             crate::loaders::SnapshotsOf(TargetId::from_uuid(self.0.id)),
         )
         .await?
         .into_iter()
-        .filter(|s| from.is_none_or(|f| s.taken_on >= f.0) && to.is_none_or(|t| s.taken_on <= t.0))
+        .filter(|s| range.contains(s.taken_on))
         .map(|s| TargetSnapshot {
             on: s.taken_on,
             value: s.value.map(measured),
             note: s.note,
         })
-        .collect())
+        .collect();
+        if interval == Some(SeriesInterval::Month) {
+            // Oldest first: a point is kept when the next one falls in another month.
+            let month = |d: NaiveDate| (d.year(), d.month());
+            let next_months: Vec<Option<(i32, u32)>> = points
+                .iter()
+                .skip(1)
+                .map(|p| Some(month(p.on)))
+                .chain(std::iter::once(None))
+                .collect();
+            points = points
+                .into_iter()
+                .zip(next_months)
+                .filter(|(p, next)| *next != Some(month(p.on)))
+                .map(|(p, _)| p)
+                .collect();
+        }
+        Ok(points)
     }
 
     /// Values entered for a manual target, newest first.
@@ -366,6 +387,15 @@ impl TargetParametersView {
     async fn award_levels(&self) -> Vec<AwardLevel> {
         self.0.award_levels.iter().map(|l| (*l).into()).collect()
     }
+}
+
+/// How finely a target's history is drawn.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeriesInterval {
+    /// Every daily snapshot.
+    Day,
+    /// The last snapshot of each month.
+    Month,
 }
 
 /// A target's value on a day.
