@@ -10,6 +10,7 @@ use thidua_tests::{spawn_app, spawn_app_sharing, spawn_app_sharing_with, spawn_a
 both!(
     a_refresh_rotates_the_pair_and_a_retired_token_ends_the_session,
     a_lost_answer_is_retried_once_with_the_same_pair,
+    two_refreshes_racing_with_one_token_get_one_pair,
     the_retry_window_closes_after_its_grace,
     a_month_offline_stays_signed_in_but_sixty_days_or_a_year_do_not,
     logout_ends_this_session_only_and_at_once,
@@ -202,6 +203,23 @@ async fn a_lost_answer_is_retried_once_with_the_same_pair(backend: Backend) {
         &refresh(&app, &tablet.refresh).await,
     );
     assert_eq!(me_status(&app, &after.access).await, 401);
+}
+
+async fn two_refreshes_racing_with_one_token_get_one_pair(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let phone = sign_in(&app, "admin", ADMIN_PASSWORD, "Double tap").await;
+    // The app's retry overtakes the first request: the two are decided one after the
+    // other, the second as the retry of the first, so both get the same pair.
+    let (a, b) = tokio::join!(refresh(&app, &phone.refresh), refresh(&app, &phone.refresh));
+    let pair = |x: &thidua_tests::Answer| {
+        x.body["data"]["refreshSession"]["refreshToken"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    assert!(pair(&a).is_some(), "{}", a.body);
+    assert_eq!(pair(&a), pair(&b), "{} / {}", a.body, b.body);
+    let next = refreshed(&app, &pair(&a).unwrap()).await;
+    assert_eq!(me_status(&app, &next.access).await, 200);
 }
 
 async fn the_retry_window_closes_after_its_grace(backend: Backend) {
