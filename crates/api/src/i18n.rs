@@ -127,6 +127,7 @@ catalogue!(
     "sessions",
     "accounts",
     "passwords",
+    "exports",
 );
 
 type Bundle = FluentBundle<FluentResource>;

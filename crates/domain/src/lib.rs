@@ -62,6 +62,7 @@ pub mod campaign;
 pub mod clock;
 pub mod commendation;
 pub mod criterion;
+pub mod csv;
 pub mod error;
 pub mod evidence;
 pub mod exemplar;

@@ -245,7 +245,7 @@ pub struct ExemplarFilter {
     pub search: Option<SearchQuery>,
 }
 
-fn condition(f: &ExemplarFilter, with_stage: bool) -> Condition {
+pub(crate) fn condition(f: &ExemplarFilter, with_stage: bool) -> Condition {
     let mut c = Condition::all();
     if let Some(p) = &f.subtree_path {
         let units = org_units::ids_in_subtree(p);

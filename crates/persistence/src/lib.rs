@@ -18,6 +18,7 @@ pub mod entities;
 pub mod error;
 pub mod evidence;
 pub mod exemplars;
+pub mod exports;
 pub mod fields;
 pub mod finder;
 pub mod leaderboard;

@@ -342,6 +342,10 @@ impl Application {
                     "/evidence/{attachment_id}",
                     web::get().to(routes::evidence::download),
                 )
+                .route(
+                    "/exports/{name}",
+                    web::get().to(routes::exports::export),
+                )
                 .route("/healthz", web::get().to(routes::health::healthz))
                 .route("/readyz", web::get().to(routes::health::readyz))
                 .route("/metrics", web::get().to(routes::health::metrics))

@@ -12,6 +12,7 @@ mod campaigns;
 mod commendations;
 mod evidence;
 mod exemplars;
+mod exports;
 mod graphiql;
 mod hostile_input;
 mod http;

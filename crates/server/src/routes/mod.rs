@@ -2,6 +2,7 @@
 //! error bodies.
 
 pub mod evidence;
+pub mod exports;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;

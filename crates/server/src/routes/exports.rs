@@ -1,0 +1,285 @@
+//! `GET /exports/<name>.csv`: a register as a spreadsheet, for officers who still work in
+//! Excel. The caller is settled first (no or a bad token: 401 before any work), then the
+//! filters (the GraphQL query's, as query-string parameters), then the rows stream from the
+//! database through a small bounded channel, so an export of 100,000 rows holds a few
+//! chunks in memory, never the whole file.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use thidua_api::Caller;
+use thidua_api::i18n::{self, Locale};
+use thidua_domain::csv;
+use thidua_domain::exemplar::ExemplarStage;
+use thidua_domain::id::FieldId;
+use thidua_domain::text::SearchQuery;
+use thidua_domain::{ErrorCode, Message, MessageArg, msg};
+use thidua_persistence::exemplars::ExemplarFilter;
+use thidua_persistence::exports::{self, ExemplarRow};
+use tokio::sync::mpsc;
+
+use super::{caller_with_session, json_error};
+use crate::refusal::{Challenge, unauthenticated};
+use crate::startup::{AppState, RequestId};
+
+/// Bytes gathered before a chunk is sent, and chunks in flight: what an export holds.
+const CHUNK_BYTES: usize = 64 * 1024;
+const CHUNKS_IN_FLIGHT: usize = 4;
+/// Most query-string parameters an export reads (more is a malformed request).
+const MAX_PARAMS: usize = 16;
+
+/// The exports that exist, by file name.
+const EXPORTS: &[&str] = &["exemplars.csv"];
+
+fn bad_request(message: &Message) -> HttpResponse {
+    json_error(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, message)
+}
+
+pub async fn export(
+    req: HttpRequest,
+    name: web::Path<String>,
+    query: web::Query<Vec<(String, String)>>,
+    app: web::Data<AppState>,
+) -> HttpResponse {
+    let request_id = RequestId::of(&req);
+    let actor = match caller_with_session(&req, &app, &request_id).await {
+        Ok((Caller::User(_), Some(s))) if s.must_change_password => {
+            return json_error(
+                StatusCode::FORBIDDEN,
+                ErrorCode::PasswordChangeRequired,
+                &msg!("password-change-required"),
+            );
+        }
+        Ok((Caller::User(a), _)) => a,
+        Ok((Caller::Anonymous, _)) => {
+            return unauthenticated(&req, &app.metrics, Challenge::NoToken);
+        }
+        Ok((Caller::InvalidToken, _)) => {
+            return unauthenticated(&req, &app.metrics, Challenge::InvalidToken);
+        }
+        Err(resp) => return resp,
+    };
+    if !actor.may_read() {
+        return json_error(
+            StatusCode::FORBIDDEN,
+            ErrorCode::Forbidden,
+            &msg!("forbidden"),
+        );
+    }
+    let name = name.into_inner();
+    if !EXPORTS.contains(&name.as_str()) {
+        return json_error(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            &msg!("no-such-export", name = name, known = EXPORTS.join(", ")),
+        );
+    }
+    let params = query.into_inner();
+    if params.len() > MAX_PARAMS {
+        return bad_request(&msg!("export-too-many-parameters", max = MAX_PARAMS));
+    }
+    let params: HashMap<String, String> = params.into_iter().collect();
+    let filter = match exemplar_filter(&app, &params).await {
+        Ok(f) => f,
+        Err(resp) => return resp,
+    };
+    let (tx, resp) = streaming_csv("exemplars.csv");
+    let (db, locale) = (app.db.conn.clone(), i18n::current());
+    tokio::spawn(async move { write_exemplars(db, &filter, tx, locale).await });
+    resp
+}
+
+/// `unitSubtree`, `fieldId`, `stage` and `search`, as `exemplars(filter:)` takes them.
+async fn exemplar_filter(
+    app: &AppState,
+    params: &HashMap<String, String>,
+) -> Result<ExemplarFilter, HttpResponse> {
+    for key in params.keys() {
+        if !["unitSubtree", "fieldId", "stage", "search"].contains(&key.as_str()) {
+            return Err(bad_request(&msg!(
+                "export-unknown-parameter",
+                name = key.clone()
+            )));
+        }
+    }
+    let subtree_path = match params.get("unitSubtree") {
+        Some(raw) => {
+            let Some(id) = thidua_api::ids::parse::<thidua_domain::id::of::OrgUnit>(raw) else {
+                return Err(bad_request(&msg!(
+                    "field-node-id-invalid",
+                    field = "unitSubtree",
+                    kind = "OrgUnit"
+                )));
+            };
+            let found = thidua_persistence::org_units::by_ids(&app.db.conn, &[id])
+                .await
+                .map_err(|_| unavailable())?;
+            // An unknown unit has nothing under it.
+            Some(
+                found
+                    .into_iter()
+                    .next()
+                    .map_or_else(|| "/nonexistent/".into(), |u| u.path),
+            )
+        }
+        None => None,
+    };
+    let field_id: Option<FieldId> = match params.get("fieldId") {
+        Some(raw) => Some(
+            thidua_api::ids::parse::<thidua_domain::id::of::Field>(raw).ok_or_else(|| {
+                bad_request(&msg!(
+                    "field-node-id-invalid",
+                    field = "fieldId",
+                    kind = "Field"
+                ))
+            })?,
+        ),
+        None => None,
+    };
+    let stage = match params.get("stage") {
+        Some(raw) => Some(ExemplarStage::parse(raw).ok_or_else(|| {
+            bad_request(&msg!(
+                "export-bad-value",
+                name = "stage",
+                value = raw.clone()
+            ))
+        })?),
+        None => None,
+    };
+    let search = match params.get("search") {
+        Some(raw) => SearchQuery::parse(raw).map_err(|e| bad_request(&e.message))?,
+        None => None,
+    };
+    Ok(ExemplarFilter {
+        subtree_path,
+        field_id,
+        stage,
+        search,
+    })
+}
+
+fn unavailable() -> HttpResponse {
+    json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::ServiceUnavailable,
+        &msg!("database-unavailable"),
+    )
+}
+
+type Sender = mpsc::Sender<Result<web::Bytes, std::io::Error>>;
+
+/// A 200 answer whose CSV body is what is sent on the returned channel, chunk by chunk.
+fn streaming_csv(file_name: &str) -> (Sender, HttpResponse) {
+    let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
+    let resp = HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            thidua_domain::evidence::content_disposition(file_name),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("x-content-type-options", "nosniff"))
+        .streaming(tokio_stream_from(rx));
+    (tx, resp)
+}
+
+/// The receiving end of the channel as a body stream.
+fn tokio_stream_from(
+    mut rx: mpsc::Receiver<Result<web::Bytes, std::io::Error>>,
+) -> impl futures_util::Stream<Item = Result<web::Bytes, std::io::Error>> {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+/// Gathers lines into chunks and sends them; false once the client has gone.
+struct Chunks {
+    tx: Sender,
+    buf: String,
+}
+
+impl Chunks {
+    async fn push(&mut self, line: &str) -> bool {
+        self.buf.push_str(line);
+        if self.buf.len() >= CHUNK_BYTES {
+            return self.flush().await;
+        }
+        true
+    }
+
+    async fn flush(&mut self) -> bool {
+        let chunk = std::mem::take(&mut self.buf);
+        self.tx.send(Ok(web::Bytes::from(chunk))).await.is_ok()
+    }
+
+    /// Ends the body with an error, so the client sees a broken download rather than a
+    /// short file that looks complete.
+    async fn fail(self, why: &str) {
+        tracing::error!(error = why, "an export failed while streaming");
+        let _ = self
+            .tx
+            .send(Err(std::io::Error::other(
+                "the export could not be completed",
+            )))
+            .await;
+    }
+}
+
+fn word(locale: Locale, vocabulary: &'static str, key: &str) -> String {
+    i18n::render(
+        locale,
+        &msg!("export-word", word = MessageArg::word(vocabulary, key)),
+    )
+}
+
+async fn write_exemplars(
+    db: sea_orm::DatabaseConnection,
+    filter: &ExemplarFilter,
+    tx: Sender,
+    locale: Locale,
+) {
+    let mut out = Chunks {
+        tx,
+        buf: String::with_capacity(CHUNK_BYTES + 1024),
+    };
+    let header = i18n::render(locale, &msg!("export-exemplars-header"));
+    let labels: Vec<&str> = header.split('|').map(str::trim).collect();
+    if !out.push(csv::BOM).await || !out.push(&csv::header(&labels)).await {
+        return;
+    }
+    let mut rows = match exports::exemplar_register(&db, filter).await {
+        Ok(r) => r,
+        Err(e) => return out.fail(&e.to_string()).await,
+    };
+    while let Some(row) = rows.next().await {
+        let r: ExemplarRow = match row {
+            Ok(r) => r,
+            Err(e) => return out.fail(&e.to_string()).await,
+        };
+        let line = csv::line(&[
+            csv::cell(&r.name),
+            csv::cell(&word(locale, "recipient-kind", r.kind.as_str())),
+            csv::cell(&word(locale, "exemplar-stage", r.stage.as_str())),
+            csv::cell(&r.unit_code),
+            csv::cell(&r.unit_name),
+            csv::cell(r.field_name.as_deref().unwrap_or_default()),
+            csv::cell(&word(
+                locale,
+                "yes-no",
+                if r.is_direct_worker { "YES" } else { "NO" },
+            )),
+            csv::number(r.replications),
+            csv::cell(
+                &thidua_domain::calendar::date_in_vietnam(r.created_at)
+                    .format("%Y-%m-%d")
+                    .to_string(),
+            ),
+            csv::cell(&thidua_api::ids::NodeType::Exemplar.encode(r.id).0),
+        ]);
+        if !out.push(&line).await {
+            return;
+        }
+    }
+    let _ = out.flush().await;
+}
