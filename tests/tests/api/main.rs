@@ -32,4 +32,5 @@ mod sessions;
 mod statements;
 mod sync;
 mod targets;
+mod total_count;
 mod validation;
