@@ -1,10 +1,10 @@
 //! Opaque connection cursors carrying a keyset position (sort value and id).
 
-use async_graphql::OutputType;
 use async_graphql::connection::{Connection, Edge};
+use async_graphql::{Context, Object, OutputType};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use thidua_persistence::page::{KeyCursor, Page, PageRequest};
+use thidua_persistence::page::{CountQuery, KeyCursor, Page, PageRequest};
 use uuid::Uuid;
 
 use crate::error::bad_input;
@@ -35,14 +35,40 @@ pub fn decode(raw: &str) -> async_graphql::Result<KeyCursor> {
     })
 }
 
+/// Complexity of `totalCount`: a statement of its own, so it weighs more than a plain
+/// field. Like every field under a connection it is multiplied by the page size
+/// ([`page_cost`]), so asking it on many wide connections hits the complexity limit.
+pub const TOTAL_COUNT_COST: usize = 2;
+
+/// The fields every connection has besides edges and pageInfo: the size of the whole
+/// listing, counted with the list's own filters and scope when (and only when) selected.
+pub struct Counted(CountQuery);
+
+#[Object]
+impl Counted {
+    /// How many items the whole listing has: the same filters and the same view of the
+    /// caller's rights as the edges, ignoring `first` and `after`. One SQL COUNT, run only
+    /// when this field is selected.
+    #[graphql(complexity = "TOTAL_COUNT_COST")]
+    async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
+        self.0
+            .run(&crate::context::state(ctx).db.conn)
+            .await
+            .map_err(crate::error::query_error)
+    }
+}
+
+/// A keyset-paginated connection with its `totalCount`.
+pub type CountedConnection<N> = Connection<String, N, Counted>;
+
 /// A page of rows as a Relay connection: each row becomes `node(row)`, its cursor the keyset
 /// position `key` gives, so the next page starts right after it.
 pub fn connection<M, N: OutputType>(
     page: Page<M>,
     key: impl Fn(&M) -> KeyCursor,
     node: impl Fn(M) -> N,
-) -> Connection<String, N> {
-    let mut conn = Connection::new(false, page.has_next);
+) -> CountedConnection<N> {
+    let mut conn = Connection::with_additional_fields(false, page.has_next, Counted(page.count));
     conn.edges.extend(
         page.items
             .into_iter()

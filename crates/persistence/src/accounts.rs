@@ -22,7 +22,7 @@ use crate::audit::{self, AuditAction, AuditEntity};
 use crate::entities::{org_unit, role_grant, user};
 use crate::error::StoreError;
 use crate::org_units;
-use crate::page::{Page, PageRequest, subtree_pattern};
+use crate::page::{CountQuery, Page, PageRequest, subtree_pattern};
 use crate::sessions;
 use crate::users;
 
@@ -58,6 +58,35 @@ pub async fn list(
     f: &UserFilter,
     page: &PageRequest,
 ) -> Result<Page<user::Model>, StoreError> {
+    let filtered = condition(scope, f);
+    let mut c = filtered.clone();
+    if let Some(after) = &page.after {
+        c = c.add(
+            Condition::any()
+                .add(user::Column::Username.gt(after.value.clone()))
+                .add(
+                    Condition::all()
+                        .add(user::Column::Username.eq(after.value.clone()))
+                        .add(user::Column::Id.gt(after.id)),
+                ),
+        );
+    }
+    let rows = user::Entity::find()
+        .filter(c)
+        .order_by_asc(user::Column::Username)
+        .order_by_asc(user::Column::Id)
+        .limit(page.first + 1)
+        .all(db)
+        .await?;
+    Ok(Page::from_overfetch(
+        rows,
+        page.first,
+        CountQuery::of(user::Entity, filtered),
+    ))
+}
+
+/// The accounts in `scope` a filter selects, shared by the page and its count.
+fn condition(scope: &ListScope, f: &UserFilter) -> Condition {
     let mut visible =
         Condition::any().add(user::Column::UnitId.in_subquery(units_in(&scope.subtrees)));
     if scope.homeless {
@@ -81,25 +110,7 @@ pub async fn list(
     if let Some(q) = &f.search {
         c = c.add(crate::search::matches(user::Column::SearchText, q));
     }
-    if let Some(after) = &page.after {
-        c = c.add(
-            Condition::any()
-                .add(user::Column::Username.gt(after.value.clone()))
-                .add(
-                    Condition::all()
-                        .add(user::Column::Username.eq(after.value.clone()))
-                        .add(user::Column::Id.gt(after.id)),
-                ),
-        );
-    }
-    let rows = user::Entity::find()
-        .filter(c)
-        .order_by_asc(user::Column::Username)
-        .order_by_asc(user::Column::Id)
-        .limit(page.first + 1)
-        .all(db)
-        .await?;
-    Ok(Page::from_overfetch(rows, page.first))
+    c
 }
 
 /// The account `user_id` if the caller may see its private fields and act on it: their

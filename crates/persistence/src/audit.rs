@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::entities::audit_entry;
 use crate::error::StoreError;
-use crate::page::{Page, PageRequest};
+use crate::page::{CountQuery, Page, PageRequest};
 
 pub async fn record(
     db: &impl ConnectionTrait,
@@ -53,19 +53,8 @@ pub async fn list(
     filter: &AuditFilter,
     page: &PageRequest,
 ) -> Result<Page<audit_entry::Model>, StoreError> {
-    let mut q = audit_entry::Entity::find();
-    if let Some(e) = filter.entity {
-        q = q.filter(audit_entry::Column::Entity.eq(e));
-    }
-    if let Some(id) = filter.entity_id {
-        q = q.filter(audit_entry::Column::EntityId.eq(id));
-    }
-    if let Some(id) = filter.actor_user_id {
-        q = q.filter(audit_entry::Column::ActorUserId.eq(id));
-    }
-    if let Some(r) = &filter.request_id {
-        q = q.filter(audit_entry::Column::RequestId.eq(r.clone()));
-    }
+    let filtered = condition(filter);
+    let mut q = audit_entry::Entity::find().filter(filtered.clone());
     if let Some(after) = &page.after {
         q = q.filter(audit_entry::Column::Id.lt(after.id));
     }
@@ -74,7 +63,29 @@ pub async fn list(
         .limit(page.first + 1)
         .all(db)
         .await?;
-    Ok(Page::from_overfetch(rows, page.first))
+    Ok(Page::from_overfetch(
+        rows,
+        page.first,
+        CountQuery::of(audit_entry::Entity, filtered),
+    ))
+}
+
+/// The entries a filter selects, shared by the page and its count.
+fn condition(filter: &AuditFilter) -> sea_orm::Condition {
+    let mut c = sea_orm::Condition::all();
+    if let Some(e) = filter.entity {
+        c = c.add(audit_entry::Column::Entity.eq(e));
+    }
+    if let Some(id) = filter.entity_id {
+        c = c.add(audit_entry::Column::EntityId.eq(id));
+    }
+    if let Some(id) = filter.actor_user_id {
+        c = c.add(audit_entry::Column::ActorUserId.eq(id));
+    }
+    if let Some(r) = &filter.request_id {
+        c = c.add(audit_entry::Column::RequestId.eq(r.clone()));
+    }
+    c
 }
 
 /// One audit row to write in bulk with [`record_many`].

@@ -21,7 +21,7 @@ use crate::entities::{campaign, campaign_field, criterion, field, org_unit, prog
 use crate::error::{StoreError, is_unique_violation};
 use crate::finder::finders;
 use crate::org_units;
-use crate::page::{KeyCursor, Page, PageRequest, subtree_pattern};
+use crate::page::{CountQuery, KeyCursor, Page, PageRequest, subtree_pattern};
 use crate::{audit, changes};
 
 finders! {
@@ -187,7 +187,8 @@ pub async fn list(
     page: &PageRequest,
 ) -> Result<Page<campaign::Model>, StoreError> {
     let col = order_column(order);
-    let mut q = campaign::Entity::find().filter(filter_condition(f));
+    let filtered = filter_condition(f);
+    let mut q = campaign::Entity::find().filter(filtered.clone());
     if let Some(after) = &page.after {
         let v = cursor_value(order, &after.value)?;
         let keyset = if descending {
@@ -211,7 +212,11 @@ pub async fn list(
         q.order_by_asc(col).order_by_asc(campaign::Column::Id)
     };
     let rows = q.limit(page.first + 1).all(db).await?;
-    Ok(Page::from_overfetch(rows, page.first))
+    Ok(Page::from_overfetch(
+        rows,
+        page.first,
+        CountQuery::of(campaign::Entity, filtered),
+    ))
 }
 
 pub async fn count(db: &impl ConnectionTrait, f: &CampaignFilter) -> Result<u64, StoreError> {

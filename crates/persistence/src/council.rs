@@ -21,7 +21,7 @@ use crate::audit::{self, AuditAction, AuditEntity};
 use crate::entities::{council_member, council_session, org_unit};
 use crate::error::StoreError;
 use crate::finder::finders;
-use crate::page::{Page, PageRequest};
+use crate::page::{CountQuery, Page, PageRequest};
 
 pub struct NewMember {
     pub name: Title,
@@ -155,9 +155,32 @@ pub async fn list(
     filter: &SessionFilter,
     page: &PageRequest,
 ) -> Result<Page<council_session::Model>, StoreError> {
-    let mut q = council_session::Entity::find();
+    let filtered = condition(db, filter).await?;
+    let mut q = council_session::Entity::find().filter(filtered.clone());
+    if let Some(after) = &page.after {
+        q = q.filter(council_session::Column::Id.lt(after.id));
+    }
+    let rows = q
+        .order_by_desc(council_session::Column::Id)
+        .limit(page.first + 1)
+        .all(db)
+        .await?;
+    Ok(Page::from_overfetch(
+        rows,
+        page.first,
+        CountQuery::of(council_session::Entity, filtered),
+    ))
+}
+
+/// The sessions a filter selects, shared by the page and its count (the predecessors of a
+/// subtree are looked up once, here).
+async fn condition(
+    db: &impl ConnectionTrait,
+    filter: &SessionFilter,
+) -> Result<Condition, StoreError> {
+    let mut c = Condition::all();
     if let Some(u) = filter.unit_id {
-        q = q.filter(council_session::Column::UnitId.eq(u.uuid()));
+        c = c.add(council_session::Column::UnitId.eq(u.uuid()));
     }
     if let Some(p) = &filter.subtree_path {
         let mut within = Condition::any()
@@ -167,15 +190,7 @@ pub async fn list(
                 council_session::Column::UnitId.in_subquery(crate::org_units::ids_in_subtree(&old)),
             );
         }
-        q = q.filter(within);
+        c = c.add(within);
     }
-    if let Some(after) = &page.after {
-        q = q.filter(council_session::Column::Id.lt(after.id));
-    }
-    let rows = q
-        .order_by_desc(council_session::Column::Id)
-        .limit(page.first + 1)
-        .all(db)
-        .await?;
-    Ok(Page::from_overfetch(rows, page.first))
+    Ok(c)
 }

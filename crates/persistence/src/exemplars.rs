@@ -20,7 +20,7 @@ use crate::audit::{AuditAction, AuditEntity};
 use crate::entities::{exemplar, exemplar_stage_event, replication};
 use crate::error::{StoreError, is_unique_violation};
 use crate::finder::finders;
-use crate::page::{Page, PageRequest};
+use crate::page::{CountQuery, Page, PageRequest};
 use crate::{audit, org_units};
 
 pub struct NewExemplar {
@@ -269,7 +269,8 @@ pub async fn list(
     f: &ExemplarFilter,
     page: &PageRequest,
 ) -> Result<Page<exemplar::Model>, StoreError> {
-    let mut q = exemplar::Entity::find().filter(condition(f, true));
+    let filtered = condition(f, true);
+    let mut q = exemplar::Entity::find().filter(filtered.clone());
     if let Some(after) = &page.after {
         q = q.filter(exemplar::Column::Id.lt(after.id));
     }
@@ -278,7 +279,11 @@ pub async fn list(
         .limit(page.first + 1)
         .all(db)
         .await?;
-    Ok(Page::from_overfetch(rows, page.first))
+    Ok(Page::from_overfetch(
+        rows,
+        page.first,
+        CountQuery::of(exemplar::Entity, filtered),
+    ))
 }
 
 #[derive(Debug, FromQueryResult)]

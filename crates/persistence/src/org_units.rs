@@ -23,7 +23,7 @@ use crate::entities::commendation;
 use crate::entities::org_unit::{self, Column, Entity, Model};
 use crate::error::{StoreError, is_unique_violation};
 use crate::finder::finders;
-use crate::page::{Page, PageRequest, subtree_pattern};
+use crate::page::{CountQuery, Page, PageRequest, subtree_pattern};
 
 finders! {
     pub fn by_ids(ids: &[UnitId]) in org_unit::Id;
@@ -124,24 +124,31 @@ pub struct UnitFilter {
 }
 
 /// Units ordered by path (parents before children), keyset on the path.
+/// The units a filter selects, shared by the page and its count.
+fn condition(f: &UnitFilter) -> Condition {
+    let mut c = Condition::all();
+    if let Some(p) = &f.subtree_path {
+        c = c.add(Column::Path.like(subtree_pattern(p)));
+    }
+    if let Some(k) = f.kind {
+        c = c.add(Column::Kind.eq(k));
+    }
+    if !f.include_inactive {
+        c = c.add(Column::IsActive.eq(true));
+    }
+    if let Some(s) = &f.search {
+        c = c.add(crate::search::matches(Column::SearchText, s));
+    }
+    c
+}
+
 pub async fn list(
     db: &impl ConnectionTrait,
     f: &UnitFilter,
     page: &PageRequest,
 ) -> Result<Page<Model>, StoreError> {
-    let mut q = Entity::find();
-    if let Some(p) = &f.subtree_path {
-        q = q.filter(Column::Path.like(subtree_pattern(p)));
-    }
-    if let Some(k) = f.kind {
-        q = q.filter(Column::Kind.eq(k));
-    }
-    if !f.include_inactive {
-        q = q.filter(Column::IsActive.eq(true));
-    }
-    if let Some(s) = &f.search {
-        q = q.filter(crate::search::matches(Column::SearchText, s));
-    }
+    let filtered = condition(f);
+    let mut q = Entity::find().filter(filtered.clone());
     if let Some(after) = &page.after {
         q = q.filter(Column::Path.gt(after.value.clone()));
     }
@@ -150,7 +157,11 @@ pub async fn list(
         .limit(page.first + 1)
         .all(db)
         .await?;
-    Ok(Page::from_overfetch(rows, page.first))
+    Ok(Page::from_overfetch(
+        rows,
+        page.first,
+        CountQuery::of(Entity, filtered),
+    ))
 }
 
 pub struct NewUnit {

@@ -1,6 +1,10 @@
 //! Keyset pagination: a page is "the next `first` rows after this (sort key, id)".
 
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{Condition, ConnectionTrait, EntityTrait};
 use uuid::Uuid;
+
+use crate::error::StoreError;
 
 /// Position after which the next page starts: the last row's sort value (as text) and id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,18 +23,58 @@ pub struct PageRequest {
 pub struct Page<T> {
     pub items: Vec<T>,
     pub has_next: bool,
+    /// How to count the whole listing, prepared with the page and run only if asked.
+    pub count: CountQuery,
 }
 
 impl<T> Page<T> {
     /// Builds a page from `first + 1` fetched rows: the extra row only says there is more.
-    pub fn from_overfetch(mut rows: Vec<T>, first: u64) -> Self {
+    pub fn from_overfetch(mut rows: Vec<T>, first: u64, count: CountQuery) -> Self {
         let limit = usize::try_from(first).unwrap_or(usize::MAX);
         let has_next = rows.len() > limit;
         rows.truncate(limit);
         Self {
             items: rows,
             has_next,
+            count,
         }
+    }
+}
+
+/// `SELECT COUNT(*)` over a listing's rows: the same condition (filters and the caller's
+/// scope) the page was read with, without its cursor or limit. Built from the very
+/// condition the list used, so list and count cannot disagree, and run lazily (one
+/// statement) only when a client selects `totalCount`.
+#[derive(Debug, Clone)]
+pub struct CountQuery(Option<SelectStatement>);
+
+impl CountQuery {
+    /// The rows of `entity` matching `cond`.
+    pub fn of<E: EntityTrait>(entity: E, cond: Condition) -> Self {
+        Self(Some(
+            Query::select()
+                .expr(Expr::col(Asterisk).count())
+                .from(entity)
+                .cond_where(cond)
+                .to_owned(),
+        ))
+    }
+
+    /// A listing known to be empty without asking the database.
+    pub fn empty() -> Self {
+        Self(None)
+    }
+
+    pub async fn run(&self, db: &impl ConnectionTrait) -> Result<u64, StoreError> {
+        let Some(stmt) = &self.0 else {
+            return Ok(0);
+        };
+        let row = db.query_one(stmt).await?;
+        let n: i64 = match row {
+            Some(r) => r.try_get_by_index(0)?,
+            None => 0,
+        };
+        Ok(u64::try_from(n).unwrap_or(0))
     }
 }
 

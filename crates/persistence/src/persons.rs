@@ -23,7 +23,7 @@ use crate::entities::{org_unit, person, person_unit};
 use crate::error::{StoreError, is_unique_violation};
 use crate::finder::finders;
 use crate::org_units;
-use crate::page::{Page, PageRequest, subtree_pattern};
+use crate::page::{CountQuery, Page, PageRequest, subtree_pattern};
 
 finders! {
     pub fn by_ids(ids: &[PersonId]) in person::Id;
@@ -57,12 +57,8 @@ pub struct PersonFilter {
     pub foreign: Option<bool>,
 }
 
-/// People by folded name, then id; the cursor is (search key, id).
-pub async fn list(
-    db: &impl ConnectionTrait,
-    f: &PersonFilter,
-    page: &PageRequest,
-) -> Result<Page<person::Model>, StoreError> {
+/// The rows a filter selects, shared by the page and its count.
+fn condition(f: &PersonFilter) -> Condition {
     let mut c = Condition::all();
     if let Some(p) = &f.subtree_path {
         let units = sea_orm::sea_query::Query::select()
@@ -88,6 +84,17 @@ pub async fn list(
         Some(false) => c = c.add(person::Column::UnitId.is_not_null()),
         None => {}
     }
+    c
+}
+
+/// People by folded name, then id; the cursor is (search key, id).
+pub async fn list(
+    db: &impl ConnectionTrait,
+    f: &PersonFilter,
+    page: &PageRequest,
+) -> Result<Page<person::Model>, StoreError> {
+    let filtered = condition(f);
+    let mut c = filtered.clone();
     if let Some(after) = &page.after {
         c = c.add(
             Condition::any()
@@ -106,7 +113,11 @@ pub async fn list(
         .limit(page.first + 1)
         .all(db)
         .await?;
-    Ok(Page::from_overfetch(rows, page.first))
+    Ok(Page::from_overfetch(
+        rows,
+        page.first,
+        CountQuery::of(person::Entity, filtered),
+    ))
 }
 
 /// A person as a form sends them, parsed.

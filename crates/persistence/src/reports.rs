@@ -796,26 +796,8 @@ pub async fn list(
     f: &ReportFilter,
     page: &PageRequest,
 ) -> Result<Page<progress_report::Model>, StoreError> {
-    use sea_orm::Condition;
-    let mut q = progress_report::Entity::find();
-    if let Some(c) = f.campaign_id {
-        q = q.filter(progress_report::Column::CampaignId.eq(c));
-    }
-    if let Some(s) = f.status {
-        q = q.filter(progress_report::Column::Status.eq(s));
-    }
-    let unit_ids_under = crate::org_units::ids_in_subtree;
-    if let Some(p) = &f.subtree_path {
-        q = q.filter(progress_report::Column::UnitId.in_subquery(unit_ids_under(p)));
-    }
-    let mut readable = Condition::any();
-    for p in &f.readable_paths {
-        readable = readable.add(progress_report::Column::UnitId.in_subquery(unit_ids_under(p)));
-    }
-    if let Some(u) = f.reader_id {
-        readable = readable.add(progress_report::Column::SubmittedBy.eq(u));
-    }
-    q = q.filter(readable);
+    let filtered = list_condition(f);
+    let mut q = progress_report::Entity::find().filter(filtered.clone());
     if let Some(after) = &page.after {
         q = q.filter(progress_report::Column::Id.lt(after.id));
     }
@@ -824,5 +806,34 @@ pub async fn list(
         .limit(page.first + 1)
         .all(db)
         .await?;
-    Ok(Page::from_overfetch(rows, page.first))
+    Ok(Page::from_overfetch(
+        rows,
+        page.first,
+        crate::page::CountQuery::of(progress_report::Entity, filtered),
+    ))
+}
+
+/// The reports a filter selects among those the reader may read, shared by the page and
+/// its count.
+fn list_condition(f: &ReportFilter) -> sea_orm::Condition {
+    use sea_orm::Condition;
+    let mut c = Condition::all();
+    if let Some(id) = f.campaign_id {
+        c = c.add(progress_report::Column::CampaignId.eq(id));
+    }
+    if let Some(s) = f.status {
+        c = c.add(progress_report::Column::Status.eq(s));
+    }
+    let unit_ids_under = crate::org_units::ids_in_subtree;
+    if let Some(p) = &f.subtree_path {
+        c = c.add(progress_report::Column::UnitId.in_subquery(unit_ids_under(p)));
+    }
+    let mut readable = Condition::any();
+    for p in &f.readable_paths {
+        readable = readable.add(progress_report::Column::UnitId.in_subquery(unit_ids_under(p)));
+    }
+    if let Some(u) = f.reader_id {
+        readable = readable.add(progress_report::Column::SubmittedBy.eq(u));
+    }
+    c.add(readable)
 }

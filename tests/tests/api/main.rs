@@ -34,4 +34,5 @@ mod statements;
 mod sync;
 mod target_series;
 mod targets;
+mod total_count;
 mod validation;

@@ -5,7 +5,7 @@ use thidua_domain::access::Action;
 use thidua_domain::id::of;
 use thidua_persistence::audit::{self, AuditEntity, AuditFilter};
 use thidua_persistence::org_units;
-use thidua_persistence::page::Page;
+use thidua_persistence::page::{CountQuery, Page};
 
 use crate::context::{actor, authorize, state};
 use crate::cursor;
@@ -73,6 +73,7 @@ impl AuditQuery {
             return Ok(audit_connection(Page::from_overfetch(
                 Vec::new(),
                 page.first,
+                CountQuery::empty(),
             )));
         }
         Ok(audit_connection(

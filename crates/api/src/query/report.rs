@@ -41,7 +41,7 @@ pub struct ReportFilter {
     pub status: Option<crate::types::enums::ReportStatus>,
 }
 
-pub type ReportConnection = async_graphql::connection::Connection<String, ProgressReport>;
+pub type ReportConnection = crate::cursor::CountedConnection<ProgressReport>;
 
 #[Object]
 impl ReportQuery {

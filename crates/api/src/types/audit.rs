@@ -1,6 +1,5 @@
 //! Audit trail entries.
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use thidua_domain::id;
@@ -16,7 +15,7 @@ use thidua_domain::id::UserId;
 #[derive(Clone)]
 pub struct AuditEntry(pub Model);
 
-pub type AuditEntryConnection = Connection<String, AuditEntry>;
+pub type AuditEntryConnection = crate::cursor::CountedConnection<AuditEntry>;
 
 pub fn audit_connection(page: Page<Model>) -> AuditEntryConnection {
     cursor::connection(page, |m| cursor::id_only(m.id), AuditEntry)

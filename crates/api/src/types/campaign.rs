@@ -1,6 +1,5 @@
 //! Campaigns (phong trào thi đua) and their criteria.
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -25,7 +24,7 @@ use thidua_domain::id::{CampaignId, ProgrammeId, UnitId, UserId};
 #[derive(Clone)]
 pub struct Campaign(pub campaign::Model);
 
-pub type CampaignConnection = Connection<String, Campaign>;
+pub type CampaignConnection = crate::cursor::CountedConnection<Campaign>;
 
 pub fn campaign_connection(
     page: Page<campaign::Model>,

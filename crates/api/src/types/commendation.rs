@@ -1,6 +1,5 @@
 //! The award catalogue, council sessions and commendations (khen thưởng).
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -193,7 +192,7 @@ impl UnitAuthority {
 #[derive(Clone)]
 pub struct CouncilSession(pub council_session::Model);
 
-pub type CouncilSessionConnection = Connection<String, CouncilSession>;
+pub type CouncilSessionConnection = crate::cursor::CountedConnection<CouncilSession>;
 
 pub fn session_connection(page: Page<council_session::Model>) -> CouncilSessionConnection {
     cursor::connection(page, |m| cursor::id_only(m.id), CouncilSession)
@@ -255,7 +254,7 @@ impl CouncilMember {
 #[derive(Clone)]
 pub struct Commendation(pub commendation::Model);
 
-pub type CommendationConnection = Connection<String, Commendation>;
+pub type CommendationConnection = crate::cursor::CountedConnection<Commendation>;
 
 pub fn commendation_connection(page: Page<commendation::Model>) -> CommendationConnection {
     cursor::connection(page, |m| cursor::id_only(m.id), Commendation)

@@ -1,6 +1,5 @@
 //! Exemplary models (điển hình tiên tiến).
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use thidua_domain::id;
@@ -21,7 +20,7 @@ use thidua_domain::id::{CampaignId, ExemplarId, FieldId, UnitId, UserId};
 #[derive(Clone)]
 pub struct Exemplar(pub exemplar::Model);
 
-pub type ExemplarConnection = Connection<String, Exemplar>;
+pub type ExemplarConnection = crate::cursor::CountedConnection<Exemplar>;
 
 pub fn exemplar_connection(page: Page<exemplar::Model>) -> ExemplarConnection {
     cursor::connection(page, |m| cursor::id_only(m.id), Exemplar)

@@ -1,6 +1,5 @@
 //! Org units and their tree.
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use thidua_domain::id;
@@ -19,7 +18,7 @@ use thidua_domain::id::UnitId;
 #[derive(Clone)]
 pub struct OrgUnit(pub Model);
 
-pub type OrgUnitConnection = Connection<String, OrgUnit>;
+pub type OrgUnitConnection = crate::cursor::CountedConnection<OrgUnit>;
 
 /// A page of units as a Relay connection, cursors keyed on the materialised path.
 pub fn unit_connection(page: thidua_persistence::page::Page<Model>) -> OrgUnitConnection {

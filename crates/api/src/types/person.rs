@@ -1,6 +1,5 @@
 //! People honoured, with their unit history.
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, NaiveDate, Utc};
 use thidua_domain::id::{PersonId, UnitId};
@@ -17,7 +16,7 @@ use crate::loaders::{HistoryOf, HonoursOf};
 #[derive(Clone)]
 pub struct Person(pub person::Model);
 
-pub type PersonConnection = Connection<String, Person>;
+pub type PersonConnection = crate::cursor::CountedConnection<Person>;
 
 /// A page of people, cursors keyed on the folded name and id.
 pub fn person_connection(page: Page<person::Model>) -> PersonConnection {

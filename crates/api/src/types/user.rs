@@ -1,6 +1,5 @@
 //! Users and their role grants.
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
 use thidua_domain::access::{Action, Grant};
@@ -21,7 +20,7 @@ use crate::loaders::GrantsOf;
 #[derive(Clone)]
 pub struct User(pub Model);
 
-pub type UserConnection = Connection<String, User>;
+pub type UserConnection = crate::cursor::CountedConnection<User>;
 
 /// A page of accounts, cursors keyed on the username (unique) and id.
 pub fn user_connection(page: Page<Model>) -> UserConnection {

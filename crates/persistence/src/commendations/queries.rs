@@ -17,7 +17,7 @@ use crate::entities::{award_type, commendation, commendation_correction};
 use crate::error::StoreError;
 use crate::finder::finders;
 use crate::org_units;
-use crate::page::{Page, PageRequest};
+use crate::page::{CountQuery, Page, PageRequest};
 
 finders! {
     /// Honours of these people, newest first.
@@ -49,6 +49,29 @@ pub async fn list(
     f: &CommendationFilter,
     page: &PageRequest,
 ) -> Result<Page<commendation::Model>, StoreError> {
+    let filtered = condition(db, f).await?;
+    let mut q = commendation::Entity::find().filter(filtered.clone());
+    if let Some(after) = &page.after {
+        q = q.filter(commendation::Column::Id.lt(after.id));
+    }
+    let rows = q
+        .order_by_desc(commendation::Column::Id)
+        .limit(page.first + 1)
+        .all(db)
+        .await?;
+    Ok(Page::from_overfetch(
+        rows,
+        page.first,
+        CountQuery::of(commendation::Entity, filtered),
+    ))
+}
+
+/// The commendations a filter selects, shared by the page and its count (the predecessors
+/// of a subtree are looked up once, here).
+async fn condition(
+    db: &impl ConnectionTrait,
+    f: &CommendationFilter,
+) -> Result<Condition, StoreError> {
     let mut c = Condition::all();
     if let Some(s) = f.status {
         c = c.add(commendation::Column::Status.eq(s));
@@ -82,16 +105,7 @@ pub async fn list(
     if let Some(q) = &f.search {
         c = c.add(crate::search::matches(commendation::Column::SearchText, q));
     }
-    let mut q = commendation::Entity::find().filter(c);
-    if let Some(after) = &page.after {
-        q = q.filter(commendation::Column::Id.lt(after.id));
-    }
-    let rows = q
-        .order_by_desc(commendation::Column::Id)
-        .limit(page.first + 1)
-        .all(db)
-        .await?;
-    Ok(Page::from_overfetch(rows, page.first))
+    Ok(c)
 }
 
 /// What a nomination needs first, and whether the recipient's recorded history has it.
