@@ -7,10 +7,13 @@ use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query};
 use sea_orm::{DatabaseConnection, FromQueryResult, StatementBuilder};
+use thidua_domain::award::AwardLevel;
+use thidua_domain::commendation::{CommendationKind, CommendationStatus, RecipientType};
 use thidua_domain::exemplar::{ExemplarKind, ExemplarStage};
 use uuid::Uuid;
 
-use crate::entities::{exemplar, field, org_unit, replication};
+use crate::commendations::CommendationFilter;
+use crate::entities::{award_type, commendation, exemplar, field, org_unit, person, replication};
 use crate::error::StoreError;
 use crate::exemplars::{ExemplarFilter, condition};
 
@@ -88,5 +91,116 @@ pub async fn exemplar_register<'a>(
         .to_owned();
     let built = StatementBuilder::build(&stmt, &db.get_database_backend());
     let rows = ExemplarRow::find_by_statement(built).stream(db).await?;
+    Ok(Box::pin(rows.map(|r| r.map_err(StoreError::from))))
+}
+
+/// One commendation as the register lists it: the decision, the award, the recipient.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct CommendationRow {
+    pub id: Uuid,
+    pub decision_number: Option<String>,
+    pub decision_date: Option<chrono::NaiveDate>,
+    pub issuing_authority: Option<String>,
+    pub award_name: String,
+    pub level: AwardLevel,
+    pub kind: CommendationKind,
+    pub status: CommendationStatus,
+    pub recipient_type: RecipientType,
+    /// The person's name (a person or a household's head).
+    pub person_name: Option<String>,
+    pub legacy_person_name: Option<String>,
+    pub exemplar_name: Option<String>,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub award_year: i32,
+}
+
+impl CommendationRow {
+    /// Who was honoured, as the register names them.
+    pub fn recipient(&self) -> &str {
+        match self.recipient_type {
+            RecipientType::Unit => &self.unit_name,
+            RecipientType::Exemplar => self.exemplar_name.as_deref().unwrap_or_default(),
+            RecipientType::Person | RecipientType::Household => self
+                .person_name
+                .as_deref()
+                .or(self.legacy_person_name.as_deref())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The commendation register for `f` (the filters of `commendations(filter:)`), oldest
+/// first, streamed from the database.
+pub async fn commendation_register<'a>(
+    db: &'a DatabaseConnection,
+    f: &CommendationFilter,
+) -> Result<RowStream<'a, CommendationRow>, StoreError> {
+    let c = |col: commendation::Column| (commendation::Entity, col);
+    let stmt = Query::select()
+        .columns([
+            c(commendation::Column::Id),
+            c(commendation::Column::DecisionNumber),
+            c(commendation::Column::DecisionDate),
+            c(commendation::Column::IssuingAuthority),
+            c(commendation::Column::Kind),
+            c(commendation::Column::Status),
+            c(commendation::Column::RecipientType),
+            c(commendation::Column::AwardYear),
+        ])
+        .expr_as(
+            Expr::col((commendation::Entity, commendation::Column::PersonName)),
+            Alias::new("legacy_person_name"),
+        )
+        .expr_as(
+            Expr::col((award_type::Entity, award_type::Column::Name)),
+            Alias::new("award_name"),
+        )
+        .expr_as(
+            Expr::col((award_type::Entity, award_type::Column::Level)),
+            Alias::new("level"),
+        )
+        .expr_as(
+            Expr::col((person::Entity, person::Column::Name)),
+            Alias::new("person_name"),
+        )
+        .expr_as(
+            Expr::col((exemplar::Entity, exemplar::Column::Name)),
+            Alias::new("exemplar_name"),
+        )
+        .expr_as(
+            Expr::col((org_unit::Entity, org_unit::Column::Code)),
+            Alias::new("unit_code"),
+        )
+        .expr_as(
+            Expr::col((org_unit::Entity, org_unit::Column::Name)),
+            Alias::new("unit_name"),
+        )
+        .from(commendation::Entity)
+        .inner_join(
+            award_type::Entity,
+            Expr::col((award_type::Entity, award_type::Column::Id))
+                .equals(c(commendation::Column::AwardTypeId)),
+        )
+        .inner_join(
+            org_unit::Entity,
+            Expr::col((org_unit::Entity, org_unit::Column::Id))
+                .equals(c(commendation::Column::UnitId)),
+        )
+        .left_join(
+            person::Entity,
+            Expr::col((person::Entity, person::Column::Id))
+                .equals(c(commendation::Column::PersonId)),
+        )
+        .left_join(
+            exemplar::Entity,
+            Expr::col((exemplar::Entity, exemplar::Column::Id))
+                .equals(c(commendation::Column::ExemplarId)),
+        )
+        .cond_where(crate::commendations::condition(db, f).await?)
+        .order_by(c(commendation::Column::Id), Order::Asc)
+        .to_owned();
+    let built = StatementBuilder::build(&stmt, &db.get_database_backend());
+    let rows = CommendationRow::find_by_statement(built).stream(db).await?;
     Ok(Box::pin(rows.map(|r| r.map_err(StoreError::from))))
 }

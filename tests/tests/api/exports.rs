@@ -5,6 +5,7 @@ use serde_json::json;
 use thidua_tests::{Backend, TestApp, both, spawn_app};
 
 both!(
+    the_commendation_register_exports_decisions_and_recipients,
     the_exemplar_register_exports_as_csv_with_its_filters,
     exports_refuse_missing_tokens_unknown_names_and_bad_filters
 );
@@ -180,4 +181,98 @@ async fn exports_refuse_missing_tokens_unknown_names_and_bad_filters(backend: Ba
             .status(),
         403
     );
+}
+
+async fn the_commendation_register_exports_decisions_and_recipients(backend: Backend) {
+    use thidua_tests::commendations::{approve_and_confer, award, nominate, session};
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let ward = app.create_unit(&admin, "EXP-C1", &root).await;
+    let sess = session(&app, &admin, 10).await;
+    let provincial = award(&app, &admin, "BANG-KHEN-UBND-TINH").await;
+    let conferred = nominate(
+        &app,
+        &admin,
+        json!({"awardTypeId": provincial, "kind": "CONG_TRANG", "recipient": {"unitId": ward},
+               "nominatingUnitId": ward, "awardYear": 2025}),
+    )
+    .await;
+    let id = conferred["commendation"]["id"].as_str().unwrap().to_owned();
+    approve_and_confer(&app, &admin, &id, &sess, 10, "15/QĐ-UBND", "2026-01-10").await;
+    let pending = nominate(
+        &app,
+        &admin,
+        json!({"awardTypeId": provincial, "kind": "DOT_XUAT", "recipient": {"unitId": root},
+               "nominatingUnitId": root, "awardYear": 2026}),
+    )
+    .await;
+    assert!(pending["commendation"]["id"].is_string(), "{pending}");
+
+    let body = get(&app, Some(&admin), "/exports/commendations.csv")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = body.trim_start_matches('\u{feff}').split("\r\n").collect();
+    assert_eq!(lines.len(), 4, "{body}");
+    assert!(
+        lines[0].starts_with("Decision number,Decision date,"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].starts_with("15/QĐ-UBND,2026-01-10,"),
+        "the conferred one, with its decision: {}",
+        lines[1]
+    );
+    assert!(
+        lines[1].contains(",provincial,merit,Đơn vị EXP-C1,collective,EXP-C1,"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[1].contains(",2025,conferred,"), "{}", lines[1]);
+    assert!(lines[2].starts_with(",,,"), "no decision yet: {}", lines[2]);
+    assert!(lines[2].contains(",ad hoc,"), "{}", lines[2]);
+
+    let only_conferred = get(
+        &app,
+        Some(&admin),
+        &format!(
+            "/exports/commendations.csv?status=CONFERRED&unitSubtree={ward}&decisionYear=2026"
+        ),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert_eq!(
+        only_conferred.matches("\r\n").count(),
+        2,
+        "{only_conferred}"
+    );
+    for (path, code) in [
+        ("/exports/commendations.csv?status=WON", "BAD_USER_INPUT"),
+        (
+            "/exports/commendations.csv?decisionYear=20x6",
+            "BAD_USER_INPUT",
+        ),
+        (
+            "/exports/commendations.csv?decisionYear=3000",
+            "BAD_USER_INPUT",
+        ),
+        (
+            "/exports/commendations.csv?awardTypeId=garbage",
+            "BAD_USER_INPUT",
+        ),
+        (
+            "/exports/commendations.csv?stage=IDENTIFIED",
+            "BAD_USER_INPUT",
+        ),
+    ] {
+        let resp = get(&app, Some(&admin), path).await;
+        assert_eq!(resp.status(), 400, "{path}");
+        let b: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(b["errors"][0]["extensions"]["code"], code, "{path}: {b}");
+    }
 }

@@ -9,3 +9,28 @@ no-such-export = there is no export “{ $name }”; the exports are: { $known }
 export-too-many-parameters = an export takes at most { $max } parameters
 export-unknown-parameter = an export does not take the parameter “{ $name }”
 export-bad-value = “{ $value }” is not a valid value of { $name }
+export-commendations-header = Decision number | Decision date | Issuing authority | Award | Level | Kind | Recipient | Recipient type | Unit code | Unit | Year of achievement | Status | Id
+award-level = { $key ->
+    [GRASSROOTS] grassroots
+    [DISTRICT] district
+    [PROVINCIAL] provincial
+    [MINISTERIAL] ministerial or central body
+    [CENTRAL] state
+   *[other] { $key }
+}
+commendation-kind = { $key ->
+    [CONG_TRANG] merit
+    [DOT_XUAT] ad hoc
+    [PHONG_TRAO_THI_DUA] emulation campaign
+    [QUA_TRINH_CONG_HIEN] lifetime service
+    [NIEN_HAN] length of service
+    [DOI_NGOAI] foreign relations
+   *[other] { $key }
+}
+recipient-type = { $key ->
+    [PERSON] person
+    [UNIT] collective
+    [EXEMPLAR] exemplary model
+    [HOUSEHOLD] household
+   *[other] { $key }
+}

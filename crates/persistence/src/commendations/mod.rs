@@ -32,6 +32,7 @@ pub use decision::{
     reject, revoke,
 };
 pub use nominate::{Nomination, Recipient, nominate};
+pub(crate) use queries::condition;
 pub use queries::{
     CommendationFilter, Nominee, PrerequisiteStatus, by_exemplar_ids, by_ids, by_person_ids,
     corrections_by_commendation_ids, list, prerequisite_statuses,

@@ -68,7 +68,7 @@ pub async fn list(
 
 /// The commendations a filter selects, shared by the page and its count (the predecessors
 /// of a subtree are looked up once, here).
-async fn condition(
+pub(crate) async fn condition(
     db: &impl ConnectionTrait,
     f: &CommendationFilter,
 ) -> Result<Condition, StoreError> {

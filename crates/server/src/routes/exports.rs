@@ -12,13 +12,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use thidua_api::Caller;
 use thidua_api::i18n::{self, Locale};
+use thidua_domain::commendation::CommendationStatus;
 use thidua_domain::csv;
 use thidua_domain::exemplar::ExemplarStage;
-use thidua_domain::id::FieldId;
 use thidua_domain::text::SearchQuery;
 use thidua_domain::{ErrorCode, Message, MessageArg, msg};
+use thidua_persistence::commendations::CommendationFilter;
 use thidua_persistence::exemplars::ExemplarFilter;
-use thidua_persistence::exports::{self, ExemplarRow};
+use thidua_persistence::exports::{self, CommendationRow, ExemplarRow};
 use tokio::sync::mpsc;
 
 use super::{caller_with_session, json_error};
@@ -32,7 +33,7 @@ const CHUNKS_IN_FLIGHT: usize = 4;
 const MAX_PARAMS: usize = 16;
 
 /// The exports that exist, by file name.
-const EXPORTS: &[&str] = &["exemplars.csv"];
+const EXPORTS: &[&str] = &["commendations.csv", "exemplars.csv"];
 
 fn bad_request(message: &Message) -> HttpResponse {
     json_error(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, message)
@@ -82,14 +83,144 @@ pub async fn export(
         return bad_request(&msg!("export-too-many-parameters", max = MAX_PARAMS));
     }
     let params: HashMap<String, String> = params.into_iter().collect();
+    let (db, locale) = (app.db.conn.clone(), i18n::current());
+    if name == "commendations.csv" {
+        let filter = match commendation_filter(&app, &params).await {
+            Ok(f) => f,
+            Err(resp) => return resp,
+        };
+        let (tx, resp) = streaming_csv(&name);
+        tokio::spawn(async move { write_commendations(db, &filter, tx, locale).await });
+        return resp;
+    }
     let filter = match exemplar_filter(&app, &params).await {
         Ok(f) => f,
         Err(resp) => return resp,
     };
-    let (tx, resp) = streaming_csv("exemplars.csv");
-    let (db, locale) = (app.db.conn.clone(), i18n::current());
+    let (tx, resp) = streaming_csv(&name);
     tokio::spawn(async move { write_exemplars(db, &filter, tx, locale).await });
     resp
+}
+
+/// Refuses any parameter the export does not take.
+fn only(params: &HashMap<String, String>, known: &[&str]) -> Result<(), HttpResponse> {
+    match params.keys().find(|k| !known.contains(&k.as_str())) {
+        Some(k) => Err(bad_request(&msg!(
+            "export-unknown-parameter",
+            name = k.clone()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// A global id of type `T` from the parameter `name`, if given.
+fn id_param<T: thidua_api::ids::Global>(
+    params: &HashMap<String, String>,
+    name: &'static str,
+) -> Result<Option<thidua_domain::id::Id<T>>, HttpResponse> {
+    params
+        .get(name)
+        .map(|raw| {
+            thidua_api::ids::parse::<T>(raw).ok_or_else(|| {
+                bad_request(&msg!(
+                    "field-node-id-invalid",
+                    field = name,
+                    kind = T::NODE.name()
+                ))
+            })
+        })
+        .transpose()
+}
+
+/// The path of the `unitSubtree` unit; an unknown unit has nothing under it.
+async fn subtree_param(
+    app: &AppState,
+    params: &HashMap<String, String>,
+) -> Result<Option<String>, HttpResponse> {
+    let Some(id) = id_param::<thidua_domain::id::of::OrgUnit>(params, "unitSubtree")? else {
+        return Ok(None);
+    };
+    let found = thidua_persistence::org_units::by_ids(&app.db.conn, &[id])
+        .await
+        .map_err(|_| unavailable())?;
+    Ok(Some(
+        found
+            .into_iter()
+            .next()
+            .map_or_else(|| "/nonexistent/".into(), |u| u.path),
+    ))
+}
+
+fn search_param(params: &HashMap<String, String>) -> Result<Option<SearchQuery>, HttpResponse> {
+    match params.get("search") {
+        Some(raw) => SearchQuery::parse(raw).map_err(|e| bad_request(&e.message)),
+        None => Ok(None),
+    }
+}
+
+/// A closed-set value (`stage`, `status`) from the parameter `name`, if given.
+fn enum_param<T>(
+    params: &HashMap<String, String>,
+    name: &'static str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<Option<T>, HttpResponse> {
+    params
+        .get(name)
+        .map(|raw| {
+            parse(raw).ok_or_else(|| {
+                bad_request(&msg!("export-bad-value", name = name, value = raw.clone()))
+            })
+        })
+        .transpose()
+}
+
+/// The parameters of `commendations(filter:)`: `status`, `unitSubtree`, `awardTypeId`,
+/// `exemplarId`, `sessionId`, `personId`, `decisionYear`, `search`.
+async fn commendation_filter(
+    app: &AppState,
+    params: &HashMap<String, String>,
+) -> Result<CommendationFilter, HttpResponse> {
+    only(
+        params,
+        &[
+            "status",
+            "unitSubtree",
+            "awardTypeId",
+            "exemplarId",
+            "sessionId",
+            "personId",
+            "decisionYear",
+            "search",
+        ],
+    )?;
+    let decision_year = match params.get("decisionYear") {
+        Some(raw) => Some(
+            raw.trim()
+                .parse::<i32>()
+                .ok()
+                .and_then(|y| thidua_domain::bounds::Year::parse(y).ok())
+                .map(thidua_domain::bounds::Year::get)
+                .ok_or_else(|| {
+                    bad_request(&msg!(
+                        "export-bad-value",
+                        name = "decisionYear",
+                        value = raw.clone()
+                    ))
+                })?,
+        ),
+        None => None,
+    };
+    use thidua_domain::id::of;
+    Ok(CommendationFilter {
+        status: enum_param(params, "status", CommendationStatus::parse)?,
+        subtree_path: subtree_param(app, params).await?,
+        award_type_id: id_param::<of::AwardType>(params, "awardTypeId")?,
+        exemplar_id: id_param::<of::Exemplar>(params, "exemplarId")?,
+        session_id: id_param::<of::CouncilSession>(params, "sessionId")?,
+        person_id: id_param::<of::Person>(params, "personId")?,
+        decision_year,
+        search: search_param(params)?,
+    })
 }
 
 /// `unitSubtree`, `fieldId`, `stage` and `search`, as `exemplars(filter:)` takes them.
@@ -97,67 +228,12 @@ async fn exemplar_filter(
     app: &AppState,
     params: &HashMap<String, String>,
 ) -> Result<ExemplarFilter, HttpResponse> {
-    for key in params.keys() {
-        if !["unitSubtree", "fieldId", "stage", "search"].contains(&key.as_str()) {
-            return Err(bad_request(&msg!(
-                "export-unknown-parameter",
-                name = key.clone()
-            )));
-        }
-    }
-    let subtree_path = match params.get("unitSubtree") {
-        Some(raw) => {
-            let Some(id) = thidua_api::ids::parse::<thidua_domain::id::of::OrgUnit>(raw) else {
-                return Err(bad_request(&msg!(
-                    "field-node-id-invalid",
-                    field = "unitSubtree",
-                    kind = "OrgUnit"
-                )));
-            };
-            let found = thidua_persistence::org_units::by_ids(&app.db.conn, &[id])
-                .await
-                .map_err(|_| unavailable())?;
-            // An unknown unit has nothing under it.
-            Some(
-                found
-                    .into_iter()
-                    .next()
-                    .map_or_else(|| "/nonexistent/".into(), |u| u.path),
-            )
-        }
-        None => None,
-    };
-    let field_id: Option<FieldId> = match params.get("fieldId") {
-        Some(raw) => Some(
-            thidua_api::ids::parse::<thidua_domain::id::of::Field>(raw).ok_or_else(|| {
-                bad_request(&msg!(
-                    "field-node-id-invalid",
-                    field = "fieldId",
-                    kind = "Field"
-                ))
-            })?,
-        ),
-        None => None,
-    };
-    let stage = match params.get("stage") {
-        Some(raw) => Some(ExemplarStage::parse(raw).ok_or_else(|| {
-            bad_request(&msg!(
-                "export-bad-value",
-                name = "stage",
-                value = raw.clone()
-            ))
-        })?),
-        None => None,
-    };
-    let search = match params.get("search") {
-        Some(raw) => SearchQuery::parse(raw).map_err(|e| bad_request(&e.message))?,
-        None => None,
-    };
+    only(params, &["unitSubtree", "fieldId", "stage", "search"])?;
     Ok(ExemplarFilter {
-        subtree_path,
-        field_id,
-        stage,
-        search,
+        subtree_path: subtree_param(app, params).await?,
+        field_id: id_param::<thidua_domain::id::of::Field>(params, "fieldId")?,
+        stage: enum_param(params, "stage", ExemplarStage::parse)?,
+        search: search_param(params)?,
     })
 }
 
@@ -276,6 +352,56 @@ async fn write_exemplars(
                     .to_string(),
             ),
             csv::cell(&thidua_api::ids::NodeType::Exemplar.encode(r.id).0),
+        ]);
+        if !out.push(&line).await {
+            return;
+        }
+    }
+    let _ = out.flush().await;
+}
+
+async fn write_commendations(
+    db: sea_orm::DatabaseConnection,
+    filter: &CommendationFilter,
+    tx: Sender,
+    locale: Locale,
+) {
+    let mut out = Chunks {
+        tx,
+        buf: String::with_capacity(CHUNK_BYTES + 1024),
+    };
+    let header = i18n::render(locale, &msg!("export-commendations-header"));
+    let labels: Vec<&str> = header.split('|').map(str::trim).collect();
+    if !out.push(csv::BOM).await || !out.push(&csv::header(&labels)).await {
+        return;
+    }
+    let mut rows = match exports::commendation_register(&db, filter).await {
+        Ok(r) => r,
+        Err(e) => return out.fail(&e.to_string()).await,
+    };
+    while let Some(row) = rows.next().await {
+        let r: CommendationRow = match row {
+            Ok(r) => r,
+            Err(e) => return out.fail(&e.to_string()).await,
+        };
+        let date = r
+            .decision_date
+            .map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        let line = csv::line(&[
+            csv::cell(r.decision_number.as_deref().unwrap_or_default()),
+            csv::cell(&date),
+            csv::cell(r.issuing_authority.as_deref().unwrap_or_default()),
+            csv::cell(&r.award_name),
+            csv::cell(&word(locale, "award-level", r.level.as_str())),
+            csv::cell(&word(locale, "commendation-kind", r.kind.as_str())),
+            csv::cell(r.recipient()),
+            csv::cell(&word(locale, "recipient-type", r.recipient_type.as_str())),
+            csv::cell(&r.unit_code),
+            csv::cell(&r.unit_name),
+            csv::number(r.award_year),
+            csv::cell(&word(locale, "commendation-status", r.status.as_str())),
+            csv::cell(&thidua_api::ids::NodeType::Commendation.encode(r.id).0),
         ]);
         if !out.push(&line).await {
             return;
