@@ -35,8 +35,15 @@ const MAX_PARAMS: usize = 16;
 /// The exports that exist, by file name.
 const EXPORTS: &[&str] = &["commendations.csv", "exemplars.csv"];
 
-fn bad_request(message: &Message) -> HttpResponse {
-    json_error(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, message)
+/// An answer refusing the request, boxed (it is large) until the handler returns it.
+type Refusal = Box<HttpResponse>;
+
+fn bad_request(message: &Message) -> Refusal {
+    Box::new(json_error(
+        StatusCode::BAD_REQUEST,
+        ErrorCode::BadUserInput,
+        message,
+    ))
 }
 
 pub async fn export(
@@ -80,14 +87,14 @@ pub async fn export(
     }
     let params = query.into_inner();
     if params.len() > MAX_PARAMS {
-        return bad_request(&msg!("export-too-many-parameters", max = MAX_PARAMS));
+        return *bad_request(&msg!("export-too-many-parameters", max = MAX_PARAMS));
     }
     let params: HashMap<String, String> = params.into_iter().collect();
     let (db, locale) = (app.db.conn.clone(), i18n::current());
     if name == "commendations.csv" {
         let filter = match commendation_filter(&app, &params).await {
             Ok(f) => f,
-            Err(resp) => return resp,
+            Err(resp) => return *resp,
         };
         let (tx, resp) = streaming_csv(&name);
         tokio::spawn(async move { write_commendations(db, &filter, tx, locale).await });
@@ -95,7 +102,7 @@ pub async fn export(
     }
     let filter = match exemplar_filter(&app, &params).await {
         Ok(f) => f,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let (tx, resp) = streaming_csv(&name);
     tokio::spawn(async move { write_exemplars(db, &filter, tx, locale).await });
@@ -103,7 +110,7 @@ pub async fn export(
 }
 
 /// Refuses any parameter the export does not take.
-fn only(params: &HashMap<String, String>, known: &[&str]) -> Result<(), HttpResponse> {
+fn only(params: &HashMap<String, String>, known: &[&str]) -> Result<(), Refusal> {
     match params.keys().find(|k| !known.contains(&k.as_str())) {
         Some(k) => Err(bad_request(&msg!(
             "export-unknown-parameter",
@@ -117,7 +124,7 @@ fn only(params: &HashMap<String, String>, known: &[&str]) -> Result<(), HttpResp
 fn id_param<T: thidua_api::ids::Global>(
     params: &HashMap<String, String>,
     name: &'static str,
-) -> Result<Option<thidua_domain::id::Id<T>>, HttpResponse> {
+) -> Result<Option<thidua_domain::id::Id<T>>, Refusal> {
     params
         .get(name)
         .map(|raw| {
@@ -136,7 +143,7 @@ fn id_param<T: thidua_api::ids::Global>(
 async fn subtree_param(
     app: &AppState,
     params: &HashMap<String, String>,
-) -> Result<Option<String>, HttpResponse> {
+) -> Result<Option<String>, Refusal> {
     let Some(id) = id_param::<thidua_domain::id::of::OrgUnit>(params, "unitSubtree")? else {
         return Ok(None);
     };
@@ -151,7 +158,7 @@ async fn subtree_param(
     ))
 }
 
-fn search_param(params: &HashMap<String, String>) -> Result<Option<SearchQuery>, HttpResponse> {
+fn search_param(params: &HashMap<String, String>) -> Result<Option<SearchQuery>, Refusal> {
     match params.get("search") {
         Some(raw) => SearchQuery::parse(raw).map_err(|e| bad_request(&e.message)),
         None => Ok(None),
@@ -163,7 +170,7 @@ fn enum_param<T>(
     params: &HashMap<String, String>,
     name: &'static str,
     parse: fn(&str) -> Option<T>,
-) -> Result<Option<T>, HttpResponse> {
+) -> Result<Option<T>, Refusal> {
     params
         .get(name)
         .map(|raw| {
@@ -179,7 +186,7 @@ fn enum_param<T>(
 async fn commendation_filter(
     app: &AppState,
     params: &HashMap<String, String>,
-) -> Result<CommendationFilter, HttpResponse> {
+) -> Result<CommendationFilter, Refusal> {
     only(
         params,
         &[
@@ -227,7 +234,7 @@ async fn commendation_filter(
 async fn exemplar_filter(
     app: &AppState,
     params: &HashMap<String, String>,
-) -> Result<ExemplarFilter, HttpResponse> {
+) -> Result<ExemplarFilter, Refusal> {
     only(params, &["unitSubtree", "fieldId", "stage", "search"])?;
     Ok(ExemplarFilter {
         subtree_path: subtree_param(app, params).await?,
@@ -237,12 +244,12 @@ async fn exemplar_filter(
     })
 }
 
-fn unavailable() -> HttpResponse {
-    json_error(
+fn unavailable() -> Refusal {
+    Box::new(json_error(
         StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::ServiceUnavailable,
         &msg!("database-unavailable"),
-    )
+    ))
 }
 
 type Sender = mpsc::Sender<Result<web::Bytes, std::io::Error>>;
