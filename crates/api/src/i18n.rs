@@ -127,6 +127,7 @@ catalogue!(
     "sessions",
     "accounts",
     "passwords",
+    "stats",
 );
 
 type Bundle = FluentBundle<FluentResource>;
