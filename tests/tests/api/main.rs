@@ -30,6 +30,7 @@ mod schema;
 mod search;
 mod sessions;
 mod statements;
+mod stats;
 mod sync;
 mod targets;
 mod validation;
