@@ -230,7 +230,10 @@ mod tests {
         let ward = g(Role::Viewer, "/r/a/");
         let other = g(Role::Reporter, "/r/b/");
         let province = g(Role::Manager, "/r/");
-        assert_eq!(scope(&[ward.clone()], None).unwrap(), vec!["/r/a/"]);
+        assert_eq!(
+            scope(std::slice::from_ref(&ward), None).unwrap(),
+            vec!["/r/a/"]
+        );
         assert_eq!(
             scope(&[ward.clone(), other.clone()], None).unwrap(),
             vec!["/r/a/", "/r/b/"]
@@ -240,10 +243,13 @@ mod tests {
             vec!["/r/"]
         );
         assert_eq!(
-            scope(&[ward.clone()], Some("/r/a/x/")).unwrap(),
+            scope(std::slice::from_ref(&ward), Some("/r/a/x/")).unwrap(),
             vec!["/r/a/x/"]
         );
-        assert_eq!(scope(&[ward.clone()], Some("/r/b/")), Err(OutOfReach));
+        assert_eq!(
+            scope(std::slice::from_ref(&ward), Some("/r/b/")),
+            Err(OutOfReach)
+        );
         assert_eq!(scope(&[ward], Some("/r/")), Err(OutOfReach));
         assert_eq!(scope(&[province], Some("/r/b/")).unwrap(), vec!["/r/b/"]);
         assert_eq!(scope(&[], None), Err(OutOfReach));

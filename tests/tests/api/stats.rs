@@ -837,18 +837,18 @@ async fn stats_cost_the_same_statements_for_few_and_many_records(backend: Backen
     // commendationStats: the groups, the share, one batch of units and one of fields.
     assert_eq!(c_few, c_many, "the statement count grows with the records");
     assert!(
-        c_many <= base + 4,
-        "{c_many} statements, {base} for any request"
+        c_many <= base + 3,
+        "{c_many} statements, {base} for one table"
     );
     // exemplarStats: the groups, the most replicated, the units without models; units,
     // fields and models in batches (units in at most two: the groups' and the list's).
     assert!(
-        e_few <= base + 7,
-        "{e_few} statements, {base} for any request"
+        e_few <= base + 6,
+        "{e_few} statements, {base} for one table"
     );
     assert!(
-        e_many <= base + 7,
-        "{e_many} statements, {base} for any request"
+        e_many <= base + 6,
+        "{e_many} statements, {base} for one table"
     );
 }
 

@@ -98,7 +98,6 @@ async fn field(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> async_graphql::Resu
     }
 }
 
-/// Commendations counted for a subtree and years.
 pub struct CommendationStats {
     pub counted: store::Counted<store::CommendationGroup>,
     /// What was counted, for the direct-worker share (its own statement, run only when
@@ -107,6 +106,7 @@ pub struct CommendationStats {
     pub years: domain::StatsYears,
 }
 
+/// Commendations counted for a subtree and years.
 #[Object]
 impl CommendationStats {
     /// Every commendation matching the filter.
@@ -178,10 +178,10 @@ pub struct DirectWorkerShare {
     pub by_year: Vec<DirectWorkerYear>,
 }
 
-/// A combination of dimension values and how many commendations have it. A dimension not
-/// grouped by is null.
 pub struct CommendationGroup(store::CommendationGroup);
 
+/// A combination of dimension values and how many commendations have it. A dimension not
+/// grouped by is null.
 #[Object]
 impl CommendationGroup {
     async fn count(&self) -> i64 {
@@ -214,7 +214,6 @@ impl CommendationGroup {
     }
 }
 
-/// Exemplary models counted for a subtree.
 pub struct ExemplarStats {
     pub counted: store::Counted<store::ExemplarGroup>,
     pub query: Arc<store::ExemplarCount>,
@@ -225,6 +224,7 @@ pub const MOST_REPLICATED_MAX: i32 = 100;
 /// Units without a model listed at most.
 pub const UNITS_WITHOUT_MAX: i32 = 500;
 
+/// Exemplary models counted for a subtree.
 #[Object]
 impl ExemplarStats {
     /// Every model matching the filter.
@@ -289,10 +289,10 @@ impl ExemplarStats {
     }
 }
 
-/// A combination of dimension values and how many models have it. A dimension not grouped
-/// by is null.
 pub struct ExemplarGroup(store::ExemplarGroup);
 
+/// A combination of dimension values and how many models have it. A dimension not grouped
+/// by is null.
 #[Object]
 impl ExemplarGroup {
     async fn count(&self) -> i64 {
@@ -315,12 +315,12 @@ impl ExemplarGroup {
     }
 }
 
-/// A model and how many units have replicated it.
 pub struct ReplicatedModel {
     id: uuid::Uuid,
     replications: i64,
 }
 
+/// A model and how many units have replicated it.
 #[Object]
 impl ReplicatedModel {
     async fn replications(&self) -> i64 {
@@ -333,12 +333,12 @@ impl ReplicatedModel {
     }
 }
 
-/// Units without a model: the first ones and how many there are.
 pub struct UnitsWithoutModels {
     ids: Vec<uuid::Uuid>,
     total: i64,
 }
 
+/// Units without a model: the first ones and how many there are.
 #[Object]
 impl UnitsWithoutModels {
     async fn total_count(&self) -> i64 {
