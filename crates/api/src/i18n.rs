@@ -128,6 +128,7 @@ catalogue!(
     "accounts",
     "passwords",
     "exports",
+    "stats",
 );
 
 type Bundle = FluentBundle<FluentResource>;

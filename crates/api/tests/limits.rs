@@ -2,6 +2,8 @@
 //! in-process (as a test, a job or another transport would) is refused just the same.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// The schema's four query groups nest deeper than rustc's default limit (see thidua-server).
+#![recursion_limit = "256"]
 
 use std::sync::Arc;
 use std::time::Duration;

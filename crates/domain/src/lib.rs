@@ -79,6 +79,7 @@ pub mod report;
 pub mod report_intake;
 pub mod scoring;
 pub mod session;
+pub mod stats;
 pub mod target;
 pub mod target_rules;
 pub mod text;

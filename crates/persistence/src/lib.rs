@@ -36,6 +36,7 @@ pub mod search;
 pub mod seed;
 pub mod sessions;
 pub mod snapshots;
+pub mod stats;
 pub mod target_counts;
 pub mod url_redaction;
 pub mod users;

@@ -31,6 +31,7 @@ mod schema;
 mod search;
 mod sessions;
 mod statements;
+mod stats;
 mod sync;
 mod target_series;
 mod targets;

@@ -14,6 +14,7 @@ mod person;
 mod programme;
 mod report;
 mod session;
+mod stats;
 mod sync;
 
 use async_graphql::{Context, ID, MergedObject};
@@ -28,12 +29,18 @@ pub use commendation::{CommendationFilter, DirectWorkerYear};
 pub use exemplar::ExemplarFilter;
 pub use org_unit::OrgUnitFilter;
 pub use report::{ReportConnection, ReportFilter, readable_report};
+pub use stats::{CommendationStatsFilter, ExemplarStatsFilter};
 
 // The order of the parts is the order of the fields in the SDL. They merge in three
 // contiguous groups because one flat merge of thirteen parts nests its resolver futures
 // deeper than rustc's default recursion limit allows.
 #[derive(MergedObject, Default)]
-pub struct Query(LookupQuery, EmulationQuery, RecognitionQuery);
+pub struct Query(
+    LookupQuery,
+    EmulationQuery,
+    RecognitionQuery,
+    DashboardQuery,
+);
 
 /// Any object, the caller, and the public catalogues and unit tree.
 #[derive(MergedObject, Default)]
@@ -64,6 +71,10 @@ pub struct RecognitionQuery(
     audit::AuditQuery,
     session::SessionQuery,
 );
+
+/// Dashboard figures: counts grouped in the database.
+#[derive(MergedObject, Default)]
+pub struct DashboardQuery(stats::StatsQuery);
 
 /// The path of the unit a subtree filter names; an unknown unit gives a path nothing is under.
 async fn unit_path(ctx: &Context<'_>, id: &ID, field: &str) -> async_graphql::Result<String> {

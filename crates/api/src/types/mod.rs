@@ -17,6 +17,7 @@ pub mod person;
 pub mod programme;
 pub mod report;
 pub mod session;
+pub mod stats;
 pub mod sync;
 pub mod user;
 

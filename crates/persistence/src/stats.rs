@@ -1,0 +1,390 @@
+//! Dashboard counts of commendations and exemplary models, grouped in SQL (GROUP BY,
+//! COUNT) on both databases: one statement per figure, whatever the number of rows.
+//! The caller's reach arrives as a list of subtree paths (`thidua_domain::stats::scope`)
+//! and every statement is limited to records whose unit lies in one of them.
+
+use sea_orm::{ConnectionTrait, QueryResult, Value};
+use thidua_domain::award::{AwardCategory, AwardLevel};
+use thidua_domain::commendation::{CommendationKind, CommendationStatus, RecipientType};
+use thidua_domain::exemplar::{ExemplarKind, ExemplarStage};
+use thidua_domain::stats::{CommendationDimension, ExemplarDimension};
+use uuid::Uuid;
+
+use crate::error::StoreError;
+use crate::page::subtree_pattern;
+use crate::raw;
+
+/// The largest number of groups one answer holds; beyond it the answer says it was cut.
+pub const MAX_GROUPS: u64 = 1000;
+
+/// `(alias.path LIKE ? OR …)` for the subtrees, with its values. An empty scope matches
+/// nothing (callers never pass one; this keeps the statement valid if they did).
+fn within(alias: &str, scope: &[String]) -> (String, Vec<Value>) {
+    if scope.is_empty() {
+        return ("1 = 0".into(), vec![]);
+    }
+    let parts: Vec<String> = scope
+        .iter()
+        .map(|_| format!("{alias}.path LIKE ?"))
+        .collect();
+    (
+        format!("({})", parts.join(" OR ")),
+        scope.iter().map(|p| subtree_pattern(p).into()).collect(),
+    )
+}
+
+/// The unit directly under the root (depth 1) holding `alias`'s unit; none for the root.
+fn top_level_join(alias: &str) -> String {
+    format!(" LEFT JOIN org_units t ON t.depth = 1 AND {alias}.path LIKE t.path || '%'")
+}
+
+/// Which commendations to count.
+#[derive(Debug, Clone)]
+pub struct CommendationCount {
+    pub scope: Vec<String>,
+    pub from_year: i32,
+    pub to_year: i32,
+    /// None: every status.
+    pub status: Option<CommendationStatus>,
+    pub group_by: Vec<CommendationDimension>,
+}
+
+/// One group: the dimensions not grouped by are None (as are values a record lacks, such
+/// as the field of a commendation not linked to a model).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CommendationGroup {
+    pub level: Option<AwardLevel>,
+    pub category: Option<AwardCategory>,
+    pub kind: Option<CommendationKind>,
+    pub recipient_type: Option<RecipientType>,
+    pub year: Option<i32>,
+    pub top_level_unit: Option<Uuid>,
+    pub field: Option<Uuid>,
+    pub individual: Option<bool>,
+    pub count: i64,
+}
+
+/// The groups, the total over all of them, and whether the groups were cut at MAX_GROUPS.
+#[derive(Debug, Clone, Default)]
+pub struct Counted<G> {
+    pub total: i64,
+    pub groups: Vec<G>,
+    pub truncated: bool,
+}
+
+fn commendation_from(q: &CommendationCount) -> (String, Vec<Value>) {
+    let (scope_sql, mut values) = within("o", &q.scope);
+    let mut sql = String::from(
+        " FROM commendations c JOIN award_types a ON a.id = c.award_type_id \
+          JOIN org_units o ON o.id = c.unit_id",
+    );
+    if q.group_by.contains(&CommendationDimension::TopLevelUnit) {
+        sql.push_str(&top_level_join("o"));
+    }
+    if q.group_by.contains(&CommendationDimension::Field) {
+        sql.push_str(" LEFT JOIN exemplars e ON e.id = c.exemplar_id");
+    }
+    sql.push_str(&format!(
+        " WHERE {scope_sql} AND c.award_year >= ? AND c.award_year <= ?"
+    ));
+    values.push(q.from_year.into());
+    values.push(q.to_year.into());
+    if let Some(s) = q.status {
+        sql.push_str(" AND c.status = ?");
+        values.push(s.into());
+    }
+    (sql, values)
+}
+
+fn commendation_column(d: CommendationDimension) -> (&'static str, &'static str) {
+    use CommendationDimension as D;
+    match d {
+        D::Level => ("a.level", "level"),
+        D::Category => ("a.category", "category"),
+        D::Kind => ("c.kind", "kind"),
+        D::RecipientType => ("c.recipient_type", "recipient_type"),
+        D::Year => ("c.award_year", "year"),
+        D::TopLevelUnit => ("t.id", "top_level_unit"),
+        D::Field => ("e.field_id", "field"),
+        D::Individual => ("c.is_individual", "individual"),
+    }
+}
+
+/// `SELECT cols, COUNT(*), total … GROUP BY cols ORDER BY count DESC, cols LIMIT n+1`: the
+/// total is a window over the groups, so one statement answers both.
+fn grouped_sql(columns: &[(&str, &str)], from: &str) -> String {
+    let select: Vec<String> = columns
+        .iter()
+        .map(|(expr, alias)| format!("{expr} AS {alias}, "))
+        .collect();
+    let exprs: Vec<&str> = columns.iter().map(|(e, _)| *e).collect();
+    let (group, order) = if exprs.is_empty() {
+        (String::new(), String::new())
+    } else {
+        // NULLs last on both databases, then the value: a stable order.
+        let order: Vec<String> = exprs
+            .iter()
+            .map(|e| format!(", CASE WHEN {e} IS NULL THEN 1 ELSE 0 END, {e}"))
+            .collect();
+        (format!(" GROUP BY {}", exprs.join(", ")), order.join(""))
+    };
+    format!(
+        "SELECT {}COUNT(*) AS n, CAST(SUM(COUNT(*)) OVER () AS BIGINT) AS total{from}{group} \
+         ORDER BY n DESC{order} LIMIT ?",
+        select.join("")
+    )
+}
+
+fn get<T: sea_orm::TryGetable>(row: &QueryResult, col: &str) -> Result<Option<T>, StoreError> {
+    Ok(row.try_get::<Option<T>>("", col)?)
+}
+
+/// Commendations counted per combination of the `group_by` dimensions. One statement.
+pub async fn commendation_groups(
+    db: &impl ConnectionTrait,
+    q: &CommendationCount,
+) -> Result<Counted<CommendationGroup>, StoreError> {
+    use CommendationDimension as D;
+    let (from, mut values) = commendation_from(q);
+    let columns: Vec<(&str, &str)> = q.group_by.iter().map(|d| commendation_column(*d)).collect();
+    let sql = grouped_sql(&columns, &from);
+    values.push(i64::try_from(MAX_GROUPS + 1).unwrap_or(i64::MAX).into());
+    let rows = db
+        .query_all_raw(raw::stmt(db.get_database_backend(), &sql, values))
+        .await?;
+    let mut out = Counted::default();
+    for row in &rows {
+        out.total = get::<i64>(row, "total")?.unwrap_or(0);
+        let count = get::<i64>(row, "n")?.unwrap_or(0);
+        if count == 0 {
+            // The ungrouped count of nothing: no group.
+            continue;
+        }
+        let mut g = CommendationGroup {
+            count,
+            ..Default::default()
+        };
+        for d in &q.group_by {
+            let col = commendation_column(*d).1;
+            match d {
+                D::Level => g.level = get(row, col)?,
+                D::Category => g.category = get(row, col)?,
+                D::Kind => g.kind = get(row, col)?,
+                D::RecipientType => g.recipient_type = get(row, col)?,
+                D::Year => g.year = get(row, col)?,
+                D::TopLevelUnit => g.top_level_unit = get(row, col)?,
+                D::Field => g.field = get(row, col)?,
+                D::Individual => g.individual = get(row, col)?,
+            }
+        }
+        out.groups.push(g);
+    }
+    out.truncated = out.groups.len() as u64 > MAX_GROUPS;
+    out.groups
+        .truncate(usize::try_from(MAX_GROUPS).unwrap_or(usize::MAX));
+    Ok(out)
+}
+
+/// Individual commendations and those to direct workers, in one year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DirectWorkerYear {
+    pub year: i32,
+    pub individual: i64,
+    pub direct_workers: i64,
+}
+
+/// The direct-worker share of the same commendations (their individual ones), per year.
+/// One statement.
+pub async fn commendation_direct_workers(
+    db: &impl ConnectionTrait,
+    q: &CommendationCount,
+) -> Result<Vec<DirectWorkerYear>, StoreError> {
+    let plain = CommendationCount {
+        group_by: vec![],
+        ..q.clone()
+    };
+    let (from, mut values) = commendation_from(&plain);
+    let sql = format!(
+        "SELECT c.award_year AS year, COUNT(*) AS individual, \
+            CAST(SUM(CASE WHEN c.is_direct_worker THEN 1 ELSE 0 END) AS BIGINT) AS direct_workers\
+         {from} AND c.is_individual = ? GROUP BY c.award_year ORDER BY c.award_year"
+    );
+    values.push(true.into());
+    let rows = db
+        .query_all_raw(raw::stmt(db.get_database_backend(), &sql, values))
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DirectWorkerYear {
+                year: get::<i32>(r, "year")?.unwrap_or_default(),
+                individual: get::<i64>(r, "individual")?.unwrap_or(0),
+                direct_workers: get::<i64>(r, "direct_workers")?.unwrap_or(0),
+            })
+        })
+        .collect()
+}
+
+/// Which exemplary models to count: by their home unit.
+#[derive(Debug, Clone)]
+pub struct ExemplarCount {
+    pub scope: Vec<String>,
+    pub field_id: Option<Uuid>,
+    pub stage: Option<ExemplarStage>,
+    pub kind: Option<ExemplarKind>,
+    pub group_by: Vec<ExemplarDimension>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExemplarGroup {
+    pub stage: Option<ExemplarStage>,
+    pub field: Option<Uuid>,
+    pub home_unit: Option<Uuid>,
+    pub top_level_unit: Option<Uuid>,
+    pub kind: Option<ExemplarKind>,
+    pub count: i64,
+}
+
+/// The models' conditions (`e` joined to its home unit `o`), with their values.
+fn exemplar_where(q: &ExemplarCount) -> (String, Vec<Value>) {
+    let (scope_sql, mut values) = within("o", &q.scope);
+    let mut sql = format!(" WHERE {scope_sql}");
+    if let Some(f) = q.field_id {
+        sql.push_str(" AND e.field_id = ?");
+        values.push(f.into());
+    }
+    if let Some(s) = q.stage {
+        sql.push_str(" AND e.stage = ?");
+        values.push(s.into());
+    }
+    if let Some(k) = q.kind {
+        sql.push_str(" AND e.kind = ?");
+        values.push(k.into());
+    }
+    (sql, values)
+}
+
+fn exemplar_column(d: ExemplarDimension) -> (&'static str, &'static str) {
+    use ExemplarDimension as D;
+    match d {
+        D::Stage => ("e.stage", "stage"),
+        D::Field => ("e.field_id", "field"),
+        D::HomeUnit => ("e.home_unit_id", "home_unit"),
+        D::TopLevelUnit => ("t.id", "top_level_unit"),
+        D::Kind => ("e.kind", "kind"),
+    }
+}
+
+/// Models counted per combination of the `group_by` dimensions. One statement.
+pub async fn exemplar_groups(
+    db: &impl ConnectionTrait,
+    q: &ExemplarCount,
+) -> Result<Counted<ExemplarGroup>, StoreError> {
+    use ExemplarDimension as D;
+    let (cond, mut values) = exemplar_where(q);
+    let mut from = String::from(" FROM exemplars e JOIN org_units o ON o.id = e.home_unit_id");
+    if q.group_by.contains(&D::TopLevelUnit) {
+        from.push_str(&top_level_join("o"));
+    }
+    from.push_str(&cond);
+    let columns: Vec<(&str, &str)> = q.group_by.iter().map(|d| exemplar_column(*d)).collect();
+    let sql = grouped_sql(&columns, &from);
+    values.push(i64::try_from(MAX_GROUPS + 1).unwrap_or(i64::MAX).into());
+    let rows = db
+        .query_all_raw(raw::stmt(db.get_database_backend(), &sql, values))
+        .await?;
+    let mut out = Counted::default();
+    for row in &rows {
+        out.total = get::<i64>(row, "total")?.unwrap_or(0);
+        let count = get::<i64>(row, "n")?.unwrap_or(0);
+        if count == 0 {
+            continue;
+        }
+        let mut g = ExemplarGroup {
+            count,
+            ..Default::default()
+        };
+        for d in &q.group_by {
+            let col = exemplar_column(*d).1;
+            match d {
+                D::Stage => g.stage = get(row, col)?,
+                D::Field => g.field = get(row, col)?,
+                D::HomeUnit => g.home_unit = get(row, col)?,
+                D::TopLevelUnit => g.top_level_unit = get(row, col)?,
+                D::Kind => g.kind = get(row, col)?,
+            }
+        }
+        out.groups.push(g);
+    }
+    out.truncated = out.groups.len() as u64 > MAX_GROUPS;
+    out.groups
+        .truncate(usize::try_from(MAX_GROUPS).unwrap_or(usize::MAX));
+    Ok(out)
+}
+
+/// The models most replicated (taken up by other units), most first, ties by id: the
+/// first `limit` of them with their replication counts. One statement.
+pub async fn most_replicated(
+    db: &impl ConnectionTrait,
+    q: &ExemplarCount,
+    limit: u64,
+) -> Result<Vec<(Uuid, i64)>, StoreError> {
+    let (cond, mut values) = exemplar_where(q);
+    let sql = format!(
+        "SELECT e.id AS id, COUNT(*) AS n FROM exemplars e \
+         JOIN org_units o ON o.id = e.home_unit_id \
+         JOIN replications r ON r.exemplar_id = e.id{cond} \
+         GROUP BY e.id ORDER BY n DESC, e.id LIMIT ?"
+    );
+    values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+    let rows = db
+        .query_all_raw(raw::stmt(db.get_database_backend(), &sql, values))
+        .await?;
+    rows.iter()
+        .filter_map(|r| {
+            let id = get::<Uuid>(r, "id").transpose()?;
+            Some(id.and_then(|id| Ok((id, get::<i64>(r, "n")?.unwrap_or(0)))))
+        })
+        .collect()
+}
+
+/// Active units in the scope that neither are the home of a model nor replicate one (of
+/// the field, when one is given): the first `limit` in tree order (depth, then code), and
+/// how many there are in all. One statement.
+pub async fn units_without_models(
+    db: &impl ConnectionTrait,
+    scope: &[String],
+    field_id: Option<Uuid>,
+    limit: u64,
+) -> Result<(Vec<Uuid>, i64), StoreError> {
+    let (scope_sql, mut values) = within("o", scope);
+    let (field_own, field_rep) = match field_id {
+        Some(_) => (" AND e.field_id = ?", " AND m.field_id = ?"),
+        None => ("", ""),
+    };
+    let sql = format!(
+        "SELECT o.id AS id, COUNT(*) OVER () AS total FROM org_units o \
+         WHERE {scope_sql} AND o.is_active = ? \
+         AND NOT EXISTS (SELECT 1 FROM exemplars e WHERE e.home_unit_id = o.id{field_own}) \
+         AND NOT EXISTS (SELECT 1 FROM replications r JOIN exemplars m ON m.id = r.exemplar_id \
+             WHERE r.unit_id = o.id{field_rep}) \
+         ORDER BY o.depth, o.code, o.id LIMIT ?"
+    );
+    values.push(true.into());
+    if let Some(f) = field_id {
+        values.push(f.into());
+        values.push(f.into());
+    }
+    values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+    let rows = db
+        .query_all_raw(raw::stmt(db.get_database_backend(), &sql, values))
+        .await?;
+    let mut total = 0;
+    let mut ids = Vec::with_capacity(rows.len());
+    for r in &rows {
+        total = get::<i64>(r, "total")?.unwrap_or(0);
+        if let Some(id) = get::<Uuid>(r, "id")? {
+            ids.push(id);
+        }
+    }
+    Ok((ids, total))
+}
