@@ -127,6 +127,7 @@ catalogue!(
     "sessions",
     "accounts",
     "passwords",
+    "compliance",
 );
 
 type Bundle = FluentBundle<FluentResource>;

@@ -5,6 +5,7 @@ mod audit;
 mod campaign;
 mod cluster;
 mod commendation;
+mod compliance;
 mod exemplar;
 mod field;
 mod leaderboard;
@@ -25,6 +26,7 @@ use thidua_domain::id::UnitId;
 pub use audit::AuditLogFilter;
 pub use campaign::{CampaignFilter, CampaignOrderBy, CampaignOrderField, SortDirection};
 pub use commendation::{CommendationFilter, DirectWorkerYear};
+pub use compliance::ComplianceGroupBy;
 pub use exemplar::ExemplarFilter;
 pub use org_unit::OrgUnitFilter;
 pub use report::{ReportConnection, ReportFilter, readable_report};
@@ -33,7 +35,12 @@ pub use report::{ReportConnection, ReportFilter, readable_report};
 // contiguous groups because one flat merge of thirteen parts nests its resolver futures
 // deeper than rustc's default recursion limit allows.
 #[derive(MergedObject, Default)]
-pub struct Query(LookupQuery, EmulationQuery, RecognitionQuery);
+pub struct Query(
+    LookupQuery,
+    EmulationQuery,
+    RecognitionQuery,
+    DashboardQuery,
+);
 
 /// Any object, the caller, and the public catalogues and unit tree.
 #[derive(MergedObject, Default)]
@@ -64,6 +71,10 @@ pub struct RecognitionQuery(
     audit::AuditQuery,
     session::SessionQuery,
 );
+
+/// Aggregates for dashboards: reporting compliance.
+#[derive(MergedObject, Default)]
+pub struct DashboardQuery(compliance::ComplianceQuery);
 
 /// The path of the unit a subtree filter names; an unknown unit gives a path nothing is under.
 async fn unit_path(ctx: &Context<'_>, id: &ID, field: &str) -> async_graphql::Result<String> {
