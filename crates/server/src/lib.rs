@@ -1,7 +1,4 @@
 //! The `thidua` process: configuration, telemetry, HTTP routes and the CLI.
-// The root query merges four groups of resolvers; their nested futures need more than
-// rustc's default depth (128) to lay out.
-#![recursion_limit = "256"]
 
 pub mod apq;
 pub mod cli;

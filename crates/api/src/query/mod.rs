@@ -31,15 +31,16 @@ pub use exemplar::ExemplarFilter;
 pub use org_unit::OrgUnitFilter;
 pub use report::{ReportConnection, ReportFilter, readable_report};
 
-// The order of the parts is the order of the fields in the SDL. They merge in three
-// contiguous groups because one flat merge of thirteen parts nests its resolver futures
-// deeper than rustc's default recursion limit allows.
+// The order of the parts is the order of the fields in the SDL. They merge in contiguous
+// groups because one flat merge of many parts nests its resolver futures deeper than
+// rustc's default recursion limit allows; the small dashboard group comes first because a
+// fourth group placed last overflows that limit too.
 #[derive(MergedObject, Default)]
 pub struct Query(
+    DashboardQuery,
     LookupQuery,
     EmulationQuery,
     RecognitionQuery,
-    DashboardQuery,
 );
 
 /// Any object, the caller, and the public catalogues and unit tree.
