@@ -32,6 +32,13 @@ pub enum ComplianceGroupBy {
 #[derive(Default)]
 pub struct ComplianceQuery;
 
+/// What the caller counts: a named period, or a deadline milestone's window.
+#[derive(Clone, Copy)]
+enum Asked {
+    Period(thidua_domain::report::Period),
+    Milestone(thidua_domain::id::MilestoneId),
+}
+
 /// The unit whose subtree is counted when none is named: the campaign's launching unit if
 /// the caller may read it, else the widest unit the caller holds a reading grant on.
 fn default_root(actor: &Actor, launching_path: Option<&str>) -> Option<Uuid> {
@@ -104,7 +111,7 @@ impl ComplianceQuery {
             .as_ref()
             .map(ids::decode::<of::OrgUnit>)
             .transpose()?;
-        let period = match (&period, mid) {
+        let asked = match (&period, mid) {
             (Some(_), Some(_)) => {
                 return Err(field_error(FieldError::new(
                     "milestoneId",
@@ -119,8 +126,8 @@ impl ComplianceQuery {
                     msg!("compliance-period-or-milestone"),
                 )));
             }
-            (Some(raw), None) => Some(rules::parse_period(raw).map_err(field_error)?),
-            (None, Some(_)) => None,
+            (Some(raw), None) => Asked::Period(rules::parse_period(raw).map_err(field_error)?),
+            (None, Some(m)) => Asked::Milestone(m),
         };
 
         let campaign = load_one(ctx, cid)
@@ -129,8 +136,8 @@ impl ComplianceQuery {
         let milestones = load_many(ctx, CampaignMilestones(cid)).await?;
         let dates: Vec<(MilestoneKind, chrono::NaiveDate)> =
             milestones.iter().map(|m| (m.kind, m.due_date)).collect();
-        let (counting, deadline) = match (period, mid) {
-            (Some(p), _) => {
+        let (counting, deadline) = match asked {
+            Asked::Period(p) => {
                 p.check_within(campaign.start_date, campaign.end_date)
                     .map_err(field_error)?;
                 (
@@ -141,7 +148,7 @@ impl ComplianceQuery {
                     rules::deadline_for(p.end, &dates),
                 )
             }
-            (None, Some(mid)) => {
+            Asked::Milestone(mid) => {
                 // A milestone of another campaign is as unknown here as a made-up one.
                 let m = milestones
                     .iter()
@@ -163,7 +170,6 @@ impl ComplianceQuery {
                     Some(m.due_date),
                 )
             }
-            (None, None) => return Err(forbidden()),
         };
 
         let root = match uid {
@@ -218,11 +224,14 @@ impl ComplianceQuery {
             .collect();
         Ok(ReportingCompliance {
             scope,
-            period: period.map(|p| ReportPeriod {
-                kind: p.kind.into(),
-                start: p.start,
-                end: p.end,
-            }),
+            period: match asked {
+                Asked::Period(p) => Some(ReportPeriod {
+                    kind: p.kind.into(),
+                    start: p.start,
+                    end: p.end,
+                }),
+                Asked::Milestone(_) => None,
+            },
             deadline,
             totals: totals.into(),
             rows,
