@@ -129,6 +129,7 @@ catalogue!(
     "passwords",
     "exports",
     "stats",
+    "compliance",
 );
 
 type Bundle = FluentBundle<FluentResource>;

@@ -11,6 +11,7 @@ pub mod campaigns;
 pub mod changes;
 pub mod clusters;
 pub mod commendations;
+pub mod compliance;
 pub mod council;
 pub mod db;
 pub mod db_error;

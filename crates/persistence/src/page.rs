@@ -46,12 +46,19 @@ impl<T> Page<T> {
 /// condition the list used, so list and count cannot disagree, and run lazily (one
 /// statement) only when a client selects `totalCount`.
 #[derive(Debug, Clone)]
-pub struct CountQuery(Option<SelectStatement>);
+pub struct CountQuery(Count);
+
+#[derive(Debug, Clone)]
+enum Count {
+    Query(SelectStatement),
+    /// Already counted with the figures the listing belongs to.
+    Known(u64),
+}
 
 impl CountQuery {
     /// The rows of `entity` matching `cond`.
     pub fn of<E: EntityTrait>(entity: E, cond: Condition) -> Self {
-        Self(Some(
+        Self(Count::Query(
             Query::select()
                 .expr(Expr::col(Asterisk).count())
                 .from(entity)
@@ -62,12 +69,19 @@ impl CountQuery {
 
     /// A listing known to be empty without asking the database.
     pub fn empty() -> Self {
-        Self(None)
+        Self(Count::Known(0))
+    }
+
+    /// A listing whose size was counted already (in the same statement as the figures it
+    /// lists the rows of).
+    pub fn known(n: u64) -> Self {
+        Self(Count::Known(n))
     }
 
     pub async fn run(&self, db: &impl ConnectionTrait) -> Result<u64, StoreError> {
-        let Some(stmt) = &self.0 else {
-            return Ok(0);
+        let stmt = match &self.0 {
+            Count::Known(n) => return Ok(*n),
+            Count::Query(stmt) => stmt,
         };
         let row = db.query_one(stmt).await?;
         let n: i64 = match row {

@@ -5,6 +5,7 @@ mod audit;
 mod campaign;
 mod cluster;
 mod commendation;
+mod compliance;
 mod exemplar;
 mod field;
 mod leaderboard;
@@ -26,14 +27,16 @@ use thidua_domain::id::UnitId;
 pub use audit::AuditLogFilter;
 pub use campaign::{CampaignFilter, CampaignOrderBy, CampaignOrderField, SortDirection};
 pub use commendation::{CommendationFilter, DirectWorkerYear};
+pub use compliance::ComplianceGroupBy;
 pub use exemplar::ExemplarFilter;
 pub use org_unit::OrgUnitFilter;
 pub use report::{ReportConnection, ReportFilter, readable_report};
 pub use stats::{CommendationStatsFilter, ExemplarStatsFilter};
 
-// The order of the parts is the order of the fields in the SDL. They merge in three
-// contiguous groups because one flat merge of thirteen parts nests its resolver futures
-// deeper than rustc's default recursion limit allows.
+// The order of the parts is the order of the fields in the SDL. They merge in contiguous
+// groups because one flat merge of many parts nests its resolver futures deeper than
+// rustc's default recursion limit allows; the small dashboard group comes first because a
+// fourth group placed last overflows that limit too.
 #[derive(MergedObject, Default)]
 pub struct Query(
     LookupQuery,
@@ -72,9 +75,9 @@ pub struct RecognitionQuery(
     session::SessionQuery,
 );
 
-/// Dashboard figures: counts grouped in the database.
+/// Dashboard figures: counts grouped in the database, and reporting compliance.
 #[derive(MergedObject, Default)]
-pub struct DashboardQuery(stats::StatsQuery);
+pub struct DashboardQuery(stats::StatsQuery, compliance::ComplianceQuery);
 
 /// The path of the unit a subtree filter names; an unknown unit gives a path nothing is under.
 async fn unit_path(ctx: &Context<'_>, id: &ID, field: &str) -> async_graphql::Result<String> {

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod campaign;
 pub mod cluster;
 pub mod commendation;
+pub mod compliance;
 pub mod enums;
 pub mod exemplar;
 pub mod field;
