@@ -50,7 +50,7 @@ pub struct CountQuery(Count);
 
 #[derive(Debug, Clone)]
 enum Count {
-    Query(SelectStatement),
+    Query(Box<SelectStatement>),
     /// Already counted with the figures the listing belongs to.
     Known(u64),
 }
@@ -58,13 +58,13 @@ enum Count {
 impl CountQuery {
     /// The rows of `entity` matching `cond`.
     pub fn of<E: EntityTrait>(entity: E, cond: Condition) -> Self {
-        Self(Count::Query(
+        Self(Count::Query(Box::new(
             Query::select()
                 .expr(Expr::col(Asterisk).count())
                 .from(entity)
                 .cond_where(cond)
                 .to_owned(),
-        ))
+        )))
     }
 
     /// A listing known to be empty without asking the database.
@@ -83,7 +83,7 @@ impl CountQuery {
             Count::Known(n) => return Ok(*n),
             Count::Query(stmt) => stmt,
         };
-        let row = db.query_one(stmt).await?;
+        let row = db.query_one(stmt.as_ref()).await?;
         let n: i64 = match row {
             Some(r) => r.try_get_by_index(0)?,
             None => 0,
