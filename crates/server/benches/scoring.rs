@@ -11,7 +11,10 @@
 //! each): the leaderboard for December 2025 (all 500 ranked; the top 20 with the
 //! per-criterion breakdown; all 500 with the compact per-criterion lists — the whole table
 //! as 10,000 breakdown objects is refused by the complexity limit), and every target with
-//! its progress. The goal is p95 < 100 ms for each.
+//! its progress; and the dashboard queries for the whole province (reporting compliance for
+//! December 2025 per child unit, commendations by level × year, exemplary models by stage ×
+//! field with the units without models, a page of reports with `totalCount`). The goal is
+//! p95 < 100 ms for each.
 //!
 //! ```sh
 //! THIDUA_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres \
@@ -396,6 +399,39 @@ fn cut(answer: &Value) -> String {
     answer.to_string().chars().take(400).collect()
 }
 
+/// The dashboard queries of issue 12 over the same data, for the whole province.
+const COMPLIANCE: &str = "query Compliance($c: ID!) { reportingCompliance(campaignId: $c, \
+    period: \"2025-12\") { expected submitted onTime late approved returned missing submittedShare \
+    rows { unit { code } expected submitted missing } missingUnits(first: 20) { totalCount } } }";
+const COMMENDATION_STATS: &str = "query CommendationStats { commendationStats(filter: \
+    {fromYear: 2021, toYear: 2030}, groupBy: [LEVEL, YEAR]) { total groups { count level year } \
+    directWorkerShare { share } } }";
+const EXEMPLAR_STATS: &str = "query ExemplarStats { exemplarStats(groupBy: [STAGE, FIELD]) { total \
+    groups { count stage field { name } } unitsWithoutModels(first: 50) { totalCount } } }";
+const REPORTS_COUNT: &str =
+    "query ReportsCount { reports(first: 20) { totalCount edges { node { id } } } }";
+
+/// A 200 without `errors` whose `data.<root>.<field>` is the number `expected` (or any
+/// positive number when `None`).
+fn check_figure(
+    status: reqwest::StatusCode,
+    answer: &Value,
+    root: &str,
+    field: &str,
+    expected: Option<i64>,
+) -> Result<(), String> {
+    let n = answer["data"][root][field].as_i64();
+    let ok = match expected {
+        Some(e) => n == Some(e),
+        None => n.is_some_and(|n| n > 0),
+    };
+    if status == 200 && answer.get("errors").is_none() && ok {
+        Ok(())
+    } else {
+        Err(format!("bad {root} answer ({status}): {}", cut(answer)))
+    }
+}
+
 /// A measured query: its name, request body and answer check.
 struct Probe {
     name: &'static str,
@@ -426,6 +462,33 @@ fn probes(campaign: &str) -> Vec<Probe> {
             name: "targets + progress",
             body: body(TARGETS_QUERY, json!({})),
             check: check_targets,
+        },
+        Probe {
+            name: "reportingCompliance 2025-12, per child unit",
+            body: body(COMPLIANCE, json!({"c": campaign})),
+            check: |s, a| check_figure(s, a, "reportingCompliance", "expected", Some(UNITS)),
+        },
+        Probe {
+            name: "commendationStats by level × year",
+            body: body(COMMENDATION_STATS, json!({})),
+            check: |s, a| check_figure(s, a, "commendationStats", "total", None),
+        },
+        Probe {
+            name: "exemplarStats by stage × field",
+            body: body(EXEMPLAR_STATS, json!({})),
+            check: |s, a| check_figure(s, a, "exemplarStats", "total", Some(10_000)),
+        },
+        Probe {
+            name: "reports page + totalCount",
+            body: body(REPORTS_COUNT, json!({})),
+            check: |s, a| {
+                let n = a["data"]["reports"]["totalCount"].as_i64();
+                if s == 200 && a.get("errors").is_none() && n == Some(UNITS * 12) {
+                    Ok(())
+                } else {
+                    Err(format!("bad reports answer ({s}): {}", cut(a)))
+                }
+            },
         },
     ]
 }
