@@ -4,6 +4,8 @@
 //! process-level tests). Both get their databases and directories from `Scratch`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// The root query merges four groups of query objects: deeper than rustc's default.
+#![recursion_limit = "256"]
 
 use std::path::PathBuf;
 

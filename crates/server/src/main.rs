@@ -1,3 +1,6 @@
+// The root query merges four groups of query objects: deeper than rustc's default.
+#![recursion_limit = "256"]
+
 use clap::Parser;
 use thidua_server::config::{Cli, Command};
 use thidua_server::startup::Application;
