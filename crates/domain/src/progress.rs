@@ -10,7 +10,7 @@
 //! - **Over units.** Criteria declare no unit aggregation, so [`UnitAggregation::for_measure`]
 //!   decides: counts add up across units (SUM); numbers, percentages and yes/no are averaged
 //!   (AVERAGE, a yes/no average is the share of units answering yes).
-//! - **Period groups.** A report belongs to the month, quarter or year holding its period's
+//! - **Period groups.** A report belongs to the month, quarter, half-year or year holding its period's
 //!   last day; within a group its unit's values combine as above.
 //! - **Range.** `from` no later than `to`, and at most [`ProgressRange::MAX_YEARS`] years,
 //!   so a query never scans an unbounded history.
@@ -77,16 +77,18 @@ impl ProgressRange {
 pub enum Bucket {
     Month,
     Quarter,
+    HalfYear,
     Year,
 }
 
 impl Bucket {
     /// The name of the period holding `end` (a report's last day), as reports name periods:
-    /// `2025-03`, `2025-Q1`, `2025`. The SQL computes the same key.
+    /// `2025-03`, `2025-Q1`, `2025-H1`, `2025`. The SQL computes the same key.
     pub fn key(self, end: NaiveDate) -> String {
         match self {
             Self::Month => format!("{:04}-{:02}", end.year(), end.month()),
             Self::Quarter => format!("{:04}-Q{}", end.year(), end.month().div_ceil(3)),
+            Self::HalfYear => format!("{:04}-H{}", end.year(), end.month().div_ceil(6)),
             Self::Year => format!("{:04}", end.year()),
         }
     }
@@ -130,6 +132,8 @@ mod tests {
         assert_eq!(Bucket::Quarter.key(d(2025, 3, 31)), "2025-Q1");
         assert_eq!(Bucket::Quarter.key(d(2025, 4, 1)), "2025-Q2");
         assert_eq!(Bucket::Quarter.key(d(2025, 12, 31)), "2025-Q4");
+        assert_eq!(Bucket::HalfYear.key(d(2025, 6, 30)), "2025-H1");
+        assert_eq!(Bucket::HalfYear.key(d(2025, 7, 31)), "2025-H2");
         assert_eq!(Bucket::Year.key(d(2025, 12, 31)), "2025");
     }
 }

@@ -45,7 +45,7 @@ pub struct Scope {
 pub struct Figure {
     pub criterion_id: Uuid,
     pub unit_id: Option<Uuid>,
-    /// `2025-03`, `2025-Q1`, `2025`.
+    /// `2025-03`, `2025-Q1`, `2025-H1`, `2025`.
     pub period: Option<String>,
     /// The group unit's code (rows of a unit grouping sort by it).
     pub code: Option<String>,
@@ -71,11 +71,19 @@ fn period_key(backend: DatabaseBackend, bucket: Bucket) -> &'static str {
     match (backend, bucket) {
         (DatabaseBackend::Postgres, Bucket::Month) => "to_char(k.period_end, 'YYYY-MM')",
         (DatabaseBackend::Postgres, Bucket::Quarter) => "to_char(k.period_end, 'YYYY-\"Q\"Q')",
+        (DatabaseBackend::Postgres, Bucket::HalfYear) => {
+            "to_char(k.period_end, 'YYYY') || '-H' || \
+             CAST((CAST(EXTRACT(MONTH FROM k.period_end) AS INTEGER) + 5) / 6 AS TEXT)"
+        }
         (DatabaseBackend::Postgres, Bucket::Year) => "to_char(k.period_end, 'YYYY')",
         (_, Bucket::Month) => "substr(k.period_end, 1, 7)",
         (_, Bucket::Quarter) => {
             "substr(k.period_end, 1, 4) || '-Q' || \
              CAST((CAST(substr(k.period_end, 6, 2) AS INTEGER) + 2) / 3 AS TEXT)"
+        }
+        (_, Bucket::HalfYear) => {
+            "substr(k.period_end, 1, 4) || '-H' || \
+             CAST((CAST(substr(k.period_end, 6, 2) AS INTEGER) + 5) / 6 AS TEXT)"
         }
         (_, Bucket::Year) => "substr(k.period_end, 1, 4)",
     }

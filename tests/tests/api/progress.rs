@@ -189,8 +189,12 @@ async fn progress_matches_the_hand_counted_fixture(backend: Backend) {
         ]
     );
 
-    // By quarter and by year: one group, the total.
-    for (by, key) in [("PERIOD_QUARTER", "2025-Q1"), ("PERIOD_YEAR", "2025")] {
+    // By quarter, half-year and year: one group, the total.
+    for (by, key) in [
+        ("PERIOD_QUARTER", "2025-Q1"),
+        ("PERIOD_HALF_YEAR", "2025-H1"),
+        ("PERIOD_YEAR", "2025"),
+    ] {
         let d = run(json!({"c": f.campaign, "g": by})).await;
         assert_eq!(
             shown(&d),

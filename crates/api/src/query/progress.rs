@@ -26,6 +26,7 @@ pub enum ProgressGroupBy {
     /// One group per month holding the reports' last day.
     PeriodMonth,
     PeriodQuarter,
+    PeriodHalfYear,
     PeriodYear,
     /// The totals only.
     None,
@@ -93,6 +94,7 @@ impl ProgressQuery {
             ProgressGroupBy::ChildUnit => Grouping::ChildUnit,
             ProgressGroupBy::PeriodMonth => Grouping::Period(Bucket::Month),
             ProgressGroupBy::PeriodQuarter => Grouping::Period(Bucket::Quarter),
+            ProgressGroupBy::PeriodHalfYear => Grouping::Period(Bucket::HalfYear),
             ProgressGroupBy::PeriodYear => Grouping::Period(Bucket::Year),
             ProgressGroupBy::None => Grouping::None,
         };

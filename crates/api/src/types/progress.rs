@@ -33,7 +33,7 @@ impl From<thidua_domain::progress::UnitAggregation> for ProgressUnitAggregation 
 pub struct ProgressGroup {
     #[graphql(skip)]
     pub unit_id: Option<UnitId>,
-    /// The period when grouping by period: `2025-03`, `2025-Q1` or `2025`.
+    /// The period when grouping by period: `2025-03`, `2025-Q1`, `2025-H1` or `2025`.
     pub period: Option<String>,
     /// The units' values combined (4 decimals); null when nothing was reported.
     pub value: Option<Decimal>,
