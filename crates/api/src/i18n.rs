@@ -130,6 +130,7 @@ catalogue!(
     "exports",
     "stats",
     "compliance",
+    "progress",
 );
 
 type Bundle = FluentBundle<FluentResource>;

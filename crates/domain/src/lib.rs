@@ -76,6 +76,7 @@ pub mod org_unit;
 pub mod participation;
 pub mod password;
 pub mod person;
+pub mod progress;
 pub mod report;
 pub mod report_intake;
 pub mod scoring;

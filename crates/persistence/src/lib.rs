@@ -31,6 +31,7 @@ pub mod passwords;
 pub mod persisted_queries;
 pub mod persons;
 pub mod programme;
+pub mod progress;
 pub mod raw;
 pub mod reports;
 pub mod search;

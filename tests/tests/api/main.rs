@@ -26,6 +26,7 @@ mod pagination;
 mod passwords;
 mod people;
 mod permissions;
+mod progress;
 mod rate_limits;
 pub mod reports;
 mod schema;

@@ -41,7 +41,7 @@ enum Asked {
 
 /// The unit whose subtree is counted when none is named: the campaign's launching unit if
 /// the caller may read it, else the widest unit the caller holds a reading grant on.
-fn default_root(actor: &Actor, launching_path: Option<&str>) -> Option<Uuid> {
+pub(super) fn default_root(actor: &Actor, launching_path: Option<&str>) -> Option<Uuid> {
     if let Some(path) = launching_path
         && actor.authorize(Action::Read, path).is_ok()
     {

@@ -13,6 +13,7 @@ mod node;
 mod org_unit;
 mod person;
 mod programme;
+mod progress;
 mod report;
 mod session;
 mod stats;
@@ -30,6 +31,7 @@ pub use commendation::{CommendationFilter, DirectWorkerYear};
 pub use compliance::ComplianceGroupBy;
 pub use exemplar::ExemplarFilter;
 pub use org_unit::OrgUnitFilter;
+pub use progress::ProgressGroupBy;
 pub use report::{ReportConnection, ReportFilter, readable_report};
 pub use stats::{CommendationStatsFilter, ExemplarStatsFilter};
 
@@ -75,9 +77,14 @@ pub struct RecognitionQuery(
     session::SessionQuery,
 );
 
-/// Dashboard figures: counts grouped in the database, and reporting compliance.
+/// Dashboard figures: counts grouped in the database, reporting compliance, and progress
+/// by criterion.
 #[derive(MergedObject, Default)]
-pub struct DashboardQuery(stats::StatsQuery, compliance::ComplianceQuery);
+pub struct DashboardQuery(
+    stats::StatsQuery,
+    compliance::ComplianceQuery,
+    progress::ProgressQuery,
+);
 
 /// The path of the unit a subtree filter names; an unknown unit gives a path nothing is under.
 async fn unit_path(ctx: &Context<'_>, id: &ID, field: &str) -> async_graphql::Result<String> {

@@ -16,6 +16,7 @@ pub mod org_unit;
 pub mod participation;
 pub mod person;
 pub mod programme;
+pub mod progress;
 pub mod report;
 pub mod session;
 pub mod stats;
