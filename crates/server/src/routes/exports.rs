@@ -15,11 +15,13 @@ use thidua_api::i18n::{self, Locale};
 use thidua_domain::commendation::CommendationStatus;
 use thidua_domain::csv;
 use thidua_domain::exemplar::ExemplarStage;
+use thidua_domain::report::ReportStatus;
 use thidua_domain::text::SearchQuery;
 use thidua_domain::{ErrorCode, Message, MessageArg, msg};
 use thidua_persistence::commendations::CommendationFilter;
 use thidua_persistence::exemplars::ExemplarFilter;
-use thidua_persistence::exports::{self, CommendationRow, ExemplarRow};
+use thidua_persistence::exports::{self, CommendationRow, ExemplarRow, ReportValueRow};
+use thidua_persistence::reports::ReportFilter;
 use tokio::sync::mpsc;
 
 use super::{caller_with_session, json_error};
@@ -33,7 +35,7 @@ const CHUNKS_IN_FLIGHT: usize = 4;
 const MAX_PARAMS: usize = 16;
 
 /// The exports that exist, by file name.
-const EXPORTS: &[&str] = &["commendations.csv", "exemplars.csv"];
+const EXPORTS: &[&str] = &["commendations.csv", "exemplars.csv", "reports.csv"];
 
 /// An answer refusing the request, boxed (it is large) until the handler returns it.
 type Refusal = Box<HttpResponse>;
@@ -91,6 +93,25 @@ pub async fn export(
     }
     let params: HashMap<String, String> = params.into_iter().collect();
     let (db, locale) = (app.db.conn.clone(), i18n::current());
+    if name == "reports.csv" {
+        let filter = match report_filter(&app, &actor, &params).await {
+            Ok(f) => f,
+            Err(resp) => return *resp,
+        };
+        // The criteria become columns when the export is of one campaign.
+        let criteria = match filter.campaign_id {
+            Some(c) => {
+                match thidua_persistence::campaigns::criteria_by_campaign_ids(&db, &[c]).await {
+                    Ok(cs) => Some(cs.into_iter().map(|c| (c.id, c.title)).collect()),
+                    Err(_) => return *unavailable(),
+                }
+            }
+            None => None,
+        };
+        let (tx, resp) = streaming_csv(&name);
+        tokio::spawn(async move { write_reports(db, &filter, criteria, tx, locale).await });
+        return resp;
+    }
     if name == "commendations.csv" {
         let filter = match commendation_filter(&app, &params).await {
             Ok(f) => f,
@@ -241,6 +262,23 @@ async fn exemplar_filter(
         field_id: id_param::<thidua_domain::id::of::Field>(params, "fieldId")?,
         stage: enum_param(params, "stage", ExemplarStage::parse)?,
         search: search_param(params)?,
+    })
+}
+
+/// `campaignId`, `unitSubtree` and `status`, as `reports(filter:)` takes them, within what
+/// the caller may read there: reports of units under their grants, or their own.
+async fn report_filter(
+    app: &AppState,
+    actor: &thidua_domain::access::Actor,
+    params: &HashMap<String, String>,
+) -> Result<ReportFilter, Refusal> {
+    only(params, &["campaignId", "unitSubtree", "status"])?;
+    Ok(ReportFilter {
+        campaign_id: id_param::<thidua_domain::id::of::Campaign>(params, "campaignId")?,
+        subtree_path: subtree_param(app, params).await?,
+        status: enum_param(params, "status", ReportStatus::parse)?,
+        readable_paths: actor.grants.iter().map(|g| g.unit_path.clone()).collect(),
+        reader_id: actor.user_id.map(thidua_domain::id::UserId::from_uuid),
     })
 }
 
@@ -415,4 +453,112 @@ async fn write_commendations(
         }
     }
     let _ = out.flush().await;
+}
+
+/// A moment as officers read it: Vietnam's local time, to the minute.
+fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&thidua_domain::calendar::vietnam())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// The cells every report line starts with.
+fn report_cells(locale: Locale, r: &ReportValueRow) -> Vec<String> {
+    vec![
+        csv::cell(&r.campaign_code),
+        csv::cell(&r.unit_code),
+        csv::cell(&r.unit_name),
+        csv::cell(&r.period_start.format("%Y-%m-%d").to_string()),
+        csv::cell(&r.period_end.format("%Y-%m-%d").to_string()),
+        csv::cell(&word(locale, "report-status", r.status.as_str())),
+        csv::cell(&local_time(r.submitted_at)),
+        csv::cell(&r.reviewed_at.map(local_time).unwrap_or_default()),
+    ]
+}
+
+/// The report register. With `criteria` (one campaign), one line per report with a column
+/// per criterion; without, one line per report and value (criterion, value), since
+/// campaigns have different criteria. Rows arrive grouped by report, so one report's
+/// values are all that is held.
+async fn write_reports(
+    db: sea_orm::DatabaseConnection,
+    filter: &ReportFilter,
+    criteria: Option<Vec<(uuid::Uuid, String)>>,
+    tx: Sender,
+    locale: Locale,
+) {
+    let mut out = Chunks {
+        tx,
+        buf: String::with_capacity(CHUNK_BYTES + 1024),
+    };
+    let header = i18n::render(locale, &msg!("export-reports-header"));
+    let mut labels: Vec<String> = header.split('|').map(|l| l.trim().to_owned()).collect();
+    match &criteria {
+        Some(cs) => labels.extend(cs.iter().map(|(_, title)| title.clone())),
+        None => {
+            let more = i18n::render(locale, &msg!("export-reports-value-header"));
+            labels.extend(more.split('|').map(|l| l.trim().to_owned()));
+        }
+    }
+    let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+    if !out.push(csv::BOM).await || !out.push(&csv::header(&labels)).await {
+        return;
+    }
+    let mut rows = match exports::report_register(&db, filter).await {
+        Ok(r) => r,
+        Err(e) => return out.fail(&e.to_string()).await,
+    };
+    // The report being folded into one line (campaign mode): its first row and its values.
+    let mut current: Option<(ReportValueRow, HashMap<uuid::Uuid, String>)> = None;
+    while let Some(row) = rows.next().await {
+        let r: ReportValueRow = match row {
+            Ok(r) => r,
+            Err(e) => return out.fail(&e.to_string()).await,
+        };
+        let Some(cs) = &criteria else {
+            let mut cells = report_cells(locale, &r);
+            cells.push(csv::cell(r.criterion_title.as_deref().unwrap_or_default()));
+            cells.push(
+                r.value
+                    .map(|v| csv::number(v.normalize()))
+                    .unwrap_or_default(),
+            );
+            if !out.push(&csv::line(&cells)).await {
+                return;
+            }
+            continue;
+        };
+        if current.as_ref().is_some_and(|(first, _)| first.id != r.id)
+            && let Some((first, values)) = current.take()
+            && !out.push(&pivoted(locale, &first, &values, cs)).await
+        {
+            return;
+        }
+        let (_, values) = current.get_or_insert_with(|| (r.clone(), HashMap::new()));
+        if let (Some(c), Some(v)) = (r.criterion_id, r.value) {
+            values.insert(c, csv::number(v.normalize()));
+        }
+    }
+    if let (Some(cs), Some((first, values))) = (&criteria, current.take())
+        && !out.push(&pivoted(locale, &first, &values, cs)).await
+    {
+        return;
+    }
+    let _ = out.flush().await;
+}
+
+/// One report as a line with a column per criterion of its campaign.
+fn pivoted(
+    locale: Locale,
+    first: &ReportValueRow,
+    values: &HashMap<uuid::Uuid, String>,
+    criteria: &[(uuid::Uuid, String)],
+) -> String {
+    let mut cells = report_cells(locale, first);
+    cells.extend(
+        criteria
+            .iter()
+            .map(|(id, _)| values.get(id).cloned().unwrap_or_default()),
+    );
+    csv::line(&cells)
 }
