@@ -9,7 +9,8 @@ both!(
     the_exemplar_register_exports_as_csv_with_its_filters,
     exports_refuse_missing_tokens_unknown_names_and_bad_filters,
     the_report_register_pivots_a_campaign_and_lists_values_otherwise,
-    the_report_register_keeps_to_the_callers_scope_and_refuses_bad_filters
+    the_report_register_keeps_to_the_callers_scope_and_refuses_bad_filters,
+    the_registers_export_as_xlsx_with_typed_cells_and_a_frozen_header
 );
 
 const CREATE: &str = "mutation($i: CreateExemplarInput!) { createExemplar(input: $i) { exemplar { id } userErrors { field code } } }";
@@ -476,4 +477,109 @@ async fn the_report_register_keeps_to_the_callers_scope_and_refuses_bad_filters(
             "{path}: {b}"
         );
     }
+}
+
+/// The text of `part` inside an xlsx (a zip of XML parts).
+fn xlsx_part(bytes: &[u8], part: &str) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a valid zip");
+    let mut text = String::new();
+    zip.by_name(part)
+        .unwrap_or_else(|_| panic!("{part} in the workbook"))
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
+
+async fn the_registers_export_as_xlsx_with_typed_cells_and_a_frozen_header(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let ward = app.create_unit(&admin, "EXP-X1", &root).await;
+    model(
+        &app,
+        &admin,
+        "=HYPERLINK(\"http://x\")",
+        "COLLECTIVE",
+        &ward,
+    )
+    .await;
+    model(&app, &admin, "Tổ tự quản", "INDIVIDUAL", &ward).await;
+
+    let resp = reqwest::Client::new()
+        .get(app.url("/exports/exemplars.xlsx"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let h = resp.headers().clone();
+    assert_eq!(
+        h["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let disposition = h["content-disposition"].to_str().unwrap();
+    assert!(
+        disposition.contains("filename*=UTF-8''exemplars.xlsx"),
+        "{disposition}"
+    );
+    let bytes = resp.bytes().await.unwrap();
+    assert!(bytes.starts_with(b"PK"), "a zip");
+    let sheet = xlsx_part(&bytes, "xl/worksheets/sheet1.xml");
+    // Constant-memory mode writes strings inline.
+    assert!(sheet.contains("Tên mô hình"), "Vietnamese headers: {sheet}");
+    assert!(
+        sheet.contains("state=\"frozen\""),
+        "a frozen header: {sheet}"
+    );
+    assert!(
+        sheet.contains("t=\"inlineStr\"><is><t>=HYPERLINK(\"http://x\")</t>"),
+        "a formula-looking name stays text: {sheet}"
+    );
+    assert!(!sheet.contains("<f>"), "no formulas: {sheet}");
+    assert_eq!(
+        sheet.matches("<row ").count(),
+        3,
+        "header and 2 rows: {sheet}"
+    );
+    // Replications (0) is a number cell, the recording date a date-formatted number.
+    assert!(sheet.contains("<c r=\"H2\"><v>0</v></c>"), "{sheet}");
+    assert!(
+        sheet.contains("<c r=\"I2\" s=\"2\"><v>4"),
+        "a date serial: {sheet}"
+    );
+    let styles = xlsx_part(&bytes, "xl/styles.xml");
+    assert!(styles.contains("dd/mm/yyyy"), "{styles}");
+
+    let filtered = get(
+        &app,
+        Some(&admin),
+        "/exports/commendations.xlsx?status=CONFERRED",
+    )
+    .await;
+    assert_eq!(filtered.status(), 200);
+    let bytes = filtered.bytes().await.unwrap();
+    let sheet = xlsx_part(&bytes, "xl/worksheets/sheet1.xml");
+    assert_eq!(
+        sheet.matches("<row ").count(),
+        1,
+        "the header only: {sheet}"
+    );
+    assert!(sheet.contains(">Decision number<"), "{sheet}");
+
+    for (path, status) in [
+        ("/exports/exemplars.xlsx?stage=FAMOUS", 400),
+        ("/exports/commendations.xlsx?status=WON", 400),
+        ("/exports/reports.xlsx", 404),
+    ] {
+        assert_eq!(
+            get(&app, Some(&admin), path).await.status(),
+            status,
+            "{path}"
+        );
+    }
+    assert_eq!(
+        get(&app, None, "/exports/exemplars.xlsx").await.status(),
+        401
+    );
 }

@@ -35,7 +35,15 @@ const CHUNKS_IN_FLIGHT: usize = 4;
 const MAX_PARAMS: usize = 16;
 
 /// The exports that exist, by file name.
-const EXPORTS: &[&str] = &["commendations.csv", "exemplars.csv", "reports.csv"];
+const EXPORTS: &[&str] = &[
+    "commendations.csv",
+    "commendations.xlsx",
+    "exemplars.csv",
+    "exemplars.xlsx",
+    "reports.csv",
+];
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// An answer refusing the request, boxed (it is large) until the handler returns it.
 type Refusal = Box<HttpResponse>;
@@ -108,25 +116,47 @@ pub async fn export(
             }
             None => None,
         };
-        let (tx, resp) = streaming_csv(&name);
+        let (tx, resp) = streaming(&name, "text/csv; charset=utf-8");
         tokio::spawn(async move { write_reports(db, &filter, criteria, tx, locale).await });
         return resp;
     }
-    if name == "commendations.csv" {
+    let xlsx = name.ends_with(".xlsx");
+    let (tx, resp) = if xlsx {
+        streaming(&name, XLSX)
+    } else {
+        streaming(&name, "text/csv; charset=utf-8")
+    };
+    if name.starts_with("commendations.") {
         let filter = match commendation_filter(&app, &params).await {
             Ok(f) => f,
             Err(resp) => return *resp,
         };
-        let (tx, resp) = streaming_csv(&name);
-        tokio::spawn(async move { write_commendations(db, &filter, tx, locale).await });
+        let head = labels(locale, &msg!("export-commendations-header"));
+        tokio::spawn(async move {
+            let rows = exports::commendation_register(&db, &filter).await;
+            let cells = |r: &CommendationRow| commendation_cells(locale, r);
+            if xlsx {
+                write_xlsx(rows, head, cells, tx).await;
+            } else {
+                write_csv(rows, head, cells, tx).await;
+            }
+        });
         return resp;
     }
     let filter = match exemplar_filter(&app, &params).await {
         Ok(f) => f,
         Err(resp) => return *resp,
     };
-    let (tx, resp) = streaming_csv(&name);
-    tokio::spawn(async move { write_exemplars(db, &filter, tx, locale).await });
+    let head = labels(locale, &msg!("export-exemplars-header"));
+    tokio::spawn(async move {
+        let rows = exports::exemplar_register(&db, &filter).await;
+        let cells = |r: &ExemplarRow| exemplar_cells(locale, r);
+        if xlsx {
+            write_xlsx(rows, head, cells, tx).await;
+        } else {
+            write_csv(rows, head, cells, tx).await;
+        }
+    });
     resp
 }
 
@@ -292,11 +322,11 @@ fn unavailable() -> Refusal {
 
 type Sender = mpsc::Sender<Result<web::Bytes, std::io::Error>>;
 
-/// A 200 answer whose CSV body is what is sent on the returned channel, chunk by chunk.
-fn streaming_csv(file_name: &str) -> (Sender, HttpResponse) {
+/// A 200 answer whose body is what is sent on the returned channel, chunk by chunk.
+fn streaming(file_name: &str, content_type: &'static str) -> (Sender, HttpResponse) {
     let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
     let resp = HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((header::CONTENT_TYPE, content_type))
         .insert_header((
             header::CONTENT_DISPOSITION,
             thidua_domain::evidence::content_disposition(file_name),
@@ -354,105 +384,212 @@ fn word(locale: Locale, vocabulary: &'static str, key: &str) -> String {
     )
 }
 
-async fn write_exemplars(
-    db: sea_orm::DatabaseConnection,
-    filter: &ExemplarFilter,
+/// One cell of a register, typed so a spreadsheet gets numbers and dates, not text.
+#[derive(Debug)]
+enum Cell {
+    Text(String),
+    Int(i64),
+    Date(chrono::NaiveDate),
+    Empty,
+}
+
+impl Cell {
+    fn csv(&self) -> String {
+        match self {
+            Cell::Text(t) => csv::cell(t),
+            Cell::Int(n) => csv::number(n),
+            Cell::Date(d) => csv::cell(&d.format("%Y-%m-%d").to_string()),
+            Cell::Empty => String::new(),
+        }
+    }
+}
+
+fn text(s: &str) -> Cell {
+    Cell::Text(s.to_owned())
+}
+
+fn csv_line(cells: &[Cell]) -> String {
+    csv::line(&cells.iter().map(Cell::csv).collect::<Vec<_>>())
+}
+
+/// The header labels of a register, from its `|`-separated localised message.
+fn labels(locale: Locale, header: &Message) -> Vec<String> {
+    i18n::render(locale, header)
+        .split('|')
+        .map(|l| l.trim().to_owned())
+        .collect()
+}
+
+fn exemplar_cells(locale: Locale, r: &ExemplarRow) -> Vec<Cell> {
+    vec![
+        text(&r.name),
+        Cell::Text(word(locale, "recipient-kind", r.kind.as_str())),
+        Cell::Text(word(locale, "exemplar-stage", r.stage.as_str())),
+        text(&r.unit_code),
+        text(&r.unit_name),
+        text(r.field_name.as_deref().unwrap_or_default()),
+        Cell::Text(word(
+            locale,
+            "yes-no",
+            if r.is_direct_worker { "YES" } else { "NO" },
+        )),
+        Cell::Int(r.replications),
+        Cell::Date(thidua_domain::calendar::date_in_vietnam(r.created_at)),
+        Cell::Text(thidua_api::ids::NodeType::Exemplar.encode(r.id).0),
+    ]
+}
+
+fn commendation_cells(locale: Locale, r: &CommendationRow) -> Vec<Cell> {
+    vec![
+        text(r.decision_number.as_deref().unwrap_or_default()),
+        r.decision_date.map_or(Cell::Empty, Cell::Date),
+        text(r.issuing_authority.as_deref().unwrap_or_default()),
+        text(&r.award_name),
+        Cell::Text(word(locale, "award-level", r.level.as_str())),
+        Cell::Text(word(locale, "commendation-kind", r.kind.as_str())),
+        text(r.recipient()),
+        Cell::Text(word(locale, "recipient-type", r.recipient_type.as_str())),
+        text(&r.unit_code),
+        text(&r.unit_name),
+        Cell::Int(i64::from(r.award_year)),
+        Cell::Text(word(locale, "commendation-status", r.status.as_str())),
+        Cell::Text(thidua_api::ids::NodeType::Commendation.encode(r.id).0),
+    ]
+}
+
+/// A register as CSV: the BOM, the header, then a line per row.
+async fn write_csv<T>(
+    rows: Result<exports::RowStream<'_, T>, thidua_persistence::error::StoreError>,
+    labels: Vec<String>,
+    to_cells: impl Fn(&T) -> Vec<Cell>,
     tx: Sender,
-    locale: Locale,
 ) {
     let mut out = Chunks {
         tx,
         buf: String::with_capacity(CHUNK_BYTES + 1024),
     };
-    let header = i18n::render(locale, &msg!("export-exemplars-header"));
-    let labels: Vec<&str> = header.split('|').map(str::trim).collect();
+    let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
     if !out.push(csv::BOM).await || !out.push(&csv::header(&labels)).await {
         return;
     }
-    let mut rows = match exports::exemplar_register(&db, filter).await {
+    let mut rows = match rows {
         Ok(r) => r,
         Err(e) => return out.fail(&e.to_string()).await,
     };
     while let Some(row) = rows.next().await {
-        let r: ExemplarRow = match row {
+        let r = match row {
             Ok(r) => r,
             Err(e) => return out.fail(&e.to_string()).await,
         };
-        let line = csv::line(&[
-            csv::cell(&r.name),
-            csv::cell(&word(locale, "recipient-kind", r.kind.as_str())),
-            csv::cell(&word(locale, "exemplar-stage", r.stage.as_str())),
-            csv::cell(&r.unit_code),
-            csv::cell(&r.unit_name),
-            csv::cell(r.field_name.as_deref().unwrap_or_default()),
-            csv::cell(&word(
-                locale,
-                "yes-no",
-                if r.is_direct_worker { "YES" } else { "NO" },
-            )),
-            csv::number(r.replications),
-            csv::cell(
-                &thidua_domain::calendar::date_in_vietnam(r.created_at)
-                    .format("%Y-%m-%d")
-                    .to_string(),
-            ),
-            csv::cell(&thidua_api::ids::NodeType::Exemplar.encode(r.id).0),
-        ]);
-        if !out.push(&line).await {
+        if !out.push(&csv_line(&to_cells(&r))).await {
             return;
         }
     }
     let _ = out.flush().await;
 }
 
-async fn write_commendations(
-    db: sea_orm::DatabaseConnection,
-    filter: &CommendationFilter,
+/// Rows waiting for the spreadsheet writer: bounded, so the database waits for it.
+const XLSX_ROWS_IN_FLIGHT: usize = 256;
+
+/// A register as an Excel workbook. `rust_xlsxwriter` is synchronous, so a blocking thread
+/// writes the sheet in constant-memory mode (rows go straight to a temporary file) while
+/// this task feeds it rows from the database; the finished file is then streamed in chunks
+/// and deleted, whatever happens.
+async fn write_xlsx<T>(
+    rows: Result<exports::RowStream<'_, T>, thidua_persistence::error::StoreError>,
+    labels: Vec<String>,
+    to_cells: impl Fn(&T) -> Vec<Cell>,
     tx: Sender,
-    locale: Locale,
 ) {
-    let mut out = Chunks {
+    let out = Chunks {
         tx,
-        buf: String::with_capacity(CHUNK_BYTES + 1024),
+        buf: String::new(),
     };
-    let header = i18n::render(locale, &msg!("export-commendations-header"));
-    let labels: Vec<&str> = header.split('|').map(str::trim).collect();
-    if !out.push(csv::BOM).await || !out.push(&csv::header(&labels)).await {
-        return;
-    }
-    let mut rows = match exports::commendation_register(&db, filter).await {
+    let mut rows = match rows {
         Ok(r) => r,
         Err(e) => return out.fail(&e.to_string()).await,
     };
+    let path = std::env::temp_dir().join(format!("thidua-export-{}.xlsx", uuid::Uuid::new_v4()));
+    let (row_tx, row_rx) = mpsc::channel::<Vec<Cell>>(XLSX_ROWS_IN_FLIGHT);
+    let target = path.clone();
+    let writer = tokio::task::spawn_blocking(move || build_xlsx(&target, &labels, row_rx));
+    let mut failed = None;
     while let Some(row) = rows.next().await {
-        let r: CommendationRow = match row {
-            Ok(r) => r,
+        match row {
+            Ok(r) => {
+                if row_tx.send(to_cells(&r)).await.is_err() {
+                    break; // the writer stopped; its result says why
+                }
+            }
+            Err(e) => {
+                failed = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    drop(row_tx);
+    let built = match writer.await {
+        Ok(Ok(())) => failed.map_or(Ok(()), Err),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match built {
+        Ok(()) => send_file(&path, out).await,
+        Err(why) => out.fail(&why).await,
+    }
+    let _ = tokio::fs::remove_file(&path).await;
+}
+
+/// Writes the workbook at `path`: a bold, frozen header row, then the rows as they come.
+fn build_xlsx(
+    path: &std::path::Path,
+    labels: &[String],
+    mut rows: mpsc::Receiver<Vec<Cell>>,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    let sheet = book.add_worksheet_with_constant_memory()?;
+    for (col, label) in (0u16..).zip(labels) {
+        sheet.write_string_with_format(0, col, label, &bold)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    let mut row = 0u32;
+    while let Some(cells) = rows.blocking_recv() {
+        row += 1;
+        for (col, cell) in (0u16..).zip(&cells) {
+            match cell {
+                Cell::Text(t) => sheet.write_string(row, col, t)?,
+                // Counts and years: far below 2^53, exact as a spreadsheet number.
+                Cell::Int(n) => sheet.write_number(row, col, *n as f64)?,
+                Cell::Date(d) => sheet.write_datetime_with_format(row, col, d, &date)?,
+                Cell::Empty => sheet,
+            };
+        }
+    }
+    book.save(path)
+}
+
+/// Streams a finished file to the client in chunks.
+async fn send_file(path: &std::path::Path, out: Chunks) {
+    use tokio::io::AsyncReadExt;
+    let mut file = match tokio::fs::File::open(path).await {
+        Ok(f) => f,
+        Err(e) => return out.fail(&e.to_string()).await,
+    };
+    loop {
+        let mut buf = vec![0u8; CHUNK_BYTES];
+        let n = match file.read(&mut buf).await {
+            Ok(0) => return,
+            Ok(n) => n,
             Err(e) => return out.fail(&e.to_string()).await,
         };
-        let date = r
-            .decision_date
-            .map(|d| d.format("%Y-%m-%d").to_string())
-            .unwrap_or_default();
-        let line = csv::line(&[
-            csv::cell(r.decision_number.as_deref().unwrap_or_default()),
-            csv::cell(&date),
-            csv::cell(r.issuing_authority.as_deref().unwrap_or_default()),
-            csv::cell(&r.award_name),
-            csv::cell(&word(locale, "award-level", r.level.as_str())),
-            csv::cell(&word(locale, "commendation-kind", r.kind.as_str())),
-            csv::cell(r.recipient()),
-            csv::cell(&word(locale, "recipient-type", r.recipient_type.as_str())),
-            csv::cell(&r.unit_code),
-            csv::cell(&r.unit_name),
-            csv::number(r.award_year),
-            csv::cell(&word(locale, "commendation-status", r.status.as_str())),
-            csv::cell(&thidua_api::ids::NodeType::Commendation.encode(r.id).0),
-        ]);
-        if !out.push(&line).await {
+        buf.truncate(n);
+        if out.tx.send(Ok(web::Bytes::from(buf))).await.is_err() {
             return;
         }
     }
-    let _ = out.flush().await;
 }
 
 /// A moment as officers read it: Vietnam's local time, to the minute.
