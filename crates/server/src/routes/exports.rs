@@ -1,8 +1,9 @@
-//! `GET /exports/<name>.csv`: a register as a spreadsheet, for officers who still work in
-//! Excel. The caller is settled first (no or a bad token: 401 before any work), then the
-//! filters (the GraphQL query's, as query-string parameters), then the rows stream from the
-//! database through a small bounded channel, so an export of 100,000 rows holds a few
-//! chunks in memory, never the whole file.
+//! `GET /exports/<name>.csv` (and `.xlsx` for the exemplar and commendation registers): a
+//! register as a spreadsheet, for officers who still work in Excel. The caller is settled
+//! first (no or a bad token: 401 before any work), then the filters (the GraphQL query's,
+//! as query-string parameters), then the rows stream from the database through a small
+//! bounded channel, so an export of 100,000 rows holds a few chunks in memory, never the
+//! whole file.
 
 use std::collections::HashMap;
 
@@ -121,10 +122,10 @@ pub async fn export(
         return resp;
     }
     let xlsx = name.ends_with(".xlsx");
-    let (tx, resp) = if xlsx {
-        streaming(&name, XLSX)
+    let content_type = if xlsx {
+        XLSX
     } else {
-        streaming(&name, "text/csv; charset=utf-8")
+        "text/csv; charset=utf-8"
     };
     if name.starts_with("commendations.") {
         let filter = match commendation_filter(&app, &params).await {
@@ -132,6 +133,7 @@ pub async fn export(
             Err(resp) => return *resp,
         };
         let head = labels(locale, &msg!("export-commendations-header"));
+        let (tx, resp) = streaming(&name, content_type);
         tokio::spawn(async move {
             let rows = exports::commendation_register(&db, &filter).await;
             let cells = |r: &CommendationRow| commendation_cells(locale, r);
@@ -148,6 +150,7 @@ pub async fn export(
         Err(resp) => return *resp,
     };
     let head = labels(locale, &msg!("export-exemplars-header"));
+    let (tx, resp) = streaming(&name, content_type);
     tokio::spawn(async move {
         let rows = exports::exemplar_register(&db, &filter).await;
         let cells = |r: &ExemplarRow| exemplar_cells(locale, r);
