@@ -204,3 +204,94 @@ pub async fn commendation_register<'a>(
     let rows = CommendationRow::find_by_statement(built).stream(db).await?;
     Ok(Box::pin(rows.map(|r| r.map_err(StoreError::from))))
 }
+
+/// One value of one report as the report register lists it; a report with no values has
+/// one row whose criterion fields are empty.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct ReportValueRow {
+    pub id: Uuid,
+    pub campaign_code: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub period_start: chrono::NaiveDate,
+    pub period_end: chrono::NaiveDate,
+    pub status: thidua_domain::report::ReportStatus,
+    pub submitted_at: DateTime<Utc>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub criterion_id: Option<Uuid>,
+    pub criterion_title: Option<String>,
+    pub value: Option<rust_decimal::Decimal>,
+}
+
+/// The report register for `f` (the filters and read scope of `reports(filter:)`), newest
+/// report first like the list, each report's values consecutive in criterion order, so a
+/// writer can fold a report's rows into one line without holding more than that report.
+pub async fn report_register<'a>(
+    db: &'a DatabaseConnection,
+    f: &crate::reports::ReportFilter,
+) -> Result<RowStream<'a, ReportValueRow>, StoreError> {
+    use crate::entities::{campaign, criterion, progress_report as pr, report_value as rv};
+    let r = |col: pr::Column| (pr::Entity, col);
+    let stmt = Query::select()
+        .columns([
+            r(pr::Column::Id),
+            r(pr::Column::PeriodStart),
+            r(pr::Column::PeriodEnd),
+            r(pr::Column::Status),
+            r(pr::Column::SubmittedAt),
+            r(pr::Column::ReviewedAt),
+        ])
+        .expr_as(
+            Expr::col((campaign::Entity, campaign::Column::Code)),
+            Alias::new("campaign_code"),
+        )
+        .expr_as(
+            Expr::col((org_unit::Entity, org_unit::Column::Code)),
+            Alias::new("unit_code"),
+        )
+        .expr_as(
+            Expr::col((org_unit::Entity, org_unit::Column::Name)),
+            Alias::new("unit_name"),
+        )
+        .expr_as(
+            Expr::col((criterion::Entity, criterion::Column::Id)),
+            Alias::new("criterion_id"),
+        )
+        .expr_as(
+            Expr::col((criterion::Entity, criterion::Column::Title)),
+            Alias::new("criterion_title"),
+        )
+        .expr_as(
+            Expr::col((rv::Entity, rv::Column::Value)),
+            Alias::new("value"),
+        )
+        .from(pr::Entity)
+        .inner_join(
+            campaign::Entity,
+            Expr::col((campaign::Entity, campaign::Column::Id)).equals(r(pr::Column::CampaignId)),
+        )
+        .inner_join(
+            org_unit::Entity,
+            Expr::col((org_unit::Entity, org_unit::Column::Id)).equals(r(pr::Column::UnitId)),
+        )
+        .left_join(
+            rv::Entity,
+            Expr::col((rv::Entity, rv::Column::ReportId)).equals(r(pr::Column::Id)),
+        )
+        .left_join(
+            criterion::Entity,
+            Expr::col((criterion::Entity, criterion::Column::Id))
+                .equals((rv::Entity, rv::Column::CriterionId)),
+        )
+        .cond_where(crate::reports::list_condition(f))
+        .order_by(r(pr::Column::Id), Order::Desc)
+        .order_by(
+            (criterion::Entity, criterion::Column::SortOrder),
+            Order::Asc,
+        )
+        .order_by((criterion::Entity, criterion::Column::Id), Order::Asc)
+        .to_owned();
+    let built = StatementBuilder::build(&stmt, &db.get_database_backend());
+    let rows = ReportValueRow::find_by_statement(built).stream(db).await?;
+    Ok(Box::pin(rows.map(|r| r.map_err(StoreError::from))))
+}

@@ -815,7 +815,7 @@ pub async fn list(
 
 /// The reports a filter selects among those the reader may read, shared by the page and
 /// its count.
-fn list_condition(f: &ReportFilter) -> sea_orm::Condition {
+pub(crate) fn list_condition(f: &ReportFilter) -> sea_orm::Condition {
     use sea_orm::Condition;
     let mut c = Condition::all();
     if let Some(id) = f.campaign_id {

@@ -34,3 +34,5 @@ recipient-type = { $key ->
     [HOUSEHOLD] household
    *[other] { $key }
 }
+export-reports-header = Campaign code | Unit code | Unit | Period start | Period end | Status | Submitted at | Reviewed at
+export-reports-value-header = Criterion | Value

@@ -34,3 +34,5 @@ recipient-type = { $key ->
     [HOUSEHOLD] hộ gia đình
    *[other] { $key }
 }
+export-reports-header = Mã phong trào | Mã đơn vị | Đơn vị | Từ ngày | Đến ngày | Trạng thái | Thời điểm gửi | Thời điểm duyệt
+export-reports-value-header = Tiêu chí | Giá trị

@@ -1,8 +1,9 @@
-//! `GET /exports/<name>.csv`: a register as a spreadsheet, for officers who still work in
-//! Excel. The caller is settled first (no or a bad token: 401 before any work), then the
-//! filters (the GraphQL query's, as query-string parameters), then the rows stream from the
-//! database through a small bounded channel, so an export of 100,000 rows holds a few
-//! chunks in memory, never the whole file.
+//! `GET /exports/<name>.csv` (and `.xlsx` for the exemplar and commendation registers): a
+//! register as a spreadsheet, for officers who still work in Excel. The caller is settled
+//! first (no or a bad token: 401 before any work), then the filters (the GraphQL query's,
+//! as query-string parameters), then the rows stream from the database through a small
+//! bounded channel, so an export of 100,000 rows holds a few chunks in memory, never the
+//! whole file.
 
 use std::collections::HashMap;
 
@@ -15,11 +16,13 @@ use thidua_api::i18n::{self, Locale};
 use thidua_domain::commendation::CommendationStatus;
 use thidua_domain::csv;
 use thidua_domain::exemplar::ExemplarStage;
+use thidua_domain::report::ReportStatus;
 use thidua_domain::text::SearchQuery;
 use thidua_domain::{ErrorCode, Message, MessageArg, msg};
 use thidua_persistence::commendations::CommendationFilter;
 use thidua_persistence::exemplars::ExemplarFilter;
-use thidua_persistence::exports::{self, CommendationRow, ExemplarRow};
+use thidua_persistence::exports::{self, CommendationRow, ExemplarRow, ReportValueRow};
+use thidua_persistence::reports::ReportFilter;
 use tokio::sync::mpsc;
 
 use super::{caller_with_session, json_error};
@@ -33,7 +36,15 @@ const CHUNKS_IN_FLIGHT: usize = 4;
 const MAX_PARAMS: usize = 16;
 
 /// The exports that exist, by file name.
-const EXPORTS: &[&str] = &["commendations.csv", "exemplars.csv"];
+const EXPORTS: &[&str] = &[
+    "commendations.csv",
+    "commendations.xlsx",
+    "exemplars.csv",
+    "exemplars.xlsx",
+    "reports.csv",
+];
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// An answer refusing the request, boxed (it is large) until the handler returns it.
 type Refusal = Box<HttpResponse>;
@@ -91,21 +102,64 @@ pub async fn export(
     }
     let params: HashMap<String, String> = params.into_iter().collect();
     let (db, locale) = (app.db.conn.clone(), i18n::current());
-    if name == "commendations.csv" {
+    if name == "reports.csv" {
+        let filter = match report_filter(&app, &actor, &params).await {
+            Ok(f) => f,
+            Err(resp) => return *resp,
+        };
+        // The criteria become columns when the export is of one campaign.
+        let criteria = match filter.campaign_id {
+            Some(c) => {
+                match thidua_persistence::campaigns::criteria_by_campaign_ids(&db, &[c]).await {
+                    Ok(cs) => Some(cs.into_iter().map(|c| (c.id, c.title)).collect()),
+                    Err(_) => return *unavailable(),
+                }
+            }
+            None => None,
+        };
+        let (tx, resp) = streaming(&name, "text/csv; charset=utf-8");
+        tokio::spawn(async move { write_reports(db, &filter, criteria, tx, locale).await });
+        return resp;
+    }
+    let xlsx = name.ends_with(".xlsx");
+    let content_type = if xlsx {
+        XLSX
+    } else {
+        "text/csv; charset=utf-8"
+    };
+    if name.starts_with("commendations.") {
         let filter = match commendation_filter(&app, &params).await {
             Ok(f) => f,
             Err(resp) => return *resp,
         };
-        let (tx, resp) = streaming_csv(&name);
-        tokio::spawn(async move { write_commendations(db, &filter, tx, locale).await });
+        let head = labels(locale, &msg!("export-commendations-header"));
+        let (tx, resp) = streaming(&name, content_type);
+        tokio::spawn(async move {
+            let rows = exports::commendation_register(&db, &filter).await;
+            let cells = |r: &CommendationRow| commendation_cells(locale, r);
+            if xlsx {
+                write_xlsx(rows, head, cells, tx).await;
+            } else {
+                write_csv(rows, head, cells, tx).await;
+            }
+        });
         return resp;
     }
     let filter = match exemplar_filter(&app, &params).await {
         Ok(f) => f,
         Err(resp) => return *resp,
     };
-    let (tx, resp) = streaming_csv(&name);
-    tokio::spawn(async move { write_exemplars(db, &filter, tx, locale).await });
+    let head = labels(locale, &msg!("export-exemplars-header"));
+    let (tx, resp) = streaming(&name, content_type);
+    tokio::spawn(async move {
+        let rows = exports::exemplar_register(&db, &filter).await;
+        let cells = |r: &ExemplarRow| exemplar_cells(locale, r);
+        if xlsx {
+            write_xlsx(rows, head, cells, tx).await;
+        } else {
+            write_csv(rows, head, cells, tx).await;
+        }
+    });
     resp
 }
 
@@ -244,6 +298,23 @@ async fn exemplar_filter(
     })
 }
 
+/// `campaignId`, `unitSubtree` and `status`, as `reports(filter:)` takes them, within what
+/// the caller may read there: reports of units under their grants, or their own.
+async fn report_filter(
+    app: &AppState,
+    actor: &thidua_domain::access::Actor,
+    params: &HashMap<String, String>,
+) -> Result<ReportFilter, Refusal> {
+    only(params, &["campaignId", "unitSubtree", "status"])?;
+    Ok(ReportFilter {
+        campaign_id: id_param::<thidua_domain::id::of::Campaign>(params, "campaignId")?,
+        subtree_path: subtree_param(app, params).await?,
+        status: enum_param(params, "status", ReportStatus::parse)?,
+        readable_paths: actor.grants.iter().map(|g| g.unit_path.clone()).collect(),
+        reader_id: actor.user_id.map(thidua_domain::id::UserId::from_uuid),
+    })
+}
+
 fn unavailable() -> Refusal {
     Box::new(json_error(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -254,11 +325,11 @@ fn unavailable() -> Refusal {
 
 type Sender = mpsc::Sender<Result<web::Bytes, std::io::Error>>;
 
-/// A 200 answer whose CSV body is what is sent on the returned channel, chunk by chunk.
-fn streaming_csv(file_name: &str) -> (Sender, HttpResponse) {
+/// A 200 answer whose body is what is sent on the returned channel, chunk by chunk.
+fn streaming(file_name: &str, content_type: &'static str) -> (Sender, HttpResponse) {
     let (tx, rx) = mpsc::channel(CHUNKS_IN_FLIGHT);
     let resp = HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((header::CONTENT_TYPE, content_type))
         .insert_header((
             header::CONTENT_DISPOSITION,
             thidua_domain::evidence::content_disposition(file_name),
@@ -316,60 +387,243 @@ fn word(locale: Locale, vocabulary: &'static str, key: &str) -> String {
     )
 }
 
-async fn write_exemplars(
-    db: sea_orm::DatabaseConnection,
-    filter: &ExemplarFilter,
+/// One cell of a register, typed so a spreadsheet gets numbers and dates, not text.
+#[derive(Debug)]
+enum Cell {
+    Text(String),
+    Int(i64),
+    Date(chrono::NaiveDate),
+    Empty,
+}
+
+impl Cell {
+    fn csv(&self) -> String {
+        match self {
+            Cell::Text(t) => csv::cell(t),
+            Cell::Int(n) => csv::number(n),
+            Cell::Date(d) => csv::cell(&d.format("%Y-%m-%d").to_string()),
+            Cell::Empty => String::new(),
+        }
+    }
+}
+
+fn text(s: &str) -> Cell {
+    Cell::Text(s.to_owned())
+}
+
+fn csv_line(cells: &[Cell]) -> String {
+    csv::line(&cells.iter().map(Cell::csv).collect::<Vec<_>>())
+}
+
+/// The header labels of a register, from its `|`-separated localised message.
+fn labels(locale: Locale, header: &Message) -> Vec<String> {
+    i18n::render(locale, header)
+        .split('|')
+        .map(|l| l.trim().to_owned())
+        .collect()
+}
+
+fn exemplar_cells(locale: Locale, r: &ExemplarRow) -> Vec<Cell> {
+    vec![
+        text(&r.name),
+        Cell::Text(word(locale, "recipient-kind", r.kind.as_str())),
+        Cell::Text(word(locale, "exemplar-stage", r.stage.as_str())),
+        text(&r.unit_code),
+        text(&r.unit_name),
+        text(r.field_name.as_deref().unwrap_or_default()),
+        Cell::Text(word(
+            locale,
+            "yes-no",
+            if r.is_direct_worker { "YES" } else { "NO" },
+        )),
+        Cell::Int(r.replications),
+        Cell::Date(thidua_domain::calendar::date_in_vietnam(r.created_at)),
+        Cell::Text(thidua_api::ids::NodeType::Exemplar.encode(r.id).0),
+    ]
+}
+
+fn commendation_cells(locale: Locale, r: &CommendationRow) -> Vec<Cell> {
+    vec![
+        text(r.decision_number.as_deref().unwrap_or_default()),
+        r.decision_date.map_or(Cell::Empty, Cell::Date),
+        text(r.issuing_authority.as_deref().unwrap_or_default()),
+        text(&r.award_name),
+        Cell::Text(word(locale, "award-level", r.level.as_str())),
+        Cell::Text(word(locale, "commendation-kind", r.kind.as_str())),
+        text(r.recipient()),
+        Cell::Text(word(locale, "recipient-type", r.recipient_type.as_str())),
+        text(&r.unit_code),
+        text(&r.unit_name),
+        Cell::Int(i64::from(r.award_year)),
+        Cell::Text(word(locale, "commendation-status", r.status.as_str())),
+        Cell::Text(thidua_api::ids::NodeType::Commendation.encode(r.id).0),
+    ]
+}
+
+/// A register as CSV: the BOM, the header, then a line per row.
+async fn write_csv<T>(
+    rows: Result<exports::RowStream<'_, T>, thidua_persistence::error::StoreError>,
+    labels: Vec<String>,
+    to_cells: impl Fn(&T) -> Vec<Cell>,
     tx: Sender,
-    locale: Locale,
 ) {
     let mut out = Chunks {
         tx,
         buf: String::with_capacity(CHUNK_BYTES + 1024),
     };
-    let header = i18n::render(locale, &msg!("export-exemplars-header"));
-    let labels: Vec<&str> = header.split('|').map(str::trim).collect();
+    let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
     if !out.push(csv::BOM).await || !out.push(&csv::header(&labels)).await {
         return;
     }
-    let mut rows = match exports::exemplar_register(&db, filter).await {
+    let mut rows = match rows {
         Ok(r) => r,
         Err(e) => return out.fail(&e.to_string()).await,
     };
     while let Some(row) = rows.next().await {
-        let r: ExemplarRow = match row {
+        let r = match row {
             Ok(r) => r,
             Err(e) => return out.fail(&e.to_string()).await,
         };
-        let line = csv::line(&[
-            csv::cell(&r.name),
-            csv::cell(&word(locale, "recipient-kind", r.kind.as_str())),
-            csv::cell(&word(locale, "exemplar-stage", r.stage.as_str())),
-            csv::cell(&r.unit_code),
-            csv::cell(&r.unit_name),
-            csv::cell(r.field_name.as_deref().unwrap_or_default()),
-            csv::cell(&word(
-                locale,
-                "yes-no",
-                if r.is_direct_worker { "YES" } else { "NO" },
-            )),
-            csv::number(r.replications),
-            csv::cell(
-                &thidua_domain::calendar::date_in_vietnam(r.created_at)
-                    .format("%Y-%m-%d")
-                    .to_string(),
-            ),
-            csv::cell(&thidua_api::ids::NodeType::Exemplar.encode(r.id).0),
-        ]);
-        if !out.push(&line).await {
+        if !out.push(&csv_line(&to_cells(&r))).await {
             return;
         }
     }
     let _ = out.flush().await;
 }
 
-async fn write_commendations(
+/// Rows waiting for the spreadsheet writer: bounded, so the database waits for it.
+const XLSX_ROWS_IN_FLIGHT: usize = 256;
+
+/// A register as an Excel workbook. `rust_xlsxwriter` is synchronous, so a blocking thread
+/// writes the sheet in constant-memory mode (rows go straight to a temporary file) while
+/// this task feeds it rows from the database; the finished file is then streamed in chunks
+/// and deleted, whatever happens.
+async fn write_xlsx<T>(
+    rows: Result<exports::RowStream<'_, T>, thidua_persistence::error::StoreError>,
+    labels: Vec<String>,
+    to_cells: impl Fn(&T) -> Vec<Cell>,
+    tx: Sender,
+) {
+    let out = Chunks {
+        tx,
+        buf: String::new(),
+    };
+    let mut rows = match rows {
+        Ok(r) => r,
+        Err(e) => return out.fail(&e.to_string()).await,
+    };
+    let path = std::env::temp_dir().join(format!("thidua-export-{}.xlsx", uuid::Uuid::new_v4()));
+    let (row_tx, row_rx) = mpsc::channel::<Vec<Cell>>(XLSX_ROWS_IN_FLIGHT);
+    let target = path.clone();
+    let writer = tokio::task::spawn_blocking(move || build_xlsx(&target, &labels, row_rx));
+    let mut failed = None;
+    while let Some(row) = rows.next().await {
+        match row {
+            Ok(r) => {
+                if row_tx.send(to_cells(&r)).await.is_err() {
+                    break; // the writer stopped; its result says why
+                }
+            }
+            Err(e) => {
+                failed = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    drop(row_tx);
+    let built = match writer.await {
+        Ok(Ok(())) => failed.map_or(Ok(()), Err),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match built {
+        Ok(()) => send_file(&path, out).await,
+        Err(why) => out.fail(&why).await,
+    }
+    let _ = tokio::fs::remove_file(&path).await;
+}
+
+/// Writes the workbook at `path`: a bold, frozen header row, then the rows as they come.
+fn build_xlsx(
+    path: &std::path::Path,
+    labels: &[String],
+    mut rows: mpsc::Receiver<Vec<Cell>>,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    let sheet = book.add_worksheet_with_constant_memory()?;
+    for (col, label) in (0u16..).zip(labels) {
+        sheet.write_string_with_format(0, col, label, &bold)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    let mut row = 0u32;
+    while let Some(cells) = rows.blocking_recv() {
+        row += 1;
+        for (col, cell) in (0u16..).zip(&cells) {
+            match cell {
+                Cell::Text(t) => sheet.write_string(row, col, t)?,
+                // Counts and years: far below 2^53, exact as a spreadsheet number.
+                Cell::Int(n) => sheet.write_number(row, col, *n as f64)?,
+                Cell::Date(d) => sheet.write_datetime_with_format(row, col, d, &date)?,
+                Cell::Empty => sheet,
+            };
+        }
+    }
+    book.save(path)
+}
+
+/// Streams a finished file to the client in chunks.
+async fn send_file(path: &std::path::Path, out: Chunks) {
+    use tokio::io::AsyncReadExt;
+    let mut file = match tokio::fs::File::open(path).await {
+        Ok(f) => f,
+        Err(e) => return out.fail(&e.to_string()).await,
+    };
+    loop {
+        let mut buf = vec![0u8; CHUNK_BYTES];
+        let n = match file.read(&mut buf).await {
+            Ok(0) => return,
+            Ok(n) => n,
+            Err(e) => return out.fail(&e.to_string()).await,
+        };
+        buf.truncate(n);
+        if out.tx.send(Ok(web::Bytes::from(buf))).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// A moment as officers read it: Vietnam's local time, to the minute.
+fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&thidua_domain::calendar::vietnam())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// The cells every report line starts with.
+fn report_cells(locale: Locale, r: &ReportValueRow) -> Vec<String> {
+    vec![
+        csv::cell(&r.campaign_code),
+        csv::cell(&r.unit_code),
+        csv::cell(&r.unit_name),
+        csv::cell(&r.period_start.format("%Y-%m-%d").to_string()),
+        csv::cell(&r.period_end.format("%Y-%m-%d").to_string()),
+        csv::cell(&word(locale, "report-status", r.status.as_str())),
+        csv::cell(&local_time(r.submitted_at)),
+        csv::cell(&r.reviewed_at.map(local_time).unwrap_or_default()),
+    ]
+}
+
+/// The report register. With `criteria` (one campaign), one line per report with a column
+/// per criterion; without, one line per report and value (criterion, value), since
+/// campaigns have different criteria. Rows arrive grouped by report, so one report's
+/// values are all that is held.
+async fn write_reports(
     db: sea_orm::DatabaseConnection,
-    filter: &CommendationFilter,
+    filter: &ReportFilter,
+    criteria: Option<Vec<(uuid::Uuid, String)>>,
     tx: Sender,
     locale: Locale,
 ) {
@@ -377,42 +631,74 @@ async fn write_commendations(
         tx,
         buf: String::with_capacity(CHUNK_BYTES + 1024),
     };
-    let header = i18n::render(locale, &msg!("export-commendations-header"));
-    let labels: Vec<&str> = header.split('|').map(str::trim).collect();
+    let header = i18n::render(locale, &msg!("export-reports-header"));
+    let mut labels: Vec<String> = header.split('|').map(|l| l.trim().to_owned()).collect();
+    match &criteria {
+        Some(cs) => labels.extend(cs.iter().map(|(_, title)| title.clone())),
+        None => {
+            let more = i18n::render(locale, &msg!("export-reports-value-header"));
+            labels.extend(more.split('|').map(|l| l.trim().to_owned()));
+        }
+    }
+    let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
     if !out.push(csv::BOM).await || !out.push(&csv::header(&labels)).await {
         return;
     }
-    let mut rows = match exports::commendation_register(&db, filter).await {
+    let mut rows = match exports::report_register(&db, filter).await {
         Ok(r) => r,
         Err(e) => return out.fail(&e.to_string()).await,
     };
+    // The report being folded into one line (campaign mode): its first row and its values.
+    let mut current: Option<(ReportValueRow, HashMap<uuid::Uuid, String>)> = None;
     while let Some(row) = rows.next().await {
-        let r: CommendationRow = match row {
+        let r: ReportValueRow = match row {
             Ok(r) => r,
             Err(e) => return out.fail(&e.to_string()).await,
         };
-        let date = r
-            .decision_date
-            .map(|d| d.format("%Y-%m-%d").to_string())
-            .unwrap_or_default();
-        let line = csv::line(&[
-            csv::cell(r.decision_number.as_deref().unwrap_or_default()),
-            csv::cell(&date),
-            csv::cell(r.issuing_authority.as_deref().unwrap_or_default()),
-            csv::cell(&r.award_name),
-            csv::cell(&word(locale, "award-level", r.level.as_str())),
-            csv::cell(&word(locale, "commendation-kind", r.kind.as_str())),
-            csv::cell(r.recipient()),
-            csv::cell(&word(locale, "recipient-type", r.recipient_type.as_str())),
-            csv::cell(&r.unit_code),
-            csv::cell(&r.unit_name),
-            csv::number(r.award_year),
-            csv::cell(&word(locale, "commendation-status", r.status.as_str())),
-            csv::cell(&thidua_api::ids::NodeType::Commendation.encode(r.id).0),
-        ]);
-        if !out.push(&line).await {
+        let Some(cs) = &criteria else {
+            let mut cells = report_cells(locale, &r);
+            cells.push(csv::cell(r.criterion_title.as_deref().unwrap_or_default()));
+            cells.push(
+                r.value
+                    .map(|v| csv::number(v.normalize()))
+                    .unwrap_or_default(),
+            );
+            if !out.push(&csv::line(&cells)).await {
+                return;
+            }
+            continue;
+        };
+        if current.as_ref().is_some_and(|(first, _)| first.id != r.id)
+            && let Some((first, values)) = current.take()
+            && !out.push(&pivoted(locale, &first, &values, cs)).await
+        {
             return;
         }
+        let (_, values) = current.get_or_insert_with(|| (r.clone(), HashMap::new()));
+        if let (Some(c), Some(v)) = (r.criterion_id, r.value) {
+            values.insert(c, csv::number(v.normalize()));
+        }
+    }
+    if let (Some(cs), Some((first, values))) = (&criteria, current.take())
+        && !out.push(&pivoted(locale, &first, &values, cs)).await
+    {
+        return;
     }
     let _ = out.flush().await;
+}
+
+/// One report as a line with a column per criterion of its campaign.
+fn pivoted(
+    locale: Locale,
+    first: &ReportValueRow,
+    values: &HashMap<uuid::Uuid, String>,
+    criteria: &[(uuid::Uuid, String)],
+) -> String {
+    let mut cells = report_cells(locale, first);
+    cells.extend(
+        criteria
+            .iter()
+            .map(|(id, _)| values.get(id).cloned().unwrap_or_default()),
+    );
+    csv::line(&cells)
 }
