@@ -83,6 +83,11 @@ impl YearRange {
     pub const MAX_YEARS: i32 = 51;
 
     pub fn parse(from: i32, to: i32) -> Result<Self, FieldError> {
+        Self::parse_within(from, to, Self::MAX_YEARS)
+    }
+
+    /// [`Self::parse`] with a narrower bound: at most `max_years` years.
+    pub fn parse_within(from: i32, to: i32, max_years: i32) -> Result<Self, FieldError> {
         let from = Year::parse(from).map_err(|e| e.under("fromYear"))?;
         let to = Year::parse(to).map_err(|e| e.under("toYear"))?;
         // Both lie in 1900–2100, so the difference cannot overflow.
@@ -94,11 +99,11 @@ impl YearRange {
                 msg!("year-range-order"),
             ));
         }
-        if span >= Self::MAX_YEARS {
+        if span >= max_years {
             return Err(FieldError::new(
                 "toYear",
                 C::OutOfRange,
-                msg!("year-range-too-wide", max = Self::MAX_YEARS),
+                msg!("year-range-too-wide", max = max_years),
             ));
         }
         Ok(Self { from, to })

@@ -4,7 +4,7 @@
 //! be asked.
 
 use crate::access::{Action, Grant};
-use crate::bounds::Year;
+use crate::bounds::YearRange;
 use crate::error::{FieldError, UserErrorCode as C};
 use crate::msg;
 use crate::org_unit::is_within;
@@ -94,47 +94,26 @@ pub fn group_by<D: Copy + Eq>(dims: &[D], max: usize) -> Result<Vec<D>, FieldErr
 /// The years a dashboard count covers: `from` no later than `to`, at most
 /// [`MAX_YEARS`](Self::MAX_YEARS) years, so a query never scans an unbounded history.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StatsYears {
-    from: Year,
-    to: Year,
-}
+pub struct StatsYears(YearRange);
 
 impl StatsYears {
     pub const MAX_YEARS: i32 = 10;
 
     pub fn parse(from: i32, to: i32) -> Result<Self, FieldError> {
-        let from = Year::parse(from).map_err(|e| e.under("fromYear"))?;
-        let to = Year::parse(to).map_err(|e| e.under("toYear"))?;
-        // Both lie in 1900–2100: no overflow.
-        let span = to.get() - from.get();
-        if span < 0 {
-            return Err(FieldError::new(
-                "toYear",
-                C::EndBeforeStart,
-                msg!("year-range-order"),
-            ));
-        }
-        if span >= Self::MAX_YEARS {
-            return Err(FieldError::new(
-                "toYear",
-                C::OutOfRange,
-                msg!("year-range-too-wide", max = Self::MAX_YEARS),
-            ));
-        }
-        Ok(Self { from, to })
+        YearRange::parse_within(from, to, Self::MAX_YEARS).map(Self)
     }
 
     pub const fn from(self) -> i32 {
-        self.from.get()
+        self.0.from().get()
     }
 
     pub const fn to(self) -> i32 {
-        self.to.get()
+        self.0.to().get()
     }
 
     /// Every year of the range, in order (at most `MAX_YEARS`).
     pub fn years(self) -> impl Iterator<Item = i32> {
-        self.from.get()..=self.to.get()
+        self.from()..=self.to()
     }
 }
 
