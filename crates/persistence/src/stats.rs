@@ -145,21 +145,9 @@ pub async fn commendation_groups(
     q: &CommendationCount,
 ) -> Result<Counted<CommendationGroup>, StoreError> {
     use CommendationDimension as D;
-    let (from, mut values) = commendation_from(q);
+    let (from, values) = commendation_from(q);
     let columns: Vec<(&str, &str)> = q.group_by.iter().map(|d| commendation_column(*d)).collect();
-    let sql = grouped_sql(&columns, &from);
-    values.push(i64::try_from(MAX_GROUPS + 1).unwrap_or(i64::MAX).into());
-    let rows = db
-        .query_all_raw(raw::stmt(db.get_database_backend(), &sql, values))
-        .await?;
-    let mut out = Counted::default();
-    for row in &rows {
-        out.total = get::<i64>(row, "total")?.unwrap_or(0);
-        let count = get::<i64>(row, "n")?.unwrap_or(0);
-        if count == 0 {
-            // The ungrouped count of nothing: no group.
-            continue;
-        }
+    run_grouped(db, &grouped_sql(&columns, &from), values, |count, row| {
         let mut g = CommendationGroup {
             count,
             ..Default::default()
@@ -177,7 +165,36 @@ pub async fn commendation_groups(
                 D::Individual => g.individual = get(row, col)?,
             }
         }
-        out.groups.push(g);
+        Ok(g)
+    })
+    .await
+}
+
+/// Runs a [`grouped_sql`] statement: the total, the non-empty groups made by `group` from
+/// their count and row, and whether they were cut at [`MAX_GROUPS`].
+async fn run_grouped<G>(
+    db: &impl ConnectionTrait,
+    sql: &str,
+    mut values: Vec<Value>,
+    group: impl Fn(i64, &QueryResult) -> Result<G, StoreError>,
+) -> Result<Counted<G>, StoreError> {
+    values.push(i64::try_from(MAX_GROUPS + 1).unwrap_or(i64::MAX).into());
+    let rows = db
+        .query_all_raw(raw::stmt(db.get_database_backend(), sql, values))
+        .await?;
+    let mut out = Counted {
+        total: 0,
+        groups: Vec::new(),
+        truncated: false,
+    };
+    for row in &rows {
+        out.total = get::<i64>(row, "total")?.unwrap_or(0);
+        let count = get::<i64>(row, "n")?.unwrap_or(0);
+        if count == 0 {
+            // The ungrouped count of nothing: no group.
+            continue;
+        }
+        out.groups.push(group(count, row)?);
     }
     out.truncated = out.groups.len() as u64 > MAX_GROUPS;
     out.groups
@@ -280,25 +297,14 @@ pub async fn exemplar_groups(
     q: &ExemplarCount,
 ) -> Result<Counted<ExemplarGroup>, StoreError> {
     use ExemplarDimension as D;
-    let (cond, mut values) = exemplar_where(q);
+    let (cond, values) = exemplar_where(q);
     let mut from = String::from(" FROM exemplars e JOIN org_units o ON o.id = e.home_unit_id");
     if q.group_by.contains(&D::TopLevelUnit) {
         from.push_str(&top_level_join("o"));
     }
     from.push_str(&cond);
     let columns: Vec<(&str, &str)> = q.group_by.iter().map(|d| exemplar_column(*d)).collect();
-    let sql = grouped_sql(&columns, &from);
-    values.push(i64::try_from(MAX_GROUPS + 1).unwrap_or(i64::MAX).into());
-    let rows = db
-        .query_all_raw(raw::stmt(db.get_database_backend(), &sql, values))
-        .await?;
-    let mut out = Counted::default();
-    for row in &rows {
-        out.total = get::<i64>(row, "total")?.unwrap_or(0);
-        let count = get::<i64>(row, "n")?.unwrap_or(0);
-        if count == 0 {
-            continue;
-        }
+    run_grouped(db, &grouped_sql(&columns, &from), values, |count, row| {
         let mut g = ExemplarGroup {
             count,
             ..Default::default()
@@ -313,12 +319,9 @@ pub async fn exemplar_groups(
                 D::Kind => g.kind = get(row, col)?,
             }
         }
-        out.groups.push(g);
-    }
-    out.truncated = out.groups.len() as u64 > MAX_GROUPS;
-    out.groups
-        .truncate(usize::try_from(MAX_GROUPS).unwrap_or(usize::MAX));
-    Ok(out)
+        Ok(g)
+    })
+    .await
 }
 
 /// The models most replicated (taken up by other units), most first, ties by id: the
