@@ -160,6 +160,17 @@ async fn exports_refuse_missing_tokens_unknown_names_and_bad_filters(backend: Ba
             "{path}: {body}"
         );
     }
+    let long_search = format!("/exports/exemplars.csv?search={}", "x".repeat(5_000));
+    let long_id = format!("/exports/exemplars.csv?unitSubtree={}", "A".repeat(5_000));
+    for path in [long_search, long_id] {
+        let resp = get(&app, Some(&admin), &path).await;
+        assert_eq!(resp.status(), 400, "over-long parameter");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+            "{body}"
+        );
+    }
     let many: String = (0..17).map(|i| format!("p{i}=1&")).collect();
     let resp = get(
         &app,
@@ -272,6 +283,11 @@ async fn the_commendation_register_exports_decisions_and_recipients(backend: Bac
             "/exports/commendations.csv?stage=IDENTIFIED",
             "BAD_USER_INPUT",
         ),
+        (
+            "/exports/commendations.csv?decisionYear=99999999999",
+            "BAD_USER_INPUT",
+        ),
+        ("/exports/commendations.csv?personId=%00", "BAD_USER_INPUT"),
     ] {
         let resp = get(&app, Some(&admin), path).await;
         assert_eq!(resp.status(), 400, "{path}");
