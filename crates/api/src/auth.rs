@@ -25,6 +25,8 @@ pub struct TokenKeys {
     issuer: String,
     audience: String,
     ttl: Duration,
+    /// Lifetime of export links (see [`TokenKeys::issue_link`]).
+    link_ttl: Duration,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -42,6 +44,39 @@ struct Claims {
     exp: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     nbf: Option<i64>,
+}
+
+/// What an export link binds: who, in which session, and exactly which export with which
+/// query string. Its audience differs from the access tokens', and it carries `typ`.
+#[derive(Debug, Serialize, Deserialize)]
+struct LinkClaims {
+    sub: String,
+    name: String,
+    sid: String,
+    jti: String,
+    typ: String,
+    /// The export's path, `/exports/<name>`.
+    path: String,
+    /// The query string without `link`, exactly as signed.
+    q: String,
+    iss: String,
+    aud: String,
+    iat: i64,
+    exp: i64,
+    nbf: i64,
+}
+
+const LINK_TYP: &str = "export-link";
+const LINK_AUDIENCE_SUFFIX: &str = ":export-link";
+/// Export links live 5 minutes unless configured otherwise.
+pub const DEFAULT_LINK_TTL: Duration = Duration::from_secs(5 * 60);
+
+/// What a valid export link allows: the subject may fetch `path` with query string `query`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkGrant {
+    pub subject: TokenSubject,
+    pub path: String,
+    pub query: String,
 }
 
 /// Clock skew tolerated between replicas (and for `exp`, `nbf`, `iat`), in seconds.
@@ -98,7 +133,24 @@ impl TokenKeys {
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             ttl,
+            link_ttl: DEFAULT_LINK_TTL,
         }
+    }
+
+    /// The same keys, with export links living `ttl`.
+    pub fn with_link_ttl(mut self, ttl: Duration) -> Self {
+        self.link_ttl = ttl;
+        self
+    }
+
+    pub fn link_ttl(&self) -> Duration {
+        self.link_ttl
+    }
+
+    /// The audience of export links: never the access tokens' one, so neither kind of
+    /// token passes for the other.
+    fn link_audience(&self) -> String {
+        format!("{}{LINK_AUDIENCE_SUFFIX}", self.audience)
     }
 
     pub fn ttl(&self) -> Duration {
@@ -141,6 +193,77 @@ impl TokenKeys {
         header.kid = Some(self.signing_kid.clone());
         let token = encode(&header, &claims, &self.encoding).map_err(|_| TokenError::Issue)?;
         Ok((token, exp))
+    }
+
+    /// A signed export link for `path` with exactly `query`, living the link TTL.
+    pub fn issue_link(
+        &self,
+        subject: &TokenSubject,
+        path: &str,
+        query: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(String, DateTime<Utc>), TokenError> {
+        let ttl = chrono::Duration::from_std(self.link_ttl).map_err(|_| TokenError::Issue)?;
+        let exp = now + ttl;
+        let claims = LinkClaims {
+            sub: subject.user_id.to_string(),
+            name: subject.username.clone(),
+            sid: subject.session_id.to_string(),
+            jti: Uuid::new_v4().simple().to_string(),
+            typ: LINK_TYP.into(),
+            path: path.to_owned(),
+            q: query.to_owned(),
+            iss: self.issuer.clone(),
+            aud: self.link_audience(),
+            iat: now.timestamp(),
+            exp: exp.timestamp(),
+            nbf: now.timestamp(),
+        };
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.signing_kid.clone());
+        let token = encode(&header, &claims, &self.encoding).map_err(|_| TokenError::Issue)?;
+        Ok((token, exp))
+    }
+
+    /// Checks an export link as [`TokenKeys::verify`] checks an access token, against the
+    /// links' audience, `typ` and TTL. An access token is no link.
+    pub fn verify_link(&self, token: &str, now: DateTime<Utc>) -> Result<LinkGrant, TokenError> {
+        if token.len() > 4096 {
+            return Err(TokenError::Invalid);
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
+        let key = header
+            .kid
+            .as_deref()
+            .and_then(|kid| self.accepted.get(kid))
+            .ok_or(TokenError::Invalid)?;
+        let mut v = Validation::new(Algorithm::HS256);
+        v.set_issuer(&[&self.issuer]);
+        v.set_audience(&[self.link_audience()]);
+        v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        v.validate_exp = false;
+        v.validate_nbf = false;
+        let data = decode::<LinkClaims>(token, key, &v).map_err(|_| TokenError::Invalid)?;
+        let c = data.claims;
+        let ttl = i64::try_from(self.link_ttl.as_secs()).unwrap_or(i64::MAX);
+        let t = now.timestamp();
+        if c.typ != LINK_TYP
+            || c.exp.saturating_add(LEEWAY_SECS) <= t
+            || c.nbf > t.saturating_add(LEEWAY_SECS)
+            || c.iat > t.saturating_add(LEEWAY_SECS)
+            || c.exp.saturating_sub(c.iat) > ttl.saturating_add(LEEWAY_SECS)
+        {
+            return Err(TokenError::Invalid);
+        }
+        Ok(LinkGrant {
+            subject: TokenSubject {
+                user_id: Uuid::parse_str(&c.sub).map_err(|_| TokenError::Invalid)?,
+                username: c.name,
+                session_id: Uuid::parse_str(&c.sid).map_err(|_| TokenError::Invalid)?,
+            },
+            path: c.path,
+            query: c.q,
+        })
     }
 
     /// Checks signature, issuer, audience and every time claim against `now` (the
@@ -318,6 +441,44 @@ mod tests {
         let aud = TokenKeys::new(SECRET, "thidua", "elsewhere", Duration::from_secs(60));
         assert!(aud.verify(&t, now()).is_err());
         assert!(keys().verify("garbage", now()).is_err());
+    }
+
+    #[test]
+    fn links_and_access_tokens_never_pass_for_each_other() {
+        let k = keys();
+        let subject = TokenSubject {
+            user_id: Uuid::now_v7(),
+            username: "a".into(),
+            session_id: Uuid::now_v7(),
+        };
+        let (link, exp) = k
+            .issue_link(&subject, "/exports/reports.csv", "status=APPROVED", now())
+            .unwrap();
+        assert!(exp <= now() + chrono::Duration::minutes(5));
+        let grant = k.verify_link(&link, now()).unwrap();
+        assert_eq!(grant.subject, subject);
+        assert_eq!(
+            (grant.path.as_str(), grant.query.as_str()),
+            ("/exports/reports.csv", "status=APPROVED")
+        );
+        assert_eq!(k.verify(&link, now()), Err(TokenError::Invalid));
+        let (access, _) = k
+            .issue(subject.user_id, "a", subject.session_id, now())
+            .unwrap();
+        assert_eq!(k.verify_link(&access, now()), Err(TokenError::Invalid));
+        // Expired after its 5 minutes.
+        assert_eq!(
+            k.verify_link(&link, now() + chrono::Duration::minutes(6)),
+            Err(TokenError::Invalid)
+        );
+        // A link minted for longer than the link TTL (a leaked key) is refused.
+        let long = k
+            .clone()
+            .with_link_ttl(Duration::from_secs(3600))
+            .issue_link(&subject, "/exports/reports.csv", "", now())
+            .unwrap()
+            .0;
+        assert_eq!(k.verify_link(&long, now()), Err(TokenError::Invalid));
     }
 
     #[test]

@@ -67,6 +67,7 @@ pub mod csv;
 pub mod error;
 pub mod evidence;
 pub mod exemplar;
+pub mod export;
 pub mod id;
 pub mod journal;
 pub mod milestone;

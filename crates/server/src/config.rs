@@ -281,6 +281,14 @@ pub struct AuthSettings {
         default_value_t = 30
     )]
     pub token_ttl_minutes: u64,
+    /// Lifetime of the export links `createExportLink` mints.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_EXPORT_LINK_TTL_MINUTES",
+        default_value_t = 5
+    )]
+    pub export_link_ttl_minutes: u64,
     /// Earlier (or next) HS256 secrets still accepted for verifying access tokens,
     /// comma-separated; tokens name their key by `kid` (see README, "Rotating the
     /// signing key").
@@ -645,6 +653,11 @@ impl HttpSettings {
 impl AuthSettings {
     pub fn token_ttl(&self) -> Duration {
         Duration::from_secs(self.token_ttl_minutes.clamp(1, 24 * 60) * 60)
+    }
+
+    /// Export links live 1 to 60 minutes.
+    pub fn export_link_ttl(&self) -> Duration {
+        Duration::from_secs(self.export_link_ttl_minutes.clamp(1, 60) * 60)
     }
 
     /// Session lifetimes, each at least a minute (a day for the day counts) and the

@@ -234,7 +234,8 @@ impl Application {
             &settings.auth.jwt_issuer,
             &settings.auth.jwt_audience,
             settings.auth.token_ttl(),
-        );
+        )
+        .with_link_ttl(settings.auth.export_link_ttl());
         tracing::info!(
             signing_kid = tokens.signing_kid(),
             accepted_kids = ?tokens.accepted_kids(),

@@ -36,3 +36,39 @@ recipient-type = { $key ->
 }
 export-reports-header = Campaign code | Unit code | Unit | Period start | Period end | Status | Submitted at | Reviewed at
 export-reports-value-header = Criterion | Value
+export-link-unknown-export = there is no such export; the exports are: { $known }
+export-link-query-invalid = a query string of at most { $max } printable characters, percent-encoded, without a fragment or a “link” parameter
+export-link-mismatch = this export link is for another export or other parameters
+export-total = Total
+export-count = Count
+export-compliance-header = Unit code | Unit | Expected | Submitted | On time | Late | Approved | Returned | Missing | Submitted share | On-time share
+export-progress-header = Criterion | Unit code | Unit | Period | Value | Target | Reports
+export-commendation-dimension = { $key ->
+    [LEVEL] Level
+    [CATEGORY] Category
+    [KIND] Kind
+    [RECIPIENT_TYPE] Recipient type
+    [YEAR] Year of achievement
+    [TOP_LEVEL_UNIT] Top-level unit
+    [FIELD] Field
+    [INDIVIDUAL] Collective/individual
+   *[other] { $key }
+}
+export-exemplar-dimension = { $key ->
+    [STAGE] Stage
+    [FIELD] Field
+    [HOME_UNIT] Unit
+    [TOP_LEVEL_UNIT] Top-level unit
+    [KIND] Collective/individual
+   *[other] { $key }
+}
+award-category = { $key ->
+    [EMULATION_TITLE] emulation title
+    [STATE_HONORARY_TITLE] state honorary title
+    [ORDER] order
+    [MEDAL] medal
+    [CERTIFICATE_OF_MERIT] certificate of merit
+    [CERTIFICATE] certificate
+    [PROVINCIAL_TITLE] provincial title
+   *[other] { $key }
+}

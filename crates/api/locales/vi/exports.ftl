@@ -36,3 +36,39 @@ recipient-type = { $key ->
 }
 export-reports-header = Mã phong trào | Mã đơn vị | Đơn vị | Từ ngày | Đến ngày | Trạng thái | Thời điểm gửi | Thời điểm duyệt
 export-reports-value-header = Tiêu chí | Giá trị
+export-link-unknown-export = không có bản xuất này; các bản xuất hiện có: { $known }
+export-link-query-invalid = chuỗi tham số tối đa { $max } ký tự in được, đã mã hoá phần trăm, không có phân đoạn “#” hay tham số “link”
+export-link-mismatch = liên kết xuất này dành cho bản xuất hoặc tham số khác
+export-total = Tổng cộng
+export-count = Số lượng
+export-compliance-header = Mã đơn vị | Đơn vị | Phải báo cáo | Đã gửi | Đúng hạn | Trễ hạn | Đã duyệt | Bị trả lại | Chưa gửi | Tỷ lệ đã gửi | Tỷ lệ đúng hạn
+export-progress-header = Tiêu chí | Mã đơn vị | Đơn vị | Kỳ | Giá trị | Chỉ tiêu | Số báo cáo
+export-commendation-dimension = { $key ->
+    [LEVEL] Cấp khen thưởng
+    [CATEGORY] Hình thức
+    [KIND] Loại hình khen thưởng
+    [RECIPIENT_TYPE] Loại đối tượng
+    [YEAR] Năm thành tích
+    [TOP_LEVEL_UNIT] Đơn vị cấp trên trực thuộc tỉnh
+    [FIELD] Lĩnh vực
+    [INDIVIDUAL] Tập thể/cá nhân
+   *[other] { $key }
+}
+export-exemplar-dimension = { $key ->
+    [STAGE] Giai đoạn
+    [FIELD] Lĩnh vực
+    [HOME_UNIT] Đơn vị
+    [TOP_LEVEL_UNIT] Đơn vị cấp trên trực thuộc tỉnh
+    [KIND] Tập thể/cá nhân
+   *[other] { $key }
+}
+award-category = { $key ->
+    [EMULATION_TITLE] danh hiệu thi đua
+    [STATE_HONORARY_TITLE] danh hiệu vinh dự nhà nước
+    [ORDER] huân chương
+    [MEDAL] huy chương
+    [CERTIFICATE_OF_MERIT] bằng khen
+    [CERTIFICATE] giấy khen
+    [PROVINCIAL_TITLE] danh hiệu cấp tỉnh
+   *[other] { $key }
+}

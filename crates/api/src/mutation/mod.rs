@@ -7,6 +7,7 @@ mod cluster;
 mod commendation;
 mod evidence;
 mod exemplar;
+mod export_link;
 mod org_unit;
 mod password;
 mod person;
@@ -36,6 +37,7 @@ pub struct Mutation(
     person::PersonMutation,
     evidence::EvidenceMutation,
     exemplar::ExemplarMutation,
+    export_link::ExportLinkMutation,
     programme::ProgrammeMutation,
     report::ReportMutation,
 );

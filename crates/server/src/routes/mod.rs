@@ -75,6 +75,18 @@ pub async fn caller_with_session(
     let Ok(subject) = app.api.tokens.verify(token.trim(), now) else {
         return Err(unauthenticated(req, &app.metrics, Challenge::InvalidToken));
     };
+    caller_of(req, app, request_id, subject).await
+}
+
+/// The user a verified token (access token or export link) names, with their grants as
+/// they are now, if the token's session is alive and the user active.
+pub async fn caller_of(
+    req: &HttpRequest,
+    app: &AppState,
+    request_id: &str,
+    subject: thidua_api::auth::TokenSubject,
+) -> Result<(Caller, Option<CallerSession>), HttpResponse> {
+    let now = app.api.clock.now();
     let user_id = UserId::from_uuid(subject.user_id);
     match sessions::caller(&app.db.conn, user_id, subject.session_id, now).await {
         Ok(None) => Err(unauthenticated(req, &app.metrics, Challenge::InvalidToken)),

@@ -55,7 +55,7 @@ fn executed(resp: &Response) -> bool {
 }
 
 /// Executes one prepared request.
-async fn one(run: &Run<'_>, mut r: Request) -> Response {
+pub(crate) async fn one(run: &Run<'_>, mut r: Request) -> Response {
     let app = run.app;
     let schema = super::super::introspection::schema_for(app, &mut r);
     let loader = thidua_api::loaders::request_loader(app.db.clone(), app.dataloader_delay);

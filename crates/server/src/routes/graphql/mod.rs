@@ -15,7 +15,7 @@
 //! directly: `async_graphql::http::{parse_query_string, receive_batch_body}` and
 //! `BatchResponse`'s serialisation.
 
-mod execute;
+pub(crate) mod execute;
 mod extract;
 mod resolve;
 mod respond;

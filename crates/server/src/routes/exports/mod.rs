@@ -12,10 +12,13 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use thidua_api::Caller;
+use thidua_api::context::CallerSession;
 use thidua_api::i18n::{self, Locale};
+use thidua_domain::access::Actor;
 use thidua_domain::commendation::CommendationStatus;
 use thidua_domain::csv;
 use thidua_domain::exemplar::ExemplarStage;
+use thidua_domain::export::{self, EXPORTS};
 use thidua_domain::report::ReportStatus;
 use thidua_domain::text::SearchQuery;
 use thidua_domain::{ErrorCode, Message, MessageArg, msg};
@@ -25,7 +28,9 @@ use thidua_persistence::exports::{self, CommendationRow, ExemplarRow, ReportValu
 use thidua_persistence::reports::ReportFilter;
 use tokio::sync::mpsc;
 
-use super::{caller_with_session, json_error};
+mod aggregates;
+
+use super::{caller_of, caller_with_session, json_error};
 use crate::refusal::{Challenge, unauthenticated};
 use crate::startup::{AppState, RequestId};
 
@@ -34,15 +39,6 @@ const CHUNK_BYTES: usize = 64 * 1024;
 const CHUNKS_IN_FLIGHT: usize = 4;
 /// Most query-string parameters an export reads (more is a malformed request).
 const MAX_PARAMS: usize = 16;
-
-/// The exports that exist, by file name.
-const EXPORTS: &[&str] = &[
-    "commendations.csv",
-    "commendations.xlsx",
-    "exemplars.csv",
-    "exemplars.xlsx",
-    "reports.csv",
-];
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -64,21 +60,9 @@ pub async fn export(
     app: web::Data<AppState>,
 ) -> HttpResponse {
     let request_id = RequestId::of(&req);
-    let actor = match caller_with_session(&req, &app, &request_id).await {
-        Ok((Caller::User(_), Some(s))) if s.must_change_password => {
-            return json_error(
-                StatusCode::FORBIDDEN,
-                ErrorCode::PasswordChangeRequired,
-                &msg!("password-change-required"),
-            );
-        }
-        Ok((Caller::User(a), _)) => a,
-        Ok((Caller::Anonymous, _)) => {
-            return unauthenticated(&req, &app.metrics, Challenge::NoToken);
-        }
-        Ok((Caller::InvalidToken, _)) => {
-            return unauthenticated(&req, &app.metrics, Challenge::InvalidToken);
-        }
+    let name = name.into_inner();
+    let (actor, session) = match authenticate(&req, &app, &request_id, &name).await {
+        Ok(x) => x,
         Err(resp) => return resp,
     };
     if !actor.may_read() {
@@ -88,7 +72,6 @@ pub async fn export(
             &msg!("forbidden"),
         );
     }
-    let name = name.into_inner();
     if !EXPORTS.contains(&name.as_str()) {
         return json_error(
             StatusCode::NOT_FOUND,
@@ -96,13 +79,46 @@ pub async fn export(
             &msg!("no-such-export", name = name, known = EXPORTS.join(", ")),
         );
     }
-    let params = query.into_inner();
+    // The link's own parameter is the credential, not a filter.
+    let params: Vec<(String, String)> = query
+        .into_inner()
+        .into_iter()
+        .filter(|(k, _)| k != export::LINK_PARAM)
+        .collect();
     if params.len() > MAX_PARAMS {
         return *bad_request(&msg!("export-too-many-parameters", max = MAX_PARAMS));
     }
     let params: HashMap<String, String> = params.into_iter().collect();
     let (db, locale) = (app.db.conn.clone(), i18n::current());
-    if name == "reports.csv" {
+    let xlsx = name.ends_with(".xlsx");
+    let content_type = if xlsx {
+        XLSX
+    } else {
+        "text/csv; charset=utf-8"
+    };
+    let stem = name.split_once('.').map_or(name.as_str(), |(s, _)| s);
+    if let Some(kind) = aggregates::Aggregate::named(stem) {
+        let asked = aggregates::Asked {
+            app: &app,
+            req: &req,
+            actor: &actor,
+            session,
+            request_id: &request_id,
+        };
+        return match aggregates::table(kind, &asked, &params, locale).await {
+            Ok((labels, rows)) => {
+                let (tx, resp) = streaming(&name, content_type);
+                tokio::spawn(async move {
+                    if let Some(sink) = Sink::open(xlsx, labels, tx).await {
+                        write_rows(rows, sink).await;
+                    }
+                });
+                resp
+            }
+            Err(resp) => *resp,
+        };
+    }
+    if stem == "reports" {
         let filter = match report_filter(&app, &actor, &params).await {
             Ok(f) => f,
             Err(resp) => return *resp,
@@ -117,17 +133,16 @@ pub async fn export(
             }
             None => None,
         };
-        let (tx, resp) = streaming(&name, "text/csv; charset=utf-8");
-        tokio::spawn(async move { write_reports(db, &filter, criteria, tx, locale).await });
+        let labels = report_labels(locale, criteria.as_deref());
+        let (tx, resp) = streaming(&name, content_type);
+        tokio::spawn(async move {
+            if let Some(sink) = Sink::open(xlsx, labels, tx).await {
+                write_reports(db, &filter, criteria, sink, locale).await;
+            }
+        });
         return resp;
     }
-    let xlsx = name.ends_with(".xlsx");
-    let content_type = if xlsx {
-        XLSX
-    } else {
-        "text/csv; charset=utf-8"
-    };
-    if name.starts_with("commendations.") {
+    if stem == "commendations" {
         let filter = match commendation_filter(&app, &params).await {
             Ok(f) => f,
             Err(resp) => return *resp,
@@ -135,13 +150,14 @@ pub async fn export(
         let head = labels(locale, &msg!("export-commendations-header"));
         let (tx, resp) = streaming(&name, content_type);
         tokio::spawn(async move {
+            let Some(sink) = Sink::open(xlsx, head, tx).await else {
+                return;
+            };
             let rows = exports::commendation_register(&db, &filter).await;
-            let cells = |r: &CommendationRow| commendation_cells(locale, r);
-            if xlsx {
-                write_xlsx(rows, head, cells, tx).await;
-            } else {
-                write_csv(rows, head, cells, tx).await;
-            }
+            write_register(rows, sink, |r: &CommendationRow| {
+                commendation_cells(locale, r)
+            })
+            .await;
         });
         return resp;
     }
@@ -152,15 +168,60 @@ pub async fn export(
     let head = labels(locale, &msg!("export-exemplars-header"));
     let (tx, resp) = streaming(&name, content_type);
     tokio::spawn(async move {
+        let Some(sink) = Sink::open(xlsx, head, tx).await else {
+            return;
+        };
         let rows = exports::exemplar_register(&db, &filter).await;
-        let cells = |r: &ExemplarRow| exemplar_cells(locale, r);
-        if xlsx {
-            write_xlsx(rows, head, cells, tx).await;
-        } else {
-            write_csv(rows, head, cells, tx).await;
-        }
+        write_register(rows, sink, |r: &ExemplarRow| exemplar_cells(locale, r)).await;
     });
     resp
+}
+
+/// The caller, settled before any work: by the `link` parameter when there is one (an
+/// export link, see `createExportLink`; `Authorization` is then not read), else by the
+/// bearer token. Either way the session must be alive and the grants are loaded as they
+/// are now. A link that does not verify or has expired is 401; a valid link for another
+/// export or other parameters is 403.
+async fn authenticate(
+    req: &HttpRequest,
+    app: &AppState,
+    request_id: &str,
+    name: &str,
+) -> Result<(Actor, Option<CallerSession>), HttpResponse> {
+    let raw = req.query_string();
+    let has_link = raw
+        .split('&')
+        .any(|p| p.split_once('=').map_or(p, |(k, _)| k) == export::LINK_PARAM);
+    let found = if has_link {
+        let Some((bound, token)) = export::split_link(raw) else {
+            return Err(unauthenticated(req, &app.metrics, Challenge::InvalidToken));
+        };
+        let Ok(grant) = app.api.tokens.verify_link(&token, app.api.clock.now()) else {
+            return Err(unauthenticated(req, &app.metrics, Challenge::InvalidToken));
+        };
+        if grant.path != format!("{}{name}", export::PREFIX) || grant.query != bound {
+            return Err(json_error(
+                StatusCode::FORBIDDEN,
+                ErrorCode::Forbidden,
+                &msg!("export-link-mismatch"),
+            ));
+        }
+        caller_of(req, app, request_id, grant.subject).await?
+    } else {
+        caller_with_session(req, app, request_id).await?
+    };
+    match found {
+        (Caller::User(_), Some(s)) if s.must_change_password => Err(json_error(
+            StatusCode::FORBIDDEN,
+            ErrorCode::PasswordChangeRequired,
+            &msg!("password-change-required"),
+        )),
+        (Caller::User(a), s) => Ok((a, s)),
+        (Caller::Anonymous, _) => Err(unauthenticated(req, &app.metrics, Challenge::NoToken)),
+        (Caller::InvalidToken, _) => {
+            Err(unauthenticated(req, &app.metrics, Challenge::InvalidToken))
+        }
+    }
 }
 
 /// Refuses any parameter the export does not take.
@@ -388,11 +449,15 @@ fn word(locale: Locale, vocabulary: &'static str, key: &str) -> String {
 }
 
 /// One cell of a register, typed so a spreadsheet gets numbers and dates, not text.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum Cell {
     Text(String),
     Int(i64),
+    /// A decimal as its canonical text (`0.6667`), a number in a workbook.
+    Decimal(String),
     Date(chrono::NaiveDate),
+    /// A moment in Vietnam's local time, to the minute.
+    DateTime(chrono::NaiveDateTime),
     Empty,
 }
 
@@ -401,7 +466,9 @@ impl Cell {
         match self {
             Cell::Text(t) => csv::cell(t),
             Cell::Int(n) => csv::number(n),
+            Cell::Decimal(d) => csv::number(d),
             Cell::Date(d) => csv::cell(&d.format("%Y-%m-%d").to_string()),
+            Cell::DateTime(t) => csv::cell(&t.format("%Y-%m-%d %H:%M").to_string()),
             Cell::Empty => String::new(),
         }
     }
@@ -460,87 +527,138 @@ fn commendation_cells(locale: Locale, r: &CommendationRow) -> Vec<Cell> {
     ]
 }
 
-/// A register as CSV: the BOM, the header, then a line per row.
-async fn write_csv<T>(
-    rows: Result<exports::RowStream<'_, T>, thidua_persistence::error::StoreError>,
-    labels: Vec<String>,
-    to_cells: impl Fn(&T) -> Vec<Cell>,
-    tx: Sender,
-) {
-    let mut out = Chunks {
-        tx,
-        buf: String::with_capacity(CHUNK_BYTES + 1024),
-    };
-    let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
-    if !out.push(csv::BOM).await || !out.push(&csv::header(&labels)).await {
-        return;
-    }
-    let mut rows = match rows {
-        Ok(r) => r,
-        Err(e) => return out.fail(&e.to_string()).await,
-    };
-    while let Some(row) = rows.next().await {
-        let r = match row {
-            Ok(r) => r,
-            Err(e) => return out.fail(&e.to_string()).await,
-        };
-        if !out.push(&csv_line(&to_cells(&r))).await {
-            return;
-        }
-    }
-    let _ = out.flush().await;
+/// Where an export's rows go: CSV lines gathered into chunks, or a workbook written on a
+/// blocking thread and streamed once finished.
+enum Sink {
+    Csv(Chunks),
+    Xlsx(XlsxSink),
 }
 
 /// Rows waiting for the spreadsheet writer: bounded, so the database waits for it.
 const XLSX_ROWS_IN_FLIGHT: usize = 256;
 
-/// A register as an Excel workbook. `rust_xlsxwriter` is synchronous, so a blocking thread
-/// writes the sheet in constant-memory mode (rows go straight to a temporary file) while
-/// this task feeds it rows from the database; the finished file is then streamed in chunks
-/// and deleted, whatever happens.
-async fn write_xlsx<T>(
+/// `rust_xlsxwriter` is synchronous, so a blocking thread writes the sheet in
+/// constant-memory mode (rows go straight to a temporary file) while the export feeds it
+/// rows; the finished file is then streamed in chunks and deleted, whatever happens.
+struct XlsxSink {
+    out: Chunks,
+    rows: mpsc::Sender<Vec<Cell>>,
+    writer: tokio::task::JoinHandle<Result<(), rust_xlsxwriter::XlsxError>>,
+    path: std::path::PathBuf,
+}
+
+impl Sink {
+    /// Starts a file with its header row; None once the client has gone.
+    async fn open(xlsx: bool, labels: Vec<String>, tx: Sender) -> Option<Self> {
+        if xlsx {
+            let path =
+                std::env::temp_dir().join(format!("thidua-export-{}.xlsx", uuid::Uuid::new_v4()));
+            let (rows, row_rx) = mpsc::channel::<Vec<Cell>>(XLSX_ROWS_IN_FLIGHT);
+            let target = path.clone();
+            let writer = tokio::task::spawn_blocking(move || build_xlsx(&target, &labels, row_rx));
+            let out = Chunks {
+                tx,
+                buf: String::new(),
+            };
+            return Some(Sink::Xlsx(XlsxSink {
+                out,
+                rows,
+                writer,
+                path,
+            }));
+        }
+        let mut out = Chunks {
+            tx,
+            buf: String::with_capacity(CHUNK_BYTES + 1024),
+        };
+        let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+        if !out.push(csv::BOM).await || !out.push(&csv::header(&labels)).await {
+            return None;
+        }
+        Some(Sink::Csv(out))
+    }
+
+    /// Adds a row; false when there is no point going on (the client or the writer
+    /// stopped): then [`Sink::finish`] says why.
+    async fn row(&mut self, cells: Vec<Cell>) -> bool {
+        match self {
+            Sink::Csv(out) => out.push(&csv_line(&cells)).await,
+            Sink::Xlsx(x) => x.rows.send(cells).await.is_ok(),
+        }
+    }
+
+    /// Ends the file: the last CSV chunk, or the finished workbook.
+    async fn finish(self) {
+        match self {
+            Sink::Csv(mut out) => {
+                let _ = out.flush().await;
+            }
+            Sink::Xlsx(x) => x.end(None).await,
+        }
+    }
+
+    /// Ends the body with an error (see [`Chunks::fail`]).
+    async fn fail(self, why: &str) {
+        match self {
+            Sink::Csv(out) => out.fail(why).await,
+            Sink::Xlsx(x) => x.end(Some(why.to_owned())).await,
+        }
+    }
+}
+
+impl XlsxSink {
+    async fn end(self, failed: Option<String>) {
+        let XlsxSink {
+            out,
+            rows,
+            writer,
+            path,
+        } = self;
+        drop(rows);
+        let built = match writer.await {
+            Ok(Ok(())) => failed.map_or(Ok(()), Err),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match built {
+            Ok(()) => send_file(&path, out).await,
+            Err(why) => out.fail(&why).await,
+        }
+        let _ = tokio::fs::remove_file(&path).await;
+    }
+}
+
+/// A register's rows as they stream from the database.
+async fn write_register<T>(
     rows: Result<exports::RowStream<'_, T>, thidua_persistence::error::StoreError>,
-    labels: Vec<String>,
+    mut sink: Sink,
     to_cells: impl Fn(&T) -> Vec<Cell>,
-    tx: Sender,
 ) {
-    let out = Chunks {
-        tx,
-        buf: String::new(),
-    };
     let mut rows = match rows {
         Ok(r) => r,
-        Err(e) => return out.fail(&e.to_string()).await,
+        Err(e) => return sink.fail(&e.to_string()).await,
     };
-    let path = std::env::temp_dir().join(format!("thidua-export-{}.xlsx", uuid::Uuid::new_v4()));
-    let (row_tx, row_rx) = mpsc::channel::<Vec<Cell>>(XLSX_ROWS_IN_FLIGHT);
-    let target = path.clone();
-    let writer = tokio::task::spawn_blocking(move || build_xlsx(&target, &labels, row_rx));
-    let mut failed = None;
     while let Some(row) = rows.next().await {
         match row {
             Ok(r) => {
-                if row_tx.send(to_cells(&r)).await.is_err() {
-                    break; // the writer stopped; its result says why
+                if !sink.row(to_cells(&r)).await {
+                    break;
                 }
             }
-            Err(e) => {
-                failed = Some(e.to_string());
-                break;
-            }
+            Err(e) => return sink.fail(&e.to_string()).await,
         }
     }
-    drop(row_tx);
-    let built = match writer.await {
-        Ok(Ok(())) => failed.map_or(Ok(()), Err),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(e) => Err(e.to_string()),
-    };
-    match built {
-        Ok(()) => send_file(&path, out).await,
-        Err(why) => out.fail(&why).await,
+    sink.finish().await;
+}
+
+/// Rows already in memory (an aggregate: at most a thousand groups).
+async fn write_rows(rows: Vec<Vec<Cell>>, mut sink: Sink) {
+    for r in rows {
+        if !sink.row(r).await {
+            break;
+        }
     }
-    let _ = tokio::fs::remove_file(&path).await;
+    sink.finish().await;
 }
 
 /// Writes the workbook at `path`: a bold, frozen header row, then the rows as they come.
@@ -553,6 +671,7 @@ fn build_xlsx(
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let date = Format::new().set_num_format("dd/mm/yyyy");
+    let moment = Format::new().set_num_format("dd/mm/yyyy hh:mm");
     let sheet = book.add_worksheet_with_constant_memory()?;
     for (col, label) in (0u16..).zip(labels) {
         sheet.write_string_with_format(0, col, label, &bold)?;
@@ -566,7 +685,12 @@ fn build_xlsx(
                 Cell::Text(t) => sheet.write_string(row, col, t)?,
                 // Counts and years: far below 2^53, exact as a spreadsheet number.
                 Cell::Int(n) => sheet.write_number(row, col, *n as f64)?,
+                Cell::Decimal(d) => match d.parse::<f64>() {
+                    Ok(n) => sheet.write_number(row, col, n)?,
+                    Err(_) => sheet.write_string(row, col, d)?,
+                },
                 Cell::Date(d) => sheet.write_datetime_with_format(row, col, d, &date)?,
+                Cell::DateTime(t) => sheet.write_datetime_with_format(row, col, t, &moment)?,
                 Cell::Empty => sheet,
             };
         }
@@ -596,24 +720,47 @@ async fn send_file(path: &std::path::Path, out: Chunks) {
 }
 
 /// A moment as officers read it: Vietnam's local time, to the minute.
-fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.with_timezone(&thidua_domain::calendar::vietnam())
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
+fn local_time(at: chrono::DateTime<chrono::Utc>) -> Cell {
+    use chrono::Timelike;
+    let local = at
+        .with_timezone(&thidua_domain::calendar::vietnam())
+        .naive_local();
+    Cell::DateTime(
+        local
+            .with_second(0)
+            .and_then(|t| t.with_nanosecond(0))
+            .unwrap_or(local),
+    )
 }
 
 /// The cells every report line starts with.
-fn report_cells(locale: Locale, r: &ReportValueRow) -> Vec<String> {
+fn report_cells(locale: Locale, r: &ReportValueRow) -> Vec<Cell> {
     vec![
-        csv::cell(&r.campaign_code),
-        csv::cell(&r.unit_code),
-        csv::cell(&r.unit_name),
-        csv::cell(&r.period_start.format("%Y-%m-%d").to_string()),
-        csv::cell(&r.period_end.format("%Y-%m-%d").to_string()),
-        csv::cell(&word(locale, "report-status", r.status.as_str())),
-        csv::cell(&local_time(r.submitted_at)),
-        csv::cell(&r.reviewed_at.map(local_time).unwrap_or_default()),
+        text(&r.campaign_code),
+        text(&r.unit_code),
+        text(&r.unit_name),
+        Cell::Date(r.period_start),
+        Cell::Date(r.period_end),
+        Cell::Text(word(locale, "report-status", r.status.as_str())),
+        local_time(r.submitted_at),
+        r.reviewed_at.map_or(Cell::Empty, local_time),
     ]
+}
+
+/// A value, already normalised (`2.5`, not `2.5000`).
+fn value_cell(v: Option<impl std::fmt::Display>) -> Cell {
+    v.map_or(Cell::Empty, |v| Cell::Decimal(v.to_string()))
+}
+
+/// The report register's header: with `criteria` (one campaign) a column per criterion,
+/// else the criterion and value columns.
+fn report_labels(locale: Locale, criteria: Option<&[(uuid::Uuid, String)]>) -> Vec<String> {
+    let mut head = labels(locale, &msg!("export-reports-header"));
+    match criteria {
+        Some(cs) => head.extend(cs.iter().map(|(_, title)| title.clone())),
+        None => head.extend(labels(locale, &msg!("export-reports-value-header"))),
+    }
+    head
 }
 
 /// The report register. With `criteria` (one campaign), one line per report with a column
@@ -624,81 +771,58 @@ async fn write_reports(
     db: sea_orm::DatabaseConnection,
     filter: &ReportFilter,
     criteria: Option<Vec<(uuid::Uuid, String)>>,
-    tx: Sender,
+    mut sink: Sink,
     locale: Locale,
 ) {
-    let mut out = Chunks {
-        tx,
-        buf: String::with_capacity(CHUNK_BYTES + 1024),
-    };
-    let header = i18n::render(locale, &msg!("export-reports-header"));
-    let mut labels: Vec<String> = header.split('|').map(|l| l.trim().to_owned()).collect();
-    match &criteria {
-        Some(cs) => labels.extend(cs.iter().map(|(_, title)| title.clone())),
-        None => {
-            let more = i18n::render(locale, &msg!("export-reports-value-header"));
-            labels.extend(more.split('|').map(|l| l.trim().to_owned()));
-        }
-    }
-    let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
-    if !out.push(csv::BOM).await || !out.push(&csv::header(&labels)).await {
-        return;
-    }
     let mut rows = match exports::report_register(&db, filter).await {
         Ok(r) => r,
-        Err(e) => return out.fail(&e.to_string()).await,
+        Err(e) => return sink.fail(&e.to_string()).await,
     };
     // The report being folded into one line (campaign mode): its first row and its values.
-    let mut current: Option<(ReportValueRow, HashMap<uuid::Uuid, String>)> = None;
+    let mut current: Option<(ReportValueRow, HashMap<uuid::Uuid, Cell>)> = None;
     while let Some(row) = rows.next().await {
         let r: ReportValueRow = match row {
             Ok(r) => r,
-            Err(e) => return out.fail(&e.to_string()).await,
+            Err(e) => return sink.fail(&e.to_string()).await,
         };
         let Some(cs) = &criteria else {
             let mut cells = report_cells(locale, &r);
-            cells.push(csv::cell(r.criterion_title.as_deref().unwrap_or_default()));
-            cells.push(
-                r.value
-                    .map(|v| csv::number(v.normalize()))
-                    .unwrap_or_default(),
-            );
-            if !out.push(&csv::line(&cells)).await {
-                return;
+            cells.push(text(r.criterion_title.as_deref().unwrap_or_default()));
+            cells.push(value_cell(r.value.map(|v| v.normalize())));
+            if !sink.row(cells).await {
+                return sink.finish().await;
             }
             continue;
         };
         if current.as_ref().is_some_and(|(first, _)| first.id != r.id)
             && let Some((first, values)) = current.take()
-            && !out.push(&pivoted(locale, &first, &values, cs)).await
+            && !sink.row(pivoted(locale, &first, values, cs)).await
         {
-            return;
+            return sink.finish().await;
         }
         let (_, values) = current.get_or_insert_with(|| (r.clone(), HashMap::new()));
         if let (Some(c), Some(v)) = (r.criterion_id, r.value) {
-            values.insert(c, csv::number(v.normalize()));
+            values.insert(c, value_cell(Some(v.normalize())));
         }
     }
-    if let (Some(cs), Some((first, values))) = (&criteria, current.take())
-        && !out.push(&pivoted(locale, &first, &values, cs)).await
-    {
-        return;
+    if let (Some(cs), Some((first, values))) = (&criteria, current.take()) {
+        let _ = sink.row(pivoted(locale, &first, values, cs)).await;
     }
-    let _ = out.flush().await;
+    sink.finish().await;
 }
 
 /// One report as a line with a column per criterion of its campaign.
 fn pivoted(
     locale: Locale,
     first: &ReportValueRow,
-    values: &HashMap<uuid::Uuid, String>,
+    mut values: HashMap<uuid::Uuid, Cell>,
     criteria: &[(uuid::Uuid, String)],
-) -> String {
+) -> Vec<Cell> {
     let mut cells = report_cells(locale, first);
     cells.extend(
         criteria
             .iter()
-            .map(|(id, _)| values.get(id).cloned().unwrap_or_default()),
+            .map(|(id, _)| values.remove(id).unwrap_or(Cell::Empty)),
     );
-    csv::line(&cells)
+    cells
 }
