@@ -73,20 +73,20 @@ async fn milestone(app: &TestApp, admin: &str, campaign: &str, kind: &str, due: 
         .to_owned()
 }
 
-struct Fixture {
-    admin: String,
-    campaign: String,
-    root: String,
-    wards: [String; 2],
+pub(crate) struct Fixture {
+    pub(crate) admin: String,
+    pub(crate) campaign: String,
+    pub(crate) root: String,
+    pub(crate) wards: [String; 2],
     /// Deadlines: 10 March (February's) and 10 April (March's); an interim review.
-    feb_deadline: String,
-    mar_deadline: String,
-    review: String,
+    pub(crate) feb_deadline: String,
+    pub(crate) mar_deadline: String,
+    pub(crate) review: String,
 }
 
 /// Wards `{p}-W1` (units A, B) and `{p}-W2` (units A, B, and C which does not take part),
 /// all under the root; `n_extra` more registered units under W2 that never report.
-async fn fixture(app: &TestApp, p: &str, n_extra: usize) -> Fixture {
+pub(crate) async fn fixture(app: &TestApp, p: &str, n_extra: usize) -> Fixture {
     let admin = app.admin().await;
     let root = app.root_unit(&admin).await;
     let w1 = app.create_unit(&admin, &format!("{p}-W1"), &root).await;

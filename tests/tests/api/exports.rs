@@ -15,7 +15,7 @@ both!(
 
 const CREATE: &str = "mutation($i: CreateExemplarInput!) { createExemplar(input: $i) { exemplar { id } userErrors { field code } } }";
 
-async fn model(app: &TestApp, token: &str, name: &str, kind: &str, unit: &str) {
+pub(crate) async fn model(app: &TestApp, token: &str, name: &str, kind: &str, unit: &str) {
     let d = app
         .ok(
             Some(token),
@@ -26,7 +26,7 @@ async fn model(app: &TestApp, token: &str, name: &str, kind: &str, unit: &str) {
     assert!(d["createExemplar"]["exemplar"]["id"].is_string(), "{d}");
 }
 
-async fn get(app: &TestApp, token: Option<&str>, path: &str) -> reqwest::Response {
+pub(crate) async fn get(app: &TestApp, token: Option<&str>, path: &str) -> reqwest::Response {
     let mut req = app.client.get(app.url(path));
     if let Some(t) = token {
         req = req.bearer_auth(t);
@@ -496,7 +496,7 @@ async fn the_report_register_keeps_to_the_callers_scope_and_refuses_bad_filters(
 }
 
 /// The text of `part` inside an xlsx (a zip of XML parts).
-fn xlsx_part(bytes: &[u8], part: &str) -> String {
+pub(crate) fn xlsx_part(bytes: &[u8], part: &str) -> String {
     use std::io::Read;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a valid zip");
     let mut text = String::new();
@@ -586,7 +586,7 @@ async fn the_registers_export_as_xlsx_with_typed_cells_and_a_frozen_header(backe
     for (path, status) in [
         ("/exports/exemplars.xlsx?stage=FAMOUS", 400),
         ("/exports/commendations.xlsx?status=WON", 400),
-        ("/exports/reports.xlsx", 404),
+        ("/exports/reports.pdf", 404),
     ] {
         assert_eq!(
             get(&app, Some(&admin), path).await.status(),

@@ -13,6 +13,8 @@ mod commendations;
 mod compliance;
 mod evidence;
 mod exemplars;
+mod export_aggregates;
+mod export_links;
 mod exports;
 mod graphiql;
 mod hostile_input;

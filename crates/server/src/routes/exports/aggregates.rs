@@ -387,7 +387,8 @@ fn progress_table(locale: Locale, p: &Value) -> (Vec<String>, Vec<Vec<Cell>>) {
     (labels(locale, &msg!("export-progress-header")), rows)
 }
 
-/// A column per dimension (by name), then the count; a row per group, then the total.
+/// A column per dimension (by name), then the count; a row per group, then the total
+/// (the total alone without dimensions).
 fn stats_table(
     locale: Locale,
     header: &'static str,
@@ -405,6 +406,10 @@ fn stats_table(
         })
         .collect();
     head.push(i18n::render(locale, &msg!("export-count")));
+    if dims.is_empty() {
+        // The one group is the total.
+        return (head, vec![vec![int(&s["total"])]]);
+    }
     let empty = Vec::new();
     let mut rows: Vec<Vec<Cell>> = s["groups"]
         .as_array()
@@ -416,10 +421,8 @@ fn stats_table(
             cells
         })
         .collect();
-    let mut total: Vec<Cell> = dims.iter().map(|_| Cell::Empty).collect();
-    if let Some(first) = total.first_mut() {
-        *first = Cell::Text(total_label(locale));
-    }
+    let mut total = vec![Cell::Text(total_label(locale))];
+    total.extend(dims.iter().skip(1).map(|_| Cell::Empty));
     total.push(int(&s["total"]));
     rows.push(total);
     (head, rows)
