@@ -1,9 +1,9 @@
-//! `GET /exports/<name>.csv` (and `.xlsx` for the exemplar and commendation registers): a
-//! register as a spreadsheet, for officers who still work in Excel. The caller is settled
-//! first (no or a bad token: 401 before any work), then the filters (the GraphQL query's,
-//! as query-string parameters), then the rows stream from the database through a small
-//! bounded channel, so an export of 100,000 rows holds a few chunks in memory, never the
-//! whole file.
+//! `GET /exports/<name>.csv` and `.xlsx`: a register (commendations, exemplary models,
+//! reports) or a dashboard figure (`aggregates`) as a spreadsheet, for officers who still
+//! work in Excel. The caller is settled first (no or a bad token or export link: 401 before
+//! any work), then the filters (the GraphQL query's, as query-string parameters), then the
+//! rows stream from the database through a small bounded channel, so an export of 100,000
+//! rows holds a few chunks in memory, never the whole file.
 
 use std::collections::HashMap;
 
