@@ -35,6 +35,7 @@ mod sessions;
 mod statements;
 mod stats;
 mod sync;
+mod target_breakdown;
 mod target_series;
 mod targets;
 mod total_count;
