@@ -99,14 +99,17 @@ pub async fn exemplar_unit_share(
 ) -> Result<Vec<(Uuid, UnitCount)>, StoreError> {
     let (with, values) = t2_with(params, period);
     let sql = format!(
-        "{with}, placed (unit_id, path, depth, code, qualified) AS ( \
-            SELECT t.id, t.path, t.depth, t.code, CASE WHEN EXISTS (SELECT 1 FROM carried c \
+        "{with}, placed (unit_id, path, depth, code, mpath, qualified) AS ( \
+            SELECT t.id, t.path, t.depth, t.code, m.path, CASE WHEN EXISTS (SELECT 1 FROM carried c \
                 WHERE c.path LIKE m.path || '%') THEN 1 ELSE 0 END \
-            FROM measured m{}) \
+            FROM measured m{}), \
+         made (unit_id, models) AS ( \
+            SELECT p.unit_id, COUNT(DISTINCT c.exemplar_id) FROM carried c \
+            JOIN placed p ON c.path LIKE p.mpath || '%' GROUP BY p.unit_id) \
          SELECT p.unit_id AS unit_id, p.path AS path, COUNT(*) AS total, SUM(p.qualified) AS counted, \
-            (SELECT COUNT(DISTINCT c.exemplar_id) FROM carried c JOIN measured m ON c.path LIKE m.path || '%' \
-             WHERE m.path LIKE p.path || '%') AS models \
-         FROM placed p GROUP BY p.unit_id, p.path, p.depth, p.code ORDER BY p.depth, p.code, p.unit_id",
+            COALESCE(MAX(md.models), 0) AS models \
+         FROM placed p LEFT JOIN made md ON md.unit_id = p.unit_id \
+         GROUP BY p.unit_id, p.path, p.depth, p.code ORDER BY p.depth, p.code, p.unit_id",
         top_level_join("m")
     );
     let rows = ModelShareRow::find_by_statement(raw::stmt(db.get_database_backend(), &sql, values))
