@@ -92,6 +92,9 @@ pub async fn concrete_criteria_share(
 /// Target 2 per top-level unit of the measured units (see
 /// [`thidua_domain::target_breakdown::t2_by_top_level`]): units measured, units that
 /// qualify, and the distinct models (homes carried over reorganisations) that make them.
+/// Every `carried` path is a unit's path, so the measured unit holding it is found by
+/// equality through `cover` (each unit with the measured unit above it) rather than by a
+/// `LIKE` per model and measured unit.
 pub async fn exemplar_unit_share(
     db: &impl ConnectionTrait,
     params: &thidua_domain::target_rules::TargetParameters,
@@ -99,16 +102,18 @@ pub async fn exemplar_unit_share(
 ) -> Result<Vec<(Uuid, UnitCount)>, StoreError> {
     let (with, values) = t2_with(params, period);
     let sql = format!(
-        "{with}, placed (unit_id, path, depth, code, mpath, qualified) AS ( \
-            SELECT t.id, t.path, t.depth, t.code, m.path, CASE WHEN EXISTS (SELECT 1 FROM carried c \
-                WHERE c.path LIKE m.path || '%') THEN 1 ELSE 0 END \
-            FROM measured m{}), \
+        "{with}, placed (unit_id, path, depth, code, mpath) AS ( \
+            SELECT t.id, t.path, t.depth, t.code, m.path FROM measured m{}), \
+         cover (path, mpath, unit_id) AS ( \
+            SELECT x.path, p.mpath, p.unit_id FROM org_units x JOIN placed p ON x.path LIKE p.mpath || '%'), \
+         hit (mpath, unit_id, exemplar_id) AS ( \
+            SELECT cv.mpath, cv.unit_id, c.exemplar_id FROM carried c JOIN cover cv ON cv.path = c.path), \
+         qualified (mpath) AS (SELECT DISTINCT mpath FROM hit), \
          made (unit_id, models) AS ( \
-            SELECT p.unit_id, COUNT(DISTINCT c.exemplar_id) FROM carried c \
-            JOIN placed p ON c.path LIKE p.mpath || '%' GROUP BY p.unit_id) \
-         SELECT p.unit_id AS unit_id, p.path AS path, COUNT(*) AS total, SUM(p.qualified) AS counted, \
+            SELECT unit_id, COUNT(DISTINCT exemplar_id) FROM hit GROUP BY unit_id) \
+         SELECT p.unit_id AS unit_id, p.path AS path, COUNT(*) AS total, COUNT(q.mpath) AS counted, \
             COALESCE(MAX(md.models), 0) AS models \
-         FROM placed p LEFT JOIN made md ON md.unit_id = p.unit_id \
+         FROM placed p LEFT JOIN qualified q ON q.mpath = p.mpath LEFT JOIN made md ON md.unit_id = p.unit_id \
          GROUP BY p.unit_id, p.path, p.depth, p.code ORDER BY p.depth, p.code, p.unit_id",
         top_level_join("m")
     );
