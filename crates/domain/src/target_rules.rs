@@ -315,9 +315,6 @@ pub struct T1Outcome {
     pub uncovered_fields: Vec<Uuid>,
 }
 
-/// Target 1: of the LAUNCHED or CLOSED campaigns running in the period that are tagged with
-/// the programme (or untagged, when it is the default programme), how many have only
-/// concrete criteria; and which fields no such concrete campaign covers.
 /// Whether target 1 counts a campaign: launched or closed, overlapping the period, tagged
 /// with the programme (or untagged, when the programme is the default one).
 pub fn t1_counts(
@@ -334,6 +331,9 @@ pub fn t1_counts(
         }
 }
 
+/// Target 1: of the LAUNCHED or CLOSED campaigns running in the period that are tagged with
+/// the programme (or untagged, when it is the default programme), how many have only
+/// concrete criteria; and which fields no such concrete campaign covers.
 pub fn t1(
     period: Period,
     programme: Uuid,
