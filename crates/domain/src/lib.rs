@@ -84,6 +84,7 @@ pub mod scoring;
 pub mod session;
 pub mod stats;
 pub mod target;
+pub mod target_breakdown;
 pub mod target_rules;
 pub mod text;
 

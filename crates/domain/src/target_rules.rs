@@ -315,6 +315,22 @@ pub struct T1Outcome {
     pub uncovered_fields: Vec<Uuid>,
 }
 
+/// Whether target 1 counts a campaign: launched or closed, overlapping the period, tagged
+/// with the programme (or untagged, when the programme is the default one).
+pub fn t1_counts(
+    period: Period,
+    programme: Uuid,
+    programme_is_default: bool,
+    c: &CampaignFact,
+) -> bool {
+    matches!(c.status, CampaignStatus::Launched | CampaignStatus::Closed)
+        && period.overlaps(c.start, c.end)
+        && match c.programme {
+            Some(p) => p == programme,
+            None => programme_is_default,
+        }
+}
+
 /// Target 1: of the LAUNCHED or CLOSED campaigns running in the period that are tagged with
 /// the programme (or untagged, when it is the default programme), how many have only
 /// concrete criteria; and which fields no such concrete campaign covers.
@@ -327,12 +343,7 @@ pub fn t1(
 ) -> T1Outcome {
     let counted: Vec<&CampaignFact> = campaigns
         .iter()
-        .filter(|c| matches!(c.status, CampaignStatus::Launched | CampaignStatus::Closed))
-        .filter(|c| period.overlaps(c.start, c.end))
-        .filter(|c| match c.programme {
-            Some(p) => p == programme,
-            None => programme_is_default,
-        })
+        .filter(|c| t1_counts(period, programme, programme_is_default, c))
         .collect();
     let concrete: Vec<&&CampaignFact> = counted.iter().filter(|c| c.all_concrete).collect();
     let covered: BTreeSet<Uuid> = concrete
@@ -510,14 +521,20 @@ pub struct HonourFact {
     pub level: AwardLevel,
 }
 
+/// Whether a commendation honours a model for target 3: CONFERRED, of a counted award
+/// level, decided on a day in the period.
+pub fn t3_counts(period: Period, params: &TargetParameters, h: &HonourFact) -> bool {
+    h.status == CommendationStatus::Conferred
+        && params.award_levels.contains(&h.level)
+        && h.decision_date.is_some_and(|d| period.contains(d))
+}
+
 /// Target 3: distinct models with a CONFERRED commendation of a counted award level whose
 /// decision date lies in the period.
 pub fn t3(period: Period, params: &TargetParameters, honours: &[HonourFact]) -> i64 {
     honours
         .iter()
-        .filter(|h| h.status == CommendationStatus::Conferred)
-        .filter(|h| params.award_levels.contains(&h.level))
-        .filter(|h| h.decision_date.is_some_and(|d| period.contains(d)))
+        .filter(|h| t3_counts(period, params, h))
         .filter_map(|h| h.exemplar)
         .collect::<BTreeSet<_>>()
         .len() as i64

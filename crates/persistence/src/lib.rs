@@ -39,6 +39,7 @@ pub mod seed;
 pub mod sessions;
 pub mod snapshots;
 pub mod stats;
+pub mod target_breakdown;
 pub mod target_counts;
 pub mod url_redaction;
 pub mod users;

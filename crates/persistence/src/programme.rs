@@ -156,7 +156,7 @@ struct ShareRow {
 }
 
 /// SQL condition: campaign `c` counts for target 1 of the programme (bind: programme id).
-fn t1_campaign_condition(is_default: bool) -> &'static str {
+pub(crate) fn t1_campaign_condition(is_default: bool) -> &'static str {
     if is_default {
         "(c.programme_id = ? OR c.programme_id IS NULL) AND c.status IN (?, ?) AND c.start_date <= ? AND c.end_date >= ?"
     } else {
@@ -165,10 +165,10 @@ fn t1_campaign_condition(is_default: bool) -> &'static str {
 }
 
 /// SQL condition: every criterion of campaign `c` is concrete.
-const ALL_CONCRETE: &str = "NOT EXISTS (SELECT 1 FROM criteria cr WHERE cr.campaign_id = c.id \
+pub(crate) const ALL_CONCRETE: &str = "NOT EXISTS (SELECT 1 FROM criteria cr WHERE cr.campaign_id = c.id \
     AND (cr.target_value IS NULL OR cr.unit_label IS NULL OR TRIM(cr.unit_label) = '' OR cr.weight <= 0))";
 
-fn t1_binds(programme_id: Uuid, period: Period) -> Vec<Value> {
+pub(crate) fn t1_binds(programme_id: Uuid, period: Period) -> Vec<Value> {
     vec![
         programme_id.into(),
         CampaignStatus::Launched.into(),

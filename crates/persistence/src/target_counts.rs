@@ -19,7 +19,7 @@ struct CountRow {
 }
 
 /// `?, ?, …` for `n` binds, or a never-true list for none (`IN ()` is not SQL).
-fn placeholders(n: usize) -> String {
+pub(crate) fn placeholders(n: usize) -> String {
     if n == 0 {
         return "NULL".into();
     }
@@ -50,25 +50,17 @@ pub async fn central_honoured_exemplars(
     Ok(row.map_or(0, |r| r.n))
 }
 
-#[derive(Debug, FromQueryResult)]
-struct UnitRow {
-    id: Uuid,
-    qualified: bool,
-}
-
-/// Target 2, in one SQL statement (see [`thidua_domain::target_rules::t2`]): each measured
-/// unit (active, of a configured kind or listed, not inside another measured unit) with
-/// whether its subtree holds a model that reached NURTURED or beyond in the period and was
-/// replicated in the period by a unit outside the model's home subtree (as it was then).
-/// A model's home is carried over reorganisations (`carried`, a recursive CTE: from a path,
-/// the successor of the nearest unit at or above it that has one, at most
-/// [`MAX_SUCCESSION_HOPS`] links), so a model of a merged commune counts for its successor
-/// (see [`thidua_domain::target_rules::carried_homes`]). By name.
-pub async fn exemplar_unit_share(
-    db: &impl ConnectionTrait,
-    params: &TargetParameters,
-    period: Period,
-) -> Result<Vec<(Uuid, bool)>, StoreError> {
+/// The `WITH RECURSIVE` head target 2 is counted from, and its binds:
+/// - `carried (exemplar_id, path, hops)`: each model that counts (reached NURTURED or
+///   beyond in the period and was replicated in the period by a unit outside its home
+///   unit's subtree, as the tree was then) with its home path, then the successor of the
+///   nearest unit at or above that path that has one, and so on (at most
+///   [`MAX_SUCCESSION_HOPS`] links; see [`thidua_domain::target_rules::carried_homes`]);
+/// - `measured (id, path, depth, code, name)`: the active units of a configured kind or
+///   listed, not inside another such unit (see [`thidua_domain::target_rules::t2_units`]).
+///
+/// A measured unit qualifies when a `carried` path lies in its subtree.
+pub(crate) fn t2_with(params: &TargetParameters, period: Period) -> (String, Vec<Value>) {
     let chosen = |alias: &str| {
         format!(
             "{alias}.is_active = ? AND ({alias}.kind IN ({}) OR {alias}.id IN ({}))",
@@ -77,23 +69,22 @@ pub async fn exemplar_unit_share(
         )
     };
     let sql = format!(
-        "WITH RECURSIVE carried (path, hops) AS ( \
-            SELECT h.path, 0 FROM exemplars e JOIN org_units h ON h.id = e.home_unit_id \
+        "WITH RECURSIVE carried (exemplar_id, path, hops) AS ( \
+            SELECT e.id, h.path, 0 FROM exemplars e JOIN org_units h ON h.id = e.home_unit_id \
             WHERE EXISTS (SELECT 1 FROM exemplar_stage_events s WHERE s.exemplar_id = e.id \
                 AND s.to_stage IN (?, ?, ?) AND s.on_date >= ? AND s.on_date <= ?) \
             AND EXISTS (SELECT 1 FROM replications r JOIN org_units ru ON ru.id = r.unit_id \
                 WHERE r.exemplar_id = e.id AND r.on_date >= ? AND r.on_date <= ? \
                 AND ru.path NOT LIKE h.path || '%') \
             UNION ALL \
-            SELECT n.path, c.hops + 1 FROM carried c \
+            SELECT c.exemplar_id, n.path, c.hops + 1 FROM carried c \
             JOIN org_units o ON o.successor_id IS NOT NULL AND c.path LIKE o.path || '%' \
             JOIN org_units n ON n.id = o.successor_id \
             WHERE c.hops < {MAX_SUCCESSION_HOPS} AND NOT EXISTS (SELECT 1 FROM org_units d \
-                WHERE d.successor_id IS NOT NULL AND c.path LIKE d.path || '%' AND d.depth > o.depth)) \
-         SELECT u.id AS id, EXISTS (SELECT 1 FROM carried c WHERE c.path LIKE u.path || '%') AS qualified \
-         FROM org_units u WHERE {} \
-         AND NOT EXISTS (SELECT 1 FROM org_units o WHERE o.id <> u.id AND u.path LIKE o.path || '%' AND {}) \
-         ORDER BY u.name, u.id",
+                WHERE d.successor_id IS NOT NULL AND c.path LIKE d.path || '%' AND d.depth > o.depth)), \
+         measured (id, path, depth, code, name) AS ( \
+            SELECT u.id, u.path, u.depth, u.code, u.name FROM org_units u WHERE {} \
+            AND NOT EXISTS (SELECT 1 FROM org_units o WHERE o.id <> u.id AND u.path LIKE o.path || '%' AND {})) ",
         chosen("u"),
         chosen("o")
     );
@@ -111,6 +102,29 @@ pub async fn exemplar_unit_share(
         values.extend(params.unit_kinds.iter().map(|k| Value::from(*k)));
         values.extend(params.unit_ids.iter().map(|u| Value::from(*u)));
     }
+    (sql, values)
+}
+
+#[derive(Debug, FromQueryResult)]
+struct UnitRow {
+    id: Uuid,
+    qualified: bool,
+}
+
+/// Target 2, in one SQL statement (see [`thidua_domain::target_rules::t2`]): each measured
+/// unit with whether its subtree holds a model that counts, the model's home carried over
+/// reorganisations ([`t2_with`]), so a model of a merged commune counts for its
+/// successor. By name.
+pub async fn exemplar_unit_share(
+    db: &impl ConnectionTrait,
+    params: &TargetParameters,
+    period: Period,
+) -> Result<Vec<(Uuid, bool)>, StoreError> {
+    let (with, values) = t2_with(params, period);
+    let sql = format!(
+        "{with}SELECT m.id AS id, EXISTS (SELECT 1 FROM carried c WHERE c.path LIKE m.path || '%') AS qualified \
+         FROM measured m ORDER BY m.name, m.id"
+    );
     Ok(
         UnitRow::find_by_statement(raw::stmt(db.get_database_backend(), &sql, values))
             .all(db)

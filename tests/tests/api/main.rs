@@ -37,6 +37,7 @@ mod sessions;
 mod statements;
 mod stats;
 mod sync;
+mod target_breakdown;
 mod target_series;
 mod targets;
 mod total_count;

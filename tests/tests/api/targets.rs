@@ -936,6 +936,44 @@ async fn targets_carry_over_a_reorganisation(backend: Backend) {
     assert_eq!(t["progress"]["value"], "100", "{t}");
     assert_eq!(t["progress"]["note"], before_t1["progress"]["note"]);
     assert_eq!(t["uncoveredFields"], json!([]));
+
+    // Split by top-level unit: each model in its successor's row, W4 holding T2 back; the
+    // dissolved commune's campaign stays under its (inactive) district.
+    let d = app
+        .ok(
+            Some(&admin),
+            "{ targets { code byTopLevelUnit { value rows { unit { code } counted total models holdsBack } } } }",
+            json!({}),
+        )
+        .await;
+    let split = |code: &str| {
+        d["targets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["code"] == code)
+            .unwrap()["byTopLevelUnit"]
+            .clone()
+    };
+    let row = |code: &str, counted: i64, models: i64, holds_back: bool| json!({"unit": {"code": code}, "counted": counted, "total": 1, "models": models, "holdsBack": holds_back});
+    let t2 = split("T2-DIEN-HINH");
+    assert_eq!(
+        t2["rows"],
+        json!([
+            row("T2S-W", 1, 1, false),
+            row("T2S-W2", 1, 1, false),
+            row("T2S-W3", 1, 1, false),
+            row("T2S-W4", 0, 0, true)
+        ]),
+        "{t2}"
+    );
+    assert_eq!(t2["value"], "75");
+    let t1 = split("T1-TIEU-CHI");
+    assert_eq!(
+        t1["rows"],
+        json!([{"unit": {"code": "T2S-D"}, "counted": 1, "total": 1, "models": null, "holdsBack": false}]),
+        "{t1}"
+    );
 }
 
 /// A GraphQL answer for a request sent with `Accept-Language: lang`.

@@ -13,3 +13,4 @@ target-note-no-units = There are no active units of the kinds or list this targe
 target-note-exemplar-share = { $qualified } of { $total } units have a model nurtured and replicated outside its home unit within the period.
 target-note-central-honoured = { $n } distinct exemplary models hold a conferred commendation of a counted level decided from { $from } to { $to }.
 target-note-no-computation = No computation is defined for this target.
+target-breakdown-outside-period = the dates lie within the target's period, { $from } to { $to }

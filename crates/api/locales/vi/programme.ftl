@@ -13,3 +13,4 @@ target-note-no-units = Chưa có đơn vị nào đang hoạt động thuộc lo
 target-note-exemplar-share = { $qualified }/{ $total } đơn vị có mô hình được bồi dưỡng và được nhân rộng ra ngoài đơn vị gốc trong kỳ
 target-note-central-honoured = { $n } mô hình điển hình được khen thưởng ở cấp được tính theo quyết định ban hành từ { $from } đến { $to }
 target-note-no-computation = Chỉ tiêu này chưa có cách tính
+target-breakdown-outside-period = Ngày phải nằm trong kỳ của chỉ tiêu, từ { $from } đến { $to }

@@ -7,6 +7,7 @@ use thidua_domain::bounds::Year;
 use thidua_domain::id;
 use thidua_domain::msg;
 use thidua_domain::target::TargetSpec;
+use thidua_domain::target_breakdown as breakdown;
 use thidua_domain::target_rules::{TargetParameters, normalise_horizon, with_field_coverage};
 use thidua_persistence::entities::{programme, target, target_value};
 
@@ -320,6 +321,53 @@ impl Target {
         Ok(points)
     }
 
+    /// The target split by the units directly under the province: one row per top-level
+    /// unit holding something the definition counts (T1: the campaigns its units launched,
+    /// the province's own in a row for the root; T2: the units it measures; T3: the models
+    /// homed in it), with its part of the numerator and denominator, its own share and
+    /// whether it holds the target back. Over the target's period by default, when the rows
+    /// add up to `progress.value`; `from`/`to` narrow it to a part of the period. Null for a
+    /// MANUAL target (one entered figure). Signed-in callers only; rows of units the caller
+    /// cannot read are left out (`complete` then says so).
+    async fn by_top_level_unit(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "First day counted: in the target's period (default: its start).")]
+        from: Option<crate::scalars::Date>,
+        #[graphql(
+            desc = "Last day counted: in the target's period (default: its deadline), at most 10 years after `from`."
+        )]
+        to: Option<crate::scalars::Date>,
+    ) -> async_graphql::Result<Option<TargetBreakdown>> {
+        let actor = crate::context::reader(ctx)?;
+        let kind = thidua_domain::target_rules::TargetKind::of(self.0.source, self.0.computation);
+        let Some(measure) = breakdown::Measure::of(kind) else {
+            return Ok(None);
+        };
+        let period = thidua_domain::target_rules::Period {
+            start: self.0.period_start,
+            end: self.0.deadline,
+        };
+        let window = breakdown::window(period, from.map(|d| d.0), to.map(|d| d.0))
+            .map_err(crate::args::field_error)?;
+        let programme = load_one(ctx, ProgrammeId::from_uuid(self.0.programme_id))
+            .await?
+            .ok_or_else(|| crate::error::not_found("programme"))?;
+        let rows = thidua_persistence::target_breakdown::by_top_level_unit(
+            &crate::context::state(ctx).db.conn,
+            &self.0,
+            &programme,
+            window,
+        )
+        .await
+        .map_err(crate::error::query_error)?;
+        Ok(rows.map(|rows| TargetBreakdown {
+            from: window.start,
+            to: window.end,
+            parts: breakdown::assemble(measure, rows, &actor.grants),
+        }))
+    }
+
     /// Values entered for a manual target, newest first.
     async fn entries(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<TargetEntry>> {
         Ok(load_many(ctx, ValuesOf(TargetId::from_uuid(self.0.id)))
@@ -496,4 +544,98 @@ pub(crate) async fn targets_of(
         .filter(|t| filter.keeps(t))
         .map(Target)
         .collect())
+}
+
+pub struct TargetBreakdown {
+    from: NaiveDate,
+    to: NaiveDate,
+    parts: breakdown::Breakdown<uuid::Uuid>,
+}
+
+/// A computed target split by the units directly under the province, as far as the caller
+/// may read them.
+#[Object]
+impl TargetBreakdown {
+    /// The first day counted.
+    async fn from(&self) -> NaiveDate {
+        self.from
+    }
+
+    /// The last day counted.
+    async fn to(&self) -> NaiveDate {
+        self.to
+    }
+
+    /// One row per top-level unit (the root first, for what the province holds itself),
+    /// then by code.
+    async fn rows(&self) -> Vec<TargetUnitPart> {
+        self.parts
+            .rows
+            .iter()
+            .map(|r| TargetUnitPart(r.clone()))
+            .collect()
+    }
+
+    /// Every row is shown (the caller reads the whole province): the sums below are then
+    /// the target's own figure. False when rows of units the caller cannot read were left out.
+    async fn complete(&self) -> bool {
+        self.parts.complete
+    }
+
+    /// The rows' `counted`, added up.
+    async fn counted(&self) -> i64 {
+        self.parts.counted
+    }
+
+    /// The rows' `total`, added up (shares only; null for a count).
+    async fn total(&self) -> Option<i64> {
+        self.parts.total
+    }
+
+    /// `counted` of `total` in percent (2 decimals; null when nothing is measured), or, for
+    /// a count, `counted`.
+    async fn value(&self) -> Option<Decimal> {
+        self.parts.value.map(|d| d.normalize())
+    }
+}
+
+pub struct TargetUnitPart(breakdown::Row<uuid::Uuid>);
+
+/// One top-level unit's part of a target.
+#[Object]
+impl TargetUnitPart {
+    /// The unit directly under the province (or the province itself).
+    async fn unit(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<OrgUnit>> {
+        Ok(load_one(ctx, UnitId::from_uuid(self.0.unit))
+            .await?
+            .map(OrgUnit))
+    }
+
+    /// Its part of the numerator: T1 campaigns whose criteria are all concrete, T2 measured
+    /// units that qualify, T3 models honoured.
+    async fn counted(&self) -> i64 {
+        self.0.count.counted
+    }
+
+    /// Its part of the denominator: T1 campaigns counted, T2 units measured; null for T3.
+    async fn total(&self) -> Option<i64> {
+        self.0.count.total
+    }
+
+    /// Its own share in percent (T1, T2), or its count (T3).
+    async fn value(&self) -> Option<Decimal> {
+        self.0.value.map(|d| d.normalize())
+    }
+
+    /// T2: the distinct models that make its measured units qualify; null otherwise.
+    async fn models(&self) -> Option<i64> {
+        self.0.count.models
+    }
+
+    /// A share row below 100 %: something in this unit keeps the target from its goal (T2:
+    /// a measured unit with no qualifying model; T1: a campaign with a criterion that is
+    /// not concrete). Always false for a count (T3).
+    async fn holds_back(&self) -> bool {
+        self.0.holds_back
+    }
 }
