@@ -4,7 +4,7 @@
 
 use chrono::Duration;
 use serde_json::{Value, json};
-use thidua_tests::{Backend, PASSWORD, TestApp, both, spawn_app};
+use thidua_tests::{Backend, PASSWORD, TestApp, both, spawn_app, spawn_app_with};
 
 use crate::exports::{get, model};
 
@@ -12,6 +12,7 @@ both!(
     a_link_downloads_its_export_without_a_token,
     a_link_fits_only_its_export_and_its_parameters,
     a_link_ends_with_its_time_its_session_or_its_user,
+    the_link_lifetime_is_a_setting,
     links_are_minted_only_for_known_exports_by_signed_in_callers
 );
 
@@ -233,6 +234,28 @@ async fn a_link_ends_with_its_time_its_session_or_its_user(backend: Backend) {
     )
     .await;
     assert_eq!(get(&app, None, &url).await.status(), 401, "deactivated");
+}
+
+async fn the_link_lifetime_is_a_setting(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.auth.export_link_ttl_minutes = 1).await;
+    let (admin, _, _) = setup(&app).await;
+    let d = app
+        .ok(
+            Some(&admin),
+            LINK,
+            json!({"i": {"path": "/exports/exemplars.csv"}}),
+        )
+        .await;
+    let expires: chrono::DateTime<chrono::Utc> = d["createExportLink"]["expiresAt"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(expires - chrono::Utc::now() <= Duration::minutes(1));
+    let url = d["createExportLink"]["url"].as_str().unwrap();
+    assert_eq!(get(&app, None, url).await.status(), 200);
+    app.clock.advance(Duration::seconds(70));
+    assert_eq!(get(&app, None, url).await.status(), 401, "a minute later");
 }
 
 async fn links_are_minted_only_for_known_exports_by_signed_in_callers(backend: Backend) {
