@@ -18,7 +18,8 @@ both!(
     a_ward_manager_gets_only_its_part_of_a_cluster,
     progress_by_field_covers_the_fields_campaigns,
     two_years_side_by_side_in_one_request,
-    bad_comparison_inputs_have_stable_codes
+    bad_comparison_inputs_have_stable_codes,
+    a_field_with_too_many_campaigns_is_out_of_range
 );
 
 const PROGRESS: &str = "query($c: ID, $fi: ID, $f: NaiveDate, $t: NaiveDate, $u: ID, $g: ProgressGroupBy, $k: ID) { \
@@ -878,4 +879,61 @@ async fn bad_comparison_inputs_have_stable_codes(backend: Backend) {
         )
         .await;
     assert_eq!(a.error_code(), Some("UNAUTHENTICATED"));
+}
+
+/// A field with more than 50 launched campaigns in the range is refused (narrow the range);
+/// 50 are fine.
+async fn a_field_with_too_many_campaigns_is_out_of_range(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let field = fields(&app).await[2].clone();
+    for i in 0..50 {
+        campaign(
+            &app,
+            &admin,
+            &format!("FM{i:02}"),
+            &root,
+            ("2025-01-01", "2025-12-31"),
+            &field,
+            true,
+        )
+        .await;
+    }
+    // The 51st lies in 2026 only.
+    campaign(
+        &app,
+        &admin,
+        "FM50",
+        &root,
+        ("2026-01-01", "2026-12-31"),
+        &field,
+        true,
+    )
+    .await;
+    let q = "query($fi: ID, $f: NaiveDate, $t: NaiveDate) { criterionProgress(fieldId: $fi, from: $f, to: $t) { criteria { value } } }";
+    let d = app
+        .ok(
+            Some(&admin),
+            q,
+            json!({"fi": field, "f": "2025-01-01", "t": "2025-12-31"}),
+        )
+        .await;
+    assert_eq!(
+        d["criterionProgress"]["criteria"].as_array().unwrap().len(),
+        50
+    );
+    let a = app
+        .gql(
+            Some(&admin),
+            q,
+            json!({"fi": field, "f": "2025-01-01", "t": "2026-12-31"}),
+        )
+        .await;
+    assert_eq!(a.error_code(), Some("BAD_USER_INPUT"), "{}", a.body);
+    let ext = &a.body["errors"][0]["extensions"];
+    assert_eq!(
+        (&ext["userErrorCode"], &ext["field"]),
+        (&json!("OUT_OF_RANGE"), &json!("fieldId"))
+    );
 }
