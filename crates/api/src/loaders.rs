@@ -261,6 +261,11 @@ grouped!(
     |r| Some(r.exemplar_id)
 );
 
+by_id!(
+    of::Cluster,
+    thidua_persistence::entities::cluster::Model,
+    thidua_persistence::clusters::by_ids
+);
 grouped!(
     MembersOf(ClusterId),
     thidua_persistence::entities::cluster_member::Model,

@@ -61,6 +61,7 @@ pub mod calendar;
 pub mod campaign;
 pub mod clock;
 pub mod commendation;
+pub mod comparison;
 pub mod compliance;
 pub mod criterion;
 pub mod csv;

@@ -797,3 +797,33 @@ pub async fn open_for_units(
         .all(db)
         .await?)
 }
+
+/// The launched and closed campaigns of `field` whose dates overlap `[from, to]`, by start
+/// date then code, at most `limit` (ask one more than you show to learn there are more).
+/// One statement.
+pub async fn of_field(
+    db: &impl ConnectionTrait,
+    field: FieldId,
+    from: NaiveDate,
+    to: NaiveDate,
+    limit: u64,
+) -> Result<Vec<campaign::Model>, StoreError> {
+    Ok(campaign::Entity::find()
+        .filter(
+            campaign::Column::Id.in_subquery(
+                Query::select()
+                    .column(campaign_field::Column::CampaignId)
+                    .from(campaign_field::Entity)
+                    .and_where(campaign_field::Column::FieldId.eq(field.uuid()))
+                    .to_owned(),
+            ),
+        )
+        .filter(campaign::Column::Status.is_in([CampaignStatus::Launched, CampaignStatus::Closed]))
+        .filter(campaign::Column::StartDate.lte(to))
+        .filter(campaign::Column::EndDate.gte(from))
+        .order_by_asc(campaign::Column::StartDate)
+        .order_by_asc(campaign::Column::Code)
+        .limit(limit)
+        .all(db)
+        .await?)
+}

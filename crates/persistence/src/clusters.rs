@@ -130,3 +130,49 @@ pub async fn members_of(
         .all(db)
         .await?)
 }
+
+crate::finder::finders! {
+    pub fn by_ids(ids: &[ClusterId]) in cluster::Id;
+}
+
+/// The clusters and blocs `unit` is itself a member of, by code. One statement.
+pub async fn of_unit(
+    db: &impl ConnectionTrait,
+    unit: Uuid,
+) -> Result<Vec<cluster::Model>, StoreError> {
+    use sea_orm::sea_query::Query;
+    Ok(cluster::Entity::find()
+        .filter(
+            cluster::Column::Id.in_subquery(
+                Query::select()
+                    .column(cluster_member::Column::ClusterId)
+                    .from(cluster_member::Entity)
+                    .and_where(cluster_member::Column::UnitId.eq(unit))
+                    .to_owned(),
+            ),
+        )
+        .order_by_asc(cluster::Column::Code)
+        .all(db)
+        .await?)
+}
+
+/// SQL condition: the unit whose materialised path is `{alias}.path` lies in the subtree of a
+/// member of the cluster bound to its one `?` (a cluster of wards covers their villages).
+/// Portable: `LIKE` on a concatenation, as every subtree test here.
+pub(crate) fn within_cluster(alias: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM cluster_members cm JOIN org_units cmu ON cmu.id = cm.unit_id \
+         WHERE cm.cluster_id = ? AND {alias}.path LIKE (cmu.path || '%'))"
+    )
+}
+
+/// SQL condition: the unit at `{alias}.path` lies in the subtree of a member of some cluster
+/// the unit bound to its one `?` is itself a member of (that unit's clusters, whole).
+pub(crate) fn within_clusters_of(alias: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM cluster_members mine \
+         JOIN cluster_members cm ON cm.cluster_id = mine.cluster_id \
+         JOIN org_units cmu ON cmu.id = cm.unit_id \
+         WHERE mine.unit_id = ? AND {alias}.path LIKE (cmu.path || '%'))"
+    )
+}

@@ -11,6 +11,7 @@ use thidua_domain::participation::ParticipationStatus;
 use thidua_domain::report::{PeriodKind, ReportStatus};
 use uuid::Uuid;
 
+use crate::clusters::within_cluster;
 use crate::error::StoreError;
 use crate::page::{CountQuery, KeyCursor, Page, PageRequest, subtree_pattern};
 use crate::raw;
@@ -38,6 +39,8 @@ pub struct Scope {
     pub root_code: String,
     pub counting: Counting,
     pub cutoff: Option<DateTime<Utc>>,
+    /// Only units in the subtree of a member of this cluster or bloc.
+    pub cluster_id: Option<Uuid>,
 }
 
 /// One row of figures: a child of the root (its whole subtree), the root's own
@@ -109,17 +112,65 @@ fn window(counting: Counting) -> (&'static str, Vec<Value>) {
     }
 }
 
-/// `scope`: the registered units of the campaign in the subtree, with their paths.
-const SCOPE: &str = "scope AS ( \
-    SELECT p.unit_id, o.path FROM participations p JOIN org_units o ON o.id = p.unit_id \
-    WHERE p.campaign_id = ? AND p.status = ? AND o.path LIKE ?)";
+/// `scope`: the registered units of the campaign in the subtree (and the cluster, if
+/// one is asked), with their paths; its values are [`scope_values`].
+fn scope_cte(scope: &Scope) -> String {
+    let cluster = match scope.cluster_id {
+        Some(_) => format!(" AND {}", within_cluster("o")),
+        None => String::new(),
+    };
+    format!(
+        "scope AS ( \
+        SELECT p.unit_id, o.path FROM participations p JOIN org_units o ON o.id = p.unit_id \
+        WHERE p.campaign_id = ? AND p.status = ? AND o.path LIKE ?{cluster})"
+    )
+}
 
 fn scope_values(scope: &Scope) -> Vec<Value> {
-    vec![
+    let mut values: Vec<Value> = vec![
         scope.campaign_id.into(),
         ParticipationStatus::Registered.into(),
         subtree_pattern(&scope.root_path).into(),
-    ]
+    ];
+    if let Some(c) = scope.cluster_id {
+        values.push(c.into());
+    }
+    values
+}
+
+/// The `latest` and `per_unit` CTEs over `scope`: each unit's latest counting report and
+/// its 0/1 figures; their values follow [`scope_values`]. `units` lists `scope`'s units
+/// once each (`scope` itself, unless it repeats units).
+fn per_unit_ctes(scope: &Scope, units: &str) -> (String, Vec<Value>) {
+    let (filter, filter_values) = window(scope.counting);
+    let on_time = match scope.cutoff {
+        Some(_) => "CASE WHEN l.submitted_at < ? THEN 1 ELSE 0 END",
+        None => "1",
+    };
+    // `latest` keeps each unit's latest counting report (a unit counts once).
+    let sql = format!(
+        "latest AS ( \
+            SELECT r.unit_id, r.status, r.submitted_at, \
+                ROW_NUMBER() OVER (PARTITION BY r.unit_id \
+                    ORDER BY r.period_end DESC, r.submitted_at DESC, r.id DESC) AS n \
+            FROM {units} s \
+            JOIN progress_reports r ON r.campaign_id = ? AND r.unit_id = s.unit_id \
+                AND {filter}), \
+        per_unit AS ( \
+            SELECT s.*, \
+                CASE WHEN l.unit_id IS NULL THEN 0 ELSE 1 END AS submitted, \
+                CASE WHEN l.unit_id IS NULL THEN 0 ELSE {on_time} END AS on_time, \
+                CASE WHEN l.status = ? THEN 1 ELSE 0 END AS approved, \
+                CASE WHEN l.status = ? THEN 1 ELSE 0 END AS returned \
+            FROM scope s LEFT JOIN latest l ON l.unit_id = s.unit_id AND l.n = 1)"
+    );
+    let mut values: Vec<Value> = vec![scope.campaign_id.into()];
+    values.extend(filter_values);
+    if let Some(cutoff) = scope.cutoff {
+        values.push(cutoff.into());
+    }
+    values.extend([ReportStatus::Approved.into(), ReportStatus::Returned.into()]);
+    (sql, values)
 }
 
 /// The figures of the subtree: the total first, then (when `by_child`) one row per child of
@@ -131,44 +182,18 @@ pub async fn counts(
     by_child: bool,
 ) -> Result<Vec<Row>, StoreError> {
     let backend = db.get_database_backend();
-    let (filter, filter_values) = window(scope.counting);
-    let on_time = match scope.cutoff {
-        Some(_) => "CASE WHEN l.submitted_at < ? THEN 1 ELSE 0 END",
-        None => "1",
-    };
-    // `latest` keeps each unit's latest counting report (a unit counts once).
+    let (ctes, cte_values) = per_unit_ctes(scope, "scope");
     let mut sql = format!(
-        "WITH {SCOPE}, \
-        latest AS ( \
-            SELECT r.unit_id, r.status, r.submitted_at, \
-                ROW_NUMBER() OVER (PARTITION BY r.unit_id \
-                    ORDER BY r.period_end DESC, r.submitted_at DESC, r.id DESC) AS n \
-            FROM scope s JOIN progress_reports r ON r.campaign_id = ? AND r.unit_id = s.unit_id \
-                AND {filter}), \
-        per_unit AS ( \
-            SELECT s.unit_id, s.path, \
-                CASE WHEN l.unit_id IS NULL THEN 0 ELSE 1 END AS submitted, \
-                CASE WHEN l.unit_id IS NULL THEN 0 ELSE {on_time} END AS on_time, \
-                CASE WHEN l.status = ? THEN 1 ELSE 0 END AS approved, \
-                CASE WHEN l.status = ? THEN 1 ELSE 0 END AS returned \
-            FROM scope s LEFT JOIN latest l ON l.unit_id = s.unit_id AND l.n = 1) \
+        "WITH {}, {ctes} \
         SELECT ? AS unit_id, ? AS code, CAST(0 AS BIGINT) AS lvl, COUNT(*) AS expected, \
             COALESCE(SUM(submitted), 0) AS submitted, COALESCE(SUM(on_time), 0) AS on_time, \
             COALESCE(SUM(approved), 0) AS approved, COALESCE(SUM(returned), 0) AS returned \
-        FROM per_unit"
+        FROM per_unit",
+        scope_cte(scope)
     );
     let mut values = scope_values(scope);
-    values.push(scope.campaign_id.into());
-    values.extend(filter_values);
-    if let Some(cutoff) = scope.cutoff {
-        values.push(cutoff.into());
-    }
-    values.extend([
-        ReportStatus::Approved.into(),
-        ReportStatus::Returned.into(),
-        scope.root_id.into(),
-        scope.root_code.clone().into(),
-    ]);
+    values.extend(cte_values);
+    values.extend([scope.root_id.into(), scope.root_code.clone().into()]);
     if by_child {
         // A unit belongs to the child of the root whose path starts its own; the root's own
         // participation has no such child and keeps the root as its key.
@@ -245,7 +270,7 @@ pub async fn missing(
             .into(),
     );
     let sql = format!(
-        "WITH {SCOPE} \
+        "WITH {} \
         SELECT s.unit_id, o.code, lr.period_kind, lr.period_start, lr.period_end, lr.status, \
             lr.submitted_at \
         FROM scope s JOIN org_units o ON o.id = s.unit_id \
@@ -255,7 +280,8 @@ pub async fn missing(
         WHERE NOT EXISTS ( \
             SELECT 1 FROM progress_reports r WHERE r.campaign_id = ? AND r.unit_id = s.unit_id \
                 AND {filter}){after} \
-        ORDER BY o.code{collate}, s.unit_id LIMIT ?"
+        ORDER BY o.code{collate}, s.unit_id LIMIT ?",
+        scope_cte(scope)
     );
     let rows = MissingRow::find_by_statement(raw::stmt(backend, &sql, values))
         .all(db)
@@ -291,4 +317,71 @@ pub async fn missing(
         .collect();
     // The number missing is in the totals (`missing`); this page is not counted again.
     Ok(Page::from_overfetch(items, page.first, CountQuery::empty()))
+}
+
+/// A cluster's figures: every registered unit of the campaign in the subtree of a member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterCounts {
+    pub cluster_id: Uuid,
+    pub counts: Counts,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct ClusterRow {
+    cluster_id: Uuid,
+    expected: i64,
+    submitted: i64,
+    on_time: i64,
+    approved: i64,
+    returned: i64,
+}
+
+/// The figures of each whole cluster `member` is itself a member of, counted as `scope`
+/// counts (same reports, same deadline) but over the cluster, not the root's subtree nor
+/// the caller's grants: only the aggregate leaves (see `thidua_domain::comparison`).
+/// Clusters without a registered unit have no row. One statement.
+pub async fn cluster_counts(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    member: Uuid,
+) -> Result<Vec<ClusterCounts>, StoreError> {
+    let backend = db.get_database_backend();
+    let (ctes, cte_values) = per_unit_ctes(scope, "(SELECT DISTINCT unit_id FROM scope)");
+    // `scope` holds a unit once per cluster it counts in (`latest` takes each unit once).
+    let sql = format!(
+        "WITH scope AS ( \
+            SELECT DISTINCT cm.cluster_id, p.unit_id, o.path FROM participations p \
+            JOIN org_units o ON o.id = p.unit_id \
+            JOIN cluster_members mine ON mine.unit_id = ? \
+            JOIN cluster_members cm ON cm.cluster_id = mine.cluster_id \
+            JOIN org_units cmu ON cmu.id = cm.unit_id AND o.path LIKE (cmu.path || '%') \
+            WHERE p.campaign_id = ? AND p.status = ?), {ctes} \
+        SELECT cluster_id, COUNT(*) AS expected, \
+            COALESCE(SUM(submitted), 0) AS submitted, COALESCE(SUM(on_time), 0) AS on_time, \
+            COALESCE(SUM(approved), 0) AS approved, COALESCE(SUM(returned), 0) AS returned \
+        FROM per_unit GROUP BY cluster_id"
+    );
+    let mut values: Vec<Value> = vec![
+        member.into(),
+        scope.campaign_id.into(),
+        ParticipationStatus::Registered.into(),
+    ];
+    values.extend(cte_values);
+    let rows = ClusterRow::find_by_statement(raw::stmt(backend, &sql, values))
+        .all(db)
+        .await?;
+    let n = |v: i64| u64::try_from(v).unwrap_or(0);
+    Ok(rows
+        .into_iter()
+        .map(|r| ClusterCounts {
+            cluster_id: r.cluster_id,
+            counts: Counts {
+                expected: n(r.expected),
+                submitted: n(r.submitted),
+                on_time: n(r.on_time),
+                approved: n(r.approved),
+                returned: n(r.returned),
+            },
+        })
+        .collect())
 }

@@ -13,6 +13,7 @@ use thidua_domain::progress::Bucket;
 use thidua_domain::report::ReportStatus;
 use uuid::Uuid;
 
+use crate::clusters::{within_cluster, within_clusters_of};
 use crate::error::StoreError;
 use crate::page::subtree_pattern;
 use crate::raw;
@@ -38,6 +39,18 @@ pub struct Scope {
     pub root_code: String,
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// Only units in the subtree of a member of this cluster or bloc.
+    pub cluster_id: Option<Uuid>,
+    /// Several campaigns at once (a field's): when set, these replace `campaign_id`.
+    pub campaigns: Option<Vec<CampaignId>>,
+}
+
+impl Scope {
+    fn campaign_ids(&self) -> Vec<CampaignId> {
+        self.campaigns
+            .clone()
+            .unwrap_or_else(|| vec![self.campaign_id])
+    }
 }
 
 /// One criterion's figure for a group (`unit_id` or `period` set) or in total (neither).
@@ -53,6 +66,21 @@ pub struct Figure {
     pub value: Option<Decimal>,
     /// Counted reports holding a value of the criterion.
     pub reports: u64,
+    /// Units with a counted value of the criterion.
+    pub units: u64,
+}
+
+/// One criterion's figure over a whole cluster (every registered unit in the subtree of a
+/// member), whoever asks; the caller decides what to disclose.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterFigure {
+    pub cluster_id: Uuid,
+    pub criterion_id: Uuid,
+    pub value: Option<Decimal>,
+    /// The mean of the units' own values (what one unit's value compares with).
+    pub average: Option<Decimal>,
+    pub reports: u64,
+    pub units: u64,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -64,6 +92,8 @@ struct FigureRow {
     g_code: Option<String>,
     value: Option<Decimal>,
     reports: i64,
+    units: i64,
+    mean: Option<Decimal>,
 }
 
 /// The SQL key of the period holding `r.period_end`, as `Bucket::key` names it.
@@ -89,81 +119,74 @@ fn period_key(backend: DatabaseBackend, bucket: Bucket) -> &'static str {
     }
 }
 
-/// Every criterion's total and per-group figures. One statement.
+/// `IN (?, ?, …)` for `n` values (never empty: callers pass at least one campaign).
+fn in_list(n: usize) -> String {
+    format!("IN ({})", vec!["?"; n.max(1)].join(", "))
+}
+
+/// Which units `figures_sql` aggregates, and how counted reports are keyed.
+struct Plan {
+    /// The condition on `o` (the unit) in `units`, with its values.
+    units_filter: String,
+    units_values: Vec<Value>,
+    /// `keyed`'s rows, from `counted k`, with their values.
+    keyed: String,
+    keyed_values: Vec<Value>,
+}
+
+/// The statement over `campaigns`' registered units chosen by `plan`.
 ///
 /// - `counted`: as on the leaderboard, each unit's approved reports in the range that no
 ///   other approved report in the range holds.
-/// - `keyed`: each counted report twice, once for the total (`lvl` 0) and once under its
-///   group (`lvl` 1, when grouping).
+/// - `keyed`: each counted report once per figure it enters (the total, its group).
 /// - `vals` numbers each (group, unit, criterion)'s values from the latest.
 /// - `per_unit` combines them by the criterion's period aggregation.
 /// - the final select combines the units: SUM for counts, AVERAGE otherwise, 4 decimals.
-pub async fn figures(
+async fn run(
     db: &impl ConnectionTrait,
-    scope: &Scope,
-    grouping: Grouping,
-) -> Result<Vec<Figure>, StoreError> {
+    campaigns: &[CampaignId],
+    from: NaiveDate,
+    to: NaiveDate,
+    plan: Plan,
+) -> Result<Vec<FigureRow>, StoreError> {
     let backend = db.get_database_backend();
-    let mut values: Vec<Value> = vec![
-        scope.campaign_id.into(),
-        ParticipationStatus::Registered.into(),
-        subtree_pattern(&scope.root_path).into(),
-        scope.campaign_id.into(),
-        scope.campaign_id.into(),
-        ReportStatus::Approved.into(),
-        scope.from.into(),
-        scope.to.into(),
-    ];
-    let null_uuid = match backend {
-        DatabaseBackend::Postgres => "CAST(NULL AS UUID)",
-        _ => "NULL",
-    };
-    let null_text = match backend {
-        DatabaseBackend::Postgres => "CAST(NULL AS TEXT)",
-        _ => "NULL",
-    };
-    let grouped = match grouping {
-        Grouping::None => String::new(),
-        Grouping::ChildUnit => {
-            values.extend([
-                scope.root_id.into(),
-                scope.root_code.clone().into(),
-                scope.root_id.into(),
-            ]);
-            format!(
-                " UNION ALL SELECT k.id, k.unit_id, k.period_end, 1, COALESCE(c.id, ?), {null_text}, \
-                    COALESCE(c.code, ?) \
-                FROM counted k JOIN units u ON u.unit_id = k.unit_id \
-                LEFT JOIN org_units c ON c.parent_id = ? AND u.path LIKE (c.path || '%')"
-            )
-        }
-        Grouping::Period(b) => format!(
-            " UNION ALL SELECT k.id, k.unit_id, k.period_end, 1, {null_uuid}, {}, {null_text} \
-            FROM counted k",
-            period_key(backend, b)
-        ),
-    };
+    let campaign_values = || campaigns.iter().map(|c| Value::from(*c));
+    let mut values: Vec<Value> = campaign_values().collect();
+    values.push(ParticipationStatus::Registered.into());
+    values.extend(plan.units_values);
+    values.extend(campaign_values());
+    values.extend([ReportStatus::Approved.into(), from.into(), to.into()]);
+    values.extend(plan.keyed_values);
+    values.extend([
+        PeriodAggregation::Sum.into(),
+        PeriodAggregation::Average.into(),
+        PeriodAggregation::Max.into(),
+        PeriodAggregation::Min.into(),
+        Measure::Count.into(),
+    ]);
+    let ids = in_list(campaigns.len());
+    let (units_filter, keyed) = (plan.units_filter, plan.keyed);
     let sql = format!(
         "WITH units AS ( \
-            SELECT p.unit_id, o.path FROM participations p JOIN org_units o ON o.id = p.unit_id \
-            WHERE p.campaign_id = ? AND p.status = ? AND o.path LIKE ?), \
+            SELECT p.campaign_id, p.unit_id, o.path FROM participations p \
+            JOIN org_units o ON o.id = p.unit_id \
+            WHERE p.campaign_id {ids} AND p.status = ? AND {units_filter}), \
         crit AS ( \
-            SELECT c.id, c.measure, c.period_aggregation FROM criteria c WHERE c.campaign_id = ?), \
+            SELECT c.id, c.measure, c.period_aggregation FROM criteria c WHERE c.campaign_id {ids}), \
         inside AS ( \
-            SELECT r.id, r.unit_id, r.period_start, r.period_end \
-            FROM units u JOIN progress_reports r ON r.campaign_id = ? AND r.unit_id = u.unit_id \
+            SELECT r.id, r.campaign_id, r.unit_id, r.period_start, r.period_end \
+            FROM units u JOIN progress_reports r ON r.campaign_id = u.campaign_id \
+                AND r.unit_id = u.unit_id \
                 AND r.status = ? AND r.period_start >= ? AND r.period_end <= ?), \
         counted AS ( \
             SELECT i.id, i.unit_id, i.period_end FROM inside i \
             WHERE NOT EXISTS ( \
                 SELECT 1 FROM inside o \
-                WHERE o.unit_id = i.unit_id AND o.period_start <= i.period_start \
-                    AND o.period_end >= i.period_end \
+                WHERE o.campaign_id = i.campaign_id AND o.unit_id = i.unit_id \
+                    AND o.period_start <= i.period_start AND o.period_end >= i.period_end \
                     AND (o.period_start < i.period_start OR o.period_end > i.period_end \
                         OR o.id > i.id))), \
-        keyed AS ( \
-            SELECT k.id, k.unit_id, k.period_end, 0 AS lvl, {null_uuid} AS g_unit, \
-                {null_text} AS g_period, {null_text} AS g_code FROM counted k{grouped}), \
+        keyed AS ({keyed}), \
         vals AS ( \
             SELECT k.lvl, k.g_unit, k.g_period, k.g_code, k.unit_id, v.criterion_id, v.value, \
                 ROW_NUMBER() OVER (PARTITION BY k.lvl, k.g_unit, k.g_period, k.unit_id, \
@@ -181,20 +204,88 @@ pub async fn figures(
             GROUP BY x.lvl, x.g_unit, x.g_period, x.g_code, x.unit_id, x.criterion_id) \
         SELECT CAST(u.lvl AS BIGINT) AS lvl, u.criterion_id, u.g_unit, u.g_period, u.g_code, \
             ROUND(CASE WHEN MAX(c.measure) = ? THEN SUM(u.value) ELSE AVG(u.value) END, 4) AS value, \
-            CAST(SUM(u.reports) AS BIGINT) AS reports \
+            CAST(SUM(u.reports) AS BIGINT) AS reports, CAST(COUNT(*) AS BIGINT) AS units, \
+            ROUND(AVG(u.value), 4) AS mean \
         FROM per_unit u JOIN crit c ON c.id = u.criterion_id \
         GROUP BY u.lvl, u.g_unit, u.g_period, u.g_code, u.criterion_id"
     );
-    values.extend([
-        PeriodAggregation::Sum.into(),
-        PeriodAggregation::Average.into(),
-        PeriodAggregation::Max.into(),
-        PeriodAggregation::Min.into(),
-        Measure::Count.into(),
-    ]);
-    let rows = FigureRow::find_by_statement(raw::stmt(backend, &sql, values))
-        .all(db)
-        .await?;
+    Ok(
+        FigureRow::find_by_statement(raw::stmt(backend, &sql, values))
+            .all(db)
+            .await?,
+    )
+}
+
+fn nulls(backend: DatabaseBackend) -> (&'static str, &'static str) {
+    match backend {
+        DatabaseBackend::Postgres => ("CAST(NULL AS UUID)", "CAST(NULL AS TEXT)"),
+        _ => ("NULL", "NULL"),
+    }
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// SQLite hands decimals back through a float: back to 4 decimals.
+fn four_places(v: Option<Decimal>) -> Option<Decimal> {
+    v.map(|v| v.round_dp(4).normalize())
+}
+
+/// Every criterion's total and per-group figures. One statement.
+pub async fn figures(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    grouping: Grouping,
+) -> Result<Vec<Figure>, StoreError> {
+    let backend = db.get_database_backend();
+    let (null_uuid, null_text) = nulls(backend);
+    let mut units_filter = String::from("o.path LIKE ?");
+    let mut units_values: Vec<Value> = vec![subtree_pattern(&scope.root_path).into()];
+    if let Some(cluster) = scope.cluster_id {
+        units_filter.push_str(" AND ");
+        units_filter.push_str(&within_cluster("o"));
+        units_values.push(cluster.into());
+    }
+    let mut keyed_values: Vec<Value> = vec![];
+    let grouped = match grouping {
+        Grouping::None => String::new(),
+        Grouping::ChildUnit => {
+            keyed_values.extend([
+                scope.root_id.into(),
+                scope.root_code.clone().into(),
+                scope.root_id.into(),
+            ]);
+            format!(
+                " UNION ALL SELECT k.id, k.unit_id, k.period_end, 1, COALESCE(c.id, ?), {null_text}, \
+                    COALESCE(c.code, ?) \
+                FROM counted k JOIN org_units u ON u.id = k.unit_id \
+                LEFT JOIN org_units c ON c.parent_id = ? AND u.path LIKE (c.path || '%')"
+            )
+        }
+        Grouping::Period(b) => format!(
+            " UNION ALL SELECT k.id, k.unit_id, k.period_end, 1, {null_uuid}, {}, {null_text} \
+            FROM counted k",
+            period_key(backend, b)
+        ),
+    };
+    let keyed = format!(
+        "SELECT k.id, k.unit_id, k.period_end, 0 AS lvl, {null_uuid} AS g_unit, \
+            {null_text} AS g_period, {null_text} AS g_code FROM counted k{grouped}"
+    );
+    let rows = run(
+        db,
+        &scope.campaign_ids(),
+        scope.from,
+        scope.to,
+        Plan {
+            units_filter,
+            units_values,
+            keyed,
+            keyed_values,
+        },
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| Figure {
@@ -202,9 +293,56 @@ pub async fn figures(
             unit_id: if r.lvl == 0 { None } else { r.g_unit },
             period: if r.lvl == 0 { None } else { r.g_period },
             code: r.g_code,
-            // SQLite hands decimals back through a float: back to 4 decimals.
-            value: r.value.map(|v| v.round_dp(4).normalize()),
-            reports: u64::try_from(r.reports).unwrap_or(0),
+            value: four_places(r.value),
+            reports: count(r.reports),
+            units: count(r.units),
+        })
+        .collect())
+}
+
+/// Every criterion's figure over each whole cluster `member` is itself a member of: the
+/// registered units in the subtree of any member of the cluster, whatever the root and the
+/// caller's grants (only the aggregate leaves; see `thidua_domain::comparison`). Clusters
+/// without a counted value have no figure. One statement.
+pub async fn cluster_figures(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    member: Uuid,
+) -> Result<Vec<ClusterFigure>, StoreError> {
+    let (_, null_text) = nulls(db.get_database_backend());
+    // A unit under two members of one cluster counts once in it.
+    let keyed = format!(
+        "SELECT DISTINCT k.id, k.unit_id, k.period_end, 1 AS lvl, cm.cluster_id AS g_unit, \
+            {null_text} AS g_period, {null_text} AS g_code \
+        FROM counted k JOIN org_units ku ON ku.id = k.unit_id \
+        JOIN cluster_members mine ON mine.unit_id = ? \
+        JOIN cluster_members cm ON cm.cluster_id = mine.cluster_id \
+        JOIN org_units cmu ON cmu.id = cm.unit_id AND ku.path LIKE (cmu.path || '%')"
+    );
+    let rows = run(
+        db,
+        &scope.campaign_ids(),
+        scope.from,
+        scope.to,
+        Plan {
+            units_filter: within_clusters_of("o"),
+            units_values: vec![member.into()],
+            keyed,
+            keyed_values: vec![member.into()],
+        },
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(ClusterFigure {
+                cluster_id: r.g_unit?,
+                criterion_id: r.criterion_id,
+                value: four_places(r.value),
+                average: four_places(r.mean),
+                reports: count(r.reports),
+                units: count(r.units),
+            })
         })
         .collect())
 }

@@ -10,6 +10,7 @@ use thidua_domain::exemplar::{ExemplarKind, ExemplarStage};
 use thidua_domain::stats::{CommendationDimension, ExemplarDimension};
 use uuid::Uuid;
 
+use crate::clusters::within_cluster;
 use crate::error::StoreError;
 use crate::page::subtree_pattern;
 use crate::raw;
@@ -33,6 +34,15 @@ fn within(alias: &str, scope: &[String]) -> (String, Vec<Value>) {
     )
 }
 
+/// ` AND <the unit \`o\` lies in the cluster's members' subtrees>` when a cluster is asked.
+fn push_cluster(sql: &mut String, values: &mut Vec<Value>, cluster: Option<Uuid>) {
+    if let Some(c) = cluster {
+        sql.push_str(" AND ");
+        sql.push_str(&within_cluster("o"));
+        values.push(c.into());
+    }
+}
+
 /// The unit directly under the root (depth 1) holding `alias`'s unit; none for the root.
 fn top_level_join(alias: &str) -> String {
     format!(" LEFT JOIN org_units t ON t.depth = 1 AND {alias}.path LIKE t.path || '%'")
@@ -47,6 +57,8 @@ pub struct CommendationCount {
     /// None: every status.
     pub status: Option<CommendationStatus>,
     pub group_by: Vec<CommendationDimension>,
+    /// Only recipients whose unit is in the subtree of a member of this cluster or bloc.
+    pub cluster_id: Option<Uuid>,
 }
 
 /// One group: the dimensions not grouped by are None (as are values a record lacks, such
@@ -93,6 +105,7 @@ fn commendation_from(q: &CommendationCount) -> (String, Vec<Value>) {
         sql.push_str(" AND c.status = ?");
         values.push(s.into());
     }
+    push_cluster(&mut sql, &mut values, q.cluster_id);
     (sql, values)
 }
 
@@ -249,6 +262,8 @@ pub struct ExemplarCount {
     pub stage: Option<ExemplarStage>,
     pub kind: Option<ExemplarKind>,
     pub group_by: Vec<ExemplarDimension>,
+    /// Only models whose home unit is in the subtree of a member of this cluster or bloc.
+    pub cluster_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -277,6 +292,7 @@ fn exemplar_where(q: &ExemplarCount) -> (String, Vec<Value>) {
         sql.push_str(" AND e.kind = ?");
         values.push(k.into());
     }
+    push_cluster(&mut sql, &mut values, q.cluster_id);
     (sql, values)
 }
 
@@ -357,9 +373,11 @@ pub async fn units_without_models(
     db: &impl ConnectionTrait,
     scope: &[String],
     field_id: Option<Uuid>,
+    cluster_id: Option<Uuid>,
     limit: u64,
 ) -> Result<(Vec<Uuid>, i64), StoreError> {
-    let (scope_sql, mut values) = within("o", scope);
+    let (mut scope_sql, mut values) = within("o", scope);
+    push_cluster(&mut scope_sql, &mut values, cluster_id);
     let (field_own, field_rep) = match field_id {
         Some(_) => (" AND e.field_id = ?", " AND m.field_id = ?"),
         None => ("", ""),

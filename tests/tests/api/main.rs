@@ -10,6 +10,7 @@ mod authority;
 mod awards;
 mod campaigns;
 mod commendations;
+mod comparisons;
 mod compliance;
 mod evidence;
 mod exemplars;

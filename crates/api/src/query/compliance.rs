@@ -60,6 +60,21 @@ pub(super) fn default_root(actor: &Actor, launching_path: Option<&str>) -> Optio
         .and_then(|g| last_segment(&g.unit_path))
 }
 
+/// The cluster or bloc a dashboard query is narrowed to: decoded (malformed is
+/// BAD_USER_INPUT) and known (else `unknown()`), or none.
+pub(super) async fn cluster_filter(
+    ctx: &Context<'_>,
+    id: Option<&ID>,
+    unknown: impl FnOnce() -> async_graphql::Error,
+) -> async_graphql::Result<Option<Uuid>> {
+    let Some(id) = id else { return Ok(None) };
+    let cid = ids::decode::<of::Cluster>(id)?;
+    match load_one(ctx, cid).await? {
+        Some(c) => Ok(Some(c.id)),
+        None => Err(unknown()),
+    }
+}
+
 /// The id of the unit a materialised path ends with.
 fn last_segment(path: &str) -> Option<Uuid> {
     path.split('/')
@@ -86,7 +101,10 @@ impl ComplianceQuery {
     /// report. On time means submitted by the end of the due date, Vietnam time; without a
     /// deadline every submitted report is on time. `unitId` defaults to the campaign's
     /// launching unit (or the caller's widest readable unit); a unit outside the caller's
-    /// grants is FORBIDDEN.
+    /// grants is FORBIDDEN. `clusterId` narrows the count to the units of a cluster or bloc
+    /// inside that subtree (the rest of the cluster is not counted, nor refused).
+    // GraphQL arguments, one per filter: a resolver cannot bundle them.
+    #[allow(clippy::too_many_arguments)]
     async fn reporting_compliance(
         &self,
         ctx: &Context<'_>,
@@ -100,6 +118,10 @@ impl ComplianceQuery {
         #[graphql(desc = "Rows per child unit (the default) or none.")] group_by: Option<
             ComplianceGroupBy,
         >,
+        #[graphql(
+            desc = "Only units in the subtree of a member of this cluster or bloc (within unitId)."
+        )]
+        cluster_id: Option<ID>,
     ) -> async_graphql::Result<ReportingCompliance> {
         let actor = reader(ctx)?;
         let cid = ids::decode::<of::Campaign>(&campaign_id)?;
@@ -133,6 +155,7 @@ impl ComplianceQuery {
         let campaign = load_one(ctx, cid)
             .await?
             .ok_or_else(|| not_found("campaign"))?;
+        let cluster_id = cluster_filter(ctx, cluster_id.as_ref(), || not_found("cluster")).await?;
         let milestones = load_many(ctx, CampaignMilestones(cid)).await?;
         let dates: Vec<(MilestoneKind, chrono::NaiveDate)> =
             milestones.iter().map(|m| (m.kind, m.due_date)).collect();
@@ -201,6 +224,7 @@ impl ComplianceQuery {
             root_code: root.code.clone(),
             counting,
             cutoff: deadline.map(rules::on_time_cutoff),
+            cluster_id,
         };
         let by_child = group_by.unwrap_or_default() == ComplianceGroupBy::ChildUnit;
         let counted = compliance::counts(&state(ctx).db.conn, &scope, by_child)

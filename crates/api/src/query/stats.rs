@@ -10,6 +10,7 @@ use thidua_domain::id::of;
 use thidua_domain::stats as domain;
 use thidua_persistence::stats as store;
 
+use super::compliance::cluster_filter;
 use crate::args::field_error;
 use crate::context::{reader, state};
 use crate::error::{forbidden, query_error};
@@ -35,6 +36,9 @@ pub struct CommendationStatsFilter {
     /// Only commendations in this status; without it, every status (ask for CONFERRED for
     /// the honours actually conferred).
     pub status: Option<CommendationStatus>,
+    /// Only recipients whose unit lies in the subtree of a member of this cluster or bloc
+    /// (and within the caller's reach, as always).
+    pub cluster_id: Option<ID>,
 }
 
 #[derive(InputObject, Default)]
@@ -45,6 +49,9 @@ pub struct ExemplarStatsFilter {
     pub field_id: Option<ID>,
     pub stage: Option<ExemplarStage>,
     pub kind: Option<ExemplarKind>,
+    /// Only models whose home unit lies in the subtree of a member of this cluster or bloc
+    /// (and within the caller's reach, as always).
+    pub cluster_id: Option<ID>,
 }
 
 fn unknown(field: &str) -> async_graphql::Error {
@@ -94,12 +101,17 @@ impl StatsQuery {
         let years = domain::StatsYears::parse(filter.from_year, filter.to_year)
             .map_err(|e| field_error(e.under("filter")))?;
         let scope = scope(ctx, filter.unit_id.as_ref()).await?;
+        let cluster_id = cluster_filter(ctx, filter.cluster_id.as_ref(), || {
+            unknown("filter.clusterId")
+        })
+        .await?;
         let query = store::CommendationCount {
             scope,
             from_year: years.from(),
             to_year: years.to(),
             status: filter.status.map(Into::into),
             group_by: dims,
+            cluster_id,
         };
         let counted = store::commendation_groups(&state(ctx).db.conn, &query)
             .await
@@ -138,12 +150,15 @@ impl StatsQuery {
             None => None,
         };
         let scope = scope(ctx, f.unit_id.as_ref()).await?;
+        let cluster_id =
+            cluster_filter(ctx, f.cluster_id.as_ref(), || unknown("filter.clusterId")).await?;
         let query = store::ExemplarCount {
             scope,
             field_id,
             stage: f.stage.map(Into::into),
             kind: f.kind.map(Into::into),
             group_by: dims,
+            cluster_id,
         };
         let counted = store::exemplar_groups(&state(ctx).db.conn, &query)
             .await

@@ -4,10 +4,13 @@
 use async_graphql::{ComplexObject, Context, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
+use thidua_domain::comparison::disclose;
 use thidua_domain::compliance::Counts;
 use thidua_domain::id::UnitId;
+use thidua_persistence::clusters;
 use thidua_persistence::compliance::{self, Scope};
 
+use super::cluster::Cluster;
 use super::enums::{PeriodKind, ReportStatus};
 use super::load_one;
 use super::org_unit::OrgUnit;
@@ -111,6 +114,20 @@ impl MissingUnit {
 
 pub type MissingUnitConnection = cursor::CountedConnection<MissingUnit>;
 
+/// A cluster or bloc the chosen unit belongs to, counted whole for the same period: the
+/// shares to set beside the unit's own.
+#[derive(SimpleObject)]
+pub struct ClusterCompliance {
+    pub cluster: Cluster,
+    /// Registered units in the cluster (in the subtrees of its members), whoever asks.
+    pub units: u64,
+    /// Submitted ÷ expected over the whole cluster; null under 3 units (it would show a
+    /// peer's own figure) or when nothing is expected.
+    pub submitted_share: Option<Decimal>,
+    /// On time ÷ expected over the whole cluster; null under 3 units.
+    pub on_time_share: Option<Decimal>,
+}
+
 /// A campaign's reporting compliance under one unit for one period.
 pub struct ReportingCompliance {
     pub scope: Scope,
@@ -174,6 +191,38 @@ impl ReportingCompliance {
     /// with `groupBy: NONE`.
     async fn rows(&self) -> &[ComplianceRow] {
         &self.rows
+    }
+
+    /// Each cluster or bloc the chosen unit is itself a member of, by code, counted over
+    /// the whole cluster (not limited to the caller's grants: only the shares leave, and
+    /// only with 3 or more registered units). Two statements, only when selected.
+    async fn clusters(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ClusterCompliance>> {
+        let db = &state(ctx).db.conn;
+        let mine = clusters::of_unit(db, self.scope.root_id)
+            .await
+            .map_err(query_error)?;
+        if mine.is_empty() {
+            return Ok(vec![]);
+        }
+        let counted = compliance::cluster_counts(db, &self.scope, self.scope.root_id)
+            .await
+            .map_err(query_error)?;
+        Ok(mine
+            .into_iter()
+            .map(|c| {
+                let counts = counted
+                    .iter()
+                    .find(|k| k.cluster_id == c.id)
+                    .map(|k| k.counts)
+                    .unwrap_or_default();
+                ClusterCompliance {
+                    cluster: Cluster(c),
+                    units: counts.expected,
+                    submitted_share: disclose(counts.submitted_share(), counts.expected),
+                    on_time_share: disclose(counts.on_time_share(), counts.expected),
+                }
+            })
+            .collect())
     }
 
     /// The registered units without a report for the period, by unit code, with what they

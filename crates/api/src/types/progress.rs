@@ -3,10 +3,11 @@
 use async_graphql::{ComplexObject, Context, SimpleObject};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
-use thidua_domain::id::UnitId;
+use thidua_domain::id::{CampaignId, UnitId};
 use thidua_persistence::entities::criterion;
 
-use super::campaign::Criterion;
+use super::campaign::{Campaign, Criterion};
+use super::cluster::Cluster;
 use super::load_one;
 use super::org_unit::OrgUnit;
 use crate::error::not_found;
@@ -55,8 +56,26 @@ impl ProgressGroup {
     }
 }
 
+/// A criterion aggregated over a whole cluster or bloc the chosen unit belongs to, to set
+/// beside the unit's own value.
+#[derive(SimpleObject)]
+pub struct ClusterComparison {
+    pub cluster: Cluster,
+    /// The cluster's units combined as `value` combines the chosen unit's (4 decimals);
+    /// null when nothing was reported or fewer than 3 units reported (it would show a
+    /// peer's own figure).
+    pub value: Option<Decimal>,
+    /// The mean of the cluster's units' own values: the cluster's average unit, to set
+    /// beside one unit's value (for counts, where `value` is the cluster's sum). Hidden as
+    /// `value` is.
+    pub average: Option<Decimal>,
+    /// Units of the cluster with a counted value of the criterion.
+    pub units: u64,
+}
+
 /// One criterion's progress over the range.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct CriterionProgress {
     pub criterion: Criterion,
     /// The criterion's target; null when it has none.
@@ -68,6 +87,20 @@ pub struct CriterionProgress {
     pub reports: u64,
     /// Per child unit or period, by unit code or period; empty when not grouping.
     pub groups: Vec<ProgressGroup>,
+    /// The same criterion over each whole cluster or bloc the chosen unit is itself a
+    /// member of, by cluster code (one statement for every criterion, only when selected).
+    pub clusters: Vec<ClusterComparison>,
+}
+
+#[ComplexObject]
+impl CriterionProgress {
+    /// The campaign the criterion belongs to (useful when asking by field).
+    async fn campaign(&self, ctx: &Context<'_>) -> async_graphql::Result<Campaign> {
+        load_one(ctx, CampaignId::from_uuid(self.criterion.0.campaign_id))
+            .await?
+            .map(Campaign)
+            .ok_or_else(|| not_found("campaign"))
+    }
 }
 
 impl CriterionProgress {
@@ -80,6 +113,7 @@ impl CriterionProgress {
             value: None,
             reports: 0,
             groups: vec![],
+            clusters: vec![],
         }
     }
 }

@@ -281,6 +281,7 @@ impl ExemplarStats {
             &state(ctx).db.conn,
             &self.query.scope,
             self.query.field_id,
+            self.query.cluster_id,
             n,
         )
         .await
