@@ -42,7 +42,7 @@ export-link-mismatch = this export link is for another export or other parameter
 export-total = Total
 export-count = Count
 export-compliance-header = Unit code | Unit | Expected | Submitted | On time | Late | Approved | Returned | Missing | Submitted share | On-time share
-export-progress-header = Criterion | Unit code | Unit | Period | Value | Target | Reports
+export-progress-header = Campaign | Criterion | Unit code | Unit | Period | Value | Target | Reports
 export-commendation-dimension = { $key ->
     [LEVEL] Level
     [CATEGORY] Category

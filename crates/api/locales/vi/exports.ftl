@@ -42,7 +42,7 @@ export-link-mismatch = liên kết xuất này dành cho bản xuất hoặc tha
 export-total = Tổng cộng
 export-count = Số lượng
 export-compliance-header = Mã đơn vị | Đơn vị | Phải báo cáo | Đã gửi | Đúng hạn | Trễ hạn | Đã duyệt | Bị trả lại | Chưa gửi | Tỷ lệ đã gửi | Tỷ lệ đúng hạn
-export-progress-header = Tiêu chí | Mã đơn vị | Đơn vị | Kỳ | Giá trị | Chỉ tiêu | Số báo cáo
+export-progress-header = Mã phong trào | Tiêu chí | Mã đơn vị | Đơn vị | Kỳ | Giá trị | Chỉ tiêu | Số báo cáo
 export-commendation-dimension = { $key ->
     [LEVEL] Cấp khen thưởng
     [CATEGORY] Hình thức

@@ -62,17 +62,19 @@ const COMPLIANCE_FIGURES: &str =
 fn compliance_query() -> String {
     format!(
         "query($campaignId: ID!, $period: String, $milestoneId: ID, $unitId: ID, \
-         $groupBy: ComplianceGroupBy) {{ reportingCompliance(campaignId: $campaignId, \
-         period: $period, milestoneId: $milestoneId, unitId: $unitId, groupBy: $groupBy) {{ \
+         $groupBy: ComplianceGroupBy, $clusterId: ID) {{ reportingCompliance(\
+         campaignId: $campaignId, period: $period, milestoneId: $milestoneId, unitId: $unitId, \
+         groupBy: $groupBy, clusterId: $clusterId) {{ \
          unit {{ code name }} {COMPLIANCE_FIGURES} rows {{ unit {{ code name }} \
          {COMPLIANCE_FIGURES} }} }} }}"
     )
 }
 
-const PROGRESS_QUERY: &str = "query($campaignId: ID!, $from: NaiveDate, $to: NaiveDate, \
-    $unitId: ID, $groupBy: ProgressGroupBy) { criterionProgress(campaignId: $campaignId, \
-    from: $from, to: $to, unitId: $unitId, groupBy: $groupBy) { criteria { \
-    criterion { title } target value reports groups { period value reports \
+const PROGRESS_QUERY: &str = "query($campaignId: ID, $fieldId: ID, $from: NaiveDate, \
+    $to: NaiveDate, $unitId: ID, $groupBy: ProgressGroupBy, $clusterId: ID) { \
+    criterionProgress(campaignId: $campaignId, fieldId: $fieldId, from: $from, to: $to, \
+    unitId: $unitId, groupBy: $groupBy, clusterId: $clusterId) { criteria { \
+    campaign { code } criterion { title } target value reports groups { period value reports \
     unit { code name } } } } }";
 
 const COMMENDATION_STATS_QUERY: &str = "query($filter: CommendationStatsFilter!, \
@@ -96,7 +98,14 @@ pub(super) async fn table(
         Aggregate::ReportingCompliance => {
             only(
                 params,
-                &["campaignId", "period", "milestoneId", "unitId", "groupBy"],
+                &[
+                    "campaignId",
+                    "period",
+                    "milestoneId",
+                    "unitId",
+                    "groupBy",
+                    "clusterId",
+                ],
             )?;
             let vars = json!({
                 "campaignId": required(params, "campaignId")?,
@@ -104,14 +113,29 @@ pub(super) async fn table(
                 "milestoneId": params.get("milestoneId"),
                 "unitId": params.get("unitId"),
                 "groupBy": one_of::<ComplianceGroupBy>(params, "groupBy")?,
+                "clusterId": params.get("clusterId"),
             });
             let data = run(asked, &compliance_query(), vars).await?;
             Ok(compliance_table(locale, &data["reportingCompliance"]))
         }
         Aggregate::CriterionProgress => {
-            only(params, &["campaignId", "from", "to", "unitId", "groupBy"])?;
+            only(
+                params,
+                &[
+                    "campaignId",
+                    "fieldId",
+                    "from",
+                    "to",
+                    "unitId",
+                    "groupBy",
+                    "clusterId",
+                ],
+            )?;
+            // Exactly one of the two is the query's own rule (REQUIRED / NOT_APPLICABLE).
             let vars = json!({
-                "campaignId": required(params, "campaignId")?,
+                "campaignId": params.get("campaignId"),
+                "fieldId": params.get("fieldId"),
+                "clusterId": params.get("clusterId"),
                 "from": date(params, "from")?,
                 "to": date(params, "to")?,
                 "unitId": params.get("unitId"),
@@ -123,7 +147,14 @@ pub(super) async fn table(
         Aggregate::CommendationStats => {
             only(
                 params,
-                &["fromYear", "toYear", "unitId", "status", "groupBy"],
+                &[
+                    "fromYear",
+                    "toYear",
+                    "unitId",
+                    "status",
+                    "groupBy",
+                    "clusterId",
+                ],
             )?;
             let dims = list_of::<CommendationDimension>(params, "groupBy")?;
             let vars = json!({
@@ -132,6 +163,7 @@ pub(super) async fn table(
                     "toYear": year(params, "toYear")?,
                     "unitId": params.get("unitId"),
                     "status": one_of::<CommendationStatus>(params, "status")?,
+                    "clusterId": params.get("clusterId"),
                 },
                 "groupBy": dims,
             });
@@ -145,7 +177,10 @@ pub(super) async fn table(
             ))
         }
         Aggregate::ExemplarStats => {
-            only(params, &["unitId", "fieldId", "stage", "kind", "groupBy"])?;
+            only(
+                params,
+                &["unitId", "fieldId", "stage", "kind", "groupBy", "clusterId"],
+            )?;
             let dims = list_of::<ExemplarDimension>(params, "groupBy")?;
             let vars = json!({
                 "filter": {
@@ -153,6 +188,7 @@ pub(super) async fn table(
                     "fieldId": params.get("fieldId"),
                     "stage": one_of::<ExemplarStage>(params, "stage")?,
                     "kind": one_of::<ExemplarKind>(params, "kind")?,
+                    "clusterId": params.get("clusterId"),
                 },
                 "groupBy": dims,
             });
@@ -361,10 +397,12 @@ fn progress_table(locale: Locale, p: &Value) -> (Vec<String>, Vec<Vec<Cell>>) {
     let empty = Vec::new();
     let mut rows = Vec::new();
     for c in p["criteria"].as_array().unwrap_or(&empty) {
+        let campaign = str_of(&c["campaign"]["code"]);
         let title = str_of(&c["criterion"]["title"]);
         let target = decimal(&c["target"]);
         for g in c["groups"].as_array().unwrap_or(&empty) {
             rows.push(vec![
+                text(campaign),
                 text(title),
                 text(str_of(&g["unit"]["code"])),
                 text(str_of(&g["unit"]["name"])),
@@ -375,6 +413,7 @@ fn progress_table(locale: Locale, p: &Value) -> (Vec<String>, Vec<Vec<Cell>>) {
             ]);
         }
         rows.push(vec![
+            text(campaign),
             text(title),
             Cell::Empty,
             Cell::Text(total_label(locale)),
