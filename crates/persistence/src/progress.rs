@@ -93,10 +93,12 @@ fn period_key(backend: DatabaseBackend, bucket: Bucket) -> &'static str {
 ///
 /// - `counted`: as on the leaderboard, each unit's approved reports in the range that no
 ///   other approved report in the range holds.
-/// - `keyed`: each counted report twice, once for the total (`lvl` 0) and once under its
-///   group (`lvl` 1, when grouping).
-/// - `vals` numbers each (group, unit, criterion)'s values from the latest.
+/// - `keyed`: each counted report once for the whole range (`lvl` 0) and, grouping by
+///   period, once more under its period (`lvl` 1).
+/// - `vals` numbers each (level, period, unit, criterion)'s values from the latest.
 /// - `per_unit` combines them by the criterion's period aggregation.
+/// - `grouped` adds, grouping by child unit, each unit's whole-range value once more under
+///   its child (`lvl` 1): the values are read and combined once, not once per level.
 /// - the final select combines the units: SUM for counts, AVERAGE otherwise, 4 decimals.
 pub async fn figures(
     db: &impl ConnectionTrait,
@@ -122,25 +124,34 @@ pub async fn figures(
         DatabaseBackend::Postgres => "CAST(NULL AS TEXT)",
         _ => "NULL",
     };
-    let grouped = match grouping {
-        Grouping::None => String::new(),
+    // Values bound after the aggregation names in `per_unit`.
+    let mut values_after: Vec<Value> = vec![];
+    // Per period, each unit's values are combined per period (`lvl` 1) besides the whole
+    // range (`lvl` 0); per child unit, a unit's combined value is the same in its child's
+    // group as in the total, so it is computed once and only regrouped (`by_child`).
+    let (period_keyed, by_child) = match grouping {
+        Grouping::None => (String::new(), String::new()),
         Grouping::ChildUnit => {
-            values.extend([
+            values_after.extend([
                 scope.root_id.into(),
                 scope.root_code.clone().into(),
                 scope.root_id.into(),
             ]);
-            format!(
-                " UNION ALL SELECT k.id, k.unit_id, k.period_end, 1, COALESCE(c.id, ?), {null_text}, \
-                    COALESCE(c.code, ?) \
-                FROM counted k JOIN units u ON u.unit_id = k.unit_id \
+            (
+                String::new(),
+                " UNION ALL SELECT 1, COALESCE(c.id, ?), p.g_period, COALESCE(c.code, ?), \
+                    p.criterion_id, p.value, p.reports \
+                FROM per_unit p JOIN units u ON u.unit_id = p.unit_id \
                 LEFT JOIN org_units c ON c.parent_id = ? AND u.path LIKE (c.path || '%')"
+                    .to_owned(),
             )
         }
-        Grouping::Period(b) => format!(
-            " UNION ALL SELECT k.id, k.unit_id, k.period_end, 1, {null_uuid}, {}, {null_text} \
-            FROM counted k",
-            period_key(backend, b)
+        Grouping::Period(b) => (
+            format!(
+                " UNION ALL SELECT k.id, k.unit_id, k.period_end, 1, {} FROM counted k",
+                period_key(backend, b)
+            ),
+            String::new(),
         ),
     };
     let sql = format!(
@@ -162,15 +173,15 @@ pub async fn figures(
                     AND (o.period_start < i.period_start OR o.period_end > i.period_end \
                         OR o.id > i.id))), \
         keyed AS ( \
-            SELECT k.id, k.unit_id, k.period_end, 0 AS lvl, {null_uuid} AS g_unit, \
-                {null_text} AS g_period, {null_text} AS g_code FROM counted k{grouped}), \
+            SELECT k.id, k.unit_id, k.period_end, 0 AS lvl, {null_text} AS g_period \
+            FROM counted k{period_keyed}), \
         vals AS ( \
-            SELECT k.lvl, k.g_unit, k.g_period, k.g_code, k.unit_id, v.criterion_id, v.value, \
-                ROW_NUMBER() OVER (PARTITION BY k.lvl, k.g_unit, k.g_period, k.unit_id, \
+            SELECT k.lvl, k.g_period, k.unit_id, v.criterion_id, v.value, \
+                ROW_NUMBER() OVER (PARTITION BY k.lvl, k.g_period, k.unit_id, \
                     v.criterion_id ORDER BY k.period_end DESC, k.id DESC) AS recency \
             FROM keyed k JOIN report_values v ON v.report_id = k.id), \
         per_unit AS ( \
-            SELECT x.lvl, x.g_unit, x.g_period, x.g_code, x.criterion_id, COUNT(*) AS reports, \
+            SELECT x.lvl, x.g_period, x.unit_id, x.criterion_id, COUNT(*) AS reports, \
                 CASE MAX(c.period_aggregation) \
                     WHEN ? THEN SUM(x.value) \
                     WHEN ? THEN AVG(x.value) \
@@ -178,11 +189,15 @@ pub async fn figures(
                     WHEN ? THEN MIN(x.value) \
                     ELSE MAX(CASE WHEN x.recency = 1 THEN x.value END) END AS value \
             FROM vals x JOIN crit c ON c.id = x.criterion_id \
-            GROUP BY x.lvl, x.g_unit, x.g_period, x.g_code, x.unit_id, x.criterion_id) \
+            GROUP BY x.lvl, x.g_period, x.unit_id, x.criterion_id), \
+        grouped AS ( \
+            SELECT p.lvl, {null_uuid} AS g_unit, p.g_period, {null_text} AS g_code, \
+                p.criterion_id, p.value, p.reports \
+            FROM per_unit p{by_child}) \
         SELECT CAST(u.lvl AS BIGINT) AS lvl, u.criterion_id, u.g_unit, u.g_period, u.g_code, \
             ROUND(CASE WHEN MAX(c.measure) = ? THEN SUM(u.value) ELSE AVG(u.value) END, 4) AS value, \
             CAST(SUM(u.reports) AS BIGINT) AS reports \
-        FROM per_unit u JOIN crit c ON c.id = u.criterion_id \
+        FROM grouped u JOIN crit c ON c.id = u.criterion_id \
         GROUP BY u.lvl, u.g_unit, u.g_period, u.g_code, u.criterion_id"
     );
     values.extend([
@@ -190,8 +205,9 @@ pub async fn figures(
         PeriodAggregation::Average.into(),
         PeriodAggregation::Max.into(),
         PeriodAggregation::Min.into(),
-        Measure::Count.into(),
     ]);
+    values.extend(values_after);
+    values.push(Measure::Count.into());
     let rows = FigureRow::find_by_statement(raw::stmt(backend, &sql, values))
         .all(db)
         .await?;
