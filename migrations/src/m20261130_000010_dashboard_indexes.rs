@@ -4,10 +4,11 @@
 //!   of a subtree that the caller may read (units under a grant, or their own submissions);
 //!   with both columns in the index the count is an index-only scan over the subtree's
 //!   units instead of a scan of every report.
-//! - `commendations (award_year, unit_id, award_type_id, status, is_individual,
+//! - `commendations (unit_id, award_year, award_type_id, status, is_individual,
 //!   is_direct_worker)`: what `commendationStats` reads to count by level, category, year,
 //!   top-level unit and individual, and the direct-worker share; the province-wide counts
-//!   read this narrow index (index-only on PostgreSQL) instead of the wide rows.
+//!   read this narrow index (index-only on PostgreSQL) instead of the wide rows, and a
+//!   subtree's counts read only its units' ranges (the unit first).
 
 use sea_orm_migration::prelude::*;
 
@@ -28,8 +29,8 @@ const INDEXES: [(&str, &str, &[&str]); 2] = [
         "ix_commendations_stats",
         "commendations",
         &[
-            "award_year",
             "unit_id",
+            "award_year",
             "award_type_id",
             "status",
             "is_individual",
