@@ -255,7 +255,6 @@ pub async fn missing(
     };
     let mut values = scope_values(scope);
     values.push(scope.campaign_id.into());
-    values.push(scope.campaign_id.into());
     values.extend(filter_values);
     let after = match &page.after {
         Some(KeyCursor { value, id }) => {
@@ -269,18 +268,24 @@ pub async fn missing(
             .unwrap_or(i64::MAX)
             .into(),
     );
+    values.push(scope.campaign_id.into());
+    // The page is cut first, so each unit's latest report is looked up only for the units
+    // on the page (by primary key), never joined against every report.
     let sql = format!(
-        "WITH {} \
-        SELECT s.unit_id, o.code, lr.period_kind, lr.period_start, lr.period_end, lr.status, \
+        "WITH {}, \
+        page AS ( \
+            SELECT s.unit_id, o.code FROM scope s JOIN org_units o ON o.id = s.unit_id \
+            WHERE NOT EXISTS ( \
+                SELECT 1 FROM progress_reports r WHERE r.campaign_id = ? AND r.unit_id = s.unit_id \
+                    AND {filter}){after} \
+            ORDER BY o.code{collate}, s.unit_id LIMIT ?) \
+        SELECT p.unit_id, p.code, lr.period_kind, lr.period_start, lr.period_end, lr.status, \
             lr.submitted_at \
-        FROM scope s JOIN org_units o ON o.id = s.unit_id \
+        FROM page p \
         LEFT JOIN progress_reports lr ON lr.id = ( \
-            SELECT x.id FROM progress_reports x WHERE x.campaign_id = ? AND x.unit_id = s.unit_id \
+            SELECT x.id FROM progress_reports x WHERE x.campaign_id = ? AND x.unit_id = p.unit_id \
             ORDER BY x.period_end DESC, x.submitted_at DESC, x.id DESC LIMIT 1) \
-        WHERE NOT EXISTS ( \
-            SELECT 1 FROM progress_reports r WHERE r.campaign_id = ? AND r.unit_id = s.unit_id \
-                AND {filter}){after} \
-        ORDER BY o.code{collate}, s.unit_id LIMIT ?",
+        ORDER BY p.code{collate}, p.unit_id",
         scope_cte(scope)
     );
     let rows = MissingRow::find_by_statement(raw::stmt(backend, &sql, values))

@@ -139,6 +139,11 @@ impl Server {
             && answer.starts_with(b"HTTP/1.1 200")
     }
 
+    /// The server's process id, to read its memory in /proc.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn base(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
@@ -207,6 +212,16 @@ impl PgDatabase {
             name,
             rt: rt.handle().clone(),
             keep: false,
+        }
+    }
+
+    /// An existing database `name` (for instance one kept by an earlier run), never dropped.
+    pub fn existing(rt: &Runtime, admin_url: &str, name: &str) -> Self {
+        Self {
+            admin_url: admin_url.to_owned(),
+            name: name.to_owned(),
+            rt: rt.handle().clone(),
+            keep: true,
         }
     }
 
@@ -283,6 +298,15 @@ impl Api {
         let login = json!({"i": {"username": "admin", "password": ADMIN_PASSWORD}});
         api.token = text(&api.run(LOGIN, login).await, "/login/accessToken");
         api
+    }
+
+    /// Posts a ready request body; returns the whole answer (`data` and any `errors`).
+    pub async fn run_body(&self, body: &str) -> Value {
+        let req = (self.client.post(&self.url).bearer_auth(&self.token))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+        let resp = req.send().await.expect("sending a request");
+        resp.json().await.expect("a JSON answer")
     }
 
     pub async fn run(&self, query: &str, variables: Value) -> Value {
