@@ -84,28 +84,69 @@ pub struct Counted<G> {
     pub truncated: bool,
 }
 
-fn commendation_from(q: &CommendationCount) -> (String, Vec<Value>) {
+/// The commendations' conditions on `c`, with their values. The scope is tested once per
+/// unit (`c.unit_id IN` the units in scope), not once per commendation: a province holds a
+/// few hundred units and a hundred thousand commendations.
+fn commendation_where(q: &CommendationCount) -> (String, Vec<Value>) {
     let (scope_sql, mut values) = within("o", &q.scope);
-    let mut sql = String::from(
-        " FROM commendations c JOIN award_types a ON a.id = c.award_type_id \
-          JOIN org_units o ON o.id = c.unit_id",
-    );
-    if q.group_by.contains(&CommendationDimension::TopLevelUnit) {
-        sql.push_str(&top_level_join("o"));
-    }
-    if q.group_by.contains(&CommendationDimension::Field) {
-        sql.push_str(" LEFT JOIN exemplars e ON e.id = c.exemplar_id");
-    }
-    sql.push_str(&format!(
-        " WHERE {scope_sql} AND c.award_year >= ? AND c.award_year <= ?"
-    ));
+    let mut sql = format!(" WHERE c.unit_id IN (SELECT o.id FROM org_units o WHERE {scope_sql}");
+    push_cluster(&mut sql, &mut values, q.cluster_id);
+    sql.push_str(") AND c.award_year >= ? AND c.award_year <= ?");
     values.push(q.from_year.into());
     values.push(q.to_year.into());
     if let Some(s) = q.status {
         sql.push_str(" AND c.status = ?");
         values.push(s.into());
     }
-    push_cluster(&mut sql, &mut values, q.cluster_id);
+    (sql, values)
+}
+
+/// The column of `commendations` a dimension is read from (or through).
+fn commendation_source(d: CommendationDimension) -> &'static str {
+    use CommendationDimension as D;
+    match d {
+        D::Level | D::Category => "award_type_id",
+        D::Kind => "kind",
+        D::RecipientType => "recipient_type",
+        D::Year => "award_year",
+        D::TopLevelUnit => "unit_id",
+        D::Field => "exemplar_id",
+        D::Individual => "is_individual",
+    }
+}
+
+/// ` FROM (…) g JOIN …`: the commendations are first counted per combination of the
+/// columns the dimensions read (`g.n`), and only those few rows are joined to award types,
+/// units and models, instead of every commendation.
+fn commendation_from(q: &CommendationCount) -> (String, Vec<Value>) {
+    use CommendationDimension as D;
+    let (cond, values) = commendation_where(q);
+    let mut sources: Vec<&str> = Vec::new();
+    for d in &q.group_by {
+        let col = commendation_source(*d);
+        if !sources.contains(&col) {
+            sources.push(col);
+        }
+    }
+    let select: String = sources.iter().map(|c| format!("c.{c}, ")).collect();
+    let group = if sources.is_empty() {
+        String::new()
+    } else {
+        let cols: Vec<String> = sources.iter().map(|c| format!("c.{c}")).collect();
+        format!(" GROUP BY {}", cols.join(", "))
+    };
+    let mut sql =
+        format!(" FROM (SELECT {select}COUNT(*) AS n FROM commendations c{cond}{group}) g");
+    if q.group_by.contains(&D::Level) || q.group_by.contains(&D::Category) {
+        sql.push_str(" JOIN award_types a ON a.id = g.award_type_id");
+    }
+    if q.group_by.contains(&D::TopLevelUnit) {
+        sql.push_str(" JOIN org_units u ON u.id = g.unit_id");
+        sql.push_str(&top_level_join("u"));
+    }
+    if q.group_by.contains(&D::Field) {
+        sql.push_str(" LEFT JOIN exemplars e ON e.id = g.exemplar_id");
+    }
     (sql, values)
 }
 
@@ -114,18 +155,19 @@ fn commendation_column(d: CommendationDimension) -> (&'static str, &'static str)
     match d {
         D::Level => ("a.level", "level"),
         D::Category => ("a.category", "category"),
-        D::Kind => ("c.kind", "kind"),
-        D::RecipientType => ("c.recipient_type", "recipient_type"),
-        D::Year => ("c.award_year", "year"),
+        D::Kind => ("g.kind", "kind"),
+        D::RecipientType => ("g.recipient_type", "recipient_type"),
+        D::Year => ("g.award_year", "year"),
         D::TopLevelUnit => ("t.id", "top_level_unit"),
         D::Field => ("e.field_id", "field"),
-        D::Individual => ("c.is_individual", "individual"),
+        D::Individual => ("g.is_individual", "individual"),
     }
 }
 
-/// `SELECT cols, COUNT(*), total … GROUP BY cols ORDER BY count DESC, cols LIMIT n+1`: the
-/// total is a window over the groups, so one statement answers both.
-fn grouped_sql(columns: &[(&str, &str)], from: &str) -> String {
+/// `SELECT cols, count, total … GROUP BY cols ORDER BY count DESC, cols LIMIT n+1`: the
+/// total is a window over the groups, so one statement answers both. `count` is the
+/// aggregate counting a group (`COUNT(*)`, or `SUM(g.n)` over pre-counted rows).
+fn grouped_sql(columns: &[(&str, &str)], count: &str, from: &str) -> String {
     let select: Vec<String> = columns
         .iter()
         .map(|(expr, alias)| format!("{expr} AS {alias}, "))
@@ -142,7 +184,8 @@ fn grouped_sql(columns: &[(&str, &str)], from: &str) -> String {
         (format!(" GROUP BY {}", exprs.join(", ")), order.join(""))
     };
     format!(
-        "SELECT {}COUNT(*) AS n, CAST(SUM(COUNT(*)) OVER () AS BIGINT) AS total{from}{group} \
+        "SELECT {}CAST({count} AS BIGINT) AS n, CAST(SUM({count}) OVER () AS BIGINT) AS total\
+         {from}{group} \
          ORDER BY n DESC{order} LIMIT ?",
         select.join("")
     )
@@ -160,7 +203,8 @@ pub async fn commendation_groups(
     use CommendationDimension as D;
     let (from, values) = commendation_from(q);
     let columns: Vec<(&str, &str)> = q.group_by.iter().map(|d| commendation_column(*d)).collect();
-    run_grouped(db, &grouped_sql(&columns, &from), values, |count, row| {
+    let sql = grouped_sql(&columns, "SUM(g.n)", &from);
+    run_grouped(db, &sql, values, |count, row| {
         let mut g = CommendationGroup {
             count,
             ..Default::default()
@@ -229,15 +273,12 @@ pub async fn commendation_direct_workers(
     db: &impl ConnectionTrait,
     q: &CommendationCount,
 ) -> Result<Vec<DirectWorkerYear>, StoreError> {
-    let plain = CommendationCount {
-        group_by: vec![],
-        ..q.clone()
-    };
-    let (from, mut values) = commendation_from(&plain);
+    let (cond, mut values) = commendation_where(q);
     let sql = format!(
         "SELECT c.award_year AS year, COUNT(*) AS individual, \
-            CAST(SUM(CASE WHEN c.is_direct_worker THEN 1 ELSE 0 END) AS BIGINT) AS direct_workers\
-         {from} AND c.is_individual = ? GROUP BY c.award_year ORDER BY c.award_year"
+            CAST(SUM(CASE WHEN c.is_direct_worker THEN 1 ELSE 0 END) AS BIGINT) AS direct_workers \
+         FROM commendations c{cond} AND c.is_individual = ? \
+         GROUP BY c.award_year ORDER BY c.award_year"
     );
     values.push(true.into());
     let rows = db
@@ -320,7 +361,8 @@ pub async fn exemplar_groups(
     }
     from.push_str(&cond);
     let columns: Vec<(&str, &str)> = q.group_by.iter().map(|d| exemplar_column(*d)).collect();
-    run_grouped(db, &grouped_sql(&columns, &from), values, |count, row| {
+    let sql = grouped_sql(&columns, "COUNT(*)", &from);
+    run_grouped(db, &sql, values, |count, row| {
         let mut g = ExemplarGroup {
             count,
             ..Default::default()
