@@ -129,8 +129,10 @@ struct Plan {
     /// The condition on `o` (the unit) in `units`, with its values.
     units_filter: String,
     units_values: Vec<Value>,
-    /// Grouping by period: `keyed`'s rows under their period (`lvl` 1), from `ranked k`.
-    period_keyed: String,
+    /// Grouping by period: the key of the period holding `k.period_end` (each unit's
+    /// values are then combined per period, `lvl` 1, and these per-period figures folded
+    /// into the whole range, `lvl` 0).
+    period: Option<&'static str>,
     /// `grouped`'s rows (`lvl`, `g_unit`, `g_period`, `g_code`, `unit_id`, `criterion_id`,
     /// `value`, `reports`), from `per_unit p`, with their values.
     grouped: String,
@@ -143,11 +145,12 @@ struct Plan {
 ///   other approved report in the range holds.
 /// - `ranked` numbers each unit's counted reports from the latest: the latest of any subset
 ///   is its lowest number.
-/// - `keyed`: each counted report for the whole range (`lvl` 0) and, grouping by period,
-///   once more under its period (`lvl` 1).
-/// - `combined` folds each (level, period, unit, criterion)'s values in one pass without
-///   sorting them; `per_unit` picks the criterion's period aggregation, looking up the
-///   latest value by its report's number (a window over every value sorts them to disk).
+/// - `combined` folds each (period, unit, criterion)'s values with plain aggregates and
+///   the number of the latest report holding one; `levels` folds these once more into
+///   the whole range (`lvl` 0): each value is read once whatever the grouping.
+/// - `per_unit` picks the criterion's period aggregation; the latest value is looked up
+///   by its report's number only when several reports hold one (a window over every value
+///   would sort them all, to disk).
 /// - `grouped` regroups the units' values (a unit's combined value is the same in its
 ///   child's or cluster's group as in the total, so it is computed once).
 /// - the final select combines the units: SUM for counts, AVERAGE otherwise, 4 decimals.
@@ -160,6 +163,12 @@ async fn run(
 ) -> Result<Vec<FigureRow>, StoreError> {
     let backend = db.get_database_backend();
     let (_, null_text) = nulls(backend);
+    // AVERAGE as AVG computes it: PostgreSQL divides the exact numeric sum by the count;
+    // SQLite may hold whole values as integers, which must not divide as integers.
+    let mean = match backend {
+        DatabaseBackend::Postgres => "p.total / p.reports",
+        _ => "CAST(p.total AS REAL) / p.reports",
+    };
     let campaign_values = || campaigns.iter().map(|c| Value::from(*c));
     let mut values: Vec<Value> = campaign_values().collect();
     values.push(ParticipationStatus::Registered.into());
@@ -171,12 +180,21 @@ async fn run(
         PeriodAggregation::Average.into(),
         PeriodAggregation::Max.into(),
         PeriodAggregation::Min.into(),
+        PeriodAggregation::Latest.into(),
+        PeriodAggregation::Latest.into(),
     ]);
     values.extend(plan.grouped_values);
     values.push(Measure::Count.into());
     let ids = in_list(campaigns.len());
-    let (units_filter, period_keyed, grouped) =
-        (plan.units_filter, plan.period_keyed, plan.grouped);
+    let (units_filter, grouped) = (plan.units_filter, plan.grouped);
+    let (period, per_period) = match plan.period {
+        Some(key) => (
+            key,
+            " UNION ALL SELECT 1, p.g_period, p.unit_id, p.criterion_id, p.reports, p.total, \
+                p.high, p.low, p.latest FROM combined p",
+        ),
+        None => (null_text, ""),
+    };
     let sql = format!(
         "WITH units AS ( \
             SELECT p.campaign_id, p.unit_id, o.path FROM participations p \
@@ -200,25 +218,29 @@ async fn run(
         ranked AS ( \
             SELECT k.id, k.unit_id, k.period_end, ROW_NUMBER() OVER (PARTITION BY k.unit_id \
                 ORDER BY k.period_end DESC, k.id DESC) AS recency FROM counted k), \
-        keyed AS ( \
-            SELECT k.id, k.unit_id, 0 AS lvl, {null_text} AS g_period, k.recency \
-            FROM ranked k{period_keyed}), \
+        keyed AS (SELECT k.id, k.unit_id, {period} AS g_period, k.recency FROM ranked k), \
         combined AS ( \
-            SELECT k.lvl, k.g_period, k.unit_id, v.criterion_id, COUNT(*) AS reports, \
-                SUM(v.value) AS total, AVG(v.value) AS mean, MAX(v.value) AS high, \
-                MIN(v.value) AS low, MIN(k.recency) AS latest \
+            SELECT k.g_period, k.unit_id, v.criterion_id, COUNT(*) AS reports, \
+                SUM(v.value) AS total, MAX(v.value) AS high, MIN(v.value) AS low, \
+                MIN(k.recency) AS latest \
             FROM keyed k JOIN report_values v ON v.report_id = k.id \
-            GROUP BY k.lvl, k.g_period, k.unit_id, v.criterion_id), \
+            GROUP BY k.g_period, k.unit_id, v.criterion_id), \
+        levels AS ( \
+            SELECT 0 AS lvl, {null_text} AS g_period, p.unit_id, p.criterion_id, \
+                SUM(p.reports) AS reports, SUM(p.total) AS total, MAX(p.high) AS high, \
+                MIN(p.low) AS low, MIN(p.latest) AS latest \
+            FROM combined p GROUP BY p.unit_id, p.criterion_id{per_period}), \
         per_unit AS ( \
             SELECT p.lvl, p.g_period, p.unit_id, p.criterion_id, p.reports, \
                 CASE c.period_aggregation \
                     WHEN ? THEN p.total \
-                    WHEN ? THEN p.mean \
+                    WHEN ? THEN {mean} \
                     WHEN ? THEN p.high \
                     WHEN ? THEN p.low \
-                    ELSE l.value END AS value \
-            FROM combined p JOIN crit c ON c.id = p.criterion_id \
-            LEFT JOIN ranked r ON r.unit_id = p.unit_id AND r.recency = p.latest \
+                    WHEN ? THEN CASE WHEN p.reports = 1 THEN p.high ELSE l.value END END AS value \
+            FROM levels p JOIN crit c ON c.id = p.criterion_id \
+            LEFT JOIN ranked r ON c.period_aggregation = ? AND p.reports > 1 \
+                AND r.unit_id = p.unit_id AND r.recency = p.latest \
             LEFT JOIN report_values l ON l.report_id = r.id AND l.criterion_id = p.criterion_id), \
         grouped AS ({grouped}) \
         SELECT CAST(u.lvl AS BIGINT) AS lvl, u.criterion_id, u.g_unit, u.g_period, u.g_code, \
@@ -271,7 +293,7 @@ pub async fn figures(
             p.criterion_id, p.value, p.reports FROM per_unit p"
     );
     let mut grouped_values: Vec<Value> = vec![];
-    let mut period_keyed = String::new();
+    let mut period = None;
     match grouping {
         Grouping::None => {}
         Grouping::ChildUnit => {
@@ -287,12 +309,7 @@ pub async fn figures(
                 LEFT JOIN org_units c ON c.parent_id = ? AND u.path LIKE (c.path || '%')",
             );
         }
-        Grouping::Period(b) => {
-            period_keyed = format!(
-                " UNION ALL SELECT k.id, k.unit_id, 1, {}, k.recency FROM ranked k",
-                period_key(backend, b)
-            );
-        }
+        Grouping::Period(b) => period = Some(period_key(backend, b)),
     }
     let rows = run(
         db,
@@ -302,7 +319,7 @@ pub async fn figures(
         Plan {
             units_filter,
             units_values,
-            period_keyed,
+            period,
             grouped,
             grouped_values,
         },
@@ -350,7 +367,7 @@ pub async fn cluster_figures(
         Plan {
             units_filter: within_clusters_of("o"),
             units_values: vec![member.into()],
-            period_keyed: String::new(),
+            period: None,
             grouped,
             grouped_values: vec![member.into()],
         },
