@@ -148,9 +148,10 @@ struct Plan {
 /// - `combined` folds each (period, unit, criterion)'s values with plain aggregates and
 ///   the number of the latest report holding one; `levels` folds these once more into
 ///   the whole range (`lvl` 0): each value is read once whatever the grouping.
-/// - `per_unit` picks the criterion's period aggregation; the latest value is looked up
-///   by its report's number only when several reports hold one (a window over every value
-///   would sort them all, to disk).
+/// - `per_unit` picks the criterion's period aggregation (MAX is `high`, and so is the
+///   latest value of a single report); the latest value is looked up by its report's
+///   number only where several reports hold one, in a part of its own so that the lookup
+///   joins those few rows (a window over every value would sort them all, to disk).
 /// - `grouped` regroups the units' values (a unit's combined value is the same in its
 ///   child's or cluster's group as in the total, so it is computed once).
 /// - the final select combines the units: SUM for counts, AVERAGE otherwise, 4 decimals.
@@ -178,7 +179,6 @@ async fn run(
     values.extend([
         PeriodAggregation::Sum.into(),
         PeriodAggregation::Average.into(),
-        PeriodAggregation::Max.into(),
         PeriodAggregation::Min.into(),
         PeriodAggregation::Latest.into(),
         PeriodAggregation::Latest.into(),
@@ -235,13 +235,16 @@ async fn run(
                 CASE c.period_aggregation \
                     WHEN ? THEN p.total \
                     WHEN ? THEN {mean} \
-                    WHEN ? THEN p.high \
                     WHEN ? THEN p.low \
-                    WHEN ? THEN CASE WHEN p.reports = 1 THEN p.high ELSE l.value END END AS value \
+                    ELSE p.high END AS value \
             FROM levels p JOIN crit c ON c.id = p.criterion_id \
-            LEFT JOIN ranked r ON c.period_aggregation = ? AND p.reports > 1 \
-                AND r.unit_id = p.unit_id AND r.recency = p.latest \
-            LEFT JOIN report_values l ON l.report_id = r.id AND l.criterion_id = p.criterion_id), \
+            WHERE c.period_aggregation <> ? OR p.reports = 1 \
+            UNION ALL \
+            SELECT p.lvl, p.g_period, p.unit_id, p.criterion_id, p.reports, l.value \
+            FROM levels p JOIN crit c ON c.id = p.criterion_id \
+                AND c.period_aggregation = ? AND p.reports > 1 \
+            JOIN ranked r ON r.unit_id = p.unit_id AND r.recency = p.latest \
+            JOIN report_values l ON l.report_id = r.id AND l.criterion_id = p.criterion_id), \
         grouped AS ({grouped}) \
         SELECT CAST(u.lvl AS BIGINT) AS lvl, u.criterion_id, u.g_unit, u.g_period, u.g_code, \
             ROUND(CASE WHEN MAX(c.measure) = ? THEN SUM(u.value) ELSE AVG(u.value) END, 4) AS value, \
