@@ -19,6 +19,7 @@ mod m20261130_000007_authority_data;
 mod m20261130_000008_target_texts;
 mod m20261130_000009_sessions;
 mod m20261130_000010_dashboard_indexes;
+mod m20261130_000011_progress_indexes;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_authority_data::Migration),
             Box::new(m20261130_000009_sessions::Migration),
             Box::new(m20261130_000010_dashboard_indexes::Migration),
+            Box::new(m20261130_000011_progress_indexes::Migration),
         ]
     }
 }

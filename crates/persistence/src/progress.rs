@@ -124,23 +124,36 @@ fn in_list(n: usize) -> String {
     format!("IN ({})", vec!["?"; n.max(1)].join(", "))
 }
 
-/// Which units `figures_sql` aggregates, and how counted reports are keyed.
+/// Which units `run` aggregates, and how their combined values are grouped.
 struct Plan {
     /// The condition on `o` (the unit) in `units`, with its values.
     units_filter: String,
     units_values: Vec<Value>,
-    /// `keyed`'s rows, from `counted k`, with their values.
-    keyed: String,
-    keyed_values: Vec<Value>,
+    /// Grouping by period: the key of the period holding `k.period_end` (each unit's
+    /// values are then combined per period, `lvl` 1, and these per-period figures folded
+    /// into the whole range, `lvl` 0).
+    period: Option<&'static str>,
+    /// `grouped`'s rows (`lvl`, `g_unit`, `g_period`, `g_code`, `unit_id`, `criterion_id`,
+    /// `value`, `reports`), from `per_unit p`, with their values.
+    grouped: String,
+    grouped_values: Vec<Value>,
 }
 
 /// The statement over `campaigns`' registered units chosen by `plan`.
 ///
 /// - `counted`: as on the leaderboard, each unit's approved reports in the range that no
 ///   other approved report in the range holds.
-/// - `keyed`: each counted report once per figure it enters (the total, its group).
-/// - `vals` numbers each (group, unit, criterion)'s values from the latest.
-/// - `per_unit` combines them by the criterion's period aggregation.
+/// - `ranked` numbers each unit's counted reports from the latest: the latest of any subset
+///   is its lowest number.
+/// - `combined` folds each (period, unit, criterion)'s values with plain aggregates and
+///   the number of the latest report holding one; `levels` folds these once more into
+///   the whole range (`lvl` 0): each value is read once whatever the grouping.
+/// - `per_unit` picks the criterion's period aggregation (MAX is `high`, and so is the
+///   latest value of a single report); the latest value is looked up by its report's
+///   number only where several reports hold one, in a part of its own so that the lookup
+///   joins those few rows (a window over every value would sort them all, to disk).
+/// - `grouped` regroups the units' values (a unit's combined value is the same in its
+///   child's or cluster's group as in the total, so it is computed once).
 /// - the final select combines the units: SUM for counts, AVERAGE otherwise, 4 decimals.
 async fn run(
     db: &impl ConnectionTrait,
@@ -150,22 +163,38 @@ async fn run(
     plan: Plan,
 ) -> Result<Vec<FigureRow>, StoreError> {
     let backend = db.get_database_backend();
+    let (_, null_text) = nulls(backend);
+    // AVERAGE as AVG computes it: PostgreSQL divides the exact numeric sum by the count;
+    // SQLite may hold whole values as integers, which must not divide as integers.
+    let mean = match backend {
+        DatabaseBackend::Postgres => "p.total / p.reports",
+        _ => "CAST(p.total AS REAL) / p.reports",
+    };
     let campaign_values = || campaigns.iter().map(|c| Value::from(*c));
     let mut values: Vec<Value> = campaign_values().collect();
     values.push(ParticipationStatus::Registered.into());
     values.extend(plan.units_values);
     values.extend(campaign_values());
     values.extend([ReportStatus::Approved.into(), from.into(), to.into()]);
-    values.extend(plan.keyed_values);
     values.extend([
         PeriodAggregation::Sum.into(),
         PeriodAggregation::Average.into(),
-        PeriodAggregation::Max.into(),
         PeriodAggregation::Min.into(),
-        Measure::Count.into(),
+        PeriodAggregation::Latest.into(),
+        PeriodAggregation::Latest.into(),
     ]);
+    values.extend(plan.grouped_values);
+    values.push(Measure::Count.into());
     let ids = in_list(campaigns.len());
-    let (units_filter, keyed) = (plan.units_filter, plan.keyed);
+    let (units_filter, grouped) = (plan.units_filter, plan.grouped);
+    let (period, per_period) = match plan.period {
+        Some(key) => (
+            key,
+            " UNION ALL SELECT 1, p.g_period, p.unit_id, p.criterion_id, p.reports, p.total, \
+                p.high, p.low, p.latest FROM combined p",
+        ),
+        None => (null_text, ""),
+    };
     let sql = format!(
         "WITH units AS ( \
             SELECT p.campaign_id, p.unit_id, o.path FROM participations p \
@@ -186,27 +215,42 @@ async fn run(
                     AND o.period_start <= i.period_start AND o.period_end >= i.period_end \
                     AND (o.period_start < i.period_start OR o.period_end > i.period_end \
                         OR o.id > i.id))), \
-        keyed AS ({keyed}), \
-        vals AS ( \
-            SELECT k.lvl, k.g_unit, k.g_period, k.g_code, k.unit_id, v.criterion_id, v.value, \
-                ROW_NUMBER() OVER (PARTITION BY k.lvl, k.g_unit, k.g_period, k.unit_id, \
-                    v.criterion_id ORDER BY k.period_end DESC, k.id DESC) AS recency \
-            FROM keyed k JOIN report_values v ON v.report_id = k.id), \
+        ranked AS ( \
+            SELECT k.id, k.unit_id, k.period_end, ROW_NUMBER() OVER (PARTITION BY k.unit_id \
+                ORDER BY k.period_end DESC, k.id DESC) AS recency FROM counted k), \
+        keyed AS (SELECT k.id, k.unit_id, {period} AS g_period, k.recency FROM ranked k), \
+        combined AS ( \
+            SELECT k.g_period, k.unit_id, v.criterion_id, COUNT(*) AS reports, \
+                SUM(v.value) AS total, MAX(v.value) AS high, MIN(v.value) AS low, \
+                MIN(k.recency) AS latest \
+            FROM keyed k JOIN report_values v ON v.report_id = k.id \
+            GROUP BY k.g_period, k.unit_id, v.criterion_id), \
+        levels AS ( \
+            SELECT 0 AS lvl, {null_text} AS g_period, p.unit_id, p.criterion_id, \
+                SUM(p.reports) AS reports, SUM(p.total) AS total, MAX(p.high) AS high, \
+                MIN(p.low) AS low, MIN(p.latest) AS latest \
+            FROM combined p GROUP BY p.unit_id, p.criterion_id{per_period}), \
         per_unit AS ( \
-            SELECT x.lvl, x.g_unit, x.g_period, x.g_code, x.criterion_id, COUNT(*) AS reports, \
-                CASE MAX(c.period_aggregation) \
-                    WHEN ? THEN SUM(x.value) \
-                    WHEN ? THEN AVG(x.value) \
-                    WHEN ? THEN MAX(x.value) \
-                    WHEN ? THEN MIN(x.value) \
-                    ELSE MAX(CASE WHEN x.recency = 1 THEN x.value END) END AS value \
-            FROM vals x JOIN crit c ON c.id = x.criterion_id \
-            GROUP BY x.lvl, x.g_unit, x.g_period, x.g_code, x.unit_id, x.criterion_id) \
+            SELECT p.lvl, p.g_period, p.unit_id, p.criterion_id, p.reports, \
+                CASE c.period_aggregation \
+                    WHEN ? THEN p.total \
+                    WHEN ? THEN {mean} \
+                    WHEN ? THEN p.low \
+                    ELSE p.high END AS value \
+            FROM levels p JOIN crit c ON c.id = p.criterion_id \
+            WHERE c.period_aggregation <> ? OR p.reports = 1 \
+            UNION ALL \
+            SELECT p.lvl, p.g_period, p.unit_id, p.criterion_id, p.reports, l.value \
+            FROM levels p JOIN crit c ON c.id = p.criterion_id \
+                AND c.period_aggregation = ? AND p.reports > 1 \
+            JOIN ranked r ON r.unit_id = p.unit_id AND r.recency = p.latest \
+            JOIN report_values l ON l.report_id = r.id AND l.criterion_id = p.criterion_id), \
+        grouped AS ({grouped}) \
         SELECT CAST(u.lvl AS BIGINT) AS lvl, u.criterion_id, u.g_unit, u.g_period, u.g_code, \
             ROUND(CASE WHEN MAX(c.measure) = ? THEN SUM(u.value) ELSE AVG(u.value) END, 4) AS value, \
             CAST(SUM(u.reports) AS BIGINT) AS reports, CAST(COUNT(*) AS BIGINT) AS units, \
             ROUND(AVG(u.value), 4) AS mean \
-        FROM per_unit u JOIN crit c ON c.id = u.criterion_id \
+        FROM grouped u JOIN crit c ON c.id = u.criterion_id \
         GROUP BY u.lvl, u.g_unit, u.g_period, u.g_code, u.criterion_id"
     );
     Ok(
@@ -247,32 +291,29 @@ pub async fn figures(
         units_filter.push_str(&within_cluster("o"));
         units_values.push(cluster.into());
     }
-    let mut keyed_values: Vec<Value> = vec![];
-    let grouped = match grouping {
-        Grouping::None => String::new(),
+    let mut grouped = format!(
+        "SELECT p.lvl, {null_uuid} AS g_unit, p.g_period, {null_text} AS g_code, p.unit_id, \
+            p.criterion_id, p.value, p.reports FROM per_unit p"
+    );
+    let mut grouped_values: Vec<Value> = vec![];
+    let mut period = None;
+    match grouping {
+        Grouping::None => {}
         Grouping::ChildUnit => {
-            keyed_values.extend([
+            grouped_values.extend([
                 scope.root_id.into(),
                 scope.root_code.clone().into(),
                 scope.root_id.into(),
             ]);
-            format!(
-                " UNION ALL SELECT k.id, k.unit_id, k.period_end, 1, COALESCE(c.id, ?), {null_text}, \
-                    COALESCE(c.code, ?) \
-                FROM counted k JOIN org_units u ON u.id = k.unit_id \
-                LEFT JOIN org_units c ON c.parent_id = ? AND u.path LIKE (c.path || '%')"
-            )
+            grouped.push_str(
+                " UNION ALL SELECT 1, COALESCE(c.id, ?), p.g_period, COALESCE(c.code, ?), \
+                    p.unit_id, p.criterion_id, p.value, p.reports \
+                FROM per_unit p JOIN org_units u ON u.id = p.unit_id \
+                LEFT JOIN org_units c ON c.parent_id = ? AND u.path LIKE (c.path || '%')",
+            );
         }
-        Grouping::Period(b) => format!(
-            " UNION ALL SELECT k.id, k.unit_id, k.period_end, 1, {null_uuid}, {}, {null_text} \
-            FROM counted k",
-            period_key(backend, b)
-        ),
-    };
-    let keyed = format!(
-        "SELECT k.id, k.unit_id, k.period_end, 0 AS lvl, {null_uuid} AS g_unit, \
-            {null_text} AS g_period, {null_text} AS g_code FROM counted k{grouped}"
-    );
+        Grouping::Period(b) => period = Some(period_key(backend, b)),
+    }
     let rows = run(
         db,
         &scope.campaign_ids(),
@@ -281,8 +322,9 @@ pub async fn figures(
         Plan {
             units_filter,
             units_values,
-            keyed,
-            keyed_values,
+            period,
+            grouped,
+            grouped_values,
         },
     )
     .await?;
@@ -310,11 +352,12 @@ pub async fn cluster_figures(
     member: Uuid,
 ) -> Result<Vec<ClusterFigure>, StoreError> {
     let (_, null_text) = nulls(db.get_database_backend());
-    // A unit under two members of one cluster counts once in it.
-    let keyed = format!(
-        "SELECT DISTINCT k.id, k.unit_id, k.period_end, 1 AS lvl, cm.cluster_id AS g_unit, \
-            {null_text} AS g_period, {null_text} AS g_code \
-        FROM counted k JOIN org_units ku ON ku.id = k.unit_id \
+    // A unit under two members of one cluster counts once in it; the whole-range values
+    // (`lvl` 0) alone are regrouped.
+    let grouped = format!(
+        "SELECT DISTINCT 1 AS lvl, cm.cluster_id AS g_unit, {null_text} AS g_period, \
+            {null_text} AS g_code, p.unit_id, p.criterion_id, p.value, p.reports \
+        FROM per_unit p JOIN org_units ku ON ku.id = p.unit_id \
         JOIN cluster_members mine ON mine.unit_id = ? \
         JOIN cluster_members cm ON cm.cluster_id = mine.cluster_id \
         JOIN org_units cmu ON cmu.id = cm.unit_id AND ku.path LIKE (cmu.path || '%')"
@@ -327,8 +370,9 @@ pub async fn cluster_figures(
         Plan {
             units_filter: within_clusters_of("o"),
             units_values: vec![member.into()],
-            keyed,
-            keyed_values: vec![member.into()],
+            period: None,
+            grouped,
+            grouped_values: vec![member.into()],
         },
     )
     .await?;

@@ -11,6 +11,7 @@ use crate::leaderboard::{report, submit_and_approve};
 
 both!(
     progress_matches_the_hand_counted_fixture,
+    period_aggregations_combine_each_units_reports,
     a_ward_manager_sees_only_their_ward_progress,
     bad_progress_inputs_have_stable_codes,
     progress_costs_a_fixed_number_of_statements
@@ -233,6 +234,105 @@ async fn progress_matches_the_hand_counted_fixture(backend: Backend) {
         vec![
             (Value::Null, json!(0), vec![]),
             (Value::Null, json!(0), vec![]),
+        ]
+    );
+}
+
+/// AVERAGE, MAX and MIN period aggregations, over the whole range and per period (the
+/// per-period figures are folded into the range's).
+async fn period_aggregations_combine_each_units_reports(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let w1 = app.create_unit(&admin, "PA-W1", &root).await;
+    let w2 = app.create_unit(&admin, "PA-W2", &root).await;
+    let a = app.create_unit(&admin, "PA-W1-A", &w1).await;
+    let b = app.create_unit(&admin, "PA-W2-B", &w2).await;
+    let c = app
+        .create_campaign(
+            &admin,
+            "PA",
+            &root,
+            json!([
+                {"title": "Điểm trung bình", "measure": "NUMBER", "unitLabel": "điểm", "targetValue": "5", "weight": "1", "periodAggregation": "AVERAGE"},
+                {"title": "Tỷ lệ cao nhất", "measure": "PERCENT", "unitLabel": "%", "targetValue": "80", "weight": "1", "periodAggregation": "MAX"},
+                {"title": "Tỷ lệ thấp nhất", "measure": "PERCENT", "unitLabel": "%", "targetValue": "80", "weight": "1", "periodAggregation": "MIN"}
+            ]),
+        )
+        .await;
+    let campaign = c.data()["createCampaign"]["campaign"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{:?}", c.body))
+        .to_owned();
+    let criteria: Vec<String> = c.data()["createCampaign"]["campaign"]["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect();
+    app.launch(&admin, &campaign).await;
+    for u in [&a, &b] {
+        app.ok(Some(&admin), "mutation($i: ParticipationInput!) { registerParticipation(input: $i) { participation { id } } }", json!({"i": {"campaignId": campaign, "unitId": u}}))
+            .await;
+    }
+    let batch = vec![
+        report(&campaign, &a, &criteria, 1, &["1", "60", "60"]),
+        report(&campaign, &a, &criteria, 2, &["2", "50", "50"]),
+        report(&campaign, &a, &criteria, 3, &["4", "40", "40"]),
+        report(&campaign, &b, &criteria, 1, &["3", "70", "70"]),
+        report(&campaign, &b, &criteria, 2, &["5", "95", "95"]),
+        report(&campaign, &b, &criteria, 3, &["10", "80", "80"]),
+    ];
+    submit_and_approve(&app, &admin, batch, &[0, 1, 2, 3, 4, 5]).await;
+    let run = |g: &str| app.ok(Some(&admin), Q, json!({"c": campaign, "g": g}));
+
+    // A: average 7/3, max 60, min 40; B: average 6, max 95, min 70; units averaged.
+    let d = run("CHILD_UNIT").await;
+    assert_eq!(
+        shown(&d),
+        vec![
+            (
+                json!("4.1667"),
+                json!(6),
+                vec![g("PA-W1", "2.3333", 3), g("PA-W2", "6", 3)]
+            ),
+            (
+                json!("77.5"),
+                json!(6),
+                vec![g("PA-W1", "60", 3), g("PA-W2", "95", 3)]
+            ),
+            (
+                json!("55"),
+                json!(6),
+                vec![g("PA-W1", "40", 3), g("PA-W2", "70", 3)]
+            ),
+        ]
+    );
+    // Each month holds one report of each unit.
+    let d = run("PERIOD_MONTH").await;
+    let months = |v: [&str; 3]| {
+        vec![
+            g("2025-01", v[0], 2),
+            g("2025-02", v[1], 2),
+            g("2025-03", v[2], 2),
+        ]
+    };
+    assert_eq!(
+        shown(&d),
+        vec![
+            (json!("4.1667"), json!(6), months(["2", "3.5", "7"])),
+            (json!("77.5"), json!(6), months(["65", "72.5", "60"])),
+            (json!("55"), json!(6), months(["65", "72.5", "60"])),
+        ]
+    );
+    // One quarter holds them all: the same figures as the whole range.
+    let d = run("PERIOD_QUARTER").await;
+    assert_eq!(
+        shown(&d),
+        vec![
+            (json!("4.1667"), json!(6), vec![g("2025-Q1", "4.1667", 6)]),
+            (json!("77.5"), json!(6), vec![g("2025-Q1", "77.5", 6)]),
+            (json!("55"), json!(6), vec![g("2025-Q1", "55", 6)]),
         ]
     );
 }
