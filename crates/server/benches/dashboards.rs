@@ -38,7 +38,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{Api, BIN, PgDatabase, Server, ServerOptions, percentile_ms, sql_exec, sql_ints};
+use support::{Api, BIN, PgDatabase, Server, ServerOptions, Summary, sql_exec, sql_ints, verdict};
 use tokio::runtime::Runtime;
 
 const CONNECTIONS: [usize; 2] = [1, 4];
@@ -786,40 +786,26 @@ fn load_row(
         move |s, a| check(s, a, figure),
     ));
     let wall = started.elapsed();
-    if let Some(first) = samples.iter().find_map(|s| s.error.as_deref()) {
-        eprintln!("[{}] first error: {first}", probe.name);
-    }
-    let error_count = samples.iter().filter(|s| s.error.is_some()).count();
-    let mut latencies: Vec<Duration> = samples.iter().map(|s| s.latency).collect();
-    latencies.sort();
-    let ms = |q: f64| percentile_ms(&latencies, q);
-    let (p50, p95, max) = (ms(0.5), ms(0.95), ms(1.0));
+    let summary = Summary::of(probe.name, &samples);
+    let Summary {
+        errors,
+        p50,
+        p95,
+        max,
+        kib,
+        ..
+    } = summary;
     let rps = samples.len() as f64 / wall.as_secs_f64();
-    let kib = samples.iter().map(|s| s.bytes).max().unwrap_or(0) as f64 / 1024.0;
     let goal = probe.scope.goal_ms();
-    let pass = (error_count == 0).then_some(p95 < goal);
-    let verdict = match pass {
-        Some(true) => "PASS",
-        Some(false) => "FAIL",
-        None => "FAIL (errors)",
-    };
+    let pass = summary.pass(goal);
+    let verdict = verdict(pass);
     let row = format!(
-        "| {} | {} | {clients} | {} | {error_count} | {rps:.1} | {p50:.1} | {p95:.1} | {max:.1} | {kib:.0} | {goal:.0} | {verdict} |",
+        "| {} | {} | {clients} | {} | {errors} | {rps:.1} | {p50:.1} | {p95:.1} | {max:.1} | {kib:.0} | {goal:.0} | {verdict} |",
         probe.name,
         probe.scope.name(),
         samples.len(),
     );
     (row, pass)
-}
-
-/// Transactions PostgreSQL has committed or rolled back in `db` so far.
-fn transactions(rt: &Runtime, db: &PgDatabase) -> i64 {
-    let sql = format!(
-        "SELECT (xact_commit + xact_rollback)::bigint FROM pg_stat_database WHERE datname = '{}'",
-        db.name()
-    );
-    rt.block_on(sql_ints(&db.url(), &sql, 1))
-        .expect("reading pg_stat_database")[0]
 }
 
 /// SQL transactions per request of `probe`: `COUNTED` sequential requests, each side read
@@ -832,7 +818,7 @@ fn statements_per_request(
     probe: &Probe,
     idle_cost: i64,
 ) -> f64 {
-    let before = transactions(rt, db);
+    let before = db.transactions(rt);
     let bodies = vec![probe.body.clone(); COUNTED];
     let figure = probe.figure;
     let samples = rt.block_on(support::drive(
@@ -848,7 +834,7 @@ fn statements_per_request(
         probe.name
     );
     std::thread::sleep(STATS_FLUSH);
-    let after = transactions(rt, db);
+    let after = db.transactions(rt);
     (after - before - idle_cost) as f64 / COUNTED as f64
 }
 
@@ -1126,9 +1112,9 @@ fn run(
         Some(db) if std::env::var("THIDUA_BENCH_SKIP_COUNT").is_err() => {
             eprintln!("counting SQL per request (waiting for statistics)…");
             std::thread::sleep(STATS_FLUSH);
-            let before = transactions(rt, db);
+            let before = db.transactions(rt);
             std::thread::sleep(STATS_FLUSH);
-            let idle_cost = transactions(rt, db) - before;
+            let idle_cost = db.transactions(rt) - before;
             probes
                 .iter()
                 .filter(|p| p.scope == Scope::Province)

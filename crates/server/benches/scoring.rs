@@ -35,7 +35,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::{Api, BIN, PgDatabase, Server, ServerOptions, percentile_ms, sql_exec, sql_ints};
+use support::{Api, BIN, PgDatabase, Server, ServerOptions, Summary, sql_exec, sql_ints, verdict};
 use tokio::runtime::Runtime;
 
 const UNITS: i64 = 500;
@@ -512,39 +512,25 @@ fn load_row(
         probe.check,
     ));
     let (wall, cpu) = (started.elapsed(), server.cpu() - cpu);
-    if let Some(first) = samples.iter().find_map(|s| s.error.as_deref()) {
-        eprintln!("[{}] first error: {first}", probe.name);
-    }
-    let error_count = samples.iter().filter(|s| s.error.is_some()).count();
-    let mut latencies: Vec<Duration> = samples.iter().map(|s| s.latency).collect();
-    latencies.sort();
-    let ms = |q: f64| percentile_ms(&latencies, q);
-    let (p50, p95, p99, max) = (ms(0.5), ms(0.95), ms(0.99), ms(1.0));
+    let summary = Summary::of(probe.name, &samples);
+    let Summary {
+        errors,
+        p50,
+        p95,
+        p99,
+        max,
+        kib,
+    } = summary;
     let rps = samples.len() as f64 / wall.as_secs_f64();
     let cpu_ms = cpu.as_secs_f64() * 1e3 / samples.len() as f64;
-    let kib = samples.iter().map(|s| s.bytes).max().unwrap_or(0) as f64 / 1024.0;
-    let pass = (error_count == 0).then_some(p95 < GOAL_P95_MS);
-    let verdict = match pass {
-        Some(true) => "PASS",
-        Some(false) => "FAIL",
-        None => "FAIL (errors)",
-    };
+    let pass = summary.pass(GOAL_P95_MS);
+    let verdict = verdict(pass);
     let row = format!(
-        "| {} | {clients} | {} | {error_count} | {rps:.1} | {p50:.1} | {p95:.1} | {p99:.1} | {max:.1} | {kib:.0} | {cpu_ms:.1} | {verdict} |",
+        "| {} | {clients} | {} | {errors} | {rps:.1} | {p50:.1} | {p95:.1} | {p99:.1} | {max:.1} | {kib:.0} | {cpu_ms:.1} | {verdict} |",
         probe.name,
         samples.len()
     );
     (row, pass)
-}
-
-/// Transactions PostgreSQL has committed or rolled back in `db` so far.
-fn transactions(rt: &Runtime, db: &PgDatabase) -> i64 {
-    let sql = format!(
-        "SELECT (xact_commit + xact_rollback)::bigint FROM pg_stat_database WHERE datname = '{}'",
-        db.name()
-    );
-    rt.block_on(sql_ints(&db.url(), &sql, 1))
-        .expect("reading pg_stat_database")[0]
 }
 
 /// SQL transactions per request of `probe`: `COUNTED` sequential requests, each side
@@ -558,7 +544,7 @@ fn statements_per_request(
     probe: &Probe,
     idle_cost: i64,
 ) -> f64 {
-    let before = transactions(rt, db);
+    let before = db.transactions(rt);
     let bodies = vec![probe.body.clone(); COUNTED];
     let samples = rt.block_on(support::drive(
         &server.graphql_url(),
@@ -573,7 +559,7 @@ fn statements_per_request(
         probe.name
     );
     std::thread::sleep(STATS_FLUSH);
-    let after = transactions(rt, db);
+    let after = db.transactions(rt);
     (after - before - idle_cost) as f64 / COUNTED as f64
 }
 
@@ -662,9 +648,9 @@ fn main() {
 
     eprintln!("counting SQL per request (about a minute of waiting for statistics)…");
     std::thread::sleep(STATS_FLUSH);
-    let before = transactions(&rt, &db);
+    let before = db.transactions(&rt);
     std::thread::sleep(STATS_FLUSH);
-    let idle_cost = transactions(&rt, &db) - before;
+    let idle_cost = db.transactions(&rt) - before;
     let statements: Vec<String> = probes
         .iter()
         .map(|p| {

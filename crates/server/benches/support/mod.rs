@@ -234,6 +234,17 @@ impl PgDatabase {
         &self.name
     }
 
+    /// Committed plus rolled-back transactions of this database so far (`pg_stat_database`):
+    /// the growth over requests counts their SQL, as each autocommit statement is one.
+    pub fn transactions(&self, rt: &Runtime) -> i64 {
+        let sql = format!(
+            "SELECT (xact_commit + xact_rollback)::bigint FROM pg_stat_database WHERE datname = '{}'",
+            self.name
+        );
+        rt.block_on(sql_ints(&self.url(), &sql, 1))
+            .expect("reading pg_stat_database")[0]
+    }
+
     /// The admin URL with its database name replaced by ours.
     pub fn url(&self) -> String {
         let (base, query) = match self.admin_url.split_once('?') {
@@ -403,6 +414,50 @@ pub async fn drive(
         .into_iter()
         .flat_map(|t| t.expect("a load client failed (see its panic above)"))
         .collect()
+}
+
+/// What a load run's samples add up to: errors, latency quantiles in ms and the largest
+/// answer in KiB; `pass` is the p95 against a goal, or None when a request failed.
+pub struct Summary {
+    pub errors: usize,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+    pub kib: f64,
+}
+
+impl Summary {
+    /// Prints the first error under `name` (the rest are counted, not shown).
+    pub fn of(name: &str, samples: &[Sample]) -> Self {
+        if let Some(first) = samples.iter().find_map(|s| s.error.as_deref()) {
+            eprintln!("[{name}] first error: {first}");
+        }
+        let mut latencies: Vec<Duration> = samples.iter().map(|s| s.latency).collect();
+        latencies.sort();
+        let ms = |q: f64| percentile_ms(&latencies, q);
+        Self {
+            errors: samples.iter().filter(|s| s.error.is_some()).count(),
+            p50: ms(0.5),
+            p95: ms(0.95),
+            p99: ms(0.99),
+            max: ms(1.0),
+            kib: samples.iter().map(|s| s.bytes).max().unwrap_or(0) as f64 / 1024.0,
+        }
+    }
+
+    pub fn pass(&self, goal_p95_ms: f64) -> Option<bool> {
+        (self.errors == 0).then_some(self.p95 < goal_p95_ms)
+    }
+}
+
+/// A table cell for `Summary::pass`.
+pub fn verdict(pass: Option<bool>) -> &'static str {
+    match pass {
+        Some(true) => "PASS",
+        Some(false) => "FAIL",
+        None => "FAIL (errors)",
+    }
 }
 
 /// The `q` quantile (0–1, nearest rank) of `sorted` latencies, in ms.
