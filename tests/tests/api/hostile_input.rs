@@ -15,6 +15,7 @@ both!(
     a_nul_narrative_or_a_huge_value_rejects_only_its_own_report,
     loosely_written_numbers_and_dates_are_refused,
     a_value_resent_as_returned_is_a_duplicate_not_a_conflict,
+    dashboard_and_export_link_arguments_refuse_nul_extreme_and_overlong_values,
 );
 
 fn assert_never_internal(a: &Answer, what: &str) {
@@ -538,4 +539,146 @@ async fn postgres_invalid_input_sqlstates_become_user_errors() {
         .await
         .expect_err("division");
     assert!(matches!(StoreError::from(err), StoreError::Db(_)));
+}
+
+/// The dashboard arguments of issue 12 (cluster and field ids, the breakdown window, export
+/// links): a NUL byte, an over-long string and an extreme number or date are each refused
+/// with BAD_USER_INPUT, never INTERNAL.
+async fn dashboard_and_export_link_arguments_refuse_nul_extreme_and_overlong_values(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let f = crate::compliance::fixture(&app, "HD", 0).await;
+    let c = &f.campaign;
+    let ids = [
+        ("NUL", "Q2x1c3Rlcjo\u{0}x".to_owned()),
+        ("over-long", "Q".repeat(100_000)),
+        (
+            "extreme number",
+            "99999999999999999999999999999999".to_owned(),
+        ),
+    ];
+    let by_id = [
+        (
+            "reportingCompliance(clusterId:)",
+            format!(
+                "query($s: ID) {{ reportingCompliance(campaignId: \"{c}\", period: \"2025-03\", \
+                 clusterId: $s) {{ expected }} }}"
+            ),
+        ),
+        (
+            "criterionProgress(clusterId:)",
+            format!(
+                "query($s: ID) {{ criterionProgress(campaignId: \"{c}\", clusterId: $s) \
+                 {{ criteria {{ value }} }} }}"
+            ),
+        ),
+        (
+            "criterionProgress(fieldId:)",
+            "query($s: ID) { criterionProgress(fieldId: $s, from: \"2025-01-01\", \
+             to: \"2025-12-31\") { criteria { value } } }"
+                .to_owned(),
+        ),
+        (
+            "commendationStats(filter: {clusterId:})",
+            "query($s: ID) { commendationStats(filter: {fromYear: 2025, toYear: 2025, \
+             clusterId: $s}, groupBy: []) { total } }"
+                .to_owned(),
+        ),
+        (
+            "exemplarStats(filter: {clusterId:})",
+            "query($s: ID) { exemplarStats(filter: {clusterId: $s}, groupBy: []) { total } }"
+                .to_owned(),
+        ),
+    ];
+    for (what, q) in &by_id {
+        for (kind, value) in &ids {
+            let a = app.gql(Some(&f.admin), q, json!({"s": value})).await;
+            assert_bad_input(&a, &format!("{what} {kind}"));
+        }
+    }
+
+    let breakdown = "query($f: NaiveDate, $t: NaiveDate) { targets { code \
+        byTopLevelUnit(from: $f, to: $t) { counted } } }";
+    // A malformed date is refused by the scalar (GRAPHQL_VALIDATION_FAILED, as every
+    // NaiveDate argument); real but extreme dates by the window rule (BAD_USER_INPUT).
+    for (kind, from, to, code) in [
+        (
+            "NUL",
+            json!("2025-01-01\u{0}"),
+            json!(null),
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        (
+            "over-long",
+            json!("2".repeat(100_000)),
+            json!(null),
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        (
+            "extreme year",
+            json!("+262142-01-01"),
+            json!(null),
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        (
+            "extreme dates",
+            json!("0001-01-01"),
+            json!("9999-12-31"),
+            "BAD_USER_INPUT",
+        ),
+    ] {
+        let a = app
+            .gql(Some(&f.admin), breakdown, json!({"f": from, "t": to}))
+            .await;
+        assert_never_internal(&a, kind);
+        assert_eq!(
+            a.error_code(),
+            Some(code),
+            "byTopLevelUnit {kind}: {}",
+            a.body
+        );
+    }
+
+    let link = "mutation($p: String!, $q: String) { createExportLink(input: {path: $p, \
+        query: $q}) { url } }";
+    for (kind, path, query) in [
+        ("NUL path", json!("/exports/reports.csv\u{0}"), json!(null)),
+        ("over-long path", json!("/".repeat(100_000)), json!(null)),
+        (
+            "NUL query",
+            json!("/exports/reports.csv"),
+            json!("status=\u{0}"),
+        ),
+        (
+            "over-long query",
+            json!("/exports/reports.csv"),
+            json!("a".repeat(100_000)),
+        ),
+        (
+            "extreme number query",
+            json!("/exports/commendationStats.csv"),
+            json!("fromYear=99999999999999999999&toYear=2025"),
+        ),
+    ] {
+        let a = app
+            .gql(Some(&f.admin), link, json!({"p": path, "q": query}))
+            .await;
+        if kind == "extreme number query" {
+            // A link only binds the query string; the export itself refuses the year.
+            assert_never_internal(&a, kind);
+            let url = a.body["data"]["createExportLink"]["url"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{kind}: {}", a.body));
+            let download = crate::exports::get(&app, None, url).await;
+            assert_eq!(download.status(), 400, "{kind}");
+            let body: Value = download.json().await.unwrap();
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+                "{kind}"
+            );
+            continue;
+        }
+        assert_bad_input(&a, kind);
+    }
 }
