@@ -41,6 +41,9 @@ pub enum Command {
     Schema,
     /// Store today's value of every target (replacing today's snapshot) and exit.
     Snapshot,
+    /// The progress rollups `criterionProgress` reads (kept current by every approval).
+    #[command(subcommand)]
+    ProgressRollups(RollupsCommand),
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -68,6 +71,13 @@ pub enum KeysCommand {
     Generate,
     /// Print the `kid` of the signing secret and of each accepted one (never a secret).
     List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RollupsCommand {
+    /// Recompute every row from the approved reports, in one transaction: after reports
+    /// were loaded or repaired in SQL rather than through the API.
+    Rebuild,
 }
 
 #[derive(Subcommand, Debug)]

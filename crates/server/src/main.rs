@@ -41,6 +41,7 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Schema) => cli::schema(),
         Some(Command::Healthcheck { .. }) => {}
         Some(Command::Snapshot) => cli::snapshot(&settings).await?,
+        Some(Command::ProgressRollups(cmd)) => cli::progress_rollups(&settings, cmd).await?,
     }
     Ok(())
 }
