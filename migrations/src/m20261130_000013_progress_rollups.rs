@@ -29,8 +29,8 @@ impl MigrationTrait for Migration {
                 .table(a(TABLE))
                 .col(uuid(a("campaign_id")))
                 .col(string_len(a("grain"), 1))
-                .col(integer(a("year")))
                 .col(uuid(a("unit_id")))
+                .col(integer(a("year")))
                 .col(uuid(a("criterion_id")))
                 .col(string_len(a("bucket"), 7))
                 .col(big_integer(a("reports")))
@@ -39,12 +39,14 @@ impl MigrationTrait for Migration {
                 .col(decimal_len(a("low"), 20, 4))
                 .col(date(a("latest_end")))
                 .col(decimal_len(a("latest_value"), 20, 4))
+                // Led by what a query names (the campaign, the grain), then the unit: each
+                // registered unit's rows over a range of years are one short range of it.
                 .primary_key(
                     Index::create()
                         .col(a("campaign_id"))
                         .col(a("grain"))
-                        .col(a("year"))
                         .col(a("unit_id"))
+                        .col(a("year"))
                         .col(a("criterion_id"))
                         .col(a("bucket")),
                 )

@@ -34,6 +34,11 @@ string_enum!(
     }
 );
 
+/// How much longer a child's path is than its parent's: a hyphenated UUID and a slash.
+/// A unit's ancestor one level below `p` is the prefix of its path this much longer than
+/// `p`, which lets SQL find it by equality instead of a pattern.
+pub const PATH_SEGMENT_LEN: usize = 37;
+
 /// Path of a unit given its parent's path.
 pub fn child_path(parent_path: Option<&str>, id: Uuid) -> String {
     match parent_path {
@@ -157,6 +162,9 @@ mod tests {
         assert!(is_within(&pb, &pa));
         assert!(!is_within(&pb, &pc));
         assert_eq!(ancestor_ids(&pb), vec![a]);
+        let grandchild = child_path(Some(&pb), Uuid::now_v7());
+        assert_eq!(pb.len(), pa.len() + PATH_SEGMENT_LEN);
+        assert_eq!(&grandchild[..pa.len() + PATH_SEGMENT_LEN], pb);
         assert!(ancestor_ids(&pa).is_empty());
     }
 

@@ -8,6 +8,7 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Value};
 use thidua_domain::criterion::{Measure, PeriodAggregation};
 use thidua_domain::id::CampaignId;
+use thidua_domain::org_unit::PATH_SEGMENT_LEN;
 use thidua_domain::participation::ParticipationStatus;
 use thidua_domain::progress::Bucket;
 use thidua_domain::report::ReportStatus;
@@ -209,7 +210,7 @@ async fn run(
         // Both ways in one statement: the condition is evaluated once, and the way it
         // rules out is never run.
         Some(years) => {
-            let rollups = from_rollups(backend, years, plan.period, &mut values);
+            let rollups = from_rollups(backend, campaigns, years, plan.period, &mut values);
             let reports = from_reports(backend, from, to, plan.period, &mut values);
             let skip_rollups = crossing(backend, campaigns, from, to, &mut values);
             let use_reports = crossing(backend, campaigns, from, to, &mut values);
@@ -227,6 +228,12 @@ async fn run(
     values.extend(plan.grouped_values);
     values.push(Measure::Count.into());
     let grouped = plan.grouped;
+    // Period keys are grouped byte by byte: a locale's collation only slows the sort of
+    // every unit's value per period. (A group's code follows from its unit.)
+    let bytewise = match backend {
+        DatabaseBackend::Postgres => " COLLATE \"C\"",
+        _ => "",
+    };
     let sql = format!(
         "WITH units AS ( \
             SELECT p.campaign_id, p.unit_id, o.path FROM participations p \
@@ -236,12 +243,13 @@ async fn run(
             SELECT c.id, c.measure, c.period_aggregation FROM criteria c WHERE c.campaign_id {ids}), \
         {per_unit}, \
         grouped AS ({grouped}) \
-        SELECT CAST(u.lvl AS BIGINT) AS lvl, u.criterion_id, u.g_unit, u.g_period, u.g_code, \
+        SELECT CAST(u.lvl AS BIGINT) AS lvl, u.criterion_id, u.g_unit, \
+            u.g_period{bytewise} AS g_period, MAX(u.g_code) AS g_code, \
             ROUND(CASE WHEN MAX(c.measure) = ? THEN SUM(u.value) ELSE AVG(u.value) END, 4) AS value, \
             CAST(SUM(u.reports) AS BIGINT) AS reports, CAST(COUNT(*) AS BIGINT) AS units, \
             ROUND(AVG(u.value), 4) AS mean \
         FROM grouped u JOIN crit c ON c.id = u.criterion_id \
-        GROUP BY u.lvl, u.g_unit, u.g_period, u.g_code, u.criterion_id"
+        GROUP BY u.criterion_id, u.lvl, u.g_unit, u.g_period{bytewise}"
     );
     Ok(
         FigureRow::find_by_statement(raw::stmt(backend, &sql, values))
@@ -264,18 +272,29 @@ fn mean(backend: DatabaseBackend) -> &'static str {
 /// latest year's), and a period grouping reads the rows of its grain as they are (`lvl` 1).
 fn from_rollups(
     backend: DatabaseBackend,
+    campaigns: &[CampaignId],
     (first, last): (i32, i32),
     period: Option<Bucket>,
     values: &mut Vec<Value>,
 ) -> String {
     let (_, null_text) = nulls(backend);
     let mean = mean(backend);
-    let rows = "FROM units u JOIN progress_rollups s ON s.campaign_id = u.campaign_id \
-        AND s.unit_id = u.unit_id WHERE s.grain = ? AND s.year >= ? AND s.year <= ?";
-    values.extend(["Y".into(), first.into(), last.into()]);
+    // The campaigns are named again so that the rows are read as one range of the primary
+    // key (campaign, grain, year, …), not found by a scan joined to the units.
+    let rows = format!(
+        "FROM units u JOIN progress_rollups s ON s.campaign_id = u.campaign_id \
+        AND s.unit_id = u.unit_id WHERE s.campaign_id {} AND s.grain = ? AND s.year >= ? \
+        AND s.year <= ?",
+        in_list(campaigns.len())
+    );
+    let mut range = |grain: &str| {
+        values.extend(campaigns.iter().map(|c| Value::from(*c)));
+        values.extend([grain.into(), first.into(), last.into()]);
+    };
+    range("Y");
     let per_period = match period {
         Some(b) => {
-            values.extend([grain(b).into(), first.into(), last.into()]);
+            range(grain(b));
             format!(
                 " UNION ALL SELECT 1, s.bucket, s.unit_id, s.criterion_id, s.reports, s.total, \
                     s.high, s.low, s.latest_value {rows}"
@@ -438,16 +457,20 @@ pub async fn figures(
     match grouping {
         Grouping::None => {}
         Grouping::ChildUnit => {
+            // A unit's group is the child whose path begins its own.
+            let child_len =
+                i32::try_from(scope.root_path.len() + PATH_SEGMENT_LEN).unwrap_or(i32::MAX);
             grouped_values.extend([
                 scope.root_id.into(),
                 scope.root_code.clone().into(),
                 scope.root_id.into(),
+                child_len.into(),
             ]);
             grouped.push_str(
                 " UNION ALL SELECT 1, COALESCE(c.id, ?), p.g_period, COALESCE(c.code, ?), \
                     p.unit_id, p.criterion_id, p.value, p.reports \
                 FROM per_unit p JOIN org_units u ON u.id = p.unit_id \
-                LEFT JOIN org_units c ON c.parent_id = ? AND u.path LIKE (c.path || '%')",
+                LEFT JOIN org_units c ON c.parent_id = ? AND c.path = substr(u.path, 1, ?)",
             );
         }
         Grouping::Period(b) => period = Some(b),
