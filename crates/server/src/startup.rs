@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::apq::PersistedQueries;
 use crate::config::Settings;
+use crate::events::EventHub;
 use crate::metrics::Metrics;
 use crate::ratelimit::{BudgetExtension, RateLimits};
 use crate::routes;
@@ -69,12 +70,16 @@ pub struct AppState {
     /// Deadline of one request's execution.
     pub request_timeout: Duration,
     pub readyz_timeout: Duration,
+    /// Committed events, fanned out to subscriptions.
+    pub events: EventHub,
+    pub event_settings: crate::config::EventSettings,
 }
 
 pub struct Application {
     port: u16,
     server: Server,
     db: Database,
+    events: EventHub,
 }
 
 /// Makes sure the directory of an SQLite file exists.
@@ -251,6 +256,15 @@ impl Application {
             );
         }
         let limits = settings.graphql.limits();
+        let metrics = Metrics::new().context("registering metrics")?;
+        let events = EventHub::start(
+            db.clone(),
+            settings.database.url.expose_secret().to_owned(),
+            &settings.events,
+            metrics.events.clone(),
+        )
+        .await
+        .context("starting the event stream")?;
         let blobs: Arc<dyn BlobStore> = Arc::new(DiskStore::new(settings.storage.evidence_dir()));
         let api = ApiState {
             db: db.clone(),
@@ -272,7 +286,7 @@ impl Application {
                 |b| b.extension(BudgetExtension),
             ),
             api,
-            metrics: Metrics::new().context("registering metrics")?,
+            metrics,
             limits,
             max_batch: settings.http.max_batch,
             graphiql: settings.http.graphiql,
@@ -288,6 +302,8 @@ impl Application {
             rate_limits,
             request_timeout: settings.http.request_timeout(),
             readyz_timeout: Duration::from_millis(settings.http.readyz_timeout_ms.max(1)),
+            events: events.clone(),
+            event_settings: settings.events.clone(),
         });
         let state = Arc::new(state);
 
@@ -371,7 +387,12 @@ impl Application {
                 ""
             }
         );
-        Ok(Self { port, server, db })
+        Ok(Self {
+            port,
+            server,
+            db,
+            events,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -380,6 +401,11 @@ impl Application {
 
     pub fn db(&self) -> Database {
         self.db.clone()
+    }
+
+    /// This process's event stream (tests watch it).
+    pub fn events(&self) -> EventHub {
+        self.events.clone()
     }
 
     /// Runs until SIGTERM or Ctrl-C; in-flight requests get the shutdown timeout to finish.
