@@ -81,19 +81,17 @@ pub struct Scope<'a> {
 /// May `actor` learn that this event happened (even its id)? Unit-scoped events with no
 /// unit are shown to nobody: the rule fails closed.
 pub fn may_see(actor: &Actor, event: Scope<'_>) -> bool {
-    if !actor.may_read() && !(event.kind.is_report() && is_owner(actor, event.owner)) {
+    if event.kind.is_report() && is_owner(actor, event.owner) {
+        return true;
+    }
+    if !actor.may_read() {
         return false;
     }
     match event.kind.audience() {
         Audience::Readers => true,
-        Audience::Unit => {
-            if event.kind.is_report() && is_owner(actor, event.owner) {
-                return true;
-            }
-            event
-                .unit_path
-                .is_some_and(|p| decide(&actor.grants, Action::Read, p).is_ok())
-        }
+        Audience::Unit => event
+            .unit_path
+            .is_some_and(|p| decide(&actor.grants, Action::Read, p).is_ok()),
     }
 }
 

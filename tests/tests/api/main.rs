@@ -12,6 +12,7 @@ mod campaigns;
 mod commendations;
 mod comparisons;
 mod compliance;
+mod events;
 mod evidence;
 mod exemplars;
 mod export_aggregates;
