@@ -320,3 +320,21 @@ async fn announce_targets(db: &Database) -> Result<usize, StoreError> {
         }
     }
 }
+
+/// Feeds the subscription streams' figures into the metrics.
+pub struct Observer(pub EventMetrics);
+
+impl thidua_api::subscription::FeedObserver for Observer {
+    fn delivered(&self, oldest: chrono::DateTime<chrono::Utc>) {
+        let lag = (chrono::Utc::now() - oldest)
+            .num_microseconds()
+            .unwrap_or(0);
+        // Clocks of two replicas may disagree a little: a negative lag counts as none.
+        #[allow(clippy::cast_precision_loss)]
+        self.0.lag.observe(lag.max(0) as f64 / 1e6);
+    }
+
+    fn lagged(&self, n: u64) {
+        self.0.dropped.with_label_values(&["lagged"]).inc_by(n);
+    }
+}

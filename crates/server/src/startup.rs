@@ -14,6 +14,7 @@ use anyhow::Context as _;
 use sea_orm::TransactionTrait;
 use secrecy::ExposeSecret as _;
 use thidua_api::auth::TokenKeys;
+use thidua_api::subscription::EventFeed;
 use thidua_api::{ApiState, AppSchema, Limits};
 use thidua_persistence::blobs::{BlobStore, DiskStore};
 use thidua_persistence::{Database, DbOptions, seed};
@@ -275,15 +276,20 @@ impl Application {
             clock,
             sessions: settings.auth.session_policy(),
         };
+        let feed = EventFeed {
+            events: events.sender(),
+            coalesce: settings.events.coalesce(),
+            observer: Arc::new(crate::events::Observer(metrics.events.clone())),
+        };
         let state = web::Data::new(AppState {
             db: db.clone(),
             schema: thidua_api::build_schema_with(Some(api.clone()), &limits, |b| {
-                b.extension(BudgetExtension)
+                b.extension(BudgetExtension).data(feed.clone())
             }),
             introspection_schema: thidua_api::build_introspection_schema_with(
                 Some(api.clone()),
                 &limits,
-                |b| b.extension(BudgetExtension),
+                |b| b.extension(BudgetExtension).data(feed.clone()),
             ),
             api,
             metrics,
@@ -350,6 +356,13 @@ impl Application {
                     }
                 })
                 .route("/graphql", web::post().to(routes::graphql::graphql))
+                // Before GraphiQL's GET: a WebSocket upgrade is a subscription connection.
+                .route(
+                    "/graphql",
+                    web::get()
+                        .guard(actix_web::guard::fn_guard(routes::subscriptions::is_upgrade))
+                        .to(routes::subscriptions::upgrade),
+                )
                 .route("/graphql", web::get().to(routes::graphql::graphql))
                 .route(
                     "/graphiql/{version}/{name}",

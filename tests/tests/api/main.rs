@@ -38,6 +38,7 @@ mod search;
 mod sessions;
 mod statements;
 mod stats;
+mod subscriptions;
 mod sync;
 mod target_breakdown;
 mod target_series;
