@@ -258,8 +258,15 @@ impl Application {
         }
         let limits = settings.graphql.limits();
         let metrics = Metrics::new().context("registering metrics")?;
+        // The event machinery has a small pool of its own: it never waits behind requests,
+        // and requests' statement counts (metrics, the tests bounding them) stay theirs.
+        let mut event_settings = settings.clone();
+        event_settings.database.max_connections = 2;
+        let events_db = connect(&event_settings)
+            .await
+            .context("connecting the event stream")?;
         let events = EventHub::start(
-            db.clone(),
+            events_db,
             settings.database.url.expose_secret().to_owned(),
             &settings.events,
             metrics.events.clone(),

@@ -23,7 +23,8 @@ both!(
     a_manual_target_value_reaches_target_subscribers,
     close_codes_follow_the_protocol,
     a_token_that_expires_closes_the_socket_with_4403,
-    bad_subscription_arguments_are_refused_with_codes
+    bad_subscription_arguments_are_refused_with_codes,
+    a_slow_consumer_is_closed_without_delaying_a_fast_one
 );
 
 /// Upper bound on waiting for a message before the test fails (not a measurement).
@@ -521,4 +522,98 @@ async fn a_subscriber_on_one_replica_hears_a_change_made_on_another() {
     assert_eq!(d["myReportStatusChanged"]["status"], "APPROVED");
     drop(ws);
     drop(two);
+}
+
+async fn a_slow_consumer_is_closed_without_delaying_a_fast_one(backend: Backend) {
+    let app = spawn_app_with(backend, |s| {
+        s.events.ws_queue = 64;
+        // Large enough that only the socket, not the process's buffer, holds anyone back.
+        s.events.event_buffer = 200_000;
+    })
+    .await;
+    let admin = app.admin().await;
+    const TARGETS: &str = "subscription { targetChanged { targetId code value } }";
+    // The slow reader's socket takes little before it pushes back (the kernel would
+    // otherwise buffer megabytes for it).
+    let mut slow = {
+        let addr: std::net::SocketAddr = app.address.trim_start_matches("http://").parse().unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(8 * 1024).unwrap();
+        let stream = socket.connect(addr).await.unwrap();
+        let url = app.address.replace("http://", "ws://") + "/graphql";
+        let mut req = url.into_client_request().unwrap();
+        req.headers_mut().insert(
+            "sec-websocket-protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        let (ws, _) = tokio_tungstenite::client_async(req, MaybeTlsStream::Plain(stream))
+            .await
+            .unwrap();
+        let mut ws = Ws(ws);
+        ws.init(&admin).await;
+        ws.subscribe("1", TARGETS, json!({})).await;
+        ws.send(json!({"type": "ping"})).await;
+        assert_eq!(ws.msg().await["type"], "pong");
+        ws
+    };
+    let mut fast = subscribed(&app, &admin, TARGETS, json!({})).await;
+    // One transaction of many events, each about 1 KB on the wire: far more than the
+    // socket buffers of a client that reads nothing.
+    const N: usize = 20_000;
+    let padding = "x".repeat(900);
+    let txn = app.db.begin_write().await.unwrap();
+    let events = (0..N)
+        .map(|i| {
+            thidua_persistence::outbox::NewEvent::new(
+                thidua_persistence::outbox::EventKind::TargetValueChanged,
+                json!({"target": Uuid::nil()}),
+            )
+            .body(json!({"code": format!("{padding}{i}"), "value": i.to_string()}))
+        })
+        .collect();
+    thidua_persistence::outbox::record_many(&txn, events)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    // The fast reader gets every one, in order, while the slow one reads nothing.
+    for i in 0..N {
+        let d = fast.data("1").await;
+        assert_eq!(d["targetChanged"]["value"], i.to_string());
+    }
+    // The server gives up on the slow one (its queue stayed full) ...
+    let dropped = "thidua_subscription_events_dropped_total{reason=\"queue_full\"} 1";
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let metrics = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if metrics.contains(dropped) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{metrics}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // ... and the slow one, reading at last, finds what fitted in its buffers, then the
+    // close with its reason.
+    let mut read = 0;
+    let code = loop {
+        match tokio::time::timeout(WAIT, slow.0.next()).await {
+            Ok(Some(Ok(Message::Text(_)))) => read += 1,
+            Ok(Some(Ok(Message::Close(f)))) => break f.map_or(0, |f| f.code.into()),
+            Ok(Some(Ok(_))) => {}
+            Ok(other) => panic!("after {read} messages: {other:?}"),
+            Err(_) => panic!("stalled after {read} messages"),
+        }
+    };
+    assert!(
+        read < N,
+        "the slow reader was closed before it got everything"
+    );
+    assert_eq!(code, 1013);
 }

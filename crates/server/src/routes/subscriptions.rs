@@ -14,8 +14,9 @@
 //! - 4408 no `connection_init` within `THIDUA_WS_INIT_TIMEOUT_MS`;
 //! - 4409 a `subscribe` reusing the id of a running one;
 //! - 4429 a second `connection_init`;
-//! - 1013 a slow consumer: its queue (`THIDUA_WS_QUEUE`) filled, or it fell behind the
-//!   event buffer; it should reconnect and re-read what it shows.
+//! - 1013 a slow consumer: its queue (`THIDUA_WS_QUEUE` messages) stayed full for
+//!   [`SLOW_AFTER`], or it fell behind the event buffer; it should reconnect and re-read
+//!   what it shows.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -39,10 +40,14 @@ use crate::startup::{AppState, RequestId};
 
 pub const PROTOCOL: &str = "graphql-transport-ws";
 
+/// How long a full outgoing queue may stay full before the connection is closed as a slow
+/// consumer (a burst fills it for a moment even for a client that reads).
+const SLOW_AFTER: Duration = Duration::from_secs(5);
 /// How often a connection re-checks its access token (expiry on the server's clock).
 const TOKEN_CHECK: Duration = Duration::from_secs(5);
-/// How long closing a slow consumer may wait for room in its socket.
-const CLOSE_WAIT: Duration = Duration::from_secs(1);
+/// How long closing a slow consumer may wait for room in its socket: a client that reads
+/// again within it still learns why it was closed (1013); one that never does is dropped.
+const CLOSE_WAIT: Duration = Duration::from_secs(30);
 
 /// True for a WebSocket upgrade (the guard of the subscription route).
 pub fn is_upgrade(ctx: &actix_web::guard::GuardContext<'_>) -> bool {
@@ -172,8 +177,8 @@ impl Connection {
                         }
                     }
                     Some(Ok(Message::Ping(p))) => {
-                        if out.try_send(Out::Pong(p.to_vec())).is_err() {
-                            break Some(self.slow_consumer());
+                        if let Err(c) = self.push(&out, Out::Pong(p.to_vec())).await {
+                            break Some(c);
                         }
                     }
                     Some(Ok(Message::Binary(_))) => break Some(Close(4400, "Binary messages are not supported")),
@@ -191,8 +196,8 @@ impl Connection {
                         self.subs.remove(&id);
                         metrics.subscriptions.dec();
                     }
-                    if out.try_send(Out::Text(msg.to_string())).is_err() {
-                        break Some(self.slow_consumer());
+                    if let Err(c) = self.push(&out, Out::Text(msg.to_string())).await {
+                        break Some(c);
                     }
                     metrics.delivered.inc();
                 }
@@ -269,14 +274,14 @@ impl Connection {
                 }
                 let auth = self.authenticate(msg.get("payload")).await?;
                 self.auth = Some(auth);
-                self.send(out, json!({"type": "connection_ack"}))
+                self.send(out, json!({"type": "connection_ack"})).await
             }
             "ping" => {
                 let mut pong = json!({"type": "pong"});
                 if let Some(p) = msg.get("payload").filter(|p| !p.is_null()) {
                     pong["payload"] = p.clone();
                 }
-                self.send(out, pong)
+                self.send(out, pong).await
             }
             "pong" => Ok(()),
             "subscribe" => {
@@ -302,7 +307,7 @@ impl Connection {
                             max = self.app.event_settings.ws_max_subscriptions.max(1)
                         )),
                         "extensions": {"code": "RATE_LIMITED"}}]});
-                    return self.send(out, err);
+                    return self.send(out, err).await;
                 }
                 let request = request
                     .data(RequestCtx {
@@ -341,9 +346,18 @@ impl Connection {
         }
     }
 
-    fn send(&self, out: &mpsc::Sender<Out>, v: Value) -> Result<(), Close> {
-        out.try_send(Out::Text(v.to_string()))
-            .map_err(|_| self.slow_consumer())
+    async fn send(&self, out: &mpsc::Sender<Out>, v: Value) -> Result<(), Close> {
+        self.push(out, Out::Text(v.to_string())).await
+    }
+
+    /// Queues a message, waiting at most [`SLOW_AFTER`] for room.
+    async fn push(&self, out: &mpsc::Sender<Out>, m: Out) -> Result<(), Close> {
+        match tokio::time::timeout(SLOW_AFTER, out.send(m)).await {
+            Ok(Ok(())) => Ok(()),
+            // The writer stopped: the socket is gone.
+            Ok(Err(_)) => Err(Close(1000, "")),
+            Err(_) => Err(self.slow_consumer()),
+        }
     }
 
     /// The caller from `{"Authorization": "Bearer …"}` in `connection_init`'s payload,
