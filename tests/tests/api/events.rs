@@ -8,7 +8,7 @@ use std::time::Duration;
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use serde_json::json;
 use thidua_persistence::outbox::{self, Event, EventKind, NewEvent};
-use thidua_tests::{Backend, TestApp, both, spawn_app, spawn_app_sharing};
+use thidua_tests::{Backend, TestApp, both, spawn_app, spawn_app_sharing, spawn_app_with};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
@@ -18,7 +18,9 @@ both!(
     every_watched_mutation_writes_its_event,
     a_refused_mutation_writes_no_event,
     the_hub_fans_out_committed_events_in_order,
-    pruning_deletes_only_old_events
+    pruning_deletes_only_old_events,
+    an_overdue_milestone_is_announced_once,
+    a_change_that_moves_a_computed_target_announces_its_new_value_once
 );
 
 /// How long a test waits for an event before failing (an upper bound, not a measurement).
@@ -448,4 +450,75 @@ async fn a_killed_listener_replays_every_event_once_in_order() {
     write_events(&app, 1, "after").await;
     let e = next_of(&mut rx, &[EventKind::SnapshotTaken]).await;
     assert_eq!(e.body["tag"], "after");
+}
+
+async fn an_overdue_milestone_is_announced_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let f = field(&app).await;
+    let m = app
+        .ok(
+            Some(&f.admin),
+            "mutation($i: AddMilestoneInput!) { addMilestone(input: $i) { milestone { id } userErrors { code } } }",
+            json!({"i": {"campaignId": f.campaign, "kind": "REPORTING_DEADLINE", "title": "Báo cáo quý I", "dueDate": "2025-03-31"}}),
+        )
+        .await;
+    assert!(m["addMilestone"]["milestone"]["id"].is_string(), "{m}");
+    // (The seeded programme's own 2025 review is overdue too: only this one is counted.)
+    let overdue = |evs: Vec<Event>| {
+        evs.into_iter()
+            .filter(|e| e.kind == EventKind::MilestoneOverdue && e.body["title"] == "Báo cáo quý I")
+            .count()
+    };
+    // The hourly check (also run at start) announces it once, however often it runs.
+    thidua_server::events::announce_overdue(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        thidua_server::events::announce_overdue(&app.db)
+            .await
+            .unwrap(),
+        0
+    );
+    let evs = all_events(&app).await;
+    assert_eq!(overdue(evs.clone()), 1, "{evs:?}");
+    let e = evs
+        .iter()
+        .find(|e| e.kind == EventKind::MilestoneOverdue && e.body["title"] == "Báo cáo quý I")
+        .unwrap();
+    assert_eq!(e.body["dueDate"], "2025-03-31");
+    assert!(e.unit_path.is_some());
+    // A completed or future milestone is never overdue.
+    app.ok(
+        Some(&f.admin),
+        "mutation($i: AddMilestoneInput!) { addMilestone(input: $i) { milestone { id } userErrors { code } } }",
+        json!({"i": {"campaignId": f.campaign, "kind": "FINAL_REVIEW", "title": "Tổng kết", "dueDate": "2099-12-31"}}),
+    )
+    .await;
+    thidua_server::events::announce_overdue(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(overdue(all_events(&app).await), 1);
+}
+
+async fn a_change_that_moves_a_computed_target_announces_its_new_value_once(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.events.target_debounce_ms = 100).await;
+    let mut rx = app.events.subscribe();
+    // Launching a campaign with concrete criteria moves target 1 (the share of such
+    // campaigns); the announcement follows once the changes stop.
+    let _f = field(&app).await;
+    let t1 = loop {
+        let e = next_of(&mut rx, &[EventKind::TargetValueChanged]).await;
+        if e.body["code"] == "T1-TIEU-CHI" {
+            break e;
+        }
+    };
+    assert!(t1.subject_id("target").is_some());
+    assert!(t1.body["value"].is_string(), "{t1:?}");
+    // Recomputing without a change announces nothing.
+    let txn = app.db.begin_write().await.unwrap();
+    let n = outbox::announce_target_changes(&txn, thidua_domain::calendar::today(), None)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(n, 0);
 }
