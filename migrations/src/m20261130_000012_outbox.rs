@@ -39,6 +39,9 @@ impl MigrationTrait for Migration {
         .await?;
         m.create_index(index("events", &["occurred_at"], false))
             .await?;
+        // The last announcement of a kind (target values) without scanning every event.
+        m.create_index(index("events", &["kind", "id"], false))
+            .await?;
         add_column(
             m,
             "milestones",
