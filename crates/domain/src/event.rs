@@ -26,6 +26,10 @@ string_enum!(
         CommendationStatusChanged => "COMMENDATION_STATUS_CHANGED",
         TargetValueChanged => "TARGET_VALUE_CHANGED",
         SnapshotTaken => "SNAPSHOT_TAKEN",
+        /// A sign-in session ended (sign-out, revocation, password change, deactivation):
+        /// for the server's own use (its subscription connections on that session close),
+        /// never sent to a client.
+        SessionEnded => "SESSION_ENDED",
     }
 );
 
@@ -38,6 +42,8 @@ pub enum Audience {
     /// Those who may read the unit the event concerns (its subtree's grant holders),
     /// plus, for a report, the person who submitted it.
     Unit,
+    /// No client: the server's own bookkeeping.
+    Internal,
 }
 
 impl EventKind {
@@ -56,6 +62,7 @@ impl EventKind {
             | ExemplarStageChanged
             | ExemplarReplicated
             | CommendationStatusChanged => Audience::Unit,
+            SessionEnded => Audience::Internal,
         }
     }
 
@@ -88,6 +95,7 @@ pub fn may_see(actor: &Actor, event: Scope<'_>) -> bool {
         return false;
     }
     match event.kind.audience() {
+        Audience::Internal => false,
         Audience::Readers => true,
         Audience::Unit => event
             .unit_path
@@ -205,6 +213,17 @@ mod tests {
             &stripped,
             scope(EventKind::CampaignLaunched, WARD_B, None)
         ));
+    }
+
+    #[test]
+    fn internal_events_are_shown_to_nobody() {
+        let admin = actor(Role::Admin, "/r/");
+        let own = Scope {
+            kind: EventKind::SessionEnded,
+            unit_path: Some("/r/"),
+            owner: admin.user_id,
+        };
+        assert!(!may_see(&admin, own));
     }
 
     #[test]

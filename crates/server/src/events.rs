@@ -41,6 +41,36 @@ const RETRY: Duration = Duration::from_secs(1);
 #[derive(Clone)]
 pub struct EventHub {
     tx: broadcast::Sender<Arc<Event>>,
+    sessions: Arc<SessionWatch>,
+}
+
+/// Sessions that subscription connections are open on, so that one ending (SESSION_ENDED,
+/// from any replica) closes them at once instead of when their access token expires.
+#[derive(Default)]
+pub struct SessionWatch {
+    open: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, tokio::sync::watch::Sender<bool>>>,
+}
+
+impl SessionWatch {
+    /// Changes to `true` when the session ends.
+    pub fn watch(&self, session: uuid::Uuid) -> tokio::sync::watch::Receiver<bool> {
+        let Ok(mut open) = self.open.lock() else {
+            return tokio::sync::watch::channel(false).1;
+        };
+        // Forget the sessions nobody watches any more.
+        open.retain(|_, tx| tx.receiver_count() > 0);
+        open.entry(session)
+            .or_insert_with(|| tokio::sync::watch::channel(false).0)
+            .subscribe()
+    }
+
+    fn ended(&self, session: uuid::Uuid) {
+        if let Ok(mut open) = self.open.lock()
+            && let Some(tx) = open.remove(&session)
+        {
+            let _ = tx.send(true);
+        }
+    }
 }
 
 impl EventHub {
@@ -50,6 +80,10 @@ impl EventHub {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
         self.tx.subscribe()
+    }
+
+    pub fn sessions(&self) -> &SessionWatch {
+        &self.sessions
     }
 
     /// Starts the reader and the housekeeping jobs. `listen_url` is the PostgreSQL URL
@@ -80,13 +114,15 @@ impl EventHub {
                 tokio::spawn(reader.follow_local());
             }
         }
+        let sessions = Arc::new(SessionWatch::default());
+        spawn_session_watch(sessions.clone(), tx.subscribe());
         spawn_housekeeping(db.clone(), settings.retention());
         spawn_target_debouncer(
             db,
             tx.subscribe(),
             Duration::from_millis(settings.target_debounce_ms),
         );
-        Ok(Self { tx })
+        Ok(Self { tx, sessions })
     }
 }
 
@@ -222,6 +258,26 @@ async fn connect_listener(url: &str) -> Result<PgListener, sea_orm::sqlx::Error>
     l.eager_reconnect(false);
     l.listen(outbox::CHANNEL).await?;
     Ok(l)
+}
+
+/// Passes SESSION_ENDED events to the connections watching those sessions.
+fn spawn_session_watch(sessions: Arc<SessionWatch>, mut rx: broadcast::Receiver<Arc<Event>>) {
+    tokio::spawn(async move {
+        loop {
+            match rx.recv().await {
+                Ok(e) if e.kind == EventKind::SessionEnded => {
+                    if let Some(id) = e.subject_id("session") {
+                        sessions.ended(id);
+                    }
+                }
+                Ok(_) => {}
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!(events = n, "the session watch fell behind the event stream");
+                }
+                Err(broadcast::error::RecvError::Closed) => return,
+            }
+        }
+    });
 }
 
 /// Hourly: prune events past the retention, announce milestones that became overdue.

@@ -30,12 +30,21 @@ async fn all_events(app: &TestApp) -> Vec<Event> {
     outbox::since(&app.db.conn, 0, 10_000).await.unwrap()
 }
 
+/// The kinds of the events after `after` that requests caused: the server's own
+/// announcements (targets recomputed after a quiet time, overdue milestones found at
+/// start) may land at any moment and are left out.
 async fn kinds_after(app: &TestApp, after: i64) -> Vec<EventKind> {
     outbox::since(&app.db.conn, after, 10_000)
         .await
         .unwrap()
         .iter()
         .map(|e| e.kind)
+        .filter(|k| {
+            !matches!(
+                k,
+                EventKind::TargetValueChanged | EventKind::MilestoneOverdue
+            )
+        })
         .collect()
 }
 
@@ -109,7 +118,12 @@ async fn every_watched_mutation_writes_its_event(backend: Backend) {
         json!({"i": {"id": report_ids[1], "reason": "Thiếu số liệu"}}),
     )
     .await;
-    let evs = outbox::since(&app.db.conn, before, 100).await.unwrap();
+    let evs: Vec<Event> = outbox::since(&app.db.conn, before, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind.is_report())
+        .collect();
     let kinds: Vec<EventKind> = evs.iter().map(|e| e.kind).collect();
     assert_eq!(
         kinds,
@@ -376,9 +390,7 @@ async fn the_hub_fans_out_committed_events_in_order(backend: Backend) {
 async fn pruning_deletes_only_old_events(backend: Backend) {
     let app = spawn_app(backend).await;
     write_events(&app, 3, "old").await;
-    let all = all_events(&app).await;
-    let n = all.len();
-    assert!(n >= 3);
+    let before = all_events(&app).await;
     // Nothing is older than an hour ago.
     let pruned = outbox::prune(
         &app.db.conn,
@@ -387,18 +399,15 @@ async fn pruning_deletes_only_old_events(backend: Backend) {
     .await
     .unwrap();
     assert_eq!(pruned, 0);
-    let pruned = outbox::prune(
-        &app.db.conn,
-        chrono::Utc::now() + chrono::Duration::seconds(1),
-    )
-    .await
-    .unwrap();
-    assert_eq!(pruned as usize, n);
-    assert!(all_events(&app).await.is_empty());
+    let cut = chrono::Utc::now() + chrono::Duration::seconds(1);
+    let pruned = outbox::prune(&app.db.conn, cut).await.unwrap();
+    assert!(pruned as usize >= 3, "{pruned}");
+    assert!(all_events(&app).await.iter().all(|e| e.occurred_at >= cut));
     // Ids are never reused after pruning.
     write_events(&app, 1, "after").await;
     let after = all_events(&app).await;
-    assert!(after[0].id > all.last().unwrap().id);
+    let newest = after.iter().find(|e| e.body["tag"] == "after").unwrap();
+    assert!(newest.id > before.iter().map(|e| e.id).max().unwrap());
 }
 
 /// PostgreSQL: an event committed through one replica reaches the hub of another.

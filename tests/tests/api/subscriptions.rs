@@ -23,6 +23,7 @@ both!(
     a_manual_target_value_reaches_target_subscribers,
     close_codes_follow_the_protocol,
     a_token_that_expires_closes_the_socket_with_4403,
+    a_session_ended_elsewhere_closes_its_sockets_with_4403,
     bad_subscription_arguments_are_refused_with_codes,
     a_slow_consumer_is_closed_without_delaying_a_fast_one
 );
@@ -616,4 +617,20 @@ async fn a_slow_consumer_is_closed_without_delaying_a_fast_one(backend: Backend)
         "the slow reader was closed before it got everything"
     );
     assert_eq!(code, 1013);
+}
+
+async fn a_session_ended_elsewhere_closes_its_sockets_with_4403(backend: Backend) {
+    let app = spawn(backend).await;
+    let phone = app.admin().await;
+    let laptop = app.admin().await;
+    let mut on_phone = subscribed(&app, &phone, MY_REPORTS, json!({})).await;
+    let mut on_laptop = subscribed(&app, &laptop, MY_REPORTS, json!({})).await;
+    // The phone signs out (through HTTP, maybe on another replica): its socket closes at
+    // once, long before its access token would expire; the laptop's stays open.
+    app.ok(Some(&phone), "mutation { logout { sessionId } }", json!({}))
+        .await;
+    let (code, reason) = on_phone.closed().await;
+    assert_eq!(code, 4403, "{reason}");
+    on_laptop.send(json!({"type": "ping"})).await;
+    assert_eq!(on_laptop.msg().await["type"], "pong");
 }

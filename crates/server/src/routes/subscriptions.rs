@@ -8,7 +8,8 @@
 //! - 4400 a message that is not JSON or not of the protocol;
 //! - 4401 a `subscribe` before the connection was acknowledged, or a `connection_init`
 //!   without a valid `Authorization: Bearer …` in its payload (unauthenticated);
-//! - 4403 the access token expired (or its session ended) while connected: refresh it and
+//! - 4403 the access token expired, or its session ended (sign-out, revocation, password
+//!   change, deactivation; on any replica), while connected: refresh it (or sign in) and
 //!   connect again;
 //! - 4406 the client did not offer the `graphql-transport-ws` subprotocol;
 //! - 4408 no `connection_init` within `THIDUA_WS_INIT_TIMEOUT_MS`;
@@ -107,6 +108,8 @@ struct Authed {
     token: String,
     actor: Actor,
     session: CallerSession,
+    /// Turns `true` when the session ends (on any replica).
+    ended: tokio::sync::watch::Receiver<bool>,
 }
 
 struct Connection {
@@ -208,6 +211,9 @@ impl Connection {
                     if !self.token_alive() {
                         break Some(Close(4403, "Forbidden: the access token expired"));
                     }
+                }
+                _ = session_ended(&mut self.auth) => {
+                    break Some(Close(4403, "Forbidden: the session ended"));
                 }
                 _ = slow.notified() => break Some(self.slow_consumer()),
             }
@@ -395,7 +401,9 @@ impl Connection {
         if found.must_change_password {
             return Err(Close(4403, "Forbidden: the password must be changed first"));
         }
+        let ended = self.app.events.sessions().watch(subject.session_id);
         Ok(Authed {
+            ended,
             token: token.to_owned(),
             actor: Actor {
                 user_id: Some(subject.user_id),
@@ -408,6 +416,19 @@ impl Connection {
                 must_change_password: false,
             },
         })
+    }
+}
+
+/// Resolves when the connection's session has ended; never before `connection_init`.
+async fn session_ended(auth: &mut Option<Authed>) {
+    match auth {
+        Some(a) => {
+            if a.ended.wait_for(|ended| *ended).await.is_err() {
+                // The watch was dropped without an end: wait forever.
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending().await,
     }
 }
 
