@@ -67,3 +67,4 @@ apq-not-found = PersistedQueryNotFound
 apq-not-supported = PersistedQueryNotSupported
 
 too-many-subscriptions = a connection may hold at most { $max } subscriptions at once
+ws-subscriptions-only = only subscriptions are served over WebSocket: send queries and mutations over HTTP

@@ -67,3 +67,4 @@ apq-not-found = PersistedQueryNotFound
 apq-not-supported = PersistedQueryNotSupported
 
 too-many-subscriptions = Mỗi kết nối có tối đa { $max } đăng ký (subscription) cùng lúc
+ws-subscriptions-only = Qua WebSocket chỉ phục vụ đăng ký (subscription): hãy gửi truy vấn và thao tác thay đổi qua HTTP

@@ -37,7 +37,9 @@ use thidua_domain::id::UserId;
 use thidua_persistence::sessions;
 use tokio::sync::mpsc;
 
+use crate::apq::Resolved;
 use crate::startup::{AppState, RequestId};
+use thidua_domain::ErrorCode;
 
 pub const PROTOCOL: &str = "graphql-transport-ws";
 
@@ -306,14 +308,29 @@ impl Connection {
                 let request: async_graphql::Request =
                     serde_json::from_value(msg.get("payload").cloned().ok_or_else(bad)?)
                         .map_err(|_| bad())?;
-                if self.subs.len() >= self.app.event_settings.ws_max_subscriptions.max(1) {
-                    let err = json!({"id": id, "type": "error", "payload": [{
-                        "message": i18n::text(&thidua_domain::msg!(
-                            "too-many-subscriptions",
-                            max = self.app.event_settings.ws_max_subscriptions.max(1)
-                        )),
-                        "extensions": {"code": "RATE_LIMITED"}}]});
-                    return self.send(out, err).await;
+                let max = self.app.event_settings.ws_max_subscriptions.max(1);
+                if self.subs.len() >= max {
+                    let m = thidua_domain::msg!("too-many-subscriptions", max = max);
+                    return self
+                        .send(out, error_message(&id, ErrorCode::RateLimited, &m))
+                        .await;
+                }
+                // Persisted (APQ) and, in strict mode, only trusted documents, as over HTTP.
+                let request = match self.app.persisted.resolve(&self.app.db.conn, request).await {
+                    Ok(Resolved::Run(r) | Resolved::Register { request: r, .. }) => *r,
+                    Err(e) => {
+                        return self
+                            .send(out, error_message(&id, e.code(), &e.message()))
+                            .await;
+                    }
+                };
+                // Queries and mutations go over HTTP, where sign-in throttling and rate
+                // budgets apply.
+                if !is_subscription(&request) {
+                    let m = thidua_domain::msg!("ws-subscriptions-only");
+                    return self
+                        .send(out, error_message(&id, ErrorCode::BadUserInput, &m))
+                        .await;
                 }
                 let request = request
                     .data(RequestCtx {
@@ -429,6 +446,31 @@ async fn session_ended(auth: &mut Option<Authed>) {
             }
         }
         None => std::future::pending().await,
+    }
+}
+
+/// An `error` message for subscription `id`, shaped as GraphQL errors.
+fn error_message(id: &str, code: ErrorCode, message: &thidua_domain::Message) -> Value {
+    json!({"id": id, "type": "error", "payload": [{
+        "message": i18n::text(message),
+        "extensions": {"code": code.as_str()}}]})
+}
+
+/// True unless the document names an operation that is not a subscription (a document
+/// that does not parse, or is ambiguous, is left to execution to refuse).
+fn is_subscription(r: &async_graphql::Request) -> bool {
+    use async_graphql::parser::types::{DocumentOperations, OperationType};
+    let Ok(doc) = async_graphql::parser::parse_query(&r.query) else {
+        return true;
+    };
+    match &doc.operations {
+        DocumentOperations::Single(op) => op.node.ty == OperationType::Subscription,
+        DocumentOperations::Multiple(ops) => match &r.operation_name {
+            Some(name) => ops
+                .get(name.as_str())
+                .is_none_or(|op| op.node.ty == OperationType::Subscription),
+            None => true,
+        },
     }
 }
 
