@@ -21,6 +21,8 @@ mod m20261130_000009_sessions;
 mod m20261130_000010_dashboard_indexes;
 mod m20261130_000011_progress_indexes;
 mod m20261130_000012_outbox;
+mod m20261130_000013_progress_rollups;
+pub mod progress_rollup_sql;
 
 pub struct Migrator;
 
@@ -45,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_sessions::Migration),
             Box::new(m20261130_000010_dashboard_indexes::Migration),
             Box::new(m20261130_000011_progress_indexes::Migration),
+            Box::new(m20261130_000013_progress_rollups::Migration),
             Box::new(m20261130_000012_outbox::Migration),
         ]
     }

@@ -47,6 +47,18 @@ impl fmt::Debug for DbOptions {
     }
 }
 
+/// Planner settings of every pooled PostgreSQL connection.
+///
+/// - `plan_cache_mode`: statements are prepared and cached per connection, and after five
+///   runs PostgreSQL may switch to a generic plan that ignores the bound values, though the
+///   subtree pattern of a dashboard aggregate (`path LIKE ?`) selects one ward or the whole
+///   province; planning each run costs well under a millisecond.
+/// - `jit`: compiling a province-wide aggregate took 40–140 ms of its time (`EXPLAIN
+///   ANALYZE` on the dashboards bench's data), more than it saved on statements that must
+///   answer in tens of milliseconds.
+const PG_PLANNER_SETTINGS: [(&str, &str); 2] =
+    [("plan_cache_mode", "force_custom_plan"), ("jit", "off")];
+
 /// The connection pool plus a running count of SQL statements (for metrics and for
 /// the test that proves per-request statement counts are bounded).
 #[derive(Clone, Debug)]
@@ -81,6 +93,7 @@ impl Database {
         ]
         .into_iter()
         .filter_map(|(k, v)| v.map(|d| (k, format!("{}ms", d.as_millis().max(1)))))
+        .chain(PG_PLANNER_SETTINGS.map(|(k, v)| (k, v.to_owned())))
         .collect();
         co.max_connections(opts.max_connections)
             .min_connections(1)

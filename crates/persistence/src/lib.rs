@@ -33,6 +33,7 @@ pub mod persisted_queries;
 pub mod persons;
 pub mod programme;
 pub mod progress;
+pub mod progress_rollups;
 pub mod raw;
 pub mod reports;
 pub mod search;

@@ -3,7 +3,7 @@
 //! criterion's period aggregation, then across units (SUM for counts, AVERAGE otherwise),
 //! per group and in total, in one statement.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Value};
 use thidua_domain::criterion::{Measure, PeriodAggregation};
@@ -129,29 +129,64 @@ struct Plan {
     /// The condition on `o` (the unit) in `units`, with its values.
     units_filter: String,
     units_values: Vec<Value>,
-    /// Grouping by period: the key of the period holding `k.period_end` (each unit's
-    /// values are then combined per period, `lvl` 1, and these per-period figures folded
-    /// into the whole range, `lvl` 0).
-    period: Option<&'static str>,
+    /// Grouping by period (each unit's values are then combined per period, `lvl` 1, and
+    /// these per-period figures folded into the whole range, `lvl` 0).
+    period: Option<Bucket>,
     /// `grouped`'s rows (`lvl`, `g_unit`, `g_period`, `g_code`, `unit_id`, `criterion_id`,
     /// `value`, `reports`), from `per_unit p`, with their values.
     grouped: String,
     grouped_values: Vec<Value>,
 }
 
-/// The statement over `campaigns`' registered units chosen by `plan`.
+/// Whole calendar years `[from, to]` covers exactly, if it does.
+fn whole_years(from: NaiveDate, to: NaiveDate) -> Option<(i32, i32)> {
+    let aligned = (from.month(), from.day(), to.month(), to.day()) == (1, 1, 12, 31);
+    aligned.then_some((from.year(), to.year()))
+}
+
+/// The grain of `progress_rollups` rows holding a bucket's values.
+fn grain(bucket: Bucket) -> &'static str {
+    match bucket {
+        Bucket::Year => "Y",
+        Bucket::HalfYear => "H",
+        Bucket::Quarter => "Q",
+        Bucket::Month => "M",
+    }
+}
+
+/// `EXISTS (…)` an approved report inside `[from, to]` whose period crosses a year end:
+/// the rollups leave such reports out, so the figures must then come from the reports.
+/// `period_kind = 'CUSTOM'` is written out so that the partial index on CUSTOM reports
+/// applies; no other kind of period crosses a year end.
+fn crossing(
+    backend: DatabaseBackend,
+    campaigns: &[CampaignId],
+    from: NaiveDate,
+    to: NaiveDate,
+    values: &mut Vec<Value>,
+) -> String {
+    let (start_year, end_year) = match backend {
+        DatabaseBackend::Postgres => (
+            "EXTRACT(YEAR FROM x.period_start)",
+            "EXTRACT(YEAR FROM x.period_end)",
+        ),
+        _ => ("substr(x.period_start, 1, 4)", "substr(x.period_end, 1, 4)"),
+    };
+    values.extend(campaigns.iter().map(|c| Value::from(*c)));
+    values.extend([ReportStatus::Approved.into(), from.into(), to.into()]);
+    format!(
+        "EXISTS (SELECT 1 FROM progress_reports x \
+        WHERE x.campaign_id {} AND x.period_kind = 'CUSTOM' AND x.status = ? \
+            AND x.period_start >= ? AND x.period_end <= ? AND {start_year} <> {end_year})",
+        in_list(campaigns.len())
+    )
+}
+
+/// The statement over `campaigns`' registered units chosen by `plan`: `units` and `crit`,
+/// then each unit's combined values per criterion (`per_unit`: from the rollups over whole
+/// years unless an approved report inside the range crosses a year end, else from the
+/// reports), then the groups.
 ///
-/// - `counted`: as on the leaderboard, each unit's approved reports in the range that no
-///   other approved report in the range holds.
-/// - `ranked` numbers each unit's counted reports from the latest: the latest of any subset
-///   is its lowest number.
-/// - `combined` folds each (period, unit, criterion)'s values with plain aggregates and
-///   the number of the latest report holding one; `levels` folds these once more into
-///   the whole range (`lvl` 0): each value is read once whatever the grouping.
-/// - `per_unit` picks the criterion's period aggregation (MAX is `high`, and so is the
-///   latest value of a single report); the latest value is looked up by its report's
-///   number only where several reports hold one, in a part of its own so that the lookup
-///   joins those few rows (a window over every value would sort them all, to disk).
 /// - `grouped` regroups the units' values (a unit's combined value is the same in its
 ///   child's or cluster's group as in the total, so it is computed once).
 /// - the final select combines the units: SUM for counts, AVERAGE otherwise, 4 decimals.
@@ -163,18 +198,143 @@ async fn run(
     plan: Plan,
 ) -> Result<Vec<FigureRow>, StoreError> {
     let backend = db.get_database_backend();
-    let (_, null_text) = nulls(backend);
-    // AVERAGE as AVG computes it: PostgreSQL divides the exact numeric sum by the count;
-    // SQLite may hold whole values as integers, which must not divide as integers.
-    let mean = match backend {
-        DatabaseBackend::Postgres => "p.total / p.reports",
-        _ => "CAST(p.total AS REAL) / p.reports",
-    };
     let campaign_values = || campaigns.iter().map(|c| Value::from(*c));
     let mut values: Vec<Value> = campaign_values().collect();
     values.push(ParticipationStatus::Registered.into());
     values.extend(plan.units_values);
     values.extend(campaign_values());
+    let ids = in_list(campaigns.len());
+    let units_filter = plan.units_filter;
+    let per_unit = match whole_years(from, to) {
+        // Both ways in one statement: the condition is evaluated once, and the way it
+        // rules out is never run.
+        Some(years) => {
+            let rollups = from_rollups(backend, years, plan.period, &mut values);
+            let reports = from_reports(backend, from, to, plan.period, &mut values);
+            let skip_rollups = crossing(backend, campaigns, from, to, &mut values);
+            let use_reports = crossing(backend, campaigns, from, to, &mut values);
+            format!(
+                "{rollups}, {reports}, per_unit AS ( \
+                    SELECT * FROM rollup_units WHERE NOT {skip_rollups} \
+                    UNION ALL SELECT * FROM report_units WHERE {use_reports})"
+            )
+        }
+        None => {
+            let reports = from_reports(backend, from, to, plan.period, &mut values);
+            format!("{reports}, per_unit AS (SELECT * FROM report_units)")
+        }
+    };
+    values.extend(plan.grouped_values);
+    values.push(Measure::Count.into());
+    let grouped = plan.grouped;
+    let sql = format!(
+        "WITH units AS ( \
+            SELECT p.campaign_id, p.unit_id, o.path FROM participations p \
+            JOIN org_units o ON o.id = p.unit_id \
+            WHERE p.campaign_id {ids} AND p.status = ? AND {units_filter}), \
+        crit AS ( \
+            SELECT c.id, c.measure, c.period_aggregation FROM criteria c WHERE c.campaign_id {ids}), \
+        {per_unit}, \
+        grouped AS ({grouped}) \
+        SELECT CAST(u.lvl AS BIGINT) AS lvl, u.criterion_id, u.g_unit, u.g_period, u.g_code, \
+            ROUND(CASE WHEN MAX(c.measure) = ? THEN SUM(u.value) ELSE AVG(u.value) END, 4) AS value, \
+            CAST(SUM(u.reports) AS BIGINT) AS reports, CAST(COUNT(*) AS BIGINT) AS units, \
+            ROUND(AVG(u.value), 4) AS mean \
+        FROM grouped u JOIN crit c ON c.id = u.criterion_id \
+        GROUP BY u.lvl, u.g_unit, u.g_period, u.g_code, u.criterion_id"
+    );
+    Ok(
+        FigureRow::find_by_statement(raw::stmt(backend, &sql, values))
+            .all(db)
+            .await?,
+    )
+}
+
+/// AVERAGE as AVG computes it: PostgreSQL divides the exact numeric sum by the count;
+/// SQLite may hold whole values as integers, which must not divide as integers.
+fn mean(backend: DatabaseBackend) -> &'static str {
+    match backend {
+        DatabaseBackend::Postgres => "p.total / p.reports",
+        _ => "CAST(p.total AS REAL) / p.reports",
+    }
+}
+
+/// `rollup_units` (with the CTEs it needs): `per_unit` from `progress_rollups` over whole
+/// `years`. The units' year rows fold into the range (`lvl` 0; the latest value is the
+/// latest year's), and a period grouping reads the rows of its grain as they are (`lvl` 1).
+fn from_rollups(
+    backend: DatabaseBackend,
+    (first, last): (i32, i32),
+    period: Option<Bucket>,
+    values: &mut Vec<Value>,
+) -> String {
+    let (_, null_text) = nulls(backend);
+    let mean = mean(backend);
+    let rows = "FROM units u JOIN progress_rollups s ON s.campaign_id = u.campaign_id \
+        AND s.unit_id = u.unit_id WHERE s.grain = ? AND s.year >= ? AND s.year <= ?";
+    values.extend(["Y".into(), first.into(), last.into()]);
+    let per_period = match period {
+        Some(b) => {
+            values.extend([grain(b).into(), first.into(), last.into()]);
+            format!(
+                " UNION ALL SELECT 1, s.bucket, s.unit_id, s.criterion_id, s.reports, s.total, \
+                    s.high, s.low, s.latest_value {rows}"
+            )
+        }
+        None => String::new(),
+    };
+    values.extend([
+        PeriodAggregation::Sum.into(),
+        PeriodAggregation::Average.into(),
+        PeriodAggregation::Min.into(),
+        PeriodAggregation::Max.into(),
+    ]);
+    format!(
+        "years AS ( \
+            SELECT s.unit_id, s.criterion_id, s.reports, s.total, s.high, s.low, \
+                s.latest_value, ROW_NUMBER() OVER (PARTITION BY s.unit_id, s.criterion_id \
+                    ORDER BY s.latest_end DESC) AS recency \
+            {rows}), \
+        rollup_levels AS ( \
+            SELECT 0 AS lvl, {null_text} AS g_period, p.unit_id, p.criterion_id, \
+                SUM(p.reports) AS reports, SUM(p.total) AS total, MAX(p.high) AS high, \
+                MIN(p.low) AS low, MAX(CASE WHEN p.recency = 1 THEN p.latest_value END) AS latest \
+            FROM years p GROUP BY p.unit_id, p.criterion_id{per_period}), \
+        rollup_units AS ( \
+            SELECT p.lvl, p.g_period, p.unit_id, p.criterion_id, p.reports, \
+                CASE c.period_aggregation \
+                    WHEN ? THEN p.total \
+                    WHEN ? THEN {mean} \
+                    WHEN ? THEN p.low \
+                    WHEN ? THEN p.high \
+                    ELSE p.latest END AS value \
+            FROM rollup_levels p JOIN crit c ON c.id = p.criterion_id)"
+    )
+}
+
+/// `report_units` (with the CTEs it needs): `per_unit` from the approved reports inside
+/// `[from, to]`:
+///
+/// - `counted`: as on the leaderboard, each unit's approved reports in the range that no
+///   other approved report in the range holds.
+/// - `ranked` numbers each unit's counted reports from the latest: the latest of any subset
+///   is its lowest number.
+/// - `combined` folds each (period, unit, criterion)'s values with plain aggregates and
+///   the number of the latest report holding one; `levels` folds these once more into
+///   the whole range (`lvl` 0): each value is read once whatever the grouping.
+/// - `report_units` picks the criterion's period aggregation (MAX is `high`, and so is the
+///   latest value of a single report); the latest value is looked up by its report's
+///   number only where several reports hold one, in a part of its own so that the lookup
+///   joins those few rows (a window over every value would sort them all, to disk).
+fn from_reports(
+    backend: DatabaseBackend,
+    from: NaiveDate,
+    to: NaiveDate,
+    period: Option<Bucket>,
+    values: &mut Vec<Value>,
+) -> String {
+    let (_, null_text) = nulls(backend);
+    let mean = mean(backend);
     values.extend([ReportStatus::Approved.into(), from.into(), to.into()]);
     values.extend([
         PeriodAggregation::Sum.into(),
@@ -183,26 +343,16 @@ async fn run(
         PeriodAggregation::Latest.into(),
         PeriodAggregation::Latest.into(),
     ]);
-    values.extend(plan.grouped_values);
-    values.push(Measure::Count.into());
-    let ids = in_list(campaigns.len());
-    let (units_filter, grouped) = (plan.units_filter, plan.grouped);
-    let (period, per_period) = match plan.period {
-        Some(key) => (
-            key,
+    let (period, per_period) = match period {
+        Some(b) => (
+            period_key(backend, b),
             " UNION ALL SELECT 1, p.g_period, p.unit_id, p.criterion_id, p.reports, p.total, \
                 p.high, p.low, p.latest FROM combined p",
         ),
         None => (null_text, ""),
     };
-    let sql = format!(
-        "WITH units AS ( \
-            SELECT p.campaign_id, p.unit_id, o.path FROM participations p \
-            JOIN org_units o ON o.id = p.unit_id \
-            WHERE p.campaign_id {ids} AND p.status = ? AND {units_filter}), \
-        crit AS ( \
-            SELECT c.id, c.measure, c.period_aggregation FROM criteria c WHERE c.campaign_id {ids}), \
-        inside AS ( \
+    format!(
+        "inside AS ( \
             SELECT r.id, r.campaign_id, r.unit_id, r.period_start, r.period_end \
             FROM units u JOIN progress_reports r ON r.campaign_id = u.campaign_id \
                 AND r.unit_id = u.unit_id \
@@ -230,7 +380,7 @@ async fn run(
                 SUM(p.reports) AS reports, SUM(p.total) AS total, MAX(p.high) AS high, \
                 MIN(p.low) AS low, MIN(p.latest) AS latest \
             FROM combined p GROUP BY p.unit_id, p.criterion_id{per_period}), \
-        per_unit AS ( \
+        report_units AS ( \
             SELECT p.lvl, p.g_period, p.unit_id, p.criterion_id, p.reports, \
                 CASE c.period_aggregation \
                     WHEN ? THEN p.total \
@@ -244,19 +394,7 @@ async fn run(
             FROM levels p JOIN crit c ON c.id = p.criterion_id \
                 AND c.period_aggregation = ? AND p.reports > 1 \
             JOIN ranked r ON r.unit_id = p.unit_id AND r.recency = p.latest \
-            JOIN report_values l ON l.report_id = r.id AND l.criterion_id = p.criterion_id), \
-        grouped AS ({grouped}) \
-        SELECT CAST(u.lvl AS BIGINT) AS lvl, u.criterion_id, u.g_unit, u.g_period, u.g_code, \
-            ROUND(CASE WHEN MAX(c.measure) = ? THEN SUM(u.value) ELSE AVG(u.value) END, 4) AS value, \
-            CAST(SUM(u.reports) AS BIGINT) AS reports, CAST(COUNT(*) AS BIGINT) AS units, \
-            ROUND(AVG(u.value), 4) AS mean \
-        FROM grouped u JOIN crit c ON c.id = u.criterion_id \
-        GROUP BY u.lvl, u.g_unit, u.g_period, u.g_code, u.criterion_id"
-    );
-    Ok(
-        FigureRow::find_by_statement(raw::stmt(backend, &sql, values))
-            .all(db)
-            .await?,
+            JOIN report_values l ON l.report_id = r.id AND l.criterion_id = p.criterion_id)"
     )
 }
 
@@ -312,7 +450,7 @@ pub async fn figures(
                 LEFT JOIN org_units c ON c.parent_id = ? AND u.path LIKE (c.path || '%')",
             );
         }
-        Grouping::Period(b) => period = Some(period_key(backend, b)),
+        Grouping::Period(b) => period = Some(b),
     }
     let rows = run(
         db,

@@ -34,7 +34,7 @@ use crate::entities::{
 use crate::error::StoreError;
 use crate::finder::finders;
 use crate::page::{Page, PageRequest};
-use crate::{Database, audit, changes, org_units, outbox};
+use crate::{Database, audit, changes, org_units, outbox, progress_rollups};
 
 /// One report as a client sends it.
 #[derive(Debug, Clone)]
@@ -719,6 +719,10 @@ pub async fn review(
         .await?;
     if res.rows_affected == 0 {
         return Err(StoreError::Conflict(msg!("report-changed")));
+    }
+    if approve {
+        progress_rollups::refresh(db, r.campaign_id, r.unit_id, r.period_start, r.period_end)
+            .await?;
     }
     report_revision::Entity::update_many()
         .col_expr(report_revision::Column::Outcome, Expr::val(to))

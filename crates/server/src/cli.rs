@@ -7,7 +7,9 @@ use thidua_domain::access::Role;
 use thidua_domain::id::{UnitId, UserId};
 use thidua_persistence::{org_units, seed, users};
 
-use crate::config::{DocumentsCommand, KeysCommand, RoleArg, Settings, UserCommand};
+use crate::config::{
+    DocumentsCommand, KeysCommand, RoleArg, RollupsCommand, Settings, UserCommand,
+};
 use crate::startup::{connect, prepare_database};
 
 pub async fn migrate(settings: &Settings) -> anyhow::Result<()> {
@@ -37,6 +39,20 @@ pub async fn prune_events(settings: &Settings, older_than_days: Option<u32>) -> 
         .await
         .context("pruning events")?;
     println!("{n} events pruned");
+    Ok(())
+}
+
+pub async fn progress_rollups(settings: &Settings, cmd: RollupsCommand) -> anyhow::Result<()> {
+    let db = connect(settings).await?;
+    prepare_database(&db, settings).await?;
+    match cmd {
+        RollupsCommand::Rebuild => {
+            let rows = thidua_persistence::progress_rollups::rebuild(&db.conn)
+                .await
+                .context("rebuilding the progress rollups")?;
+            println!("{rows} progress rollup rows rebuilt");
+        }
+    }
     Ok(())
 }
 

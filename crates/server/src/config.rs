@@ -44,6 +44,9 @@ pub enum Command {
     /// The event outbox.
     #[command(subcommand)]
     Events(EventsCommand),
+    /// The progress rollups `criterionProgress` reads (kept current by every approval).
+    #[command(subcommand)]
+    ProgressRollups(RollupsCommand),
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -81,6 +84,13 @@ pub enum EventsCommand {
         #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36500))]
         older_than_days: Option<u32>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RollupsCommand {
+    /// Recompute every row from the approved reports, in one transaction: after reports
+    /// were loaded or repaired in SQL rather than through the API.
+    Rebuild,
 }
 
 #[derive(Subcommand, Debug)]

@@ -44,6 +44,7 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Events(EventsCommand::Prune { older_than_days })) => {
             cli::prune_events(&settings, older_than_days).await?
         }
+        Some(Command::ProgressRollups(cmd)) => cli::progress_rollups(&settings, cmd).await?,
     }
     Ok(())
 }

@@ -346,6 +346,28 @@ fn events_prune_keeps_recent_events_and_checks_its_argument() {
     }
 }
 
+/// `thidua progress-rollups rebuild` recomputes the rollups the demo's approvals kept, and
+/// running it again writes the same rows.
+#[test]
+fn progress_rollups_rebuild_recomputes_the_demo_approvals() {
+    let scratch = Scratch::new();
+    scratch
+        .thidua(&["seed", "--demo"])
+        .assert_success("thidua seed --demo");
+    let rows = |run: u32| -> u64 {
+        let out = scratch.thidua(&["progress-rollups", "rebuild"]);
+        out.assert_success(&format!("thidua progress-rollups rebuild (run {run})"));
+        out.stdout
+            .trim()
+            .strip_suffix(" progress rollup rows rebuilt")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("run {run}: {}", out.stdout))
+    };
+    let first = rows(1);
+    assert!(first > 0, "the demo approves reports");
+    assert_eq!(rows(2), first);
+}
+
 /// `thidua snapshot` records today's value of every target, replacing a same-day snapshot;
 /// the server takes one at start too, so the history has one point per target per day.
 #[tokio::test]

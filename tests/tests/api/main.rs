@@ -31,6 +31,7 @@ mod passwords;
 mod people;
 mod permissions;
 mod progress;
+mod progress_rollups;
 mod rate_limits;
 pub mod reports;
 mod schema;

@@ -77,6 +77,27 @@ pub struct Server {
     port: u16,
 }
 
+/// Runs `thidua <args>` on the database at `database_url` with the server's settings and
+/// panics unless it succeeds; returns its standard output.
+#[allow(dead_code)] // not every bench runs a command
+pub fn thidua(database_url: &str, args: &[&str]) -> String {
+    let out = Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .env("DATABASE_URL", database_url)
+        .env("THIDUA_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("THIDUA_JWT_SECRET", JWT_SECRET)
+        .env("THIDUA_LOG", "warn")
+        .output()
+        .expect("running thidua");
+    assert!(
+        out.status.success(),
+        "thidua {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 impl Server {
     /// Spawns the server (it migrates and seeds on start) and waits for `/readyz`; returns
     /// it with the spawn-to-ready time.

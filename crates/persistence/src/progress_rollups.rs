@@ -1,0 +1,73 @@
+//! Keeps `progress_rollups` (each unit's approved values per criterion and calendar bucket,
+//! defined by `thidua_migrations::progress_rollup_sql`) equal to what the approved reports
+//! say: the transaction that approves a report recomputes its unit's rows for the report's
+//! year, and `rebuild` recomputes every row (the CLI's `thidua progress-rollups rebuild`,
+//! after data was loaded around the API).
+
+use chrono::{Datelike, NaiveDate};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait, Value};
+use thidua_migrations::progress_rollup_sql;
+use uuid::Uuid;
+
+use crate::error::StoreError;
+use crate::raw;
+
+/// Recomputes `unit`'s rows of `campaign` for the year holding a newly approved report's
+/// period, on the caller's transaction. A period crossing a year end changes no row
+/// (such reports are left out of the rollups). Two statements.
+pub async fn refresh(
+    db: &impl ConnectionTrait,
+    campaign: Uuid,
+    unit: Uuid,
+    start: NaiveDate,
+    end: NaiveDate,
+) -> Result<(), StoreError> {
+    if start.year() != end.year() {
+        return Ok(());
+    }
+    let backend = db.get_database_backend();
+    let year = start.year();
+    let key = || -> Vec<Value> { vec![campaign.into(), unit.into(), year.into()] };
+    db.execute_raw(raw::stmt(
+        backend,
+        "DELETE FROM progress_rollups WHERE campaign_id = ? AND unit_id = ? AND year = ?",
+        key(),
+    ))
+    .await?;
+    let filter = match backend {
+        sea_orm::DatabaseBackend::Postgres => {
+            "AND r.campaign_id = ? AND r.unit_id = ? \
+             AND CAST(EXTRACT(YEAR FROM r.period_start) AS INTEGER) = ?"
+        }
+        _ => {
+            "AND r.campaign_id = ? AND r.unit_id = ? \
+             AND CAST(substr(r.period_start, 1, 4) AS INTEGER) = ?"
+        }
+    };
+    db.execute_raw(raw::stmt(
+        backend,
+        &progress_rollup_sql::fill(backend, filter),
+        key(),
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Recomputes every row in one transaction (readers see the old rows until it commits).
+/// Returns the number of rows written.
+pub async fn rebuild(db: &DatabaseConnection) -> Result<u64, StoreError> {
+    let txn = db.begin().await?;
+    let backend = txn.get_database_backend();
+    txn.execute_raw(raw::stmt(backend, "DELETE FROM progress_rollups", vec![]))
+        .await?;
+    let written = txn
+        .execute_raw(raw::stmt(
+            backend,
+            &progress_rollup_sql::fill(backend, ""),
+            vec![],
+        ))
+        .await?
+        .rows_affected();
+    txn.commit().await?;
+    Ok(written)
+}

@@ -1,0 +1,77 @@
+//! The statement that fills `progress_rollups` from approved reports. The migration that
+//! creates the table fills it with this statement, and `thidua_persistence::progress_rollups`
+//! refreshes one unit's years with it in the approving transaction and rebuilds the whole
+//! table with it from the CLI: one definition, so the three can never disagree.
+//!
+//! A row holds one unit's values of one criterion in one calendar bucket (`grain` `Y`, `H`,
+//! `Q`, `M`: year, half-year, quarter, month, keyed as `2025`, `2025-H1`, `2025-Q1`,
+//! `2025-03`) of one year: the approved reports lying inside that year that no other such
+//! report contains (as `criterionProgress` counts them over any year-aligned range, since
+//! calendar periods inside one year either nest or do not meet), grouped by the bucket
+//! holding their last day. Reports whose period crosses a year end are left out; a
+//! query over a range they touch computes from the reports instead.
+
+use sea_orm::DatabaseBackend;
+
+/// The grains a row may have, as stored.
+pub const GRAINS: [&str; 4] = ["Y", "H", "Q", "M"];
+
+/// `INSERT INTO progress_rollups …` over the approved reports `r` meeting `filter` (SQL
+/// with `?` placeholders the caller binds, e.g. `AND r.campaign_id = ?`; empty: all).
+pub fn fill(backend: DatabaseBackend, filter: &str) -> String {
+    let (year_start, year_end, y, h, q, m) = match backend {
+        DatabaseBackend::Postgres => (
+            "CAST(EXTRACT(YEAR FROM r.period_start) AS INTEGER)",
+            "CAST(EXTRACT(YEAR FROM r.period_end) AS INTEGER)",
+            "to_char(k.period_end, 'YYYY')",
+            "to_char(k.period_end, 'YYYY') || '-H' || \
+             CAST((CAST(EXTRACT(MONTH FROM k.period_end) AS INTEGER) + 5) / 6 AS TEXT)",
+            "to_char(k.period_end, 'YYYY-\"Q\"Q')",
+            "to_char(k.period_end, 'YYYY-MM')",
+        ),
+        _ => (
+            "CAST(substr(r.period_start, 1, 4) AS INTEGER)",
+            "CAST(substr(r.period_end, 1, 4) AS INTEGER)",
+            "substr(k.period_end, 1, 4)",
+            "substr(k.period_end, 1, 4) || '-H' || \
+             CAST((CAST(substr(k.period_end, 6, 2) AS INTEGER) + 5) / 6 AS TEXT)",
+            "substr(k.period_end, 1, 4) || '-Q' || \
+             CAST((CAST(substr(k.period_end, 6, 2) AS INTEGER) + 2) / 3 AS TEXT)",
+            "substr(k.period_end, 1, 7)",
+        ),
+    };
+    format!(
+        "INSERT INTO progress_rollups (campaign_id, unit_id, criterion_id, grain, year, bucket, \
+            reports, total, high, low, latest_end, latest_value) \
+        WITH inside AS ( \
+            SELECT r.id, r.campaign_id, r.unit_id, r.period_start, r.period_end, \
+                {year_start} AS yr \
+            FROM progress_reports r \
+            WHERE r.status = 'APPROVED' AND {year_start} = {year_end} {filter}), \
+        counted AS ( \
+            SELECT i.id, i.campaign_id, i.unit_id, i.period_end, i.yr FROM inside i \
+            WHERE NOT EXISTS ( \
+                SELECT 1 FROM inside o \
+                WHERE o.campaign_id = i.campaign_id AND o.unit_id = i.unit_id AND o.yr = i.yr \
+                    AND o.period_start <= i.period_start AND o.period_end >= i.period_end \
+                    AND (o.period_start < i.period_start OR o.period_end > i.period_end \
+                        OR o.id > i.id))), \
+        grains AS (SELECT 'Y' AS grain UNION ALL SELECT 'H' UNION ALL SELECT 'Q' \
+            UNION ALL SELECT 'M'), \
+        keyed AS ( \
+            SELECT k.id, k.campaign_id, k.unit_id, k.period_end, k.yr, g.grain, \
+                CASE g.grain WHEN 'Y' THEN {y} WHEN 'H' THEN {h} WHEN 'Q' THEN {q} \
+                    ELSE {m} END AS bucket \
+            FROM counted k CROSS JOIN grains g), \
+        vals AS ( \
+            SELECT k.campaign_id, k.unit_id, v.criterion_id, k.grain, k.yr, k.bucket, \
+                k.period_end, v.value, ROW_NUMBER() OVER (PARTITION BY k.campaign_id, \
+                    k.unit_id, v.criterion_id, k.grain, k.bucket \
+                    ORDER BY k.period_end DESC, k.id DESC) AS recency \
+            FROM keyed k JOIN report_values v ON v.report_id = k.id) \
+        SELECT campaign_id, unit_id, criterion_id, grain, yr, bucket, COUNT(*), SUM(value), \
+            MAX(value), MIN(value), MAX(CASE WHEN recency = 1 THEN period_end END), \
+            MAX(CASE WHEN recency = 1 THEN value END) \
+        FROM vals GROUP BY campaign_id, unit_id, criterion_id, grain, yr, bucket"
+    )
+}
