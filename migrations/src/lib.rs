@@ -20,6 +20,7 @@ mod m20261130_000008_target_texts;
 mod m20261130_000009_sessions;
 mod m20261130_000010_dashboard_indexes;
 mod m20261130_000011_progress_indexes;
+mod m20261130_000012_outbox;
 mod m20261130_000013_progress_rollups;
 pub mod progress_rollup_sql;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_dashboard_indexes::Migration),
             Box::new(m20261130_000011_progress_indexes::Migration),
             Box::new(m20261130_000013_progress_rollups::Migration),
+            Box::new(m20261130_000012_outbox::Migration),
         ]
     }
 }

@@ -92,6 +92,8 @@ pub struct TestApp {
     scratch: Option<Scratch>,
     /// This server's "now": `clock.advance(…)` ages sessions and tokens.
     pub clock: thidua_domain::clock::Clock,
+    /// This server's event stream (what its subscriptions are fed from).
+    pub events: thidua_server::events::EventHub,
 }
 
 /// Settings for a test server on `database_url`, with a fresh data directory under the
@@ -153,6 +155,7 @@ async fn start(
         .expect("build app");
     let port = app.port();
     let db = app.db();
+    let events = app.events();
     let server_handle = app.handle();
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -165,6 +168,7 @@ async fn start(
         handle: server_handle,
         scratch,
         clock,
+        events,
     }
 }
 

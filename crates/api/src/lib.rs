@@ -16,19 +16,20 @@ pub mod mutation;
 pub mod password_gate;
 pub mod query;
 pub mod scalars;
+pub mod subscription;
 pub mod types;
 pub mod uploads;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
 
 pub use context::{ApiState, Caller, RequestCtx};
 pub use limits::Limits;
 
-pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
+pub type AppSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
 
 /// The builder of the schema before its limits are added.
 pub type AppSchemaBuilder =
-    async_graphql::SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription>;
+    async_graphql::SchemaBuilder<query::Query, mutation::Mutation, subscription::Subscription>;
 
 /// Builds the schema with its limits; `state` is absent only when printing the SDL.
 pub fn build_schema(state: Option<ApiState>, limits: &Limits) -> AppSchema {
@@ -89,7 +90,7 @@ fn builder(state: Option<ApiState>, limits: &Limits) -> AppSchemaBuilder {
     let mut b = Schema::build_with_ignore_name_conflicts(
         query::Query::default(),
         mutation::Mutation::default(),
-        EmptySubscription,
+        subscription::Subscription,
         ["NaiveDate", "Decimal"],
     )
     .limit_recursive_depth(limits::RECURSIVE_DEPTH)

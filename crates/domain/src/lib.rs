@@ -66,6 +66,7 @@ pub mod compliance;
 pub mod criterion;
 pub mod csv;
 pub mod error;
+pub mod event;
 pub mod evidence;
 pub mod exemplar;
 pub mod export;

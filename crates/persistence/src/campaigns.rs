@@ -21,6 +21,7 @@ use crate::entities::{campaign, campaign_field, criterion, field, org_unit, prog
 use crate::error::{StoreError, is_unique_violation};
 use crate::finder::finders;
 use crate::org_units;
+use crate::outbox::{self, EventKind};
 use crate::page::{CountQuery, KeyCursor, Page, PageRequest, subtree_pattern};
 use crate::{audit, changes};
 
@@ -707,6 +708,7 @@ pub async fn launch(
         json!({"code": c.code, "criteria": specs.len()}),
     )
     .await?;
+    campaign_event(db, actor, &c, EventKind::CampaignLaunched, None).await?;
     get(db, id.uuid()).await
 }
 
@@ -761,7 +763,28 @@ pub async fn transition(
         json!({"from": from.as_str(), "to": to.as_str(), "reason": reason}),
     )
     .await?;
+    let kind = if to == CampaignStatus::Closed {
+        EventKind::CampaignClosed
+    } else {
+        EventKind::CampaignCancelled
+    };
+    campaign_event(db, actor, &c, kind, reason.as_deref()).await?;
     get(db, id.uuid()).await
+}
+
+/// Records a campaign's launch, close or cancellation in the outbox.
+async fn campaign_event(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    c: &campaign::Model,
+    kind: EventKind,
+    reason: Option<&str>,
+) -> Result<(), StoreError> {
+    let path = outbox::path_of(db, c.launching_unit_id).await?;
+    let body = json!({"code": c.code, "reason": reason});
+    let subject = json!({"campaign": c.id, "unit": c.launching_unit_id});
+    outbox::record(db, outbox::by_actor(actor, kind, subject, &path, body)).await?;
+    Ok(())
 }
 
 /// Launched campaigns that a unit under any of `paths` is registered for: what a

@@ -90,6 +90,33 @@ async fn horizon(db: &impl ConnectionTrait) -> Result<i64, StoreError> {
     }
 }
 
+#[derive(Debug, FromQueryResult)]
+struct Head {
+    seq: i64,
+}
+
+/// The feed's newest position now: what a caught-up reader's token is (on PostgreSQL the
+/// horizon, on SQLite the last sequence number).
+pub async fn head(db: &impl ConnectionTrait) -> Result<Position, StoreError> {
+    let horizon = horizon(db).await?;
+    if horizon != i64::MAX {
+        return Ok(Position {
+            txid: horizon,
+            seq: 0,
+        });
+    }
+    let stmt = raw::stmt(
+        db.get_database_backend(),
+        "SELECT COALESCE(MAX(seq), 0) AS seq FROM change_log",
+        vec![],
+    );
+    let seq = Head::find_by_statement(stmt)
+        .one(db)
+        .await?
+        .map_or(0, |r| r.seq);
+    Ok(Position { txid: 0, seq })
+}
+
 /// Reads up to `limit` changes after `since` for `audience`. Returns the rows and the
 /// position to resume from; `more` says whether another page is ready now.
 pub async fn read(

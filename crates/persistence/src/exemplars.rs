@@ -20,6 +20,7 @@ use crate::audit::{AuditAction, AuditEntity};
 use crate::entities::{exemplar, exemplar_stage_event, replication};
 use crate::error::{StoreError, is_unique_violation};
 use crate::finder::finders;
+use crate::outbox::{self, EventKind};
 use crate::page::{CountQuery, Page, PageRequest};
 use crate::{audit, org_units};
 
@@ -172,6 +173,16 @@ pub async fn change_stage(
         json!({"from": from.as_str(), "to": to.as_str(), "reason": reason}),
     )
     .await?;
+    let subject = json!({"exemplar": e.id, "unit": e.home_unit_id});
+    let body = json!({"from": from.as_str(), "to": to.as_str(), "on": on});
+    let event = outbox::by_actor(
+        actor,
+        EventKind::ExemplarStageChanged,
+        subject,
+        &unit.path,
+        body,
+    );
+    outbox::record(db, event).await?;
     exemplar::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -226,6 +237,16 @@ pub async fn replicate(
         json!({"unit": target.code}),
     )
     .await?;
+    let subject = json!({"exemplar": e.id, "unit": target.id, "homeUnit": e.home_unit_id});
+    let body = json!({"on": on});
+    let event = outbox::by_actor(
+        actor,
+        EventKind::ExemplarReplicated,
+        subject,
+        &target.path,
+        body,
+    );
+    outbox::record(db, event).await?;
     Ok(saved)
 }
 

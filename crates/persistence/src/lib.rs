@@ -25,6 +25,7 @@ pub mod finder;
 pub mod leaderboard;
 pub mod milestones;
 pub mod org_units;
+pub mod outbox;
 pub mod page;
 pub mod participations;
 pub mod passwords;

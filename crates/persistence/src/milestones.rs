@@ -94,6 +94,7 @@ pub async fn add(
     .insert(db)
     .await?;
     record_change(db, &saved).await?;
+    milestone_event(db, actor, &saved, crate::outbox::EventKind::MilestoneAdded).await?;
     audit::record(db, actor, AuditEntity::Milestone, id, AuditAction::Create, json!({"title": saved.title, "dueDate": saved.due_date, "campaign": campaign_id, "programme": programme_id})).await?;
     Ok(saved)
 }
@@ -128,6 +129,13 @@ pub async fn complete(
     am.note = Set(note.map(LongText::into_inner));
     let saved = am.update(db).await?;
     record_change(db, &saved).await?;
+    milestone_event(
+        db,
+        actor,
+        &saved,
+        crate::outbox::EventKind::MilestoneCompleted,
+    )
+    .await?;
     audit::record(
         db,
         actor,
@@ -163,5 +171,20 @@ async fn record_change(db: &impl ConnectionTrait, m: &milestone::Model) -> Resul
         )
         .await?;
     }
+    Ok(())
+}
+
+/// Records a milestone added or completed in the outbox. Milestones are province-wide;
+/// the unit is the campaign's launching unit or the programme's owner.
+async fn milestone_event(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    m: &milestone::Model,
+    kind: crate::outbox::EventKind,
+) -> Result<(), StoreError> {
+    let event = crate::outbox::milestone(db, m, kind)
+        .await?
+        .request(&actor.request_id);
+    crate::outbox::record(db, event).await?;
     Ok(())
 }

@@ -129,6 +129,14 @@ pub async fn register(
         json!({"campaign": campaign_id, "unit": unit_id}),
     )
     .await?;
+    participation_event(
+        db,
+        actor,
+        &saved,
+        &unit_path,
+        crate::outbox::EventKind::ParticipationRegistered,
+    )
+    .await?;
     Ok(saved)
 }
 
@@ -168,5 +176,32 @@ pub async fn withdraw(
         json!({"campaign": campaign_id, "unit": unit_id}),
     )
     .await?;
+    participation_event(
+        db,
+        actor,
+        &saved,
+        &unit_path,
+        crate::outbox::EventKind::ParticipationWithdrawn,
+    )
+    .await?;
     Ok(saved)
+}
+
+async fn participation_event(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    p: &participation::Model,
+    unit_path: &str,
+    kind: crate::outbox::EventKind,
+) -> Result<(), StoreError> {
+    let subject = json!({"participation": p.id, "campaign": p.campaign_id, "unit": p.unit_id});
+    let event = crate::outbox::by_actor(
+        actor,
+        kind,
+        subject,
+        unit_path,
+        json!({"status": p.status.as_str()}),
+    );
+    crate::outbox::record(db, event).await?;
+    Ok(())
 }

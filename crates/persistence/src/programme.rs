@@ -663,5 +663,6 @@ pub async fn record_value(
         json!({"value": value, "asOf": as_of}),
     )
     .await?;
+    crate::outbox::announce_target_changes(db, today, Some(target_id.uuid())).await?;
     Ok(saved)
 }

@@ -34,7 +34,7 @@ use crate::entities::{
 use crate::error::StoreError;
 use crate::finder::finders;
 use crate::page::{Page, PageRequest};
-use crate::{Database, audit, changes, org_units, progress_rollups};
+use crate::{Database, audit, changes, org_units, outbox, progress_rollups};
 
 /// One report as a client sends it.
 #[derive(Debug, Clone)]
@@ -653,6 +653,14 @@ async fn write(
         })
         .collect();
     changes::record_many(db, &feed).await?;
+    outbox::record_many(
+        db,
+        outbox::submitted(
+            actor,
+            accepted.iter().map(|a| a.unit.path.as_str()).zip(&saved),
+        ),
+    )
+    .await?;
     let entries = accepted
         .iter()
         .zip(&saved)
@@ -733,6 +741,11 @@ pub async fn review(
         changes::ChangeOp::Upsert,
         Some(&unit.path),
         r.submitted_by,
+    )
+    .await?;
+    outbox::record(
+        db,
+        outbox::reviewed(&unit.path, &r, actor, approve, reason.as_deref()),
     )
     .await?;
     let action = if approve {

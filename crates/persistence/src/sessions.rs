@@ -348,6 +348,15 @@ pub async fn end(
         .filter(refresh_token::Column::SessionId.eq(session_id))
         .exec(db)
         .await?;
+    if r.rows_affected > 0 {
+        // Every replica closes its subscription connections on this session.
+        let event = crate::outbox::NewEvent::new(
+            crate::outbox::EventKind::SessionEnded,
+            serde_json::json!({"session": session_id}),
+        )
+        .body(serde_json::json!({"reason": reason.as_str()}));
+        crate::outbox::record(db, event).await?;
+    }
     Ok(r.rows_affected > 0)
 }
 

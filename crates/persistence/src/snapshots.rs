@@ -57,6 +57,12 @@ pub async fn take(
         .exec(db)
         .await?;
     }
+    let event = crate::outbox::NewEvent::new(
+        crate::outbox::EventKind::SnapshotTaken,
+        serde_json::json!({}),
+    )
+    .body(serde_json::json!({"on": today, "targets": targets.len()}));
+    crate::outbox::record(db, event).await?;
     Ok(targets.len())
 }
 

@@ -27,6 +27,21 @@ pub async fn snapshot(settings: &Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `thidua events prune [--older-than-days N]`: deletes old events from the outbox.
+pub async fn prune_events(settings: &Settings, older_than_days: Option<u32>) -> anyhow::Result<()> {
+    let db = connect(settings).await?;
+    prepare_database(&db, settings).await?;
+    let keep = match older_than_days {
+        Some(d) => chrono::Duration::days(i64::from(d)),
+        None => settings.events.retention(),
+    };
+    let n = thidua_persistence::outbox::prune(&db.conn, chrono::Utc::now() - keep)
+        .await
+        .context("pruning events")?;
+    println!("{n} events pruned");
+    Ok(())
+}
+
 pub async fn progress_rollups(settings: &Settings, cmd: RollupsCommand) -> anyhow::Result<()> {
     let db = connect(settings).await?;
     prepare_database(&db, settings).await?;

@@ -41,6 +41,9 @@ pub enum Command {
     Schema,
     /// Store today's value of every target (replacing today's snapshot) and exit.
     Snapshot,
+    /// The event outbox.
+    #[command(subcommand)]
+    Events(EventsCommand),
     /// The progress rollups `criterionProgress` reads (kept current by every approval).
     #[command(subcommand)]
     ProgressRollups(RollupsCommand),
@@ -71,6 +74,16 @@ pub enum KeysCommand {
     Generate,
     /// Print the `kid` of the signing secret and of each accepted one (never a secret).
     List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum EventsCommand {
+    /// Delete events older than the retention (THIDUA_EVENT_RETENTION_DAYS) or than
+    /// `--older-than-days`, and print how many.
+    Prune {
+        #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36500))]
+        older_than_days: Option<u32>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -167,6 +180,8 @@ pub struct Settings {
     pub storage: StorageSettings,
     #[command(flatten)]
     pub jobs: JobSettings,
+    #[command(flatten)]
+    pub events: EventSettings,
     #[command(flatten)]
     pub log: LogSettings,
 }
@@ -538,6 +553,77 @@ pub struct JobSettings {
         default_value_t = 3600
     )]
     pub snapshot_interval_secs: u64,
+}
+
+/// The event stream and the subscriptions fed from it.
+#[derive(Args, Debug, Clone)]
+pub struct EventSettings {
+    /// Days an event is kept in the outbox; older ones are pruned hourly (and by
+    /// `thidua events prune`). At least 1.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_EVENT_RETENTION_DAYS",
+        default_value_t = 30
+    )]
+    pub event_retention_days: u32,
+    /// Window in which a burst of events becomes one update of `reportingProgress`,
+    /// `leaderboardChanged`, `changesAvailable` and `targetChanged`, in milliseconds.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_EVENT_COALESCE_MS",
+        default_value_t = 1000
+    )]
+    pub event_coalesce_ms: u64,
+    /// Quiet time after changes before computed targets are recomputed and a changed
+    /// value announced, in milliseconds.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_TARGET_DEBOUNCE_MS",
+        default_value_t = 2000
+    )]
+    pub target_debounce_ms: u64,
+    /// Events a subscriber may fall behind the process's stream before it is disconnected
+    /// as a slow consumer (also the size of the process's event buffer).
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_EVENT_BUFFER",
+        default_value_t = 1024
+    )]
+    pub event_buffer: usize,
+    /// Messages waiting to be written to one WebSocket; a connection whose queue is full
+    /// is closed (1013) as a slow consumer.
+    #[arg(long, global = true, env = "THIDUA_WS_QUEUE", default_value_t = 256)]
+    pub ws_queue: usize,
+    /// Milliseconds a WebSocket may stay open without `connection_init` (then 4408).
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_WS_INIT_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub ws_init_timeout_ms: u64,
+    /// Subscriptions one WebSocket may hold at once.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_WS_MAX_SUBSCRIPTIONS",
+        default_value_t = 50
+    )]
+    pub ws_max_subscriptions: usize,
+}
+
+impl EventSettings {
+    pub fn coalesce(&self) -> Duration {
+        Duration::from_millis(self.event_coalesce_ms)
+    }
+
+    pub fn retention(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.event_retention_days.max(1)))
+    }
 }
 
 /// What the log shows and how it is written.

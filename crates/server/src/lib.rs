@@ -8,6 +8,7 @@ pub mod apq;
 pub mod cli;
 pub mod config;
 pub mod deadline;
+pub mod events;
 pub mod healthcheck;
 pub mod metrics;
 pub mod outage;

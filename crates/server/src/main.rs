@@ -2,7 +2,7 @@
 #![recursion_limit = "256"]
 
 use clap::Parser;
-use thidua_server::config::{Cli, Command};
+use thidua_server::config::{Cli, Command, EventsCommand};
 use thidua_server::startup::Application;
 use thidua_server::{cli, healthcheck, telemetry};
 
@@ -41,6 +41,9 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::Schema) => cli::schema(),
         Some(Command::Healthcheck { .. }) => {}
         Some(Command::Snapshot) => cli::snapshot(&settings).await?,
+        Some(Command::Events(EventsCommand::Prune { older_than_days })) => {
+            cli::prune_events(&settings, older_than_days).await?
+        }
         Some(Command::ProgressRollups(cmd)) => cli::progress_rollups(&settings, cmd).await?,
     }
     Ok(())

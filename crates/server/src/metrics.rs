@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts, Registry,
-    TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use thidua_persistence::Database;
 
@@ -23,6 +23,85 @@ pub struct Metrics {
     statements: IntCounter,
     seen: Mutex<HashSet<String>>,
     refusals: IntCounterVec,
+    /// The event stream and its subscribers.
+    pub events: EventMetrics,
+}
+
+/// The event stream's figures; cheap to clone (every handle shares its value).
+#[derive(Clone)]
+pub struct EventMetrics {
+    /// Events this process read from the outbox and fanned out.
+    pub published: IntCounter,
+    /// Times the LISTEN connection was lost and made again.
+    pub listener_reconnects: IntCounter,
+    /// Open subscription WebSockets.
+    pub connections: IntGauge,
+    /// Active subscriptions (operations) over all connections.
+    pub subscriptions: IntGauge,
+    /// Subscription messages queued for a client.
+    pub delivered: IntCounter,
+    /// Events a subscriber never got, by reason (`lagged`: it fell behind the buffer;
+    /// `queue_full`: its connection was closed as a slow consumer).
+    pub dropped: IntCounterVec,
+    /// Seconds from an event's commit to its message being queued for a client.
+    pub lag: Histogram,
+}
+
+impl EventMetrics {
+    fn new(registry: &Registry) -> Result<Self, prometheus::Error> {
+        let published = IntCounter::new(
+            "thidua_events_published_total",
+            "Committed events read from the outbox and fanned out by this process",
+        )?;
+        let listener_reconnects = IntCounter::new(
+            "thidua_events_listener_reconnects_total",
+            "Times the PostgreSQL LISTEN connection was lost and re-established (then replayed)",
+        )?;
+        let connections = IntGauge::new(
+            "thidua_ws_connections",
+            "Open GraphQL subscription WebSockets",
+        )?;
+        let subscriptions = IntGauge::new(
+            "thidua_subscriptions",
+            "Active GraphQL subscriptions over all WebSockets",
+        )?;
+        let delivered = IntCounter::new(
+            "thidua_subscription_messages_total",
+            "Subscription messages queued for clients",
+        )?;
+        let dropped = IntCounterVec::new(
+            Opts::new(
+                "thidua_subscription_events_dropped_total",
+                "Events not delivered to a subscriber, by reason (lagged, queue_full)",
+            ),
+            &["reason"],
+        )?;
+        let lag = Histogram::with_opts(
+            HistogramOpts::new(
+                "thidua_event_delivery_lag_seconds",
+                "Seconds from an event's commit to its message being queued for a client",
+            )
+            .buckets(vec![
+                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ]),
+        )?;
+        registry.register(Box::new(published.clone()))?;
+        registry.register(Box::new(listener_reconnects.clone()))?;
+        registry.register(Box::new(connections.clone()))?;
+        registry.register(Box::new(subscriptions.clone()))?;
+        registry.register(Box::new(delivered.clone()))?;
+        registry.register(Box::new(dropped.clone()))?;
+        registry.register(Box::new(lag.clone()))?;
+        Ok(Self {
+            published,
+            listener_reconnects,
+            connections,
+            subscriptions,
+            delivered,
+            dropped,
+            lag,
+        })
+    }
 }
 
 impl Metrics {
@@ -76,7 +155,9 @@ impl Metrics {
             &["status", "code"],
         )?;
         registry.register(Box::new(refusals.clone()))?;
+        let events = EventMetrics::new(&registry)?;
         Ok(Self {
+            events,
             registry,
             requests,
             latency,

@@ -14,6 +14,7 @@ use anyhow::Context as _;
 use sea_orm::TransactionTrait;
 use secrecy::ExposeSecret as _;
 use thidua_api::auth::TokenKeys;
+use thidua_api::subscription::EventFeed;
 use thidua_api::{ApiState, AppSchema, Limits};
 use thidua_persistence::blobs::{BlobStore, DiskStore};
 use thidua_persistence::{Database, DbOptions, seed};
@@ -22,6 +23,7 @@ use uuid::Uuid;
 
 use crate::apq::PersistedQueries;
 use crate::config::Settings;
+use crate::events::EventHub;
 use crate::metrics::Metrics;
 use crate::ratelimit::{BudgetExtension, RateLimits};
 use crate::routes;
@@ -69,12 +71,16 @@ pub struct AppState {
     /// Deadline of one request's execution.
     pub request_timeout: Duration,
     pub readyz_timeout: Duration,
+    /// Committed events, fanned out to subscriptions.
+    pub events: EventHub,
+    pub event_settings: crate::config::EventSettings,
 }
 
 pub struct Application {
     port: u16,
     server: Server,
     db: Database,
+    events: EventHub,
 }
 
 /// Makes sure the directory of an SQLite file exists.
@@ -251,6 +257,22 @@ impl Application {
             );
         }
         let limits = settings.graphql.limits();
+        let metrics = Metrics::new().context("registering metrics")?;
+        // The event machinery has a small pool of its own: it never waits behind requests,
+        // and requests' statement counts (metrics, the tests bounding them) stay theirs.
+        let mut event_settings = settings.clone();
+        event_settings.database.max_connections = 2;
+        let events_db = connect(&event_settings)
+            .await
+            .context("connecting the event stream")?;
+        let events = EventHub::start(
+            events_db,
+            settings.database.url.expose_secret().to_owned(),
+            &settings.events,
+            metrics.events.clone(),
+        )
+        .await
+        .context("starting the event stream")?;
         let blobs: Arc<dyn BlobStore> = Arc::new(DiskStore::new(settings.storage.evidence_dir()));
         let api = ApiState {
             db: db.clone(),
@@ -261,18 +283,23 @@ impl Application {
             clock,
             sessions: settings.auth.session_policy(),
         };
+        let feed = EventFeed {
+            events: events.sender(),
+            coalesce: settings.events.coalesce(),
+            observer: Arc::new(crate::events::Observer(metrics.events.clone())),
+        };
         let state = web::Data::new(AppState {
             db: db.clone(),
             schema: thidua_api::build_schema_with(Some(api.clone()), &limits, |b| {
-                b.extension(BudgetExtension)
+                b.extension(BudgetExtension).data(feed.clone())
             }),
             introspection_schema: thidua_api::build_introspection_schema_with(
                 Some(api.clone()),
                 &limits,
-                |b| b.extension(BudgetExtension),
+                |b| b.extension(BudgetExtension).data(feed.clone()),
             ),
             api,
-            metrics: Metrics::new().context("registering metrics")?,
+            metrics,
             limits,
             max_batch: settings.http.max_batch,
             graphiql: settings.http.graphiql,
@@ -288,6 +315,8 @@ impl Application {
             rate_limits,
             request_timeout: settings.http.request_timeout(),
             readyz_timeout: Duration::from_millis(settings.http.readyz_timeout_ms.max(1)),
+            events: events.clone(),
+            event_settings: settings.events.clone(),
         });
         let state = Arc::new(state);
 
@@ -334,6 +363,13 @@ impl Application {
                     }
                 })
                 .route("/graphql", web::post().to(routes::graphql::graphql))
+                // Before GraphiQL's GET: a WebSocket upgrade is a subscription connection.
+                .route(
+                    "/graphql",
+                    web::get()
+                        .guard(actix_web::guard::fn_guard(routes::subscriptions::is_upgrade))
+                        .to(routes::subscriptions::upgrade),
+                )
                 .route("/graphql", web::get().to(routes::graphql::graphql))
                 .route(
                     "/graphiql/{version}/{name}",
@@ -371,7 +407,12 @@ impl Application {
                 ""
             }
         );
-        Ok(Self { port, server, db })
+        Ok(Self {
+            port,
+            server,
+            db,
+            events,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -380,6 +421,11 @@ impl Application {
 
     pub fn db(&self) -> Database {
         self.db.clone()
+    }
+
+    /// This process's event stream (tests watch it).
+    pub fn events(&self) -> EventHub {
+        self.events.clone()
     }
 
     /// Runs until SIGTERM or Ctrl-C; in-flight requests get the shutdown timeout to finish.

@@ -322,6 +322,30 @@ async fn seed_demo_is_idempotent() {
     assert!(server.terminate().success());
 }
 
+/// `thidua events prune` deletes events past the retention, or past `--older-than-days`
+/// (1 to 36500 days; anything else is refused before the database is touched).
+#[test]
+fn events_prune_keeps_recent_events_and_checks_its_argument() {
+    let scratch = Scratch::new();
+    // A snapshot writes an event, which is younger than any retention.
+    scratch
+        .thidua(&["snapshot"])
+        .assert_success("thidua snapshot");
+    for args in [
+        &["events", "prune"][..],
+        &["events", "prune", "--older-than-days", "1"][..],
+    ] {
+        let out = scratch.thidua(args);
+        out.assert_success(&args.join(" "));
+        assert!(out.stdout.contains("0 events pruned"), "{}", out.stdout);
+    }
+    for bad in ["0", "36501", "-1", "x"] {
+        scratch
+            .thidua(&["events", "prune", "--older-than-days", bad])
+            .assert_failure(&format!("events prune --older-than-days {bad}"));
+    }
+}
+
 /// `thidua progress-rollups rebuild` recomputes the rollups the demo's approvals kept, and
 /// running it again writes the same rows.
 #[test]

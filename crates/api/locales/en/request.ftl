@@ -65,3 +65,6 @@ apq-malformed = malformed persistedQuery extension: { $detail }
 apq-store-unavailable = the persisted-query store is unavailable
 apq-not-found = PersistedQueryNotFound
 apq-not-supported = PersistedQueryNotSupported
+
+too-many-subscriptions = a connection may hold at most { $max } subscriptions at once
+ws-subscriptions-only = only subscriptions are served over WebSocket: send queries and mutations over HTTP

@@ -65,3 +65,6 @@ apq-malformed = Phần mở rộng persistedQuery không đúng định dạng: 
 apq-store-unavailable = Kho truy vấn lưu sẵn tạm thời không truy cập được
 apq-not-found = PersistedQueryNotFound
 apq-not-supported = PersistedQueryNotSupported
+
+too-many-subscriptions = Mỗi kết nối có tối đa { $max } đăng ký (subscription) cùng lúc
+ws-subscriptions-only = Qua WebSocket chỉ phục vụ đăng ký (subscription): hãy gửi truy vấn và thao tác thay đổi qua HTTP

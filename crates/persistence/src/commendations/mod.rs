@@ -92,11 +92,32 @@ async fn save(
     if res.rows_affected == 0 {
         return Err(StoreError::Conflict(msg!("commendation-changed")));
     }
-    by_ids(db, &[thidua_domain::id::CommendationId::from_uuid(c.id)])
+    let saved = by_ids(db, &[thidua_domain::id::CommendationId::from_uuid(c.id)])
         .await?
         .into_iter()
         .next()
-        .ok_or(StoreError::NotFound("commendation"))
+        .ok_or(StoreError::NotFound("commendation"))?;
+    if saved.status != c.status {
+        status_event(db, &saved, Some(c.status)).await?;
+    }
+    Ok(saved)
+}
+
+/// Records a commendation's new status in the outbox (`from` is none for a nomination).
+pub(crate) async fn status_event(
+    db: &impl ConnectionTrait,
+    c: &commendation::Model,
+    from: Option<CommendationStatus>,
+) -> Result<(), StoreError> {
+    let path = crate::outbox::path_of(db, c.unit_id).await?;
+    let event = crate::outbox::NewEvent::new(
+        crate::outbox::EventKind::CommendationStatusChanged,
+        serde_json::json!({"commendation": c.id, "unit": c.unit_id}),
+    )
+    .unit(&path)
+    .body(serde_json::json!({"from": from.map(|s| s.as_str()), "to": c.status.as_str()}));
+    crate::outbox::record(db, event).await?;
+    Ok(())
 }
 
 /// Saves `changes` as [`save`] does and records `action`, with `detail`, in the audit trail.

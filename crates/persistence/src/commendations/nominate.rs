@@ -292,6 +292,7 @@ pub async fn nominate(
     .await
     // Two identical nominations racing: the partial unique index keeps one.
     .map_err(duplicate_of)?;
+    super::status_event(db, &saved, None).await?;
     audit::record(
         db,
         actor,

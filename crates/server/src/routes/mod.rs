@@ -8,6 +8,7 @@ pub mod graphql;
 pub mod health;
 pub mod introspection;
 pub mod multipart;
+pub mod subscriptions;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
