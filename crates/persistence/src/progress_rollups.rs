@@ -5,7 +5,7 @@
 //! after data was loaded around the API).
 
 use chrono::{Datelike, NaiveDate};
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, TransactionTrait, Value};
 use thidua_migrations::progress_rollup_sql;
 use uuid::Uuid;
 
@@ -27,6 +27,17 @@ pub async fn refresh(
     }
     let backend = db.get_database_backend();
     let year = start.year();
+    if backend == DatabaseBackend::Postgres {
+        // Two approvals of one unit's reports of one year would each delete the rows and
+        // insert their own (a duplicate key for the second): the second waits here until
+        // the first commits, then recomputes with both. SQLite runs one writer at a time.
+        db.execute_raw(raw::stmt(
+            backend,
+            "SELECT pg_advisory_xact_lock(?)",
+            vec![lock_key(campaign, unit, year).into()],
+        ))
+        .await?;
+    }
     let key = || -> Vec<Value> { vec![campaign.into(), unit.into(), year.into()] };
     db.execute_raw(raw::stmt(
         backend,
@@ -35,7 +46,7 @@ pub async fn refresh(
     ))
     .await?;
     let filter = match backend {
-        sea_orm::DatabaseBackend::Postgres => {
+        DatabaseBackend::Postgres => {
             "AND r.campaign_id = ? AND r.unit_id = ? \
              AND CAST(EXTRACT(YEAR FROM r.period_start) AS INTEGER) = ?"
         }
@@ -51,6 +62,17 @@ pub async fn refresh(
     ))
     .await?;
     Ok(())
+}
+
+/// The advisory lock of one unit's rows of one year. Two keys that collide only make two
+/// refreshes wait for each other.
+fn lock_key(campaign: Uuid, unit: Uuid, year: i32) -> i64 {
+    let (c1, c2) = campaign.as_u64_pair();
+    let (u1, u2) = unit.as_u64_pair();
+    let mixed = (c1 ^ c2.rotate_left(17) ^ u1.rotate_left(31) ^ u2.rotate_left(47))
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ u64::from(year.unsigned_abs());
+    i64::from_ne_bytes(mixed.to_ne_bytes())
 }
 
 /// Recomputes every row in one transaction (readers see the old rows until it commits).

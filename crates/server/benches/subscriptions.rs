@@ -8,15 +8,17 @@
 //! ```
 //!
 //! Set-up through the API: ten wards, a reporter on each, a launched campaign they are
-//! registered in, and 600 submitted reports per reporter. Each client signs in as one of the
+//! registered in, 50 units under each ward and a submitted report per unit and month of
+//! 2025 (600 per reporter). Each client signs in as one of the
 //! ten reporters (a thousand clients per reporter, sharing that reporter's token) and
 //! subscribes to `myReportStatusChanged`. Then an administrator approves the reports at a
 //! steady rate, round robin over the wards: each approval is one event that reaches the
 //! thousand clients of its reporter.
 //!
-//! - **Latency** is from the moment the approving request was sent (the event commits
-//!   before its answer, so this is an upper bound of commit-to-receive) to the moment a
-//!   client read the event, over every delivery.
+//! - **Latency** is from the event's `occurredAt` (stamped in the committing transaction,
+//!   by the server's clock, which is this machine's) to the moment a client read it, over
+//!   every delivery; also from the moment the approving request was sent, which adds the
+//!   approval's own time.
 //! - **Lost** counts deliveries that never arrived: every client must receive every event
 //!   of its reporter, checked by report id at the clients.
 //! - **Memory** is the server's RSS: before the clients, with them idle, and after they
@@ -78,7 +80,10 @@ fn own_cpu() -> Duration {
 struct Seen {
     /// Report id → when its approval was sent.
     sent: RwLock<HashMap<String, Instant>>,
+    /// From the approval's send, and from the event's `occurredAt` (written in the
+    /// committing transaction; the clock is this machine's, shared with the server).
     histogram: Vec<AtomicU64>,
+    from_commit: Vec<AtomicU64>,
     received: AtomicU64,
     /// Events whose report id was not (yet) known: counted, not timed.
     unmatched: AtomicU64,
@@ -94,6 +99,7 @@ impl Seen {
         Self {
             sent: RwLock::new(HashMap::new()),
             histogram: (0..BUCKETS).map(|_| AtomicU64::new(0)).collect(),
+            from_commit: (0..BUCKETS).map(|_| AtomicU64::new(0)).collect(),
             received: AtomicU64::new(0),
             unmatched: AtomicU64::new(0),
             per_ward: (0..WARDS).map(|_| AtomicU64::new(0)).collect(),
@@ -103,17 +109,17 @@ impl Seen {
     }
 
     fn quantile_ms(&self, q: f64) -> f64 {
-        let total: u64 = self
-            .histogram
-            .iter()
-            .map(|b| b.load(Ordering::Relaxed))
-            .sum();
+        Self::quantile(&self.histogram, q)
+    }
+
+    fn quantile(histogram: &[AtomicU64], q: f64) -> f64 {
+        let total: u64 = histogram.iter().map(|b| b.load(Ordering::Relaxed)).sum();
         if total == 0 {
             return f64::NAN;
         }
         let rank = ((total as f64) * q).ceil().max(1.0) as u64;
         let mut seen = 0;
-        for (ms, b) in self.histogram.iter().enumerate() {
+        for (ms, b) in histogram.iter().enumerate() {
             seen += b.load(Ordering::Relaxed);
             if seen >= rank {
                 return ms as f64 + 1.0;
@@ -157,7 +163,7 @@ async fn client(
             other => return Err(format!("no connection_ack: {other:?}")),
         }
     }
-    let sub = json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription { myReportStatusChanged { reportId status } }"}});
+    let sub = json!({"id": "1", "type": "subscribe", "payload": {"query": "subscription { myReportStatusChanged { reportId status occurredAt } }"}});
     ws.send(Message::text(sub.to_string()))
         .await
         .map_err(|e| e.to_string())?;
@@ -172,10 +178,18 @@ async fn client(
                         let Ok(v) = serde_json::from_str::<Value>(&t) else { continue };
                         match v["type"].as_str() {
                             Some("next") => {
-                                let id = v["payload"]["data"]["myReportStatusChanged"]["reportId"]
+                                let change = &v["payload"]["data"]["myReportStatusChanged"];
+                                let id = change["reportId"].as_str().unwrap_or_default().to_owned();
+                                if let Some(at) = change["occurredAt"]
                                     .as_str()
-                                    .unwrap_or_default()
-                                    .to_owned();
+                                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                                {
+                                    let ms = (chrono::Utc::now() - at.to_utc())
+                                        .num_milliseconds()
+                                        .max(0) as usize;
+                                    seen.from_commit[ms.min(BUCKETS - 1)]
+                                        .fetch_add(1, Ordering::Relaxed);
+                                }
                                 seen.received.fetch_add(1, Ordering::Relaxed);
                                 seen.per_ward[ward].fetch_add(1, Ordering::Relaxed);
                                 match seen.sent.read().await.get(&id) {
@@ -284,16 +298,39 @@ async fn set_up(api: &Api) -> Setup {
             )
             .await;
         reporter.token = text(&d, "/login/accessToken");
-        // One CUSTOM day per report, 2024-01-01 onwards.
-        let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("a date");
+        // Spread over units as wards report: 50 units under the ward, 12 months of 2025
+        // each (a unit's year then holds 12 reports, as with monthly reporting).
+        let mut units = vec![];
+        for u in 0..REPORTS_PER_WARD / 12 {
+            let d = api
+                .run(
+                    "mutation($i: CreateOrgUnitInput!) { createOrgUnit(input: $i) { orgUnit { id } } }",
+                    json!({"i": {"code": format!("SUB-W{w:02}-U{u:02}"), "name": format!("Khu {w}-{u}"), "kind": "WARD", "parentId": ward}}),
+                )
+                .await;
+            let unit = text(&d, "/createOrgUnit/orgUnit/id");
+            api.run(
+                "mutation($i: ParticipationInput!) { registerParticipation(input: $i) { participation { id } } }",
+                json!({"i": {"campaignId": campaign, "unitId": unit}}),
+            )
+            .await;
+            units.push(unit);
+        }
         let mut ids = vec![];
-        for chunk in (0..REPORTS_PER_WARD).collect::<Vec<_>>().chunks(50) {
+        let all: Vec<(usize, u32)> = (0..units.len())
+            .flat_map(|u| (1..=12).map(move |m| (u, m)))
+            .collect();
+        for chunk in all.chunks(50) {
             let batch: Vec<Value> = chunk
                 .iter()
-                .map(|&i| {
-                    let day = (start + chrono::Days::new(i as u64)).to_string();
-                    json!({"id": uuid::Uuid::now_v7().to_string(), "campaignId": campaign, "unitId": ward,
-                        "period": {"kind": "CUSTOM", "start": day, "end": day},
+                .map(|&(u, month)| {
+                    let first = chrono::NaiveDate::from_ymd_opt(2025, month, 1).expect("a month");
+                    let last = first
+                        .checked_add_months(chrono::Months::new(1))
+                        .and_then(|d| d.pred_opt())
+                        .expect("a month's last day");
+                    json!({"id": uuid::Uuid::now_v7().to_string(), "campaignId": campaign, "unitId": units[u],
+                        "period": {"kind": "MONTH", "start": first.to_string(), "end": last.to_string()},
                         "values": [{"criterionId": criterion, "value": "1"}]})
                 })
                 .collect();
@@ -307,6 +344,12 @@ async fn set_up(api: &Api) -> Setup {
                 ids.push(r["report"]["id"].as_str().expect("a report id").to_owned());
             }
         }
+        // Approve round robin over the units, so that consecutive approvals of a ward
+        // touch different units.
+        let per_unit = units.len();
+        let ids: Vec<String> = (0..ids.len())
+            .map(|k| ids[(k % per_unit) * 12 + k / per_unit].clone())
+            .collect();
         tokens.push(reporter.token);
         reports.push(ids);
     }
@@ -466,12 +509,18 @@ fn main() {
             "| received before their send time was recorded (not timed) | {} | | |",
             seen.unmatched.load(Ordering::Relaxed)
         );
-        println!("| latency p50 (send of approval → client read) | {p50:.0} ms | | |");
+        let c50 = Seen::quantile(&seen.from_commit, 0.5);
+        let c99 = Seen::quantile(&seen.from_commit, 0.99);
+        let cmax = Seen::quantile(&seen.from_commit, 1.0);
+        println!("| latency p50 (event committed → client read) | {c50:.0} ms | | |");
         println!(
-            "| latency p99 | {p99:.0} ms | < 1000 ms | {} |",
-            if p99 < 1000.0 { "PASS" } else { "FAIL" }
+            "| latency p99 (event committed → client read) | {c99:.0} ms | < 1000 ms | {} |",
+            if c99 < 1000.0 { "PASS" } else { "FAIL" }
         );
-        println!("| latency max | {max:.0} ms | | |");
+        println!("| latency max (event committed → client read) | {cmax:.0} ms | | |");
+        println!(
+            "| latency p50 / p99 / max from sending the approval | {p50:.0} / {p99:.0} / {max:.0} ms | | |"
+        );
         println!("| server CPU over the event phase | {server_cores:.2} cores | | |");
         println!("| this program's CPU (the clients) | {own_cores:.2} cores | | |");
         drop(server);

@@ -15,7 +15,8 @@ use crate::leaderboard::approve;
 both!(
     rollups_and_reports_give_the_same_figures_for_every_grouping,
     a_report_across_a_year_end_is_counted_from_the_reports,
-    rollups_are_what_whole_years_read_and_rebuild_restores_them
+    rollups_are_what_whole_years_read_and_rebuild_restores_them,
+    approvals_of_one_units_year_at_once_all_count
 );
 
 const Q: &str = "query($c: ID!, $f: NaiveDate, $t: NaiveDate, $g: ProgressGroupBy) { \
@@ -326,4 +327,54 @@ async fn rollups_are_what_whole_years_read_and_rebuild_restores_them(backend: Ba
     assert_eq!(rows, kept, "the rows each approval kept, and no more");
     let after = progress(&app, &f, "2024-01-01", "2025-12-31", "CHILD_UNIT").await;
     assert_eq!(after, before);
+}
+
+/// Approvals of one unit's reports of one year, sent at once, each recompute that unit's
+/// rows: none may fail for another (a duplicate row), and all of them count.
+async fn approvals_of_one_units_year_at_once_all_count(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let f = fixture(&app, "RC").await;
+    let reports: Vec<Value> = (8..=12)
+        .map(|month| {
+            let last = [31, 30, 31, 30, 31][month - 8];
+            rep(
+                (&f.campaign, &f.criteria),
+                &f.a,
+                "MONTH",
+                &format!("2025-{month:02}-01"),
+                &format!("2025-{month:02}-{last}"),
+                [1, 1, 1, 1, 1],
+            )
+        })
+        .collect();
+    let p = crate::reports::submit(&app, &f.admin, reports).await;
+    let ids: Vec<String> = p["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["report"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    let answers = futures_util::future::join_all(ids.iter().map(|id| {
+        app.gql(
+            Some(&f.admin),
+            "mutation($i: ApproveReportInput!) { approveReport(input: $i) { report { status } } }",
+            json!({"i": {"id": id}}),
+        )
+    }))
+    .await;
+    for a in &answers {
+        assert_eq!(
+            a.data()["approveReport"]["report"]["status"],
+            "APPROVED",
+            "{}",
+            a.body
+        );
+    }
+    assert_paths_agree(&app, &f).await;
+    // 2025: A's 3+4+5+20+8 = 40 and five more months of 1; B 12+13 = 25.
+    let c = progress(&app, &f, "2025-01-01", "2025-12-31", "NONE").await;
+    assert_eq!(
+        (&c[0]["value"], &c[0]["reports"]),
+        (&json!("70"), &json!(12))
+    );
 }
