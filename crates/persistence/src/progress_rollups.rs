@@ -14,7 +14,7 @@ use crate::raw;
 
 /// Recomputes `unit`'s rows of `campaign` for the year holding a newly approved report's
 /// period, on the caller's transaction. A period crossing a year end changes no row
-/// (such reports are left out of the rollups). Two statements.
+/// (such reports are left out of the rollups). Two statements, three on PostgreSQL.
 pub async fn refresh(
     db: &impl ConnectionTrait,
     campaign: Uuid,
