@@ -16,30 +16,45 @@ use sea_orm::DatabaseBackend;
 /// The grains a row may have, as stored.
 pub const GRAINS: [&str; 4] = ["Y", "H", "Q", "M"];
 
+/// The SQL key of the bucket of `grain` (one of [`GRAINS`]) holding `k.period_end`, as
+/// reports name periods: `2025`, `2025-H1`, `2025-Q1`, `2025-03`. `criterionProgress`
+/// groups the reports it reads by the same keys.
+pub fn bucket_key(backend: DatabaseBackend, grain: &str) -> &'static str {
+    match (backend, grain) {
+        (DatabaseBackend::Postgres, "Y") => "to_char(k.period_end, 'YYYY')",
+        (DatabaseBackend::Postgres, "H") => {
+            "to_char(k.period_end, 'YYYY') || '-H' || \
+             CAST((CAST(EXTRACT(MONTH FROM k.period_end) AS INTEGER) + 5) / 6 AS TEXT)"
+        }
+        (DatabaseBackend::Postgres, "Q") => "to_char(k.period_end, 'YYYY-\"Q\"Q')",
+        (DatabaseBackend::Postgres, _) => "to_char(k.period_end, 'YYYY-MM')",
+        (_, "Y") => "substr(k.period_end, 1, 4)",
+        (_, "H") => {
+            "substr(k.period_end, 1, 4) || '-H' || \
+             CAST((CAST(substr(k.period_end, 6, 2) AS INTEGER) + 5) / 6 AS TEXT)"
+        }
+        (_, "Q") => {
+            "substr(k.period_end, 1, 4) || '-Q' || \
+             CAST((CAST(substr(k.period_end, 6, 2) AS INTEGER) + 2) / 3 AS TEXT)"
+        }
+        _ => "substr(k.period_end, 1, 7)",
+    }
+}
+
 /// `INSERT INTO progress_rollups …` over the approved reports `r` meeting `filter` (SQL
 /// with `?` placeholders the caller binds, e.g. `AND r.campaign_id = ?`; empty: all).
 pub fn fill(backend: DatabaseBackend, filter: &str) -> String {
-    let (year_start, year_end, y, h, q, m) = match backend {
+    let (year_start, year_end) = match backend {
         DatabaseBackend::Postgres => (
             "CAST(EXTRACT(YEAR FROM r.period_start) AS INTEGER)",
             "CAST(EXTRACT(YEAR FROM r.period_end) AS INTEGER)",
-            "to_char(k.period_end, 'YYYY')",
-            "to_char(k.period_end, 'YYYY') || '-H' || \
-             CAST((CAST(EXTRACT(MONTH FROM k.period_end) AS INTEGER) + 5) / 6 AS TEXT)",
-            "to_char(k.period_end, 'YYYY-\"Q\"Q')",
-            "to_char(k.period_end, 'YYYY-MM')",
         ),
         _ => (
             "CAST(substr(r.period_start, 1, 4) AS INTEGER)",
             "CAST(substr(r.period_end, 1, 4) AS INTEGER)",
-            "substr(k.period_end, 1, 4)",
-            "substr(k.period_end, 1, 4) || '-H' || \
-             CAST((CAST(substr(k.period_end, 6, 2) AS INTEGER) + 5) / 6 AS TEXT)",
-            "substr(k.period_end, 1, 4) || '-Q' || \
-             CAST((CAST(substr(k.period_end, 6, 2) AS INTEGER) + 2) / 3 AS TEXT)",
-            "substr(k.period_end, 1, 7)",
         ),
     };
+    let [y, h, q, m] = GRAINS.map(|g| bucket_key(backend, g));
     format!(
         "INSERT INTO progress_rollups (campaign_id, unit_id, criterion_id, grain, year, bucket, \
             reports, total, high, low, latest_end, latest_value) \

@@ -12,6 +12,7 @@ use thidua_domain::org_unit::PATH_SEGMENT_LEN;
 use thidua_domain::participation::ParticipationStatus;
 use thidua_domain::progress::Bucket;
 use thidua_domain::report::ReportStatus;
+use thidua_migrations::progress_rollup_sql;
 use uuid::Uuid;
 
 use crate::clusters::{within_cluster, within_clusters_of};
@@ -95,29 +96,6 @@ struct FigureRow {
     reports: i64,
     units: i64,
     mean: Option<Decimal>,
-}
-
-/// The SQL key of the period holding `r.period_end`, as `Bucket::key` names it.
-fn period_key(backend: DatabaseBackend, bucket: Bucket) -> &'static str {
-    match (backend, bucket) {
-        (DatabaseBackend::Postgres, Bucket::Month) => "to_char(k.period_end, 'YYYY-MM')",
-        (DatabaseBackend::Postgres, Bucket::Quarter) => "to_char(k.period_end, 'YYYY-\"Q\"Q')",
-        (DatabaseBackend::Postgres, Bucket::HalfYear) => {
-            "to_char(k.period_end, 'YYYY') || '-H' || \
-             CAST((CAST(EXTRACT(MONTH FROM k.period_end) AS INTEGER) + 5) / 6 AS TEXT)"
-        }
-        (DatabaseBackend::Postgres, Bucket::Year) => "to_char(k.period_end, 'YYYY')",
-        (_, Bucket::Month) => "substr(k.period_end, 1, 7)",
-        (_, Bucket::Quarter) => {
-            "substr(k.period_end, 1, 4) || '-Q' || \
-             CAST((CAST(substr(k.period_end, 6, 2) AS INTEGER) + 2) / 3 AS TEXT)"
-        }
-        (_, Bucket::HalfYear) => {
-            "substr(k.period_end, 1, 4) || '-H' || \
-             CAST((CAST(substr(k.period_end, 6, 2) AS INTEGER) + 5) / 6 AS TEXT)"
-        }
-        (_, Bucket::Year) => "substr(k.period_end, 1, 4)",
-    }
 }
 
 /// `IN (?, ?, …)` for `n` values (never empty: callers pass at least one campaign).
@@ -364,7 +342,7 @@ fn from_reports(
     ]);
     let (period, per_period) = match period {
         Some(b) => (
-            period_key(backend, b),
+            progress_rollup_sql::bucket_key(backend, grain(b)),
             " UNION ALL SELECT 1, p.g_period, p.unit_id, p.criterion_id, p.reports, p.total, \
                 p.high, p.low, p.latest FROM combined p",
         ),
