@@ -185,21 +185,34 @@ async fn run(
     let ids = in_list(campaigns.len());
     let units_filter = plan.units_filter;
     let per_unit = match whole_years(from, to) {
-        // Both ways in one statement: the condition is evaluated once, and the way it
-        // rules out is never run.
+        // Both ways in one statement behind one condition, `crossing`, computed once: each
+        // way tests it where it reads its rows, so the way it rules out reads nothing
+        // (tested above the union instead, SQLite still computed that way in full).
         Some(years) => {
-            let rollups = from_rollups(backend, campaigns, years, plan.period, &mut values);
-            let reports = from_reports(backend, from, to, plan.period, &mut values);
-            let skip_rollups = crossing(backend, campaigns, from, to, &mut values);
-            let use_reports = crossing(backend, campaigns, from, to, &mut values);
+            let crossing = crossing(backend, campaigns, from, to, &mut values);
+            let rollups = from_rollups(
+                backend,
+                campaigns,
+                years,
+                plan.period,
+                "NOT (SELECT yes FROM crossing)",
+                &mut values,
+            );
+            let reports = from_reports(
+                backend,
+                from,
+                to,
+                plan.period,
+                "(SELECT yes FROM crossing)",
+                &mut values,
+            );
             format!(
-                "{rollups}, {reports}, per_unit AS ( \
-                    SELECT * FROM rollup_units WHERE NOT {skip_rollups} \
-                    UNION ALL SELECT * FROM report_units WHERE {use_reports})"
+                "crossing AS (SELECT {crossing} AS yes), {rollups}, {reports}, per_unit AS ( \
+                    SELECT * FROM rollup_units UNION ALL SELECT * FROM report_units)"
             )
         }
         None => {
-            let reports = from_reports(backend, from, to, plan.period, &mut values);
+            let reports = from_reports(backend, from, to, plan.period, "1 = 1", &mut values);
             format!("{reports}, per_unit AS (SELECT * FROM report_units)")
         }
     };
@@ -248,11 +261,13 @@ fn mean(backend: DatabaseBackend) -> &'static str {
 /// `rollup_units` (with the CTEs it needs): `per_unit` from `progress_rollups` over whole
 /// `years`. The units' year rows fold into the range (`lvl` 0; the latest value is the
 /// latest year's), and a period grouping reads the rows of its grain as they are (`lvl` 1).
+/// Rows are read only where the SQL condition `gate` holds.
 fn from_rollups(
     backend: DatabaseBackend,
     campaigns: &[CampaignId],
     (first, last): (i32, i32),
     period: Option<Bucket>,
+    gate: &str,
     values: &mut Vec<Value>,
 ) -> String {
     let (_, null_text) = nulls(backend);
@@ -262,7 +277,7 @@ fn from_rollups(
     let rows = format!(
         "FROM units u JOIN progress_rollups s ON s.campaign_id = u.campaign_id \
         AND s.unit_id = u.unit_id WHERE s.campaign_id {} AND s.grain = ? AND s.year >= ? \
-        AND s.year <= ?",
+        AND s.year <= ? AND {gate}",
         in_list(campaigns.len())
     );
     let mut range = |grain: &str| {
@@ -323,11 +338,14 @@ fn from_rollups(
 ///   latest value of a single report); the latest value is looked up by its report's
 ///   number only where several reports hold one, in a part of its own so that the lookup
 ///   joins those few rows (a window over every value would sort them all, to disk).
+///
+/// Reports are read only where the SQL condition `gate` holds.
 fn from_reports(
     backend: DatabaseBackend,
     from: NaiveDate,
     to: NaiveDate,
     period: Option<Bucket>,
+    gate: &str,
     values: &mut Vec<Value>,
 ) -> String {
     let (_, null_text) = nulls(backend);
@@ -353,7 +371,7 @@ fn from_reports(
             SELECT r.id, r.campaign_id, r.unit_id, r.period_start, r.period_end \
             FROM units u JOIN progress_reports r ON r.campaign_id = u.campaign_id \
                 AND r.unit_id = u.unit_id \
-                AND r.status = ? AND r.period_start >= ? AND r.period_end <= ?), \
+                AND r.status = ? AND r.period_start >= ? AND r.period_end <= ? AND {gate}), \
         counted AS ( \
             SELECT i.id, i.unit_id, i.period_end FROM inside i \
             WHERE NOT EXISTS ( \

@@ -22,7 +22,8 @@
 //! models, 10,000 commendations. `THIDUA_BENCH_ONLY=postgres` or `=sqlite` runs one of them.
 //!
 //! The role needs `CREATEDB`: a database `thidua_bench_<uuid>` is created and dropped
-//! afterwards, unless `THIDUA_BENCH_KEEP_DB=1` keeps it for `EXPLAIN ANALYZE`;
+//! afterwards, unless `THIDUA_BENCH_KEEP_DB=1` keeps it for `EXPLAIN ANALYZE` (and the
+//! SQLite file, whose path it prints);
 //! `THIDUA_BENCH_REUSE_DB=<name>` measures such a kept database again without generating
 //! (the server still migrates it, so new indexes apply).
 //!
@@ -1248,8 +1249,14 @@ fn main() {
     }
     if only != "postgres" {
         let dir = support::TempDir::new();
-        let report = run(&rt, &SQLITE, &dir.sqlite_url(), None, false, requests);
+        let url = dir.sqlite_url();
+        let report = run(&rt, &SQLITE, &url, None, false, requests);
         println!("{report}");
+        if keep {
+            // Left on disk for `EXPLAIN QUERY PLAN`; the temporary folder is not removed.
+            std::mem::forget(dir);
+            println!("\nTHIDUA_BENCH_KEEP_DB=1: SQLite database {url} kept.");
+        }
     }
     println!(
         "\nThe clients, the server and the database share this {cores}-core machine; the server \
