@@ -400,3 +400,64 @@ impl Loader<ComputedOf> for Store {
         Ok(out)
     }
 }
+
+/// A computed target split by top-level unit over a window: every target a request
+/// splits in one statement (after its targets and their programmes), however many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BreakdownOf {
+    pub target: TargetId,
+    pub start: chrono::NaiveDate,
+    pub end: chrono::NaiveDate,
+}
+
+impl Loader<BreakdownOf> for Store {
+    type Value = Vec<(uuid::Uuid, thidua_domain::target_breakdown::UnitCount)>;
+    type Error = LoadError;
+
+    async fn load(
+        &self,
+        keys: &[BreakdownOf],
+    ) -> Result<HashMap<BreakdownOf, Self::Value>, Self::Error> {
+        let db = &self.db.conn;
+        let mut ids: Vec<TargetId> = keys.iter().map(|k| k.target).collect();
+        ids.sort();
+        ids.dedup();
+        let targets = programme::targets_by_ids(db, &ids)
+            .await
+            .map_err(Arc::new)?;
+        let mut programme_ids: Vec<ProgrammeId> = targets
+            .iter()
+            .map(|t| ProgrammeId::from_uuid(t.programme_id))
+            .collect();
+        programme_ids.sort();
+        programme_ids.dedup();
+        let programmes = programme::by_ids(db, &programme_ids)
+            .await
+            .map_err(Arc::new)?;
+        let mut asked = Vec::with_capacity(keys.len());
+        let mut asks = Vec::with_capacity(keys.len());
+        for key in keys {
+            let target = targets.iter().find(|t| t.id == key.target.uuid());
+            let programme = target.and_then(|t| programmes.iter().find(|p| p.id == t.programme_id));
+            if let (Some(target), Some(programme)) = (target, programme) {
+                asked.push(*key);
+                asks.push(thidua_persistence::target_breakdown::Ask {
+                    target,
+                    programme,
+                    window: thidua_domain::target_rules::Period {
+                        start: key.start,
+                        end: key.end,
+                    },
+                });
+            }
+        }
+        let rows = thidua_persistence::target_breakdown::by_top_level_unit(db, &asks)
+            .await
+            .map_err(Arc::new)?;
+        Ok(asked
+            .into_iter()
+            .zip(rows)
+            .filter_map(|(key, rows)| Some((key, rows?)))
+            .collect())
+    }
+}

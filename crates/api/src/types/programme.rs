@@ -350,17 +350,12 @@ impl Target {
         };
         let window = breakdown::window(period, from.map(|d| d.0), to.map(|d| d.0))
             .map_err(crate::args::field_error)?;
-        let programme = load_one(ctx, ProgrammeId::from_uuid(self.0.programme_id))
-            .await?
-            .ok_or_else(|| crate::error::not_found("programme"))?;
-        let rows = thidua_persistence::target_breakdown::by_top_level_unit(
-            &crate::context::state(ctx).db.conn,
-            &self.0,
-            &programme,
-            window,
-        )
-        .await
-        .map_err(crate::error::query_error)?;
+        let key = crate::loaders::BreakdownOf {
+            target: TargetId::from_uuid(self.0.id),
+            start: window.start,
+            end: window.end,
+        };
+        let rows = load_one(ctx, key).await?;
         Ok(rows.map(|rows| TargetBreakdown {
             from: window.start,
             to: window.end,
