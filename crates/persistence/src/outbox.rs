@@ -206,6 +206,24 @@ pub async fn record(db: &impl ConnectionTrait, event: NewEvent) -> Result<i64, S
         .ok_or_else(|| StoreError::Internal("the event insert returned no id".into()))
 }
 
+/// Records that `user`'s access changed (`why`: what changed it), in the caller's
+/// transaction: every replica closes that user's live connections once it commits, so they
+/// reconnect with their grants as they are then.
+pub async fn access_changed(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    why: &str,
+    request_id: &str,
+) -> Result<i64, StoreError> {
+    record(
+        db,
+        NewEvent::new(EventKind::AccessChanged, serde_json::json!({"user": user}))
+            .request(request_id)
+            .body(serde_json::json!({"reason": why})),
+    )
+    .await
+}
+
 /// Up to `limit` committed events after `after_id`, oldest first.
 pub async fn since(
     db: &impl ConnectionTrait,

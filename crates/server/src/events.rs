@@ -41,32 +41,53 @@ const RETRY: Duration = Duration::from_secs(1);
 #[derive(Clone)]
 pub struct EventHub {
     tx: broadcast::Sender<Arc<Event>>,
-    sessions: Arc<SessionWatch>,
+    access: Arc<AccessWatch>,
 }
 
-/// Sessions that subscription connections are open on, so that one ending (SESSION_ENDED,
-/// from any replica) closes them at once instead of when their access token expires.
+/// Sessions and users that live connections are open for, so that a session ending
+/// (SESSION_ENDED) or a user's access changing (ACCESS_CHANGED), from any replica, closes
+/// them at once instead of when their access token expires.
 #[derive(Default)]
-pub struct SessionWatch {
+pub struct AccessWatch {
+    sessions: Watch,
+    users: Watch,
+}
+
+impl AccessWatch {
+    /// Changes to `true` when the session ends.
+    pub fn session(&self, session: uuid::Uuid) -> tokio::sync::watch::Receiver<bool> {
+        self.sessions.watch(session)
+    }
+
+    /// Changes to `true` when the user's access changes.
+    pub fn user(&self, user: uuid::Uuid) -> tokio::sync::watch::Receiver<bool> {
+        self.users.watch(user)
+    }
+}
+
+/// Ids being watched, each with the sender its watchers hear the end from.
+#[derive(Default)]
+struct Watch {
     open: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, tokio::sync::watch::Sender<bool>>>,
 }
 
-impl SessionWatch {
-    /// Changes to `true` when the session ends.
-    pub fn watch(&self, session: uuid::Uuid) -> tokio::sync::watch::Receiver<bool> {
+impl Watch {
+    fn watch(&self, id: uuid::Uuid) -> tokio::sync::watch::Receiver<bool> {
         let Ok(mut open) = self.open.lock() else {
             return tokio::sync::watch::channel(false).1;
         };
-        // Forget the sessions nobody watches any more.
-        open.retain(|_, tx| tx.receiver_count() > 0);
-        open.entry(session)
+        // Forget the ids nobody watches any more (amortised: only when the map doubled).
+        if open.len() >= 64 && open.len().is_power_of_two() {
+            open.retain(|_, tx| tx.receiver_count() > 0);
+        }
+        open.entry(id)
             .or_insert_with(|| tokio::sync::watch::channel(false).0)
             .subscribe()
     }
 
-    fn ended(&self, session: uuid::Uuid) {
+    fn ended(&self, id: uuid::Uuid) {
         if let Ok(mut open) = self.open.lock()
-            && let Some(tx) = open.remove(&session)
+            && let Some(tx) = open.remove(&id)
         {
             let _ = tx.send(true);
         }
@@ -82,8 +103,8 @@ impl EventHub {
         self.tx.subscribe()
     }
 
-    pub fn sessions(&self) -> &SessionWatch {
-        &self.sessions
+    pub fn access(&self) -> &AccessWatch {
+        &self.access
     }
 
     /// Starts the reader and the housekeeping jobs. `listen_url` is the PostgreSQL URL
@@ -114,15 +135,15 @@ impl EventHub {
                 tokio::spawn(reader.follow_local());
             }
         }
-        let sessions = Arc::new(SessionWatch::default());
-        spawn_session_watch(sessions.clone(), tx.subscribe());
+        let access = Arc::new(AccessWatch::default());
+        spawn_access_watch(access.clone(), tx.subscribe());
         spawn_housekeeping(db.clone(), settings.retention());
         spawn_target_debouncer(
             db,
             tx.subscribe(),
             Duration::from_millis(settings.target_debounce_ms),
         );
-        Ok(Self { tx, sessions })
+        Ok(Self { tx, access })
     }
 }
 
@@ -260,14 +281,20 @@ async fn connect_listener(url: &str) -> Result<PgListener, sea_orm::sqlx::Error>
     Ok(l)
 }
 
-/// Passes SESSION_ENDED events to the connections watching those sessions.
-fn spawn_session_watch(sessions: Arc<SessionWatch>, mut rx: broadcast::Receiver<Arc<Event>>) {
+/// Passes SESSION_ENDED and ACCESS_CHANGED events to the connections watching those
+/// sessions and users.
+fn spawn_access_watch(access: Arc<AccessWatch>, mut rx: broadcast::Receiver<Arc<Event>>) {
     tokio::spawn(async move {
         loop {
             match rx.recv().await {
                 Ok(e) if e.kind == EventKind::SessionEnded => {
                     if let Some(id) = e.subject_id("session") {
-                        sessions.ended(id);
+                        access.sessions.ended(id);
+                    }
+                }
+                Ok(e) if e.kind == EventKind::AccessChanged => {
+                    if let Some(id) = e.subject_id("user") {
+                        access.users.ended(id);
                     }
                 }
                 Ok(_) => {}

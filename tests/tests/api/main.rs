@@ -37,6 +37,7 @@ pub mod reports;
 mod schema;
 mod search;
 mod sessions;
+mod sse;
 mod statements;
 mod stats;
 mod subscriptions;
