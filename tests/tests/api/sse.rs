@@ -19,6 +19,8 @@ both!(
     refusals_before_the_stream_are_http_errors_with_codes,
     a_quiet_stream_carries_heartbeats,
     a_stream_ends_when_its_session_ends_or_its_roles_change,
+    a_stream_ends_when_its_token_expires,
+    a_slow_sse_reader_is_cut_off_without_delaying_a_fast_one,
     the_connection_cap_refuses_websockets_and_streams_with_503
 );
 
@@ -554,4 +556,115 @@ async fn the_connection_cap_refuses_websockets_and_streams_with_503(backend: Bac
             Err(e) => panic!("{e}"),
         }
     }
+}
+
+async fn a_stream_ends_when_its_token_expires(backend: Backend) {
+    let app = spawn(backend).await;
+    let admin = app.admin().await;
+    let mut sse = subscribed(&app, &admin, MY_REPORTS, json!({})).await;
+    // The server's clock moves past the access token's lifetime.
+    app.clock.advance(chrono::Duration::hours(25));
+    let comments = ended(&mut sse).await;
+    assert!(
+        comments.iter().any(|c| c.contains("token expired")),
+        "{comments:?}"
+    );
+}
+
+async fn a_slow_sse_reader_is_cut_off_without_delaying_a_fast_one(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(backend, |s| {
+        s.events.ws_queue = 64;
+        // Large enough that only the connection, not the process's buffer, holds anyone
+        // back.
+        s.events.event_buffer = 200_000;
+    })
+    .await;
+    let admin = app.admin().await;
+    const TARGETS: &str = "subscription { targetChanged { targetId code value } }";
+    settle(&app).await;
+    // The slow reader's socket takes little before it pushes back; it sends its request
+    // by hand and then reads nothing.
+    let addr: std::net::SocketAddr = app.address.trim_start_matches("http://").parse().unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(8 * 1024).unwrap();
+    let mut slow = socket.connect(addr).await.unwrap();
+    let body = json!({"query": TARGETS}).to_string();
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nhost: {addr}\r\naccept: text/event-stream\r\n\
+         content-type: application/json\r\nauthorization: Bearer {admin}\r\n\
+         content-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&got).contains(":\n\n") {
+        let n = slow.read(&mut buf).await.unwrap();
+        assert!(n > 0);
+        got.extend_from_slice(&buf[..n]);
+    }
+    assert!(String::from_utf8_lossy(&got).starts_with("HTTP/1.1 200"));
+    let mut fast = subscribed(&app, &admin, TARGETS, json!({})).await;
+
+    // One transaction of many events, each about 1 KB on the wire.
+    const N: usize = 20_000;
+    let padding = "x".repeat(900);
+    let txn = app.db.begin_write().await.unwrap();
+    let events = (0..N)
+        .map(|i| {
+            thidua_persistence::outbox::NewEvent::new(
+                thidua_persistence::outbox::EventKind::TargetValueChanged,
+                json!({"target": Uuid::nil()}),
+            )
+            .body(json!({"code": format!("{padding}{i}"), "value": i.to_string()}))
+        })
+        .collect();
+    thidua_persistence::outbox::record_many(&txn, events)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    // The fast reader gets every one, in order, while the slow one reads nothing.
+    for i in 0..N {
+        let d = fast.data().await;
+        assert_eq!(d["targetChanged"]["value"], i.to_string());
+    }
+    // The server gives up on the slow one (its queue stayed full) ...
+    let dropped = "thidua_subscription_events_dropped_total{reason=\"queue_full\"} 1";
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let metrics = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if metrics.contains(dropped) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{metrics}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // ... and the slow one, reading at last, finds what fitted in the buffers, then the
+    // end of the response (the last chunk), without `complete`.
+    let text = tokio::time::timeout(WAIT, async {
+        loop {
+            let n = slow.read(&mut buf).await.unwrap();
+            got.extend_from_slice(&buf[..n]);
+            if n == 0 || got.ends_with(b"\r\n0\r\n\r\n") {
+                return String::from_utf8_lossy(&got).into_owned();
+            }
+        }
+    })
+    .await
+    .expect("the slow stream ends");
+    let read = text.matches("event: next").count();
+    assert!(
+        read < N,
+        "the slow reader was cut off before it got everything"
+    );
+    assert!(!text.contains("event: complete"));
 }
