@@ -23,6 +23,7 @@ mod hostile_input;
 mod http;
 mod i18n;
 mod introspection;
+mod js_clients;
 pub mod leaderboard;
 mod org_units;
 mod outage;
