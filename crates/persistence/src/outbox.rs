@@ -243,6 +243,32 @@ pub async fn since(
     Ok(rows.into_iter().filter_map(Row::parse).collect())
 }
 
+/// Up to `limit` committed events of `kinds` after `after_id`, oldest first (by the
+/// `(kind, id)` index).
+pub async fn of_kinds_since(
+    db: &impl ConnectionTrait,
+    kinds: &[EventKind],
+    after_id: i64,
+    limit: u64,
+) -> Result<Vec<Event>, StoreError> {
+    if kinds.is_empty() {
+        return Ok(vec![]);
+    }
+    let backend = db.get_database_backend();
+    let marks = vec!["?"; kinds.len()].join(", ");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM events WHERE kind IN ({marks}) AND id > ? ORDER BY id LIMIT ?"
+    );
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut values: Vec<Value> = kinds.iter().map(|k| k.as_str().into()).collect();
+    values.push(after_id.into());
+    values.push(limit.into());
+    let rows = Row::find_by_statement(raw::stmt(backend, &sql, values))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(Row::parse).collect())
+}
+
 /// The events among `ids` that exist (committed), oldest first.
 pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Event>, StoreError> {
     if ids.is_empty() {

@@ -85,6 +85,14 @@ impl Watch {
             .subscribe()
     }
 
+    fn end_all(&self) {
+        if let Ok(mut open) = self.open.lock() {
+            for (_, tx) in open.drain() {
+                let _ = tx.send(true);
+            }
+        }
+    }
+
     fn ended(&self, id: uuid::Uuid) {
         if let Ok(mut open) = self.open.lock()
             && let Some(tx) = open.remove(&id)
@@ -116,8 +124,9 @@ impl EventHub {
         metrics: EventMetrics,
     ) -> Result<Self, StoreError> {
         let (tx, _) = broadcast::channel(settings.event_buffer.max(16));
+        let start = outbox::latest_id(&db.conn).await?;
         let cursor = Cursor {
-            last: outbox::latest_id(&db.conn).await?,
+            last: start,
             gaps: BTreeMap::new(),
             track_gaps: db.backend() == DatabaseBackend::Postgres,
         };
@@ -136,7 +145,7 @@ impl EventHub {
             }
         }
         let access = Arc::new(AccessWatch::default());
-        spawn_access_watch(access.clone(), tx.subscribe());
+        spawn_access_watch(access.clone(), tx.subscribe(), db.clone(), start);
         spawn_housekeeping(db.clone(), settings.retention());
         spawn_target_debouncer(
             db,
@@ -282,29 +291,73 @@ async fn connect_listener(url: &str) -> Result<PgListener, sea_orm::sqlx::Error>
 }
 
 /// Passes SESSION_ENDED and ACCESS_CHANGED events to the connections watching those
-/// sessions and users.
-fn spawn_access_watch(access: Arc<AccessWatch>, mut rx: broadcast::Receiver<Arc<Event>>) {
+/// sessions and users. Falling behind the stream loses no end of access: what was missed
+/// is read back from the outbox (failing that, every watched connection is closed).
+fn spawn_access_watch(
+    access: Arc<AccessWatch>,
+    mut rx: broadcast::Receiver<Arc<Event>>,
+    db: Database,
+    mut last: i64,
+) {
     tokio::spawn(async move {
         loop {
             match rx.recv().await {
-                Ok(e) if e.kind == EventKind::SessionEnded => {
-                    if let Some(id) = e.subject_id("session") {
-                        access.sessions.ended(id);
-                    }
+                Ok(e) => {
+                    last = last.max(e.id);
+                    access.apply(&e);
                 }
-                Ok(e) if e.kind == EventKind::AccessChanged => {
-                    if let Some(id) = e.subject_id("user") {
-                        access.users.ended(id);
-                    }
-                }
-                Ok(_) => {}
                 Err(broadcast::error::RecvError::Lagged(n)) => {
-                    tracing::warn!(events = n, "the session watch fell behind the event stream");
+                    tracing::warn!(
+                        events = n,
+                        after_id = last,
+                        "the access watch fell behind the event stream; reading back"
+                    );
+                    match access.catch_up(&db, last).await {
+                        Ok(seen) => last = last.max(seen),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "reading back ends of access failed; closing every live connection");
+                            access.sessions.end_all();
+                            access.users.end_all();
+                        }
+                    }
                 }
                 Err(broadcast::error::RecvError::Closed) => return,
             }
         }
     });
+}
+
+impl AccessWatch {
+    fn apply(&self, e: &Event) {
+        match e.kind {
+            EventKind::SessionEnded => {
+                if let Some(id) = e.subject_id("session") {
+                    self.sessions.ended(id);
+                }
+            }
+            EventKind::AccessChanged => {
+                if let Some(id) = e.subject_id("user") {
+                    self.users.ended(id);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Applies the ends of access committed after event `after`; the last id read.
+    async fn catch_up(&self, db: &Database, mut after: i64) -> Result<i64, StoreError> {
+        const KINDS: [EventKind; 2] = [EventKind::SessionEnded, EventKind::AccessChanged];
+        loop {
+            let batch = outbox::of_kinds_since(&db.conn, &KINDS, after, PAGE).await?;
+            for e in &batch {
+                after = after.max(e.id);
+                self.apply(e);
+            }
+            if (batch.len() as u64) < PAGE {
+                return Ok(after);
+            }
+        }
+    }
 }
 
 /// Hourly: prune events past the retention, announce milestones that became overdue.

@@ -25,6 +25,7 @@ both!(
     a_token_that_expires_closes_the_socket_with_4403,
     a_session_ended_elsewhere_closes_its_sockets_with_4403,
     a_role_granted_or_revoked_closes_the_users_sockets_with_4403,
+    an_end_of_access_amid_a_burst_past_the_buffer_is_not_lost,
     bad_subscription_arguments_are_refused_with_codes,
     a_slow_consumer_is_closed_without_delaying_a_fast_one
 );
@@ -796,4 +797,40 @@ async fn a_role_revoked_on_one_replica_closes_sockets_on_another() {
     );
     drop(ws);
     drop(two);
+}
+
+/// The hub's buffer is tiny and a burst overruns it: the change of access in the middle is
+/// still applied (the watch reads back what it missed from the outbox).
+async fn an_end_of_access_amid_a_burst_past_the_buffer_is_not_lost(backend: Backend) {
+    use thidua_persistence::outbox::{self, EventKind, NewEvent};
+    let app = spawn_app_with(backend, |s| s.events.event_buffer = 16).await;
+    let f = field(&app).await;
+    let me = app
+        .ok(Some(&f.reporter), "{ me { user { id } } }", json!({}))
+        .await["me"]["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let me = thidua_api::ids::decode_any(&me).unwrap().1;
+    // Connected and signed in, with no subscription (which would itself be cut off as a
+    // slow consumer by such a burst).
+    settle(&app).await;
+    let mut ws = connect(&app).await;
+    ws.init(&f.reporter).await;
+    let filler = |n: usize| {
+        (0..n).map(|i| NewEvent::new(EventKind::SnapshotTaken, json!({})).body(json!({"n": i})))
+    };
+    let events: Vec<NewEvent> = filler(2000)
+        .chain(std::iter::once(NewEvent::new(
+            EventKind::AccessChanged,
+            json!({"user": me}),
+        )))
+        .chain(filler(2000))
+        .collect();
+    let txn = app.db.begin_write().await.unwrap();
+    outbox::record_many(&txn, events).await.unwrap();
+    txn.commit().await.unwrap();
+    let (code, reason) = ws.closed().await;
+    assert_eq!(code, 4403, "{reason}");
+    assert!(reason.contains("access changed"), "{reason}");
 }
