@@ -80,6 +80,17 @@ impl Cap {
     }
 }
 
+/// 503 `RATE_LIMITED` with `Retry-After`: the process holds as many live connections as
+/// it may (asked before a WebSocket is upgraded or a stream begins).
+pub fn cap_reached(req: &actix_web::HttpRequest, app: &AppState) -> actix_web::HttpResponse {
+    crate::refusal::busy(
+        req,
+        &app.metrics,
+        &thidua_domain::msg!("live-connections-full"),
+        CAP_RETRY_SECS,
+    )
+}
+
 /// One open live connection: counted in the cap and the gauge until dropped.
 pub struct Slot {
     cap: Arc<Cap>,

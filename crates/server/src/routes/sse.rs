@@ -37,7 +37,6 @@ use super::graphql::execute::{self, Run};
 use super::graphql::extract;
 use super::graphql::resolve::{self, Prepared};
 use super::live::{self, Authed, Gauge, Refusal, SLOW_AFTER, Slot, Transport};
-use super::subscriptions::live_cap_reached;
 use crate::ratelimit;
 use crate::refusal::{
     Challenge, GRAPHQL_RESPONSE, accepts, bad_request, json_response, refuse, unauthenticated,
@@ -136,7 +135,7 @@ pub async fn stream(
 ) -> HttpResponse {
     // The cap first: a connection refused costs nothing more.
     let Some(slot) = app.live.open(&app.metrics.events, Transport::Sse) else {
-        return live_cap_reached(&req, &app);
+        return live::cap_reached(&req, &app);
     };
     let is_get = req.method() == Method::GET;
     let request_id = RequestId::of(&req);

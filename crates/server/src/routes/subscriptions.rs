@@ -63,7 +63,7 @@ pub async fn upgrade(
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, actix_web::Error> {
     let Some(slot) = app.live.open(&app.metrics.events, Transport::Ws) else {
-        return Ok(live_cap_reached(&req, &app));
+        return Ok(live::cap_reached(&req, &app));
     };
     let offered = req
         .headers()
@@ -94,17 +94,6 @@ pub async fn upgrade(
     };
     actix_web::rt::spawn(i18n::scope(locale, conn.run(stream, offered)));
     Ok(res)
-}
-
-/// 503 `RATE_LIMITED` with `Retry-After`: the process holds as many live connections as
-/// it may.
-pub fn live_cap_reached(req: &HttpRequest, app: &AppState) -> HttpResponse {
-    crate::refusal::busy(
-        req,
-        &app.metrics,
-        &thidua_domain::msg!("live-connections-full"),
-        live::CAP_RETRY_SECS,
-    )
 }
 
 /// Something to write to the socket.
