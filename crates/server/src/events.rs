@@ -68,7 +68,15 @@ impl AccessWatch {
 /// Ids being watched, each with the sender its watchers hear the end from.
 #[derive(Default)]
 struct Watch {
-    open: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, tokio::sync::watch::Sender<bool>>>,
+    open: std::sync::Mutex<Watched>,
+}
+
+#[derive(Default)]
+struct Watched {
+    by_id: std::collections::HashMap<uuid::Uuid, tokio::sync::watch::Sender<bool>>,
+    /// Size at which ids nobody watches any more are swept out (twice the size after
+    /// the last sweep: amortised constant time per watch).
+    sweep_at: usize,
 }
 
 impl Watch {
@@ -76,18 +84,19 @@ impl Watch {
         let Ok(mut open) = self.open.lock() else {
             return tokio::sync::watch::channel(false).1;
         };
-        // Forget the ids nobody watches any more (amortised: only when the map doubled).
-        if open.len() >= 64 && open.len().is_power_of_two() {
-            open.retain(|_, tx| tx.receiver_count() > 0);
+        if open.by_id.len() >= open.sweep_at {
+            open.by_id.retain(|_, tx| tx.receiver_count() > 0);
+            open.sweep_at = (open.by_id.len() * 2).max(64);
         }
-        open.entry(id)
+        open.by_id
+            .entry(id)
             .or_insert_with(|| tokio::sync::watch::channel(false).0)
             .subscribe()
     }
 
     fn end_all(&self) {
         if let Ok(mut open) = self.open.lock() {
-            for (_, tx) in open.drain() {
+            for (_, tx) in open.by_id.drain() {
                 let _ = tx.send(true);
             }
         }
@@ -95,7 +104,7 @@ impl Watch {
 
     fn ended(&self, id: uuid::Uuid) {
         if let Ok(mut open) = self.open.lock()
-            && let Some(tx) = open.remove(&id)
+            && let Some(tx) = open.by_id.remove(&id)
         {
             let _ = tx.send(true);
         }
@@ -472,5 +481,39 @@ impl thidua_api::subscription::FeedObserver for Observer {
 
     fn lagged(&self, n: u64) {
         self.0.dropped.with_label_values(&["lagged"]).inc_by(n);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_end_reaches_every_watcher_of_that_id_only() {
+        let w = Watch::default();
+        let (a, b) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let (a1, a2, b1) = (w.watch(a), w.watch(a), w.watch(b));
+        w.ended(a);
+        assert!(*a1.borrow() && *a2.borrow());
+        assert!(!*b1.borrow());
+        // A watcher that comes after the end waits for a new one.
+        let a3 = w.watch(a);
+        assert!(!*a3.borrow());
+        w.end_all();
+        assert!(*a3.borrow() && *b1.borrow());
+    }
+
+    #[test]
+    fn ids_nobody_watches_are_swept_out() {
+        let w = Watch::default();
+        let kept: Vec<_> = (0..10).map(|_| w.watch(uuid::Uuid::now_v7())).collect();
+        for _ in 0..1000 {
+            drop(w.watch(uuid::Uuid::now_v7()));
+        }
+        let len = w.open.lock().unwrap().by_id.len();
+        // Swept whenever the map doubled: never more than about twice what is watched
+        // plus the floor.
+        assert!(len <= 128, "{len}");
+        assert!(kept.iter().all(|rx| !*rx.borrow()));
     }
 }

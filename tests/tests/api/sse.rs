@@ -494,7 +494,13 @@ async fn a_stream_ends_when_its_session_ends_or_its_roles_change(backend: Backen
 }
 
 async fn the_connection_cap_refuses_websockets_and_streams_with_503(backend: Backend) {
-    let app = spawn_app_with(backend, |s| s.events.live_max_connections = 1).await;
+    let app = spawn_app_with(backend, |s| {
+        s.events.live_max_connections = 1;
+        // A client that went away is noticed when a write to it fails: heartbeats make
+        // that soon.
+        s.events.sse_heartbeat_ms = 200;
+    })
+    .await;
     let admin = app.admin().await;
     let sse = subscribed(&app, &admin, MY_REPORTS, json!({})).await;
 
