@@ -151,6 +151,17 @@ pub fn directives_within(doc: &ExecutableDocument, max: usize) -> bool {
             .all(|f| walk(&f.node.selection_set.node, max))
 }
 
+/// `resp` with a code on every error: validation failures unless it has one.
+fn with_codes(mut resp: Response) -> Response {
+    for e in &mut resp.errors {
+        let x = e.extensions.get_or_insert_with(Default::default);
+        if x.get("code").is_none() {
+            x.set("code", ErrorCode::GraphqlValidationFailed.as_str());
+        }
+    }
+    resp
+}
+
 /// The limits as a schema extension; `depth` is the schema's (the introspection schema
 /// allows deeper documents).
 pub struct DocumentLimits {
@@ -177,14 +188,18 @@ impl Extension for DocumentLimitsExtension {
     /// Every error leaves with a code: async-graphql's own (an unknown operation name, an
     /// argument that does not coerce) are validation failures.
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut resp = next.run(ctx).await;
-        for e in &mut resp.errors {
-            let x = e.extensions.get_or_insert_with(Default::default);
-            if x.get("code").is_none() {
-                x.set("code", ErrorCode::GraphqlValidationFailed.as_str());
-            }
-        }
-        resp
+        with_codes(next.run(ctx).await)
+    }
+
+    /// The same for every response of a subscription (over WebSocket or SSE).
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: futures_util::stream::BoxStream<'s, Response>,
+        next: async_graphql::extensions::NextSubscribe<'_>,
+    ) -> futures_util::stream::BoxStream<'s, Response> {
+        use futures_util::StreamExt as _;
+        next.run(ctx, stream).map(with_codes).boxed()
     }
 
     /// Tokens, parsing and the document rules, before async-graphql walks the document.

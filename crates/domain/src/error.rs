@@ -75,7 +75,7 @@ impl ErrorCode {
                 "Anything unexpected. The message is generic; the cause is logged with the request id"
             }
             Self::RateLimited => {
-                "A budget is spent, sign-in is locked out after failures, or no password-hashing slot freed up in time; see [Rate limits](#rate-limits)"
+                "A budget is spent, sign-in is locked out after failures, no password-hashing slot freed up in time, or the process holds as many live connections (subscriptions) as it may (HTTP 503 with `Retry-After`); see [Rate limits](#rate-limits)"
             }
             Self::TooManyLogins => {
                 "More than one `login`, `changePassword` or `resetPassword` in a request (aliases, fragments and batches count); refused before anything runs"

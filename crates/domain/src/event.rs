@@ -30,6 +30,10 @@ string_enum!(
         /// for the server's own use (its subscription connections on that session close),
         /// never sent to a client.
         SessionEnded => "SESSION_ENDED",
+        /// A user's access changed (a role granted or revoked): for the server's own use
+        /// (that user's live connections close, so they reconnect with their grants as
+        /// they are now), never sent to a client.
+        AccessChanged => "ACCESS_CHANGED",
     }
 );
 
@@ -62,7 +66,7 @@ impl EventKind {
             | ExemplarStageChanged
             | ExemplarReplicated
             | CommendationStatusChanged => Audience::Unit,
-            SessionEnded => Audience::Internal,
+            SessionEnded | AccessChanged => Audience::Internal,
         }
     }
 
@@ -218,12 +222,14 @@ mod tests {
     #[test]
     fn internal_events_are_shown_to_nobody() {
         let admin = actor(Role::Admin, "/r/");
-        let own = Scope {
-            kind: EventKind::SessionEnded,
-            unit_path: Some("/r/"),
-            owner: admin.user_id,
-        };
-        assert!(!may_see(&admin, own));
+        for kind in [EventKind::SessionEnded, EventKind::AccessChanged] {
+            let own = Scope {
+                kind,
+                unit_path: Some("/r/"),
+                owner: admin.user_id,
+            };
+            assert!(!may_see(&admin, own), "{kind}");
+        }
     }
 
     #[test]

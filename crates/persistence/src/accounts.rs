@@ -166,6 +166,7 @@ pub async fn revoke_grant(
         .into());
     }
     role_grant::Entity::delete_by_id(g.id).exec(db).await?;
+    crate::outbox::access_changed(db, g.user_id, "ROLE_REVOKED", &actor.request_id).await?;
     audit::record(
         db,
         actor,

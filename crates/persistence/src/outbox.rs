@@ -206,6 +206,24 @@ pub async fn record(db: &impl ConnectionTrait, event: NewEvent) -> Result<i64, S
         .ok_or_else(|| StoreError::Internal("the event insert returned no id".into()))
 }
 
+/// Records that `user`'s access changed (`why`: what changed it), in the caller's
+/// transaction: every replica closes that user's live connections once it commits, so they
+/// reconnect with their grants as they are then.
+pub async fn access_changed(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    why: &str,
+    request_id: &str,
+) -> Result<i64, StoreError> {
+    record(
+        db,
+        NewEvent::new(EventKind::AccessChanged, serde_json::json!({"user": user}))
+            .request(request_id)
+            .body(serde_json::json!({"reason": why})),
+    )
+    .await
+}
+
 /// Up to `limit` committed events after `after_id`, oldest first.
 pub async fn since(
     db: &impl ConnectionTrait,
@@ -222,6 +240,32 @@ pub async fn since(
     ))
     .all(db)
     .await?;
+    Ok(rows.into_iter().filter_map(Row::parse).collect())
+}
+
+/// Up to `limit` committed events of `kinds` after `after_id`, oldest first (by the
+/// `(kind, id)` index).
+pub async fn of_kinds_since(
+    db: &impl ConnectionTrait,
+    kinds: &[EventKind],
+    after_id: i64,
+    limit: u64,
+) -> Result<Vec<Event>, StoreError> {
+    if kinds.is_empty() {
+        return Ok(vec![]);
+    }
+    let backend = db.get_database_backend();
+    let marks = vec!["?"; kinds.len()].join(", ");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM events WHERE kind IN ({marks}) AND id > ? ORDER BY id LIMIT ?"
+    );
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut values: Vec<Value> = kinds.iter().map(|k| k.as_str().into()).collect();
+    values.push(after_id.into());
+    values.push(limit.into());
+    let rows = Row::find_by_statement(raw::stmt(backend, &sql, values))
+        .all(db)
+        .await?;
     Ok(rows.into_iter().filter_map(Row::parse).collect())
 }
 

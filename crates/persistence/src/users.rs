@@ -522,6 +522,7 @@ pub async fn grant(
     }
     .insert(db)
     .await?;
+    crate::outbox::access_changed(db, user_id.uuid(), "ROLE_GRANTED", &actor.request_id).await?;
     audit::record(
         db,
         actor,

@@ -614,6 +614,24 @@ pub struct EventSettings {
         default_value_t = 50
     )]
     pub ws_max_subscriptions: usize,
+    /// Live connections (WebSocket and SSE together) one process holds at once; one more
+    /// is refused with 503 and `Retry-After` before it is upgraded or streamed.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_LIVE_MAX_CONNECTIONS",
+        default_value_t = 20_000
+    )]
+    pub live_max_connections: usize,
+    /// Milliseconds between heartbeats (an SSE comment line) on a quiet SSE stream, so
+    /// proxies keep it open.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_SSE_HEARTBEAT_MS",
+        default_value_t = 15_000
+    )]
+    pub sse_heartbeat_ms: u64,
 }
 
 impl EventSettings {

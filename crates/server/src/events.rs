@@ -41,32 +41,70 @@ const RETRY: Duration = Duration::from_secs(1);
 #[derive(Clone)]
 pub struct EventHub {
     tx: broadcast::Sender<Arc<Event>>,
-    sessions: Arc<SessionWatch>,
+    access: Arc<AccessWatch>,
 }
 
-/// Sessions that subscription connections are open on, so that one ending (SESSION_ENDED,
-/// from any replica) closes them at once instead of when their access token expires.
+/// Sessions and users that live connections are open for, so that a session ending
+/// (SESSION_ENDED) or a user's access changing (ACCESS_CHANGED), from any replica, closes
+/// them at once instead of when their access token expires.
 #[derive(Default)]
-pub struct SessionWatch {
-    open: std::sync::Mutex<std::collections::HashMap<uuid::Uuid, tokio::sync::watch::Sender<bool>>>,
+pub struct AccessWatch {
+    sessions: Watch,
+    users: Watch,
 }
 
-impl SessionWatch {
+impl AccessWatch {
     /// Changes to `true` when the session ends.
-    pub fn watch(&self, session: uuid::Uuid) -> tokio::sync::watch::Receiver<bool> {
+    pub fn session(&self, session: uuid::Uuid) -> tokio::sync::watch::Receiver<bool> {
+        self.sessions.watch(session)
+    }
+
+    /// Changes to `true` when the user's access changes.
+    pub fn user(&self, user: uuid::Uuid) -> tokio::sync::watch::Receiver<bool> {
+        self.users.watch(user)
+    }
+}
+
+/// Ids being watched, each with the sender its watchers hear the end from.
+#[derive(Default)]
+struct Watch {
+    open: std::sync::Mutex<Watched>,
+}
+
+#[derive(Default)]
+struct Watched {
+    by_id: std::collections::HashMap<uuid::Uuid, tokio::sync::watch::Sender<bool>>,
+    /// Size at which ids nobody watches any more are swept out (twice the size after
+    /// the last sweep: amortised constant time per watch).
+    sweep_at: usize,
+}
+
+impl Watch {
+    fn watch(&self, id: uuid::Uuid) -> tokio::sync::watch::Receiver<bool> {
         let Ok(mut open) = self.open.lock() else {
             return tokio::sync::watch::channel(false).1;
         };
-        // Forget the sessions nobody watches any more.
-        open.retain(|_, tx| tx.receiver_count() > 0);
-        open.entry(session)
+        if open.by_id.len() >= open.sweep_at {
+            open.by_id.retain(|_, tx| tx.receiver_count() > 0);
+            open.sweep_at = (open.by_id.len() * 2).max(64);
+        }
+        open.by_id
+            .entry(id)
             .or_insert_with(|| tokio::sync::watch::channel(false).0)
             .subscribe()
     }
 
-    fn ended(&self, session: uuid::Uuid) {
+    fn end_all(&self) {
+        if let Ok(mut open) = self.open.lock() {
+            for (_, tx) in open.by_id.drain() {
+                let _ = tx.send(true);
+            }
+        }
+    }
+
+    fn ended(&self, id: uuid::Uuid) {
         if let Ok(mut open) = self.open.lock()
-            && let Some(tx) = open.remove(&session)
+            && let Some(tx) = open.by_id.remove(&id)
         {
             let _ = tx.send(true);
         }
@@ -82,8 +120,8 @@ impl EventHub {
         self.tx.subscribe()
     }
 
-    pub fn sessions(&self) -> &SessionWatch {
-        &self.sessions
+    pub fn access(&self) -> &AccessWatch {
+        &self.access
     }
 
     /// Starts the reader and the housekeeping jobs. `listen_url` is the PostgreSQL URL
@@ -95,8 +133,9 @@ impl EventHub {
         metrics: EventMetrics,
     ) -> Result<Self, StoreError> {
         let (tx, _) = broadcast::channel(settings.event_buffer.max(16));
+        let start = outbox::latest_id(&db.conn).await?;
         let cursor = Cursor {
-            last: outbox::latest_id(&db.conn).await?,
+            last: start,
             gaps: BTreeMap::new(),
             track_gaps: db.backend() == DatabaseBackend::Postgres,
         };
@@ -114,15 +153,15 @@ impl EventHub {
                 tokio::spawn(reader.follow_local());
             }
         }
-        let sessions = Arc::new(SessionWatch::default());
-        spawn_session_watch(sessions.clone(), tx.subscribe());
+        let access = Arc::new(AccessWatch::default());
+        spawn_access_watch(access.clone(), tx.subscribe(), db.clone(), start);
         spawn_housekeeping(db.clone(), settings.retention());
         spawn_target_debouncer(
             db,
             tx.subscribe(),
             Duration::from_millis(settings.target_debounce_ms),
         );
-        Ok(Self { tx, sessions })
+        Ok(Self { tx, access })
     }
 }
 
@@ -260,24 +299,74 @@ async fn connect_listener(url: &str) -> Result<PgListener, sea_orm::sqlx::Error>
     Ok(l)
 }
 
-/// Passes SESSION_ENDED events to the connections watching those sessions.
-fn spawn_session_watch(sessions: Arc<SessionWatch>, mut rx: broadcast::Receiver<Arc<Event>>) {
+/// Passes SESSION_ENDED and ACCESS_CHANGED events to the connections watching those
+/// sessions and users. Falling behind the stream loses no end of access: what was missed
+/// is read back from the outbox (failing that, every watched connection is closed).
+fn spawn_access_watch(
+    access: Arc<AccessWatch>,
+    mut rx: broadcast::Receiver<Arc<Event>>,
+    db: Database,
+    mut last: i64,
+) {
     tokio::spawn(async move {
         loop {
             match rx.recv().await {
-                Ok(e) if e.kind == EventKind::SessionEnded => {
-                    if let Some(id) = e.subject_id("session") {
-                        sessions.ended(id);
-                    }
+                Ok(e) => {
+                    last = last.max(e.id);
+                    access.apply(&e);
                 }
-                Ok(_) => {}
                 Err(broadcast::error::RecvError::Lagged(n)) => {
-                    tracing::warn!(events = n, "the session watch fell behind the event stream");
+                    tracing::warn!(
+                        events = n,
+                        after_id = last,
+                        "the access watch fell behind the event stream; reading back"
+                    );
+                    match access.catch_up(&db, last).await {
+                        Ok(seen) => last = last.max(seen),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "reading back ends of access failed; closing every live connection");
+                            access.sessions.end_all();
+                            access.users.end_all();
+                        }
+                    }
                 }
                 Err(broadcast::error::RecvError::Closed) => return,
             }
         }
     });
+}
+
+impl AccessWatch {
+    fn apply(&self, e: &Event) {
+        match e.kind {
+            EventKind::SessionEnded => {
+                if let Some(id) = e.subject_id("session") {
+                    self.sessions.ended(id);
+                }
+            }
+            EventKind::AccessChanged => {
+                if let Some(id) = e.subject_id("user") {
+                    self.users.ended(id);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Applies the ends of access committed after event `after`; the last id read.
+    async fn catch_up(&self, db: &Database, mut after: i64) -> Result<i64, StoreError> {
+        const KINDS: [EventKind; 2] = [EventKind::SessionEnded, EventKind::AccessChanged];
+        loop {
+            let batch = outbox::of_kinds_since(&db.conn, &KINDS, after, PAGE).await?;
+            for e in &batch {
+                after = after.max(e.id);
+                self.apply(e);
+            }
+            if (batch.len() as u64) < PAGE {
+                return Ok(after);
+            }
+        }
+    }
 }
 
 /// Hourly: prune events past the retention, announce milestones that became overdue.
@@ -392,5 +481,39 @@ impl thidua_api::subscription::FeedObserver for Observer {
 
     fn lagged(&self, n: u64) {
         self.0.dropped.with_label_values(&["lagged"]).inc_by(n);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_end_reaches_every_watcher_of_that_id_only() {
+        let w = Watch::default();
+        let (a, b) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let (a1, a2, b1) = (w.watch(a), w.watch(a), w.watch(b));
+        w.ended(a);
+        assert!(*a1.borrow() && *a2.borrow());
+        assert!(!*b1.borrow());
+        // A watcher that comes after the end waits for a new one.
+        let a3 = w.watch(a);
+        assert!(!*a3.borrow());
+        w.end_all();
+        assert!(*a3.borrow() && *b1.borrow());
+    }
+
+    #[test]
+    fn ids_nobody_watches_are_swept_out() {
+        let w = Watch::default();
+        let kept: Vec<_> = (0..10).map(|_| w.watch(uuid::Uuid::now_v7())).collect();
+        for _ in 0..1000 {
+            drop(w.watch(uuid::Uuid::now_v7()));
+        }
+        let len = w.open.lock().unwrap().by_id.len();
+        // Swept whenever the map doubled: never more than about twice what is watched
+        // plus the floor.
+        assert!(len <= 128, "{len}");
+        assert!(kept.iter().all(|rx| !*rx.borrow()));
     }
 }

@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
-    IntGaugeVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use thidua_persistence::Database;
 
@@ -34,12 +34,17 @@ pub struct EventMetrics {
     pub published: IntCounter,
     /// Times the LISTEN connection was lost and made again.
     pub listener_reconnects: IntCounter,
-    /// Open subscription WebSockets.
-    pub connections: IntGauge,
-    /// Active subscriptions (operations) over all connections.
-    pub subscriptions: IntGauge,
-    /// Subscription messages queued for a client.
-    pub delivered: IntCounter,
+    /// Open live connections, by transport (`ws`, `sse`).
+    pub connections: IntGaugeVec,
+    /// Active subscriptions (operations) over all connections, by transport.
+    pub subscriptions: IntGaugeVec,
+    /// Subscription messages queued for a client, by transport.
+    pub delivered: IntCounterVec,
+    /// Live connections refused (503) because the process was at its cap, by transport.
+    pub refused: IntCounterVec,
+    /// Live connections the server closed because their access ended (token expiry,
+    /// session ended, access changed), by transport.
+    pub access_closed: IntCounterVec,
     /// Events a subscriber never got, by reason (`lagged`: it fell behind the buffer;
     /// `queue_full`: its connection was closed as a slow consumer).
     pub dropped: IntCounterVec,
@@ -57,17 +62,41 @@ impl EventMetrics {
             "thidua_events_listener_reconnects_total",
             "Times the PostgreSQL LISTEN connection was lost and re-established (then replayed)",
         )?;
-        let connections = IntGauge::new(
-            "thidua_ws_connections",
-            "Open GraphQL subscription WebSockets",
+        let transport = |name: &str, help: &str| Opts::new(name, help);
+        let connections = IntGaugeVec::new(
+            transport(
+                "thidua_live_connections",
+                "Open live connections (GraphQL subscriptions), by transport (ws, sse)",
+            ),
+            &["transport"],
         )?;
-        let subscriptions = IntGauge::new(
-            "thidua_subscriptions",
-            "Active GraphQL subscriptions over all WebSockets",
+        let subscriptions = IntGaugeVec::new(
+            transport(
+                "thidua_subscriptions",
+                "Active GraphQL subscriptions over all live connections, by transport",
+            ),
+            &["transport"],
         )?;
-        let delivered = IntCounter::new(
-            "thidua_subscription_messages_total",
-            "Subscription messages queued for clients",
+        let delivered = IntCounterVec::new(
+            transport(
+                "thidua_subscription_messages_total",
+                "Subscription messages queued for clients, by transport",
+            ),
+            &["transport"],
+        )?;
+        let refused = IntCounterVec::new(
+            transport(
+                "thidua_live_connections_refused_total",
+                "Live connections refused (503) at THIDUA_LIVE_MAX_CONNECTIONS, by transport",
+            ),
+            &["transport"],
+        )?;
+        let access_closed = IntCounterVec::new(
+            transport(
+                "thidua_live_access_closed_total",
+                "Live connections closed because their access ended (token expired, session ended, access changed), by transport",
+            ),
+            &["transport"],
         )?;
         let dropped = IntCounterVec::new(
             Opts::new(
@@ -90,6 +119,8 @@ impl EventMetrics {
         registry.register(Box::new(connections.clone()))?;
         registry.register(Box::new(subscriptions.clone()))?;
         registry.register(Box::new(delivered.clone()))?;
+        registry.register(Box::new(refused.clone()))?;
+        registry.register(Box::new(access_closed.clone()))?;
         registry.register(Box::new(dropped.clone()))?;
         registry.register(Box::new(lag.clone()))?;
         Ok(Self {
@@ -98,6 +129,8 @@ impl EventMetrics {
             connections,
             subscriptions,
             delivered,
+            refused,
+            access_closed,
             dropped,
             lag,
         })

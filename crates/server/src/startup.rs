@@ -74,6 +74,8 @@ pub struct AppState {
     /// Committed events, fanned out to subscriptions.
     pub events: EventHub,
     pub event_settings: crate::config::EventSettings,
+    /// The process's live connections (WebSocket and SSE), capped.
+    pub live: Arc<routes::live::Cap>,
 }
 
 pub struct Application {
@@ -317,6 +319,7 @@ impl Application {
             readyz_timeout: Duration::from_millis(settings.http.readyz_timeout_ms.max(1)),
             events: events.clone(),
             event_settings: settings.events.clone(),
+            live: Arc::new(routes::live::Cap::new(settings.events.live_max_connections)),
         });
         let state = Arc::new(state);
 
@@ -362,6 +365,14 @@ impl Application {
                         Ok(res)
                     }
                 })
+                // GraphQL over Server-Sent Events: a request that accepts an event stream.
+                .route(
+                    "/graphql",
+                    web::route()
+                        .guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Post()))
+                        .guard(actix_web::guard::fn_guard(routes::sse::wants_stream))
+                        .to(routes::sse::stream),
+                )
                 .route("/graphql", web::post().to(routes::graphql::graphql))
                 // Before GraphiQL's GET: a WebSocket upgrade is a subscription connection.
                 .route(

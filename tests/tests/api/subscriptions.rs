@@ -24,6 +24,8 @@ both!(
     close_codes_follow_the_protocol,
     a_token_that_expires_closes_the_socket_with_4403,
     a_session_ended_elsewhere_closes_its_sockets_with_4403,
+    a_role_granted_or_revoked_closes_the_users_sockets_with_4403,
+    an_end_of_access_amid_a_burst_past_the_buffer_is_not_lost,
     bad_subscription_arguments_are_refused_with_codes,
     a_slow_consumer_is_closed_without_delaying_a_fast_one
 );
@@ -152,7 +154,7 @@ async fn subscribed(app: &TestApp, token: &str, query: &str, variables: Value) -
 /// Waits until `app`'s hub has fanned out every event committed so far (it delivers in
 /// order, so a marker written now comes after them), so a subscription made next hears
 /// only of what happens after it.
-async fn settle(app: &TestApp) {
+pub(crate) async fn settle(app: &TestApp) {
     use thidua_persistence::outbox::{self, EventKind, NewEvent};
     let mut rx = app.events.subscribe();
     let marker = Uuid::now_v7().to_string();
@@ -709,4 +711,126 @@ async fn a_session_ended_elsewhere_closes_its_sockets_with_4403(backend: Backend
     assert_eq!(code, 4403, "{reason}");
     on_laptop.send(json!({"type": "ping"})).await;
     assert_eq!(on_laptop.msg().await["type"], "pong");
+}
+
+/// The grant ids of the caller's own roles.
+async fn my_grants(app: &TestApp, token: &str) -> Vec<String> {
+    let d = app
+        .ok(Some(token), "{ me { grants { id } } }", json!({}))
+        .await;
+    d["me"]["grants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn revoke(app: &TestApp, admin: &str, grant: &str) {
+    let d = app
+        .ok(
+            Some(admin),
+            "mutation($i: RevokeRoleInput!) { revokeRole(input: $i) { user { id } userErrors { code } } }",
+            json!({"i": {"grantId": grant}}),
+        )
+        .await;
+    assert_eq!(d["revokeRole"]["userErrors"], json!([]), "{d}");
+}
+
+async fn a_role_granted_or_revoked_closes_the_users_sockets_with_4403(backend: Backend) {
+    let app = spawn(backend).await;
+    let f = field(&app).await;
+    let mut reporter = subscribed(&app, &f.reporter, MY_REPORTS, json!({})).await;
+    let mut manager = subscribed(&app, &f.manager, MY_REPORTS, json!({})).await;
+    // A role granted: the reporter's socket closes (their grants at connection_init are
+    // stale), the manager's stays.
+    let me = app
+        .ok(Some(&f.reporter), "{ me { user { id } } }", json!({}))
+        .await["me"]["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.ok(
+        Some(&f.admin),
+        "mutation($i: GrantRoleInput!) { grantRole(input: $i) { user { id } userErrors { code } } }",
+        json!({"i": {"userId": me, "role": "VIEWER", "unitId": f.ward_b}}),
+    )
+    .await;
+    let (code, reason) = reporter.closed().await;
+    assert_eq!(code, 4403, "{reason}");
+    assert!(reason.contains("access changed"), "{reason}");
+    manager.send(json!({"type": "ping"})).await;
+    assert_eq!(manager.msg().await["type"], "pong");
+
+    // The same token connects again (the session is alive) and hears with its new grants;
+    // a role revoked closes it again.
+    let mut reporter = subscribed(&app, &f.reporter, MY_REPORTS, json!({})).await;
+    let grant = my_grants(&app, &f.reporter).await.remove(0);
+    revoke(&app, &f.admin, &grant).await;
+    let (code, reason) = reporter.closed().await;
+    assert_eq!(code, 4403, "{reason}");
+    manager.send(json!({"type": "ping"})).await;
+    assert_eq!(manager.msg().await["type"], "pong");
+}
+
+/// PostgreSQL: a role revoked through one replica closes the holder's sockets on another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_revoked_on_one_replica_closes_sockets_on_another() {
+    if thidua_tests::postgres_url().is_none() {
+        eprintln!("THIDUA_TEST_POSTGRES_URL not set: skipping");
+        return;
+    }
+    let one = spawn(Backend::Postgres).await;
+    let two = spawn_app_sharing(&one).await;
+    let f = field(&one).await;
+    let mut ws = subscribed(&two, &f.reporter, MY_REPORTS, json!({})).await;
+    let grant = my_grants(&one, &f.reporter).await.remove(0);
+    let started = std::time::Instant::now();
+    revoke(&one, &f.admin, &grant).await;
+    let (code, reason) = ws.closed().await;
+    assert_eq!(code, 4403, "{reason}");
+    // Well within the token check's period: the close follows the event.
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    drop(ws);
+    drop(two);
+}
+
+/// The hub's buffer is tiny and a burst overruns it: the change of access in the middle is
+/// still applied (the watch reads back what it missed from the outbox).
+async fn an_end_of_access_amid_a_burst_past_the_buffer_is_not_lost(backend: Backend) {
+    use thidua_persistence::outbox::{self, EventKind, NewEvent};
+    let app = spawn_app_with(backend, |s| s.events.event_buffer = 16).await;
+    let f = field(&app).await;
+    let me = app
+        .ok(Some(&f.reporter), "{ me { user { id } } }", json!({}))
+        .await["me"]["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let me = thidua_api::ids::decode_any(&me).unwrap().1;
+    // Connected and signed in, with no subscription (which would itself be cut off as a
+    // slow consumer by such a burst).
+    settle(&app).await;
+    let mut ws = connect(&app).await;
+    ws.init(&f.reporter).await;
+    let filler = |n: usize| {
+        (0..n).map(|i| NewEvent::new(EventKind::SnapshotTaken, json!({})).body(json!({"n": i})))
+    };
+    let events: Vec<NewEvent> = filler(2000)
+        .chain(std::iter::once(NewEvent::new(
+            EventKind::AccessChanged,
+            json!({"user": me}),
+        )))
+        .chain(filler(2000))
+        .collect();
+    let txn = app.db.begin_write().await.unwrap();
+    outbox::record_many(&txn, events).await.unwrap();
+    txn.commit().await.unwrap();
+    let (code, reason) = ws.closed().await;
+    assert_eq!(code, 4403, "{reason}");
+    assert!(reason.contains("access changed"), "{reason}");
 }

@@ -68,3 +68,5 @@ apq-not-supported = PersistedQueryNotSupported
 
 too-many-subscriptions = a connection may hold at most { $max } subscriptions at once
 ws-subscriptions-only = only subscriptions are served over WebSocket: send queries and mutations over HTTP
+sse-one-operation = over an event stream (text/event-stream) a request carries one operation, not a batch
+live-connections-full = the server holds as many live connections as it may: try again shortly

@@ -68,3 +68,5 @@ apq-not-supported = PersistedQueryNotSupported
 
 too-many-subscriptions = Mỗi kết nối có tối đa { $max } đăng ký (subscription) cùng lúc
 ws-subscriptions-only = Qua WebSocket chỉ phục vụ đăng ký (subscription): hãy gửi truy vấn và thao tác thay đổi qua HTTP
+sse-one-operation = Qua luồng sự kiện (text/event-stream) mỗi yêu cầu chỉ mang một thao tác, không gửi theo lô
+live-connections-full = Máy chủ đang giữ số kết nối trực tiếp tối đa: hãy thử lại sau ít phút

@@ -7,7 +7,9 @@ pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod introspection;
+pub mod live;
 pub mod multipart;
+pub mod sse;
 pub mod subscriptions;
 
 use actix_web::http::StatusCode;

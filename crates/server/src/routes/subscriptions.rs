@@ -8,9 +8,9 @@
 //! - 4400 a message that is not JSON or not of the protocol;
 //! - 4401 a `subscribe` before the connection was acknowledged, or a `connection_init`
 //!   without a valid `Authorization: Bearer …` in its payload (unauthenticated);
-//! - 4403 the access token expired, or its session ended (sign-out, revocation, password
-//!   change, deactivation; on any replica), while connected: refresh it (or sign in) and
-//!   connect again;
+//! - 4403 the access token expired, its session ended (sign-out, revocation, password
+//!   change, deactivation) or the user's roles changed (on any replica), while connected:
+//!   refresh it (or sign in) and connect again;
 //! - 4406 the client did not offer the `graphql-transport-ws` subprotocol;
 //! - 4408 no `connection_init` within `THIDUA_WS_INIT_TIMEOUT_MS`;
 //! - 4409 a `subscribe` reusing the id of a running one;
@@ -18,6 +18,10 @@
 //! - 1013 a slow consumer: its queue (`THIDUA_WS_QUEUE` messages) stayed full for
 //!   [`SLOW_AFTER`], or it fell behind the event buffer; it should reconnect and re-read
 //!   what it shows.
+//!
+//! Beyond `THIDUA_LIVE_MAX_CONNECTIONS` live connections an upgrade is refused with 503
+//! before it is accepted. Signing in, watching access and running operations are shared
+//! with the SSE transport ([`super::live`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -28,26 +32,17 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use actix_ws::{CloseCode, CloseReason, Message};
 use futures_util::stream::{AbortHandle, BoxStream, SelectAll, StreamExt};
 use serde_json::{Value, json};
-use thidua_api::context::CallerSession;
 use thidua_api::i18n::{self, Locale};
 use thidua_api::subscription::SlowConsumer;
-use thidua_api::{Caller, RequestCtx};
-use thidua_domain::access::Actor;
-use thidua_domain::id::UserId;
-use thidua_persistence::sessions;
 use tokio::sync::mpsc;
 
+use super::live::{self, Authed, Refusal, SLOW_AFTER, Slot, Transport};
 use crate::apq::Resolved;
 use crate::startup::{AppState, RequestId};
 use thidua_domain::ErrorCode;
 
 pub const PROTOCOL: &str = "graphql-transport-ws";
 
-/// How long a full outgoing queue may stay full before the connection is closed as a slow
-/// consumer (a burst fills it for a moment even for a client that reads).
-const SLOW_AFTER: Duration = Duration::from_secs(5);
-/// How often a connection re-checks its access token (expiry on the server's clock).
-const TOKEN_CHECK: Duration = Duration::from_secs(5);
 /// How long closing a slow consumer may wait for room in its socket: a client that reads
 /// again within it still learns why it was closed (1013); one that never does is dropped.
 const CLOSE_WAIT: Duration = Duration::from_secs(30);
@@ -61,12 +56,15 @@ pub fn is_upgrade(ctx: &actix_web::guard::GuardContext<'_>) -> bool {
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
 }
 
-/// Accepts the upgrade and serves the connection on this worker.
+/// Accepts the upgrade and serves the connection on this worker; 503 at the cap.
 pub async fn upgrade(
     req: HttpRequest,
     body: web::Payload,
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, actix_web::Error> {
+    let Some(slot) = app.live.open(&app.metrics.events, Transport::Ws) else {
+        return Ok(live::cap_reached(&req, &app));
+    };
     let offered = req
         .headers()
         .get(header::SEC_WEBSOCKET_PROTOCOL)
@@ -85,6 +83,7 @@ pub async fn upgrade(
             .and_then(|v| v.to_str().ok()),
     );
     let conn = Connection {
+        _slot: slot,
         app: app.into_inner(),
         request_id: RequestId::of(&req),
         session,
@@ -106,15 +105,9 @@ enum Out {
 /// Why the server ends a connection.
 struct Close(u16, &'static str);
 
-struct Authed {
-    token: String,
-    actor: Actor,
-    session: CallerSession,
-    /// Turns `true` when the session ends (on any replica).
-    ended: tokio::sync::watch::Receiver<bool>,
-}
-
 struct Connection {
+    /// Held while the connection is open (the cap and the gauge).
+    _slot: Slot,
     app: Arc<AppState>,
     request_id: String,
     session: actix_ws::Session,
@@ -128,26 +121,12 @@ struct Connection {
 
 type Items = SelectAll<BoxStream<'static, (String, u64, Option<async_graphql::Response>)>>;
 
-/// Counts a gauge up for as long as it lives.
-struct Gauge(prometheus::IntGauge);
-
-impl Gauge {
-    fn up(g: &prometheus::IntGauge) -> Self {
-        g.inc();
-        Self(g.clone())
-    }
-}
-
-impl Drop for Gauge {
-    fn drop(&mut self) {
-        self.0.dec();
-    }
-}
-
 impl Connection {
     async fn run(mut self, mut stream: actix_ws::MessageStream, offered: bool) {
         let metrics = self.app.metrics.events.clone();
-        let _open = Gauge::up(&metrics.connections);
+        let label = [Transport::Ws.label()];
+        let subscriptions = metrics.subscriptions.with_label_values(&label);
+        let delivered = metrics.delivered.with_label_values(&label);
         if !offered {
             self.close(Close(4406, "Subprotocol not acceptable")).await;
             return;
@@ -169,8 +148,7 @@ impl Connection {
         let init_deadline =
             tokio::time::Instant::now() + Duration::from_millis(settings.ws_init_timeout_ms.max(1));
         let mut items: Items = SelectAll::new();
-        let mut token_check = tokio::time::interval(TOKEN_CHECK);
-        token_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut token_check = live::token_check();
         let slow = self.slow.0.clone();
         let close = loop {
             tokio::select! {
@@ -199,30 +177,26 @@ impl Connection {
                     };
                     if done {
                         self.subs.remove(&id);
-                        metrics.subscriptions.dec();
+                        subscriptions.dec();
                     }
                     if let Err(c) = self.push(&out, Out::Text(msg.to_string())).await {
                         break Some(c);
                     }
-                    metrics.delivered.inc();
+                    delivered.inc();
                 }
                 _ = tokio::time::sleep_until(init_deadline), if self.auth.is_none() => {
                     break Some(Close(4408, "Connection initialisation timeout"));
                 }
-                _ = token_check.tick(), if self.auth.is_some() => {
-                    if !self.token_alive() {
-                        break Some(Close(4403, "Forbidden: the access token expired"));
-                    }
-                }
-                _ = session_ended(&mut self.auth) => {
-                    break Some(Close(4403, "Forbidden: the session ended"));
+                why = live::access_ended(&self.app, &mut self.auth, &mut token_check) => {
+                    metrics.access_closed.with_label_values(&label).inc();
+                    break Some(Close(4403, why.reason()));
                 }
                 _ = slow.notified() => break Some(self.slow_consumer()),
             }
         };
         for (_, (_, h)) in self.subs.drain() {
             h.abort();
-            metrics.subscriptions.dec();
+            subscriptions.dec();
         }
         drop(items);
         drop(out);
@@ -255,15 +229,6 @@ impl Connection {
 
     async fn close(&self, c: Close) {
         let _ = self.session.clone().close(Some(reason(c))).await;
-    }
-
-    fn token_alive(&self) -> bool {
-        let Some(a) = &self.auth else { return false };
-        self.app
-            .api
-            .tokens
-            .verify(&a.token, self.app.api.clock.now())
-            .is_ok()
     }
 
     async fn on_text(
@@ -326,20 +291,14 @@ impl Connection {
                 };
                 // Queries and mutations go over HTTP, where sign-in throttling and rate
                 // budgets apply.
-                if !is_subscription(&request) {
+                if !live::is_subscription(&request) {
                     let m = thidua_domain::msg!("ws-subscriptions-only");
                     return self
                         .send(out, error_message(&id, ErrorCode::BadUserInput, &m))
                         .await;
                 }
-                let request = request
-                    .data(RequestCtx {
-                        caller: Caller::User(auth.actor.clone()),
-                        request_id: self.request_id.clone(),
-                        session: Some(auth.session),
-                    })
-                    .data(self.slow.clone());
-                let responses = self.app.schema.execute_stream(request);
+                let responses =
+                    live::execute(&self.app, auth, &self.request_id, request, &self.slow);
                 let (responses, handle) = futures_util::stream::abortable(responses);
                 self.generation += 1;
                 let generation = self.generation;
@@ -354,14 +313,14 @@ impl Connection {
                         .boxed(),
                 );
                 self.subs.insert(id, (generation, handle));
-                self.app.metrics.events.subscriptions.inc();
+                self.subscriptions().inc();
                 Ok(())
             }
             "complete" => {
                 let id = msg.get("id").and_then(Value::as_str).ok_or_else(bad)?;
                 if let Some((_, h)) = self.subs.remove(id) {
                     h.abort();
-                    self.app.metrics.events.subscriptions.dec();
+                    self.subscriptions().dec();
                 }
                 Ok(())
             }
@@ -383,6 +342,14 @@ impl Connection {
         }
     }
 
+    fn subscriptions(&self) -> prometheus::IntGauge {
+        self.app
+            .metrics
+            .events
+            .subscriptions
+            .with_label_values(&[Transport::Ws.label()])
+    }
+
     /// The caller from `{"Authorization": "Bearer …"}` in `connection_init`'s payload,
     /// with their grants as they are now; 4401 without a valid token, 4403 when the
     /// account must change its password first.
@@ -396,56 +363,15 @@ impl Connection {
             .strip_prefix("Bearer ")
             .map(str::trim)
             .ok_or_else(unauthenticated)?;
-        let now = self.app.api.clock.now();
-        let subject = self
-            .app
-            .api
-            .tokens
-            .verify(token, now)
-            .map_err(|_| unauthenticated())?;
-        let found = sessions::caller(
-            &self.app.db.conn,
-            UserId::from_uuid(subject.user_id),
-            subject.session_id,
-            now,
-        )
-        .await
-        .map_err(|e| {
-            tracing::warn!(error = %e, "loading a subscriber's grants failed");
-            Close(1011, "Service unavailable")
-        })?
-        .ok_or_else(unauthenticated)?;
-        if found.must_change_password {
-            return Err(Close(4403, "Forbidden: the password must be changed first"));
-        }
-        let ended = self.app.events.sessions().watch(subject.session_id);
-        Ok(Authed {
-            ended,
-            token: token.to_owned(),
-            actor: Actor {
-                user_id: Some(subject.user_id),
-                label: subject.username,
-                grants: found.grants,
-                request_id: self.request_id.clone(),
-            },
-            session: CallerSession {
-                id: subject.session_id,
-                must_change_password: false,
-            },
-        })
-    }
-}
-
-/// Resolves when the connection's session has ended; never before `connection_init`.
-async fn session_ended(auth: &mut Option<Authed>) {
-    match auth {
-        Some(a) => {
-            if a.ended.wait_for(|ended| *ended).await.is_err() {
-                // The watch was dropped without an end: wait forever.
-                std::future::pending::<()>().await;
-            }
-        }
-        None => std::future::pending().await,
+        live::authenticate(&self.app, token, &self.request_id)
+            .await
+            .map_err(|r| match r {
+                Refusal::Unauthenticated => unauthenticated(),
+                Refusal::MustChangePassword => {
+                    Close(4403, "Forbidden: the password must be changed first")
+                }
+                Refusal::Unavailable => Close(1011, "Service unavailable"),
+            })
     }
 }
 
@@ -454,24 +380,6 @@ fn error_message(id: &str, code: ErrorCode, message: &thidua_domain::Message) ->
     json!({"id": id, "type": "error", "payload": [{
         "message": i18n::text(message),
         "extensions": {"code": code.as_str()}}]})
-}
-
-/// True unless the document names an operation that is not a subscription (a document
-/// that does not parse, or is ambiguous, is left to execution to refuse).
-fn is_subscription(r: &async_graphql::Request) -> bool {
-    use async_graphql::parser::types::{DocumentOperations, OperationType};
-    let Ok(doc) = async_graphql::parser::parse_query(&r.query) else {
-        return true;
-    };
-    match &doc.operations {
-        DocumentOperations::Single(op) => op.node.ty == OperationType::Subscription,
-        DocumentOperations::Multiple(ops) => match &r.operation_name {
-            Some(name) => ops
-                .get(name.as_str())
-                .is_none_or(|op| op.node.ty == OperationType::Subscription),
-            None => true,
-        },
-    }
 }
 
 fn reason(c: Close) -> CloseReason {
@@ -485,7 +393,7 @@ fn reason(c: Close) -> CloseReason {
 /// subscription: a response with errors and no data (a refused document or argument) is
 /// an `error` message, which ends it; anything else is `next`.
 fn outgoing(id: &str, r: async_graphql::Response) -> (Value, bool) {
-    if !r.errors.is_empty() && r.data == async_graphql::Value::Null {
+    if live::is_refusal(&r) {
         let errors = serde_json::to_value(&r.errors).unwrap_or(Value::Array(vec![]));
         return (json!({"id": id, "type": "error", "payload": errors}), true);
     }

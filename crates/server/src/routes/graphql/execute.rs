@@ -79,6 +79,61 @@ pub(crate) async fn one(run: &Run<'_>, mut r: Request) -> Response {
     .await
 }
 
+/// A mutation sent over GET: the whole request is refused (405).
+pub struct MutationOverGet;
+
+/// Executes one resolved operation (or answers its refusal), stores its APQ text once it
+/// ran, and counts and logs it. Its response, and whether it began to run.
+pub(crate) async fn prepared(
+    run: &Run<'_>,
+    prepared: Prepared,
+    mut op_name: Option<String>,
+) -> Result<(Response, bool), MutationOverGet> {
+    let app = run.app;
+    let op_started = Instant::now();
+    let (resp, ran) = match prepared {
+        Prepared::MutationOverGet => return Err(MutationOverGet),
+        Prepared::Refused(resp) => (*resp, false),
+        Prepared::Ready { request, register } => {
+            op_name.clone_from(&request.operation_name);
+            let resp = one(run, *request).await;
+            let ran = executed(&resp);
+            // An APQ registration is kept once its text passed the limits and validated.
+            if ran
+                && let Some((hash, text)) = register
+                && let Err(e) = app.persisted.store(&app.db.conn, &hash, &text).await
+            {
+                tracing::warn!(error = %e, "storing a persisted query failed");
+            }
+            (resp, ran)
+        }
+    };
+    let codes = error_codes(&resp);
+    app.metrics.observe(
+        op_name.as_deref(),
+        op_started.elapsed().as_secs_f64(),
+        &codes,
+    );
+    tracing::info!(
+        operation = op_name.as_deref().unwrap_or("anonymous"),
+        elapsed_ms = op_started.elapsed().as_millis() as u64,
+        errors = ?codes,
+        "graphql"
+    );
+    Ok((resp, ran))
+}
+
+/// The refusal of a mutation sent over GET (405).
+pub(crate) fn mutation_over_get(req: &HttpRequest, app: &AppState) -> HttpResponse {
+    refuse(
+        req,
+        &app.metrics,
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::BadUserInput,
+        &thidua_domain::msg!("mutation-over-get"),
+    )
+}
+
 /// Resolves and executes each operation; a mutation over GET refuses the whole request.
 pub async fn all(
     req: &HttpRequest,
@@ -93,47 +148,15 @@ pub async fn all(
         all_refused_before_execution: true,
     };
     for r in requests {
-        let mut op_name = r.operation_name.clone();
-        let op_started = Instant::now();
-        let resp = match resolve::operation(app, r, is_get, &mut logins).await {
-            Prepared::MutationOverGet => {
-                return Err(refuse(
-                    req,
-                    &app.metrics,
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    ErrorCode::BadUserInput,
-                    &thidua_domain::msg!("mutation-over-get"),
-                ));
-            }
-            Prepared::Refused(resp) => *resp,
-            Prepared::Ready { request, register } => {
-                op_name.clone_from(&request.operation_name);
-                let resp = one(run, *request).await;
-                let ran = executed(&resp);
+        let op_name = r.operation_name.clone();
+        let ready = resolve::operation(app, r, is_get, &mut logins).await;
+        match prepared(run, ready, op_name).await {
+            Err(MutationOverGet) => return Err(mutation_over_get(req, app)),
+            Ok((resp, ran)) => {
                 answers.all_refused_before_execution &= !ran;
-                // An APQ registration is kept once its text passed the limits and validated.
-                if ran
-                    && let Some((hash, text)) = register
-                    && let Err(e) = app.persisted.store(&app.db.conn, &hash, &text).await
-                {
-                    tracing::warn!(error = %e, "storing a persisted query failed");
-                }
-                resp
+                answers.responses.push(resp);
             }
-        };
-        let codes = error_codes(&resp);
-        app.metrics.observe(
-            op_name.as_deref(),
-            op_started.elapsed().as_secs_f64(),
-            &codes,
-        );
-        tracing::info!(
-            operation = op_name.as_deref().unwrap_or("anonymous"),
-            elapsed_ms = op_started.elapsed().as_millis() as u64,
-            errors = ?codes,
-            "graphql"
-        );
-        answers.responses.push(resp);
+        }
     }
     Ok(answers)
 }

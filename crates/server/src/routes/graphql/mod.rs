@@ -16,8 +16,8 @@
 //! `BatchResponse`'s serialisation.
 
 pub(crate) mod execute;
-mod extract;
-mod resolve;
+pub(crate) mod extract;
+pub(crate) mod resolve;
 mod respond;
 
 use std::time::Instant;
