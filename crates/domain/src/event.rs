@@ -125,6 +125,7 @@ mod tests {
                 unit_path: path.into(),
             }],
             request_id: String::new(),
+            client: None,
         }
     }
 

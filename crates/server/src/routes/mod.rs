@@ -97,6 +97,7 @@ pub async fn caller_of(
                 label: subject.username,
                 grants: found.grants,
                 request_id: request_id.to_owned(),
+                client: None,
             }),
             Some(CallerSession {
                 id: subject.session_id,

@@ -427,6 +427,7 @@ impl Connection {
                 label: subject.username,
                 grants: found.grants,
                 request_id: self.request_id.clone(),
+                client: None,
             },
             session: CallerSession {
                 id: subject.session_id,
