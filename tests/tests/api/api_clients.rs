@@ -17,6 +17,7 @@ both!(
     only_administrators_of_the_owner_unit_manage_and_list_clients,
     the_audit_trail_and_the_metrics_name_the_client,
     failed_client_authentications_are_throttled,
+    listing_clients_and_a_client_request_cost_a_fixed_number_of_statements,
 );
 
 pub const CREATE: &str = "mutation($i: CreateApiClientInput!) { createApiClient(input: $i) { \
@@ -791,4 +792,56 @@ async fn failed_client_authentications_are_throttled(backend: Backend) {
     tokio::time::sleep(std::time::Duration::from_millis(wait * 1000 + 200)).await;
     let t = token_request(&app, grant, Some(&basic(&c.client_id, &c.secret))).await;
     assert_eq!(t.status, 200, "{}", t.body);
+}
+
+async fn listing_clients_and_a_client_request_cost_a_fixed_number_of_statements(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let ward = app.create_unit(&admin, "WARD-A", &root).await;
+    let list = "query($n: Int) { apiClients(first: $n) { totalCount edges { node { name \
+        ownerUnit { code } subtreeUnit { code } createdBy { username } } } } }";
+    for i in 0..12 {
+        create_client(
+            &app,
+            &admin,
+            &format!("client-{i:02}"),
+            &root,
+            &["reports:read"],
+        )
+        .await;
+    }
+    let count = |n: i64| {
+        let (app, admin) = (&app, &admin);
+        async move {
+            let before = app.db.statements_run();
+            let d = app.ok(Some(admin), list, json!({"n": n})).await;
+            let after = app.db.statements_run();
+            let edges = d["apiClients"]["edges"].as_array().unwrap().len();
+            (after - before, edges)
+        }
+    };
+    let (three, n3) = count(3).await;
+    let (twelve, n12) = count(12).await;
+    assert_eq!((n3, n12), (3, 12));
+    assert_eq!(
+        three, twelve,
+        "{three} statements for 3 clients, {twelve} for 12"
+    );
+    // caller + page + count + units + users
+    assert!(twelve <= 5, "{twelve}");
+    // A client's request: the client as it is now (one statement), then the work.
+    let c = create_client(&app, &admin, "ward-reader", &ward, &["reports:read"]).await;
+    let token = client_token(&app, &c).await;
+    let before = app.db.statements_run();
+    let d = app
+        .ok(
+            Some(&token),
+            "{ reports(first: 5) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    let ran = app.db.statements_run() - before;
+    assert_eq!(d["reports"]["edges"], json!([]));
+    assert!(ran <= 2, "a client's request ran {ran} statements");
 }

@@ -478,6 +478,8 @@ struct ClientProbe {
     reports: Option<i64>,
     report_a: bool,
     report_b: bool,
+    /// Ward A's report through `node(id:)`.
+    node_a: bool,
     campaigns: Option<Vec<String>>,
     commendations: bool,
     targets: bool,
@@ -512,6 +514,14 @@ async fn probe(
     let reports = ok_or_forbidden(&reports, "reports").map(|v| v["totalCount"].as_i64().unwrap());
     let one = "query($id: ID!) { report(id: $id) { id } }";
     let read = |a: Answer| a.error_code().is_none() && !a.data()["report"].is_null();
+    let node = app
+        .gql(
+            Some(token),
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({"id": report_a}),
+        )
+        .await;
+    let node_a = node.error_code().is_none() && !node.data()["node"].is_null();
     let report_a = read(app.gql(Some(token), one, json!({"id": report_a})).await);
     let report_b = read(app.gql(Some(token), one, json!({"id": report_b})).await);
     let campaigns = app
@@ -568,6 +578,7 @@ async fn probe(
         reports,
         report_a,
         report_b,
+        node_a,
         campaigns,
         commendations,
         targets,
@@ -628,6 +639,11 @@ async fn a_client_does_exactly_what_its_scopes_allow_inside_its_ward(backend: Ba
         );
         assert_eq!(got.report_a, has("reports:read"), "{scope}: report of A");
         assert!(!got.report_b, "{scope}: report of B");
+        assert_eq!(
+            got.node_a,
+            has("reports:read"),
+            "{scope}: node of A's report"
+        );
         // Campaigns: those launched in the ward, not the province's nor ward B's.
         assert_eq!(
             got.campaigns,
