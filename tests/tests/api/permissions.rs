@@ -547,6 +547,16 @@ async fn probe(
         .gql(Some(token), "{ targets { code } }", json!({}))
         .await;
     let targets = ok_or_forbidden(&targets, "targets").is_some();
+    // The same targets under the programme agree.
+    let nested = app
+        .gql(Some(token), "{ programme { targets { code } } }", json!({}))
+        .await;
+    assert_eq!(
+        ok_or_forbidden(&nested, "programme").is_some(),
+        targets,
+        "{}",
+        nested.body
+    );
     let export = |path: &'static str| async move {
         app.client
             .get(app.url(path))

@@ -53,6 +53,9 @@ pub async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option
     // Reports and their evidence are checked below, report by report (a machine client
     // with `reports:read` reads them by id too).
     let per_report = matches!(ty, NodeType::ProgressReport | NodeType::Attachment);
+    if ty == NodeType::Target {
+        crate::context::public_of(ctx, thidua_domain::access::Resource::Targets)?;
+    }
     if !public && !per_report {
         reader(ctx)?;
     }
