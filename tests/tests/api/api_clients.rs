@@ -13,6 +13,7 @@ both!(
     a_token_carries_the_scopes_asked_for_and_lives_the_client_ttl,
     a_rotated_secret_works_during_the_overlap_and_not_after,
     a_disabled_client_gets_no_token_and_its_tokens_stop_working_at_once,
+    a_client_of_a_deactivated_unit_is_refused_at_once,
     bad_inputs_to_the_client_mutations_have_their_codes,
     only_administrators_of_the_owner_unit_manage_and_list_clients,
     the_audit_trail_and_the_metrics_name_the_client,
@@ -276,6 +277,31 @@ async fn the_token_endpoint_answers_every_rfc_error_case(backend: Backend) {
         (
             "unknown scope",
             format!("{grant}&scope=admin"),
+            Some(good.clone()),
+            400,
+            "invalid_scope",
+        ),
+        (
+            "a NUL in the client id",
+            format!("{grant}&client_id=a%00b&client_secret=s"),
+            None,
+            401,
+            "invalid_client",
+        ),
+        (
+            "a 10,000-character secret",
+            format!(
+                "{grant}&client_id={}&client_secret={}",
+                c.client_id,
+                "s".repeat(10_000)
+            ),
+            None,
+            400,
+            "invalid_request",
+        ),
+        (
+            "a 500-character scope",
+            format!("{grant}&scope={}", "reports%3Aread+".repeat(40)),
             Some(good.clone()),
             400,
             "invalid_scope",
@@ -844,4 +870,23 @@ async fn listing_clients_and_a_client_request_cost_a_fixed_number_of_statements(
     let ran = app.db.statements_run() - before;
     assert_eq!(d["reports"]["edges"], json!([]));
     assert!(ran <= 2, "a client's request ran {ran} statements");
+}
+
+async fn a_client_of_a_deactivated_unit_is_refused_at_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let ward = app.create_unit(&admin, "WARD-GONE", &root).await;
+    let c = create_client(&app, &admin, "ward-gone-app", &ward, &["reports:read"]).await;
+    let token = client_token(&app, &c).await;
+    let q = "{ reports { totalCount } }";
+    assert_eq!(app.gql(Some(&token), q, json!({})).await.status, 200);
+    app.ok(
+        Some(&admin),
+        "mutation($i: DeactivateOrgUnitInput!) { deactivateOrgUnit(input: $i) { orgUnit { id } } }",
+        json!({"i": {"id": ward}}),
+    )
+    .await;
+    let refused = app.gql(Some(&token), q, json!({})).await;
+    assert_eq!(refused.status, 401, "{}", refused.body);
 }
