@@ -41,8 +41,9 @@ pub fn json_error(
 }
 
 /// The caller, from `Authorization: Bearer <token>`: anonymous without the header, else
-/// the user with their grants as they are now. A token that does not verify, or whose
-/// user is gone, is refused outright (401 with `WWW-Authenticate: Bearer
+/// the user with their grants as they are now, or the machine client (a client token
+/// from `POST /oauth/token`) with its scopes as they are now. A token that does not
+/// verify, or whose user or client is gone or disabled, is refused outright (401 with `WWW-Authenticate: Bearer
 /// error="invalid_token"`, RFC 6750) even where public fields would answer, so an app
 /// learns at once that it must sign in again. 503 when the grants cannot be loaded.
 pub async fn caller(
