@@ -27,6 +27,42 @@ pub struct TokenKeys {
     ttl: Duration,
     /// Lifetime of export links (see [`TokenKeys::issue_link`]).
     link_ttl: Duration,
+    /// Lifetime of machine clients' tokens (see [`TokenKeys::issue_client`]).
+    client_ttl: Duration,
+}
+
+/// A machine client's access token: no session (`sid`), a `typ` no person's token has,
+/// and the scopes and subtree it was issued for.
+#[derive(Debug, Serialize, Deserialize)]
+struct ClientClaims {
+    /// The client's id.
+    sub: String,
+    name: String,
+    typ: String,
+    /// Space-separated scopes granted to this token.
+    scope: String,
+    /// The id of the unit whose subtree the client acts on.
+    subtree: String,
+    jti: String,
+    iss: String,
+    aud: String,
+    iat: i64,
+    exp: i64,
+    nbf: i64,
+}
+
+const CLIENT_TYP: &str = "client";
+/// Machine clients' tokens live 5 minutes unless configured otherwise.
+pub const DEFAULT_CLIENT_TTL: Duration = Duration::from_secs(5 * 60);
+
+/// Who a valid client token names, and what it was issued for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientSubject {
+    pub client_id: Uuid,
+    pub name: String,
+    /// Space-separated, as issued.
+    pub scope: String,
+    pub subtree_unit_id: Uuid,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -134,7 +170,88 @@ impl TokenKeys {
             audience: audience.to_owned(),
             ttl,
             link_ttl: DEFAULT_LINK_TTL,
+            client_ttl: DEFAULT_CLIENT_TTL,
         }
+    }
+
+    /// The same keys, with client tokens living `ttl`.
+    pub fn with_client_ttl(mut self, ttl: Duration) -> Self {
+        self.client_ttl = ttl;
+        self
+    }
+
+    pub fn client_ttl(&self) -> Duration {
+        self.client_ttl
+    }
+
+    /// A client token (`client_credentials` grant) living the client TTL.
+    pub fn issue_client(
+        &self,
+        subject: &ClientSubject,
+        now: DateTime<Utc>,
+    ) -> Result<(String, DateTime<Utc>), TokenError> {
+        let ttl = chrono::Duration::from_std(self.client_ttl).map_err(|_| TokenError::Issue)?;
+        let exp = now + ttl;
+        let claims = ClientClaims {
+            sub: subject.client_id.to_string(),
+            name: subject.name.clone(),
+            typ: CLIENT_TYP.into(),
+            scope: subject.scope.clone(),
+            subtree: subject.subtree_unit_id.to_string(),
+            jti: Uuid::new_v4().simple().to_string(),
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            iat: now.timestamp(),
+            exp: exp.timestamp(),
+            nbf: now.timestamp(),
+        };
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.signing_kid.clone());
+        let token = encode(&header, &claims, &self.encoding).map_err(|_| TokenError::Issue)?;
+        Ok((token, exp))
+    }
+
+    /// Checks a client token as [`TokenKeys::verify`] checks a person's, against the
+    /// client TTL and `typ`. A person's token (no `typ`) or an export link is no client
+    /// token, and a client token (no `sid`) passes for neither.
+    pub fn verify_client(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ClientSubject, TokenError> {
+        if token.len() > 4096 {
+            return Err(TokenError::Invalid);
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
+        let key = header
+            .kid
+            .as_deref()
+            .and_then(|kid| self.accepted.get(kid))
+            .ok_or(TokenError::Invalid)?;
+        let mut v = Validation::new(Algorithm::HS256);
+        v.set_issuer(&[&self.issuer]);
+        v.set_audience(&[&self.audience]);
+        v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        v.validate_exp = false;
+        v.validate_nbf = false;
+        let data = decode::<ClientClaims>(token, key, &v).map_err(|_| TokenError::Invalid)?;
+        let c = data.claims;
+        let ttl = i64::try_from(self.client_ttl.as_secs()).unwrap_or(i64::MAX);
+        let t = now.timestamp();
+        if c.typ != CLIENT_TYP
+            || c.exp.saturating_add(LEEWAY_SECS) <= t
+            || c.nbf > t.saturating_add(LEEWAY_SECS)
+            || c.iat > t.saturating_add(LEEWAY_SECS)
+            || c.exp.saturating_sub(c.iat) > ttl.saturating_add(LEEWAY_SECS)
+        {
+            return Err(TokenError::Invalid);
+        }
+        Ok(ClientSubject {
+            client_id: Uuid::parse_str(&c.sub).map_err(|_| TokenError::Invalid)?,
+            name: c.name,
+            scope: c.scope,
+            subtree_unit_id: Uuid::parse_str(&c.subtree).map_err(|_| TokenError::Invalid)?,
+        })
     }
 
     /// The same keys, with export links living `ttl`.
@@ -479,6 +596,36 @@ mod tests {
             .unwrap()
             .0;
         assert_eq!(k.verify_link(&long, now()), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn client_tokens_and_person_tokens_never_pass_for_each_other() {
+        let k = keys();
+        let subject = ClientSubject {
+            client_id: Uuid::now_v7(),
+            name: "portal".into(),
+            scope: "reports:read".into(),
+            subtree_unit_id: Uuid::now_v7(),
+        };
+        let (t, exp) = k.issue_client(&subject, now()).unwrap();
+        assert!(exp <= now() + chrono::Duration::minutes(5));
+        assert_eq!(k.verify_client(&t, now()), Ok(subject.clone()));
+        assert_eq!(k.verify(&t, now()), Err(TokenError::Invalid));
+        assert_eq!(k.verify_link(&t, now()), Err(TokenError::Invalid));
+        let (person, _) = k.issue(Uuid::now_v7(), "a", Uuid::now_v7(), now()).unwrap();
+        assert_eq!(k.verify_client(&person, now()), Err(TokenError::Invalid));
+        assert_eq!(
+            k.verify_client(&t, now() + chrono::Duration::minutes(6)),
+            Err(TokenError::Invalid)
+        );
+        // Minted for longer than the client TTL (a leaked key): refused.
+        let long = k
+            .clone()
+            .with_client_ttl(Duration::from_secs(3600))
+            .issue_client(&subject, now())
+            .unwrap()
+            .0;
+        assert_eq!(k.verify_client(&long, now()), Err(TokenError::Invalid));
     }
 
     #[test]

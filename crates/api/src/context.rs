@@ -2,7 +2,7 @@
 
 use async_graphql::Context;
 use async_graphql::dataloader::DataLoader;
-use thidua_domain::access::{Action, Actor};
+use thidua_domain::access::{Action, Actor, Resource};
 use thidua_persistence::Database;
 use thidua_persistence::blobs::BlobStore;
 
@@ -69,10 +69,12 @@ pub fn request<'a>(ctx: &Context<'a>) -> &'a RequestCtx {
     ctx.data_unchecked::<RequestCtx>()
 }
 
-/// The signed-in caller even while their password must be changed: for the few
-/// operations that stay open then (`changePassword`, `logout`, `me`, `mySessions`).
+/// The signed-in person even while their password must be changed: for the few
+/// operations that stay open then (`changePassword`, `logout`, `me`, `mySessions`), all
+/// about the caller's own account or session, which a machine client has not (FORBIDDEN).
 pub fn actor_any<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Actor> {
     match &request(ctx).caller {
+        Caller::User(a) if a.is_client() => Err(forbidden()),
         Caller::User(a) => Ok(a),
         Caller::Anonymous | Caller::InvalidToken => Err(unauthenticated()),
     }
@@ -93,6 +95,27 @@ pub fn reader<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Actor> {
         Ok(a)
     } else {
         Err(forbidden())
+    }
+}
+
+/// A signed-in caller allowed to read some of `resource`: a person with any grant, a
+/// machine client with the resource's scope (what it reads is then narrowed to its
+/// subtree by [`Actor::authorize_read`] and [`Actor::read_paths`]).
+pub fn reader_of<'a>(ctx: &Context<'a>, resource: Resource) -> async_graphql::Result<&'a Actor> {
+    let a = actor(ctx)?;
+    if a.may_read_resource(resource) {
+        Ok(a)
+    } else {
+        Err(forbidden())
+    }
+}
+
+/// Public data of `resource`: anyone, except a machine client without the resource's
+/// scope (FORBIDDEN), so a client's token reads what its scopes say and no more.
+pub fn public_of(ctx: &Context<'_>, resource: Resource) -> async_graphql::Result<()> {
+    match &request(ctx).caller {
+        Caller::User(a) if a.is_client() && !a.may_read_resource(resource) => Err(forbidden()),
+        _ => Ok(()),
     }
 }
 

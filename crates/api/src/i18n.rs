@@ -131,6 +131,7 @@ catalogue!(
     "stats",
     "compliance",
     "progress",
+    "clients",
 );
 
 type Bundle = FluentBundle<FluentResource>;

@@ -75,6 +75,7 @@ node_types! {
     Person => "Person",
     UnitAuthority => "UnitAuthority",
     Session => "Session",
+    ApiClient => "ApiClient",
 }
 
 impl NodeType {

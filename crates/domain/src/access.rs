@@ -3,7 +3,13 @@
 //! A caller holds grants (role on an org-unit subtree). An action is allowed when some
 //! grant's role permits the action and the unit the action touches lies in that grant's
 //! subtree. Resolvers never decide this themselves; they name the action and the unit.
+//!
+//! A machine client (an integration) holds no roles but scopes on one subtree: it may do
+//! only what a scope names ([`client_scope_for`]), only inside its subtree, and it reads
+//! by resource ([`Resource`]): `reports:read` reads reports and nothing else. No scope
+//! ever reaches administration, council work or an account's own mutations.
 
+use crate::client::{Scope, ScopeSet};
 use crate::org_unit::is_within;
 
 string_enum!(
@@ -94,6 +100,66 @@ pub fn decide(grants: &[Grant], action: Action, unit_path: &str) -> Result<(), D
     if allowed { Ok(()) } else { Err(Denied) }
 }
 
+/// A machine client's rights: its scopes, on the subtree rooted at `subtree_path`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientScopes {
+    pub client_id: uuid::Uuid,
+    pub scopes: ScopeSet,
+    pub subtree_path: String,
+}
+
+/// What a read is about. People read all of these with any grant (emulation results are
+/// public inside the administration); a client reads each only with its scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Targets,
+    Campaigns,
+    Reports,
+    Commendations,
+    Exports,
+}
+
+impl Resource {
+    pub const fn scope(self) -> Scope {
+        match self {
+            Resource::Targets => Scope::TargetsRead,
+            Resource::Campaigns => Scope::CampaignsRead,
+            Resource::Reports => Scope::ReportsRead,
+            Resource::Commendations => Scope::CommendationsRead,
+            Resource::Exports => Scope::ExportsRead,
+        }
+    }
+}
+
+/// The scope that lets a client take `action`; `None` for every action no client may
+/// take whatever its scopes: administration (units, users, programme, audit, awards,
+/// conferring), council votes, and the generic `Read` (clients read by [`Resource`]).
+pub const fn client_scope_for(action: Action) -> Option<Scope> {
+    match action {
+        Action::SubmitReport => Some(Scope::ReportsWrite),
+        Action::Read
+        | Action::ManageOrgUnit
+        | Action::ManageCampaign
+        | Action::ManageParticipation
+        | Action::ManageProgramme
+        | Action::ManageUsers
+        | Action::ReadAudit
+        | Action::ReviewReport
+        | Action::ManageExemplar
+        | Action::Nominate
+        | Action::CouncilVote
+        | Action::Confer
+        | Action::ManageAwards => None,
+    }
+}
+
+/// Decides `action` on the unit at `unit_path` for a client.
+pub fn decide_client(client: &ClientScopes, action: Action, unit_path: &str) -> Result<(), Denied> {
+    let allowed = client_scope_for(action).is_some_and(|s| client.scopes.contains(s))
+        && is_within(unit_path, &client.subtree_path);
+    if allowed { Ok(()) } else { Err(Denied) }
+}
+
 /// A root unit's path has one segment.
 fn is_root_path(path: &str) -> bool {
     path.split('/').filter(|s| !s.is_empty()).count() == 1
@@ -177,6 +243,7 @@ mod tests {
             label: "a".into(),
             grants: g(Role::Admin, A),
             request_id: String::new(),
+            client: None,
         };
         let root_admin = Actor {
             grants: g(Role::Admin, ROOT),
@@ -197,6 +264,114 @@ mod tests {
         assert!(!manager.may_manage_user(Some(A), &[]));
     }
 
+    const ALL_ACTIONS: [Action; 14] = [
+        Action::Read,
+        Action::ManageOrgUnit,
+        Action::ManageCampaign,
+        Action::ManageParticipation,
+        Action::ManageProgramme,
+        Action::ManageUsers,
+        Action::ReadAudit,
+        Action::SubmitReport,
+        Action::ReviewReport,
+        Action::ManageExemplar,
+        Action::Nominate,
+        Action::CouncilVote,
+        Action::Confer,
+        Action::ManageAwards,
+    ];
+
+    const ALL_RESOURCES: [Resource; 5] = [
+        Resource::Targets,
+        Resource::Campaigns,
+        Resource::Reports,
+        Resource::Commendations,
+        Resource::Exports,
+    ];
+
+    fn client(scopes: &[Scope], path: &str) -> Actor {
+        Actor {
+            user_id: None,
+            label: "portal".into(),
+            grants: vec![],
+            request_id: String::new(),
+            client: Some(ClientScopes {
+                client_id: uuid::Uuid::nil(),
+                scopes: ScopeSet::from_scopes(scopes.iter().copied()).unwrap(),
+                subtree_path: path.into(),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_client_with_every_scope_on_the_root_still_never_administers_or_votes() {
+        let all = client(Scope::ALL, ROOT);
+        for action in ALL_ACTIONS {
+            let expected = action == Action::SubmitReport;
+            assert_eq!(all.authorize(action, A).is_ok(), expected, "{action:?}");
+        }
+        assert!(!all.may_read(), "generic reads are people's");
+        assert!(!all.may_manage_user(Some(A), &[]));
+        assert!(!all.may_manage_user(None, &[]));
+    }
+
+    #[test]
+    fn a_client_reads_exactly_the_resources_of_its_scopes_in_its_subtree() {
+        for (scope, resource) in ALL_RESOURCES.iter().map(|r| (r.scope(), *r)) {
+            let c = client(&[scope], A);
+            for other in ALL_RESOURCES {
+                let expected = other == resource;
+                assert_eq!(c.may_read_resource(other), expected, "{scope} {other:?}");
+                assert_eq!(
+                    c.authorize_read(other, "/r/a/x/").is_ok(),
+                    expected,
+                    "{scope} {other:?}"
+                );
+                assert!(c.authorize_read(other, B).is_err(), "{scope} outside");
+                assert!(c.authorize_read(other, ROOT).is_err(), "{scope} above");
+                let paths = c.read_paths(other);
+                assert_eq!(paths.is_empty(), !expected);
+            }
+            assert!(c.authorize(Action::SubmitReport, A).is_err(), "{scope}");
+        }
+        let reader = client(&[Scope::ReportsRead], A);
+        assert!(reader.may_read_report(A, None));
+        assert!(!reader.may_read_report(B, None));
+        assert_eq!(reader.read_paths(Resource::Reports), vec![A.to_owned()]);
+    }
+
+    #[test]
+    fn reports_write_submits_inside_the_subtree_only() {
+        let w = client(&[Scope::ReportsWrite], A);
+        assert!(w.authorize(Action::SubmitReport, "/r/a/x/").is_ok());
+        assert!(w.authorize(Action::SubmitReport, B).is_err());
+        assert!(w.authorize(Action::SubmitReport, ROOT).is_err());
+        assert!(w.authorize(Action::ReviewReport, A).is_err());
+        assert!(!w.may_read_resource(Resource::Reports));
+        let hooks = client(&[Scope::WebhooksManage], A);
+        for action in ALL_ACTIONS {
+            assert!(hooks.authorize(action, A).is_err(), "{action:?}");
+        }
+    }
+
+    #[test]
+    fn people_read_every_resource_as_before() {
+        let viewer = Actor {
+            user_id: None,
+            label: "v".into(),
+            grants: g(Role::Viewer, A),
+            request_id: String::new(),
+            client: None,
+        };
+        for r in ALL_RESOURCES {
+            assert!(viewer.may_read_resource(r));
+            assert!(viewer.authorize_read(r, "/r/a/x/").is_ok());
+            assert!(viewer.authorize_read(r, B).is_err());
+        }
+        assert!(viewer.may_read());
+        assert_eq!(viewer.read_paths(Resource::Reports), vec![A.to_owned()]);
+    }
+
     #[test]
     fn no_grants_means_no_access() {
         assert!(decide(&[], Action::Read, A).is_err());
@@ -213,16 +388,66 @@ pub struct Actor {
     pub label: String,
     pub grants: Vec<Grant>,
     pub request_id: String,
+    /// Set for a machine client (then `grants` is empty and `user_id` is none): the one
+    /// rule decides by its scopes and subtree instead.
+    pub client: Option<ClientScopes>,
 }
 
 impl Actor {
     /// The single authorisation point every protected read and write goes through.
     pub fn authorize(&self, action: Action, unit_path: &str) -> Result<(), Denied> {
-        decide(&self.grants, action, unit_path)
+        match &self.client {
+            Some(c) => decide_client(c, action, unit_path),
+            None => decide(&self.grants, action, unit_path),
+        }
     }
 
+    /// May this caller read the generic, province-wide data (units, campaigns' pages,
+    /// dashboards)? People with any grant; never a client, which reads by [`Resource`].
     pub fn may_read(&self) -> bool {
-        may_read(&self.grants)
+        self.client.is_none() && may_read(&self.grants)
+    }
+
+    /// May this caller read some of `resource` at all? People: as [`Actor::may_read`];
+    /// a client: with the resource's scope.
+    pub fn may_read_resource(&self, resource: Resource) -> bool {
+        match &self.client {
+            Some(c) => c.scopes.contains(resource.scope()),
+            None => self.may_read(),
+        }
+    }
+
+    /// May this caller read `resource` of the unit at `unit_path`? People: a reading
+    /// grant over the unit; a client: the resource's scope and the unit in its subtree.
+    pub fn authorize_read(&self, resource: Resource, unit_path: &str) -> Result<(), Denied> {
+        match &self.client {
+            Some(c)
+                if c.scopes.contains(resource.scope()) && is_within(unit_path, &c.subtree_path) =>
+            {
+                Ok(())
+            }
+            Some(_) => Err(Denied),
+            None => decide(&self.grants, Action::Read, unit_path),
+        }
+    }
+
+    /// The subtrees whose `resource` this caller reads (for list queries): people, every
+    /// grant's; a client, its subtree when it holds the resource's scope.
+    pub fn read_paths(&self, resource: Resource) -> Vec<String> {
+        match &self.client {
+            Some(c) if c.scopes.contains(resource.scope()) => vec![c.subtree_path.clone()],
+            Some(_) => vec![],
+            None => self.grants.iter().map(|g| g.unit_path.clone()).collect(),
+        }
+    }
+
+    /// The subtree a client is confined to, if this is a client.
+    pub fn client_subtree(&self) -> Option<&str> {
+        self.client.as_ref().map(|c| c.subtree_path.as_str())
+    }
+
+    pub fn is_client(&self) -> bool {
+        self.client.is_some()
     }
 
     /// May this caller administer an account (its sessions, roles, password, active flag)?
@@ -231,6 +456,9 @@ impl Actor {
     /// account holds a role on: a ward administrator cannot touch a provincial officer
     /// who happens to live in the ward.
     pub fn may_manage_user(&self, home_path: Option<&str>, grant_paths: &[String]) -> bool {
+        if self.is_client() {
+            return false;
+        }
         let home = match home_path {
             Some(p) => self.authorize(Action::ManageUsers, p).is_ok(),
             None => self
@@ -247,6 +475,6 @@ impl Actor {
     /// holding a role on its unit's subtree.
     pub fn may_read_report(&self, unit_path: &str, submitted_by: Option<uuid::Uuid>) -> bool {
         let own = submitted_by.is_some() && submitted_by == self.user_id;
-        own || decide(&self.grants, Action::Read, unit_path).is_ok()
+        own || self.authorize_read(Resource::Reports, unit_path).is_ok()
     }
 }

@@ -183,6 +183,7 @@ mod tests {
                 })
                 .collect(),
             request_id: String::new(),
+            client: None,
         }
     }
 

@@ -184,6 +184,9 @@ macro_rules! user_error_codes {
                 /// The change would leave the caller (or the province) without an
                 /// administrator: deactivating oneself, revoking one's own last admin role.
                 SelfLockout => "SELF_LOCKOUT",
+                // Machine clients.
+                /// A scope this server does not know (see the README's scope table).
+                UnknownScope => "UNKNOWN_SCOPE",
             }
         }
     };

@@ -129,6 +129,7 @@ mod tests {
                 unit_path: path.into(),
             }],
             request_id: String::new(),
+            client: None,
         }
     }
 

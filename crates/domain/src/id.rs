@@ -173,6 +173,7 @@ markers! {
     Person => PersonId,
     UnitAuthority => UnitAuthorityId,
     Session => SessionId,
+    ApiClient => ApiClientId,
 }
 
 #[cfg(test)]

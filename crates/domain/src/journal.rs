@@ -7,6 +7,7 @@ string_enum!(
     /// The kind of thing an audit row is about; also its GraphQL type name, so the row's
     /// `entityId` encodes as that type's global id.
     AuditEntity (stored_len = 40) {
+        ApiClient => "ApiClient",
         AwardType => "AwardType",
         Campaign => "Campaign",
         Cluster => "Cluster",
@@ -46,6 +47,7 @@ string_enum!(
         Deactivate => "deactivate",
         DeclineUpward => "decline_upward",
         Delete => "delete",
+        Disable => "disable",
         Grant => "grant",
         Launch => "launch",
         Move => "move",
@@ -62,6 +64,7 @@ string_enum!(
         Return => "return",
         Review => "review",
         Revoke => "revoke",
+        RotateSecret => "rotate_secret",
         SetMembers => "set_members",
         SetPassword => "set_password",
         SignIn => "sign_in",

@@ -59,6 +59,7 @@ pub mod award;
 pub mod bounds;
 pub mod calendar;
 pub mod campaign;
+pub mod client;
 pub mod clock;
 pub mod commendation;
 pub mod comparison;

@@ -275,6 +275,7 @@ mod tests {
                 unit_path: path.into(),
             }],
             request_id: "r".into(),
+            client: None,
         }
     }
 

@@ -181,6 +181,7 @@ mod tests {
                 unit_path: path.into(),
             }],
             request_id: "r".into(),
+            client: None,
         }
     }
 

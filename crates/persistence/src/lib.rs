@@ -3,6 +3,7 @@
 //! through the domain, and writes.
 
 pub mod accounts;
+pub mod api_clients;
 pub mod audit;
 pub mod authorities;
 pub mod awards;

@@ -397,5 +397,6 @@ pub fn system_actor(root_path: &str) -> Actor {
             unit_path: root_path.to_owned(),
         }],
         request_id: "cli".into(),
+        client: None,
     }
 }

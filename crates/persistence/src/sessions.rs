@@ -162,6 +162,7 @@ fn user_actor(user: &user::Model, request_id: &str) -> Actor {
         label: user.username.clone(),
         grants: vec![],
         request_id: request_id.to_owned(),
+        client: None,
     }
 }
 

@@ -314,6 +314,14 @@ pub struct AuthSettings {
         default_value_t = 5
     )]
     pub export_link_ttl_minutes: u64,
+    /// Lifetime of the access tokens `POST /oauth/token` issues to machine clients.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_CLIENT_TOKEN_TTL_SECONDS",
+        default_value_t = 300
+    )]
+    pub client_token_ttl_seconds: u64,
     /// Earlier (or next) HS256 secrets still accepted for verifying access tokens,
     /// comma-separated; tokens name their key by `kid` (see README, "Rotating the
     /// signing key").
@@ -767,6 +775,12 @@ impl HttpSettings {
 impl AuthSettings {
     pub fn token_ttl(&self) -> Duration {
         Duration::from_secs(self.token_ttl_minutes.clamp(1, 24 * 60) * 60)
+    }
+
+    /// Machine clients' tokens live 60 seconds to an hour: short, since a client has no
+    /// refresh token and asks again with its secret.
+    pub fn client_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.client_token_ttl_seconds.clamp(60, 3600))
     }
 
     /// Export links live 1 to 60 minutes.

@@ -23,6 +23,11 @@ pub struct Metrics {
     statements: IntCounter,
     seen: Mutex<HashSet<String>>,
     refusals: IntCounterVec,
+    /// Requests made with a machine client's token, by client name (admin-created and
+    /// plain, so the label set stays small).
+    client_requests: IntCounterVec,
+    /// `POST /oauth/token` answers, by outcome (`granted` or the RFC 6749 error code).
+    token_requests: IntCounterVec,
     /// The event stream and its subscribers.
     pub events: EventMetrics,
 }
@@ -188,6 +193,22 @@ impl Metrics {
             &["status", "code"],
         )?;
         registry.register(Box::new(refusals.clone()))?;
+        let client_requests = IntCounterVec::new(
+            Opts::new(
+                "thidua_client_requests_total",
+                "Requests made with a machine client's access token, by client name",
+            ),
+            &["client"],
+        )?;
+        registry.register(Box::new(client_requests.clone()))?;
+        let token_requests = IntCounterVec::new(
+            Opts::new(
+                "thidua_oauth_token_requests_total",
+                "POST /oauth/token answers, by outcome (granted or the OAuth error code)",
+            ),
+            &["outcome"],
+        )?;
+        registry.register(Box::new(token_requests.clone()))?;
         let events = EventMetrics::new(&registry)?;
         Ok(Self {
             events,
@@ -199,7 +220,20 @@ impl Metrics {
             statements,
             seen: Mutex::new(HashSet::new()),
             refusals,
+            client_requests,
+            token_requests,
         })
+    }
+
+    /// Counts one request by the machine client `name` (a validated client name).
+    pub fn client_request(&self, name: &str) {
+        self.client_requests.with_label_values(&[name]).inc();
+    }
+
+    /// Counts one token endpoint answer; `outcome` is `granted` or one of our fixed
+    /// OAuth error codes, never client input.
+    pub fn token_request(&self, outcome: &str) {
+        self.token_requests.with_label_values(&[outcome]).inc();
     }
 
     fn label(&self, operation: Option<&str>) -> String {

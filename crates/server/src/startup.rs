@@ -243,7 +243,8 @@ impl Application {
             &settings.auth.jwt_audience,
             settings.auth.token_ttl(),
         )
-        .with_link_ttl(settings.auth.export_link_ttl());
+        .with_link_ttl(settings.auth.export_link_ttl())
+        .with_client_ttl(settings.auth.client_token_ttl());
         tracing::info!(
             signing_kid = tokens.signing_kid(),
             accepted_kids = ?tokens.accepted_kids(),
@@ -394,6 +395,7 @@ impl Application {
                     "/exports/{name}",
                     web::get().to(routes::exports::export),
                 )
+                .route("/oauth/token", web::post().to(routes::oauth::token))
                 .route("/healthz", web::get().to(routes::health::healthz))
                 .route("/readyz", web::get().to(routes::health::readyz))
                 .route("/metrics", web::get().to(routes::health::metrics))

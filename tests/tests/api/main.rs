@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+pub mod api_clients;
 mod apq;
 mod audit;
 mod auth;

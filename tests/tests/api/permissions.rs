@@ -12,6 +12,8 @@ both!(
     viewer_reads_campaigns_and_units_but_every_mutation_is_forbidden,
     manager_cannot_create_units_or_read_the_audit_log_but_an_admin_can,
     manager_registers_own_unit_for_a_campaign_but_not_a_sibling,
+    a_client_does_exactly_what_its_scopes_allow_inside_its_ward,
+    a_client_with_every_scope_on_the_root_never_administers_votes_or_touches_accounts,
 );
 
 const UPDATE: &str = "mutation($i: UpdateCampaignInput!) { updateCampaign(input: $i) { campaign { title version } userErrors { code } } }";
@@ -468,4 +470,337 @@ async fn manager_registers_own_unit_for_a_campaign_but_not_a_sibling(backend: Ba
         campaign_state(&app, &t.admin, "OPEN-TO-ALL").await["participations"],
         json!([{"status": "REGISTERED", "unit": {"code": "UNIT-A"}}])
     );
+}
+
+/// What a machine client on ward A may reach, probed over HTTP: for each scope alone, the
+/// reads and the one write it allows, inside the ward and nowhere else.
+struct ClientProbe {
+    reports: Option<i64>,
+    report_a: bool,
+    report_b: bool,
+    /// Ward A's report through `node(id:)`.
+    node_a: bool,
+    campaigns: Option<Vec<String>>,
+    commendations: bool,
+    targets: bool,
+    export_reports: u16,
+    export_commendations: u16,
+    submit_a: String,
+    submit_b: String,
+}
+
+async fn probe(
+    app: &TestApp,
+    f: &crate::reports::Field,
+    token: &str,
+    report_a: &str,
+    report_b: &str,
+    month: u32,
+) -> ClientProbe {
+    let ok_or_forbidden = |a: &Answer, field: &str| -> Option<Value> {
+        match a.error_code() {
+            None => Some(a.data()[field].clone()),
+            Some("FORBIDDEN") => None,
+            other => panic!("{field}: {other:?} {}", a.body),
+        }
+    };
+    let reports = app
+        .gql(
+            Some(token),
+            "{ reports(first: 50) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    let reports = ok_or_forbidden(&reports, "reports").map(|v| v["totalCount"].as_i64().unwrap());
+    let one = "query($id: ID!) { report(id: $id) { id } }";
+    let read = |a: Answer| a.error_code().is_none() && !a.data()["report"].is_null();
+    let node = app
+        .gql(
+            Some(token),
+            "query($id: ID!) { node(id: $id) { id } }",
+            json!({"id": report_a}),
+        )
+        .await;
+    let node_a = node.error_code().is_none() && !node.data()["node"].is_null();
+    let report_a = read(app.gql(Some(token), one, json!({"id": report_a})).await);
+    let report_b = read(app.gql(Some(token), one, json!({"id": report_b})).await);
+    let campaigns = app
+        .gql(
+            Some(token),
+            "{ campaigns(first: 50) { edges { node { code } } } }",
+            json!({}),
+        )
+        .await;
+    let campaigns = ok_or_forbidden(&campaigns, "campaigns").map(|v| {
+        v["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["code"].as_str().unwrap().to_owned())
+            .collect()
+    });
+    let commendations = app
+        .gql(Some(token), "{ commendations { totalCount } }", json!({}))
+        .await;
+    let commendations = ok_or_forbidden(&commendations, "commendations").is_some();
+    let targets = app
+        .gql(Some(token), "{ targets { code } }", json!({}))
+        .await;
+    let targets = ok_or_forbidden(&targets, "targets").is_some();
+    // The same targets under the programme agree.
+    let nested = app
+        .gql(Some(token), "{ programme { targets { code } } }", json!({}))
+        .await;
+    assert_eq!(
+        ok_or_forbidden(&nested, "programme").is_some(),
+        targets,
+        "{}",
+        nested.body
+    );
+    let export = |path: &'static str| async move {
+        app.client
+            .get(app.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    let export_reports = export("/exports/reports.csv").await;
+    let export_commendations = export("/exports/commendations.csv").await;
+    let outcome = |p: Value| -> String {
+        match p["results"][0]["status"].as_str().unwrap() {
+            "ACCEPTED" => "ACCEPTED".into(),
+            _ => p["results"][0]["userErrors"][0]["code"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        }
+    };
+    let submit = |unit: String| async move {
+        let r = f.report(uuid::Uuid::now_v7(), &unit, month);
+        outcome(crate::reports::submit(app, token, vec![r]).await)
+    };
+    let submit_a = submit(f.ward_a.clone()).await;
+    let submit_b = submit(f.ward_b.clone()).await;
+    ClientProbe {
+        reports,
+        report_a,
+        report_b,
+        node_a,
+        campaigns,
+        commendations,
+        targets,
+        export_reports,
+        export_commendations,
+        submit_a,
+        submit_b,
+    }
+}
+
+/// Two wards with a report each, and a draft campaign launched by each ward (the
+/// province's own campaign, launched at the root, is outside either ward).
+async fn two_wards(app: &TestApp) -> (crate::reports::Field, String, String) {
+    let f = crate::reports::field(app).await;
+    let a = crate::reports::submit(
+        app,
+        &f.reporter,
+        vec![f.report(uuid::Uuid::now_v7(), &f.ward_a, 1)],
+    )
+    .await;
+    let b = crate::reports::submit(
+        app,
+        &f.admin,
+        vec![f.report(uuid::Uuid::now_v7(), &f.ward_b, 1)],
+    )
+    .await;
+    let id = |p: &Value| p["results"][0]["report"]["id"].as_str().unwrap().to_owned();
+    let (report_a, report_b) = (id(&a), id(&b));
+    draft(app, &f.admin, "OWN-A", &f.ward_a).await;
+    draft(app, &f.admin, "OWN-B", &f.ward_b).await;
+    (f, report_a, report_b)
+}
+
+async fn a_client_does_exactly_what_its_scopes_allow_inside_its_ward(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (f, report_a, report_b) = two_wards(&app).await;
+    let scopes = [
+        "targets:read",
+        "campaigns:read",
+        "reports:read",
+        "reports:write",
+        "commendations:read",
+        "exports:read",
+        "webhooks:manage",
+    ];
+    for (i, scope) in scopes.into_iter().enumerate() {
+        let name = format!("ward-a-{}", scope.replace(':', "-"));
+        let c = crate::api_clients::create_client(&app, &f.admin, &name, &f.ward_a, &[scope]).await;
+        let token = crate::api_clients::client_token(&app, &c).await;
+        let month = u32::try_from(i).unwrap() + 2;
+        let got = probe(&app, &f, &token, &report_a, &report_b, month).await;
+        let has = |s: &str| s == scope;
+        // Reports: the ward's one, never ward B's.
+        assert_eq!(
+            got.reports,
+            has("reports:read").then_some(1),
+            "{scope}: reports"
+        );
+        assert_eq!(got.report_a, has("reports:read"), "{scope}: report of A");
+        assert!(!got.report_b, "{scope}: report of B");
+        assert_eq!(
+            got.node_a,
+            has("reports:read"),
+            "{scope}: node of A's report"
+        );
+        // Campaigns: those launched in the ward, not the province's nor ward B's.
+        assert_eq!(
+            got.campaigns,
+            has("campaigns:read").then(|| vec!["OWN-A".to_owned()]),
+            "{scope}: campaigns"
+        );
+        assert_eq!(
+            got.commendations,
+            has("commendations:read"),
+            "{scope}: commendations"
+        );
+        assert_eq!(got.targets, has("targets:read"), "{scope}: targets");
+        let export = if has("exports:read") { 200 } else { 403 };
+        assert_eq!(got.export_reports, export, "{scope}: reports export");
+        assert_eq!(
+            got.export_commendations, 403,
+            "{scope}: commendations export"
+        );
+        let submit = if has("reports:write") {
+            "ACCEPTED"
+        } else {
+            "FORBIDDEN"
+        };
+        assert_eq!(got.submit_a, submit, "{scope}: submit in A");
+        assert_eq!(got.submit_b, "FORBIDDEN", "{scope}: submit in B");
+    }
+    // The reports export of an exports:read client holds ward A's rows only.
+    let c = crate::api_clients::create_client(
+        &app,
+        &f.admin,
+        "ward-a-exports",
+        &f.ward_a,
+        &["exports:read"],
+    )
+    .await;
+    let token = crate::api_clients::client_token(&app, &c).await;
+    let csv = app
+        .client
+        .get(app.url("/exports/reports.csv"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("WARD-A"), "{csv}");
+    assert!(!csv.contains("WARD-B"), "{csv}");
+}
+
+async fn a_client_with_every_scope_on_the_root_never_administers_votes_or_touches_accounts(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let (f, report_a, _) = two_wards(&app).await;
+    let root = app.root_unit(&f.admin).await;
+    let all = [
+        "targets:read",
+        "campaigns:read",
+        "reports:read",
+        "reports:write",
+        "commendations:read",
+        "exports:read",
+        "webhooks:manage",
+    ];
+    let c = crate::api_clients::create_client(&app, &f.admin, "everything", &root, &all).await;
+    let token = crate::api_clients::client_token(&app, &c).await;
+    // It reads and submits everywhere under the root…
+    let got = probe(&app, &f, &token, &report_a, &report_a, 9).await;
+    assert_eq!(got.reports, Some(2));
+    assert_eq!(
+        (got.submit_a.as_str(), got.submit_b.as_str()),
+        ("ACCEPTED", "ACCEPTED")
+    );
+    // …and nothing else: administration, council work, reviews, its "account".
+    let people = json!([{"name": "Ủy viên 1"}]);
+    let refused: Vec<(&str, &str, Value, &str)> = vec![
+        (
+            "create a unit",
+            CREATE_UNIT,
+            json!({"i": {"code": "X-1", "name": "X", "kind": "WARD", "parentId": root}}),
+            "createOrgUnit",
+        ),
+        (
+            "create a user",
+            "mutation($i: CreateUserInput!) { createUser(input: $i) { user { id } } }",
+            json!({"i": {"username": "bot.user", "displayName": "Bot", "password": PASSWORD, "unitId": f.ward_a}}),
+            "createUser",
+        ),
+        (
+            "create a campaign",
+            "mutation($i: CreateCampaignInput!) { createCampaign(input: $i) { campaign { id } } }",
+            json!({"i": {"code": "BOT-1", "title": "Bot", "kind": "REGULAR", "launchingUnitId": f.ward_a, "startDate": "2026-01-01", "endDate": "2026-12-31", "criteria": [concrete("Chỉ tiêu")]}}),
+            "createCampaign",
+        ),
+        (
+            "approve a report",
+            "mutation($i: ApproveReportInput!) { approveReport(input: $i) { report { id } } }",
+            json!({"i": {"id": report_a}}),
+            "approveReport",
+        ),
+        (
+            "hold a council session",
+            "mutation($i: CreateCouncilSessionInput!) { createCouncilSession(input: $i) { session { id } } }",
+            json!({"i": {"unitId": f.ward_a, "title": "Phiên họp", "heldOn": "2026-11-20", "members": people}}),
+            "createCouncilSession",
+        ),
+        (
+            "register a client",
+            crate::api_clients::CREATE,
+            json!({"i": {"name": "child-bot", "ownerUnitId": f.ward_a, "scopes": ["reports:read"]}}),
+            "createApiClient",
+        ),
+        (
+            "read the audit trail",
+            "{ auditLog { totalCount } }",
+            json!({}),
+            "auditLog",
+        ),
+        (
+            "read units (a person's read)",
+            "{ orgUnits { totalCount } }",
+            json!({}),
+            "orgUnits",
+        ),
+        ("me", "{ me { user { id } } }", json!({}), "me"),
+        (
+            "logout",
+            "mutation { logout { sessionId } }",
+            json!({}),
+            "logout",
+        ),
+        (
+            "change a password",
+            "mutation($i: ChangePasswordInput!) { changePassword(input: $i) { userErrors { code } } }",
+            json!({"i": {"currentPassword": "x", "newPassword": "a-long-enough-new-password"}}),
+            "changePassword",
+        ),
+        (
+            "mint an export link",
+            "mutation($i: CreateExportLinkInput!) { createExportLink(input: $i) { url } }",
+            json!({"i": {"path": "/exports/reports.csv", "query": ""}}),
+            "createExportLink",
+        ),
+    ];
+    for (case, q, v, field) in refused {
+        let a = app.gql(Some(&token), q, v).await;
+        assert_forbidden(case, &a, field);
+    }
 }

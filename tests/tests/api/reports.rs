@@ -612,6 +612,7 @@ async fn direct_batch(
             unit_path: root.path.clone(),
         }],
         request_id: "test".into(),
+        client: None,
     };
     let values: Vec<RawValue> = f
         .criteria

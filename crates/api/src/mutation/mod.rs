@@ -2,6 +2,7 @@
 //! transaction that also writes its audit row; a failure rolls both back.
 
 mod account;
+mod api_client;
 mod campaign;
 mod cluster;
 mod commendation;
@@ -40,6 +41,7 @@ pub struct Mutation(
     export_link::ExportLinkMutation,
     programme::ProgrammeMutation,
     report::ReportMutation,
+    api_client::ApiClientMutation,
 );
 
 /// Declares a mutation payload: the changed object (null on failure) and user errors.

@@ -4,14 +4,16 @@ use async_graphql::{Context, ID, InputObject, Object};
 use thidua_domain::id::of;
 use thidua_persistence::campaigns::{self, CampaignFilter as StoreCampaignFilter, CampaignOrder};
 
-use super::unit_path;
-use crate::context::{reader, state};
+use super::confined_subtree;
+use crate::context::{reader_of, state};
 use crate::cursor;
 use crate::error::query_error;
 use crate::ids;
 use crate::types::campaign::{Campaign, CampaignConnection, campaign_connection};
 use crate::types::enums::CampaignStatus;
 use crate::types::load_one;
+use thidua_domain::access::Resource;
+use thidua_domain::id::UnitId;
 
 #[derive(Default)]
 pub struct CampaignQuery;
@@ -62,20 +64,28 @@ impl CampaignQuery {
         id: Option<ID>,
         code: Option<String>,
     ) -> async_graphql::Result<Option<Campaign>> {
-        reader(ctx)?;
-        match (id, code) {
-            (Some(id), _) => Ok(load_one(ctx, ids::decode::<of::Campaign>(&id)?)
-                .await?
-                .map(Campaign)),
-            (None, Some(code)) => Ok(campaigns::by_code(
-                &state(ctx).db.conn,
-                &crate::args::text(&code, "code", 100)?,
-            )
-            .await
-            .map_err(query_error)?
-            .map(Campaign)),
-            (None, None) => Err(crate::error::bad_input(&thidua_domain::msg!("id-or-code"))),
+        let a = reader_of(ctx, Resource::Campaigns)?;
+        let found = match (id, code) {
+            (Some(id), _) => load_one(ctx, ids::decode::<of::Campaign>(&id)?).await?,
+            (None, Some(code)) => {
+                campaigns::by_code(&state(ctx).db.conn, &crate::args::text(&code, "code", 100)?)
+                    .await
+                    .map_err(query_error)?
+            }
+            (None, None) => {
+                return Err(crate::error::bad_input(&thidua_domain::msg!("id-or-code")));
+            }
+        };
+        let Some(c) = found else { return Ok(None) };
+        // A machine client sees the campaigns launched inside its subtree only.
+        if a.is_client() {
+            let unit = load_one(ctx, UnitId::from_uuid(c.launching_unit_id)).await?;
+            let path = unit.map(|u| u.path).unwrap_or_default();
+            if a.authorize_read(Resource::Campaigns, &path).is_err() {
+                return Ok(None);
+            }
         }
+        Ok(Some(Campaign(c)))
     }
 
     /// Campaigns, filtered and ordered, as a keyset-paginated connection.
@@ -88,13 +98,10 @@ impl CampaignQuery {
         #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<CampaignConnection> {
-        reader(ctx)?;
+        let a = reader_of(ctx, Resource::Campaigns)?;
         let f = filter.unwrap_or_default();
         let page = cursor::page_request(first, after)?;
-        let subtree_path = match &f.unit_subtree {
-            Some(id) => Some(unit_path(ctx, id, "unitSubtree").await?),
-            None => None,
-        };
+        let subtree_path = confined_subtree(ctx, a, f.unit_subtree.as_ref(), "unitSubtree").await?;
         let sf = StoreCampaignFilter {
             statuses: f
                 .status

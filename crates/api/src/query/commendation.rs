@@ -136,12 +136,10 @@ impl CommendationQuery {
         #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<CommendationConnection> {
-        reader(ctx)?;
+        let a = crate::context::reader_of(ctx, thidua_domain::access::Resource::Commendations)?;
         let f = filter.unwrap_or_default();
-        let subtree_path = match &f.unit_subtree {
-            Some(id) => Some(unit_path(ctx, id, "unitSubtree").await?),
-            None => None,
-        };
+        let subtree_path =
+            super::confined_subtree(ctx, a, f.unit_subtree.as_ref(), "unitSubtree").await?;
         fn decode<T: ids::Global>(id: &Option<ID>) -> async_graphql::Result<Option<Id<T>>> {
             id.as_ref().map(ids::decode::<T>).transpose()
         }

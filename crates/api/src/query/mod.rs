@@ -1,6 +1,7 @@
 //! Root query, merged from one object per area (as `mutation` is).
 
 mod account;
+mod api_client;
 mod audit;
 mod campaign;
 mod cluster;
@@ -75,6 +76,7 @@ pub struct RecognitionQuery(
     person::PersonQuery,
     audit::AuditQuery,
     session::SessionQuery,
+    api_client::ApiClientQuery,
 );
 
 /// Dashboard figures: counts grouped in the database, reporting compliance, and progress
@@ -85,6 +87,31 @@ pub struct DashboardQuery(
     compliance::ComplianceQuery,
     progress::ProgressQuery,
 );
+
+/// The subtree a listing reads: the one its filter names (`asked`), narrowed for a machine
+/// client to its own subtree (the client's when none is named, nothing when the two do
+/// not meet). People read what they ask for, as before.
+async fn confined_subtree(
+    ctx: &Context<'_>,
+    actor: &thidua_domain::access::Actor,
+    asked: Option<&ID>,
+    field: &str,
+) -> async_graphql::Result<Option<String>> {
+    let asked = match asked {
+        Some(id) => Some(unit_path(ctx, id, field).await?),
+        None => None,
+    };
+    let Some(own) = actor.client_subtree() else {
+        return Ok(asked);
+    };
+    use thidua_domain::org_unit::is_within;
+    Ok(Some(match asked {
+        None => own.to_owned(),
+        Some(p) if is_within(&p, own) => p,
+        Some(p) if is_within(own, &p) => own.to_owned(),
+        Some(_) => "/nonexistent/".into(),
+    }))
+}
 
 /// The path of the unit a subtree filter names; an unknown unit gives a path nothing is under.
 async fn unit_path(ctx: &Context<'_>, id: &ID, field: &str) -> async_graphql::Result<String> {

@@ -5,12 +5,13 @@ use thidua_domain::id::UserId;
 use thidua_domain::id::of;
 
 use super::unit_path;
-use crate::context::{reader, state};
+use crate::context::{reader_of, state};
 use crate::cursor;
 use crate::error::query_error;
 use crate::ids;
 use crate::types::load_one;
 use crate::types::report::ProgressReport;
+use thidua_domain::access::Resource;
 use thidua_domain::id::UnitId;
 
 #[derive(Default)]
@@ -21,7 +22,7 @@ pub async fn readable_report(
     ctx: &Context<'_>,
     id: thidua_domain::id::ReportId,
 ) -> async_graphql::Result<Option<ProgressReport>> {
-    let a = reader(ctx)?;
+    let a = reader_of(ctx, Resource::Reports)?;
     let Some(r) = load_one(ctx, id).await? else {
         return Ok(None);
     };
@@ -64,7 +65,7 @@ impl ReportQuery {
         #[graphql(desc = "Page size, at most 100 (default 20).")] first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<ReportConnection> {
-        let a = reader(ctx)?;
+        let a = reader_of(ctx, Resource::Reports)?;
         let f = filter.unwrap_or_default();
         let page = cursor::page_request(first, after)?;
         let subtree_path = match &f.unit_subtree {
@@ -79,7 +80,7 @@ impl ReportQuery {
                 .transpose()?,
             subtree_path,
             status: f.status.map(Into::into),
-            readable_paths: a.grants.iter().map(|g| g.unit_path.clone()).collect(),
+            readable_paths: a.read_paths(Resource::Reports),
             reader_id: a.user_id.map(UserId::from_uuid),
         };
         let rows = thidua_persistence::reports::list(&state(ctx).db.conn, &rf, &page)

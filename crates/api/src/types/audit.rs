@@ -32,7 +32,16 @@ impl AuditEntry {
         self.0.at
     }
 
-    /// The user who acted; null for the system (seeding, command line).
+    /// The machine client that acted (its token), as an `ApiClient` id; then `actor` is
+    /// null and `actorLabel` is the client's name.
+    async fn actor_client_id(&self) -> Option<ID> {
+        self.0
+            .actor_client_id
+            .map(|c| ids::encode(id::ApiClientId::from_uuid(c)))
+    }
+
+    /// The user who acted; null for the system (seeding, command line) and for a machine
+    /// client (see `actorClientId`).
     async fn actor(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         match self.0.actor_user_id {
             Some(u) => Ok(load_one(ctx, UserId::from_uuid(u)).await?.map(User)),

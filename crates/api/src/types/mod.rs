@@ -1,5 +1,6 @@
 //! GraphQL object types, one module per domain concept.
 
+pub mod api_client;
 pub mod attachment;
 pub mod audit;
 pub mod campaign;

@@ -50,7 +50,13 @@ pub async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option
         return Ok(None);
     };
     let public = matches!(ty, NodeType::Programme | NodeType::Target | NodeType::Field);
-    if !public {
+    // Reports and their evidence are checked below, report by report (a machine client
+    // with `reports:read` reads them by id too).
+    let per_report = matches!(ty, NodeType::ProgressReport | NodeType::Attachment);
+    if ty == NodeType::Target {
+        crate::context::public_of(ctx, thidua_domain::access::Resource::Targets)?;
+    }
+    if !public && !per_report {
         reader(ctx)?;
     }
     Ok(match ty {
@@ -113,13 +119,14 @@ pub async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option
             .await?
             .map(|m| Node::Person(super::person::Person(m))),
         // Named by ids but not nodes: users, clusters, audit entries and the audited
-        // role grants, snapshots, authority rows and sessions.
+        // role grants, snapshots, authority rows, sessions and API clients.
         NodeType::User
         | NodeType::Cluster
         | NodeType::AuditEntry
         | NodeType::RoleGrant
         | NodeType::TargetSnapshot
         | NodeType::UnitAuthority
-        | NodeType::Session => None,
+        | NodeType::Session
+        | NodeType::ApiClient => None,
     })
 }

@@ -533,6 +533,7 @@ pub(crate) async fn targets_of(
     programme: ProgrammeId,
     filter: TargetFilter,
 ) -> async_graphql::Result<Vec<Target>> {
+    crate::context::public_of(ctx, thidua_domain::access::Resource::Targets)?;
     let rows = load_many(ctx, TargetsOf(programme)).await?;
     Ok(rows
         .into_iter()

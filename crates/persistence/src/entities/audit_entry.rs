@@ -16,6 +16,8 @@ pub struct Model {
     pub action: AuditAction,
     pub summary: String,
     pub request_id: String,
+    /// Set when a machine client acted (then `actor_user_id` is none).
+    pub actor_client_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,7 @@
 //! sea-orm entities, one per table.
 
+pub mod api_client;
+pub mod api_client_secret;
 pub mod attachment;
 pub mod audit_entry;
 pub mod award_type;

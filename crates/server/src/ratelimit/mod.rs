@@ -62,6 +62,11 @@ impl RateLimits {
         })
     }
 
+    /// The client address of `req` as the limits see it (`X-Forwarded-For` when trusted).
+    pub fn addr_of(&self, req: &actix_web::HttpRequest) -> IpAddr {
+        client_addr(req, self.trust_forwarded_for)
+    }
+
     /// The lockout after `failures` failures when `threshold` are allowed: the base,
     /// doubled for each failure past the threshold, at most the maximum.
     fn lockout_after(&self, failures: u64, threshold: u64) -> Option<Duration> {
@@ -147,9 +152,11 @@ impl RequestLimits {
     pub fn new(limits: &Arc<RateLimits>, req: &actix_web::HttpRequest, caller: &Caller) -> Self {
         let addr = client_addr(req, limits.trust_forwarded_for);
         let (key, points) = match caller {
-            Caller::User(a) => match a.user_id {
-                Some(id) => (format!("budget:user:{id}"), limits.user_points),
-                None => (format!("budget:addr:{addr}"), limits.anonymous_points),
+            Caller::User(a) => match (a.user_id, &a.client) {
+                (Some(id), _) => (format!("budget:user:{id}"), limits.user_points),
+                // A machine client spends a budget of its own, as a person does.
+                (None, Some(c)) => (format!("budget:client:{}", c.client_id), limits.user_points),
+                (None, None) => (format!("budget:addr:{addr}"), limits.anonymous_points),
             },
             Caller::Anonymous | Caller::InvalidToken => {
                 (format!("budget:addr:{addr}"), limits.anonymous_points)

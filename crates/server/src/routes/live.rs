@@ -198,6 +198,8 @@ pub async fn authenticate(
             label: subject.username,
             grants: found.grants,
             request_id: request_id.to_owned(),
+            // Machine clients' tokens do not verify here: live updates are for people.
+            client: None,
         },
         session: CallerSession {
             id: subject.session_id,

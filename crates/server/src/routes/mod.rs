@@ -9,6 +9,7 @@ pub mod health;
 pub mod introspection;
 pub mod live;
 pub mod multipart;
+pub mod oauth;
 pub mod sse;
 pub mod subscriptions;
 
@@ -42,8 +43,9 @@ pub fn json_error(
 }
 
 /// The caller, from `Authorization: Bearer <token>`: anonymous without the header, else
-/// the user with their grants as they are now. A token that does not verify, or whose
-/// user is gone, is refused outright (401 with `WWW-Authenticate: Bearer
+/// the user with their grants as they are now, or the machine client (a client token
+/// from `POST /oauth/token`) with its scopes as they are now. A token that does not
+/// verify, or whose user or client is gone or disabled, is refused outright (401 with `WWW-Authenticate: Bearer
 /// error="invalid_token"`, RFC 6750) even where public fields would answer, so an app
 /// learns at once that it must sign in again. 503 when the grants cannot be loaded.
 pub async fn caller(
@@ -75,10 +77,77 @@ pub async fn caller_with_session(
         ));
     };
     let now = app.api.clock.now();
-    let Ok(subject) = app.api.tokens.verify(token.trim(), now) else {
-        return Err(unauthenticated(req, &app.metrics, Challenge::InvalidToken));
-    };
-    caller_of(req, app, request_id, subject).await
+    let token = token.trim();
+    match app.api.tokens.verify(token, now) {
+        Ok(subject) => caller_of(req, app, request_id, subject).await,
+        Err(_) => match app.api.tokens.verify_client(token, now) {
+            Ok(subject) => client_caller(req, app, request_id, subject)
+                .await
+                .map(|c| (c, None)),
+            Err(_) => Err(unauthenticated(req, &app.metrics, Challenge::InvalidToken)),
+        },
+    }
+}
+
+/// The machine client a verified client token names, as it is now: refused (401
+/// `invalid_token`) once the client is disabled or its subtree unit deactivated, on the
+/// very next request (one statement per request). Its scopes are the token's, never more
+/// than the client holds now.
+async fn client_caller(
+    req: &HttpRequest,
+    app: &AppState,
+    request_id: &str,
+    subject: thidua_api::auth::ClientSubject,
+) -> Result<Caller, HttpResponse> {
+    use thidua_domain::access::ClientScopes;
+    use thidua_domain::client::{Scope, ScopeSet};
+    match thidua_persistence::api_clients::caller(&app.db.conn, subject.client_id).await {
+        Ok(Some(now)) => {
+            let held = ScopeSet::parse_param(&now.scopes).ok();
+            let asked = ScopeSet::parse_param(&subject.scope).ok();
+            let scopes = held.zip(asked).and_then(|(held, asked)| {
+                ScopeSet::from_scopes(asked.iter().filter(|s: &Scope| held.contains(*s))).ok()
+            });
+            let Some(scopes) = scopes else {
+                return Err(unauthenticated(req, &app.metrics, Challenge::InvalidToken));
+            };
+            app.metrics.client_request(&now.name);
+            Ok(Caller::User(Actor {
+                user_id: None,
+                label: now.name,
+                grants: vec![],
+                request_id: request_id.to_owned(),
+                client: Some(ClientScopes {
+                    client_id: now.id,
+                    scopes,
+                    subtree_path: now.subtree_path,
+                }),
+            }))
+        }
+        Ok(None) => Err(unauthenticated(req, &app.metrics, Challenge::InvalidToken)),
+        Err(e) => Err(unavailable(req, app, &e)),
+    }
+}
+
+/// 503 with `Retry-After` when the caller cannot be loaded.
+fn unavailable(
+    req: &HttpRequest,
+    app: &AppState,
+    e: &thidua_persistence::StoreError,
+) -> HttpResponse {
+    tracing::error!(error = %e, "loading the caller failed");
+    let mut resp = refuse(
+        req,
+        &app.metrics,
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::ServiceUnavailable,
+        &thidua_domain::msg!("database-unavailable"),
+    );
+    resp.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(thidua_api::error::UNAVAILABLE_RETRY_SECS),
+    );
+    resp
 }
 
 /// The user a verified token (access token or export link) names, with their grants as
@@ -99,6 +168,7 @@ pub async fn caller_of(
                 label: subject.username,
                 grants: found.grants,
                 request_id: request_id.to_owned(),
+                client: None,
             }),
             Some(CallerSession {
                 id: subject.session_id,

@@ -230,6 +230,7 @@ pub(super) async fn load(
             unit_path: root.path.clone(),
         }],
         request_id: "seed-demo".into(),
+        client: None,
     };
     Ok((units, actor))
 }

@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 use thidua_api::Caller;
 use thidua_api::context::CallerSession;
 use thidua_api::i18n::{self, Locale};
-use thidua_domain::access::Actor;
+use thidua_domain::access::{Actor, Resource};
 use thidua_domain::commendation::CommendationStatus;
 use thidua_domain::csv;
 use thidua_domain::exemplar::ExemplarStage;
@@ -65,7 +65,14 @@ pub async fn export(
         Ok(x) => x,
         Err(resp) => return resp,
     };
-    if !actor.may_read() {
+    // A machine client with `exports:read` exports the reports of its subtree only: the
+    // other registers and the dashboards are province-wide.
+    let allowed = if actor.is_client() {
+        actor.may_read_resource(Resource::Exports) && name.starts_with("reports.")
+    } else {
+        actor.may_read()
+    };
+    if !allowed {
         return json_error(
             StatusCode::FORBIDDEN,
             ErrorCode::Forbidden,
@@ -371,7 +378,7 @@ async fn report_filter(
         campaign_id: id_param::<thidua_domain::id::of::Campaign>(params, "campaignId")?,
         subtree_path: subtree_param(app, params).await?,
         status: enum_param(params, "status", ReportStatus::parse)?,
-        readable_paths: actor.grants.iter().map(|g| g.unit_path.clone()).collect(),
+        readable_paths: actor.read_paths(Resource::Exports),
         reader_id: actor.user_id.map(thidua_domain::id::UserId::from_uuid),
     })
 }
