@@ -52,6 +52,9 @@ pub enum Action {
     Confer,
     /// Edit the award catalogue; admins only.
     ManageAwards,
+    /// Register, change, rotate, replay or inspect webhook endpoints; admins only. The
+    /// unit is the endpoint's owner unit.
+    ManageWebhooks,
 }
 
 impl Role {
@@ -198,6 +201,26 @@ mod tests {
     }
 
     #[test]
+    fn only_admins_manage_webhooks_and_only_in_their_subtree() {
+        let ward_admin = Actor {
+            user_id: None,
+            label: "a".into(),
+            grants: g(Role::Admin, A),
+            request_id: String::new(),
+        };
+        assert!(ward_admin.may_manage_webhooks("/r/a/x/").is_ok());
+        assert!(ward_admin.may_manage_webhooks(B).is_err());
+        assert!(ward_admin.may_manage_webhooks(ROOT).is_err());
+        for role in [Role::Manager, Role::Council, Role::Reporter, Role::Viewer] {
+            let other = Actor {
+                grants: g(role, ROOT),
+                ..ward_admin.clone()
+            };
+            assert!(other.may_manage_webhooks(A).is_err(), "{role}");
+        }
+    }
+
+    #[test]
     fn no_grants_means_no_access() {
         assert!(decide(&[], Action::Read, A).is_err());
         assert!(!may_read(&[]));
@@ -241,6 +264,13 @@ impl Actor {
         home && grant_paths
             .iter()
             .all(|p| self.authorize(Action::ManageUsers, p).is_ok())
+    }
+
+    /// May this caller manage webhook endpoints owned by the unit at `owner_path`? The one
+    /// decision for webhooks: a person needs `ManageWebhooks` (administrators) over the
+    /// owner unit. (Machine clients with the `webhooks:manage` scope join here.)
+    pub fn may_manage_webhooks(&self, owner_path: &str) -> Result<(), Denied> {
+        self.authorize(Action::ManageWebhooks, owner_path)
     }
 
     /// A report (and its evidence) is readable by whoever submitted it and by anyone
