@@ -22,6 +22,7 @@ mod m20261130_000010_dashboard_indexes;
 mod m20261130_000011_progress_indexes;
 mod m20261130_000012_outbox;
 mod m20261130_000013_progress_rollups;
+mod m20261201_000002_webhooks;
 pub mod progress_rollup_sql;
 
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_progress_indexes::Migration),
             Box::new(m20261130_000013_progress_rollups::Migration),
             Box::new(m20261130_000012_outbox::Migration),
+            Box::new(m20261201_000002_webhooks::Migration),
         ]
     }
 }

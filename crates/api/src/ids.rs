@@ -75,6 +75,8 @@ node_types! {
     Person => "Person",
     UnitAuthority => "UnitAuthority",
     Session => "Session",
+    WebhookEndpoint => "WebhookEndpoint",
+    WebhookDelivery => "WebhookDelivery",
 }
 
 impl NodeType {

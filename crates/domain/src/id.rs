@@ -173,6 +173,8 @@ markers! {
     Person => PersonId,
     UnitAuthority => UnitAuthorityId,
     Session => SessionId,
+    WebhookEndpoint => WebhookEndpointId,
+    WebhookDelivery => WebhookDeliveryId,
 }
 
 #[cfg(test)]

@@ -27,6 +27,7 @@ string_enum!(
         /// A row of the authority table (who decides which award level).
         UnitAuthority => "UnitAuthority",
         User => "User",
+        WebhookEndpoint => "WebhookEndpoint",
     }
 );
 
@@ -55,13 +56,16 @@ string_enum!(
         RecordValue => "record_value",
         Register => "register",
         Reactivate => "reactivate",
+        Redeliver => "redeliver",
         Reject => "reject",
+        Replay => "replay",
         Replicate => "replicate",
         ResetPassword => "reset_password",
         Resubmit => "resubmit",
         Return => "return",
         Review => "review",
         Revoke => "revoke",
+        RotateSecret => "rotate_secret",
         SetMembers => "set_members",
         SetPassword => "set_password",
         SignIn => "sign_in",
@@ -70,6 +74,7 @@ string_enum!(
         Succeed => "succeed",
         Submit => "submit",
         Take => "take",
+        Test => "test",
         TokenReuse => "token_reuse",
         Update => "update",
         Withdraw => "withdraw",

@@ -25,6 +25,8 @@ pub struct Metrics {
     refusals: IntCounterVec,
     /// The event stream and its subscribers.
     pub events: EventMetrics,
+    /// Webhook deliveries.
+    pub webhooks: crate::webhooks::WebhookMetrics,
 }
 
 /// The event stream's figures; cheap to clone (every handle shares its value).
@@ -156,8 +158,10 @@ impl Metrics {
         )?;
         registry.register(Box::new(refusals.clone()))?;
         let events = EventMetrics::new(&registry)?;
+        let webhooks = crate::webhooks::WebhookMetrics::new(&registry)?;
         Ok(Self {
             events,
+            webhooks,
             registry,
             requests,
             latency,

@@ -14,6 +14,7 @@ mod person;
 mod programme;
 mod report;
 mod session;
+mod webhook;
 
 use async_graphql::{Context, ID, MergedObject};
 use sea_orm::DatabaseTransaction;
@@ -40,6 +41,7 @@ pub struct Mutation(
     export_link::ExportLinkMutation,
     programme::ProgrammeMutation,
     report::ReportMutation,
+    webhook::WebhookMutation,
 );
 
 /// Declares a mutation payload: the changed object (null on failure) and user errors.

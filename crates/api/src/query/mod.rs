@@ -18,6 +18,7 @@ mod report;
 mod session;
 mod stats;
 mod sync;
+mod webhook;
 
 use async_graphql::{Context, ID, MergedObject};
 
@@ -84,6 +85,7 @@ pub struct DashboardQuery(
     stats::StatsQuery,
     compliance::ComplianceQuery,
     progress::ProgressQuery,
+    webhook::WebhookQuery,
 );
 
 /// The path of the unit a subtree filter names; an unknown unit gives a path nothing is under.

@@ -113,13 +113,16 @@ pub async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option
             .await?
             .map(|m| Node::Person(super::person::Person(m))),
         // Named by ids but not nodes: users, clusters, audit entries and the audited
-        // role grants, snapshots, authority rows and sessions.
+        // role grants, snapshots, authority rows and sessions; webhook endpoints and
+        // deliveries (read through `webhookEndpoints` and `webhookDeliveries`).
         NodeType::User
         | NodeType::Cluster
         | NodeType::AuditEntry
         | NodeType::RoleGrant
         | NodeType::TargetSnapshot
         | NodeType::UnitAuthority
-        | NodeType::Session => None,
+        | NodeType::Session
+        | NodeType::WebhookEndpoint
+        | NodeType::WebhookDelivery => None,
     })
 }
