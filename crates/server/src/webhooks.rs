@@ -35,8 +35,8 @@ pub const BODY_LIMIT: usize = 4096;
 const IDLE: Duration = Duration::from_secs(60);
 /// Poll while another replica holds the heads of the due queues.
 const BLOCKED_POLL: Duration = Duration::from_secs(1);
-/// Extra lease beyond the request timeout (claim and record round trips).
-const LEASE_MARGIN: Duration = Duration::from_secs(30);
+/// Extra lease beyond twice the request timeout (claim and record round trips).
+const LEASE_MARGIN: Duration = Duration::from_secs(5);
 
 /// Webhook figures, cheap to clone.
 #[derive(Clone)]
@@ -211,7 +211,7 @@ async fn run(
     wake: Arc<Notify>,
 ) {
     let concurrency = ctx.settings.webhook_concurrency.max(1);
-    let lease = chrono::Duration::from_std(ctx.settings.timeout() + LEASE_MARGIN)
+    let lease = chrono::Duration::from_std(ctx.settings.timeout() * 2 + LEASE_MARGIN)
         .unwrap_or(chrono::Duration::minutes(1));
     // Owned here: aborting this task aborts the sends in flight too.
     let mut sending: JoinSet<()> = JoinSet::new();
