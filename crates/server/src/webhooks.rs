@@ -442,3 +442,82 @@ fn spawn_pruning(db: Database, retention: chrono::Duration) {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr as _;
+
+    use reqwest::dns::Resolve as _;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_production_resolver_drops_non_public_addresses() {
+        let name = reqwest::dns::Name::from_str("localhost").unwrap();
+        assert!(PublicOnly.resolve(name).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn production_refuses_a_literal_private_address_before_connecting() {
+        let settings = <crate::config::Cli as clap::Parser>::parse_from(["thidua"])
+            .settings
+            .webhooks;
+        let ctx = Ctx {
+            db: thidua_persistence::Database::connect(&thidua_persistence::DbOptions {
+                url: "sqlite::memory:".into(),
+                max_connections: 1,
+                acquire_timeout: Duration::from_secs(1),
+                statement_timeout: None,
+                idle_in_transaction_timeout: None,
+            })
+            .await
+            .unwrap(),
+            client: client(&settings, true).unwrap(),
+            settings,
+            production: true,
+            clock: Clock::default(),
+            metrics: WebhookMetrics::new(&Registry::new()).unwrap(),
+            worker_id: "t".into(),
+        };
+        for url in [
+            "https://127.0.0.1:9/x",
+            "https://[::1]:9/x",
+            "https://169.254.169.254/latest",
+            "http://example.org/",
+        ] {
+            let c = Claimed {
+                id: uuid::Uuid::now_v7(),
+                endpoint_id: uuid::Uuid::now_v7(),
+                event_type: "webhook.ping".into(),
+                payload: "{}".into(),
+                attempts: 0,
+                url: url.into(),
+                secret: String::new(),
+                previous_secret: None,
+                previous_secret_expires_at: None,
+                created_at: chrono::Utc::now(),
+            };
+            let (res, label) = send(&ctx, &c, "m", 1, "v1,x").await;
+            assert_eq!(label, "refused", "{url}");
+            assert_eq!(res.unwrap_err().1, "address not allowed for webhooks");
+        }
+        // A name resolving to loopback is refused by the resolver, at connect time.
+        let c = Claimed {
+            url: "https://localhost:9/x".into(),
+            ..Claimed {
+                id: uuid::Uuid::now_v7(),
+                endpoint_id: uuid::Uuid::now_v7(),
+                event_type: "webhook.ping".into(),
+                payload: "{}".into(),
+                attempts: 0,
+                url: String::new(),
+                secret: String::new(),
+                previous_secret: None,
+                previous_secret_expires_at: None,
+                created_at: chrono::Utc::now(),
+            }
+        };
+        let (res, label) = send(&ctx, &c, "m", 1, "v1,x").await;
+        assert_eq!(label, "refused", "{res:?}");
+    }
+}
