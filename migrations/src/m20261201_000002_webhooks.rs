@@ -12,6 +12,7 @@
 //! stream's last id when they were made). `locked_until`/`claimed_by` are the worker's
 //! lease: a claimed delivery is skipped by other workers until its lease runs out.
 
+use sea_orm::ConnectionTrait;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
@@ -100,13 +101,21 @@ impl MigrationTrait for Migration {
             false,
         ))
         .await?;
-        // The head of one endpoint's queue, and its listing by status.
+        // One endpoint's listing by status.
         m.create_index(index(
             "webhook_deliveries",
-            &["endpoint_id", "status", "seq"],
+            &["endpoint_id", "status"],
             false,
         ))
         .await?;
+        // The head of one endpoint's queue: its earliest open delivery, in one probe.
+        // Partial (both databases accept the syntax): finished deliveries stay out of it.
+        m.get_connection()
+            .execute_unprepared(
+                "CREATE INDEX ix_webhook_deliveries_open ON webhook_deliveries \
+                 (endpoint_id, seq, id) WHERE status IN ('PENDING', 'FAILED')",
+            )
+            .await?;
         // One endpoint's deliveries, newest first (keyset on the v7 id).
         m.create_index(index("webhook_deliveries", &["endpoint_id", "id"], false))
             .await?;

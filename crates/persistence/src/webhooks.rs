@@ -80,6 +80,11 @@ struct MatchRow {
 
 const OPEN: &str = "('PENDING', 'FAILED')";
 
+/// The id of the head of endpoint `e`'s queue: its earliest open delivery (the partial
+/// index `ix_webhook_deliveries_open` answers it in one probe).
+const HEAD: &str = "(SELECT p.id FROM webhook_deliveries p WHERE p.endpoint_id = e.id \
+    AND p.status IN ('PENDING', 'FAILED') ORDER BY p.seq, p.id LIMIT 1)";
+
 /// Creates the deliveries of freshly recorded events, in their transaction (see the
 /// module doc). `events` pairs each id with what was written.
 pub async fn fan_out(
@@ -855,11 +860,9 @@ pub async fn claim(
     let sql = format!(
         "SELECT d.id, d.endpoint_id, d.event_type, d.payload, d.attempts, e.url, e.secret, \
          e.previous_secret, e.previous_secret_expires_at, d.created_at \
-         FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id \
-         WHERE d.status IN {OPEN} AND d.next_attempt_at <= ? \
-         AND (d.locked_until IS NULL OR d.locked_until <= ?) AND e.enabled = ? \
-         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id \
-           AND p.status IN {OPEN} AND (p.seq < d.seq OR (p.seq = d.seq AND p.id < d.id))) \
+         FROM webhook_endpoints e JOIN webhook_deliveries d ON d.id = {HEAD} \
+         WHERE e.enabled = ? AND d.next_attempt_at <= ? \
+         AND (d.locked_until IS NULL OR d.locked_until <= ?) \
          ORDER BY d.next_attempt_at, d.seq LIMIT ?{lock}"
     );
     let txn = db.begin_write().await?;
@@ -868,9 +871,9 @@ pub async fn claim(
             backend,
             &sql,
             vec![
-                now.into(),
-                now.into(),
                 true.into(),
+                now.into(),
+                now.into(),
                 i64::try_from(limit).unwrap_or(i64::MAX).into(),
             ],
         ))
@@ -1059,36 +1062,24 @@ struct DueRow {
     at: Option<DateTime<Utc>>,
 }
 
-/// When the next open delivery becomes due (its retry time or its lease's end), if any:
-/// how long the worker may sleep without a wake-up.
+/// When the next head of an enabled endpoint's queue becomes claimable (its retry time,
+/// or the end of the lease another send holds), if any: how long the worker may sleep
+/// without a wake-up.
 pub async fn next_due(db: &impl ConnectionTrait) -> Result<Option<DateTime<Utc>>, StoreError> {
     let backend = db.get_database_backend();
-    let a = DueRow::find_by_statement(raw::stmt(
+    Ok(DueRow::find_by_statement(raw::stmt(
         backend,
         &format!(
-            "SELECT MIN(next_attempt_at) AS at FROM webhook_deliveries \
-             WHERE status IN {OPEN} AND locked_until IS NULL"
+            "SELECT MIN(CASE WHEN d.locked_until IS NOT NULL AND d.locked_until > d.next_attempt_at \
+             THEN d.locked_until ELSE d.next_attempt_at END) AS at \
+             FROM webhook_endpoints e JOIN webhook_deliveries d ON d.id = {HEAD} \
+             WHERE e.enabled = ?"
         ),
-        vec![],
+        vec![true.into()],
     ))
     .one(db)
     .await?
-    .and_then(|r| r.at);
-    let b = DueRow::find_by_statement(raw::stmt(
-        backend,
-        &format!(
-            "SELECT MIN(locked_until) AS at FROM webhook_deliveries \
-             WHERE status IN {OPEN} AND locked_until IS NOT NULL"
-        ),
-        vec![],
-    ))
-    .one(db)
-    .await?
-    .and_then(|r| r.at);
-    Ok(match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (x, y) => x.or(y),
-    })
+    .and_then(|r| r.at))
 }
 
 /// Deletes finished deliveries (succeeded or dead) completed before `before`.
