@@ -236,7 +236,8 @@ impl WebhookMutation {
         WebhookSecretPayload::from_result(res)
     }
 
-    /// Stops deliveries to an endpoint; they wait (in order) until it is enabled.
+    /// Stops deliveries to an endpoint: those queued wait (in order) until it is enabled;
+    /// events committed meanwhile are not queued for it (`replayWebhooks` sends them).
     async fn disable_webhook_endpoint(
         &self,
         ctx: &Context<'_>,
