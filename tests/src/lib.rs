@@ -16,6 +16,7 @@ use thidua_server::startup::Application;
 
 pub mod commendations;
 pub mod process;
+pub mod receiver;
 mod scratch;
 mod sweep;
 mod template;
@@ -94,6 +95,8 @@ pub struct TestApp {
     pub clock: thidua_domain::clock::Clock,
     /// This server's event stream (what its subscriptions are fed from).
     pub events: thidua_server::events::EventHub,
+    /// This server's webhook worker (`halt()` plays a crash).
+    pub webhooks: thidua_server::webhooks::WebhookWorker,
 }
 
 /// Settings for a test server on `database_url`, with a fresh data directory under the
@@ -156,6 +159,7 @@ async fn start(
     let port = app.port();
     let db = app.db();
     let events = app.events();
+    let webhooks = app.webhooks();
     let server_handle = app.handle();
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -169,6 +173,7 @@ async fn start(
         scratch,
         clock,
         events,
+        webhooks,
     }
 }
 
@@ -191,6 +196,8 @@ pub async fn spawn_app_sharing_with(app: &TestApp, tweak: impl FnOnce(&mut Setti
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        // A dropped server sends no more webhooks (its worker runs on the test's runtime).
+        self.webhooks.halt();
         let handle = self.handle.clone();
         tokio::spawn(async move { handle.stop(false).await });
         // Removes the directory and drops the database.

@@ -23,6 +23,28 @@ pub struct ApiState {
     /// "Now" for sessions and tokens (tests move it).
     pub clock: thidua_domain::clock::Clock,
     pub sessions: thidua_domain::session::SessionPolicy,
+    pub webhooks: WebhookPolicy,
+}
+
+/// What webhook registration needs from the server: the environment's URL rules, the
+/// rotation overlap, and the in-process worker's wake-up (for pings, redeliveries and
+/// replays, which write no event).
+#[derive(Clone, Debug)]
+pub struct WebhookPolicy {
+    /// Production: https only, public addresses only.
+    pub production: bool,
+    pub secret_overlap: chrono::Duration,
+    pub wake: std::sync::Arc<tokio::sync::Notify>,
+}
+
+impl Default for WebhookPolicy {
+    fn default() -> Self {
+        Self {
+            production: false,
+            secret_overlap: chrono::Duration::hours(24),
+            wake: Default::default(),
+        }
+    }
 }
 
 /// The caller of one request, as the HTTP layer established it.

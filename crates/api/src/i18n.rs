@@ -128,6 +128,7 @@ catalogue!(
     "accounts",
     "passwords",
     "exports",
+    "webhooks",
     "stats",
     "compliance",
     "progress",

@@ -76,6 +76,8 @@ node_types! {
     UnitAuthority => "UnitAuthority",
     Session => "Session",
     ApiClient => "ApiClient",
+    WebhookEndpoint => "WebhookEndpoint",
+    WebhookDelivery => "WebhookDelivery",
 }
 
 impl NodeType {

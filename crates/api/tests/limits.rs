@@ -41,6 +41,7 @@ async fn state(limits: Limits) -> ApiState {
         max_upload_bytes: 1 << 20,
         clock: Default::default(),
         sessions: Default::default(),
+        webhooks: Default::default(),
     }
 }
 

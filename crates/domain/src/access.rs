@@ -58,6 +58,9 @@ pub enum Action {
     Confer,
     /// Edit the award catalogue; admins only.
     ManageAwards,
+    /// Register, change, rotate, replay or inspect webhook endpoints; admins only. The
+    /// unit is the endpoint's owner unit.
+    ManageWebhooks,
 }
 
 impl Role {
@@ -137,6 +140,7 @@ impl Resource {
 pub const fn client_scope_for(action: Action) -> Option<Scope> {
     match action {
         Action::SubmitReport => Some(Scope::ReportsWrite),
+        Action::ManageWebhooks => Some(Scope::WebhooksManage),
         Action::Read
         | Action::ManageOrgUnit
         | Action::ManageCampaign
@@ -373,6 +377,62 @@ mod tests {
     }
 
     #[test]
+    fn only_admins_manage_webhooks_and_only_in_their_subtree() {
+        let ward_admin = Actor {
+            user_id: None,
+            label: "a".into(),
+            grants: g(Role::Admin, A),
+            request_id: String::new(),
+            client: None,
+        };
+        assert!(ward_admin.may_manage_webhooks("/r/a/x/").is_ok());
+        assert!(ward_admin.may_manage_webhooks(B).is_err());
+        assert!(ward_admin.may_manage_webhooks(ROOT).is_err());
+        for role in [Role::Manager, Role::Council, Role::Reporter, Role::Viewer] {
+            let other = Actor {
+                grants: g(role, ROOT),
+                ..ward_admin.clone()
+            };
+            assert!(other.may_manage_webhooks(A).is_err(), "{role}");
+        }
+    }
+
+    #[test]
+    fn a_client_manages_webhooks_with_its_scope_in_its_subtree_and_only_its_own_endpoints() {
+        let me = uuid::Uuid::from_u128(1);
+        let client = |scopes: &[Scope]| Actor {
+            user_id: None,
+            label: "portal".into(),
+            grants: vec![],
+            request_id: String::new(),
+            client: Some(ClientScopes {
+                client_id: me,
+                scopes: ScopeSet::from_scopes(scopes.iter().copied()).expect("scopes"),
+                subtree_path: A.into(),
+            }),
+        };
+        let manager = client(&[Scope::WebhooksManage]);
+        assert!(manager.may_manage_webhooks("/r/a/x/").is_ok());
+        assert!(manager.may_manage_webhooks(B).is_err());
+        assert!(manager.may_manage_endpoint(A, Some(me)).is_ok());
+        assert!(manager.may_manage_endpoint(A, None).is_err());
+        assert!(
+            manager
+                .may_manage_endpoint(A, Some(uuid::Uuid::from_u128(2)))
+                .is_err()
+        );
+        assert!(manager.may_manage_endpoint(B, Some(me)).is_err());
+        let reader = client(&[Scope::ReportsRead, Scope::CampaignsRead]);
+        assert!(reader.may_manage_webhooks(A).is_err());
+        let admin = Actor {
+            client: None,
+            grants: g(Role::Admin, ROOT),
+            ..manager
+        };
+        assert!(admin.may_manage_endpoint(A, Some(me)).is_ok());
+    }
+
+    #[test]
     fn no_grants_means_no_access() {
         assert!(decide(&[], Action::Read, A).is_err());
         assert!(!may_read(&[]));
@@ -469,6 +529,30 @@ impl Actor {
         home && grant_paths
             .iter()
             .all(|p| self.authorize(Action::ManageUsers, p).is_ok())
+    }
+
+    /// May this caller register webhook endpoints owned by the unit at `owner_path`? The
+    /// one decision for webhooks: a person needs `ManageWebhooks` (administrators) over
+    /// the owner unit; a machine client, the `webhooks:manage` scope with the owner unit in
+    /// its subtree.
+    pub fn may_manage_webhooks(&self, owner_path: &str) -> Result<(), Denied> {
+        self.authorize(Action::ManageWebhooks, owner_path)
+    }
+
+    /// May this caller manage an existing endpoint, owned by the unit at `owner_path` and
+    /// registered by the client `registered_by` (none: by a person)? As
+    /// [`Actor::may_manage_webhooks`], and a client manages only the endpoints it
+    /// registered itself: an integration never sees another's receivers or secrets.
+    pub fn may_manage_endpoint(
+        &self,
+        owner_path: &str,
+        registered_by: Option<uuid::Uuid>,
+    ) -> Result<(), Denied> {
+        self.may_manage_webhooks(owner_path)?;
+        match &self.client {
+            Some(c) if registered_by != Some(c.client_id) => Err(Denied),
+            _ => Ok(()),
+        }
     }
 
     /// A report (and its evidence) is readable by whoever submitted it and by anyone

@@ -174,6 +174,8 @@ markers! {
     UnitAuthority => UnitAuthorityId,
     Session => SessionId,
     ApiClient => ApiClientId,
+    WebhookEndpoint => WebhookEndpointId,
+    WebhookDelivery => WebhookDeliveryId,
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ string_enum!(
         /// A row of the authority table (who decides which award level).
         UnitAuthority => "UnitAuthority",
         User => "User",
+        WebhookEndpoint => "WebhookEndpoint",
     }
 );
 
@@ -57,7 +58,9 @@ string_enum!(
         RecordValue => "record_value",
         Register => "register",
         Reactivate => "reactivate",
+        Redeliver => "redeliver",
         Reject => "reject",
+        Replay => "replay",
         Replicate => "replicate",
         ResetPassword => "reset_password",
         Resubmit => "resubmit",
@@ -73,6 +76,7 @@ string_enum!(
         Succeed => "succeed",
         Submit => "submit",
         Take => "take",
+        Test => "test",
         TokenReuse => "token_reuse",
         Update => "update",
         Withdraw => "withdraw",

@@ -90,5 +90,6 @@ pub mod target;
 pub mod target_breakdown;
 pub mod target_rules;
 pub mod text;
+pub mod webhook;
 
 pub use error::{ErrorCode, FieldError, Message, MessageArg, UserErrorCode};

@@ -46,6 +46,7 @@ pub mod target_breakdown;
 pub mod target_counts;
 pub mod url_redaction;
 pub mod users;
+pub mod webhooks;
 
 pub use db::{Database, DbOptions};
 pub use error::StoreError;

@@ -167,7 +167,11 @@ pub async fn record_many(
         let rows = IdRow::find_by_statement(raw::stmt(backend, &sql, values))
             .all(db)
             .await?;
+        let start = ids.len();
         ids.extend(rows.into_iter().map(|r| r.id));
+        // Webhook deliveries of these events, in the same transaction.
+        let written: Vec<(i64, &NewEvent)> = ids[start..].iter().copied().zip(chunk).collect();
+        crate::webhooks::fan_out(db, &written, now).await?;
     }
     match (backend, ids.iter().max()) {
         (DatabaseBackend::Postgres, Some(last)) => {

@@ -53,6 +53,8 @@ enum Count {
     Query(Box<SelectStatement>),
     /// Already counted with the figures the listing belongs to.
     Known(u64),
+    /// Hand-written SQL (listings read with raw statements).
+    Raw(Box<sea_orm::Statement>),
 }
 
 impl CountQuery {
@@ -78,12 +80,17 @@ impl CountQuery {
         Self(Count::Known(n))
     }
 
+    /// A `SELECT COUNT(*)` written by hand, with the listing's own condition.
+    pub fn raw(stmt: sea_orm::Statement) -> Self {
+        Self(Count::Raw(Box::new(stmt)))
+    }
+
     pub async fn run(&self, db: &impl ConnectionTrait) -> Result<u64, StoreError> {
-        let stmt = match &self.0 {
+        let row = match &self.0 {
             Count::Known(n) => return Ok(*n),
-            Count::Query(stmt) => stmt,
+            Count::Query(stmt) => db.query_one(stmt.as_ref()).await?,
+            Count::Raw(stmt) => db.query_one_raw(stmt.as_ref().clone()).await?,
         };
-        let row = db.query_one(stmt.as_ref()).await?;
         let n: i64 = match row {
             Some(r) => r.try_get_by_index(0)?,
             None => 0,

@@ -183,6 +183,8 @@ pub struct Settings {
     #[command(flatten)]
     pub events: EventSettings,
     #[command(flatten)]
+    pub webhooks: WebhookSettings,
+    #[command(flatten)]
     pub log: LogSettings,
 }
 
@@ -649,6 +651,91 @@ impl EventSettings {
 
     pub fn retention(&self) -> chrono::Duration {
         chrono::Duration::days(i64::from(self.event_retention_days.max(1)))
+    }
+}
+
+/// Webhook deliveries: the worker every server process runs.
+#[derive(Args, Debug, Clone)]
+pub struct WebhookSettings {
+    /// Attempts of one delivery (the first included) before it is dead-lettered. At least 1.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_WEBHOOK_MAX_ATTEMPTS",
+        default_value_t = 12
+    )]
+    pub webhook_max_attempts: u32,
+    /// Milliseconds one attempt may take, connecting and reading the answer included.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_WEBHOOK_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub webhook_timeout_ms: u64,
+    /// Wait after the first failure, in milliseconds; doubled after each further one
+    /// (with jitter), up to `THIDUA_WEBHOOK_RETRY_MAX_SECS`.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_WEBHOOK_RETRY_BASE_MS",
+        default_value_t = 10_000
+    )]
+    pub webhook_retry_base_ms: u64,
+    /// Longest wait between two attempts, in seconds.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_WEBHOOK_RETRY_MAX_SECS",
+        default_value_t = 3600
+    )]
+    pub webhook_retry_max_secs: u64,
+    /// Hours an endpoint may fail without a single success before it is disabled.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_WEBHOOK_DISABLE_AFTER_HOURS",
+        default_value_t = 24
+    )]
+    pub webhook_disable_after_hours: u32,
+    /// Hours a rotated-out signing secret keeps signing beside the new one.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_WEBHOOK_SECRET_OVERLAP_HOURS",
+        default_value_t = 24
+    )]
+    pub webhook_secret_overlap_hours: u32,
+    /// Deliveries one process sends at once (to different endpoints: one endpoint's go
+    /// out one at a time, in order).
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_WEBHOOK_CONCURRENCY",
+        default_value_t = 8
+    )]
+    pub webhook_concurrency: usize,
+}
+
+impl WebhookSettings {
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.webhook_timeout_ms.max(1))
+    }
+
+    pub fn retry_base(&self) -> Duration {
+        Duration::from_millis(self.webhook_retry_base_ms.max(1))
+    }
+
+    pub fn retry_max(&self) -> Duration {
+        Duration::from_secs(self.webhook_retry_max_secs.max(1))
+    }
+
+    pub fn disable_after(&self) -> chrono::Duration {
+        chrono::Duration::hours(i64::from(self.webhook_disable_after_hours.max(1)))
+    }
+
+    pub fn secret_overlap(&self) -> chrono::Duration {
+        chrono::Duration::hours(i64::from(self.webhook_secret_overlap_hours))
     }
 }
 

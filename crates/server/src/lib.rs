@@ -17,3 +17,4 @@ pub mod refusal;
 pub mod routes;
 pub mod startup;
 pub mod telemetry;
+pub mod webhooks;

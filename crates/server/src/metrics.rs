@@ -30,6 +30,8 @@ pub struct Metrics {
     token_requests: IntCounterVec,
     /// The event stream and its subscribers.
     pub events: EventMetrics,
+    /// Webhook deliveries.
+    pub webhooks: crate::webhooks::WebhookMetrics,
 }
 
 /// The event stream's figures; cheap to clone (every handle shares its value).
@@ -210,8 +212,10 @@ impl Metrics {
         )?;
         registry.register(Box::new(token_requests.clone()))?;
         let events = EventMetrics::new(&registry)?;
+        let webhooks = crate::webhooks::WebhookMetrics::new(&registry)?;
         Ok(Self {
             events,
+            webhooks,
             registry,
             requests,
             latency,

@@ -27,6 +27,7 @@ use crate::events::EventHub;
 use crate::metrics::Metrics;
 use crate::ratelimit::{BudgetExtension, RateLimits};
 use crate::routes;
+use crate::webhooks::WebhookWorker;
 
 /// The request id of the current request (from `x-request-id` if the client sent a
 /// sane one, else a new UUID v7); echoed in the response header and in every log line.
@@ -83,6 +84,7 @@ pub struct Application {
     server: Server,
     db: Database,
     events: EventHub,
+    webhooks: WebhookWorker,
 }
 
 /// Makes sure the directory of an SQLite file exists.
@@ -276,6 +278,28 @@ impl Application {
         )
         .await
         .context("starting the event stream")?;
+        // The webhook worker, too, on a pool of its own.
+        let mut webhook_settings = settings.clone();
+        webhook_settings.database.max_connections = 3;
+        let webhooks_db = connect(&webhook_settings)
+            .await
+            .context("connecting the webhook worker")?;
+        let webhook_policy = thidua_api::context::WebhookPolicy {
+            production: settings.env == crate::config::Environment::Production,
+            secret_overlap: settings.webhooks.secret_overlap(),
+            wake: Arc::new(tokio::sync::Notify::new()),
+        };
+        let webhooks = WebhookWorker::start(
+            webhooks_db,
+            &events,
+            &settings.webhooks,
+            &settings.events,
+            webhook_policy.production,
+            clock.clone(),
+            metrics.webhooks.clone(),
+            webhook_policy.wake.clone(),
+        )
+        .context("starting the webhook worker")?;
         let blobs: Arc<dyn BlobStore> = Arc::new(DiskStore::new(settings.storage.evidence_dir()));
         let api = ApiState {
             db: db.clone(),
@@ -285,6 +309,7 @@ impl Application {
             max_upload_bytes: settings.storage.max_upload_bytes,
             clock,
             sessions: settings.auth.session_policy(),
+            webhooks: webhook_policy,
         };
         let feed = EventFeed {
             events: events.sender(),
@@ -425,7 +450,13 @@ impl Application {
             server,
             db,
             events,
+            webhooks,
         })
+    }
+
+    /// This process's webhook worker (tests halt it to play a crash).
+    pub fn webhooks(&self) -> WebhookWorker {
+        self.webhooks.clone()
     }
 
     pub fn port(&self) -> u16 {

@@ -49,3 +49,4 @@ mod target_series;
 mod targets;
 mod total_count;
 mod validation;
+mod webhooks;

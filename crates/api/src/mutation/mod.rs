@@ -15,6 +15,7 @@ mod person;
 mod programme;
 mod report;
 mod session;
+mod webhook;
 
 use async_graphql::{Context, ID, MergedObject};
 use sea_orm::DatabaseTransaction;
@@ -42,6 +43,7 @@ pub struct Mutation(
     programme::ProgrammeMutation,
     report::ReportMutation,
     api_client::ApiClientMutation,
+    webhook::WebhookMutation,
 );
 
 /// Declares a mutation payload: the changed object (null on failure) and user errors.

@@ -19,6 +19,7 @@ mod report;
 mod session;
 mod stats;
 mod sync;
+mod webhook;
 
 use async_graphql::{Context, ID, MergedObject};
 
@@ -86,6 +87,7 @@ pub struct DashboardQuery(
     stats::StatsQuery,
     compliance::ComplianceQuery,
     progress::ProgressQuery,
+    webhook::WebhookQuery,
 );
 
 /// The subtree a listing reads: the one its filter names (`asked`), narrowed for a machine

@@ -23,6 +23,7 @@ pub mod session;
 pub mod stats;
 pub mod sync;
 pub mod user;
+pub mod webhook;
 
 use async_graphql::Context;
 use async_graphql::dataloader::Loader;

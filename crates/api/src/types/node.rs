@@ -119,7 +119,8 @@ pub async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option
             .await?
             .map(|m| Node::Person(super::person::Person(m))),
         // Named by ids but not nodes: users, clusters, audit entries and the audited
-        // role grants, snapshots, authority rows, sessions and API clients.
+        // role grants, snapshots, authority rows, sessions and API clients; webhook
+        // endpoints and deliveries (read through `webhookEndpoints` and `webhookDeliveries`).
         NodeType::User
         | NodeType::Cluster
         | NodeType::AuditEntry
@@ -127,6 +128,8 @@ pub async fn resolve(ctx: &Context<'_>, id: &ID) -> async_graphql::Result<Option
         | NodeType::TargetSnapshot
         | NodeType::UnitAuthority
         | NodeType::Session
-        | NodeType::ApiClient => None,
+        | NodeType::ApiClient
+        | NodeType::WebhookEndpoint
+        | NodeType::WebhookDelivery => None,
     })
 }
