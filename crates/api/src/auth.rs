@@ -219,23 +219,7 @@ impl TokenKeys {
         token: &str,
         now: DateTime<Utc>,
     ) -> Result<ClientSubject, TokenError> {
-        if token.len() > 4096 {
-            return Err(TokenError::Invalid);
-        }
-        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
-        let key = header
-            .kid
-            .as_deref()
-            .and_then(|kid| self.accepted.get(kid))
-            .ok_or(TokenError::Invalid)?;
-        let mut v = Validation::new(Algorithm::HS256);
-        v.set_issuer(&[&self.issuer]);
-        v.set_audience(&[&self.audience]);
-        v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        v.validate_exp = false;
-        v.validate_nbf = false;
-        let data = decode::<ClientClaims>(token, key, &v).map_err(|_| TokenError::Invalid)?;
-        let c = data.claims;
+        let c: ClientClaims = self.signed_claims(token, &self.audience)?;
         let ttl = i64::try_from(self.client_ttl.as_secs()).unwrap_or(i64::MAX);
         let t = now.timestamp();
         if c.typ != CLIENT_TYP
@@ -342,9 +326,14 @@ impl TokenKeys {
         Ok((token, exp))
     }
 
-    /// Checks an export link as [`TokenKeys::verify`] checks an access token, against the
-    /// links' audience, `typ` and TTL. An access token is no link.
-    pub fn verify_link(&self, token: &str, now: DateTime<Utc>) -> Result<LinkGrant, TokenError> {
+    /// The claims of a token signed by an accepted key (by its `kid`) for `audience` from
+    /// this issuer. Time claims are left to the caller, which checks them against the
+    /// server's clock (tests move it), not the system's.
+    fn signed_claims<C: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        audience: &str,
+    ) -> Result<C, TokenError> {
         if token.len() > 4096 {
             return Err(TokenError::Invalid);
         }
@@ -356,12 +345,19 @@ impl TokenKeys {
             .ok_or(TokenError::Invalid)?;
         let mut v = Validation::new(Algorithm::HS256);
         v.set_issuer(&[&self.issuer]);
-        v.set_audience(&[self.link_audience()]);
+        v.set_audience(&[audience]);
         v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         v.validate_exp = false;
         v.validate_nbf = false;
-        let data = decode::<LinkClaims>(token, key, &v).map_err(|_| TokenError::Invalid)?;
-        let c = data.claims;
+        Ok(decode::<C>(token, key, &v)
+            .map_err(|_| TokenError::Invalid)?
+            .claims)
+    }
+
+    /// Checks an export link as [`TokenKeys::verify`] checks an access token, against the
+    /// links' audience, `typ` and TTL. An access token is no link.
+    pub fn verify_link(&self, token: &str, now: DateTime<Utc>) -> Result<LinkGrant, TokenError> {
+        let c: LinkClaims = self.signed_claims(token, &self.link_audience())?;
         let ttl = i64::try_from(self.link_ttl.as_secs()).unwrap_or(i64::MAX);
         let t = now.timestamp();
         if c.typ != LINK_TYP
@@ -386,25 +382,8 @@ impl TokenKeys {
     /// Checks signature, issuer, audience and every time claim against `now` (the
     /// server's clock, which tests move).
     pub fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<TokenSubject, TokenError> {
-        if token.len() > 4096 {
-            return Err(TokenError::Invalid);
-        }
-        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
-        let key = header
-            .kid
-            .as_deref()
-            .and_then(|kid| self.accepted.get(kid))
-            .ok_or(TokenError::Invalid)?;
-        let mut v = Validation::new(Algorithm::HS256);
-        v.set_issuer(&[&self.issuer]);
-        v.set_audience(&[&self.audience]);
-        v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        // Time is checked below against `now`, not the system clock.
-        v.validate_exp = false;
-        v.validate_nbf = false;
-        let data = decode::<Claims>(token, key, &v).map_err(|_| TokenError::Invalid)?;
+        let c: Claims = self.signed_claims(token, &self.audience)?;
         let ttl = i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX);
-        let c = &data.claims;
         let t = now.timestamp();
         let expired = c.exp.saturating_add(LEEWAY_SECS) <= t;
         let not_yet = c.nbf.is_some_and(|nbf| nbf > t.saturating_add(LEEWAY_SECS));
@@ -417,7 +396,7 @@ impl TokenKeys {
         let session_id = Uuid::parse_str(&c.sid).map_err(|_| TokenError::Invalid)?;
         Ok(TokenSubject {
             user_id,
-            username: data.claims.name,
+            username: c.name,
             session_id,
         })
     }
