@@ -24,6 +24,7 @@ both!(
     bad_inputs_answer_their_codes,
     only_administrators_manage_endpoints_within_their_subtree,
     a_client_manages_only_its_own_endpoints_for_what_it_may_read,
+    hostile_arguments_answer_stable_codes,
 );
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -852,4 +853,132 @@ async fn a_client_manages_only_its_own_endpoints_for_what_it_may_read(backend: B
     write_events(&app, 1, "after").await;
     wait_finished(&app, &admin, &theirs, 2).await;
     assert_eq!(deliveries(&app, &admin, &own).await.len(), 1);
+}
+
+/// Every new argument of webhooks and API clients, fed a NUL byte, an over-long string or
+/// an extreme number, answers a stable code (a request error or a user error), never
+/// INTERNAL, on both databases.
+async fn hostile_arguments_answer_stable_codes(backend: Backend) {
+    let app = spawn_app_with(backend, quick).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let (ep, _) = endpoint(
+        &app,
+        &admin,
+        "http://127.0.0.1:9/hook",
+        &["SNAPSHOT_TAKEN"],
+        &root,
+    )
+    .await;
+    let client =
+        crate::api_clients::create_client(&app, &admin, "hostile", &root, &["targets:read"]).await;
+    let long = "Q".repeat(10_000);
+    let replay = "mutation($i: ReplayWebhooksInput!) { replayWebhooks(input: $i) { queued userErrors { code } } }";
+    let rotate = "mutation($i: RotateApiClientSecretInput!) { rotateApiClientSecret(input: $i) { clientSecret userErrors { code } } }";
+    let cases: Vec<(&str, &str, Value, &str)> = vec![
+        (
+            "type with NUL",
+            CREATE,
+            json!({"i": {"url": "http://a.org/h", "eventTypes": ["SNAPSHOT\u{0}TAKEN"], "ownerUnitId": root}}),
+            "INVALID_FORMAT",
+        ),
+        (
+            "over-long type",
+            CREATE,
+            json!({"i": {"url": "http://a.org/h", "eventTypes": [long], "ownerUnitId": root}}),
+            "INVALID_FORMAT",
+        ),
+        (
+            "owner with NUL",
+            CREATE,
+            json!({"i": {"url": "http://a.org/h", "eventTypes": ["SNAPSHOT_TAKEN"], "ownerUnitId": "a\u{0}b"}}),
+            "INVALID_FORMAT",
+        ),
+        (
+            "over-long owner",
+            CREATE,
+            json!({"i": {"url": "http://a.org/h", "eventTypes": ["SNAPSHOT_TAKEN"], "ownerUnitId": long}}),
+            "INVALID_FORMAT",
+        ),
+        (
+            "endpoint id with NUL",
+            DELIVERIES,
+            json!({"e": "x\u{0}"}),
+            "BAD_USER_INPUT",
+        ),
+        (
+            "over-long endpoint id",
+            DELIVERIES,
+            json!({"e": long}),
+            "BAD_USER_INPUT",
+        ),
+        (
+            "huge page",
+            "query($e: ID!) { webhookDeliveries(endpointId: $e, first: 2147483647) { totalCount } }",
+            json!({"e": ep}),
+            "BAD_USER_INPUT",
+        ),
+        (
+            "negative page",
+            "{ webhookEndpoints(first: -2147483648) { totalCount } }",
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        (
+            "over-long cursor",
+            "{ webhookEndpoints(after: \"QQQQ\") { totalCount } }",
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        (
+            "event id past i64",
+            replay,
+            json!({"i": {"endpointId": ep, "sinceEventId": "9223372036854775808"}}),
+            "INVALID_FORMAT",
+        ),
+        (
+            "event id with NUL",
+            replay,
+            json!({"i": {"endpointId": ep, "sinceEventId": "1\u{0}"}}),
+            "INVALID_FORMAT",
+        ),
+        (
+            "time with NUL",
+            replay,
+            json!({"i": {"endpointId": ep, "sinceTime": "2026-01-01T00:00:00Z\u{0}"}}),
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
+        (
+            "huge client page",
+            "{ apiClients(first: 2147483647) { totalCount } }",
+            json!({}),
+            "BAD_USER_INPUT",
+        ),
+        (
+            "client id with NUL",
+            rotate,
+            json!({"i": {"id": "x\u{0}"}}),
+            "INVALID_FORMAT",
+        ),
+        (
+            "huge overlap",
+            rotate,
+            json!({"i": {"id": client.id, "overlapSeconds": 2147483647}}),
+            "OUT_OF_RANGE",
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (case, q, vars, want) in cases {
+        let a = app.gql(Some(&admin), q, vars).await;
+        let user = a.body["data"]
+            .as_object()
+            .and_then(|d| d.values().next())
+            .map(|p| p["userErrors"][0]["code"].clone())
+            .and_then(|c| c.as_str().map(str::to_owned));
+        let code = a.error_code().map(str::to_owned).or(user);
+        if code.as_deref() != Some(want) {
+            wrong.push(format!("{case}: {code:?}, not {want}: {}", a.body));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
 }
