@@ -13,6 +13,7 @@ use sea_orm::{
 use thidua_migrations::{Migrator, MigratorTrait};
 
 use crate::db_error::is_busy;
+use crate::error::StoreError;
 use crate::url_redaction::redact;
 
 /// How to open the pool. `Debug` shows the URL with its password replaced
@@ -58,6 +59,24 @@ impl fmt::Debug for DbOptions {
 ///   answer in tens of milliseconds.
 const PG_PLANNER_SETTINGS: [(&str, &str); 2] =
     [("plan_cache_mode", "force_custom_plan"), ("jit", "off")];
+
+/// Commits `txn` when `res` is a success, else rolls it back: the end of a write whose
+/// steps ran as one `async` block.
+pub(crate) async fn settle<T>(
+    txn: DatabaseTransaction,
+    res: Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    match res {
+        Ok(v) => {
+            txn.commit().await?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = txn.rollback().await;
+            Err(e)
+        }
+    }
+}
 
 /// The connection pool plus a running count of SQL statements (for metrics and for
 /// the test that proves per-request statement counts are bounded).

@@ -913,16 +913,7 @@ pub async fn claim(
         Ok::<_, StoreError>(rows)
     }
     .await;
-    match res {
-        Ok(rows) => {
-            txn.commit().await?;
-            Ok(rows)
-        }
-        Err(e) => {
-            let _ = txn.rollback().await;
-            Err(e)
-        }
-    }
+    crate::db::settle(txn, res).await
 }
 
 /// The result of one attempt.
@@ -1067,16 +1058,7 @@ pub async fn record(
         Ok::<_, StoreError>(rec)
     }
     .await;
-    match res {
-        Ok(r) => {
-            txn.commit().await?;
-            Ok(r)
-        }
-        Err(e) => {
-            let _ = txn.rollback().await;
-            Err(e)
-        }
-    }
+    crate::db::settle(txn, res).await
 }
 
 #[derive(Debug, FromQueryResult)]
