@@ -301,6 +301,18 @@ impl TestApp {
         self.login("admin", ADMIN_PASSWORD).await
     }
 
+    /// The Prometheus text of `/metrics`.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("GET /metrics")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
     pub async fn root_unit(&self, token: &str) -> String {
         let d = self
             .ok(Some(token), "{ orgUnit(code: \"QN\") { id } }", json!({}))

@@ -45,6 +45,43 @@ pub fn free_port() -> u16 {
         .port()
 }
 
+/// Which of `pids` owns the TCP connection from `local` (a client's side, as a server sees
+/// its peer) to `remote`, read from Linux's `/proc`: the socket's inode in
+/// `/proc/net/tcp`, then the process holding a descriptor on it. `None` off Linux, when
+/// the connection is gone, or when none of `pids` holds it.
+pub fn owner_of_connection(
+    local: std::net::SocketAddr,
+    remote: std::net::SocketAddr,
+    pids: &[u32],
+) -> Option<u32> {
+    let hex = |a: std::net::SocketAddr| -> Option<String> {
+        match a.ip() {
+            // /proc/net/tcp prints the address as the native-endian u32 in hex.
+            std::net::IpAddr::V4(ip) => Some(format!(
+                "{:08X}:{:04X}",
+                u32::from_ne_bytes(ip.octets()),
+                a.port()
+            )),
+            std::net::IpAddr::V6(_) => None,
+        }
+    };
+    let (want_local, want_remote) = (hex(local)?, hex(remote)?);
+    let table = std::fs::read_to_string("/proc/net/tcp").ok()?;
+    let inode = table.lines().skip(1).find_map(|line| {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        (cols.len() > 9 && cols[1] == want_local && cols[2] == want_remote)
+            .then(|| cols[9].to_owned())
+    })?;
+    let target = format!("socket:[{inode}]");
+    pids.iter().copied().find(|pid| {
+        std::fs::read_dir(format!("/proc/{pid}/fd")).is_ok_and(|fds| {
+            fds.flatten().any(|fd| {
+                std::fs::read_link(fd.path()).is_ok_and(|l| l.to_str() == Some(target.as_str()))
+            })
+        })
+    })
+}
+
 /// A `thidua serve` process. Its stderr (the log) is collected line by line; dropping the
 /// guard kills the process if it still runs and, when the test is failing, prints the log.
 pub struct Server {
@@ -240,6 +277,18 @@ pub fn client() -> reqwest::Client {
         .timeout(Duration::from_secs(30))
         .build()
         .expect("reqwest client")
+}
+
+/// The Prometheus text of `server`'s `/metrics`.
+pub async fn metrics(client: &reqwest::Client, server: &Server) -> String {
+    client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .expect("GET /metrics")
+        .text()
+        .await
+        .expect("metrics text")
 }
 
 /// Posts one operation; fails unless the answer is HTTP 200 with a JSON body.

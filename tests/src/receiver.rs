@@ -19,6 +19,8 @@ pub struct Hit {
     pub at: Instant,
     /// The status answered (0: held, then released with 200, or cut).
     pub status: u16,
+    /// The sender's address (which process sent it, see `process::owner_of_connection`).
+    pub peer: std::net::SocketAddr,
 }
 
 impl Hit {
@@ -70,7 +72,7 @@ impl Receiver {
         let counter = Arc::new(Mutex::new(0usize));
         tokio::spawn(async move {
             loop {
-                let Ok((mut sock, _)) = listener.accept().await else {
+                let Ok((mut sock, peer)) = listener.accept().await else {
                     return;
                 };
                 let me = me.clone();
@@ -107,6 +109,7 @@ impl Receiver {
                         body,
                         at: Instant::now(),
                         status,
+                        peer,
                     });
                     me.arrived.notify_waiters();
                     let status = match reply {

@@ -204,8 +204,8 @@ pub async fn rotate(
     Ok(WithSecret { client: c, secret })
 }
 
-/// Disables a client for good: it gets no more tokens, and its tokens stop working on
-/// their next request. Disabling a disabled client changes nothing.
+/// Disables a client for good: it gets no more tokens, its tokens stop working on their
+/// next request, and its webhook endpoints are disabled with their queued deliveries. Disabling a disabled client changes nothing.
 pub async fn disable(
     db: &impl ConnectionTrait,
     actor: &Actor,
@@ -222,6 +222,7 @@ pub async fn disable(
     m.disabled_reason = Set(Some(reason.clone()));
     m.disabled_at = Set(Some(now));
     let saved = m.update(db).await?;
+    crate::webhooks::disable_for_client(db, saved.id, now).await?;
     audit::record(
         db,
         actor,

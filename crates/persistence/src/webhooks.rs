@@ -40,6 +40,18 @@ pub const MAX_REPLAY: u64 = 1000;
 /// Why an endpoint was disabled (the `disabled_reason` column).
 pub const DISABLED_FAILING: &str = "FAILING";
 pub const DISABLED_MANUALLY: &str = "MANUAL";
+/// Its API client was disabled: the client's queued deliveries never go out.
+pub const DISABLED_CLIENT: &str = "CLIENT_DISABLED";
+
+/// `e` (an endpoint) is enabled and its client, if any, is not disabled; binds
+/// [`live_values`]. Fan-out, claims and the due time all ask it, so a delivery queued
+/// before its client was disabled is not sent either.
+const LIVE: &str = "e.enabled = ? AND NOT EXISTS (SELECT 1 FROM api_clients c \
+    WHERE c.id = e.api_client_id AND c.disabled = ?)";
+
+fn live_values() -> [Value; 2] {
+    [true.into(), true.into()]
+}
 
 /// A new random signing secret.
 pub fn new_secret() -> Result<SigningSecret, StoreError> {
@@ -101,12 +113,12 @@ pub async fn fan_out(
     let backend = db.get_database_backend();
     let endpoints = MatchRow::find_by_statement(raw::stmt(
         backend,
-        "SELECT e.id, e.event_types, o.path AS owner_path, s.path AS subtree_path \
+        &format!(
+            "SELECT e.id, e.event_types, o.path AS owner_path, s.path AS subtree_path \
          FROM webhook_endpoints e JOIN org_units o ON o.id = e.owner_unit_id \
-         LEFT JOIN org_units s ON s.id = e.subtree_unit_id \
-         LEFT JOIN api_clients c ON c.id = e.api_client_id \
-         WHERE e.enabled = ? AND (c.id IS NULL OR c.disabled = ?)",
-        vec![true.into(), false.into()],
+         LEFT JOIN org_units s ON s.id = e.subtree_unit_id WHERE {LIVE}"
+        ),
+        live_values().to_vec(),
     ))
     .all(db)
     .await?;
@@ -442,6 +454,31 @@ pub async fn set_enabled(
     endpoint(db, id)
         .await?
         .ok_or(StoreError::NotFound("webhook endpoint"))
+}
+
+/// Disables the enabled endpoints of a client being disabled, saying why, on its
+/// transaction.
+pub(crate) async fn disable_for_client(
+    db: &impl ConnectionTrait,
+    client: Uuid,
+    now: DateTime<Utc>,
+) -> Result<u64, StoreError> {
+    Ok(db
+        .execute_raw(raw::stmt(
+            db.get_database_backend(),
+            "UPDATE webhook_endpoints SET enabled = ?, disabled_reason = ?, disabled_at = ?, \
+             updated_at = ? WHERE api_client_id = ? AND enabled = ?",
+            vec![
+                false.into(),
+                DISABLED_CLIENT.into(),
+                now.into(),
+                now.into(),
+                client.into(),
+                true.into(),
+            ],
+        ))
+        .await?
+        .rows_affected())
 }
 
 /// A new secret; the old one keeps verifying (deliveries carry both signatures) until
@@ -883,7 +920,7 @@ pub async fn claim(
         "SELECT d.id, d.endpoint_id, d.event_type, d.payload, d.attempts, e.url, e.secret, \
          e.previous_secret, e.previous_secret_expires_at, d.created_at \
          FROM webhook_endpoints e JOIN webhook_deliveries d ON d.id = {HEAD} \
-         WHERE e.enabled = ? AND d.next_attempt_at <= ? \
+         WHERE {LIVE} AND d.next_attempt_at <= ? \
          AND (d.locked_until IS NULL OR d.locked_until <= ?) \
          ORDER BY d.next_attempt_at, d.seq LIMIT ?{lock}"
     );
@@ -892,12 +929,14 @@ pub async fn claim(
         let rows = Claimed::find_by_statement(raw::stmt(
             backend,
             &sql,
-            vec![
-                true.into(),
-                now.into(),
-                now.into(),
-                i64::try_from(limit).unwrap_or(i64::MAX).into(),
-            ],
+            live_values()
+                .into_iter()
+                .chain([
+                    now.into(),
+                    now.into(),
+                    i64::try_from(limit).unwrap_or(i64::MAX).into(),
+                ])
+                .collect(),
         ))
         .all(&txn)
         .await?;
@@ -1077,9 +1116,9 @@ pub async fn next_due(db: &impl ConnectionTrait) -> Result<Option<DateTime<Utc>>
             "SELECT MIN(CASE WHEN d.locked_until IS NOT NULL AND d.locked_until > d.next_attempt_at \
              THEN d.locked_until ELSE d.next_attempt_at END) AS at \
              FROM webhook_endpoints e JOIN webhook_deliveries d ON d.id = {HEAD} \
-             WHERE e.enabled = ?"
+             WHERE {LIVE}"
         ),
-        vec![true.into()],
+        live_values().to_vec(),
     ))
     .one(db)
     .await?

@@ -776,15 +776,7 @@ async fn the_audit_trail_and_the_metrics_name_the_client(backend: Backend) {
         json!({"action": "create", "actor": {"username": "admin"}, "actorClientId": null}),
         "{log}"
     );
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("thidua_client_requests_total{client=\"ward-a-app\"} 1"),
         "{metrics}"

@@ -224,15 +224,7 @@ async fn graphiql_renders_in_headless_chromium() {
     assert!(dom.contains(">Headers<"), "no headers editor: {head}");
     assert!(!dom.contains("Loading…"), "{head}");
 
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("thidua_graphql_requests_total{operation=\"IntrospectionQuery\"}"),
         "GraphiQL sent no introspection query: {metrics}"

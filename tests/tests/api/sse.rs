@@ -202,15 +202,7 @@ async fn a_reporter_hears_over_sse_that_their_report_was_returned(backend: Backe
     assert_eq!(change["status"], "RETURNED");
     assert_eq!(change["reason"], "Thiếu số liệu tháng 1");
     // The metrics count the stream and what it delivered, by transport.
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("thidua_live_connections{transport=\"sse\"} 1"),
         "{metrics}"
@@ -528,15 +520,7 @@ async fn the_connection_cap_refuses_websockets_and_streams_with_503(backend: Bac
     // Plain HTTP is not capped.
     app.ok(Some(&admin), "{ programme { code } }", json!({}))
         .await;
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("thidua_live_connections_refused_total{transport=\"sse\"} 1"),
         "{metrics}"
@@ -639,15 +623,7 @@ async fn a_slow_sse_reader_is_cut_off_without_delaying_a_fast_one(backend: Backe
     let dropped = "thidua_subscription_events_dropped_total{reason=\"queue_full\"} 1";
     let deadline = std::time::Instant::now() + WAIT;
     loop {
-        let metrics = app
-            .client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = app.metrics().await;
         if metrics.contains(dropped) {
             break;
         }

@@ -663,15 +663,7 @@ async fn a_slow_consumer_is_closed_without_delaying_a_fast_one(backend: Backend)
     let dropped = "thidua_subscription_events_dropped_total{reason=\"queue_full\"} 1";
     let deadline = std::time::Instant::now() + WAIT;
     loop {
-        let metrics = app
-            .client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = app.metrics().await;
         if metrics.contains(dropped) {
             break;
         }

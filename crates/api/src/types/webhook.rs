@@ -56,6 +56,9 @@ pub enum WebhookDisabledReason {
     Failing,
     /// An administrator disabled it.
     Manual,
+    /// Its API client was disabled: its queued deliveries are never sent, and enabling
+    /// it again sends nothing while the client stays disabled.
+    ClientDisabled,
 }
 
 #[derive(Clone)]
@@ -103,6 +106,7 @@ impl WebhookEndpoint {
     async fn disabled_reason(&self) -> Option<WebhookDisabledReason> {
         match self.0.disabled_reason.as_deref() {
             Some(store::DISABLED_FAILING) => Some(WebhookDisabledReason::Failing),
+            Some(store::DISABLED_CLIENT) => Some(WebhookDisabledReason::ClientDisabled),
             Some(_) => Some(WebhookDisabledReason::Manual),
             None => None,
         }
