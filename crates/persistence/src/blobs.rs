@@ -1,11 +1,13 @@
 //! Content-addressed storage of evidence files: bytes kept under their sha256, so the same
-//! file is stored once however often it is sent. [`BlobStore`] is the seam an object
-//! store can later replace [`DiskStore`] behind.
+//! file is stored once however often it is sent. [`DiskStore`] keeps them as files (the
+//! embedded SQLite default, one process); [`DatabaseStore`] keeps them in the database's
+//! `blobs` table, so every replica sharing a PostgreSQL database serves every file.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
+use sea_orm::{ConnectionTrait, FromQueryResult};
 use thidua_domain::evidence::is_sha256_hex;
 
 /// Where evidence bytes live, keyed by the lower-case hex sha256 of their content.
@@ -17,6 +19,13 @@ pub trait BlobStore: Send + Sync + std::fmt::Debug {
     /// The bytes under `sha256`, or `None` if there are none.
     async fn get(&self, sha256: &str) -> io::Result<Option<Vec<u8>>>;
     async fn exists(&self, sha256: &str) -> io::Result<bool>;
+    /// Whether blobs are rows of the database the caller writes to. A writer then stores
+    /// them on its own transaction ([`put_row`], [`row_exists`]): the bytes commit with
+    /// the row that names them, and on SQLite a second connection would wait for the
+    /// writer's own lock.
+    fn in_database(&self) -> bool {
+        false
+    }
     /// Stores the file at `path` (whose content hashes to `sha256`), moving it into the
     /// store where that is cheaper than copying: the file may be gone afterwards.
     /// This default reads it into memory; [`DiskStore`] renames it.
@@ -35,11 +44,37 @@ pub enum BlobContent {
 }
 
 impl BlobContent {
-    pub async fn store(self, blobs: &dyn BlobStore, sha256: &str) -> io::Result<()> {
-        match self {
-            Self::Bytes(b) => blobs.put(sha256, b).await,
-            Self::File(p) => blobs.put_file(sha256, &p).await,
+    /// Stores the blob in `blobs`, or as a row on `db` (the caller's transaction) when
+    /// the store is the database.
+    pub async fn store(
+        self,
+        db: &impl ConnectionTrait,
+        blobs: &dyn BlobStore,
+        sha256: &str,
+    ) -> io::Result<()> {
+        match (self, blobs.in_database()) {
+            (Self::Bytes(b), true) => put_row(db, sha256, b).await,
+            (Self::File(p), true) => {
+                let bytes = blocking(move || std::fs::read(p)).await?;
+                put_row(db, sha256, bytes).await
+            }
+            (Self::Bytes(b), false) => blobs.put(sha256, b).await,
+            (Self::File(p), false) => blobs.put_file(sha256, &p).await,
         }
+    }
+}
+
+/// Whether `blobs` holds `sha256`, asked on `db` (the caller's transaction) when the
+/// store is the database.
+pub async fn stored(
+    db: &impl ConnectionTrait,
+    blobs: &dyn BlobStore,
+    sha256: &str,
+) -> io::Result<bool> {
+    if blobs.in_database() {
+        row_exists(db, sha256).await
+    } else {
+        blobs.exists(sha256).await
     }
 }
 
@@ -64,13 +99,104 @@ impl DiskStore {
     /// The file of a blob; refuses anything that is not a sha256, so a key can never
     /// name a path outside the store.
     pub fn path_of(&self, sha256: &str) -> io::Result<PathBuf> {
-        if !is_sha256_hex(sha256) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "a blob key is a lower-case hex sha256",
-            ));
-        }
+        let sha256 = key(sha256)?;
         Ok(self.root.join(&sha256[..2]).join(sha256))
+    }
+}
+
+/// Blobs as rows of `blobs` (sha256, size, content). A put of a blob already stored
+/// writes nothing (`ON CONFLICT DO NOTHING`), so concurrent uploads of one file from two
+/// replicas both succeed.
+#[derive(Debug, Clone)]
+pub struct DatabaseStore {
+    db: sea_orm::DatabaseConnection,
+}
+
+impl DatabaseStore {
+    pub fn new(db: sea_orm::DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+fn key(sha256: &str) -> io::Result<&str> {
+    if is_sha256_hex(sha256) {
+        Ok(sha256)
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "a blob key is a lower-case hex sha256",
+        ))
+    }
+}
+
+fn db_error(e: &sea_orm::DbErr) -> io::Error {
+    io::Error::other(format!("blob store: {e}"))
+}
+
+#[derive(Debug, FromQueryResult)]
+struct ContentRow {
+    content: Vec<u8>,
+}
+
+/// Stores a blob as a row, on `db` (a pool or the caller's transaction).
+pub async fn put_row(db: &impl ConnectionTrait, sha256: &str, bytes: Vec<u8>) -> io::Result<()> {
+    let sha256 = key(sha256)?;
+    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    db.execute_raw(crate::raw::stmt(
+        db.get_database_backend(),
+        "INSERT INTO blobs (sha256, size, content, created_at) VALUES (?, ?, ?, ?) \
+         ON CONFLICT (sha256) DO NOTHING",
+        vec![
+            sha256.into(),
+            size.into(),
+            bytes.into(),
+            chrono::Utc::now().into(),
+        ],
+    ))
+    .await
+    .map_err(|e| db_error(&e))?;
+    Ok(())
+}
+
+/// Whether a blob is stored as a row, read on `db`.
+pub async fn row_exists(db: &impl ConnectionTrait, sha256: &str) -> io::Result<bool> {
+    let sha256 = key(sha256)?;
+    Ok(db
+        .query_one_raw(crate::raw::stmt(
+            db.get_database_backend(),
+            "SELECT 1 FROM blobs WHERE sha256 = ?",
+            vec![sha256.into()],
+        ))
+        .await
+        .map_err(|e| db_error(&e))?
+        .is_some())
+}
+
+#[async_trait]
+impl BlobStore for DatabaseStore {
+    fn in_database(&self) -> bool {
+        true
+    }
+
+    async fn put(&self, sha256: &str, bytes: Vec<u8>) -> io::Result<()> {
+        put_row(&self.db, sha256, bytes).await
+    }
+
+    async fn get(&self, sha256: &str) -> io::Result<Option<Vec<u8>>> {
+        let sha256 = key(sha256)?;
+        Ok(ContentRow::find_by_statement(crate::raw::stmt(
+            self.db.get_database_backend(),
+            "SELECT content FROM blobs WHERE sha256 = ?",
+            vec![sha256.into()],
+        ))
+        .one(&self.db)
+        .await
+        .map_err(|e| db_error(&e))?
+        .map(|r| r.content))
+    }
+
+    async fn exists(&self, sha256: &str) -> io::Result<bool> {
+        row_exists(&self.db, sha256).await
     }
 }
 
@@ -235,10 +361,7 @@ mod tests {
         assert_eq!(store.get(&sha).await.unwrap(), Some(bytes.clone()));
         // Again, with the blob present: the store keeps its copy.
         std::fs::write(&src, &bytes).unwrap();
-        BlobContent::File(src.clone())
-            .store(&store, &sha)
-            .await
-            .unwrap();
+store.put_file(&sha, &src).await.unwrap();
         assert_eq!(
             files_under(store.root()),
             vec![store.root().join(&sha[..2]).join(&sha)]

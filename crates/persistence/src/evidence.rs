@@ -96,9 +96,12 @@ pub async fn attach(
     let (report, unit_path) = check(db, actor, new.report_id.uuid()).await?;
     if let Some(a) = existing(db, report.id, &new.sha256).await? {
         // Repairs a blob lost from the store since.
-        if !blobs.exists(&a.sha256).await.map_err(|e| blob_error(&e))? {
+        if !crate::blobs::stored(db, blobs, &a.sha256)
+            .await
+            .map_err(|e| blob_error(&e))?
+        {
             content
-                .store(blobs, &a.sha256)
+                .store(db, blobs, &a.sha256)
                 .await
                 .map_err(|e| blob_error(&e))?;
         }
@@ -108,7 +111,7 @@ pub async fn attach(
     // this, the blob stays unreferenced (harmless: content-addressed, and reused if the
     // file is sent again).
     content
-        .store(blobs, &new.sha256)
+        .store(db, blobs, &new.sha256)
         .await
         .map_err(|e| blob_error(&e))?;
     let id = Uuid::now_v7();

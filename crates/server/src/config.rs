@@ -145,6 +145,17 @@ pub enum Environment {
     Production,
 }
 
+/// Where evidence bytes are kept.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlobStoreKind {
+    /// `database` on PostgreSQL (replicas share it), `disk` on SQLite.
+    Auto,
+    /// Files under `THIDUA_DATA_DIR/evidence`: one process, or a shared file system.
+    Disk,
+    /// The database's `blobs` table.
+    Database,
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogFormat {
     Text,
@@ -549,6 +560,16 @@ pub struct StorageSettings {
         default_value_t = 4
     )]
     pub max_concurrent_uploads: usize,
+    /// Where evidence bytes are kept: `auto` (the database on PostgreSQL, so that every
+    /// replica serves every file; files on SQLite), `disk` or `database`.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_BLOB_STORE",
+        value_enum,
+        default_value = "auto"
+    )]
+    pub blob_store: BlobStoreKind,
 }
 
 /// Work the server does on its own schedule.
@@ -971,6 +992,7 @@ mod tests {
         );
         assert_eq!(s.multipart_body_bytes(), 10_485_760 + 2_000_000);
         assert_eq!(s.storage.max_concurrent_uploads, 4);
+        assert_eq!(s.storage.blob_store, BlobStoreKind::Auto);
         assert_eq!(
             s.storage.upload_staging_dir(),
             std::path::PathBuf::from("./data").join("incoming")

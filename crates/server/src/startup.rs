@@ -16,13 +16,13 @@ use secrecy::ExposeSecret as _;
 use thidua_api::auth::TokenKeys;
 use thidua_api::subscription::EventFeed;
 use thidua_api::{ApiState, AppSchema, Limits};
-use thidua_persistence::blobs::{BlobStore, DiskStore};
+use thidua_persistence::blobs::{BlobStore, DatabaseStore, DiskStore};
 use thidua_persistence::{Database, DbOptions, seed};
 use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::apq::PersistedQueries;
-use crate::config::Settings;
+use crate::config::{BlobStoreKind, Settings};
 use crate::events::EventHub;
 use crate::metrics::Metrics;
 use crate::ratelimit::{BudgetExtension, RateLimits};
@@ -300,7 +300,13 @@ impl Application {
             webhook_policy.wake.clone(),
         )
         .context("starting the webhook worker")?;
-        let blobs: Arc<dyn BlobStore> = Arc::new(DiskStore::new(settings.storage.evidence_dir()));
+        let blobs: Arc<dyn BlobStore> = match (settings.storage.blob_store, db.backend()) {
+            (BlobStoreKind::Database, _)
+            | (BlobStoreKind::Auto, sea_orm::DatabaseBackend::Postgres) => {
+                Arc::new(DatabaseStore::new(db.conn.clone()))
+            }
+            _ => Arc::new(DiskStore::new(settings.storage.evidence_dir())),
+        };
         let api = ApiState {
             db: db.clone(),
             tokens,

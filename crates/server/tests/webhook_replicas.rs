@@ -39,7 +39,10 @@ async fn replica(scratch: &Scratch, http: &reqwest::Client, timeout_secs: u64) -
     let mut cmd = scratch.configured(BIN);
     cmd.env("THIDUA_WEBHOOK_RETRY_BASE_MS", "50")
         .env("THIDUA_WEBHOOK_RETRY_MAX_SECS", "1")
-        .env("THIDUA_WEBHOOK_TIMEOUT_MS", (timeout_secs * 1000).to_string())
+        .env(
+            "THIDUA_WEBHOOK_TIMEOUT_MS",
+            (timeout_secs * 1000).to_string(),
+        )
         .env("THIDUA_DB_MAX_CONNECTIONS", "6");
     let mut server = Server::start(cmd);
     server.wait_ready(http).await;

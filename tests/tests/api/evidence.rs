@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 use thidua_persistence::entities::{attachment, audit_entry};
 use thidua_tests::{Answer, Backend, TestApp, both, spawn_app, spawn_app_with};
@@ -25,7 +25,8 @@ both!(
     upload_markers_outside_multipart_are_refused,
     an_upload_without_a_valid_token_is_refused_before_its_body_is_read,
     uploads_beyond_the_bound_are_answered_at_once_without_reading_them,
-    a_large_upload_streams_to_disk_and_is_stored_under_its_sha256
+    a_large_upload_streams_to_disk_and_is_stored_under_its_sha256,
+    a_file_sent_to_one_replica_downloads_from_another
 );
 
 const ATTACH: &str = "mutation($i: AttachEvidenceInput!) { attachEvidence(input: $i) { \
@@ -147,9 +148,51 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Every file the server keeps as evidence (temporary files included).
-fn evidence_files(app: &TestApp) -> Vec<PathBuf> {
-    files_under(&app.data_dir.join("evidence"))
+/// Every blob the server keeps as evidence, by name: files on disk (temporary files
+/// included) and rows of the database's `blobs` table (the store on PostgreSQL).
+async fn stored(app: &TestApp) -> Vec<String> {
+    let mut names: Vec<String> = files_under(&app.data_dir.join("evidence"))
+        .iter()
+        .filter_map(|p| p.file_name()?.to_str().map(str::to_owned))
+        .collect();
+    let rows = app
+        .db
+        .conn
+        .query_all_raw(sea_orm::Statement::from_string(
+            app.db.backend(),
+            "SELECT sha256 FROM blobs",
+        ))
+        .await
+        .unwrap();
+    names.extend(
+        rows.iter()
+            .map(|r| r.try_get::<String>("", "sha256").unwrap()),
+    );
+    names.sort();
+    names
+}
+
+/// The stored bytes of blob `sha`, wherever the server keeps them.
+async fn stored_bytes(app: &TestApp, sha: &str) -> Vec<u8> {
+    let file = app.data_dir.join("evidence").join(&sha[..2]).join(sha);
+    if let Ok(bytes) = std::fs::read(file) {
+        return bytes;
+    }
+    let row = app
+        .db
+        .conn
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            app.db.backend(),
+            match app.db.backend() {
+                sea_orm::DatabaseBackend::Postgres => "SELECT content FROM blobs WHERE sha256 = $1",
+                _ => "SELECT content FROM blobs WHERE sha256 = ?",
+            },
+            [sha.into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("blob {sha} is stored nowhere"));
+    row.try_get::<Vec<u8>>("", "content").unwrap()
 }
 
 /// Files still staged (uploads being received, or leaked).
@@ -206,11 +249,7 @@ async fn a_file_over_the_cap_is_refused_and_nothing_is_stored(backend: Backend) 
     assert_eq!(a.error_code(), Some("FILE_TOO_LARGE"), "{}", a.body);
     let message = a.body["errors"][0]["message"].as_str().unwrap();
     assert!(message.contains("10485760"), "{message}");
-    assert!(
-        evidence_files(&app).is_empty(),
-        "{:?}",
-        evidence_files(&app)
-    );
+    assert!(stored(&app).await.is_empty(), "{:?}", stored(&app).await);
     assert_eq!(attachment_rows(&app).await, 0);
     assert_nothing_staged(&app).await;
 
@@ -235,7 +274,7 @@ async fn the_cap_is_configurable_and_a_file_at_the_cap_is_accepted(backend: Back
     let a = Upload::new(&f.reporter, &report, &over).send(&app).await;
     assert_eq!(a.status, 413, "{}", a.body);
     assert_eq!(a.error_code(), Some("FILE_TOO_LARGE"), "{}", a.body);
-    assert_eq!(evidence_files(&app).len(), 1);
+    assert_eq!(stored(&app).await.len(), 1);
     assert_eq!(attachment_rows(&app).await, 1);
 
     // JSON requests keep the general body limit, whatever the upload limit is.
@@ -290,7 +329,7 @@ async fn an_executable_named_jpg_is_refused(backend: Backend) {
             a.body
         );
     }
-    assert!(evidence_files(&app).is_empty());
+    assert!(stored(&app).await.is_empty());
     assert_eq!(attachment_rows(&app).await, 0);
 }
 
@@ -327,11 +366,7 @@ async fn only_those_who_may_report_for_the_unit_may_attach(backend: Backend) {
         .await;
     assert_eq!(a.user_error_codes("attachEvidence"), vec!["INVALID_FORMAT"]);
 
-    assert!(
-        evidence_files(&app).is_empty(),
-        "{:?}",
-        evidence_files(&app)
-    );
+    assert!(stored(&app).await.is_empty(), "{:?}", stored(&app).await);
     assert_eq!(attachment_rows(&app).await, 0);
 
     // A manager of the province may attach to the ward's report.
@@ -370,9 +405,8 @@ async fn the_same_file_sent_twice_is_stored_once(backend: Backend) {
     }
 
     assert_eq!(attachment_rows(&app).await, 1);
-    let blob = app.data_dir.join("evidence").join(&sha[..2]).join(&sha);
-    assert_eq!(evidence_files(&app), vec![blob.clone()]);
-    assert_eq!(std::fs::read(&blob).unwrap(), jpeg);
+    assert_eq!(stored(&app).await, vec![sha.clone()]);
+    assert_eq!(stored_bytes(&app, &sha).await, jpeg);
     let audits = audit_entry::Entity::find()
         .filter(audit_entry::Column::Action.eq("attach_evidence"))
         .count(&app.db.conn)
@@ -392,7 +426,7 @@ async fn the_same_file_sent_twice_is_stored_once(backend: Backend) {
     assert!(attached(&on_2).is_object(), "{}", on_2.body);
     assert_ne!(attached(&on_2)["id"], a["id"]);
     assert_eq!(attachment_rows(&app).await, 2);
-    assert_eq!(evidence_files(&app), vec![blob.clone()]);
+    assert_eq!(stored(&app).await, vec![sha.clone()]);
 
     // The report lists it; another file is a second attachment.
     let png = tiny_png();
@@ -429,7 +463,7 @@ async fn the_same_file_sent_twice_is_stored_once(backend: Backend) {
     let list = attachments_of(&report_2);
     assert_eq!(list.len(), 1, "{list:?}");
     assert_eq!(list[0]["sha256"], sha.as_str());
-    assert_eq!(evidence_files(&app).len(), 2);
+    assert_eq!(stored(&app).await.len(), 2);
 }
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
@@ -524,7 +558,7 @@ async fn a_multipart_upload_without_the_preflight_header_is_refused(backend: Bac
     let a = u.send(&app).await;
     assert_eq!(a.status, 400, "{}", a.body);
     assert_eq!(a.error_code(), Some("BAD_USER_INPUT"), "{}", a.body);
-    assert!(evidence_files(&app).is_empty());
+    assert!(stored(&app).await.is_empty());
     assert_eq!(attachment_rows(&app).await, 0);
 }
 
@@ -548,7 +582,7 @@ async fn an_approved_report_is_locked(backend: Backend) {
             a.body
         );
     }
-    assert!(evidence_files(&app).is_empty());
+    assert!(stored(&app).await.is_empty());
     assert_eq!(attachment_rows(&app).await, 0);
 }
 
@@ -620,7 +654,7 @@ async fn upload_markers_outside_multipart_are_refused(backend: Backend) {
     assert!(a.error_code().is_some(), "{}", a.body);
     let again = app.gql(None, "{ fields { name } }", json!({})).await;
     assert_eq!(again.status, 200);
-    assert!(evidence_files(&app).is_empty());
+    assert!(stored(&app).await.is_empty());
 }
 
 /// What a raw HTTP/1.1 exchange answered: status, headers (lower-case names), body.
@@ -746,7 +780,7 @@ async fn an_upload_without_a_valid_token_is_refused_before_its_body_is_read(back
     let a = u.send(&app).await;
     assert_eq!(a.status, 401, "{}", a.body);
     assert_eq!(a.error_code(), Some("UNAUTHENTICATED"), "{}", a.body);
-    assert!(evidence_files(&app).is_empty());
+    assert!(stored(&app).await.is_empty());
 }
 
 async fn uploads_beyond_the_bound_are_answered_at_once_without_reading_them(backend: Backend) {
@@ -809,13 +843,11 @@ async fn a_large_upload_streams_to_disk_and_is_stored_under_its_sha256(backend: 
     assert_eq!(a.status, 200, "{}", a.body);
     assert_eq!(attached(&a)["sha256"], sha.as_str(), "{}", a.body);
     assert_eq!(attached(&a)["sizeBytes"], big.len(), "{}", a.body);
-    let blob = app.data_dir.join("evidence").join(&sha[..2]).join(&sha);
-    assert_eq!(
-        std::fs::read(&blob).unwrap(),
-        big,
+    assert!(
+        stored_bytes(&app, &sha).await == big,
         "the stored bytes differ"
     );
-    assert_eq!(evidence_files(&app), vec![blob]);
+    assert_eq!(stored(&app).await, vec![sha]);
     assert_nothing_staged(&app).await;
 
     // A refused type is staged, then removed when the request ends.
@@ -829,6 +861,53 @@ async fn a_large_upload_streams_to_disk_and_is_stored_under_its_sha256(backend: 
         a.body
     );
     assert_nothing_staged(&app).await;
-    assert_eq!(evidence_files(&app).len(), 1);
+    assert_eq!(stored(&app).await.len(), 1);
     assert_eq!(attachment_rows(&app).await, 1);
+}
+
+/// Two server processes on one database, each with its own data directory: with the
+/// database blob store (the default on PostgreSQL, chosen by setting on SQLite) a file sent
+/// to one is downloaded from the other, and neither keeps a file on its disk.
+async fn a_file_sent_to_one_replica_downloads_from_another(backend: Backend) {
+    use thidua_server::config::BlobStoreKind;
+    let store = |s: &mut thidua_server::config::Settings| {
+        if backend == Backend::Sqlite {
+            s.storage.blob_store = BlobStoreKind::Database;
+        }
+    };
+    let one = spawn_app_with(backend, store).await;
+    let elsewhere = thidua_tests::Scratch::new();
+    let other_dir = elsewhere.dir.clone();
+    let two = thidua_tests::spawn_app_sharing_with(&one, |s| {
+        store(s);
+        s.storage.data_dir = other_dir.clone();
+    })
+    .await;
+    let (f, report) = field_with_report(&one).await;
+    let jpeg = tiny_jpeg();
+    let sha = thidua_domain::evidence::sha256_hex(&jpeg);
+    let a = Upload::new(&f.reporter, &report, &jpeg).send(&one).await;
+    let url = attached(&a)["downloadUrl"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}", a.body))
+        .to_owned();
+    for app in [&two, &one] {
+        let resp = app
+            .client
+            .get(app.url(&url))
+            .bearer_auth(&f.manager)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "from {}", app.address);
+        assert_eq!(resp.bytes().await.unwrap().to_vec(), jpeg);
+    }
+    // Sent again to the other replica: the same blob, stored once.
+    let again = Upload::new(&f.reporter, &report, &jpeg).send(&two).await;
+    assert_eq!(attached(&again)["id"], attached(&a)["id"], "{}", again.body);
+    assert_eq!(stored(&one).await, vec![sha]);
+    for dir in [one.data_dir.join("evidence"), other_dir.join("evidence")] {
+        assert!(files_under(&dir).is_empty(), "files on disk: {dir:?}");
+    }
+    drop(two);
 }
