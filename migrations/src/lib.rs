@@ -25,6 +25,7 @@ mod m20261130_000013_progress_rollups;
 mod m20261201_000001_api_clients;
 mod m20261201_000002_webhooks;
 mod m20261201_000010_blobs;
+mod m20261201_000011_read_fences;
 pub mod progress_rollup_sql;
 
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_api_clients::Migration),
             Box::new(m20261201_000002_webhooks::Migration),
             Box::new(m20261201_000010_blobs::Migration),
+            Box::new(m20261201_000011_read_fences::Migration),
         ]
     }
 }

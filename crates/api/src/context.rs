@@ -72,6 +72,9 @@ pub struct CallerSession {
     pub id: uuid::Uuid,
     /// The password was reset: only `changePassword`, `logout`, `me` and `mySessions` run.
     pub must_change_password: bool,
+    /// The primary's WAL position after this session's last mutation: a read replica
+    /// serves its queries only once it has replayed that far.
+    pub fence: Option<i64>,
 }
 
 /// The session of this request's caller, if signed in.
@@ -81,6 +84,20 @@ pub fn session(ctx: &Context<'_>) -> Option<CallerSession> {
 
 pub fn state<'a>(ctx: &Context<'a>) -> &'a ApiState {
     ctx.data_unchecked::<ApiState>()
+}
+
+/// The pool this operation reads from, set per operation by the server: a read replica
+/// for a query whose caller's own writes it has replayed, else (mutations, their payloads,
+/// subscriptions, and without a replica) the primary.
+#[derive(Debug, Clone)]
+pub struct Reads(pub Database);
+
+/// The connection this operation reads from (see [`Reads`]).
+pub fn reads<'a>(ctx: &Context<'a>) -> &'a sea_orm::DatabaseConnection {
+    match ctx.data_opt::<Reads>() {
+        Some(r) => &r.0.conn,
+        None => &state(ctx).db.conn,
+    }
 }
 
 pub fn loader<'a>(ctx: &Context<'a>) -> &'a DataLoader<Store> {

@@ -52,7 +52,7 @@ impl Counted {
     #[graphql(complexity = "TOTAL_COUNT_COST")]
     async fn total_count(&self, ctx: &Context<'_>) -> async_graphql::Result<u64> {
         self.0
-            .run(&crate::context::state(ctx).db.conn)
+            .run(crate::context::reads(ctx))
             .await
             .map_err(crate::error::query_error)
     }

@@ -361,7 +361,7 @@ mod tests {
         assert_eq!(store.get(&sha).await.unwrap(), Some(bytes.clone()));
         // Again, with the blob present: the store keeps its copy.
         std::fs::write(&src, &bytes).unwrap();
-store.put_file(&sha, &src).await.unwrap();
+        store.put_file(&sha, &src).await.unwrap();
         assert_eq!(
             files_under(store.root()),
             vec![store.root().join(&sha[..2]).join(&sha)]

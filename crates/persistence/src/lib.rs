@@ -36,6 +36,7 @@ pub mod programme;
 pub mod progress;
 pub mod progress_rollups;
 pub mod raw;
+pub mod read_replica;
 pub mod reports;
 pub mod search;
 pub mod seed;

@@ -421,6 +421,7 @@ pub fn is_live(s: &session::Model, policy: &SessionPolicy, now: DateTime<Utc>) -
 #[derive(Debug, FromQueryResult)]
 struct CallerRow {
     must_change_password: bool,
+    fence: Option<i64>,
     role: Option<Role>,
     path: Option<String>,
 }
@@ -430,6 +431,9 @@ struct CallerRow {
 pub struct CallerNow {
     pub grants: Vec<Grant>,
     pub must_change_password: bool,
+    /// The primary's WAL position after the session's last mutation (see
+    /// [`crate::read_replica`]).
+    pub fence: Option<i64>,
 }
 
 /// The grants of an active user on active units, provided the token's session is alive:
@@ -444,9 +448,10 @@ pub async fn caller(
     now: DateTime<Utc>,
 ) -> Result<Option<CallerNow>, StoreError> {
     let sql = "SELECT us.must_change_password AS must_change_password, rg.role AS role, \
-        ou.path AS path FROM users us \
+        ou.path AS path, f.lsn AS fence FROM users us \
         JOIN sessions se ON se.id = ? AND se.user_id = us.id AND se.revoked_at IS NULL \
             AND se.expires_at > ? \
+        LEFT JOIN read_fences f ON f.writer_id = se.id \
         LEFT JOIN role_grants rg ON rg.user_id = us.id \
         LEFT JOIN org_units ou ON ou.id = rg.unit_id AND ou.is_active = ? \
         WHERE us.id = ? AND us.is_active = ?";
@@ -464,8 +469,10 @@ pub async fn caller(
         return Ok(None);
     };
     let must_change_password = first.must_change_password;
+    let fence = first.fence;
     Ok(Some(CallerNow {
         must_change_password,
+        fence,
         grants: rows
             .into_iter()
             .filter_map(|r| match (r.role, r.path) {

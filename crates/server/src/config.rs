@@ -263,6 +263,18 @@ pub struct DatabaseSettings {
         default_value = "sqlite://./data/thidua.db?mode=rwc"
     )]
     pub url: SecretUrl,
+    /// A PostgreSQL streaming replica that queries read from (mutations, sessions and the
+    /// change feed use `DATABASE_URL`); a person's queries read the primary until the
+    /// replica has replayed their last write.
+    #[arg(
+        id = "database_read_url",
+        value_name = "DATABASE_READ_URL",
+        long = "database-read-url",
+        global = true,
+        env = "THIDUA_DATABASE_READ_URL",
+        hide_env_values = true
+    )]
+    pub read_url: Option<SecretUrl>,
     #[arg(
         id = "db_max_connections",
         value_name = "DB_MAX_CONNECTIONS",

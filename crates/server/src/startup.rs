@@ -46,6 +46,8 @@ impl RequestId {
 
 pub struct AppState {
     pub db: Database,
+    /// The read replica queries read from (`THIDUA_DATABASE_READ_URL`), if any.
+    pub replica: Option<Arc<thidua_persistence::read_replica::ReadReplica>>,
     pub schema: AppSchema,
     /// Runs documents made only of introspection (deeper, with nested lists bounded).
     pub introspection_schema: AppSchema,
@@ -122,6 +124,34 @@ pub async fn connect_serving(settings: &Settings) -> anyhow::Result<Database> {
         settings.pg_idle_in_transaction_timeout(),
     )
     .await
+}
+
+/// The read replica of `THIDUA_DATABASE_READ_URL`, if set (PostgreSQL only), with the
+/// serving timeouts. It is not migrated: it replays the primary.
+pub async fn connect_replica(
+    settings: &Settings,
+    primary: &Database,
+) -> anyhow::Result<Option<Arc<thidua_persistence::read_replica::ReadReplica>>> {
+    let Some(url) = &settings.database.read_url else {
+        return Ok(None);
+    };
+    if primary.backend() != sea_orm::DatabaseBackend::Postgres
+        || !url.expose_secret().starts_with("postgres")
+    {
+        anyhow::bail!("THIDUA_DATABASE_READ_URL needs PostgreSQL, for it and for DATABASE_URL");
+    }
+    let db = Database::connect(&DbOptions {
+        url: url.expose_secret().to_owned(),
+        max_connections: settings.database.max_connections.max(1),
+        acquire_timeout: Duration::from_millis(settings.database.acquire_timeout_ms.max(1)),
+        statement_timeout: settings.pg_statement_timeout(),
+        idle_in_transaction_timeout: settings.pg_idle_in_transaction_timeout(),
+    })
+    .await
+    .context("connecting to the read replica (THIDUA_DATABASE_READ_URL)")?;
+    Ok(Some(Arc::new(
+        thidua_persistence::read_replica::ReadReplica::new(db),
+    )))
 }
 
 async fn connect_with(
@@ -228,6 +258,7 @@ impl Application {
         }
         let db = connect_serving(&settings).await?;
         prepare_database(&db, &settings).await?;
+        let replica = connect_replica(&settings, &db).await?;
         thidua_persistence::passwords::PasswordPool::new(
             match settings.auth.password_concurrency {
                 0 => thidua_persistence::passwords::default_concurrency(),
@@ -324,6 +355,7 @@ impl Application {
         };
         let state = web::Data::new(AppState {
             db: db.clone(),
+            replica,
             schema: thidua_api::build_schema_with(Some(api.clone()), &limits, |b| {
                 b.extension(BudgetExtension).data(feed.clone())
             }),

@@ -7,7 +7,7 @@ use thidua_persistence::StoreError;
 use thidua_persistence::accounts::{self, UserFilter as StoreFilter};
 
 use super::unit_path;
-use crate::context::{actor, actor_any, state};
+use crate::context::{actor, actor_any, reads};
 use crate::cursor;
 use crate::error::{forbidden, query_error};
 use crate::ids;
@@ -73,7 +73,7 @@ impl AccountQuery {
             search: crate::args::search(f.search, "filter.search")?,
         };
         Ok(user_connection(
-            accounts::list(&state(ctx).db.conn, &scope, &sf, &page)
+            accounts::list(reads(ctx), &scope, &sf, &page)
                 .await
                 .map_err(query_error)?,
         ))
@@ -84,7 +84,7 @@ impl AccountQuery {
     async fn user(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<User>> {
         let a = actor(ctx)?;
         let id: UserId = ids::decode::<of::User>(&id)?;
-        match accounts::own_or_manageable(&state(ctx).db.conn, a, id).await {
+        match accounts::own_or_manageable(reads(ctx), a, id).await {
             Ok(u) => Ok(Some(User(u))),
             Err(StoreError::NotFound(_)) => Ok(None),
             Err(e) => Err(query_error(e)),

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object};
 use thidua_persistence::api_clients;
 
-use crate::context::{actor, state};
+use crate::context::{actor, reads};
 use crate::cursor;
 use crate::error::{forbidden, query_error};
 use crate::types::api_client::ApiClient;
@@ -29,7 +29,7 @@ impl ApiClientQuery {
             return Err(forbidden());
         }
         let page = cursor::page_request(first, after)?;
-        let rows = api_clients::list(&state(ctx).db.conn, a, &page)
+        let rows = api_clients::list(reads(ctx), a, &page)
             .await
             .map_err(query_error)?;
         Ok(cursor::connection(

@@ -7,7 +7,7 @@ use thidua_persistence::audit::{self, AuditEntity, AuditFilter};
 use thidua_persistence::org_units;
 use thidua_persistence::page::{CountQuery, Page};
 
-use crate::context::{actor, authorize, state};
+use crate::context::{actor, authorize, reads};
 use crate::cursor;
 use crate::error::query_error;
 use crate::ids;
@@ -38,7 +38,7 @@ impl AuditQuery {
         after: Option<String>,
     ) -> async_graphql::Result<AuditEntryConnection> {
         actor(ctx)?;
-        let db = &state(ctx).db.conn;
+        let db = reads(ctx);
         let roots = org_units::roots(db).await.map_err(query_error)?;
         for r in &roots {
             authorize(ctx, Action::ReadAudit, &r.path)?;

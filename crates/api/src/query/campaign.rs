@@ -5,7 +5,7 @@ use thidua_domain::id::of;
 use thidua_persistence::campaigns::{self, CampaignFilter as StoreCampaignFilter, CampaignOrder};
 
 use super::confined_subtree;
-use crate::context::{reader_of, state};
+use crate::context::{reader_of, reads};
 use crate::cursor;
 use crate::error::query_error;
 use crate::ids;
@@ -68,7 +68,7 @@ impl CampaignQuery {
         let found = match (id, code) {
             (Some(id), _) => load_one(ctx, ids::decode::<of::Campaign>(&id)?).await?,
             (None, Some(code)) => {
-                campaigns::by_code(&state(ctx).db.conn, &crate::args::text(&code, "code", 100)?)
+                campaigns::by_code(reads(ctx), &crate::args::text(&code, "code", 100)?)
                     .await
                     .map_err(query_error)?
             }
@@ -136,7 +136,7 @@ impl CampaignQuery {
                 o.direction == SortDirection::Desc,
             ),
         };
-        let rows = campaigns::list(&state(ctx).db.conn, &sf, order, desc, &page)
+        let rows = campaigns::list(reads(ctx), &sf, order, desc, &page)
             .await
             .map_err(query_error)?;
         Ok(campaign_connection(rows, order))

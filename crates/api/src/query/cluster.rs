@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Object};
 
-use crate::context::{reader, state};
+use crate::context::{reader, reads};
 use crate::error::query_error;
 
 #[derive(Default)]
@@ -16,7 +16,7 @@ impl ClusterQuery {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<crate::types::cluster::Cluster>> {
         reader(ctx)?;
-        let rows = thidua_persistence::clusters::all(&state(ctx).db.conn)
+        let rows = thidua_persistence::clusters::all(reads(ctx))
             .await
             .map_err(query_error)?;
         Ok(rows

@@ -5,7 +5,7 @@ use thidua_domain::id::Id;
 use thidua_domain::id::of;
 
 use super::unit_path;
-use crate::context::{reader, state};
+use crate::context::{reader, reads};
 use crate::cursor;
 use crate::error::query_error;
 use crate::ids;
@@ -78,7 +78,7 @@ impl CommendationQuery {
             in_effect_on: in_effect_on.map(Into::into),
             central_body,
         };
-        let rows = thidua_persistence::awards::list(&state(ctx).db.conn, &f)
+        let rows = thidua_persistence::awards::list(reads(ctx), &f)
             .await
             .map_err(query_error)?;
         Ok(rows.into_iter().map(AwardType).collect())
@@ -91,7 +91,7 @@ impl CommendationQuery {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<UnitAuthority>> {
         reader(ctx)?;
-        let rows = thidua_persistence::authorities::all(&state(ctx).db.conn)
+        let rows = thidua_persistence::authorities::all(reads(ctx))
             .await
             .map_err(query_error)?;
         Ok(rows.into_iter().map(UnitAuthority).collect())
@@ -121,7 +121,7 @@ impl CommendationQuery {
             },
         };
         let page = cursor::page_request(first, after)?;
-        let rows = thidua_persistence::council::list(&state(ctx).db.conn, &store, &page)
+        let rows = thidua_persistence::council::list(reads(ctx), &store, &page)
             .await
             .map_err(query_error)?;
         Ok(session_connection(rows))
@@ -158,7 +158,7 @@ impl CommendationQuery {
             search: crate::args::search(f.search, "filter.search")?,
         };
         let page = cursor::page_request(first, after)?;
-        let rows = thidua_persistence::commendations::list(&state(ctx).db.conn, &store, &page)
+        let rows = thidua_persistence::commendations::list(reads(ctx), &store, &page)
             .await
             .map_err(query_error)?;
         Ok(commendation_connection(rows))
@@ -177,7 +177,7 @@ impl CommendationQuery {
         let range = thidua_domain::bounds::YearRange::parse(from_year, to_year)
             .map_err(crate::args::field_error)?;
         let rows = thidua_persistence::commendations::direct_worker_share(
-            &state(ctx).db.conn,
+            reads(ctx),
             range.from().get(),
             range.to().get(),
         )

@@ -11,7 +11,7 @@ use thidua_persistence::compliance::{self, Counting, Scope};
 use uuid::Uuid;
 
 use crate::args::field_error;
-use crate::context::{reader, state};
+use crate::context::{reader, reads};
 use crate::error::{forbidden, not_found, query_error};
 use crate::ids;
 use crate::loaders::CampaignMilestones;
@@ -227,7 +227,7 @@ impl ComplianceQuery {
             cluster_id,
         };
         let by_child = group_by.unwrap_or_default() == ComplianceGroupBy::ChildUnit;
-        let counted = compliance::counts(&state(ctx).db.conn, &scope, by_child)
+        let counted = compliance::counts(reads(ctx), &scope, by_child)
             .await
             .map_err(query_error)?;
         let mut totals = Counts::default();

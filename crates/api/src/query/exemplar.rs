@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, InputObject, Object};
 use thidua_domain::id::of;
 
 use super::unit_path;
-use crate::context::{reader, state};
+use crate::context::{reader, reads};
 use crate::cursor;
 use crate::error::query_error;
 use crate::ids;
@@ -58,7 +58,7 @@ impl ExemplarQuery {
         reader(ctx)?;
         let f = exemplar_filter(ctx, filter.unwrap_or_default()).await?;
         let page = cursor::page_request(first, after)?;
-        let rows = thidua_persistence::exemplars::list(&state(ctx).db.conn, &f, &page)
+        let rows = thidua_persistence::exemplars::list(reads(ctx), &f, &page)
             .await
             .map_err(query_error)?;
         Ok(exemplar_connection(rows))
@@ -72,7 +72,7 @@ impl ExemplarQuery {
     ) -> async_graphql::Result<Vec<StageCount>> {
         reader(ctx)?;
         let f = exemplar_filter(ctx, filter.unwrap_or_default()).await?;
-        let rows = thidua_persistence::exemplars::counts_by_stage(&state(ctx).db.conn, &f)
+        let rows = thidua_persistence::exemplars::counts_by_stage(reads(ctx), &f)
             .await
             .map_err(query_error)?;
         Ok(ExemplarStage::ALL_STAGES

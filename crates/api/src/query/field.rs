@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object};
 use thidua_persistence::fields;
 
-use crate::context::state;
+use crate::context::reads;
 use crate::error::query_error;
 use crate::types::field::Field;
 
@@ -14,7 +14,7 @@ pub struct FieldQuery;
 impl FieldQuery {
     /// The field (lĩnh vực) catalogue (public).
     async fn fields(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Field>> {
-        Ok(fields::all(&state(ctx).db.conn)
+        Ok(fields::all(reads(ctx))
             .await
             .map_err(query_error)?
             .into_iter()

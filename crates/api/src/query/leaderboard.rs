@@ -3,7 +3,7 @@
 use async_graphql::{Context, ID, Object};
 use thidua_domain::id::of;
 
-use crate::context::{reader, state};
+use crate::context::{reader, reads};
 use crate::cursor;
 use crate::error::query_error;
 use crate::ids;
@@ -64,7 +64,7 @@ impl LeaderboardQuery {
                 .map(ids::decode::<of::Cluster>)
                 .transpose()?,
         };
-        let db = &state(ctx).db.conn;
+        let db = reads(ctx);
         let standings = leaderboard::standings(db, &board, limit)
             .await
             .map_err(query_error)?;

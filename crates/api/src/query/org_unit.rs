@@ -5,7 +5,7 @@ use thidua_domain::id::of;
 use thidua_persistence::org_units::{self, UnitFilter};
 
 use super::unit_path;
-use crate::context::{reader, state};
+use crate::context::{reader, reads};
 use crate::cursor;
 use crate::error::query_error;
 use crate::ids;
@@ -42,7 +42,7 @@ impl OrgUnitQuery {
                 .await?
                 .map(OrgUnit)),
             (None, Some(code)) => Ok(org_units::by_code(
-                &state(ctx).db.conn,
+                reads(ctx),
                 &crate::args::text(&code, "code", 100)?,
             )
             .await
@@ -75,7 +75,7 @@ impl OrgUnitQuery {
             search: crate::args::search(f.search, "filter.search")?,
         };
         Ok(unit_connection(
-            org_units::list(&state(ctx).db.conn, &uf, &page)
+            org_units::list(reads(ctx), &uf, &page)
                 .await
                 .map_err(query_error)?,
         ))

@@ -5,7 +5,7 @@ use thidua_domain::id::of;
 use thidua_persistence::persons::{self, PersonFilter as StoreFilter};
 
 use super::unit_path;
-use crate::context::{reader, state};
+use crate::context::{reader, reads};
 use crate::cursor;
 use crate::error::query_error;
 use crate::ids;
@@ -56,7 +56,7 @@ impl PersonQuery {
             foreign: f.foreign,
         };
         Ok(person_connection(
-            persons::list(&state(ctx).db.conn, &sf, &page)
+            persons::list(reads(ctx), &sf, &page)
                 .await
                 .map_err(query_error)?,
         ))

@@ -3,7 +3,7 @@
 use async_graphql::{Context, Object};
 use thidua_persistence::programme;
 
-use crate::context::state;
+use crate::context::reads;
 use crate::error::query_error;
 use crate::types::programme::{Programme, Target, TargetFilter};
 
@@ -14,7 +14,7 @@ pub struct ProgrammeQuery;
 impl ProgrammeQuery {
     /// All programmes (public).
     async fn programmes(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Programme>> {
-        Ok(programme::all(&state(ctx).db.conn)
+        Ok(programme::all(reads(ctx))
             .await
             .map_err(query_error)?
             .into_iter()
@@ -28,7 +28,7 @@ impl ProgrammeQuery {
         ctx: &Context<'_>,
         code: Option<String>,
     ) -> async_graphql::Result<Option<Programme>> {
-        let db = &state(ctx).db.conn;
+        let db = reads(ctx);
         let found = match crate::args::optional_text(code, "code", 100)? {
             Some(code) => programme::by_code(db, &code).await,
             None => programme::default_programme(db).await,
@@ -48,7 +48,7 @@ impl ProgrammeQuery {
     ) -> async_graphql::Result<Vec<Target>> {
         // Refused before any statement runs, programme or not.
         let filter = TargetFilter::parse(horizon, from_year, to_year)?;
-        let Some(p) = programme::default_programme(&state(ctx).db.conn)
+        let Some(p) = programme::default_programme(reads(ctx))
             .await
             .map_err(query_error)?
         else {

@@ -13,7 +13,7 @@ use thidua_persistence::{campaigns, clusters};
 
 use super::compliance::{cluster_filter, default_root};
 use crate::args::field_error;
-use crate::context::{reader, state};
+use crate::context::{reader, reads};
 use crate::error::{forbidden, not_found, query_error};
 use crate::ids;
 use crate::loaders::CriteriaOf;
@@ -88,7 +88,7 @@ impl ProgressQuery {
             .as_ref()
             .map(ids::decode::<of::OrgUnit>)
             .transpose()?;
-        let db = &state(ctx).db.conn;
+        let db = reads(ctx);
         // The campaigns counted, the range, and the unit the default root starts from.
         let (campaigns, range, launching) = match asked {
             CampaignOrField::Campaign(cid) => {

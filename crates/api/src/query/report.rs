@@ -5,7 +5,7 @@ use thidua_domain::id::UserId;
 use thidua_domain::id::of;
 
 use super::unit_path;
-use crate::context::{reader_of, state};
+use crate::context::{reader_of, reads};
 use crate::cursor;
 use crate::error::query_error;
 use crate::ids;
@@ -83,7 +83,7 @@ impl ReportQuery {
             readable_paths: a.read_paths(Resource::Reports),
             reader_id: a.user_id.map(UserId::from_uuid),
         };
-        let rows = thidua_persistence::reports::list(&state(ctx).db.conn, &rf, &page)
+        let rows = thidua_persistence::reports::list(reads(ctx), &rf, &page)
             .await
             .map_err(query_error)?;
         Ok(cursor::connection(

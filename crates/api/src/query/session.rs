@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object};
 use thidua_domain::id::{UserId, of};
 use thidua_persistence::sessions;
 
-use crate::context::{actor_any, state};
+use crate::context::{actor_any, reads};
 use crate::error::{forbidden, query_error};
 use crate::types::session::Session;
 
@@ -18,7 +18,7 @@ impl SessionQuery {
     async fn my_sessions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Session>> {
         let a = actor_any(ctx)?;
         let user_id = a.user_id.ok_or_else(forbidden)?;
-        let rows = sessions::of_user(&state(ctx).db.conn, user_id)
+        let rows = sessions::of_user(reads(ctx), user_id)
             .await
             .map_err(query_error)?;
         Ok(rows.into_iter().map(Session).collect())
@@ -33,7 +33,7 @@ impl SessionQuery {
     ) -> async_graphql::Result<Vec<Session>> {
         let a = crate::context::actor(ctx)?;
         let id: UserId = crate::ids::decode::<of::User>(&user_id)?;
-        let db = &state(ctx).db.conn;
+        let db = reads(ctx);
         if a.user_id != Some(id.uuid()) {
             thidua_persistence::users::manageable(db, a, id)
                 .await

@@ -12,7 +12,7 @@ use thidua_persistence::stats as store;
 
 use super::compliance::cluster_filter;
 use crate::args::field_error;
-use crate::context::{reader, state};
+use crate::context::{reader, reads};
 use crate::error::{forbidden, query_error};
 use crate::ids;
 use crate::types::enums::{CommendationStatus, ExemplarKind, ExemplarStage};
@@ -113,7 +113,7 @@ impl StatsQuery {
             group_by: dims,
             cluster_id,
         };
-        let counted = store::commendation_groups(&state(ctx).db.conn, &query)
+        let counted = store::commendation_groups(reads(ctx), &query)
             .await
             .map_err(query_error)?;
         Ok(CommendationStats {
@@ -160,7 +160,7 @@ impl StatsQuery {
             group_by: dims,
             cluster_id,
         };
-        let counted = store::exemplar_groups(&state(ctx).db.conn, &query)
+        let counted = store::exemplar_groups(reads(ctx), &query)
             .await
             .map_err(query_error)?;
         Ok(ExemplarStats {

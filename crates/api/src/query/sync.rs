@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, Object};
 
-use crate::context::{reader, state};
+use crate::context::{reader, reads};
 use crate::error::query_error;
 use crate::types::sync::{Change, ChangeFeed, decode_token, encode_token};
 
@@ -36,7 +36,7 @@ impl SyncQuery {
             user_id: a.user_id.unwrap_or_default(),
         };
         let (rows, next, more) =
-            thidua_persistence::changes::read(&state(ctx).db.conn, since, limit, &audience)
+            thidua_persistence::changes::read(reads(ctx), since, limit, &audience)
                 .await
                 .map_err(query_error)?;
         // Within a page only the latest change of each object matters.

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Object};
 use thidua_domain::id::of;
 use thidua_persistence::webhooks;
 
-use crate::context::{actor, state};
+use crate::context::{actor, reads};
 use crate::cursor;
 use crate::error::query_error;
 use crate::ids;
@@ -30,7 +30,7 @@ impl WebhookQuery {
         let a = actor(ctx)?;
         let page = cursor::page_request(first, after)?;
         Ok(endpoint_connection(
-            webhooks::list(&state(ctx).db.conn, a, &page)
+            webhooks::list(reads(ctx), a, &page)
                 .await
                 .map_err(query_error)?,
         ))
@@ -50,7 +50,7 @@ impl WebhookQuery {
         let a = actor(ctx)?;
         let id = ids::decode::<of::WebhookEndpoint>(&endpoint_id)?;
         let page = cursor::page_request(first, after)?;
-        let db = &state(ctx).db.conn;
+        let db = reads(ctx);
         webhooks::manageable(db, a, id.uuid())
             .await
             .map_err(query_error)?;

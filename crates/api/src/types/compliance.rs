@@ -15,7 +15,7 @@ use super::enums::{PeriodKind, ReportStatus};
 use super::load_one;
 use super::org_unit::OrgUnit;
 use super::report::ReportPeriod;
-use crate::context::state;
+use crate::context::reads;
 use crate::cursor;
 use crate::error::{not_found, query_error};
 
@@ -197,7 +197,7 @@ impl ReportingCompliance {
     /// the whole cluster (not limited to the caller's grants: only the shares leave, and
     /// only with 3 or more registered units). Two statements, only when selected.
     async fn clusters(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ClusterCompliance>> {
-        let db = &state(ctx).db.conn;
+        let db = reads(ctx);
         let mine = clusters::of_unit(db, self.scope.root_id)
             .await
             .map_err(query_error)?;
@@ -235,7 +235,7 @@ impl ReportingCompliance {
         after: Option<String>,
     ) -> async_graphql::Result<MissingUnitConnection> {
         let page = cursor::page_request(first, after)?;
-        let mut rows = compliance::missing(&state(ctx).db.conn, &self.scope, &page)
+        let mut rows = compliance::missing(reads(ctx), &self.scope, &page)
             .await
             .map_err(query_error)?;
         // `totalCount` is the `missing` figure, counted with the totals.

@@ -8,7 +8,7 @@ use thidua_persistence::org_units::{self, UnitFilter};
 
 use super::enums::OrgUnitKind;
 use super::{load_many, load_one};
-use crate::context::{loader, state};
+use crate::context::{loader, reads};
 use crate::cursor;
 use crate::error::{query_error, store_error};
 use crate::ids;
@@ -136,7 +136,7 @@ impl OrgUnit {
             include_inactive,
             search: None,
         };
-        let rows = org_units::list(&state(ctx).db.conn, &filter, &page)
+        let rows = org_units::list(reads(ctx), &filter, &page)
             .await
             .map_err(query_error)?;
         Ok(unit_connection(rows))

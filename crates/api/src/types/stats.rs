@@ -16,7 +16,7 @@ use super::exemplar::Exemplar;
 use super::field::Field;
 use super::load_one;
 use super::org_unit::OrgUnit;
-use crate::context::state;
+use crate::context::reads;
 use crate::error::query_error;
 use crate::query::DirectWorkerYear;
 
@@ -136,7 +136,7 @@ impl CommendationStats {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<DirectWorkerShare> {
-        let rows = store::commendation_direct_workers(&state(ctx).db.conn, &self.query)
+        let rows = store::commendation_direct_workers(reads(ctx), &self.query)
             .await
             .map_err(query_error)?;
         let by_year: Vec<DirectWorkerYear> = self
@@ -257,7 +257,7 @@ impl ExemplarStats {
         let n = thidua_domain::bounds::PageSize::parse(first, 1, 10, MOST_REPLICATED_MAX as u64)
             .map_err(|e| crate::args::field_error(e.under("first")))?
             .get();
-        let rows = store::most_replicated(&state(ctx).db.conn, &self.query, n)
+        let rows = store::most_replicated(reads(ctx), &self.query, n)
             .await
             .map_err(query_error)?;
         Ok(rows
@@ -278,7 +278,7 @@ impl ExemplarStats {
             .map_err(|e| crate::args::field_error(e.under("first")))?
             .get();
         let (ids, total) = store::units_without_models(
-            &state(ctx).db.conn,
+            reads(ctx),
             &self.query.scope,
             self.query.field_id,
             self.query.cluster_id,

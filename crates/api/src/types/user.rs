@@ -226,12 +226,10 @@ impl Me {
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<super::campaign::Campaign>> {
         let paths: Vec<String> = self.grants.iter().map(|g| g.unit_path.clone()).collect();
-        let rows = thidua_persistence::campaigns::open_for_units(
-            &crate::context::state(ctx).db.conn,
-            &paths,
-        )
-        .await
-        .map_err(crate::error::query_error)?;
+        let rows =
+            thidua_persistence::campaigns::open_for_units(crate::context::reads(ctx), &paths)
+                .await
+                .map_err(crate::error::query_error)?;
         Ok(rows.into_iter().map(super::campaign::Campaign).collect())
     }
 

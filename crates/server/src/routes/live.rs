@@ -204,6 +204,8 @@ pub async fn authenticate(
         session: CallerSession {
             id: subject.session_id,
             must_change_password: false,
+            // Live updates read the primary.
+            fence: None,
         },
         session_ended,
         access_changed,

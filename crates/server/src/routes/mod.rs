@@ -173,6 +173,7 @@ pub async fn caller_of(
             Some(CallerSession {
                 id: subject.session_id,
                 must_change_password: found.must_change_password,
+                fence: found.fence,
             }),
         )),
         Err(e) => {

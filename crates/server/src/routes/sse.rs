@@ -191,6 +191,7 @@ async fn once(
         request_id,
         rate: &rate,
         deadline: Instant::now() + app.request_timeout,
+        wrote: Default::default(),
     };
     let (resp, ran) = match execute::prepared(&run, prepared, op_name).await {
         Err(execute::MutationOverGet) => return execute::mutation_over_get(req, app),

@@ -302,6 +302,7 @@ async fn run(asked: &Asked<'_>, query: &str, vars: Value) -> Result<Value, Refus
         request_id: asked.request_id,
         rate: &rate,
         deadline: Instant::now() + app.request_timeout,
+        wrote: Default::default(),
     };
     let request =
         async_graphql::Request::new(query).variables(async_graphql::Variables::from_json(vars));

@@ -2,6 +2,7 @@
 //! it, within the request's deadline, a panic answered as INTERNAL; each is logged and
 //! counted.
 
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use actix_web::http::StatusCode;
@@ -9,6 +10,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use async_graphql::{Request, Response};
 use futures_util::FutureExt as _;
 use thidua_api::{Caller, RequestCtx};
+
 use thidua_domain::ErrorCode;
 
 use super::resolve::{self, Prepared, refused};
@@ -24,6 +26,8 @@ pub struct Run<'a> {
     pub request_id: &'a str,
     pub rate: &'a RequestLimits,
     pub deadline: Instant,
+    /// An operation of this request wrote: the ones after it read the primary.
+    pub wrote: std::sync::atomic::AtomicBool,
 }
 
 /// The answers to a request's operations, in order.
@@ -58,15 +62,24 @@ fn executed(resp: &Response) -> bool {
 pub(crate) async fn one(run: &Run<'_>, mut r: Request) -> Response {
     let app = run.app;
     let schema = super::super::introspection::schema_for(app, &mut r);
-    let loader = thidua_api::loaders::request_loader(app.db.clone(), app.dataloader_delay);
+    let replica = match writes(&mut r) || run.wrote.load(Ordering::Relaxed) {
+        true => None,
+        false => replica_for(run).await,
+    };
+    let reads = replica.map_or(&app.db, |r| &r.db);
+    let loader = thidua_api::loaders::request_loader(reads.clone(), app.dataloader_delay);
     let ctx = RequestCtx {
         caller: run.caller.clone(),
         request_id: run.request_id.to_owned(),
         session: run.session,
     };
+    let mut r = r.data(ctx).data(loader);
+    if replica.is_some() {
+        r = r.data(thidua_api::context::Reads(reads.clone()));
+    }
     // A panic inside execution (async-graphql has a few on hostile input) answers
     // INTERNAL instead of taking the worker down.
-    let fut = schema.execute(run.rate.attach(r.data(ctx).data(loader)));
+    let fut = schema.execute(run.rate.attach(r));
     crate::deadline::run_until(run.deadline, async {
         std::panic::AssertUnwindSafe(fut)
             .catch_unwind()
@@ -77,6 +90,36 @@ pub(crate) async fn one(run: &Run<'_>, mut r: Request) -> Response {
             })
     })
     .await
+}
+
+/// Whether the operation `r` runs may write (a mutation, or a document that does not
+/// parse, which never reaches a resolver anyway).
+fn writes(r: &mut Request) -> bool {
+    let name = r.operation_name.clone();
+    r.parsed_query().map_or(true, |doc| {
+        thidua_api::limits::has_mutation(doc, name.as_deref())
+    })
+}
+
+/// The read replica a query may read from: none without one, for a machine client that
+/// may write (it could not read its own writes), or while the replica has not replayed
+/// the caller's last write (its session's fence).
+async fn replica_for<'a>(
+    run: &Run<'a>,
+) -> Option<&'a thidua_persistence::read_replica::ReadReplica> {
+    let replica = run.app.replica.as_deref()?;
+    if let Caller::User(a) = run.caller
+        && a.client.as_ref().is_some_and(|c| {
+            c.scopes
+                .contains(thidua_domain::client::Scope::ReportsWrite)
+        })
+    {
+        return None;
+    }
+    replica
+        .has_replayed(run.session.and_then(|s| s.fence))
+        .await
+        .then_some(replica)
 }
 
 /// A mutation sent over GET: the whole request is refused (405).
@@ -96,8 +139,22 @@ pub(crate) async fn prepared(
         Prepared::Refused(resp) => (*resp, false),
         Prepared::Ready { request, register } => {
             op_name.clone_from(&request.operation_name);
-            let resp = one(run, *request).await;
+            let mut request = *request;
+            let wrote = app.replica.is_some() && writes(&mut request);
+            let resp = one(run, request).await;
             let ran = executed(&resp);
+            if wrote {
+                run.wrote.store(true, Ordering::Relaxed);
+            }
+            // The caller's next queries wait for the replica to replay this write.
+            if wrote
+                && ran
+                && let Some(session) = run.session
+                && let Err(e) =
+                    thidua_persistence::read_replica::fence(&app.db.conn, session.id).await
+            {
+                tracing::warn!(error = %e, "recording a read fence failed");
+            }
             // An APQ registration is kept once its text passed the limits and validated.
             if ran
                 && let Some((hash, text)) = register

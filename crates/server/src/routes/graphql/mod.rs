@@ -62,6 +62,7 @@ pub async fn graphql(
         request_id: &request_id,
         rate: &rate,
         deadline: Instant::now() + app.request_timeout,
+        wrote: Default::default(),
     };
     let answers = match execute::all(&req, &run, operations.requests, is_get).await {
         Ok(a) => a,
