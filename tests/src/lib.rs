@@ -17,6 +17,7 @@ use thidua_server::startup::Application;
 pub mod commendations;
 pub mod process;
 pub mod receiver;
+pub mod s3;
 mod scratch;
 mod sweep;
 mod template;

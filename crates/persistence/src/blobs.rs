@@ -200,6 +200,95 @@ impl BlobStore for DatabaseStore {
     }
 }
 
+/// Blobs as objects `<prefix><sha256>` in an S3-compatible bucket (`object_store`):
+/// replicas share it without sharing a database's storage. A put of a blob already there
+/// writes the same bytes again (content-addressed, so harmless).
+#[derive(Debug)]
+pub struct S3Store {
+    store: object_store::aws::AmazonS3,
+    prefix: String,
+}
+
+/// Where an [`S3Store`] is.
+#[derive(Debug, Clone)]
+pub struct S3Location {
+    pub bucket: String,
+    /// An S3-compatible service's URL (MinIO, Ceph, a test server); none: AWS.
+    pub endpoint: Option<String>,
+    pub region: String,
+    /// Put before every key, e.g. `evidence/`.
+    pub prefix: String,
+    /// Access key id and secret; none: the standard `AWS_*` variables.
+    pub credentials: Option<(String, String)>,
+}
+
+impl S3Store {
+    /// A store in `at`, with credentials from the standard `AWS_*` variables.
+    pub fn new(at: &S3Location) -> io::Result<Self> {
+        let mut b = object_store::aws::AmazonS3Builder::from_env()
+            .with_bucket_name(&at.bucket)
+            .with_region(&at.region);
+        if let Some((id, secret)) = &at.credentials {
+            b = b.with_access_key_id(id).with_secret_access_key(secret);
+        }
+        if let Some(endpoint) = &at.endpoint {
+            b = b
+                .with_endpoint(endpoint)
+                .with_allow_http(endpoint.starts_with("http://"))
+                .with_virtual_hosted_style_request(false);
+        }
+        let store = b
+            .build()
+            .map_err(|e| io::Error::other(format!("S3 store: {e}")))?;
+        Ok(Self {
+            store,
+            prefix: at.prefix.clone(),
+        })
+    }
+
+    fn path(&self, sha256: &str) -> io::Result<object_store::path::Path> {
+        Ok(object_store::path::Path::from(format!(
+            "{}{}",
+            self.prefix,
+            key(sha256)?
+        )))
+    }
+}
+
+fn s3_error(e: &object_store::Error) -> io::Error {
+    io::Error::other(format!("S3 store: {e}"))
+}
+
+#[async_trait]
+impl BlobStore for S3Store {
+    async fn put(&self, sha256: &str, bytes: Vec<u8>) -> io::Result<()> {
+        use object_store::ObjectStore as _;
+        self.store
+            .put(&self.path(sha256)?, bytes.into())
+            .await
+            .map_err(|e| s3_error(&e))?;
+        Ok(())
+    }
+
+    async fn get(&self, sha256: &str) -> io::Result<Option<Vec<u8>>> {
+        use object_store::ObjectStore as _;
+        match self.store.get(&self.path(sha256)?).await {
+            Ok(r) => Ok(Some(r.bytes().await.map_err(|e| s3_error(&e))?.to_vec())),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(s3_error(&e)),
+        }
+    }
+
+    async fn exists(&self, sha256: &str) -> io::Result<bool> {
+        use object_store::ObjectStore as _;
+        match self.store.head(&self.path(sha256)?).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(s3_error(&e)),
+        }
+    }
+}
+
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> io::Result<T> + Send + 'static,
 ) -> io::Result<T> {

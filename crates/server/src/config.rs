@@ -154,6 +154,8 @@ pub enum BlobStoreKind {
     Disk,
     /// The database's `blobs` table.
     Database,
+    /// An S3-compatible bucket (`THIDUA_S3_BUCKET`, `THIDUA_S3_ENDPOINT`, …).
+    S3,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -582,6 +584,44 @@ pub struct StorageSettings {
         default_value = "auto"
     )]
     pub blob_store: BlobStoreKind,
+    /// The bucket of `THIDUA_BLOB_STORE=s3` (credentials: `AWS_ACCESS_KEY_ID`,
+    /// `AWS_SECRET_ACCESS_KEY`, as every AWS tool reads them).
+    #[arg(long, global = true, env = "THIDUA_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+    /// An S3-compatible service's URL (MinIO, Ceph…); unset: AWS itself.
+    #[arg(long, global = true, env = "THIDUA_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_S3_REGION",
+        default_value = "us-east-1"
+    )]
+    pub s3_region: String,
+    /// Put before every object's key.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_S3_PREFIX",
+        default_value = "evidence/"
+    )]
+    pub s3_prefix: String,
+    /// The S3 access key, when not from `AWS_ACCESS_KEY_ID`.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_S3_ACCESS_KEY_ID",
+        hide_env_values = true
+    )]
+    pub s3_access_key_id: Option<String>,
+    /// The S3 secret key, when not from `AWS_SECRET_ACCESS_KEY`.
+    #[arg(
+        long,
+        global = true,
+        env = "THIDUA_S3_SECRET_ACCESS_KEY",
+        hide_env_values = true
+    )]
+    pub s3_secret_access_key: Option<SecretString>,
 }
 
 /// Work the server does on its own schedule.

@@ -16,7 +16,7 @@ use secrecy::ExposeSecret as _;
 use thidua_api::auth::TokenKeys;
 use thidua_api::subscription::EventFeed;
 use thidua_api::{ApiState, AppSchema, Limits};
-use thidua_persistence::blobs::{BlobStore, DatabaseStore, DiskStore};
+use thidua_persistence::blobs::{BlobStore, DatabaseStore, DiskStore, S3Location, S3Store};
 use thidua_persistence::{Database, DbOptions, seed};
 use tracing::Instrument;
 use uuid::Uuid;
@@ -124,6 +124,37 @@ pub async fn connect_serving(settings: &Settings) -> anyhow::Result<Database> {
         settings.pg_idle_in_transaction_timeout(),
     )
     .await
+}
+
+/// Where evidence bytes are kept (`THIDUA_BLOB_STORE`).
+fn blob_store(settings: &Settings, db: &Database) -> anyhow::Result<Arc<dyn BlobStore>> {
+    let st = &settings.storage;
+    Ok(match (st.blob_store, db.backend()) {
+        (BlobStoreKind::S3, _) => {
+            let Some(bucket) = st.s3_bucket.clone().filter(|b| !b.is_empty()) else {
+                anyhow::bail!("THIDUA_BLOB_STORE=s3 needs THIDUA_S3_BUCKET");
+            };
+            Arc::new(
+                S3Store::new(&S3Location {
+                    bucket,
+                    endpoint: st.s3_endpoint.clone().filter(|e| !e.is_empty()),
+                    region: st.s3_region.clone(),
+                    prefix: st.s3_prefix.clone(),
+                    credentials: st.s3_access_key_id.clone().zip(
+                        st.s3_secret_access_key
+                            .as_ref()
+                            .map(|k| k.expose_secret().to_owned()),
+                    ),
+                })
+                .context("configuring the S3 blob store")?,
+            )
+        }
+        (BlobStoreKind::Database, _)
+        | (BlobStoreKind::Auto, sea_orm::DatabaseBackend::Postgres) => {
+            Arc::new(DatabaseStore::new(db.conn.clone()))
+        }
+        _ => Arc::new(DiskStore::new(st.evidence_dir())),
+    })
 }
 
 /// The read replica of `THIDUA_DATABASE_READ_URL`, if set (PostgreSQL only), with the
@@ -331,13 +362,7 @@ impl Application {
             webhook_policy.wake.clone(),
         )
         .context("starting the webhook worker")?;
-        let blobs: Arc<dyn BlobStore> = match (settings.storage.blob_store, db.backend()) {
-            (BlobStoreKind::Database, _)
-            | (BlobStoreKind::Auto, sea_orm::DatabaseBackend::Postgres) => {
-                Arc::new(DatabaseStore::new(db.conn.clone()))
-            }
-            _ => Arc::new(DiskStore::new(settings.storage.evidence_dir())),
-        };
+        let blobs = blob_store(&settings, &db)?;
         let api = ApiState {
             db: db.clone(),
             tokens,

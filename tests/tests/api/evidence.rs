@@ -865,27 +865,24 @@ async fn a_large_upload_streams_to_disk_and_is_stored_under_its_sha256(backend: 
     assert_eq!(attachment_rows(&app).await, 1);
 }
 
-/// Two server processes on one database, each with its own data directory: with the
-/// database blob store (the default on PostgreSQL, chosen by setting on SQLite) a file sent
-/// to one is downloaded from the other, and neither keeps a file on its disk.
-async fn a_file_sent_to_one_replica_downloads_from_another(backend: Backend) {
-    use thidua_server::config::BlobStoreKind;
-    let store = |s: &mut thidua_server::config::Settings| {
-        if backend == Backend::Sqlite {
-            s.storage.blob_store = BlobStoreKind::Database;
-        }
-    };
-    let one = spawn_app_with(backend, store).await;
+/// Two server processes on one database, each with its own data directory and the
+/// blob store `store` sets: a file sent to the first downloads from both, and sent again
+/// to the second is the same attachment. Returns the servers (second, first), the second's
+/// data directory (held with its scratch) and the file's sha256.
+async fn across_replicas(
+    backend: Backend,
+    store: impl Fn(&mut thidua_server::config::Settings),
+) -> (TestApp, TestApp, thidua_tests::Scratch, String) {
+    let one = spawn_app_with(backend, &store).await;
     let elsewhere = thidua_tests::Scratch::new();
     let other_dir = elsewhere.dir.clone();
     let two = thidua_tests::spawn_app_sharing_with(&one, |s| {
         store(s);
-        s.storage.data_dir = other_dir.clone();
+        s.storage.data_dir = other_dir;
     })
     .await;
     let (f, report) = field_with_report(&one).await;
     let jpeg = tiny_jpeg();
-    let sha = thidua_domain::evidence::sha256_hex(&jpeg);
     let a = Upload::new(&f.reporter, &report, &jpeg).send(&one).await;
     let url = attached(&a)["downloadUrl"]
         .as_str()
@@ -902,12 +899,56 @@ async fn a_file_sent_to_one_replica_downloads_from_another(backend: Backend) {
         assert_eq!(resp.status().as_u16(), 200, "from {}", app.address);
         assert_eq!(resp.bytes().await.unwrap().to_vec(), jpeg);
     }
-    // Sent again to the other replica: the same blob, stored once.
     let again = Upload::new(&f.reporter, &report, &jpeg).send(&two).await;
     assert_eq!(attached(&again)["id"], attached(&a)["id"], "{}", again.body);
+    (
+        two,
+        one,
+        elsewhere,
+        thidua_domain::evidence::sha256_hex(&jpeg),
+    )
+}
+
+/// With the database blob store (the default on PostgreSQL, chosen by setting on SQLite)
+/// a file sent to one replica downloads from another, is stored once, and neither keeps a
+/// file on its disk.
+async fn a_file_sent_to_one_replica_downloads_from_another(backend: Backend) {
+    let (two, one, elsewhere, sha) = across_replicas(backend, |s| {
+        if backend == Backend::Sqlite {
+            s.storage.blob_store = thidua_server::config::BlobStoreKind::Database;
+        }
+    })
+    .await;
     assert_eq!(stored(&one).await, vec![sha]);
-    for dir in [one.data_dir.join("evidence"), other_dir.join("evidence")] {
+    for dir in [
+        one.data_dir.join("evidence"),
+        elsewhere.dir.join("evidence"),
+    ] {
         assert!(files_under(&dir).is_empty(), "files on disk: {dir:?}");
     }
+    drop(two);
+}
+
+/// The S3 store against a real S3-compatible server (moto): a file sent to one replica is
+/// an object `evidence/<sha256>` in the bucket, downloads from another, is stored once, and
+/// is on neither replica's disk nor in the database.
+#[tokio::test]
+async fn with_the_s3_store_a_file_sent_to_one_replica_downloads_from_another() {
+    use thidua_tests::s3::{ACCESS_KEY, S3Server, SECRET_KEY};
+    let Some(s3) = S3Server::start().await else {
+        eprintln!("moto (python3 -m moto.server) is not installed: skipping");
+        return;
+    };
+    let (two, one, elsewhere, sha) = across_replicas(Backend::Sqlite, |s| {
+        s.storage.blob_store = thidua_server::config::BlobStoreKind::S3;
+        s.storage.s3_bucket = Some(s3.bucket.clone());
+        s.storage.s3_endpoint = Some(s3.endpoint.clone());
+        s.storage.s3_access_key_id = Some(ACCESS_KEY.into());
+        s.storage.s3_secret_access_key = Some(SECRET_KEY.into());
+    })
+    .await;
+    assert_eq!(s3.keys().await, vec![format!("evidence/{sha}")]);
+    assert!(stored(&one).await.is_empty());
+    assert!(files_under(&elsewhere.dir.join("evidence")).is_empty());
     drop(two);
 }
