@@ -13,6 +13,7 @@ import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
+import { cpus, loadavg } from "node:os";
 
 const env = (name, fallback) => process.env[name] ?? fallback;
 const THIDUA = env("THIDUA_GRAPHQL");
@@ -260,6 +261,7 @@ const median = (xs) => {
 
 async function main() {
   const only = env("BENCH_SHAPES", "all");
+  const loadBefore = loadavg().map((l) => l.toFixed(2)).join(", ");
   const all = await shapes();
   const selected = only === "all" ? all : all.filter((s) => only.split(",").includes(s.name));
   const rows = [];
@@ -325,6 +327,9 @@ async function main() {
   console.log("| shape | answer KiB thidua / PG | thidua req/s | PostGraphile req/s | ratio | p50 ms thidua / PG | thidua p99 ms | PostGraphile p99 ms | responses checked / bad | goal ≥ 2×, p99 ≤ |");
   console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
   console.log(rows.join("\n"));
+  console.log(`\nLoad average (1, 5, 15 min) on the ${cpus().length} cores: ${loadBefore} before the checks, ` +
+    `${loadavg().map((l) => l.toFixed(2)).join(", ")} after the rounds: anything above the two servers, PostgreSQL and ` +
+    "wrk (other builds) takes CPU from both alike, as rounds alternate, but it lowers both figures.");
   console.log(`\nShapes: ${selected.map((s) => `${s.name}: ${s.what}`).join("; ")}.`);
   if (failures) {
     console.error(`${failures} responses failed their check`);
