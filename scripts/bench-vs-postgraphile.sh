@@ -125,7 +125,7 @@ wait_for "http://127.0.0.1:$THIDUA_PORT/readyz"
 wait_for -X POST -H 'content-type: application/json' -d '{"query":"{ __typename }"}' \
     "http://127.0.0.1:$PG_PORT/graphql"
 echo "[set-up] thidua $("$THIDUA_BIN" --version 2>/dev/null || echo '') on :$THIDUA_PORT (pid $THIDUA_PID)," \
-    "PostGraphile $(cd "$WORK/npm" && "$NODE" -p 'require("postgraphile/package.json").version')" \
+    "PostGraphile $(cd "$WORK/npm" && "$NODE" -p 'require("./node_modules/postgraphile/package.json").version')" \
     "on Node $("$NODE" --version) on :$PG_PORT; wrk $("$WRK" -v 2>&1 | head -1 | cut -d' ' -f2)" >&2
 
 export THIDUA_GRAPHQL=http://127.0.0.1:$THIDUA_PORT/graphql
