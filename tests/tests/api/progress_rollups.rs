@@ -349,6 +349,39 @@ async fn rollups_are_what_whole_years_read_and_rebuild_restores_them(backend: Ba
     assert_eq!(after, before);
 }
 
+/// Submits `reports`, then approves them all at once (concurrent requests): each must be
+/// approved.
+pub(crate) async fn submit_approving_at_once(app: &TestApp, admin: &str, reports: Vec<Value>) {
+    let p = crate::reports::submit(app, admin, reports).await;
+    let ids: Vec<String> = p["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["report"]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{p}"))
+                .to_owned()
+        })
+        .collect();
+    let answers = futures_util::future::join_all(ids.iter().map(|id| {
+        app.gql(
+            Some(admin),
+            "mutation($i: ApproveReportInput!) { approveReport(input: $i) { report { status } } }",
+            json!({"i": {"id": id}}),
+        )
+    }))
+    .await;
+    for a in &answers {
+        assert_eq!(
+            a.data()["approveReport"]["report"]["status"],
+            "APPROVED",
+            "{}",
+            a.body
+        );
+    }
+}
+
 /// Approvals of one unit's reports of one year, sent at once, each recompute that unit's
 /// rows: none may fail for another (a duplicate row), and all of them count.
 async fn approvals_of_one_units_year_at_once_all_count(backend: Backend) {
@@ -367,29 +400,7 @@ async fn approvals_of_one_units_year_at_once_all_count(backend: Backend) {
             )
         })
         .collect();
-    let p = crate::reports::submit(&app, &f.admin, reports).await;
-    let ids: Vec<String> = p["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["report"]["id"].as_str().unwrap().to_owned())
-        .collect();
-    let answers = futures_util::future::join_all(ids.iter().map(|id| {
-        app.gql(
-            Some(&f.admin),
-            "mutation($i: ApproveReportInput!) { approveReport(input: $i) { report { status } } }",
-            json!({"i": {"id": id}}),
-        )
-    }))
-    .await;
-    for a in &answers {
-        assert_eq!(
-            a.data()["approveReport"]["report"]["status"],
-            "APPROVED",
-            "{}",
-            a.body
-        );
-    }
+    submit_approving_at_once(&app, &f.admin, reports).await;
     assert_paths_agree(&app, &f).await;
     // 2025: A's 3+4+5+20+8 = 40 and five more months of 1; B 12+13 = 25.
     let c = progress(&app, &f, "2025-01-01", "2025-12-31", "NONE").await;

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::leaderboard::uuid_of;
 use crate::progress_rollups::{
-    Fixture, GROUPINGS, Range, fixture, progress, rep, submit_approving,
+    Fixture, GROUPINGS, Range, fixture, progress, rep, submit_approving, submit_approving_at_once,
 };
 
 both!(
@@ -283,34 +283,7 @@ async fn concurrent_approvals_in_one_campaign_month_keep_the_province_totals(bac
             month(&f, u, 10, [v, v, v, v, v])
         })
         .collect();
-    let p = crate::reports::submit(&app, &f.admin, reports).await;
-    let ids: Vec<String> = p["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            r["report"]["id"]
-                .as_str()
-                .unwrap_or_else(|| panic!("{p}"))
-                .to_owned()
-        })
-        .collect();
-    let answers = futures_util::future::join_all(ids.iter().map(|id| {
-        app.gql(
-            Some(&f.admin),
-            "mutation($i: ApproveReportInput!) { approveReport(input: $i) { report { status } } }",
-            json!({"i": {"id": id}}),
-        )
-    }))
-    .await;
-    for a in &answers {
-        assert_eq!(
-            a.data()["approveReport"]["report"]["status"],
-            "APPROVED",
-            "{}",
-            a.body
-        );
-    }
+    submit_approving_at_once(&app, &f.admin, reports).await;
     assert_years_agree(&app, &f, "approved at once").await;
     // 2025 SUM: A 40 + B 25, and October's 1 + 2 + … + 8 = 36.
     let c = progress(&app, &f, "2025-01-01", "2025-12-31", "NONE").await;
