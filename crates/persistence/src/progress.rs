@@ -134,7 +134,7 @@ fn whole_years(from: NaiveDate, to: NaiveDate) -> Option<(i32, i32)> {
 }
 
 /// The grain of `progress_rollups` rows holding a bucket's values.
-fn grain(bucket: Bucket) -> &'static str {
+pub(crate) fn grain(bucket: Bucket) -> &'static str {
     match bucket {
         Bucket::Year => "Y",
         Bucket::HalfYear => "H",

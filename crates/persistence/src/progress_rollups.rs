@@ -15,6 +15,7 @@ use sea_orm::{
     ConnectionTrait, DatabaseBackend, DatabaseConnection, FromQueryResult, TransactionTrait, Value,
 };
 use thidua_domain::participation::ParticipationStatus;
+use thidua_domain::progress::Bucket;
 use thidua_migrations::progress_rollup_sql::{self, TOTALS, any_grain, totals_delta};
 use uuid::Uuid;
 
@@ -51,11 +52,29 @@ pub async fn refresh(
         lock_totals(db, &[campaign]).await?;
     }
     let key = || -> Vec<Value> { vec![campaign.into(), unit.into(), year.into()] };
+    // Only the buckets meeting the report's period can change: the reports whose counting
+    // a new approval changes (itself, those inside it, one of the same period) all end
+    // inside it, and a row holds the reports ending in its bucket.
     let rows = format!(
-        "s.campaign_id = ? AND {} AND s.unit_id = ? AND s.year = ?",
+        "s.campaign_id = ? AND {} AND s.unit_id = ? AND s.year = ? AND (s.grain = 'Y' \
+            OR (s.grain = ? AND s.bucket >= ? AND s.bucket <= ?) \
+            OR (s.grain = ? AND s.bucket >= ? AND s.bucket <= ?) \
+            OR (s.grain = ? AND s.bucket >= ? AND s.bucket <= ?))",
         any_grain("s.")
     );
-    apply_totals(db, &rows, key(), -1).await?;
+    let touched = || -> Vec<Value> {
+        let mut values = key();
+        for bucket in [Bucket::HalfYear, Bucket::Quarter, Bucket::Month] {
+            let grain = crate::progress::grain(bucket);
+            values.extend([
+                grain.into(),
+                bucket.key(start).into(),
+                bucket.key(end).into(),
+            ]);
+        }
+        values
+    };
+    apply_totals(db, &rows, touched(), -1).await?;
     db.execute_raw(raw::stmt(
         backend,
         &format!(
@@ -82,7 +101,7 @@ pub async fn refresh(
         key(),
     ))
     .await?;
-    apply_totals(db, &rows, key(), 1).await?;
+    apply_totals(db, &rows, touched(), 1).await?;
     Ok(())
 }
 
@@ -244,10 +263,11 @@ pub async fn rebuild(db: &DatabaseConnection) -> Result<u64, StoreError> {
     let backend = txn.get_database_backend();
     if backend == DatabaseBackend::Postgres {
         // Approvals meanwhile wait until the rebuild commits, rather than deadlock with
-        // its deletion of every row.
+        // its deletion of every row. An approval writes the totals before the rollups, so
+        // they are locked in that order.
         txn.execute_raw(raw::stmt(
             backend,
-            &format!("LOCK TABLE progress_rollups, {TOTALS} IN SHARE ROW EXCLUSIVE MODE"),
+            &format!("LOCK TABLE {TOTALS}, progress_rollups IN SHARE ROW EXCLUSIVE MODE"),
             vec![],
         ))
         .await?;
