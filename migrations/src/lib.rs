@@ -24,7 +24,7 @@ mod m20261130_000012_outbox;
 mod m20261130_000013_progress_rollups;
 mod m20261201_000001_api_clients;
 mod m20261201_000002_webhooks;
-mod m20261201_000010_progress_subtree_totals;
+mod m20261201_000020_progress_subtree_totals;
 pub mod progress_rollup_sql;
 
 pub struct Migrator;
@@ -54,7 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000012_outbox::Migration),
             Box::new(m20261201_000001_api_clients::Migration),
             Box::new(m20261201_000002_webhooks::Migration),
-            Box::new(m20261201_000010_progress_subtree_totals::Migration),
+            Box::new(m20261201_000020_progress_subtree_totals::Migration),
         ]
     }
 }
