@@ -26,6 +26,7 @@ mod m20261201_000001_api_clients;
 mod m20261201_000002_webhooks;
 mod m20261201_000010_blobs;
 mod m20261201_000011_read_fences;
+mod m20261201_000020_progress_subtree_totals;
 pub mod progress_rollup_sql;
 
 pub struct Migrator;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000002_webhooks::Migration),
             Box::new(m20261201_000010_blobs::Migration),
             Box::new(m20261201_000011_read_fences::Migration),
+            Box::new(m20261201_000020_progress_subtree_totals::Migration),
         ]
     }
 }

@@ -12,6 +12,8 @@
 //! query over a range they touch computes from the reports instead.
 
 use sea_orm::DatabaseBackend;
+use thidua_domain::criterion::PeriodAggregation;
+use thidua_domain::participation::ParticipationStatus;
 
 /// The grains a row may have, as stored.
 pub const GRAINS: [&str; 4] = ["Y", "H", "Q", "M"];
@@ -88,5 +90,81 @@ pub fn fill(backend: DatabaseBackend, filter: &str) -> String {
             MAX(value), MIN(value), MAX(CASE WHEN recency = 1 THEN period_end END), \
             MAX(CASE WHEN recency = 1 THEN value END) \
         FROM vals GROUP BY campaign_id, unit_id, criterion_id, grain, yr, bucket"
+    )
+}
+
+/// `<alias>grain IN ('Y', 'H', 'Q', 'M')` (`alias` e.g. `s.`, or empty): with the campaign and the unit named, the rows of
+/// one unit are then four short ranges of the primary key (campaign, grain, unit, …)
+/// instead of a scan of the campaign's rows.
+pub fn any_grain(alias: &str) -> String {
+    format!("{alias}grain IN ('{}')", GRAINS.join("', '"))
+}
+
+/// The table of per-subtree totals (see [`totals_delta`]).
+pub const TOTALS: &str = "progress_subtree_totals";
+
+/// One unit's value of a `progress_rollups` row `s` by its criterion `c`'s period
+/// aggregation, as `criterionProgress` computes it from a single row (one whole year, or
+/// one bucket): the average divides as `AVG` does on each database.
+pub fn unit_value(backend: DatabaseBackend) -> String {
+    let mean = match backend {
+        DatabaseBackend::Postgres => "s.total / s.reports",
+        _ => "CAST(s.total AS REAL) / s.reports",
+    };
+    format!(
+        "CASE c.period_aggregation WHEN '{}' THEN s.total WHEN '{}' THEN {mean} \
+            WHEN '{}' THEN s.low WHEN '{}' THEN s.high ELSE s.latest_value END",
+        PeriodAggregation::Sum.as_str(),
+        PeriodAggregation::Average.as_str(),
+        PeriodAggregation::Min.as_str(),
+        PeriodAggregation::Max.as_str(),
+    )
+}
+
+/// Adds (`sign` 1) or takes away (`sign` -1) the contributions of the `progress_rollups`
+/// rows `s` meeting `rows` (SQL with `?` placeholders, e.g. `s.campaign_id = ?`) to
+/// `progress_subtree_totals`, for each ancestor-or-self `a` of their units meeting
+/// `ancestors` (e.g. `1 = 1`; its placeholders are bound after those of `rows`).
+///
+/// A totals row holds, for one campaign, grain, subtree root (`ancestor_id`), year,
+/// criterion and bucket, what `criterionProgress` needs to combine units by SUM or
+/// AVERAGE without reading them: how many registered units of the subtree have a value
+/// (`units`), the sum of those values (`value_sum`, each by [`unit_value`]) and of their
+/// reports. Only rows of registered units count, so a caller withdrawing a unit takes it
+/// away before the status changes, and one registering it adds it after.
+///
+/// Additive deltas through `ON CONFLICT DO UPDATE` never lose a concurrent update nor
+/// fail on a row another transaction inserted first; rows are written in key order. A
+/// row whose units fall to zero keeps a zero sum (no float residue on SQLite); readers
+/// skip such rows.
+pub fn totals_delta(backend: DatabaseBackend, rows: &str, ancestors: &str, sign: i8) -> String {
+    let value = unit_value(backend);
+    let registered = ParticipationStatus::Registered.as_str();
+    format!(
+        "INSERT INTO {TOTALS} (campaign_id, grain, ancestor_id, year, criterion_id, bucket, \
+            units, value_sum, reports) \
+        WITH unit_values AS ( \
+            SELECT s.campaign_id, s.grain, s.unit_id, s.year, s.criterion_id, s.bucket, \
+                s.reports, {value} AS value \
+            FROM progress_rollups s \
+            JOIN participations p ON p.campaign_id = s.campaign_id AND p.unit_id = s.unit_id \
+                AND p.status = '{registered}' \
+            JOIN criteria c ON c.id = s.criterion_id \
+            WHERE {rows}), \
+        anc AS ( \
+            SELECT o.id AS unit_id, a.id AS ancestor_id FROM org_units o \
+            JOIN org_units a ON substr(o.path, 1, length(a.path)) = a.path \
+            WHERE o.id IN (SELECT v.unit_id FROM unit_values v) AND {ancestors}) \
+        SELECT v.campaign_id, v.grain, x.ancestor_id, v.year, v.criterion_id, v.bucket, \
+            {sign} * COUNT(*), {sign} * SUM(v.value), {sign} * SUM(v.reports) \
+        FROM unit_values v JOIN anc x ON x.unit_id = v.unit_id \
+        WHERE 1 = 1 \
+        GROUP BY v.campaign_id, v.grain, x.ancestor_id, v.year, v.criterion_id, v.bucket \
+        ORDER BY v.campaign_id, v.grain, x.ancestor_id, v.year, v.criterion_id, v.bucket \
+        ON CONFLICT (campaign_id, grain, ancestor_id, year, criterion_id, bucket) DO UPDATE \
+        SET units = {TOTALS}.units + excluded.units, \
+            value_sum = CASE WHEN {TOTALS}.units + excluded.units = 0 THEN 0 \
+                ELSE {TOTALS}.value_sum + excluded.value_sum END, \
+            reports = {TOTALS}.reports + excluded.reports"
     )
 }

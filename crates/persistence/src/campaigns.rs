@@ -598,6 +598,9 @@ pub async fn update_criterion(
     row.id = Set(cr.id);
     row.created_at = Set(cr.created_at);
     let saved = row.update(db).await?;
+    if saved.period_aggregation != cr.period_aggregation {
+        crate::progress_rollups::criterion_changed(db, c.id, saved.id).await?;
+    }
     audit::record(
         db,
         actor,

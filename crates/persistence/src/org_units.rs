@@ -24,6 +24,7 @@ use crate::entities::org_unit::{self, Column, Entity, Model};
 use crate::error::{StoreError, is_unique_violation};
 use crate::finder::finders;
 use crate::page::{CountQuery, Page, PageRequest, subtree_pattern};
+use crate::progress_rollups;
 
 finders! {
     pub fn by_ids(ids: &[UnitId]) in org_unit::Id;
@@ -309,6 +310,8 @@ pub async fn move_to(
     let new_path = child_path(Some(&parent.path), unit.id);
     let depth_delta = parent.depth + 1 - unit.depth;
     let old_len = i32::try_from(old_path.chars().count()).unwrap_or(i32::MAX);
+    // The subtree's progress leaves its old ancestors' totals and joins its new ones'.
+    progress_rollups::subtree_moving(db, &old_path, -1).await?;
     Entity::update_many()
         .col_expr(
             Column::Path,
@@ -329,6 +332,7 @@ pub async fn move_to(
         .filter(Column::Id.eq(unit.id))
         .exec(db)
         .await?;
+    progress_rollups::subtree_moving(db, &new_path, 1).await?;
     audit::record(
         db,
         actor,

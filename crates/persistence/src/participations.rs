@@ -20,7 +20,7 @@ use crate::entities::{campaign, participation};
 use crate::error::StoreError;
 use crate::finder::finders;
 use crate::org_units;
-use crate::{audit, changes};
+use crate::{audit, changes, progress_rollups};
 
 finders! {
     pub fn by_campaign_ids(ids: &[CampaignId]) in participation::CampaignId, asc(RegisteredAt);
@@ -111,6 +111,8 @@ pub async fn register(
             }
         })?,
     };
+    // The unit's rollups of earlier registrations count again.
+    progress_rollups::registration_changed(db, saved.campaign_id, saved.unit_id, 1).await?;
     changes::record(
         db,
         changes::ChangeEntity::Participation,
@@ -152,6 +154,8 @@ pub async fn withdraw(
     let Some(p) = existing else {
         return Err(StoreError::NotFound("participation"));
     };
+    // Taken away while the participation still counts.
+    progress_rollups::registration_changed(db, p.campaign_id, p.unit_id, -1).await?;
     let now = Utc::now();
     let mut am = p.into_active_model();
     am.status = Set(ParticipationStatus::Withdrawn);

@@ -12,7 +12,7 @@ use thidua_domain::org_unit::PATH_SEGMENT_LEN;
 use thidua_domain::participation::ParticipationStatus;
 use thidua_domain::progress::Bucket;
 use thidua_domain::report::ReportStatus;
-use thidua_migrations::progress_rollup_sql;
+use thidua_migrations::progress_rollup_sql::{self, TOTALS};
 use uuid::Uuid;
 
 use crate::clusters::{within_cluster, within_clusters_of};
@@ -115,6 +115,16 @@ struct Plan {
     /// `value`, `reports`), from `per_unit p`, with their values.
     grouped: String,
     grouped_values: Vec<Value>,
+    /// When the units are a whole subtree (no cluster filter): the same groups read from
+    /// `progress_subtree_totals` over one whole year.
+    totals: Option<Subtree>,
+}
+
+/// The subtree whose totals answer a query, and whether it is grouped by child.
+struct Subtree {
+    root_id: Uuid,
+    root_code: String,
+    by_child: bool,
 }
 
 /// Whole calendar years `[from, to]` covers exactly, if it does.
@@ -124,7 +134,7 @@ fn whole_years(from: NaiveDate, to: NaiveDate) -> Option<(i32, i32)> {
 }
 
 /// The grain of `progress_rollups` rows holding a bucket's values.
-fn grain(bucket: Bucket) -> &'static str {
+pub(crate) fn grain(bucket: Bucket) -> &'static str {
     match bucket {
         Bucket::Year => "Y",
         Bucket::HalfYear => "H",
@@ -184,11 +194,30 @@ async fn run(
     values.extend(campaign_values());
     let ids = in_list(campaigns.len());
     let units_filter = plan.units_filter;
-    let per_unit = match whole_years(from, to) {
+    let mut totals = None;
+    let per_unit = match (whole_years(from, to), plan.totals) {
+        // One whole year of a whole subtree: the groups' totals are stored, behind the same
+        // condition as the rollups below (the reports' way then has the units' values).
+        (Some((first, last)), Some(subtree)) if first == last => {
+            let crossing = crossing(backend, campaigns, from, to, &mut values);
+            let reports = from_reports(
+                backend,
+                from,
+                to,
+                plan.period,
+                "(SELECT yes FROM crossing)",
+                &mut values,
+            );
+            totals = Some((first, subtree));
+            format!(
+                "crossing AS (SELECT {crossing} AS yes), {reports}, per_unit AS ( \
+                    SELECT * FROM report_units)"
+            )
+        }
         // Both ways in one statement behind one condition, `crossing`, computed once: each
         // way tests it where it reads its rows, so the way it rules out reads nothing
         // (tested above the union instead, SQLite still computed that way in full).
-        Some(years) => {
+        (Some(years), _) => {
             let crossing = crossing(backend, campaigns, from, to, &mut values);
             let rollups = from_rollups(
                 backend,
@@ -211,7 +240,7 @@ async fn run(
                     SELECT * FROM rollup_units UNION ALL SELECT * FROM report_units)"
             )
         }
-        None => {
+        (None, _) => {
             let reports = from_reports(backend, from, to, plan.period, "1 = 1", &mut values);
             format!("{reports}, per_unit AS (SELECT * FROM report_units)")
         }
@@ -224,6 +253,12 @@ async fn run(
     let bytewise = match backend {
         DatabaseBackend::Postgres => " COLLATE \"C\"",
         _ => "",
+    };
+    let tail = match totals {
+        Some((year, subtree)) => {
+            from_totals(backend, campaigns, year, plan.period, &subtree, &mut values)
+        }
+        None => String::new(),
     };
     let sql = format!(
         "WITH units AS ( \
@@ -240,12 +275,92 @@ async fn run(
             CAST(SUM(u.reports) AS BIGINT) AS reports, CAST(COUNT(*) AS BIGINT) AS units, \
             ROUND(AVG(u.value), 4) AS mean \
         FROM grouped u JOIN crit c ON c.id = u.criterion_id \
-        GROUP BY u.criterion_id, u.lvl, u.g_unit, u.g_period{bytewise}"
+        GROUP BY u.criterion_id, u.lvl, u.g_unit, u.g_period{bytewise}{tail}"
     );
     Ok(
         FigureRow::find_by_statement(raw::stmt(backend, &sql, values))
             .all(db)
             .await?,
+    )
+}
+
+/// ` UNION ALL` the final rows of `run` read from `progress_subtree_totals` for one whole
+/// `year` (read only where `crossing` is false): the total is the root's year row (`lvl`
+/// 0); a period grouping reads the root's rows of its grain; a child grouping reads each
+/// child's year row, and the root's own group is the root's own rollup row if it is
+/// registered. A group's value is the units' sum for counts, else their sum over their
+/// number, which is what `AVG` computes from the same values.
+fn from_totals(
+    backend: DatabaseBackend,
+    campaigns: &[CampaignId],
+    year: i32,
+    period: Option<Bucket>,
+    subtree: &Subtree,
+    values: &mut Vec<Value>,
+) -> String {
+    let (null_uuid, null_text) = nulls(backend);
+    let ids = in_list(campaigns.len());
+    let gate = "NOT (SELECT yes FROM crossing)";
+    // The final select's placeholder comes first, then each part's in turn.
+    values.push(Measure::Count.into());
+    let range = |values: &mut Vec<Value>, grain: &str| {
+        values.extend(campaigns.iter().map(|c| Value::from(*c)));
+        values.extend([grain.into(), year.into()]);
+    };
+    let rows =
+        format!("s.campaign_id {ids} AND s.grain = ? AND s.year = ? AND s.units > 0 AND {gate}");
+    range(values, "Y");
+    values.push(subtree.root_id.into());
+    let mut parts = vec![format!(
+        "SELECT 0 AS lvl, {null_uuid} AS g_unit, {null_text} AS g_period, {null_text} AS g_code, \
+            s.criterion_id, s.units, s.value_sum, s.reports \
+        FROM {TOTALS} s WHERE {rows} AND s.ancestor_id = ?"
+    )];
+    if let Some(b) = period {
+        range(values, grain(b));
+        values.push(subtree.root_id.into());
+        parts.push(format!(
+            "SELECT 1, {null_uuid}, s.bucket, {null_text}, s.criterion_id, s.units, \
+                s.value_sum, s.reports \
+            FROM {TOTALS} s WHERE {rows} AND s.ancestor_id = ?"
+        ));
+    }
+    if subtree.by_child {
+        range(values, "Y");
+        values.push(subtree.root_id.into());
+        parts.push(format!(
+            "SELECT 1, ch.id, {null_text}, ch.code, s.criterion_id, s.units, s.value_sum, \
+                s.reports \
+            FROM {TOTALS} s JOIN org_units ch ON ch.id = s.ancestor_id \
+            WHERE {rows} AND ch.parent_id = ?"
+        ));
+        values.extend([
+            subtree.root_id.into(),
+            subtree.root_code.clone().into(),
+            ParticipationStatus::Registered.into(),
+        ]);
+        values.extend(campaigns.iter().map(|c| Value::from(*c)));
+        values.extend([Value::from("Y"), year.into(), subtree.root_id.into()]);
+        parts.push(format!(
+            "SELECT 1, ?, {null_text}, ?, s.criterion_id, 1, {value}, s.reports \
+            FROM progress_rollups s JOIN crit c ON c.id = s.criterion_id \
+            JOIN participations p ON p.campaign_id = s.campaign_id AND p.unit_id = s.unit_id \
+                AND p.status = ? \
+            WHERE s.campaign_id {ids} AND s.grain = ? AND s.year = ? AND s.unit_id = ? \
+                AND {gate}",
+            value = progress_rollup_sql::unit_value(backend),
+        ));
+    }
+    let mean = match backend {
+        DatabaseBackend::Postgres => "CAST(NULL AS NUMERIC)",
+        _ => "NULL",
+    };
+    format!(
+        " UNION ALL SELECT CAST(t.lvl AS BIGINT), t.criterion_id, t.g_unit, t.g_period, t.g_code, \
+            ROUND(CASE WHEN c.measure = ? THEN t.value_sum ELSE t.value_sum / t.units END, 4), \
+            CAST(t.reports AS BIGINT), CAST(t.units AS BIGINT), {mean} \
+        FROM ({}) t JOIN crit c ON c.id = t.criterion_id",
+        parts.join(" UNION ALL ")
     )
 }
 
@@ -444,6 +559,11 @@ pub async fn figures(
         units_filter.push_str(&within_cluster("o"));
         units_values.push(cluster.into());
     }
+    let totals = scope.cluster_id.is_none().then(|| Subtree {
+        root_id: scope.root_id,
+        root_code: scope.root_code.clone(),
+        by_child: grouping == Grouping::ChildUnit,
+    });
     let mut grouped = format!(
         "SELECT p.lvl, {null_uuid} AS g_unit, p.g_period, {null_text} AS g_code, p.unit_id, \
             p.criterion_id, p.value, p.reports FROM per_unit p"
@@ -482,6 +602,7 @@ pub async fn figures(
             period,
             grouped,
             grouped_values,
+            totals,
         },
     )
     .await?;
@@ -530,6 +651,7 @@ pub async fn cluster_figures(
             period: None,
             grouped,
             grouped_values: vec![member.into()],
+            totals: None,
         },
     )
     .await?;

@@ -3,18 +3,30 @@
 //! say: the transaction that approves a report recomputes its unit's rows for the report's
 //! year, and `rebuild` recomputes every row (the CLI's `thidua progress-rollups rebuild`,
 //! after data was loaded around the API).
+//!
+//! Also keeps `progress_subtree_totals` (the rollups of registered units summed per
+//! ancestor, `progress_rollup_sql::totals_delta`) equal to the rollups, by delta in the
+//! same transaction as every change of what they sum: a unit's rollups ([`refresh`]), its
+//! registration ([`registration_changed`]), its place in the tree ([`subtree_moving`]) and
+//! a criterion's period aggregation ([`criterion_changed`]).
 
 use chrono::{Datelike, NaiveDate};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, TransactionTrait, Value};
-use thidua_migrations::progress_rollup_sql;
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, FromQueryResult, TransactionTrait, Value,
+};
+use thidua_domain::participation::ParticipationStatus;
+use thidua_domain::progress::Bucket;
+use thidua_migrations::progress_rollup_sql::{self, TOTALS, any_grain, totals_delta};
 use uuid::Uuid;
 
 use crate::error::StoreError;
+use crate::page::subtree_pattern;
 use crate::raw;
 
 /// Recomputes `unit`'s rows of `campaign` for the year holding a newly approved report's
-/// period, on the caller's transaction. A period crossing a year end changes no row
-/// (such reports are left out of the rollups). Two statements, three on PostgreSQL.
+/// period, on the caller's transaction, and moves the totals of the unit's ancestors by
+/// the difference. A period crossing a year end changes no row (such reports are left out
+/// of the rollups). Four statements, six on PostgreSQL.
 pub async fn refresh(
     db: &impl ConnectionTrait,
     campaign: Uuid,
@@ -37,11 +49,39 @@ pub async fn refresh(
             vec![lock_key(campaign, unit, year).into()],
         ))
         .await?;
+        lock_totals(db, &[campaign]).await?;
     }
     let key = || -> Vec<Value> { vec![campaign.into(), unit.into(), year.into()] };
+    // Only the buckets meeting the report's period can change: the reports whose counting
+    // a new approval changes (itself, those inside it, one of the same period) all end
+    // inside it, and a row holds the reports ending in its bucket.
+    let rows = format!(
+        "s.campaign_id = ? AND {} AND s.unit_id = ? AND s.year = ? AND (s.grain = 'Y' \
+            OR (s.grain = ? AND s.bucket >= ? AND s.bucket <= ?) \
+            OR (s.grain = ? AND s.bucket >= ? AND s.bucket <= ?) \
+            OR (s.grain = ? AND s.bucket >= ? AND s.bucket <= ?))",
+        any_grain("s.")
+    );
+    let touched = || -> Vec<Value> {
+        let mut values = key();
+        for bucket in [Bucket::HalfYear, Bucket::Quarter, Bucket::Month] {
+            let grain = crate::progress::grain(bucket);
+            values.extend([
+                grain.into(),
+                bucket.key(start).into(),
+                bucket.key(end).into(),
+            ]);
+        }
+        values
+    };
+    apply_totals(db, &rows, touched(), -1).await?;
     db.execute_raw(raw::stmt(
         backend,
-        "DELETE FROM progress_rollups WHERE campaign_id = ? AND unit_id = ? AND year = ?",
+        &format!(
+            "DELETE FROM progress_rollups WHERE campaign_id = ? AND {} AND unit_id = ? \
+            AND year = ?",
+            any_grain("")
+        ),
         key(),
     ))
     .await?;
@@ -61,7 +101,148 @@ pub async fn refresh(
         key(),
     ))
     .await?;
+    apply_totals(db, &rows, touched(), 1).await?;
     Ok(())
+}
+
+/// Adds (`sign` 1) or takes away (-1) the rollups `s` meeting `rows` (bound to `values`)
+/// to or from the totals of every ancestor-or-self of their units.
+async fn apply_totals(
+    db: &impl ConnectionTrait,
+    rows: &str,
+    values: Vec<Value>,
+    sign: i8,
+) -> Result<(), StoreError> {
+    let backend = db.get_database_backend();
+    db.execute_raw(raw::stmt(
+        backend,
+        &totals_delta(backend, rows, "1 = 1", sign),
+        values,
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Serialises the transactions that change the totals of `campaigns` on PostgreSQL, each
+/// campaign's lock taken in one order. Every approval in a campaign updates the same
+/// province rows anyway (so they would wait for each other there); taking the lock first
+/// keeps two of them from locking the rows of several ancestors in opposite orders (a
+/// deadlock). A key of its own kind (two integers), apart from `refresh`'s unit locks.
+async fn lock_totals(db: &impl ConnectionTrait, campaigns: &[Uuid]) -> Result<(), StoreError> {
+    let backend = db.get_database_backend();
+    if backend != DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    let mut keys: Vec<i32> = campaigns.iter().map(|c| campaign_key(*c)).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for k in keys {
+        db.execute_raw(raw::stmt(
+            backend,
+            "SELECT pg_advisory_xact_lock(?, ?)",
+            vec![TOTALS_LOCK_CLASS.into(), k.into()],
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// The first half of the totals' lock keys (`"ΣTOT"`-ish, any constant would do).
+const TOTALS_LOCK_CLASS: i32 = 0x7E70_7A15;
+
+fn campaign_key(campaign: Uuid) -> i32 {
+    let (hi, lo) = campaign.as_u64_pair();
+    let mixed = (hi ^ lo.rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    i32::from_ne_bytes(((mixed >> 32) as u32).to_ne_bytes())
+}
+
+/// A unit's participation in `campaign` is about to end (`sign` -1, called before the
+/// status changes) or has just begun again (`sign` 1, after): its rollups of every year
+/// leave or join its ancestors' totals. One statement, two on PostgreSQL.
+pub async fn registration_changed(
+    db: &impl ConnectionTrait,
+    campaign: Uuid,
+    unit: Uuid,
+    sign: i8,
+) -> Result<(), StoreError> {
+    lock_totals(db, &[campaign]).await?;
+    let rows = format!(
+        "s.campaign_id = ? AND {} AND s.unit_id = ?",
+        any_grain("s.")
+    );
+    apply_totals(db, &rows, vec![campaign.into(), unit.into()], sign).await
+}
+
+#[derive(FromQueryResult)]
+struct CampaignRow {
+    campaign_id: Uuid,
+}
+
+/// The subtree at `path` is about to move (`sign` -1, with the paths before the move) or
+/// has just moved (`sign` 1, with the paths after): its registered units' rollups leave
+/// the totals of the subtree root's ancestors above it, or join those of its new ones.
+/// (The totals of units inside the subtree hold the same units wherever it hangs.) Two
+/// statements and one per campaign on PostgreSQL; a move is rare.
+pub async fn subtree_moving(
+    db: &impl ConnectionTrait,
+    path: &str,
+    sign: i8,
+) -> Result<(), StoreError> {
+    let backend = db.get_database_backend();
+    let pattern = subtree_pattern(path);
+    let campaigns: Vec<Uuid> = CampaignRow::find_by_statement(raw::stmt(
+        backend,
+        "SELECT DISTINCT p.campaign_id FROM participations p \
+        JOIN org_units o ON o.id = p.unit_id WHERE o.path LIKE ? AND p.status = ?",
+        vec![
+            pattern.clone().into(),
+            ParticipationStatus::Registered.into(),
+        ],
+    ))
+    .all(db)
+    .await?
+    .into_iter()
+    .map(|r| r.campaign_id)
+    .collect();
+    if campaigns.is_empty() {
+        return Ok(());
+    }
+    lock_totals(db, &campaigns).await?;
+    let ids = vec!["?"; campaigns.len()].join(", ");
+    let rows = format!(
+        "s.campaign_id IN ({ids}) AND {} AND s.unit_id IN ( \
+            SELECT m.id FROM org_units m WHERE m.path LIKE ?)",
+        any_grain("s.")
+    );
+    let mut values: Vec<Value> = campaigns.iter().map(|c| Value::from(*c)).collect();
+    values.push(pattern.into());
+    values.push(i32::try_from(path.len()).unwrap_or(i32::MAX).into());
+    db.execute_raw(raw::stmt(
+        backend,
+        &totals_delta(backend, &rows, "length(a.path) < ?", sign),
+        values,
+    ))
+    .await?;
+    Ok(())
+}
+
+/// A criterion's period aggregation changed: each unit's value of it is another, so its
+/// totals are recomputed from the rollups. Two statements, three on PostgreSQL.
+pub async fn criterion_changed(
+    db: &impl ConnectionTrait,
+    campaign: Uuid,
+    criterion: Uuid,
+) -> Result<(), StoreError> {
+    let backend = db.get_database_backend();
+    lock_totals(db, &[campaign]).await?;
+    let key = || -> Vec<Value> { vec![campaign.into(), criterion.into()] };
+    db.execute_raw(raw::stmt(
+        backend,
+        &format!("DELETE FROM {TOTALS} WHERE campaign_id = ? AND criterion_id = ?"),
+        key(),
+    ))
+    .await?;
+    apply_totals(db, "s.campaign_id = ? AND s.criterion_id = ?", key(), 1).await
 }
 
 /// The advisory lock of one unit's rows of one year. Two keys that collide only make two
@@ -75,13 +256,26 @@ fn lock_key(campaign: Uuid, unit: Uuid, year: i32) -> i64 {
     i64::from_ne_bytes(mixed.to_ne_bytes())
 }
 
-/// Recomputes every row in one transaction (readers see the old rows until it commits).
-/// Returns the number of rows written.
+/// Recomputes every row of the rollups, then of the totals from them, in one transaction
+/// (readers see the old rows until it commits). Returns the number of rollup rows written.
 pub async fn rebuild(db: &DatabaseConnection) -> Result<u64, StoreError> {
     let txn = db.begin().await?;
     let backend = txn.get_database_backend();
-    txn.execute_raw(raw::stmt(backend, "DELETE FROM progress_rollups", vec![]))
+    if backend == DatabaseBackend::Postgres {
+        // Approvals meanwhile wait until the rebuild commits, rather than deadlock with
+        // its deletion of every row. An approval writes the totals before the rollups, so
+        // they are locked in that order.
+        txn.execute_raw(raw::stmt(
+            backend,
+            &format!("LOCK TABLE {TOTALS}, progress_rollups IN SHARE ROW EXCLUSIVE MODE"),
+            vec![],
+        ))
         .await?;
+    }
+    for table in ["progress_rollups", TOTALS] {
+        txn.execute_raw(raw::stmt(backend, &format!("DELETE FROM {table}"), vec![]))
+            .await?;
+    }
     let written = txn
         .execute_raw(raw::stmt(
             backend,
@@ -90,6 +284,12 @@ pub async fn rebuild(db: &DatabaseConnection) -> Result<u64, StoreError> {
         ))
         .await?
         .rows_affected();
+    txn.execute_raw(raw::stmt(
+        backend,
+        &totals_delta(backend, "1 = 1", "1 = 1", 1),
+        vec![],
+    ))
+    .await?;
     txn.commit().await?;
     Ok(written)
 }

@@ -600,7 +600,7 @@ const SQLITE: DataSet = DataSet {
 };
 
 /// Tables whose row counts the report shows.
-const TABLES: [&str; 12] = [
+const TABLES: [&str; 13] = [
     "org_units",
     "campaigns",
     "criteria",
@@ -608,6 +608,7 @@ const TABLES: [&str; 12] = [
     "progress_reports",
     "report_values",
     "progress_rollups",
+    "progress_subtree_totals",
     "exemplars",
     "replications",
     "milestones",

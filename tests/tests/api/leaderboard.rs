@@ -258,7 +258,7 @@ pub async fn submit_and_approve(
 }
 
 /// The UUID inside a global ID.
-fn uuid_of(global: &str) -> Uuid {
+pub(crate) fn uuid_of(global: &str) -> Uuid {
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(global)
         .unwrap();

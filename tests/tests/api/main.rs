@@ -34,6 +34,7 @@ mod people;
 mod permissions;
 mod progress;
 mod progress_rollups;
+mod progress_totals;
 mod rate_limits;
 pub mod reports;
 mod schema;

@@ -23,7 +23,7 @@ const Q: &str = "query($c: ID!, $f: NaiveDate, $t: NaiveDate, $g: ProgressGroupB
     criterionProgress(campaignId: $c, from: $f, to: $t, groupBy: $g) { \
     criteria { value reports groups { unit { code } period value reports } } } }";
 
-const GROUPINGS: [&str; 6] = [
+pub(crate) const GROUPINGS: [&str; 6] = [
     "CHILD_UNIT",
     "NONE",
     "PERIOD_MONTH",
@@ -32,14 +32,25 @@ const GROUPINGS: [&str; 6] = [
     "PERIOD_YEAR",
 ];
 
-struct Fixture {
-    admin: String,
-    campaign: String,
-    criteria: Vec<String>,
-    a: String,
+pub(crate) struct Fixture {
+    pub(crate) admin: String,
+    pub(crate) campaign: String,
+    pub(crate) criteria: Vec<String>,
+    pub(crate) a: String,
+    pub(crate) b: String,
+    pub(crate) w1: String,
+    pub(crate) w2: String,
+    pub(crate) root: String,
 }
 
-fn rep(f: (&str, &[String]), unit: &str, kind: &str, start: &str, end: &str, v: [i32; 5]) -> Value {
+pub(crate) fn rep(
+    f: (&str, &[String]),
+    unit: &str,
+    kind: &str,
+    start: &str,
+    end: &str,
+    v: [i32; 5],
+) -> Value {
     json!({
         "id": Uuid::now_v7().to_string(), "campaignId": f.0, "unitId": unit,
         "period": {"kind": kind, "start": start, "end": end},
@@ -48,7 +59,12 @@ fn rep(f: (&str, &[String]), unit: &str, kind: &str, start: &str, end: &str, v: 
 }
 
 /// Submits `reports` and approves every one but those in `pending`.
-async fn submit_approving(app: &TestApp, admin: &str, reports: Vec<Value>, pending: &[usize]) {
+pub(crate) async fn submit_approving(
+    app: &TestApp,
+    admin: &str,
+    reports: Vec<Value>,
+    pending: &[usize],
+) {
     let p = crate::reports::submit(app, admin, reports).await;
     for (i, r) in p["results"].as_array().unwrap().iter().enumerate() {
         let id = r["report"]["id"]
@@ -67,7 +83,7 @@ async fn submit_approving(app: &TestApp, admin: &str, reports: Vec<Value>, pendi
 ///   July with a CUSTOM 10–20 July inside it.
 /// - B: year 2024 with March 2024 inside it; two CUSTOM 1–14 February 2025 (the later
 ///   counts); March 2025. Its September is submitted, never approved.
-async fn fixture(app: &TestApp, p: &str) -> Fixture {
+pub(crate) async fn fixture(app: &TestApp, p: &str) -> Fixture {
     let admin = app.admin().await;
     let root = app.root_unit(&admin).await;
     let w1 = app.create_unit(&admin, &format!("{p}-W1"), &root).await;
@@ -182,10 +198,14 @@ async fn fixture(app: &TestApp, p: &str) -> Fixture {
         campaign,
         criteria,
         a,
+        b,
+        w1,
+        w2,
+        root,
     }
 }
 
-async fn progress(app: &TestApp, f: &Fixture, from: &str, to: &str, by: &str) -> Value {
+pub(crate) async fn progress(app: &TestApp, f: &Fixture, from: &str, to: &str, by: &str) -> Value {
     app.ok(
         Some(&f.admin),
         Q,
@@ -196,7 +216,7 @@ async fn progress(app: &TestApp, f: &Fixture, from: &str, to: &str, by: &str) ->
 }
 
 /// `(from, to)`.
-type Range = (&'static str, &'static str);
+pub(crate) type Range = (&'static str, &'static str);
 
 /// Each whole-year range, and a range that is not whole years but holds the same reports.
 const RANGES: [(Range, Range); 2] = [
@@ -329,6 +349,39 @@ async fn rollups_are_what_whole_years_read_and_rebuild_restores_them(backend: Ba
     assert_eq!(after, before);
 }
 
+/// Submits `reports`, then approves them all at once (concurrent requests): each must be
+/// approved.
+pub(crate) async fn submit_approving_at_once(app: &TestApp, admin: &str, reports: Vec<Value>) {
+    let p = crate::reports::submit(app, admin, reports).await;
+    let ids: Vec<String> = p["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["report"]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{p}"))
+                .to_owned()
+        })
+        .collect();
+    let answers = futures_util::future::join_all(ids.iter().map(|id| {
+        app.gql(
+            Some(admin),
+            "mutation($i: ApproveReportInput!) { approveReport(input: $i) { report { status } } }",
+            json!({"i": {"id": id}}),
+        )
+    }))
+    .await;
+    for a in &answers {
+        assert_eq!(
+            a.data()["approveReport"]["report"]["status"],
+            "APPROVED",
+            "{}",
+            a.body
+        );
+    }
+}
+
 /// Approvals of one unit's reports of one year, sent at once, each recompute that unit's
 /// rows: none may fail for another (a duplicate row), and all of them count.
 async fn approvals_of_one_units_year_at_once_all_count(backend: Backend) {
@@ -347,29 +400,7 @@ async fn approvals_of_one_units_year_at_once_all_count(backend: Backend) {
             )
         })
         .collect();
-    let p = crate::reports::submit(&app, &f.admin, reports).await;
-    let ids: Vec<String> = p["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["report"]["id"].as_str().unwrap().to_owned())
-        .collect();
-    let answers = futures_util::future::join_all(ids.iter().map(|id| {
-        app.gql(
-            Some(&f.admin),
-            "mutation($i: ApproveReportInput!) { approveReport(input: $i) { report { status } } }",
-            json!({"i": {"id": id}}),
-        )
-    }))
-    .await;
-    for a in &answers {
-        assert_eq!(
-            a.data()["approveReport"]["report"]["status"],
-            "APPROVED",
-            "{}",
-            a.body
-        );
-    }
+    submit_approving_at_once(&app, &f.admin, reports).await;
     assert_paths_agree(&app, &f).await;
     // 2025: A's 3+4+5+20+8 = 40 and five more months of 1; B 12+13 = 25.
     let c = progress(&app, &f, "2025-01-01", "2025-12-31", "NONE").await;
