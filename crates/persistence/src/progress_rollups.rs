@@ -5,7 +5,7 @@
 //! after data was loaded around the API).
 
 use chrono::{Datelike, NaiveDate};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Value};
 use thidua_migrations::progress_rollup_sql;
 use uuid::Uuid;
 
@@ -75,10 +75,10 @@ fn lock_key(campaign: Uuid, unit: Uuid, year: i32) -> i64 {
     i64::from_ne_bytes(mixed.to_ne_bytes())
 }
 
-/// Recomputes every row in one transaction (readers see the old rows until it commits).
-/// Returns the number of rows written.
-pub async fn rebuild(db: &DatabaseConnection) -> Result<u64, StoreError> {
-    let txn = db.begin().await?;
+/// Recomputes every row in one write transaction (readers see the old rows until it
+/// commits). Returns the number of rows written.
+pub async fn rebuild(db: &crate::Database) -> Result<u64, StoreError> {
+    let txn = db.begin_write().await?;
     let backend = txn.get_database_backend();
     txn.execute_raw(raw::stmt(backend, "DELETE FROM progress_rollups", vec![]))
         .await?;
