@@ -268,6 +268,15 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// The text of `GET /metrics`.
+    pub async fn metrics(&self) -> String {
+        let resp = self.client.get(self.url("/metrics")).send().await;
+        resp.expect("GET /metrics")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Answer {
         let mut req = self
             .client
