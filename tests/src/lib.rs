@@ -269,6 +269,15 @@ impl TestApp {
         format!("{}{path}", self.address)
     }
 
+    /// The text of `GET /metrics`.
+    pub async fn metrics(&self) -> String {
+        let resp = self.client.get(self.url("/metrics")).send().await;
+        resp.expect("GET /metrics")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Answer {
         let mut req = self
             .client
@@ -300,18 +309,6 @@ impl TestApp {
 
     pub async fn admin(&self) -> String {
         self.login("admin", ADMIN_PASSWORD).await
-    }
-
-    /// The Prometheus text of `/metrics`.
-    pub async fn metrics(&self) -> String {
-        self.client
-            .get(self.url("/metrics"))
-            .send()
-            .await
-            .expect("GET /metrics")
-            .text()
-            .await
-            .expect("metrics text")
     }
 
     pub async fn root_unit(&self, token: &str) -> String {

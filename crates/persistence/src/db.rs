@@ -15,6 +15,7 @@ use thidua_migrations::{Migrator, MigratorTrait};
 use crate::db_error::is_busy;
 use crate::error::StoreError;
 use crate::url_redaction::redact;
+use crate::write_gate::{Gate, WriteTurn, WriteTxn};
 
 /// How to open the pool. `Debug` shows the URL with its password replaced
 /// ([`redact`]), so options can be logged.
@@ -62,10 +63,7 @@ const PG_PLANNER_SETTINGS: [(&str, &str); 2] =
 
 /// Commits `txn` when `res` is a success, else rolls it back: the end of a write whose
 /// steps ran as one `async` block.
-pub(crate) async fn settle<T>(
-    txn: DatabaseTransaction,
-    res: Result<T, StoreError>,
-) -> Result<T, StoreError> {
+pub(crate) async fn settle<T>(txn: WriteTxn, res: Result<T, StoreError>) -> Result<T, StoreError> {
     match res {
         Ok(v) => {
             txn.commit().await?;
@@ -79,11 +77,24 @@ pub(crate) async fn settle<T>(
 }
 
 /// The connection pool plus a running count of SQL statements (for metrics and for
-/// the test that proves per-request statement counts are bounded).
-#[derive(Clone, Debug)]
+/// the test that proves per-request statement counts are bounded), and on SQLite the
+/// queue writers take turns in ([`crate::write_gate`]).
+#[derive(Clone)]
 pub struct Database {
     pub conn: DatabaseConnection,
     statements: Arc<AtomicU64>,
+    /// `None` on PostgreSQL.
+    gate: Option<Arc<Gate>>,
+}
+
+impl fmt::Debug for Database {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Database")
+            .field("conn", &self.conn)
+            .field("statements", &self.statements)
+            .field("gated", &self.gate.is_some())
+            .finish()
+    }
 }
 
 impl Database {
@@ -131,7 +142,13 @@ impl Database {
         conn.set_metric_callback(move |_info| {
             counter.fetch_add(1, Ordering::Relaxed);
         });
-        Ok(Self { conn, statements })
+        let gate = (conn.get_database_backend() == DatabaseBackend::Sqlite)
+            .then(|| Gate::for_sqlite(&opts.url));
+        Ok(Self {
+            conn,
+            statements,
+            gate,
+        })
     }
 
     pub fn backend(&self) -> DatabaseBackend {
@@ -171,10 +188,42 @@ impl Database {
         }
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
-    /// IMMEDIATE`), so concurrent writers wait for each other (busy timeout) instead of
-    /// failing when a read turns into a write; PostgreSQL ignores the mode.
-    pub async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
+    /// Waits for this process's turn to write to the SQLite file (in arrival order, at
+    /// most 10 s, then a connection-acquire timeout: 503); at once on PostgreSQL. For a
+    /// write outside a transaction: hold the turn across the statement. A caller already
+    /// holding a turn (or a [`WriteTxn`]) must not ask for another: it would wait for itself.
+    pub async fn write_turn(&self) -> Result<WriteTurn, DbErr> {
+        match &self.gate {
+            Some(g) => g.turn().await,
+            None => Ok(WriteTurn::ungated()),
+        }
+    }
+
+    /// Writers of this process waiting for their turn at the SQLite file now (0 on
+    /// PostgreSQL).
+    pub fn writers_waiting(&self) -> usize {
+        self.gate.as_ref().map_or(0, |g| g.waiting())
+    }
+
+    /// Reports how long each writer waited for its turn (SQLite only; every pool of the
+    /// process on the same file reports to the last observer set).
+    pub fn observe_write_waits(&self, observer: impl Fn(Duration) + Send + Sync + 'static) {
+        if let Some(g) = &self.gate {
+            g.observe(Arc::new(observer));
+        }
+    }
+
+    /// Starts a write transaction. On SQLite it first waits for its turn
+    /// ([`Self::write_turn`]), held until the transaction ends, then takes the write lock at
+    /// once (`BEGIN IMMEDIATE`) so that a read turning into a write cannot fail; writers of
+    /// other processes are still waited for by the busy timeout. PostgreSQL ignores both.
+    pub async fn begin_write(&self) -> Result<WriteTxn, DbErr> {
+        let turn = self.write_turn().await?;
+        let txn = self.begin_immediate().await?;
+        Ok(WriteTxn::new(txn, turn))
+    }
+
+    async fn begin_immediate(&self) -> Result<DatabaseTransaction, DbErr> {
         let started = std::time::Instant::now();
         let mut attempt: u64 = 0;
         loop {

@@ -48,6 +48,8 @@ pub mod target_counts;
 pub mod url_redaction;
 pub mod users;
 pub mod webhooks;
+pub mod write_gate;
 
 pub use db::{Database, DbOptions};
 pub use error::StoreError;
+pub use write_gate::{WriteTurn, WriteTxn};

@@ -11,9 +11,7 @@
 //! a criterion's period aggregation ([`criterion_changed`]).
 
 use chrono::{Datelike, NaiveDate};
-use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, FromQueryResult, TransactionTrait, Value,
-};
+use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Value};
 use thidua_domain::participation::ParticipationStatus;
 use thidua_domain::progress::Bucket;
 use thidua_migrations::progress_rollup_sql::{self, TOTALS, any_grain, totals_delta};
@@ -256,10 +254,11 @@ fn lock_key(campaign: Uuid, unit: Uuid, year: i32) -> i64 {
     i64::from_ne_bytes(mixed.to_ne_bytes())
 }
 
-/// Recomputes every row of the rollups, then of the totals from them, in one transaction
-/// (readers see the old rows until it commits). Returns the number of rollup rows written.
-pub async fn rebuild(db: &DatabaseConnection) -> Result<u64, StoreError> {
-    let txn = db.begin().await?;
+/// Recomputes every row of the rollups, then of the totals from them, in one write
+/// transaction (readers see the old rows until it commits). Returns the number of rollup
+/// rows written.
+pub async fn rebuild(db: &crate::Database) -> Result<u64, StoreError> {
+    let txn = db.begin_write().await?;
     let backend = txn.get_database_backend();
     if backend == DatabaseBackend::Postgres {
         // Approvals meanwhile wait until the rebuild commits, rather than deadlock with

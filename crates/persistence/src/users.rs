@@ -103,13 +103,13 @@ static DUMMY_HASH: std::sync::LazyLock<String> =
 /// `Internal` when the user's stored hash cannot be read (see [`verify_password`]).
 /// Argon2 runs on the blocking pool behind [`PasswordPool`]; `Busy` when no slot frees up.
 pub async fn authenticate(
-    db: &impl ConnectionTrait,
+    db: &crate::Database,
     username: &str,
     password: &str,
 ) -> Result<Option<user::Model>, StoreError> {
     let found = user::Entity::find()
         .filter(user::Column::Username.eq(username.trim().to_lowercase()))
-        .one(db)
+        .one(&db.conn)
         .await?;
     let hash = match &found {
         Some(u) => u.password_hash.clone(),
@@ -143,8 +143,9 @@ pub async fn authenticate(
 /// Replaces a user's hash made with older parameters by one made with today's, right after
 /// the password verified (the only moment the plain password is at hand). Only when the
 /// stored hash is still the one that verified (a concurrent change wins). A failure is
-/// logged and otherwise ignored: the sign-in itself succeeded.
-async fn rehash(db: &impl ConnectionTrait, u: &user::Model, password: String) {
+/// logged and otherwise ignored: the sign-in itself succeeded. One statement on the pool, in
+/// its writer's turn on SQLite (the sign-in holds no other).
+async fn rehash(db: &crate::Database, u: &user::Model, password: String) {
     let fresh = match PasswordPool::global()
         .run(move || hash_password(&password))
         .await
@@ -155,12 +156,16 @@ async fn rehash(db: &impl ConnectionTrait, u: &user::Model, password: String) {
             return;
         }
     };
-    let r = user::Entity::update_many()
-        .col_expr(user::Column::PasswordHash, Expr::val(fresh))
-        .filter(user::Column::Id.eq(u.id))
-        .filter(user::Column::PasswordHash.eq(u.password_hash.as_str()))
-        .exec(db)
-        .await;
+    let r = async {
+        let _turn = db.write_turn().await?;
+        user::Entity::update_many()
+            .col_expr(user::Column::PasswordHash, Expr::val(fresh))
+            .filter(user::Column::Id.eq(u.id))
+            .filter(user::Column::PasswordHash.eq(u.password_hash.as_str()))
+            .exec(&db.conn)
+            .await
+    }
+    .await;
     match r {
         Ok(_) => tracing::info!(user = %u.id, "password rehashed with the current parameters"),
         Err(e) => tracing::warn!(user = %u.id, error = %e, "storing a rehashed password failed"),

@@ -36,6 +36,9 @@ const BATCHES: usize = 200;
 const CLIENTS: [usize; 3] = [4, 8, 16];
 const RESENT: usize = 20;
 const TARGET: f64 = 2000.0;
+/// Most the p99 batch latency may be, in multiples of the p50, at the largest client count
+/// on SQLite (its writers take turns first come, first served).
+const TAIL_RATIO: f64 = 3.0;
 const SUBMIT: &str = "mutation($i: SubmitReportsInput!) { submitReports(input: $i) { \
     results { id status userErrors { field code message } report { id version } } \
     userErrors { field code message } } }";
@@ -179,8 +182,36 @@ fn row(backend: &str, clients: usize, Run(latencies, wall, cpu): &Run) -> String
     )
 }
 
-/// Set-up, the runs, the resend, then the counts; returns the table rows and the counts line.
-fn run_backend(rt: &Runtime, name: &str, url: &str, max_connections: u32) -> (Vec<String>, String) {
+/// The p50 and p99 batch latency (ms) at the largest client count.
+struct Tail {
+    p50: f64,
+    p99: f64,
+}
+
+impl Tail {
+    fn ratio(&self) -> f64 {
+        self.p99 / self.p50
+    }
+
+    fn line(&self, backend: &str) -> String {
+        format!(
+            "- {backend}, {} clients: p99 {:.0} ms ÷ p50 {:.0} ms = **{:.2}×**",
+            CLIENTS[CLIENTS.len() - 1],
+            self.p99,
+            self.p50,
+            self.ratio()
+        )
+    }
+}
+
+/// Set-up, the runs, the resend, then the counts; returns the table rows, the counts line
+/// and the tail at the largest client count.
+fn run_backend(
+    rt: &Runtime,
+    name: &str,
+    url: &str,
+    max_connections: u32,
+) -> (Vec<String>, String, Tail) {
     eprintln!("[{name}] starting the server and setting up {UNITS} units and the campaign…");
     let options = ServerOptions {
         max_connections: Some(max_connections),
@@ -190,6 +221,10 @@ fn run_backend(rt: &Runtime, name: &str, url: &str, max_connections: u32) -> (Ve
     let (server, _) = Server::start(url, &options);
     let f = rt.block_on(set_up(server.graphql_url()));
     let (mut rows, mut sent, mut accepted, mut first) = (vec![], HashSet::new(), 0, vec![]);
+    let mut tail = Tail {
+        p50: f64::NAN,
+        p99: f64::NAN,
+    };
     for (k, clients) in CLIENTS.into_iter().enumerate() {
         let mut bodies = vec![];
         for b in 0..BATCHES {
@@ -207,6 +242,12 @@ fn run_backend(rt: &Runtime, name: &str, url: &str, max_connections: u32) -> (Ve
         let run = rt.block_on(send(&f, &server, &bodies, clients, "ACCEPTED"));
         accepted += run.0.len() * BATCH;
         rows.push(row(name, clients, &run));
+        if k == CLIENTS.len() - 1 {
+            tail = Tail {
+                p50: percentile_ms(&run.0, 0.5),
+                p99: percentile_ms(&run.0, 0.99),
+            };
+        }
         if k == 0 {
             first = bodies[..RESENT].to_vec();
         }
@@ -237,7 +278,7 @@ fn run_backend(rt: &Runtime, name: &str, url: &str, max_connections: u32) -> (Ve
         were all DUPLICATE and stored nothing. ✔",
         RESENT * BATCH
     );
-    (rows, line)
+    (rows, line, tail)
 }
 
 fn main() {
@@ -245,16 +286,18 @@ fn main() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     eprintln!("thidua ingest: {BIN}");
     let dir = TempDir::new();
-    let (mut rows, sqlite_counts) = run_backend(&rt, "SQLite", &dir.sqlite_url(), 10);
+    let (mut rows, sqlite_counts, sqlite_tail) = run_backend(&rt, "SQLite", &dir.sqlite_url(), 10);
     drop(dir);
     let mut counts = vec![sqlite_counts];
+    let mut tails = vec![sqlite_tail.line("SQLite")];
     let pg_url = support::pg_url();
     if let Some(admin) = &pg_url {
         // A scratch database, dropped WITH (FORCE) even when the run panics.
         let db = PgDatabase::create(&rt, admin);
-        let (r, c) = run_backend(&rt, "PostgreSQL", &db.url(), 20);
+        let (r, c, t) = run_backend(&rt, "PostgreSQL", &db.url(), 20);
         rows.extend(r);
         counts.push(c);
+        tails.push(t.line("PostgreSQL"));
     }
 
     println!("\n## thidua report ingestion: `submitReports` over HTTP\n");
@@ -282,6 +325,13 @@ fn main() {
         None => "not measured: set THIDUA_BENCH_POSTGRES_URL to include PostgreSQL".into(),
     };
     println!("\nTarget: ≥ {TARGET:.0} reports/s on PostgreSQL: {verdict}.");
+    println!("\n### Tail latency\n\n{}", tails.join("\n"));
+    let ratio = sqlite_tail.ratio();
+    println!(
+        "\nTarget: SQLite p99 ≤ {TAIL_RATIO:.0}× p50 at {} clients: {} ({ratio:.2}×).",
+        CLIENTS[CLIENTS.len() - 1],
+        if ratio <= TAIL_RATIO { "PASS" } else { "FAIL" }
+    );
     println!(
         "\nThe clients run on the same {cores}-core machine as the server and PostgreSQL and \
         compete with them for CPU: the figures are a floor for a dedicated server."

@@ -21,7 +21,7 @@ use sea_orm::{ConnectionTrait, DbErr};
 use sha2::{Digest, Sha256};
 use thidua_domain::ErrorCode;
 use thidua_persistence::error::{DbFailure, classify};
-use thidua_persistence::persisted_queries;
+use thidua_persistence::{Database, persisted_queries};
 
 /// Cached query texts per process; past this the cache is emptied and refills from use.
 pub const CACHE_CAPACITY: usize = 10_000;
@@ -256,14 +256,13 @@ impl PersistedQueries {
         }
     }
 
-    /// Stores `query` under `hash` (already checked to be its sha256) for every replica.
-    pub async fn store(
-        &self,
-        db: &impl ConnectionTrait,
-        hash: &str,
-        query: &str,
-    ) -> Result<(), DbErr> {
-        persisted_queries::insert(db, hash, query, false).await?;
+    /// Stores `query` under `hash` (already checked to be its sha256) for every replica:
+    /// one statement on the pool, in its writer's turn on SQLite (after the request's own
+    /// transaction has ended, so never a second turn).
+    pub async fn store(&self, db: &Database, hash: &str, query: &str) -> Result<(), DbErr> {
+        let turn = db.write_turn().await?;
+        persisted_queries::insert(&db.conn, hash, query, false).await?;
+        drop(turn);
         // The row may have been there already, trusted: strict mode never trusts this
         // entry without looking again.
         self.remember(

@@ -47,7 +47,7 @@ pub async fn progress_rollups(settings: &Settings, cmd: RollupsCommand) -> anyho
     prepare_database(&db, settings).await?;
     match cmd {
         RollupsCommand::Rebuild => {
-            let rows = thidua_persistence::progress_rollups::rebuild(&db.conn)
+            let rows = thidua_persistence::progress_rollups::rebuild(&db)
                 .await
                 .context("rebuilding the progress rollups")?;
             println!("{rows} progress rollup rows rebuilt");

@@ -376,7 +376,12 @@ fn spawn_housekeeping(db: Database, retention: chrono::Duration) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match outbox::prune(&db.conn, chrono::Utc::now() - retention).await {
+            // One DELETE on the pool, in its writer's turn on SQLite.
+            let pruned = async {
+                let _turn = db.write_turn().await?;
+                outbox::prune(&db.conn, chrono::Utc::now() - retention).await
+            };
+            match pruned.await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(events = n, "pruned old events"),
                 Err(e) => tracing::warn!(error = %e, "pruning events failed"),

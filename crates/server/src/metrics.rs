@@ -5,8 +5,8 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use thidua_persistence::Database;
 
@@ -28,6 +28,10 @@ pub struct Metrics {
     client_requests: IntCounterVec,
     /// `POST /oauth/token` answers, by outcome (`granted` or the RFC 6749 error code).
     token_requests: IntCounterVec,
+    /// Seconds SQLite writers waited for their turn ([`thidua_persistence::write_gate`]).
+    pub db_write_wait: Histogram,
+    /// SQLite writers of this process waiting for their turn.
+    db_writers_waiting: IntGauge,
     /// The event stream and its subscribers.
     pub events: EventMetrics,
     /// Webhook deliveries.
@@ -211,6 +215,21 @@ impl Metrics {
             &["outcome"],
         )?;
         registry.register(Box::new(token_requests.clone()))?;
+        let db_write_wait = Histogram::with_opts(
+            HistogramOpts::new(
+                "thidua_db_write_wait_seconds",
+                "Seconds a write waited for its turn at the SQLite file (writers go one at a time, first come first served; not used on PostgreSQL)",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ]),
+        )?;
+        registry.register(Box::new(db_write_wait.clone()))?;
+        let db_writers_waiting = IntGauge::new(
+            "thidua_db_writers_waiting",
+            "Writes of this process waiting for their turn at the SQLite file (0 on PostgreSQL)",
+        )?;
+        registry.register(Box::new(db_writers_waiting.clone()))?;
         let events = EventMetrics::new(&registry)?;
         let webhooks = crate::webhooks::WebhookMetrics::new(&registry)?;
         Ok(Self {
@@ -226,6 +245,8 @@ impl Metrics {
             refusals,
             client_requests,
             token_requests,
+            db_write_wait,
+            db_writers_waiting,
         })
     }
 
@@ -292,6 +313,8 @@ impl Metrics {
             .with_label_values(&["in_use"])
             .set(i64::from(in_use));
         self.pool.with_label_values(&["idle"]).set(i64::from(idle));
+        self.db_writers_waiting
+            .set(i64::try_from(db.writers_waiting()).unwrap_or(i64::MAX));
         let run = db.statements_run();
         let counted = self.statements.get();
         if run > counted {

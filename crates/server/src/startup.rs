@@ -325,6 +325,9 @@ impl Application {
         }
         let limits = settings.graphql.limits();
         let metrics = Metrics::new().context("registering metrics")?;
+        // The event stream's and the webhook worker's pools share this one's queue.
+        let waits = metrics.db_write_wait.clone();
+        db.observe_write_waits(move |d| waits.observe(d.as_secs_f64()));
         // The event machinery has a small pool of its own: it never waits behind requests,
         // and requests' statement counts (metrics, the tests bounding them) stay theirs.
         let mut event_settings = settings.clone();

@@ -434,7 +434,12 @@ fn spawn_pruning(db: Database, retention: chrono::Duration) {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match store::prune(&db.conn, chrono::Utc::now() - retention).await {
+            // One DELETE on the pool, in its writer's turn on SQLite.
+            let pruned = async {
+                let _turn = db.write_turn().await?;
+                store::prune(&db.conn, chrono::Utc::now() - retention).await
+            };
+            match pruned.await {
                 Ok(0) => {}
                 Ok(n) => tracing::info!(deliveries = n, "pruned finished webhook deliveries"),
                 Err(e) => tracing::warn!(error = %e, "pruning webhook deliveries failed"),

@@ -13,6 +13,7 @@ mod campaigns;
 mod commendations;
 mod comparisons;
 mod compliance;
+mod concurrent_writes;
 mod events;
 mod evidence;
 mod exemplars;

@@ -343,7 +343,7 @@ async fn rollups_are_what_whole_years_read_and_rebuild_restores_them(backend: Ba
     assert_eq!(emptied[0]["reports"], 0, "{emptied}");
     let other = progress(&app, &f, "2023-12-02", "2025-12-31", "CHILD_UNIT").await;
     assert_eq!(other, before);
-    let rows = progress_rollups::rebuild(&app.db.conn).await.unwrap();
+    let rows = progress_rollups::rebuild(&app.db).await.unwrap();
     assert_eq!(rows, kept, "the rows each approval kept, and no more");
     let after = progress(&app, &f, "2024-01-01", "2025-12-31", "CHILD_UNIT").await;
     assert_eq!(after, before);

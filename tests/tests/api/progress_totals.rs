@@ -87,7 +87,7 @@ async fn stored_totals(app: &TestApp) -> Vec<TotalsRow> {
 async fn assert_totals_rebuild_the_same(app: &TestApp, when: &str) {
     let kept = stored_totals(app).await;
     assert!(!kept.is_empty(), "{when}: no totals kept");
-    progress_rollups::rebuild(&app.db.conn).await.unwrap();
+    progress_rollups::rebuild(&app.db).await.unwrap();
     assert_eq!(stored_totals(app).await, kept, "{when}");
 }
 
@@ -167,7 +167,7 @@ async fn totals_follow_approvals_in_two_wards_and_rebuild_restores_them(backend:
         .unwrap();
     let emptied = progress(&app, &f, "2025-01-01", "2025-12-31", "NONE").await;
     assert_eq!(emptied[0]["reports"], 0, "{emptied}");
-    progress_rollups::rebuild(&app.db.conn).await.unwrap();
+    progress_rollups::rebuild(&app.db).await.unwrap();
     assert_eq!(
         progress(&app, &f, "2025-01-01", "2025-12-31", "CHILD_UNIT").await,
         before

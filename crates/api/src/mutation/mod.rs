@@ -18,10 +18,10 @@ mod session;
 mod webhook;
 
 use async_graphql::{Context, ID, MergedObject};
-use sea_orm::DatabaseTransaction;
 use thidua_domain::id::Id;
 use thidua_domain::{FieldError, UserErrorCode};
 use thidua_persistence::StoreError;
+use thidua_persistence::WriteTxn;
 
 use crate::context::state;
 use crate::error::{Failure, UserError, db_error};
@@ -77,7 +77,7 @@ macro_rules! payload {
 }
 pub(crate) use payload;
 
-pub async fn begin(ctx: &Context<'_>) -> Result<DatabaseTransaction, Failure> {
+pub async fn begin(ctx: &Context<'_>) -> Result<WriteTxn, Failure> {
     state(ctx)
         .db
         .begin_write()
@@ -86,7 +86,7 @@ pub async fn begin(ctx: &Context<'_>) -> Result<DatabaseTransaction, Failure> {
 }
 
 /// Commits on success, rolls back on failure (so nothing, audit included, is kept).
-pub async fn finish<T>(txn: DatabaseTransaction, res: Result<T, StoreError>) -> Result<T, Failure> {
+pub async fn finish<T>(txn: WriteTxn, res: Result<T, StoreError>) -> Result<T, Failure> {
     match res {
         Ok(v) => {
             txn.commit()

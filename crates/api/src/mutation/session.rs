@@ -93,7 +93,7 @@ impl SessionMutation {
         {
             return Err(locked_out(ctx, wait));
         }
-        let found = users::authenticate(&st.db.conn, &input.username, &input.password).await;
+        let found = users::authenticate(&st.db, &input.username, &input.password).await;
         if matches!(found, Err(StoreError::Busy)) {
             note_retry(ctx, std::time::Duration::from_secs(1));
         }

@@ -238,7 +238,7 @@ fn subscribe(
     if let Some((hash, text)) = register {
         let app = app.clone();
         actix_web::rt::spawn(async move {
-            if let Err(e) = app.persisted.store(&app.db.conn, &hash, &text).await {
+            if let Err(e) = app.persisted.store(&app.db, &hash, &text).await {
                 tracing::warn!(error = %e, "storing a persisted query failed");
             }
         });

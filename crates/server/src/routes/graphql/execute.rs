@@ -158,7 +158,7 @@ pub(crate) async fn prepared(
             // An APQ registration is kept once its text passed the limits and validated.
             if ran
                 && let Some((hash, text)) = register
-                && let Err(e) = app.persisted.store(&app.db.conn, &hash, &text).await
+                && let Err(e) = app.persisted.store(&app.db, &hash, &text).await
             {
                 tracing::warn!(error = %e, "storing a persisted query failed");
             }
