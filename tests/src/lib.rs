@@ -15,6 +15,7 @@ use thidua_server::config::Settings;
 use thidua_server::startup::Application;
 
 pub mod commendations;
+pub mod events;
 pub mod process;
 pub mod receiver;
 pub mod s3;

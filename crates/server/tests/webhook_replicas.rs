@@ -14,8 +14,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use thidua_persistence::outbox::{self, EventKind, NewEvent};
 use thidua_persistence::{Database, DbOptions};
+use thidua_tests::events::snapshots_one_by_one;
 use thidua_tests::process::{Server, client, graphql, login, metrics, owner_of_connection};
 use thidua_tests::receiver::{Hit, Receiver, Reply, verify};
 use thidua_tests::{ADMIN_PASSWORD, Backend, Scratch};
@@ -87,19 +87,6 @@ async fn open(scratch: &Scratch) -> Database {
     .expect("connect to the shared database")
 }
 
-/// Writes `n` province-wide events, one committed transaction each; returns their ids.
-async fn write_events(db: &Database, n: usize, tag: &str) -> Vec<i64> {
-    let mut ids = Vec::with_capacity(n);
-    for i in 0..n {
-        let txn = db.begin_write().await.unwrap();
-        let event =
-            NewEvent::new(EventKind::SnapshotTaken, json!({})).body(json!({"tag": tag, "i": i}));
-        ids.extend(outbox::record_many(&txn, vec![event]).await.unwrap());
-        txn.commit().await.unwrap();
-    }
-    ids
-}
-
 fn event_id(hit: &Hit) -> i64 {
     hit.json()["data"]["eventId"].as_i64().unwrap()
 }
@@ -130,7 +117,10 @@ async fn two_processes_deliver_a_thousand_events_exactly_once_in_order() {
     let secret_a = endpoint(&http, &one, &admin, &rx_a.url()).await;
     let secret_b = endpoint(&http, &two, &admin, &rx_b.url()).await;
     let db = open(&scratch).await;
-    let (first, second) = tokio::join!(write_events(&db, 500, "a"), write_events(&db, 500, "b"));
+    let (first, second) = tokio::join!(
+        snapshots_one_by_one(&db, 500, "a"),
+        snapshots_one_by_one(&db, 500, "b")
+    );
     let mut all: Vec<i64> = first.iter().chain(&second).copied().collect();
     all.sort_unstable();
     for rx in [&rx_a, &rx_b] {
@@ -187,7 +177,7 @@ async fn killing_a_process_mid_delivery_sends_only_that_delivery_twice() {
     .await;
     let secret = endpoint(&http, &one, &admin, &rx.url()).await;
     let db = open(&scratch).await;
-    let ids = write_events(&db, EVENTS, "crash").await;
+    let ids = snapshots_one_by_one(&db, EVENTS, "crash").await;
     let held = rx.wait_for(WAIT, |h| h.len() > HELD).await[HELD].clone();
     let receiver: SocketAddr = ([127, 0, 0, 1], rx.port).into();
     let pids = [one.child.id(), two.child.id()];

@@ -349,16 +349,7 @@ async fn a_refused_mutation_writes_no_event(backend: Backend) {
 }
 
 async fn write_events(app: &TestApp, n: usize, tag: &str) {
-    for i in 0..n {
-        let txn = app.db.begin_write().await.unwrap();
-        outbox::record(
-            &txn,
-            NewEvent::new(EventKind::SnapshotTaken, json!({})).body(json!({"tag": tag, "i": i})),
-        )
-        .await
-        .unwrap();
-        txn.commit().await.unwrap();
-    }
+    thidua_tests::events::snapshots_one_by_one(&app.db, n, tag).await;
 }
 
 async fn the_hub_fans_out_committed_events_in_order(backend: Backend) {

@@ -639,21 +639,7 @@ async fn a_slow_consumer_is_closed_without_delaying_a_fast_one(backend: Backend)
     // One transaction of many events, each about 1 KB on the wire: far more than the
     // socket buffers of a client that reads nothing.
     const N: usize = 20_000;
-    let padding = "x".repeat(900);
-    let txn = app.db.begin_write().await.unwrap();
-    let events = (0..N)
-        .map(|i| {
-            thidua_persistence::outbox::NewEvent::new(
-                thidua_persistence::outbox::EventKind::TargetValueChanged,
-                json!({"target": Uuid::nil()}),
-            )
-            .body(json!({"code": format!("{padding}{i}"), "value": i.to_string()}))
-        })
-        .collect();
-    thidua_persistence::outbox::record_many(&txn, events)
-        .await
-        .unwrap();
-    txn.commit().await.unwrap();
+    thidua_tests::events::padded_target_changes_at_once(&app.db, N).await;
     // The fast reader gets every one, in order, while the slow one reads nothing.
     for i in 0..N {
         let d = fast.data("1").await;

@@ -8,7 +8,6 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use thidua_persistence::outbox::{self, EventKind, NewEvent};
 use thidua_server::config::Settings;
 use thidua_tests::receiver::{Hit, Receiver, Reply, verify};
 use thidua_tests::{Backend, TestApp, both, concrete, spawn_app_sharing_with, spawn_app_with};
@@ -63,23 +62,7 @@ async fn endpoint(
 
 /// Writes `n` province-wide events, one transaction each, as a mutation would.
 async fn write_events(app: &TestApp, n: usize, tag: &str) -> Vec<i64> {
-    let mut ids = Vec::new();
-    for i in 0..n {
-        let txn = app.db.begin_write().await.unwrap();
-        ids.extend(
-            outbox::record_many(
-                &txn,
-                vec![
-                    NewEvent::new(EventKind::SnapshotTaken, json!({}))
-                        .body(json!({"tag": tag, "i": i})),
-                ],
-            )
-            .await
-            .unwrap(),
-        );
-        txn.commit().await.unwrap();
-    }
-    ids
+    thidua_tests::events::snapshots_one_by_one(&app.db, n, tag).await
 }
 
 async fn deliveries(app: &TestApp, token: &str, endpoint: &str) -> Vec<Value> {
