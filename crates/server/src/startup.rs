@@ -25,7 +25,7 @@ use crate::apq::PersistedQueries;
 use crate::config::{BlobStoreKind, Settings};
 use crate::events::EventHub;
 use crate::metrics::Metrics;
-use crate::ratelimit::{BudgetExtension, RateLimits};
+use crate::ratelimit::{BudgetCharge, RateLimits};
 use crate::routes;
 use crate::webhooks::WebhookWorker;
 
@@ -384,13 +384,17 @@ impl Application {
         let state = web::Data::new(AppState {
             db: db.clone(),
             replica,
-            schema: thidua_api::build_schema_with(Some(api.clone()), &limits, |b| {
-                b.extension(BudgetExtension).data(feed.clone())
-            }),
+            schema: thidua_api::build_schema_with(
+                Some(api.clone()),
+                &limits,
+                Some(Arc::new(BudgetCharge)),
+                |b| b.data(feed.clone()),
+            ),
             introspection_schema: thidua_api::build_introspection_schema_with(
                 Some(api.clone()),
                 &limits,
-                |b| b.extension(BudgetExtension).data(feed.clone()),
+                Some(Arc::new(BudgetCharge)),
+                |b| b.data(feed.clone()),
             ),
             api,
             metrics,
