@@ -180,9 +180,21 @@ pub async fn connect_replica(
     })
     .await
     .context("connecting to the read replica (THIDUA_DATABASE_READ_URL)")?;
-    Ok(Some(Arc::new(
-        thidua_persistence::read_replica::ReadReplica::new(db),
-    )))
+    let replica = Arc::new(thidua_persistence::read_replica::ReadReplica::new(db));
+    // While the replica does not answer its probe, queries read the primary.
+    let watched = Arc::downgrade(&replica);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(thidua_persistence::read_replica::PROBE_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let Some(replica) = watched.upgrade() else {
+                return;
+            };
+            replica.probe().await;
+        }
+    });
+    Ok(Some(replica))
 }
 
 async fn connect_with(

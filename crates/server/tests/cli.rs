@@ -666,7 +666,9 @@ async fn serve_refuses_scale_out_settings_that_cannot_work() {
             .args(["serve", "--port", &free_port().to_string()]);
         cmd
     };
-    let cases: [(&str, &[(&str, &str)], &str); 3] = [
+    /// What is wrong, the variables that say it, and the setting the refusal must name.
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 3] = [
         (
             "the S3 store without a bucket",
             &[("THIDUA_BLOB_STORE", "s3")],
