@@ -1,8 +1,10 @@
 //! A PostgreSQL streaming replica that queries read from (`THIDUA_DATABASE_READ_URL`),
 //! and the fences that keep a person reading their own writes.
 //!
-//! After a mutation, the primary's WAL position is stored for the caller's session
-//! (`read_fences`); the statement that loads the caller on every request also reads it.
+//! After a mutation, the primary's WAL position is stored for the person who made it
+//! (`read_fences`, keyed by user: a new session after signing in again still reads what
+//! the old one wrote; never lowered, so that two processes' writes cannot move it back);
+//! the statement that loads the caller on every request also reads it.
 //! A query then reads the replica only if the replica has replayed that far — the last
 //! position seen is kept in memory and asked again only when it is not enough — and the
 //! primary otherwise. A replica that cannot be asked counts as behind: reads fall back to
@@ -137,7 +139,8 @@ pub async fn fence(db: &impl ConnectionTrait, writer: Uuid) -> Result<(), StoreE
         backend,
         &format!(
             "INSERT INTO read_fences (writer_id, lsn, updated_at) VALUES (?, {CURRENT}, now()) \
-             ON CONFLICT (writer_id) DO UPDATE SET lsn = EXCLUDED.lsn, updated_at = EXCLUDED.updated_at"
+             ON CONFLICT (writer_id) DO UPDATE SET lsn = GREATEST(read_fences.lsn, EXCLUDED.lsn), \
+                 updated_at = EXCLUDED.updated_at"
         ),
         vec![writer.into()],
     ))

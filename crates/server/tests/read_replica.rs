@@ -291,6 +291,12 @@ async fn queries_read_the_replica_and_a_writer_reads_its_own_writes() {
         unit_named(&http, &server, &admin, "REPLICA-1").await["name"],
         "Phường Bản Sao"
     );
+    // So do they after signing in again: the fence is the person's, not the session's.
+    let admin_again = login(&http, &server, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(
+        unit_named(&http, &server, &admin_again, "REPLICA-1").await["name"],
+        "Phường Bản Sao"
+    );
     // Another person reads the replica, which has not replayed it.
     assert_eq!(
         unit_named(&http, &server, &viewer, "REPLICA-1").await,
