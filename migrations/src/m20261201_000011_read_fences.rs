@@ -1,7 +1,8 @@
-//! `read_fences`: for each session that wrote, the primary's WAL position after its last
-//! mutation (bytes since `0/0`), so that with a read replica (`THIDUA_DATABASE_READ_URL`)
-//! its next queries read the replica only once the replica has replayed that far: a
-//! person always reads their own writes, on any server process (issue 15).
+//! `read_fences`: for each person who wrote (keyed by session at first, by user since),
+//! the primary's WAL position after their last mutation (bytes since `0/0`), so that with
+//! a read replica (`THIDUA_DATABASE_READ_URL`) their next queries read the replica only
+//! once it has replayed that far: a person always reads their own writes, on any server
+//! process (issue 15).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
@@ -17,7 +18,7 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(a("read_fences"))
-                // A session's id (no foreign key: a fence outliving its session is harmless).
+                // The writer's user id (no foreign key: a fence outliving its writer is harmless).
                 .col(uuid(a("writer_id")).primary_key())
                 .col(big_integer(a("lsn")))
                 .col(timestamp_with_time_zone(a("updated_at")))

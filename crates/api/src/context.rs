@@ -72,8 +72,8 @@ pub struct CallerSession {
     pub id: uuid::Uuid,
     /// The password was reset: only `changePassword`, `logout`, `me` and `mySessions` run.
     pub must_change_password: bool,
-    /// The primary's WAL position after this session's last mutation: a read replica
-    /// serves its queries only once it has replayed that far.
+    /// The primary's WAL position after the person's last mutation (in any session): a
+    /// read replica serves their queries only once it has replayed that far.
     pub fence: Option<i64>,
 }
 

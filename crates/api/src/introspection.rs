@@ -8,14 +8,12 @@
 //! `__schema` selected once.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use thidua_domain::msg;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, FragmentSpread, OperationType, Selection, SelectionSet,
 };
-use async_graphql::{ServerError, ServerResult, Variables};
+use async_graphql::{ServerError, ServerResult};
 use thidua_domain::ErrorCode;
 
 use crate::error::server_error;
@@ -175,55 +173,30 @@ pub fn schema_selections(doc: &ExecutableDocument) -> usize {
     }
 }
 
-/// The bounds as a schema extension. On the introspection schema (`introspection_only`)
-/// it refuses any document that is not introspection alone (the server never routes one
-/// there; this keeps it so), that selects `__schema` more than once, or that nests lists
-/// deeper than [`LIST_NESTING`]. On the data schema it refuses a second `__schema` only:
-/// there `fields`, `types` … may be data fields, and the data depth limit holds anyway.
-pub struct IntrospectionBounds {
-    pub introspection_only: bool,
-}
-
-impl ExtensionFactory for IntrospectionBounds {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(IntrospectionBoundsExtension {
-            introspection_only: self.introspection_only,
-        })
+/// The bounds a parsed document must keep on the schema instance that runs it
+/// (`introspection_only` on the introspection instance): there, only introspection at the
+/// root (the server routes such documents there; this keeps it so), `__schema` selected
+/// once, and lists nested at most [`LIST_NESTING`] deep. On the data schema it refuses a
+/// second `__schema` only: there `fields`, `types` … may be data fields, and the data depth
+/// limit holds anyway.
+pub(crate) fn check_bounds(doc: &ExecutableDocument, introspection_only: bool) -> ServerResult<()> {
+    if introspection_only && !is_introspection_only(doc) {
+        return Err(too_complex(&msg!("introspection-mixed")));
     }
-}
-
-struct IntrospectionBoundsExtension {
-    introspection_only: bool,
+    if schema_selections(doc) > 1 {
+        return Err(too_complex(&msg!("introspection-schema-once")));
+    }
+    if introspection_only && list_nesting(doc) > LIST_NESTING {
+        return Err(too_complex(&msg!(
+            "introspection-nesting",
+            limit = LIST_NESTING
+        )));
+    }
+    Ok(())
 }
 
 fn too_complex(message: &thidua_domain::Message) -> ServerError {
     server_error(ErrorCode::QueryTooComplex, message)
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for IntrospectionBoundsExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        if self.introspection_only && !is_introspection_only(&doc) {
-            return Err(too_complex(&msg!("introspection-mixed")));
-        }
-        if schema_selections(&doc) > 1 {
-            return Err(too_complex(&msg!("introspection-schema-once")));
-        }
-        if self.introspection_only && list_nesting(&doc) > LIST_NESTING {
-            return Err(too_complex(&msg!(
-                "introspection-nesting",
-                limit = LIST_NESTING
-            )));
-        }
-        Ok(doc)
-    }
 }
 
 #[cfg(test)]

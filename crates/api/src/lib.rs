@@ -7,6 +7,7 @@ pub mod context;
 pub mod cursor;
 pub mod error;
 pub mod guard;
+pub mod guards;
 pub mod i18n;
 pub mod ids;
 pub mod introspection;
@@ -20,9 +21,12 @@ pub mod subscription;
 pub mod types;
 pub mod uploads;
 
+use std::sync::Arc;
+
 use async_graphql::Schema;
 
 pub use context::{ApiState, Caller, RequestCtx};
+pub use guards::Charge;
 pub use limits::Limits;
 
 pub type AppSchema = Schema<query::Query, mutation::Mutation, subscription::Subscription>;
@@ -33,55 +37,61 @@ pub type AppSchemaBuilder =
 
 /// Builds the schema with its limits; `state` is absent only when printing the SDL.
 pub fn build_schema(state: Option<ApiState>, limits: &Limits) -> AppSchema {
-    build_schema_with(state, limits, |b| b)
+    build_schema_with(state, limits, None, |b| b)
 }
 
-/// [`build_schema`] with the caller's extensions (the server's rate budget). They wrap the
-/// limits, which are added last, so they only ever see documents within them.
+/// [`build_schema`] with the caller's `charge` for each validated document (the server's
+/// rate budget: it only ever sees documents within the limits) and its own data.
 pub fn build_schema_with(
     state: Option<ApiState>,
     limits: &Limits,
+    charge: Option<Arc<dyn Charge>>,
     outer: impl FnOnce(AppSchemaBuilder) -> AppSchemaBuilder,
 ) -> AppSchema {
-    finish(outer(builder(state, limits)), limits, false)
+    finish(outer(builder(state, limits)), limits, false, charge)
 }
 
 /// The schema instance that runs documents made only of introspection (see
 /// [`introspection`]): deep enough for graphql-js's standard introspection query, with
 /// nested lists bounded instead.
 pub fn build_introspection_schema(state: Option<ApiState>, limits: &Limits) -> AppSchema {
-    build_introspection_schema_with(state, limits, |b| b)
+    build_introspection_schema_with(state, limits, None, |b| b)
 }
 
 /// [`build_introspection_schema`] with the caller's extensions, as [`build_schema_with`].
 pub fn build_introspection_schema_with(
     state: Option<ApiState>,
     limits: &Limits,
+    charge: Option<Arc<dyn Charge>>,
     outer: impl FnOnce(AppSchemaBuilder) -> AppSchemaBuilder,
 ) -> AppSchema {
-    finish(outer(builder(state, limits)), limits, true)
+    finish(outer(builder(state, limits)), limits, true, charge)
 }
 
-/// Adds the introspection bounds, the password-change gate ([`password_gate`]) and the
-/// document limits, last, so that the caller's
-/// extensions wrap them. The introspection-only instance allows the depth the standard
-/// introspection query needs.
-fn finish(b: AppSchemaBuilder, limits: &Limits, introspection_only: bool) -> AppSchema {
+/// Adds the one extension, [`guards::Guards`]: the limits, the introspection bounds, the
+/// password-change gate and the charge. The introspection-only instance allows the depth
+/// the standard introspection query needs.
+fn finish(
+    b: AppSchemaBuilder,
+    limits: &Limits,
+    introspection_only: bool,
+    charge: Option<Arc<dyn Charge>>,
+) -> AppSchema {
     let depth = if introspection_only {
         limits.depth.max(introspection::DEPTH)
     } else {
         limits.depth
     };
-    b.extension(introspection::IntrospectionBounds { introspection_only })
-        .extension(password_gate::PasswordGate)
-        .extension(limits::DocumentLimits {
-            limits: *limits,
-            depth,
-        })
-        .finish()
+    b.extension(guards::Guards::new(
+        *limits,
+        depth,
+        introspection_only,
+        charge,
+    ))
+    .finish()
 }
 
-/// Depth and complexity are checked by [`limits::DocumentLimits`], not by the builder's
+/// Depth and complexity are checked by [`guards::Guards`], not by the builder's
 /// `limit_depth`/`limit_complexity`, so that their refusals carry a code and come before
 /// any extension that charges for a document; recursion and directives are checked there
 /// first too, and stay here as a backstop.

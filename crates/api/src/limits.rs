@@ -1,16 +1,12 @@
-//! Request limits, as a schema extension so every transport (HTTP, in-process, a future
+//! Request limits, checked by the schema's extension ([`crate::guards`]) so every transport (HTTP, in-process, a future
 //! WebSocket) gets the same rules: tokens (checked before parsing, so a huge document
 //! costs little), aliases (the usual amplification trick), nesting and directives,
 //! introspection when it is off, then depth and complexity once the document validated.
 //! Each refusal carries its code; whatever async-graphql refuses without one is a
 //! validation failure.
 
-use std::sync::Arc;
 use thidua_domain::msg;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextRequest, NextValidation,
-};
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Selection, SelectionSet,
 };
@@ -152,7 +148,7 @@ pub fn directives_within(doc: &ExecutableDocument, max: usize) -> bool {
 }
 
 /// `resp` with a code on every error: validation failures unless it has one.
-fn with_codes(mut resp: Response) -> Response {
+pub(crate) fn with_codes(mut resp: Response) -> Response {
     for e in &mut resp.errors {
         let x = e.extensions.get_or_insert_with(Default::default);
         if x.get("code").is_none() {
@@ -162,80 +158,26 @@ fn with_codes(mut resp: Response) -> Response {
     resp
 }
 
-/// The limits as a schema extension; `depth` is the schema's (the introspection schema
-/// allows deeper documents).
-pub struct DocumentLimits {
-    pub limits: Limits,
-    pub depth: usize,
-}
-
-impl ExtensionFactory for DocumentLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DocumentLimitsExtension {
-            limits: self.limits,
-            depth: self.depth,
-        })
-    }
-}
-
-struct DocumentLimitsExtension {
-    limits: Limits,
+/// Depth and complexity of a valid document (`depth` is the schema's: the introspection
+/// schema allows deeper documents).
+pub(crate) fn check_validated(
+    res: &ValidationResult,
+    limits: &Limits,
     depth: usize,
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for DocumentLimitsExtension {
-    /// Every error leaves with a code: async-graphql's own (an unknown operation name, an
-    /// argument that does not coerce) are validation failures.
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        with_codes(next.run(ctx).await)
+) -> Result<(), Vec<ServerError>> {
+    if res.complexity > limits.complexity {
+        return Err(vec![server_error(
+            ErrorCode::QueryTooComplex,
+            &msg!("query-too-complex"),
+        )]);
     }
-
-    /// The same for every response of a subscription (over WebSocket or SSE).
-    fn subscribe<'s>(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        stream: futures_util::stream::BoxStream<'s, Response>,
-        next: async_graphql::extensions::NextSubscribe<'_>,
-    ) -> futures_util::stream::BoxStream<'s, Response> {
-        use futures_util::StreamExt as _;
-        next.run(ctx, stream).map(with_codes).boxed()
+    if res.depth > depth {
+        return Err(vec![server_error(
+            ErrorCode::QueryTooComplex,
+            &msg!("query-too-deep"),
+        )]);
     }
-
-    /// Tokens, parsing and the document rules, before async-graphql walks the document.
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        let doc = parse(&mut request, self.limits.tokens)?;
-        check_document(doc, &self.limits)?;
-        next.run(ctx, request).await
-    }
-
-    /// Depth and complexity of a valid document. This extension is the innermost one, so
-    /// an extension that charges for a document (the rate budget) never sees one refused.
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let res = next.run(ctx).await?;
-        if res.complexity > self.limits.complexity {
-            return Err(vec![server_error(
-                ErrorCode::QueryTooComplex,
-                &msg!("query-too-complex"),
-            )]);
-        }
-        if res.depth > self.depth {
-            return Err(vec![server_error(
-                ErrorCode::QueryTooComplex,
-                &msg!("query-too-deep"),
-            )]);
-        }
-        Ok(res)
-    }
+    Ok(())
 }
 
 /// Counts lexical tokens, stopping once past `limit`.

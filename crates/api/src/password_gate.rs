@@ -1,15 +1,11 @@
 //! While an administrator's reset is pending (the caller's session says
 //! `must_change_password`), every root field but the few an app needs to get out of that
-//! state is refused with PASSWORD_CHANGE_REQUIRED. One extension for every transport
+//! state is refused with PASSWORD_CHANGE_REQUIRED. One check for every transport
 //! (HTTP, batches, persisted queries, multipart uploads): the check sits on the resolve
 //! hook of root fields, where the operation's own fields are known.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo,
-};
-use async_graphql::{PathSegment, ServerResult, Value};
+use async_graphql::extensions::{ExtensionContext, ResolveInfo};
+use async_graphql::{PathSegment, ServerResult};
 use thidua_domain::{ErrorCode, msg};
 
 use crate::context::RequestCtx;
@@ -25,43 +21,25 @@ pub fn allowed(name: &str) -> bool {
     name.starts_with("__") || ALLOWED.contains(&name)
 }
 
-/// The gate; registered once in [`crate::build_schema`].
-pub struct PasswordGate;
-
-impl ExtensionFactory for PasswordGate {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(PasswordGate)
+/// The gate, on the resolve hook of a root field ([`crate::guards`] calls it only there):
+/// refuses `info`'s field while the caller's password must be changed, unless it is one of
+/// the [`allowed`] ones.
+pub(crate) fn check(ctx: &ExtensionContext<'_>, info: &ResolveInfo<'_>) -> ServerResult<()> {
+    let pending = ctx
+        .data_opt::<RequestCtx>()
+        .and_then(|r| r.session)
+        .is_some_and(|s| s.must_change_password);
+    if pending && !info.is_for_introspection && !allowed(info.name) {
+        let mut e = server_error(
+            ErrorCode::PasswordChangeRequired,
+            &msg!("password-change-required"),
+        );
+        e.path = vec![PathSegment::Field(
+            info.alias.unwrap_or(info.name).to_owned(),
+        )];
+        return Err(e);
     }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for PasswordGate {
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        let pending = ctx
-            .data_opt::<RequestCtx>()
-            .and_then(|r| r.session)
-            .is_some_and(|s| s.must_change_password);
-        if pending
-            && info.path_node.parent.is_none()
-            && !info.is_for_introspection
-            && !allowed(info.name)
-        {
-            let mut e = server_error(
-                ErrorCode::PasswordChangeRequired,
-                &msg!("password-change-required"),
-            );
-            e.path = vec![PathSegment::Field(
-                info.alias.unwrap_or(info.name).to_owned(),
-            )];
-            return Err(e);
-        }
-        next.run(ctx, info).await
-    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -431,7 +431,7 @@ struct CallerRow {
 pub struct CallerNow {
     pub grants: Vec<Grant>,
     pub must_change_password: bool,
-    /// The primary's WAL position after the session's last mutation (see
+    /// The primary's WAL position after the person's last mutation, in any session (see
     /// [`crate::read_replica`]).
     pub fence: Option<i64>,
 }
@@ -451,7 +451,7 @@ pub async fn caller(
         ou.path AS path, f.lsn AS fence FROM users us \
         JOIN sessions se ON se.id = ? AND se.user_id = us.id AND se.revoked_at IS NULL \
             AND se.expires_at > ? \
-        LEFT JOIN read_fences f ON f.writer_id = se.id \
+        LEFT JOIN read_fences f ON f.writer_id = us.id \
         LEFT JOIN role_grants rg ON rg.user_id = us.id \
         LEFT JOIN org_units ou ON ou.id = rg.unit_id AND ou.is_active = ? \
         WHERE us.id = ? AND us.is_active = ?";

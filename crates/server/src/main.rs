@@ -6,6 +6,11 @@ use thidua_server::config::{Cli, Command, EventsCommand};
 use thidua_server::startup::Application;
 use thidua_server::{cli, healthcheck, telemetry};
 
+/// See the `mimalloc` feature in this crate's manifest.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let Cli { command, settings } = Cli::parse();

@@ -25,7 +25,7 @@ use crate::apq::PersistedQueries;
 use crate::config::{BlobStoreKind, Settings};
 use crate::events::EventHub;
 use crate::metrics::Metrics;
-use crate::ratelimit::{BudgetExtension, RateLimits};
+use crate::ratelimit::{BudgetCharge, RateLimits};
 use crate::routes;
 use crate::webhooks::WebhookWorker;
 
@@ -180,9 +180,21 @@ pub async fn connect_replica(
     })
     .await
     .context("connecting to the read replica (THIDUA_DATABASE_READ_URL)")?;
-    Ok(Some(Arc::new(
-        thidua_persistence::read_replica::ReadReplica::new(db),
-    )))
+    let replica = Arc::new(thidua_persistence::read_replica::ReadReplica::new(db));
+    // While the replica does not answer its probe, queries read the primary.
+    let watched = Arc::downgrade(&replica);
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(thidua_persistence::read_replica::PROBE_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let Some(replica) = watched.upgrade() else {
+                return;
+            };
+            replica.probe().await;
+        }
+    });
+    Ok(Some(replica))
 }
 
 async fn connect_with(
@@ -384,13 +396,17 @@ impl Application {
         let state = web::Data::new(AppState {
             db: db.clone(),
             replica,
-            schema: thidua_api::build_schema_with(Some(api.clone()), &limits, |b| {
-                b.extension(BudgetExtension).data(feed.clone())
-            }),
+            schema: thidua_api::build_schema_with(
+                Some(api.clone()),
+                &limits,
+                Some(Arc::new(BudgetCharge)),
+                |b| b.data(feed.clone()),
+            ),
             introspection_schema: thidua_api::build_introspection_schema_with(
                 Some(api.clone()),
                 &limits,
-                |b| b.extension(BudgetExtension).data(feed.clone()),
+                Some(Arc::new(BudgetCharge)),
+                |b| b.data(feed.clone()),
             ),
             api,
             metrics,

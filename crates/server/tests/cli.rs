@@ -653,6 +653,58 @@ async fn production_requires_a_strong_jwt_secret() {
     assert!(server.terminate().success());
 }
 
+/// Scale-out settings that cannot work are refused at start, quickly, naming the setting
+/// and without printing a secret: the S3 store without a bucket, and a read replica beside
+/// an SQLite database or at a URL that is not PostgreSQL's.
+#[tokio::test]
+async fn serve_refuses_scale_out_settings_that_cannot_work() {
+    let scratch = Scratch::new();
+    let serve = |vars: &[(&str, &str)]| {
+        let mut cmd = scratch.command(BIN);
+        cmd.env("THIDUA_ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .envs(vars.iter().copied())
+            .args(["serve", "--port", &free_port().to_string()]);
+        cmd
+    };
+    /// What is wrong, the variables that say it, and the setting the refusal must name.
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 3] = [
+        (
+            "the S3 store without a bucket",
+            &[("THIDUA_BLOB_STORE", "s3")],
+            "THIDUA_S3_BUCKET",
+        ),
+        (
+            "a PostgreSQL read replica beside SQLite",
+            &[(
+                "THIDUA_DATABASE_READ_URL",
+                "postgres://reader:hunter2-secret@127.0.0.1:1/thidua",
+            )],
+            "THIDUA_DATABASE_READ_URL",
+        ),
+        (
+            "an SQLite read replica",
+            &[("THIDUA_DATABASE_READ_URL", "sqlite://hunter2-secret.db")],
+            "THIDUA_DATABASE_READ_URL",
+        ),
+    ];
+    for (what, vars, setting) in cases {
+        let out = run_with_timeout(serve(vars), Duration::from_secs(30));
+        out.assert_failure(what)
+            .assert_stderr_mentions(what, &[setting]);
+        assert!(
+            !out.stderr.contains("hunter2-secret"),
+            "{what}: the URL is not printed: {}",
+            out.stderr
+        );
+        assert!(
+            out.elapsed < Duration::from_secs(10),
+            "{what}: the refusal should be quick, took {:?}",
+            out.elapsed
+        );
+    }
+}
+
 /// Without `THIDUA_ADMIN_PASSWORD` the first start logs the admin's one-time password
 /// once; it works for `login`; a second start on the same database does not log it again.
 #[tokio::test]

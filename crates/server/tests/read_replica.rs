@@ -291,6 +291,12 @@ async fn queries_read_the_replica_and_a_writer_reads_its_own_writes() {
         unit_named(&http, &server, &admin, "REPLICA-1").await["name"],
         "Phường Bản Sao"
     );
+    // So do they after signing in again: the fence is the person's, not the session's.
+    let admin_again = login(&http, &server, "admin", ADMIN_PASSWORD).await;
+    assert_eq!(
+        unit_named(&http, &server, &admin_again, "REPLICA-1").await["name"],
+        "Phường Bản Sao"
+    );
     // Another person reads the replica, which has not replayed it.
     assert_eq!(
         unit_named(&http, &server, &viewer, "REPLICA-1").await,
@@ -324,5 +330,83 @@ async fn queries_read_the_replica_and_a_writer_reads_its_own_writes() {
         unit_named(&http, &server, &admin, "REPLICA-1").await["name"],
         "Phường Bản Sao"
     );
+
+    // The replica goes down: within a probe or two, everyone's queries read the primary
+    // (including what was written after it stopped) instead of failing.
+    let replica = pg.dir.join("replica");
+    pg.pg_ctl(&replica, "stop");
+    create_unit(&http, &server, &admin, &root, "REPLICA-2").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        // During the first probe period a read may still go to the stopped replica: the
+        // server then answers 503 (the database is unavailable), which a client retries.
+        let resp = http
+            .post(server.url("/graphql"))
+            .bearer_auth(&viewer)
+            .json(&json!({"query": "{ orgUnit(code: \"REPLICA-2\") { name } }"}))
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        assert!(
+            status == 200 || status == 503,
+            "a read with the replica down answers {status}: {body}"
+        );
+        if body.get("errors").is_none() && body["data"]["orgUnit"]["name"] == "Phường REPLICA-2"
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "reads still fail or miss the new unit with the replica down: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for _ in 0..20 {
+        assert_eq!(
+            unit_named(&http, &server, &viewer, "REPLICA-2").await["name"],
+            "Phường REPLICA-2"
+        );
+    }
+
+    // Back up (and paused, so that what it serves can be told apart): queries go to it
+    // again, and miss what the primary wrote since.
+    pg.pg_ctl(&replica, "start");
+    pg.psql(pg.replica_port, "postgres", "SELECT pg_wal_replay_pause()");
+    create_unit(&http, &server, &admin, &root, "REPLICA-3").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while unit_named(&http, &server, &viewer, "REPLICA-3").await != Value::Null {
+        assert!(
+            Instant::now() < deadline,
+            "queries never went back to the replica"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    pg.psql(pg.replica_port, "postgres", "SELECT pg_wal_replay_resume()");
     server.terminate();
+}
+
+/// Creates the ward `code` ("Phường <code>") under `parent`, as `token`.
+async fn create_unit(
+    http: &reqwest::Client,
+    server: &Server,
+    token: &str,
+    parent: &str,
+    code: &str,
+) {
+    let d = ok(
+        http,
+        server,
+        token,
+        &format!(
+            "mutation {{ createOrgUnit(input: {{code: {}, name: {}, kind: WARD, parentId: {}}}) \
+                {{ orgUnit {{ id }} userErrors {{ code }} }} }}",
+            json!(code),
+            json!(format!("Phường {code}")),
+            json!(parent)
+        ),
+    )
+    .await;
+    assert_eq!(d["createOrgUnit"]["userErrors"], json!([]), "{d}");
 }

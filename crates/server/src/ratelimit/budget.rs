@@ -5,8 +5,9 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
-use async_graphql::{ServerError, ValidationResult};
+use async_graphql::ServerError;
+use async_graphql::extensions::ExtensionContext;
+use thidua_api::Charge;
 use thidua_api::guard::{BudgetNote, RateNotes};
 use thidua_domain::ErrorCode;
 
@@ -21,33 +22,25 @@ pub struct BudgetCtx {
     pub points: u64,
 }
 
-/// Registers the budget check on the schema.
-pub struct BudgetExtension;
-
-impl ExtensionFactory for BudgetExtension {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(BudgetCheck)
-    }
-}
-
-struct BudgetCheck;
+/// The budget check, charged by the schema's extension ([`thidua_api::guards`]) once a
+/// document has validated within the limits.
+pub struct BudgetCharge;
 
 fn ceil_secs(d: Duration) -> u64 {
     d.as_secs() + u64::from(d.subsec_nanos() > 0)
 }
 
 #[async_trait::async_trait]
-impl Extension for BudgetCheck {
-    async fn validation(
+impl Charge for BudgetCharge {
+    async fn charge(
         &self,
         ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let res = next.run(ctx).await?;
+        complexity: usize,
+    ) -> Result<(), Vec<ServerError>> {
         let Some(b) = ctx.data_opt::<BudgetCtx>() else {
-            return Ok(res);
+            return Ok(());
         };
-        let cost = u64::try_from(res.complexity).unwrap_or(u64::MAX).max(1);
+        let cost = u64::try_from(complexity).unwrap_or(u64::MAX).max(1);
         let count = b.limits.store.incr(&b.key, cost, b.limits.window).await;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -63,7 +56,7 @@ impl Extension for BudgetCheck {
             });
         }
         if count.value <= b.points {
-            return Ok(res);
+            return Ok(());
         }
         if let Some(n) = notes {
             n.retry_after(count.resets_in);

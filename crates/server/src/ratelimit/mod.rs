@@ -17,7 +17,7 @@ use std::sync::Arc;
 use thidua_api::Caller;
 use thidua_api::guard::{ClientAddr, LoginGuard, LoginThrottle, RateNotes};
 
-pub use budget::{BudgetCtx, BudgetExtension};
+pub use budget::{BudgetCharge, BudgetCtx};
 pub use client::client_addr;
 pub use logins::count_logins;
 pub use store::Store;

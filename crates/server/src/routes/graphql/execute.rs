@@ -146,12 +146,13 @@ pub(crate) async fn prepared(
             if wrote {
                 run.wrote.store(true, Ordering::Relaxed);
             }
-            // The caller's next queries wait for the replica to replay this write.
+            // The person's next queries, in this session or a new one, wait for the
+            // replica to replay this write.
             if wrote
                 && ran
-                && let Some(session) = run.session
-                && let Err(e) =
-                    thidua_persistence::read_replica::fence(&app.db.conn, session.id).await
+                && let Caller::User(actor) = run.caller
+                && let Some(user) = actor.user_id
+                && let Err(e) = thidua_persistence::read_replica::fence(&app.db.conn, user).await
             {
                 tracing::warn!(error = %e, "recording a read fence failed");
             }
