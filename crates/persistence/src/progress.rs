@@ -256,6 +256,8 @@ fn totals_way(
 /// - `grouped` regroups the units' values (a unit's combined value is the same in its
 ///   child's or cluster's group as in the total, so it is computed once).
 /// - the final select combines the units: SUM for counts, AVERAGE otherwise, 4 decimals.
+/// - over a whole subtree, the stored totals answer instead where [`totals_way`] allows;
+///   the units' way is then read only where the totals' gate fails.
 async fn run(
     db: &impl ConnectionTrait,
     campaigns: &[CampaignId],
