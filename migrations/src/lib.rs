@@ -27,6 +27,7 @@ mod m20261201_000002_webhooks;
 mod m20261201_000010_blobs;
 mod m20261201_000011_read_fences;
 mod m20261201_000020_progress_subtree_totals;
+mod m20261201_000041_progress_campaign_rollups;
 pub mod progress_rollup_sql;
 
 pub struct Migrator;
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_blobs::Migration),
             Box::new(m20261201_000011_read_fences::Migration),
             Box::new(m20261201_000020_progress_subtree_totals::Migration),
+            Box::new(m20261201_000041_progress_campaign_rollups::Migration),
         ]
     }
 }

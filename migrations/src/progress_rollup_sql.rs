@@ -3,20 +3,32 @@
 //! refreshes one unit's years with it in the approving transaction and rebuilds the whole
 //! table with it from the CLI: one definition, so the three can never disagree.
 //!
-//! A row holds one unit's values of one criterion in one calendar bucket (`grain` `Y`, `H`,
-//! `Q`, `M`: year, half-year, quarter, month, keyed as `2025`, `2025-H1`, `2025-Q1`,
-//! `2025-03`) of one year: the approved reports lying inside that year that no other such
-//! report contains (as `criterionProgress` counts them over any year-aligned range, since
-//! calendar periods inside one year either nest or do not meet), grouped by the bucket
-//! holding their last day. Reports whose period crosses a year end are left out; a
-//! query over a range they touch computes from the reports instead.
+//! A calendar row holds one unit's values of one criterion in one calendar bucket (`grain`
+//! `Y`, `H`, `Q`, `M`: year, half-year, quarter, month, keyed as `2025`, `2025-H1`,
+//! `2025-Q1`, `2025-03`) of one year: the approved reports lying inside that year that no
+//! other such report contains (as `criterionProgress` counts them over any year-aligned
+//! range, since calendar periods inside one year either nest or do not meet), grouped by the
+//! bucket holding their last day. Reports whose period crosses a year end are left out of
+//! these; a query over a range they touch computes from the reports instead.
+//!
+//! A whole-campaign row (`grain` `C`, year 0, bucket `ALL`) holds one unit's values of one
+//! criterion over every approved report of the campaign that no other one contains, year
+//! ends crossed or not: what `criterionProgress` counts over any range holding every
+//! approved report of the campaign (such as its own dates, the default), whatever the
+//! criterion's period aggregation. Nothing in it depends on the campaign's dates, so
+//! editing them changes no row; the query checks that its range holds every approved report.
 
 use sea_orm::DatabaseBackend;
 use thidua_domain::criterion::PeriodAggregation;
 use thidua_domain::participation::ParticipationStatus;
 
-/// The grains a row may have, as stored.
+/// The calendar grains, as stored.
 pub const GRAINS: [&str; 4] = ["Y", "H", "Q", "M"];
+
+/// The grain of whole-campaign rows, their year and their bucket.
+pub const CAMPAIGN_GRAIN: &str = "C";
+pub const CAMPAIGN_YEAR: i32 = 0;
+pub const CAMPAIGN_BUCKET: &str = "ALL";
 
 /// The SQL key of the bucket of `grain` (one of [`GRAINS`]) holding `k.period_end`, as
 /// reports name periods: `2025`, `2025-H1`, `2025-Q1`, `2025-03`. `criterionProgress`
@@ -44,8 +56,18 @@ pub fn bucket_key(backend: DatabaseBackend, grain: &str) -> &'static str {
 }
 
 /// `INSERT INTO progress_rollups …` over the approved reports `r` meeting `filter` (SQL
-/// with `?` placeholders the caller binds, e.g. `AND r.campaign_id = ?`; empty: all).
+/// with `?` placeholders the caller binds, e.g. `AND r.campaign_id = ?`; empty: all):
+/// every row of their units, calendar and whole-campaign.
 pub fn fill(backend: DatabaseBackend, filter: &str) -> String {
+    fill_years(backend, filter, "1 = 1")
+}
+
+/// [`fill`] writing the calendar rows of the years `i.yr` meeting `years` only (e.g.
+/// `i.yr = ?`, bound after `filter`; `1 = 0`: none), and every whole-campaign row.
+///
+/// The calendar rows count a report against the other reports of its year only, the
+/// whole-campaign rows against every other report of the unit in the campaign.
+pub fn fill_years(backend: DatabaseBackend, filter: &str, years: &str) -> String {
     let (year_start, year_end) = match backend {
         DatabaseBackend::Postgres => (
             "CAST(EXTRACT(YEAR FROM r.period_start) AS INTEGER)",
@@ -57,29 +79,37 @@ pub fn fill(backend: DatabaseBackend, filter: &str) -> String {
         ),
     };
     let [y, h, q, m] = GRAINS.map(|g| bucket_key(backend, g));
+    // `o` contains `i` (or holds the same period and was written later).
+    let contains = "o.campaign_id = i.campaign_id AND o.unit_id = i.unit_id \
+        AND o.period_start <= i.period_start AND o.period_end >= i.period_end \
+        AND (o.period_start < i.period_start OR o.period_end > i.period_end OR o.id > i.id)";
     format!(
         "INSERT INTO progress_rollups (campaign_id, unit_id, criterion_id, grain, year, bucket, \
             reports, total, high, low, latest_end, latest_value) \
         WITH inside AS ( \
             SELECT r.id, r.campaign_id, r.unit_id, r.period_start, r.period_end, \
-                {year_start} AS yr \
+                {year_start} AS yr, {year_end} AS end_yr \
             FROM progress_reports r \
-            WHERE r.status = 'APPROVED' AND {year_start} = {year_end} {filter}), \
+            WHERE r.status = 'APPROVED' {filter}), \
         counted AS ( \
             SELECT i.id, i.campaign_id, i.unit_id, i.period_end, i.yr FROM inside i \
-            WHERE NOT EXISTS ( \
+            WHERE i.yr = i.end_yr AND {years} AND NOT EXISTS ( \
                 SELECT 1 FROM inside o \
-                WHERE o.campaign_id = i.campaign_id AND o.unit_id = i.unit_id AND o.yr = i.yr \
-                    AND o.period_start <= i.period_start AND o.period_end >= i.period_end \
-                    AND (o.period_start < i.period_start OR o.period_end > i.period_end \
-                        OR o.id > i.id))), \
+                WHERE o.yr = i.yr AND o.end_yr = i.yr AND {contains})), \
+        whole AS ( \
+            SELECT i.id, i.campaign_id, i.unit_id, i.period_end FROM inside i \
+            WHERE NOT EXISTS (SELECT 1 FROM inside o WHERE {contains})), \
         grains AS (SELECT 'Y' AS grain UNION ALL SELECT 'H' UNION ALL SELECT 'Q' \
             UNION ALL SELECT 'M'), \
         keyed AS ( \
             SELECT k.id, k.campaign_id, k.unit_id, k.period_end, k.yr, g.grain, \
                 CASE g.grain WHEN 'Y' THEN {y} WHEN 'H' THEN {h} WHEN 'Q' THEN {q} \
                     ELSE {m} END AS bucket \
-            FROM counted k CROSS JOIN grains g), \
+            FROM counted k CROSS JOIN grains g \
+            UNION ALL \
+            SELECT k.id, k.campaign_id, k.unit_id, k.period_end, {CAMPAIGN_YEAR}, \
+                '{CAMPAIGN_GRAIN}', '{CAMPAIGN_BUCKET}' \
+            FROM whole k), \
         vals AS ( \
             SELECT k.campaign_id, k.unit_id, v.criterion_id, k.grain, k.yr, k.bucket, \
                 k.period_end, v.value, ROW_NUMBER() OVER (PARTITION BY k.campaign_id, \
@@ -93,13 +123,23 @@ pub fn fill(backend: DatabaseBackend, filter: &str) -> String {
     )
 }
 
-/// `<alias>grain IN ('Y', 'H', 'Q', 'M')` (`alias` e.g. `s.`, or empty): with the campaign and the unit named, the rows of
-/// one unit are then four short ranges of the primary key (campaign, grain, unit, …)
-/// instead of a scan of the campaign's rows.
-pub fn any_grain(alias: &str) -> String {
-    format!("{alias}grain IN ('{}')", GRAINS.join("', '"))
+/// On PostgreSQL, `ANALYZE progress_rollups`: after a fill of many rows (in the same
+/// transaction, whose own rows it counts), so that the totals' statement over them is
+/// planned for their number rather than for the empty table the statistics last saw (a
+/// nested loop over hundreds of thousands of rows, for hours).
+pub fn analyze(backend: DatabaseBackend) -> Option<&'static str> {
+    (backend == DatabaseBackend::Postgres).then_some("ANALYZE progress_rollups")
 }
 
+/// `<alias>grain IN ('Y', 'H', 'Q', 'M', 'C')` (`alias` e.g. `s.`, or empty): with the
+/// campaign and the unit named, the rows of one unit are then five short ranges of the
+/// primary key (campaign, grain, unit, …) instead of a scan of the campaign's rows.
+pub fn any_grain(alias: &str) -> String {
+    format!(
+        "{alias}grain IN ('{}', '{CAMPAIGN_GRAIN}')",
+        GRAINS.join("', '")
+    )
+}
 /// The table of per-subtree totals (see [`totals_delta`]).
 pub const TOTALS: &str = "progress_subtree_totals";
 

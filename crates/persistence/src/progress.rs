@@ -12,7 +12,7 @@ use thidua_domain::org_unit::PATH_SEGMENT_LEN;
 use thidua_domain::participation::ParticipationStatus;
 use thidua_domain::progress::Bucket;
 use thidua_domain::report::ReportStatus;
-use thidua_migrations::progress_rollup_sql::{self, TOTALS};
+use thidua_migrations::progress_rollup_sql::{self, CAMPAIGN_GRAIN, CAMPAIGN_YEAR, TOTALS};
 use uuid::Uuid;
 
 use crate::clusters::{within_cluster, within_clusters_of};
@@ -116,7 +116,7 @@ struct Plan {
     grouped: String,
     grouped_values: Vec<Value>,
     /// When the units are a whole subtree (no cluster filter): the same groups read from
-    /// `progress_subtree_totals` over one whole year.
+    /// `progress_subtree_totals` where the range allows it (see [`totals_way`]).
     totals: Option<Subtree>,
 }
 
@@ -171,6 +171,83 @@ fn crossing(
     )
 }
 
+/// `NOT EXISTS (…)` an approved report of `campaigns` outside `[from, to]`: then the range
+/// counts every approved report of the campaigns, as the whole-campaign rows do. Two probes
+/// of the partial indexes on approved reports by period start and end (the status is
+/// written out so that they apply), whatever the campaigns' dates say.
+fn covers(
+    campaigns: &[CampaignId],
+    from: NaiveDate,
+    to: NaiveDate,
+    values: &mut Vec<Value>,
+) -> String {
+    let ids = in_list(campaigns.len());
+    let approved = ReportStatus::Approved.as_str();
+    let mut probe = |bound: &str, day: NaiveDate| {
+        values.extend(campaigns.iter().map(|c| Value::from(*c)));
+        values.push(day.into());
+        format!(
+            "NOT EXISTS (SELECT 1 FROM progress_reports x WHERE x.campaign_id {ids} \
+                AND x.status = '{approved}' AND {bound} ?)"
+        )
+    };
+    let early = probe("x.period_start <", from);
+    let late = probe("x.period_end >", to);
+    format!("{early} AND {late}")
+}
+
+/// Which stored totals answer a query over a whole subtree, and when.
+struct TotalsRead {
+    subtree: Subtree,
+    /// The grain and year of the rows holding the whole range: one year's `Y` rows, or the
+    /// whole-campaign rows.
+    whole: (&'static str, i32),
+    /// A period grouping's grain and the years of its rows.
+    period: Option<(Bucket, i32, i32)>,
+    /// The SQL condition under which they answer (the way per unit answers otherwise).
+    gate: String,
+}
+
+/// How the stored totals can answer over `[from, to]` grouped by `period`, given the
+/// gates' CTEs (`crossing`: an approved report inside the range crosses a year end, asked
+/// over whole years only; `covers`: the range holds every approved report):
+///
+/// - one whole year, unless a report crosses a year end: that year's rows;
+/// - a range holding every approved report: the whole-campaign rows (a unit's value over
+///   several years cannot be summed from its years' values unless its criterion sums), and
+///   for a period grouping over whole years without a crossing report, the periods' rows.
+///
+/// `None` when they cannot; then the range is read unit by unit.
+fn totals_way(
+    subtree: Subtree,
+    whole: Option<(i32, i32)>,
+    period: Option<Bucket>,
+) -> Option<TotalsRead> {
+    let crossing = "(SELECT yes FROM crossing)";
+    let covers = "(SELECT yes FROM covers)";
+    let campaign = (CAMPAIGN_GRAIN, CAMPAIGN_YEAR);
+    let (whole, period, gate) = match (whole, period) {
+        (Some((first, last)), period) if first == last => (
+            ("Y", first),
+            period.map(|b| (b, first, last)),
+            format!("NOT {crossing}"),
+        ),
+        (_, None) => (campaign, None, covers.to_owned()),
+        (Some((first, last)), Some(b)) => (
+            campaign,
+            Some((b, first, last)),
+            format!("{covers} AND NOT {crossing}"),
+        ),
+        (None, Some(_)) => return None,
+    };
+    Some(TotalsRead {
+        subtree,
+        whole,
+        period,
+        gate,
+    })
+}
+
 /// The statement over `campaigns`' registered units chosen by `plan`: `units` and `crit`,
 /// then each unit's combined values per criterion (`per_unit`: from the rollups over whole
 /// years unless an approved report inside the range crosses a year end, else from the
@@ -179,6 +256,8 @@ fn crossing(
 /// - `grouped` regroups the units' values (a unit's combined value is the same in its
 ///   child's or cluster's group as in the total, so it is computed once).
 /// - the final select combines the units: SUM for counts, AVERAGE otherwise, 4 decimals.
+/// - over a whole subtree, the stored totals answer instead where [`totals_way`] allows;
+///   the units' way is then read only where the totals' gate fails.
 async fn run(
     db: &impl ConnectionTrait,
     campaigns: &[CampaignId],
@@ -194,12 +273,29 @@ async fn run(
     values.extend(campaign_values());
     let ids = in_list(campaigns.len());
     let units_filter = plan.units_filter;
-    let mut totals = None;
-    let per_unit = match (whole_years(from, to), plan.totals) {
-        // One whole year of a whole subtree: the groups' totals are stored, behind the same
-        // condition as the rollups below (the reports' way then has the units' values).
-        (Some((first, last)), Some(subtree)) if first == last => {
-            let crossing = crossing(backend, campaigns, from, to, &mut values);
+    let whole = whole_years(from, to);
+    let totals = plan
+        .totals
+        .and_then(|subtree| totals_way(subtree, whole, plan.period));
+    // The gates' CTEs, each computed once: `crossing` over whole years, `covers` where the
+    // whole-campaign totals may answer.
+    let mut gates = vec![];
+    if whole.is_some() {
+        let crossing = crossing(backend, campaigns, from, to, &mut values);
+        gates.push(format!("crossing AS (SELECT {crossing} AS yes)"));
+    }
+    if totals.as_ref().is_some_and(|t| t.whole.0 == CAMPAIGN_GRAIN) {
+        let covers = covers(campaigns, from, to, &mut values);
+        gates.push(format!("covers AS (SELECT {covers} AS yes)"));
+    }
+    // The way per unit, read only where the totals do not answer.
+    let unless = totals
+        .as_ref()
+        .map_or_else(String::new, |t| format!("NOT ({}) AND ", t.gate));
+    let per_unit = match whole {
+        // One whole year whose totals answer unless a report crosses a year end: the
+        // reports' way alone stands behind them (it then has the units' values).
+        Some((first, last)) if first == last && totals.is_some() => {
             let reports = from_reports(
                 backend,
                 from,
@@ -208,23 +304,18 @@ async fn run(
                 "(SELECT yes FROM crossing)",
                 &mut values,
             );
-            totals = Some((first, subtree));
-            format!(
-                "crossing AS (SELECT {crossing} AS yes), {reports}, per_unit AS ( \
-                    SELECT * FROM report_units)"
-            )
+            format!("{reports}, per_unit AS (SELECT * FROM report_units)")
         }
         // Both ways in one statement behind one condition, `crossing`, computed once: each
         // way tests it where it reads its rows, so the way it rules out reads nothing
         // (tested above the union instead, SQLite still computed that way in full).
-        (Some(years), _) => {
-            let crossing = crossing(backend, campaigns, from, to, &mut values);
+        Some(years) => {
             let rollups = from_rollups(
                 backend,
                 campaigns,
                 years,
                 plan.period,
-                "NOT (SELECT yes FROM crossing)",
+                &format!("{unless}NOT (SELECT yes FROM crossing)"),
                 &mut values,
             );
             let reports = from_reports(
@@ -232,19 +323,31 @@ async fn run(
                 from,
                 to,
                 plan.period,
-                "(SELECT yes FROM crossing)",
+                &format!("{unless}(SELECT yes FROM crossing)"),
                 &mut values,
             );
             format!(
-                "crossing AS (SELECT {crossing} AS yes), {rollups}, {reports}, per_unit AS ( \
+                "{rollups}, {reports}, per_unit AS ( \
                     SELECT * FROM rollup_units UNION ALL SELECT * FROM report_units)"
             )
         }
-        (None, _) => {
-            let reports = from_reports(backend, from, to, plan.period, "1 = 1", &mut values);
+        None => {
+            let reports = from_reports(
+                backend,
+                from,
+                to,
+                plan.period,
+                &format!("{unless}1 = 1"),
+                &mut values,
+            );
             format!("{reports}, per_unit AS (SELECT * FROM report_units)")
         }
     };
+    let per_unit = gates
+        .into_iter()
+        .chain([per_unit])
+        .collect::<Vec<_>>()
+        .join(", ");
     values.extend(plan.grouped_values);
     values.push(Measure::Count.into());
     let grouped = plan.grouped;
@@ -254,10 +357,8 @@ async fn run(
         DatabaseBackend::Postgres => " COLLATE \"C\"",
         _ => "",
     };
-    let tail = match totals {
-        Some((year, subtree)) => {
-            from_totals(backend, campaigns, year, plan.period, &subtree, &mut values)
-        }
+    let tail = match &totals {
+        Some(read) => from_totals(backend, campaigns, read, &mut values),
         None => String::new(),
     };
     let sql = format!(
@@ -284,40 +385,42 @@ async fn run(
     )
 }
 
-/// ` UNION ALL` the final rows of `run` read from `progress_subtree_totals` for one whole
-/// `year` (read only where `crossing` is false): the total is the root's year row (`lvl`
-/// 0); a period grouping reads the root's rows of its grain; a child grouping reads each
-/// child's year row, and the root's own group is the root's own rollup row if it is
-/// registered. A group's value is the units' sum for counts, else their sum over their
-/// number, which is what `AVG` computes from the same values.
+/// ` UNION ALL` the final rows of `run` read from `progress_subtree_totals` as `read` says
+/// (read only where its gate holds): the total is the root's row holding the whole range
+/// (`lvl` 0); a period grouping reads the root's rows of its grain; a child grouping reads
+/// each child's row holding the whole range, and the root's own group is the root's own
+/// rollup row if it is registered. A group's value is the units' sum for counts, else
+/// their sum over their number, which is what `AVG` computes from the same values.
 fn from_totals(
     backend: DatabaseBackend,
     campaigns: &[CampaignId],
-    year: i32,
-    period: Option<Bucket>,
-    subtree: &Subtree,
+    read: &TotalsRead,
     values: &mut Vec<Value>,
 ) -> String {
     let (null_uuid, null_text) = nulls(backend);
     let ids = in_list(campaigns.len());
-    let gate = "NOT (SELECT yes FROM crossing)";
+    let gate = &read.gate;
+    let subtree = &read.subtree;
+    let (whole_grain, year) = read.whole;
     // The final select's placeholder comes first, then each part's in turn.
     values.push(Measure::Count.into());
-    let range = |values: &mut Vec<Value>, grain: &str| {
+    let range = |values: &mut Vec<Value>, grain: &str, first: i32, last: i32| {
         values.extend(campaigns.iter().map(|c| Value::from(*c)));
-        values.extend([grain.into(), year.into()]);
+        values.extend([grain.into(), first.into(), last.into()]);
     };
-    let rows =
-        format!("s.campaign_id {ids} AND s.grain = ? AND s.year = ? AND s.units > 0 AND {gate}");
-    range(values, "Y");
+    let rows = format!(
+        "s.campaign_id {ids} AND s.grain = ? AND s.year >= ? AND s.year <= ? AND s.units > 0 \
+            AND {gate}"
+    );
+    range(values, whole_grain, year, year);
     values.push(subtree.root_id.into());
     let mut parts = vec![format!(
         "SELECT 0 AS lvl, {null_uuid} AS g_unit, {null_text} AS g_period, {null_text} AS g_code, \
             s.criterion_id, s.units, s.value_sum, s.reports \
         FROM {TOTALS} s WHERE {rows} AND s.ancestor_id = ?"
     )];
-    if let Some(b) = period {
-        range(values, grain(b));
+    if let Some((b, first, last)) = read.period {
+        range(values, grain(b), first, last);
         values.push(subtree.root_id.into());
         parts.push(format!(
             "SELECT 1, {null_uuid}, s.bucket, {null_text}, s.criterion_id, s.units, \
@@ -326,7 +429,7 @@ fn from_totals(
         ));
     }
     if subtree.by_child {
-        range(values, "Y");
+        range(values, whole_grain, year, year);
         values.push(subtree.root_id.into());
         parts.push(format!(
             "SELECT 1, ch.id, {null_text}, ch.code, s.criterion_id, s.units, s.value_sum, \
@@ -340,7 +443,11 @@ fn from_totals(
             ParticipationStatus::Registered.into(),
         ]);
         values.extend(campaigns.iter().map(|c| Value::from(*c)));
-        values.extend([Value::from("Y"), year.into(), subtree.root_id.into()]);
+        values.extend([
+            Value::from(whole_grain),
+            year.into(),
+            subtree.root_id.into(),
+        ]);
         parts.push(format!(
             "SELECT 1, ?, {null_text}, ?, s.criterion_id, 1, {value}, s.reports \
             FROM progress_rollups s JOIN crit c ON c.id = s.criterion_id \

@@ -1,8 +1,9 @@
 //! Keeps `progress_rollups` (each unit's approved values per criterion and calendar bucket,
-//! defined by `thidua_migrations::progress_rollup_sql`) equal to what the approved reports
-//! say: the transaction that approves a report recomputes its unit's rows for the report's
-//! year, and `rebuild` recomputes every row (the CLI's `thidua progress-rollups rebuild`,
-//! after data was loaded around the API).
+//! and over the whole campaign, defined by `thidua_migrations::progress_rollup_sql`) equal
+//! to what the approved reports say: the transaction that approves a report recomputes its
+//! unit's whole-campaign rows and its rows of the report's year, and `rebuild` recomputes
+//! every row (the CLI's `thidua progress-rollups rebuild`, after data was loaded around the
+//! API).
 //!
 //! Also keeps `progress_subtree_totals` (the rollups of registered units summed per
 //! ancestor, `progress_rollup_sql::totals_delta`) equal to the rollups, by delta in the
@@ -14,17 +15,20 @@ use chrono::{Datelike, NaiveDate};
 use sea_orm::{ConnectionTrait, DatabaseBackend, FromQueryResult, Value};
 use thidua_domain::participation::ParticipationStatus;
 use thidua_domain::progress::Bucket;
-use thidua_migrations::progress_rollup_sql::{self, TOTALS, any_grain, totals_delta};
+use thidua_migrations::progress_rollup_sql::{
+    self, CAMPAIGN_GRAIN, TOTALS, any_grain, totals_delta,
+};
 use uuid::Uuid;
 
 use crate::error::StoreError;
 use crate::page::subtree_pattern;
 use crate::raw;
 
-/// Recomputes `unit`'s rows of `campaign` for the year holding a newly approved report's
-/// period, on the caller's transaction, and moves the totals of the unit's ancestors by
-/// the difference. A period crossing a year end changes no row (such reports are left out
-/// of the rollups). Four statements, six on PostgreSQL.
+/// Recomputes `unit`'s rows of `campaign` after a report of `[start, end]` was approved,
+/// on the caller's transaction: its whole-campaign rows and its calendar rows of the
+/// report's year (none for a period crossing a year end, which calendar rows leave out),
+/// and moves the totals of the unit's ancestors by the difference. Four statements, six on
+/// PostgreSQL.
 pub async fn refresh(
     db: &impl ConnectionTrait,
     campaign: Uuid,
@@ -32,74 +36,80 @@ pub async fn refresh(
     start: NaiveDate,
     end: NaiveDate,
 ) -> Result<(), StoreError> {
-    if start.year() != end.year() {
-        return Ok(());
-    }
     let backend = db.get_database_backend();
-    let year = start.year();
+    let year = (start.year() == end.year()).then_some(start.year());
     if backend == DatabaseBackend::Postgres {
-        // Two approvals of one unit's reports of one year would each delete the rows and
+        // Two approvals of one unit's reports would each delete its whole-campaign rows and
         // insert their own (a duplicate key for the second): the second waits here until
         // the first commits, then recomputes with both. SQLite runs one writer at a time.
         db.execute_raw(raw::stmt(
             backend,
             "SELECT pg_advisory_xact_lock(?)",
-            vec![lock_key(campaign, unit, year).into()],
+            vec![lock_key(campaign, unit).into()],
         ))
         .await?;
         lock_totals(db, &[campaign]).await?;
     }
-    let key = || -> Vec<Value> { vec![campaign.into(), unit.into(), year.into()] };
-    // Only the buckets meeting the report's period can change: the reports whose counting
-    // a new approval changes (itself, those inside it, one of the same period) all end
-    // inside it, and a row holds the reports ending in its bucket.
-    let rows = format!(
-        "s.campaign_id = ? AND {} AND s.unit_id = ? AND s.year = ? AND (s.grain = 'Y' \
-            OR (s.grain = ? AND s.bucket >= ? AND s.bucket <= ?) \
-            OR (s.grain = ? AND s.bucket >= ? AND s.bucket <= ?) \
-            OR (s.grain = ? AND s.bucket >= ? AND s.bucket <= ?))",
-        any_grain("s.")
-    );
-    let touched = || -> Vec<Value> {
-        let mut values = key();
-        for bucket in [Bucket::HalfYear, Bucket::Quarter, Bucket::Month] {
-            let grain = crate::progress::grain(bucket);
-            values.extend([
-                grain.into(),
-                bucket.key(start).into(),
-                bucket.key(end).into(),
-            ]);
+    let key = || -> Vec<Value> { vec![campaign.into(), unit.into()] };
+    let whole = format!("s.grain = '{CAMPAIGN_GRAIN}'");
+    // Only the calendar buckets meeting the report's period can change: the reports whose
+    // counting a new approval changes (itself, those inside it, one of the same period) all
+    // end inside it, and a row holds the reports ending in its bucket.
+    let (rows, touched) = match year {
+        Some(year) => {
+            let mut touched = key();
+            touched.push(year.into());
+            for bucket in [Bucket::HalfYear, Bucket::Quarter, Bucket::Month] {
+                let grain = crate::progress::grain(bucket);
+                touched.extend([
+                    grain.into(),
+                    bucket.key(start).into(),
+                    bucket.key(end).into(),
+                ]);
+            }
+            let rows = format!(
+                "s.campaign_id = ? AND {} AND s.unit_id = ? AND ({whole} OR (s.year = ? AND ( \
+                    s.grain = 'Y' \
+                    OR (s.grain = ? AND s.bucket >= ? AND s.bucket <= ?) \
+                    OR (s.grain = ? AND s.bucket >= ? AND s.bucket <= ?) \
+                    OR (s.grain = ? AND s.bucket >= ? AND s.bucket <= ?))))",
+                any_grain("s.")
+            );
+            (rows, touched)
         }
-        values
+        None => (
+            format!(
+                "s.campaign_id = ? AND {} AND s.unit_id = ? AND {whole}",
+                any_grain("s.")
+            ),
+            key(),
+        ),
     };
-    apply_totals(db, &rows, touched(), -1).await?;
+    apply_totals(db, &rows, touched.clone(), -1).await?;
+    // The calendar rows of the year (if any) are written again whole.
+    let (calendar, years) = match year {
+        Some(_) => (" OR year = ?", "i.yr = ?"),
+        None => ("", "1 = 0"),
+    };
+    let mut values = key();
+    values.extend(year.map(Value::from));
     db.execute_raw(raw::stmt(
         backend,
         &format!(
             "DELETE FROM progress_rollups WHERE campaign_id = ? AND {} AND unit_id = ? \
-            AND year = ?",
+            AND (grain = '{CAMPAIGN_GRAIN}'{calendar})",
             any_grain("")
         ),
-        key(),
+        values.clone(),
     ))
     .await?;
-    let filter = match backend {
-        DatabaseBackend::Postgres => {
-            "AND r.campaign_id = ? AND r.unit_id = ? \
-             AND CAST(EXTRACT(YEAR FROM r.period_start) AS INTEGER) = ?"
-        }
-        _ => {
-            "AND r.campaign_id = ? AND r.unit_id = ? \
-             AND CAST(substr(r.period_start, 1, 4) AS INTEGER) = ?"
-        }
-    };
     db.execute_raw(raw::stmt(
         backend,
-        &progress_rollup_sql::fill(backend, filter),
-        key(),
+        &progress_rollup_sql::fill_years(backend, "AND r.campaign_id = ? AND r.unit_id = ?", years),
+        values,
     ))
     .await?;
-    apply_totals(db, &rows, touched(), 1).await?;
+    apply_totals(db, &rows, touched, 1).await?;
     Ok(())
 }
 
@@ -243,14 +253,13 @@ pub async fn criterion_changed(
     apply_totals(db, "s.campaign_id = ? AND s.criterion_id = ?", key(), 1).await
 }
 
-/// The advisory lock of one unit's rows of one year. Two keys that collide only make two
-/// refreshes wait for each other.
-fn lock_key(campaign: Uuid, unit: Uuid, year: i32) -> i64 {
+/// The advisory lock of one unit's rows of one campaign. Two keys that collide only make
+/// two refreshes wait for each other.
+fn lock_key(campaign: Uuid, unit: Uuid) -> i64 {
     let (c1, c2) = campaign.as_u64_pair();
     let (u1, u2) = unit.as_u64_pair();
     let mixed = (c1 ^ c2.rotate_left(17) ^ u1.rotate_left(31) ^ u2.rotate_left(47))
-        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        ^ u64::from(year.unsigned_abs());
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15);
     i64::from_ne_bytes(mixed.to_ne_bytes())
 }
 
@@ -283,6 +292,9 @@ pub async fn rebuild(db: &crate::Database) -> Result<u64, StoreError> {
         ))
         .await?
         .rows_affected();
+    if let Some(analyze) = progress_rollup_sql::analyze(backend) {
+        txn.execute_raw(raw::stmt(backend, analyze, vec![])).await?;
+    }
     txn.execute_raw(raw::stmt(
         backend,
         &totals_delta(backend, "1 = 1", "1 = 1", 1),

@@ -141,7 +141,7 @@ async fn register(app: &TestApp, admin: &str, campaign: &str, unit: &str) {
         .await;
 }
 
-async fn cluster(
+pub(crate) async fn cluster(
     app: &TestApp,
     admin: &str,
     code: &str,

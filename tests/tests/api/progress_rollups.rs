@@ -19,8 +19,8 @@ both!(
     approvals_of_one_units_year_at_once_all_count
 );
 
-const Q: &str = "query($c: ID!, $f: NaiveDate, $t: NaiveDate, $g: ProgressGroupBy) { \
-    criterionProgress(campaignId: $c, from: $f, to: $t, groupBy: $g) { \
+const Q: &str = "query($c: ID!, $f: NaiveDate, $t: NaiveDate, $g: ProgressGroupBy, $k: ID) { \
+    criterionProgress(campaignId: $c, from: $f, to: $t, groupBy: $g, clusterId: $k) { \
     criteria { value reports groups { unit { code } period value reports } } } }";
 
 pub(crate) const GROUPINGS: [&str; 6] = [
@@ -206,13 +206,32 @@ pub(crate) async fn fixture(app: &TestApp, p: &str) -> Fixture {
 }
 
 pub(crate) async fn progress(app: &TestApp, f: &Fixture, from: &str, to: &str, by: &str) -> Value {
+    progress_in(app, f, from, to, by, None).await
+}
+
+/// [`progress`] narrowed to `cluster`: then the figures are read unit by unit (from the
+/// rollups over whole years, else from the reports), never from the subtree totals.
+pub(crate) async fn progress_in(
+    app: &TestApp,
+    f: &Fixture,
+    from: &str,
+    to: &str,
+    by: &str,
+    cluster: Option<&str>,
+) -> Value {
     app.ok(
         Some(&f.admin),
         Q,
-        json!({"c": f.campaign, "f": from, "t": to, "g": by}),
+        json!({"c": f.campaign, "f": from, "t": to, "g": by, "k": cluster}),
     )
     .await["criterionProgress"]["criteria"]
         .clone()
+}
+
+/// A cluster holding every unit of the fixture, wherever it hangs: narrowed to it, a query
+/// counts the same units as the province's, read unit by unit.
+pub(crate) async fn everyone(app: &TestApp, f: &Fixture, code: &str) -> String {
+    crate::comparisons::cluster(app, &f.admin, code, "CLUSTER", &[&f.w1, &f.w2, &f.a, &f.b]).await
 }
 
 /// `(from, to)`.
@@ -224,15 +243,19 @@ const RANGES: [(Range, Range); 2] = [
     (("2025-01-01", "2025-12-31"), ("2024-12-02", "2025-12-31")),
 ];
 
-async fn assert_paths_agree(app: &TestApp, f: &Fixture) {
+/// Narrowed to `all` (every unit), whole years read the rollups and other ranges the
+/// reports: both agree, and with what the province's totals answer.
+async fn assert_paths_agree(app: &TestApp, f: &Fixture, all: &str) {
     for ((from, to), (other_from, other_to)) in RANGES {
         for by in GROUPINGS {
-            let whole = progress(app, f, from, to, by).await;
-            let other = progress(app, f, other_from, other_to, by).await;
+            let whole = progress_in(app, f, from, to, by, Some(all)).await;
+            let other = progress_in(app, f, other_from, other_to, by, Some(all)).await;
             assert_eq!(
                 whole, other,
                 "{from}..{to} vs {other_from}..{other_to}, {by}"
             );
+            let totals = progress(app, f, from, to, by).await;
+            assert_eq!(whole, totals, "{from}..{to}, {by}: totals");
         }
     }
 }
@@ -240,7 +263,8 @@ async fn assert_paths_agree(app: &TestApp, f: &Fixture) {
 async fn rollups_and_reports_give_the_same_figures_for_every_grouping(backend: Backend) {
     let app = spawn_app(backend).await;
     let f = fixture(&app, "RA").await;
-    assert_paths_agree(&app, &f).await;
+    let all = everyone(&app, &f, "RA-ALL").await;
+    assert_paths_agree(&app, &f, &all).await;
     // Hand-counted, 2024–2025. SUM: A 1+2+3+4+5+20+8 = 43 (7 reports), B 50+12+13 = 75
     // (3). LATEST: A's July 70, B's March 85, averaged 77.5. AVERAGE: A 30/7, B 30/3.
     // MAX: A 70, B 85. MIN: A 10, B 12.
@@ -286,6 +310,7 @@ async fn rollups_and_reports_give_the_same_figures_for_every_grouping(backend: B
 async fn a_report_across_a_year_end_is_counted_from_the_reports(backend: Backend) {
     let app = spawn_app(backend).await;
     let f = fixture(&app, "RX").await;
+    let all = everyone(&app, &f, "RX-ALL").await;
     // November 2024 to January 2025 holds A's three months of that span.
     let across = rep(
         (&f.campaign, &f.criteria),
@@ -296,7 +321,7 @@ async fn a_report_across_a_year_end_is_counted_from_the_reports(backend: Backend
         [30, 33, 3, 33, 33],
     );
     submit_approving(&app, &f.admin, vec![across], &[]).await;
-    assert_paths_agree(&app, &f).await;
+    assert_paths_agree(&app, &f, &all).await;
     // 2024–2025: A 30+4+5+20+8 = 67 (5 reports) + B 75 (3).
     let c = progress(&app, &f, "2024-01-01", "2025-12-31", "NONE").await;
     assert_eq!(
@@ -314,7 +339,11 @@ async fn a_report_across_a_year_end_is_counted_from_the_reports(backend: Backend
 async fn rollups_are_what_whole_years_read_and_rebuild_restores_them(backend: Backend) {
     let app = spawn_app(backend).await;
     let f = fixture(&app, "RR").await;
-    let before = progress(&app, &f, "2024-01-01", "2025-12-31", "CHILD_UNIT").await;
+    let all = everyone(&app, &f, "RR-ALL").await;
+    // Through the cluster of everyone: read unit by unit, from the rollups over whole years.
+    let by_child =
+        |from: &'static str| progress_in(&app, &f, from, "2025-12-31", "CHILD_UNIT", Some(&all));
+    let before = by_child("2024-01-01").await;
     let kept: u64 = app
         .db
         .conn
@@ -331,21 +360,22 @@ async fn rollups_are_what_whole_years_read_and_rebuild_restores_them(backend: Ba
         .unwrap();
     // Buckets with a counted value, times five criteria. A: 2024 (Y, H2, Q4, Nov, Dec) and
     // 2025 (Y, H1, H2, Q1, Q2, Q3, Jan, Feb, Mar, Jun, Jul) = 16; B: 2024 (Y, H2, Q4, Dec)
-    // and 2025 (Y, H1, Q1, Feb, Mar) = 9.
-    assert_eq!(kept, (16 + 9) * 5);
+    // and 2025 (Y, H1, Q1, Feb, Mar) = 9; and one whole-campaign row each.
+    assert_eq!(kept, (16 + 9 + 2) * 5);
     app.db
         .conn
         .execute_unprepared("DELETE FROM progress_rollups")
         .await
         .unwrap();
-    // With the rollups gone, whole years find nothing; other ranges still read reports.
-    let emptied = progress(&app, &f, "2024-01-01", "2025-12-31", "CHILD_UNIT").await;
+    // With the rollups gone, whole years read unit by unit find nothing; other ranges
+    // still read reports.
+    let emptied = by_child("2024-01-01").await;
     assert_eq!(emptied[0]["reports"], 0, "{emptied}");
-    let other = progress(&app, &f, "2023-12-02", "2025-12-31", "CHILD_UNIT").await;
+    let other = by_child("2023-12-02").await;
     assert_eq!(other, before);
     let rows = progress_rollups::rebuild(&app.db).await.unwrap();
     assert_eq!(rows, kept, "the rows each approval kept, and no more");
-    let after = progress(&app, &f, "2024-01-01", "2025-12-31", "CHILD_UNIT").await;
+    let after = by_child("2024-01-01").await;
     assert_eq!(after, before);
 }
 
@@ -387,6 +417,7 @@ pub(crate) async fn submit_approving_at_once(app: &TestApp, admin: &str, reports
 async fn approvals_of_one_units_year_at_once_all_count(backend: Backend) {
     let app = spawn_app(backend).await;
     let f = fixture(&app, "RC").await;
+    let all = everyone(&app, &f, "RC-ALL").await;
     let reports: Vec<Value> = (8..=12)
         .map(|month| {
             let last = [31, 30, 31, 30, 31][month - 8];
@@ -401,7 +432,7 @@ async fn approvals_of_one_units_year_at_once_all_count(backend: Backend) {
         })
         .collect();
     submit_approving_at_once(&app, &f.admin, reports).await;
-    assert_paths_agree(&app, &f).await;
+    assert_paths_agree(&app, &f, &all).await;
     // 2025: A's 3+4+5+20+8 = 40 and five more months of 1; B 12+13 = 25.
     let c = progress(&app, &f, "2025-01-01", "2025-12-31", "NONE").await;
     assert_eq!(

@@ -1,11 +1,15 @@
-//! `criterionProgress` over one whole year of a whole subtree reads
+//! `criterionProgress` over one whole year of a whole subtree, or over a range holding
+//! every approved report of the campaign (its own dates by default), reads
 //! `progress_subtree_totals`, kept by delta in the transaction of every change of what
-//! they sum. Each test changes one thing (approvals in two wards, a unit or a ward moved,
-//! a participation withdrawn and restored, a criterion's period aggregation, approvals at
-//! once) and then checks that
+//! they sum. Each test changes one thing (approvals in two wards, a report across a year
+//! end, a unit or a ward moved, a participation withdrawn and restored, a criterion's
+//! period aggregation, the campaign's dates, approvals at once) and then checks that
 //!
 //! - each grouping of a whole year answers what a range holding the same reports but not
-//!   whole years (read unit by unit from the reports) answers, and
+//!   whole years (read unit by unit from the reports) answers,
+//! - each grouping of a range holding every report (the default range among them), for the
+//!   province and for a ward, answers what the same query narrowed to a cluster holding
+//!   every unit (read unit by unit) answers, and
 //! - the stored totals are the rows `rebuild` recomputes from the rollups.
 
 use sea_orm::ConnectionTrait;
@@ -16,10 +20,14 @@ use uuid::Uuid;
 
 use crate::leaderboard::uuid_of;
 use crate::progress_rollups::{
-    Fixture, GROUPINGS, Range, fixture, progress, rep, submit_approving, submit_approving_at_once,
+    Fixture, GROUPINGS, Range, everyone, fixture, progress, rep, submit_approving,
+    submit_approving_at_once,
 };
 
 both!(
+    whole_campaign_totals_answer_the_campaigns_range_and_rebuild_restores_them,
+    whole_campaign_totals_count_a_report_across_a_year_end,
+    a_campaigns_dates_decide_whether_its_range_reads_the_whole_campaign_totals,
     totals_follow_approvals_in_two_wards_and_rebuild_restores_them,
     totals_follow_a_unit_and_a_ward_moved_to_other_parents,
     totals_follow_a_participation_withdrawn_and_restored,
@@ -45,6 +53,243 @@ async fn assert_years_agree(app: &TestApp, f: &Fixture, when: &str) {
             );
         }
     }
+}
+
+const Q: &str = "query($c: ID!, $f: NaiveDate, $t: NaiveDate, $g: ProgressGroupBy, $u: ID, \
+    $k: ID) { criterionProgress(campaignId: $c, from: $f, to: $t, groupBy: $g, unitId: $u, \
+    clusterId: $k) { from to criteria { value reports groups { unit { code } period value \
+    reports } } } }";
+
+/// Ranges holding every approved report of the fixture's campaign (2024–2025): its own
+/// dates by default, the same written out, and wider ones not made of whole years.
+const COVERING: [Option<Range>; 3] = [
+    None,
+    Some(("2024-01-01", "2025-12-31")),
+    Some(("2023-12-02", "2026-01-30")),
+];
+
+/// The figures of `criterionProgress` over `range` (the campaign's dates if `None`) under
+/// `unit` (the province if `None`), narrowed to `cluster` if given.
+async fn figures(
+    app: &TestApp,
+    f: &Fixture,
+    range: Option<Range>,
+    by: &str,
+    unit: Option<&str>,
+    cluster: Option<&str>,
+) -> Value {
+    let (from, to) = range.unzip();
+    app.ok(
+        Some(&f.admin),
+        Q,
+        json!({"c": f.campaign, "f": from, "t": to, "g": by, "u": unit, "k": cluster}),
+    )
+    .await["criterionProgress"]
+        .clone()
+}
+
+/// Over every range holding the campaign's reports, each grouping for the province and
+/// for ward W1 answers what the same query narrowed to `all` (every unit) answers.
+async fn assert_campaign_agrees(app: &TestApp, f: &Fixture, all: &str, when: &str) {
+    for range in COVERING {
+        for by in GROUPINGS {
+            for unit in [None, Some(f.w1.as_str())] {
+                let totals = figures(app, f, range, by, unit, None).await;
+                let units = figures(app, f, range, by, unit, Some(all)).await;
+                assert_eq!(totals, units, "{when}: {range:?}, {by}, unit {unit:?}");
+            }
+        }
+    }
+}
+
+/// The SUM criterion over the campaign's dates by child unit: its total and reports, and
+/// each group's (unit code, value).
+async fn sum_by_child(app: &TestApp, f: &Fixture) -> (Value, Value, Vec<(Value, Value)>) {
+    let c = figures(app, f, None, "CHILD_UNIT", None, None).await;
+    let sum = &c["criteria"][0];
+    let groups = sum["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["unit"]["code"].clone(), g["value"].clone()))
+        .collect();
+    (sum["value"].clone(), sum["reports"].clone(), groups)
+}
+
+async fn whole_campaign_totals_answer_the_campaigns_range_and_rebuild_restores_them(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let f = fixture(&app, "WC").await;
+    let all = everyone(&app, &f, "WC-ALL").await;
+    assert_campaign_agrees(&app, &f, &all, "fixture").await;
+    // Hand-counted over 2024–2025 (see the fixture). SUM: A 1+2+3+4+5+20+8 = 43 (7
+    // reports), B 50+12+13 = 75 (3). LATEST: A's July 70, B's March 85. AVERAGE: A 30/7,
+    // B 30/3. MAX: A 70, B 85. MIN: A 10, B 12. Units combine by SUM for the count, else
+    // by their mean.
+    let c = figures(&app, &f, None, "CHILD_UNIT", None, None).await;
+    assert_eq!(
+        (&c["from"], &c["to"]),
+        (&json!("2024-01-01"), &json!("2025-12-31"))
+    );
+    let got: Vec<(Value, Value, Vec<Value>)> = c["criteria"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            let groups = k["groups"].as_array().unwrap();
+            (
+                k["value"].clone(),
+                k["reports"].clone(),
+                groups.iter().map(|g| g["value"].clone()).collect(),
+            )
+        })
+        .collect();
+    let want = [
+        ("118", 10, ["43", "75"]),
+        ("77.5", 10, ["70", "85"]),
+        ("7.1429", 10, ["4.2857", "10"]),
+        ("77.5", 10, ["70", "85"]),
+        ("11", 10, ["10", "12"]),
+    ];
+    let want: Vec<(Value, Value, Vec<Value>)> = want
+        .iter()
+        .map(|(v, n, g)| (json!(v), json!(n), g.iter().map(|x| json!(x)).collect()))
+        .collect();
+    assert_eq!(got, want, "{c}");
+    // One more month in each ward: A's August and B's December 2025.
+    let more = vec![
+        month(&f, &f.a, 8, [100, 1, 1, 1, 1]),
+        month(&f, &f.b, 12, [200, 2, 2, 2, 2]),
+    ];
+    submit_approving(&app, &f.admin, more, &[]).await;
+    assert_campaign_agrees(&app, &f, &all, "approvals in two wards").await;
+    assert_eq!(
+        sum_by_child(&app, &f).await,
+        (
+            json!("418"),
+            json!(12),
+            vec![
+                (json!("WC-W1"), json!("143")),
+                (json!("WC-W2"), json!("275"))
+            ]
+        )
+    );
+    // Ward W1 alone, by child: its unit A.
+    let w1 = figures(&app, &f, None, "CHILD_UNIT", Some(&f.w1), None).await;
+    assert_eq!(
+        (
+            &w1["criteria"][0]["value"],
+            &w1["criteria"][0]["groups"][0]["unit"]["code"]
+        ),
+        (&json!("143"), &json!("WC-W1-A")),
+        "{w1}"
+    );
+    // The campaign's range is read from the whole-campaign totals: without them it finds
+    // nothing, while the same range narrowed to a cluster still does; a rebuild brings
+    // them back.
+    let before = figures(&app, &f, None, "CHILD_UNIT", None, None).await;
+    app.db
+        .conn
+        .execute_unprepared("DELETE FROM progress_subtree_totals WHERE grain = 'C'")
+        .await
+        .unwrap();
+    let emptied = figures(&app, &f, None, "NONE", None, None).await;
+    assert_eq!(emptied["criteria"][0]["reports"], 0, "{emptied}");
+    let narrowed = figures(&app, &f, None, "NONE", None, Some(&all)).await;
+    assert_eq!(narrowed["criteria"][0]["value"], "418", "{narrowed}");
+    progress_rollups::rebuild(&app.db).await.unwrap();
+    assert_eq!(
+        figures(&app, &f, None, "CHILD_UNIT", None, None).await,
+        before
+    );
+    assert_campaign_agrees(&app, &f, &all, "rebuilt").await;
+    assert_totals_rebuild_the_same(&app, "approvals").await;
+}
+
+/// A CUSTOM period across a year end is left out of the calendar rows but counted in the
+/// whole-campaign rows, as a range holding it counts it from the reports. (It starts on 1
+/// December, so the ranges `assert_years_agree` compares leave it out alike.)
+async fn whole_campaign_totals_count_a_report_across_a_year_end(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let f = fixture(&app, "WX").await;
+    let all = everyone(&app, &f, "WX-ALL").await;
+    let across = rep(
+        (&f.campaign, &f.criteria),
+        &f.b,
+        "CUSTOM",
+        "2024-12-01",
+        "2025-01-10",
+        [7, 7, 7, 7, 7],
+    );
+    submit_approving(&app, &f.admin, vec![across], &[]).await;
+    assert_campaign_agrees(&app, &f, &all, "a report across a year end").await;
+    // B's year 2024 ends before it: it counts on its own, 75 + 7.
+    assert_eq!(
+        sum_by_child(&app, &f).await,
+        (
+            json!("125"),
+            json!(11),
+            vec![(json!("WX-W1"), json!("43")), (json!("WX-W2"), json!("82"))]
+        )
+    );
+    assert_years_agree(&app, &f, "a report across a year end").await;
+    assert_totals_rebuild_the_same(&app, "a report across a year end").await;
+}
+
+/// Sets the campaign's dates in SQL (dates change only in draft campaigns, which hold no
+/// reports; data loaded around the API may still disagree with them).
+async fn set_dates(app: &TestApp, f: &Fixture, start: &str, end: &str) {
+    let sql = match app.db.backend() {
+        sea_orm::DatabaseBackend::Postgres => {
+            "UPDATE campaigns SET start_date = CAST($1 AS DATE), end_date = CAST($2 AS DATE) \
+            WHERE id = $3"
+        }
+        _ => "UPDATE campaigns SET start_date = ?, end_date = ? WHERE id = ?",
+    };
+    app.db
+        .conn
+        .execute_raw(sea_orm::Statement::from_sql_and_values(
+            app.db.backend(),
+            sql,
+            [start.into(), end.into(), uuid_of(&f.campaign).into()],
+        ))
+        .await
+        .unwrap();
+}
+
+/// Nothing stored depends on the campaign's dates: a default range leaving an approved
+/// report out is read unit by unit, one holding them all from the totals.
+async fn a_campaigns_dates_decide_whether_its_range_reads_the_whole_campaign_totals(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let f = fixture(&app, "WD").await;
+    let all = everyone(&app, &f, "WD-ALL").await;
+    let full = sum_by_child(&app, &f).await;
+    // From February 2024, B's year 2024 is left out, so its March 2024 (9) counts:
+    // B 9+12+13 = 34, A 43.
+    set_dates(&app, &f, "2024-02-01", "2025-12-31").await;
+    let narrowed = (
+        json!("77"),
+        json!(10),
+        vec![(json!("WD-W1"), json!("43")), (json!("WD-W2"), json!("34"))],
+    );
+    assert_eq!(sum_by_child(&app, &f).await, narrowed);
+    for by in GROUPINGS {
+        for unit in [None, Some(f.w2.as_str())] {
+            assert_eq!(
+                figures(&app, &f, None, by, unit, None).await,
+                figures(&app, &f, None, by, unit, Some(&all)).await,
+                "narrowed dates, {by}, unit {unit:?}"
+            );
+        }
+    }
+    // Wider dates hold every report again: the figures of the campaign's own dates.
+    set_dates(&app, &f, "2023-07-01", "2026-06-30").await;
+    assert_eq!(sum_by_child(&app, &f).await, full);
+    assert_campaign_agrees(&app, &f, &all, "wider dates").await;
+    assert_totals_rebuild_the_same(&app, "dates changed").await;
 }
 
 /// (campaign, grain, ancestor, year, criterion, bucket, units, value sum, reports).
@@ -180,9 +425,19 @@ async fn totals_follow_approvals_in_two_wards_and_rebuild_restores_them(backend:
 async fn totals_follow_a_unit_and_a_ward_moved_to_other_parents(backend: Backend) {
     let app = spawn_app(backend).await;
     let f = fixture(&app, "TM").await;
+    let all = everyone(&app, &f, "TM-ALL").await;
     // A moves from W1 to W2: W1 has no unit left, W2 both.
     move_unit(&app, &f, &f.a, &f.w2).await;
     assert_years_agree(&app, &f, "A under W2").await;
+    assert_campaign_agrees(&app, &f, &all, "A under W2").await;
+    assert_eq!(
+        sum_by_child(&app, &f).await,
+        (
+            json!("118"),
+            json!(10),
+            vec![(json!("TM-W2"), json!("118"))]
+        )
+    );
     assert_eq!(
         sum_by_child_2025(&app, &f).await,
         (json!("65"), vec![(json!("TM-W2"), json!("65"))])
@@ -197,6 +452,18 @@ async fn totals_follow_a_unit_and_a_ward_moved_to_other_parents(backend: Backend
     );
     move_unit(&app, &f, &f.a, &f.root).await;
     assert_years_agree(&app, &f, "A under the root").await;
+    assert_campaign_agrees(&app, &f, &all, "A under the root").await;
+    assert_eq!(
+        sum_by_child(&app, &f).await,
+        (
+            json!("118"),
+            json!(10),
+            vec![
+                (json!("TM-W1"), json!("75")),
+                (json!("TM-W1-A"), json!("43"))
+            ]
+        )
+    );
     assert_eq!(
         sum_by_child_2025(&app, &f).await,
         (
@@ -213,9 +480,17 @@ async fn totals_follow_a_unit_and_a_ward_moved_to_other_parents(backend: Backend
 async fn totals_follow_a_participation_withdrawn_and_restored(backend: Backend) {
     let app = spawn_app(backend).await;
     let f = fixture(&app, "TP").await;
+    let all = everyone(&app, &f, "TP-ALL").await;
     let before = sum_by_child_2025(&app, &f).await;
+    let campaign_before = sum_by_child(&app, &f).await;
     participation(&app, &f, "withdrawParticipation", &f.b).await;
     assert_years_agree(&app, &f, "B withdrawn").await;
+    assert_campaign_agrees(&app, &f, &all, "B withdrawn").await;
+    // Over 2024–2025 without B: A's 43.
+    assert_eq!(
+        sum_by_child(&app, &f).await,
+        (json!("43"), json!(7), vec![(json!("TP-W1"), json!("43"))])
+    );
     // 2025 without B: A's 3+4+5+20+8 = 40.
     assert_eq!(
         sum_by_child_2025(&app, &f).await,
@@ -224,7 +499,9 @@ async fn totals_follow_a_participation_withdrawn_and_restored(backend: Backend) 
     assert_totals_rebuild_the_same(&app, "B withdrawn").await;
     participation(&app, &f, "registerParticipation", &f.b).await;
     assert_years_agree(&app, &f, "B registered again").await;
+    assert_campaign_agrees(&app, &f, &all, "B registered again").await;
     assert_eq!(sum_by_child_2025(&app, &f).await, before);
+    assert_eq!(sum_by_child(&app, &f).await, campaign_before);
     assert_totals_rebuild_the_same(&app, "B registered again").await;
 }
 
@@ -233,6 +510,7 @@ async fn totals_follow_a_participation_withdrawn_and_restored(backend: Backend) 
 async fn totals_follow_a_criterion_whose_period_aggregation_changes(backend: Backend) {
     let app = spawn_app(backend).await;
     let f = fixture(&app, "TC").await;
+    let all = everyone(&app, &f, "TC-ALL").await;
     let sum = uuid_of(&f.criteria[0]);
     app.db
         .conn
@@ -252,6 +530,16 @@ async fn totals_follow_a_criterion_whose_period_aggregation_changes(backend: Bac
         .await
         .unwrap();
     assert_years_agree(&app, &f, "SUM became MAX").await;
+    assert_campaign_agrees(&app, &f, &all, "SUM became MAX").await;
+    // 2024–2025 by MAX: A's highest 20, B's 50 (its year 2024).
+    assert_eq!(
+        sum_by_child(&app, &f).await,
+        (
+            json!("70"),
+            json!(10),
+            vec![(json!("TC-W1"), json!("20")), (json!("TC-W2"), json!("50"))]
+        )
+    );
     // 2025 by MAX: A's highest 20, B's 13 (its later February report 12, March 13).
     assert_eq!(
         sum_by_child_2025(&app, &f).await,
