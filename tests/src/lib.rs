@@ -16,6 +16,9 @@ use thidua_server::startup::Application;
 
 pub mod commendations;
 pub mod events;
+pub mod haproxy;
+pub mod mixed;
+pub mod multipart;
 pub mod process;
 pub mod receiver;
 pub mod s3;

@@ -338,3 +338,14 @@ pub async fn login(
         .unwrap_or_else(|| panic!("no access token for {username}: {body}"))
         .to_owned()
 }
+
+/// User + system CPU time of process `pid` so far (fields 14 and 15 of /proc/<pid>/stat,
+/// in ticks of 10 ms); zero when it cannot be read.
+pub fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = (fields.split_whitespace().skip(11).take(2))
+        .filter_map(|f| f.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
+}

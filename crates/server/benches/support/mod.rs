@@ -59,6 +59,8 @@ pub struct ServerOptions {
     pub shutdown_secs: u64,
     /// Whether `THIDUA_DATALOADER_DELAY_US` passes through from the caller's environment.
     pub pass_dataloader_delay: bool,
+    /// More settings (`THIDUA_*` name, value).
+    pub env: Vec<(&'static str, String)>,
 }
 
 impl Default for ServerOptions {
@@ -67,6 +69,7 @@ impl Default for ServerOptions {
             max_connections: None,
             shutdown_secs: 2,
             pass_dataloader_delay: false,
+            env: vec![],
         }
     }
 }
@@ -124,6 +127,7 @@ impl Server {
         if let Some(n) = options.max_connections {
             cmd.env("THIDUA_DB_MAX_CONNECTIONS", n.to_string());
         }
+        cmd.envs(options.env.iter().map(|(k, v)| (k, v)));
         if options.pass_dataloader_delay
             && let Ok(delay) = std::env::var("THIDUA_DATALOADER_DELAY_US")
         {
@@ -165,6 +169,10 @@ impl Server {
         self.child.id()
     }
 
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
     pub fn base(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
@@ -185,15 +193,9 @@ impl Server {
         kib / 1024.0
     }
 
-    /// User + system CPU time of the server process so far (fields 14 and 15 of
-    /// /proc/<pid>/stat, in ticks of 10 ms).
+    /// User + system CPU time of the server process so far.
     pub fn cpu(&self) -> Duration {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
-            .expect("reading /proc/<pid>/stat of the server");
-        let fields = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
-        let ticks = (fields.split_whitespace().skip(11).take(2))
-            .map(|f| f.parse::<u64>().expect("CPU ticks in /proc/<pid>/stat"));
-        Duration::from_millis(ticks.sum::<u64>() * 10)
+        thidua_tests::process::cpu_time(self.child.id())
     }
 }
 

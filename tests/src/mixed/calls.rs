@@ -1,0 +1,167 @@
+//! Requests of the mixed traffic, each timed, attributed to the process that answered and
+//! checked: HTTP 200, a JSON body with `data` and without `errors`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::{Kind, Sample, Tally};
+use crate::haproxy::SERVED_BY;
+
+/// One simulated client: its own HTTP client (its own keep-alive connections).
+pub(crate) struct Caller {
+    http: reqwest::Client,
+    pub(crate) tally: Arc<Tally>,
+}
+
+/// The index of `s1`, `s2`, … in the balancer's `X-Served-By`.
+pub(crate) fn served_by(headers: &reqwest::header::HeaderMap) -> Option<usize> {
+    let name = headers.get(SERVED_BY)?.to_str().ok()?;
+    name.strip_prefix('s')?
+        .parse::<usize>()
+        .ok()?
+        .checked_sub(1)
+}
+
+impl Caller {
+    pub(crate) fn new(tally: &Arc<Tally>) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .expect("an HTTP client");
+        Self {
+            http,
+            tally: Arc::clone(tally),
+        }
+    }
+
+    /// Posts an operation through the balancer at `url`; returns its `data` when the answer
+    /// passed the checks, else records the failure and returns `None`.
+    pub(crate) async fn graphql(
+        &self,
+        url: &str,
+        token: &str,
+        kind: Kind,
+        query: &str,
+        variables: Value,
+    ) -> Option<Value> {
+        let req = self
+            .http
+            .post(url)
+            .bearer_auth(token)
+            .json(&json!({"query": query, "variables": variables}));
+        self.answer(kind, req).await
+    }
+
+    /// Uploads `bytes` as evidence for `report` (multipart, through the balancer).
+    pub(crate) async fn upload(
+        &self,
+        url: &str,
+        token: &str,
+        query: &str,
+        report: &str,
+        bytes: &[u8],
+    ) -> Option<Value> {
+        let operations =
+            json!({"query": query, "variables": {"i": {"reportId": report, "file": null}}});
+        let (boundary, body) =
+            crate::multipart::upload(&operations, "anh-hien-truong.jpg", "image/jpeg", bytes);
+        let req = self
+            .http
+            .post(url)
+            .bearer_auth(token)
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header("apollo-require-preflight", "true")
+            .body(body);
+        self.answer(Kind::Upload, req).await
+    }
+
+    /// Downloads `path` from process `process` at `base` directly; checks the bytes.
+    pub(crate) async fn download(
+        &self,
+        base: &str,
+        process: usize,
+        path: &str,
+        token: &str,
+        expected: &[u8],
+    ) {
+        let started = Instant::now();
+        let answer = self
+            .http
+            .get(format!("{base}{path}"))
+            .bearer_auth(token)
+            .send()
+            .await;
+        let got = match answer {
+            Ok(resp) if resp.status() == 200 => resp.bytes().await.map_err(|e| e.to_string()),
+            Ok(resp) => Err(format!("HTTP {}", resp.status())),
+            Err(e) => Err(e.to_string()),
+        };
+        self.tally.sample(Sample {
+            kind: Kind::Download,
+            latency: started.elapsed(),
+            process: Some(process),
+            via_balancer: false,
+        });
+        match got {
+            Ok(bytes) => self.tally.check(bytes.as_ref() == expected, || {
+                format!(
+                    "{path} from process {}: {} bytes, not the {} uploaded",
+                    process + 1,
+                    bytes.len(),
+                    expected.len()
+                )
+            }),
+            Err(e) => self
+                .tally
+                .fail(format!("{path} from process {}: {e}", process + 1)),
+        }
+    }
+
+    async fn answer(&self, kind: Kind, req: reqwest::RequestBuilder) -> Option<Value> {
+        let started = Instant::now();
+        let answer = req.send().await;
+        let (status, process, body) = match answer {
+            Ok(resp) => {
+                let (status, process) = (resp.status(), served_by(resp.headers()));
+                (
+                    status,
+                    process,
+                    resp.bytes().await.map_err(|e| e.to_string()),
+                )
+            }
+            Err(e) => {
+                self.tally.fail(format!("{kind:?}: {e}"));
+                return None;
+            }
+        };
+        self.tally.sample(Sample {
+            kind,
+            latency: started.elapsed(),
+            process,
+            via_balancer: true,
+        });
+        let body: Value = match body.map(|b| serde_json::from_slice(&b)) {
+            Ok(Ok(v)) => v,
+            Ok(Err(e)) => {
+                self.tally
+                    .fail(format!("{kind:?}: HTTP {status}, not JSON: {e}"));
+                return None;
+            }
+            Err(e) => {
+                self.tally.fail(format!("{kind:?}: HTTP {status}: {e}"));
+                return None;
+            }
+        };
+        let data = &body["data"];
+        if status != 200 || body.get("errors").is_some() || !data.is_object() {
+            self.tally.fail(format!("{kind:?}: HTTP {status}: {body}"));
+            return None;
+        }
+        Some(data.clone())
+    }
+}
