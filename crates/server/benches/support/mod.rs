@@ -59,6 +59,9 @@ pub struct ServerOptions {
     pub shutdown_secs: u64,
     /// Whether `THIDUA_DATALOADER_DELAY_US` passes through from the caller's environment.
     pub pass_dataloader_delay: bool,
+    /// `THIDUA_DATABASE_POOLER=transaction` (LISTEN on the same URL: no pooler is really
+    /// in between, so only the setting's own cost is measured).
+    pub pooler_transaction: bool,
 }
 
 impl Default for ServerOptions {
@@ -67,6 +70,7 @@ impl Default for ServerOptions {
             max_connections: None,
             shutdown_secs: 2,
             pass_dataloader_delay: false,
+            pooler_transaction: false,
         }
     }
 }
@@ -123,6 +127,10 @@ impl Server {
             );
         if let Some(n) = options.max_connections {
             cmd.env("THIDUA_DB_MAX_CONNECTIONS", n.to_string());
+        }
+        if options.pooler_transaction {
+            cmd.env("THIDUA_DATABASE_POOLER", "transaction")
+                .env("THIDUA_DATABASE_LISTEN_URL", database_url);
         }
         if options.pass_dataloader_delay
             && let Ok(delay) = std::env::var("THIDUA_DATALOADER_DELAY_US")
