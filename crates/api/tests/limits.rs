@@ -24,6 +24,7 @@ async fn state(limits: Limits) -> ApiState {
         acquire_timeout: Duration::from_secs(5),
         statement_timeout: None,
         idle_in_transaction_timeout: None,
+        pooler: thidua_persistence::pooler::Pooler::None,
     })
     .await
     .unwrap();

@@ -14,6 +14,7 @@ use thidua_migrations::{Migrator, MigratorTrait};
 
 use crate::db_error::is_busy;
 use crate::error::StoreError;
+use crate::pooler::{Pooler, wanted_settings};
 use crate::url_redaction::redact;
 use crate::write_gate::{Gate, WriteTurn, WriteTxn};
 
@@ -28,6 +29,9 @@ pub struct DbOptions {
     pub statement_timeout: Option<Duration>,
     /// PostgreSQL `idle_in_transaction_session_timeout` on every pooled connection.
     pub idle_in_transaction_timeout: Option<Duration>,
+    /// A transaction-pooling proxy in between: no statement cache, no per-connection
+    /// settings ([`crate::pooler`]).
+    pub pooler: Pooler,
 }
 
 impl fmt::Debug for DbOptions {
@@ -38,6 +42,7 @@ impl fmt::Debug for DbOptions {
             acquire_timeout,
             statement_timeout,
             idle_in_transaction_timeout,
+            pooler,
         } = self;
         f.debug_struct("DbOptions")
             .field("url", &redact(url))
@@ -45,21 +50,19 @@ impl fmt::Debug for DbOptions {
             .field("acquire_timeout", acquire_timeout)
             .field("statement_timeout", statement_timeout)
             .field("idle_in_transaction_timeout", idle_in_transaction_timeout)
+            .field("pooler", pooler)
             .finish()
     }
 }
 
-/// Planner settings of every pooled PostgreSQL connection.
-///
-/// - `plan_cache_mode`: statements are prepared and cached per connection, and after five
-///   runs PostgreSQL may switch to a generic plan that ignores the bound values, though the
-///   subtree pattern of a dashboard aggregate (`path LIKE ?`) selects one ward or the whole
-///   province; planning each run costs well under a millisecond.
-/// - `jit`: compiling a province-wide aggregate took 40–140 ms of its time (`EXPLAIN
-///   ANALYZE` on the dashboards bench's data), more than it saved on statements that must
-///   answer in tens of milliseconds.
-const PG_PLANNER_SETTINGS: [(&str, &str); 2] =
-    [("plan_cache_mode", "force_custom_plan"), ("jit", "off")];
+/// Planner setting of every pooled PostgreSQL connection, beside the timeouts and `jit =
+/// off` ([`wanted_settings`]): statements are prepared and cached per connection, and after
+/// five runs PostgreSQL may switch to a generic plan that ignores the bound values, though
+/// the subtree pattern of a dashboard aggregate (`path LIKE ?`) selects one ward or the
+/// whole province; planning each run costs well under a millisecond. (`jit`: compiling a
+/// province-wide aggregate took 40–140 ms of its time, `EXPLAIN ANALYZE` on the dashboards
+/// bench's data, more than it saved on statements that must answer in tens of milliseconds.)
+const PG_PLAN_CACHE_MODE: (&str, &str) = ("plan_cache_mode", "force_custom_plan");
 
 /// Commits `txn` when `res` is a success, else rolls it back: the end of a write whose
 /// steps ran as one `async` block.
@@ -114,23 +117,31 @@ impl Database {
             sea_orm::Database::connect(once).await?.close().await?;
         }
         let mut co = ConnectOptions::new(opts.url.clone());
-        let pg_settings: Vec<(&'static str, String)> = [
-            ("statement_timeout", opts.statement_timeout),
-            (
-                "idle_in_transaction_session_timeout",
-                opts.idle_in_transaction_timeout,
-            ),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.map(|d| (k, format!("{}ms", d.as_millis().max(1)))))
-        .chain(PG_PLANNER_SETTINGS.map(|(k, v)| (k, v.to_owned())))
-        .collect();
+        let pooled = opts.pooler == Pooler::Transaction;
+        // Behind a transaction pooler the startup parameters would be refused (PgBouncer
+        // 1.18: "unsupported startup parameter"), and would not follow the session anyway.
+        let pg_settings: Vec<(&'static str, String)> = if pooled {
+            Vec::new()
+        } else {
+            wanted_settings(opts.statement_timeout, opts.idle_in_transaction_timeout)
+                .into_iter()
+                .chain([(PG_PLAN_CACHE_MODE.0, PG_PLAN_CACHE_MODE.1.to_owned())])
+                .collect()
+        };
         co.max_connections(opts.max_connections)
             .min_connections(1)
             .acquire_timeout(opts.acquire_timeout)
             .connect_timeout(opts.acquire_timeout)
             .sqlx_logging(false)
-            .map_sqlx_postgres_opts(move |o| o.options(pg_settings.clone()))
+            .map_sqlx_postgres_opts(move |o| {
+                if pooled {
+                    // No statement cache: the patched sqlx then sends each query as the
+                    // unnamed statement in one round trip (vendor/README.md).
+                    o.statement_cache_capacity(0).extra_float_digits(None)
+                } else {
+                    o.options(pg_settings.clone())
+                }
+            })
             .map_sqlx_sqlite_opts(|o| {
                 o.busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true)
@@ -264,6 +275,7 @@ mod tests {
             acquire_timeout: Duration::from_secs(3),
             statement_timeout: Some(Duration::from_secs(30)),
             idle_in_transaction_timeout: None,
+            pooler: Pooler::None,
         };
         let debug = format!("{opts:?}");
         for secret in ["s3cret", "k3y"] {

@@ -32,6 +32,7 @@ pub mod participations;
 pub mod passwords;
 pub mod persisted_queries;
 pub mod persons;
+pub mod pooler;
 pub mod programme;
 pub mod progress;
 pub mod progress_rollups;

@@ -6,13 +6,18 @@
 //! 2. resident memory (VmRSS) after a fresh start and 2 s idle, and after the load test;
 //! 3. throughput and latency of the 50-campaign list query (each campaign with 2 concrete
 //!    criteria and 1 milestone) from 8 and 32 concurrent keep-alive connections, 10 s each
-//!    after a 2 s warm-up, on SQLite and, when configured, PostgreSQL.
+//!    after a 2 s warm-up, on SQLite and, when configured, PostgreSQL;
+//! 4. with `THIDUA_BENCH_POOLER=1` (PostgreSQL only): what `THIDUA_DATABASE_POOLER=transaction`
+//!    costs, directly on PostgreSQL: two servers on one database, one with the setting, in
+//!    alternating rounds at 16 connections; median req/s and p99 of the rounds.
 //!
 //! Run it with:
 //!
 //! ```sh
 //! cargo bench -p thidua-server --bench baseline
 //! THIDUA_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres \
+//!     cargo bench -p thidua-server --bench baseline
+//! THIDUA_BENCH_POOLER=1 THIDUA_BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres \
 //!     cargo bench -p thidua-server --bench baseline
 //! ```
 //!
@@ -36,6 +41,9 @@ const CAMPAIGNS: usize = 50;
 const CONNECTIONS: [usize; 2] = [8, 32];
 const WARMUP: Duration = Duration::from_secs(2);
 const MEASURE: Duration = Duration::from_secs(10);
+/// Rounds per server of the pooler comparison, and its connections.
+const POOLER_ROUNDS: usize = 3;
+const POOLER_CONNECTIONS: usize = 16;
 const LIST: &str = "query($n: Int) { campaigns(first: $n) { edges { node { id title \
     criteria { title isConcrete } milestones { title status } launchingUnit { name } } } \
     pageInfo { hasNextPage } } }";
@@ -54,6 +62,15 @@ fn options() -> ServerOptions {
         pass_dataloader_delay: true,
         ..ServerOptions::default()
     }
+}
+
+/// One load run's figures.
+struct Load {
+    requests: usize,
+    rps: f64,
+    p50: f64,
+    p95: f64,
+    p99: f64,
 }
 
 /// Logs in as admin and creates the 50 campaigns (over 3 launching units); returns the token.
@@ -100,8 +117,8 @@ fn check(status: reqwest::StatusCode, body: &[u8]) {
 }
 
 /// `connections` tasks, each with its own client and so its own keep-alive connection, post the
-/// list query in a loop; requests started during the warm-up are not counted. Returns a table row.
-async fn load(base: &str, token: &str, connections: usize) -> String {
+/// list query in a loop; requests started during the warm-up are not counted.
+async fn load(base: &str, token: &str, connections: usize) -> Load {
     let request = json!({"query": LIST, "variables": {"n": CAMPAIGNS}});
     let from = Instant::now() + WARMUP;
     let until = from + MEASURE;
@@ -142,12 +159,54 @@ async fn load(base: &str, token: &str, connections: usize) -> String {
     }
     all.sort();
     let ms = |q: f64| percentile_ms(&all, q);
-    let rps = all.len() as f64 / (end - from).as_secs_f64();
-    let (p50, p95, p99) = (ms(0.50), ms(0.95), ms(0.99));
-    format!(
-        "| {connections} | {} | {rps:.0} | {p50:.1} | {p95:.1} | {p99:.1} |",
-        all.len()
-    )
+    Load {
+        requests: all.len(),
+        rps: all.len() as f64 / (end - from).as_secs_f64(),
+        p50: ms(0.50),
+        p95: ms(0.95),
+        p99: ms(0.99),
+    }
+}
+
+/// The median of `xs` (sorted here).
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// `THIDUA_DATABASE_POOLER=transaction` against the default on one PostgreSQL database:
+/// both servers up at once, rounds alternated; one table row per server.
+fn pooler_rows(rt: &Runtime, database_url: &str) -> Vec<String> {
+    let (plain, _) = Server::start(database_url, &options());
+    let token = rt.block_on(populate(&plain.base()));
+    let pooled_options = ServerOptions {
+        pooler_transaction: true,
+        ..options()
+    };
+    let (pooled, _) = Server::start(database_url, &pooled_options);
+    let servers = [("none (default)", &plain), ("transaction", &pooled)];
+    let mut runs: [Vec<Load>; 2] = [Vec::new(), Vec::new()];
+    for round in 0..POOLER_ROUNDS {
+        for (i, (name, server)) in servers.iter().enumerate() {
+            eprintln!("[pooler] round {} of {POOLER_ROUNDS}: {name}…", round + 1);
+            runs[i].push(rt.block_on(load(&server.base(), &token, POOLER_CONNECTIONS)));
+        }
+    }
+    servers
+        .iter()
+        .zip(runs)
+        .map(|((name, _), loads)| {
+            let each: Vec<String> = loads.iter().map(|l| format!("{:.0}", l.rps)).collect();
+            format!(
+                "| {name} | {} | {:.0} ({}) | {:.1} | {:.1} |",
+                loads.iter().map(|l| l.requests).sum::<usize>(),
+                median(loads.iter().map(|l| l.rps).collect()),
+                each.join(", "),
+                median(loads.iter().map(|l| l.p50).collect()),
+                median(loads.iter().map(|l| l.p99).collect()),
+            )
+        })
+        .collect()
 }
 
 /// Fresh start, 2 s idle (RSS), populate, load at each concurrency, RSS again.
@@ -161,9 +220,10 @@ fn run_backend(rt: &Runtime, name: &str, database_url: &str) -> (Vec<String>, Ve
     let mut loads = Vec::new();
     for c in CONNECTIONS {
         eprintln!("[{name}] {c} connections: {WARMUP:?} warm-up + {MEASURE:?}…");
+        let l = rt.block_on(load(&server.base(), &token, c));
         loads.push(format!(
-            "| {name} {}",
-            rt.block_on(load(&server.base(), &token, c))
+            "| {name} | {c} | {} | {:.0} | {:.1} | {:.1} | {:.1} |",
+            l.requests, l.rps, l.p50, l.p95, l.p99
         ));
     }
     let memory = vec![
@@ -206,11 +266,15 @@ fn main() {
 
     let (mut memory, mut loads) = run_backend(&rt, "SQLite", &TempDir::new().sqlite_url());
     let pg_url = support::pg_url();
+    let mut pooler = Vec::new();
     if let Some(url) = &pg_url {
         let db = PgDatabase::create(&rt, url);
         let (m, l) = run_backend(&rt, "PostgreSQL", &db.url());
         memory.extend(m);
         loads.extend(l);
+        if std::env::var("THIDUA_BENCH_POOLER").is_ok_and(|v| v == "1") {
+            pooler = pooler_rows(&rt, &PgDatabase::create(&rt, url).url());
+        }
     }
 
     println!("\n## thidua baseline\n\n| measurement | result | target |\n| --- | --- | --- |");
@@ -231,6 +295,14 @@ fn main() {
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n{}",
         loads.join("\n")
     );
+    if !pooler.is_empty() {
+        println!(
+            "\n### THIDUA_DATABASE_POOLER on PostgreSQL directly: the list query, {POOLER_CONNECTIONS} \
+             connections, {POOLER_ROUNDS} alternating rounds of {MEASURE:?} per server\n"
+        );
+        println!("| setting | requests | req/s, median (each round) | p50 ms | p99 ms |");
+        println!("| --- | ---: | ---: | ---: | ---: |\n{}", pooler.join("\n"));
+    }
     if pg_url.is_none() {
         println!(
             "\nPostgreSQL skipped: set THIDUA_BENCH_POSTGRES_URL (or THIDUA_TEST_POSTGRES_URL) to include it."

@@ -51,6 +51,7 @@ async fn connect(url: &str) -> Database {
         acquire_timeout: Duration::from_secs(10),
         statement_timeout: None,
         idle_in_transaction_timeout: None,
+        pooler: thidua_persistence::pooler::Pooler::None,
     })
     .await
     .expect("connecting to the bench database")

@@ -158,6 +158,24 @@ pub enum BlobStoreKind {
     S3,
 }
 
+/// What `DATABASE_URL` leads to.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolerKind {
+    /// PostgreSQL, or a session-pooling proxy.
+    None,
+    /// A transaction-pooling proxy (PgBouncer `pool_mode = transaction`).
+    Transaction,
+}
+
+impl From<PoolerKind> for thidua_persistence::pooler::Pooler {
+    fn from(k: PoolerKind) -> Self {
+        match k {
+            PoolerKind::None => Self::None,
+            PoolerKind::Transaction => Self::Transaction,
+        }
+    }
+}
+
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogFormat {
     Text,
@@ -277,6 +295,30 @@ pub struct DatabaseSettings {
         hide_env_values = true
     )]
     pub read_url: Option<SecretUrl>,
+    /// `transaction`: `DATABASE_URL` (and `THIDUA_DATABASE_READ_URL`) lead to a
+    /// transaction-pooling proxy such as PgBouncer: no prepared statements kept, no
+    /// per-connection settings, and LISTEN through `THIDUA_DATABASE_LISTEN_URL`.
+    #[arg(
+        id = "database_pooler",
+        value_name = "DATABASE_POOLER",
+        long = "database-pooler",
+        global = true,
+        env = "THIDUA_DATABASE_POOLER",
+        value_enum,
+        default_value = "none"
+    )]
+    pub pooler: PoolerKind,
+    /// The PostgreSQL URL of the change feed's LISTEN connection (one per process); unset:
+    /// `DATABASE_URL`. Behind a transaction pooler: PostgreSQL directly, or a session pool.
+    #[arg(
+        id = "database_listen_url",
+        value_name = "DATABASE_LISTEN_URL",
+        long = "database-listen-url",
+        global = true,
+        env = "THIDUA_DATABASE_LISTEN_URL",
+        hide_env_values = true
+    )]
+    pub listen_url: Option<SecretUrl>,
     #[arg(
         id = "db_max_connections",
         value_name = "DB_MAX_CONNECTIONS",

@@ -17,12 +17,12 @@ use thidua_api::auth::TokenKeys;
 use thidua_api::subscription::EventFeed;
 use thidua_api::{ApiState, AppSchema, Limits};
 use thidua_persistence::blobs::{BlobStore, DatabaseStore, DiskStore, S3Location, S3Store};
-use thidua_persistence::{Database, DbOptions, seed};
+use thidua_persistence::{Database, DbOptions, pooler, seed};
 use tracing::Instrument;
 use uuid::Uuid;
 
 use crate::apq::PersistedQueries;
-use crate::config::{BlobStoreKind, Settings};
+use crate::config::{BlobStoreKind, PoolerKind, Settings};
 use crate::events::EventHub;
 use crate::metrics::Metrics;
 use crate::ratelimit::{BudgetCharge, RateLimits};
@@ -118,12 +118,67 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<Database> {
 /// Connects for serving: PostgreSQL statement and idle-in-transaction timeouts tied to
 /// the request deadline, so nothing the server started outlives it for long.
 pub async fn connect_serving(settings: &Settings) -> anyhow::Result<Database> {
-    connect_with(
+    let db = connect_with(
         settings,
         settings.pg_statement_timeout(),
         settings.pg_idle_in_transaction_timeout(),
     )
+    .await?;
+    if settings.database.pooler == PoolerKind::Transaction {
+        warn_of_setting_gaps(settings, &db).await;
+    }
+    Ok(db)
+}
+
+/// Behind a transaction pooler the pool cannot set the timeouts and `jit` per connection:
+/// says which ones the role or database lacks, and how to set them.
+async fn warn_of_setting_gaps(settings: &Settings, db: &Database) {
+    match pooler::setting_gaps(
+        db,
+        settings.pg_statement_timeout(),
+        settings.pg_idle_in_transaction_timeout(),
+    )
     .await
+    {
+        Ok(gaps) => {
+            for g in gaps {
+                tracing::warn!(
+                    setting = g.name,
+                    current = %g.current,
+                    wanted = %g.wanted,
+                    "behind a transaction pooler this setting cannot be set per connection; \
+                     set it on the database role: ALTER ROLE <role> SET {} = '{}'",
+                    g.name,
+                    g.wanted
+                );
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "reading the pooled sessions' settings failed"),
+    }
+}
+
+/// The URL of the change feed's LISTEN connection: `THIDUA_DATABASE_LISTEN_URL`, else
+/// `DATABASE_URL`, which behind a transaction pooler would LISTEN on a session lent to
+/// others: refused.
+pub fn listen_url(settings: &Settings) -> anyhow::Result<String> {
+    match (&settings.database.listen_url, settings.database.pooler) {
+        (Some(url), _) => Ok(url.expose_secret().to_owned()),
+        (None, PoolerKind::None) => Ok(settings.database.url.expose_secret().to_owned()),
+        (None, PoolerKind::Transaction) => {
+            if settings
+                .database
+                .url
+                .expose_secret()
+                .starts_with("postgres")
+            {
+                anyhow::bail!(
+                    "THIDUA_DATABASE_POOLER=transaction needs THIDUA_DATABASE_LISTEN_URL: \
+                     a URL of PostgreSQL itself (or of a session pool) for the change feed's LISTEN"
+                )
+            }
+            Ok(settings.database.url.expose_secret().to_owned())
+        }
+    }
 }
 
 /// Where evidence bytes are kept (`THIDUA_BLOB_STORE`).
@@ -177,6 +232,7 @@ pub async fn connect_replica(
         acquire_timeout: Duration::from_millis(settings.database.acquire_timeout_ms.max(1)),
         statement_timeout: settings.pg_statement_timeout(),
         idle_in_transaction_timeout: settings.pg_idle_in_transaction_timeout(),
+        pooler: settings.database.pooler.into(),
     })
     .await
     .context("connecting to the read replica (THIDUA_DATABASE_READ_URL)")?;
@@ -209,6 +265,7 @@ async fn connect_with(
         acquire_timeout: Duration::from_millis(settings.database.acquire_timeout_ms.max(1)),
         statement_timeout,
         idle_in_transaction_timeout,
+        pooler: settings.database.pooler.into(),
     })
     .await
     .context("connecting to the database")?;
@@ -349,7 +406,7 @@ impl Application {
             .context("connecting the event stream")?;
         let events = EventHub::start(
             events_db,
-            settings.database.url.expose_secret().to_owned(),
+            listen_url(&settings)?,
             &settings.events,
             metrics.events.clone(),
         )
@@ -561,5 +618,48 @@ impl Application {
 
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser as _;
+
+    fn settings(args: &[&str]) -> Settings {
+        crate::config::Cli::parse_from(std::iter::once("thidua").chain(args.iter().copied()))
+            .settings
+    }
+
+    /// Behind a transaction pooler, LISTEN on `DATABASE_URL` would sit on a session lent
+    /// to others: the server asks for a URL of its own rather than miss events.
+    #[test]
+    fn the_listen_url_is_required_behind_a_transaction_pooler_on_postgresql() {
+        let pg = "postgres://thidua@127.0.0.1:6432/thidua";
+        let direct = "postgres://thidua@127.0.0.1:5432/thidua";
+        let url = |args: &[&str]| listen_url(&settings(args));
+        assert_eq!(url(&["--database-url", pg]).unwrap(), pg);
+        let refused = url(&["--database-url", pg, "--database-pooler", "transaction"])
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("THIDUA_DATABASE_LISTEN_URL"), "{refused}");
+        assert_eq!(
+            url(&[
+                "--database-url",
+                pg,
+                "--database-pooler",
+                "transaction",
+                "--database-listen-url",
+                direct
+            ])
+            .unwrap(),
+            direct
+        );
+        // SQLite has no LISTEN: the setting changes nothing there.
+        let sqlite = "sqlite://./data/thidua.db?mode=rwc";
+        assert_eq!(
+            url(&["--database-url", sqlite, "--database-pooler", "transaction"]).unwrap(),
+            sqlite
+        );
     }
 }

@@ -474,6 +474,7 @@ mod tests {
                 acquire_timeout: Duration::from_secs(1),
                 statement_timeout: None,
                 idle_in_transaction_timeout: None,
+                pooler: thidua_persistence::pooler::Pooler::None,
             })
             .await
             .unwrap(),

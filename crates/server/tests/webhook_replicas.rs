@@ -82,6 +82,7 @@ async fn open(scratch: &Scratch) -> Database {
         acquire_timeout: Duration::from_secs(30),
         statement_timeout: None,
         idle_in_transaction_timeout: None,
+        pooler: thidua_persistence::pooler::Pooler::None,
     })
     .await
     .expect("connect to the shared database")

@@ -33,6 +33,7 @@ mod pagination;
 mod passwords;
 mod people;
 mod permissions;
+mod pgbouncer;
 mod progress;
 mod progress_rollups;
 mod progress_totals;

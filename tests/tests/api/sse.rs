@@ -27,7 +27,7 @@ both!(
 /// Upper bound on waiting for an event before the test fails (not a measurement).
 const WAIT: Duration = Duration::from_secs(20);
 
-const MY_REPORTS: &str =
+pub(crate) const MY_REPORTS: &str =
     "subscription { myReportStatusChanged { reportId status reason revision } }";
 const PROGRESS: &str = "subscription($c: ID!, $p: String!) { reportingProgress(campaignId: $c, period: $p) { campaignId period events } }";
 
@@ -49,7 +49,7 @@ enum Ev {
     End,
 }
 
-struct Sse {
+pub(crate) struct Sse {
     resp: reqwest::Response,
     buf: String,
 }
@@ -87,7 +87,7 @@ impl Sse {
     }
 
     /// The next `next` event's data.
-    async fn data(&mut self) -> Value {
+    pub(crate) async fn data(&mut self) -> Value {
         match self.next().await {
             Ev::Next(v) => v["data"].clone(),
             e => panic!("expected next, got {e:?}"),
@@ -141,7 +141,7 @@ async fn post(
 
 /// A stream that is open: the server has the subscription once the answer's head is in
 /// (the subscription is set up before the server answers).
-async fn subscribed(app: &TestApp, token: &str, query: &str, variables: Value) -> Sse {
+pub(crate) async fn subscribed(app: &TestApp, token: &str, query: &str, variables: Value) -> Sse {
     settle(app).await;
     let resp = post(app, Some(token), query, variables).await;
     assert_eq!(resp.status(), 200);

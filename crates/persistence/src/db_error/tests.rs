@@ -68,6 +68,7 @@ impl Scratch {
             acquire_timeout: Duration::from_secs(10),
             statement_timeout: None,
             idle_in_transaction_timeout: None,
+            pooler: crate::pooler::Pooler::None,
         })
         .await
         .unwrap();
@@ -338,6 +339,7 @@ async fn an_unreachable_database_is_unavailable() {
         acquire_timeout: Duration::from_secs(2),
         statement_timeout: None,
         idle_in_transaction_timeout: None,
+        pooler: crate::pooler::Pooler::None,
     })
     .await
     .expect_err("nothing listens on port 1");

@@ -16,6 +16,7 @@ fn options(url: String) -> DbOptions {
         acquire_timeout: Duration::from_secs(10),
         statement_timeout: None,
         idle_in_transaction_timeout: None,
+        pooler: crate::pooler::Pooler::None,
     }
 }
 

@@ -61,6 +61,9 @@ pub struct ServerOptions {
     pub pass_dataloader_delay: bool,
     /// More settings (`THIDUA_*` name, value).
     pub env: Vec<(&'static str, String)>,
+    /// `THIDUA_DATABASE_POOLER=transaction` (LISTEN on the same URL: no pooler is really
+    /// in between, so only the setting's own cost is measured).
+    pub pooler_transaction: bool,
 }
 
 impl Default for ServerOptions {
@@ -70,6 +73,7 @@ impl Default for ServerOptions {
             shutdown_secs: 2,
             pass_dataloader_delay: false,
             env: vec![],
+            pooler_transaction: false,
         }
     }
 }
@@ -128,6 +132,10 @@ impl Server {
             cmd.env("THIDUA_DB_MAX_CONNECTIONS", n.to_string());
         }
         cmd.envs(options.env.iter().map(|(k, v)| (k, v)));
+        if options.pooler_transaction {
+            cmd.env("THIDUA_DATABASE_POOLER", "transaction")
+                .env("THIDUA_DATABASE_LISTEN_URL", database_url);
+        }
         if options.pass_dataloader_delay
             && let Ok(delay) = std::env::var("THIDUA_DATALOADER_DELAY_US")
         {
