@@ -11,6 +11,7 @@ pub mod blobs;
 pub mod campaigns;
 pub mod changes;
 pub mod clusters;
+pub mod commendation_totals;
 pub mod commendations;
 pub mod compliance;
 pub mod council;
