@@ -15,6 +15,7 @@ pub mod commendation_totals;
 pub mod commendations;
 pub mod compliance;
 pub mod council;
+pub mod current_values;
 pub mod db;
 pub mod db_error;
 pub mod entities;

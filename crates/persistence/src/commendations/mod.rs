@@ -25,7 +25,7 @@ mod nominate;
 mod queries;
 mod review;
 
-pub use crate::target_counts::{YearShare, central_honoured_exemplars, direct_worker_share};
+pub use crate::target_counts::{YearShare, direct_worker_share};
 pub use correction::{Correction, correct};
 pub use decision::{
     Decision, confer, decline_upward, propose_upward, record_conferred, record_upward_decision,
