@@ -9,7 +9,8 @@ use crate::leaderboard::{board, report, submit_and_approve};
 both!(
     listing_campaigns_costs_the_same_statements_for_5_and_50,
     a_leaderboard_costs_the_same_statements_for_3_and_12_units,
-    targets_cost_the_same_statements_for_3_and_9_computed_targets
+    targets_cost_the_same_statements_for_3_and_9_computed_targets,
+    a_page_of_a_subtrees_reports_walks_the_ids_backwards
 );
 
 const LIST: &str = "query($n: Int) { campaigns(first: $n) { edges { node { id title \
@@ -193,4 +194,67 @@ async fn targets_cost_the_same_statements_for_3_and_9_computed_targets(backend: 
         seeded, more,
         "statements grew with the computed targets: {seeded} for 3, {more} for 9"
     );
+}
+
+/// A page of a subtree's reports on SQLite walks the report ids backwards and stops when the
+/// page is full, rather than reading every report of the subtree through the unit index and
+/// sorting them (what SQLite plans without statistics, which a server never gathers).
+async fn a_page_of_a_subtrees_reports_walks_the_ids_backwards(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    use thidua_persistence::page::PageRequest;
+    use thidua_persistence::reports::{ReportFilter, page_statement};
+
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    scored_campaign(&app, &admin, "WALK", 4).await;
+    let d = app
+        .ok(
+            Some(&admin),
+            "query($u: ID) { reports(first: 2, filter: {unitSubtree: $u}) { totalCount edges { node { id } } } }",
+            json!({"u": root}),
+        )
+        .await;
+    assert_eq!(d["reports"]["totalCount"], 4, "{d}");
+    assert_eq!(d["reports"]["edges"].as_array().unwrap().len(), 2, "{d}");
+    if backend != Backend::Sqlite {
+        return;
+    }
+    let db = &app.db.conn;
+    let b = db.get_database_backend();
+    let path: String = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            b,
+            "SELECT path FROM org_units WHERE depth = 0",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "path")
+        .unwrap();
+    let filter = ReportFilter {
+        subtree_path: Some(path.clone()),
+        readable_paths: vec![path],
+        reader_id: Some(thidua_domain::id::UserId::from_uuid(uuid::Uuid::nil())),
+        ..Default::default()
+    };
+    let page = PageRequest {
+        first: 50,
+        after: None,
+    };
+    let mut st = page_statement(b, &filter, &page);
+    st.sql = format!("EXPLAIN QUERY PLAN {}", st.sql);
+    let plan: Vec<String> = db
+        .query_all_raw(st)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String>("", "detail").unwrap())
+        .collect();
+    assert!(
+        plan.iter()
+            .any(|s| s.starts_with("SCAN progress_reports USING INDEX sqlite_autoindex")),
+        "{plan:?}"
+    );
+    assert!(!plan.iter().any(|s| s.contains("TEMP B-TREE")), "{plan:?}");
 }
