@@ -2,6 +2,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+pub mod commendation_totals_sql;
 mod helpers;
 mod m20261125_000001_core;
 mod m20261125_000002_reporting;
@@ -27,6 +28,7 @@ mod m20261201_000002_webhooks;
 mod m20261201_000010_blobs;
 mod m20261201_000011_read_fences;
 mod m20261201_000020_progress_subtree_totals;
+mod m20261201_000040_commendation_totals;
 mod m20261201_000041_progress_campaign_rollups;
 pub mod progress_rollup_sql;
 
@@ -60,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_blobs::Migration),
             Box::new(m20261201_000011_read_fences::Migration),
             Box::new(m20261201_000020_progress_subtree_totals::Migration),
+            Box::new(m20261201_000040_commendation_totals::Migration),
             Box::new(m20261201_000041_progress_campaign_rollups::Migration),
         ]
     }

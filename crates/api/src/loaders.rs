@@ -367,7 +367,8 @@ grouped!(
     |r| r.successor_id
 );
 /// A target's current value with the lists behind it (uncovered fields, units behind),
-/// computed once per request however many of its fields are selected.
+/// computed once per request however many of its fields are selected, and every target of
+/// the request together (one statement per computation, however many targets).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ComputedOf(pub TargetId);
 
@@ -388,16 +389,14 @@ impl Loader<ComputedOf> for Store {
             .await
             .map_err(Arc::new)?;
         let today = thidua_domain::calendar::today();
-        let mut out = HashMap::with_capacity(targets.len());
-        for t in &targets {
-            // Newest first within each target: the first match is the latest entry.
-            let latest = values.iter().find(|v| v.target_id == t.id);
-            let current = programme::current_value(db, t, latest, today)
+        let current =
+            thidua_persistence::current_values::current_values(db, &targets, &values, today)
                 .await
                 .map_err(Arc::new)?;
-            out.insert(ComputedOf(TargetId::from_uuid(t.id)), current);
-        }
-        Ok(out)
+        Ok(current
+            .into_iter()
+            .map(|(id, v)| (ComputedOf(TargetId::from_uuid(id)), v))
+            .collect())
     }
 }
 

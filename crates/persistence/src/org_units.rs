@@ -310,8 +310,10 @@ pub async fn move_to(
     let new_path = child_path(Some(&parent.path), unit.id);
     let depth_delta = parent.depth + 1 - unit.depth;
     let old_len = i32::try_from(old_path.chars().count()).unwrap_or(i32::MAX);
-    // The subtree's progress leaves its old ancestors' totals and joins its new ones'.
+    // The subtree's progress and honours leave their old ancestors' totals and join the
+    // new ones'.
     progress_rollups::subtree_moving(db, &old_path, -1).await?;
+    crate::commendation_totals::subtree_moving(db, &old_path, -1).await?;
     Entity::update_many()
         .col_expr(
             Column::Path,
@@ -333,6 +335,7 @@ pub async fn move_to(
         .exec(db)
         .await?;
     progress_rollups::subtree_moving(db, &new_path, 1).await?;
+    crate::commendation_totals::subtree_moving(db, &new_path, 1).await?;
     audit::record(
         db,
         actor,

@@ -530,10 +530,11 @@ pub async fn announce_target_changes(
         .collect();
     let values = crate::programme::values_by_target_ids(db, &ids).await?;
     let mut events = Vec::new();
+    let mut computed = crate::current_values::current_values(db, &targets, &values, today).await?;
     for t in &targets {
-        // Newest first within each target.
-        let latest = values.iter().find(|v| v.target_id == t.id);
-        let current = crate::programme::current_value(db, t, latest, today).await?;
+        let current = computed
+            .remove(&t.id)
+            .ok_or(StoreError::NotFound("target"))?;
         let now = json!(current.value.map(|v| v.normalize().to_string()));
         let before = announced
             .iter()

@@ -5,8 +5,8 @@ use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, Set, Value,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    Value,
 };
 use serde_json::json;
 use thidua_domain::access::{Action, Actor};
@@ -17,7 +17,7 @@ use thidua_domain::id::TargetId;
 use thidua_domain::id::UnitId;
 use thidua_domain::msg;
 use thidua_domain::org_unit::OrgUnitKind;
-use thidua_domain::target::{TargetComputation, TargetSource, percent};
+use thidua_domain::target::TargetSource;
 use thidua_domain::target_rules::{Goal, Period, TargetKind, TargetParameters};
 use thidua_domain::text::{Code, LongText, Title};
 use thidua_domain::{FieldError, UserErrorCode};
@@ -28,7 +28,6 @@ use crate::entities::{field, programme, target, target_value};
 use crate::error::StoreError;
 use crate::finder::finders;
 use crate::org_units;
-use crate::raw;
 
 pub async fn all(db: &impl ConnectionTrait) -> Result<Vec<programme::Model>, StoreError> {
     Ok(programme::Entity::find()
@@ -70,7 +69,7 @@ pub struct CurrentValue {
 }
 
 impl CurrentValue {
-    fn plain(
+    pub(crate) fn plain(
         value: Option<Decimal>,
         as_of: Option<NaiveDate>,
         note: thidua_domain::Message,
@@ -149,12 +148,6 @@ pub fn parameters_json(p: &TargetParameters) -> Option<String> {
     )
 }
 
-#[derive(Debug, FromQueryResult)]
-struct ShareRow {
-    total: i64,
-    concrete: Option<i64>,
-}
-
 /// SQL condition: campaign `c` counts for target 1 of the programme (bind: programme id).
 pub(crate) fn t1_campaign_condition(is_default: bool) -> &'static str {
     if is_default {
@@ -176,146 +169,6 @@ pub(crate) fn t1_binds(programme_id: Uuid, period: Period) -> Vec<Value> {
         period.end.into(),
         period.start.into(),
     ]
-}
-
-/// Target 1's share, in SQL (see [`thidua_domain::target_rules::t1`]): (counted, concrete).
-pub async fn concrete_criteria_share(
-    db: &impl ConnectionTrait,
-    programme: &programme::Model,
-    period: Period,
-) -> Result<(i64, i64), StoreError> {
-    let sql = format!(
-        "SELECT COUNT(*) AS total, SUM(CASE WHEN {ALL_CONCRETE} THEN 1 ELSE 0 END) AS concrete \
-         FROM campaigns c WHERE {}",
-        t1_campaign_condition(programme.is_default)
-    );
-    let row = ShareRow::find_by_statement(raw::stmt(
-        db.get_database_backend(),
-        &sql,
-        t1_binds(programme.id, period),
-    ))
-    .one(db)
-    .await?;
-    Ok(row.map_or((0, 0), |r| (r.total, r.concrete.unwrap_or(0))))
-}
-
-/// Target 1's coverage, in one SQL statement: the catalogue's fields (in its order) that no
-/// counted campaign with only concrete criteria covers.
-pub async fn uncovered_fields(
-    db: &impl ConnectionTrait,
-    programme: &programme::Model,
-    period: Period,
-) -> Result<Vec<field::Model>, StoreError> {
-    let sql = format!(
-        "SELECT f.* FROM fields f WHERE NOT EXISTS (SELECT 1 FROM campaign_fields cf \
-         JOIN campaigns c ON c.id = cf.campaign_id WHERE cf.field_id = f.id AND {} AND {ALL_CONCRETE}) \
-         ORDER BY f.sort_order, f.code",
-        t1_campaign_condition(programme.is_default)
-    );
-    Ok(field::Model::find_by_statement(raw::stmt(
-        db.get_database_backend(),
-        &sql,
-        t1_binds(programme.id, period),
-    ))
-    .all(db)
-    .await?)
-}
-
-/// Current value of each target: computed ones from the data, manual ones from the
-/// latest entered value.
-pub async fn current_value(
-    db: &impl ConnectionTrait,
-    t: &target::Model,
-    latest_manual: Option<&target_value::Model>,
-    today: NaiveDate,
-) -> Result<CurrentValue, StoreError> {
-    if t.source == TargetSource::Manual {
-        return Ok(match latest_manual {
-            Some(v) => CurrentValue::plain(
-                Some(v.value),
-                Some(v.as_of),
-                msg!("target-note-entered", source = &v.source_note),
-            ),
-            None => CurrentValue::plain(None, None, msg!("target-note-no-value")),
-        });
-    }
-    let period = Period {
-        start: t.period_start,
-        end: t.deadline,
-    };
-    let params = parameters_of(t)?;
-    match t.computation {
-        Some(TargetComputation::ConcreteCriteriaShare) => {
-            let p = programme::Entity::find_by_id(t.programme_id)
-                .one(db)
-                .await?
-                .ok_or(StoreError::NotFound("programme"))?;
-            let (total, concrete) = concrete_criteria_share(db, &p, period).await?;
-            let uncovered = uncovered_fields(db, &p, period).await?;
-            let n_uncovered = uncovered.len();
-            let mut out = if total == 0 {
-                CurrentValue::plain(None, Some(today), msg!("target-note-no-campaign"))
-            } else {
-                CurrentValue::plain(
-                    percent(concrete, total),
-                    Some(today),
-                    msg!(
-                        "target-note-concrete-share",
-                        concrete = concrete,
-                        total = total,
-                        uncovered = n_uncovered
-                    ),
-                )
-            };
-            out.uncovered_fields = Some(uncovered);
-            Ok(out)
-        }
-        Some(TargetComputation::ExemplarUnitShare) => {
-            let rows = crate::target_counts::exemplar_unit_share(db, &params, period).await?;
-            let total = rows.len() as i64;
-            let behind: Vec<Uuid> = rows.iter().filter(|r| !r.1).map(|r| r.0).collect();
-            let qualified = total - behind.len() as i64;
-            let mut out = if total == 0 {
-                CurrentValue::plain(None, Some(today), msg!("target-note-no-units"))
-            } else {
-                CurrentValue::plain(
-                    percent(qualified, total),
-                    Some(today),
-                    msg!(
-                        "target-note-exemplar-share",
-                        qualified = qualified,
-                        total = total
-                    ),
-                )
-            };
-            out.units_behind = Some(behind);
-            Ok(out)
-        }
-        Some(TargetComputation::CentralHonouredExemplars) => {
-            let n = crate::target_counts::central_honoured_exemplars(
-                db,
-                t.period_start,
-                t.deadline,
-                &params.award_levels,
-            )
-            .await?;
-            Ok(CurrentValue::plain(
-                Some(Decimal::from(n)),
-                Some(today),
-                msg!(
-                    "target-note-central-honoured",
-                    n = n,
-                    from = t.period_start.to_string(),
-                    to = t.deadline.to_string()
-                ),
-            ))
-        }
-        None => Ok(CurrentValue::plain(
-            None,
-            None,
-            msg!("target-note-no-computation"),
-        )),
-    }
 }
 
 /// A programme as an administrator defines it.

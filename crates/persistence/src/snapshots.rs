@@ -30,9 +30,11 @@ pub async fn take(
         .map(|t| thidua_domain::id::TargetId::from_uuid(t.id))
         .collect();
     let values = programme::values_by_target_ids(db, &ids).await?;
+    let mut computed = crate::current_values::current_values(db, &targets, &values, today).await?;
     for t in &targets {
-        let latest = values.iter().find(|v| v.target_id == t.id);
-        let current = programme::current_value(db, t, latest, today).await?;
+        let current = computed
+            .remove(&t.id)
+            .ok_or(StoreError::NotFound("target"))?;
         // An upsert, so two processes snapshotting the same day cannot collide.
         target_snapshot::Entity::insert(target_snapshot::ActiveModel {
             id: Set(Uuid::now_v7()),

@@ -84,14 +84,59 @@ pub struct Counted<G> {
     pub truncated: bool,
 }
 
-/// The commendations' conditions on `c`, with their values. The scope is tested once per
-/// unit (`c.unit_id IN` the units in scope), not once per commendation: a province holds a
-/// few hundred units and a hundred thousand commendations.
-fn commendation_where(q: &CommendationCount) -> (String, Vec<Value>) {
-    let (scope_sql, mut values) = within("o", &q.scope);
-    let mut sql = format!(" WHERE c.unit_id IN (SELECT o.id FROM org_units o WHERE {scope_sql}");
-    push_cluster(&mut sql, &mut values, q.cluster_id);
-    sql.push_str(") AND c.award_year >= ? AND c.award_year <= ?");
+/// Where the commendations are counted from. `commendation_totals` holds them counted per
+/// subtree root and per value of every dimension but the model's field, so a count without
+/// that dimension and without a cluster reads a few rows per group; the others count the
+/// commendations themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Totals,
+    Commendations,
+}
+
+impl Source {
+    fn of(q: &CommendationCount) -> Self {
+        if q.cluster_id.is_some() || q.group_by.contains(&CommendationDimension::Field) {
+            Self::Commendations
+        } else {
+            Self::Totals
+        }
+    }
+
+    /// ` FROM <table> c`, and how a row counts: one commendation, or the `n` it holds.
+    fn table(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Totals => (" FROM commendation_totals c", "SUM(c.n)"),
+            Self::Commendations => (" FROM commendations c", "COUNT(*)"),
+        }
+    }
+}
+
+/// The conditions on `c` (commendations or their totals, see [`Source`]), with their
+/// values. The scope is tested once per unit (`c.unit_id IN` the units in scope), not once
+/// per commendation: a province holds a few hundred units and a hundred thousand
+/// commendations. Totals are read at the scope's roots (disjoint subtrees, so each
+/// commendation counts once).
+fn commendation_where(q: &CommendationCount, source: Source) -> (String, Vec<Value>) {
+    let (mut sql, mut values) = match source {
+        _ if q.scope.is_empty() => (" WHERE 1 = 0".to_owned(), vec![]),
+        Source::Totals => (
+            format!(
+                " WHERE c.ancestor_id IN (SELECT o.id FROM org_units o WHERE o.path IN ({}))",
+                vec!["?"; q.scope.len()].join(", ")
+            ),
+            q.scope.iter().map(|p| Value::from(p.clone())).collect(),
+        ),
+        _ => {
+            let (scope_sql, mut values) = within("o", &q.scope);
+            let mut sql =
+                format!(" WHERE c.unit_id IN (SELECT o.id FROM org_units o WHERE {scope_sql}");
+            push_cluster(&mut sql, &mut values, q.cluster_id);
+            sql.push(')');
+            (sql, values)
+        }
+    };
+    sql.push_str(" AND c.award_year >= ? AND c.award_year <= ?");
     values.push(q.from_year.into());
     values.push(q.to_year.into());
     if let Some(s) = q.status {
@@ -101,14 +146,16 @@ fn commendation_where(q: &CommendationCount) -> (String, Vec<Value>) {
     (sql, values)
 }
 
-/// The column of `commendations` a dimension is read from (or through).
-fn commendation_source(d: CommendationDimension) -> &'static str {
+/// The column of `commendations` (or of their totals) a dimension is read from (or
+/// through).
+fn commendation_source(d: CommendationDimension, source: Source) -> &'static str {
     use CommendationDimension as D;
     match d {
         D::Level | D::Category => "award_type_id",
         D::Kind => "kind",
         D::RecipientType => "recipient_type",
         D::Year => "award_year",
+        D::TopLevelUnit if source == Source::Totals => "top_level_id",
         D::TopLevelUnit => "unit_id",
         D::Field => "exemplar_id",
         D::Individual => "is_individual",
@@ -120,10 +167,12 @@ fn commendation_source(d: CommendationDimension) -> &'static str {
 /// units and models, instead of every commendation.
 fn commendation_from(q: &CommendationCount) -> (String, Vec<Value>) {
     use CommendationDimension as D;
-    let (cond, values) = commendation_where(q);
+    let source = Source::of(q);
+    let (cond, values) = commendation_where(q, source);
+    let (table, count) = source.table();
     let mut sources: Vec<&str> = Vec::new();
     for d in &q.group_by {
-        let col = commendation_source(*d);
+        let col = commendation_source(*d, source);
         if !sources.contains(&col) {
             sources.push(col);
         }
@@ -135,14 +184,21 @@ fn commendation_from(q: &CommendationCount) -> (String, Vec<Value>) {
         let cols: Vec<String> = sources.iter().map(|c| format!("c.{c}")).collect();
         format!(" GROUP BY {}", cols.join(", "))
     };
-    let mut sql =
-        format!(" FROM (SELECT {select}COUNT(*) AS n FROM commendations c{cond}{group}) g");
+    let mut sql = format!(" FROM (SELECT {select}{count} AS n{table}{cond}{group}) g");
     if q.group_by.contains(&D::Level) || q.group_by.contains(&D::Category) {
         sql.push_str(" JOIN award_types a ON a.id = g.award_type_id");
     }
     if q.group_by.contains(&D::TopLevelUnit) {
-        sql.push_str(" JOIN org_units u ON u.id = g.unit_id");
-        sql.push_str(&top_level_join("u"));
+        match source {
+            // The root's own honours are kept under the root: no top-level unit.
+            Source::Totals => {
+                sql.push_str(" LEFT JOIN org_units t ON t.id = g.top_level_id AND t.depth = 1");
+            }
+            Source::Commendations => {
+                sql.push_str(" JOIN org_units u ON u.id = g.unit_id");
+                sql.push_str(&top_level_join("u"));
+            }
+        }
     }
     if q.group_by.contains(&D::Field) {
         sql.push_str(" LEFT JOIN exemplars e ON e.id = g.exemplar_id");
@@ -273,12 +329,19 @@ pub async fn commendation_direct_workers(
     db: &impl ConnectionTrait,
     q: &CommendationCount,
 ) -> Result<Vec<DirectWorkerYear>, StoreError> {
-    let (cond, mut values) = commendation_where(q);
+    let source = Source::of(q);
+    let (cond, mut values) = commendation_where(q, source);
+    let (table, count) = source.table();
+    let one = match source {
+        Source::Totals => "c.n",
+        Source::Commendations => "1",
+    };
     let sql = format!(
-        "SELECT c.award_year AS year, COUNT(*) AS individual, \
-            CAST(SUM(CASE WHEN c.is_direct_worker THEN 1 ELSE 0 END) AS BIGINT) AS direct_workers \
-         FROM commendations c{cond} AND c.is_individual = ? \
-         GROUP BY c.award_year ORDER BY c.award_year"
+        "SELECT c.award_year AS year, CAST({count} AS BIGINT) AS individual, \
+            CAST(SUM(CASE WHEN c.is_direct_worker THEN {one} ELSE 0 END) AS BIGINT) \
+            AS direct_workers \
+         {table}{cond} AND c.is_individual = ? \
+         GROUP BY c.award_year HAVING {count} > 0 ORDER BY c.award_year"
     );
     values.push(true.into());
     let rows = db

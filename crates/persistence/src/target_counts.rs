@@ -2,21 +2,14 @@
 //! (targets 2 and 3, the direct-worker share), computed in SQL; [`crate::snapshots`] and
 //! [`crate::programme`] turn them into target values.
 
-use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use thidua_domain::award::AwardLevel;
 use thidua_domain::commendation::CommendationStatus;
 use thidua_domain::exemplar::ExemplarStage;
 use thidua_domain::target_rules::{MAX_SUCCESSION_HOPS, Period, TargetParameters};
-use uuid::Uuid;
 
 use crate::error::StoreError;
 use crate::raw;
-
-#[derive(Debug, FromQueryResult)]
-struct CountRow {
-    n: i64,
-}
 
 /// `?, ?, …` for `n` binds, or a never-true list for none (`IN ()` is not SQL).
 pub(crate) fn placeholders(n: usize) -> String {
@@ -26,28 +19,29 @@ pub(crate) fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
 
-/// Target 3, counted in SQL (see [`thidua_domain::target_rules::t3`]): distinct exemplary
-/// models holding a conferred commendation of an award type at one of `levels`, decided
-/// in [from, to]. A model honoured twice counts once.
-pub async fn central_honoured_exemplars(
-    db: &impl ConnectionTrait,
-    from: NaiveDate,
-    to: NaiveDate,
+/// Target 3's part of a statement over many targets (see
+/// [`thidua_domain::target_rules::t3`]): `k` (the target's place) and `n`, the distinct
+/// exemplary models holding a conferred commendation of an award type at one of `levels`,
+/// decided in the period. A model honoured twice counts once.
+pub(crate) fn central_honoured_part(
+    k: usize,
+    period: Period,
     levels: &[AwardLevel],
-) -> Result<i64, StoreError> {
+) -> (String, Vec<Value>) {
     let sql = format!(
-        "SELECT COUNT(DISTINCT c.exemplar_id) AS n FROM commendations c \
-         JOIN award_types t ON t.id = c.award_type_id \
+        "SELECT CAST({k} AS BIGINT) AS k, COUNT(DISTINCT c.exemplar_id) AS n \
+         FROM commendations c JOIN award_types t ON t.id = c.award_type_id \
          WHERE c.status = ? AND c.decision_date >= ? AND c.decision_date <= ? \
          AND c.exemplar_id IS NOT NULL AND t.level IN ({})",
         placeholders(levels.len())
     );
-    let mut values: Vec<Value> = vec![CommendationStatus::Conferred.into(), from.into(), to.into()];
+    let mut values: Vec<Value> = vec![
+        CommendationStatus::Conferred.into(),
+        period.start.into(),
+        period.end.into(),
+    ];
     values.extend(levels.iter().map(|l| Value::from(*l)));
-    let row = CountRow::find_by_statement(raw::stmt(db.get_database_backend(), &sql, values))
-        .one(db)
-        .await?;
-    Ok(row.map_or(0, |r| r.n))
+    (sql, values)
 }
 
 /// The `WITH RECURSIVE` head target 2 is counted from, and its binds:
@@ -105,34 +99,23 @@ pub(crate) fn t2_with(params: &TargetParameters, period: Period) -> (String, Vec
     (sql, values)
 }
 
-#[derive(Debug, FromQueryResult)]
-struct UnitRow {
-    id: Uuid,
-    qualified: bool,
-}
-
-/// Target 2, in one SQL statement (see [`thidua_domain::target_rules::t2`]): each measured
-/// unit with whether its subtree holds a model that counts, the model's home carried over
-/// reorganisations ([`t2_with`]), so a model of a merged commune counts for its
-/// successor. By name.
-pub async fn exemplar_unit_share(
-    db: &impl ConnectionTrait,
+/// Target 2's part of a statement over many targets (see
+/// [`thidua_domain::target_rules::t2`]): `k` (the target's place) and each measured unit's
+/// `id` and `name` with whether its subtree holds a model that counts (`qualified`), the
+/// model's home carried over reorganisations ([`t2_with`]), so a model of a merged commune
+/// counts for its successor.
+pub(crate) fn exemplar_unit_share_part(
+    k: usize,
     params: &TargetParameters,
     period: Period,
-) -> Result<Vec<(Uuid, bool)>, StoreError> {
+) -> (String, Vec<Value>) {
     let (with, values) = t2_with(params, period);
     let sql = format!(
-        "{with}SELECT m.id AS id, EXISTS (SELECT 1 FROM carried c WHERE c.path LIKE m.path || '%') AS qualified \
-         FROM measured m ORDER BY m.name, m.id"
+        "SELECT * FROM ({with}SELECT CAST({k} AS BIGINT) AS k, m.id AS id, m.name AS name, \
+            EXISTS (SELECT 1 FROM carried c WHERE c.path LIKE m.path || '%') AS qualified \
+         FROM measured m) x"
     );
-    Ok(
-        UnitRow::find_by_statement(raw::stmt(db.get_database_backend(), &sql, values))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.qualified))
-            .collect(),
-    )
+    (sql, values)
 }
 
 #[derive(Debug, Clone, FromQueryResult)]

@@ -962,6 +962,9 @@ fn run(
         eprintln!("[{}] rebuilding the progress rollups…", set.backend);
         let said = thidua(url, &["progress-rollups", "rebuild"]);
         eprintln!("[{}] {}", set.backend, said.trim());
+        // Commendations loaded in SQL bypass the writes that keep their totals.
+        let said = thidua(url, &["commendation-totals", "rebuild"]);
+        eprintln!("[{}] {}", set.backend, said.trim());
     }
     let rolled_up = started.elapsed();
     let started = Instant::now();

@@ -8,7 +8,8 @@ use thidua_domain::id::{UnitId, UserId};
 use thidua_persistence::{org_units, seed, users};
 
 use crate::config::{
-    DocumentsCommand, KeysCommand, RoleArg, RollupsCommand, Settings, UserCommand,
+    CommendationTotalsCommand, DocumentsCommand, KeysCommand, RoleArg, RollupsCommand, Settings,
+    UserCommand,
 };
 use crate::startup::{connect, prepare_database};
 
@@ -51,6 +52,23 @@ pub async fn progress_rollups(settings: &Settings, cmd: RollupsCommand) -> anyho
                 .await
                 .context("rebuilding the progress rollups")?;
             println!("{rows} progress rollup rows rebuilt");
+        }
+    }
+    Ok(())
+}
+
+pub async fn commendation_totals(
+    settings: &Settings,
+    cmd: CommendationTotalsCommand,
+) -> anyhow::Result<()> {
+    let db = connect(settings).await?;
+    prepare_database(&db, settings).await?;
+    match cmd {
+        CommendationTotalsCommand::Rebuild => {
+            let rows = thidua_persistence::commendation_totals::rebuild(&db)
+                .await
+                .context("rebuilding the commendation totals")?;
+            println!("{rows} commendation total rows rebuilt");
         }
     }
     Ok(())

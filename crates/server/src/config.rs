@@ -47,6 +47,10 @@ pub enum Command {
     /// The progress rollups `criterionProgress` reads (kept current by every approval).
     #[command(subcommand)]
     ProgressRollups(RollupsCommand),
+    /// The commendation counts per subtree `commendationStats` reads (kept current by every
+    /// commendation written and every unit moved).
+    #[command(subcommand)]
+    CommendationTotals(CommendationTotalsCommand),
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -84,6 +88,13 @@ pub enum EventsCommand {
         #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=36500))]
         older_than_days: Option<u32>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CommendationTotalsCommand {
+    /// Recompute every row from the commendations, in one transaction: after commendations
+    /// were loaded or repaired in SQL rather than through the API.
+    Rebuild,
 }
 
 #[derive(Subcommand, Debug)]

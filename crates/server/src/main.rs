@@ -50,6 +50,7 @@ async fn main() -> anyhow::Result<()> {
             cli::prune_events(&settings, older_than_days).await?
         }
         Some(Command::ProgressRollups(cmd)) => cli::progress_rollups(&settings, cmd).await?,
+        Some(Command::CommendationTotals(cmd)) => cli::commendation_totals(&settings, cmd).await?,
     }
     Ok(())
 }

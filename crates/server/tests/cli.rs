@@ -346,26 +346,39 @@ fn events_prune_keeps_recent_events_and_checks_its_argument() {
     }
 }
 
-/// `thidua progress-rollups rebuild` recomputes the rollups the demo's approvals kept, and
-/// running it again writes the same rows.
-#[test]
-fn progress_rollups_rebuild_recomputes_the_demo_approvals() {
+/// Seeds the demo, then runs `thidua <command> rebuild` twice: both runs must print
+/// `<n> <what> rebuilt` with the same `n` > 0.
+fn rebuild_twice_writes_the_same_rows(command: &str, what: &str) {
     let scratch = Scratch::new();
     scratch
         .thidua(&["seed", "--demo"])
         .assert_success("thidua seed --demo");
     let rows = |run: u32| -> u64 {
-        let out = scratch.thidua(&["progress-rollups", "rebuild"]);
-        out.assert_success(&format!("thidua progress-rollups rebuild (run {run})"));
+        let out = scratch.thidua(&[command, "rebuild"]);
+        out.assert_success(&format!("thidua {command} rebuild (run {run})"));
         out.stdout
             .trim()
-            .strip_suffix(" progress rollup rows rebuilt")
+            .strip_suffix(&format!(" {what} rebuilt"))
             .and_then(|n| n.parse().ok())
             .unwrap_or_else(|| panic!("run {run}: {}", out.stdout))
     };
     let first = rows(1);
-    assert!(first > 0, "the demo approves reports");
+    assert!(first > 0, "{command}: the demo writes what it counts");
     assert_eq!(rows(2), first);
+}
+
+/// `thidua progress-rollups rebuild` recomputes the rollups the demo's approvals kept, and
+/// running it again writes the same rows.
+#[test]
+fn progress_rollups_rebuild_recomputes_the_demo_approvals() {
+    rebuild_twice_writes_the_same_rows("progress-rollups", "progress rollup rows");
+}
+
+/// `thidua commendation-totals rebuild` recomputes the totals the demo's commendations
+/// kept, and running it again writes the same rows.
+#[test]
+fn commendation_totals_rebuild_recomputes_the_demo_commendations() {
+    rebuild_twice_writes_the_same_rows("commendation-totals", "commendation total rows");
 }
 
 /// `thidua snapshot` records today's value of every target, replacing a same-day snapshot;

@@ -10,6 +10,7 @@ mod auth;
 mod authority;
 mod awards;
 mod campaigns;
+mod commendation_totals;
 mod commendations;
 mod comparisons;
 mod compliance;

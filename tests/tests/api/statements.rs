@@ -8,7 +8,9 @@ use crate::leaderboard::{board, report, submit_and_approve};
 
 both!(
     listing_campaigns_costs_the_same_statements_for_5_and_50,
-    a_leaderboard_costs_the_same_statements_for_3_and_12_units
+    a_leaderboard_costs_the_same_statements_for_3_and_12_units,
+    targets_cost_the_same_statements_for_3_and_9_computed_targets,
+    a_page_of_a_subtrees_reports_walks_the_ids_backwards
 );
 
 const LIST: &str = "query($n: Int) { campaigns(first: $n) { edges { node { id title \
@@ -128,4 +130,131 @@ async fn a_leaderboard_costs_the_same_statements_for_3_and_12_units(backend: Bac
         "expected at most 5 statements, saw {}",
         counts[1]
     );
+}
+
+const TARGETS: &str = "{ targets { code kind progress { value note } uncoveredFields { code } \
+    unitsBehind { code } } }";
+
+/// Statements run by [`TARGETS`], and its targets.
+async fn target_statements(app: &TestApp) -> (u64, Vec<serde_json::Value>) {
+    let before = app.db.statements_run();
+    let d = app.ok(None, TARGETS, json!({})).await;
+    let after = app.db.statements_run();
+    (after - before, d["targets"].as_array().unwrap().clone())
+}
+
+/// The computed targets' values cost one statement per computation (and one for target
+/// 1's programmes and one for its uncovered fields), not one or three per target.
+async fn targets_cost_the_same_statements_for_3_and_9_computed_targets(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let (seeded, before) = target_statements(&app).await;
+    let computed = |ts: &[serde_json::Value]| ts.iter().filter(|t| t["kind"] != "MANUAL").count();
+    assert_eq!(computed(&before), 3, "the seed computes targets 1, 2 and 3");
+    let programme = app.programme_id().await;
+    for (i, kind) in [
+        "CONCRETE_CRITERIA_SHARE",
+        "EXEMPLAR_UNIT_SHARE",
+        "CENTRAL_HONOURED_EXEMPLARS",
+    ]
+    .iter()
+    .cycle()
+    .take(6)
+    .enumerate()
+    {
+        let d = app
+            .ok(
+                Some(&admin),
+                "mutation($i: CreateTargetInput!) { createTarget(input: $i) { target { code } userErrors { field code } } }",
+                json!({"i": {"programmeId": programme, "code": format!("STMT-T{i}"),
+                    "title": format!("Chỉ tiêu tính {i}"), "description": "Computed.", "kind": kind,
+                    "periodStart": format!("{}-01-01", 2021 + i), "deadline": "2030-12-31",
+                    "comparator": "AT_LEAST", "targetValue": "50", "unitLabel": "%"}}),
+            )
+            .await;
+        assert_eq!(d["createTarget"]["userErrors"], json!([]), "{d}");
+    }
+    let (more, after) = target_statements(&app).await;
+    assert_eq!(computed(&after), 9);
+    for t in &after {
+        assert!(t["progress"]["note"].is_string(), "{t}");
+        match t["kind"].as_str() {
+            Some("CONCRETE_CRITERIA_SHARE") => assert!(t["uncoveredFields"].is_array(), "{t}"),
+            Some("EXEMPLAR_UNIT_SHARE") => assert!(t["unitsBehind"].is_array(), "{t}"),
+            Some("CENTRAL_HONOURED_EXEMPLARS") => assert_eq!(t["progress"]["value"], "0", "{t}"),
+            _ => {}
+        }
+    }
+    // The seeded targets answer as before.
+    for t in &before {
+        let now = after.iter().find(|a| a["code"] == t["code"]).unwrap();
+        assert_eq!(now, t);
+    }
+    assert_eq!(
+        seeded, more,
+        "statements grew with the computed targets: {seeded} for 3, {more} for 9"
+    );
+}
+
+/// A page of a subtree's reports on SQLite walks the report ids backwards and stops when the
+/// page is full, rather than reading every report of the subtree through the unit index and
+/// sorting them (what SQLite plans without statistics, which a server never gathers).
+async fn a_page_of_a_subtrees_reports_walks_the_ids_backwards(backend: Backend) {
+    use sea_orm::ConnectionTrait;
+    use thidua_persistence::page::PageRequest;
+    use thidua_persistence::reports::{ReportFilter, page_statement};
+
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    scored_campaign(&app, &admin, "WALK", 4).await;
+    let d = app
+        .ok(
+            Some(&admin),
+            "query($u: ID) { reports(first: 2, filter: {unitSubtree: $u}) { totalCount edges { node { id } } } }",
+            json!({"u": root}),
+        )
+        .await;
+    assert_eq!(d["reports"]["totalCount"], 4, "{d}");
+    assert_eq!(d["reports"]["edges"].as_array().unwrap().len(), 2, "{d}");
+    if backend != Backend::Sqlite {
+        return;
+    }
+    let db = &app.db.conn;
+    let b = db.get_database_backend();
+    let path: String = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            b,
+            "SELECT path FROM org_units WHERE depth = 0",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get("", "path")
+        .unwrap();
+    let filter = ReportFilter {
+        subtree_path: Some(path.clone()),
+        readable_paths: vec![path],
+        reader_id: Some(thidua_domain::id::UserId::from_uuid(uuid::Uuid::nil())),
+        ..Default::default()
+    };
+    let page = PageRequest {
+        first: 50,
+        after: None,
+    };
+    let mut st = page_statement(b, &filter, &page);
+    st.sql = format!("EXPLAIN QUERY PLAN {}", st.sql);
+    let plan: Vec<String> = db
+        .query_all_raw(st)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String>("", "detail").unwrap())
+        .collect();
+    assert!(
+        plan.iter()
+            .any(|s| s.starts_with("SCAN progress_reports USING INDEX sqlite_autoindex")),
+        "{plan:?}"
+    );
+    assert!(!plan.iter().any(|s| s.contains("TEMP B-TREE")), "{plan:?}");
 }

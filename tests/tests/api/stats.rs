@@ -105,11 +105,11 @@ async fn create_model(
 
 /// The fixture of the commendation tests: units A (with A1 below it) and B under the root,
 /// and eight commendations, seven of them in 2024–2025 (see the table in the first test).
-struct Commendations {
-    root: String,
-    a: String,
-    a1: String,
-    b: String,
+pub(crate) struct Commendations {
+    pub(crate) root: String,
+    pub(crate) a: String,
+    pub(crate) a1: String,
+    pub(crate) b: String,
     field_code: String,
 }
 
@@ -118,7 +118,7 @@ async fn nominate_ok(app: &TestApp, token: &str, input: Value) {
     assert!(n["commendation"]["id"].is_string(), "{n}");
 }
 
-async fn commendation_fixture(app: &TestApp, admin: &str) -> Commendations {
+pub(crate) async fn commendation_fixture(app: &TestApp, admin: &str) -> Commendations {
     let root = app.root_unit(admin).await;
     let a = app.create_unit(admin, "TK-A", &root).await;
     let a1 = app.create_unit(admin, "TK-A1", &a).await;

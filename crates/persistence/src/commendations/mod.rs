@@ -25,7 +25,7 @@ mod nominate;
 mod queries;
 mod review;
 
-pub use crate::target_counts::{YearShare, central_honoured_exemplars, direct_worker_share};
+pub use crate::target_counts::{YearShare, direct_worker_share};
 pub use correction::{Correction, correct};
 pub use decision::{
     Decision, confer, decline_upward, propose_upward, record_conferred, record_upward_decision,
@@ -77,6 +77,13 @@ async fn save(
     c: &commendation::Model,
     changes: Vec<(commendation::Column, Value)>,
 ) -> Result<commendation::Model, StoreError> {
+    crate::commendation_totals::lock(db).await?;
+    let counted = changes.iter().any(|(col, _)| counted_column(*col));
+    if counted {
+        // Taken away as the row is now: nothing if another writer changed it first (the
+        // update below then changes nothing either and answers CONFLICT).
+        crate::commendation_totals::changing(db, c.id, c.version, -1).await?;
+    }
     let mut q = commendation::Entity::update_many();
     for (col, v) in changes {
         q = q.col_expr(col, Expr::val(v));
@@ -92,6 +99,9 @@ async fn save(
     if res.rows_affected == 0 {
         return Err(StoreError::Conflict(msg!("commendation-changed")));
     }
+    if counted {
+        crate::commendation_totals::changing(db, c.id, c.version + 1, 1).await?;
+    }
     let saved = by_ids(db, &[thidua_domain::id::CommendationId::from_uuid(c.id)])
         .await?
         .into_iter()
@@ -101,6 +111,23 @@ async fn save(
         status_event(db, &saved, Some(c.status)).await?;
     }
     Ok(saved)
+}
+
+/// Whether `commendation_totals` counts by this column (see
+/// `thidua_migrations::commendation_totals_sql`): a change to it moves the totals.
+fn counted_column(col: commendation::Column) -> bool {
+    use commendation::Column as C;
+    matches!(
+        col,
+        C::AwardYear
+            | C::Status
+            | C::AwardTypeId
+            | C::Kind
+            | C::RecipientType
+            | C::IsIndividual
+            | C::IsDirectWorker
+            | C::UnitId
+    )
 }
 
 /// Records a commendation's new status in the outbox (`from` is none for a nomination).

@@ -245,6 +245,7 @@ pub async fn nominate(
     .or_else(|| person.as_ref().and_then(|p| p.position.clone()));
     let now = Utc::now();
     let id = Uuid::now_v7();
+    crate::commendation_totals::lock(db).await?;
     let saved = commendation::ActiveModel {
         search_text: Set(search_text),
         id: Set(id),
@@ -292,6 +293,7 @@ pub async fn nominate(
     .await
     // Two identical nominations racing: the partial unique index keeps one.
     .map_err(duplicate_of)?;
+    crate::commendation_totals::changing(db, id, saved.version, 1).await?;
     super::status_event(db, &saved, None).await?;
     audit::record(
         db,
