@@ -35,8 +35,11 @@ pub(crate) fn served_by(headers: &reqwest::header::HeaderMap) -> Option<usize> {
 
 impl Caller {
     pub(crate) fn new(tally: &Arc<Tally>) -> Self {
+        // Idle connections are dropped before a server's keep-alive (actix: 5 s) can close
+        // them under a request just sent.
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
+            .pool_idle_timeout(Duration::from_secs(2))
             .build()
             .expect("an HTTP client");
         Self {
