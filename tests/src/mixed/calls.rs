@@ -9,6 +9,15 @@ use serde_json::{Value, json};
 use super::{Kind, Sample, Tally};
 use crate::haproxy::SERVED_BY;
 
+/// How many times an upload is sent while the process is busy.
+const UPLOAD_ATTEMPTS: usize = 30;
+
+enum Attempt {
+    Data(Value),
+    Busy(Duration),
+    Failed,
+}
+
 /// One simulated client: its own HTTP client (its own keep-alive connections).
 pub(crate) struct Caller {
     http: reqwest::Client,
@@ -26,8 +35,11 @@ pub(crate) fn served_by(headers: &reqwest::header::HeaderMap) -> Option<usize> {
 
 impl Caller {
     pub(crate) fn new(tally: &Arc<Tally>) -> Self {
+        // Idle connections are dropped before a server's keep-alive (actix: 5 s) can close
+        // them under a request just sent.
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
+            .pool_idle_timeout(Duration::from_secs(2))
             .build()
             .expect("an HTTP client");
         Self {
@@ -67,17 +79,29 @@ impl Caller {
             json!({"query": query, "variables": {"i": {"reportId": report, "file": null}}});
         let (boundary, body) =
             crate::multipart::upload(&operations, "anh-hien-truong.jpg", "image/jpeg", bytes);
-        let req = self
-            .http
-            .post(url)
-            .bearer_auth(token)
-            .header(
-                "content-type",
-                format!("multipart/form-data; boundary={boundary}"),
-            )
-            .header("apollo-require-preflight", "true")
-            .body(body);
-        self.answer(Kind::Upload, req).await
+        // A process receiving its most uploads at once answers 503 with `Retry-After`: as a
+        // client must, wait that long and send again.
+        for _ in 0..UPLOAD_ATTEMPTS {
+            let req = self
+                .http
+                .post(url)
+                .bearer_auth(token)
+                .header(
+                    "content-type",
+                    format!("multipart/form-data; boundary={boundary}"),
+                )
+                .header("apollo-require-preflight", "true")
+                .body(body.clone());
+            match self.attempt(Kind::Upload, req, true).await {
+                Attempt::Data(d) => return Some(d),
+                Attempt::Busy(wait) => tokio::time::sleep(wait).await,
+                Attempt::Failed => return None,
+            }
+        }
+        self.tally.fail(format!(
+            "upload: still busy after {UPLOAD_ATTEMPTS} attempts"
+        ));
+        None
     }
 
     /// Downloads `path` from process `process` at `base` directly; checks the bytes.
@@ -123,11 +147,31 @@ impl Caller {
     }
 
     async fn answer(&self, kind: Kind, req: reqwest::RequestBuilder) -> Option<Value> {
+        match self.attempt(kind, req, false).await {
+            Attempt::Data(d) => Some(d),
+            Attempt::Busy(_) | Attempt::Failed => None,
+        }
+    }
+
+    /// Sends `req` and checks the answer; with `busy_ok`, a 503 with `Retry-After` is
+    /// `Busy` (to be sent again), not a failure.
+    async fn attempt(&self, kind: Kind, req: reqwest::RequestBuilder, busy_ok: bool) -> Attempt {
         let started = Instant::now();
         let answer = req.send().await;
         let (status, process, body) = match answer {
             Ok(resp) => {
                 let (status, process) = (resp.status(), served_by(resp.headers()));
+                let retry_after = (resp.headers().get("retry-after"))
+                    .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+                if let Some(secs) = retry_after.filter(|_| busy_ok && status == 503) {
+                    self.tally.sample(Sample {
+                        kind,
+                        latency: started.elapsed(),
+                        process,
+                        via_balancer: true,
+                    });
+                    return Attempt::Busy(Duration::from_secs(secs));
+                }
                 (
                     status,
                     process,
@@ -136,7 +180,7 @@ impl Caller {
             }
             Err(e) => {
                 self.tally.fail(format!("{kind:?}: {e}"));
-                return None;
+                return Attempt::Failed;
             }
         };
         self.tally.sample(Sample {
@@ -150,18 +194,18 @@ impl Caller {
             Ok(Err(e)) => {
                 self.tally
                     .fail(format!("{kind:?}: HTTP {status}, not JSON: {e}"));
-                return None;
+                return Attempt::Failed;
             }
             Err(e) => {
                 self.tally.fail(format!("{kind:?}: HTTP {status}: {e}"));
-                return None;
+                return Attempt::Failed;
             }
         };
         let data = &body["data"];
         if status != 200 || body.get("errors").is_some() || !data.is_object() {
             self.tally.fail(format!("{kind:?}: HTTP {status}: {body}"));
-            return None;
+            return Attempt::Failed;
         }
-        Some(data.clone())
+        Attempt::Data(data.clone())
     }
 }
