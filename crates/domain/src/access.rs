@@ -111,6 +111,14 @@ pub struct ClientScopes {
     pub subtree_path: String,
 }
 
+impl ClientScopes {
+    /// Whether the client may write. Such a client has no session, hence no read fence,
+    /// so it reads the primary: with a read replica it could otherwise miss its own writes.
+    pub fn may_write(&self) -> bool {
+        self.scopes.contains(crate::client::Scope::ReportsWrite)
+    }
+}
+
 /// What a read is about. People read all of these with any grant (emulation results are
 /// public inside the administration); a client reads each only with its scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +186,19 @@ pub fn may_read(grants: &[Grant]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_client_with_a_write_scope_may_write() {
+        use crate::client::{Scope, ScopeSet};
+        let client = |scopes: &[Scope]| ClientScopes {
+            client_id: uuid::Uuid::nil(),
+            scopes: ScopeSet::from_scopes(scopes.iter().copied()).unwrap(),
+            subtree_path: "/".into(),
+        };
+        assert!(client(&[Scope::ReportsWrite]).may_write());
+        assert!(client(&[Scope::ReportsRead, Scope::ReportsWrite]).may_write());
+        assert!(!client(&[Scope::ReportsRead, Scope::TargetsRead]).may_write());
+    }
 
     const ROOT: &str = "/r/";
     const A: &str = "/r/a/";

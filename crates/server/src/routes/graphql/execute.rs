@@ -109,10 +109,7 @@ async fn replica_for<'a>(
 ) -> Option<&'a thidua_persistence::read_replica::ReadReplica> {
     let replica = run.app.replica.as_deref()?;
     if let Caller::User(a) = run.caller
-        && a.client.as_ref().is_some_and(|c| {
-            c.scopes
-                .contains(thidua_domain::client::Scope::ReportsWrite)
-        })
+        && a.client.as_ref().is_some_and(|c| c.may_write())
     {
         return None;
     }
