@@ -21,8 +21,9 @@
 # postgres; the role needs CREATEDB), BENCH_ROUNDS (3), BENCH_SECONDS (10),
 # BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (32), BENCH_THREADS (2), BENCH_SHAPES (all, or
 # names separated by commas: "nested list,home screen,reports page,leaderboard,deep node"),
-# BENCH_PROFILE=1 (after the rounds, a 15 s perf profile of thidua under the nested list,
-# written beside the other files and summarised; needs `perf`).
+# BENCH_PROFILE=1 (after the rounds, a 15 s perf profile of thidua under one shape,
+# BENCH_PROFILE_SHAPE, default "nested list", written beside the other files and summarised;
+# needs `perf`).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -134,8 +135,9 @@ export WRK BENCH_WORKDIR=$WORK/bodies
 "$NODE" "$HERE/bench.mjs"
 
 if [ "${BENCH_PROFILE:-0}" = 1 ]; then
-    echo "[profile] perf record of thidua (499 Hz) during 15 s of the nested list…" >&2
-    nested=$WORK/bodies/nested-list.thidua.json
+    shape=${BENCH_PROFILE_SHAPE:-nested list}
+    echo "[profile] perf record of thidua (499 Hz) during 15 s of the $shape…" >&2
+    nested=$WORK/bodies/${shape// /-}.thidua.json
     BENCH_AUTH=$(cat "$nested.auth") BENCH_BODY=$nested BENCH_LENGTH=$(stat -c %s "$nested.answer") \
         "$WRK" -t2 -c32 -d15s --timeout 30s -s "$HERE/check.lua" "$THIDUA_GRAPHQL" >"$WORK/profile-wrk.txt" &
     WRK_PID=$!

@@ -1,14 +1,13 @@
 //! What every resolver can reach: the shared state and this request's caller.
 
 use async_graphql::Context;
-use async_graphql::dataloader::DataLoader;
 use thidua_domain::access::{Action, Actor, Resource};
 use thidua_persistence::Database;
 use thidua_persistence::blobs::BlobStore;
 
 use crate::auth::TokenKeys;
 use crate::error::{forbidden, unauthenticated};
-use crate::loaders::Store;
+use crate::loaders::RequestLoader;
 
 /// Process-wide state, put into the schema once.
 #[derive(Clone)]
@@ -100,8 +99,8 @@ pub fn reads<'a>(ctx: &Context<'a>) -> &'a sea_orm::DatabaseConnection {
     }
 }
 
-pub fn loader<'a>(ctx: &Context<'a>) -> &'a DataLoader<Store> {
-    ctx.data_unchecked::<DataLoader<Store>>()
+pub fn loader<'a>(ctx: &Context<'a>) -> &'a RequestLoader {
+    ctx.data_unchecked::<RequestLoader>()
 }
 
 pub fn request<'a>(ctx: &Context<'a>) -> &'a RequestCtx {

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{HashMapCache, Loader};
 use thidua_domain::id::{
     CampaignId, ClusterId, CommendationId, CouncilSessionId, ExemplarId, Id, PersonId, ProgrammeId,
     ReportId, TargetId, UnitId, UserId, of,
@@ -167,22 +167,31 @@ impl Loader<FieldsOf> for Store {
 /// Yielding costs microseconds where a timer delay costs a millisecond per nesting level.
 const GATHER_YIELDS: usize = 64;
 
+/// The per-request DataLoader. Its cache lives as long as the request.
+pub type RequestLoader = async_graphql::dataloader::DataLoader<Store, HashMapCache>;
+
 /// A per-request DataLoader over the store; `delay` adds a timer wait on top of the yields.
-pub fn request_loader(
-    db: Database,
-    delay: std::time::Duration,
-) -> async_graphql::dataloader::DataLoader<Store> {
+/// `cache`: a key loaded once in the request is not loaded again (a campaign named by a
+/// report and by its criterion costs one statement). Only for operations that do not write,
+/// so that a mutation's payload never shows a row as it was before the mutation changed it.
+pub fn request_loader(db: Database, delay: std::time::Duration, cache: bool) -> RequestLoader {
     // Loads run in tasks of their own: they keep the request's language.
     let locale = crate::i18n::current();
-    async_graphql::dataloader::DataLoader::new(Store { db }, move |fut| {
-        tokio::spawn(crate::i18n::scope(locale, async move {
-            for _ in 0..GATHER_YIELDS {
-                tokio::task::yield_now().await;
-            }
-            fut.await;
-        }))
-    })
-    .delay(delay)
+    let loader = async_graphql::dataloader::DataLoader::with_cache(
+        Store { db },
+        move |fut| {
+            tokio::spawn(crate::i18n::scope(locale, async move {
+                for _ in 0..GATHER_YIELDS {
+                    tokio::task::yield_now().await;
+                }
+                fut.await;
+            }))
+        },
+        HashMapCache::default(),
+    )
+    .delay(delay);
+    loader.enable_all_cache(cache);
+    loader
 }
 
 by_id!(of::ProgressReport, progress_report::Model, reports::by_ids);

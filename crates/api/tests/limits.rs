@@ -61,7 +61,11 @@ async fn run(schema: &AppSchema, query: &str) -> Response {
             request_id: "in-process".into(),
             session: None,
         })
-        .data(thidua_api::loaders::request_loader(st, Duration::ZERO));
+        .data(thidua_api::loaders::request_loader(
+            st,
+            Duration::ZERO,
+            true,
+        ));
     // The messages below are asserted in English, as a client asking for it gets them.
     thidua_api::i18n::scope(thidua_api::i18n::Locale::En, schema.execute(request)).await
 }

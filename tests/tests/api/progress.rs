@@ -445,10 +445,9 @@ async fn progress_costs_a_fixed_number_of_statements(backend: Backend) {
             .await;
         counts.push(app.db.statements_run() - before);
     }
-    // caller's grants + campaign + launching unit + criteria + figures + the group units
-    // (one batch), whatever the number of groups.
-    assert!(
-        counts.iter().all(|n| *n == counts[0] && *n <= 6),
-        "{counts:?}"
-    );
+    // caller's grants + campaign + launching unit + criteria + figures, and for unit groups
+    // the group units (one batch), whatever the number of groups. (The root named by `unit`
+    // is the launching unit, already loaded by the request.)
+    assert_eq!(counts[1], counts[2], "{counts:?}");
+    assert!(counts[0] <= counts[2] + 1 && counts[0] <= 6, "{counts:?}");
 }

@@ -10,7 +10,9 @@ both!(
     listing_campaigns_costs_the_same_statements_for_5_and_50,
     a_leaderboard_costs_the_same_statements_for_3_and_12_units,
     targets_cost_the_same_statements_for_3_and_9_computed_targets,
-    a_page_of_a_subtrees_reports_walks_the_ids_backwards
+    a_page_of_a_subtrees_reports_walks_the_ids_backwards,
+    a_row_named_twice_in_one_query_is_loaded_once,
+    a_mutation_reads_rows_as_its_earlier_fields_left_them
 );
 
 const LIST: &str = "query($n: Int) { campaigns(first: $n) { edges { node { id title \
@@ -257,4 +259,88 @@ async fn a_page_of_a_subtrees_reports_walks_the_ids_backwards(backend: Backend) 
         "{plan:?}"
     );
     assert!(!plan.iter().any(|s| s.contains("TEMP B-TREE")), "{plan:?}");
+}
+
+/// Campaigns' criteria, each with its campaign; `again` also asks that campaign's criteria
+/// and their campaign: rows the request loaded (and finished loading) on the way down.
+fn named_twice(again: bool) -> String {
+    let inner = if again {
+        " criteria { title campaign { title } }"
+    } else {
+        ""
+    };
+    format!(
+        "{{ campaigns(first: 5) {{ edges {{ node {{ criteria {{ title \
+            campaign {{ title{inner} }} }} }} }} }} }}"
+    )
+}
+
+async fn a_row_named_twice_in_one_query_is_loaded_once(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let unit = app.create_unit(&admin, "STMT-TWICE", &root).await;
+    for i in 0..3 {
+        app.create_campaign(
+            &admin,
+            &format!("STMT-TWICE-{i}"),
+            &unit,
+            json!([concrete("Tiêu chí 1"), concrete("Tiêu chí 2")]),
+        )
+        .await;
+    }
+    let mut counts = vec![];
+    for again in [false, true] {
+        let before = app.db.statements_run();
+        let d = app.ok(Some(&admin), &named_twice(again), json!({})).await;
+        counts.push(app.db.statements_run() - before);
+        let edges = d["campaigns"]["edges"].as_array().unwrap();
+        assert!(edges.len() >= 3);
+        for e in edges {
+            let criteria = &e["node"]["criteria"];
+            assert_eq!(criteria.as_array().unwrap().len(), 2);
+            for c in criteria.as_array().unwrap() {
+                if again {
+                    let inner = &c["campaign"]["criteria"];
+                    assert_eq!(titles(inner), titles(criteria));
+                    assert_eq!(inner[0]["campaign"]["title"], c["campaign"]["title"]);
+                }
+            }
+        }
+    }
+    assert_eq!(
+        counts[0],
+        counts[1],
+        "asking again for rows already loaded cost {} statements more",
+        counts[1] - counts[0]
+    );
+}
+
+/// The titles of a list of criteria.
+fn titles(criteria: &serde_json::Value) -> Vec<serde_json::Value> {
+    let all = criteria.as_array().unwrap().iter();
+    all.map(|c| c["title"].clone()).collect()
+}
+
+/// Loads are cached only in operations that do not write: a mutation's later field reads
+/// what its earlier fields wrote, not what the request loaded before.
+async fn a_mutation_reads_rows_as_its_earlier_fields_left_them(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let root = app.root_unit(&admin).await;
+    let parent = app.create_unit(&admin, "STMT-PARENT", &root).await;
+    let child = app.create_unit(&admin, "STMT-CHILD", &parent).await;
+    let d = app
+        .ok(
+            Some(&admin),
+            "mutation($p: ID!, $c: ID!) { \
+                a: updateOrgUnit(input: {id: $c, name: \"Con một\"}) { orgUnit { parent { name } } } \
+                b: updateOrgUnit(input: {id: $p, name: \"Cha đổi tên\"}) { orgUnit { name } } \
+                c: updateOrgUnit(input: {id: $c, name: \"Con hai\"}) { orgUnit { parent { name } } } }",
+            json!({"p": parent, "c": child}),
+        )
+        .await;
+    assert_eq!(d["a"]["orgUnit"]["parent"]["name"], "Đơn vị STMT-PARENT");
+    assert_eq!(d["b"]["orgUnit"]["name"], "Cha đổi tên");
+    assert_eq!(d["c"]["orgUnit"]["parent"]["name"], "Cha đổi tên");
 }

@@ -62,12 +62,14 @@ fn executed(resp: &Response) -> bool {
 pub(crate) async fn one(run: &Run<'_>, mut r: Request) -> Response {
     let app = run.app;
     let schema = super::super::introspection::schema_for(app, &mut r);
-    let replica = match writes(&mut r) || run.wrote.load(Ordering::Relaxed) {
+    let writes = writes(&mut r);
+    let replica = match writes || run.wrote.load(Ordering::Relaxed) {
         true => None,
         false => replica_for(run).await,
     };
     let reads = replica.map_or(&app.db, |r| &r.db);
-    let loader = thidua_api::loaders::request_loader(reads.clone(), app.dataloader_delay);
+    // A query's loads are cached for the request; a mutation's are not (see `request_loader`).
+    let loader = thidua_api::loaders::request_loader(reads.clone(), app.dataloader_delay, !writes);
     let ctx = RequestCtx {
         caller: run.caller.clone(),
         request_id: run.request_id.to_owned(),
