@@ -93,6 +93,9 @@ async fn union_all(
     parts: Vec<(String, Vec<Value>)>,
     order: &str,
 ) -> Result<Vec<sea_orm::QueryResult>, StoreError> {
+    if parts.is_empty() {
+        return Ok(vec![]);
+    }
     let mut sqls = Vec::with_capacity(parts.len());
     let mut values = Vec::new();
     for (sql, v) in parts {
@@ -214,9 +217,6 @@ async fn exemplar_unit_shares(
     today: NaiveDate,
     out: &mut HashMap<Uuid, CurrentValue>,
 ) -> Result<(), StoreError> {
-    if asked.is_empty() {
-        return Ok(());
-    }
     let parts = asked
         .iter()
         .map(|p| exemplar_unit_share_part(p.k, &p.params, p.period))
@@ -267,16 +267,17 @@ async fn central_honoured(
     today: NaiveDate,
     out: &mut HashMap<Uuid, CurrentValue>,
 ) -> Result<(), StoreError> {
-    if asked.is_empty() {
-        return Ok(());
-    }
     let parts = asked
         .iter()
         .map(|p| central_honoured_part(p.k, p.period, &p.params.award_levels))
         .collect();
+    let by_k: HashMap<i64, &Part<'_>> = asked
+        .iter()
+        .filter_map(|p| Some((i64::try_from(p.k).ok()?, p)))
+        .collect();
     for row in union_all(db, parts, "u.k").await? {
         let r = CountRow::from_query_result(&row, "")?;
-        let Some(p) = asked.iter().find(|p| i64::try_from(p.k).ok() == Some(r.k)) else {
+        let Some(p) = by_k.get(&r.k) else {
             continue;
         };
         let t = p.target;

@@ -71,29 +71,22 @@ impl ReadReplica {
                 .one(&self.db.conn),
         )
         .await;
-        let up = match asked {
+        let failure = match asked {
             Ok(Ok(row)) => {
                 if let Some(LsnRow { lsn: Some(lsn) }) = row {
                     self.replayed.fetch_max(lsn, Ordering::Relaxed);
                 }
-                true
+                None
             }
-            Ok(Err(e)) => {
-                if self.is_up() {
-                    tracing::warn!(error = %e, "the read replica does not answer: reading the primary");
-                }
-                false
-            }
-            Err(_) => {
-                if self.is_up() {
-                    tracing::warn!(
-                        timeout_secs = PROBE_TIMEOUT.as_secs(),
-                        "the read replica does not answer in time: reading the primary"
-                    );
-                }
-                false
-            }
+            Ok(Err(e)) => Some(e.to_string()),
+            Err(_) => Some(format!("no answer within {} s", PROBE_TIMEOUT.as_secs())),
         };
+        let up = failure.is_none();
+        if let Some(error) = failure
+            && self.is_up()
+        {
+            tracing::warn!(%error, "the read replica does not answer: reading the primary");
+        }
         if self.up.swap(up, Ordering::Relaxed) != up && up {
             tracing::info!("the read replica answers again: reading it");
         }
