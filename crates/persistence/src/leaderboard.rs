@@ -60,15 +60,6 @@ struct StandingRow {
     standing: i64,
 }
 
-#[derive(Debug, FromQueryResult)]
-struct CellRow {
-    unit_id: Uuid,
-    criterion_id: Uuid,
-    actual: Option<Decimal>,
-    achievement_e4: i64,
-    points_e4: i64,
-}
-
 /// Common table expressions ending in `points`: one row per criterion a unit reported, for
 /// the units selected by `unit_filter` (appended to the participation query), with the
 /// combined value, the achievement and the points, both ×10⁴ and rounded half away from
@@ -167,6 +158,53 @@ fn cte_values(board: &Board, filter: Vec<Value>) -> Vec<Value> {
     values
 }
 
+/// `cte` followed by `ranked`: the first `?` (bound last) units of the board, best first
+/// (ties by unit code compared byte by byte, as Rust compares strings, whatever the
+/// database's locale), each with its rank among all the board's units.
+fn ranked_cte(backend: DatabaseBackend, board: &Board) -> (String, Vec<Value>) {
+    let (filter, filter_values) = match board.cluster_id {
+        Some(cl) => (
+            " AND p.unit_id IN (SELECT m.unit_id FROM cluster_members m WHERE m.cluster_id = ?)",
+            vec![Value::from(cl)],
+        ),
+        None => ("", vec![]),
+    };
+    let collate = collate(backend);
+    let sql = format!(
+        "{}, totals AS ( \
+            SELECT unit_id, (CAST(SUM(points_e4) AS BIGINT) + 50) / 100 AS score_e2 \
+            FROM points GROUP BY unit_id), \
+        board AS ( \
+            SELECT u.unit_id, o.code, COALESCE(t.score_e2, 0) AS score_e2 \
+            FROM units u JOIN org_units o ON o.id = u.unit_id \
+            LEFT JOIN totals t ON t.unit_id = u.unit_id), \
+        ranked AS ( \
+            SELECT unit_id, code, score_e2, RANK() OVER (ORDER BY score_e2 DESC) AS standing \
+            FROM board ORDER BY score_e2 DESC, code{collate}, unit_id LIMIT ?) ",
+        cte(filter)
+    );
+    (sql, cte_values(board, filter_values))
+}
+
+fn collate(backend: DatabaseBackend) -> &'static str {
+    match backend {
+        DatabaseBackend::Postgres => " COLLATE \"C\"",
+        _ => "",
+    }
+}
+
+fn limit_value(limit: u64) -> Value {
+    i64::try_from(limit).unwrap_or(i64::MAX).into()
+}
+
+fn standing(unit_id: Uuid, score_e2: i64, standing: i64) -> Standing {
+    Standing {
+        unit_id,
+        rank: u32::try_from(standing).unwrap_or(u32::MAX),
+        score: Decimal::new(score_e2, 2),
+    }
+}
+
 /// The first `limit` units of the leaderboard, best first (ties by unit code), ranked
 /// among all the board's units. One statement.
 pub async fn standings(
@@ -175,78 +213,72 @@ pub async fn standings(
     limit: u64,
 ) -> Result<Vec<Standing>, StoreError> {
     let backend = db.get_database_backend();
-    let (filter, filter_values) = match board.cluster_id {
-        Some(cl) => (
-            " AND p.unit_id IN (SELECT m.unit_id FROM cluster_members m WHERE m.cluster_id = ?)",
-            vec![Value::from(cl)],
-        ),
-        None => ("", vec![]),
-    };
-    // Ties go by unit code compared byte by byte, as Rust compares strings, whatever the
-    // database's locale.
-    let collate = match backend {
-        DatabaseBackend::Postgres => " COLLATE \"C\"",
-        _ => "",
-    };
+    let (ranked, mut values) = ranked_cte(backend, board);
     let sql = format!(
-        "{}, totals AS ( \
-            SELECT unit_id, (CAST(SUM(points_e4) AS BIGINT) + 50) / 100 AS score_e2 \
-            FROM points GROUP BY unit_id), \
-        board AS ( \
-            SELECT u.unit_id, o.code, COALESCE(t.score_e2, 0) AS score_e2 \
-            FROM units u JOIN org_units o ON o.id = u.unit_id \
-            LEFT JOIN totals t ON t.unit_id = u.unit_id) \
-        SELECT unit_id, score_e2, RANK() OVER (ORDER BY score_e2 DESC) AS standing \
-        FROM board ORDER BY score_e2 DESC, code{collate}, unit_id LIMIT ?",
-        cte(filter)
+        "{ranked}SELECT unit_id, score_e2, standing FROM ranked \
+        ORDER BY score_e2 DESC, code{}, unit_id",
+        collate(backend)
     );
-    let mut values = cte_values(board, filter_values);
-    values.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+    values.push(limit_value(limit));
     let rows = StandingRow::find_by_statement(raw::stmt(backend, &sql, values))
         .all(db)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|r| Standing {
-            unit_id: r.unit_id,
-            rank: u32::try_from(r.standing).unwrap_or(u32::MAX),
-            score: Decimal::new(r.score_e2, 2),
-        })
+        .map(|r| standing(r.unit_id, r.score_e2, r.standing))
         .collect())
 }
 
-/// The per-criterion scores of `units` (those of a page of `standings`). One statement.
-pub async fn breakdown(
+#[derive(Debug, FromQueryResult)]
+struct ExplainedRow {
+    unit_id: Uuid,
+    score_e2: i64,
+    standing: i64,
+    criterion_id: Option<Uuid>,
+    actual: Option<Decimal>,
+    achievement_e4: i64,
+    points_e4: i64,
+}
+
+/// [`standings`] and the [`breakdown`] of the same units in one statement, the board's
+/// figures computed once: one row per unit and criterion (one row with no criterion for a
+/// unit of a campaign without criteria), in the standings' order.
+pub async fn explained_standings(
     db: &impl ConnectionTrait,
     board: &Board,
-    units: &[Uuid],
-) -> Result<Vec<Cell>, StoreError> {
-    if units.is_empty() {
-        return Ok(vec![]);
-    }
+    limit: u64,
+) -> Result<(Vec<Standing>, Vec<Cell>), StoreError> {
     let backend = db.get_database_backend();
-    let marks = vec!["?"; units.len()].join(", ");
-    // Every criterion of every unit, reported or not.
+    let (ranked, mut values) = ranked_cte(backend, board);
     let sql = format!(
-        "{}SELECT u.unit_id, c.id AS criterion_id, p.actual, \
-            COALESCE(p.achievement_e4, 0) AS achievement_e4, COALESCE(p.points_e4, 0) AS points_e4 \
-        FROM units u CROSS JOIN crit c \
-        LEFT JOIN points p ON p.unit_id = u.unit_id AND p.criterion_id = c.id",
-        cte(&format!(" AND p.unit_id IN ({marks})"))
+        "{ranked}SELECT r.unit_id, r.score_e2, r.standing, c.id AS criterion_id, p.actual, \
+            COALESCE(p.achievement_e4, 0) AS achievement_e4, \
+            COALESCE(p.points_e4, 0) AS points_e4 \
+        FROM ranked r LEFT JOIN crit c ON 1 = 1 \
+        LEFT JOIN points p ON p.unit_id = r.unit_id AND p.criterion_id = c.id \
+        ORDER BY r.score_e2 DESC, r.code{}, r.unit_id",
+        collate(backend)
     );
-    let values = cte_values(board, units.iter().map(|u| Value::from(*u)).collect());
-    let rows = CellRow::find_by_statement(raw::stmt(backend, &sql, values))
+    values.push(limit_value(limit));
+    let rows = ExplainedRow::find_by_statement(raw::stmt(backend, &sql, values))
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Cell {
-            unit_id: r.unit_id,
-            criterion_id: r.criterion_id,
-            // SQLite hands decimals back through a float: back to the stored 4 decimals.
-            actual: r.actual.map(|a| a.round_dp(4)),
-            achievement: Decimal::new(r.achievement_e4, 4),
-            points: Decimal::new(r.points_e4, 4),
-        })
-        .collect())
+    let mut standings: Vec<Standing> = Vec::new();
+    let mut cells = Vec::with_capacity(rows.len());
+    for r in rows {
+        if standings.last().is_none_or(|s| s.unit_id != r.unit_id) {
+            standings.push(standing(r.unit_id, r.score_e2, r.standing));
+        }
+        if let Some(criterion_id) = r.criterion_id {
+            cells.push(Cell {
+                unit_id: r.unit_id,
+                criterion_id,
+                // SQLite hands decimals back through a float: back to the stored 4 decimals.
+                actual: r.actual.map(|a| a.round_dp(4)),
+                achievement: Decimal::new(r.achievement_e4, 4),
+                points: Decimal::new(r.points_e4, 4),
+            });
+        }
+    }
+    Ok((standings, cells))
 }

@@ -19,6 +19,7 @@ both!(
     leaderboard_matches_the_hand_worked_example,
     leaderboard_agrees_with_the_scoring_rules,
     first_limits_the_page_and_rejects_bad_sizes,
+    a_page_explains_its_units_as_the_whole_board_does,
     a_monthly_count_over_a_year_sums_twelve_months_not_december_alone,
     each_criterion_combines_the_periods_by_its_own_aggregation
 );
@@ -516,6 +517,75 @@ async fn first_limits_the_page_and_rejects_bad_sizes(backend: Backend) {
         "{:?}",
         page_explained.body
     );
+}
+
+/// The standings and their breakdown come from one statement when a breakdown is asked
+/// for: a page of the board must rank, score and explain its units exactly as the whole
+/// board does, ties included, and every compact list must agree with the objects.
+async fn a_page_explains_its_units_as_the_whole_board_does(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin().await;
+    let codes: Vec<String> = (1..=5).map(|i| format!("LBP-{i}")).collect();
+    let (campaign, criteria, units) = board(
+        &app,
+        &admin,
+        "LBP",
+        json!([
+            {"title": "Tỷ lệ", "measure": "PERCENT", "unitLabel": "%", "targetValue": "100", "weight": "3"},
+            {"title": "Số mô hình", "measure": "COUNT", "unitLabel": "mô hình", "targetValue": "4", "weight": "1"}
+        ]),
+        &codes,
+    )
+    .await;
+    // LBP-5 reports nothing: it scores 0 with an empty-valued breakdown.
+    let batch = [["50", "4"], ["80", "2"], ["80", "2"], ["20", "1"]]
+        .iter()
+        .zip(&units)
+        .map(|(v, u)| report(&campaign, u, &criteria, 2, v))
+        .collect();
+    submit_and_approve(&app, &admin, batch, &[0, 1, 2, 3]).await;
+    let q = format!(
+        "query($c: ID!, $n: Int) {{ leaderboard(campaignId: $c, {PERIOD}, first: $n) {{ rank score \
+         unit {{ code }} breakdown {{ criterion {{ title }} actual achievement points }} \
+         points achievements actuals }} }}"
+    );
+    let whole = app.ok(Some(&admin), &q, json!({"c": campaign})).await;
+    let whole = whole["leaderboard"].as_array().unwrap().clone();
+    assert_eq!(whole.len(), 5);
+    let order: Vec<&str> = whole
+        .iter()
+        .map(|e| e["unit"]["code"].as_str().unwrap())
+        .collect();
+    // 50 % + 4/4: 0.5×75 + 25 = 62.5; 80 % + 2/4: 60 + 12.5 = 72.5 (tied); 20 % + 1/4: 21.25.
+    assert_eq!(order, ["LBP-2", "LBP-3", "LBP-1", "LBP-4", "LBP-5"]);
+    assert_eq!(whole[0]["rank"], 1);
+    assert_eq!(whole[1]["rank"], 1);
+    assert_eq!(whole[2]["rank"], 3);
+    assert_eq!(whole[0]["score"], "72.5");
+    assert_eq!(whole[2]["score"], "62.5");
+    assert_eq!(whole[2]["breakdown"][1]["actual"], "4");
+    assert_eq!(whole[2]["breakdown"][1]["points"], "25");
+    assert_eq!(whole[4]["score"], "0");
+    assert_eq!(whole[4]["actuals"], json!([null, null]));
+    assert_eq!(whole[4]["breakdown"][0]["criterion"]["title"], "Tỷ lệ");
+    for e in &whole {
+        let b = e["breakdown"].as_array().unwrap();
+        assert_eq!(b.len(), 2, "{e}");
+        let from_objects = |f: &str| b.iter().map(|c| c[f].clone()).collect::<Vec<_>>();
+        assert_eq!(e["points"], json!(from_objects("points")), "{e}");
+        assert_eq!(e["achievements"], json!(from_objects("achievement")), "{e}");
+        assert_eq!(e["actuals"], json!(from_objects("actual")), "{e}");
+    }
+    for n in 1..=5 {
+        let page = app
+            .ok(Some(&admin), &q, json!({"c": campaign, "n": n}))
+            .await;
+        assert_eq!(
+            page["leaderboard"].as_array().unwrap(),
+            &whole[..n],
+            "first: {n}"
+        );
+    }
 }
 
 /// "Số vụ vi phạm" reported monthly, lower is better, 12 a year at most: a unit reporting 1

@@ -65,26 +65,33 @@ impl LeaderboardQuery {
                 .transpose()?,
         };
         let db = reads(ctx);
-        let standings = leaderboard::standings(db, &board, limit)
-            .await
-            .map_err(query_error)?;
-        // The per-criterion scores cost a second statement: run it only when asked for.
-        let mut cells = std::collections::HashMap::new();
-        let mut criteria = Vec::new();
+        // The per-criterion scores come with the standings, from the same figures, when
+        // any of them is asked for; the criteria they belong to are loaded meanwhile.
         let look = ctx.look_ahead();
         let wanted = ["breakdown", "points", "achievements", "actuals"]
             .iter()
             .any(|f| look.field(f).exists());
-        if wanted {
-            criteria = crate::types::load_many(ctx, crate::loaders::CriteriaOf(cid)).await?;
-            let units: Vec<uuid::Uuid> = standings.iter().map(|s| s.unit_id).collect();
-            cells = leaderboard::breakdown(db, &board, &units)
-                .await
-                .map_err(query_error)?
+        let (standings, mut cells, criteria) = if wanted {
+            let ((standings, cells), criteria) = futures_util::future::try_join(
+                async {
+                    leaderboard::explained_standings(db, &board, limit)
+                        .await
+                        .map_err(query_error)
+                },
+                crate::types::load_many(ctx, crate::loaders::CriteriaOf(cid)),
+            )
+            .await?;
+            let cells: std::collections::HashMap<_, _> = cells
                 .into_iter()
                 .map(|c| ((c.unit_id, c.criterion_id), c))
                 .collect();
-        }
+            (standings, cells, criteria)
+        } else {
+            let standings = leaderboard::standings(db, &board, limit)
+                .await
+                .map_err(query_error)?;
+            (standings, std::collections::HashMap::new(), Vec::new())
+        };
         let criteria = std::sync::Arc::new(criteria);
         Ok(standings
             .into_iter()
