@@ -25,6 +25,7 @@ pub mod s3;
 mod scratch;
 mod sweep;
 mod template;
+pub mod totals;
 
 pub use scratch::{Scratch, replace_db_name};
 

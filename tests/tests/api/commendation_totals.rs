@@ -18,8 +18,8 @@ use thidua_persistence::commendation_totals;
 use thidua_tests::commendations::{
     CORRECT, REJECT, REVIEW, approve_and_confer, award, id_of, nominate, person, session,
 };
+use thidua_tests::totals::{Col, assert_rebuild_keeps};
 use thidua_tests::{Backend, TestApp, both, spawn_app};
-use uuid::Uuid;
 
 use crate::stats::{Commendations, commendation_fixture};
 
@@ -92,59 +92,31 @@ async fn assert_sources_agree(app: &TestApp, admin: &str, fx: &Commendations, wh
     }
 }
 
-type TotalsRow = (
-    Uuid,
-    i64,
-    String,
-    Uuid,
-    String,
-    String,
-    bool,
-    bool,
-    Uuid,
-    i64,
-);
-
 /// The stored totals that count something, in key order.
-async fn stored_totals(app: &TestApp) -> Vec<TotalsRow> {
-    let rows = app
-        .db
-        .conn
-        .query_all_raw(sea_orm::Statement::from_string(
-            app.db.backend(),
-            "SELECT ancestor_id, CAST(award_year AS BIGINT) AS award_year, status, \
-                award_type_id, kind, recipient_type, is_individual, is_direct_worker, \
-                top_level_id, CAST(n AS BIGINT) AS n \
-            FROM commendation_totals WHERE n <> 0 \
-            ORDER BY ancestor_id, award_year, status, award_type_id, kind, recipient_type, \
-                is_individual, is_direct_worker, top_level_id",
-        ))
-        .await
-        .unwrap();
-    rows.iter()
-        .map(|r| {
-            (
-                r.try_get::<Uuid>("", "ancestor_id").unwrap(),
-                r.try_get::<i64>("", "award_year").unwrap(),
-                r.try_get::<String>("", "status").unwrap(),
-                r.try_get::<Uuid>("", "award_type_id").unwrap(),
-                r.try_get::<String>("", "kind").unwrap(),
-                r.try_get::<String>("", "recipient_type").unwrap(),
-                r.try_get::<bool>("", "is_individual").unwrap(),
-                r.try_get::<bool>("", "is_direct_worker").unwrap(),
-                r.try_get::<Uuid>("", "top_level_id").unwrap(),
-                r.try_get::<i64>("", "n").unwrap(),
-            )
-        })
-        .collect()
-}
+const STORED: &str = "SELECT ancestor_id, CAST(award_year AS BIGINT) AS award_year, status, \
+        award_type_id, kind, recipient_type, is_individual, is_direct_worker, top_level_id, \
+        CAST(n AS BIGINT) AS n \
+    FROM commendation_totals WHERE n <> 0 \
+    ORDER BY ancestor_id, award_year, status, award_type_id, kind, recipient_type, \
+        is_individual, is_direct_worker, top_level_id";
+
+const STORED_COLS: &[Col] = &[
+    Col::Uuid("ancestor_id"),
+    Col::Int("award_year"),
+    Col::Text("status"),
+    Col::Uuid("award_type_id"),
+    Col::Text("kind"),
+    Col::Text("recipient_type"),
+    Col::Bool("is_individual"),
+    Col::Bool("is_direct_worker"),
+    Col::Uuid("top_level_id"),
+    Col::Int("n"),
+];
 
 /// The totals kept so far are what a rebuild computes from the commendations.
 async fn assert_rebuild_the_same(app: &TestApp, when: &str) {
-    let kept = stored_totals(app).await;
-    assert!(!kept.is_empty(), "{when}: no totals kept");
-    commendation_totals::rebuild(&app.db).await.unwrap();
-    assert_eq!(stored_totals(app).await, kept, "{when}");
+    let rebuild = commendation_totals::rebuild(&app.db);
+    assert_rebuild_keeps(app, STORED, STORED_COLS, rebuild, when).await;
 }
 
 async fn check(app: &TestApp, admin: &str, fx: &Commendations, when: &str) {

@@ -15,8 +15,8 @@
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use thidua_persistence::progress_rollups;
+use thidua_tests::totals::{Col, assert_rebuild_keeps};
 use thidua_tests::{Backend, TestApp, both, spawn_app};
-use uuid::Uuid;
 
 use crate::leaderboard::uuid_of;
 use crate::progress_rollups::{
@@ -292,48 +292,29 @@ async fn a_campaigns_dates_decide_whether_its_range_reads_the_whole_campaign_tot
     assert_totals_rebuild_the_same(&app, "dates changed").await;
 }
 
-/// (campaign, grain, ancestor, year, criterion, bucket, units, value sum, reports).
-type TotalsRow = (Uuid, String, Uuid, i64, Uuid, String, i64, String, i64);
-
 /// The stored totals with a unit, in key order, the sums to six places.
-async fn stored_totals(app: &TestApp) -> Vec<TotalsRow> {
-    let rows = app
-        .db
-        .conn
-        .query_all_raw(sea_orm::Statement::from_string(
-            app.db.backend(),
-            "SELECT campaign_id, grain, ancestor_id, CAST(year AS BIGINT) AS year, criterion_id, \
-                bucket, CAST(units AS BIGINT) AS units, \
-                CAST(ROUND(value_sum, 6) AS TEXT) AS value_sum, \
-                CAST(reports AS BIGINT) AS reports \
-            FROM progress_subtree_totals WHERE units > 0 \
-            ORDER BY campaign_id, grain, ancestor_id, year, criterion_id, bucket",
-        ))
-        .await
-        .unwrap();
-    rows.iter()
-        .map(|r| {
-            (
-                r.try_get::<Uuid>("", "campaign_id").unwrap(),
-                r.try_get::<String>("", "grain").unwrap(),
-                r.try_get::<Uuid>("", "ancestor_id").unwrap(),
-                r.try_get::<i64>("", "year").unwrap(),
-                r.try_get::<Uuid>("", "criterion_id").unwrap(),
-                r.try_get::<String>("", "bucket").unwrap(),
-                r.try_get::<i64>("", "units").unwrap(),
-                r.try_get::<String>("", "value_sum").unwrap(),
-                r.try_get::<i64>("", "reports").unwrap(),
-            )
-        })
-        .collect()
-}
+const STORED: &str = "SELECT campaign_id, grain, ancestor_id, CAST(year AS BIGINT) AS year, \
+        criterion_id, bucket, CAST(units AS BIGINT) AS units, \
+        CAST(ROUND(value_sum, 6) AS TEXT) AS value_sum, CAST(reports AS BIGINT) AS reports \
+    FROM progress_subtree_totals WHERE units > 0 \
+    ORDER BY campaign_id, grain, ancestor_id, year, criterion_id, bucket";
+
+const STORED_COLS: &[Col] = &[
+    Col::Uuid("campaign_id"),
+    Col::Text("grain"),
+    Col::Uuid("ancestor_id"),
+    Col::Int("year"),
+    Col::Uuid("criterion_id"),
+    Col::Text("bucket"),
+    Col::Int("units"),
+    Col::Text("value_sum"),
+    Col::Int("reports"),
+];
 
 /// The totals kept so far are what a rebuild computes from the rollups.
 async fn assert_totals_rebuild_the_same(app: &TestApp, when: &str) {
-    let kept = stored_totals(app).await;
-    assert!(!kept.is_empty(), "{when}: no totals kept");
-    progress_rollups::rebuild(&app.db).await.unwrap();
-    assert_eq!(stored_totals(app).await, kept, "{when}");
+    let rebuild = progress_rollups::rebuild(&app.db);
+    assert_rebuild_keeps(app, STORED, STORED_COLS, rebuild, when).await;
 }
 
 fn month(f: &Fixture, unit: &str, m: u32, v: [i32; 5]) -> Value {
