@@ -240,9 +240,10 @@ struct ExplainedRow {
     points_e4: i64,
 }
 
-/// [`standings`] and the [`breakdown`] of the same units in one statement, the board's
-/// figures computed once: one row per unit and criterion (one row with no criterion for a
-/// unit of a campaign without criteria), in the standings' order.
+/// [`standings`] and each of those units' per-criterion [`Cell`]s (every criterion, 0 where
+/// nothing was reported) in one statement, the board's figures computed once: one row per
+/// unit and criterion (one row with no criterion for a unit of a campaign without
+/// criteria), in the standings' order.
 pub async fn explained_standings(
     db: &impl ConnectionTrait,
     board: &Board,
