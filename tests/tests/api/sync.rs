@@ -47,7 +47,7 @@ async fn sync(
 
 /// Syncs repeatedly until `done` holds for what arrived (PostgreSQL may hold rows back
 /// while an unrelated older transaction is still open), or fails after 60 s.
-async fn sync_until(
+pub(crate) async fn sync_until(
     app: &TestApp,
     token: &str,
     since: Option<String>,

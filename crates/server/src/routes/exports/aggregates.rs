@@ -306,7 +306,7 @@ async fn run(asked: &Asked<'_>, query: &str, vars: Value) -> Result<Value, Refus
     };
     let request =
         async_graphql::Request::new(query).variables(async_graphql::Variables::from_json(vars));
-    let resp = execute::one(&run, request).await;
+    let (resp, _) = execute::one(&run, request).await;
     if let Some(first) = resp.errors.first() {
         let code = first
             .extensions

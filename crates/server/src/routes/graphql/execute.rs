@@ -58,8 +58,8 @@ fn executed(resp: &Response) -> bool {
             .any(|c| c == ErrorCode::Timeout.as_str())
 }
 
-/// Executes one prepared request.
-pub(crate) async fn one(run: &Run<'_>, mut r: Request) -> Response {
+/// Executes one prepared request; with its response, whether the operation may write.
+pub(crate) async fn one(run: &Run<'_>, mut r: Request) -> (Response, bool) {
     let app = run.app;
     let schema = super::super::introspection::schema_for(app, &mut r);
     let writes = writes(&mut r);
@@ -82,7 +82,7 @@ pub(crate) async fn one(run: &Run<'_>, mut r: Request) -> Response {
     // A panic inside execution (async-graphql has a few on hostile input) answers
     // INTERNAL instead of taking the worker down.
     let fut = schema.execute(run.rate.attach(r));
-    crate::deadline::run_until(run.deadline, async {
+    let resp = crate::deadline::run_until(run.deadline, async {
         std::panic::AssertUnwindSafe(fut)
             .catch_unwind()
             .await
@@ -91,7 +91,8 @@ pub(crate) async fn one(run: &Run<'_>, mut r: Request) -> Response {
                 refused(ErrorCode::Internal, &thidua_domain::msg!("internal"))
             })
     })
-    .await
+    .await;
+    (resp, writes)
 }
 
 /// Whether the operation `r` runs may write (a mutation, or a document that does not
@@ -138,9 +139,8 @@ pub(crate) async fn prepared(
         Prepared::Refused(resp) => (*resp, false),
         Prepared::Ready { request, register } => {
             op_name.clone_from(&request.operation_name);
-            let mut request = *request;
-            let wrote = app.replica.is_some() && writes(&mut request);
-            let resp = one(run, request).await;
+            let (resp, writes) = one(run, *request).await;
+            let wrote = app.replica.is_some() && writes;
             let ran = executed(&resp);
             if wrote {
                 run.wrote.store(true, Ordering::Relaxed);
