@@ -2,6 +2,9 @@
 # thidua against PostGraphile v5, side by side in one run on the same PostgreSQL database and
 # data (issue 15). Prints, per query shape, each server's median requests per second and p99
 # over alternated wrk rounds, and the ratio thidua / PostGraphile. Every response is checked.
+# A second table splits each request's CPU time between the server, PostgreSQL and wrk (read
+# from /proc around each round) and gives the ceiling: the most any server could reach against
+# PostGraphile if it cost no CPU itself and sent the cheaper of the two servers' SQL.
 #
 #   scripts/bench-vs-postgraphile.sh
 #
@@ -120,7 +123,8 @@ PG_PORT=$(free_port)
 (cd "$WORK/npm" && exec env NODE_ENV=production GRAPHILE_ENV=production BENCH_PG_URL="$DB_URL" \
     BENCH_PG_PORT="$PG_PORT" "$NODE" node_modules/postgraphile/dist/cli-run.js \
     -C graphile.config.mjs >"$WORK/postgraphile.log" 2>&1) &
-PIDS+=("$!")
+POSTGRAPHILE_PID=$!
+PIDS+=("$POSTGRAPHILE_PID")
 
 wait_for "http://127.0.0.1:$THIDUA_PORT/readyz"
 wait_for -X POST -H 'content-type: application/json' -d '{"query":"{ __typename }"}' \
@@ -131,7 +135,7 @@ echo "[set-up] thidua $("$THIDUA_BIN" --version 2>/dev/null || echo '') on :$THI
 
 export THIDUA_GRAPHQL=http://127.0.0.1:$THIDUA_PORT/graphql
 export POSTGRAPHILE_GRAPHQL=http://127.0.0.1:$PG_PORT/graphql
-export WRK BENCH_WORKDIR=$WORK/bodies
+export WRK BENCH_WORKDIR=$WORK/bodies THIDUA_PID POSTGRAPHILE_PID
 "$NODE" "$HERE/bench.mjs"
 
 if [ "${BENCH_PROFILE:-0}" = 1 ]; then

@@ -7,10 +7,11 @@
 // Environment: THIDUA_GRAPHQL, POSTGRAPHILE_GRAPHQL (endpoints), BENCH_PASSWORD (of
 // bench.viewer and bench.reporter), WRK (binary), BENCH_ROUNDS (3), BENCH_SECONDS (10),
 // BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (32), BENCH_THREADS (2), BENCH_SHAPES (all, or
-// a comma-separated list of names), BENCH_WORKDIR (where request bodies are written).
+// a comma-separated list of names), BENCH_WORKDIR (where request bodies are written),
+// THIDUA_PID and POSTGRAPHILE_PID (the servers' processes, whose CPU time each round reads).
 
 import { createHash } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
@@ -240,16 +241,65 @@ async function shapes() {
   ];
 }
 
-/** One wrk run; returns its RESULT fields. */
+// ---- CPU time, read from /proc, so that each request's cost can be split between the server,
+// PostgreSQL and the load generator (all on the same cores).
+
+const TICKS_PER_MS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim() || "100") / 1000;
+const SERVER_PIDS = { thidua: env("THIDUA_PID"), pg: env("POSTGRAPHILE_PID") };
+
+/** utime + stime of one process, in clock ticks (0 once it is gone). */
+function ticks(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** Ticks of every PostgreSQL process (postmaster, backends, background workers), by pid. */
+function postgresTicks() {
+  const byPid = new Map();
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "postgres") byPid.set(pid, ticks(pid));
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  return byPid;
+}
+
+/** Ticks PostgreSQL spent between two readings (a backend started meanwhile counts whole). */
+const postgresSpent = (before, after) =>
+  sum([...after].map(([pid, t]) => t - (before.get(pid) ?? 0)).filter((d) => d > 0));
+
+/** One wrk run; returns its RESULT fields and the CPU milliseconds per request of the
+ * server, of PostgreSQL and of wrk itself. */
 function wrk(target, seconds) {
-  const out = spawnSync(WRK, [
-    `-t${THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, "--timeout", "30s", "-s", CHECK_LUA, target.url,
+  const serverBefore = ticks(target.pid);
+  const postgresBefore = postgresTicks();
+  // `times` prints the shell's children's user and system time on its second line.
+  const out = spawnSync("sh", ["-c", '"$@"; s=$?; times; exit $s', "wrk",
+    WRK, `-t${THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, "--timeout", "30s", "-s", CHECK_LUA, target.url,
   ], { env: { ...process.env, ...target.env }, encoding: "utf8" });
+  const serverMs = (ticks(target.pid) - serverBefore) / TICKS_PER_MS;
+  const postgresMs = postgresSpent(postgresBefore, postgresTicks()) / TICKS_PER_MS;
   if (out.status !== 0) throw new Error(`wrk failed (${out.status}): ${out.stderr}`);
-  const line = out.stdout.split("\n").find((l) => l.startsWith("RESULT "));
+  const lines = out.stdout.split("\n");
+  const line = lines.find((l) => l.startsWith("RESULT "));
   if (!line) throw new Error(`no RESULT from wrk: ${out.stdout}\n${out.stderr}`);
   const r = Object.fromEntries(line.slice(7).split(" ").map((kv) => kv.split("=")).map(([k, v]) => [k, Number(v)]));
-  r.firstBad = out.stdout.split("\n").find((l) => l.startsWith("FIRST_BAD ")) ?? "";
+  r.firstBad = lines.find((l) => l.startsWith("FIRST_BAD ")) ?? "";
+  // "0m1.234s 0m0.567s": minutes and seconds of user, then system time.
+  const children = lines.filter((l) => /^\d+m[\d.]+s \d+m[\d.]+s$/.test(l.trim())).at(-1) ?? "0m0s 0m0s";
+  const wrkMs = sum(children.trim().split(" ").map((t) => {
+    const [, m, sec] = t.match(/^(\d+)m([\d.]+)s$/);
+    return (Number(m) * 60 + Number(sec)) * 1000;
+  }));
+  const n = Math.max(r.requests, 1);
+  r.cpu = { server: serverMs / n, postgres: postgresMs / n, wrk: wrkMs / n };
   return r;
 }
 
@@ -265,6 +315,7 @@ async function main() {
   const all = await shapes();
   const selected = only === "all" ? all : all.filter((s) => only.split(",").includes(s.name));
   const rows = [];
+  const cpuRows = [];
   let failures = 0;
   for (const shape of selected) {
     const targets = {};
@@ -280,7 +331,7 @@ async function main() {
       const auth = spec.token ? `Bearer ${spec.token}` : "";
       writeFileSync(`${file}.auth`, auth);
       targets[server] = {
-        url, bytes, counts,
+        url, bytes, counts, pid: SERVER_PIDS[server],
         env: { BENCH_BODY: file, BENCH_LENGTH: String(bytes), BENCH_AUTH: auth },
       };
     }
@@ -310,7 +361,8 @@ async function main() {
       const bad = sum(rs.map((r) => r.bad + r.socket_errors));
       const checked = sum(rs.map((r) => r.good));
       return { rps: median(rs.map((r) => r.rps)), p99: median(rs.map((r) => r.p99_ms)),
-        p50: median(rs.map((r) => r.p50_ms)), bad, checked };
+        p50: median(rs.map((r) => r.p50_ms)), bad, checked,
+        cpu: Object.fromEntries(["server", "postgres", "wrk"].map((k) => [k, median(rs.map((r) => r.cpu[k]))])) };
     };
     const [a, b] = [stat("thidua"), stat("pg")];
     const ratio = a.rps / b.rps;
@@ -320,6 +372,13 @@ async function main() {
     rows.push(`| ${shape.name} | ${(targets.thidua.bytes / 1024).toFixed(1)} / ${(targets.pg.bytes / 1024).toFixed(1)} | ` +
       `${a.rps.toFixed(0)} | ${b.rps.toFixed(0)} | **${ratio.toFixed(2)}×** | ${a.p50.toFixed(1)} / ${b.p50.toFixed(1)} | ` +
       `${a.p99.toFixed(1)} | ${b.p99.toFixed(1)} | ${a.checked + b.checked} / ${bad} | ${goal} |`);
+    // The most any server could reach against PostGraphile here if it cost no CPU itself and
+    // sent the cheaper of the two servers' SQL: the cores PostGraphile's requests use, over
+    // what PostgreSQL and wrk alone would still use.
+    const ms = (c) => [c.server, c.postgres, c.wrk].map((x) => x.toFixed(3)).join(" / ");
+    const whole = b.cpu.server + b.cpu.postgres + b.cpu.wrk;
+    const ceiling = whole / (Math.min(a.cpu.postgres, b.cpu.postgres) + Math.min(a.cpu.wrk, b.cpu.wrk));
+    cpuRows.push(`| ${shape.name} | ${ms(a.cpu)} | ${ms(b.cpu)} | ${ceiling.toFixed(2)}× |`);
   }
   console.log(`\n## thidua vs PostGraphile v5, same PostgreSQL database and data\n`);
   console.log(`wrk ${THREADS} threads, ${CONNECTIONS} connections; per shape a ${WARMUP} s warm-up of each ` +
@@ -327,6 +386,13 @@ async function main() {
   console.log("| shape | answer KiB thidua / PG | thidua req/s | PostGraphile req/s | ratio | p50 ms thidua / PG | thidua p99 ms | PostGraphile p99 ms | responses checked / bad | goal ≥ 2×, p99 ≤ |");
   console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
   console.log(rows.join("\n"));
+  console.log("\nCPU milliseconds per request (medians over the rounds; /proc of the server process, of every " +
+    "`postgres` process and of wrk), and the most any server could reach against PostGraphile if it cost " +
+    "no CPU itself and sent the cheaper of the two servers' SQL (PostGraphile's CPU per request, all three " +
+    "parts, over the cheaper PostgreSQL part plus wrk's):\n");
+  console.log("| shape | thidua: server / PostgreSQL / wrk | PostGraphile: server / PostgreSQL / wrk | ceiling |");
+  console.log("| --- | ---: | ---: | ---: |");
+  console.log(cpuRows.join("\n"));
   console.log(`\nLoad average (1, 5, 15 min) on the ${cpus().length} cores: ${loadBefore} before the checks, ` +
     `${loadavg().map((l) => l.toFixed(2)).join(", ")} after the rounds: anything above the two servers, PostgreSQL and ` +
     "wrk (other builds) takes CPU from both alike, as rounds alternate, but it lowers both figures.");
