@@ -246,6 +246,10 @@ async function shapes() {
 
 const TICKS_PER_MS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim() || "100") / 1000;
 const SERVER_PIDS = { thidua: env("THIDUA_PID"), pg: env("POSTGRAPHILE_PID") };
+// A missing pid would read as a server costing nothing and lower every ceiling.
+for (const [server, pid] of Object.entries(SERVER_PIDS)) {
+  if (!/^\d+$/.test(pid ?? "")) throw new Error(`no process id for ${server} (THIDUA_PID / POSTGRAPHILE_PID)`);
+}
 
 /** utime + stime of one process, in clock ticks (0 once it is gone). */
 function ticks(pid) {
